@@ -1,0 +1,67 @@
+"""aisec_sdk: in-process security for LLM applications.
+
+The public API is re-exported here and loaded lazily, so ``import aisec_sdk`` stays cheap
+and imports no framework.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aisec_sdk.decorator import guard
+    from aisec_sdk.engine import scan, scan_messages
+    from aisec_sdk.errors import AisecError, GuardError, GuardViolation, PolicyError
+    from aisec_sdk.guards.canary import canary
+    from aisec_sdk.instrument import instrument, uninstrument
+    from aisec_sdk.policy import Policy
+    from aisec_sdk.telemetry import configure
+    from aisec_sdk.verdict import Finding, Verdict
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    "AisecError": "aisec_sdk.errors",
+    "Finding": "aisec_sdk.verdict",
+    "GuardError": "aisec_sdk.errors",
+    "GuardViolation": "aisec_sdk.errors",
+    "Policy": "aisec_sdk.policy",
+    "PolicyError": "aisec_sdk.errors",
+    "Verdict": "aisec_sdk.verdict",
+    "canary": "aisec_sdk.guards.canary",
+    "configure": "aisec_sdk.telemetry",
+    "guard": "aisec_sdk.decorator",
+    "instrument": "aisec_sdk.instrument",
+    "scan": "aisec_sdk.engine",
+    "scan_messages": "aisec_sdk.engine",
+    "uninstrument": "aisec_sdk.instrument",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aisec_sdk' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    if getattr(value, "__module__", None) != "aisec_sdk" and isinstance(value, type):
+        value.__module__ = "aisec_sdk"
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
+
+# In a source checkout (``python -m pytest`` from the repository root) the integrations live
+# in ../integrations; pyproject.toml maps that folder onto ``aisec_sdk.integrations`` when
+# installed. Extend the package path so both layouts import the same way.
+_source_integrations = os.path.join(os.path.dirname(os.path.dirname(__file__)), "integrations")
+if not os.path.isdir(os.path.join(os.path.dirname(__file__), "integrations")) and os.path.isfile(
+    os.path.join(_source_integrations, "__init__.py")
+):
+    __path__.append(os.path.dirname(_source_integrations))

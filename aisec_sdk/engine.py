@@ -1,0 +1,276 @@
+"""The guard engine: normalise once, run the enabled guards, decide, redact."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from time import perf_counter
+from typing import Any
+
+from aisec_sdk.guards import build_guard
+from aisec_sdk.guards.base import Guard
+from aisec_sdk.policy import Policy, ResolvedGuard, default_policy
+from aisec_sdk.text import normalize
+from aisec_sdk.verdict import DIRECTIONS, Action, Direction, Finding, Verdict
+
+__all__ = ["Engine", "engine_for", "scan", "scan_messages"]
+
+_log = logging.getLogger("aisec_sdk")
+
+# Chat roles and the direction their content is scanned as; None means trusted (not scanned).
+ROLE_DIRECTIONS: dict[str, Direction | None] = {
+    "system": None,
+    "developer": None,
+    "user": "input",
+    "human": "input",
+    "tool": "context",
+    "function": "context",
+    "ipython": "context",
+    "document": "context",
+    "retrieved": "context",
+    "context": "context",
+    "assistant": None,
+    "ai": None,
+    "model": None,
+}
+
+
+class Engine:
+    """Guards built from one policy, ready to scan; build once, reuse for every call."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        from aisec_sdk.guards import available_guards
+
+        self._plan: dict[Direction, list[tuple[Guard, ResolvedGuard]]] = {d: [] for d in DIRECTIONS}
+        built: dict[str, Guard] = {}
+        for guard_id in available_guards():
+            for direction in DIRECTIONS:
+                resolved = policy.resolve(guard_id, direction)
+                if resolved is None:
+                    continue
+                if guard_id not in built:
+                    built[guard_id] = build_guard(guard_id, policy.guard_settings(guard_id))
+                self._plan[direction].append((built[guard_id], resolved))
+        self.guards = built
+
+    def guards_for(self, direction: Direction) -> list[str]:
+        """Ids of the guards that run on ``direction``."""
+        return [guard.id for guard, _ in self._plan[direction]]
+
+    def scan(self, source: str, direction: Direction = "input") -> Verdict:
+        """Scan one text; see `aisec_sdk.scan`."""
+        if not isinstance(source, str):
+            raise TypeError(
+                f"aisec_sdk.scan expects text as str, got {type(source).__name__}"
+                + ("; decode bytes first (e.g. data.decode('utf-8'))" if isinstance(source, bytes | bytearray) else "")
+            )
+        plan = self._plan.get(direction)
+        if plan is None:
+            raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}")
+        started = perf_counter()
+        text = normalize(source)
+        findings: list[Finding] = []
+        errors: list[str] = []
+        timings: dict[str, float] = {}
+        for guard, resolved in plan:
+            t0 = perf_counter()
+            try:
+                for finding in guard.scan(text, direction):
+                    if finding.score >= resolved.threshold:
+                        findings.append(replace(finding, action=resolved.action))
+            except Exception as exc:  # a guard's own failure is handled by on_error
+                errors.append(f"{guard.id}: {type(exc).__name__}: {exc}")
+                _log.warning("aisec guard %s failed on %s text", guard.id, direction, exc_info=True)
+            timings[guard.id] = (perf_counter() - t0) * 1000.0
+        findings.sort(key=lambda f: (f.start, f.end))
+        action = self._decide(findings, errors)
+        redacted = redact(source, findings) if action != "allow" else source
+        return Verdict(
+            action=action,
+            findings=findings,
+            text=redacted,
+            latency_ms=(perf_counter() - started) * 1000.0,
+            direction=direction,
+            mode=self.policy.mode,
+            errors=errors,
+            guard_latency_ms=timings,
+        )
+
+    def _decide(self, findings: Sequence[Finding], errors: Sequence[str]) -> Action:
+        if errors and self.policy.on_error == "block":
+            return "block"
+        action: Action = "allow"
+        for finding in findings:
+            if finding.action == "block":
+                return "block"
+            if finding.action == "redact" and finding.replacement is not None:
+                action = "redact"
+        return action
+
+    def scan_messages(self, messages: Sequence[Any]) -> Verdict:
+        """Scan a chat message list, role-aware; see `aisec_sdk.scan_messages`."""
+        if isinstance(messages, str | bytes) or not isinstance(messages, Sequence):
+            raise TypeError(
+                "aisec_sdk.scan_messages expects a list of chat messages "
+                f"(dicts with 'role' and 'content'), got {type(messages).__name__}"
+            )
+        started = perf_counter()
+        findings: list[Finding] = []
+        errors: list[str] = []
+        timings: dict[str, float] = {}
+        out: list[Any] = []
+        changed = False
+        for index, message in enumerate(messages):
+            role, parts = message_parts(message, index)
+            direction = ROLE_DIRECTIONS.get(role, "input")
+            new_parts: list[str] = []
+            for part in parts:
+                if direction is None or not part:
+                    new_parts.append(part)
+                    continue
+                verdict = self.scan(part, direction)
+                findings += [replace(f, message_index=index) for f in verdict.findings]
+                errors += verdict.errors
+                for gid, ms in verdict.guard_latency_ms.items():
+                    timings[gid] = timings.get(gid, 0.0) + ms
+                new_parts.append(verdict.text)
+            if new_parts != parts:
+                changed = True
+                out.append(replace_message_parts(message, new_parts))
+            else:
+                out.append(message)
+        action = self._decide(findings, errors)
+        return Verdict(
+            action=action,
+            findings=findings,
+            text="",
+            latency_ms=(perf_counter() - started) * 1000.0,
+            direction="input",
+            mode=self.policy.mode,
+            errors=errors,
+            guard_latency_ms=timings,
+            messages=out if changed else list(messages),
+        )
+
+
+def redact(source: str, findings: Sequence[Finding]) -> str:
+    """Apply the redacting findings right to left; overlapping spans merge into the first."""
+    spans: list[tuple[int, int, str]] = []
+    for f in sorted(
+        (f for f in findings if f.action == "redact" and f.replacement is not None),
+        key=lambda f: (f.start, -f.end),
+    ):
+        if spans and f.start < spans[-1][1]:
+            last = spans[-1]
+            spans[-1] = (last[0], max(last[1], f.end), last[2])
+        else:
+            spans.append((f.start, f.end, f.replacement or ""))
+    out = source
+    for start, end, replacement in reversed(spans):
+        out = out[:start] + replacement + out[end:]
+    return out
+
+
+def _content_parts(content: Any, where: str) -> list[str]:
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return [content]
+    if isinstance(content, Sequence) and not isinstance(content, bytes | bytearray):
+        parts: list[str] = []
+        for item in content:
+            if isinstance(item, str):
+                parts.append(item)
+            elif isinstance(item, Mapping):
+                value = item.get("text", item.get("content"))
+                if isinstance(value, str):
+                    parts.append(value)
+        return parts
+    raise TypeError(f"{where}: message content must be a str or a list of parts, got {type(content).__name__}")
+
+
+def message_parts(message: Any, index: int = 0) -> tuple[str, list[str]]:
+    """The role and the text parts of one chat message (dict or LangChain-style object)."""
+    where = f"message {index}"
+    if isinstance(message, Mapping):
+        role = message.get("role", message.get("type", "user"))
+        parts = _content_parts(message.get("content"), where)
+        for call in message.get("tool_calls") or ():
+            if isinstance(call, Mapping):
+                fn = call.get("function", call)
+                args = fn.get("arguments", fn.get("args")) if isinstance(fn, Mapping) else None
+                if isinstance(args, str):
+                    parts.append(args)
+        return str(role), parts
+    if hasattr(message, "content"):
+        role = getattr(message, "role", None) or getattr(message, "type", "user")
+        return str(role), _content_parts(message.content, where)
+    if isinstance(message, tuple) and len(message) == 2 and isinstance(message[1], str):
+        return str(message[0]), [message[1]]
+    raise TypeError(
+        f"{where}: expected a chat message (a dict with 'role' and 'content', or an object "
+        f"with .content), got {type(message).__name__}"
+    )
+
+
+def replace_message_parts(message: Any, parts: list[str]) -> Any:
+    """A copy of ``message`` whose text parts are ``parts`` (in `message_parts` order)."""
+    queue = list(parts)
+
+    def swap(content: Any) -> Any:
+        if isinstance(content, str):
+            return queue.pop(0)
+        if isinstance(content, list):
+            new = []
+            for item in content:
+                if isinstance(item, str):
+                    new.append(queue.pop(0))
+                elif isinstance(item, Mapping) and isinstance(item.get("text"), str):
+                    new.append({**item, "text": queue.pop(0)})
+                elif isinstance(item, Mapping) and isinstance(item.get("content"), str):
+                    new.append({**item, "content": queue.pop(0)})
+                else:
+                    new.append(item)
+            return new
+        return content
+
+    if isinstance(message, Mapping):
+        copy = dict(message)
+        copy["content"] = swap(message.get("content"))
+        calls = message.get("tool_calls")
+        if calls:
+            new_calls = []
+            for call in calls:
+                fn = call.get("function") if isinstance(call, Mapping) else None
+                if isinstance(fn, Mapping) and isinstance(fn.get("arguments"), str) and queue:
+                    call = {**call, "function": {**fn, "arguments": queue.pop(0)}}
+                new_calls.append(call)
+            copy["tool_calls"] = new_calls
+        return copy
+    if isinstance(message, tuple):
+        return (message[0], queue.pop(0))
+    if hasattr(message, "model_copy"):
+        return message.model_copy(update={"content": swap(message.content)})
+    return message
+
+
+def engine_for(policy: Policy | None = None) -> Engine:
+    """The engine of ``policy`` (the default policy when None), built once and cached."""
+    policy = policy or default_policy()
+    engine = policy.__dict__.get("_aisec_engine")
+    if engine is None:
+        engine = Engine(policy)
+        policy.__dict__["_aisec_engine"] = engine
+    return engine  # type: ignore[no-any-return]
+
+
+def scan(text: str, direction: Direction = "input", policy: Policy | None = None) -> Verdict:
+    """Scan ``text`` as ``direction`` (``input``, ``context`` or ``output``) under ``policy``."""
+    return engine_for(policy).scan(text, direction)
+
+
+def scan_messages(messages: Sequence[Any], policy: Policy | None = None) -> Verdict:
+    """Scan chat messages: system is trusted, user is input, tool/retrieved content is context."""
+    return engine_for(policy).scan_messages(messages)

@@ -1,0 +1,44 @@
+"""Exceptions raised by aisec_sdk.
+
+    AisecError
+    ├── GuardViolation      a call was blocked in enforce mode (carries ``.verdict``)
+    ├── GuardError          a guard itself failed; raised only when ``on_error="block"``
+    └── PolicyError         a policy is invalid (also a ``ValueError``)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aisec_sdk.verdict import Verdict
+
+__all__ = ["AisecError", "GuardError", "GuardViolation", "PolicyError"]
+
+
+class AisecError(Exception):
+    """Root of every exception aisec_sdk raises on purpose."""
+
+
+class GuardViolation(AisecError):
+    """A guarded call was blocked; ``.verdict`` says which guards fired and where."""
+
+    def __init__(self, verdict: Verdict, message: str | None = None) -> None:
+        self.verdict = verdict
+        if message is None:
+            guards = sorted({f.guard for f in verdict.findings if f.action == "block"})
+            message = f"blocked by aisec_sdk guard(s): {', '.join(guards) or 'on_error'}"
+        super().__init__(message)
+
+
+class GuardError(AisecError):
+    """A guard raised while scanning; chained from the original exception."""
+
+    def __init__(self, guard: str, direction: str, message: str) -> None:
+        self.guard = guard
+        self.direction = direction
+        super().__init__(f"guard {guard!r} failed on {direction} text: {message}")
+
+
+class PolicyError(AisecError, ValueError):
+    """A policy could not be loaded; the message names the field and the source."""

@@ -1,0 +1,66 @@
+"""The guard interface: a guard is a pure function of a `Text` and its own settings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aisec_sdk.text import Text
+from aisec_sdk.verdict import Direction, Finding, FindingAction
+
+__all__ = ["DirectionSettings", "Guard", "GuardSettings"]
+
+
+class DirectionSettings(BaseModel):
+    """Overrides of a guard's settings for one direction (``input``, ``context``, ``output``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool | None = None
+    threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    action: FindingAction | None = None
+
+
+class GuardSettings(BaseModel):
+    """Settings every guard accepts; a guard subclasses this to add its own options.
+
+    ``threshold`` and ``action`` default to the guard's own defaults when unset;
+    ``directions`` lists where the guard runs (default: the guard's own choice), and the
+    ``input`` / ``context`` / ``output`` tables override enable, threshold and action for one
+    direction.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    action: FindingAction | None = None
+    directions: tuple[Direction, ...] | None = None
+    input: DirectionSettings | None = None
+    context: DirectionSettings | None = None
+    output: DirectionSettings | None = None
+
+
+@runtime_checkable
+class Guard(Protocol):
+    """What the engine needs from a guard.
+
+    A guard class has a stable ``id``, an OWASP LLM ``category``, defaults, and a
+    ``Settings`` model (a `GuardSettings` subclass) it is constructed from. ``scan`` returns
+    findings with offsets into ``text.original`` and a score in 0..1; the engine applies the
+    threshold and the action, so a guard may return candidates below its threshold.
+    """
+
+    id: ClassVar[str]
+    category: ClassVar[str]
+    default_directions: ClassVar[tuple[Direction, ...]]
+    default_threshold: ClassVar[float]
+    default_action: ClassVar[FindingAction]
+    default_enabled: ClassVar[bool]
+    Settings: ClassVar[type[GuardSettings]]
+
+    def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
+        """Findings in ``text`` scanned as ``direction``."""
+        ...

@@ -1,0 +1,1 @@
+"""Framework integrations (installed as ``aisec_sdk.integrations``)."""
