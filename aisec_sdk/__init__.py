@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from aisec_sdk.decorator import guard
     from aisec_sdk.engine import scan, scan_messages
-    from aisec_sdk.errors import AisecError, GuardError, GuardViolation, PolicyError
+    from aisec_sdk.errors import AisecError, GuardViolation, PolicyError
     from aisec_sdk.guards.canary import canary
     from aisec_sdk.instrument import instrument, uninstrument
     from aisec_sdk.policy import Policy
@@ -25,7 +25,6 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "AisecError": "aisec_sdk.errors",
     "Finding": "aisec_sdk.verdict",
-    "GuardError": "aisec_sdk.errors",
     "GuardViolation": "aisec_sdk.errors",
     "Policy": "aisec_sdk.policy",
     "PolicyError": "aisec_sdk.errors",

@@ -43,7 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aisec", description="aisec_sdk command line")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in _COMMANDS.items():
-        module = cast(_Command, importlib.import_module(module_name))
+        try:
+            module = cast(_Command, importlib.import_module(module_name))
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # a sub-command whose module is not part of this build
         child = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(child)
         child.set_defaults(_run=module.run)

@@ -2,7 +2,6 @@
 
     AisecError
     ├── GuardViolation      a call was blocked in enforce mode (carries ``.verdict``)
-    ├── GuardError          a guard itself failed; raised only when ``on_error="block"``
     └── PolicyError         a policy is invalid (also a ``ValueError``)
 """
 
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from aisec_sdk.verdict import Verdict
 
-__all__ = ["AisecError", "GuardError", "GuardViolation", "PolicyError"]
+__all__ = ["AisecError", "GuardViolation", "PolicyError"]
 
 
 class AisecError(Exception):
@@ -21,7 +20,10 @@ class AisecError(Exception):
 
 
 class GuardViolation(AisecError):
-    """A guarded call was blocked; ``.verdict`` says which guards fired and where."""
+    """A guarded call was blocked; ``.verdict`` says which guards fired and where.
+
+    A guard that fails while ``on_error="block"`` also blocks: ``.verdict.errors`` says which.
+    """
 
     def __init__(self, verdict: Verdict, message: str | None = None) -> None:
         self.verdict = verdict
@@ -29,15 +31,6 @@ class GuardViolation(AisecError):
             guards = sorted({f.guard for f in verdict.findings if f.action == "block"})
             message = f"blocked by aisec_sdk guard(s): {', '.join(guards) or 'on_error'}"
         super().__init__(message)
-
-
-class GuardError(AisecError):
-    """A guard raised while scanning; chained from the original exception."""
-
-    def __init__(self, guard: str, direction: str, message: str) -> None:
-        self.guard = guard
-        self.direction = direction
-        super().__init__(f"guard {guard!r} failed on {direction} text: {message}")
 
 
 class PolicyError(AisecError, ValueError):

@@ -1,0 +1,195 @@
+"""Append-only, hash-chained JSON Lines audit log, and its verification.
+
+Every record carries ``seq`` (0, 1, 2...), ``prev`` (the previous record's ``hash``) and
+``hash``: SHA-256 over the canonical JSON of the record without ``hash`` (HMAC-SHA256 when
+a key is configured). Any edit, deletion, insertion, reordering or torn tail breaks the
+chain at the first bad record. Appends take an exclusive ``flock`` so threads and processes
+can share one file without losing or tearing a record.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import hmac
+import json
+import os
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["GENESIS", "SCHEMA_VERSION", "AuditLog", "VerifyResult", "audit_log_for", "verify"]
+
+SCHEMA_VERSION = 1
+GENESIS = "0" * 64
+_REQUIRED = ("v", "seq", "time", "prev", "hash", "alg")
+
+
+def _canonical(record: Mapping[str, Any]) -> bytes:
+    body = {k: v for k, v in record.items() if k != "hash"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def _digest(payload: bytes, key: bytes | None) -> str:
+    if key:
+        return hmac.new(key, payload, hashlib.sha256).hexdigest()
+    return hashlib.sha256(payload).hexdigest()
+
+
+class AuditLog:
+    """Appends chained records to one file; safe across threads and processes."""
+
+    def __init__(self, path: str | os.PathLike[str], key: bytes | str | None = None) -> None:
+        self.path = Path(path)
+        self.key = key.encode() if isinstance(key, str) else key
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._known: tuple[int, int, str] | None = None  # (file size, next seq, last hash)
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        # a forked child must not share the parent's open file description (and its flock)
+        self._fd = None
+        self._known = None
+        self._lock = threading.Lock()
+
+    def _open(self) -> int:
+        if self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        return self._fd
+
+    def append(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Chain ``fields`` onto the log and write it; returns the full record."""
+        with self._lock:
+            fd = self._open()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                size = os.fstat(fd).st_size
+                if self._known is not None and self._known[0] == size:
+                    _, seq, prev = self._known
+                    prefix = b""
+                else:
+                    seq, prev, prefix = _tail_state(fd, size)
+                record: dict[str, Any] = {
+                    "v": SCHEMA_VERSION,
+                    "seq": seq,
+                    "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+                    + f".{int(time.time() * 1e6) % 1_000_000:06d}Z",
+                    "alg": "hmac-sha256" if self.key else "sha256",
+                    **fields,
+                    "prev": prev,
+                }
+                record["hash"] = _digest(_canonical(record), self.key)
+                line = prefix + json.dumps(record, sort_keys=True, ensure_ascii=True).encode() + b"\n"
+                os.write(fd, line)
+                self._known = (size + len(line), seq + 1, record["hash"])
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        return record
+
+    def close(self) -> None:
+        """Close the file (a later append reopens it)."""
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+            self._fd = None
+            self._known = None
+
+
+def _tail_state(fd: int, size: int) -> tuple[int, str, bytes]:
+    """Next seq and last hash from the end of the file; a newline prefix if the tail is torn."""
+    if size == 0:
+        return 0, GENESIS, b""
+    window = 4096
+    while True:
+        start = max(0, size - window)
+        data = os.pread(fd, size - start, start)
+        prefix = b"" if data.endswith(b"\n") else b"\n"
+        lines = data.split(b"\n")
+        complete = lines[1:-1] if start > 0 else lines[:-1]
+        for raw in reversed(complete):
+            try:
+                last = json.loads(raw)
+                return int(last["seq"]) + 1, str(last["hash"]), prefix
+            except (ValueError, KeyError, TypeError):
+                continue
+        if start == 0:
+            return 0, GENESIS, prefix
+        window *= 4
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of `verify`: ``ok``, how many records were good, and the first problem."""
+
+    ok: bool
+    records: int
+    line: int | None = None
+    error: str | None = None
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"OK: {self.records} record(s), chain intact"
+        return f"FAIL at line {self.line}: {self.error} ({self.records} good record(s) before it)"
+
+
+def verify(path: str | os.PathLike[str], key: bytes | str | None = None) -> VerifyResult:
+    """Check the whole chain of the log at ``path``; stops at the first bad record."""
+    key_bytes = key.encode() if isinstance(key, str) else key
+    data = Path(path).read_bytes()
+    prev, expected_seq, good = GENESIS, 0, 0
+    lines = data.split(b"\n")
+    torn_tail = not data.endswith(b"\n") and data != b""
+    for index, raw in enumerate(lines[:-1] if not torn_tail else lines, start=1):
+        if torn_tail and index == len(lines):
+            return VerifyResult(False, good, index, "torn record: the last line is incomplete")
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            return VerifyResult(False, good, index, "not valid JSON (torn or edited record)")
+        if not isinstance(record, dict) or any(k not in record for k in _REQUIRED):
+            return VerifyResult(False, good, index, "not an audit record (fields missing)")
+        if record["alg"] == "hmac-sha256" and not key_bytes:
+            return VerifyResult(
+                False, good, index, "record is HMAC-signed: give the key (AISEC_AUDIT_KEY)"
+            )
+        if _digest(_canonical(record), key_bytes if record["alg"] != "sha256" else None) != record["hash"]:
+            return VerifyResult(False, good, index, "hash mismatch: the record was edited")
+        if record["seq"] != expected_seq:
+            return VerifyResult(
+                False,
+                good,
+                index,
+                f"sequence {record['seq']} where {expected_seq} was expected "
+                "(record deleted, inserted or reordered)",
+            )
+        if record["prev"] != prev:
+            return VerifyResult(
+                False, good, index, "prev does not match the previous record's hash (chain broken)"
+            )
+        prev, expected_seq, good = record["hash"], expected_seq + 1, good + 1
+    return VerifyResult(True, good)
+
+
+_logs: dict[tuple[str, str | None], AuditLog] = {}
+_logs_lock = threading.Lock()
+
+
+def audit_log_for(path: str | os.PathLike[str] | None, key: str | None) -> AuditLog | None:
+    """The shared `AuditLog` of ``path`` (one per path and key in a process), or None."""
+    if path is None:
+        env = os.environ.get("AISEC_AUDIT_LOG")
+        if not env:
+            return None
+        path = env
+    key = key or os.environ.get("AISEC_AUDIT_KEY") or None
+    ident = (str(Path(path).resolve()), key)
+    with _logs_lock:
+        log = _logs.get(ident)
+        if log is None:
+            log = _logs[ident] = AuditLog(path, key)
+        return log

@@ -1,0 +1,390 @@
+"""``@guard``: check a function's text arguments and its output with the policy's guards.
+
+Works bare (``@guard``) and with arguments (``@guard(policy=..., input="question",
+output=False)``) on functions, methods, coroutines, generators and async generators. The
+wrapper is a ``wrapt`` proxy, so name, docstring, signature and ``inspect`` results are the
+wrapped function's.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar, overload
+
+import wrapt
+from opentelemetry import trace
+
+from aisec_sdk.audit import audit_log_for
+from aisec_sdk.engine import Engine, engine_for
+from aisec_sdk.errors import GuardViolation
+from aisec_sdk.policy import Policy, default_policy
+from aisec_sdk.stream import StreamGuard
+from aisec_sdk.telemetry import CallTelemetry
+from aisec_sdk.vault import Vault, vault_scope
+from aisec_sdk.verdict import Direction, Verdict
+
+__all__ = ["GuardedCall", "guard", "is_messages"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "<all text arguments>"
+
+
+ALL_TEXT = _Unset()
+"""Default of ``input=``: every ``str`` argument and every chat-message list."""
+
+
+def is_messages(value: object) -> bool:
+    """True for a non-empty list of chat messages (dicts with role/content, or message objects)."""
+    if not isinstance(value, list | tuple) or not value:
+        return False
+    first = value[0]
+    if isinstance(first, Mapping):
+        return "content" in first or "role" in first
+    return hasattr(first, "content") and (hasattr(first, "type") or hasattr(first, "role"))
+
+
+class GuardedCall:
+    """One guarded call: its policy, span, audit records and pseudonymisation vault."""
+
+    __slots__ = ("audit", "engine", "enforce", "function", "policy", "telemetry", "vault")
+
+    def __init__(self, function: str, policy: Policy | None) -> None:
+        self.policy = policy or default_policy()
+        self.engine: Engine = engine_for(self.policy)
+        self.enforce = self.policy.mode == "enforce"
+        self.function = function
+        self.telemetry = CallTelemetry(function, self.policy)
+        self.audit = audit_log_for(
+            self.policy.audit_log,
+            self.policy.audit_key.get_secret_value() if self.policy.audit_key else None,
+        )
+        self.vault = Vault()
+
+    def record(self, verdict: Verdict, original: str | None) -> None:
+        """Send a verdict to telemetry and the audit log."""
+        self.telemetry.record(verdict, original)
+        if self.audit is not None:
+            ctx = self.telemetry.span.get_span_context()
+            self.audit.append(
+                {
+                    "trace_id": format(ctx.trace_id, "032x") if ctx.is_valid else None,
+                    "span_id": format(ctx.span_id, "016x") if ctx.is_valid else None,
+                    "function": self.function,
+                    "direction": verdict.direction,
+                    "action": verdict.action,
+                    "mode": verdict.mode,
+                    "findings": [f.to_dict() for f in verdict.findings],
+                    "errors": verdict.errors,
+                    "text_sha256": _sha256(original) if original is not None else None,
+                    "policy": self.policy.digest,
+                }
+            )
+
+    def _act(self, verdict: Verdict) -> bool:
+        """Raise on block in enforce mode; True when the caller should use redacted text."""
+        if not self.enforce:
+            return False
+        if verdict.action == "block":
+            raise GuardViolation(verdict)
+        return verdict.action == "redact"
+
+    def check_text(self, text: str, direction: Direction) -> str:
+        """Scan one text; returns the text to use (redacted in enforce mode)."""
+        with vault_scope(self.vault):
+            verdict = self.engine.scan(text, direction)
+        self.record(verdict, text)
+        return verdict.text if self._act(verdict) else text
+
+    def check_messages(self, messages: Sequence[Any]) -> Sequence[Any]:
+        """Scan chat messages role by role; returns the messages to use."""
+        with vault_scope(self.vault):
+            verdict = self.engine.scan_messages(messages)
+        self.record(verdict, None)
+        if self._act(verdict) and verdict.messages is not None:
+            return type(messages)(verdict.messages) if isinstance(messages, tuple) else verdict.messages
+        return messages
+
+    def check_value(self, value: Any, direction: Direction, *, strict: bool = False, name: str = "") -> Any:
+        """Scan a str or message list; other values pass (or raise TypeError when ``strict``)."""
+        if isinstance(value, str):
+            return self.check_text(value, direction)
+        if is_messages(value):
+            return self.check_messages(value)
+        if strict and value is not None:
+            raise TypeError(
+                f"argument {name!r} is guarded, so it must be a str or a list of chat messages; "
+                f"got {type(value).__name__}"
+            )
+        return value
+
+    def check_output(self, value: Any) -> Any:
+        """Scan a return value: text, or an object with a text ``content``; restore placeholders."""
+        if isinstance(value, str):
+            return self.vault.restore(self.check_text(value, "output")) if self.enforce else value
+        content = getattr(value, "content", None)
+        if isinstance(content, str) and not isinstance(value, type):
+            checked = self.check_text(content, "output")
+            if self.enforce and hasattr(value, "model_copy"):
+                checked = self.vault.restore(checked)
+                if checked != content:
+                    return value.model_copy(update={"content": checked})
+        return value
+
+    def stream(self) -> StreamGuard:
+        """A stream guard for output chunks that records into this call."""
+        return StreamGuard(
+            self.engine,
+            "output",
+            on_verdict=lambda v, text: self.record(v, text),
+            restore=self.vault.restore,
+        )
+
+    def finish(self, error: BaseException | None = None) -> None:
+        """End the call's span (if it owns one)."""
+        self.telemetry.finish(error)
+
+
+def _sha256(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class _Spec:
+    """What a decorated function checks; fixed at decoration time."""
+
+    __slots__ = ("input", "name", "output", "policy", "wrapped")
+
+    def __init__(self, wrapped: Callable[..., Any], policy: Policy | None, input: Any, output: bool, name: str | None) -> None:
+        self.wrapped = wrapped
+        self.policy = policy
+        self.output = output
+        self.name = name or getattr(wrapped, "__qualname__", None) or repr(wrapped)
+        if input is ALL_TEXT or input is True:
+            self.input: tuple[str, ...] | None = None
+        elif input is None or input is False:
+            self.input = ()
+        else:
+            names = (input,) if isinstance(input, str) else tuple(input)
+            if not all(isinstance(n, str) for n in names):
+                raise TypeError("guard(input=...) takes a parameter name or a list of names")
+            params = inspect.signature(wrapped).parameters
+            takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in params.values())
+            unknown = [n for n in names if n not in params and not takes_kwargs]
+            if unknown:
+                raise TypeError(
+                    f"guard(input=...) names {', '.join(map(repr, unknown))}, which "
+                    f"{self.name}() does not take; its parameters: {', '.join(params)}"
+                )
+            self.input = names
+
+    def check_inputs(
+        self, call: GuardedCall, wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        if self.input == ():
+            return args, kwargs
+        if self.input is None:
+            new_args = tuple(call.check_value(a, "input") for a in args)
+            new_kwargs = {k: call.check_value(v, "input") for k, v in kwargs.items()}
+            return new_args, new_kwargs
+        bound = inspect.signature(wrapped).bind_partial(*args, **kwargs)
+        for name in self.input:
+            if name in bound.arguments:
+                bound.arguments[name] = call.check_value(bound.arguments[name], "input", strict=True, name=name)
+            elif name in bound.kwargs:
+                bound.kwargs[name] = call.check_value(bound.kwargs[name], "input", strict=True, name=name)
+        return bound.args, bound.kwargs
+
+
+def _make_wrapper(spec: _Spec) -> Callable[..., Any]:
+    wrapped = spec.wrapped
+    target = inspect.unwrap(wrapped) if not isinstance(wrapped, staticmethod | classmethod) else wrapped.__func__
+
+    if inspect.isasyncgenfunction(target):
+
+        def agen_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            return _guard_agen(spec, wrapped, args, kwargs)
+
+        return agen_wrapper
+    if inspect.iscoroutinefunction(target):
+
+        def async_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            return _guard_async(spec, wrapped, args, kwargs)
+
+        return async_wrapper
+    if inspect.isgeneratorfunction(target):
+
+        def gen_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            return _guard_gen(spec, wrapped, args, kwargs)
+
+        return gen_wrapper
+
+    def sync_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        call = GuardedCall(spec.name, spec.policy)
+        error: BaseException | None = None
+        try:
+            with trace.use_span(call.telemetry.span, end_on_exit=False):
+                args, kwargs = spec.check_inputs(call, wrapped, args, kwargs)
+                result = wrapped(*args, **kwargs)
+                if not spec.output:
+                    return result
+                if inspect.isgenerator(result):
+                    return _stream_sync(call, result, finish=False)
+                return call.check_output(result)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            call.finish(error)
+
+    return sync_wrapper
+
+
+async def _guard_async(spec: _Spec, wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    call = GuardedCall(spec.name, spec.policy)
+    error: BaseException | None = None
+    try:
+        with trace.use_span(call.telemetry.span, end_on_exit=False):
+            args, kwargs = spec.check_inputs(call, wrapped, args, kwargs)
+            result = await wrapped(*args, **kwargs)
+            return call.check_output(result) if spec.output else result
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        call.finish(error)
+
+
+def _stream_sync(call: GuardedCall, inner: Iterator[Any], *, finish: bool = True) -> Iterator[Any]:
+    guard = call.stream()
+    error: BaseException | None = None
+    try:
+        while True:
+            with trace.use_span(call.telemetry.span, end_on_exit=False):
+                try:
+                    chunk = next(inner)
+                except StopIteration:
+                    break
+            if isinstance(chunk, str):
+                out = guard.feed(chunk)
+                if out:
+                    yield out
+            else:
+                yield chunk
+        tail = guard.close()
+        if tail:
+            yield tail
+    except BaseException as exc:
+        error = exc
+        close = getattr(inner, "close", None)
+        if close is not None:
+            close()
+        raise
+    finally:
+        if finish:
+            call.finish(error)
+
+
+def _guard_gen(spec: _Spec, wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Iterator[Any]:
+    call = GuardedCall(spec.name, spec.policy)
+    try:
+        with trace.use_span(call.telemetry.span, end_on_exit=False):
+            args, kwargs = spec.check_inputs(call, wrapped, args, kwargs)
+            inner = wrapped(*args, **kwargs)
+    except BaseException as exc:
+        call.finish(exc)
+        raise
+    if not spec.output:
+        try:
+            yield from inner
+        finally:
+            call.finish()
+        return
+    yield from _stream_sync(call, inner)
+
+
+async def _guard_agen(spec: _Spec, wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> AsyncIterator[Any]:
+    call = GuardedCall(spec.name, spec.policy)
+    error: BaseException | None = None
+    try:
+        with trace.use_span(call.telemetry.span, end_on_exit=False):
+            args, kwargs = spec.check_inputs(call, wrapped, args, kwargs)
+            inner = wrapped(*args, **kwargs)
+        guard = call.stream() if spec.output else None
+        while True:
+            with trace.use_span(call.telemetry.span, end_on_exit=False):
+                try:
+                    chunk = await inner.__anext__()
+                except StopAsyncIteration:
+                    break
+            if guard is not None and isinstance(chunk, str):
+                out = guard.feed(chunk)
+                if out:
+                    yield out
+            else:
+                yield chunk
+        if guard is not None:
+            tail = guard.close()
+            if tail:
+                yield tail
+    except BaseException as exc:
+        error = exc
+        if "inner" in locals():
+            await inner.aclose()
+        raise
+    finally:
+        call.finish(error)
+
+
+@overload
+def guard(func: F, /) -> F: ...
+
+
+@overload
+def guard(
+    func: None = None,
+    /,
+    *,
+    policy: Policy | None = None,
+    input: str | Sequence[str] | bool | None | _Unset = ALL_TEXT,
+    output: bool = True,
+    name: str | None = None,
+) -> Callable[[F], F]: ...
+
+
+def guard(
+    func: Any = None,
+    /,
+    *,
+    policy: Policy | None = None,
+    input: str | Sequence[str] | bool | None | _Unset = ALL_TEXT,
+    output: bool = True,
+    name: str | None = None,
+) -> Any:
+    """Guard a function's inputs and output with the policy (the default policy if None).
+
+    ``input``: which arguments to check — by default every ``str`` argument and every
+    chat-message list; a parameter name or a list of names selects; ``False`` turns input
+    checks off. ``output=False`` turns output checks off. In enforce mode a block raises
+    `GuardViolation` and redactions replace the text the function receives or returns;
+    in monitor mode nothing changes but everything is recorded.
+    """
+    if policy is not None and not isinstance(policy, Policy):
+        raise TypeError(f"guard(policy=...) takes an aisec_sdk.Policy, got {type(policy).__name__}")
+
+    def decorate(f: F) -> F:
+        if not callable(f) and not isinstance(f, staticmethod | classmethod):
+            raise TypeError(f"@guard decorates a callable, got {type(f).__name__}")
+        spec = _Spec(f, policy, input, output, name)
+        return wrapt.FunctionWrapper(f, _make_wrapper(spec))  # type: ignore[return-value]
+
+    if func is None:
+        return decorate
+    if isinstance(func, Policy):
+        raise TypeError("guard() got a Policy as its first argument; did you mean @guard(policy=...)?")
+    return decorate(func)

@@ -1,0 +1,115 @@
+"""Guarding text as it streams: findings across chunk boundaries, redaction before release.
+
+`StreamGuard` holds back the tail of the text until it can no longer be part of a match
+(at least ``holdback`` characters, and never cutting inside a whitespace-free run such as a
+key or token), scans what it holds, and releases redacted text. A block raises
+`GuardViolation` before the offending text is released.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from aisec_sdk.engine import Engine, redact
+from aisec_sdk.errors import GuardViolation
+from aisec_sdk.verdict import Action, Direction, Finding, Verdict
+
+__all__ = ["StreamGuard"]
+
+_MAX_HOLD = 16_384  # release anyway past this much unbroken text
+
+
+class StreamGuard:
+    """Scan a text stream chunk by chunk; `feed` returns what may be emitted now."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        direction: Direction = "output",
+        *,
+        holdback: int = 64,
+        on_verdict: Callable[[Verdict, str], None] | None = None,
+        restore: Callable[[str], str] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.direction = direction
+        self.holdback = holdback
+        self.enforce = engine.policy.mode == "enforce"
+        self._on_verdict = on_verdict
+        self._restore = restore
+        self._pending = ""
+        self._offset = 0  # offset of _pending in the whole stream
+        self.findings: list[Finding] = []
+        self.text_parts: list[str] = []
+
+    @property
+    def text(self) -> str:
+        """Everything released so far (after redaction)."""
+        return "".join(self.text_parts)
+
+    def feed(self, chunk: str) -> str:
+        """Add a chunk; return the text that can be released now (may be empty)."""
+        self._pending += chunk
+        if len(self._pending) <= self.holdback:
+            return "" if self.enforce else chunk
+        released = self._release(final=False)
+        return released if self.enforce else chunk
+
+    def close(self) -> str:
+        """End of stream: scan and release what is held."""
+        if not self._pending:
+            return ""
+        return self._release(final=True) if self.enforce else ""
+
+    def _cut(self, text: str, findings: list[Finding]) -> int:
+        cut = len(text) - self.holdback
+        # never split a whitespace-free run (a key, a token, a URL)
+        while cut > 0 and not text[cut - 1].isspace() and not text[cut].isspace():
+            cut -= 1
+        if cut == 0 and len(text) > _MAX_HOLD:
+            cut = len(text) - self.holdback
+        for f in findings:
+            if f.start < cut < f.end:
+                cut = f.start
+        return cut
+
+    def _release(self, *, final: bool) -> str:
+        pending = self._pending
+        verdict = self.engine.scan(pending, self.direction)
+        cut = len(pending) if final else self._cut(pending, verdict.findings)
+        if cut <= 0 and not verdict.blocked:
+            return ""
+        emitted = [f for f in verdict.findings if f.end <= cut or final]
+        if verdict.blocked:
+            emitted = verdict.findings
+        shifted = [_shift(f, self._offset) for f in emitted]
+        self.findings += shifted
+        if self._on_verdict is not None and (emitted or verdict.errors):
+            part = Verdict(
+                action=verdict.action if verdict.blocked else _action(emitted),
+                findings=shifted,
+                text="",
+                latency_ms=verdict.latency_ms,
+                direction=self.direction,
+                mode=verdict.mode,
+                errors=verdict.errors,
+            )
+            self._on_verdict(part, pending[:cut])
+        if verdict.blocked and self.enforce:
+            raise GuardViolation(verdict)
+        head = redact(pending[:cut], [f for f in emitted if f.end <= cut])
+        if self._restore is not None:
+            head = self._restore(head)
+        self._pending = pending[cut:]
+        self._offset += cut
+        self.text_parts.append(head)
+        return head
+
+
+def _action(findings: list[Finding]) -> Action:
+    return "redact" if any(f.action == "redact" for f in findings) else "allow"
+
+
+def _shift(f: Finding, offset: int) -> Finding:
+    return replace(f, start=f.start + offset, end=f.end + offset) if offset else f

@@ -1,0 +1,303 @@
+"""Spans, span events and metrics for guarded calls, through the global OpenTelemetry API.
+
+The SDK never installs providers on its own; `configure` is the explicit quick start
+(console, OTLP JSON lines file, or OTLP over HTTP/gRPC). Raw text never reaches telemetry
+unless the policy sets ``capture_content``, and then only redacted.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from opentelemetry import metrics, trace
+from opentelemetry.semconv._incubating.attributes.gen_ai_attributes import (
+    GEN_AI_EVALUATION_EXPLANATION,
+    GEN_AI_EVALUATION_NAME,
+    GEN_AI_EVALUATION_SCORE_LABEL,
+    GEN_AI_EVALUATION_SCORE_VALUE,
+)
+from opentelemetry.semconv.attributes.code_attributes import CODE_FUNCTION_NAME
+from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+
+from aisec_sdk.verdict import Action, Finding, Verdict
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from aisec_sdk.policy import Policy
+
+__all__ = [
+    "ATTR_ACTION",
+    "ATTR_FINDINGS_COUNT",
+    "ATTR_MODE",
+    "EVENT_FINDING",
+    "CallTelemetry",
+    "configure",
+    "current_llm_span",
+    "llm_span_scope",
+    "redact_for_capture",
+]
+
+SCOPE = "aisec_sdk"
+ATTR_ACTION = "aisec.action"
+ATTR_MODE = "aisec.mode"
+ATTR_FINDINGS_COUNT = "aisec.findings.count"
+ATTR_FUNCTION = "aisec.function"
+EVENT_FINDING = "aisec.finding"
+EVENT_EVALUATION = "gen_ai.evaluation.result"
+
+_ACTION_RANK: dict[str, int] = {"allow": 0, "redact": 1, "block": 2}
+
+# The LLM span an integration opened for the call in progress; guards record onto it
+# instead of opening an ``aisec.guard`` span of their own.
+_llm_span: contextvars.ContextVar[Span | None] = contextvars.ContextVar("aisec_llm_span", default=None)
+
+
+def current_llm_span() -> Span | None:
+    """The integration span of the LLM call in progress, if any."""
+    return _llm_span.get()
+
+
+@contextmanager
+def llm_span_scope(span: Span) -> Iterator[Span]:
+    """Mark ``span`` as the LLM span guards should record onto (used by integrations)."""
+    token = _llm_span.set(span)
+    try:
+        yield span
+    finally:
+        _llm_span.reset(token)
+
+
+@cache
+def _instruments() -> tuple[Any, Any, Any]:
+    from aisec_sdk import __version__
+
+    meter = metrics.get_meter(SCOPE, __version__)
+    calls = meter.create_counter(
+        "aisec.guard.verdicts", unit="{verdict}", description="Guard verdicts by action"
+    )
+    found = meter.create_counter(
+        "aisec.guard.findings", unit="{finding}", description="Guard findings by guard"
+    )
+    duration = meter.create_histogram(
+        "aisec.guard.duration", unit="s", description="Time spent in guards per scan"
+    )
+    return calls, found, duration
+
+
+def tracer() -> trace.Tracer:
+    """The SDK's tracer from the global provider (or the one `configure` installed)."""
+    from aisec_sdk import __version__
+
+    return trace.get_tracer(SCOPE, __version__)
+
+
+def redact_for_capture(source: str, findings: Sequence[Finding]) -> str:
+    """``source`` with every finding masked, whatever its action: safe to put on a span."""
+    out = source
+    for f in sorted(findings, key=lambda f: f.start, reverse=True):
+        mask = f.replacement if f.replacement is not None else f"[{f.guard.upper()}]"
+        out = out[: f.start] + mask + out[f.end :]
+    return out
+
+
+class CallTelemetry:
+    """Telemetry of one guarded call: its span (own or the integration's) and metrics."""
+
+    __slots__ = ("_action", "_count", "_owns", "policy", "span")
+
+    def __init__(self, function: str, policy: Policy) -> None:
+        self.policy = policy
+        self._action: Action = "allow"
+        self._count = 0
+        llm = _llm_span.get()
+        if not policy.telemetry:
+            self.span: Span = trace.INVALID_SPAN
+            self._owns = False
+        elif llm is not None and llm.is_recording():
+            self.span, self._owns = llm, False
+        else:
+            self.span = tracer().start_span(
+                f"aisec.guard {function}",
+                kind=SpanKind.INTERNAL,
+                attributes={ATTR_FUNCTION: function, CODE_FUNCTION_NAME: function},
+            )
+            self._owns = True
+        if self.span.is_recording():
+            self.span.set_attribute(ATTR_MODE, policy.mode)
+
+    def record(self, verdict: Verdict, original: str | None = None) -> None:
+        """Put one verdict on the span (attributes and events) and on the metrics."""
+        if not self.policy.telemetry:
+            return
+        self._count += len(verdict.findings)
+        if _ACTION_RANK[verdict.action] > _ACTION_RANK[self._action]:
+            self._action = verdict.action
+        calls, found, duration = _instruments()
+        calls.add(1, {"aisec.action": verdict.action, "aisec.direction": verdict.direction})
+        duration.record(verdict.latency_ms / 1000.0, {"aisec.direction": verdict.direction})
+        span = self.span
+        if not span.is_recording():
+            for f in verdict.findings:
+                found.add(1, {"aisec.guard": f.guard, "aisec.category": f.category})
+            return
+        span.set_attribute(ATTR_ACTION, self._action)
+        span.set_attribute(ATTR_FINDINGS_COUNT, self._count)
+        span.set_attribute(f"aisec.{verdict.direction}.action", verdict.action)
+        if verdict.errors:
+            span.set_attribute("aisec.guard_errors", verdict.errors)
+        worst: dict[str, Finding] = {}
+        for f in verdict.findings:
+            found.add(1, {"aisec.guard": f.guard, "aisec.category": f.category})
+            span.add_event(
+                EVENT_FINDING,
+                {
+                    "aisec.guard": f.guard,
+                    "aisec.category": f.category,
+                    "aisec.score": f.score,
+                    "aisec.start": f.start,
+                    "aisec.end": f.end,
+                    "aisec.direction": verdict.direction,
+                    "aisec.finding.action": f.action,
+                    "aisec.message": f.message,
+                },
+            )
+            if f.guard not in worst or f.score > worst[f.guard].score:
+                worst[f.guard] = f
+        for f in worst.values():
+            span.add_event(
+                EVENT_EVALUATION,
+                {
+                    GEN_AI_EVALUATION_NAME: f"aisec.{f.guard}",
+                    GEN_AI_EVALUATION_SCORE_VALUE: f.score,
+                    GEN_AI_EVALUATION_SCORE_LABEL: "fail",
+                    GEN_AI_EVALUATION_EXPLANATION: f.message,
+                },
+            )
+        if self.policy.capture_content and original is not None:
+            span.set_attribute(
+                f"aisec.{verdict.direction}.content", redact_for_capture(original, verdict.findings)
+            )
+
+    def finish(self, error: BaseException | None = None) -> None:
+        """End the span if this call opened it; record an error if one escaped."""
+        if not self._owns:
+            return
+        if error is not None and self.span.is_recording():
+            self.span.set_attribute(ERROR_TYPE, type(error).__qualname__)
+            self.span.set_status(Status(StatusCode.ERROR, str(error)[:200]))
+        self.span.end()
+
+
+Exporter = Literal["console", "jsonl", "otlp", "none"]
+
+
+def configure(
+    exporter: Exporter = "console",
+    *,
+    path: str | os.PathLike[str] | None = None,
+    endpoint: str | None = None,
+    protocol: Literal["http/protobuf", "grpc"] = "http/protobuf",
+    service_name: str = "aisec-app",
+    metrics_enabled: bool = True,
+    batch: bool = True,
+) -> TracerProvider:
+    """Quick start: install an SDK tracer (and meter) provider that exports spans.
+
+    ``console`` prints spans, ``jsonl`` appends OTLP JSON lines to ``path`` (the
+    OpenTelemetry Collector's file-exporter format), ``otlp`` sends to ``endpoint`` over
+    ``http/protobuf`` or ``grpc``. If the host already installed an SDK tracer provider, the
+    exporter is added to it instead of replacing it. Returns the provider in use.
+    """
+    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import (
+        BatchSpanProcessor,
+        ConsoleSpanExporter,
+        SimpleSpanProcessor,
+        SpanExporter,
+    )
+
+    if exporter not in ("console", "jsonl", "otlp", "none"):
+        raise ValueError(f"exporter must be 'console', 'jsonl', 'otlp' or 'none'; got {exporter!r}")
+    span_exporter: SpanExporter | None
+    if exporter == "console":
+        span_exporter = ConsoleSpanExporter()
+    elif exporter == "jsonl":
+        if path is None:
+            raise ValueError("configure(exporter='jsonl') needs path= (the file to append to)")
+        from aisec_sdk.exporters import OtlpJsonFileSpanExporter
+
+        span_exporter = OtlpJsonFileSpanExporter(Path(path))
+    elif exporter == "otlp":
+        span_exporter = _otlp_span_exporter(endpoint, protocol)
+    else:
+        span_exporter = None
+
+    current = trace.get_tracer_provider()
+    if isinstance(current, TracerProvider):
+        provider = current
+    else:
+        provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
+        trace.set_tracer_provider(provider)
+    if span_exporter is not None:
+        processor = BatchSpanProcessor(span_exporter) if batch else SimpleSpanProcessor(span_exporter)
+        provider.add_span_processor(processor)
+    if metrics_enabled and exporter == "otlp":
+        _configure_otlp_metrics(endpoint, protocol, service_name)
+    return provider
+
+
+def _otlp_span_exporter(endpoint: str | None, protocol: str) -> Any:
+    try:
+        if protocol == "grpc":
+            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+            return OTLPSpanExporter(endpoint=endpoint, insecure=_is_plain(endpoint))
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
+            OTLPSpanExporter as HttpSpanExporter,
+        )
+
+        url = f"{endpoint.rstrip('/')}/v1/traces" if endpoint and "/v1/" not in endpoint else endpoint
+        return HttpSpanExporter(endpoint=url)
+    except ImportError as exc:
+        raise ImportError(
+            "configure(exporter='otlp') needs the OTLP exporters: pip install 'aisec-sdk[otlp]'"
+        ) from exc
+
+
+def _is_plain(endpoint: str | None) -> bool:
+    return bool(endpoint) and not str(endpoint).startswith("https://")
+
+
+def _configure_otlp_metrics(endpoint: str | None, protocol: str, service_name: str) -> None:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+
+    if isinstance(metrics.get_meter_provider(), MeterProvider):
+        return
+    exporter: Any
+    if protocol == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
+
+        exporter = OTLPMetricExporter(endpoint=endpoint, insecure=_is_plain(endpoint))
+    else:
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
+            OTLPMetricExporter as HttpMetricExporter,
+        )
+
+        url = f"{endpoint.rstrip('/')}/v1/metrics" if endpoint and "/v1/" not in endpoint else endpoint
+        exporter = HttpMetricExporter(endpoint=url)
+    provider = MeterProvider(
+        resource=Resource.create({SERVICE_NAME: service_name}),
+        metric_readers=[PeriodicExportingMetricReader(exporter)],
+    )
+    metrics.set_meter_provider(provider)
