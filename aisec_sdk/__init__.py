@@ -38,7 +38,21 @@ _EXPORTS: dict[str, str] = {
     "uninstrument": "aisec_sdk.instrument",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "AisecError",
+    "Finding",
+    "GuardViolation",
+    "Policy",
+    "PolicyError",
+    "Verdict",
+    "canary",
+    "configure",
+    "guard",
+    "instrument",
+    "scan",
+    "scan_messages",
+    "uninstrument",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -84,7 +84,9 @@ class AuditLog:
                     "prev": prev,
                 }
                 record["hash"] = _digest(_canonical(record), self.key)
-                line = prefix + json.dumps(record, sort_keys=True, ensure_ascii=True).encode() + b"\n"
+                line = (
+                    prefix + json.dumps(record, sort_keys=True, ensure_ascii=True).encode() + b"\n"
+                )
                 os.write(fd, line)
                 self._known = (size + len(line), seq + 1, record["hash"])
             finally:
@@ -157,7 +159,10 @@ def verify(path: str | os.PathLike[str], key: bytes | str | None = None) -> Veri
             return VerifyResult(
                 False, good, index, "record is HMAC-signed: give the key (AISEC_AUDIT_KEY)"
             )
-        if _digest(_canonical(record), key_bytes if record["alg"] != "sha256" else None) != record["hash"]:
+        if (
+            _digest(_canonical(record), key_bytes if record["alg"] != "sha256" else None)
+            != record["hash"]
+        ):
             return VerifyResult(False, good, index, "hash mismatch: the record was edited")
         if record["seq"] != expected_seq:
             return VerifyResult(

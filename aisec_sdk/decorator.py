@@ -51,7 +51,7 @@ def is_messages(value: object) -> bool:
 class GuardedCall:
     """One guarded call: its policy, span, audit records and pseudonymisation vault."""
 
-    __slots__ = ("audit", "engine", "enforce", "function", "policy", "telemetry", "vault")
+    __slots__ = ("audit", "enforce", "engine", "function", "policy", "telemetry", "vault")
 
     def __init__(self, function: str, policy: Policy | None) -> None:
         self.policy = policy or default_policy()
@@ -106,10 +106,16 @@ class GuardedCall:
             verdict = self.engine.scan_messages(messages)
         self.record(verdict, None)
         if self._act(verdict) and verdict.messages is not None:
-            return type(messages)(verdict.messages) if isinstance(messages, tuple) else verdict.messages
+            return (
+                type(messages)(verdict.messages)
+                if isinstance(messages, tuple)
+                else verdict.messages
+            )
         return messages
 
-    def check_value(self, value: Any, direction: Direction, *, strict: bool = False, name: str = "") -> Any:
+    def check_value(
+        self, value: Any, direction: Direction, *, strict: bool = False, name: str = ""
+    ) -> Any:
         """Scan a str or message list; other values pass (or raise TypeError when ``strict``)."""
         if isinstance(value, str):
             return self.check_text(value, direction)
@@ -160,7 +166,14 @@ class _Spec:
 
     __slots__ = ("input", "name", "output", "policy", "wrapped")
 
-    def __init__(self, wrapped: Callable[..., Any], policy: Policy | None, input: Any, output: bool, name: str | None) -> None:
+    def __init__(
+        self,
+        wrapped: Callable[..., Any],
+        policy: Policy | None,
+        input: Any,
+        output: bool,
+        name: str | None,
+    ) -> None:
         self.wrapped = wrapped
         self.policy = policy
         self.output = output
@@ -184,7 +197,11 @@ class _Spec:
             self.input = names
 
     def check_inputs(
-        self, call: GuardedCall, wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+        self,
+        call: GuardedCall,
+        wrapped: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         if self.input == ():
             return args, kwargs
@@ -195,36 +212,61 @@ class _Spec:
         bound = inspect.signature(wrapped).bind_partial(*args, **kwargs)
         for name in self.input:
             if name in bound.arguments:
-                bound.arguments[name] = call.check_value(bound.arguments[name], "input", strict=True, name=name)
+                bound.arguments[name] = call.check_value(
+                    bound.arguments[name], "input", strict=True, name=name
+                )
             elif name in bound.kwargs:
-                bound.kwargs[name] = call.check_value(bound.kwargs[name], "input", strict=True, name=name)
+                bound.kwargs[name] = call.check_value(
+                    bound.kwargs[name], "input", strict=True, name=name
+                )
         return bound.args, bound.kwargs
 
 
 def _make_wrapper(spec: _Spec) -> Callable[..., Any]:
     wrapped = spec.wrapped
-    target = inspect.unwrap(wrapped) if not isinstance(wrapped, staticmethod | classmethod) else wrapped.__func__
+    target = (
+        inspect.unwrap(wrapped)
+        if not isinstance(wrapped, staticmethod | classmethod)
+        else wrapped.__func__
+    )
 
     if inspect.isasyncgenfunction(target):
 
-        def agen_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        def agen_wrapper(
+            wrapped: Callable[..., Any],
+            instance: Any,
+            args: tuple[Any, ...],
+            kwargs: dict[str, Any],
+        ) -> Any:
             return _guard_agen(spec, wrapped, args, kwargs)
 
         return agen_wrapper
     if inspect.iscoroutinefunction(target):
 
-        def async_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        def async_wrapper(
+            wrapped: Callable[..., Any],
+            instance: Any,
+            args: tuple[Any, ...],
+            kwargs: dict[str, Any],
+        ) -> Any:
             return _guard_async(spec, wrapped, args, kwargs)
 
         return async_wrapper
     if inspect.isgeneratorfunction(target):
 
-        def gen_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        def gen_wrapper(
+            wrapped: Callable[..., Any],
+            instance: Any,
+            args: tuple[Any, ...],
+            kwargs: dict[str, Any],
+        ) -> Any:
             return _guard_gen(spec, wrapped, args, kwargs)
 
         return gen_wrapper
 
-    def sync_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def sync_wrapper(
+        wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         call = GuardedCall(spec.name, spec.policy)
         error: BaseException | None = None
         try:
@@ -245,7 +287,9 @@ def _make_wrapper(spec: _Spec) -> Callable[..., Any]:
     return sync_wrapper
 
 
-async def _guard_async(spec: _Spec, wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+async def _guard_async(
+    spec: _Spec, wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
     call = GuardedCall(spec.name, spec.policy)
     error: BaseException | None = None
     try:
@@ -290,7 +334,9 @@ def _stream_sync(call: GuardedCall, inner: Iterator[Any], *, finish: bool = True
             call.finish(error)
 
 
-def _guard_gen(spec: _Spec, wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Iterator[Any]:
+def _guard_gen(
+    spec: _Spec, wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Iterator[Any]:
     call = GuardedCall(spec.name, spec.policy)
     try:
         with trace.use_span(call.telemetry.span, end_on_exit=False):
@@ -308,7 +354,9 @@ def _guard_gen(spec: _Spec, wrapped: Callable[..., Any], args: tuple[Any, ...], 
     yield from _stream_sync(call, inner)
 
 
-async def _guard_agen(spec: _Spec, wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> AsyncIterator[Any]:
+async def _guard_agen(
+    spec: _Spec, wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> AsyncIterator[Any]:
     call = GuardedCall(spec.name, spec.policy)
     error: BaseException | None = None
     try:
@@ -351,7 +399,7 @@ def guard(
     /,
     *,
     policy: Policy | None = None,
-    input: str | Sequence[str] | bool | None | _Unset = ALL_TEXT,
+    input: str | Sequence[str] | bool | _Unset | None = ALL_TEXT,
     output: bool = True,
     name: str | None = None,
 ) -> Callable[[F], F]: ...
@@ -362,7 +410,7 @@ def guard(
     /,
     *,
     policy: Policy | None = None,
-    input: str | Sequence[str] | bool | None | _Unset = ALL_TEXT,
+    input: str | Sequence[str] | bool | _Unset | None = ALL_TEXT,
     output: bool = True,
     name: str | None = None,
 ) -> Any:
@@ -386,5 +434,7 @@ def guard(
     if func is None:
         return decorate
     if isinstance(func, Policy):
-        raise TypeError("guard() got a Policy as its first argument; did you mean @guard(policy=...)?")
+        raise TypeError(
+            "guard() got a Policy as its first argument; did you mean @guard(policy=...)?"
+        )
     return decorate(func)

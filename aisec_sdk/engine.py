@@ -64,7 +64,11 @@ class Engine:
         if not isinstance(source, str):
             raise TypeError(
                 f"aisec_sdk.scan expects text as str, got {type(source).__name__}"
-                + ("; decode bytes first (e.g. data.decode('utf-8'))" if isinstance(source, bytes | bytearray) else "")
+                + (
+                    "; decode bytes first (e.g. data.decode('utf-8'))"
+                    if isinstance(source, bytes | bytearray)
+                    else ""
+                )
             )
         plan = self._plan.get(direction)
         if plan is None:
@@ -188,7 +192,9 @@ def _content_parts(content: Any, where: str) -> list[str]:
                 if isinstance(value, str):
                     parts.append(value)
         return parts
-    raise TypeError(f"{where}: message content must be a str or a list of parts, got {type(content).__name__}")
+    raise TypeError(
+        f"{where}: message content must be a str or a list of parts, got {type(content).__name__}"
+    )
 
 
 def message_parts(message: Any, index: int = 0) -> tuple[str, list[str]]:
@@ -223,7 +229,7 @@ def replace_message_parts(message: Any, parts: list[str]) -> Any:
         if isinstance(content, str):
             return queue.pop(0)
         if isinstance(content, list):
-            new = []
+            new: list[Any] = []
             for item in content:
                 if isinstance(item, str):
                     new.append(queue.pop(0))
@@ -259,11 +265,10 @@ def replace_message_parts(message: Any, parts: list[str]) -> Any:
 def engine_for(policy: Policy | None = None) -> Engine:
     """The engine of ``policy`` (the default policy when None), built once and cached."""
     policy = policy or default_policy()
-    engine = policy.__dict__.get("_aisec_engine")
-    if engine is None:
-        engine = Engine(policy)
-        policy.__dict__["_aisec_engine"] = engine
-    return engine  # type: ignore[no-any-return]
+    engine = policy._engine
+    if not isinstance(engine, Engine):
+        engine = policy._engine = Engine(policy)
+    return engine
 
 
 def scan(text: str, direction: Direction = "input", policy: Policy | None = None) -> Verdict:

@@ -1,8 +1,8 @@
 """Exceptions raised by aisec_sdk.
 
-    AisecError
-    ├── GuardViolation      a call was blocked in enforce mode (carries ``.verdict``)
-    └── PolicyError         a policy is invalid (also a ``ValueError``)
+AisecError
+├── GuardViolation      a call was blocked in enforce mode (carries ``.verdict``)
+└── PolicyError         a policy is invalid (also a ``ValueError``)
 """
 
 from __future__ import annotations

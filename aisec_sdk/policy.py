@@ -18,7 +18,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -82,6 +82,8 @@ class Policy(BaseSettings):
     """Endpoint hosts (fnmatch patterns) approved for LLM calls."""
     allowed_packages: list[str] | None = None
     """AI packages approved in the environment."""
+
+    _engine: Any = PrivateAttr(default=None)
 
     @classmethod
     def settings_customise_sources(

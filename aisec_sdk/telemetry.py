@@ -57,7 +57,9 @@ _ACTION_RANK: dict[str, int] = {"allow": 0, "redact": 1, "block": 2}
 
 # The LLM span an integration opened for the call in progress; guards record onto it
 # instead of opening an ``aisec.guard`` span of their own.
-_llm_span: contextvars.ContextVar[Span | None] = contextvars.ContextVar("aisec_llm_span", default=None)
+_llm_span: contextvars.ContextVar[Span | None] = contextvars.ContextVar(
+    "aisec_llm_span", default=None
+)
 
 
 def current_llm_span() -> Span | None:
@@ -248,7 +250,9 @@ def configure(
         provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
         trace.set_tracer_provider(provider)
     if span_exporter is not None:
-        processor = BatchSpanProcessor(span_exporter) if batch else SimpleSpanProcessor(span_exporter)
+        processor = (
+            BatchSpanProcessor(span_exporter) if batch else SimpleSpanProcessor(span_exporter)
+        )
         provider.add_span_processor(processor)
     if metrics_enabled and exporter == "otlp":
         _configure_otlp_metrics(endpoint, protocol, service_name)
@@ -265,7 +269,9 @@ def _otlp_span_exporter(endpoint: str | None, protocol: str) -> Any:
             OTLPSpanExporter as HttpSpanExporter,
         )
 
-        url = f"{endpoint.rstrip('/')}/v1/traces" if endpoint and "/v1/" not in endpoint else endpoint
+        url = (
+            f"{endpoint.rstrip('/')}/v1/traces" if endpoint and "/v1/" not in endpoint else endpoint
+        )
         return HttpSpanExporter(endpoint=url)
     except ImportError as exc:
         raise ImportError(
@@ -294,7 +300,11 @@ def _configure_otlp_metrics(endpoint: str | None, protocol: str, service_name: s
             OTLPMetricExporter as HttpMetricExporter,
         )
 
-        url = f"{endpoint.rstrip('/')}/v1/metrics" if endpoint and "/v1/" not in endpoint else endpoint
+        url = (
+            f"{endpoint.rstrip('/')}/v1/metrics"
+            if endpoint and "/v1/" not in endpoint
+            else endpoint
+        )
         exporter = HttpMetricExporter(endpoint=url)
     provider = MeterProvider(
         resource=Resource.create({SERVICE_NAME: service_name}),

@@ -17,7 +17,8 @@ _HEADER = (
 def write_section(name: str, markdown: str) -> None:
     """Replace (or append) the section ``name`` of RESULTS.md with ``markdown``."""
     begin, end = f"<!-- BEGIN {name} -->", f"<!-- END {name} -->"
-    stamp = f"_{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, Python {platform.python_version()}_\n\n"
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    stamp = f"_{when}, Python {platform.python_version()}_\n\n"
     block = f"{begin}\n{stamp}{markdown.rstrip()}\n{end}"
     text = RESULTS.read_text() if RESULTS.exists() else _HEADER
     if begin in text and end in text:
