@@ -60,7 +60,8 @@ class StreamGuard:
         """End of stream: scan and release what is held."""
         if not self._pending:
             return ""
-        return self._release(final=True) if self.enforce else ""
+        released = self._release(final=True)
+        return released if self.enforce else ""
 
     def _cut(self, text: str, findings: list[Finding]) -> int:
         cut = len(text) - self.holdback

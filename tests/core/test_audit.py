@@ -1,0 +1,170 @@
+"""Audit log: chain, HMAC, every kind of tampering, threads and processes, the CLI."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from aisec_sdk import Policy, guard
+from aisec_sdk.audit import AuditLog, verify
+from aisec_sdk.cli import main
+
+
+def _write(path: Path, n: int, key: str | None = None) -> list[str]:
+    log = AuditLog(path, key)
+    for i in range(n):
+        log.append({"function": "f", "direction": "input", "action": "allow", "i": i})
+    log.close()
+    return path.read_text().splitlines(keepends=True)
+
+
+def test_good_log_verifies(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    _write(path, 5)
+    result = verify(path)
+    assert result.ok and result.records == 5
+
+
+def _tampered(tmp_path: Path, lines: list[str], name: str) -> Path:
+    path = tmp_path / name
+    path.write_text("".join(lines))
+    return path
+
+
+def test_every_kind_of_tampering_is_caught_at_the_first_bad_record(tmp_path: Path) -> None:
+    lines = _write(tmp_path / "orig.jsonl", 6)
+    edited = list(lines)
+    record = json.loads(edited[2])
+    record["action"] = "block"
+    edited[2] = json.dumps(record) + "\n"
+    cases = {
+        "edited": (edited, 3),
+        "deleted": (lines[:2] + lines[3:], 3),
+        "inserted": (lines[:3] + [lines[1]] + lines[3:], 4),
+        "reordered": (lines[:1] + [lines[2], lines[1]] + lines[3:], 2),
+        "torn": (lines[:5] + [lines[5][:40]], 6),
+        "head_removed": (lines[1:], 1),
+    }
+    for name, (content, bad_line) in cases.items():
+        result = verify(_tampered(tmp_path, content, name))
+        assert not result.ok, name
+        assert result.line == bad_line, (name, result)
+
+
+def test_hmac_key_is_needed_and_checked(tmp_path: Path) -> None:
+    path = tmp_path / "k.jsonl"
+    _write(path, 3, key="s3cret")
+    assert verify(path, "s3cret").ok
+    assert not verify(path).ok
+    assert not verify(path, "wrong").ok
+
+
+def test_append_after_a_torn_tail_keeps_the_chain_from_the_last_good_record(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    _write(path, 2)
+    with path.open("a") as fh:
+        fh.write('{"half": ')
+    AuditLog(path).append({"function": "g"})
+    result = verify(path)
+    assert not result.ok and result.line == 3
+
+
+def test_threads_share_one_file_without_loss(tmp_path: Path) -> None:
+    path = tmp_path / "threads.jsonl"
+    log = AuditLog(path)
+
+    def work(t: int) -> None:
+        for i in range(50):
+            log.append({"thread": t, "i": i})
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result = verify(path)
+    assert result.ok and result.records == 400
+
+
+def _process_writer(path: str, worker: int) -> None:
+    log = AuditLog(path)
+    for i in range(60):
+        log.append({"worker": worker, "i": i})
+
+
+def test_processes_share_one_file_without_loss_or_tearing(tmp_path: Path) -> None:
+    path = tmp_path / "procs.jsonl"
+    AuditLog(path).append({"start": True})  # parent opened the file before forking
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_process_writer, args=(str(path), w)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    assert all(p.exitcode == 0 for p in procs)
+    result = verify(path)
+    assert result.ok, result
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    assert len(records) == 241
+    assert {(r["worker"], r["i"]) for r in records[1:]} == {
+        (w, i) for w in range(4) for i in range(60)
+    }
+
+
+def test_guarded_calls_write_records_without_raw_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "calls.jsonl"
+    monkeypatch.setenv("AISEC_AUDIT_LOG", str(path))
+
+    @guard
+    def bot(q: str) -> str:
+        return "ok"
+
+    bot("my card is 4111 1111 1111 1111")
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [r["direction"] for r in records] == ["input", "output"]
+    first = records[0]
+    assert first["action"] == "redact" and first["function"].endswith("bot")
+    assert first["findings"][0]["guard"] == "pii"
+    assert len(first["text_sha256"]) == 64 and len(first["policy"]) == 64
+    assert len(first["trace_id"]) == 32 and len(first["span_id"]) == 16
+    assert "4111" not in path.read_text()
+    assert verify(path).ok
+
+
+def test_policy_audit_log_with_key(tmp_path: Path) -> None:
+    path = tmp_path / "keyed.jsonl"
+    guard(policy=Policy(audit_log=path, audit_key="k1"))(lambda q: q)("hello")
+    assert verify(path, "k1").ok
+    assert json.loads(path.read_text().splitlines()[0])["alg"] == "hmac-sha256"
+
+
+def test_cli_verify_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = tmp_path / "good.jsonl"
+    lines = _write(good, 3)
+    assert main(["audit", "verify", str(good)]) == 0
+    bad = _tampered(tmp_path, lines[:1] + lines[2:], "bad.jsonl")
+    assert main(["audit", "verify", str(bad)]) == 1
+    assert "line 2" in capsys.readouterr().out
+    assert main(["audit", "verify", str(tmp_path / "missing.jsonl")]) == 2
+
+
+def test_cli_verify_as_a_subprocess(tmp_path: Path) -> None:
+    path = tmp_path / "sub.jsonl"
+    lines = _write(path, 2, key="abc")
+    run = [sys.executable, "-m", "aisec_sdk.cli", "audit", "verify", str(path)]
+    ok = subprocess.run(
+        run, env={"AISEC_AUDIT_KEY": "abc", "PATH": ""}, capture_output=True, text=True
+    )
+    assert ok.returncode == 0, ok.stderr
+    path.write_text(lines[1])
+    broken = subprocess.run(run, env={"AISEC_AUDIT_KEY": "abc"}, capture_output=True, text=True)
+    assert broken.returncode == 1
+    assert "line 1" in broken.stdout

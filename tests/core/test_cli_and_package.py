@@ -1,0 +1,116 @@
+"""The aisec command as users run it, and the package as it installs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from aisec_sdk.audit import verify
+from aisec_sdk.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+FRAMEWORKS = ("openai", "langchain_core", "transformers", "torch")
+
+
+def test_demo_runs_offline_and_its_audit_log_verifies(tmp_path: Path) -> None:
+    audit = tmp_path / "demo.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "aisec_sdk.cli", "demo", "--audit-log", str(audit)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "BLOCKED" in out and "prompt_injection" in out
+    assert "<EMAIL>" in out and "jane.doe@example.com." not in out.split("answer <")[2]
+    assert "span 'aisec.guard assistant'" in out
+    assert f"aisec audit verify {audit}" in out
+    assert verify(audit).ok
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["no-such-command"])
+    assert info.value.code == 2
+    with pytest.raises(SystemExit) as info:
+        main(["audit"])
+    assert info.value.code == 2
+
+
+def test_import_is_light_and_loads_no_framework() -> None:
+    code = (
+        "import json, sys, time; t = time.perf_counter(); import aisec_sdk; "
+        "print(json.dumps([time.perf_counter() - t, sorted(sys.modules)]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    seconds, modules = json.loads(done.stdout)
+    assert not [m for m in FRAMEWORKS if m in modules]
+    assert "pydantic" not in modules
+    assert seconds < 1.0  # the 150 ms budget is measured in benchmarks/, not asserted here
+
+
+def test_wheel_maps_integrations_into_the_package(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".ci",
+            "venv",
+            ".venv",
+            "build",
+            "dist",
+            "*.egg-info",
+            "__pycache__",
+            "tests",
+            "benchmarks",
+            "docs",
+        ),
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    (wheel,) = (tmp_path / "dist").glob("aisec_sdk-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "aisec_sdk/integrations/__init__.py" in names
+    assert "aisec_sdk/py.typed" in names
+    assert not any(n.startswith(("integrations/", "tests/", "benchmarks/")) for n in names)
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "aisec = aisec_sdk.cli:main" in text
+    assert "[pytest11]" in text
+
+
+def test_integrations_import_from_the_source_tree() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "import aisec_sdk.integrations as m; print(m.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("integrations/__init__.py")

@@ -1,0 +1,109 @@
+"""Policy: Python, env, AISEC_POLICY file, aisec.toml, [tool.aisec]; precedence and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aisec_sdk.errors import PolicyError
+from aisec_sdk.policy import Policy
+
+
+def test_defaults() -> None:
+    p = Policy()
+    assert p.mode == "enforce"
+    assert p.on_error == "block"
+    pii = p.resolve("pii", "input")
+    assert pii is not None and pii.action == "redact"
+    assert p.resolve("prompt_injection", "output") is None
+
+
+def test_typo_in_a_field_names_the_field() -> None:
+    with pytest.raises(PolicyError, match="mdoe"):
+        Policy(mdoe="monitor")
+
+
+def test_typo_in_a_guard_option_names_the_guard_and_field() -> None:
+    with pytest.raises(PolicyError, match=r"guards\.pii\.thresold"):
+        Policy(guards={"pii": {"thresold": 0.3}})
+
+
+def test_bad_value_names_the_field() -> None:
+    with pytest.raises(PolicyError, match=r"guards\.pii\.threshold"):
+        Policy(guards={"pii": {"threshold": 3}})
+    with pytest.raises(PolicyError, match="mode"):
+        Policy(mode="loud")
+
+
+def test_unknown_guard_lists_the_known_ones() -> None:
+    with pytest.raises(PolicyError, match="known guards: .*pii"):
+        Policy(guards={"pi": {}})
+
+
+def test_policy_error_is_a_value_error() -> None:
+    assert issubclass(PolicyError, ValueError)
+
+
+def test_per_direction_override() -> None:
+    p = Policy(guards={"pii": {"action": "block", "output": {"action": "warn"}}})
+    assert p.resolve("pii", "input").action == "block"  # type: ignore[union-attr]
+    assert p.resolve("pii", "output").action == "warn"  # type: ignore[union-attr]
+    off = Policy(guards={"pii": {"context": {"enabled": False}}})
+    assert off.resolve("pii", "context") is None
+
+
+def test_precedence_python_env_file_aisec_toml_pyproject(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.aisec]\nmode = "monitor"\ncapture_content = true\ntelemetry = false\n'
+        '[tool.aisec.guards.pii]\nthreshold = 0.2\naction = "warn"\n'
+    )
+    p = Policy()
+    assert (p.mode, p.capture_content, p.telemetry) == ("monitor", True, False)
+    (tmp_path / "aisec.toml").write_text('mode = "enforce"\ncapture_content = false\n')
+    p = Policy()
+    assert (p.mode, p.capture_content, p.telemetry) == ("enforce", False, False)
+    named = tmp_path / "strict.toml"
+    named.write_text('on_error = "allow"\nmode = "monitor"\n')
+    monkeypatch.setenv("AISEC_POLICY", str(named))
+    p = Policy()
+    assert (p.on_error, p.mode) == ("allow", "monitor")
+    monkeypatch.setenv("AISEC_MODE", "enforce")
+    monkeypatch.setenv("AISEC_GUARDS__PII__ACTION", "block")
+    p = Policy()
+    assert p.mode == "enforce"
+    assert p.resolve("pii", "input").action == "block"  # type: ignore[union-attr]
+    assert Policy(mode="monitor").mode == "monitor"
+
+
+def test_env_bad_value_names_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AISEC_ON_ERROR", "explode")
+    with pytest.raises(PolicyError, match="on_error"):
+        Policy()
+
+
+def test_aisec_policy_pointing_nowhere_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AISEC_POLICY", str(tmp_path / "missing.toml"))
+    with pytest.raises(PolicyError, match="missing.toml"):
+        Policy()
+
+
+def test_typo_in_toml_file_names_the_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "aisec.toml").write_text("[guards.secrets]\nenabeld = false\n")
+    with pytest.raises(PolicyError, match=r"guards\.secrets\.enabeld"):
+        Policy()
+
+
+def test_policy_is_frozen_and_copies_with_overrides() -> None:
+    p = Policy()
+    with pytest.raises(Exception, match="frozen"):
+        p.mode = "monitor"  # type: ignore[misc]
+    q = p.with_overrides(mode="monitor")
+    assert (p.mode, q.mode) == ("enforce", "monitor")
+    assert p.digest != q.digest
