@@ -46,9 +46,9 @@ def test_every_kind_of_tampering_is_caught_at_the_first_bad_record(tmp_path: Pat
     cases = {
         "edited": (edited, 3),
         "deleted": (lines[:2] + lines[3:], 3),
-        "inserted": (lines[:3] + [lines[1]] + lines[3:], 4),
-        "reordered": (lines[:1] + [lines[2], lines[1]] + lines[3:], 2),
-        "torn": (lines[:5] + [lines[5][:40]], 6),
+        "inserted": ([*lines[:3], lines[1], *lines[3:]], 4),
+        "reordered": ([*lines[:1], lines[2], lines[1], *lines[3:]], 2),
+        "torn": ([*lines[:5], lines[5][:40]], 6),
         "head_removed": (lines[1:], 1),
     }
     for name, (content, bad_line) in cases.items():

@@ -37,7 +37,7 @@ def test_bad_value_names_the_field() -> None:
 
 
 def test_unknown_guard_lists_the_known_ones() -> None:
-    with pytest.raises(PolicyError, match="known guards: .*pii"):
+    with pytest.raises(PolicyError, match=r"known guards: .*pii"):
         Policy(guards={"pi": {}})
 
 
@@ -89,7 +89,7 @@ def test_aisec_policy_pointing_nowhere_is_an_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AISEC_POLICY", str(tmp_path / "missing.toml"))
-    with pytest.raises(PolicyError, match="missing.toml"):
+    with pytest.raises(PolicyError, match=r"missing\.toml"):
         Policy()
 
 
