@@ -26,8 +26,8 @@ __all__ = [
     "FunctionComponent",
     "ModelComponent",
     "ProviderComponent",
-    "Relationship",
     "RelationKind",
+    "Relationship",
     "Usage",
 ]
 

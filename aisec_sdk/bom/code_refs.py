@@ -1,0 +1,301 @@
+"""Model names, providers, endpoints and datasets referenced in Python code, read by AST.
+
+What counts as a reference (string literals, or names bound to one in the same module):
+
+- a client or chat-model class is constructed (``OpenAI()``, ``AzureOpenAI()``,
+  ``Anthropic()``, ``ChatOpenAI()``...): its provider;
+- ``model=``, ``model_name=``, ``model_id=``, ``azure_deployment=``, ``repo_id=`` keywords:
+  a model, attributed to the class being built, to the client the call goes through
+  (``client = OpenAI(); client.chat.completions.create(model=...)``), to the only provider
+  of the module, or to the provider its name belongs to (``gpt-*``, ``claude-*``...);
+- ``base_url=``, ``api_base=``, ``azure_endpoint=``... with an ``http(s)://`` URL: an endpoint;
+- ``X.from_pretrained("org/name")``, ``SentenceTransformer("name")``: a Hugging Face model;
+- ``load_dataset("org/name")``: a dataset.
+
+The framework of a reference is the top-level module the call resolves to through imports.
+Notebook code cells are parsed one by one (IPython magics dropped).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["CodeRef", "notebook_cells", "references"]
+
+RefKind = Literal["model", "provider", "endpoint", "dataset"]
+
+_CLASS_PROVIDERS: dict[str, str] = {
+    **dict.fromkeys(("OpenAI", "AsyncOpenAI", "ChatOpenAI", "OpenAIEmbeddings"), "openai"),
+    **dict.fromkeys(
+        ("AzureOpenAI", "AsyncAzureOpenAI", "AzureChatOpenAI", "AzureOpenAIEmbeddings"),
+        "azure.ai.openai",
+    ),
+    **dict.fromkeys(("Anthropic", "AsyncAnthropic", "ChatAnthropic"), "anthropic"),
+    **dict.fromkeys(("ChatBedrock", "ChatBedrockConverse", "BedrockLLM"), "aws.bedrock"),
+    **dict.fromkeys(("ChatVertexAI", "VertexAI"), "gcp.vertex_ai"),
+    **dict.fromkeys(("ChatGoogleGenerativeAI", "GenerativeModel"), "gcp.gemini"),
+    **dict.fromkeys(("ChatMistralAI", "Mistral", "MistralClient"), "mistral_ai"),
+    **dict.fromkeys(("Groq", "AsyncGroq", "ChatGroq"), "groq"),
+    **dict.fromkeys(("ChatCohere", "CohereEmbeddings"), "cohere"),
+    **dict.fromkeys(("ChatOllama", "OllamaLLM", "OllamaEmbeddings"), "ollama"),
+    **dict.fromkeys(("ChatDeepSeek",), "deepseek"),
+    **dict.fromkeys(("ChatXAI",), "x_ai"),
+    **dict.fromkeys(("ChatPerplexity",), "perplexity"),
+    **dict.fromkeys(("ChatWatsonx", "WatsonxLLM"), "ibm.watsonx.ai"),
+    **dict.fromkeys(
+        ("InferenceClient", "HuggingFaceEndpoint", "ChatHuggingFace", "SentenceTransformer"),
+        "huggingface",
+    ),
+}
+# Top-level modules whose classes are provider clients (``cohere.ClientV2()``).
+_MODULE_PROVIDERS: dict[str, str] = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "cohere": "cohere",
+    "mistralai": "mistral_ai",
+    "groq": "groq",
+    "ollama": "ollama",
+}
+_HF_MODULES = frozenset(
+    {"transformers", "sentence_transformers", "diffusers", "peft", "huggingface_hub", "datasets"}
+)
+_MODEL_PREFIXES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-", "dall-e", "whisper-", "tts-"),
+        "openai",
+    ),
+    (("claude",), "anthropic"),
+    (("gemini",), "gcp.gemini"),
+    (("mistral", "mixtral", "codestral", "ministral"), "mistral_ai"),
+    (("command",), "cohere"),
+    (("deepseek",), "deepseek"),
+    (("grok",), "x_ai"),
+)
+_MODEL_KEYWORDS = frozenset(
+    {"model", "model_name", "model_id", "azure_deployment", "deployment_name", "repo_id"}
+)
+_ENDPOINT_KEYWORDS = frozenset(
+    {"base_url", "api_base", "openai_api_base", "azure_endpoint", "endpoint", "endpoint_url"}
+)
+_POSITIONAL_MODEL_CALLS = frozenset({"from_pretrained", "SentenceTransformer"})
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRef:
+    """One reference found in code."""
+
+    kind: RefKind
+    value: str
+    line: int
+    provider: str | None = None
+    framework: str | None = None
+    """Top-level module the call resolves to (``langchain_openai``, ``transformers``)."""
+    function: str | None = None
+    """Qualified name of the enclosing function, when there is one."""
+
+
+def guess_provider(model: str) -> str | None:
+    """The provider a well-known model name belongs to."""
+    lowered = model.lower()
+    for prefixes, provider in _MODEL_PREFIXES:
+        if lowered.startswith(prefixes):
+            return provider
+    return None
+
+
+def _dotted(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    if isinstance(node, ast.Call):
+        inner = _dotted(node.func)
+        return ".".join([inner, *reversed(parts)]) if inner else None
+    return None
+
+
+class _Collector(ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.imports: dict[str, str] = {}
+        self.strings: dict[str, str] = {}
+        self.clients: dict[str, tuple[str | None, str | None]] = {}
+        self.refs: list[CodeRef] = []
+        self._scope: list[str] = []
+
+    # --- bindings -----------------------------------------------------------------------
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.imports[alias.asname] = alias.name
+            else:
+                self.imports[alias.name.split(".")[0]] = alias.name.split(".")[0]
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.module and not node.level:
+            for alias in node.names:
+                self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        value = node.value
+        for target in node.targets:
+            name = _dotted(target)
+            if name is None:
+                continue
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                self.strings[name] = value.value
+            elif isinstance(value, ast.Call):
+                provider, framework = self._constructor(value)
+                if provider or framework:
+                    self.clients[name] = (provider, framework)
+        self.generic_visit(node)
+
+    def _scoped(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        self._scope.append(node.name)
+        self.generic_visit(node)
+        self._scope.pop()
+
+    visit_FunctionDef = _scoped
+    visit_AsyncFunctionDef = _scoped
+    visit_ClassDef = _scoped
+
+    # --- resolution ---------------------------------------------------------------------
+    def _resolve(self, dotted: str) -> str:
+        head, _, rest = dotted.partition(".")
+        base = self.imports.get(head)
+        if base is None:
+            return dotted
+        return f"{base}.{rest}" if rest else base
+
+    def _framework(self, dotted: str | None) -> str | None:
+        if dotted is None:
+            return None
+        head = dotted.split(".")[0]
+        return self.imports[head].split(".")[0] if head in self.imports else None
+
+    def _constructor(self, call: ast.Call) -> tuple[str | None, str | None]:
+        dotted = _dotted(call.func)
+        if dotted is None:
+            return None, None
+        resolved = self._resolve(dotted)
+        last = resolved.rsplit(".", 1)[-1]
+        framework = self._framework(dotted)
+        provider = _CLASS_PROVIDERS.get(last)
+        if provider is None and last[:1].isupper() and framework in _MODULE_PROVIDERS:
+            provider = _MODULE_PROVIDERS[framework]
+        return provider, framework
+
+    def _text(self, node: ast.expr) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        name = _dotted(node) if isinstance(node, ast.Name | ast.Attribute) else None
+        return self.strings.get(name) if name else None
+
+    def _via_client(self, dotted: str | None) -> tuple[str | None, str | None]:
+        parts = (dotted or "").split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            known = self.clients.get(".".join(parts[:end]))
+            if known:
+                return known
+        return None, None
+
+    # --- references ---------------------------------------------------------------------
+    def _add(
+        self, kind: RefKind, value: str, node: ast.AST, provider: str | None, framework: str | None
+    ) -> None:
+        self.refs.append(
+            CodeRef(
+                kind=kind,
+                value=value,
+                line=getattr(node, "lineno", 0),
+                provider=provider,
+                framework=framework,
+                function=".".join(self._scope) or None,
+            )
+        )
+
+    def visit_Call(self, node: ast.Call) -> None:
+        dotted = _dotted(node.func)
+        resolved = self._resolve(dotted) if dotted else ""
+        last = resolved.rsplit(".", 1)[-1]
+        provider, framework = self._constructor(node)
+        if provider:
+            self._add("provider", provider, node, provider, framework)
+        else:
+            provider, framework = self._via_client(dotted)
+            framework = framework or self._framework(dotted)
+        if provider is None and framework in _HF_MODULES:
+            provider = "huggingface"
+        models: list[str] = []
+        if last in _POSITIONAL_MODEL_CALLS and node.args:
+            models.append(self._text(node.args[0]) or "")
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                continue
+            text = self._text(keyword.value)
+            if not text:
+                continue
+            if keyword.arg in _MODEL_KEYWORDS or keyword.arg == "pretrained_model_name_or_path":
+                models.append(text)
+            elif keyword.arg in _ENDPOINT_KEYWORDS and text.startswith(("http://", "https://")):
+                self._add("endpoint", text, node, provider, framework)
+            elif keyword.arg == "path" and last == "load_dataset":
+                self._add("dataset", text, node, "huggingface", framework)
+        if last == "load_dataset" and node.args:
+            name = self._text(node.args[0])
+            if name:
+                self._add("dataset", name, node, "huggingface", framework)
+        for model in filter(None, models):
+            self._add("model", model, node, provider or guess_provider(model), framework)
+        self.generic_visit(node)
+
+
+def references(source: str, filename: str = "<code>") -> list[CodeRef]:
+    """Every reference in one module's source; a syntax error yields no references."""
+    try:
+        tree = ast.parse(source, filename=filename)
+    except (SyntaxError, ValueError):
+        return []
+    collector = _Collector()
+    # Bindings first (imports and assignments anywhere), then references in order.
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            collector.visit_Import(node)
+        elif isinstance(node, ast.ImportFrom):
+            collector.visit_ImportFrom(node)
+    collector.visit(tree)
+    refs = collector.refs
+    providers = {r.provider for r in refs if r.kind == "provider"}
+    if len(providers) == 1:
+        (only,) = providers
+        refs = [
+            CodeRef(r.kind, r.value, r.line, only, r.framework, r.function)
+            if r.kind == "model" and r.provider is None
+            else r
+            for r in refs
+        ]
+    return refs
+
+
+def notebook_cells(text: str) -> Iterator[tuple[int, str]]:
+    """(cell number from 1, source) of each code cell, IPython magics and shell lines removed."""
+    try:
+        notebook = json.loads(text)
+    except json.JSONDecodeError:
+        return
+    cells = notebook.get("cells", []) if isinstance(notebook, dict) else []
+    for number, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        lines = source if isinstance(source, list) else str(source).splitlines(keepends=True)
+        yield (
+            number,
+            "".join("\n" if line.lstrip().startswith(("%", "!")) else line for line in lines),
+        )

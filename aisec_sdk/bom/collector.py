@@ -1,0 +1,132 @@
+"""`BomCollector`: an OpenTelemetry `SpanProcessor` that inventories what the process calls.
+
+Add it to the SDK tracer provider the application already has::
+
+    provider.add_span_processor(BomCollector(snapshot="ai-bom.cdx.json"))
+
+``on_start`` remembers, per open span, the application function it runs under (the nearest
+``aisec.function``) and whether it sits inside another LLM span; ``on_end`` adds the span's
+counters to a dict under a lock. No I/O happens on the hot path: components, versions and
+exports are computed when `BomCollector.bom` is called (or once at exit for the snapshot).
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.semconv.attributes import service_attributes
+
+from aisec_sdk.bom.allowlist import apply_policy
+from aisec_sdk.bom.model import Bom, BomBuilder
+from aisec_sdk.bom.spans import AISEC_FUNCTION, CallAggregator, CallKey, is_llm_span
+
+if TYPE_CHECKING:
+    from opentelemetry.context import Context
+
+    from aisec_sdk.policy import Policy
+
+__all__ = ["BomCollector"]
+
+SnapshotFormat = Literal["cyclonedx", "json", "markdown"]
+
+
+@cache
+def _installed_version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+class BomCollector(SpanProcessor):
+    """Builds an AI-BOM from the spans of this process.
+
+    ``policy`` (default: none) turns allow-list violations into BOM findings.
+    ``snapshot`` is a path written at interpreter exit and on ``shutdown()``, in
+    ``snapshot_format`` (CycloneDX ``spec`` 1.6 by default).
+    """
+
+    def __init__(
+        self,
+        *,
+        policy: Policy | None = None,
+        snapshot: str | Path | None = None,
+        snapshot_format: SnapshotFormat = "cyclonedx",
+        spec: str = "1.6",
+    ) -> None:
+        self._policy = policy
+        self._calls = CallAggregator()
+        # span id -> (function it runs under, inside an LLM span, is itself an LLM span)
+        self._open: dict[int, tuple[str | None, bool, bool]] = {}
+        self._snapshot = Path(snapshot) if snapshot is not None else None
+        self._snapshot_format = snapshot_format
+        self._spec = spec
+        self._written = threading.Event()
+        if self._snapshot is not None:
+            atexit.register(self._write_snapshot)
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        attributes = span.attributes or {}
+        parent = self._open.get(span.parent.span_id) if span.parent is not None else None
+        function = attributes.get(AISEC_FUNCTION)
+        if function is None and parent is not None:
+            function = parent[0]
+        inside = parent is not None and (parent[1] or parent[2])
+        self._open[span.context.span_id] = (
+            str(function) if function is not None else None,
+            inside,
+            is_llm_span(attributes),
+        )
+
+    def on_end(self, span: ReadableSpan) -> None:
+        context = span.context
+        state = self._open.pop(context.span_id, None) if context is not None else None
+        attributes = span.attributes or {}
+        if not (is_llm_span(attributes) or AISEC_FUNCTION in attributes):
+            return
+        scope = span.instrumentation_scope
+        service = span.resource.attributes.get(service_attributes.SERVICE_NAME)
+        key = CallKey.of(
+            attributes,
+            scope.name if scope is not None else None,
+            str(service) if service is not None else None,
+            state[0] if state else None,
+            state[1] if state else False,
+        )
+        self._calls.record(
+            key,
+            attributes,
+            ((event.name, event.attributes or {}) for event in span.events),
+            span.start_time or 0,
+            span.end_time or 0,
+        )
+
+    def bom(self) -> Bom:
+        """The BOM of everything seen so far (safe to call at any time, from any thread)."""
+        builder = BomBuilder()
+        services = self._calls.build(builder, "runtime", _installed_version)
+        bom = builder.build("runtime", services=services)
+        return apply_policy(bom, self._policy) if self._policy is not None else bom
+
+    def shutdown(self) -> None:
+        self._write_snapshot()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+    def _write_snapshot(self) -> None:
+        if self._snapshot is None or self._written.is_set():
+            return
+        self._written.set()
+        from aisec_sdk.bom.export import render
+
+        self._snapshot.parent.mkdir(parents=True, exist_ok=True)
+        self._snapshot.write_text(
+            render(self.bom(), self._snapshot_format, self._spec), encoding="utf-8"
+        )

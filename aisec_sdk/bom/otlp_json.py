@@ -1,0 +1,168 @@
+"""Read OTLP JSON span files (the OpenTelemetry Collector file exporter format) into a BOM.
+
+Each line is one ``ExportTraceServiceRequest`` as JSON: ``resourceSpans[].resource.attributes``
+(``service.name``), ``scopeSpans[].scope`` and ``spans[]`` with ``attributes`` as
+``{key, value: {stringValue | intValue | doubleValue | boolValue | arrayValue}}``.
+camelCase keys are the format; snake_case (``preserving_proto_field_name``) is accepted too.
+A file holding one pretty-printed request is accepted as well. Lines of other signals
+(``resourceMetrics``, ``resourceLogs``) are skipped.
+
+Spans of all files are resolved together, so a trace that crosses services still links the
+LLM call to the application function it ran under.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from opentelemetry.semconv.attributes import service_attributes
+
+from aisec_sdk.bom.model import Bom, BomBuilder
+from aisec_sdk.bom.spans import AISEC_FUNCTION, CallAggregator, CallKey, is_llm_span
+
+__all__ = ["OtlpError", "bom_from_otlp", "read_spans"]
+
+_SIGNALS = ("resourceSpans", "resourceMetrics", "resourceLogs")
+
+
+class OtlpError(ValueError):
+    """A file is not readable OTLP JSON; the message names the file and line."""
+
+
+@dataclass(frozen=True, slots=True)
+class OtlpSpan:
+    """The parts of one span the BOM needs."""
+
+    trace_id: str
+    span_id: str
+    parent_id: str
+    service: str | None
+    scope: str | None
+    attributes: dict[str, Any]
+    events: tuple[tuple[str, dict[str, Any]], ...]
+    start_ns: int
+    end_ns: int
+
+
+def _get(obj: Mapping[str, Any], camel: str) -> Any:
+    if camel in obj:
+        return obj[camel]
+    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in camel)
+    return obj.get(snake)
+
+
+def _value(raw: Any) -> Any:
+    if not isinstance(raw, Mapping):
+        return raw
+    for kind, value in raw.items():
+        if kind in ("intValue", "int_value"):
+            return int(value)
+        if kind in ("doubleValue", "double_value"):
+            return float(value)
+        if kind in ("arrayValue", "array_value"):
+            return tuple(_value(v) for v in (value or {}).get("values", []))
+        if kind in ("kvlistValue", "kvlist_value"):
+            return _attributes((value or {}).get("values", []))
+        return value
+    return None
+
+
+def _attributes(items: Any) -> dict[str, Any]:
+    if not isinstance(items, list):
+        return {}
+    return {item["key"]: _value(item.get("value")) for item in items if "key" in item}
+
+
+def _spans_of(request: Mapping[str, Any]) -> Iterator[OtlpSpan]:
+    for resource_spans in _get(request, "resourceSpans") or []:
+        resource = _attributes((resource_spans.get("resource") or {}).get("attributes"))
+        service = resource.get(service_attributes.SERVICE_NAME)
+        for scope_spans in _get(resource_spans, "scopeSpans") or []:
+            scope = (scope_spans.get("scope") or {}).get("name")
+            for span in scope_spans.get("spans") or []:
+                yield OtlpSpan(
+                    trace_id=str(_get(span, "traceId") or ""),
+                    span_id=str(_get(span, "spanId") or ""),
+                    parent_id=str(_get(span, "parentSpanId") or ""),
+                    service=str(service) if service is not None else None,
+                    scope=scope,
+                    attributes=_attributes(span.get("attributes")),
+                    events=tuple(
+                        (str(e.get("name", "")), _attributes(e.get("attributes")))
+                        for e in span.get("events") or []
+                    ),
+                    start_ns=int(_get(span, "startTimeUnixNano") or 0),
+                    end_ns=int(_get(span, "endTimeUnixNano") or 0),
+                )
+
+
+def _requests(path: Path) -> list[tuple[int, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OtlpError(f"{path}: cannot read: {exc}") from exc
+    out: list[tuple[int, Any]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            out.append((number, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            if not out:  # perhaps one pretty-printed request
+                try:
+                    return [(1, json.loads(text))]
+                except json.JSONDecodeError:
+                    pass
+            raise OtlpError(f"{path}:{number}: not JSON: {exc.msg}") from exc
+    return out
+
+
+def read_spans(path: str | Path) -> list[OtlpSpan]:
+    """Every span of one OTLP JSON file; raises `OtlpError` on anything malformed."""
+    path = Path(path)
+    spans: list[OtlpSpan] = []
+    for number, request in _requests(path):
+        if not isinstance(request, dict):
+            kind = type(request).__name__
+            raise OtlpError(f"{path}:{number}: expected a JSON object, got {kind}")
+        if not any(_get(request, k) is not None for k in _SIGNALS):
+            raise OtlpError(f"{path}:{number}: not an OTLP export request (no resourceSpans)")
+        try:
+            spans.extend(_spans_of(request))
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise OtlpError(f"{path}:{number}: malformed OTLP span data: {exc}") from exc
+    return spans
+
+
+def _context(span: OtlpSpan, by_id: Mapping[tuple[str, str], OtlpSpan]) -> tuple[str | None, bool]:
+    """The function an LLM span ran under and whether an LLM span encloses it."""
+    function, nested, seen = None, False, set()
+    parent = by_id.get((span.trace_id, span.parent_id))
+    while parent is not None and parent.span_id not in seen:
+        seen.add(parent.span_id)
+        if function is None and parent.attributes.get(AISEC_FUNCTION):
+            function = str(parent.attributes[AISEC_FUNCTION])
+        nested = nested or is_llm_span(parent.attributes)
+        parent = by_id.get((parent.trace_id, parent.parent_id))
+    return function, nested
+
+
+def bom_from_otlp(paths: Iterable[str | Path]) -> Bom:
+    """One BOM from the spans of every file (resolved together across services)."""
+    paths = list(paths)
+    spans = [span for path in paths for span in read_spans(path)]
+    by_id = {(s.trace_id, s.span_id): s for s in spans if s.span_id}
+    calls = CallAggregator()
+    for span in spans:
+        if not (is_llm_span(span.attributes) or AISEC_FUNCTION in span.attributes):
+            continue
+        function, nested = _context(span, by_id)
+        key = CallKey.of(span.attributes, span.scope, span.service, function, nested)
+        calls.record(key, span.attributes, span.events, span.start_ns, span.end_ns)
+    builder = BomBuilder()
+    services = calls.build(builder, "otlp")
+    return builder.build(", ".join(str(p) for p in paths) or "otlp", services=services)

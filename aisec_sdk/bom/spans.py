@@ -1,0 +1,356 @@
+"""From GenAI-convention spans to BOM facts; shared by the live collector and the OTLP reader.
+
+A span is an LLM call when it carries ``gen_ai.operation.name``, ``gen_ai.request.model``,
+``gen_ai.provider.name`` or the deprecated ``gen_ai.system``. A span with only
+``aisec.function`` is an application function. Calls are aggregated by a small key
+(service, function, provider, model, endpoint, framework) into counters; components and
+relationships are built from those counters only when a BOM is asked for.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
+from opentelemetry.semconv.attributes import server_attributes, url_attributes
+
+from aisec_sdk.bom.model import (
+    BomBuilder,
+    EndpointComponent,
+    FrameworkComponent,
+    FunctionComponent,
+    ModelComponent,
+    ProviderComponent,
+    Usage,
+)
+
+__all__ = [
+    "AISEC_ACTION",
+    "AISEC_FINDINGS_COUNT",
+    "AISEC_FRAMEWORK",
+    "AISEC_FRAMEWORK_VERSION",
+    "AISEC_FUNCTION",
+    "FINDING_EVENT",
+    "CallAggregator",
+    "CallKey",
+    "endpoint_component",
+    "framework_ref",
+    "is_llm_span",
+]
+
+AISEC_FUNCTION = "aisec.function"
+AISEC_ACTION = "aisec.action"
+AISEC_FINDINGS_COUNT = "aisec.findings.count"
+AISEC_FRAMEWORK = "aisec.framework"
+AISEC_FRAMEWORK_VERSION = "aisec.framework.version"
+FINDING_EVENT = "aisec.finding"
+
+_LLM_KEYS = (
+    gen_ai.GEN_AI_OPERATION_NAME,
+    gen_ai.GEN_AI_REQUEST_MODEL,
+    gen_ai.GEN_AI_PROVIDER_NAME,
+    gen_ai.GEN_AI_SYSTEM,
+)
+# Instrumentation scopes whose last segment names the instrumented framework.
+_SCOPE_PREFIXES = (
+    "opentelemetry.instrumentation.",
+    "aisec_sdk.integrations.",
+    "openinference.instrumentation.",
+)
+_VERSION_SUFFIX = re.compile(r"[_-]v\d+$")
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+_LOOPBACK = re.compile(r"^(localhost|127(\.\d+){3}|::1|\[::1\]|0\.0\.0\.0)$", re.IGNORECASE)
+
+
+def is_llm_span(attributes: Mapping[str, Any]) -> bool:
+    """True when the attributes describe a GenAI operation."""
+    return any(key in attributes for key in _LLM_KEYS)
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (plaintext there never leaves the machine)."""
+    return bool(_LOOPBACK.match(host))
+
+
+def framework_ref(name: str) -> str:
+    """The ref of a framework component; distribution names are normalised (PEP 503)."""
+    return "framework:" + normalize_dist(name)
+
+
+def normalize_dist(name: str) -> str:
+    """PEP 503 normalisation of a distribution name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _framework_from_scope(scope: str | None) -> str | None:
+    if not scope:
+        return None
+    for prefix in _SCOPE_PREFIXES:
+        if scope.startswith(prefix):
+            tail = scope[len(prefix) :].split(".")[0]
+            return normalize_dist(_VERSION_SUFFIX.sub("", tail)) or None
+    return None
+
+
+def endpoint_component(
+    host: str, port: int | None, scheme: str | None, evidence: str, location: str | None = None
+) -> EndpointComponent:
+    """An endpoint component; the URL leaves out default ports, ``//host`` when no scheme."""
+    host = host.lower()
+    if scheme is None and port in (443, 80):
+        scheme = "https" if port == 443 else "http"
+    shown_port = "" if port is None or _DEFAULT_PORTS.get(scheme or "") == port else f":{port}"
+    url = f"{scheme}://{host}{shown_port}" if scheme else f"//{host}{shown_port}"
+    return EndpointComponent(
+        ref=f"endpoint:{url}",
+        name=url,
+        scheme=scheme,
+        host=host,
+        port=port,
+        sources=[evidence],
+        locations=[location] if location else [],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CallKey:
+    """What one span says about who called what, where."""
+
+    service: str | None
+    function: str | None
+    provider: str | None
+    model: str | None
+    host: str | None
+    port: int | None
+    scheme: str | None
+    framework: str | None
+    framework_version: str | None
+    nested: bool
+    """Inside another LLM span: that outer span already counted the call."""
+
+    @classmethod
+    def of(
+        cls,
+        attributes: Mapping[str, Any],
+        scope: str | None,
+        service: str | None,
+        function: str | None,
+        nested: bool,
+    ) -> CallKey:
+        """The key of one span from its attributes, instrumentation scope and context."""
+        get = attributes.get
+        provider = get(gen_ai.GEN_AI_PROVIDER_NAME) or get(gen_ai.GEN_AI_SYSTEM)
+        model = get(gen_ai.GEN_AI_REQUEST_MODEL) or get(gen_ai.GEN_AI_RESPONSE_MODEL)
+        host = get(server_attributes.SERVER_ADDRESS)
+        port = get(server_attributes.SERVER_PORT)
+        scheme = get(url_attributes.URL_SCHEME)
+        full = get(url_attributes.URL_FULL)
+        if full and (not host or not scheme):
+            parts = urlsplit(str(full))
+            host, scheme = host or parts.hostname, scheme or parts.scheme or None
+            port = port or parts.port
+        return cls(
+            service=service,
+            function=get(AISEC_FUNCTION) or function,
+            provider=str(provider) if provider else None,
+            model=str(model) if model else None,
+            host=str(host) if host else None,
+            port=int(port) if port else None,
+            scheme=str(scheme) if scheme else None,
+            framework=get(AISEC_FRAMEWORK) or _framework_from_scope(scope),
+            framework_version=get(AISEC_FRAMEWORK_VERSION),
+            nested=nested,
+        )
+
+
+@dataclass(slots=True)
+class CallStats:
+    """Counters for one `CallKey`."""
+
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    first_ns: int = 0
+    last_ns: int = 0
+    findings: int = 0
+    blocked: int = 0
+    pii_flows: set[str] = field(default_factory=set)
+    response_models: set[str] = field(default_factory=set)
+
+
+def pii_flows(events: Iterable[tuple[str, Mapping[str, Any]]]) -> tuple[int, frozenset[str]]:
+    """Number of ``aisec.finding`` events and the flows (``outbound``/``inbound``) of PII ones."""
+    count, flows = 0, set()
+    for name, attrs in events:
+        if name != FINDING_EVENT:
+            continue
+        count += 1
+        if attrs.get("guard") == "pii":
+            flows.add("inbound" if attrs.get("direction") == "output" else "outbound")
+    return count, frozenset(flows)
+
+
+class CallAggregator:
+    """Thread-safe counters keyed by `CallKey`; `build` turns them into components."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stats: dict[CallKey, CallStats] = {}
+
+    def record(
+        self,
+        key: CallKey,
+        attributes: Mapping[str, Any],
+        events: Iterable[tuple[str, Mapping[str, Any]]],
+        start_ns: int,
+        end_ns: int,
+    ) -> None:
+        """Count one span (no I/O: a dict update under a lock)."""
+        get = attributes.get
+        event_count, flows = pii_flows(events)
+        findings = get(AISEC_FINDINGS_COUNT)
+        response_model = get(gen_ai.GEN_AI_RESPONSE_MODEL)
+        with self._lock:
+            stats = self._stats.get(key)
+            if stats is None:
+                stats = self._stats[key] = CallStats(first_ns=start_ns, last_ns=end_ns)
+            stats.calls += 1
+            stats.input_tokens += int(get(gen_ai.GEN_AI_USAGE_INPUT_TOKENS) or 0)
+            stats.output_tokens += int(get(gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS) or 0)
+            stats.first_ns = min(stats.first_ns, start_ns)
+            stats.last_ns = max(stats.last_ns, end_ns)
+            stats.findings += int(findings) if findings is not None else event_count
+            stats.blocked += get(AISEC_ACTION) == "block"
+            stats.pii_flows |= flows
+            if response_model:
+                stats.response_models.add(str(response_model))
+
+    def snapshot(self) -> list[tuple[CallKey, CallStats]]:
+        """A consistent copy of the counters."""
+        with self._lock:
+            return [
+                (
+                    key,
+                    CallStats(
+                        s.calls,
+                        s.input_tokens,
+                        s.output_tokens,
+                        s.first_ns,
+                        s.last_ns,
+                        s.findings,
+                        s.blocked,
+                        set(s.pii_flows),
+                        set(s.response_models),
+                    ),
+                )
+                for key, s in self._stats.items()
+            ]
+
+    def build(
+        self,
+        builder: BomBuilder,
+        evidence: str,
+        framework_version: Callable[[str], str | None] | None = None,
+    ) -> set[str]:
+        """Add the components and relationships of every counted call; returns services."""
+        services: set[str] = set()
+        for key, stats in self.snapshot():
+            if key.service:
+                services.add(key.service)
+            _add_call(builder, key, stats, evidence, framework_version)
+        return services
+
+
+def _time(ns: int) -> datetime | None:
+    return datetime.fromtimestamp(ns / 1e9, tz=timezone.utc) if ns else None
+
+
+def _add_call(
+    builder: BomBuilder,
+    key: CallKey,
+    stats: CallStats,
+    evidence: str,
+    framework_version: Callable[[str], str | None] | None,
+) -> None:
+    seen = Usage(first_seen=_time(stats.first_ns), last_seen=_time(stats.last_ns))
+    usage = (
+        seen
+        if key.nested
+        else Usage(
+            first_seen=seen.first_seen,
+            last_seen=seen.last_seen,
+            calls=stats.calls,
+            input_tokens=stats.input_tokens,
+            output_tokens=stats.output_tokens,
+        )
+    )
+    common: dict[str, Any] = {
+        "sources": [evidence],
+        "services": [key.service] if key.service else [],
+    }
+    llm = bool(key.model or key.provider or key.host)
+    function = model = provider = endpoint = None
+    if key.function:
+        name = f"{key.service}/{key.function}" if key.service else key.function
+        function = builder.add(
+            FunctionComponent(
+                ref=f"function:{name}", name=key.function, usage=seen if llm else usage, **common
+            )
+        )
+    if key.model:
+        model = builder.add(
+            ModelComponent(
+                ref=f"model:{key.model}",
+                name=key.model,
+                provider=key.provider,
+                response_models=sorted(stats.response_models),
+                usage=usage,
+                **common,
+            )
+        )
+    if key.provider:
+        provider = builder.add(
+            ProviderComponent(
+                ref=f"provider:{key.provider}",
+                name=key.provider,
+                usage=usage,
+                data_classifications=["PII"] if stats.pii_flows else [],
+                pii_flows=sorted(stats.pii_flows),  # type: ignore[arg-type]
+                findings=0 if key.nested else stats.findings,
+                blocked=0 if key.nested else stats.blocked,
+                **common,
+            )
+        )
+    if key.host:
+        component = endpoint_component(key.host, key.port, key.scheme, evidence)
+        endpoint = builder.add(component.model_copy(update={"usage": usage, **common}))
+    if key.framework:
+        version = key.framework_version
+        if version is None and framework_version is not None:
+            version = framework_version(key.framework)
+        framework = builder.add(
+            FrameworkComponent(
+                ref=framework_ref(key.framework),
+                name=normalize_dist(key.framework),
+                version=version,
+                sources=[evidence],
+                services=common["services"],
+                usage=seen,
+            )
+        )
+        if model:
+            builder.relate(framework, "wraps", model, evidence, seen)
+    target = model or provider or endpoint
+    if function and target:
+        builder.relate(function, "calls", target, evidence, usage)
+    server = provider or endpoint
+    if model and server:
+        builder.relate(model, "served-by", server, evidence, usage)
+    if provider and endpoint:
+        builder.relate(provider, "reached-at", endpoint, evidence, usage)

@@ -1,0 +1,468 @@
+"""Static AI-BOM of a project and its Python environment.
+
+- installed AI packages and their versions, from distribution metadata (the running
+  interpreter's environment and any virtual environment inside the project), never imports;
+- model files (format from magic bytes, SHA-256) and dataset files (hash, size, rows);
+- model names, providers, endpoints and datasets referenced in ``.py`` files and notebook
+  code cells (AST, see `aisec_sdk.bom.code_refs`);
+- ``trained-on`` / ``evaluated-on`` links from Hugging Face model cards (``README.md`` front
+  matter next to the weights);
+- the *names* of AI-related environment variables (never their values).
+
+Skipped while walking: VCS and tool caches, ``node_modules``, ``__pycache__`` and virtual
+environments (directories holding ``pyvenv.cfg``; their packages are read as metadata).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from aisec_sdk.bom.artifacts import dataset_format, file_facts, model_format
+from aisec_sdk.bom.code_refs import CodeRef, notebook_cells, references
+from aisec_sdk.bom.model import (
+    Bom,
+    BomBuilder,
+    DatasetComponent,
+    FrameworkComponent,
+    FunctionComponent,
+    ModelComponent,
+    ProviderComponent,
+)
+from aisec_sdk.bom.spans import endpoint_component, framework_ref, normalize_dist
+
+__all__ = ["AI_ENV_PATTERN", "AI_PACKAGES", "ai_environment_variables", "scan_project"]
+
+AI_PACKAGES: frozenset[str] = frozenset(
+    {
+        "openai",
+        "anthropic",
+        "cohere",
+        "mistralai",
+        "groq",
+        "google-generativeai",
+        "google-genai",
+        "google-cloud-aiplatform",
+        "boto3-bedrock",
+        "ollama",
+        "together",
+        "replicate",
+        "fireworks-ai",
+        "voyageai",
+        "litellm",
+        "openai-agents",
+        "pydantic-ai",
+        "langchain",
+        "langchain-core",
+        "langchain-community",
+        "langgraph",
+        "langsmith",
+        "llama-index",
+        "llama-index-core",
+        "haystack-ai",
+        "semantic-kernel",
+        "dspy",
+        "dspy-ai",
+        "crewai",
+        "autogen-agentchat",
+        "pyautogen",
+        "instructor",
+        "guidance",
+        "outlines",
+        "transformers",
+        "tokenizers",
+        "sentence-transformers",
+        "huggingface-hub",
+        "datasets",
+        "accelerate",
+        "peft",
+        "trl",
+        "diffusers",
+        "safetensors",
+        "bitsandbytes",
+        "optimum",
+        "vllm",
+        "llama-cpp-python",
+        "ctransformers",
+        "gpt4all",
+        "mlx-lm",
+        "torch",
+        "torchvision",
+        "torchaudio",
+        "tensorflow",
+        "tensorflow-cpu",
+        "keras",
+        "jax",
+        "flax",
+        "onnx",
+        "onnxruntime",
+        "onnxruntime-gpu",
+        "tensorrt",
+        "openvino",
+        "scikit-learn",
+        "xgboost",
+        "lightgbm",
+        "catboost",
+        "spacy",
+        "gensim",
+        "tiktoken",
+        "chromadb",
+        "faiss-cpu",
+        "faiss-gpu",
+        "pinecone",
+        "pinecone-client",
+        "weaviate-client",
+        "qdrant-client",
+        "pymilvus",
+        "lancedb",
+        "mlflow",
+        "wandb",
+        "presidio-analyzer",
+        "opentelemetry-instrumentation-openai-v2",
+        "aisec-sdk",
+    }
+)
+"""Curated PyPI names of AI packages (normalised); ``langchain-*`` and ``llama-index-*``
+integrations count too."""
+_AI_PACKAGE_PREFIXES = ("langchain-", "llama-index-", "openinference-instrumentation-")
+
+AI_ENV_PATTERN = re.compile(
+    r"^(OPENAI_|AZURE_OPENAI_|ANTHROPIC_|COHERE_|CO_API_KEY$|MISTRAL_|GROQ_|GEMINI_|"
+    r"GOOGLE_API_KEY$|GOOGLE_GENAI_|VERTEXAI_|HF_|HUGGINGFACE|HUGGING_FACE_|TRANSFORMERS_|"
+    r"LANGCHAIN_|LANGSMITH_|LLAMA_CLOUD_|OLLAMA_|TOGETHER_|REPLICATE_API_|DEEPSEEK_|XAI_|"
+    r"PERPLEXITY_|FIREWORKS_|VOYAGE_|PINECONE_|WANDB_API_KEY$|AWS_BEDROCK_|BEDROCK_|"
+    r"LITELLM_|OTEL_INSTRUMENTATION_GENAI_|AISEC_)"
+)
+"""Environment variable names that configure AI providers, hubs and frameworks."""
+
+_SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".ipynb_checkpoints",
+        "site-packages",
+        ".eggs",
+    }
+)
+_SKIP_SUFFIXES = frozenset(
+    {
+        ".py",
+        ".ipynb",
+        ".md",
+        ".txt",
+        ".toml",
+        ".cfg",
+        ".ini",
+        ".yaml",
+        ".yml",
+        ".lock",
+        ".html",
+        ".js",
+        ".ts",
+        ".css",
+        ".rst",
+        ".sh",
+    }
+)
+
+
+def ai_environment_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Sorted names of AI-related variables that are set (values are never read)."""
+    names = (environ if environ is not None else os.environ).keys()
+    return sorted(name for name in names if AI_ENV_PATTERN.match(name.upper()))
+
+
+def _is_ai_package(name: str) -> bool:
+    return name in AI_PACKAGES or name.startswith(_AI_PACKAGE_PREFIXES)
+
+
+@dataclass
+class _Walk:
+    code: list[Path] = field(default_factory=list)
+    notebooks: list[Path] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    venvs: list[Path] = field(default_factory=list)
+
+
+def _walk(root: Path) -> _Walk:
+    found = _Walk()
+    if root.is_file():
+        directories: Iterable[tuple[str, list[str], list[str]]] = [
+            (str(root.parent), [], [root.name])
+        ]
+    else:
+        directories = os.walk(root)
+    for directory, subdirs, files in directories:
+        here = Path(directory)
+        kept = []
+        for sub in sorted(subdirs):
+            if (here / sub / "pyvenv.cfg").is_file():
+                found.venvs.append(here / sub)
+            elif sub not in _SKIP_DIRS and not sub.endswith(".egg-info"):
+                kept.append(sub)
+        subdirs[:] = kept
+        for name in sorted(files):
+            path = here / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            suffix = path.suffix.lower()
+            if suffix == ".py":
+                found.code.append(path)
+            elif suffix == ".ipynb":
+                found.notebooks.append(path)
+            elif suffix not in _SKIP_SUFFIXES or name.lower() == "readme.md":
+                found.files.append(path)
+    return found
+
+
+def _site_packages(venv: Path) -> list[str]:
+    return [str(p) for p in venv.glob("lib*/python*/site-packages")] + [
+        str(p) for p in venv.glob("Lib/site-packages")
+    ]
+
+
+def _packages(builder: BomBuilder, venvs: list[Path], environment: bool) -> None:
+    places: list[tuple[str, list[str] | None]] = [("environment", None)] if environment else []
+    places += [(str(v), _site_packages(v)) for v in venvs]
+    for where, path in places:
+        dists = metadata.distributions() if path is None else metadata.distributions(path=path)
+        for dist in dists:
+            name = normalize_dist(dist.name or "")
+            if not name or not _is_ai_package(name):
+                continue
+            builder.add(
+                FrameworkComponent(
+                    ref=framework_ref(name),
+                    name=name,
+                    version=dist.version,
+                    sources=["package"],
+                    locations=[where],
+                )
+            )
+
+
+def _module_distributions() -> Mapping[str, list[str]]:
+    try:
+        return metadata.packages_distributions()
+    except Exception:  # broken metadata must not stop a scan
+        return {}
+
+
+def _model_card_datasets(readme: Path) -> dict[str, list[str]]:
+    """``trained-on`` / ``evaluated-on`` dataset ids from a model card's YAML front matter."""
+    try:
+        text = readme.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    match = re.match(r"^---\s*\n(.*?)\n---\s*(\n|$)", text, re.DOTALL)
+    if not match:
+        return {}
+    try:
+        import yaml  # type: ignore[import-untyped]
+
+        card = yaml.safe_load(match.group(1))
+    except ImportError:
+        card = None
+    except Exception:  # a malformed card is no reason to stop
+        return {}
+    if not isinstance(card, dict):
+        return {}
+    trained = card.get("datasets") or []
+    trained = [trained] if isinstance(trained, str) else list(trained)
+    evaluated = [
+        str(result["dataset"].get("type") or result["dataset"].get("name"))
+        for entry in card.get("model-index") or []
+        if isinstance(entry, dict)
+        for result in entry.get("results") or []
+        if isinstance(result, dict) and isinstance(result.get("dataset"), dict)
+    ]
+    return {"trained-on": [str(t) for t in trained], "evaluated-on": evaluated}
+
+
+class _Project:
+    """Adds what one project tree holds to a builder."""
+
+    def __init__(self, root: Path, builder: BomBuilder) -> None:
+        self.root = root if root.is_dir() else root.parent
+        self.builder = builder
+        self.datasets: dict[str, str] = {}
+        self.module_dists = _module_distributions()
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def artifacts(self, files: list[Path]) -> None:
+        models: list[tuple[Path, str]] = []
+        readmes = [f for f in files if f.name.lower() == "readme.md"]
+        for path in files:
+            if path in readmes:
+                continue
+            fmt = dataset_format(path)
+            if fmt is not None:
+                facts = file_facts(path, self.root, fmt, count_rows=True)
+                ref = self.builder.add(
+                    DatasetComponent(
+                        ref=f"dataset:{facts.path}", name=facts.path, file=facts, sources=["file"]
+                    )
+                )
+                self.datasets[facts.path] = self.datasets[path.name] = ref
+                continue
+            fmt = model_format(path)
+            if fmt is not None:
+                facts = file_facts(path, self.root, fmt)
+                models.append(
+                    (
+                        path,
+                        self.builder.add(
+                            ModelComponent(
+                                ref=f"model:{facts.path}",
+                                name=facts.path,
+                                file=facts,
+                                sources=["file"],
+                            )
+                        ),
+                    )
+                )
+        cards = {r.parent: _model_card_datasets(r) for r in readmes}
+        for path, model_ref in models:
+            for kind, names in cards.get(path.parent, {}).items():
+                for name in names:
+                    self.builder.relate(model_ref, kind, self.dataset(name), "model-card")  # type: ignore[arg-type]
+
+    def dataset(self, name: str, location: str | None = None) -> str:
+        """The ref of a dataset by name: a local file when one matches, else a hub id."""
+        known = self.datasets.get(name) or self.datasets.get(name.lstrip("./"))
+        if known:
+            return known
+        return self.builder.add(
+            DatasetComponent(
+                ref=f"dataset:{name}",
+                name=name,
+                sources=["code" if location else "model-card"],
+                locations=[location] if location else [],
+            )
+        )
+
+    def framework(self, module: str | None) -> str | None:
+        if not module:
+            return None
+        dists = self.module_dists.get(module)
+        name = normalize_dist(dists[0]) if dists else normalize_dist(module)
+        return self.builder.add(
+            FrameworkComponent(ref=framework_ref(name), name=name, sources=["code"])
+        )
+
+    def code(self, refs: list[CodeRef], module: str, where: str) -> None:
+        for ref in refs:
+            location = f"{where}:{ref.line}"
+            provider = ref.provider and self.builder.add(
+                ProviderComponent(
+                    ref=f"provider:{ref.provider}",
+                    name=ref.provider,
+                    sources=["code"],
+                    locations=[location],
+                )
+            )
+            if ref.kind == "provider":
+                continue
+            if ref.kind == "dataset":
+                self.dataset(ref.value, location)
+                continue
+            if ref.kind == "endpoint":
+                parts = re.match(r"^(https?)://([^/:?#]+)(?::(\d+))?", ref.value)
+                if parts is None:
+                    continue
+                endpoint = self.builder.add(
+                    endpoint_component(
+                        parts.group(2),
+                        int(parts.group(3)) if parts.group(3) else None,
+                        parts.group(1),
+                        "code",
+                        location,
+                    )
+                )
+                if provider:
+                    self.builder.relate(provider, "reached-at", endpoint, "code")
+                continue
+            model = self.builder.add(
+                ModelComponent(
+                    ref=f"model:{ref.value}",
+                    name=ref.value,
+                    provider=ref.provider,
+                    sources=["code"],
+                    locations=[location],
+                )
+            )
+            if provider:
+                self.builder.relate(model, "served-by", provider, "code")
+            framework = self.framework(ref.framework)
+            if framework:
+                self.builder.relate(framework, "wraps", model, "code")
+            if ref.function:
+                function = self.builder.add(
+                    FunctionComponent(
+                        ref=f"function:{module}.{ref.function}",
+                        name=f"{module}.{ref.function}",
+                        sources=["code"],
+                        locations=[location],
+                    )
+                )
+                self.builder.relate(function, "calls", model, "code")
+
+    def sources(self, code: list[Path], notebooks: list[Path]) -> None:
+        for path in code:
+            shown = self.relative(path)
+            module = shown.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+            self.code(references(_read(path), shown), module, shown)
+        for path in notebooks:
+            shown = self.relative(path)
+            for cell, source in notebook_cells(_read(path)):
+                self.code(references(source, shown), path.stem, f"{shown}#cell{cell}")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def scan_project(
+    path: str | Path = ".",
+    *,
+    environment: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> Bom:
+    """The static BOM of ``path`` (a directory or one file).
+
+    ``environment`` also inventories the running interpreter's installed AI packages and
+    AI-related environment variable names (``environ``, default ``os.environ``).
+    """
+    root = Path(path)
+    if not root.exists():
+        raise FileNotFoundError(f"no such file or directory: {root}")
+    builder = BomBuilder()
+    walk = _walk(root)
+    project = _Project(root, builder)
+    project.artifacts(walk.files)
+    project.sources(walk.code, walk.notebooks)
+    _packages(builder, walk.venvs, environment)
+    names = ai_environment_variables(environ) if environment else []
+    return builder.build(str(root), environment_variables=names)
