@@ -78,24 +78,24 @@ def llm_span_scope(span: Span) -> Iterator[Span]:
 
 
 @cache
-def _instruments() -> tuple[Any, Any, Any]:
+def _instruments() -> tuple[Any, Any]:
     from aisec_sdk import __version__
 
     meter = metrics.get_meter(SCOPE, __version__)
-    calls = meter.create_counter(
-        "aisec.guard.verdicts", unit="{verdict}", description="Guard verdicts by action"
-    )
     found = meter.create_counter(
         "aisec.guard.findings", unit="{finding}", description="Guard findings by guard"
     )
     duration = meter.create_histogram(
-        "aisec.guard.duration", unit="s", description="Time spent in guards per scan"
+        "aisec.guard.duration",
+        unit="s",
+        description="Time spent in guards per scan; its count is the number of verdicts",
     )
-    return calls, found, duration
+    return found, duration
 
 
+@cache
 def tracer() -> trace.Tracer:
-    """The SDK's tracer from the global provider (or the one `configure` installed)."""
+    """The SDK's tracer from the global provider (a proxy until the host sets one)."""
     from aisec_sdk import __version__
 
     return trace.get_tracer(SCOPE, __version__)
@@ -113,51 +113,66 @@ def redact_for_capture(source: str, findings: Sequence[Finding]) -> str:
 class CallTelemetry:
     """Telemetry of one guarded call: its span (own or the integration's) and metrics."""
 
-    __slots__ = ("_action", "_count", "_owns", "policy", "span")
+    __slots__ = ("_action", "_attrs", "_count", "_owns", "policy", "span")
 
     def __init__(self, function: str, policy: Policy) -> None:
         self.policy = policy
         self._action: Action = "allow"
         self._count = 0
+        self._attrs: dict[str, Any] = {}
         llm = _llm_span.get()
         if not policy.telemetry:
             self.span: Span = trace.INVALID_SPAN
             self._owns = False
         elif llm is not None and llm.is_recording():
             self.span, self._owns = llm, False
+            llm.set_attribute(ATTR_MODE, policy.mode)
         else:
             self.span = tracer().start_span(
                 f"aisec.guard {function}",
                 kind=SpanKind.INTERNAL,
-                attributes={ATTR_FUNCTION: function, CODE_FUNCTION_NAME: function},
+                attributes={
+                    ATTR_FUNCTION: function,
+                    CODE_FUNCTION_NAME: function,
+                    ATTR_MODE: policy.mode,
+                },
             )
             self._owns = True
-        if self.span.is_recording():
-            self.span.set_attribute(ATTR_MODE, policy.mode)
 
     def record(self, verdict: Verdict, original: str | None = None) -> None:
-        """Put one verdict on the span (attributes and events) and on the metrics."""
+        """Put one verdict on the span (attributes and events) and on the metrics.
+
+        On a span this call owns, attributes are set once, in `finish`; on an integration's
+        LLM span they are set right away.
+        """
         if not self.policy.telemetry:
             return
         self._count += len(verdict.findings)
         if _ACTION_RANK[verdict.action] > _ACTION_RANK[self._action]:
             self._action = verdict.action
-        calls, found, duration = _instruments()
-        calls.add(1, {"aisec.action": verdict.action, "aisec.direction": verdict.direction})
-        duration.record(verdict.latency_ms / 1000.0, {"aisec.direction": verdict.direction})
-        span = self.span
-        if not span.is_recording():
-            for f in verdict.findings:
-                found.add(1, {"aisec.guard": f.guard, "aisec.category": f.category})
-            return
-        span.set_attribute(ATTR_ACTION, self._action)
-        span.set_attribute(ATTR_FINDINGS_COUNT, self._count)
-        span.set_attribute(f"aisec.{verdict.direction}.action", verdict.action)
+        found, duration = _instruments()
+        duration.record(
+            verdict.latency_ms / 1000.0,
+            {"aisec.action": verdict.action, "aisec.direction": verdict.direction},
+        )
+        attrs = self._attrs
+        attrs[ATTR_ACTION] = self._action
+        attrs[ATTR_FINDINGS_COUNT] = self._count
+        attrs[f"aisec.{verdict.direction}.action"] = verdict.action
         if verdict.errors:
-            span.set_attribute("aisec.guard_errors", verdict.errors)
+            attrs["aisec.guard_errors"] = verdict.errors
+        span = self.span
+        if self.policy.capture_content and original is not None:
+            attrs[f"aisec.{verdict.direction}.content"] = redact_for_capture(
+                original, verdict.findings
+            )
+        if not self._owns and span.is_recording():
+            span.set_attributes(attrs)
         worst: dict[str, Finding] = {}
         for f in verdict.findings:
             found.add(1, {"aisec.guard": f.guard, "aisec.category": f.category})
+            if not span.is_recording():
+                continue
             span.add_event(
                 EVENT_FINDING,
                 {
@@ -183,19 +198,18 @@ class CallTelemetry:
                     GEN_AI_EVALUATION_EXPLANATION: f.message,
                 },
             )
-        if self.policy.capture_content and original is not None:
-            span.set_attribute(
-                f"aisec.{verdict.direction}.content", redact_for_capture(original, verdict.findings)
-            )
 
     def finish(self, error: BaseException | None = None) -> None:
-        """End the span if this call opened it; record an error if one escaped."""
+        """Set the call's attributes and end the span, if this call opened it."""
         if not self._owns:
             return
-        if error is not None and self.span.is_recording():
-            self.span.set_attribute(ERROR_TYPE, type(error).__qualname__)
-            self.span.set_status(Status(StatusCode.ERROR, str(error)[:200]))
-        self.span.end()
+        span = self.span
+        if self._attrs:
+            span.set_attributes(self._attrs)
+        if error is not None:
+            span.set_attribute(ERROR_TYPE, type(error).__qualname__)
+            span.set_status(Status(StatusCode.ERROR, str(error)[:200]))
+        span.end()
 
 
 Exporter = Literal["console", "jsonl", "otlp", "none"]
