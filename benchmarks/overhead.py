@@ -24,10 +24,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, Sp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _results import write_section  # noqa: E402
+from _results import write_section
 
-import aisec_sdk  # noqa: E402
-from aisec_sdk import Policy  # noqa: E402
+import aisec_sdk
+from aisec_sdk import Policy
 
 PROMPT = (
     "Could you help me plan a three day trip to Lisbon in late spring? I would like to see "
@@ -102,8 +102,9 @@ def import_ms(repeats: int = 5) -> float:
     """Median wall time of ``import aisec_sdk`` in a fresh interpreter."""
     code = "import time; t=time.perf_counter(); import aisec_sdk; print(time.perf_counter()-t)"
     root = Path(__file__).resolve().parents[1]
+    run = [sys.executable, "-c", code]
     times = [
-        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root).stdout)
+        float(subprocess.run(run, capture_output=True, text=True, cwd=root).stdout)
         for _ in range(repeats)
     ]
     return statistics.median(times) * 1000
