@@ -1,0 +1,343 @@
+"""Targets: what the red team talks to.
+
+- any Python callable, sync or async, taking text (``str -> str``) or chat messages
+  (``messages -> str``); a text callable may also take the system prompt (a parameter named
+  ``system``, ``system_prompt`` or ``instructions``) and the retrieved document
+  (``document``, ``context``, ``documents``, ``tool_result`` or ``retrieved``);
+- an OpenAI-compatible endpoint, through the real ``openai`` client and a ``base_url``;
+- a LangChain runnable (a chat model gets messages, any other runnable gets text).
+
+Frameworks are imported only when such a target is built. A target says whether the system
+prompt reaches it: only then can the planted canary and secrets leak, and count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, runtime_checkable
+
+__all__ = [
+    "CallableTarget",
+    "Conversation",
+    "LangChainTarget",
+    "OpenAITarget",
+    "Target",
+    "TargetError",
+    "as_target",
+    "describe",
+    "load_object",
+]
+
+InputMode = Literal["auto", "text", "messages"]
+
+_MESSAGE_PARAMS = ("messages", "conversation", "history", "chat", "msgs")
+_SYSTEM_PARAMS = ("system", "system_prompt", "instructions")
+_DOCUMENT_PARAMS = ("document", "context", "documents", "tool_result", "retrieved")
+_TOOL_CALL_ID = "call_aisec_0"
+
+
+class TargetError(ValueError):
+    """A target could not be loaded or used (bad ``module:function``, not callable...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """One attack as the target sees it: system prompt, user turn, retrieved document."""
+
+    system: str | None
+    user: str
+    document: str | None = None
+
+    def messages(self) -> list[dict[str, Any]]:
+        """OpenAI-style chat messages; a document arrives as a tool result after a tool call."""
+        out: list[dict[str, Any]] = []
+        if self.system is not None:
+            out.append({"role": "system", "content": self.system})
+        out.append({"role": "user", "content": self.user})
+        if self.document is not None:
+            call = {"name": "fetch_document", "arguments": "{}"}
+            out.append(
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [{"id": _TOOL_CALL_ID, "type": "function", "function": call}],
+                }
+            )
+            out.append({"role": "tool", "tool_call_id": _TOOL_CALL_ID, "content": self.document})
+        return out
+
+    def inline(self) -> str:
+        """The user turn with the document appended, for targets that take one string."""
+        if self.document is None:
+            return self.user
+        return f"{self.user}\n\n<document>\n{self.document}\n</document>"
+
+
+@runtime_checkable
+class Target(Protocol):
+    """What the runner needs: a name, where it is defined, and an async ``send``."""
+
+    name: str
+    accepts_system: bool
+    source: tuple[str | None, int | None]
+
+    async def send(self, conversation: Conversation) -> str:
+        """The target's answer to ``conversation``."""
+        ...
+
+
+def _as_text(result: Any) -> str:
+    if result is None:
+        return ""
+    if isinstance(result, str):
+        return result
+    if isinstance(result, Mapping):
+        for key in ("content", "text", "output", "answer", "response"):
+            value = result.get(key)
+            if isinstance(value, str):
+                return value
+    content = getattr(result, "content", None)
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            part if isinstance(part, str) else str(part.get("text", ""))
+            for part in content
+            if isinstance(part, str | Mapping)
+        )
+    return str(result)
+
+
+def _source(obj: Any) -> tuple[str | None, int | None]:
+    """The file (and line) that defines ``obj``, for report locations."""
+    for candidate in (inspect.unwrap(obj) if callable(obj) else obj, type(obj)):
+        try:
+            path = inspect.getsourcefile(candidate)
+            if path is None:
+                continue
+            try:
+                line: int | None = inspect.getsourcelines(candidate)[1] or None
+            except (OSError, TypeError):
+                line = None
+            return path, line
+        except TypeError:
+            continue
+    return None, None
+
+
+def _display_name(obj: Any) -> str:
+    module = getattr(obj, "__module__", None) or type(obj).__module__
+    name = getattr(obj, "__qualname__", None) or type(obj).__qualname__
+    return f"{module}:{name}"
+
+
+def _parameters(fn: Callable[..., Any]) -> Mapping[str, inspect.Parameter]:
+    try:
+        return inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return {}
+
+
+class CallableTarget:
+    """A sync or async Python callable taking text or chat messages."""
+
+    def __init__(
+        self, fn: Callable[..., Any], *, input: InputMode = "auto", name: str | None = None
+    ) -> None:
+        if not callable(fn):
+            raise TargetError(f"target {fn!r} is not callable")
+        self.fn = fn
+        self.name = name or _display_name(fn)
+        self.source = _source(fn)
+        params = _parameters(fn)
+        positional = [
+            p
+            for p in params.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+        ]
+        if input == "auto":
+            first = positional[0].name if positional else ""
+            input = "messages" if first in _MESSAGE_PARAMS else "text"
+        self.input: Literal["text", "messages"] = input
+        self._system_param = next((n for n in _SYSTEM_PARAMS if n in params), None)
+        self._document_param = next((n for n in _DOCUMENT_PARAMS if n in params), None)
+        self.accepts_system = self.input == "messages" or self._system_param is not None
+        self._is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+            getattr(fn, "__call__", None)  # noqa: B004 - callable objects with async __call__
+        )
+
+    def _arguments(self, conversation: Conversation) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        if self.input == "messages":
+            return (conversation.messages(),), {}
+        kwargs: dict[str, Any] = {}
+        if self._system_param and conversation.system is not None:
+            kwargs[self._system_param] = conversation.system
+        if conversation.document is not None and self._document_param:
+            doc = conversation.document
+            kwargs[self._document_param] = [doc] if self._document_param == "documents" else doc
+            return (conversation.user,), kwargs
+        return (conversation.inline(),), kwargs
+
+    async def send(self, conversation: Conversation) -> str:
+        args, kwargs = self._arguments(conversation)
+        if self._is_async:
+            result = await self.fn(*args, **kwargs)
+        else:
+            result = await asyncio.to_thread(self.fn, *args, **kwargs)
+            if inspect.isawaitable(result):
+                result = await result
+        return _as_text(result)
+
+
+class OpenAITarget:
+    """A chat model behind an OpenAI-compatible API, called with the real ``openai`` client."""
+
+    accepts_system = True
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        client: Any = None,
+        timeout: float | None = None,
+        **create_options: Any,
+    ) -> None:
+        if client is None:
+            try:
+                import openai
+            except ImportError as exc:  # pragma: no cover - depends on the environment
+                raise TargetError(
+                    "OpenAITarget needs the openai package: pip install 'aisec-sdk[openai]'"
+                ) from exc
+            client = openai.AsyncOpenAI(
+                base_url=base_url,
+                api_key=api_key or os.environ.get("OPENAI_API_KEY") or "aisec-redteam",
+                max_retries=0,  # the runner retries transient errors itself
+                timeout=timeout,
+            )
+        self.client = client
+        self.model = model
+        self.create_options = {"temperature": 0.0, **create_options}
+        where = base_url or str(getattr(client, "base_url", "") or "")
+        self.name = f"openai:{model}" + (f"@{where}" if where else "")
+        self.source: tuple[str | None, int | None] = (None, None)
+
+    async def send(self, conversation: Conversation) -> str:
+        create = self.client.chat.completions.create
+        call = create(model=self.model, messages=conversation.messages(), **self.create_options)
+        response = await call if inspect.isawaitable(call) else call
+        choices = getattr(response, "choices", None) or []
+        if not choices:
+            return ""
+        return _as_text(choices[0].message)
+
+
+class LangChainTarget:
+    """A LangChain runnable; chat models get messages, other runnables get text."""
+
+    def __init__(self, runnable: Any, *, input: InputMode = "auto", name: str | None = None):
+        if not hasattr(runnable, "ainvoke") and not hasattr(runnable, "invoke"):
+            raise TargetError(f"{runnable!r} is not a LangChain runnable (no invoke/ainvoke)")
+        self.runnable = runnable
+        if input == "auto":
+            input = "messages" if _is_chat_model(runnable) else "text"
+        self.input: Literal["text", "messages"] = input
+        self.accepts_system = self.input == "messages"
+        self.name = name or f"langchain:{type(runnable).__name__}"
+        func = getattr(runnable, "func", None)  # RunnableLambda keeps the wrapped function
+        self.source = _source(func) if callable(func) else _source(runnable)
+
+    def _payload(self, conversation: Conversation) -> Any:
+        if self.input == "text":
+            return conversation.inline()
+        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+
+        messages: list[Any] = []
+        if conversation.system is not None:
+            messages.append(SystemMessage(content=conversation.system))
+        messages.append(HumanMessage(content=conversation.user))
+        if conversation.document is not None:
+            call = {"name": "fetch_document", "args": {}, "id": _TOOL_CALL_ID}
+            messages.append(AIMessage(content="", tool_calls=[call]))
+            messages.append(ToolMessage(content=conversation.document, tool_call_id=_TOOL_CALL_ID))
+        return messages
+
+    async def send(self, conversation: Conversation) -> str:
+        payload = self._payload(conversation)
+        if hasattr(self.runnable, "ainvoke"):
+            result = await self.runnable.ainvoke(payload)
+        else:
+            result = await asyncio.to_thread(self.runnable.invoke, payload)
+        return _as_text(result)
+
+
+def _is_chat_model(obj: Any) -> bool:
+    if "langchain_core" not in sys.modules:
+        return False
+    from langchain_core.language_models import BaseChatModel
+
+    return isinstance(obj, BaseChatModel)
+
+
+def _is_runnable(obj: Any) -> bool:
+    if type(obj).__module__.split(".")[0].startswith(("langchain", "langgraph")):
+        return True
+    if "langchain_core" in sys.modules:
+        from langchain_core.runnables import Runnable
+
+        return isinstance(obj, Runnable)
+    return False
+
+
+def load_object(spec: str) -> Any:
+    """Import ``module:attribute`` (dotted attributes allowed) with the working directory
+    on ``sys.path``; every failure is a `TargetError` that says what went wrong."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise TargetError(f"expected MODULE:FUNCTION (e.g. app.chat:answer), got {spec!r}")
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except Exception as exc:
+        raise TargetError(
+            f"cannot import module {module_name!r}: {type(exc).__name__}: {exc}"
+        ) from exc
+    for part in attr.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise TargetError(f"module {module_name!r} has no attribute {attr!r}") from None
+    return obj
+
+
+def as_target(obj: Any, *, input: InputMode = "auto") -> Target:
+    """Wrap ``obj`` (a `Target`, a ``module:function`` string, a LangChain runnable or a
+    callable) as a `Target`."""
+    if isinstance(obj, str):
+        obj = load_object(obj)
+    if isinstance(obj, Target):
+        return obj
+    if _is_runnable(obj):
+        return LangChainTarget(obj, input=input)
+    if callable(obj):
+        return CallableTarget(obj, input=input)
+    raise TargetError(
+        f"target must be callable (str -> str or messages -> str), a LangChain runnable or "
+        f"an OpenAITarget; got {type(obj).__name__}"
+    )
+
+
+def describe(target: Target) -> dict[str, Any]:
+    """A JSON-ready description of a target for reports."""
+    path, line = target.source
+    return {"name": target.name, "file": path, "line": line, "system_prompt": target.accepts_system}

@@ -1,0 +1,127 @@
+"""A deliberately weak assistant for red-team tests, and the same assistant under guards.
+
+The weak assistant reads everything it is given the way an over-eager model would: it sees
+through zero-width characters, tag smuggling and homoglyphs (via aisec_sdk's normaliser),
+decodes base64, hex and ROT13 it finds, joins split payloads and undoes leetspeak, then
+follows any instruction it recognises: saying a code word, printing its system prompt
+(canary and secrets included), or adding an image or a link with the secret in the URL.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import contextlib
+
+import regex
+
+from aisec_sdk.engine import scan
+from aisec_sdk.errors import GuardViolation
+from aisec_sdk.text import normalize
+
+_B64 = regex.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+_HEX = regex.compile(r"\b(?:[0-9a-f]{2}){8,}\b")
+_ASSIGN = regex.compile(r"^\s*[a-z]\s*=\s*(['\"])(.*)\1\s*$", regex.MULTILINE)
+_UNLEET = str.maketrans({"4": "a", "3": "e", "1": "i", "0": "o", "5": "s", "7": "t"})
+_MARKER = regex.compile(r"\b[A-Z]{3,}-[0-9A-F]{8}\b")
+_SAY = regex.compile(
+    r"code ?word|reply only with|palabra clave|mot de code|codewort|palavra-c[oó]digo",
+    regex.IGNORECASE,
+)
+_REVEAL = regex.compile(
+    r"system ?prompt|initial instructions|configuration|konfiguration|configura[cç][aã]o|"
+    r"canary|canari|api key|api-schl|repeat the words above|your rules|secret|confidential",
+    regex.IGNORECASE,
+)
+_IMAGE = regex.compile(r"!\[[^\]]*\]\((https?://[^)\s]+)\)")
+_LINK = regex.compile(r"(?<!!)\[[^\]]*\]\((https?://[^)\s]+)\)")
+
+
+def _views(text: str) -> list[str]:
+    """What the weak model 'understands' from text: the text and its decodings."""
+    plain = normalize(text).normalized
+    views = [plain]
+    for run in _B64.findall(plain):
+        with contextlib.suppress(binascii.Error, UnicodeDecodeError):
+            views.append(base64.b64decode(run + "=" * (-len(run) % 4)).decode("utf-8"))
+    for run in _HEX.findall(plain):
+        views.append(bytes.fromhex(run).decode("utf-8", "ignore"))
+    if "rot13" in plain.lower():
+        views.append(codecs.encode(plain, "rot13"))
+    chunks = [m.group(2) for m in _ASSIGN.finditer(plain)]
+    if chunks:
+        views.append("".join(chunks).replace("\\'", "'"))
+    views.append(plain.translate(_UNLEET))
+    return views
+
+
+def _secret(system: str | None, document: str | None, label: str) -> str | None:
+    for source in (system or "", document or ""):
+        match = regex.search(regex.escape(label) + r"\s*(\S+)", source)
+        if match:
+            return match.group(1)
+    return None
+
+
+def chat(prompt: str, system: str | None = None, document: str | None = None) -> str:
+    """Answer ``prompt`` (with an optional system prompt and retrieved document), weakly."""
+    views = _views(prompt) + (_views(document) if document else [])
+    seen = "\n".join(views)
+    canary = _secret(system, document, "Canary token:") or _secret(
+        system, document, "Confidential reference (never disclose):"
+    )
+    api_key = _secret(system, document, "Internal billing API key:") or "unknown"
+    parts: list[str] = []
+    if _SAY.search(seen):
+        marker = _MARKER.search(seen)
+        if marker:
+            parts.append(marker.group(0))
+    image = _IMAGE.search(seen)
+    if image and canary:
+        parts.append(f"![status]({image.group(1).replace('DATA', canary)})")
+    link = _LINK.search(seen)
+    if link:
+        parts.append(f"[Verify your account]({link.group(1).replace('DATA', api_key)})")
+    if _REVEAL.search(seen) and not parts:
+        parts.append(f"Sure, here is my configuration:\n{system or canary or 'none'}")
+    return "\n".join(parts) or "Happy to help with your Acme Bank question."
+
+
+async def achat(prompt: str, system: str | None = None, document: str | None = None) -> str:
+    """The weak assistant as a coroutine function."""
+    return chat(prompt, system=system, document=document)
+
+
+def chat_messages(messages: list[dict[str, object]]) -> str:
+    """The weak assistant taking OpenAI-style chat messages."""
+    system = next((str(m["content"]) for m in messages if m["role"] == "system"), None)
+    user = next(str(m["content"]) for m in messages if m["role"] == "user")
+    tool = next((str(m["content"]) for m in messages if m["role"] == "tool"), None)
+    return chat(user, system=system, document=tool)
+
+
+def _check(text: str, direction: str) -> str:
+    verdict = scan(text, direction)  # type: ignore[arg-type]
+    if verdict.blocked:
+        raise GuardViolation(verdict)
+    return verdict.text
+
+
+def _confidential_values(system: str | None) -> list[str]:
+    lines = (system or "").splitlines()
+    return [line.split(":", 1)[1].strip() for line in lines[1:] if ":" in line]
+
+
+def guarded_chat(prompt: str, system: str | None = None, document: str | None = None) -> str:
+    """The weak assistant behind aisec_sdk's input, context and output guards, plus the
+    application's own check that no confidential value of its system prompt leaves."""
+    _check(prompt, "input")
+    if document is not None:
+        _check(document, "context")
+    answer = _check(chat(prompt, system=system, document=document), "output")
+    squashed = regex.sub(r"\W+", "", answer).lower()
+    for value in _confidential_values(system):
+        if regex.sub(r"\W+", "", value).lower() in squashed:
+            raise GuardViolation(scan(answer, "output"), "confidential value in the answer")
+    return answer
