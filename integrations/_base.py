@@ -1,0 +1,412 @@
+"""What every integration shares: the instrumentor base, GenAI spans and metrics, guards.
+
+An integration lists its patches (module, ``Owner.attribute``, wrapper) once; the base
+wraps them with ``wrapt`` when instrumenting and restores the originals when
+uninstrumenting. `LlmCall` is one GenAI operation: its span (named
+``{operation} {model}``, GenAI semantic-convention attributes), the guarded call that
+records verdicts onto that span, token usage and the two client histograms. It ends
+exactly once, whichever of success, error, close or garbage collection comes first.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import os
+import threading
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from time import perf_counter
+from typing import Any, NamedTuple
+
+import wrapt
+from opentelemetry import context, metrics, trace
+from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]
+    BaseInstrumentor,
+)
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwrap
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
+from opentelemetry.semconv.attributes import error_attributes, server_attributes
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+
+from aisec_sdk.decorator import GuardedCall
+from aisec_sdk.engine import ROLE_DIRECTIONS, engine_for
+from aisec_sdk.policy import Policy, default_policy
+from aisec_sdk.telemetry import llm_span_scope, redact_for_capture
+from aisec_sdk.verdict import Direction
+
+__all__ = [
+    "ATTR_FRAMEWORK",
+    "ATTR_USAGE_COUNTED",
+    "AisecInstrumentor",
+    "LlmCall",
+    "Patch",
+    "Runtime",
+    "count_tokens",
+    "guard_output",
+    "is_suppressed",
+    "suppress_llm_spans",
+]
+
+ATTR_FRAMEWORK = "aisec.framework"
+ATTR_FRAMEWORK_VERSION = "aisec.framework.version"
+ATTR_USAGE_COUNTED = "aisec.usage.counted"
+"""True when token usage was counted locally because the API reported none."""
+
+CAPTURE_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+_CAPTURE_ON = {"true", "1", "yes", "on", "span_only", "span_and_event"}
+
+# Bucket boundaries the GenAI semantic conventions give for the client histograms.
+TOKEN_BUCKETS = (
+    1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+)
+DURATION_BUCKETS = (
+    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+)
+
+_SUPPRESS_LLM = context.create_key("aisec-suppress-llm-instrumentation")
+# The plain key other GenAI instrumentations (openllmetry) set for the same purpose.
+_SUPPRESS_LLM_PLAIN = "suppress_language_model_instrumentation"
+
+
+def is_suppressed() -> bool:
+    """True when an outer layer already traces and guards this LLM call (or OTel says off)."""
+    return (
+        not is_instrumentation_enabled()
+        or bool(context.get_value(_SUPPRESS_LLM))
+        or bool(context.get_value(_SUPPRESS_LLM_PLAIN))
+    )
+
+
+@contextmanager
+def suppress_llm_spans(parent: Span | None = None) -> Iterator[None]:
+    """Within the block, provider integrations call straight through (no second span).
+
+    ``parent`` becomes the current span, so lower layers (HTTP) nest under it.
+    """
+    ctx = context.set_value(_SUPPRESS_LLM, True)
+    if parent is not None:
+        ctx = trace.set_span_in_context(parent, ctx)
+    token = context.attach(ctx)
+    try:
+        yield
+    finally:
+        context.detach(token)
+
+
+class Patch(NamedTuple):
+    """One method to wrap: ``module``, ``Owner.attribute`` inside it, and the wrapper."""
+
+    module: str
+    target: str
+    wrapper: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What the wrappers of one instrumentation need, bound once at instrument time."""
+
+    scope: str
+    framework: str
+    policy: Policy | None
+    guards: bool
+    tracer: trace.Tracer
+
+    def current_policy(self) -> Policy:
+        """The policy given to ``instrument`` or, when none, the default policy now."""
+        return self.policy or default_policy()
+
+    def version(self) -> str | None:
+        """Installed version of the instrumented framework (for the AI-BOM)."""
+        return _dist_version(self.framework)
+
+
+@cache
+def _dist_version(dist: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
+
+
+class AisecInstrumentor(BaseInstrumentor):  # type: ignore[misc]
+    """Base of our instrumentors: patch a table of methods, restore them exactly.
+
+    Keyword options of ``instrument()``: ``policy`` (an `aisec_sdk.Policy`; default: the
+    process default policy at call time), ``guards`` (False: trace only),
+    ``tracer_provider``.
+    """
+
+    scope: str = "aisec_sdk.integrations"
+    framework: str = ""
+    _instruments: tuple[str, ...] = ()
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return self._instruments
+
+    def _patches(self, runtime: Runtime) -> list[Patch]:
+        raise NotImplementedError
+
+    def _instrument(self, **kwargs: Any) -> None:
+        from aisec_sdk import __version__
+
+        policy = kwargs.get("policy")
+        if policy is not None and not isinstance(policy, Policy):
+            raise TypeError(f"instrument(policy=...) takes an aisec_sdk.Policy, got {type(policy).__name__}")
+        runtime = Runtime(
+            scope=self.scope,
+            framework=self.framework,
+            policy=policy,
+            guards=bool(kwargs.get("guards", True)),
+            tracer=trace.get_tracer(self.scope, __version__, kwargs.get("tracer_provider")),
+        )
+        applied: list[tuple[Any, str]] = []
+        for patch in self._patches(runtime):
+            owner, _, attr = patch.target.rpartition(".")
+            holder = _resolve(importlib.import_module(patch.module), owner)
+            if holder is None or attr not in vars(holder):
+                continue  # not in this version of the framework
+            wrapt.wrap_function_wrapper(holder, attr, patch.wrapper)
+            applied.append((holder, attr))
+        self._applied = applied
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        for holder, attr in reversed(getattr(self, "_applied", [])):
+            _restore(holder, attr)
+        self._applied = []
+
+
+def _resolve(module: Any, owner: str) -> Any:
+    obj = module
+    for part in filter(None, owner.split(".")):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def _restore(holder: Any, attr: str) -> None:
+    """Put the original back: ``unwrap`` for functions, the raw descriptor for classmethods."""
+    raw = vars(holder).get(attr)
+    if isinstance(raw, wrapt.FunctionWrapper) and isinstance(raw.__wrapped__, classmethod | staticmethod):
+        setattr(holder, attr, raw.__wrapped__)
+        return
+    unwrap(holder, attr)
+
+
+def capture_enabled(policy: Policy) -> bool:
+    """Content capture: the policy's ``capture_content`` or the GenAI environment variable."""
+    value = os.environ.get(CAPTURE_ENV, "").strip().lower()
+    return policy.capture_content or value in _CAPTURE_ON
+
+
+class LlmCall:
+    """One GenAI operation: span, guarded call, usage and metrics; ends exactly once."""
+
+    __slots__ = (
+        "_attrs",
+        "_ended",
+        "_lock",
+        "_started",
+        "call",
+        "capture",
+        "counted",
+        "input_tokens",
+        "model",
+        "output_tokens",
+        "runtime",
+        "span",
+    )
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        operation: str,
+        provider: str,
+        model: str | None,
+        *,
+        kind: SpanKind = SpanKind.CLIENT,
+        attributes: Mapping[str, Any] | None = None,
+        parent: context.Context | None = None,
+        function: str | None = None,
+        guards: bool = True,
+    ) -> None:
+        self.runtime = runtime
+        self.model = model
+        policy = runtime.current_policy()
+        attrs: dict[str, Any] = {
+            gen_ai.GEN_AI_OPERATION_NAME: operation,
+            gen_ai.GEN_AI_PROVIDER_NAME: provider,
+        }
+        if model:
+            attrs[gen_ai.GEN_AI_REQUEST_MODEL] = model
+        for key, value in (attributes or {}).items():
+            if value is not None:
+                attrs[key] = value
+        self._attrs = attrs
+        name = f"{operation} {model}" if model else operation
+        if policy.telemetry:
+            span_attrs = dict(attrs)
+            span_attrs[ATTR_FRAMEWORK] = runtime.framework
+            version = runtime.version()
+            if version:
+                span_attrs[ATTR_FRAMEWORK_VERSION] = version
+            self.span: Span = runtime.tracer.start_span(name, parent, kind, span_attrs)
+        else:
+            self.span = trace.INVALID_SPAN
+        self._started = perf_counter()
+        self._ended = False
+        self._lock = threading.Lock()
+        self.input_tokens: int | None = None
+        self.output_tokens: int | None = None
+        self.counted = False
+        self.capture = capture_enabled(policy)
+        self.call: GuardedCall | None = None
+        if runtime.guards and guards:
+            with llm_span_scope(self.span):
+                self.call = GuardedCall(function or name, policy)
+
+    def set(self, key: str, value: Any) -> None:
+        """Set a span attribute (skipped when None); metric-relevant keys are remembered."""
+        if value is None:
+            return
+        if key in (gen_ai.GEN_AI_RESPONSE_MODEL, server_attributes.SERVER_ADDRESS, server_attributes.SERVER_PORT):
+            self._attrs[key] = value
+        if self.span.is_recording():
+            self.span.set_attribute(key, value)
+
+    def set_usage(self, input_tokens: int | None, output_tokens: int | None, *, counted: bool = False) -> None:
+        """Token usage of the call (``counted``: estimated locally, not reported by the API)."""
+        if input_tokens is not None:
+            self.input_tokens = int(input_tokens)
+        if output_tokens is not None:
+            self.output_tokens = int(output_tokens)
+        self.counted = counted
+
+    def capture_messages(self, key: str, messages: Sequence[tuple[str, str]]) -> None:
+        """Put ``(role, text)`` messages on the span as GenAI JSON, masked, when capture is on."""
+        if not self.capture or not self.span.is_recording():
+            return
+        engine = self.call.engine if self.call is not None else engine_for(self.runtime.current_policy())
+        out = []
+        for role, text in messages:
+            direction: Direction = ROLE_DIRECTIONS.get(role, "input") or (
+                "output" if role in ("assistant", "ai", "model") else "input"
+            )
+            if text:
+                text = redact_for_capture(text, engine.scan(text, direction).findings)
+            out.append({"role": role, "parts": [{"type": "text", "content": text}]})
+        self.span.set_attribute(key, json.dumps(out, ensure_ascii=False))
+
+    @property
+    def ended(self) -> bool:
+        """True once `end` ran."""
+        return self._ended
+
+    def end(self, error: BaseException | None = None) -> None:
+        """End the span and record the metrics; later calls do nothing."""
+        with self._lock:
+            if self._ended:
+                return
+            self._ended = True
+        span = self.span
+        metric_attrs = dict(self._attrs)
+        if error is not None:
+            error_type = _error_type(error)
+            metric_attrs[error_attributes.ERROR_TYPE] = error_type
+            if span.is_recording():
+                span.set_attribute(error_attributes.ERROR_TYPE, error_type)
+                span.set_status(Status(StatusCode.ERROR, str(error)[:200]))
+        if span.is_recording():
+            if self.input_tokens is not None:
+                span.set_attribute(gen_ai.GEN_AI_USAGE_INPUT_TOKENS, self.input_tokens)
+            if self.output_tokens is not None:
+                span.set_attribute(gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS, self.output_tokens)
+            if self.counted:
+                span.set_attribute(ATTR_USAGE_COUNTED, True)
+        token_hist, duration_hist = _histograms(self.runtime.scope)
+        duration_hist.record(perf_counter() - self._started, _metric_attributes(metric_attrs))
+        for token_type, count in (("input", self.input_tokens), ("output", self.output_tokens)):
+            if count is not None and error is None:
+                attrs = _metric_attributes(metric_attrs)
+                attrs[gen_ai.GEN_AI_TOKEN_TYPE] = token_type
+                token_hist.record(count, attrs)
+        if self.call is not None:
+            self.call.finish(error)
+        span.end()
+
+
+_METRIC_KEYS = (
+    gen_ai.GEN_AI_OPERATION_NAME,
+    gen_ai.GEN_AI_PROVIDER_NAME,
+    gen_ai.GEN_AI_REQUEST_MODEL,
+    gen_ai.GEN_AI_RESPONSE_MODEL,
+    server_attributes.SERVER_ADDRESS,
+    server_attributes.SERVER_PORT,
+    error_attributes.ERROR_TYPE,
+)
+
+
+def _metric_attributes(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: attrs[k] for k in _METRIC_KEYS if k in attrs}
+
+
+def _error_type(error: BaseException) -> str:
+    return type(error).__qualname__
+
+
+@cache
+def _histograms(scope: str) -> tuple[Any, Any]:
+    from aisec_sdk import __version__
+
+    meter = metrics.get_meter(scope, __version__)
+    tokens = meter.create_histogram(
+        "gen_ai.client.token.usage",
+        unit="{token}",
+        description="Number of input and output tokens used",
+        explicit_bucket_boundaries_advisory=list(TOKEN_BUCKETS),
+    )
+    duration = meter.create_histogram(
+        "gen_ai.client.operation.duration",
+        unit="s",
+        description="GenAI operation duration",
+        explicit_bucket_boundaries_advisory=list(DURATION_BUCKETS),
+    )
+    return tokens, duration
+
+
+def guard_output(call: GuardedCall | None, text: str) -> str:
+    """Scan a model answer; in enforce mode the redacted text with placeholders restored."""
+    if call is None or not text:
+        return text
+    checked = call.check_text(text, "output")
+    return call.vault.restore(checked) if call.enforce else text
+
+
+def count_tokens(text: str, model: str | None = None) -> int:
+    """Tokens in ``text``: the SDK's offline tiktoken counter when present, else an estimate."""
+    counter = _token_counter()
+    if counter is not None:
+        try:
+            return int(counter(text, model))
+        except Exception:  # an unknown model or a missing encoding: estimate instead
+            pass
+    return math.ceil(len(text) / 4) if text else 0
+
+
+@cache
+def _token_counter() -> Callable[[str, str | None], int] | None:
+    for module_name in ("aisec_sdk.tokens", "aisec_sdk.guards.token_limit"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        func = getattr(module, "count_tokens", None)
+        if callable(func):
+            return lambda text, model: func(text, model)  # type: ignore[no-any-return]
+    return None

@@ -1,0 +1,781 @@
+"""OpenAI: chat completions, the Responses API and embeddings, sync and async.
+
+Wrapped methods: ``Completions.create``/``parse``, ``Responses.create``/``parse`` and
+``Embeddings.create`` with their async twins. The ``stream()`` helpers of chat
+completions and Responses send their request through ``create``, so they are guarded and
+traced by the same wrapper. Input guards run on the messages before the request leaves the
+process (a blocked call sends nothing); tool calls and tool results in the messages are
+scanned as context. Output guards run on the answer, and on streams chunk by chunk: text is
+held back across chunk boundaries until it is safe, redacted before release, and a block
+ends the stream with `aisec_sdk.GuardViolation`.
+
+``openai`` is imported only when the instrumentor is applied.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from functools import partial
+from typing import Any
+
+import wrapt
+from aisec_sdk.integrations._base import (
+    AisecInstrumentor,
+    LlmCall,
+    Patch,
+    Runtime,
+    count_tokens,
+    guard_output,
+    is_suppressed,
+)
+from opentelemetry import trace
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
+from opentelemetry.semconv._incubating.attributes import openai_attributes
+from opentelemetry.semconv.attributes import server_attributes
+
+from aisec_sdk.decorator import GuardedCall
+from aisec_sdk.stream import StreamGuard
+
+__all__ = ["OpenAIInstrumentor"]
+
+PROVIDER = gen_ai.GenAiProviderNameValues.OPENAI.value
+_CHAT = "openai.resources.chat.completions"
+_RESPONSES = "openai.resources.responses"
+_EMBEDDINGS = "openai.resources.embeddings"
+
+# Set while one of our wrappers runs, so a wrapped method calling another makes one span.
+_in_call: contextvars.ContextVar[bool] = contextvars.ContextVar("aisec_openai_call", default=False)
+
+
+class OpenAIInstrumentor(AisecInstrumentor):
+    """Guards and traces the ``openai`` client (chat, Responses, embeddings; sync and async)."""
+
+    scope = "aisec_sdk.integrations.openai"
+    framework = "openai"
+    _instruments = ("openai >= 1.40, < 4",)
+
+    def _patches(self, runtime: Runtime) -> list[Patch]:
+        chat, responses, embeddings = _ChatAdapter(), _ResponsesAdapter(), _EmbeddingsAdapter()
+        table: list[Patch] = []
+        for module, owner, adapter, methods in (
+            (_CHAT, "Completions", chat, ("create", "parse")),
+            (_RESPONSES, "Responses", responses, ("create", "parse")),
+            (_EMBEDDINGS, "Embeddings", embeddings, ("create",)),
+        ):
+            for method in methods:
+                table.append(Patch(module, f"{owner}.{method}", partial(_wrap_sync, runtime, adapter)))
+                table.append(Patch(module, f"Async{owner}.{method}", partial(_wrap_async, runtime, adapter)))
+        return table
+
+
+# --------------------------------------------------------------------------- wrappers
+
+
+def _wrap_sync(
+    runtime: Runtime, adapter: _Adapter, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    if is_suppressed() or _in_call.get():
+        return wrapped(*args, **kwargs)
+    llm = adapter.start(runtime, instance, kwargs)
+    token = _in_call.set(True)
+    try:
+        with trace.use_span(llm.span, end_on_exit=False):
+            kwargs = adapter.guard_input(llm, kwargs)
+            result = wrapped(*args, **kwargs)
+    except BaseException as exc:
+        llm.end(exc)
+        raise
+    finally:
+        _in_call.reset(token)
+    from openai import Stream
+
+    if isinstance(result, Stream):
+        return GuardedStream(result, llm, adapter.stream(llm, kwargs))
+    return _finish(adapter, llm, kwargs, result)
+
+
+async def _wrap_async(
+    runtime: Runtime, adapter: _Adapter, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    if is_suppressed() or _in_call.get():
+        return await wrapped(*args, **kwargs)
+    llm = adapter.start(runtime, instance, kwargs)
+    token = _in_call.set(True)
+    try:
+        with trace.use_span(llm.span, end_on_exit=False):
+            kwargs = adapter.guard_input(llm, kwargs)
+            result = await wrapped(*args, **kwargs)
+    except BaseException as exc:
+        llm.end(exc)
+        raise
+    finally:
+        _in_call.reset(token)
+    from openai import AsyncStream
+
+    if isinstance(result, AsyncStream):
+        return AsyncGuardedStream(result, llm, adapter.stream(llm, kwargs))
+    return _finish(adapter, llm, kwargs, result)
+
+
+def _finish(adapter: _Adapter, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> Any:
+    try:
+        adapter.finish(llm, kwargs, result)
+    except BaseException as exc:
+        llm.end(exc)
+        raise
+    llm.end()
+    return result
+
+
+# --------------------------------------------------------------------------- streams
+
+
+class _Processor:
+    """Turns one stream's items into the items to release; knows the call's usage."""
+
+    def process(self, item: Any) -> list[Any]:
+        raise NotImplementedError
+
+    def flush(self) -> list[Any]:
+        """Items still held when the stream ends."""
+        return []
+
+    def done(self) -> None:
+        """The stream ended normally: fill usage and response attributes."""
+
+
+class _StreamState:
+    """What a stream proxy and its iterator share; ends the span exactly once."""
+
+    __slots__ = ("llm", "processor")
+
+    def __init__(self, llm: LlmCall, processor: _Processor) -> None:
+        self.llm = llm
+        self.processor = processor
+
+    def finish(self, error: BaseException | None = None) -> None:
+        if self.llm.ended:
+            return
+        if error is None:
+            try:
+                self.processor.done()
+            except Exception as exc:
+                error = exc
+        self.llm.end(error)
+
+
+def _iterate(stream: Any, state: _StreamState) -> Iterator[Any]:
+    # Holds no reference to the proxy, so a dropped proxy is collected and ends the span.
+    error: BaseException | None = None
+    try:
+        for item in stream:
+            yield from state.processor.process(item)
+        yield from state.processor.flush()
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        error = exc
+        stream.close()
+        raise
+    finally:
+        state.finish(error)
+
+
+async def _aiterate(stream: Any, state: _StreamState) -> AsyncIterator[Any]:
+    error: BaseException | None = None
+    try:
+        async for item in stream:
+            for out in state.processor.process(item):
+                yield out
+        for out in state.processor.flush():
+            yield out
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        error = exc
+        await stream.close()
+        raise
+    finally:
+        state.finish(error)
+
+
+class GuardedStream(wrapt.ObjectProxy):  # type: ignore[misc]
+    """An ``openai.Stream`` whose items pass the output guards; the span ends exactly once."""
+
+    def __init__(self, stream: Any, llm: LlmCall, processor: _Processor) -> None:
+        super().__init__(stream)
+        self._self_state = _StreamState(llm, processor)
+        self._self_iter = _iterate(stream, self._self_state)
+
+    def __iter__(self) -> GuardedStream:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._self_iter)
+
+    def __enter__(self) -> GuardedStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP response and end the span."""
+        try:
+            self.__wrapped__.close()
+        finally:
+            self._self_state.finish()
+
+    def __del__(self) -> None:
+        state = getattr(self, "_self_state", None)
+        if state is not None:
+            state.finish()
+
+
+class AsyncGuardedStream(wrapt.ObjectProxy):  # type: ignore[misc]
+    """An ``openai.AsyncStream`` whose items pass the output guards; the span ends once."""
+
+    def __init__(self, stream: Any, llm: LlmCall, processor: _Processor) -> None:
+        super().__init__(stream)
+        self._self_state = _StreamState(llm, processor)
+        self._self_iter = _aiterate(stream, self._self_state)
+
+    def __aiter__(self) -> AsyncGuardedStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        return await self._self_iter.__anext__()
+
+    async def __aenter__(self) -> AsyncGuardedStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the HTTP response and end the span."""
+        try:
+            await self.__wrapped__.close()
+        finally:
+            self._self_state.finish()
+
+    async def aclose(self) -> None:
+        """Alias of `close`."""
+        await self.close()
+
+    def __del__(self) -> None:
+        state = getattr(self, "_self_state", None)
+        if state is not None:
+            state.finish()
+
+
+# --------------------------------------------------------------------------- adapters
+
+
+def _given(value: Any) -> bool:
+    return value is not None and isinstance(value, int | float | str | list | tuple)
+
+
+def _server(instance: Any) -> dict[str, Any]:
+    client = getattr(instance, "_client", None)
+    url = getattr(client, "base_url", None)
+    host = getattr(url, "host", None)
+    if not host:
+        return {}
+    port = getattr(url, "port", None) or (443 if getattr(url, "scheme", "") == "https" else 80)
+    return {server_attributes.SERVER_ADDRESS: host, server_attributes.SERVER_PORT: port}
+
+
+class _Adapter:
+    """The API-specific part of a wrapper: request attributes, input, output, streams."""
+
+    operation = "chat"
+
+    def function(self) -> str:
+        return f"openai.{self.operation}"
+
+    def request_attributes(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def start(self, runtime: Runtime, instance: Any, kwargs: Mapping[str, Any]) -> LlmCall:
+        model = kwargs.get("model")
+        attrs = _server(instance)
+        attrs.update(self.request_attributes(kwargs))
+        if kwargs.get("stream") is True:
+            attrs[gen_ai.GEN_AI_REQUEST_STREAM] = True
+        return LlmCall(
+            runtime,
+            self.operation,
+            PROVIDER,
+            model if isinstance(model, str) else None,
+            attributes=attrs,
+            function=self.function(),
+        )
+
+    def guard_input(self, llm: LlmCall, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return kwargs
+
+    def finish(self, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> None:
+        pass
+
+    def stream(self, llm: LlmCall, kwargs: Mapping[str, Any]) -> _Processor:
+        raise NotImplementedError
+
+
+_CHAT_PARAMS = {
+    "temperature": gen_ai.GEN_AI_REQUEST_TEMPERATURE,
+    "top_p": gen_ai.GEN_AI_REQUEST_TOP_P,
+    "max_tokens": gen_ai.GEN_AI_REQUEST_MAX_TOKENS,
+    "max_completion_tokens": gen_ai.GEN_AI_REQUEST_MAX_TOKENS,
+    "max_output_tokens": gen_ai.GEN_AI_REQUEST_MAX_TOKENS,
+    "frequency_penalty": gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY,
+    "presence_penalty": gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY,
+    "seed": gen_ai.GEN_AI_REQUEST_SEED,
+    "service_tier": openai_attributes.OPENAI_REQUEST_SERVICE_TIER,
+}
+
+
+def _params(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    attrs = {key: kwargs[name] for name, key in _CHAT_PARAMS.items() if _given(kwargs.get(name))}
+    stop = kwargs.get("stop")
+    if isinstance(stop, str):
+        attrs[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
+    elif isinstance(stop, list | tuple):
+        attrs[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = [str(s) for s in stop]
+    n = kwargs.get("n")
+    if isinstance(n, int) and n != 1:
+        attrs[gen_ai.GEN_AI_REQUEST_CHOICE_COUNT] = n
+    return attrs
+
+
+def _message_texts(messages: Sequence[Any]) -> list[tuple[str, str]]:
+    from aisec_sdk.engine import message_parts
+
+    out = []
+    for index, message in enumerate(messages):
+        try:
+            role, parts = message_parts(message, index)
+        except TypeError:
+            continue
+        out.append((role, "\n".join(p for p in parts if p)))
+    return out
+
+
+def guard_tool_calls(call: GuardedCall, messages: list[Any]) -> list[Any]:
+    """Scan the tool-call arguments of assistant messages as context; returns the messages."""
+    out = list(messages)
+    for index, message in enumerate(out):
+        if not isinstance(message, Mapping) or not message.get("tool_calls"):
+            continue
+        calls = []
+        changed = False
+        for tool_call in message["tool_calls"]:
+            fn = tool_call.get("function") if isinstance(tool_call, Mapping) else None
+            args = fn.get("arguments") if isinstance(fn, Mapping) else None
+            if isinstance(args, str) and args:
+                checked = call.check_text(args, "context")
+                if checked != args:
+                    tool_call = {**tool_call, "function": {**fn, "arguments": checked}}
+                    changed = True
+            calls.append(tool_call)
+        if changed:
+            out[index] = {**message, "tool_calls": calls}
+    return out
+
+
+class _ChatAdapter(_Adapter):
+    operation = gen_ai.GenAiOperationNameValues.CHAT.value
+
+    def function(self) -> str:
+        return "openai.chat.completions"
+
+    def request_attributes(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        return _params(kwargs)
+
+    def guard_input(self, llm: LlmCall, kwargs: dict[str, Any]) -> dict[str, Any]:
+        messages = kwargs.get("messages")
+        if messages is None or isinstance(messages, str | bytes):
+            return kwargs
+        messages = list(messages)
+        if llm.call is not None:
+            messages = guard_tool_calls(llm.call, list(llm.call.check_messages(messages)))
+        llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, _message_texts(messages))
+        return {**kwargs, "messages": messages}
+
+    def finish(self, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> None:
+        choices = getattr(result, "choices", None)
+        if choices is None:  # a raw response (with_raw_response): nothing parsed to check
+            return
+        _response_attributes(llm, result)
+        llm.set(gen_ai.GEN_AI_RESPONSE_FINISH_REASONS, [str(c.finish_reason) for c in choices if c.finish_reason])
+        answers: list[tuple[str, str]] = []
+        for choice in choices:
+            message = choice.message
+            content = getattr(message, "content", None)
+            if isinstance(content, str):
+                checked = guard_output(llm.call, content)
+                if checked != content:
+                    message.content = checked
+                    _reparse(message, kwargs.get("response_format"))
+                answers.append(("assistant", message.content))
+            for tool_call in getattr(message, "tool_calls", None) or ():
+                fn = getattr(tool_call, "function", None)
+                args = getattr(fn, "arguments", None)
+                if isinstance(args, str) and args:
+                    checked = guard_output(llm.call, args)
+                    if checked != args:
+                        fn.arguments = checked
+        usage = getattr(result, "usage", None)
+        if usage is not None:
+            llm.set_usage(usage.prompt_tokens, usage.completion_tokens)
+        else:
+            _count_usage(llm, kwargs.get("messages") or [], "".join(t for _, t in answers))
+        llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, answers)
+
+    def stream(self, llm: LlmCall, kwargs: Mapping[str, Any]) -> _Processor:
+        return _ChatStream(llm, kwargs)
+
+
+def _reparse(message: Any, response_format: Any) -> None:
+    """Keep ``message.parsed`` (from ``parse``) in line with redacted content."""
+    if getattr(message, "parsed", None) is None:
+        return
+    try:
+        message.parsed = response_format.model_validate_json(message.content)
+    except Exception:
+        message.parsed = None
+
+
+def _response_attributes(llm: LlmCall, result: Any) -> None:
+    llm.set(gen_ai.GEN_AI_RESPONSE_ID, getattr(result, "id", None))
+    llm.set(gen_ai.GEN_AI_RESPONSE_MODEL, getattr(result, "model", None))
+    llm.set(openai_attributes.OPENAI_RESPONSE_SYSTEM_FINGERPRINT, getattr(result, "system_fingerprint", None))
+    llm.set(openai_attributes.OPENAI_RESPONSE_SERVICE_TIER, getattr(result, "service_tier", None))
+
+
+def _count_usage(llm: LlmCall, messages: Any, output: str) -> None:
+    model = llm.model
+    if isinstance(messages, str):
+        prompt = messages
+    else:
+        prompt = "\n".join(t for _, t in _message_texts(list(messages)))
+    llm.set_usage(count_tokens(prompt, model), count_tokens(output, model), counted=True)
+
+
+class _ChatStream(_Processor):
+    """``chat.completions.create(stream=True)`` chunks: one stream guard per choice."""
+
+    def __init__(self, llm: LlmCall, kwargs: Mapping[str, Any]) -> None:
+        self.llm = llm
+        self.messages = kwargs.get("messages") or []
+        self.guards: dict[int, StreamGuard] = {}
+        self.raw: dict[int, list[str]] = {}
+        self.tool_args: dict[tuple[int, int], list[str]] = {}
+        self.finish_reasons: dict[int, str] = {}
+        self.last: Any = None
+        self.usage_seen = False
+
+    def _guard(self, index: int) -> StreamGuard | None:
+        if self.llm.call is None:
+            return None
+        guard = self.guards.get(index)
+        if guard is None:
+            guard = self.guards[index] = self.llm.call.stream()
+        return guard
+
+    def process(self, chunk: Any) -> list[Any]:
+        if self.last is None:
+            _response_attributes(self.llm, chunk)
+        self.last = chunk
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            self.llm.set_usage(usage.prompt_tokens, usage.completion_tokens)
+            self.usage_seen = True
+        for choice in getattr(chunk, "choices", None) or ():
+            delta = choice.delta
+            content = getattr(delta, "content", None)
+            if isinstance(content, str) and content:
+                self.raw.setdefault(choice.index, []).append(content)
+                guard = self._guard(choice.index)
+                if guard is not None:
+                    delta.content = guard.feed(content)
+            for tool_call in getattr(delta, "tool_calls", None) or ():
+                args = getattr(getattr(tool_call, "function", None), "arguments", None)
+                if args:
+                    self.tool_args.setdefault((choice.index, tool_call.index), []).append(args)
+            if choice.finish_reason:
+                self.finish_reasons[choice.index] = choice.finish_reason
+                tail = self._close(choice.index)
+                if tail and delta is not None:
+                    delta.content = (delta.content or "") + tail
+        return [chunk]
+
+    def _close(self, index: int) -> str:
+        guard = self.guards.pop(index, None)
+        tail = guard.close() if guard is not None else ""
+        for key in [k for k in self.tool_args if k[0] == index]:
+            guard_output(self.llm.call, "".join(self.tool_args.pop(key)))
+        return tail
+
+    def flush(self) -> list[Any]:
+        out = []
+        for index in sorted(set(self.guards) | {k[0] for k in self.tool_args}):
+            tail = self._close(index)
+            if tail and self.last is not None:
+                from openai.types.chat.chat_completion_chunk import Choice, ChoiceDelta
+
+                chunk = self.last.model_copy(
+                    update={"choices": [Choice(index=index, delta=ChoiceDelta(content=tail))], "usage": None}
+                )
+                out.append(chunk)
+        return out
+
+    def done(self) -> None:
+        if self.finish_reasons:
+            self.llm.set(gen_ai.GEN_AI_RESPONSE_FINISH_REASONS, [self.finish_reasons[i] for i in sorted(self.finish_reasons)])
+        output = ["".join(self.raw[i]) for i in sorted(self.raw)]
+        if not self.usage_seen:
+            _count_usage(self.llm, self.messages, "".join(output))
+        self.llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, [("assistant", t) for t in output])
+
+
+# Responses API ---------------------------------------------------------------
+
+
+def _responses_view(value: Any) -> list[dict[str, Any]]:
+    """Responses ``input`` as chat messages for the guards (one per input item)."""
+    if isinstance(value, str):
+        return [{"role": "user", "content": value}]
+    view: list[dict[str, Any]] = []
+    for item in value:
+        item = item if isinstance(item, Mapping) else getattr(item, "model_dump", dict)()
+        kind = item.get("type", "message")
+        if kind == "message" or "role" in item:
+            view.append({"role": item.get("role", "user"), "content": item.get("content")})
+        elif kind == "function_call_output":
+            output = item.get("output")
+            view.append({"role": "tool", "content": output if isinstance(output, str | list) else None})
+        elif kind == "function_call":
+            view.append({"role": "tool", "content": item.get("arguments")})
+        else:
+            view.append({"role": "system", "content": None})
+    return view
+
+
+def _responses_back(value: Any, checked: Sequence[Any]) -> Any:
+    """Write guarded texts from the chat view back into the Responses input items."""
+    if isinstance(value, str):
+        return checked[0]["content"]
+    out = []
+    for item, view in zip(value, checked, strict=True):
+        original = item if isinstance(item, Mapping) else None
+        if original is None:
+            out.append(item)
+            continue
+        kind = original.get("type", "message")
+        if kind == "message" or "role" in original:
+            item = {**original, "content": view["content"]}
+        elif kind == "function_call_output":
+            item = {**original, "output": view["content"]}
+        elif kind == "function_call":
+            item = {**original, "arguments": view["content"]}
+        out.append(item)
+    return out
+
+
+def _output_texts(response: Any) -> Iterator[tuple[int, int, Any]]:
+    """(output index, content index, part) of every ``output_text`` part of a response."""
+    for i, item in enumerate(getattr(response, "output", None) or ()):
+        if getattr(item, "type", None) != "message":
+            continue
+        for j, part in enumerate(getattr(item, "content", None) or ()):
+            if getattr(part, "type", None) == "output_text":
+                yield i, j, part
+
+
+class _ResponsesAdapter(_Adapter):
+    operation = gen_ai.GenAiOperationNameValues.CHAT.value
+
+    def function(self) -> str:
+        return "openai.responses"
+
+    def request_attributes(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        return _params(kwargs)
+
+    def guard_input(self, llm: LlmCall, kwargs: dict[str, Any]) -> dict[str, Any]:
+        value = kwargs.get("input")
+        if value is None or not isinstance(value, str | list | tuple):
+            return kwargs
+        view = _responses_view(value)
+        if llm.call is not None:
+            checked = list(llm.call.check_messages(view))
+            if checked != view:
+                value = _responses_back(value, checked)
+                kwargs = {**kwargs, "input": value}
+            view = checked
+        llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, _message_texts(view))
+        return kwargs
+
+    def finish(self, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> None:
+        if getattr(result, "output", None) is None:
+            return
+        self.output(llm, kwargs, result, {}, check_tools=True)
+
+    @staticmethod
+    def output(
+        llm: LlmCall,
+        kwargs: Mapping[str, Any],
+        response: Any,
+        released: Mapping[tuple[int, int], str],
+        *,
+        check_tools: bool,
+    ) -> None:
+        """Response attributes, usage and guarded text of a complete response object."""
+        _response_attributes(llm, response)
+        status = getattr(response, "status", None)
+        if isinstance(status, str):
+            llm.set(gen_ai.GEN_AI_RESPONSE_FINISH_REASONS, [status])
+        answers = []
+        for i, j, part in _output_texts(response):
+            text = part.text
+            checked = released[(i, j)] if (i, j) in released else guard_output(llm.call, text)
+            if checked != text:
+                part.text = checked
+            answers.append(("assistant", text))
+        for item in getattr(response, "output", None) or ():
+            args = getattr(item, "arguments", None) if getattr(item, "type", None) == "function_call" else None
+            if check_tools and isinstance(args, str) and args:
+                checked = guard_output(llm.call, args)
+                if checked != args:
+                    item.arguments = checked
+        usage = getattr(response, "usage", None)
+        if usage is not None:
+            llm.set_usage(usage.input_tokens, usage.output_tokens)
+        else:
+            _count_usage(llm, kwargs.get("input") or [], "".join(t for _, t in answers))
+        llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, answers)
+
+    def stream(self, llm: LlmCall, kwargs: Mapping[str, Any]) -> _Processor:
+        return _ResponsesStream(llm, kwargs)
+
+
+class _ResponsesStream(_Processor):
+    """The Responses event stream: text deltas guarded per output part, final texts aligned."""
+
+    def __init__(self, llm: LlmCall, kwargs: Mapping[str, Any]) -> None:
+        self.llm = llm
+        self.kwargs = kwargs
+        self.guards: dict[tuple[int, int], StreamGuard] = {}
+        self.released: dict[tuple[int, int], str] = {}
+        self.raw: dict[tuple[int, int], list[str]] = {}
+        self.last_delta: dict[tuple[int, int], Any] = {}
+        self.completed = False
+
+    def _close(self, key: tuple[int, int]) -> str:
+        guard = self.guards.pop(key, None)
+        if guard is None:
+            return ""
+        tail = guard.close()
+        self.released[key] = guard.text if guard.enforce else "".join(self.raw.get(key, ()))
+        return tail
+
+    def process(self, event: Any) -> list[Any]:
+        kind = getattr(event, "type", "")
+        out: list[Any] = []
+        if kind == "response.output_text.delta":
+            key = (event.output_index, event.content_index)
+            self.raw.setdefault(key, []).append(event.delta)
+            if self.llm.call is not None:
+                guard = self.guards.get(key)
+                if guard is None:
+                    guard = self.guards[key] = self.llm.call.stream()
+                event.delta = guard.feed(event.delta)
+                self.last_delta[key] = event
+        elif kind == "response.output_text.done":
+            key = (event.output_index, event.content_index)
+            tail = self._close(key)
+            if tail and key in self.last_delta:
+                out.append(self.last_delta[key].model_copy(update={"delta": tail}))
+            if key in self.released:
+                event.text = self.released[key]
+        elif kind == "response.content_part.done":
+            key = (event.output_index, event.content_index)
+            if key in self.released and getattr(event.part, "type", None) == "output_text":
+                event.part.text = self.released[key]
+        elif kind == "response.output_item.done":
+            for j, part in enumerate(getattr(event.item, "content", None) or ()):
+                key = (event.output_index, j)
+                if key in self.released and getattr(part, "type", None) == "output_text":
+                    part.text = self.released[key]
+            if getattr(event.item, "type", None) == "function_call":
+                guard_output(self.llm.call, event.item.arguments or "")
+        elif kind in ("response.completed", "response.incomplete", "response.failed"):
+            for key in list(self.guards):
+                self._close(key)
+            _ResponsesAdapter.output(self.llm, self.kwargs, event.response, self._released_or_raw(), check_tools=False)
+            self.completed = True
+        out.append(event)
+        return out
+
+    def _released_or_raw(self) -> dict[tuple[int, int], str]:
+        return {**{k: "".join(v) for k, v in self.raw.items()}, **self.released}
+
+    def flush(self) -> list[Any]:
+        out = []
+        for key in list(self.guards):
+            tail = self._close(key)
+            if tail and key in self.last_delta:
+                out.append(self.last_delta[key].model_copy(update={"delta": tail}))
+        return out
+
+    def done(self) -> None:
+        if not self.completed:
+            output = "".join("".join(v) for v in self.raw.values())
+            _count_usage(self.llm, self.kwargs.get("input") or [], output)
+
+
+# Embeddings --------------------------------------------------------------------
+
+
+class _EmbeddingsAdapter(_Adapter):
+    operation = gen_ai.GenAiOperationNameValues.EMBEDDINGS.value
+
+    def function(self) -> str:
+        return "openai.embeddings"
+
+    def request_attributes(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        attrs: dict[str, Any] = {}
+        fmt = kwargs.get("encoding_format")
+        if isinstance(fmt, str):
+            attrs[gen_ai.GEN_AI_REQUEST_ENCODING_FORMATS] = [fmt]
+        dims = kwargs.get("dimensions")
+        if isinstance(dims, int):
+            attrs[gen_ai.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = dims
+        return attrs
+
+    def guard_input(self, llm: LlmCall, kwargs: dict[str, Any]) -> dict[str, Any]:
+        value = kwargs.get("input")
+        call = llm.call
+        if call is None or value is None:
+            return kwargs
+        if isinstance(value, str):
+            return {**kwargs, "input": call.check_text(value, "input")}
+        if isinstance(value, list | tuple) and any(isinstance(v, str) for v in value):
+            checked = [call.check_text(v, "input") if isinstance(v, str) else v for v in value]
+            return {**kwargs, "input": checked}
+        return kwargs
+
+    def finish(self, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> None:
+        data = getattr(result, "data", None)
+        if data is None:
+            return
+        llm.set(gen_ai.GEN_AI_RESPONSE_MODEL, getattr(result, "model", None))
+        if data and isinstance(getattr(data[0], "embedding", None), list):
+            llm.set(gen_ai.GEN_AI_EMBEDDINGS_DIMENSION_COUNT, len(data[0].embedding))
+        usage = getattr(result, "usage", None)
+        if usage is not None:
+            llm.set_usage(usage.prompt_tokens, None)
+
+    def stream(self, llm: LlmCall, kwargs: Mapping[str, Any]) -> _Processor:
+        raise TypeError("embeddings do not stream")
