@@ -57,6 +57,7 @@ class Policy(BaseSettings):
         toml_file="aisec.toml",
         pyproject_toml_table_header=("tool", "aisec"),
         validate_default=True,
+        use_attribute_docstrings=True,
     )
 
     mode: Literal["enforce", "monitor"] = "enforce"
@@ -71,7 +72,7 @@ class Policy(BaseSettings):
     audit_key: SecretStr | None = None
     """HMAC key for the audit chain (``AISEC_AUDIT_KEY``); unset means plain SHA-256."""
     capture_content: bool = False
-    """Put (redacted) text on spans and audit records; off by default."""
+    """Put the checked text on spans, every finding masked; off by default."""
     telemetry: bool = True
     """Emit spans, span events and metrics through the global OpenTelemetry API."""
     allowed_models: list[str] | None = None

@@ -16,7 +16,7 @@ __all__ = ["DirectionSettings", "Guard", "GuardSettings"]
 class DirectionSettings(BaseModel):
     """Overrides of a guard's settings for one direction (``input``, ``context``, ``output``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     enabled: bool | None = None
     threshold: float | None = Field(default=None, ge=0.0, le=1.0)
@@ -32,15 +32,22 @@ class GuardSettings(BaseModel):
     direction.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     enabled: bool = True
+    """Run this guard (its own default applies when the guard is not configured at all)."""
     threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    """Minimum score (0..1) for a finding; unset means the guard's default."""
     action: FindingAction | None = None
+    """``block``, ``redact`` or ``warn``; unset means the guard's default."""
     directions: tuple[Direction, ...] | None = None
+    """Where the guard runs (``input``, ``context``, ``output``); unset means its default."""
     input: DirectionSettings | None = None
+    """Overrides of enabled/threshold/action for user input."""
     context: DirectionSettings | None = None
+    """Overrides for retrieved documents and tool results."""
     output: DirectionSettings | None = None
+    """Overrides for model output."""
 
 
 @runtime_checkable
