@@ -22,9 +22,11 @@ SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high", "critical")
 def severity_rank(severity: str) -> int:
     """0 for ``low`` up to 3 for ``critical``; `ValueError` names the valid values."""
     try:
-        return SEVERITIES.index(severity)  # type: ignore[arg-type]
+        return SEVERITIES.index(severity)
     except ValueError:
-        raise ValueError(f"severity must be one of {', '.join(SEVERITIES)}; got {severity!r}") from None
+        raise ValueError(
+            f"severity must be one of {', '.join(SEVERITIES)}; got {severity!r}"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +70,8 @@ class ScanFinding:
             "line": self.line,
             "column": self.column,
             "rule": rule.name,
-            "category": rule.owasp,
-            "owasp": list(rule.owasp_tags),
+            "category": rule.owasp[0],
+            "owasp": [f"{o}:2025" for o in rule.owasp],
             "atlas": list(rule.atlas),
             "fingerprint": self.fingerprint,
         }
@@ -128,7 +130,7 @@ class ScanReport:
 
     def counts(self) -> dict[str, int]:
         """Number of findings per severity."""
-        out = dict.fromkeys(SEVERITIES, 0)
+        out: dict[str, int] = dict.fromkeys(SEVERITIES, 0)
         for f in self.findings:
             out[f.severity] += 1
         return out

@@ -1,0 +1,241 @@
+"""A lenient zip reader: lists and streams members the way torch's loader sees them.
+
+Python's `zipfile` refuses archives that torch still loads (a CRC that does not match, the
+encryption flag set, a local file name that differs from the central directory's), which
+is how payloads were hidden from scanners. This reader trusts the central directory like
+torch does, falls back to walking local headers when there is none, streams each member
+without loading it, and reports every inconsistency instead of failing.
+"""
+
+from __future__ import annotations
+
+import bz2
+import io
+import struct
+import zlib
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+__all__ = ["ZipListing", "ZipMember", "list_zip", "open_member"]
+
+_EOCD = b"PK\x05\x06"
+_EOCD64_LOCATOR = b"PK\x06\x07"
+_EOCD64 = b"PK\x06\x06"
+_CENTRAL = b"PK\x01\x02"
+_LOCAL = b"PK\x03\x04"
+_MAX_COMMENT = 65535 + 22
+_MAX_MEMBERS = 1_000_000
+
+
+@dataclass(slots=True)
+class ZipMember:
+    """One archive member as the central directory (or its local header) describes it."""
+
+    name: str
+    header_offset: int
+    method: int
+    compressed_size: int
+    size: int
+    crc: int
+    flags: int
+    data_offset: int = -1
+
+
+@dataclass(slots=True)
+class ZipListing:
+    """The members of an archive and the anomalies met while listing them."""
+
+    members: list[ZipMember] = field(default_factory=list)
+    anomalies: list[str] = field(default_factory=list)
+
+
+def _read_at(fh: IO[bytes], offset: int, size: int) -> bytes:
+    fh.seek(offset)
+    return fh.read(size)
+
+
+def _find_eocd(fh: IO[bytes], file_size: int) -> int:
+    start = max(0, file_size - _MAX_COMMENT)
+    tail = _read_at(fh, start, file_size - start)
+    pos = tail.rfind(_EOCD)
+    return -1 if pos < 0 else start + pos
+
+
+def _zip64_extra(extra: bytes, size: int, csize: int, offset: int) -> tuple[int, int, int]:
+    i = 0
+    while i + 4 <= len(extra):
+        tag, length = struct.unpack_from("<HH", extra, i)
+        body = extra[i + 4 : i + 4 + length]
+        if tag == 0x0001:
+            values = [v for (v,) in struct.iter_unpack("<Q", body[: len(body) // 8 * 8])]
+            if size == 0xFFFFFFFF and values:
+                size = values.pop(0)
+            if csize == 0xFFFFFFFF and values:
+                csize = values.pop(0)
+            if offset == 0xFFFFFFFF and values:
+                offset = values.pop(0)
+        i += 4 + length
+    return size, csize, offset
+
+
+def _central_directory(fh: IO[bytes], file_size: int, eocd: int, out: ZipListing) -> None:
+    record = _read_at(fh, eocd, 22)
+    if len(record) < 22:
+        raise ValueError("end-of-central-directory record is truncated")
+    count, cd_size, cd_offset = struct.unpack_from("<HII", record, 10)
+    cd_end = eocd
+    if eocd >= 20:
+        locator = _read_at(fh, eocd - 20, 20)
+        if locator[:4] == _EOCD64_LOCATOR:
+            cd_end = eocd - 20
+            (eocd64_offset,) = struct.unpack_from("<Q", locator, 8)
+            rec64 = _read_at(fh, eocd64_offset, 56)
+            if rec64[:4] == _EOCD64 and len(rec64) == 56:
+                count, cd_size, cd_offset = struct.unpack_from("<QQQ", rec64, 32)
+                cd_end = eocd64_offset
+    # Bytes prepended to the archive shift every offset by the same amount.
+    shift = cd_end - (cd_offset + cd_size)
+    if shift < 0 or shift > file_size:
+        out.anomalies.append("central directory offset points outside the file")
+        shift = 0
+    elif shift:
+        out.anomalies.append(f"{shift} bytes precede the archive")
+    fh.seek(cd_offset + shift)
+    blob = fh.read(min(cd_size, file_size))
+    pos = 0
+    while pos + 46 <= len(blob) and blob[pos : pos + 4] == _CENTRAL:
+        if len(out.members) >= _MAX_MEMBERS:
+            out.anomalies.append(f"more than {_MAX_MEMBERS} members; the rest were not listed")
+            break
+        (flags, method, crc, csize, size, nlen, elen, clen) = struct.unpack_from(
+            "<HH4xIIIHHH", blob, pos + 8
+        )
+        (offset,) = struct.unpack_from("<I", blob, pos + 42)
+        name = blob[pos + 46 : pos + 46 + nlen].decode("utf-8", "replace")
+        extra = blob[pos + 46 + nlen : pos + 46 + nlen + elen]
+        size, csize, offset = _zip64_extra(extra, size, csize, offset)
+        out.members.append(ZipMember(name, offset + shift, method, csize, size, crc, flags))
+        pos += 46 + nlen + elen + clen
+    if len(out.members) != count:
+        out.anomalies.append(
+            f"central directory lists {len(out.members)} members but the end record says {count}"
+        )
+
+
+def _walk_local_headers(fh: IO[bytes], file_size: int, out: ZipListing) -> None:
+    offset = 0
+    while offset + 30 <= file_size and len(out.members) < _MAX_MEMBERS:
+        head = _read_at(fh, offset, 30)
+        if head[:4] != _LOCAL:
+            break
+        flags, method, crc, csize, size, nlen, elen = struct.unpack_from("<HH4xIIIHH", head, 6)
+        name = _read_at(fh, offset + 30, nlen).decode("utf-8", "replace")
+        if flags & 0x08 and csize == 0:
+            out.anomalies.append(f"{name}: size kept in a data descriptor; stopped listing here")
+            break
+        out.members.append(ZipMember(name, offset, method, csize, size, crc, flags))
+        offset += 30 + nlen + elen + csize
+
+
+def list_zip(fh: IO[bytes], file_size: int) -> ZipListing:
+    """List the members of the zip archive ``fh`` without trusting it to be well formed."""
+    out = ZipListing()
+    eocd = _find_eocd(fh, file_size)
+    if eocd >= 0:
+        try:
+            _central_directory(fh, file_size, eocd, out)
+        except (ValueError, struct.error) as exc:
+            out.anomalies.append(f"unreadable central directory: {exc}")
+    if not out.members:
+        if eocd < 0:
+            out.anomalies.append("no end-of-central-directory record (truncated archive)")
+        _walk_local_headers(fh, file_size, out)
+    seen: set[str] = set()
+    for member in out.members:
+        _check_member(fh, file_size, member, out, seen)
+    return out
+
+
+def _check_member(
+    fh: IO[bytes], file_size: int, member: ZipMember, out: ZipListing, seen: set[str]
+) -> None:
+    name = member.name
+    if name in seen:
+        out.anomalies.append(f"{name}: listed twice")
+    seen.add(name)
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+        out.anomalies.append(f"{name}: unsafe member path")
+    if member.flags & 0x01:
+        out.anomalies.append(f"{name}: encryption flag set (torch ignores it, zipfile refuses)")
+    head = _read_at(fh, member.header_offset, 30)
+    if len(head) < 30 or head[:4] != _LOCAL:
+        out.anomalies.append(f"{name}: no local header at offset {member.header_offset}")
+        return
+    nlen, elen = struct.unpack_from("<HH", head, 26)
+    local_name = _read_at(fh, member.header_offset + 30, nlen).decode("utf-8", "replace")
+    if local_name != name:
+        out.anomalies.append(f"{name}: local header names it {local_name!r}")
+    member.data_offset = member.header_offset + 30 + nlen + elen
+    if member.data_offset + member.compressed_size > file_size:
+        out.anomalies.append(f"{name}: data runs past the end of the file (truncated)")
+    if member.method not in (0, 8, 12):
+        out.anomalies.append(f"{name}: compression method {member.method} not supported")
+
+
+class _MemberStream(io.RawIOBase):
+    """Streams one member's bytes (stored, deflate or bzip2), checking its CRC at the end."""
+
+    def __init__(self, fh: IO[bytes], member: ZipMember) -> None:
+        self._fh = fh
+        self._member = member
+        self._pos = member.data_offset
+        self._end = member.data_offset + member.compressed_size
+        self._crc = 0
+        self._decomp: Any = (
+            zlib.decompressobj(-15)
+            if member.method == 8
+            else bz2.BZ2Decompressor()
+            if member.method == 12
+            else None
+        )
+        self._pending = b""
+        self._produced = 0
+        self.crc_mismatch = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _raw(self, size: int) -> bytes:
+        size = min(size, self._end - self._pos)
+        if size <= 0:
+            return b""
+        self._fh.seek(self._pos)
+        data = self._fh.read(size)
+        self._pos += len(data)
+        if not data:
+            self._pos = self._end
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        want = len(buffer)
+        if self._decomp is None:
+            data = self._raw(want)
+        else:
+            while len(self._pending) < want:
+                chunk = self._raw(1 << 16)
+                if not chunk:
+                    break
+                self._pending += self._decomp.decompress(chunk)
+            data, self._pending = self._pending[:want], self._pending[want:]
+        buffer[: len(data)] = data
+        self._crc = zlib.crc32(data, self._crc)
+        self._produced += len(data)
+        if not data and self._produced == self._member.size:
+            self.crc_mismatch = self._crc != self._member.crc
+        return len(data)
+
+
+def open_member(fh: IO[bytes], member: ZipMember) -> _MemberStream:
+    """A stream of the member's uncompressed bytes; ``crc_mismatch`` is set once read to EOF."""
+    return _MemberStream(fh, member)

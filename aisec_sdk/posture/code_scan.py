@@ -1,0 +1,354 @@
+"""Code checks over the Python AST (``.py`` files and notebook code cells).
+
+Names are resolved through the file's imports (``import torch as t`` makes ``t.load`` a
+``torch.load`` call), so checks match what the code calls, not what it happens to spell.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from aisec_sdk.posture.models import ScanFinding, Severity
+
+if TYPE_CHECKING:
+    from aisec_sdk.guards.secrets import SecretsGuard
+
+__all__ = ["scan_notebook", "scan_python"]
+
+_DANGEROUS_FLAGS: dict[str, tuple[str, Severity, str]] = {
+    "trust_remote_code": (
+        "AISEC-CODE001",
+        "high",
+        "trust_remote_code=True runs code from the model repository",
+    ),
+    "allow_dangerous_deserialization": (
+        "AISEC-CODE004",
+        "high",
+        "allow_dangerous_deserialization=True unpickles files from disk",
+    ),
+    "allow_dangerous_code": (
+        "AISEC-CODE005",
+        "high",
+        "allow_dangerous_code=True lets the model execute Python code",
+    ),
+    "allow_dangerous_requests": (
+        "AISEC-CODE006",
+        "medium",
+        "allow_dangerous_requests=True lets the model send HTTP requests",
+    ),
+}
+_TORCH_LOAD = frozenset({"torch.load", "torch.serialization.load"})
+_PICKLE_LOADERS = frozenset(
+    {
+        "pickle.load",
+        "pickle.loads",
+        "pickle.Unpickler",
+        "cPickle.load",
+        "cPickle.loads",
+        "_pickle.load",
+        "_pickle.loads",
+        "dill.load",
+        "dill.loads",
+        "cloudpickle.load",
+        "cloudpickle.loads",
+        "joblib.load",
+        "pandas.read_pickle",
+        "shelve.open",
+        "sklearn.externals.joblib.load",
+        "torch.jit.load",
+    }
+)
+_SHELL_TOOLS = frozenset(
+    {
+        "ShellTool",
+        "PythonREPLTool",
+        "PythonREPL",
+        "PythonAstREPLTool",
+        "BashProcess",
+        "create_python_agent",
+        "create_pandas_dataframe_agent",
+        "create_csv_agent",
+        "create_spark_dataframe_agent",
+        "TerminalTool",
+    }
+)
+_SHELL_TOOL_NAMES = frozenset({"terminal", "shell", "bash", "python_repl", "python"})
+_ENDPOINT_NAME = re.compile(
+    r"(?:base_?url|api_?base|endpoint|api_?url|api_?host|server_?url)$", re.I
+)
+_LLM_URL = re.compile(
+    r"/v1(?:/|$|beta)|/chat/completions|/completions|/embeddings|/api/(?:generate|chat)|"
+    r"/openai/|openai|anthropic|azure|ollama|bedrock|gemini|mistral|cohere|groq|together|"
+    r"huggingface|vllm|llm",
+    re.I,
+)
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "[::1]"})
+_MODEL_PATH = re.compile(
+    r"\.(?:pkl|pickle|pt|pth|bin|ckpt|joblib|sav|model|npy|npz|h5)\b|model|checkpoint|ckpt|weight",
+    re.I,
+)
+_MIN_SECRET = 16
+
+
+@cache
+def _secrets_guard() -> SecretsGuard:
+    from aisec_sdk.guards.base import GuardSettings
+    from aisec_sdk.guards.secrets import SecretsGuard
+
+    return SecretsGuard(GuardSettings())
+
+
+def _secret_kinds(text: str) -> list[str]:
+    """Kinds of credentials the ``secrets`` guard finds in ``text`` (at its threshold)."""
+    from aisec_sdk.text import normalize
+
+    guard = _secrets_guard()
+    return [
+        f.entity or "secret"
+        for f in guard.scan(normalize(text), "input")
+        if f.score >= guard.default_threshold
+    ]
+
+
+def _truthy(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _is_local(url: str) -> bool:
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    return host in _LOCAL_HOSTS or host.startswith("127.") or host.endswith(".localhost")
+
+
+class _Checker(ast.NodeVisitor):
+    def __init__(self, path: str, lines: list[str], cell: int | None) -> None:
+        self.path = path
+        self.lines = lines
+        self.cell = cell
+        self.aliases: dict[str, str] = {}
+        self.findings: list[ScanFinding] = []
+        self._seen: set[tuple[str, int, int]] = set()
+
+    # -- helpers ------------------------------------------------------------------------
+    def add(self, rule: str, severity: Severity, node: ast.AST, message: str) -> None:
+        line = getattr(node, "lineno", 0)
+        col = getattr(node, "col_offset", 0) + 1
+        if (rule, line, col) in self._seen:
+            return
+        self._seen.add((rule, line, col))
+        code = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
+        where = f"cell {self.cell}, " if self.cell is not None else ""
+        details = {"cell": self.cell} if self.cell is not None else {}
+        self.findings.append(
+            ScanFinding(
+                rule,
+                severity,
+                self.path,
+                f"{message} ({where}line {line})",
+                line=line,
+                column=col,
+                key=f"{self.cell}|{code}|{col}",
+                details=details,
+            )
+        )
+
+    def resolve(self, node: ast.AST) -> str | None:
+        if isinstance(node, ast.Name):
+            return self.aliases.get(node.id, node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.resolve(node.value)
+            return f"{base}.{node.attr}" if base else None
+        return None
+
+    # -- imports ------------------------------------------------------------------------
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.aliases[alias.asname] = alias.name
+            else:
+                top = alias.name.split(".")[0]
+                self.aliases[top] = top
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for alias in node.names:
+            if node.module and alias.name != "*":
+                self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+
+    # -- checks -------------------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:
+        name = self.resolve(node.func) or ""
+        short = name.rsplit(".", 1)[-1]
+        kwargs = {k.arg: k.value for k in node.keywords if k.arg}
+        for flag, (rule, level, message) in _DANGEROUS_FLAGS.items():
+            if _truthy(kwargs.get(flag)):
+                self.add(rule, level, node, message)
+        if name in _TORCH_LOAD:
+            weights_only = kwargs.get("weights_only")
+            if weights_only is None:
+                self.add("AISEC-CODE002", "high", node, f"{name}() without weights_only=True")
+            elif isinstance(weights_only, ast.Constant) and weights_only.value is not True:
+                self.add(
+                    "AISEC-CODE002",
+                    "high",
+                    node,
+                    f"{name}() with weights_only={weights_only.value!r}",
+                )
+        elif name in _PICKLE_LOADERS or (
+            name == "numpy.load" and _truthy(kwargs.get("allow_pickle"))
+        ):
+            model = any(self._mentions_model(arg) for arg in [*node.args, *kwargs.values()])
+            severity: Severity = "high" if model else "medium"
+            target = "a model file" if model else "data"
+            self.add("AISEC-CODE003", severity, node, f"{name}() deserializes {target} with pickle")
+        if short in _SHELL_TOOLS and (name == short or "langchain" in name or "llama" in name):
+            self.add(
+                "AISEC-CODE007", "high", node, f"{short} gives the model a shell or Python REPL"
+            )
+        if short == "load_tools":
+            tools = {
+                c.value
+                for arg in node.args
+                for c in ast.walk(arg)
+                if isinstance(c, ast.Constant) and isinstance(c.value, str)
+            }
+            if risky := sorted(tools & _SHELL_TOOL_NAMES):
+                self.add("AISEC-CODE007", "high", node, f"load_tools() loads {', '.join(risky)}")
+        execution = kwargs.get("code_execution_config")
+        if isinstance(execution, ast.Dict):
+            for key, value in zip(execution.keys, execution.values, strict=False):
+                if (
+                    isinstance(key, ast.Constant)
+                    and key.value == "use_docker"
+                    and (isinstance(value, ast.Constant) and value.value is False)
+                ):
+                    self.add(
+                        "AISEC-CODE007",
+                        "high",
+                        node,
+                        "agent executes generated code outside Docker",
+                    )
+        for keyword, argument in kwargs.items():
+            if _ENDPOINT_NAME.search(keyword):
+                self._check_endpoint(argument, force=True)
+        self.generic_visit(node)
+
+    def _mentions_model(self, node: ast.AST) -> bool:
+        for child in ast.walk(node):
+            if isinstance(child, ast.Constant) and isinstance(child.value, str):
+                if _MODEL_PATH.search(child.value):
+                    return True
+            elif (isinstance(child, ast.Name) and _MODEL_PATH.search(child.id)) or (
+                isinstance(child, ast.Attribute) and _MODEL_PATH.search(child.attr)
+            ):
+                return True
+        return False
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        for key, value in zip(node.keys, node.values, strict=False):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                flag = _DANGEROUS_FLAGS.get(key.value)
+                if flag and _truthy(value):
+                    self.add(flag[0], flag[1], key, flag[2])
+                if _ENDPOINT_NAME.search(key.value):
+                    self._check_endpoint(value, force=True)
+        self.generic_visit(node)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            label = (
+                target.id
+                if isinstance(target, ast.Name)
+                else (
+                    target.slice.value
+                    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant)
+                    else None
+                )
+            )
+            if isinstance(label, str) and _ENDPOINT_NAME.search(label):
+                self._check_endpoint(node.value, force=True)
+        self.generic_visit(node)
+
+    def _check_endpoint(self, node: ast.AST, *, force: bool) -> None:
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            return
+        url = node.value.strip()
+        if not url.lower().startswith("http://") or _is_local(url):
+            return
+        if force or _LLM_URL.search(url):
+            host = urlsplit(url).hostname or url
+            self.add("AISEC-CODE008", "medium", node, f"LLM endpoint {host!r} over plain http://")
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str):
+            self._check_endpoint(node, force=False)
+            if len(node.value) >= _MIN_SECRET:
+                for kind in sorted(set(_secret_kinds(node.value))):
+                    self.add("AISEC-CODE009", "high", node, f"hard-coded {kind.replace('_', ' ')}")
+
+
+def scan_python(source: str, path: str, *, cell: int | None = None) -> list[ScanFinding]:
+    """Findings for one Python source text (a file, or a notebook cell when ``cell`` is set)."""
+    lines = source.splitlines()
+    try:
+        tree = ast.parse(source, filename=path)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None) or 1
+        where = f"cell {cell}, " if cell is not None else ""
+        return [
+            ScanFinding(
+                "AISEC-CODE010",
+                "low",
+                path,
+                f"not valid Python ({where}line {line}): {getattr(exc, 'msg', exc)}",
+                line=line,
+                key=f"{cell}|syntax",
+            )
+        ]
+    checker = _Checker(path, lines, cell)
+    checker.visit(tree)
+    return checker.findings
+
+
+def _cell_sources(notebook: object) -> Iterator[tuple[int, str]]:
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list):
+        raise ValueError("notebook has no cell list")
+    for index, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else str(source)
+        if text.lstrip().startswith("%%"):
+            continue
+        # IPython magics and shell escapes are not Python; blank them, keeping line numbers.
+        yield (
+            index,
+            "\n".join(
+                "" if line.lstrip().startswith(("%", "!")) or line.rstrip().endswith("?") else line
+                for line in text.splitlines()
+            ),
+        )
+
+
+def scan_notebook(data: bytes, path: str) -> list[ScanFinding]:
+    """Findings for a Jupyter notebook's code cells (``cell`` is in each finding's details)."""
+    try:
+        cells = list(_cell_sources(json.loads(data)))
+    except (UnicodeDecodeError, ValueError) as exc:
+        return [
+            ScanFinding(
+                "AISEC-CODE010", "low", path, f"not a readable notebook: {exc}", key="notebook"
+            )
+        ]
+    findings: list[ScanFinding] = []
+    for index, source in cells:
+        findings += scan_python(source, path, cell=index)
+    return findings

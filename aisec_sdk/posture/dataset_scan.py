@@ -1,0 +1,227 @@
+"""Dataset scan: run the guards over every record of JSONL, CSV/TSV, Parquet or text files.
+
+Records are streamed (one line, row or Parquet batch at a time). Each record's text is
+scanned as ``context`` (retrieved or training data), so PII, credentials and planted
+prompt-injection payloads are found. Reports carry per-file counts and the first offending
+rows: row numbers, entity kinds, and for injections an excerpt with PII and secrets masked.
+Raw values are never reported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aisec_sdk.posture.models import ScanFinding, Severity
+
+if TYPE_CHECKING:
+    from aisec_sdk.policy import Policy
+    from aisec_sdk.verdict import Finding
+
+__all__ = ["DATASET_FORMATS", "scan_dataset"]
+
+DATASET_FORMATS = ("jsonl", "csv", "tsv", "parquet", "text")
+FIRST_ROWS = 5
+_EXCERPT = 120
+_RULES: dict[str, tuple[str, Severity, str]] = {
+    "pii": ("AISEC-DATA001", "medium", "contain personal data"),
+    "secrets": ("AISEC-DATA002", "high", "contain credentials"),
+    "prompt_injection": ("AISEC-DATA003", "high", "contain prompt-injection payloads"),
+    "invisible_text": ("AISEC-DATA004", "medium", "contain invisible or smuggled characters"),
+}
+_OTHER: tuple[str, Severity, str] = ("AISEC-DATA005", "medium", "were flagged by guard(s)")
+_MASKED = frozenset({"pii", "secrets"})
+
+
+@dataclass
+class _Tally:
+    rows: int = 0
+    entities: Counter[str] = field(default_factory=Counter)
+    first: list[dict[str, Any]] = field(default_factory=list)
+    first_line: int | None = None
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def _jsonl(fh: io.BufferedReader) -> Iterator[tuple[int, str | None]]:
+    for number, raw in enumerate(fh, start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield number, "\n".join(_strings(json.loads(raw)))
+        except ValueError:
+            yield number, None
+
+
+def _text(fh: io.BufferedReader) -> Iterator[tuple[int, str | None]]:
+    for number, raw in enumerate(fh, start=1):
+        try:
+            line = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            yield number, None
+            continue
+        if line.strip():
+            yield number, line
+
+
+def _delimited(fh: io.BufferedReader, delimiter: str) -> Iterator[tuple[int, str | None]]:
+    text = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
+    reader = csv.reader(text, delimiter=delimiter)
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield start, None
+            start = reader.line_num + 1
+            continue
+        if any(cell.strip() for cell in row):
+            yield start, "\n".join(row)
+        start = reader.line_num + 1
+
+
+def _parquet(path: Path) -> Iterator[tuple[int, str | None]]:
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    number = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
+        for record in batch.to_pylist():
+            number += 1
+            yield number, "\n".join(_strings(record))
+
+
+def _records(path: Path, fmt: str, fh: io.BufferedReader) -> Iterator[tuple[int, str | None]]:
+    if fmt == "jsonl":
+        return _jsonl(fh)
+    if fmt in ("csv", "tsv"):
+        return _delimited(fh, "\t" if fmt == "tsv" else ",")
+    if fmt == "parquet":
+        return _parquet(path)
+    return _text(fh)
+
+
+def _visible(text: str) -> str:
+    return "".join(
+        ch if ch.isprintable() and unicodedata.category(ch) != "Cf" else f"\\u{ord(ch):04x}"
+        for ch in text
+    )
+
+
+def _excerpt(text: str, hit: Finding, findings: list[Finding]) -> str:
+    """A window around ``hit`` with every PII and secret span masked."""
+    lo = max(0, hit.start - 20)
+    hi = min(len(text), max(hit.end, lo + _EXCERPT))
+    pieces: list[str] = []
+    cursor = lo
+    for f in sorted((f for f in findings if f.guard in _MASKED), key=lambda f: f.start):
+        if f.end <= lo or f.start >= hi:
+            continue
+        pieces.append(_visible(text[cursor : max(cursor, f.start)]))
+        pieces.append(f"<{(f.entity or f.guard).upper()}>")
+        cursor = max(cursor, f.end)
+    pieces.append(_visible(text[cursor:hi]))
+    body = "".join(pieces)
+    if len(body) > _EXCERPT * 2:
+        body = body[: _EXCERPT * 2]
+    return ("..." if lo else "") + body + ("..." if hi < len(text) else "")
+
+
+def scan_dataset(
+    path: Path, display: str, fmt: str, *, policy: Policy | None = None
+) -> tuple[list[ScanFinding], dict[str, Any]]:
+    """Findings and per-file statistics for one dataset file of format ``fmt``."""
+    from aisec_sdk.engine import engine_for
+
+    engine = engine_for(policy)
+    tallies: dict[str, _Tally] = {}
+    rows = flagged = malformed = 0
+    first_malformed: list[int] = []
+    with path.open("rb") as fh:
+        for number, text in _records(path, fmt, fh):
+            rows += 1
+            if text is None:
+                malformed += 1
+                if len(first_malformed) < FIRST_ROWS:
+                    first_malformed.append(number)
+                continue
+            if not text:
+                continue
+            verdict = engine.scan(text, "context")
+            if not verdict.findings:
+                continue
+            flagged += 1
+            for guard in {f.guard for f in verdict.findings}:
+                hits = [f for f in verdict.findings if f.guard == guard]
+                tally = tallies.setdefault(guard, _Tally())
+                tally.rows += 1
+                tally.entities.update(f.entity or f.guard for f in hits)
+                if tally.first_line is None:
+                    tally.first_line = number
+                if len(tally.first) < FIRST_ROWS:
+                    row: dict[str, Any] = {
+                        "row": number,
+                        "entities": sorted({f.entity or f.guard for f in hits}),
+                    }
+                    if guard not in _MASKED:
+                        row["excerpt"] = _excerpt(text, hits[0], verdict.findings)
+                    tally.first.append(row)
+    findings: list[ScanFinding] = []
+    for guard, tally in sorted(tallies.items()):
+        rule, severity, what = _RULES.get(guard, _OTHER)
+        kinds = ", ".join(f"{k} x{n}" for k, n in tally.entities.most_common())
+        firsts = ", ".join(str(r["row"]) for r in tally.first)
+        findings.append(
+            ScanFinding(
+                rule,
+                severity,
+                display,
+                f"{tally.rows} of {rows} records {what} ({kinds}); first at line/row {firsts}",
+                line=tally.first_line if fmt != "parquet" else None,
+                key=guard,
+                details={
+                    "guard": guard,
+                    "rows": tally.rows,
+                    "records": rows,
+                    "entities": dict(tally.entities),
+                    "first_rows": tally.first,
+                },
+            )
+        )
+    if malformed:
+        findings.append(
+            ScanFinding(
+                "AISEC-DATA006",
+                "low",
+                display,
+                f"{malformed} of {rows} records could not be parsed; first at line "
+                + ", ".join(map(str, first_malformed)),
+                line=first_malformed[0],
+                key="malformed",
+                details={"rows": malformed, "first_rows": first_malformed},
+            )
+        )
+    stats = {
+        "records": rows,
+        "flagged_records": flagged,
+        "malformed_records": malformed,
+        "by_guard": {g: t.rows for g, t in sorted(tallies.items())},
+    }
+    return findings, stats

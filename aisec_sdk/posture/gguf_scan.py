@@ -1,0 +1,116 @@
+"""GGUF files: header sanity and chat templates that reach Python internals (SSTI)."""
+
+from __future__ import annotations
+
+import re
+import struct
+from typing import IO, Any
+
+from aisec_sdk.posture.models import ScanFinding
+
+__all__ = ["GGUF_MAGIC", "scan_gguf"]
+
+GGUF_MAGIC = b"GGUF"
+_SCALARS = {
+    0: "<B",
+    1: "<b",
+    2: "<H",
+    3: "<h",
+    4: "<I",
+    5: "<i",
+    6: "<f",
+    7: "<?",
+    10: "<Q",
+    11: "<q",
+    12: "<d",
+}
+_STRING, _ARRAY = 8, 9
+_MAX_COUNT = 1 << 32
+_MAX_STRING = 256 << 20
+_SSTI = re.compile(
+    r"__(?:class|globals|subclasses|builtins|import|init|mro|base|bases|getattribute|code|"
+    r"func|self)__|\bos\.(?:popen|system)|\bsubprocess\b|\beval\s*\(|\bexec\s*\(",
+)
+
+
+class _Reader:
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+
+    def take(self, size: int) -> bytes:
+        data = self.stream.read(size)
+        if len(data) < size:
+            raise ValueError("unexpected end of file")
+        return data
+
+    def unpack(self, fmt: str) -> Any:
+        return struct.unpack(fmt, self.take(struct.calcsize(fmt)))[0]
+
+    def string(self) -> str:
+        length = self.unpack("<Q")
+        if length > _MAX_STRING:
+            raise ValueError(f"string of {length} bytes")
+        return self.take(length).decode("utf-8", "replace")
+
+    def value(self, kind: int, keep: bool) -> Any:
+        if kind in _SCALARS:
+            return self.unpack(_SCALARS[kind])
+        if kind == _STRING:
+            return self.string() if keep else self._skip_string()
+        if kind == _ARRAY:
+            item, count = self.unpack("<I"), self.unpack("<Q")
+            if count > _MAX_COUNT:
+                raise ValueError(f"array of {count} items")
+            if item in _SCALARS:
+                self._skip(count * struct.calcsize(_SCALARS[item]))
+            else:
+                for _ in range(count):
+                    self.value(item, keep=False)
+            return None
+        raise ValueError(f"unknown metadata value type {kind}")
+
+    def _skip_string(self) -> None:
+        length = self.unpack("<Q")
+        if length > _MAX_STRING:
+            raise ValueError(f"string of {length} bytes")
+        self._skip(length)
+
+    def _skip(self, size: int) -> None:
+        while size > 0:
+            got = len(self.stream.read(min(size, 1 << 20)))
+            if not got:
+                raise ValueError("unexpected end of file")
+            size -= got
+
+
+def scan_gguf(stream: IO[bytes], path: str) -> list[ScanFinding]:
+    """Findings for a GGUF file (metadata only; tensor data is not read)."""
+    reader = _Reader(stream)
+    findings: list[ScanFinding] = []
+    try:
+        reader.take(4)
+        version = reader.unpack("<I")
+        if version not in (2, 3):
+            raise ValueError(f"unsupported GGUF version {version}")
+        tensors, entries = reader.unpack("<Q"), reader.unpack("<Q")
+        if tensors > _MAX_COUNT or entries > _MAX_COUNT:
+            raise ValueError(f"implausible counts: {tensors} tensors, {entries} metadata entries")
+        for _ in range(entries):
+            key = reader.string()
+            kind = reader.unpack("<I")
+            value = reader.value(kind, keep=key.endswith("chat_template"))
+            if isinstance(value, str) and (match := _SSTI.search(value)):
+                findings.append(
+                    ScanFinding(
+                        "AISEC-GGUF001",
+                        "critical",
+                        path,
+                        f"{key} uses {match.group(0)!r}: Jinja template injection",
+                        key=key,
+                    )
+                )
+    except (ValueError, struct.error) as exc:
+        findings.append(
+            ScanFinding("AISEC-MOD001", "medium", path, f"malformed GGUF header: {exc}", key="gguf")
+        )
+    return findings

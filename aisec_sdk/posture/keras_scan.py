@@ -1,0 +1,91 @@
+"""Keras models: ``Lambda`` layers in a ``.keras`` config.json or a legacy HDF5 file.
+
+h5py is not needed: the model config of an HDF5 file is a JSON string attribute stored
+uncompressed, so a chunked byte search finds the Lambda marker.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import IO, Any
+
+from aisec_sdk.posture.models import ScanFinding
+
+__all__ = ["HDF5_MAGIC", "is_hdf5", "scan_hdf5", "scan_keras_config"]
+
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+_LAMBDA = re.compile(rb'"class_name"\s*:\s*"Lambda"')
+_CHUNK = 1 << 20
+_OVERLAP = 64
+
+
+def is_hdf5(stream: IO[bytes]) -> bool:
+    """HDF5's signature sits at offset 0, 512, 1024, 2048, ... (after a user block)."""
+    for offset in (0, 512, 1024, 2048, 4096):
+        stream.seek(offset)
+        if stream.read(8) == HDF5_MAGIC:
+            return True
+    return False
+
+
+def _layers(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        if "class_name" in node:
+            yield node
+        for value in node.values():
+            yield from _layers(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _layers(value)
+
+
+def _lambda_finding(path: str, name: str, detail: str) -> ScanFinding:
+    return ScanFinding(
+        "AISEC-KER001",
+        "high",
+        path,
+        f"Keras Lambda layer {name!r} carries serialized Python code{detail}",
+        key=f"lambda:{name}",
+    )
+
+
+def scan_keras_config(data: bytes, path: str) -> list[ScanFinding]:
+    """Findings for a Keras ``config.json`` (from a ``.keras`` archive)."""
+    try:
+        config = json.loads(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return [
+            ScanFinding(
+                "AISEC-MOD001",
+                "medium",
+                path,
+                f"Keras config is not JSON: {exc}",
+                key="keras-config",
+            )
+        ]
+    findings = []
+    for layer in _layers(config):
+        if layer.get("class_name") == "Lambda":
+            raw = layer.get("config")
+            cfg: dict[str, Any] = raw if isinstance(raw, dict) else {}
+            name = str(cfg.get("name") or layer.get("name") or "?")
+            function = cfg.get("function")
+            detail = " (bytecode)" if isinstance(function, dict | list) else ""
+            findings.append(_lambda_finding(path, name, detail))
+    return findings
+
+
+def scan_hdf5(stream: IO[bytes], path: str) -> list[ScanFinding]:
+    """Findings for an HDF5 file: each Lambda marker in its raw bytes, read in chunks."""
+    stream.seek(0)
+    hits = 0
+    tail = b""
+    while chunk := stream.read(_CHUNK):
+        window = tail + chunk
+        hits += sum(1 for m in _LAMBDA.finditer(window) if m.end() > len(tail))
+        tail = window[-_OVERLAP:]
+    if not hits:
+        return []
+    return [_lambda_finding(path, f"{hits} in model_config", " (found in the HDF5 model config)")]

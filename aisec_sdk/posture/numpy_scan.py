@@ -1,0 +1,71 @@
+"""NumPy ``.npy`` files: an object dtype means the payload is a pickle, which is walked too."""
+
+from __future__ import annotations
+
+import ast
+import struct
+from typing import IO, Any
+
+from aisec_sdk.posture.models import ScanFinding
+from aisec_sdk.posture.pickle_scan import scan_pickle
+
+__all__ = ["NPY_MAGIC", "scan_npy"]
+
+NPY_MAGIC = b"\x93NUMPY"
+_MAX_HEADER = 1 << 20
+
+
+def _has_object(descr: Any) -> bool:
+    if isinstance(descr, str):
+        return descr.lstrip("<>|=").startswith("O")
+    if isinstance(descr, list | tuple):
+        return any(_has_object(part) for part in descr)
+    return False
+
+
+def _header(stream: IO[bytes]) -> dict[str, Any]:
+    fixed = stream.read(8)
+    if len(fixed) < 8 or fixed[:6] != NPY_MAGIC:
+        raise ValueError("file is too short for an .npy header")
+    major = fixed[6]
+    if major == 1:
+        (length,) = struct.unpack("<H", stream.read(2))
+    elif major in (2, 3):
+        (length,) = struct.unpack("<I", stream.read(4))
+    else:
+        raise ValueError(f"unknown .npy format version {major}")
+    if length > _MAX_HEADER:
+        raise ValueError(f"header of {length} bytes is larger than {_MAX_HEADER}")
+    raw = stream.read(length)
+    if len(raw) < length:
+        raise ValueError("header is truncated")
+    value = ast.literal_eval(raw.decode("utf-8" if major == 3 else "latin-1").strip())
+    if not isinstance(value, dict) or not {"descr", "shape", "fortran_order"} <= value.keys():
+        raise ValueError("header is not a dict with descr, shape and fortran_order")
+    return value
+
+
+def scan_npy(stream: IO[bytes], path: str, *, strict: bool = False) -> list[ScanFinding]:
+    """Findings for one ``.npy`` stream: object arrays, and what their pickle imports."""
+    try:
+        header = _header(stream)
+    except (ValueError, SyntaxError, struct.error, UnicodeDecodeError, MemoryError) as exc:
+        return [
+            ScanFinding(
+                "AISEC-MOD001", "medium", path, f"malformed .npy header: {exc}", key="npy-header"
+            )
+        ]
+    if not _has_object(header["descr"]):
+        return []
+    found = [
+        ScanFinding(
+            "AISEC-NPY001",
+            "high",
+            path,
+            f"array of dtype {header['descr']!r} is stored as a pickle; numpy.load "
+            "with allow_pickle=True runs it",
+            key="object-dtype",
+            details={"shape": list(header.get("shape") or ())},
+        )
+    ]
+    return found + scan_pickle(stream, path, strict=strict, _where="object array")

@@ -1,0 +1,284 @@
+"""The three tiers of pickle imports: allow-list, known-dangerous, and everything else.
+
+A pickle can only run code through the callables it imports (GLOBAL, INST, STACK_GLOBAL),
+so the scanner judges each import's full dotted name. Names are normalised (Python 2
+aliases, ``module`` + qualified ``name``) before lookup, so ``("torch", "serialization.load")``
+is judged as ``torch.serialization.load``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from aisec_sdk.posture.models import Severity
+
+__all__ = ["Tier", "classify_global"]
+
+Tier = Literal["safe", "dangerous", "unknown"]
+
+_ALIASES = {
+    "__builtin__": "builtins",
+    "__builtins__": "builtins",
+    "copy_reg": "copyreg",
+    "_operator": "operator",
+    "cPickle": "pickle",
+    "_pickle": "pickle",
+    "_functools": "functools",
+    "_socket": "socket",
+    "_io": "io",
+    "numpy._core": "numpy.core",
+}
+
+# Runs code or commands, imports modules or loads nested pickles: critical.
+_CRITICAL = frozenset(
+    {
+        "os",
+        "posix",
+        "nt",
+        "subprocess",
+        "_posixsubprocess",
+        "runpy",
+        "pip",
+        "ensurepip",
+        "importlib",
+        "imp",
+        "marshal",
+        "pty",
+        "code",
+        "codeop",
+        "ctypes",
+        "_ctypes",
+        "sys",
+        "commands",
+        "popen2",
+        "pickle",
+        "dill",
+        "cloudpickle",
+        "multiprocessing",
+        "pdb",
+        "bdb",
+        "pydoc",
+        "timeit",
+        "trace",
+        "profile",
+        "cProfile",
+        "asyncio",
+        "pkgutil",
+        "doctest",
+        "idlelib",
+        "_pyrepl",
+        "_osx_support",
+        "_aix_support",
+        "distutils",
+        "setuptools",
+        "venv",
+        "zipimport",
+        "types.CodeType",
+        "types.FunctionType",
+        "types.LambdaType",
+        "builtins.eval",
+        "builtins.exec",
+        "builtins.execfile",
+        "builtins.compile",
+        "builtins.__import__",
+        "builtins.getattr",
+        "builtins.globals",
+        "builtins.locals",
+        "builtins.vars",
+        "builtins.breakpoint",
+        "builtins.input",
+        "builtins.apply",
+        "operator.attrgetter",
+        "operator.methodcaller",
+        "uuid._get_command_stdout",
+        "torch.load",
+        "torch.serialization.load",
+        "torch.hub",
+        "torch.utils.cpp_extension",
+        "torch._inductor",
+        "torch.utils.collect_env",
+        "torch.jit",
+        "torch.package",
+        "numpy.load",
+        "numpy.f2py",
+        "numpy.distutils",
+        "numpy.testing",
+        "pandas.read_pickle",
+        "joblib.load",
+        "jinja2",
+        "mlflow.projects",
+    }
+)
+
+# Network, files, native handles, attribute writes and call helpers: high.
+_HIGH = frozenset(
+    {
+        "builtins.open",
+        "builtins.setattr",
+        "builtins.delattr",
+        "builtins.memoryview",
+        "io.open",
+        "io.FileIO",
+        "codecs.open",
+        "functools.partial",
+        "functools.reduce",
+        "operator.itemgetter",
+        "webbrowser",
+        "socket",
+        "ssl",
+        "http",
+        "httplib",
+        "urllib",
+        "urllib2",
+        "requests",
+        "aiohttp",
+        "httpx",
+        "ftplib",
+        "smtplib",
+        "telnetlib",
+        "imaplib",
+        "poplib",
+        "nntplib",
+        "xmlrpc",
+        "shutil",
+        "tempfile",
+        "tarfile",
+        "zipfile",
+        "signal",
+        "gc",
+        "inspect",
+        "glob",
+        "sqlite3",
+        "logging.FileHandler",
+        "mmap",
+        "fcntl",
+        "resource",
+        "pathlib",
+        "smtpd",
+        "socketserver",
+        "threading",
+        "_thread",
+    }
+)
+
+_SAFE = frozenset(
+    {
+        "collections.OrderedDict",
+        "collections.defaultdict",
+        "collections.deque",
+        "collections.Counter",
+        "copyreg._reconstructor",
+        "copyreg.__newobj__",
+        "builtins.set",
+        "builtins.frozenset",
+        "builtins.complex",
+        "builtins.slice",
+        "builtins.range",
+        "builtins.bytearray",
+        "builtins.bytes",
+        "builtins.int",
+        "builtins.float",
+        "builtins.str",
+        "builtins.bool",
+        "builtins.list",
+        "builtins.tuple",
+        "builtins.dict",
+        "builtins.object",
+        "_codecs.encode",
+        "codecs.encode",
+        "datetime.datetime",
+        "datetime.date",
+        "datetime.time",
+        "datetime.timedelta",
+        "datetime.timezone",
+        "decimal.Decimal",
+        "fractions.Fraction",
+        "uuid.UUID",
+        "argparse.Namespace",
+        "enum.Enum",
+        "torch._utils._rebuild_tensor",
+        "torch._utils._rebuild_tensor_v2",
+        "torch._utils._rebuild_tensor_v3",
+        "torch._utils._rebuild_parameter",
+        "torch._utils._rebuild_parameter_with_state",
+        "torch._utils._rebuild_sparse_tensor",
+        "torch._utils._rebuild_qtensor",
+        "torch._utils._rebuild_meta_tensor_no_storage",
+        "torch._utils._rebuild_device_tensor_from_numpy",
+        "torch._utils._rebuild_nested_tensor",
+        "torch._utils._rebuild_wrapper_subclass",
+        "torch._utils._rebuild_device_tensor_from_cpu_tensor",
+        "torch._tensor._rebuild_from_type_v2",
+        "torch.nn.parameter.Parameter",
+        "torch.nn.parameter.Buffer",
+        "torch.storage.UntypedStorage",
+        "torch.storage.TypedStorage",
+        "torch.serialization._get_layout",
+        "torch.Size",
+        "torch.device",
+        "torch.dtype",
+        "torch.Tensor",
+        "torch.strided",
+        "torch.sparse_coo",
+        "torch.sparse_csr",
+        "torch.channels_last",
+        "torch.contiguous_format",
+        "torch.preserve_format",
+        "torch.per_tensor_affine",
+        "torch.per_channel_affine",
+        "numpy.dtype",
+        "numpy.ndarray",
+        "numpy.core.multiarray._reconstruct",
+        "numpy.core.multiarray.scalar",
+        "numpy.core.numeric._frombuffer",
+        "numpy.random._pickle.__randomstate_ctor",
+        "numpy.random._pickle.__bit_generator_ctor",
+        "joblib.numpy_pickle.NumpyArrayWrapper",
+        "joblib.numpy_pickle_compat.NDArrayWrapper",
+    }
+)
+
+_TORCH_DTYPE = re.compile(
+    r"torch\.(?:[A-Z][A-Za-z]*Storage|u?int(?:8|16|32|64)|float(?:8_\w+|16|32|64)|bfloat16"
+    r"|half|double|long|short|bool|complex(?:32|64|128)|cfloat|cdouble|q(?:u?int8|int32|uint4x2))"
+)
+_NUMPY_TYPE = re.compile(
+    r"numpy\.(?:dtypes\.\w+DType|(?:u?int|float|complex)\d+|bool_|str_|bytes_)"
+)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def full_name(module: str, name: str) -> str:
+    """The dotted path a loader resolves for ``module`` + ``name``, Python 2 aliases mapped."""
+    for old, new in _ALIASES.items():
+        if module == old or module.startswith(old + "."):
+            module = new + module[len(old) :]
+            break
+    return f"{module}.{name}" if name else module
+
+
+def is_identifier_path(text: str) -> bool:
+    """True for ``a.b.c`` made of Python identifiers."""
+    return _IDENTIFIER.fullmatch(text) is not None
+
+
+def _prefixes(dotted: str) -> list[str]:
+    parts = dotted.split(".")
+    return [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def classify_global(module: str, name: str) -> tuple[Tier, Severity | None, str]:
+    """Judge one import: its tier, its severity (None when safe) and a short reason."""
+    dotted = full_name(module, name)
+    prefixes = _prefixes(dotted)
+    if any(p in _CRITICAL for p in prefixes):
+        return "dangerous", "critical", "executes code, commands or imports"
+    dunder = any(part.startswith("__") and part.endswith("__") for part in dotted.split("."))
+    if dunder and dotted not in _SAFE:
+        return "dangerous", "critical", "reaches dunder attributes (sandbox escape)"
+    if any(p in _HIGH for p in prefixes):
+        return "dangerous", "high", "reaches the network, files or call helpers"
+    if dotted in _SAFE or _TORCH_DTYPE.fullmatch(dotted) or _NUMPY_TYPE.fullmatch(dotted):
+        return "safe", None, "allow-listed"
+    return "unknown", "medium", "not on the allow-list"

@@ -1,0 +1,318 @@
+"""Pickle opcode walk: what a pickle would import, found without ever unpickling it.
+
+The walk simulates the unpickler's stack and memo with placeholders, so imports are
+resolved however they are spelt: ``GLOBAL``/``INST`` operands, ``STACK_GLOBAL`` over strings
+pushed directly, duplicated, or fetched back from the memo (``MEMOIZE``/``PUT``/``GET``).
+Several pickles in a row (the legacy torch format) and pickles nested inside byte strings
+are scanned too. Parsing stops at the first broken opcode and reports what came before.
+"""
+
+from __future__ import annotations
+
+import io
+import pickletools
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from aisec_sdk.posture.models import ScanFinding, Severity
+from aisec_sdk.posture.pickle_globals import classify_global, full_name, is_identifier_path
+
+__all__ = [
+    "PICKLE_PROTOCOL_MAGIC",
+    "PickleWalk",
+    "looks_like_pickle",
+    "scan_pickle",
+    "walk_pickles",
+]
+
+PICKLE_PROTOCOL_MAGIC = tuple(bytes([0x80, p]) for p in range(2, 6))
+_MAX_NESTING = 3
+_MARK = object()
+
+
+class _Global:
+    """A stack placeholder for an imported callable."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _stack_effect(op: pickletools.OpcodeInfo) -> tuple[int, bool, int]:
+    before = list(op.stack_before)
+    to_mark = pickletools.markobject in before
+    if to_mark:
+        before = before[: before.index(pickletools.markobject)]
+    return len(before), to_mark, len(op.stack_after)
+
+
+_EFFECTS = {op.name: _stack_effect(op) for op in pickletools.opcodes}
+_STRING_OPS = frozenset(
+    {
+        "UNICODE",
+        "SHORT_BINUNICODE",
+        "BINUNICODE",
+        "BINUNICODE8",
+        "STRING",
+        "BINSTRING",
+        "SHORT_BINSTRING",
+    }
+)
+_BYTES_OPS = frozenset({"BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8"})
+_MEMO_PUT = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
+_MEMO_GET = frozenset({"GET", "BINGET", "LONG_BINGET"})
+
+
+@dataclass
+class PickleWalk:
+    """What one walk over a stream found: imports with counts, problems, and opcode count."""
+
+    imports: dict[str, int] = field(default_factory=dict)
+    dynamic: list[str] = field(default_factory=list)
+    nested: list[tuple[int, bytes]] = field(default_factory=list)
+    error: str | None = None
+    error_offset: int | None = None
+    opcodes: int = 0
+    pickles: int = 0
+    stopped_cleanly: bool = False
+
+
+def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
+    """Walk one pickle up to STOP; True when STOP was reached."""
+    stack: list[Any] = []
+    memo: dict[int, Any] = {}
+
+    def pop() -> Any:
+        return stack.pop() if stack else None
+
+    def pop_mark() -> None:
+        while stack:
+            if stack.pop() is _MARK:
+                return
+
+    for op, arg, pos in pickletools.genops(stream):
+        walk.opcodes += 1
+        name = op.name
+        if name in ("GLOBAL", "INST"):
+            module, _, attr = str(arg).partition(" ")
+            if name == "INST":
+                pop_mark()
+            _record(walk, module, attr)
+            stack.append(_Global(full_name(module, attr)))
+        elif name == "STACK_GLOBAL":
+            attr_v, module_v = pop(), pop()
+            if isinstance(module_v, str) and isinstance(attr_v, str):
+                _record(walk, module_v, attr_v)
+                stack.append(_Global(full_name(module_v, attr_v)))
+            else:
+                walk.dynamic.append(f"STACK_GLOBAL at byte {pos or 0}")
+                stack.append(None)
+        elif name in ("EXT1", "EXT2", "EXT4"):
+            walk.dynamic.append(f"{name} extension code {arg} at byte {pos or 0}")
+            stack.append(None)
+        elif name in _MEMO_PUT:
+            memo[int(arg or 0)] = stack[-1] if stack else None
+        elif name == "MEMOIZE":
+            memo[len(memo)] = stack[-1] if stack else None
+        elif name in _MEMO_GET:
+            stack.append(memo.get(int(arg or 0)))
+        elif name in _STRING_OPS:
+            stack.append(arg if isinstance(arg, str) else None)
+        elif name in _BYTES_OPS:
+            if isinstance(arg, bytes | bytearray) and bytes(arg[:2]) in PICKLE_PROTOCOL_MAGIC:
+                walk.nested.append((pos or 0, bytes(arg)))
+            stack.append(None)
+        elif name == "DUP":
+            stack.append(stack[-1] if stack else None)
+        elif name == "MARK":
+            stack.append(_MARK)
+        elif name == "STOP":
+            return True
+        else:
+            pops, to_mark, pushes = _EFFECTS[name]
+            if to_mark:
+                pop_mark()
+            for _ in range(pops):
+                pop()
+            stack.extend([None] * pushes)
+    return False
+
+
+def _record(walk: PickleWalk, module: str, attr: str) -> None:
+    key = full_name(module, attr)
+    walk.imports[key] = walk.imports.get(key, 0) + 1
+
+
+class _Guarded:
+    """What genops reads from: tracks the offset and refuses reads past the known size.
+
+    A crafted length (``BINBYTES8`` claiming terabytes) fails fast instead of allocating.
+    """
+
+    def __init__(self, stream: IO[bytes], limit: int | None) -> None:
+        self._inner = (
+            stream
+            if isinstance(stream, io.BufferedReader)
+            else io.BufferedReader(_Raw(stream), buffer_size=1 << 16)
+        )
+        self._limit = limit
+        self.offset = 0
+
+    def read(self, size: int = -1) -> bytes:
+        if self._limit is not None and size > self._limit - self.offset:
+            raise ValueError(
+                f"an opcode at byte {self.offset} wants {size} bytes; only "
+                f"{self._limit - self.offset} remain"
+            )
+        data = self._inner.read(size)
+        self.offset += len(data)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        data = self._inner.readline(min(size, 1 << 20) if size >= 0 else 1 << 20)
+        self.offset += len(data)
+        return data
+
+    def peek(self, size: int) -> bytes:
+        return self._inner.peek(size)[:size]
+
+    def tell(self) -> int:
+        return self.offset
+
+
+class _Raw(io.RawIOBase):
+    """Adapts any readable binary stream to `io.BufferedReader`."""
+
+    def __init__(self, inner: IO[bytes]) -> None:
+        self._inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._inner.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def walk_pickles(stream: IO[bytes], limit: int | None = None) -> PickleWalk:
+    """Walk every pickle in a row from ``stream`` (torch's legacy format has five).
+
+    ``limit`` is the number of bytes the stream holds, when known.
+    """
+    reader = _Guarded(stream, limit)
+    walk = PickleWalk()
+    while True:
+        start = reader.tell()
+        found_before = len(walk.imports) + len(walk.dynamic)
+        try:
+            done = _walk_one(reader, walk)  # type: ignore[arg-type]
+        except Exception as exc:
+            # Bytes after the last pickle (raw tensor data) are not an error.
+            later = walk.pickles > 0 and len(walk.imports) + len(walk.dynamic) == found_before
+            if not later:
+                walk.error = _describe(exc)
+                walk.error_offset = start
+            return walk
+        walk.pickles += 1
+        if not done:
+            walk.error = "pickle stream ended without a STOP opcode (truncated)"
+            return walk
+        walk.stopped_cleanly = True
+        if reader.peek(2) not in PICKLE_PROTOCOL_MAGIC:
+            return walk
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < 200 else text[:197] + "..."
+
+
+def looks_like_pickle(
+    stream: IO[bytes], limit: int | None = None, *, complete: bool = False
+) -> bool:
+    """For files without a protocol header: does this parse as a (protocol 0/1) pickle?
+
+    True when the walk reaches STOP, or (unless ``complete``) resolves at least one
+    well-formed import before breaking: a loader would already have executed it.
+    """
+    walk = PickleWalk()
+    try:
+        done = _walk_one(_Guarded(stream, limit), walk)  # type: ignore[arg-type]
+    except Exception:
+        done = False
+    if done:
+        return walk.opcodes > 1
+    return not complete and any(is_identifier_path(name) for name in walk.imports)
+
+
+def scan_pickle(
+    stream: IO[bytes],
+    path: str,
+    *,
+    strict: bool = False,
+    limit: int | None = None,
+    _depth: int = 0,
+    _where: str = "",
+) -> list[ScanFinding]:
+    """Findings for the pickle(s) read from ``stream``; ``path`` names them in reports.
+
+    ``limit`` is how many bytes the stream holds, when known (guards crafted lengths).
+    """
+    walk = walk_pickles(stream, limit)
+    findings: list[ScanFinding] = []
+    prefix = f"{_where}: " if _where else ""
+    for name, count in sorted(walk.imports.items()):
+        tier, severity, reason = classify_global(name, "")
+        if tier == "safe" or severity is None:
+            continue
+        if tier == "unknown":
+            rule = "AISEC-PKL003"
+            sev: Severity = "high" if strict else severity
+        else:
+            rule = "AISEC-PKL001" if severity == "critical" else "AISEC-PKL002"
+            sev = severity
+        times = f" ({count} times)" if count > 1 else ""
+        findings.append(
+            ScanFinding(
+                rule,
+                sev,
+                path,
+                f"{prefix}pickle imports {name}{times}: {reason}",
+                key=f"{_where}{name}",
+                details={"global": name, "count": count, "tier": tier},
+            )
+        )
+    for where in walk.dynamic:
+        findings.append(
+            ScanFinding(
+                "AISEC-PKL004",
+                "high",
+                path,
+                f"{prefix}import built from non-string operands ({where})",
+                key=f"{_where}{where}",
+            )
+        )
+    if walk.error is not None:
+        findings.append(
+            ScanFinding(
+                "AISEC-PKL005",
+                "medium",
+                path,
+                f"{prefix}malformed pickle after {walk.opcodes} opcodes: {walk.error}",
+                key=f"{_where}malformed",
+                details={"opcodes": walk.opcodes},
+            )
+        )
+    if _depth < _MAX_NESTING:
+        for offset, payload in walk.nested:
+            findings += scan_pickle(
+                io.BytesIO(payload),
+                path,
+                strict=strict,
+                limit=len(payload),
+                _depth=_depth + 1,
+                _where=f"{_where}nested pickle at byte {offset}",
+            )
+    return findings

@@ -1,0 +1,400 @@
+"""The rule catalogue of the posture scanner: stable ids, severities, OWASP LLM 2025 and ATLAS.
+
+Rule ids never change meaning once released; new checks get new ids. ``severity`` is the
+rule's default; a finding may carry another one (for example an unknown pickle import is
+``medium``, and ``high`` under ``--strict``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aisec_sdk.posture.models import Severity
+
+__all__ = ["OWASP_NAMES", "RULES", "SECURITY_SEVERITY", "Rule"]
+
+OWASP_NAMES: dict[str, str] = {
+    "LLM01": "Prompt Injection",
+    "LLM02": "Sensitive Information Disclosure",
+    "LLM03": "Supply Chain",
+    "LLM04": "Data and Model Poisoning",
+    "LLM05": "Improper Output Handling",
+    "LLM06": "Excessive Agency",
+    "LLM07": "System Prompt Leakage",
+    "LLM08": "Vector and Embedding Weaknesses",
+    "LLM09": "Misinformation",
+    "LLM10": "Unbounded Consumption",
+}
+
+# GitHub code scanning bands: >= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, < 4.0 low.
+SECURITY_SEVERITY: dict[Severity, str] = {
+    "critical": "9.5",
+    "high": "8.0",
+    "medium": "5.5",
+    "low": "3.0",
+}
+
+_SUPPLY = ("AML.T0010.003", "AML.T0011.000")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One check: what it finds, how bad by default, and where it sits in OWASP and ATLAS."""
+
+    id: str
+    name: str
+    severity: Severity
+    title: str
+    description: str
+    remedy: str
+    owasp: tuple[str, ...]
+    atlas: tuple[str, ...]
+    precision: str = "high"
+
+
+_CATALOGUE: tuple[Rule, ...] = (
+    Rule(
+        "AISEC-PKL001",
+        "PickleCodeExecution",
+        "critical",
+        "Pickle imports a callable that runs code or commands",
+        "The pickle stream imports a function that executes Python code or operating-system "
+        "commands (os.system, subprocess, builtins.eval/exec, runpy, pip, importlib, ...). "
+        "Loading the file runs it.",
+        "Do not load the file. Get the model in safetensors format, or from a source you trust.",
+        ("LLM03", "LLM04"),
+        _SUPPLY,
+        "very-high",
+    ),
+    Rule(
+        "AISEC-PKL002",
+        "PickleDangerousImport",
+        "high",
+        "Pickle imports a dangerous callable",
+        "The pickle stream imports a callable that reaches the network, the file system, "
+        "native code or attribute lookups (socket, webbrowser, shutil, ctypes, getattr, "
+        "operator.attrgetter, functools.partial, ...), a known gadget for code execution.",
+        "Do not load the file; prefer safetensors, or torch.load(..., weights_only=True).",
+        ("LLM03", "LLM04"),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
+        "AISEC-PKL003",
+        "PickleUnknownImport",
+        "medium",
+        "Pickle imports a callable outside the allow-list",
+        "The pickle stream imports a global that is neither on the allow-list of tensor and "
+        "array rebuild helpers nor a known-dangerous callable. Unknown imports are how "
+        "deny-list scanners are bypassed; --strict makes them high.",
+        "Review the import; load only with weights_only=True or convert to safetensors.",
+        ("LLM03",),
+        _SUPPLY,
+        "medium",
+    ),
+    Rule(
+        "AISEC-PKL004",
+        "PickleDynamicImport",
+        "high",
+        "Pickle builds an import the scanner cannot resolve",
+        "A STACK_GLOBAL or extension-registry opcode takes its module or name from values "
+        "that are not plain strings, which hides what is imported.",
+        "Treat the file as malicious unless its origin is known.",
+        ("LLM03",),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
+        "AISEC-PKL005",
+        "PickleMalformed",
+        "medium",
+        "Pickle stream is malformed or truncated",
+        "The opcode stream could not be parsed to the end; the scan reports what it read "
+        "before the error. Loaders may still execute the part before the error.",
+        "Re-export the model from a trusted source; do not load partial files.",
+        ("LLM03",),
+        ("AML.T0011.000",),
+        "medium",
+    ),
+    Rule(
+        "AISEC-NPY001",
+        "NumpyObjectArray",
+        "high",
+        "NumPy file holds an object array (pickled data)",
+        "An .npy array with object dtype stores its items as a pickle; numpy.load with "
+        "allow_pickle=True runs any code inside it.",
+        "Store numeric arrays only, or load with allow_pickle=False.",
+        ("LLM03",),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
+        "AISEC-KER001",
+        "KerasLambdaLayer",
+        "high",
+        "Keras model contains a Lambda layer (serialized Python code)",
+        "Lambda layers carry Python bytecode or source that runs when the model is loaded "
+        "with safe_mode off.",
+        "Replace Lambda layers with registered custom layers; keep safe_mode=True.",
+        ("LLM03",),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
+        "AISEC-ST001",
+        "SafetensorsInvalidHeader",
+        "high",
+        "safetensors header is invalid or lies about the data",
+        "The header is too large, not JSON, or its dtypes, shapes and offsets do not match "
+        "the bytes in the file (overlaps, gaps, out-of-bounds spans): a parser-confusion or "
+        "denial-of-service attempt, or a corrupt file.",
+        "Re-download or re-export the file with the safetensors library.",
+        ("LLM03", "LLM10"),
+        ("AML.T0010.003",),
+        "very-high",
+    ),
+    Rule(
+        "AISEC-ST002",
+        "SafetensorsSuspiciousMetadata",
+        "medium",
+        "safetensors metadata is oversized or looks like code",
+        "The __metadata__ map holds values that are not strings, are very large, or contain "
+        "code or markup that a downstream tool could execute or render.",
+        "Strip the metadata or re-export the file.",
+        ("LLM03",),
+        ("AML.T0010.003",),
+        "medium",
+    ),
+    Rule(
+        "AISEC-ARC001",
+        "ArchiveAnomaly",
+        "medium",
+        "Model archive is malformed or inconsistent",
+        "The zip archive has mismatched names between headers, bad CRCs, encryption flags, "
+        "unsafe member paths or a broken directory; torch and other loaders may accept what "
+        "strict zip readers reject, which is a known way to hide a payload from scanners.",
+        "Re-save the model with the framework's own writer; reject archives with anomalies.",
+        ("LLM03",),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
+        "AISEC-GGUF001",
+        "GgufTemplateInjection",
+        "critical",
+        "GGUF chat template can escape its sandbox",
+        "The tokenizer.chat_template metadata uses Jinja features that reach Python "
+        "internals (__class__, __globals__, __subclasses__, ...): server-side template "
+        "injection when the template is rendered.",
+        "Do not serve the model; replace the chat template with a reviewed one.",
+        ("LLM03", "LLM05"),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
+        "AISEC-MOD001",
+        "ModelFileMalformed",
+        "medium",
+        "Model file is malformed",
+        "The file starts like a known model format but its header or structure is broken.",
+        "Re-download or re-export the file from a trusted source.",
+        ("LLM03",),
+        ("AML.T0010.003",),
+        "medium",
+    ),
+    Rule(
+        "AISEC-ONNX001",
+        "OnnxExternalDataPath",
+        "high",
+        "ONNX model points its external data outside the model folder",
+        "A tensor's external_data location is absolute or climbs with '..', so loading the "
+        "model reads (or with some tools writes) arbitrary files.",
+        "Keep external data next to the model with plain relative names.",
+        ("LLM03",),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
+        "AISEC-CODE001",
+        "TrustRemoteCode",
+        "high",
+        "trust_remote_code=True runs code downloaded with the model",
+        "Hugging Face loaders import and run Python files from the model repository when "
+        "trust_remote_code is true.",
+        "Remove trust_remote_code=True or pin a reviewed revision (revision=<commit sha>).",
+        ("LLM03",),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
+        "AISEC-CODE002",
+        "TorchLoadUnsafe",
+        "high",
+        "torch.load without weights_only=True",
+        "torch.load unpickles the file; without weights_only=True (the default before torch "
+        "2.6) a malicious checkpoint runs code.",
+        "Pass weights_only=True, or use safetensors.",
+        ("LLM03",),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
+        "AISEC-CODE003",
+        "UnsafeDeserialization",
+        "high",
+        "Pickle-based loader used on data",
+        "pickle, dill, cloudpickle, joblib, pandas.read_pickle and numpy.load with "
+        "allow_pickle=True execute code embedded in the file.",
+        "Load models with safetensors and data with JSON/Parquet; never unpickle untrusted files.",
+        ("LLM03",),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
+        "AISEC-CODE004",
+        "LangchainDangerousDeserialization",
+        "high",
+        "allow_dangerous_deserialization=True",
+        "The LangChain loader (for example FAISS.load_local) unpickles files from disk.",
+        "Only load indexes you built yourself; remove the flag otherwise.",
+        ("LLM03", "LLM08"),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
+        "AISEC-CODE005",
+        "LangchainDangerousCode",
+        "high",
+        "allow_dangerous_code=True lets the model run Python",
+        "The agent or chain executes code written by the model; a prompt injection becomes "
+        "code execution.",
+        "Run generated code in a sandbox, or remove the flag.",
+        ("LLM06", "LLM05"),
+        ("AML.T0053", "AML.T0051.001"),
+        "high",
+    ),
+    Rule(
+        "AISEC-CODE006",
+        "LangchainDangerousRequests",
+        "medium",
+        "allow_dangerous_requests=True lets the model send HTTP requests",
+        "The chain or toolkit sends requests the model chooses (SSRF, data exfiltration).",
+        "Restrict the allowed hosts, or remove the flag.",
+        ("LLM06",),
+        ("AML.T0053",),
+        "high",
+    ),
+    Rule(
+        "AISEC-CODE007",
+        "ShellOrReplTool",
+        "high",
+        "Agent is given a shell or Python REPL tool",
+        "A tool that runs shell commands or Python code is handed to a model.",
+        "Remove the tool or run it in an isolated sandbox with an allow-list of commands.",
+        ("LLM06",),
+        ("AML.T0053",),
+        "high",
+    ),
+    Rule(
+        "AISEC-CODE008",
+        "PlaintextLlmEndpoint",
+        "medium",
+        "LLM endpoint over plain http://",
+        "Prompts, answers and API keys travel unencrypted to a non-local host.",
+        "Use https:// for every remote model endpoint.",
+        ("LLM02",),
+        ("AML.T0057",),
+        "medium",
+    ),
+    Rule(
+        "AISEC-CODE009",
+        "HardcodedSecret",
+        "high",
+        "Hard-coded API key or credential",
+        "A credential (LLM provider key, cloud token, private key) is written in the code.",
+        "Revoke the key and read it from the environment or a secret manager.",
+        ("LLM02",),
+        ("AML.T0055",),
+        "high",
+    ),
+    Rule(
+        "AISEC-CODE010",
+        "CodeUnparsable",
+        "low",
+        "Source file could not be parsed",
+        "The file (or a notebook cell) is not valid Python, so code checks did not run on it.",
+        "Fix the syntax error.",
+        ("LLM03",),
+        (),
+        "low",
+    ),
+    Rule(
+        "AISEC-DATA001",
+        "DatasetPii",
+        "medium",
+        "Dataset records contain personal data",
+        "PII found in training, evaluation or RAG records can be memorised or leaked.",
+        "Remove or pseudonymise the records before training or indexing.",
+        ("LLM02",),
+        ("AML.T0057",),
+        "medium",
+    ),
+    Rule(
+        "AISEC-DATA002",
+        "DatasetSecret",
+        "high",
+        "Dataset records contain credentials",
+        "API keys, tokens or private keys sit in dataset records.",
+        "Revoke the keys and remove them from the data.",
+        ("LLM02",),
+        ("AML.T0055", "AML.T0057"),
+        "high",
+    ),
+    Rule(
+        "AISEC-DATA003",
+        "DatasetPromptInjection",
+        "high",
+        "Dataset records contain prompt-injection payloads",
+        "Instructions planted in training or retrieval data hijack the model (indirect "
+        "prompt injection, data poisoning).",
+        "Remove the records; filter retrieved content with the context guards.",
+        ("LLM01", "LLM04"),
+        ("AML.T0051.001", "AML.T0020"),
+        "medium",
+    ),
+    Rule(
+        "AISEC-DATA004",
+        "DatasetHiddenText",
+        "medium",
+        "Dataset records contain invisible or smuggled characters",
+        "Zero-width, tag or bidirectional characters hide instructions from reviewers.",
+        "Normalise the text and drop the records that carried hidden characters.",
+        ("LLM01", "LLM04"),
+        ("AML.T0068", "AML.T0020"),
+        "medium",
+    ),
+    Rule(
+        "AISEC-DATA005",
+        "DatasetGuardFinding",
+        "medium",
+        "Dataset records flagged by a guard",
+        "A configured guard (custom or third-party) flagged dataset records.",
+        "Review the flagged records.",
+        ("LLM04",),
+        ("AML.T0020",),
+        "medium",
+    ),
+    Rule(
+        "AISEC-DATA006",
+        "DatasetMalformed",
+        "low",
+        "Dataset file has unreadable records",
+        "Some records could not be decoded or parsed; they were not scanned.",
+        "Fix the file's encoding or format.",
+        ("LLM04",),
+        (),
+        "medium",
+    ),
+)
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOGUE}

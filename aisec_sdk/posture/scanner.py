@@ -1,0 +1,480 @@
+"""The posture scanner: walks paths, identifies each file by its magic bytes, dispatches.
+
+Model files are recognised by content, never by extension, and never imported or
+unpickled. Archives are opened with a lenient reader and their members go through the
+same dispatch (so a pickle inside a zip inside a zip is found). Source code and datasets,
+which have no magic bytes, are recognised by extension once no model format matched.
+A file that cannot be read or parsed becomes a finding; the scan always goes on.
+"""
+
+from __future__ import annotations
+
+import bz2
+import hashlib
+import io
+import lzma
+import os
+import re
+import shutil
+import tempfile
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from aisec_sdk.posture import archives
+from aisec_sdk.posture.code_scan import scan_notebook, scan_python
+from aisec_sdk.posture.gguf_scan import GGUF_MAGIC, scan_gguf
+from aisec_sdk.posture.keras_scan import HDF5_MAGIC, is_hdf5, scan_hdf5, scan_keras_config
+from aisec_sdk.posture.models import FileResult, ScanFinding, ScanReport
+from aisec_sdk.posture.numpy_scan import NPY_MAGIC, scan_npy
+from aisec_sdk.posture.onnx_scan import looks_like_onnx, scan_onnx
+from aisec_sdk.posture.pickle_scan import PICKLE_PROTOCOL_MAGIC, looks_like_pickle, scan_pickle
+from aisec_sdk.posture.safetensors_scan import looks_like_safetensors, scan_safetensors
+
+if TYPE_CHECKING:
+    from aisec_sdk.policy import Policy
+
+__all__ = ["detect_format", "scan_file", "scan_paths"]
+
+_HEAD = 64
+_MAX_DEPTH = 4
+_MAX_CONFIG = 32 << 20
+_MAX_SOURCE = 16 << 20
+_SPOOL = 64 << 20
+_CHUNK = 1 << 20
+_PICKLE_NAMES = re.compile(r"(?:^|/)data\.pkl$|\.(?:pkl|pickle)$", re.I)
+_TORCH_STORAGE = re.compile(r"(?:^|/)data/\d+$")
+_CODE_SUFFIXES = {".py": "python", ".pyw": "python", ".ipynb": "notebook"}
+_DATA_SUFFIXES = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".txt": "text",
+    ".parquet": "parquet",
+}
+_SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "__pycache__",
+        "node_modules",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".venv",
+        "venv",
+        ".eggs",
+        "site-packages",
+        "dist-packages",
+    }
+)
+_COMPRESSED = ("gzip", "bz2", "xz", "zlib")
+
+
+def _sniff(head: bytes) -> str:
+    """The format that ``head`` (a file's first bytes) announces, or ``unknown``."""
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return "zip"
+    if head[:2] in PICKLE_PROTOCOL_MAGIC:
+        return "pickle"
+    if head[:6] == NPY_MAGIC:
+        return "numpy"
+    if head[:8] == HDF5_MAGIC:
+        return "hdf5"
+    if head[:4] == GGUF_MAGIC:
+        return "gguf"
+    if head[:4] == b"PAR1":
+        return "parquet"
+    if head[:2] == b"\x1f\x8b":
+        return "gzip"
+    if head[:3] == b"BZh" and head[3:4].isdigit():
+        return "bz2"
+    if head[:6] == b"\xfd7zXZ\x00":
+        return "xz"
+    if len(head) >= 2 and head[0] == 0x78 and head[1] in (0x01, 0x5E, 0x9C, 0xDA):
+        return "zlib"
+    if looks_like_safetensors(head):
+        return "safetensors"
+    if looks_like_onnx(head):
+        return "onnx"
+    return "unknown"
+
+
+def _zip_flavour(names: Iterable[str]) -> str:
+    names = list(names)
+    if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+        return "pytorch-zip"
+    if "config.json" in names and ("metadata.json" in names or "model.weights.h5" in names):
+        return "keras"
+    if names and all(n.endswith(".npy") for n in names):
+        return "npz"
+    return "zip"
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """The format of a weights file from its content: ``pytorch-zip``, ``pickle``,
+    ``safetensors``, ``numpy``, ``npz``, ``keras``, ``hdf5``, ``gguf``, ``onnx``, ``zip``,
+    ``gzip``/``bz2``/``xz``/``zlib`` (compressed, e.g. joblib), ``parquet`` or ``unknown``.
+    """
+    target = Path(path)
+    with target.open("rb") as fh:
+        fmt = _sniff(fh.read(_HEAD))
+        if fmt == "zip":
+            listing = archives.list_zip(fh, target.stat().st_size)
+            return _zip_flavour(m.name for m in listing.members)
+        if fmt == "unknown":
+            if is_hdf5(fh):
+                return "hdf5"
+            fh.seek(0)
+            if looks_like_pickle(fh, target.stat().st_size):
+                return "pickle"
+        return fmt
+
+
+class _Window(io.RawIOBase):
+    """A seekable view of ``size`` bytes of ``fh`` from ``start`` (a stored zip member)."""
+
+    def __init__(self, fh: IO[bytes], start: int, size: int) -> None:
+        self._fh, self._start, self._size, self._pos = fh, start, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        want = min(len(buffer), self._size - self._pos)
+        if want <= 0:
+            return 0
+        self._fh.seek(self._start + self._pos)
+        data = self._fh.read(want)
+        buffer[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+
+class _Decompressed(io.RawIOBase):
+    """Streams the decompressed bytes of a gzip, bzip2, xz or zlib stream."""
+
+    def __init__(self, inner: IO[bytes], kind: str) -> None:
+        self._inner = inner
+        self._decomp: Any = {
+            "gzip": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
+            "zlib": zlib.decompressobj,
+            "bz2": bz2.BZ2Decompressor,
+            "xz": lzma.LZMADecompressor,
+        }[kind]()
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while len(self._pending) < len(buffer):
+            chunk = self._inner.read(1 << 16)
+            if not chunk:
+                break
+            self._pending += self._decomp.decompress(chunk)
+        data, self._pending = self._pending[: len(buffer)], self._pending[len(buffer) :]
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _Scan:
+    """One scan run: options, the report being built, and the dispatch over formats."""
+
+    def __init__(self, *, strict: bool, policy: Policy | None) -> None:
+        self.strict = strict
+        self.policy = policy
+        self.report = ScanReport(strict=strict)
+
+    # -- entry points ---------------------------------------------------------------------
+    def path(self, target: Path, display: str, *, explicit: bool) -> None:
+        try:
+            self._file(target, display, explicit=explicit)
+        except OSError as exc:
+            self._add(
+                FileResult(display, "model", "unreadable", 0),
+                [
+                    ScanFinding(
+                        "AISEC-MOD001",
+                        "medium",
+                        display,
+                        f"file could not be read: {exc.strerror or exc}",
+                        key="io",
+                    )
+                ],
+            )
+
+    def _add(self, result: FileResult, findings: list[ScanFinding]) -> None:
+        result.findings = len(findings)
+        self.report.files.append(result)
+        self.report.findings.extend(findings)
+
+    def _file(self, target: Path, display: str, *, explicit: bool) -> None:
+        size = target.stat().st_size
+        suffix = target.suffix.lower()
+        with target.open("rb") as fh:
+            head = fh.read(_HEAD)
+            fh.seek(0)
+            fmt = _sniff(head)
+            if fmt == "unknown" and is_hdf5(fh):
+                fmt = "hdf5"
+            fh.seek(0)
+            if fmt == "unknown":
+                # Text formats must parse to STOP; other files may be truncated payloads.
+                textual = suffix in _DATA_SUFFIXES or suffix in _CODE_SUFFIXES
+                fmt = "pickle" if looks_like_pickle(fh, size, complete=textual) else "unknown"
+                fh.seek(0)
+            if fmt == "parquet":
+                return self._dataset(target, display, "parquet")
+            if fmt != "unknown":
+                found, fmt = self.blob(fh, display, size, head, fmt, depth=0)
+                self._add(FileResult(display, "model", fmt, size, _sha256(fh)), found)
+                return
+        kind = _CODE_SUFFIXES.get(suffix)
+        if kind is not None:
+            return self._code(target, display, kind, size)
+        data_fmt = _DATA_SUFFIXES.get(suffix)
+        if data_fmt is not None:
+            return self._dataset(target, display, data_fmt)
+        if explicit:
+            self._add(FileResult(display, "other", "unknown", size), [])
+        else:
+            self.report.skipped += 1
+
+    def _code(self, target: Path, display: str, kind: str, size: int) -> None:
+        if size > _MAX_SOURCE:
+            self._add(FileResult(display, "code", kind, size), [])
+            return
+        data = target.read_bytes()
+        if kind == "notebook":
+            found = scan_notebook(data, display)
+        else:
+            found = scan_python(data.decode("utf-8", "replace"), display)
+        self._add(FileResult(display, "code", kind, size), found)
+
+    def _dataset(self, target: Path, display: str, fmt: str) -> None:
+        from aisec_sdk.posture.dataset_scan import scan_dataset
+
+        size = target.stat().st_size
+        if fmt == "parquet":
+            try:
+                import pyarrow.parquet  # type: ignore[import-untyped]  # noqa: F401
+            except ImportError:
+                self._add(
+                    FileResult(
+                        display, "dataset", fmt, size, stats={"skipped": "pyarrow is not installed"}
+                    ),
+                    [],
+                )
+                return
+        try:
+            found, stats = scan_dataset(target, display, fmt, policy=self.policy)
+        except Exception as exc:  # a reader's own failure must not stop the scan
+            found = [
+                ScanFinding(
+                    "AISEC-DATA006",
+                    "low",
+                    display,
+                    f"dataset could not be read: {type(exc).__name__}: {exc}",
+                    key="unreadable",
+                )
+            ]
+            stats = {}
+        self._add(FileResult(display, "dataset", fmt, size, stats=stats), found)
+
+    # -- model formats --------------------------------------------------------------------
+    def blob(
+        self, fh: IO[bytes], display: str, size: int, head: bytes, fmt: str, depth: int
+    ) -> tuple[list[ScanFinding], str]:
+        """Findings for one model-format stream (a file, a member, a decompressed stream)."""
+        try:
+            return self._blob(fh, display, size, head, fmt, depth)
+        except Exception as exc:  # never crash on a hostile file; report it instead
+            return [
+                ScanFinding(
+                    "AISEC-MOD001",
+                    "medium",
+                    display,
+                    f"{fmt} file could not be parsed: {type(exc).__name__}: {exc}",
+                    key=f"crash:{fmt}",
+                )
+            ], fmt
+
+    def _blob(
+        self, fh: IO[bytes], display: str, size: int, head: bytes, fmt: str, depth: int
+    ) -> tuple[list[ScanFinding], str]:
+        if fmt == "pickle":
+            return scan_pickle(
+                fh, display, strict=self.strict, limit=size if size >= 0 else None
+            ), fmt
+        if fmt == "numpy":
+            return scan_npy(fh, display, strict=self.strict), fmt
+        if fmt == "safetensors":
+            return scan_safetensors(fh, display, size), fmt
+        if fmt == "gguf":
+            return scan_gguf(fh, display), fmt
+        if fmt in ("zip", "onnx", "hdf5"):
+            with _seekable(fh, size) as seekable:
+                if fmt == "zip":
+                    return self._zip(seekable, display, size, depth)
+                if fmt == "onnx":
+                    return scan_onnx(seekable, display, size), fmt
+                return scan_hdf5(seekable, display), fmt
+        if fmt in _COMPRESSED and depth < _MAX_DEPTH:
+            inner = io.BufferedReader(_Decompressed(fh, fmt), buffer_size=1 << 16)
+            inner_fmt = _sniff(inner.peek(_HEAD)[:_HEAD])
+            if inner_fmt == "unknown":
+                inner_fmt = "pickle"  # joblib's compressed pickles, protocol 0-1 included
+            if inner_fmt in ("zip", "onnx", "hdf5", "safetensors", "parquet"):
+                return [], f"{fmt}+{inner_fmt}"
+            found, inner_fmt = self._blob(inner, display, -1, b"", inner_fmt, depth + 1)
+            return found, f"{fmt}+{inner_fmt}"
+        return [], fmt
+
+    def _zip(
+        self, fh: IO[bytes], display: str, size: int, depth: int
+    ) -> tuple[list[ScanFinding], str]:
+        listing = archives.list_zip(fh, size)
+        flavour = _zip_flavour(m.name for m in listing.members)
+        found = [
+            ScanFinding("AISEC-ARC001", "medium", display, f"archive anomaly: {text}", key=text)
+            for text in listing.anomalies
+        ]
+        torch_like = flavour == "pytorch-zip"
+        for member in listing.members:
+            if member.data_offset < 0 or member.method not in (0, 8, 12):
+                continue
+            if torch_like and _TORCH_STORAGE.search(member.name):
+                continue  # raw tensor bytes; torch never unpickles them
+            found += self._member(fh, display, member, depth)
+        return found, flavour
+
+    def _member(
+        self, fh: IO[bytes], display: str, member: archives.ZipMember, depth: int
+    ) -> list[ScanFinding]:
+        where = f"{display}!{member.name}"
+        stream = archives.open_member(fh, member)
+        reader = io.BufferedReader(stream, buffer_size=1 << 16)
+        head = reader.peek(_HEAD)[:_HEAD]
+        fmt = _sniff(head)
+        found: list[ScanFinding] = []
+        if _PICKLE_NAMES.search(member.name) and fmt not in ("zip", "numpy"):
+            found = scan_pickle(reader, where, strict=self.strict, limit=member.size)
+            reader.read()  # to the end, so the CRC can be checked
+            if stream.crc_mismatch:
+                found.append(
+                    ScanFinding(
+                        "AISEC-ARC001",
+                        "medium",
+                        where,
+                        "archive anomaly: CRC does not match the member's data "
+                        "(torch loads it, zipfile refuses)",
+                        key="crc",
+                    )
+                )
+        elif member.name.rsplit("/", 1)[-1] == "config.json" and member.size <= _MAX_CONFIG:
+            found = scan_keras_config(reader.read(), where)
+        elif fmt not in ("unknown", "parquet") and depth < _MAX_DEPTH:
+            if fmt in ("zip", "onnx", "hdf5") and member.method == 0:
+                window = io.BufferedReader(_Window(fh, member.data_offset, member.size))
+                found, _ = self.blob(window, where, member.size, head, fmt, depth + 1)
+            else:
+                found, _ = self.blob(reader, where, member.size, head, fmt, depth + 1)
+        return found
+
+
+class _seekable:
+    """``fh`` itself when it can seek, else a spooled copy (memory, then disk)."""
+
+    def __init__(self, fh: IO[bytes], size: int) -> None:
+        self._fh = fh
+        self._copy: IO[bytes] | None = None
+        self._size = size
+
+    def __enter__(self) -> IO[bytes]:
+        if self._fh.seekable():
+            return self._fh
+        self._copy = tempfile.SpooledTemporaryFile(max_size=_SPOOL)
+        shutil.copyfileobj(self._fh, self._copy, _CHUNK)
+        self._copy.seek(0)
+        return self._copy
+
+    def __exit__(self, *exc: object) -> None:
+        if self._copy is not None:
+            self._copy.close()
+
+
+def _sha256(fh: IO[bytes]) -> str:
+    fh.seek(0)
+    digest = hashlib.sha256()
+    while chunk := fh.read(_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in _SKIP_DIRS and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg"))
+        )
+        for name in sorted(files):
+            yield Path(folder, name)
+
+
+def _display(target: Path) -> str:
+    try:
+        return target.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return target.as_posix()
+
+
+def scan_paths(
+    paths: Iterable[str | os.PathLike[str]], *, strict: bool = False, policy: Policy | None = None
+) -> ScanReport:
+    """Scan files and folders (recursively) and return one report.
+
+    ``strict`` makes pickle imports outside the allow-list ``high``. ``policy`` configures
+    the guards used on datasets (the default policy when None). Raises `FileNotFoundError`
+    for a path that does not exist, before anything is scanned.
+    """
+    targets = [Path(p) for p in paths]
+    for target in targets:
+        if not target.exists():
+            raise FileNotFoundError(f"no such file or folder: {target}")
+    scan = _Scan(strict=strict, policy=policy)
+    for target in targets:
+        if target.is_dir():
+            for file in _walk(target):
+                if file.is_file() and not file.is_symlink():
+                    scan.path(file, _display(file), explicit=False)
+        else:
+            scan.path(target, _display(target), explicit=True)
+    return scan.report
+
+
+def scan_file(
+    path: str | os.PathLike[str], *, strict: bool = False, policy: Policy | None = None
+) -> ScanReport:
+    """Scan one file (for example weights about to be loaded); see `scan_paths`."""
+    target = Path(path)
+    if not target.is_file():
+        raise FileNotFoundError(f"no such file: {target}")
+    return scan_paths([target], strict=strict, policy=policy)

@@ -1,0 +1,41 @@
+"""Plain-text table rendering of a scan report, worst findings first."""
+
+from __future__ import annotations
+
+import textwrap
+
+from aisec_sdk.posture.models import ScanReport, severity_rank
+
+__all__ = ["to_table"]
+
+_MESSAGE_WIDTH = 80
+
+
+def to_table(report: ScanReport) -> str:
+    """A human-readable table of the findings and a one-line summary."""
+    rows = sorted(report.findings, key=lambda f: (-severity_rank(f.severity), f.path, f.line or 0))
+    lines: list[str] = []
+    if rows:
+        header = ("SEVERITY", "RULE", "LOCATION", "MESSAGE")
+        cells = [
+            (f.severity.upper(), f.rule_id, f.path + (f":{f.line}" if f.line else ""), f.message)
+            for f in rows
+        ]
+        width = [max(len(c[i]) for c in [*cells, header]) for i in range(3)]
+        lines.append(
+            "  ".join(h.ljust(w) for h, w in zip(header, [*width, 0], strict=True)).rstrip()
+        )
+        indent = " " * (sum(width) + 6)
+        for cell in cells:
+            wrapped = textwrap.wrap(cell[3], _MESSAGE_WIDTH) or [""]
+            lead = "  ".join(c.ljust(w) for c, w in zip(cell[:3], width, strict=True))
+            lines.append(f"{lead}  {wrapped[0]}")
+            lines.extend(indent + more for more in wrapped[1:])
+        lines.append("")
+    counts = report.counts()
+    summary = ", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low"))
+    lines.append(
+        f"{len(report.files)} file(s) scanned, {len(report.findings)} finding(s): {summary}"
+        + (" [strict]" if report.strict else "")
+    )
+    return "\n".join(lines) + "\n"
