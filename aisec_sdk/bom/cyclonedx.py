@@ -194,12 +194,12 @@ def to_cyclonedx(bom: Bom, spec: str = "1.6") -> dict[str, Any]:
     edges: dict[str, set[str]] = defaultdict(set)
     model_data: dict[str, list[str]] = defaultdict(list)
     endpoints_of: dict[str, list[EndpointComponent]] = defaultdict(list)
-    claimed: set[str] = set()
+    owner: dict[str, str] = {}  # endpoint ref -> the provider service that lists it
     for rel in bom.relationships:
         target = refs.get(rel.target)
         if rel.kind == "reached-at" and isinstance(target, EndpointComponent):
             endpoints_of[rel.source].append(target)
-            claimed.add(rel.target)
+            owner.setdefault(rel.target, rel.source)
             continue
         if rel.kind in ("trained-on", "evaluated-on"):
             model_data[rel.source].append(rel.target)
@@ -218,7 +218,7 @@ def to_cyclonedx(bom: Bom, spec: str = "1.6") -> dict[str, Any]:
             components.append(_function(component))
         elif isinstance(component, ProviderComponent):
             services.append(_service(component, endpoints_of[component.ref]))
-        elif component.ref not in claimed:
+        elif component.ref not in owner:
             services.append(_service(component, [component]))
     emitted = {item["bom-ref"] for item in (*components, *services)}
     roots = emitted - {t for deps in edges.values() for t in deps}
@@ -254,18 +254,19 @@ def to_cyclonedx(bom: Bom, spec: str = "1.6") -> dict[str, Any]:
         "services": services,
         "dependencies": dependencies,
     }
+    subject_of = {f.ref: owner.get(f.ref, f.ref) for f in bom.findings}
     annotations = [
         {
-            "subjects": [finding.ref],
+            "subjects": [subject_of[finding.ref]],
             "annotator": {"component": tool},
             "timestamp": _time(bom.generated_at),
             "text": f"[{finding.rule}] {finding.severity}: {finding.message}",
         }
         for finding in bom.findings
-        if finding.ref in emitted
+        if subject_of[finding.ref] in emitted
     ]
     for item in (*components, *services):
-        mine = [f for f in bom.findings if f.ref == item["bom-ref"]]
+        mine = [f for f in bom.findings if subject_of[f.ref] == item["bom-ref"]]
         item["properties"] += _props([("finding", f"{f.rule}: {f.message}") for f in mine])
         if not item["properties"]:
             del item["properties"]

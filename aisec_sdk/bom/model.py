@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -128,7 +129,8 @@ class FrameworkComponent(Component):
     @property
     def purl(self) -> str:
         """Package URL of the distribution (``pkg:pypi/name@version``)."""
-        return f"pkg:pypi/{self.name}" + (f"@{self.version}" if self.version else "")
+        version = f"@{quote(self.version, safe='.-_~')}" if self.version else ""
+        return f"pkg:pypi/{self.name}{version}"
 
 
 class ProviderComponent(Component):

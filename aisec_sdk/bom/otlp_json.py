@@ -138,17 +138,19 @@ def read_spans(path: str | Path) -> list[OtlpSpan]:
     return spans
 
 
-def _context(span: OtlpSpan, by_id: Mapping[tuple[str, str], OtlpSpan]) -> tuple[str | None, bool]:
-    """The function an LLM span ran under and whether an LLM span encloses it."""
-    function, nested, seen = None, False, set()
+def _context(
+    span: OtlpSpan, by_id: Mapping[tuple[str, str], OtlpSpan]
+) -> tuple[OtlpSpan | None, bool]:
+    """The nearest ancestor naming a function, and whether an LLM span encloses this one."""
+    caller, nested, seen = None, False, set()
     parent = by_id.get((span.trace_id, span.parent_id))
     while parent is not None and parent.span_id not in seen:
         seen.add(parent.span_id)
-        if function is None and parent.attributes.get(AISEC_FUNCTION):
-            function = str(parent.attributes[AISEC_FUNCTION])
+        if caller is None and parent.attributes.get(AISEC_FUNCTION):
+            caller = parent
         nested = nested or is_llm_span(parent.attributes)
         parent = by_id.get((parent.trace_id, parent.parent_id))
-    return function, nested
+    return caller, nested
 
 
 def bom_from_otlp(paths: Iterable[str | Path]) -> Bom:
@@ -160,8 +162,10 @@ def bom_from_otlp(paths: Iterable[str | Path]) -> Bom:
     for span in spans:
         if not (is_llm_span(span.attributes) or AISEC_FUNCTION in span.attributes):
             continue
-        function, nested = _context(span, by_id)
-        key = CallKey.of(span.attributes, span.scope, span.service, function, nested)
+        caller, nested = _context(span, by_id)
+        function = str(caller.attributes[AISEC_FUNCTION]) if caller else None
+        owner = caller.service if caller else None
+        key = CallKey.of(span.attributes, span.scope, span.service, function, nested, owner)
         calls.record(key, span.attributes, span.events, span.start_ns, span.end_ns)
     builder = BomBuilder()
     services = calls.build(builder, "otlp")

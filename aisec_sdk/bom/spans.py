@@ -29,6 +29,7 @@ from aisec_sdk.bom.model import (
     ProviderComponent,
     Usage,
 )
+from aisec_sdk.telemetry import ATTR_ACTION, ATTR_FINDINGS_COUNT, ATTR_FUNCTION, EVENT_FINDING
 
 __all__ = [
     "AISEC_ACTION",
@@ -44,12 +45,13 @@ __all__ = [
     "is_llm_span",
 ]
 
-AISEC_FUNCTION = "aisec.function"
-AISEC_ACTION = "aisec.action"
-AISEC_FINDINGS_COUNT = "aisec.findings.count"
+AISEC_FUNCTION = ATTR_FUNCTION
+AISEC_ACTION = ATTR_ACTION
+AISEC_FINDINGS_COUNT = ATTR_FINDINGS_COUNT
+FINDING_EVENT = EVENT_FINDING
+# Optional: integrations may name the framework they instrument (else the scope tells).
 AISEC_FRAMEWORK = "aisec.framework"
 AISEC_FRAMEWORK_VERSION = "aisec.framework.version"
-FINDING_EVENT = "aisec.finding"
 
 _LLM_KEYS = (
     gen_ai.GEN_AI_OPERATION_NAME,
@@ -133,6 +135,8 @@ class CallKey:
     framework_version: str | None
     nested: bool
     """Inside another LLM span: that outer span already counted the call."""
+    function_service: str | None = None
+    """Service of the span that named the function (another service in a distributed trace)."""
 
     @classmethod
     def of(
@@ -142,9 +146,13 @@ class CallKey:
         service: str | None,
         function: str | None,
         nested: bool,
+        function_service: str | None = None,
     ) -> CallKey:
         """The key of one span from its attributes, instrumentation scope and context."""
         get = attributes.get
+        own_function = get(AISEC_FUNCTION)
+        if own_function:
+            function, function_service = str(own_function), service
         provider = get(gen_ai.GEN_AI_PROVIDER_NAME) or get(gen_ai.GEN_AI_SYSTEM)
         model = get(gen_ai.GEN_AI_REQUEST_MODEL) or get(gen_ai.GEN_AI_RESPONSE_MODEL)
         host = get(server_attributes.SERVER_ADDRESS)
@@ -157,7 +165,7 @@ class CallKey:
             port = port or parts.port
         return cls(
             service=service,
-            function=get(AISEC_FUNCTION) or function,
+            function=function,
             provider=str(provider) if provider else None,
             model=str(model) if model else None,
             host=str(host) if host else None,
@@ -166,6 +174,7 @@ class CallKey:
             framework=get(AISEC_FRAMEWORK) or _framework_from_scope(scope),
             framework_version=get(AISEC_FRAMEWORK_VERSION),
             nested=nested,
+            function_service=function_service or (service if function else None),
         )
 
 
@@ -185,14 +194,16 @@ class CallStats:
 
 
 def pii_flows(events: Iterable[tuple[str, Mapping[str, Any]]]) -> tuple[int, frozenset[str]]:
-    """Number of ``aisec.finding`` events and the flows (``outbound``/``inbound``) of PII ones."""
+    """Number of ``aisec.finding`` events and the flows of PII ones: ``outbound`` for PII in
+    what the application sent (input, context), ``inbound`` for PII in model output."""
     count, flows = 0, set()
     for name, attrs in events:
         if name != FINDING_EVENT:
             continue
         count += 1
-        if attrs.get("guard") == "pii":
-            flows.add("inbound" if attrs.get("direction") == "output" else "outbound")
+        if (attrs.get("aisec.guard") or attrs.get("guard")) == "pii":
+            direction = attrs.get("aisec.direction") or attrs.get("direction")
+            flows.add("inbound" if direction == "output" else "outbound")
     return count, frozenset(flows)
 
 
@@ -297,10 +308,14 @@ def _add_call(
     llm = bool(key.model or key.provider or key.host)
     function = model = provider = endpoint = None
     if key.function:
-        name = f"{key.service}/{key.function}" if key.service else key.function
+        owner = key.function_service
         function = builder.add(
             FunctionComponent(
-                ref=f"function:{name}", name=key.function, usage=seen if llm else usage, **common
+                ref=f"function:{owner}/{key.function}" if owner else f"function:{key.function}",
+                name=key.function,
+                usage=seen if llm else usage,
+                sources=[evidence],
+                services=[owner] if owner else [],
             )
         )
     if key.model:

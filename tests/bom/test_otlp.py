@@ -1,0 +1,146 @@
+"""OTLP JSON files (the Collector file-exporter format) read back into a BOM."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from google.protobuf.json_format import MessageToDict
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from aisec_sdk.bom import BomCollector, bom_from_otlp
+from aisec_sdk.bom.otlp_json import OtlpError, read_spans
+from aisec_sdk.exporters import OtlpJsonFileSpanExporter
+
+
+def _record(service: str, emit: Callable[[TracerProvider], None]) -> list[ReadableSpan]:
+    memory = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    emit(provider)
+    provider.shutdown()
+    return list(memory.get_finished_spans())
+
+
+def _request_json(spans: list[ReadableSpan], **options: Any) -> dict[str, Any]:
+    return MessageToDict(encode_spans(spans), **options)
+
+
+def test_file_exporter_output_gives_the_same_bom_as_the_live_collector(
+    tmp_path: Path, llm_call: Callable[..., None], valid_cyclonedx: Any
+) -> None:
+    path = tmp_path / "spans.jsonl"
+    collector = BomCollector()
+    provider = TracerProvider(resource=Resource.create({"service.name": "checkout"}))
+    provider.add_span_processor(collector)
+    provider.add_span_processor(SimpleSpanProcessor(OtlpJsonFileSpanExporter(path)))
+    tracer = provider.get_tracer("opentelemetry.instrumentation.openai_v2")
+    with tracer.start_as_current_span("pay", attributes={"aisec.function": "shop.pay"}):
+        llm_call(
+            tracer,
+            "gpt-4o",
+            tokens=(30, 9),
+            findings=[{"aisec.guard": "pii", "aisec.direction": "input"}],
+        )
+    llm_call(tracer, "text-embedding-3-small", tokens=(5, 0))
+    provider.shutdown()
+
+    assert len(path.read_text().splitlines()) == 3  # one request per export, one per line
+    live, replayed = collector.bom(), bom_from_otlp([path])
+
+    def shape(bom: Any) -> dict[str, Any]:
+        return {
+            c.ref: (c.usage.calls, c.usage.input_tokens, c.usage.output_tokens, c.services)
+            for c in bom.components
+        }
+
+    assert shape(replayed) == shape(live)
+    assert {(r.source, r.kind, r.target) for r in replayed.relationships} == {
+        (r.source, r.kind, r.target) for r in live.relationships
+    }
+    provider_component = replayed.component("provider:openai")
+    assert provider_component is not None
+    assert provider_component.data_classifications == ["PII"]  # type: ignore[union-attr]
+    assert all("otlp" in c.sources for c in replayed.components)
+    valid_cyclonedx(replayed)
+
+
+def test_snake_case_and_pretty_printed_requests_are_accepted(
+    tmp_path: Path, llm_call: Callable[..., None]
+) -> None:
+    spans = _record("svc", lambda p: llm_call(p.get_tracer("x"), "gpt-4o", tokens=(4, 2)))
+    snake = tmp_path / "snake.json"
+    snake.write_text(json.dumps(_request_json(spans, preserving_proto_field_name=True)) + "\n")
+    pretty = tmp_path / "pretty.json"
+    pretty.write_text(json.dumps(_request_json(spans), indent=2))
+    for path in (snake, pretty):
+        model = bom_from_otlp([path]).component("model:gpt-4o")
+        assert model is not None and model.usage.input_tokens == 4, path.name
+
+
+def test_a_trace_across_services_links_the_caller(
+    tmp_path: Path, llm_call: Callable[..., None]
+) -> None:
+    """The function span is in one service's file, the LLM span in another's."""
+    front_provider = TracerProvider(resource=Resource.create({"service.name": "front"}))
+    front_memory = InMemorySpanExporter()
+    front_provider.add_span_processor(SimpleSpanProcessor(front_memory))
+    back_memory = InMemorySpanExporter()
+    back_provider = TracerProvider(resource=Resource.create({"service.name": "llm-gateway"}))
+    back_provider.add_span_processor(SimpleSpanProcessor(back_memory))
+    front = front_provider.get_tracer("front")
+    with front.start_as_current_span("ask", attributes={"aisec.function": "front.ask"}):
+        llm_call(back_provider.get_tracer("gw"), "gpt-4o")  # same context: same trace
+    for name, memory in (("front.json", front_memory), ("back.json", back_memory)):
+        request = _request_json(list(memory.get_finished_spans()))
+        (tmp_path / name).write_text(json.dumps(request) + "\n")
+
+    bom = bom_from_otlp([tmp_path / "front.json", tmp_path / "back.json"])
+    assert bom.services == ["front", "llm-gateway"]
+    assert ("function:front/front.ask", "calls", "model:gpt-4o") in {
+        (r.source, r.kind, r.target) for r in bom.relationships
+    }
+
+
+def test_other_signals_are_skipped(tmp_path: Path, llm_call: Callable[..., None]) -> None:
+    spans = _record("svc", lambda p: llm_call(p.get_tracer("x"), "gpt-4o"))
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(
+        json.dumps({"resourceMetrics": []}) + "\n\n" + json.dumps(_request_json(spans)) + "\n"
+    )
+    assert [s.attributes["gen_ai.request.model"] for s in read_spans(path)] == ["gpt-4o"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"resourceSpans": []}\n{not json\n', ":2: not JSON"),
+        ("[1, 2]\n", ":1: expected a JSON object"),
+        ('{"hello": "world"}\n', ":1: not an OTLP export request"),
+        (
+            '{"resourceSpans": [{"scopeSpans": [{"spans": [{"startTimeUnixNano": "x"}]}]}]}\n',
+            ":1: malformed OTLP span data",
+        ),
+    ],
+)
+def test_invalid_files_raise_with_file_and_line(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(OtlpError, match=message):
+        bom_from_otlp([path])
+
+
+def test_unreadable_file_raises(tmp_path: Path) -> None:
+    with pytest.raises(OtlpError, match="cannot read"):
+        read_spans(tmp_path / "missing.json")
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(OtlpError):
+        read_spans(binary)
