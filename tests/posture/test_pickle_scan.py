@@ -1,0 +1,203 @@
+"""Pickle opcode walk: dangerous families, memo and STACK_GLOBAL tricks, tiers, strict mode."""
+
+from __future__ import annotations
+
+import collections
+import io
+import pickle
+import pickletools
+
+import numpy as np
+import pytest
+import torch
+
+from aisec_sdk.posture.pickle_globals import classify_global
+from aisec_sdk.posture.pickle_scan import looks_like_pickle, scan_pickle
+
+CRITICAL = [
+    ("os", "system"),
+    ("posix", "system"),
+    ("nt", "system"),
+    ("subprocess", "Popen"),
+    ("subprocess", "check_output"),
+    ("builtins", "eval"),
+    ("builtins", "exec"),
+    ("builtins", "compile"),
+    ("builtins", "getattr"),
+    ("builtins", "__import__"),
+    ("__builtin__", "eval"),
+    ("runpy", "run_path"),
+    ("runpy", "_run_code"),
+    ("pip", "main"),
+    ("pip._internal.cli.main", "main"),
+    ("importlib", "import_module"),
+    ("marshal", "loads"),
+    ("pty", "spawn"),
+    ("code", "InteractiveInterpreter"),
+    ("ctypes", "CDLL"),
+    ("sys", "exit"),
+    ("operator", "attrgetter"),
+    ("_operator", "methodcaller"),
+    ("torch", "load"),
+    ("torch.serialization", "load"),
+    ("asyncio.subprocess", "create_subprocess_shell"),
+    ("pickle", "loads"),
+    ("numpy.testing._private.utils", "runstring"),
+]
+HIGH = [
+    ("builtins", "open"),
+    ("socket", "create_connection"),
+    ("webbrowser", "open"),
+    ("functools", "partial"),
+    ("shutil", "rmtree"),
+    ("urllib.request", "urlopen"),
+    ("requests.api", "get"),
+]
+
+
+def _rules(findings: list) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+    return [(f.rule_id, f.severity) for f in findings]
+
+
+@pytest.mark.parametrize(("module", "name"), CRITICAL)
+def test_code_execution_families_are_critical_in_both_encodings(art, module: str, name: str):
+    for payload in (art.proto0_call(module, name), art.proto4_call(module, name)):
+        findings = scan_pickle(io.BytesIO(payload), "m.pkl")
+        assert _rules(findings) == [("AISEC-PKL001", "critical")], findings
+        assert f"{module}.{name}".replace("__builtin__", "builtins").replace(
+            "_operator", "operator"
+        ) in findings[0].message
+
+
+@pytest.mark.parametrize(("module", "name"), HIGH)
+def test_network_file_and_call_helpers_are_high(art, module: str, name: str):
+    findings = scan_pickle(io.BytesIO(art.proto4_call(module, name)), "m.pkl")
+    assert _rules(findings) == [("AISEC-PKL002", "high")]
+
+
+def test_real_reduce_objects_for_every_protocol():
+    import os
+
+    class Evil:
+        def __reduce__(self):  # type: ignore[no-untyped-def]
+            return (os.system, ("echo owned",))
+
+    for protocol in range(6):
+        findings = scan_pickle(io.BytesIO(pickle.dumps(Evil(), protocol=protocol)), "x")
+        assert _rules(findings) == [("AISEC-PKL001", "critical")], protocol
+
+
+def test_memoized_strings_fetched_back_for_stack_global(art):
+    s = art.short_str
+    # Push module and name, memoize them, pop both, then fetch them back from the memo.
+    payload = (
+        b"\x80\x04" + s("builtins") + b"\x94" + s("exec") + b"\x94" + b"00"
+        + b"h\x00h\x01\x93" + s("print(1)") + b"\x85R."
+    )
+    pickletools.dis(payload, out=io.StringIO())  # a valid stream
+    findings = scan_pickle(io.BytesIO(payload), "x")
+    assert _rules(findings) == [("AISEC-PKL001", "critical")]
+    assert "builtins.exec" in findings[0].message
+
+
+def test_protocol0_put_get_and_dup_tricks(art):
+    s = art.short_str
+    put_get = b"\x80\x02" + s("os") + b"p0\n0" + s("system") + b"q\x01" + b"0g0\nh\x01\x93N\x85R."
+    dup = b"\x80\x04" + s("subprocess") + b"20" + s("getoutput") + b"\x93" + s("id") + b"\x85R."
+    long_put = b"\x80\x04" + s("runpy") + b"r\x05\x00\x00\x00" + b"0" + s("decoy") + b"0"
+    long_put += b"j\x05\x00\x00\x00" + s("run_path") + b"\x93N\x85R."
+    for payload in (put_get, dup, long_put):
+        assert _rules(scan_pickle(io.BytesIO(payload), "x")) == [("AISEC-PKL001", "critical")]
+
+
+def test_unicode_string_variants_resolve(art):
+    binunicode = lambda t: b"X" + len(t).to_bytes(4, "little") + t.encode()  # noqa: E731
+    binunicode8 = lambda t: b"\x8d" + len(t).to_bytes(8, "little") + t.encode()  # noqa: E731
+    payload = b"\x80\x04" + binunicode("os") + binunicode8("popen") + b"\x93N\x85R."
+    assert _rules(scan_pickle(io.BytesIO(payload), "x")) == [("AISEC-PKL001", "critical")]
+
+
+def test_qualified_name_into_dangerous_module_and_dunder(art):
+    # STACK_GLOBAL accepts dotted names: torch + serialization.load is torch.serialization.load.
+    sneaky = art.proto4_call("torch", "serialization.load")
+    dunder = art.proto4_call("collections", "OrderedDict.__init__.__globals__")
+    assert _rules(scan_pickle(io.BytesIO(sneaky), "x")) == [("AISEC-PKL001", "critical")]
+    assert _rules(scan_pickle(io.BytesIO(dunder), "x")) == [("AISEC-PKL001", "critical")]
+
+
+def test_unresolvable_stack_global_and_extension_codes(art):
+    s = art.short_str
+    # The module name is the result of a call (REDUCE), not a string: unresolvable.
+    computed = b"\x80\x04" + b"N" + b")" + b"R" + s("system") + b"\x93N\x85R."
+    findings = scan_pickle(io.BytesIO(computed), "x")
+    assert ("AISEC-PKL004", "high") in _rules(findings)
+    ext = b"\x80\x02\x82\x07N\x85R."
+    assert ("AISEC-PKL004", "high") in _rules(scan_pickle(io.BytesIO(ext), "x"))
+
+
+def test_nested_pickle_inside_bytes(art):
+    inner = art.proto4_call("os", "system", "id")
+    outer = b"\x80\x04C" + bytes([len(inner)]) + inner + b"."
+    findings = scan_pickle(io.BytesIO(outer), "x.pkl")
+    assert _rules(findings) == [("AISEC-PKL001", "critical")]
+    assert "nested pickle" in findings[0].message
+
+
+def test_allow_list_is_clean():
+    state = collections.OrderedDict(w=torch.zeros(3), b=torch.ones(2, dtype=torch.int64))
+    buffers = io.BytesIO()
+    torch.save(state, buffers, _use_new_zipfile_serialization=False)
+    for data in (
+        pickle.dumps(collections.OrderedDict(a=1)),
+        pickle.dumps(np.arange(10).reshape(2, 5)),
+        pickle.dumps({1, 2, frozenset({3})}, protocol=2),
+        pickle.dumps([complex(1, 2), slice(1, 2), bytearray(b"x")], protocol=4),
+        buffers.getvalue(),
+    ):
+        assert scan_pickle(io.BytesIO(data), "x") == []
+
+
+def test_unknown_import_is_medium_and_strict_makes_it_high(art):
+    payload = art.proto4_call("sklearn.linear_model", "LogisticRegression")
+    assert _rules(scan_pickle(io.BytesIO(payload), "x")) == [("AISEC-PKL003", "medium")]
+    strict = scan_pickle(io.BytesIO(payload), "x", strict=True)
+    assert _rules(strict) == [("AISEC-PKL003", "high")]
+
+
+def test_truncated_pickle_reports_payload_and_malformation(art):
+    payload = art.proto0_call("os", "system")[:-1]  # no STOP: loaders still run the REDUCE
+    findings = scan_pickle(io.BytesIO(payload), "x")
+    assert ("AISEC-PKL001", "critical") in _rules(findings)
+    assert ("AISEC-PKL005", "medium") in _rules(findings)
+    garbage = b"\x80\x04\xff\xfe" + b"junk"
+    assert _rules(scan_pickle(io.BytesIO(garbage), "x")) == [("AISEC-PKL005", "medium")]
+
+
+def test_crafted_length_fails_fast_without_allocating():
+    huge = b"\x80\x04\x8e" + (1 << 60).to_bytes(8, "little") + b"abc"
+    findings = scan_pickle(io.BytesIO(huge), "x", limit=len(huge))
+    assert _rules(findings) == [("AISEC-PKL005", "medium")]
+    assert "remain" in findings[0].message
+
+
+def test_repeated_imports_are_one_finding_with_a_count(art):
+    one = art.proto0_call("os", "system")[:-1]
+    payload = b"(" + one + b"0" + one + b"0l."
+    findings = scan_pickle(io.BytesIO(payload), "x")
+    assert len(findings) == 1 and findings[0].details["count"] == 2
+
+
+def test_probe_for_headerless_pickles(art):
+    assert looks_like_pickle(io.BytesIO(art.proto0_call("os", "system")))
+    assert looks_like_pickle(io.BytesIO(art.proto0_call("os", "system")[:-1]))
+    assert not looks_like_pickle(io.BytesIO(art.proto0_call("os", "system")[:-1]), complete=True)
+    for text in (b"name,email\nbob,b@x.org\n", b'{"a": 1}\n', b"# hello\nimport os\n", b""):
+        assert not looks_like_pickle(io.BytesIO(text))
+
+
+def test_classification_tiers():
+    assert classify_global("torch._utils", "_rebuild_tensor_v2")[0] == "safe"
+    assert classify_global("torch", "FloatStorage")[0] == "safe"
+    assert classify_global("numpy._core.multiarray", "_reconstruct")[0] == "safe"
+    assert classify_global("os.path", "join")[:2] == ("dangerous", "critical")
+    assert classify_global("mymodule", "Thing")[:2] == ("unknown", "medium")
