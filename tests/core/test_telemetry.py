@@ -113,3 +113,47 @@ def test_configure_rejects_bad_arguments() -> None:
         configure("zipkin")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="path="):
         configure("jsonl")
+
+
+def test_metrics_are_recorded() -> None:
+    import pytest
+    from opentelemetry import metrics
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    reader = InMemoryMetricReader()
+    provider = MeterProvider(metric_readers=[reader])
+    metrics.set_meter_provider(provider)
+    if metrics.get_meter_provider() is not provider:
+        pytest.skip("another meter provider was installed first in this process")
+    guard(lambda q: q)("jane@example.com")
+    data = reader.get_metrics_data()
+    assert data is not None
+    found = {
+        m.name: m
+        for rm in data.resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
+        if sm.scope.name == "aisec_sdk"
+    }
+    duration = found["aisec.guard.duration"].data.data_points
+    assert sum(p.count for p in duration) == 2
+    (finding,) = found["aisec.guard.findings"].data.data_points
+    assert dict(finding.attributes) == {"aisec.guard": "pii", "aisec.category": "LLM02"}
+    assert finding.value == 1
+
+
+def test_threads_do_not_mix_spans(spans: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    @guard(name="worker")
+    def work(q: str) -> str:
+        return q
+
+    inputs = [f"user{i}@example.com" if i % 2 else f"plain text {i}" for i in range(40)]
+    with ThreadPoolExecutor(8) as pool:
+        outputs = list(pool.map(work, inputs))
+    assert [o == "<EMAIL>" for o in outputs] == [bool(i % 2) for i in range(40)]
+    finished = [s for s in spans.get_finished_spans() if s.name == "aisec.guard worker"]
+    assert len(finished) == 40
+    assert sorted(s.attributes["aisec.findings.count"] for s in finished) == [0] * 20 + [1] * 20
