@@ -1,0 +1,542 @@
+"""The OpenAI integration against the real ``openai`` client and a local server."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+import pytest
+from opentelemetry import trace
+from opentelemetry.instrumentation.utils import suppress_instrumentation
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
+from opentelemetry.semconv.attributes import error_attributes, server_attributes
+from opentelemetry.trace import SpanKind
+from pydantic import BaseModel
+
+from aisec_sdk.errors import GuardViolation
+from aisec_sdk.instrument import instrument, uninstrument
+from aisec_sdk.policy import Policy
+
+AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
+CARD = "4111 1111 1111 1111"
+# The injection detector's model is developed elsewhere; these tests pin the guards they use.
+BASE = {"prompt_injection": {"enabled": False}}
+REDACT = Policy(guards=BASE)
+BLOCK = Policy(guards={**BASE, "secrets": {"action": "block"}})
+
+
+@pytest.fixture
+def guarded(request: pytest.FixtureRequest) -> Iterator[Policy]:
+    """OpenAI instrumented with the policy given by ``@pytest.mark.parametrize`` or REDACT."""
+    policy = getattr(request, "param", REDACT)
+    instrument("openai", policy=policy)
+    yield policy
+    uninstrument("openai")
+
+
+@pytest.fixture
+def client(fake_openai: Any) -> openai.OpenAI:
+    return openai.OpenAI(base_url=fake_openai.url, api_key="test-key", max_retries=2)
+
+
+@pytest.fixture
+def aclient(fake_openai: Any) -> openai.AsyncOpenAI:
+    return openai.AsyncOpenAI(base_url=fake_openai.url, api_key="test-key", max_retries=2)
+
+
+def _user(text: str) -> list[dict[str, Any]]:
+    return [{"role": "system", "content": "You are terse."}, {"role": "user", "content": text}]
+
+
+def _one(telemetry: Any) -> Any:
+    spans = telemetry.llm_spans()
+    assert len(spans) == 1, [s.name for s in spans]
+    return spans[0]
+
+
+def _events(span: Any, name: str = "aisec.finding") -> list[dict[str, Any]]:
+    return [dict(e.attributes or {}) for e in span.events if e.name == name]
+
+
+# --------------------------------------------------------------------------- chat
+
+
+def test_chat_span_follows_genai_conventions(guarded: Policy, client: openai.OpenAI, telemetry: Any) -> None:
+    result = client.chat.completions.create(model="gpt-4o", messages=_user("hello"), temperature=0.2)
+    assert result.choices[0].message.content == "Hello! How can I help you today?"
+    span = _one(telemetry)
+    attrs = dict(span.attributes)
+    assert span.name == "chat gpt-4o"
+    assert span.kind is SpanKind.CLIENT
+    assert attrs[gen_ai.GEN_AI_OPERATION_NAME] == "chat"
+    assert attrs[gen_ai.GEN_AI_PROVIDER_NAME] == "openai"
+    assert gen_ai.GEN_AI_SYSTEM not in attrs
+    assert attrs[gen_ai.GEN_AI_REQUEST_MODEL] == "gpt-4o"
+    assert attrs[gen_ai.GEN_AI_REQUEST_TEMPERATURE] == 0.2
+    assert attrs[gen_ai.GEN_AI_RESPONSE_MODEL] == "gpt-4o-2026"
+    assert attrs[gen_ai.GEN_AI_RESPONSE_ID] == "chatcmpl-fake"
+    assert attrs[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
+    assert attrs[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] == result.usage.prompt_tokens  # type: ignore[union-attr]
+    assert attrs[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] == result.usage.completion_tokens  # type: ignore[union-attr]
+    assert attrs[server_attributes.SERVER_ADDRESS] == "127.0.0.1"
+    assert attrs["aisec.action"] == "allow"
+    assert gen_ai.GEN_AI_INPUT_MESSAGES not in attrs  # content capture is off by default
+    assert "aisec.usage.counted" not in attrs
+
+
+def test_input_redacted_before_the_request_leaves(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+    client.chat.completions.create(model="gpt-4o", messages=_user(f"my key is {AWS_KEY}, card {CARD}"))
+    sent = fake_openai.seen("/chat/completions")[0].body["messages"]
+    assert AWS_KEY not in json.dumps(sent) and "4111" not in json.dumps(sent)
+    assert sent[0] == {"role": "system", "content": "You are terse."}
+    span = _one(telemetry)
+    guards = sorted(e["aisec.guard"] for e in _events(span))
+    assert guards == ["pii", "secrets"]
+    assert {e["aisec.direction"] for e in _events(span)} == {"input"}
+    evaluations = _events(span, "gen_ai.evaluation.result")
+    assert {e[gen_ai.GEN_AI_EVALUATION_NAME] for e in evaluations} == {"aisec.pii", "aisec.secrets"}
+    assert span.attributes["aisec.action"] == "redact"
+    assert AWS_KEY not in json.dumps([dict(e.attributes or {}) for e in span.events])
+
+
+@pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
+def test_blocked_call_sends_nothing(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+    with pytest.raises(GuardViolation) as info:
+        client.chat.completions.create(model="gpt-4o", messages=_user(f"use {AWS_KEY}"))
+    assert info.value.verdict.findings[0].guard == "secrets"
+    assert fake_openai.seen() == []
+    span = _one(telemetry)
+    assert span.attributes["aisec.action"] == "block"
+    assert span.attributes[error_attributes.ERROR_TYPE] == "GuardViolation"
+    assert not span.status.is_ok
+
+
+def test_tool_calls_and_tool_results_are_scanned_as_context(
+    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
+    messages = [
+        {"role": "user", "content": "look up the order"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": "call_1", "type": "function",
+                 "function": {"name": "lookup", "arguments": json.dumps({"key": AWS_KEY})}}
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "content": f"order paid with {CARD}"},
+    ]
+    client.chat.completions.create(model="gpt-4o", messages=messages)
+    sent = json.dumps(fake_openai.seen("/chat/completions")[0].body["messages"])
+    assert AWS_KEY not in sent and "4111" not in sent
+    events = {e["aisec.guard"]: e for e in _events(_one(telemetry))}
+    assert sorted(events) == ["pii", "secrets"]
+    assert events["secrets"]["aisec.direction"] == "context"  # the tool call's arguments
+
+
+def test_output_redacted_and_tool_call_arguments_checked(
+    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
+    fake_openai.queue(content=f"The key is {AWS_KEY}.",
+                      tool_calls=[{"name": "pay", "arguments": json.dumps({"card": CARD})}])
+    result = client.chat.completions.create(model="gpt-4o", messages=_user("hi"))
+    message = result.choices[0].message
+    assert AWS_KEY not in (message.content or "") and "<SECRET" in (message.content or "")
+    assert "4111" not in message.tool_calls[0].function.arguments  # type: ignore[index, union-attr]
+    span = _one(telemetry)
+    assert {e["aisec.direction"] for e in _events(span)} == {"output"}
+    assert span.attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] == ("tool_calls",)
+
+
+def test_usage_counted_when_the_api_reports_none(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+    fake_openai.queue(usage=False, content="one two three four")
+    client.chat.completions.create(model="gpt-4o", messages=_user("count these words please"))
+    attrs = _one(telemetry).attributes
+    assert attrs["aisec.usage.counted"] is True
+    assert attrs[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] > 0
+    assert attrs[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] > 0
+
+
+class Contact(BaseModel):
+    name: str
+    card: str
+
+
+def test_parse_keeps_parsed_in_line_with_redacted_content(
+    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
+    fake_openai.queue(content=json.dumps({"name": "Ada", "card": CARD}))
+    result = client.chat.completions.parse(model="gpt-4o", messages=_user("who?"), response_format=Contact)
+    parsed = result.choices[0].message.parsed
+    assert parsed is not None and parsed.name == "Ada" and "4111" not in parsed.card
+    assert len(fake_openai.seen()) == 1
+    assert _one(telemetry).name == "chat gpt-4o"
+
+
+def test_content_capture_is_opt_in_and_redacted(
+    guarded: Policy, client: openai.OpenAI, telemetry: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "span_only")
+    client.chat.completions.create(model="gpt-4o", messages=_user(f"my card is {CARD}"))
+    attrs = _one(telemetry).attributes
+    captured = json.loads(attrs[gen_ai.GEN_AI_INPUT_MESSAGES])
+    assert captured[1]["role"] == "user"
+    assert "4111" not in captured[1]["parts"][0]["content"]
+    assert json.loads(attrs[gen_ai.GEN_AI_OUTPUT_MESSAGES])[0]["role"] == "assistant"
+
+
+# --------------------------------------------------------------------------- streams
+
+
+def _stream_text(stream: Any) -> tuple[list[str], str]:
+    pieces = [c.choices[0].delta.content or "" for c in stream if c.choices]
+    return pieces, "".join(pieces)
+
+
+def test_stream_redacts_across_chunk_boundaries(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+    reply = f"Sure. The deploy key is {AWS_KEY} and it is valid until the end of the quarter, ok?"
+    cut = reply.index(AWS_KEY) + 7
+    chunks = [reply[i : i + 9] for i in range(0, cut - 9, 9)]
+    chunks += [reply[len("".join(chunks)) : cut], reply[cut:]]
+    fake_openai.queue(chunks=chunks, content=reply)
+    pieces, text = _stream_text(
+        client.chat.completions.create(model="gpt-4o", messages=_user("key?"), stream=True)
+    )
+    assert AWS_KEY not in text and "<SECRET:AWS_ACCESS_KEY_ID>" in text
+    assert not any(AWS_KEY[:7] in p for p in pieces)
+    assert text.startswith("Sure. The deploy key is ") and text.endswith("the quarter, ok?")
+    span = _one(telemetry)
+    assert span.attributes["aisec.usage.counted"] is True
+    assert span.attributes[gen_ai.GEN_AI_REQUEST_STREAM] is True
+    assert [e["aisec.direction"] for e in _events(span)] == ["output"]
+
+
+def test_stream_usage_chunk_fills_usage(guarded: Policy, client: openai.OpenAI, telemetry: Any) -> None:
+    stream = client.chat.completions.create(
+        model="gpt-4o", messages=_user("hi"), stream=True, stream_options={"include_usage": True}
+    )
+    _, text = _stream_text(stream)
+    assert text == "Hello! How can I help you today?"
+    attrs = _one(telemetry).attributes
+    assert attrs[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] == 7
+    assert "aisec.usage.counted" not in attrs
+
+
+@pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
+def test_stream_block_ends_the_stream(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+    fake_openai.queue(content=f"Here you go: {AWS_KEY} " + "and some more text " * 10)
+    seen: list[str] = []
+    stream = client.chat.completions.create(model="gpt-4o", messages=_user("key?"), stream=True)
+    with pytest.raises(GuardViolation):
+        for chunk in stream:
+            if chunk.choices:
+                seen.append(chunk.choices[0].delta.content or "")
+    assert AWS_KEY not in "".join(seen)
+    span = _one(telemetry)
+    assert span.attributes[error_attributes.ERROR_TYPE] == "GuardViolation"
+
+
+def test_stream_tool_call_arguments_are_checked(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+    fake_openai.queue(content="", chunks=[], tool_calls=[{"name": "pay", "arguments": json.dumps({"card": CARD})}])
+    chunks = list(client.chat.completions.create(model="gpt-4o", messages=_user("pay"), stream=True))
+    assert chunks[-1].choices[0].finish_reason == "tool_calls"
+    assert [e["aisec.guard"] for e in _events(_one(telemetry))] == ["pii"]
+
+
+def test_chat_stream_helper_is_guarded(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+    fake_openai.queue(content=f"The card is {CARD}, keep it safe, and have a good day.")
+    with client.chat.completions.stream(model="gpt-4o", messages=_user("card?")) as stream:
+        for _ in stream:
+            pass
+        final = stream.get_final_completion()
+    assert "4111" not in (final.choices[0].message.content or "")
+    assert len(telemetry.llm_spans()) == 1
+
+
+@pytest.mark.parametrize("how", ["exhaust", "close", "context", "drop", "break_in_with"])
+def test_stream_span_ends_exactly_once(
+    how: str, guarded: Policy, client: openai.OpenAI, telemetry: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    stream = client.chat.completions.create(model="gpt-4o", messages=_user("hi"), stream=True)
+    if how == "exhaust":
+        list(stream)
+    elif how == "close":
+        next(iter(stream))
+        stream.close()
+        assert len(telemetry.llm_spans()) == 1
+        stream.close()
+    elif how == "context":
+        with stream as s:
+            next(iter(s))
+    elif how == "break_in_with":
+        with stream as s:
+            for _ in s:
+                break
+    else:
+        next(iter(stream))
+        del stream
+        gc.collect()
+    span = _one(telemetry)
+    assert span.end_time is not None
+    assert "ended span" not in caplog.text
+
+
+def test_stream_cut_off_midway_ends_span_with_error(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+    fake_openai.queue(cut_after=4, content="this answer will never be finished by the server")
+    stream = client.chat.completions.create(model="gpt-4o", messages=_user("hi"), stream=True)
+    with pytest.raises(openai.APIError):
+        list(stream)
+    span = _one(telemetry)
+    assert span.attributes[error_attributes.ERROR_TYPE] in ("APIConnectionError", "APIError")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_retries_on_429_and_500_make_one_span(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+    fake_openai.queue(status=429)
+    fake_openai.queue(status=500)
+    result = client.chat.completions.create(model="gpt-4o", messages=_user("hi"))
+    assert result.choices[0].message.content
+    assert len(fake_openai.seen()) == 3
+    assert _one(telemetry).status.is_ok
+
+
+def test_exhausted_retries_record_the_error(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+    for _ in range(3):
+        fake_openai.queue(status=500)
+    with pytest.raises(openai.InternalServerError):
+        client.chat.completions.create(model="gpt-4o", messages=_user("hi"))
+    span = _one(telemetry)
+    assert span.attributes[error_attributes.ERROR_TYPE] == "InternalServerError"
+    points = telemetry.histogram("gen_ai.client.operation.duration")
+    if points:  # metrics are captured when this session set the meter provider
+        assert any(p.attributes.get(error_attributes.ERROR_TYPE) == "InternalServerError" for p in points)
+
+
+def test_metrics_use_the_spec_buckets(guarded: Policy, client: openai.OpenAI, telemetry: Any) -> None:
+    if telemetry.reader is None:
+        pytest.skip("another test module owns the global meter provider")
+    client.chat.completions.create(model="gpt-4o-metrics", messages=_user("hi"))
+    duration = [p for p in telemetry.histogram("gen_ai.client.operation.duration")
+                if p.attributes.get(gen_ai.GEN_AI_REQUEST_MODEL) == "gpt-4o-metrics"]
+    tokens = [p for p in telemetry.histogram("gen_ai.client.token.usage")
+              if p.attributes.get(gen_ai.GEN_AI_REQUEST_MODEL) == "gpt-4o-metrics"]
+    assert duration and tuple(duration[0].explicit_bounds) == (
+        0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92)
+    assert {p.attributes[gen_ai.GEN_AI_TOKEN_TYPE] for p in tokens} == {"input", "output"}
+    assert tuple(tokens[0].explicit_bounds)[:4] == (1, 4, 16, 64)
+    assert tokens[0].attributes[gen_ai.GEN_AI_PROVIDER_NAME] == "openai"
+
+
+# --------------------------------------------------------------------------- responses, embeddings
+
+
+def test_responses_create(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+    fake_openai.queue(content=f"Your key: {AWS_KEY}")
+    items = [
+        {"role": "user", "content": [{"type": "input_text", "text": f"pay with {CARD}"}]},
+        {"type": "function_call_output", "call_id": "c1", "output": f"secret {AWS_KEY}"},
+    ]
+    response = client.responses.create(model="gpt-4.1", input=items, instructions="be brief")
+    assert AWS_KEY not in response.output_text
+    sent = json.dumps(fake_openai.seen("/responses")[0].body)
+    assert AWS_KEY not in sent and "4111" not in sent and "be brief" in sent
+    span = _one(telemetry)
+    assert span.name == "chat gpt-4.1"
+    assert span.attributes[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] == 3
+    found = sorted((e["aisec.guard"], e["aisec.direction"]) for e in _events(span))
+    assert found == [("pii", "input"), ("secrets", "input"), ("secrets", "output")]
+
+
+def test_responses_stream_redacts_deltas_and_final_response(
+    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
+    reply = f"Of course. The card on file is {CARD} and it expires next year, anything else?"
+    fake_openai.queue(content=reply, chunks=[reply[i : i + 6] for i in range(0, len(reply), 6)])
+    deltas: list[str] = []
+    with client.responses.stream(model="gpt-4.1", input="card?") as stream:
+        for event in stream:
+            if event.type == "response.output_text.delta":
+                deltas.append(event.delta)
+        final = stream.get_final_response()
+    assert "".join(deltas) == final.output_text
+    assert "4111" not in final.output_text and "<CREDIT_CARD>" in final.output_text
+    assert final.output_text.endswith("anything else?")
+    span = _one(telemetry)
+    assert span.attributes[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] > 0
+    assert "aisec.usage.counted" not in span.attributes
+
+
+def test_responses_create_stream_true(guarded: Policy, client: openai.OpenAI, telemetry: Any) -> None:
+    events = list(client.responses.create(model="gpt-4.1", input="hi", stream=True))
+    assert events[-1].type == "response.completed"
+    span = _one(telemetry)
+    assert span.attributes[gen_ai.GEN_AI_RESPONSE_ID] == "resp_fake"
+
+
+def test_embeddings(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+    result = client.embeddings.create(model="text-embedding-3-small", input=["plain", f"key {AWS_KEY}"])
+    assert len(result.data) == 2
+    assert AWS_KEY not in json.dumps(fake_openai.seen("/embeddings")[0].body)
+    span = _one(telemetry)
+    assert span.name == "embeddings text-embedding-3-small"
+    assert span.attributes[gen_ai.GEN_AI_OPERATION_NAME] == "embeddings"
+    assert span.attributes[gen_ai.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] == 4
+    assert span.attributes[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] == 6
+
+
+# --------------------------------------------------------------------------- async
+
+
+def test_async_chat_stream_and_responses(guarded: Policy, aclient: openai.AsyncOpenAI, fake_openai: Any, telemetry: Any) -> None:
+    async def main() -> tuple[str, str, str]:
+        plain = await aclient.chat.completions.create(model="gpt-4o", messages=_user(f"card {CARD}"))
+        fake_openai.queue(content=f"Key {AWS_KEY} is the one you want, trust me on this one.")
+        stream = await aclient.chat.completions.create(model="gpt-4o", messages=_user("k"), stream=True)
+        text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+        fake_openai.queue(content=f"Card {CARD} was charged, thank you for your order today.")
+        async with aclient.responses.stream(model="gpt-4.1", input="r") as rs:
+            async for _ in rs:
+                pass
+            final = await rs.get_final_response()
+        return plain.choices[0].message.content or "", text, final.output_text
+
+    plain, text, final = asyncio.run(main())
+    assert plain.startswith("Hello")
+    assert AWS_KEY not in text and text.endswith("trust me on this one.")
+    assert "4111" not in final
+    assert "4111" not in json.dumps(fake_openai.seen()[0].body)
+    assert len(telemetry.llm_spans()) == 3
+    assert all(s.end_time for s in telemetry.llm_spans())
+
+
+def test_async_stream_dropped_unfinished_ends_span(guarded: Policy, aclient: openai.AsyncOpenAI, telemetry: Any) -> None:
+    async def main() -> None:
+        stream = await aclient.chat.completions.create(model="gpt-4o", messages=_user("hi"), stream=True)
+        await stream.__anext__()
+        del stream
+        gc.collect()
+
+    asyncio.run(main())
+    assert _one(telemetry).end_time is not None
+
+
+def test_50_concurrent_async_calls_keep_their_own_spans_and_verdicts(
+    guarded: Policy, aclient: openai.AsyncOpenAI, fake_openai: Any, telemetry: Any
+) -> None:
+    tracer = trace.get_tracer("test")
+
+    async def one(i: int) -> None:
+        text = f"request {i} key {AWS_KEY}" if i % 2 == 0 else f"request {i} is clean"
+        with tracer.start_as_current_span(f"request-{i}"):
+            await asyncio.sleep(0)
+            await aclient.chat.completions.create(model=f"model-{i}", messages=_user(text))
+
+    async def main() -> None:
+        fake_openai.default.delay = 0.01
+        await asyncio.gather(*(one(i) for i in range(50)))
+
+    asyncio.run(main())
+    _check_isolation(telemetry, fake_openai, 50)
+
+
+def test_8_threads_keep_their_own_spans_and_verdicts(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+    tracer = trace.get_tracer("test")
+    fake_openai.default.delay = 0.01
+
+    def work(t: int) -> None:
+        for k in range(4):
+            i = t * 4 + k
+            text = f"request {i} key {AWS_KEY}" if i % 2 == 0 else f"request {i} is clean"
+            with tracer.start_as_current_span(f"request-{i}"):
+                client.chat.completions.create(model=f"model-{i}", messages=_user(text))
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    _check_isolation(telemetry, fake_openai, 32)
+
+
+def _check_isolation(telemetry: Any, fake_openai: Any, n: int) -> None:
+    parents = {s.name: s for s in telemetry.spans("request-")}
+    llm = {s.name: s for s in telemetry.llm_spans()}
+    assert len(llm) == n
+    for request in fake_openai.seen("/chat/completions"):
+        i = int(request.body["model"].split("-")[1])
+        assert (AWS_KEY in json.dumps(request.body)) is False
+        assert f"request {i} " in request.body["messages"][1]["content"]
+    for i in range(n):
+        span = llm[f"chat model-{i}"]
+        assert span.parent is not None and span.parent.span_id == parents[f"request-{i}"].context.span_id
+        assert span.attributes["aisec.findings.count"] == (1 if i % 2 == 0 else 0)
+        assert span.attributes["aisec.action"] == ("redact" if i % 2 == 0 else "allow")
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+def test_uninstrument_restores_originals_and_instrumenting_twice_changes_nothing(
+    client: openai.OpenAI, telemetry: Any
+) -> None:
+    from openai.resources.chat.completions import AsyncCompletions, Completions
+    from openai.resources.embeddings import Embeddings
+    from openai.resources.responses import Responses
+
+    owners = (Completions, AsyncCompletions, Responses, Embeddings)
+    before = {(o, name): o.__dict__[name] for o in owners for name in ("create",)}
+    assert instrument("openai", policy=REDACT) == ["openai"]
+    wrapped = {key: key[0].__dict__[key[1]] for key in before}
+    assert all(wrapped[k] is not before[k] for k in before)
+    instrument("openai")
+    assert all(key[0].__dict__[key[1]] is wrapped[key] for key in before)
+    client.chat.completions.create(model="gpt-4o", messages=_user("hi"))
+    assert len(telemetry.llm_spans()) == 1
+    assert uninstrument("openai") == ["openai"]
+    assert all(key[0].__dict__[key[1]] is before[key] for key in before)
+    assert uninstrument("openai") == []
+    client.chat.completions.create(model="gpt-4o", messages=_user("hi"))
+    assert len(telemetry.llm_spans()) == 1
+
+
+def test_otel_suppression_is_honoured(guarded: Policy, client: openai.OpenAI, telemetry: Any) -> None:
+    with suppress_instrumentation():
+        client.chat.completions.create(model="gpt-4o", messages=_user(f"key {AWS_KEY}"))
+    assert telemetry.llm_spans() == []
+
+
+def test_trace_only_mode_checks_nothing(client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+    instrument("openai", guards=False)
+    try:
+        client.chat.completions.create(model="gpt-4o", messages=_user(f"key {AWS_KEY}"))
+    finally:
+        uninstrument("openai")
+    assert AWS_KEY in json.dumps(fake_openai.seen()[0].body)
+    span = _one(telemetry)
+    assert "aisec.action" not in span.attributes
+    assert span.attributes[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] > 0
+
+
+def test_monitor_mode_records_but_changes_nothing(client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+    instrument("openai", policy=Policy(mode="monitor", guards={**BASE, "secrets": {"action": "block"}}))
+    try:
+        fake_openai.queue(content=f"key {AWS_KEY} " + "filler words " * 10)
+        stream = client.chat.completions.create(model="gpt-4o", messages=_user(f"key {AWS_KEY}"), stream=True)
+        _, text = _stream_text(stream)
+    finally:
+        uninstrument("openai")
+    assert AWS_KEY in text
+    assert AWS_KEY in json.dumps(fake_openai.seen()[0].body)
+    span = _one(telemetry)
+    assert span.attributes["aisec.mode"] == "monitor"
+    assert span.attributes["aisec.action"] == "block"
+    assert span.status.is_ok
