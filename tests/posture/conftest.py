@@ -68,3 +68,9 @@ def write(tmp_path: Path) -> Callable[[str, bytes | str], Path]:
         return target
 
     return _write
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run each test inside its tmp_path, so reported paths are short and relative."""
+    monkeypatch.chdir(tmp_path)

@@ -64,9 +64,10 @@ def test_code_execution_families_are_critical_in_both_encodings(art, module: str
     for payload in (art.proto0_call(module, name), art.proto4_call(module, name)):
         findings = scan_pickle(io.BytesIO(payload), "m.pkl")
         assert _rules(findings) == [("AISEC-PKL001", "critical")], findings
-        assert f"{module}.{name}".replace("__builtin__", "builtins").replace(
-            "_operator", "operator"
-        ) in findings[0].message
+        assert (
+            f"{module}.{name}".replace("__builtin__", "builtins").replace("_operator", "operator")
+            in findings[0].message
+        )
 
 
 @pytest.mark.parametrize(("module", "name"), HIGH)
@@ -91,8 +92,15 @@ def test_memoized_strings_fetched_back_for_stack_global(art):
     s = art.short_str
     # Push module and name, memoize them, pop both, then fetch them back from the memo.
     payload = (
-        b"\x80\x04" + s("builtins") + b"\x94" + s("exec") + b"\x94" + b"00"
-        + b"h\x00h\x01\x93" + s("print(1)") + b"\x85R."
+        b"\x80\x04"
+        + s("builtins")
+        + b"\x94"
+        + s("exec")
+        + b"\x94"
+        + b"00"
+        + b"h\x00h\x01\x93"
+        + s("print(1)")
+        + b"\x85R."
     )
     pickletools.dis(payload, out=io.StringIO())  # a valid stream
     findings = scan_pickle(io.BytesIO(payload), "x")

@@ -1,0 +1,154 @@
+"""PyTorch zips and other archives: real torch.save output, hidden payloads, malformed zips."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from aisec_sdk.posture import detect_format, scan_file, scan_paths
+
+
+def _torch_zip(tmp_path: Path) -> bytes:
+    target = tmp_path / "real.pt"
+    torch.save({"weight": torch.randn(4, 4), "step": torch.tensor(3)}, target)
+    return target.read_bytes()
+
+
+def _swap_member(
+    archive: bytes, suffix: str, payload: bytes, method: int = zipfile.ZIP_STORED
+) -> bytes:
+    """A copy of ``archive`` whose member ending in ``suffix`` holds ``payload``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as src, zipfile.ZipFile(out, "w", method) as dst:
+        for info in src.infolist():
+            data = payload if info.filename.endswith(suffix) else src.read(info)
+            dst.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def _rules(report) -> set[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    return {(f.rule_id, f.severity, f.path) for f in report.findings}
+
+
+def test_real_torch_checkpoint_is_clean_and_recognised(tmp_path, write):
+    path = write("model.pt", _torch_zip(tmp_path))
+    report = scan_file(path)
+    assert report.findings == []
+    assert detect_format(path) == "pytorch-zip"
+    assert report.files[0].format == "pytorch-zip"
+    assert report.files[0].sha256 and len(report.files[0].sha256) == 64
+
+
+def test_legacy_torch_format_is_clean(tmp_path):
+    path = tmp_path / "legacy.bin"
+    torch.save({"w": torch.arange(640)}, path, _use_new_zipfile_serialization=False)
+    assert detect_format(path) == "pickle"
+    assert scan_file(path).findings == []
+
+
+def test_payload_in_data_pkl_found_whatever_the_file_is_called(tmp_path, write, art):
+    evil = _swap_member(_torch_zip(tmp_path), "data.pkl", art.proto4_call("os", "system"))
+    for name in ("pytorch_model.bin", "weights.safetensors", "README.txt", "noext"):
+        path = write(name, evil)
+        report = scan_file(path)
+        member = next(f for f in report.findings if f.rule_id == "AISEC-PKL001")
+        assert member.severity == "critical"
+        assert member.path == f"{path.name}!real/data.pkl" or member.path.endswith(
+            f"{path.name}!real/data.pkl"
+        )
+
+
+def test_every_pkl_member_and_deflated_members_are_scanned(tmp_path, write, art):
+    base = _torch_zip(tmp_path)
+    extra = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(base)) as src,
+        zipfile.ZipFile(extra, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info))
+        dst.writestr("real/extra/constants.pkl", art.proto0_call("subprocess", "getoutput"))
+    report = scan_file(write("m.pt", extra.getvalue()))
+    assert ("AISEC-PKL001", "critical", "m.pt!real/extra/constants.pkl") in _rules(report)
+
+
+def _patch_both_headers(
+    data: bytes, name: bytes, offset_in_local: int, offset_in_central: int, value: bytes
+) -> bytes:
+    buf = bytearray(data)
+    local = buf.find(b"PK\x03\x04" + b"", 0)
+    while local >= 0:
+        nlen = struct.unpack_from("<H", buf, local + 26)[0]
+        if bytes(buf[local + 30 : local + 30 + nlen]) == name:
+            buf[local + offset_in_local : local + offset_in_local + len(value)] = value
+            break
+        local = buf.find(b"PK\x03\x04", local + 4)
+    central = buf.find(b"PK\x01\x02")
+    while central >= 0:
+        nlen = struct.unpack_from("<H", buf, central + 28)[0]
+        if bytes(buf[central + 46 : central + 46 + nlen]) == name:
+            buf[central + offset_in_central : central + offset_in_central + len(value)] = value
+        central = buf.find(b"PK\x01\x02", central + 4)
+    return bytes(buf)
+
+
+def test_bad_crc_and_encryption_flag_do_not_hide_the_payload(tmp_path, write, art):
+    evil = _swap_member(_torch_zip(tmp_path), "data.pkl", art.proto4_call("builtins", "exec"))
+    bad_crc = _patch_both_headers(evil, b"real/data.pkl", 14, 16, b"\xde\xad\xbe\xef")
+    flagged = _patch_both_headers(evil, b"real/data.pkl", 6, 8, b"\x01\x00")
+    for name, data, anomaly in (
+        ("crc.pt", bad_crc, "CRC"),
+        ("enc.pt", flagged, "encryption flag"),
+    ):
+        report = scan_file(write(name, data))
+        rules = _rules(report)
+        assert ("AISEC-PKL001", "critical", f"{name}!real/data.pkl") in rules
+        assert any(f.rule_id == "AISEC-ARC001" and anomaly in f.message for f in report.findings)
+
+
+def test_local_name_mismatch_and_missing_central_directory(tmp_path, write, art):
+    evil = _swap_member(_torch_zip(tmp_path), "data.pkl", art.proto0_call("os", "system"))
+    start = evil.find(b"real/data.pkl")  # the first occurrence is the local header's name
+    renamed = evil[:start] + b"real/data.txt" + evil[start + 13 :]
+    report = scan_file(write("renamed.pt", renamed))
+    assert ("AISEC-PKL001", "critical", "renamed.pt!real/data.pkl") in _rules(report)
+    assert any("local header names it" in f.message for f in report.findings)
+
+    truncated = evil[: evil.find(b"PK\x01\x02")]
+    report = scan_file(write("truncated.pt", truncated))
+    assert any(f.rule_id == "AISEC-PKL001" for f in report.findings)
+    assert any("end-of-central-directory" in f.message for f in report.findings)
+
+
+def test_zip_inside_zip_and_unsafe_member_paths(write, art):
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.writestr("payload.pkl", art.proto4_call("os", "system"))
+    outer = io.BytesIO()
+    with zipfile.ZipFile(outer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("bundle/inner.zip", inner.getvalue())
+        zf.writestr("../../escape.txt", "hello")
+    report = scan_file(write("bundle.zip", outer.getvalue()))
+    assert ("AISEC-PKL001", "critical", "bundle.zip!bundle/inner.zip!payload.pkl") in _rules(report)
+    assert any("unsafe member path" in f.message for f in report.findings)
+
+
+def test_npz_with_object_array(tmp_path):
+    path = tmp_path / "arrays.npz"
+    np.savez(path, ok=np.arange(3), bad=np.array([{"k": 1}, None], dtype=object))
+    report = scan_file(path)
+    assert detect_format(path) == "npz"
+    assert {(f.rule_id, f.path) for f in report.findings} == {
+        ("AISEC-NPY001", "arrays.npz!bad.npy")
+    }
+
+
+def test_corrupt_archive_is_a_finding_not_a_crash(write):
+    junk = b"PK\x03\x04" + b"\xff" * 200
+    report = scan_paths([write("broken.zip", junk)])
+    assert report.findings and all(f.rule_id == "AISEC-ARC001" for f in report.findings)

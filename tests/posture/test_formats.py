@@ -1,0 +1,208 @@
+"""safetensors, NumPy, Keras, HDF5, GGUF, ONNX and compressed pickles, by magic bytes."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import json
+import lzma
+import pickle
+import struct
+import zipfile
+import zlib
+
+import numpy as np
+import pytest
+
+from aisec_sdk.posture import detect_format, scan_file
+
+F32_2x2 = {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}
+
+
+def _ids(report) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return sorted((f.rule_id, f.severity) for f in report.findings)
+
+
+def test_valid_safetensors_is_clean(write, art):
+    header = {
+        "a": F32_2x2,
+        "b": {"dtype": "BF16", "shape": [3], "data_offsets": [16, 22]},
+        "__metadata__": {"format": "pt"},
+    }
+    path = write("model.safetensors", art.safetensors_bytes(header, bytes(22)))
+    assert detect_format(path) == "safetensors"
+    assert scan_file(path).findings == []
+
+
+@pytest.mark.parametrize(
+    ("header", "data_size", "needle"),
+    [
+        ({"a": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 100]}}, 100, "needs 16 bytes"),
+        ({"a": F32_2x2, "b": {**F32_2x2, "data_offsets": [8, 24]}}, 24, "overlaps"),
+        ({"a": F32_2x2, "b": {**F32_2x2, "data_offsets": [20, 36]}}, 36, "gap of 4 bytes"),
+        ({"a": F32_2x2}, 64, "file holds 64"),
+        ({"a": {**F32_2x2, "dtype": "EVIL"}}, 16, "unknown dtype"),
+        ({"a": {**F32_2x2, "shape": [-2, -2]}}, 16, "non-negative"),
+        ({"a": {**F32_2x2, "data_offsets": [16, 0]}}, 16, "begin <= end"),
+        ({"a": {**F32_2x2, "extra": 1}}, 16, "exactly dtype"),
+    ],
+)
+def test_lying_safetensors_headers(write, art, header, data_size, needle):
+    report = scan_file(write("lie.safetensors", art.safetensors_bytes(header, bytes(data_size))))
+    assert report.findings and all(f.rule_id == "AISEC-ST001" for f in report.findings)
+    assert any(needle in f.message for f in report.findings), report.findings
+    assert {f.severity for f in report.findings} == {"high"}
+
+
+def test_safetensors_header_size_json_and_duplicates(write):
+    too_big = struct.pack("<Q", 200_000_000) + b"{" + bytes(100)
+    past_end = struct.pack("<Q", 5000) + b'{"a": 1}'
+    not_json = struct.pack("<Q", 8) + b"{not js}"
+    dup = b'{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}'
+    duplicated = struct.pack("<Q", len(dup)) + dup + b"\x00"
+    for name, data, needle in (
+        ("big.st", too_big, "cap"),
+        ("end.st", past_end, "past the end"),
+        ("json.st", not_json, "JSON"),
+        ("dup.st", duplicated, "duplicate key"),
+    ):
+        report = scan_file(write(name, data))
+        assert [f.rule_id for f in report.findings] == ["AISEC-ST001"]
+        assert needle in report.findings[0].message
+
+
+def test_safetensors_metadata_sanity(write, art):
+    header = {
+        "a": F32_2x2,
+        "__metadata__": {"note": "__import__('os').system('id')", "big": "x" * 70000},
+    }
+    report = scan_file(write("meta.safetensors", art.safetensors_bytes(header, bytes(16))))
+    assert _ids(report) == [("AISEC-ST002", "medium"), ("AISEC-ST002", "medium")]
+
+
+def test_numpy_object_array_and_its_payload(tmp_path):
+    import os
+
+    class Evil:
+        def __reduce__(self):  # type: ignore[no-untyped-def]
+            return (os.system, ("id",))
+
+    plain = tmp_path / "plain.npy"
+    np.save(plain, np.zeros((3, 3)))
+    assert detect_format(plain) == "numpy"
+    assert scan_file(plain).findings == []
+    objects = tmp_path / "objects.npy"
+    array = np.empty(2, dtype=object)
+    array[0], array[1] = {"a": 1}, Evil()
+    np.save(objects, array, allow_pickle=True)
+    assert _ids(scan_file(objects)) == [("AISEC-NPY001", "high"), ("AISEC-PKL001", "critical")]
+
+
+def test_numpy_structured_dtype_with_object_field(tmp_path, write):
+    path = tmp_path / "rec.npy"
+    np.save(path, np.zeros(2, dtype=[("x", "<i4"), ("y", "O")]), allow_pickle=True)
+    assert ("AISEC-NPY001", "high") in _ids(scan_file(path))
+    broken = write("broken.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': <nope")
+    assert _ids(scan_file(broken)) == [("AISEC-MOD001", "medium")]
+
+
+def _keras_archive(layers: list[dict[str, object]]) -> bytes:
+    config = {"class_name": "Sequential", "config": {"name": "seq", "layers": layers}}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("metadata.json", json.dumps({"keras_version": "3.5.0"}))
+        zf.writestr("config.json", json.dumps(config))
+        zf.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n" + bytes(64))
+    return out.getvalue()
+
+
+def test_keras_archive_lambda_layer(write):
+    dense = {"class_name": "Dense", "config": {"name": "d", "units": 2}}
+    lam = {
+        "class_name": "Lambda",
+        "config": {"name": "evil", "function": {"class_name": "__lambda__"}},
+    }
+    clean = write("clean.keras", _keras_archive([dense]))
+    assert detect_format(clean) == "keras"
+    assert scan_file(clean).findings == []
+    report = scan_file(write("model.bin", _keras_archive([dense, lam])))
+    assert [(f.rule_id, f.path) for f in report.findings] == [
+        ("AISEC-KER001", "model.bin!config.json")
+    ]
+    assert "evil" in report.findings[0].message
+
+
+def test_hdf5_lambda_marker_without_h5py(write):
+    config = json.dumps(
+        {
+            "class_name": "Functional",
+            "config": {"layers": [{"class_name": "Lambda", "config": {"name": "l1"}}]},
+        }
+    )
+    body = b"\x89HDF\r\n\x1a\n" + bytes(2_000_000) + b"model_config" + config.encode() + bytes(100)
+    path = write("model.h5", body)
+    assert detect_format(path) == "hdf5"
+    assert _ids(scan_file(path)) == [("AISEC-KER001", "high")]
+    assert scan_file(write("plain.h5", b"\x89HDF\r\n\x1a\n" + bytes(1000))).findings == []
+
+
+def test_gguf_template_injection_and_benign(write, art):
+    benign = art.gguf_bytes({"general.name": "tiny", "tokenizer.chat_template": "{{ messages }}"})
+    ssti = art.gguf_bytes(
+        {
+            "general.name": "x",
+            "tokenizer.chat_template": "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+        }
+    )
+    path = write("benign.gguf", benign)
+    assert detect_format(path) == "gguf"
+    assert scan_file(path).findings == []
+    assert _ids(scan_file(write("evil.bin", ssti))) == [("AISEC-GGUF001", "critical")]
+    truncated = write("trunc.gguf", benign[:30])
+    assert _ids(scan_file(truncated)) == [("AISEC-MOD001", "medium")]
+
+
+def _pb_field(number: int, payload: bytes) -> bytes:
+    def varint(value: int) -> bytes:
+        out = b""
+        while True:
+            byte = value & 0x7F
+            value >>= 7
+            out += bytes([byte | (0x80 if value else 0)])
+            if not value:
+                return out
+
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+def _onnx(location: str) -> bytes:
+    entry = _pb_field(1, b"location") + _pb_field(2, location.encode())
+    tensor = _pb_field(8, b"w") + _pb_field(13, entry)
+    graph = _pb_field(1, b"node-ignored") + _pb_field(5, tensor)
+    return b"\x08\x08" + _pb_field(2, b"pytorch") + _pb_field(7, graph)
+
+
+def test_onnx_external_data_paths(write):
+    ok = write("ok.onnx", _onnx("weights.bin"))
+    assert detect_format(ok) == "onnx"
+    assert scan_file(ok).findings == []
+    for location in ("../../etc/passwd", "/etc/shadow"):
+        report = scan_file(write("bad.onnx", _onnx(location)))
+        assert _ids(report) == [("AISEC-ONNX001", "high")]
+
+
+@pytest.mark.parametrize(
+    ("name", "compress"),
+    [
+        ("joblib.z", zlib.compress),
+        ("model.gz", gzip.compress),
+        ("m.bz2", bz2.compress),
+        ("m.xz", lzma.compress),
+    ],
+)
+def test_compressed_pickles_like_joblib(write, art, name, compress):
+    path = write(name, compress(art.proto0_call("os", "system")))
+    assert _ids(scan_file(path)) == [("AISEC-PKL001", "critical")]
+    benign = write("ok-" + name, compress(pickle.dumps({"a": [1, 2, 3]})))
+    assert scan_file(benign).findings == []
