@@ -59,7 +59,8 @@ def test_safetensors_header_size_json_and_duplicates(write):
     too_big = struct.pack("<Q", 200_000_000) + b"{" + bytes(100)
     past_end = struct.pack("<Q", 5000) + b'{"a": 1}'
     not_json = struct.pack("<Q", 8) + b"{not js}"
-    dup = b'{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}'
+    entry = b'{"dtype":"U8","shape":[1],"data_offsets":[0,1]}'
+    dup = b'{"a":' + entry + b',"a":' + entry + b"}"
     duplicated = struct.pack("<Q", len(dup)) + dup + b"\x00"
     for name, data, needle in (
         ("big.st", too_big, "cap"),
