@@ -5,7 +5,8 @@ Add it to the SDK tracer provider the application already has::
     provider.add_span_processor(BomCollector(snapshot="ai-bom.cdx.json"))
 
 ``on_start`` remembers, per open span, the application function it runs under (the nearest
-``aisec.function``) and whether it sits inside another LLM span; ``on_end`` adds the span's
+``aisec.function``), whether it sits inside another LLM span, and whether the guarded
+function's input carried PII (its ``aisec.finding`` events); ``on_end`` adds the span's
 counters to a dict under a lock. No I/O happens on the hot path: components, versions and
 exports are computed when `BomCollector.bom` is called (or once at exit for the snapshot).
 """
@@ -17,14 +18,21 @@ import threading
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.semconv.attributes import service_attributes
 
 from aisec_sdk.bom.allowlist import apply_policy
 from aisec_sdk.bom.model import Bom, BomBuilder
-from aisec_sdk.bom.spans import AISEC_FUNCTION, CallAggregator, CallKey, is_llm_span
+from aisec_sdk.bom.spans import (
+    AISEC_FUNCTION,
+    CallAggregator,
+    CallKey,
+    inherited_pii,
+    is_llm_span,
+)
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
@@ -34,6 +42,19 @@ if TYPE_CHECKING:
 __all__ = ["BomCollector"]
 
 SnapshotFormat = Literal["cyclonedx", "json", "markdown"]
+
+
+class _OpenSpan(NamedTuple):
+    """What a started span passes on to its children."""
+
+    function: str | None
+    """The application function it runs under (nearest ``aisec.function``)."""
+    names_function: bool
+    nested: bool
+    """Inside an LLM span."""
+    llm: bool
+    pii: frozenset[str]
+    """PII flows inherited from the guarded function above."""
 
 
 @cache
@@ -62,8 +83,7 @@ class BomCollector(SpanProcessor):
     ) -> None:
         self._policy = policy
         self._calls = CallAggregator()
-        # span id -> (function it runs under, inside an LLM span, is itself an LLM span)
-        self._open: dict[int, tuple[str | None, bool, bool]] = {}
+        self._open: dict[int, _OpenSpan] = {}
         self._snapshot = Path(snapshot) if snapshot is not None else None
         self._snapshot_format = snapshot_format
         self._spec = spec
@@ -75,13 +95,22 @@ class BomCollector(SpanProcessor):
         attributes = span.attributes or {}
         parent = self._open.get(span.parent.span_id) if span.parent is not None else None
         function = attributes.get(AISEC_FUNCTION)
-        if function is None and parent is not None:
-            function = parent[0]
-        inside = parent is not None and (parent[1] or parent[2])
-        self._open[span.context.span_id] = (
-            str(function) if function is not None else None,
-            inside,
-            is_llm_span(attributes),
+        pii: frozenset[str] = frozenset()
+        if parent is not None:
+            pii = parent.pii
+            if parent.names_function:
+                # The guarded function's input guards ran before this child started.
+                caller = trace.get_current_span(parent_context)
+                if isinstance(caller, ReadableSpan):
+                    pii = pii | inherited_pii((e.name, e.attributes or {}) for e in caller.events)
+            if function is None:
+                function = parent.function
+        self._open[span.context.span_id] = _OpenSpan(
+            function=str(function) if function is not None else None,
+            names_function=AISEC_FUNCTION in attributes,
+            nested=parent is not None and (parent.nested or parent.llm),
+            llm=is_llm_span(attributes),
+            pii=pii,
         )
 
     def on_end(self, span: ReadableSpan) -> None:
@@ -96,8 +125,8 @@ class BomCollector(SpanProcessor):
             attributes,
             scope.name if scope is not None else None,
             str(service) if service is not None else None,
-            state[0] if state else None,
-            state[1] if state else False,
+            state.function if state else None,
+            state.nested if state else False,
         )
         self._calls.record(
             key,
@@ -105,6 +134,7 @@ class BomCollector(SpanProcessor):
             ((event.name, event.attributes or {}) for event in span.events),
             span.start_time or 0,
             span.end_time or 0,
+            state.pii if state else frozenset(),
         )
 
     def bom(self) -> Bom:

@@ -22,7 +22,13 @@ from typing import Any
 from opentelemetry.semconv.attributes import service_attributes
 
 from aisec_sdk.bom.model import Bom, BomBuilder
-from aisec_sdk.bom.spans import AISEC_FUNCTION, CallAggregator, CallKey, is_llm_span
+from aisec_sdk.bom.spans import (
+    AISEC_FUNCTION,
+    CallAggregator,
+    CallKey,
+    inherited_pii,
+    is_llm_span,
+)
 
 __all__ = ["OtlpError", "bom_from_otlp", "read_spans"]
 
@@ -140,17 +146,19 @@ def read_spans(path: str | Path) -> list[OtlpSpan]:
 
 def _context(
     span: OtlpSpan, by_id: Mapping[tuple[str, str], OtlpSpan]
-) -> tuple[OtlpSpan | None, bool]:
-    """The nearest ancestor naming a function, and whether an LLM span encloses this one."""
-    caller, nested, seen = None, False, set()
+) -> tuple[OtlpSpan | None, bool, frozenset[str]]:
+    """The nearest ancestor naming a function, whether an LLM span encloses this one, and
+    the PII flows inherited from guarded functions above it."""
+    caller, nested, pii, seen = None, False, frozenset[str](), set()
     parent = by_id.get((span.trace_id, span.parent_id))
     while parent is not None and parent.span_id not in seen:
         seen.add(parent.span_id)
-        if caller is None and parent.attributes.get(AISEC_FUNCTION):
-            caller = parent
+        if parent.attributes.get(AISEC_FUNCTION):
+            caller = caller or parent
+            pii |= inherited_pii(parent.events)
         nested = nested or is_llm_span(parent.attributes)
         parent = by_id.get((parent.trace_id, parent.parent_id))
-    return caller, nested
+    return caller, nested, pii
 
 
 def bom_from_otlp(paths: Iterable[str | Path]) -> Bom:
@@ -162,11 +170,11 @@ def bom_from_otlp(paths: Iterable[str | Path]) -> Bom:
     for span in spans:
         if not (is_llm_span(span.attributes) or AISEC_FUNCTION in span.attributes):
             continue
-        caller, nested = _context(span, by_id)
+        caller, nested, pii = _context(span, by_id)
         function = str(caller.attributes[AISEC_FUNCTION]) if caller else None
         owner = caller.service if caller else None
         key = CallKey.of(span.attributes, span.scope, span.service, function, nested, owner)
-        calls.record(key, span.attributes, span.events, span.start_ns, span.end_ns)
+        calls.record(key, span.attributes, span.events, span.start_ns, span.end_ns, pii)
     builder = BomBuilder()
     services = calls.build(builder, "otlp")
     return builder.build(", ".join(str(p) for p in paths) or "otlp", services=services)

@@ -42,6 +42,7 @@ __all__ = [
     "CallKey",
     "endpoint_component",
     "framework_ref",
+    "inherited_pii",
     "is_llm_span",
 ]
 
@@ -193,6 +194,11 @@ class CallStats:
     response_models: set[str] = field(default_factory=set)
 
 
+def inherited_pii(events: Iterable[tuple[str, Mapping[str, Any]]]) -> frozenset[str]:
+    """PII a guarded function received as input: it flows out with the calls it makes."""
+    return pii_flows(events)[1] & {"outbound"}
+
+
 def pii_flows(events: Iterable[tuple[str, Mapping[str, Any]]]) -> tuple[int, frozenset[str]]:
     """Number of ``aisec.finding`` events and the flows of PII ones: ``outbound`` for PII in
     what the application sent (input, context), ``inbound`` for PII in model output."""
@@ -221,10 +227,13 @@ class CallAggregator:
         events: Iterable[tuple[str, Mapping[str, Any]]],
         start_ns: int,
         end_ns: int,
+        inherited_pii: frozenset[str] = frozenset(),
     ) -> None:
-        """Count one span (no I/O: a dict update under a lock)."""
+        """Count one span (no I/O: a dict update under a lock). ``inherited_pii`` holds the
+        PII flows of the guarded function the call runs under."""
         get = attributes.get
         event_count, flows = pii_flows(events)
+        flows |= inherited_pii
         findings = get(AISEC_FINDINGS_COUNT)
         response_model = get(gen_ai.GEN_AI_RESPONSE_MODEL)
         with self._lock:

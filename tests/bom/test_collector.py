@@ -260,3 +260,11 @@ def test_guarded_function_spans_feed_the_collector(llm_call: Callable[..., None]
     functions = [c for c in bom.of_kind("function") if c.name.endswith("ask")]
     assert len(functions) == 1
     assert _relation(bom, functions[0].ref, "calls", "model:gpt-4o-mini").usage.calls == 1
+    openai = bom.component("provider:openai")
+    assert isinstance(openai, ProviderComponent) and openai.pii_flows == []
+
+    # PII in the guarded function's input flows out with the LLM calls made under it.
+    ask("write to jane.doe@example.com about the invoice")
+    openai = collector.bom().component("provider:openai")
+    assert isinstance(openai, ProviderComponent)
+    assert (openai.pii_flows, openai.data_classifications) == (["outbound"], ["PII"])

@@ -1,0 +1,247 @@
+"""Static scan of a project built in tmp_path, with real artefacts and real code."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from aisec_sdk.bom import DatasetComponent, ModelComponent, render, scan_project
+from aisec_sdk.bom.code_refs import references
+from aisec_sdk.bom.model import Bom
+
+APP = """
+import os
+from openai import OpenAI
+from langchain_openai import ChatOpenAI
+from transformers import AutoModelForCausalLM, pipeline
+from datasets import load_dataset
+
+MODEL = "gpt-4o-mini"
+client = OpenAI(base_url="http://llm.corp.example:8080/v1")
+
+
+def answer(question):
+    return client.chat.completions.create(model=MODEL, messages=[])
+
+
+class Assistant:
+    def __init__(self):
+        self.llm = ChatOpenAI(model="gpt-4o", base_url="https://gateway.corp.example/v1")
+
+    def dynamic(self, name):
+        return ChatOpenAI(model=name)  # not a literal: nothing to record
+"""
+
+LOCAL = """
+from transformers import AutoModelForCausalLM, pipeline
+from datasets import load_dataset
+
+model = AutoModelForCausalLM.from_pretrained("acme/tiny-llama")
+summarise = pipeline("summarization", model="acme/summariser")
+data = load_dataset("acme/support-tickets")
+"""
+
+NOTEBOOK = {
+    "cells": [
+        {"cell_type": "markdown", "source": ["# Claude experiments\n"]},
+        {
+            "cell_type": "code",
+            "source": [
+                "%pip install anthropic\n",
+                "import anthropic\n",
+                "c = anthropic.Anthropic()\n",
+                'c.messages.create(model="claude-3-5-sonnet-latest", max_tokens=9, messages=[])\n',
+            ],
+        },
+        {"cell_type": "code", "source": "this is not python("},
+    ],
+    "metadata": {},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+CARD = """---
+license: mit
+datasets:
+- data/train.jsonl
+- acme/public-corpus
+model-index:
+- name: classifier
+  results:
+  - dataset: {type: data/eval.csv, name: held-out}
+---
+# Classifier
+"""
+
+JOBLIB_LIKE = b"\x80\x04cjoblib.numpy_pickle\nNumpyArrayWrapper\n)\x81."
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    (root / "models" / "classifier").mkdir(parents=True)
+    (root / "data").mkdir()
+    (root / "app.py").write_text(APP)
+    (root / "local.py").write_text(LOCAL)
+    (root / "broken.py").write_text("def oops(:\n")
+    (root / "explore.ipynb").write_text(json.dumps(NOTEBOOK))
+    save_file({"w": torch.zeros(4, 4)}, str(root / "models" / "classifier" / "model.safetensors"))
+    torch.save({"w": torch.ones(3)}, root / "models" / "classifier" / "head.pt")
+    (root / "models" / "classifier" / "README.md").write_text(CARD)
+    torch.save(
+        {"w": torch.ones(2)}, root / "models" / "old.bin", _use_new_zipfile_serialization=False
+    )
+    (root / "models" / "scaler.pkl").write_bytes(pickle.dumps({"mean": 0.5}, protocol=4))
+    (root / "models" / "vectoriser.joblib").write_bytes(JOBLIB_LIKE)
+    np.save(root / "models" / "embeddings.npy", np.zeros((2, 3), dtype=np.float32))
+    # Named as text, but the bytes are safetensors: the content decides.
+    save_file({"b": torch.zeros(2)}, str(root / "models" / "weights.txt.bin"))
+    (root / "data" / "train.jsonl").write_text('{"q": "a"}\n\n{"q": "b"}\n{"q": "c"}\n')
+    (root / "data" / "eval.csv").write_text('id,text\n1,"multi\nline"\n2,plain\n')
+    pq.write_table(pa.table({"x": list(range(5))}), root / "data" / "features.parquet")
+    # Never scanned: VCS, node_modules, caches, virtual environments (metadata only).
+    for skipped in (".git", "node_modules/pkg", "__pycache__"):
+        (root / skipped).mkdir(parents=True)
+        (root / skipped / "hidden.py").write_text('OpenAI().chat(model="skip-me")\n')
+    site = root / ".venv" / "lib" / "python3.11" / "site-packages"
+    (site / "langchain_acme-1.2.3.dist-info").mkdir(parents=True)
+    (site / "langchain_acme-1.2.3.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: langchain-acme\nVersion: 1.2.3\n"
+    )
+    (site / "evil.py").write_text('OpenAI(model="skip-me-too")\n')
+    (root / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    return root
+
+
+@pytest.fixture
+def bom(project: Path, monkeypatch: pytest.MonkeyPatch) -> Bom:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-live-DO-NOT-LEAK-0123456789")
+    monkeypatch.setenv("HF_TOKEN", "hf_DO_NOT_LEAK")
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://do-not-leak.example")
+    monkeypatch.setenv("UNRELATED_SETTING", "1")
+    return scan_project(project)
+
+
+def _edges(bom: Bom) -> set[tuple[str, str, str]]:
+    return {(r.source, r.kind, r.target) for r in bom.relationships}
+
+
+def test_model_files_by_content_with_hashes(bom: Bom, project: Path) -> None:
+    files = {
+        c.name: c.file for c in bom.of_kind("model") if isinstance(c, ModelComponent) and c.file
+    }
+    assert {name: facts.format for name, facts in files.items()} == {
+        "models/classifier/head.pt": "pytorch-zip",
+        "models/classifier/model.safetensors": "safetensors",
+        "models/embeddings.npy": "numpy",
+        "models/old.bin": "pytorch-legacy",
+        "models/scaler.pkl": "pickle",
+        "models/vectoriser.joblib": "joblib",
+        "models/weights.txt.bin": "safetensors",
+    }
+    for name, facts in files.items():
+        content = (project / name).read_bytes()
+        assert facts.sha256 == hashlib.sha256(content).hexdigest()
+        assert facts.size == len(content)
+
+
+def test_datasets_with_rows_and_model_card_links(bom: Bom) -> None:
+    datasets = {c.name: c for c in bom.of_kind("dataset") if isinstance(c, DatasetComponent)}
+    rows = {name: (d.file.format, d.file.rows) for name, d in datasets.items() if d.file}
+    assert rows == {
+        "data/train.jsonl": ("jsonl", 3),
+        "data/eval.csv": ("csv", 2),
+        "data/features.parquet": ("parquet", 5),
+    }
+    assert "acme/support-tickets" in datasets  # load_dataset() in code
+    edges = _edges(bom)
+    for weights in ("models/classifier/model.safetensors", "models/classifier/head.pt"):
+        assert (f"model:{weights}", "trained-on", "dataset:data/train.jsonl") in edges
+        assert (f"model:{weights}", "trained-on", "dataset:acme/public-corpus") in edges
+        assert (f"model:{weights}", "evaluated-on", "dataset:data/eval.csv") in edges
+
+
+def test_code_references_by_ast(bom: Bom) -> None:
+    models = {c.name: c for c in bom.of_kind("model") if isinstance(c, ModelComponent)}
+    assert models["gpt-4o-mini"].provider == "openai"  # via the client and a constant
+    assert models["gpt-4o-mini"].locations == ["app.py:13"]
+    assert models["gpt-4o"].provider == "openai"
+    assert models["acme/tiny-llama"].provider == "huggingface"
+    assert models["acme/summariser"].provider == "huggingface"
+    claude = models["claude-3-5-sonnet-latest"]
+    assert claude.provider == "anthropic" and claude.locations == ["explore.ipynb#cell2:4"]
+    assert not any("skip-me" in name for name in models)
+    endpoints = {c.name for c in bom.of_kind("endpoint")}
+    assert endpoints == {"http://llm.corp.example:8080", "https://gateway.corp.example"}
+    edges = _edges(bom)
+    assert ("framework:langchain-openai", "wraps", "model:gpt-4o") in edges
+    assert ("framework:transformers", "wraps", "model:acme/tiny-llama") in edges
+    assert ("function:app.answer", "calls", "model:gpt-4o-mini") in edges
+    assert ("function:app.Assistant.__init__", "calls", "model:gpt-4o") in edges
+    assert ("model:claude-3-5-sonnet-latest", "served-by", "provider:anthropic") in edges
+    assert ("provider:openai", "reached-at", "endpoint:http://llm.corp.example:8080") in edges
+
+
+def test_packages_from_metadata_and_project_venv(bom: Bom) -> None:
+    openai = bom.component("framework:openai")
+    assert openai is not None and openai.version == metadata.version("openai")
+    assert "package" in openai.sources and "code" in openai.sources
+    acme = bom.component("framework:langchain-acme")
+    assert acme is not None and acme.version == "1.2.3"
+    assert acme.locations == [str(Path(bom.subject) / ".venv")]
+    assert bom.component("framework:pytest") is None  # not an AI package
+
+
+def test_environment_variable_names_only(bom: Bom) -> None:
+    assert bom.environment_variables == ["AZURE_OPENAI_ENDPOINT", "HF_TOKEN", "OPENAI_API_KEY"]
+    for fmt in ("cyclonedx", "json", "markdown"):
+        text = render(bom, fmt)  # type: ignore[arg-type]
+        assert "OPENAI_API_KEY" in text
+        assert "DO-NOT-LEAK" not in text and "DO_NOT_LEAK" not in text
+        assert "do-not-leak" not in text
+
+
+def test_static_bom_validates(bom: Bom, valid_cyclonedx: Any) -> None:
+    documents = valid_cyclonedx(bom)
+    components = {c["bom-ref"]: c for c in documents["1.6"]["components"]}
+    safetensors = components["model:models/classifier/model.safetensors"]
+    assert safetensors["type"] == "machine-learning-model"
+    assert safetensors["hashes"][0]["alg"] == "SHA-256"
+    refs = {d["ref"] for d in safetensors["modelCard"]["modelParameters"]["datasets"]}
+    assert refs == {
+        "dataset:data/train.jsonl",
+        "dataset:acme/public-corpus",
+        "dataset:data/eval.csv",
+    }
+    for ref in refs:
+        assert components[ref]["type"] == "data"
+    library = components["framework:openai"]
+    assert library["type"] == "library" and library["purl"].startswith("pkg:pypi/openai@")
+
+
+def test_scan_without_environment(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "x")
+    bom = scan_project(project, environment=False)
+    assert bom.environment_variables == []
+    assert all(
+        "package" not in c.sources for c in bom.of_kind("framework") if c.name != "langchain-acme"
+    )
+
+
+def test_single_file_and_syntax_errors(project: Path) -> None:
+    bom = scan_project(project / "broken.py", environment=False)
+    assert bom.components == []
+    assert references("client.create(model=f'gpt-{x}')") == []
+    with pytest.raises(FileNotFoundError):
+        scan_project(project / "missing")
