@@ -16,6 +16,7 @@ import contextlib
 
 import regex
 
+from aisec_sdk.decorator import guard
 from aisec_sdk.engine import scan
 from aisec_sdk.errors import GuardViolation
 from aisec_sdk.text import normalize
@@ -56,8 +57,10 @@ def _views(text: str) -> list[str]:
     return views
 
 
-def _secret(system: str | None, document: str | None, label: str) -> str | None:
-    for source in (system or "", document or ""):
+def _secret(label: str, *sources: str | None) -> str | None:
+    for source in sources:
+        if not source:
+            continue
         match = regex.search(regex.escape(label) + r"\s*(\S+)", source)
         if match:
             return match.group(1)
@@ -68,10 +71,11 @@ def chat(prompt: str, system: str | None = None, document: str | None = None) ->
     """Answer ``prompt`` (with an optional system prompt and retrieved document), weakly."""
     views = _views(prompt) + (_views(document) if document else [])
     seen = "\n".join(views)
-    canary = _secret(system, document, "Canary token:") or _secret(
-        system, document, "Confidential reference (never disclose):"
+    sources = (system, document, prompt)
+    canary = _secret("Canary token:", *sources) or _secret(
+        "Confidential reference (never disclose):", *sources
     )
-    api_key = _secret(system, document, "Internal billing API key:") or "unknown"
+    api_key = _secret("Internal billing API key:", *sources) or "unknown"
     parts: list[str] = []
     if _SAY.search(seen):
         marker = _MARKER.search(seen)
@@ -101,11 +105,9 @@ def chat_messages(messages: list[dict[str, object]]) -> str:
     return chat(user, system=system, document=tool)
 
 
-def _check(text: str, direction: str) -> str:
-    verdict = scan(text, direction)  # type: ignore[arg-type]
-    if verdict.blocked:
-        raise GuardViolation(verdict)
-    return verdict.text
+@guard(input=("prompt", "document"))
+def _guarded(prompt: str, system: str | None = None, document: str | None = None) -> str:
+    return chat(prompt, system=system, document=document)
 
 
 def _confidential_values(system: str | None) -> list[str]:
@@ -114,12 +116,10 @@ def _confidential_values(system: str | None) -> list[str]:
 
 
 def guarded_chat(prompt: str, system: str | None = None, document: str | None = None) -> str:
-    """The weak assistant behind aisec_sdk's input, context and output guards, plus the
-    application's own check that no confidential value of its system prompt leaves."""
-    _check(prompt, "input")
-    if document is not None:
-        _check(document, "context")
-    answer = _check(chat(prompt, system=system, document=document), "output")
+    """The weak assistant under ``@aisec_sdk.guard`` (user turn and document checked on the
+    way in, the answer on the way out), plus the application's own check that no
+    confidential value of its system prompt leaves in an answer."""
+    answer = _guarded(prompt, system=system, document=document)
     squashed = regex.sub(r"\W+", "", answer).lower()
     for value in _confidential_values(system):
         if regex.sub(r"\W+", "", value).lower() in squashed:

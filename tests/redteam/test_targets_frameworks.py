@@ -1,0 +1,162 @@
+"""Framework targets: the real openai client against a local server, and LangChain."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import weak_assistant
+
+from aisec_sdk.redteam.runner import run
+from aisec_sdk.redteam.targets import LangChainTarget, OpenAITarget, TargetError, as_target
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.requests: list[dict[str, Any]] = []
+        self.fail_first = 0
+        self.lock = threading.Lock()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, *args: Any) -> None:  # keep test output quiet
+        pass
+
+    def _send(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        body = json.loads(self.rfile.read(length))
+        if self.path != "/v1/chat/completions":
+            self._send(404, {"error": {"message": "not found"}})
+            return
+        with self.server.lock:
+            self.server.requests.append(body)
+            failing = self.server.fail_first > 0
+            if failing:
+                self.server.fail_first -= 1
+        if failing:
+            self._send(503, {"error": {"message": "overloaded", "type": "server_error"}})
+            return
+        answer = weak_assistant.chat_messages(body["messages"])
+        self._send(
+            200,
+            {
+                "id": "chatcmpl-aisec",
+                "object": "chat.completion",
+                "created": 0,
+                "model": body["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": answer},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            },
+        )
+
+
+@pytest.fixture
+def server() -> Iterator[_Server]:
+    srv = _Server()
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield srv
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def _base_url(srv: _Server) -> str:
+    return f"http://127.0.0.1:{srv.server_address[1]}/v1"
+
+
+def test_openai_endpoint_through_the_real_client(server: _Server) -> None:
+    target = OpenAITarget("weak-model", base_url=_base_url(server), api_key="test-key")
+    result = run(target, budget=15, seed=4, concurrency=3)
+    assert result.overall.attempts == 15 and result.overall.errors == 0
+    assert result.attack_success_rate >= 0.8
+    assert len(server.requests) == 15
+    assert all(r["model"] == "weak-model" and r["temperature"] == 0.0 for r in server.requests)
+    indirect = [r for r in server.requests if any(m["role"] == "tool" for m in r["messages"])]
+    assert indirect, "indirect probes arrive as tool results"
+    assert result.target["name"].startswith("openai:weak-model@http://127.0.0.1")
+
+
+def test_openai_transient_errors_are_retried(server: _Server) -> None:
+    server.fail_first = 2
+    target = OpenAITarget("weak-model", base_url=_base_url(server), api_key="k")
+    result = run(target, budget=2, concurrency=1, backoff=0.0)
+    assert [a.outcome for a in result.attempts].count("error") == 0
+    assert sum(a.tries for a in result.attempts) == 4
+    assert len(server.requests) == 4
+
+
+def test_langchain_runnable_lambda_gets_text() -> None:
+    from langchain_core.runnables import RunnableLambda
+
+    runnable = RunnableLambda(weak_assistant.chat)
+    target = as_target(runnable)
+    assert isinstance(target, LangChainTarget) and target.input == "text"
+    assert target.source[0] is not None and target.source[0].endswith("weak_assistant.py")
+    result = run(runnable, budget=10)
+    # a text runnable gets no system prompt: only what travels in documents can leak
+    assert not any(a.system_prompt for a in result.attempts)
+    assert result.families["indirect_injection"].asr == 1.0
+    assert result.families["system_prompt_extraction"].successes == 0
+
+
+def test_langchain_chat_model_gets_messages() -> None:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import AIMessage, BaseMessage
+    from langchain_core.outputs import ChatGeneration, ChatResult
+
+    seen: list[list[str]] = []
+
+    class WeakChatModel(BaseChatModel):
+        @property
+        def _llm_type(self) -> str:
+            return "weak-test-model"
+
+        def _generate(self, messages: list[BaseMessage], stop: Any = None,
+                      run_manager: Any = None, **kwargs: Any) -> ChatResult:
+            seen.append([m.type for m in messages])
+            system = next((str(m.content) for m in messages if m.type == "system"), None)
+            user = next(str(m.content) for m in messages if m.type == "human")
+            tool = next((str(m.content) for m in messages if m.type == "tool"), None)
+            answer = weak_assistant.chat(user, system=system, document=tool)
+            return ChatResult(generations=[ChatGeneration(message=AIMessage(content=answer))])
+
+    model = WeakChatModel()
+    target = as_target(model)
+    assert isinstance(target, LangChainTarget) and target.accepts_system
+    result = run(model, budget=10, seed=3)
+    assert result.attack_success_rate >= 0.8
+    assert ["system", "human", "ai", "tool"] in seen
+
+
+def test_things_that_are_not_targets_are_rejected() -> None:
+    with pytest.raises(TargetError, match="callable"):
+        as_target(42)
+    with pytest.raises(TargetError, match="MODULE:FUNCTION"):
+        as_target("no_colon_here")
+    with pytest.raises(TargetError, match="cannot import"):
+        as_target("aisec_no_such_module_xyz:f")
