@@ -1,43 +1,133 @@
-"""``prompt_injection``: attempts to override, hijack or escape an LLM's instructions (LLM01)."""
+"""``prompt_injection``: attempts to override, hijack or escape an LLM's instructions (LLM01).
+
+The fast tier needs no model download: a keyword gate (Aho-Corasick over attack words in
+six languages and their base64 / hex / ROT13 / reversed / leetspeak / spaced-out
+spellings) finds where an attack could be; only there, a learned lexical model scores the
+text as written and as decoded. Text without a gate hit costs one automaton pass, so long
+benign documents are scanned in full at memory speed. System-prompt extraction findings
+carry category LLM07.
+
+The score is calibrated per direction: 0.5 is the operating point chosen on held-out data
+for at most 1 % false positives (``input``: user turns; ``context``: documents and tool
+results, where instructions addressed to an AI are themselves suspicious). ``output`` is
+not this guard's job. An optional deep tier re-scores uncertain texts with a local model.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
-import regex
+from pydantic import Field
 
 from aisec_sdk.guards.base import GuardSettings
+from aisec_sdk.guards.deobfuscate import decode
+from aisec_sdk.guards.injection_features import EXTRACTION_PATTERNS
+from aisec_sdk.guards.injection_model import LexicalModel, shipped_model
 from aisec_sdk.text import Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
-__all__ = ["PromptInjectionGuard"]
+__all__ = ["Detection", "PromptInjectionGuard", "PromptInjectionSettings", "detect"]
 
-_PATTERNS: tuple[tuple[str, float, str], ...] = (
-    (
-        r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+)?"
-        r"(?:previous|prior|above|earlier|preceding|system|initial|original)?\s*"
-        r"(?:instructions?|prompts?|rules?|directives?|guidelines?|context)\b",
-        0.9,
-        "instruction override",
-    ),
-    (
-        r"\b(?:reveal|print|show|repeat|output|leak|tell me)\s+(?:me\s+)?(?:your|the)\s+"
-        r"(?:system\s+prompt|initial\s+instructions|hidden\s+instructions|password|secret)",
-        0.85,
-        "system prompt extraction",
-    ),
-    (r"\byou\s+are\s+now\s+(?:DAN|in\s+developer\s+mode|jailbroken|unfiltered)", 0.9, "jailbreak"),
-    (r"\b(?:do\s+anything\s+now|developer\s+mode\s+enabled|jailbreak\s+mode)\b", 0.85, "jailbreak"),
-    (r"\bnew\s+instructions?\s*:", 0.7, "instruction override"),
-)
-_PATTERN = regex.compile(
-    "|".join(f"(?P<p{i}>{rx})" for i, (rx, _, _) in enumerate(_PATTERNS)), regex.IGNORECASE
-)
+_WHOLE = 4096  # texts up to this many characters are scored as one window
+_RADIUS = 768  # characters kept on each side of a gate hit in longer texts
+_MAX_WINDOW = 4096
+_FLOOR = 0.05  # scores below this are not reported at all
+_BYTE_FAMILIES = ("base64", "hex")
+_REQUESTED = ("base64", "hex", "rot13", "reversed")  # tried when the text asks to decode
+
+
+class PromptInjectionSettings(GuardSettings):
+    """Options of the prompt-injection guard."""
+
+    deep_model_path: str | None = None
+    """Local directory of a transformers sequence classifier for the deep tier (never
+    downloaded); unset = fast tier only."""
+    deep_band: tuple[float, float] = (0.2, 0.8)
+    """Fast-tier scores inside this band are re-scored by the deep tier."""
+    decode: bool = Field(default=True)
+    """Also score base64, hex, ROT13, reversed, leetspeak and spaced-out spellings."""
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """The best reading of one window: model logit, span and window (normalised offsets),
+    the spelling it was found in (``plain`` or an obfuscation family) and telling patterns."""
+
+    logit: float
+    start: int
+    end: int
+    family: str
+    patterns: tuple[str, ...]
+    window: tuple[int, int]
+
+
+def _lower(text: str) -> str:
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def _windows(
+    length: int, hits: list[tuple[int, int, str]]
+) -> list[tuple[int, int, list[tuple[int, int, str]]]]:
+    """Windows to score: the whole text when short, else merged spans around the hits."""
+    if length <= _WHOLE:
+        return [(0, length, hits)]
+    out: list[tuple[int, int, list[tuple[int, int, str]]]] = []
+    for hit in sorted(hits):
+        lo, hi = max(0, hit[0] - _RADIUS), min(length, hit[1] + _RADIUS)
+        if out and lo <= out[-1][1] and hi - out[-1][0] <= _MAX_WINDOW:
+            start, _, members = out[-1]
+            out[-1] = (start, hi, [*members, hit])
+        else:
+            out.append((lo, hi, [hit]))
+    return out
+
+
+def _score_window(
+    normalized: str,
+    lowered: str,
+    window: tuple[int, int, list[tuple[int, int, str]]],
+    model: LexicalModel,
+    decode_obfuscation: bool,
+) -> Detection:
+    a, b, hits = window
+    hit_start, hit_end = min(h[0] for h in hits), max(h[1] for h in hits)
+    plain = lowered[a:b]
+    logit, patterns = model.score(plain)
+    best = Detection(logit, hit_start, hit_end, "plain", patterns, (a, b))
+    if not decode_obfuscation:
+        return best
+    families = {h[2] for h in hits} - {"plain"}
+    if "obfuscation_request" in patterns:
+        families.update(_REQUESTED)
+    for family in sorted(families):
+        source = normalized[a:b] if family in _BYTE_FAMILIES else plain
+        for start, end, decoded in decode(source, family):
+            d_logit, d_patterns = model.score(_lower(decoded))
+            if d_logit > best.logit:
+                span = (a + start, a + end) if end - start < b - a else (hit_start, hit_end)
+                best = Detection(d_logit, *span, family, d_patterns, (a, b))
+    return best
+
+
+def detect(normalized: str, model: LexicalModel, decode_obfuscation: bool = True) -> list[Detection]:
+    """The best detection in every window of ``normalized`` that the gate opens."""
+    lowered = _lower(normalized)
+    hits = model.gate.hits(lowered)
+    if not hits:
+        return []
+    return [
+        _score_window(normalized, lowered, window, model, decode_obfuscation)
+        for window in _windows(len(lowered), hits)
+    ]
 
 
 class PromptInjectionGuard:
-    """Instruction override, jailbreak personas and system-prompt extraction."""
+    """Instruction override, jailbreak personas, role hijack and system-prompt extraction."""
 
     id: ClassVar[str] = "prompt_injection"
     category: ClassVar[str] = "LLM01"
@@ -45,24 +135,52 @@ class PromptInjectionGuard:
     default_threshold: ClassVar[float] = 0.5
     default_action: ClassVar[FindingAction] = "block"
     default_enabled: ClassVar[bool] = True
-    Settings: ClassVar[type[GuardSettings]] = GuardSettings
+    Settings: ClassVar[type[GuardSettings]] = PromptInjectionSettings
 
-    def __init__(self, settings: GuardSettings) -> None:
-        self.settings = settings
+    def __init__(self, settings: GuardSettings, model: LexicalModel | None = None) -> None:
+        self.settings = (
+            settings
+            if isinstance(settings, PromptInjectionSettings)
+            else PromptInjectionSettings.model_validate(settings.model_dump(exclude_unset=True))
+        )
+        self.model = model or shipped_model()
+        self.model.gate  # noqa: B018 - build the automaton now, not on the first call
+        self._deep = None
+        if self.settings.deep_model_path is not None:
+            from aisec_sdk.guards.injection_deep import load_deep_tier
+
+            self._deep = load_deep_tier(self.settings.deep_model_path)
 
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
+        """Findings for every window of ``text`` that reads as an attack."""
+        if direction == "output":
+            return ()
+        calibration = self.model.calibration.get(direction) or self.model.calibration["input"]
         findings: list[Finding] = []
-        for match in _PATTERN.finditer(text.normalized):
-            _, score, label = _PATTERNS[int((match.lastgroup or "p0")[1:])]
-            start, end = text.span(*match.span())
+        for det in detect(text.normalized, self.model, self.settings.decode):
+            score = calibration.score(det.logit)
+            low, high = self.settings.deep_band
+            if self._deep is not None and low <= score <= high:
+                score = self._deep.probability(text.normalized[det.window[0] : det.window[1]])
+            if score < _FLOOR:
+                continue
+            start, end = text.span(det.start, det.end)
+            extraction = any(p in EXTRACTION_PATTERNS for p in det.patterns)
             findings.append(
                 Finding(
                     guard=self.id,
-                    category="LLM07" if "extraction" in label else self.category,
+                    category="LLM07" if extraction else self.category,
                     score=score,
                     start=start,
                     end=end,
-                    message=f"possible prompt injection: {label}",
+                    message=_message(det, extraction),
                 )
             )
         return findings
+
+
+def _message(det: Detection, extraction: bool) -> str:
+    kind = "system prompt extraction" if extraction else "prompt injection"
+    how = ", ".join(p.replace("_", " ") for p in det.patterns) or "lexical model"
+    decoded = "" if det.family == "plain" else f"; decoded from {det.family}"
+    return f"possible {kind} ({how}{decoded})"

@@ -1,0 +1,197 @@
+"""Lexical features of the prompt-injection model, shared by inference and training.
+
+A text is lower-cased and split into word tokens (CJK characters count one token each); its
+features are the distinct unigrams, adjacent bigrams, and the names of the weighted
+multilingual patterns below that match (``#name``). The learned model gives each feature a
+weight; the patterns encode what the data is too small to teach (other languages, rare
+phrasings), and training learns how much each one is worth.
+
+Every regular expression here is linear: bounded gaps (``{0,n}`` over ``\\W+\\w+``), no
+nested unbounded repetition.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "CORE_ANCHORS",
+    "EXTRACTION_PATTERNS",
+    "OBFUSCATION_ANCHORS",
+    "PATTERNS",
+    "features",
+    "matched_patterns",
+    "tokens",
+]
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK}]|[^\W\d_{_CJK}]+")
+
+# Up to ``n`` filler words between two parts of a phrase.
+def _gap(n: int) -> str:
+    return rf"(?:\W+\w+){{0,{n}}}?\W+"
+
+
+_IGNORE = (
+    r"(?:ignore|ignoring|disregard|forget|overrid\w*|bypass|skip|drop|abandon|discard|neglect"
+    r"|ignoriere\w*|vergiss|vergessen|missachte\w*|ignorier\w*"
+    r"|ignore[zr]?|oublie[zr]?|ne\W+tiens\W+pas"
+    r"|ignora\w*|olvida\w*|omite|omitir|descarta\w*"
+    r"|игнорир\w*|проигнорир\w*|забудь\w*|забыть|отбрось\w*)"
+)
+_PREVIOUS = (
+    r"(?:previous|prior|above|earlier|preceding|initial|original|all|any|every|your|the|these"
+    r"|those|system|old|vorherigen?|bisherigen?|obigen?|alle[ns]?|deine|ihre|vorigen"
+    r"|précédentes?|precedentes?|toutes?|tes|vos|anteriores?|todas?|tus|sus|previas?"
+    r"|предыдущ\w*|все|прошл\w*|ранее|свои|твои|ваши)"
+)
+_RULES = (
+    r"(?:instructions?|prompts?|rules?|directives?|guidelines?|directions?|commands?|orders?"
+    r"|context|programming|restrictions?|constraints?|tasks?|policy|policies|text|messages?"
+    r"|anweisungen|anweisung|regeln|vorgaben|befehle|aufgaben?|richtlinien|einschränkungen"
+    r"|consignes|règles|regles|directives|contraintes|indications"
+    r"|instrucciones|reglas|indicaciones|órdenes|ordenes|restricciones|directrices"
+    r"|инструкци\w*|правил\w*|указани\w*|ограничени\w*|команд\w*|задани\w*)"
+)
+_REVEAL = (
+    r"(?:reveal|print|show|repeat|output|leak|tell|give|display|write|spell|say|share|disclose"
+    r"|recite|dump|list|provide|return|echo|type"
+    r"|zeig\w*|verrat\w*|gib|nenne\w*|wiederhole\w*|ausgeben|schreib\w*|sag\w*"
+    r"|révèle\w*|revele\w*|montre\w*|affiche\w*|répète\w*|repete\w*|donne\w*|dis"
+    r"|revela\w*|muestra\w*|dime|repite\w*|imprime\w*|escribe\w*|da(?:me)?"
+    r"|покажи\w*|раскрой\w*|выведи\w*|повтори\w*|скажи\w*|напиши\w*|назови\w*)"
+)
+_SECRET = (
+    r"(?:system\W+(?:prompt|message|instructions?)|initial\W+(?:prompt|instructions?)"
+    r"|(?:hidden|secret|original|your)\W+(?:prompt|instructions?)|pre-?prompt"
+    r"|(?:text|words|everything|instructions)\W+(?:above|before)|password|passwort|mot de passe"
+    r"|contraseña|contrasena|пароль\w*|secret\W+(?:key|word|code)|passphrase|pass\W?word"
+    r"|systemprompt|system-?anweisung\w*|prompt\W+(?:système|systeme)|indicación del sistema"
+    r"|системн\w+\W+(?:промпт|подсказк\w*|инструкци\w*|сообщени\w*))"
+)
+
+# name -> pattern over lower-cased text. Weights are learned; names are stable feature ids.
+PATTERNS: dict[str, str] = {
+    "override": rf"\b{_IGNORE}{_gap(3)}{_PREVIOUS}{_gap(3)}{_RULES}\b",
+    "override_short": rf"\b{_IGNORE}\W+(?:that|this|everything|all(?:\W+(?:of\W+)?(?:it|that))?"
+    r"|alles|tout|todo|всё|все)\b",
+    "new_rules": r"\b(?:new|updated|real|actual|true|neue[n]?|nouvelles?|nuevas?|новые)\W+"
+    r"(?:instructions?|rules|task|anweisungen|regeln|consignes|instrucciones|инструкции)\s*:",
+    "from_now_on": r"\b(?:from\W+now\W+on|ab\W+(?:jetzt|sofort)|à\W+partir\W+de\W+maintenant"
+    r"|a\W+partir\W+de\W+ahora|desde\W+ahora|отныне|с\W+этого\W+момента)\b",
+    "persona": r"\b(?:you\W+are\W+(?:now|going\W+to\W+(?:act|be|pretend))|pretend\W+(?:to\W+be"
+    r"|you\W+are|that\W+you)|act\W+as\W+(?:if\W+you|an?\W+(?:unfiltered|uncensored|evil|jail))"
+    r"|roleplay\W+as|du\W+bist\s+(?:jetzt|nun|ab\W+sofort)|tu\W+es\W+maintenant"
+    r"|ahora\W+eres|теперь\W+ты)\b",
+    "jailbreak_name": r"\b(?:dan|stan|dude|aim|jailbreak\w*|jailbroken|developer\W+mode"
+    r"|dev\W+mode|god\W+mode|evil\W+(?:bot|confidant|mode)|do\W+anything\W+now"
+    r"|anti-?gpt|betterdan|chaos\W+mode|opposite\W+mode)\b",
+    "no_limits": r"\b(?:no|without|free\W+(?:of|from)|beyond|ohne|sans|sin|без)\W+(?:any\W+)?"
+    r"(?:restrictions?|limits?|limitations?|filters?|censorship|rules|guidelines|morals?"
+    r"|ethics|boundaries|einschränkungen|regeln|restrictions|límites|limites|ограничений)\b"
+    r"|\b(?:unfiltered|uncensored|unrestricted|unbound|amoral|unethical)\b",
+    "refusal_suppression": r"\b(?:never|not|don'?t|do\W+not|cannot|can'?t|must\W+not)\W+"
+    r"(?:refuse|decline|apologi[sz]e|say\W+(?:no|sorry|you\W+can'?t)|warn|add\W+(?:any\W+)?"
+    r"(?:warnings?|disclaimers?)|break\W+character|mention\W+(?:openai|policy|policies))\b"
+    r"|\bstay\W+in\W+character\b",
+    "policy_evasion": r"\b(?:openai|content|safety|usage)\W+(?:policy|policies|guidelines|filters?)"
+    r"\b",
+    "role_tag": r"(?:^|\n)[ \t]*(?:\[|<\|?|#{2,}[ \t]*)?(?:system|admin|developer|root|assistant"
+    r"|sudo)[ \t]*(?:\]|\|?>|:)|<\|im_start\|>|<\|endoftext\|>|\[/?inst\]|<<sys>>|</?system>",
+    "admin_claim": r"\b(?:i\W+am\W+(?:your|the)\W+(?:developer|admin\w*|creator|owner|boss)"
+    r"|admin(?:istrator)?\W+(?:mode|access|override|privileges)|debug\W+mode"
+    r"|maintenance\W+mode|sudo\W+mode)\b",
+    "extract": rf"\b{_REVEAL}{_gap(4)}{_SECRET}",
+    "secret_ref": rf"\b{_SECRET}\b",
+    "what_is_secret": r"\bwhat\W+(?:is|was|'s)\W+(?:the|your)\W+(?:password|secret|prompt"
+    r"|instructions?|passphrase)\b",
+    "exfiltration": r"\b(?:send|post|forward|upload|transmit|email|append|leak|exfiltrat\w*)"
+    r"\W+(?:\w+\W+){0,5}?(?:to\W+)?(?:https?://|www\.|\w+@\w+\.\w+|the\W+url|this\W+url"
+    r"|the\W+following\W+(?:url|address|endpoint))"
+    r"|!\[[^\]\n]{0,80}\]\(https?://[^)\s]{1,200}[?&=]",
+    "ai_addressed": r"\b(?:dear|hey|hi|attention|note\W+to(?:\W+the)?|to\W+the|instructions?"
+    r"\W+for(?:\W+the)?|if\W+you\W+are\W+an?)\W+(?:ai|assistant|chatbot|language\W+model|llm"
+    r"|gpt|chatgpt|bot|model|agent)\b|\b(?:ai|assistant|chatbot|llm|agent)\W*[,:]\W*(?:please"
+    r"\W+)?(?:ignore|do|you\W+must|instead|stop|now|forget|include|respond|reply|answer)\b",
+    "when_processing": r"\b(?:when|while|if|before|after)\W+(?:you\W+)?(?:are\W+)?"
+    r"(?:summari[sz]\w*|reading|processing|answering|responding|replying|translating|analy[sz]\w*)"
+    r"\W+(?:this|the)\W+(?:\w+\W+){0,3}?(?:email|document|page|text|message|content|table|data"
+    r"|question|code)\b",
+    "instead": r"\b(?:instead|rather)\W+(?:of\W+(?:\w+\W+){0,4}?)?(?:just\W+)?(?:say|print|output"
+    r"|write|respond|reply|answer|tell)\b|\b(?:only|just)\W+(?:say|print|output|respond\W+with"
+    r"|reply\W+with|write)\b",
+    "obfuscation_request": r"\b(?:base64|base\W64|rot13|rot-13|hex\W?encod\w*|caesar\W+cipher"
+    r"|backwards|reversed?\W+(?:order|text)|in\W+reverse|leetspeak|morse|spell\W+it\W+out"
+    r"|one\W+letter\W+at\W+a\W+time|separated\W+by|each\W+(?:letter|character))\b",
+    "payload_split": r"\b(?:concatenate|combine|join)\W+(?:\w+\W+){0,4}?(?:strings?|parts|"
+    r"variables?|a\W+and\W+b|them)\b|\b[a-z]\d?\s*=\s*['\"][^'\"\n]{1,80}['\"]\s*[;\n,]\s*"
+    r"[a-z]\d?\s*=\s*['\"]",
+    "pwned": r"\b(?:i\W+have\W+been\W+\w*|pwn\w*|hacked\W+by)\b",
+    "zh": r"(?:忽略|无视|忽视|忘记|忘掉|不要理会|跳过)[^。！？\n]{0,12}(?:指令|指示|规则|提示|要求|设定|命令)"
+    r"|(?:系统提示|系统指令|初始指令|提示词|密码|口令)"
+    r"|(?:你现在是|从现在开始|扮演|假装|不受任何限制|没有任何限制|开发者模式|越狱)",
+}
+
+# Patterns whose findings are system-prompt extraction (LLM07) rather than LLM01.
+EXTRACTION_PATTERNS = frozenset({"extract", "what_is_secret"})
+
+_COMPILED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(rx)) for name, rx in PATTERNS.items()
+)
+
+
+def tokens(lowered: str) -> list[str]:
+    """Word tokens of lower-cased text (each CJK character is a token)."""
+    return _TOKEN.findall(lowered)
+
+
+def matched_patterns(lowered: str) -> list[tuple[str, int, int]]:
+    """(name, start, end) of the first match of every pattern in lower-cased text."""
+    found: list[tuple[str, int, int]] = []
+    for name, rx in _COMPILED:
+        m = rx.search(lowered)
+        if m is not None:
+            found.append((name, m.start(), m.end()))
+    return found
+
+
+def features(lowered: str) -> set[str]:
+    """The distinct feature ids of lower-cased text."""
+    toks = tokens(lowered)
+    out = set(toks)
+    out.update(f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False))
+    out.update(f"#{name}" for name, _, _ in matched_patterns(lowered))
+    return out
+
+# Substrings (of lower-cased text) that always open the gate of the fast tier, whatever
+# training learned: the core English vocabulary of attacks and its DE/FR/ES/RU/ZH
+# counterparts. Training adds the most telling learned words to these.
+CORE_ANCHORS: tuple[str, ...] = (
+    # English
+    "ignore", "disregard", "instruc", "jailbr", "system prompt", "pretend", "password",
+    "passphrase", "bypass", "overrid", "developer mode", "anything now", "unfiltered",
+    "uncensored", "unrestricted", "restriction", "stay in character", "from now on",
+    "you are now", "pwned", "base64", "rot13", "im_start", "[inst]", "<<sys>>", "new task",
+    "forget", "reveal", "secret", "confidential", "roleplay", "role-play", "prompt",
+    "no longer", "guidelines", "policy", "policies", "openai", "filter",
+    # German
+    "ignorier", "vergiss", "vergessen", "anweisung", "missachte", "passwort", "du bist jetzt",
+    "ab jetzt", "ab sofort", "regeln",
+    # French
+    "oublie", "consigne", "mot de passe", "partir de maintenant", "règles", "tu es maintenant",
+    # Spanish
+    "ignora", "olvida", "contraseña", "reglas", "desde ahora", "ahora eres",
+    # Russian
+    "игнорир", "проигнорир", "забудь", "инструкц", "пароль", "правил", "теперь ты",
+    "системн", "отныне", "ограничен",
+    # Chinese
+    "忽略", "无视", "忽视", "忘记", "指令", "提示词", "系统提示", "密码", "口令", "越狱", "扮演", "假装",
+    "从现在开始", "你现在是", "限制",
+)
+
+# Words whose encoded spellings (base64, hex, ROT13, reversed, leetspeak, spaced letters)
+# also open the gate, so an encoded payload is noticed without decoding the whole text.
+OBFUSCATION_ANCHORS: tuple[str, ...] = (
+    "ignore", "instructions", "previous", "password", "disregard", "jailbreak", "forget",
+    "reveal", "secret", "pretend", "bypass", "override", "restrictions", "prompt", "system",
+)

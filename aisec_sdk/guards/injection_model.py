@@ -1,0 +1,121 @@
+"""The learned lexical model of the prompt-injection fast tier, and its keyword gate.
+
+The model is a logistic regression over the features of `injection_features` (unigrams,
+bigrams, pattern hits); its weights ship as JSON next to this module and are reproduced by
+``benchmarks/train_prompt_injection.py``. The gate is an Aho-Corasick automaton over a few
+hundred attack keywords (and their encoded spellings): text with no gate hit is benign
+without further work, and only windows around hits are scored, so a long benign document
+costs one automaton pass.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import ahocorasick
+
+from aisec_sdk.guards.deobfuscate import encoded_forms
+from aisec_sdk.guards.injection_features import (
+    CORE_ANCHORS,
+    OBFUSCATION_ANCHORS,
+    features,
+)
+
+__all__ = ["WEIGHTS_FILE", "Calibration", "Gate", "LexicalModel", "shipped_model"]
+
+WEIGHTS_FILE = "prompt_injection_weights.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """Maps a model logit to a 0..1 score whose 0.5 is the operating point of a direction."""
+
+    center: float
+    slope: float
+
+    def score(self, logit: float) -> float:
+        """Calibrated score of ``logit``."""
+        z = self.slope * (logit - self.center)
+        if z < -60.0:
+            return 0.0
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+class Gate:
+    """Keyword automaton: where a text might carry an attack, and in which spelling."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.automaton: Any = ahocorasick.Automaton()
+        entries: dict[str, str] = {}
+        for word in words:
+            entries.setdefault(word, "plain")
+        for word in OBFUSCATION_ANCHORS:
+            for family, forms in encoded_forms(word).items():
+                for form in forms:
+                    entries.setdefault(form, family)
+        for key, family in sorted(entries.items()):
+            self.automaton.add_word(key, (family, len(key)))
+        self.automaton.make_automaton()
+        self.size = len(entries)
+
+    def hits(self, lowered: str) -> list[tuple[int, int, str]]:
+        """(start, end, family) of every keyword occurrence in lower-cased text."""
+        return [(end + 1 - n, end + 1, fam) for end, (fam, n) in self.automaton.iter(lowered)]
+
+
+@dataclass(frozen=True)
+class LexicalModel:
+    """Logistic regression over lexical features, plus its gate words and calibration."""
+
+    bias: float
+    weights: Mapping[str, float]
+    gate_words: tuple[str, ...]
+    calibration: Mapping[str, Calibration]
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LexicalModel:
+        """Build from the JSON document written by the training script."""
+        return cls(
+            bias=float(data["bias"]),
+            weights={str(k): float(v) for k, v in data["weights"].items()},
+            gate_words=tuple(data["gate_words"]),
+            calibration={
+                str(d): Calibration(float(c["center"]), float(c["slope"]))
+                for d, c in data["calibration"].items()
+            },
+            meta=dict(data.get("meta", {})),
+        )
+
+    def score(self, lowered: str) -> tuple[float, tuple[str, ...]]:
+        """Log-odds of an attack for lower-cased text, and the telling patterns in it."""
+        w = self.weights
+        feats = features(lowered)
+        logit = self.bias + sum(w.get(f, 0.0) for f in feats)
+        names = sorted(f[1:] for f in feats if f[0] == "#" and w.get(f, 0.0) > 0.0)
+        return logit, tuple(names)
+
+    @property
+    def gate(self) -> Gate:
+        """The keyword automaton of this model (built once)."""
+        return _gate_for(self.gate_words)
+
+
+@cache
+def _gate_for(words: tuple[str, ...]) -> Gate:
+    return Gate((*CORE_ANCHORS, *words))
+
+
+@cache
+def shipped_model() -> LexicalModel:
+    """The model whose weights ship with the package."""
+    raw = resources.files("aisec_sdk.guards").joinpath("data", WEIGHTS_FILE).read_text("utf-8")
+    return LexicalModel.from_dict(json.loads(raw))
+
+

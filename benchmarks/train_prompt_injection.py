@@ -1,0 +1,286 @@
+"""Train the shipped weights of the prompt-injection fast tier, bit for bit reproducibly.
+
+    python benchmarks/train_prompt_injection.py [--data ../shared/data] [--check]
+
+Reads the labelled JSONL files of the shared data folder (see its README), trains a sparse
+logistic regression (FTRL-Proximal, L1 + L2, fixed order, pure Python floats, so the same
+data gives the same bytes) on the sources whose licence allows it, chooses the gate words,
+and sets the per-direction operating points from leave-one-source-out (LOSO) scores: the
+``input`` threshold keeps false positives at most 1 % on all held-out benign text, the
+``context`` threshold on document-like benign text. Tensor Trust (no licence) and the
+no_robots rows of the Parapet mix (CC-BY-NC) are never trained on; they are evaluation data.
+
+``--check`` retrains and fails if the result differs from the shipped file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from aisec_sdk.guards.injection_features import CORE_ANCHORS, PATTERNS, features  # noqa: E402
+from aisec_sdk.guards.injection_model import WEIGHTS_FILE, LexicalModel  # noqa: E402
+from aisec_sdk.guards.prompt_injection import detect  # noqa: E402
+from aisec_sdk.text import normalize  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+OUT = ROOT / "aisec_sdk" / "guards" / "data" / WEIGHTS_FILE
+
+SEED = 20240611
+EPOCHS = 4
+ALPHA, BETA, L1, L2 = 0.1, 1.0, 1.0, 1.0
+MIN_DF = 3  # features seen in fewer training texts are ignored
+TARGET_FPR = 0.01
+GATE_MIN_WEIGHT = 0.6  # learned words at least this telling join the gate ...
+GATE_MAX_BENIGN = 0.004  # ... if at most this share of benign training texts contains them
+EVAL_ONLY = ("tensor_trust", "parapet_no_robots")  # licence forbids training on these
+# Benign groups that look like retrieved documents rather than user turns.
+DOCUMENT_CATEGORIES = ("table_clean", "email_clean", "code_clean", "t0_")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One labelled text and where it comes from."""
+
+    text: str
+    label: int
+    group: str
+    category: str
+
+
+def group_of(stem: str, category: str, label: int) -> str:
+    """LOSO group of a row: its file, with the Parapet mix split by licence and label."""
+    if stem == "parapet_mixed_l1_holdout":
+        if category == "no_robots":
+            return "parapet_no_robots"
+        return "parapet_attacks" if label else "parapet_benign"
+    return stem.removesuffix("_2023_05_07")
+
+
+def load_rows(data: Path) -> list[Row]:
+    """All rows of the data folder, in file and line order."""
+    rows: list[Row] = []
+    for path in sorted(data.glob("*.jsonl")):
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                item = json.loads(line)
+                label = int(item["label"])
+                category = str(item.get("category", ""))
+                rows.append(Row(item["text"], label, group_of(path.stem, category, label), category))
+    return rows
+
+
+def lowered(text: str) -> str:
+    """The text as the guard sees it: normalised, lower-cased."""
+    return normalize(text).normalized.lower()
+
+
+def is_document(row: Row) -> bool:
+    """Whether a benign row is document-like (retrieved data rather than a user turn)."""
+    return any(row.category.startswith(c) or row.category == c for c in DOCUMENT_CATEGORIES)
+
+
+def sample_weights(rows: Sequence[Row]) -> list[float]:
+    """1/sqrt(size) per (group, label), rescaled so both labels carry equal total weight."""
+    sizes = Counter((r.group, r.label) for r in rows)
+    raw = [1.0 / math.sqrt(sizes[(r.group, r.label)]) for r in rows]
+    totals = [sum(w for w, r in zip(raw, rows, strict=True) if r.label == y) for y in (0, 1)]
+    return [w * (len(rows) / 2) / totals[r.label] for w, r in zip(raw, rows, strict=True)]
+
+
+def train(rows: Sequence[Row], feats: Sequence[frozenset[str]]) -> tuple[float, dict[str, float]]:
+    """FTRL-Proximal logistic regression; returns (bias, non-zero weights)."""
+    df = Counter(f for fs in feats for f in fs)
+    vocab = sorted(f for f, n in df.items() if n >= MIN_DF or f.startswith("#"))
+    index = {f: i for i, f in enumerate(vocab)}
+    encoded = [sorted(index[f] for f in fs if f in index) for fs in feats]
+    weights = sample_weights(rows)
+    z = [0.0] * len(vocab)
+    n = [0.0] * len(vocab)
+    bias_z = bias_n = 0.0
+    order = list(range(len(rows)))
+    rng = random.Random(SEED)
+
+    def coef(zi: float, ni: float) -> float:
+        if -L1 <= zi <= L1:
+            return 0.0
+        return -(zi - math.copysign(L1, zi)) / ((BETA + math.sqrt(ni)) / ALPHA + L2)
+
+    for _ in range(EPOCHS):
+        rng.shuffle(order)
+        for k in order:
+            idx = encoded[k]
+            w_now = [coef(z[i], n[i]) for i in idx]
+            bias = -bias_z / ((BETA + math.sqrt(bias_n)) / ALPHA)
+            m = bias + sum(w_now)
+            p = 1.0 / (1.0 + math.exp(-m)) if m > -35 else 0.0
+            g = (p - rows[k].label) * weights[k]
+            g2 = g * g
+            for i, wi in zip(idx, w_now, strict=True):
+                sigma = (math.sqrt(n[i] + g2) - math.sqrt(n[i])) / ALPHA
+                z[i] += g - sigma * wi
+                n[i] += g2
+            sigma = (math.sqrt(bias_n + g2) - math.sqrt(bias_n)) / ALPHA
+            bias_z += g - sigma * bias
+            bias_n += g2
+    final = {f: round(coef(z[i], n[i]), 4) for i, f in enumerate(vocab)}
+    bias = round(-bias_z / ((BETA + math.sqrt(bias_n)) / ALPHA), 4)
+    return bias, {f: w for f, w in final.items() if w != 0.0}
+
+
+def gate_words(weights: dict[str, float], benign_texts: Sequence[str]) -> list[str]:
+    """Learned words telling enough, and rare enough in benign text, to open the gate."""
+    candidates = sorted(
+        f for f, w in weights.items()
+        if w >= GATE_MIN_WEIGHT and not f.startswith("#") and len(f) >= 4 and f not in CORE_ANCHORS
+    )
+    limit = GATE_MAX_BENIGN * len(benign_texts)
+    chosen = []
+    for word in candidates:
+        if sum(1 for t in benign_texts if word in t) <= limit:
+            chosen.append(word)
+    return chosen
+
+
+def fit(rows: Sequence[Row], lows: Sequence[str], feats: Sequence[frozenset[str]]) -> LexicalModel:
+    """A model trained on ``rows`` (calibration left neutral)."""
+    bias, weights = train(rows, feats)
+    benign = [t for t, r in zip(lows, rows, strict=True) if r.label == 0]
+    return LexicalModel.from_dict({
+        "bias": bias,
+        "weights": weights,
+        "gate_words": gate_words(weights, benign),
+        "calibration": {"input": {"center": 0.0, "slope": 1.0}},
+    })
+
+
+def best_logit(text: str, model: LexicalModel) -> float:
+    """The guard's raw score of a text: the best window logit, -inf when the gate stays shut."""
+    found = detect(normalize(text).normalized, model)
+    return max((d.logit for d in found), default=-math.inf)
+
+
+def loso_scores(
+    rows: Sequence[Row],
+    lows: Sequence[str],
+    feats: Sequence[frozenset[str]],
+    progress: Callable[[str], None] = lambda _: None,
+) -> tuple[list[float], LexicalModel]:
+    """Out-of-source logits of every row, and the model trained on all training groups.
+
+    Each training group is scored by a model trained on the other training groups; the
+    evaluation-only groups by the model trained on all of them.
+    """
+    train_idx = [i for i, r in enumerate(rows) if r.group not in EVAL_ONLY]
+    scores = [math.nan] * len(rows)
+    full = fit([rows[i] for i in train_idx], [lows[i] for i in train_idx],
+               [feats[i] for i in train_idx])
+    for i, r in enumerate(rows):
+        if r.group in EVAL_ONLY:
+            scores[i] = best_logit(r.text, full)
+    for group in sorted({rows[i].group for i in train_idx}):
+        keep = [i for i in train_idx if rows[i].group != group]
+        model = fit([rows[i] for i in keep], [lows[i] for i in keep], [feats[i] for i in keep])
+        for i, r in enumerate(rows):
+            if r.group == group:
+                scores[i] = best_logit(r.text, model)
+        progress(f"held out {group}")
+    return scores, full
+
+
+def threshold_at(benign: Sequence[float], fpr: float) -> float:
+    """The lowest logit threshold that flags at most ``fpr`` of the benign scores."""
+    values = sorted((s for s in benign if s > -math.inf), reverse=True)
+    allowed = math.floor(fpr * len(benign))
+    if allowed >= len(values):
+        return values[-1] if values else 0.0
+    return values[allowed] + 1e-6
+
+
+def platt_slope(scores: Sequence[float], labels: Sequence[int], center: float) -> float:
+    """Slope of sigmoid(slope * (logit - center)) fitted by Newton steps (balanced classes)."""
+    pairs = [(s, y) for s, y in zip(scores, labels, strict=True) if s > -math.inf]
+    pos = sum(y for _, y in pairs) or 1
+    neg = (len(pairs) - pos) or 1
+    slope = 1.0
+    for _ in range(25):
+        grad = hess = 0.0
+        for s, y in pairs:
+            x = s - center
+            p = 1.0 / (1.0 + math.exp(-max(-35.0, min(35.0, slope * x))))
+            w = 1.0 / pos if y else 1.0 / neg
+            grad += w * (p - y) * x
+            hess += w * p * (1 - p) * x * x
+        if hess <= 0:
+            break
+        slope = max(0.05, slope - grad / hess)
+    return round(slope, 4)
+
+
+def build(data: Path, progress: Callable[[str], None] = print) -> dict[str, object]:
+    """Train, choose gate words and operating points; the JSON document to ship."""
+    rows = load_rows(data)
+    lows = [lowered(r.text) for r in rows]
+    feats = [frozenset(features(t)) for t in lows]
+    progress(f"{len(rows)} rows, features ready")
+    scores, full = loso_scores(rows, lows, feats, progress)
+    train_rows = [i for i, r in enumerate(rows) if r.group not in EVAL_ONLY]
+    benign = [scores[i] for i in train_rows if rows[i].label == 0]
+    documents = [scores[i] for i in train_rows if rows[i].label == 0 and is_document(rows[i])]
+    labels = [rows[i].label for i in train_rows]
+    calibration = {}
+    for direction, pool in (("input", benign), ("context", documents)):
+        center = round(threshold_at(pool, TARGET_FPR), 4)
+        slope = platt_slope([scores[i] for i in train_rows], labels, center)
+        calibration[direction] = {"center": center, "slope": slope}
+    return {
+        "format": 1,
+        "bias": full.bias,
+        "weights": dict(sorted(full.weights.items())),
+        "gate_words": list(full.gate_words),
+        "calibration": calibration,
+        "meta": {
+            "trained_on": sorted({rows[i].group for i in train_rows}),
+            "never_trained_on": list(EVAL_ONLY),
+            "patterns": sorted(PATTERNS),
+            "hyperparameters": {"epochs": EPOCHS, "alpha": ALPHA, "beta": BETA, "l1": L1,
+                                "l2": L2, "min_df": MIN_DF, "seed": SEED},
+        },
+    }
+
+
+def dumps(doc: dict[str, object]) -> str:
+    """Canonical JSON text of the weights document."""
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--output", type=Path, default=OUT)
+    parser.add_argument("--check", action="store_true", help="fail if the shipped file differs")
+    args = parser.parse_args(argv)
+    text = dumps(build(args.data, progress=lambda m: print(m, file=sys.stderr)))
+    if args.check:
+        same = args.output.exists() and args.output.read_text(encoding="utf-8") == text
+        print("identical" if same else "DIFFERENT from the shipped weights")
+        return 0 if same else 1
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output} ({len(text)} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
