@@ -128,9 +128,13 @@ class Engine:
         changed = False
         for index, message in enumerate(messages):
             role, parts = message_parts(message, index)
-            direction = ROLE_DIRECTIONS.get(role, "input")
+            role_direction = ROLE_DIRECTIONS.get(role, "input")
+            n_content = len(parts) - _tool_call_count(message)
             new_parts: list[str] = []
-            for part in parts:
+            for position, part in enumerate(parts):
+                # tool-call arguments (after the content parts) are data the model produced
+                # from what it read: scanned as context whatever the role
+                direction = role_direction if position < n_content else "context"
                 if direction is None or not part:
                     new_parts.append(part)
                     continue
@@ -197,8 +201,23 @@ def _content_parts(content: Any, where: str) -> list[str]:
     )
 
 
+def _tool_call_count(message: Any) -> int:
+    if not isinstance(message, Mapping):
+        return 0
+    count = 0
+    for call in message.get("tool_calls") or ():
+        if isinstance(call, Mapping):
+            fn = call.get("function", call)
+            args = fn.get("arguments", fn.get("args")) if isinstance(fn, Mapping) else None
+            count += isinstance(args, str)
+    return count
+
+
 def message_parts(message: Any, index: int = 0) -> tuple[str, list[str]]:
-    """The role and the text parts of one chat message (dict or LangChain-style object)."""
+    """The role and the text parts of one chat message (dict or LangChain-style object).
+
+    Content parts come first, then the string arguments of any ``tool_calls``.
+    """
     where = f"message {index}"
     if isinstance(message, Mapping):
         role = message.get("role", message.get("type", "user"))
