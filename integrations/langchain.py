@@ -1,0 +1,607 @@
+"""LangChain (``langchain-core``): chat models, LLMs, tools and retrievers, guarded and traced.
+
+Two seams, both in ``langchain-core``:
+
+* a callback handler injected into every ``BaseCallbackManager`` (the route OpenTelemetry
+  contrib, openllmetry and OpenInference use). It opens one span per run, parented
+  explicitly by LangChain's ``parent_run_id`` (no context attach/detach across callbacks),
+  checks tool arguments (input), tool results and retrieved documents (context) and model
+  answers (output). It sets ``raise_error = True``, so a block stops the run with
+  `aisec_sdk.GuardViolation`, and ``run_inline = True``, so it runs in the caller's task.
+* wrappers of ``invoke``/``ainvoke``/``stream``/``astream`` on chat models and LLMs, which
+  check (and redact) the prompt before the model sees it and guard streamed chunks as they
+  stream. While a model runs, provider integrations (our OpenAI one) are suppressed, so a
+  ``ChatOpenAI`` call makes one guarded LLM span, not two.
+
+``langchain_core`` is imported only when the instrumentor is applied.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from functools import partial
+from typing import Any
+from uuid import UUID, uuid4
+
+from opentelemetry import trace
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+
+from aisec_sdk.decorator import GuardedCall
+from aisec_sdk.errors import GuardViolation
+from aisec_sdk.integrations._base import (
+    AisecInstrumentor,
+    LlmCall,
+    Patch,
+    Runtime,
+    count_tokens,
+    guard_output,
+    is_suppressed,
+    suppress_llm_spans,
+)
+from aisec_sdk.stream import StreamGuard
+from aisec_sdk.telemetry import llm_span_scope
+
+__all__ = ["AisecCallbackHandler", "LangChainInstrumentor"]
+
+_log = logging.getLogger("aisec_sdk.integrations.langchain")
+_MODELS = (
+    ("langchain_core.language_models.chat_models", "BaseChatModel"),
+    ("langchain_core.language_models.llms", "BaseLLM"),
+)
+
+
+class LangChainInstrumentor(AisecInstrumentor):
+    """Guards and traces LangChain runs (models, tools, retrievers, chains)."""
+
+    scope = "aisec_sdk.integrations.langchain"
+    framework = "langchain-core"
+    _instruments = ("langchain-core >= 0.3, < 2",)
+
+    def _patches(self, runtime: Runtime) -> list[Patch]:
+        handler = make_handler(runtime)
+        table = [Patch("langchain_core.callbacks.base", "BaseCallbackManager.__init__", partial(_inject, handler))]
+        for module, owner in _MODELS:
+            table += [
+                Patch(module, f"{owner}.invoke", partial(_invoke, handler)),
+                Patch(module, f"{owner}.ainvoke", partial(_ainvoke, handler)),
+                Patch(module, f"{owner}.stream", partial(_stream, handler)),
+                Patch(module, f"{owner}.astream", partial(_astream, handler)),
+            ]
+        table += [
+            Patch("langchain_core.tools.base", "BaseTool.run", partial(_tool_run, handler)),
+            Patch("langchain_core.tools.base", "BaseTool.arun", partial(_tool_arun, handler)),
+            Patch("langchain_core.language_models.chat_models", "BaseChatModel._generate_with_cache",
+                  partial(_provider_call, handler)),
+            Patch("langchain_core.language_models.chat_models", "BaseChatModel._agenerate_with_cache",
+                  partial(_aprovider_call, handler)),
+        ]
+        return table
+
+
+def _inject(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
+            kwargs: dict[str, Any]) -> None:
+    wrapped(*args, **kwargs)
+    if not any(isinstance(h, AisecCallbackHandler) for h in instance.inheritable_handlers):
+        instance.add_handler(handler, True)
+
+
+# --------------------------------------------------------------------------- runs
+
+
+class _Run:
+    """What the handler keeps about one LangChain run."""
+
+    __slots__ = ("call", "llm", "prepared", "prompt", "span", "streaming")
+
+    def __init__(self, span: Span, call: GuardedCall | None, llm: LlmCall | None = None) -> None:
+        self.span = span
+        self.call = call
+        self.llm = llm
+        self.prompt = ""  # the prompt text, for counting tokens when the model reports none
+        self.prepared = False  # input already checked (and redacted) by a model wrapper
+        self.streaming = False  # output guarded chunk by chunk by the stream wrapper
+
+
+def _model_info(serialized: Mapping[str, Any] | None, metadata: Mapping[str, Any] | None,
+                params: Mapping[str, Any] | None) -> tuple[str, str | None]:
+    metadata = metadata or {}
+    params = params or {}
+    provider = metadata.get("ls_provider") or params.get("_type") or "langchain"
+    model = metadata.get("ls_model_name") or params.get("model") or params.get("model_name")
+    if model is None and serialized:
+        model = (serialized.get("kwargs") or {}).get("model_name") or serialized.get("name")
+    return str(provider), str(model) if model else None
+
+
+def make_handler(runtime: Runtime) -> AisecCallbackHandler:
+    """An `AisecCallbackHandler` that is also a LangChain ``BaseCallbackHandler``."""
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    cls = type("AisecCallbackHandler", (AisecCallbackHandler, BaseCallbackHandler), {})
+    handler: AisecCallbackHandler = cls(runtime)
+    return handler
+
+
+class AisecCallbackHandler:
+    """Spans and guards for LangChain runs; injected into every callback manager.
+
+    Mixed with ``BaseCallbackHandler`` by `make_handler`, so that ``langchain_core`` is
+    imported only when instrumenting.
+    """
+
+    raise_error = True
+    run_inline = True
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._runs: dict[UUID, _Run] = {}
+        self._lock = threading.Lock()
+        # Tool runs started by the ``BaseTool.run`` wrapper, and their redacted string results.
+        self.tool_results: dict[UUID, str | None] = {}
+
+    # ---------------------------------------------------------------- bookkeeping
+
+    def run(self, run_id: UUID | None) -> _Run | None:
+        """The state of a run this handler follows, if any."""
+        if run_id is None:
+            return None
+        with self._lock:
+            return self._runs.get(run_id)
+
+    def _parent(self, parent_run_id: UUID | None) -> Any:
+        parent = self.run(parent_run_id)
+        return trace.set_span_in_context(parent.span) if parent is not None else None
+
+    def _add(self, run_id: UUID, run: _Run) -> _Run:
+        with self._lock:
+            self._runs[run_id] = run
+        return run
+
+    def _pop(self, run_id: UUID) -> _Run | None:
+        with self._lock:
+            return self._runs.pop(run_id, None)
+
+    def open_model_run(
+        self, run_id: UUID, parent_run_id: UUID | None, operation: str, provider: str, model: str | None,
+        *, ensure: bool = True,
+    ) -> _Run:
+        """The run of a chat model or LLM: its LLM span and guarded call (opened once)."""
+        existing = self.run(run_id)
+        if existing is not None or not ensure:
+            return existing  # type: ignore[return-value]
+        llm = LlmCall(self.runtime, operation, provider, model, parent=self._parent(parent_run_id),
+                      function=f"langchain.{operation}")
+        return self._add(run_id, _Run(llm.span, llm.call, llm))
+
+    def _open_span(self, run_id: UUID, parent_run_id: UUID | None, name: str, attributes: dict[str, Any],
+                   guarded: bool) -> _Run:
+        policy = self.runtime.current_policy()
+        span = self.runtime.tracer.start_span(name, self._parent(parent_run_id), SpanKind.INTERNAL, attributes) \
+            if policy.telemetry else trace.INVALID_SPAN
+        call = None
+        if guarded and self.runtime.guards:
+            with llm_span_scope(span):
+                call = GuardedCall(name, policy)
+        return self._add(run_id, _Run(span, call))
+
+    def _end(self, run_id: UUID, error: BaseException | None = None) -> None:
+        run = self._pop(run_id)
+        if run is None:
+            return
+        if run.llm is not None:
+            run.llm.end(error)
+            return
+        if error is not None and run.span.is_recording():
+            run.span.set_attribute("error.type", type(error).__qualname__)
+            run.span.set_status(Status(StatusCode.ERROR, str(error)[:200]))
+        if run.call is not None:
+            run.call.finish(error)
+        run.span.end()
+
+    # ---------------------------------------------------------------- models
+
+    def on_chat_model_start(self, serialized: dict[str, Any], messages: list[list[Any]], *, run_id: UUID,
+                            parent_run_id: UUID | None = None, metadata: dict[str, Any] | None = None,
+                            invocation_params: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        provider, model = _model_info(serialized, metadata, invocation_params)
+        run = self.open_model_run(run_id, parent_run_id, gen_ai.GenAiOperationNameValues.CHAT.value, provider, model)
+        texts = _texts(messages[0] if messages else [])
+        run.prompt = "\n".join(t for _, t in texts)
+        if not run.prepared and run.call is not None and messages:
+            _guard(lambda: _check_messages(run, messages[0]), run_id, self)
+        if run.llm is not None:
+            run.llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, texts)
+
+    def on_llm_start(self, serialized: dict[str, Any], prompts: list[str], *, run_id: UUID,
+                     parent_run_id: UUID | None = None, metadata: dict[str, Any] | None = None,
+                     invocation_params: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        provider, model = _model_info(serialized, metadata, invocation_params)
+        operation = gen_ai.GenAiOperationNameValues.TEXT_COMPLETION.value
+        run = self.open_model_run(run_id, parent_run_id, operation, provider, model)
+        run.prompt = "\n".join(prompts)
+        if not run.prepared and run.call is not None:
+            call = run.call
+            _guard(lambda: [call.check_text(p, "input") for p in prompts], run_id, self)
+
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        run = self.run(run_id)
+        if run is None or run.llm is None:
+            return
+        error: BaseException | None = None
+        try:
+            self._model_output(run, run.llm, response)
+        except GuardViolation as exc:
+            error = exc
+            raise
+        except Exception:
+            _log.warning("aisec: could not read a LangChain model result", exc_info=True)
+        finally:
+            self._end(run_id, error)
+
+    def _model_output(self, run: _Run, llm: LlmCall, response: Any) -> None:
+        texts: list[str] = []
+        for generation in (response.generations or [[]])[0]:
+            message = getattr(generation, "message", None)
+            text = message.content if message is not None else generation.text
+            if not isinstance(text, str):
+                continue
+            texts.append(text)
+            if not run.streaming:
+                checked = guard_output(llm.call, text)
+                if checked != text:
+                    if message is not None:
+                        message.content = checked
+                    generation.text = checked
+            if message is not None:
+                meta = getattr(message, "response_metadata", None) or {}
+                llm.set(gen_ai.GEN_AI_RESPONSE_MODEL, meta.get("model_name") or meta.get("model"))
+                llm.set(gen_ai.GEN_AI_RESPONSE_ID, getattr(message, "id", None))
+                reason = meta.get("finish_reason")
+                if reason:
+                    llm.set(gen_ai.GEN_AI_RESPONSE_FINISH_REASONS, [str(reason)])
+                usage = getattr(message, "usage_metadata", None)
+                if usage:
+                    llm.set_usage(usage.get("input_tokens"), usage.get("output_tokens"))
+        if llm.input_tokens is None:
+            token_usage = (response.llm_output or {}).get("token_usage") or {}
+            if token_usage:
+                llm.set_usage(token_usage.get("prompt_tokens"), token_usage.get("completion_tokens"))
+        if llm.input_tokens is None or llm.output_tokens is None:
+            llm.set_usage(count_tokens(run.prompt, llm.model), count_tokens("".join(texts), llm.model),
+                          counted=True)
+        llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, [("assistant", t) for t in texts])
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._end(run_id, error)
+
+    # ---------------------------------------------------------------- tools
+
+    def on_tool_start(self, serialized: dict[str, Any], input_str: str, *, run_id: UUID,
+                      parent_run_id: UUID | None = None, inputs: dict[str, Any] | None = None,
+                      **kwargs: Any) -> None:
+        name = (serialized or {}).get("name") or kwargs.get("name") or "tool"
+        attrs = {gen_ai.GEN_AI_OPERATION_NAME: gen_ai.GenAiOperationNameValues.EXECUTE_TOOL.value,
+                 gen_ai.GEN_AI_TOOL_NAME: name, gen_ai.GEN_AI_TOOL_TYPE: "function"}
+        tool_call_id = kwargs.get("tool_call_id")
+        if tool_call_id:
+            attrs[gen_ai.GEN_AI_TOOL_CALL_ID] = tool_call_id
+        run = self._open_span(run_id, parent_run_id, f"execute_tool {name}", attrs, guarded=True)
+        if run.call is not None and input_str:
+            call = run.call
+            _guard(lambda: call.check_text(str(input_str), "input"), run_id, self)
+
+    def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        run = self.run(run_id)
+        if run is None:
+            return
+        error: BaseException | None = None
+        try:
+            if run.call is not None:
+                content = getattr(output, "content", output)
+                if isinstance(content, str) and content:
+                    checked = run.call.check_text(content, "context")
+                    if checked != content and hasattr(output, "content"):
+                        output.content = checked
+                    elif checked != content:
+                        with self._lock:
+                            if run_id in self.tool_results:
+                                self.tool_results[run_id] = checked
+        except GuardViolation as exc:
+            error = exc
+            raise
+        finally:
+            self._end(run_id, error)
+
+    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._end(run_id, error)
+
+    # ---------------------------------------------------------------- retrievers
+
+    def on_retriever_start(self, serialized: dict[str, Any], query: str, *, run_id: UUID,
+                           parent_run_id: UUID | None = None, **kwargs: Any) -> None:
+        name = (serialized or {}).get("name") or kwargs.get("name") or "retriever"
+        attrs = {gen_ai.GEN_AI_OPERATION_NAME: gen_ai.GenAiOperationNameValues.RETRIEVAL.value,
+                 gen_ai.GEN_AI_DATA_SOURCE_ID: name}
+        self._open_span(run_id, parent_run_id, f"retrieval {name}", attrs, guarded=True)
+
+    def on_retriever_end(self, documents: Sequence[Any], *, run_id: UUID, **kwargs: Any) -> None:
+        run = self.run(run_id)
+        if run is None:
+            return
+        error: BaseException | None = None
+        try:
+            if run.call is not None:
+                for index, doc in enumerate(documents):
+                    text = getattr(doc, "page_content", None)
+                    if not isinstance(text, str) or not text:
+                        continue
+                    checked = run.call.check_text(text, "context")
+                    if checked != text and isinstance(documents, list):
+                        documents[index] = doc.model_copy(update={"page_content": checked})
+            if run.span.is_recording():
+                run.span.set_attribute("aisec.retrieval.documents", len(documents))
+        except GuardViolation as exc:
+            error = exc
+            raise
+        finally:
+            self._end(run_id, error)
+
+    def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._end(run_id, error)
+
+    # ---------------------------------------------------------------- chains
+
+    def on_chain_start(self, serialized: dict[str, Any] | None, inputs: Any, *, run_id: UUID,
+                       parent_run_id: UUID | None = None, **kwargs: Any) -> None:
+        name = kwargs.get("name") or (serialized or {}).get("name") or "chain"
+        self._open_span(run_id, parent_run_id, str(name), {"aisec.langchain.run_type": "chain"}, guarded=False)
+
+    def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self._end(run_id)
+
+    def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._end(run_id, error)
+
+
+def _guard(check: Callable[[], Any], run_id: UUID, handler: AisecCallbackHandler) -> None:
+    """Run a check; a block ends the run's span with the violation and propagates."""
+    try:
+        check()
+    except GuardViolation as exc:
+        handler._end(run_id, exc)
+        raise
+
+
+def _texts(messages: Sequence[Any]) -> list[tuple[str, str]]:
+    from aisec_sdk.engine import message_parts
+
+    out = []
+    for index, message in enumerate(messages):
+        try:
+            role, parts = message_parts(message, index)
+        except TypeError:
+            continue
+        out.append((role, "\n".join(parts)))
+    return out
+
+
+def _check_messages(run: _Run, messages: Sequence[Any]) -> list[Any]:
+    """Check chat messages (tool calls of AI messages as context); the messages to use."""
+    call = run.call
+    if call is None:
+        return list(messages)
+    checked = list(call.check_messages(list(messages)))
+    for message in checked:
+        for tool_call in getattr(message, "tool_calls", None) or ():
+            args = tool_call.get("args") if isinstance(tool_call, Mapping) else None
+            if args:
+                call.check_text(json.dumps(args, ensure_ascii=False), "context")
+    return checked
+
+
+# --------------------------------------------------------------------------- model wrappers
+
+
+def _is_chat(instance: Any) -> bool:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+    return isinstance(instance, BaseChatModel)
+
+
+def _prepare(handler: AisecCallbackHandler, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+             *, streaming: bool) -> tuple[tuple[Any, ...], dict[str, Any], _Run | None]:
+    """Open the model's run before LangChain does, check the prompt, set ``run_id`` in config."""
+    from langchain_core.callbacks import BaseCallbackManager
+    from langchain_core.runnables.config import ensure_config
+
+    if is_suppressed() or not args:
+        return args, kwargs, None
+    model_input, rest = args[0], args[1:]
+    config_arg = rest[0] if rest else kwargs.pop("config", None)
+    config = dict(ensure_config(config_arg))
+    run_id = config.get("run_id") or uuid4()
+    config["run_id"] = run_id
+    existing = handler.run(run_id)
+    if existing is not None and existing.prepared:  # stream() falling back to invoke()
+        return (model_input, config, *rest[1:]), kwargs, None
+    callbacks = config.get("callbacks")
+    parent_run_id = callbacks.parent_run_id if isinstance(callbacks, BaseCallbackManager) else None
+    try:
+        ls = instance._get_ls_params(stop=kwargs.get("stop"))
+    except Exception:
+        ls = {}
+    chat = _is_chat(instance)
+    operation = (gen_ai.GenAiOperationNameValues.CHAT if chat else gen_ai.GenAiOperationNameValues.TEXT_COMPLETION).value
+    provider, model = _model_info(None, ls, {})
+    run = handler.open_model_run(run_id, parent_run_id, operation, provider, model)
+    run.prepared = True
+    run.streaming = streaming
+    if run.call is not None:
+        try:
+            prompt = instance._convert_input(model_input)
+            if chat:
+                model_input = _check_messages(run, prompt.to_messages())
+            else:
+                model_input = run.call.check_text(prompt.to_string(), "input")
+        except GuardViolation as exc:
+            handler._end(run_id, exc)
+            raise
+    return (model_input, config, *rest[1:]), kwargs, run
+
+
+def _invoke(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
+            kwargs: dict[str, Any]) -> Any:
+    args, kwargs, _ = _prepare(handler, instance, args, kwargs, streaming=False)
+    return wrapped(*args, **kwargs)
+
+
+async def _ainvoke(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any,
+                   args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    args, kwargs, _ = _prepare(handler, instance, args, kwargs, streaming=False)
+    return await wrapped(*args, **kwargs)
+
+
+def _provider_call(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any,
+                   args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    run_manager = kwargs.get("run_manager")
+    run = handler.run(getattr(run_manager, "run_id", None))
+    if run is None:
+        return wrapped(*args, **kwargs)
+    with suppress_llm_spans(run.span):
+        return wrapped(*args, **kwargs)
+
+
+async def _aprovider_call(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any,
+                          args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    run_manager = kwargs.get("run_manager")
+    run = handler.run(getattr(run_manager, "run_id", None))
+    if run is None:
+        return await wrapped(*args, **kwargs)
+    with suppress_llm_spans(run.span):
+        return await wrapped(*args, **kwargs)
+
+
+def _claim(handler: AisecCallbackHandler, kwargs: dict[str, Any]) -> UUID:
+    """Give a tool run an id the handler can leave a redacted string result under."""
+    run_id: UUID = kwargs.get("run_id") or uuid4()
+    kwargs["run_id"] = run_id
+    with handler._lock:
+        handler.tool_results[run_id] = None
+    return run_id
+
+
+def _release(handler: AisecCallbackHandler, run_id: UUID, output: Any) -> Any:
+    with handler._lock:
+        redacted = handler.tool_results.pop(run_id, None)
+    return redacted if redacted is not None and isinstance(output, str) else output
+
+
+def _tool_run(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any,
+              args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    run_id = _claim(handler, kwargs)
+    output = None
+    try:
+        output = wrapped(*args, **kwargs)
+    finally:
+        output = _release(handler, run_id, output)
+    return output
+
+
+async def _tool_arun(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any,
+                     args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    run_id = _claim(handler, kwargs)
+    output = None
+    try:
+        output = await wrapped(*args, **kwargs)
+    finally:
+        output = _release(handler, run_id, output)
+    return output
+
+
+class _ChunkGuard:
+    """Guards streamed model output: text chunks or message chunks with text content."""
+
+    def __init__(self, run: _Run) -> None:
+        self.call = run.call
+        self.guard: StreamGuard | None = run.call.stream() if run.call is not None else None
+        self.last: Any = None
+
+    def process(self, chunk: Any) -> list[Any]:
+        if self.guard is None:
+            return [chunk]
+        if isinstance(chunk, str):
+            out = self.guard.feed(chunk)
+            return [out] if out else []
+        content = getattr(chunk, "content", None)
+        if not isinstance(content, str):
+            return [chunk]
+        if not type(chunk).__name__.endswith("Chunk"):  # a whole message (no streaming support)
+            checked = guard_output(self.call, content)
+            return [chunk if checked == content else chunk.model_copy(update={"content": checked})]
+        self.last = chunk
+        released = self.guard.feed(content) if content else ""
+        if getattr(chunk, "chunk_position", None) == "last":
+            released += self.guard.close()
+            self.guard = None
+        return [chunk.model_copy(update={"content": released})]
+
+    def flush(self) -> list[Any]:
+        if self.guard is None:
+            return []
+        tail = self.guard.close()
+        if not tail:
+            return []
+        if self.last is None:
+            return [tail]
+        return [self.last.model_copy(update={"content": tail})]
+
+
+def _stream(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
+            kwargs: dict[str, Any]) -> Iterator[Any]:
+    args, kwargs, run = _prepare(handler, instance, args, kwargs, streaming=True)
+    inner = wrapped(*args, **kwargs)
+    if run is None:
+        yield from inner
+        return
+    chunks = _ChunkGuard(run)
+    try:
+        while True:
+            with suppress_llm_spans(run.span):
+                try:
+                    chunk = next(inner)
+                except StopIteration:
+                    break
+            yield from chunks.process(chunk)
+        yield from chunks.flush()
+    except BaseException:
+        inner.close()
+        raise
+
+
+async def _astream(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any,
+                   args: tuple[Any, ...], kwargs: dict[str, Any]) -> AsyncIterator[Any]:
+    args, kwargs, run = _prepare(handler, instance, args, kwargs, streaming=True)
+    inner = wrapped(*args, **kwargs)
+    if run is None:
+        async for item in inner:
+            yield item
+        return
+    chunks = _ChunkGuard(run)
+    try:
+        while True:
+            with suppress_llm_spans(run.span):
+                try:
+                    chunk = await inner.__anext__()
+                except StopAsyncIteration:
+                    break
+            for out in chunks.process(chunk):
+                yield out
+        for out in chunks.flush():
+            yield out
+    except BaseException:
+        await inner.aclose()
+        raise
