@@ -19,7 +19,9 @@ Build = Callable[..., tuple[TracerProvider, BomCollector]]
 
 
 def _relation(bom: Bom, source: str, kind: str, target: str) -> Any:
-    edges = {(r.source, r.kind, r.target): r for r in bom.relationships}
+    edges: dict[tuple[str, str, str], Any] = {
+        (r.source, r.kind, r.target): r for r in bom.relationships
+    }
     assert (source, kind, target) in edges, f"no {source} -{kind}-> {target} in {list(edges)}"
     return edges[(source, kind, target)]
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 import torch
 from safetensors.torch import save_file
@@ -206,7 +206,7 @@ def test_packages_from_metadata_and_project_venv(bom: Bom) -> None:
 def test_environment_variable_names_only(bom: Bom) -> None:
     assert bom.environment_variables == ["AZURE_OPENAI_ENDPOINT", "HF_TOKEN", "OPENAI_API_KEY"]
     for fmt in ("cyclonedx", "json", "markdown"):
-        text = render(bom, fmt)  # type: ignore[arg-type]
+        text = render(bom, fmt)
         assert "OPENAI_API_KEY" in text
         assert "DO-NOT-LEAK" not in text and "DO_NOT_LEAK" not in text
         assert "do-not-leak" not in text
