@@ -38,19 +38,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the scan, write the report, return the exit code."""
+    """Run the scan, write the report, return the exit code.
+
+    Input errors are reported here (exit 2) rather than raised, so the exit code holds
+    however the command is started (``aisec``, ``python -m aisec_sdk.cli``, in-process).
+    """
+    import sys
+
+    from aisec_sdk.cli import EXIT_USAGE
+
+    try:
+        return _scan(args)
+    except _UsageError as exc:
+        print(f"aisec scan: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+class _UsageError(Exception):
+    """A path that does not exist or an output file that cannot be written."""
+
+
+def _scan(args: argparse.Namespace) -> int:
     import json
     import sys
     from pathlib import Path
 
-    from aisec_sdk.cli import EXIT_FINDINGS, EXIT_OK, InputError
+    from aisec_sdk.cli import EXIT_FINDINGS, EXIT_OK
     from aisec_sdk.posture.sarif import to_sarif
     from aisec_sdk.posture.scanner import scan_paths
     from aisec_sdk.posture.table import to_table
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
-        raise InputError(f"no such file or folder: {', '.join(missing)}")
+        raise _UsageError(f"no such file or folder: {', '.join(missing)}")
     report = scan_paths(args.paths, strict=args.strict)
     if args.format == "json":
         text = json.dumps(report.to_dict(), indent=2) + "\n"
@@ -62,11 +82,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise InputError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
-        counts = report.counts()
+            raise _UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+        counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n) or "none"
         print(
-            f"aisec scan: {len(report.findings)} finding(s) "
-            f"({', '.join(f'{n} {s}' for s, n in counts.items() if n)}) -> {args.output}",
+            f"aisec scan: {len(report.findings)} finding(s) ({counts}) -> {args.output}",
             file=sys.stderr,
         )
     else:

@@ -1,0 +1,145 @@
+"""``aisec scan``: exit codes under every format, --fail-on, --strict, --output, SARIF schema."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from aisec_sdk.cli import main
+from aisec_sdk.posture.rules import RULES
+
+SCHEMA = json.loads((Path(__file__).with_name("sarif-schema-2.1.0.json")).read_text())
+FORMATS = ("table", "json", "sarif")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _validate_sarif(document: dict[str, object]) -> None:
+    validator = jsonschema.Draft4Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
+    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
+
+
+@pytest.fixture
+def project(write, art, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """A folder with a critical pickle, an unknown-import pickle, code and a clean file."""
+    write("proj/models/evil.bin", art.proto4_call("os", "system"))
+    write("proj/models/custom.pkl", art.proto4_call("mylib.models", "Net"))
+    write("proj/app.py", "import torch\nstate = torch.load('m.pt')\n")
+    write("proj/clean.py", "print('hello')\n")
+    write("proj/.git/objects/ignored.pkl", art.proto4_call("os", "system"))
+    return tmp_path / "proj"
+
+
+def _run(capsys, *argv: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    code = main(["scan", *argv])
+    return code, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_exit_codes_are_the_same_for_every_format(project, write, capsys, fmt):
+    clean = write("clean.py", "x = 1\n")
+    assert _run(capsys, str(clean), "--format", fmt)[0] == 0
+    assert _run(capsys, str(project), "--format", fmt)[0] == 1
+    assert _run(capsys, str(project / "missing.pkl"), "--format", fmt)[0] == 2
+    # Only a medium finding: passes the default threshold (high), fails --fail-on medium.
+    custom = str(project / "models" / "custom.pkl")
+    assert _run(capsys, custom, "--format", fmt)[0] == 0
+    assert _run(capsys, custom, "--format", fmt, "--fail-on", "medium")[0] == 1
+    assert _run(capsys, custom, "--format", fmt, "--strict")[0] == 1
+    assert _run(capsys, str(clean), "--format", fmt, "--fail-on", "low")[0] == 0
+
+
+def test_json_report_contract(project, capsys):
+    code, out = _run(capsys, str(project), "--format", "json")
+    assert code == 1
+    report = json.loads(out)
+    findings = report["findings"]
+    for finding in findings:
+        assert {"rule_id", "severity", "path", "message"} <= finding.keys()
+        assert finding["severity"] in ("low", "medium", "high", "critical")
+        assert finding["rule_id"] in RULES
+    by_path = {(f["path"], f["rule_id"], f["severity"]) for f in findings}
+    assert by_path == {
+        ("proj/models/evil.bin", "AISEC-PKL001", "critical"),
+        ("proj/models/custom.pkl", "AISEC-PKL003", "medium"),
+        ("proj/app.py", "AISEC-CODE002", "high"),
+    }
+    assert report["summary"]["by_severity"] == {"low": 0, "medium": 1, "high": 1, "critical": 1}
+    strict = json.loads(_run(capsys, str(project), "--format", "json", "--strict")[1])
+    assert ("proj/models/custom.pkl", "high") in {
+        (f["path"], f["severity"]) for f in strict["findings"]
+    }
+
+
+def test_sarif_validates_and_carries_tags_and_fingerprints(project, tmp_path, capsys):
+    out_file = tmp_path / "scan.sarif"
+    code, out = _run(capsys, str(project), "--format", "sarif", "--output", str(out_file))
+    assert code == 1 and out == ""
+    document = json.loads(out_file.read_text())
+    _validate_sarif(document)
+    run = document["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert set(rules) == set(RULES)
+    pkl = rules["AISEC-PKL001"]["properties"]
+    assert "owasp-llm03" in pkl["tags"] and "atlas-AML.T0011.000" in pkl["tags"]
+    assert float(pkl["security-severity"]) >= 9.0
+    results = run["results"]
+    assert {r["ruleId"] for r in results} == {"AISEC-PKL001", "AISEC-PKL003", "AISEC-CODE002"}
+    for result in results:
+        assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+        assert result["partialFingerprints"]
+    code_result = next(r for r in results if r["ruleId"] == "AISEC-CODE002")
+    location = code_result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "proj/app.py"
+    assert location["region"]["startLine"] == 2
+    # Fingerprints are stable from one run to the next.
+    again = json.loads(_run(capsys, str(project), "--format", "sarif")[1])
+    assert [r["partialFingerprints"] for r in again["runs"][0]["results"]] == [
+        r["partialFingerprints"] for r in results
+    ]
+
+
+def test_sarif_for_archive_members_and_clean_runs(tmp_path, write, art, capsys):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "m.zip", "w") as zf:
+        zf.writestr("archive/data.pkl", art.proto0_call("builtins", "eval"))
+    document = json.loads(_run(capsys, "m.zip", "--format", "sarif")[1])
+    _validate_sarif(document)
+    result = document["runs"][0]["results"][0]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "m.zip"
+    assert result["properties"]["path"] == "m.zip!archive/data.pkl"
+    clean = json.loads(_run(capsys, str(write("ok.py", "x = 1\n")), "--format", "sarif")[1])
+    _validate_sarif(clean)
+    assert clean["runs"][0]["results"] == []
+
+
+def test_table_output_and_usage_errors(project, tmp_path, capsys):
+    code, out = _run(capsys, str(project))
+    assert code == 1
+    assert "CRITICAL" in out and "proj/models/evil.bin" in out and "3 finding(s)" in out
+    assert main(["scan", str(project), "--output", str(tmp_path / "no" / "dir" / "x.txt")]) == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["scan", str(project), "--format", "xml"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["scan", str(project), "--fail-on", "severe"])
+    assert exc.value.code == 2
+
+
+def test_subprocess_run(project, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    argv = [sys.executable, "-m", "aisec_sdk.cli", "scan", str(project), "--format", "json"]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert any(f["rule_id"] == "AISEC-PKL001" for f in json.loads(done.stdout)["findings"])
+    missing = subprocess.run(
+        [*argv[:4], str(tmp_path / "nope")], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert missing.returncode == 2 and "no such file" in missing.stderr

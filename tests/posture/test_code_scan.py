@@ -1,0 +1,127 @@
+"""AST code checks on Python files and notebooks: each rule, aliasing, and clean code."""
+
+from __future__ import annotations
+
+import json
+
+from aisec_sdk.posture import scan_file
+from aisec_sdk.posture.code_scan import scan_python
+
+RISKY = """\
+import torch as t
+import pickle as pk
+from transformers import AutoModelForCausalLM
+from langchain_community.vectorstores import FAISS
+from langchain_experimental.tools import PythonREPLTool
+from langchain_community.agent_toolkits.load_tools import load_tools
+from openai import OpenAI
+
+model = AutoModelForCausalLM.from_pretrained("org/model", trust_remote_code=True)
+state = t.load("checkpoint.pt")
+legacy = t.load(path, weights_only=False)
+clf = pk.loads(open("model.pkl", "rb").read())
+blob = pk.load(handle)
+store = FAISS.load_local("index", emb, allow_dangerous_deserialization=True)
+agent = create_pandas_dataframe_agent(llm, df, allow_dangerous_code=True)
+chain = APIChain.from_llm_and_api_docs(llm, docs, allow_dangerous_requests=True)
+repl = PythonREPLTool()
+tools = load_tools(["python_repl", "terminal", "llm-math"], llm=llm)
+client = OpenAI(base_url="http://gpu-box.corp.example:8000/v1")
+kwargs = {"trust_remote_code": True}
+OPENAI_API_BASE = "http://api.example.net/openai"
+key = "sk-proj-Q8r2LmZx0pT5vW9yB3nC7kD1fG4hJ6sA2eR8tU0iO"
+"""
+
+
+def _by_line(findings) -> dict[int, set[str]]:  # type: ignore[no-untyped-def]
+    out: dict[int, set[str]] = {}
+    for f in findings:
+        out.setdefault(f.line, set()).add(f.rule_id)
+    return out
+
+
+def test_every_code_rule_fires_on_the_right_line():
+    findings = scan_python(RISKY, "app.py")
+    lines = _by_line(findings)
+    assert lines[9] == {"AISEC-CODE001"}
+    assert lines[10] == {"AISEC-CODE002"}
+    assert lines[11] == {"AISEC-CODE002"}
+    assert lines[12] == {"AISEC-CODE003"}
+    assert lines[13] == {"AISEC-CODE003"}
+    assert lines[14] == {"AISEC-CODE004"}
+    assert lines[15] == {"AISEC-CODE005", "AISEC-CODE007"}
+    assert lines[16] == {"AISEC-CODE006"}
+    assert lines[17] == {"AISEC-CODE007"}
+    assert lines[18] == {"AISEC-CODE007"}
+    assert lines[19] == {"AISEC-CODE008"}
+    assert lines[20] == {"AISEC-CODE001"}
+    assert lines[21] == {"AISEC-CODE008"}
+    assert lines[22] == {"AISEC-CODE009"}
+    severity = {(f.line, f.rule_id): f.severity for f in findings}
+    assert severity[(12, "AISEC-CODE003")] == "high"  # a model file
+    assert severity[(13, "AISEC-CODE003")] == "medium"  # unknown data
+    assert severity[(19, "AISEC-CODE008")] == "medium"
+    secret = next(f for f in findings if f.rule_id == "AISEC-CODE009")
+    assert "sk-proj" not in secret.message and "Q8r2" not in secret.message
+    assert all(f.column and f.column >= 1 for f in findings)
+
+
+def test_safe_code_is_clean():
+    safe = """\
+import torch
+from transformers import AutoModel
+model = AutoModel.from_pretrained("org/model", trust_remote_code=False, revision="abc123")
+state = torch.load("model.pt", weights_only=True)
+client = OpenAI(base_url="https://api.openai.com/v1")
+local = OpenAI(base_url="http://localhost:11434/v1")
+docs = "see http://example.com/about for details"
+load = lambda x: x
+"""
+    assert scan_python(safe, "safe.py") == []
+
+
+def test_alias_resolution_is_by_import_not_by_spelling():
+    code = (
+        "from torch import load as fetch\nfetch('m.bin')\nimport mylib as torch\ntorch.load('x')\n"
+    )
+    findings = scan_python(code, "a.py")
+    assert [(f.rule_id, f.line) for f in findings] == [("AISEC-CODE002", 2)]
+
+
+def test_syntax_error_is_low_finding():
+    findings = scan_python("def broken(:\n", "bad.py")
+    assert [(f.rule_id, f.severity, f.line) for f in findings] == [("AISEC-CODE010", "low", 1)]
+
+
+def test_notebook_code_cells_with_magics(write):
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "source": ["trust_remote_code=True in prose is fine"]},
+            {"cell_type": "code", "source": ["%pip install transformers\n", "!ls\n", "x = 1\n"]},
+            {
+                "cell_type": "code",
+                "source": [
+                    "from transformers import pipeline\n",
+                    "p = pipeline('text-generation', model='m', trust_remote_code=True)\n",
+                ],
+            },
+            {"cell_type": "code", "source": "%%bash\nrm -rf /\n"},
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    report = scan_file(write("analysis.ipynb", json.dumps(notebook)))
+    assert [(f.rule_id, f.line, f.details.get("cell")) for f in report.findings] == [
+        ("AISEC-CODE001", 2, 3)
+    ]
+    assert "cell 3" in report.findings[0].message
+    broken = scan_file(write("broken.ipynb", "{not json"))
+    assert [f.rule_id for f in broken.findings] == ["AISEC-CODE010"]
+
+
+def test_fingerprints_are_stable_when_lines_move():
+    base = scan_python("import torch\ntorch.load('a.pt')\n", "f.py")
+    moved = scan_python("import torch\n\n\n# comment\ntorch.load('a.pt')\n", "f.py")
+    assert base[0].line != moved[0].line
+    assert base[0].fingerprint == moved[0].fingerprint
