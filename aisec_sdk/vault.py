@@ -3,16 +3,27 @@
 A guarded call opens a `vault_scope`; redaction in ``pseudonymize`` mode asks the current
 vault for a placeholder (``<EMAIL_1>``), and output text gets the original values back with
 `Vault.restore`. The provider never sees the value; the user still does.
+
+`replacement` turns a found value into what redaction writes in its place, in one of the
+`RedactionMode` styles shared by the guards that redact data (``pii``, ``secrets``).
 """
 
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Literal
 
-__all__ = ["Vault", "current_vault", "vault_scope"]
+__all__ = ["RedactionMode", "Vault", "current_vault", "replacement", "vault_scope"]
+
+RedactionMode = Literal["placeholder", "mask", "hash", "pseudonymize"]
+"""``placeholder``: ``<EMAIL>``; ``mask``: letters and digits become ``*``; ``hash``:
+``<EMAIL:1f2e3d4c5b6a>`` (salted SHA-256, stable across calls); ``pseudonymize``: the
+current vault's numbered placeholder ``<EMAIL_1>``, restored in the output (a typed
+placeholder when no vault is active)."""
 
 _PLACEHOLDER = re.compile(r"<([A-Z][A-Z0-9_]*)_(\d+)>")
 
@@ -67,3 +78,20 @@ def vault_scope(vault: Vault | None = None) -> Iterator[Vault]:
         yield vault
     finally:
         _current.reset(token)
+
+
+_MASKED = re.compile(r"[^\W_]")
+
+
+def replacement(label: str, value: str, mode: RedactionMode, salt: str = "") -> str:
+    """What redaction writes in place of ``value`` (of kind ``label``, e.g. ``EMAIL``)."""
+    if mode == "mask":
+        return _MASKED.sub("*", value)
+    if mode == "hash":
+        digest = hashlib.sha256(f"{salt}\x00{label}\x00{value}".encode()).hexdigest()
+        return f"<{label}:{digest[:12]}>"
+    if mode == "pseudonymize":
+        vault = _current.get()
+        if vault is not None:
+            return vault.placeholder(label, value)
+    return f"<{label}>"

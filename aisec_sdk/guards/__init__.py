@@ -26,6 +26,11 @@ _BUILTIN: dict[str, str] = {
     "pii": "aisec_sdk.guards.pii:PiiGuard",
     "secrets": "aisec_sdk.guards.secrets:SecretsGuard",
     "invisible_text": "aisec_sdk.guards.invisible_text:InvisibleTextGuard",
+    "token_limit": "aisec_sdk.guards.token_limit:TokenLimitGuard",
+    "canary": "aisec_sdk.guards.canary:CanaryGuard",
+    "system_prompt_leak": "aisec_sdk.guards.system_prompt_leak:SystemPromptLeakGuard",
+    "banned": "aisec_sdk.guards.banned:BannedGuard",
+    "exfiltration": "aisec_sdk.guards.exfiltration:ExfiltrationGuard",
 }
 
 

@@ -1,22 +1,51 @@
-"""``invisible_text``: characters that render as nothing but can carry instructions."""
+"""``invisible_text``: characters that render as nothing but can carry instructions (LLM01).
+
+Unicode tag characters (ASCII smuggling), zero-width characters, bidirectional overrides
+("Trojan Source"), variation selectors used to smuggle bytes, and fillers such as the Hangul
+filler. `aisec_sdk.text.normalize` already records where they are; this guard groups them
+into runs, scores each run and, with the default ``redact`` action, strips them.
+
+Legitimate uses score low and are not reported by default: a variation selector right
+after an emoji (``❤️``), a zero-width joiner inside an emoji sequence, the tag sequence of a
+subdivision flag (🏴 + tags + cancel tag), a single soft hyphen or direction mark.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import ClassVar
 
+import regex
+
 from aisec_sdk.guards.base import GuardSettings
-from aisec_sdk.text import Text
+from aisec_sdk.text import INVISIBLE_KINDS, Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
-__all__ = ["InvisibleTextGuard"]
+__all__ = ["InvisibleTextGuard", "InvisibleTextSettings"]
 
-_SCORES = {"tag": 1.0, "bidi": 0.9, "variation_selector": 0.7, "zero_width": 0.6}
+_FILLERS = regex.compile("[\u115f\u1160\u3164\uffa0\ufff9-\ufffb]+")
+_EMOJI = regex.compile(r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\u20e3]")
+_BLACK_FLAG = "\U0001f3f4"
+_CANCEL_TAG = "\U000e007f"
+_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_KIND_SCORES = {
+    "tag": 1.0,
+    "bidi": 0.9,
+    "variation_selector": 0.8,
+    "zero_width": 0.6,
+    "filler": 0.7,
+}
+
+
+class InvisibleTextSettings(GuardSettings):
+    """Options of the ``invisible_text`` guard."""
+
+    kinds: tuple[str, ...] = (*INVISIBLE_KINDS, "filler")
+    """Kinds to report: ``tag``, ``zero_width``, ``bidi``, ``variation_selector``, ``filler``."""
 
 
 class InvisibleTextGuard:
-    """Reports runs of invisible characters (tag block, zero-width, bidi, variation
-    selectors); redaction strips them."""
+    """Runs of invisible characters, scored by kind and length; redaction strips them."""
 
     id: ClassVar[str] = "invisible_text"
     category: ClassVar[str] = "LLM01"
@@ -24,36 +53,75 @@ class InvisibleTextGuard:
     default_threshold: ClassVar[float] = 0.5
     default_action: ClassVar[FindingAction] = "redact"
     default_enabled: ClassVar[bool] = True
-    Settings: ClassVar[type[GuardSettings]] = GuardSettings
+    Settings: ClassVar[type[GuardSettings]] = InvisibleTextSettings
 
     def __init__(self, settings: GuardSettings) -> None:
+        if not isinstance(settings, InvisibleTextSettings):
+            settings = InvisibleTextSettings.model_validate(settings.model_dump(exclude_unset=True))
         self.settings = settings
+        self._kinds = frozenset(settings.kinds)
 
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
+        s = text.original
+        if s.isascii():
+            return []
+        marks = [m for m in text.invisible if m[2] in self._kinds]
+        if "filler" in self._kinds:
+            marks += [(m.start(), m.end(), "filler") for m in _FILLERS.finditer(s)]
+        if not marks:
+            return []
+        marks.sort()
         findings: list[Finding] = []
         run_start = run_end = -1
-        kinds: set[str] = set()
-        for start, end, kind in text.invisible:
+        kinds: list[str] = []
+        for start, end, kind in marks:
             if start != run_end:
                 if run_start >= 0:
-                    findings.append(self._finding(run_start, run_end, kinds))
-                run_start, kinds = start, set()
+                    findings.append(self._finding(s, run_start, run_end, kinds))
+                run_start, kinds = start, []
             run_end = end
-            kinds.add(kind)
-        if run_start >= 0:
-            findings.append(self._finding(run_start, run_end, kinds))
+            kinds.append(kind)
+        findings.append(self._finding(s, run_start, run_end, kinds))
         return findings
 
-    def _finding(self, start: int, end: int, kinds: set[str]) -> Finding:
-        score = max(_SCORES[k] for k in kinds)
-        if end - start >= 4:
-            score = max(score, 0.8)
+    def _finding(self, s: str, start: int, end: int, kinds: list[str]) -> Finding:
+        score = max(_KIND_SCORES[k] for k in kinds)
+        length = end - start
+        if _benign(s, start, end, kinds):
+            score = 0.1
+        elif length >= 4:
+            score = max(score, 0.9)
+        names = ", ".join(sorted(set(kinds)))
         return Finding(
             guard=self.id,
             category=self.category,
             score=score,
             start=start,
             end=end,
-            message=f"{end - start} invisible character(s): {', '.join(sorted(kinds))}",
+            message=f"{length} invisible character(s): {names}",
             replacement="",
+            entity=kinds[0] if len(set(kinds)) == 1 else "mixed",
         )
+
+
+def _benign(s: str, start: int, end: int, kinds: list[str]) -> bool:
+    """Invisible characters doing their ordinary typographic job."""
+    before = s[start - 1 : start]
+    after = s[end : end + 1]
+    run = s[start:end]
+    if set(kinds) == {"tag"}:
+        return before == _BLACK_FLAG and run.endswith(_CANCEL_TAG) and end - start <= 7
+    if end - start != 1:
+        return False
+    kind = kinds[0]
+    if kind == "variation_selector":
+        return run in "\ufe0e\ufe0f" and bool(before) and not before.isascii()
+    if kind == "zero_width":
+        if run == "\u200d":  # joiner: emoji sequences, Indic scripts
+            return bool(_EMOJI.match(before)) or (bool(before) and not before.isascii())
+        if run in "\u200c\u00ad":  # non-joiner (Persian, Indic), soft hyphen
+            return before.isalpha() and after.isalpha()
+        return False
+    if kind == "bidi":
+        return run not in _OVERRIDES  # a single LRM/RLM/ALM mark
+    return False

@@ -1,27 +1,117 @@
-"""``pii``: personal data in text (OWASP LLM02)."""
+"""``pii``: personal data in text (OWASP LLM02).
+
+Built-in recognisers: e-mail addresses, phone numbers (validated by the ``phonenumbers``
+library), payment cards (Luhn and issuer prefixes), IBANs (ISO 13616 mod-97 and country
+lengths), US social security numbers (area, group and serial rules) and IPv4/IPv6
+addresses. One RE2 pass (linear time, no backtracking) over the text finds every candidate;
+only candidates are validated in Python, so benign text costs one automaton pass.
+
+More recognisers plug in with `register_recognizer` (Python) or the ``patterns`` option
+(regular expressions in the policy). With ``presidio = true`` and ``presidio-analyzer``
+installed, Presidio adds names, locations and whatever else it recognises.
+
+Redaction follows ``redaction`` (see `aisec_sdk.vault.RedactionMode`): typed placeholder
+(default), mask, salted hash, or reversible pseudonyms from the current vault (input and
+context only: values found in model output are never made restorable).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import ClassVar
+import ipaddress
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from typing import Any, ClassVar
 
 import phonenumbers
+import re2  # type: ignore[import-untyped]
 import regex
+from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings
 from aisec_sdk.text import Text
+from aisec_sdk.vault import RedactionMode, replacement
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
-__all__ = ["PiiGuard", "PiiSettings"]
+__all__ = [
+    "BUILTIN_ENTITIES",
+    "PiiGuard",
+    "PiiSettings",
+    "Recognizer",
+    "iban_ok",
+    "luhn_ok",
+    "register_recognizer",
+    "ssn_ok",
+]
 
-_EMAIL = regex.compile(
-    r"\b[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b"
+_log = logging.getLogger("aisec_sdk")
+
+BUILTIN_ENTITIES = ("email", "phone", "credit_card", "iban", "us_ssn", "ip_address")
+
+Recognizer = Callable[[str], Iterable[tuple[int, int, float]]]
+"""A custom recogniser: normalised text in, ``(start, end, score)`` spans out."""
+
+_RECOGNIZERS: dict[str, Recognizer] = {}
+_RECOGNIZERS_LOCK = threading.Lock()
+
+
+def register_recognizer(entity: str, recognizer: Recognizer) -> None:
+    """Add (or replace) the recogniser of ``entity``; it runs in every ``pii`` guard
+    whose ``entities`` option is unset or names it."""
+    if not entity or not entity.replace("_", "").isalnum():
+        raise ValueError(f"entity names are letters, digits and '_'; got {entity!r}")
+    with _RECOGNIZERS_LOCK:
+        _RECOGNIZERS[entity] = recognizer
+
+
+def _re2_options() -> Any:
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    return options
+
+
+# One pass finds every candidate. Leftmost-first: at one start, earlier branches win.
+_CANDIDATES = re2.compile(
+    rb"(?P<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})"
+    rb"|(?P<ipv4>[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})"
+    rb"|(?P<iban>[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,})"
+    rb"|(?P<number>[+(]?[0-9](?:[ \-.()/]{0,2}[0-9]){6,})"
+    rb"|(?P<ipv6>[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)",
+    _re2_options(),
 )
-_CARD = regex.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
-_IBAN = regex.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
-_SSN = regex.compile(r"\b(\d{3})-(\d{2})-(\d{4})\b")
-_IPV4 = regex.compile(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b")
+_KINDS: dict[int, str] = {index: name.decode() for name, index in _CANDIDATES.groupindex.items()}
+
+# ISO 13616 IBAN lengths by country (SWIFT IBAN registry).
+_IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22,
+    "BH": 22, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22,
+    "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27,
+    "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28,
+    "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20,
+    "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24,
+    "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24,
+    "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SC": 31,
+    "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24,
+    "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+}  # fmt: skip
+
+# Issuer prefixes (IIN ranges) of the major card networks.
+_CARD_PREFIX = regex.compile(
+    r"4|5[1-5]|2(?:2[2-9][1-9]|[3-6]\d\d|7[01]\d|720)|3[47]|3(?:0[0-5]|[689])|6(?:011|5|4[4-9]|2)"
+    r"|35(?:2[89]|[3-8]\d)|5[06-9]|6[0-9]"
+)
+_SSN_SHAPE = regex.compile(r"(\d{3})([- ])(\d{2})\2(\d{4})")
+_CARD_SHAPE = regex.compile(r"\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,7}|\d{4}[ -]?\d{6}[ -]?\d{4,5}")
+_NOT_PHONE = regex.compile(
+    r"\(?(?:1[5-9]|20)\d\d\s?[-/]\s?(?:1[5-9]|20)?\d\d\)?"  # year ranges
+    r"|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"  # dates
+    r"|[+(]?\d+[.,]\d+"  # decimals
+    r"|\d+(?:\.\d{3})+"  # thousands
+)
+_DIGIT_GROUP = regex.compile(r"\d+")
+_PIECE = regex.compile(r"[^ ]+")
+_SEPARATORS = str.maketrans("", "", " -.()/+")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -38,13 +128,15 @@ def luhn_ok(digits: str) -> bool:
 
 
 def iban_ok(candidate: str) -> bool:
-    """ISO 13616 mod-97 check of an IBAN."""
-    compact = candidate.replace(" ", "")
-    if not 15 <= len(compact) <= 34:
+    """ISO 13616 check of an IBAN: known country length (when listed) and mod-97."""
+    compact = candidate.replace(" ", "").upper()
+    if not 15 <= len(compact) <= 34 or not compact.isalnum():
+        return False
+    expected = _IBAN_LENGTHS.get(compact[:2])
+    if expected is not None and len(compact) != expected:
         return False
     moved = compact[4:] + compact[:4]
-    number = "".join(str(int(c, 36)) for c in moved)
-    return int(number) % 97 == 1
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
 def ssn_ok(area: str, group: str, serial: str) -> bool:
@@ -55,12 +147,47 @@ def ssn_ok(area: str, group: str, serial: str) -> bool:
 class PiiSettings(GuardSettings):
     """Options of the ``pii`` guard."""
 
-    entities: tuple[str, ...] = ("email", "phone", "credit_card", "iban", "us_ssn", "ip_address")
+    entities: tuple[str, ...] | None = None
+    """Entities to report; unset means every built-in and registered one (and Presidio's
+    when enabled)."""
     phone_regions: tuple[str, ...] = ("US", "GB", "DE", "FR")
+    """Regions for numbers written without ``+``: valid in the first one, or valid and
+    written in the national format of another."""
+    redaction: RedactionMode = "placeholder"
+    hash_salt: str = ""
+    """Salt of the ``hash`` redaction mode."""
+    patterns: dict[str, str] = Field(default_factory=dict)
+    """Extra recognisers as regular expressions, by entity name (``regex`` syntax)."""
+    pattern_score: float = Field(default=0.8, ge=0.0, le=1.0)
+    presidio: bool = False
+    """Add Presidio's analyzer (names, locations...) when ``presidio-analyzer`` is installed."""
+    presidio_entities: tuple[str, ...] = ("PERSON", "LOCATION", "NRP")
+    presidio_language: str = "en"
+
+    @field_validator("phone_regions")
+    @classmethod
+    def _known_regions(cls, regions: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [r for r in regions if r.upper() not in phonenumbers.SUPPORTED_REGIONS]
+        if unknown:
+            raise ValueError(f"unknown phone region(s) {unknown}; use ISO 3166 codes like 'US'")
+        return tuple(r.upper() for r in regions)
+
+    @field_validator("patterns")
+    @classmethod
+    def _compilable(cls, patterns: dict[str, str]) -> dict[str, str]:
+        for entity, pattern in patterns.items():
+            try:
+                regex.compile(pattern)
+            except regex.error as exc:
+                raise ValueError(f"pattern for {entity!r} does not compile: {exc}") from None
+        return patterns
+
+
+Candidate = tuple[int, int, str, float]
 
 
 class PiiGuard:
-    """E-mail, phone numbers, payment cards, IBANs, US SSNs and IP addresses."""
+    """E-mail, phone numbers, payment cards, IBANs, US SSNs, IP addresses and plug-ins."""
 
     id: ClassVar[str] = "pii"
     category: ClassVar[str] = "LLM02"
@@ -71,42 +198,159 @@ class PiiGuard:
     Settings: ClassVar[type[GuardSettings]] = PiiSettings
 
     def __init__(self, settings: GuardSettings) -> None:
-        assert isinstance(settings, PiiSettings)
+        if not isinstance(settings, PiiSettings):
+            settings = PiiSettings.model_validate(settings.model_dump(exclude_unset=True))
         self.settings = settings
-        self._entities = frozenset(settings.entities)
+        self._entities = None if settings.entities is None else frozenset(settings.entities)
+        self._patterns = [(e, regex.compile(p)) for e, p in settings.patterns.items()]
+
+    def _wants(self, entity: str) -> bool:
+        return self._entities is None or entity in self._entities
+
+    def _threshold(self, direction: Direction) -> float:
+        override = getattr(self.settings, direction)
+        if override is not None and override.threshold is not None:
+            return float(override.threshold)
+        if self.settings.threshold is not None:
+            return self.settings.threshold
+        return self.default_threshold
 
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
         s = text.normalized
-        found: list[tuple[int, int, str, float]] = []
-        want = self._entities
-        if "email" in want and "@" in s:
-            found += [(*m.span(), "email", 0.95) for m in _EMAIL.finditer(s)]
-        if "credit_card" in want:
-            for m in _CARD.finditer(s):
-                digits = m.group().replace(" ", "").replace("-", "")
-                if 13 <= len(digits) <= 19 and luhn_ok(digits):
-                    found.append((*m.span(), "credit_card", 0.9))
-        if "iban" in want:
-            for m in _IBAN.finditer(s):
-                if iban_ok(m.group()):
-                    found.append((*m.span(), "iban", 0.95))
-        if "us_ssn" in want:
-            for m in _SSN.finditer(s):
-                if ssn_ok(*m.groups()):
-                    found.append((*m.span(), "us_ssn", 0.85))
-        if "ip_address" in want:
-            found += [(*m.span(), "ip_address", 0.6) for m in _IPV4.finditer(s)]
-        if "phone" in want:
-            taken = [(a, b) for a, b, _, _ in found]
-            for region in self.settings.phone_regions:
-                for pm in phonenumbers.PhoneNumberMatcher(s, region):
-                    if any(a < pm.end and pm.start < b for a, b in taken):
-                        continue
-                    taken.append((pm.start, pm.end))
-                    found.append((pm.start, pm.end, "phone", 0.8))
-        findings = []
+        found = self._builtin(s)
+        for entity, pattern in self._patterns:
+            if self._wants(entity):
+                score = self.settings.pattern_score
+                found += [(*m.span(), entity, score) for m in pattern.finditer(s, timeout=1.0)]
+        for entity, recognizer in list(_RECOGNIZERS.items()):
+            if self._wants(entity):
+                found += [(a, b, entity, min(1.0, max(0.0, sc))) for a, b, sc in recognizer(s)]
+        if self.settings.presidio:
+            found += self._presidio(s)
+        return self._findings(text, _dedupe(found), direction)
+
+    def _builtin(self, s: str) -> list[Candidate]:
+        data = s.encode("ascii", "replace")  # one byte per character: offsets carry over
+        found: list[Candidate] = []
+        for m in _CANDIDATES.finditer(data):
+            kind = _KINDS[m.lastindex]
+            start, end = m.span()
+            value = s[start:end]
+            if kind == "email":
+                item = _email(s, start, end)
+            elif kind == "ipv4":
+                item = _ipv4(s, start, end)
+            elif kind == "ipv6":
+                item = _ipv6(s, start, end)
+            elif kind == "iban":
+                item = _iban(s, start, value)
+            else:
+                found += self._number(s, start, value)
+                continue
+            if item is not None:
+                found.append(item)
+        return [c for c in found if self._wants(c[2])]
+
+    def _number(self, s: str, start: int, value: str) -> list[Candidate]:
+        digits = value.translate(_SEPARATORS)
+        end = start + len(value)
+        if s[start - 1 : start].isalnum() or s[end : end + 1].isalnum():
+            return []
+        ssn = _SSN_SHAPE.fullmatch(value)
+        if ssn is not None:
+            area, _, group, serial = ssn.groups()
+            if ssn_ok(area, group, serial):
+                return [(start, end, "us_ssn", 0.85 if ssn.group(2) == "-" else 0.7)]
+        if 13 <= len(digits) <= 19 and _CARD_SHAPE.fullmatch(value) and luhn_ok(digits):
+            score = 0.9 if _CARD_PREFIX.match(digits) else 0.4
+            return [(start, end, "credit_card", score)]
+        if len(digits) > 15:
+            return self._phones_inside(value, start)
+        phone = self._phone(value, digits)
+        return [] if phone is None else [(start, end, "phone", phone)]
+
+    def _phone(self, value: str, digits: str) -> float | None:
+        """Score of ``value`` as a phone number, or None."""
+        if not 7 <= len(digits) <= 15 or value.count("(") != value.count(")"):
+            return None
+        groups = _groups(value)
+        if groups.count(1) > 1 or _NOT_PHONE.fullmatch(value):
+            return None
+        if value[0] == "+":
+            try:
+                number = phonenumbers.parse(value, None)
+            except phonenumbers.NumberParseException:
+                return None
+            return 0.9 if phonenumbers.is_valid_number(number) else None
+        bare = len(groups) == 1
+        if bare and len(digits) not in (10, 11):
+            return None
+        for i, region in enumerate(self.settings.phone_regions):
+            if i and not digits.startswith(_national_prefix(region)):
+                continue  # national format of another region starts with its trunk prefix
+            try:
+                number = phonenumbers.parse(value, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if not phonenumbers.is_valid_number_for_region(number, region):
+                continue
+            if i == 0:
+                return 0.6 if bare else 0.8
+            national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+            if _groups(national) == groups:
+                return 0.75
+        return None
+
+    def _phones_inside(self, value: str, offset: int) -> list[Candidate]:
+        """Phone numbers in a long run of digits and separators, such as a list of numbers:
+        the longest window of whole space-separated pieces that validates, left to right."""
+        pieces = [(m.start(), m.end()) for m in _PIECE.finditer(value)]
+        out: list[Candidate] = []
+        i = 0
+        while i < len(pieces):
+            for j in range(min(len(pieces), i + 6), i, -1):
+                a, b = pieces[i][0], pieces[j - 1][1]
+                window = value[a:b]
+                score = self._phone(window, window.translate(_SEPARATORS))
+                if score is not None:
+                    out.append((offset + a, offset + b, "phone", score))
+                    i = j
+                    break
+            else:
+                i += 1
+        return out
+
+    def _presidio(self, s: str) -> list[Candidate]:
+        analyzer = _presidio_analyzer()
+        if analyzer is None:
+            return []
+        wanted = [e for e in self.settings.presidio_entities if self._wants(e.lower())]
+        if not wanted:
+            return []
+        results = analyzer.analyze(
+            text=s, language=self.settings.presidio_language, entities=wanted
+        )
+        return [
+            (
+                int(r.start),
+                int(r.end),
+                str(r.entity_type).lower(),
+                min(1.0, max(0.0, float(r.score))),
+            )
+            for r in results
+        ]
+
+    def _findings(self, text: Text, found: list[Candidate], direction: Direction) -> list[Finding]:
+        threshold = self._threshold(direction)
+        mode = self.settings.redaction
+        if mode == "pseudonymize" and direction == "output":
+            mode = "placeholder"  # never make values found in model output restorable
+        findings: list[Finding] = []
         for a, b, kind, score in found:
+            if score < threshold:
+                continue
             start, end = text.span(a, b)
+            label = kind.upper()
             findings.append(
                 Finding(
                     guard=self.id,
@@ -115,8 +359,110 @@ class PiiGuard:
                     start=start,
                     end=end,
                     message=f"{kind.replace('_', ' ')} found",
-                    replacement=f"<{kind.upper()}>",
+                    replacement=replacement(
+                        label, text.original[start:end], mode, self.settings.hash_salt
+                    ),
                     entity=kind,
                 )
             )
         return findings
+
+
+@cache
+def _national_prefix(region: str) -> str:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    prefix = metadata.national_prefix if metadata is not None else None
+    return prefix or "\x00"
+
+
+def _groups(number: str) -> list[int]:
+    """Lengths of the digit groups of a written number."""
+    return [len(g) for g in _DIGIT_GROUP.findall(number)]
+
+
+def _email(s: str, start: int, end: int) -> Candidate | None:
+    at = s.index("@", start, end)
+    local_start = max(start, at - 64)
+    while local_start < at and s[local_start] in "._%+-":
+        local_start += 1
+    domain = s[at + 1 : end]
+    if local_start == at or any(
+        len(label) > 63 or label.startswith("-") for label in domain.split(".")
+    ):
+        return None
+    return (local_start, end, "email", 0.95)
+
+
+def _ipv4(s: str, start: int, end: int) -> Candidate | None:
+    before, after = s[start - 1 : start], s[end : end + 2]
+    if (
+        before.isalnum()
+        or before == "."
+        or after[:1].isalnum()
+        or (after[:1] == "." and after[1:].isdigit())
+    ):
+        return None
+    try:
+        address = ipaddress.IPv4Address(s[start:end])
+    except ValueError:
+        return None
+    return (start, end, "ip_address", _ip_score(address, s[max(0, start - 9) : start]))
+
+
+def _ipv6(s: str, start: int, end: int) -> Candidate | None:
+    while end > start and s[end - 1] in ".:" and not s[start:end].endswith("::"):
+        end -= 1
+    before, after = s[start - 1 : start], s[end : end + 1]
+    if (before and (before.isalnum() or before in "_:")) or (
+        after and (after.isalnum() or after == "_")
+    ):
+        return None
+    try:
+        address = ipaddress.IPv6Address(s[start:end])
+    except ValueError:
+        return None
+    return (start, end, "ip_address", _ip_score(address, ""))
+
+
+def _ip_score(address: ipaddress.IPv4Address | ipaddress.IPv6Address, before: str) -> float:
+    if address.is_loopback or address.is_unspecified or address.is_multicast or address.is_reserved:
+        return 0.3
+    if before.rstrip().lower().endswith(("version", "v")):
+        return 0.3  # a version number such as v1.2.3.4
+    return 0.55 if address.is_private or address.is_link_local else 0.75
+
+
+def _iban(s: str, start: int, value: str) -> Candidate | None:
+    if s[start - 1 : start].isalnum():
+        return None
+    compact_len = _IBAN_LENGTHS.get(value[:2])
+    lengths = [compact_len] if compact_len else range(34, 14, -1)
+    for length in lengths:
+        taken, end = 0, start
+        while end < start + len(value) and taken < length:
+            if value[end - start] != " ":
+                taken += 1
+            end += 1
+        if taken == length and not s[end : end + 1].isalnum() and iban_ok(s[start:end]):
+            return (start, end, "iban", 0.95)
+    return None
+
+
+def _dedupe(found: list[Candidate]) -> list[Candidate]:
+    """Drop candidates overlapping an earlier, higher-scoring one."""
+    kept: list[Candidate] = []
+    for cand in sorted(found, key=lambda c: (-c[3], c[0])):
+        if all(cand[1] <= k[0] or cand[0] >= k[1] for k in kept):
+            kept.append(cand)
+    return sorted(kept)
+
+
+@cache
+def _presidio_analyzer() -> Any:
+    """Presidio's AnalyzerEngine, built once; None (logged once) when not installed."""
+    try:
+        from presidio_analyzer import AnalyzerEngine  # type: ignore[import-not-found]
+    except ImportError:
+        _log.info("aisec pii: presidio-analyzer is not installed; the Presidio tier is skipped")
+        return None
+    return AnalyzerEngine()

@@ -1,47 +1,154 @@
-"""``secrets``: credentials and keys in text (OWASP LLM02)."""
+"""``secrets``: credentials and keys in text (OWASP LLM02).
+
+Provider token formats (AWS, GitHub, GitLab, Slack, Stripe, OpenAI, Anthropic, Hugging
+Face, Google, Azure), JWTs, PEM private keys, passwords in connection URLs, and generic
+``password=`` / ``api_key:`` assignments whose value looks like a secret (entropy, character
+classes). One RE2 pass (linear time) over the text finds every candidate; candidates are then
+validated in Python: placeholders (``sk-...``, ``YOUR_API_KEY``, ``xxxx``), tokens embedded
+in base64 blobs such as data-URI images, and low-entropy values do not fire. Hex digests,
+UUIDs and git SHAs match no rule on their own.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import math
+from collections import Counter
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar, Literal
 
+import re2  # type: ignore[import-untyped]
 import regex
+from pydantic import Field
 
 from aisec_sdk.guards.base import GuardSettings
 from aisec_sdk.text import Text
+from aisec_sdk.vault import replacement
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
-__all__ = ["SecretsGuard"]
+__all__ = ["KINDS", "SecretsGuard", "SecretsSettings", "shannon_entropy"]
 
-_RULES: tuple[tuple[str, str, float], ...] = (
-    ("aws_access_key_id", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b", 0.95),
-    ("github_token", r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b", 0.98),
-    ("github_fine_grained_token", r"\bgithub_pat_[A-Za-z0-9_]{82}\b", 0.98),
-    ("gitlab_token", r"\bglpat-[A-Za-z0-9_\-]{20}\b", 0.95),
-    ("slack_token", r"\bxox[abposr]-[A-Za-z0-9-]{10,200}\b", 0.95),
-    ("stripe_key", r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,99}\b", 0.95),
-    ("anthropic_key", r"\bsk-ant-[A-Za-z0-9_\-]{32,200}", 0.98),
-    ("openai_key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,200}", 0.9),
-    ("huggingface_token", r"\bhf_[A-Za-z0-9]{34,40}\b", 0.95),
-    ("google_api_key", r"\bAIza[0-9A-Za-z_\-]{35}\b", 0.95),
-    ("jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}", 0.9),
+# (kind, RE2 pattern, score). Order matters where two rules can start at the same place.
+_RULES: tuple[tuple[str, bytes, float], ...] = (
+    ("private_key", rb"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----", 0.99),
+    ("aws_access_key_id", rb"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}\b", 0.95),
+    ("github_token", rb"\bgh[pousr]_[A-Za-z0-9]{36,}\b", 0.98),
+    ("github_fine_grained_token", rb"\bgithub_pat_[A-Za-z0-9_]{50,}\b", 0.98),
+    ("gitlab_token", rb"\bgl(?:pat|dt|rt|ptt|soat|ft|imt|oas|cbt|agent)-[A-Za-z0-9_\-]{20,}", 0.95),
+    ("slack_token", rb"\bxox[abposre]-[A-Za-z0-9\-]{10,}", 0.95),
     (
-        "private_key",
-        r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----[\s\S]{0,10000}?-----END (?:[A-Z]+ )?PRIVATE KEY-----",
-        1.0,
+        "slack_webhook",
+        rb"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,}",
+        0.95,
     ),
+    ("stripe_key", rb"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|\bwhsec_[A-Za-z0-9]{24,}", 0.95),
+    ("anthropic_key", rb"\bsk-ant-[A-Za-z0-9_\-]{20,}", 0.98),
+    ("openai_key", rb"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}", 0.9),
+    ("huggingface_token", rb"\b(?:hf_|api_org_)[A-Za-z0-9]{30,}\b", 0.95),
+    ("google_api_key", rb"\bAIza[0-9A-Za-z_\-]{35}", 0.95),
+    ("azure_storage_key", rb"(?:AccountKey|SharedAccessKey)=[A-Za-z0-9+/]{40,}={0,2}", 0.95),
+    ("azure_client_secret", rb"\b[A-Za-z0-9_~.\-]{3}[0-9]Q~[A-Za-z0-9_~.\-]{31,34}", 0.9),
+    ("jwt", rb"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]*", 0.9),
     (
-        "database_url_password",
-        r"\b(?:postgres(?:ql)?|mysql|mongodb(?:\+srv)?|redis|amqp|mssql)://[^\s:/@]{1,100}:[^\s@/]{3,200}@[^\s/]{1,200}",
+        "database_url",
+        rb"\b[A-Za-z][A-Za-z0-9+.\-]{1,30}://[^\s:/@\"'<>]{1,256}:[^\s@/\"'<>]{1,256}@[A-Za-z0-9_.\-\[\]]+",
         0.9,
     ),
+    (
+        "generic",
+        rb"[A-Za-z0-9_.\-]*(?i:pass(?:word|wd|phrase)?|pwd|secret|token|api[_\-]?key|apikey"
+        rb"|access[_\-]?key|auth[_\-]?key|private[_\-]?key|credentials?|client[_\-]?secret)"
+        rb"(?:[ _.\-]?[A-Za-z0-9]+){0,3}[\"']?[ \t]*(?::=|=>|[:=])[ \t]*[\"'`]?"
+        rb"[^\s\"'`<>{}\[\],;()]{8,}",
+        0.8,
+    ),
 )
-_PATTERN = regex.compile("|".join(f"(?P<{name}>{rx})" for name, rx, _ in _RULES))
-_SCORE = {name: score for name, _, score in _RULES}
+KINDS = (
+    *(kind for kind, _, _ in _RULES if kind != "generic"),
+    "aws_secret_access_key",
+    "password",
+    "api_key",
+)
+_SCORE = {kind: score for kind, _, score in _RULES}
+
+
+def _compile() -> Any:
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    return re2.compile(b"|".join(b"(" + rx + b")" for _, rx, _ in _RULES), options)
+
+
+_PATTERN = _compile()
+_VALUE = regex.compile(r"(?::=|=>|[:=])[ \t]*[\"'`]?([^\s\"'`<>{}\[\],;()]+)")
+_PLACEHOLDER_MARKS = (
+    "xxxx", "your", "...", "***", "placeholder", "redacted", "dummy", "changeme",
+    "change_me", "replace", "insert", "1234567890", "abcdefghij", "<", ">", "${", "{{",
+)  # fmt: skip
+_IDENTIFIER = regex.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_NOT_VALUES = frozenset({"none", "null", "true", "false", "undefined", "required", "optional"})
+_BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+_TOKEN_PREFIX = regex.compile(
+    r"sk-(?:ant-(?:[a-z]+\d\d-)?|proj-|svcacct-|admin-)?|[a-z]+_(?:live_|test_|pat_)?|AIza|A[A-Z0-9]{3}|"
+)
+_B64_LINES = regex.compile(r"(?:\s{0,4}[A-Za-z0-9+/=]{16,}){1,1000}")
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of ``value``."""
+    if not value:
+        return 0.0
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+
+
+def _placeholder(body: str) -> bool:
+    low = body.lower()
+    return len(set(low)) <= 1 or any(mark in low for mark in _PLACEHOLDER_MARKS)
+
+
+def _classes(value: str) -> int:
+    return sum(
+        (
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+            any(not c.isalnum() for c in value),
+        )
+    )
+
+
+def _embedded(s: str, start: int, end: int) -> bool:
+    """Whether ``s[start:end]`` sits inside a base64 blob (a data URI, an encoded file)."""
+    before, after = s[start - 1 : start], s[end : end + 1]
+    if before in ("+", "/") or after in ("+", "/", "="):
+        return True
+    look = s[max(0, start - 4096) : start]
+    cut = max(look.rfind(" "), look.rfind("\n"), look.rfind("("), look.rfind('"'))
+    if cut < 0 and len(look) == 4096:
+        return True  # thousands of characters without a break: a blob
+    return "base64," in look[cut + 1 :]
+
+
+class SecretsSettings(GuardSettings):
+    """Options of the ``secrets`` guard."""
+
+    kinds: tuple[str, ...] | None = None
+    """Kinds to report (see `KINDS`); unset means all."""
+    generic: bool = True
+    """Also report ``password=`` / ``api_key:`` style assignments with a secret-looking value."""
+    allow: tuple[str, ...] = ()
+    """Exact values never reported (known test keys, public identifiers)."""
+    redaction: Literal["placeholder", "mask", "hash"] = "placeholder"
+    hash_salt: str = ""
+    min_entropy: float = Field(default=3.0, ge=0.0, le=8.0)
+    """Bits per character a generic token/key value needs (passwords are judged by length
+    and character classes instead)."""
 
 
 class SecretsGuard:
-    """Provider token formats, private keys and credentials in URLs."""
+    """Provider token formats, private keys, credentials in URLs and generic assignments."""
 
     id: ClassVar[str] = "secrets"
     category: ClassVar[str] = "LLM02"
@@ -49,26 +156,144 @@ class SecretsGuard:
     default_threshold: ClassVar[float] = 0.5
     default_action: ClassVar[FindingAction] = "redact"
     default_enabled: ClassVar[bool] = True
-    Settings: ClassVar[type[GuardSettings]] = GuardSettings
+    Settings: ClassVar[type[GuardSettings]] = SecretsSettings
 
     def __init__(self, settings: GuardSettings) -> None:
+        if not isinstance(settings, SecretsSettings):
+            settings = SecretsSettings.model_validate(settings.model_dump(exclude_unset=True))
         self.settings = settings
+        self._kinds = None if settings.kinds is None else frozenset(settings.kinds)
+        self._allow = frozenset(settings.allow)
 
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
+        s = text.normalized
         findings: list[Finding] = []
-        for match in _PATTERN.finditer(text.normalized):
-            kind = match.lastgroup or "secret"
-            start, end = text.span(*match.span())
+        for m in _PATTERN.finditer(s.encode("ascii", "replace")):  # offsets carry over
+            kind = _RULES[m.lastindex - 1][0]
+            start, end = m.span()
+            if kind == "generic":
+                if not self.settings.generic:
+                    continue
+                item = self._generic(s, start, end)
+            else:
+                item = _validate(kind, s, start, end)
+            if item is None:
+                continue
+            kind, a, b, score = item
+            value = s[a:b]
+            if (self._kinds is not None and kind not in self._kinds) or value in self._allow:
+                continue
+            start, end = text.span(a, b)
             findings.append(
                 Finding(
                     guard=self.id,
                     category=self.category,
-                    score=_SCORE.get(kind, 0.9),
+                    score=score,
                     start=start,
                     end=end,
                     message=f"{kind.replace('_', ' ')} found",
-                    replacement=f"<SECRET:{kind.upper()}>",
+                    replacement=replacement(
+                        f"SECRET:{kind.upper()}",
+                        text.original[start:end],
+                        self.settings.redaction,
+                        self.settings.hash_salt,
+                    ),
                     entity=kind,
                 )
             )
         return findings
+
+    def _generic(self, s: str, start: int, end: int) -> tuple[str, int, int, float] | None:
+        """A ``name = value`` assignment: the value's span, kind and score."""
+        found = _VALUE.search(s, start, end)
+        if found is None:
+            return None
+        a, b = found.span(1)
+        while b > a and s[b - 1] in ".,:!?":
+            b -= 1
+        value, name = s[a:b], s[start : found.start()].lower()
+        if len(value) < 8 or _placeholder(value) or value.lower() in _NOT_VALUES:
+            return None
+        if value[0] in "$%@&" or value.startswith(("os.", "env.", "process.env", "getenv")):
+            return None  # a reference to the secret, not the secret
+        inner = _PATTERN.fullmatch(value.encode("ascii", "replace"))
+        if inner is not None and inner.lastindex < len(_RULES):
+            return _validate(_RULES[inner.lastindex - 1][0], s, a, b)
+        if "aws" in name and len(value) == 40 and set(value) <= _BASE64_CHARS:
+            return ("aws_secret_access_key", a, b, 0.9)
+        classes = _classes(value)
+        if _IDENTIFIER.fullmatch(value) and classes <= 2 and not any(c.isdigit() for c in value):
+            return ("password" if "pass" in name or "pwd" in name else "api_key", a, b, 0.3)
+        if "pass" in name or "pwd" in name:
+            return ("password", a, b, 0.8 if classes >= 2 else 0.45)
+        entropy = shannon_entropy(value)
+        if len(value) >= 12 and classes >= 2 and entropy >= self.settings.min_entropy:
+            return ("api_key", a, b, min(0.95, 0.55 + 0.08 * entropy))
+        return ("api_key", a, b, 0.35)
+
+
+def _validate(kind: str, s: str, start: int, end: int) -> tuple[str, int, int, float] | None:
+    """Check one provider-format candidate; None for placeholders and look-alikes."""
+    score = _SCORE[kind]
+    value = s[start:end]
+    if kind == "private_key":
+        return _pem(s, start, end)
+    if kind == "database_url":
+        return _url_password(s, start, end)
+    if _embedded(s, start, end):
+        return None
+    body = value[_TOKEN_PREFIX.match(value).end() :]  # type: ignore[union-attr]
+    if _placeholder(body):
+        return None
+    if kind == "openai_key":
+        if "T3BlbkFJ" in value:
+            score = 0.97
+        elif (
+            _classes(body) < 2 or not any(c.isdigit() for c in body) or shannon_entropy(body) < 3.5
+        ):
+            return None
+    elif kind == "jwt" and not _jwt_header_ok(value):
+        return None
+    elif kind == "stripe_key" and "_test_" in value:
+        score = 0.7
+    elif kind == "aws_access_key_id" and value.endswith("EXAMPLE"):
+        score = 0.6  # the documentation example: still reported, with less confidence
+    return (kind, start, end, score)
+
+
+def _jwt_header_ok(token: str) -> bool:
+    header = token.split(".", 1)[0]
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    except (ValueError, binascii.Error):
+        return False
+    return isinstance(decoded, dict) and ("alg" in decoded or "typ" in decoded)
+
+
+def _pem(s: str, start: int, end: int) -> tuple[str, int, int, float] | None:
+    """A PEM private key block: from BEGIN to END (or to the end of its base64 body)."""
+    close = s.find("-----END", end, end + 20000)
+    if close >= 0:
+        stop = s.find("-----", close + 8, close + 80)
+        block_end = stop + 5 if stop >= 0 else close + 8
+        body = s[end:close]
+    else:
+        body_match = _B64_LINES.match(s, end)
+        block_end = body_match.end() if body_match else end
+        body = s[end:block_end]
+    base64_chars = sum(c in _BASE64_CHARS for c in body)
+    score = 0.99 if base64_chars >= 64 else 0.4  # a header around "..." is an example
+    return ("private_key", start, block_end, score)
+
+
+def _url_password(s: str, start: int, end: int) -> tuple[str, int, int, float] | None:
+    """The password of ``scheme://user:password@host``."""
+    scheme_end = s.index("://", start, end)
+    at = s.rindex("@", start, end)
+    colon = s.index(":", scheme_end + 3, at)
+    password = s[colon + 1 : at]
+    if _placeholder(password) or password.lower() in ("password", "pass", "pwd", "secret"):
+        return None
+    scheme = s[start:scheme_end].lower()
+    score = 0.9 if scheme.split("+")[0] not in ("http", "https", "ftp", "ws", "wss") else 0.8
+    return ("database_url", colon + 1, at, score)
