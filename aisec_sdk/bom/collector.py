@@ -15,21 +15,30 @@ from __future__ import annotations
 
 import atexit
 import threading
+from collections.abc import Mapping
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.semconv.attributes import service_attributes
 
-from aisec_sdk.bom.allowlist import apply_policy
-from aisec_sdk.bom.model import Bom, BomBuilder
+from aisec_sdk.bom.allowlist import apply_policy, findings_for
+from aisec_sdk.bom.model import (
+    AnyComponent,
+    Bom,
+    BomBuilder,
+    BomFinding,
+    ModelComponent,
+    ProviderComponent,
+)
 from aisec_sdk.bom.spans import (
     AISEC_FUNCTION,
     CallAggregator,
     CallKey,
+    endpoint_component,
     inherited_pii,
     is_llm_span,
 )
@@ -39,7 +48,11 @@ if TYPE_CHECKING:
 
     from aisec_sdk.policy import Policy
 
-__all__ = ["BomCollector"]
+__all__ = ["SPAN_FINDING_EVENT", "BomCollector"]
+
+SPAN_FINDING_EVENT = "aisec.bom.finding"
+"""Event put on a starting LLM span whose model, provider or endpoint the policy forbids."""
+_VERDICT_CACHE = 4096
 
 SnapshotFormat = Literal["cyclonedx", "json", "markdown"]
 
@@ -57,6 +70,18 @@ class _OpenSpan(NamedTuple):
     """PII flows inherited from the guarded function above."""
 
 
+def _targets(key: CallKey) -> list[AnyComponent]:
+    """The model, provider and endpoint one call reaches, as bare components."""
+    out: list[AnyComponent] = []
+    if key.model:
+        out.append(ModelComponent(ref=f"model:{key.model}", name=key.model))
+    if key.provider:
+        out.append(ProviderComponent(ref=f"provider:{key.provider}", name=key.provider))
+    if key.host:
+        out.append(endpoint_component(key.host, key.port, key.scheme, "runtime"))
+    return out
+
+
 @cache
 def _installed_version(name: str) -> str | None:
     try:
@@ -68,7 +93,9 @@ def _installed_version(name: str) -> str | None:
 class BomCollector(SpanProcessor):
     """Builds an AI-BOM from the spans of this process.
 
-    ``policy`` (default: none) turns allow-list violations into BOM findings.
+    ``policy`` (default: none) turns allow-list violations into BOM findings, and marks a
+    starting LLM span that violates them with ``aisec.bom.finding`` events (rule, ref,
+    severity) and ``aisec.bom.findings.count``, so the trace shows it too.
     ``snapshot`` is a path written at interpreter exit and on ``shutdown()``, in
     ``snapshot_format`` (CycloneDX ``spec`` 1.6 by default).
     """
@@ -84,6 +111,7 @@ class BomCollector(SpanProcessor):
         self._policy = policy
         self._calls = CallAggregator()
         self._open: dict[int, _OpenSpan] = {}
+        self._verdicts: dict[tuple[object, ...], tuple[BomFinding, ...]] = {}
         self._snapshot = Path(snapshot) if snapshot is not None else None
         self._snapshot_format = snapshot_format
         self._spec = spec
@@ -105,6 +133,8 @@ class BomCollector(SpanProcessor):
                     pii = pii | inherited_pii((e.name, e.attributes or {}) for e in caller.events)
             if function is None:
                 function = parent.function
+        if self._policy is not None and is_llm_span(attributes):
+            self._flag(span, attributes)
         self._open[span.context.span_id] = _OpenSpan(
             function=str(function) if function is not None else None,
             names_function=AISEC_FUNCTION in attributes,
@@ -112,6 +142,31 @@ class BomCollector(SpanProcessor):
             llm=is_llm_span(attributes),
             pii=pii,
         )
+
+    def _flag(self, span: Span, attributes: Mapping[str, Any]) -> None:
+        """Mark a starting LLM span that leaves the policy's allow-lists (cached per target)."""
+        key = CallKey.of(attributes, None, None, None, False)
+        target = (key.provider, key.model, key.host, key.port, key.scheme)
+        found = self._verdicts.get(target)
+        if found is None:
+            found = tuple(
+                finding
+                for component in _targets(key)
+                for finding in findings_for(component, self._policy)
+            )
+            if len(self._verdicts) < _VERDICT_CACHE:
+                self._verdicts[target] = found
+        for finding in found:
+            span.add_event(
+                SPAN_FINDING_EVENT,
+                {
+                    "aisec.bom.rule": finding.rule,
+                    "aisec.bom.ref": finding.ref,
+                    "aisec.bom.severity": finding.severity,
+                },
+            )
+        if found:
+            span.set_attribute("aisec.bom.findings.count", len(found))
 
     def on_end(self, span: ReadableSpan) -> None:
         context = span.context

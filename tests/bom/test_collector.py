@@ -10,6 +10,8 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from aisec_sdk.bom import BomCollector, ModelComponent, ProviderComponent
 from aisec_sdk.bom.model import Bom
@@ -172,17 +174,31 @@ def test_policy_allow_lists_turn_into_findings(
         allowed_endpoints=["api.openai.com"],
     )
     provider, collector = provider_with(policy=policy)
+    memory = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
     tracer = provider.get_tracer("x")
     llm_call(tracer, "gpt-4o-mini")
     assert collector.bom().findings == []
 
-    llm_call(tracer, "llama3", "ollama", host="gpu-box.internal", port=11434)
-    findings = {(f.rule, f.ref) for f in collector.bom().findings}
-    assert findings == {
+    for _ in range(2):  # the second call is answered from the collector's cache
+        llm_call(tracer, "llama3", "ollama", host="gpu-box.internal", port=11434)
+    expected = {
         ("unapproved-model", "model:llama3"),
         ("shadow-ai", "provider:ollama"),
         ("shadow-ai", "endpoint://gpu-box.internal:11434"),
     }
+    assert {(f.rule, f.ref) for f in collector.bom().findings} == expected
+    # The same findings are on the spans themselves.
+    allowed_span, *flagged = memory.get_finished_spans()
+    assert not allowed_span.events
+    for span in flagged:
+        marks = {
+            (e.attributes["aisec.bom.rule"], e.attributes["aisec.bom.ref"])
+            for e in span.events
+            if e.name == "aisec.bom.finding" and e.attributes
+        }
+        assert marks == expected
+        assert (span.attributes or {})["aisec.bom.findings.count"] == 3
 
 
 def test_collector_is_thread_safe(provider_with: Build, llm_call: Callable[..., None]) -> None:
