@@ -1,0 +1,284 @@
+"""The LangChain integration with real langchain-core runnables, fake models, tools, a retriever."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from langchain_core.callbacks import BaseCallbackManager, CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.language_models.fake import FakeListLLM, FakeStreamingListLLM
+from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.outputs import ChatResult
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables import RunnableLambda
+from langchain_core.tools import tool
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
+from opentelemetry.trace import SpanKind
+from pydantic import Field
+
+from aisec_sdk.errors import GuardViolation
+from aisec_sdk.instrument import instrument, uninstrument
+from aisec_sdk.policy import Policy
+
+AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
+CARD = "4111 1111 1111 1111"
+BASE = {"prompt_injection": {"enabled": False}}
+REDACT = Policy(guards=BASE)
+BLOCK = Policy(guards={**BASE, "secrets": {"action": "block"}})
+
+
+@pytest.fixture
+def guarded(request: pytest.FixtureRequest) -> Iterator[Policy]:
+    policy = getattr(request, "param", REDACT)
+    instrument("langchain", policy=policy)
+    yield policy
+    uninstrument("langchain")
+
+
+class Recorder(GenericFakeChatModel):
+    """A fake chat model that remembers the messages it was given."""
+
+    seen: list[list[BaseMessage]] = Field(default_factory=list)
+
+    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
+                  **kwargs: Any) -> ChatResult:
+        self.seen.append(list(messages))
+        return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+
+def _answers(*texts: str) -> Iterator[AIMessage]:
+    return iter([AIMessage(content=t) for t in texts])
+
+
+def _events(span: Any) -> list[dict[str, Any]]:
+    return [dict(e.attributes or {}) for e in span.events if e.name == "aisec.finding"]
+
+
+def _by_name(telemetry: Any) -> dict[str, Any]:
+    return {s.name: s for s in telemetry.spans()}
+
+
+# --------------------------------------------------------------------------- chat models
+
+
+def test_invoke_redacts_the_prompt_before_the_model_sees_it(guarded: Policy, telemetry: Any) -> None:
+    model = Recorder(messages=_answers("fine"))
+    user_message = HumanMessage(content=f"my key is {AWS_KEY}")
+    answer = model.invoke([SystemMessage(content="be brief"), user_message])
+    assert answer.content == "fine"
+    assert AWS_KEY not in json.dumps([m.content for m in model.seen[0]])
+    assert user_message.content == f"my key is {AWS_KEY}"  # the caller's object is untouched
+    (span,) = telemetry.llm_spans()
+    assert span.kind is SpanKind.CLIENT
+    assert span.attributes[gen_ai.GEN_AI_OPERATION_NAME] == "chat"
+    assert span.attributes[gen_ai.GEN_AI_PROVIDER_NAME] == "recorder"  # LangChain derives ls_provider from the class name
+    assert span.attributes["aisec.action"] == "redact"
+    assert span.attributes["aisec.usage.counted"] is True
+    assert [e["aisec.guard"] for e in _events(span)] == ["secrets"]
+
+
+@pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
+def test_blocked_prompt_never_reaches_the_model(guarded: Policy, telemetry: Any) -> None:
+    model = Recorder(messages=_answers("never"))
+    with pytest.raises(GuardViolation):
+        model.invoke(f"use {AWS_KEY}")
+    assert model.seen == []
+    (span,) = telemetry.llm_spans()
+    assert span.attributes["error.type"] == "GuardViolation"
+
+
+def test_invoke_output_redacted(guarded: Policy, telemetry: Any) -> None:
+    model = GenericFakeChatModel(messages=_answers(f"the card is {CARD}"))
+    assert model.invoke("card?").content == "the card is <CREDIT_CARD>"
+    assert {e["aisec.direction"] for e in _events(telemetry.llm_spans()[0])} == {"output"}
+
+
+def test_ainvoke_and_batch(guarded: Policy, telemetry: Any) -> None:
+    model = FakeListChatModel(responses=[f"key {AWS_KEY}"] * 4)
+    answer = asyncio.run(model.ainvoke("hi"))
+    assert AWS_KEY not in str(answer.content)
+    answers = model.batch(["a", "b", "c"])
+    assert all(AWS_KEY not in str(a.content) for a in answers)
+    assert len(telemetry.llm_spans()) == 4
+
+
+def test_stream_redacts_across_chunks(guarded: Policy, telemetry: Any) -> None:
+    text = f"Sure, here it is: {AWS_KEY} and that is all I can say about it today."
+    model = GenericFakeChatModel(messages=_answers(text))
+    chunks = [c.content for c in model.stream("key?")]
+    joined = "".join(str(c) for c in chunks)
+    assert AWS_KEY not in joined and "<SECRET:AWS_ACCESS_KEY_ID>" in joined
+    assert joined.endswith("about it today.")
+    (span,) = telemetry.llm_spans()
+    assert [e["aisec.guard"] for e in _events(span)] == ["secrets"]
+
+
+@pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
+def test_astream_block_stops_the_stream(guarded: Policy, telemetry: Any) -> None:
+    model = GenericFakeChatModel(messages=_answers(f"here: {AWS_KEY} " + "more words " * 20))
+
+    async def main() -> str:
+        out = []
+        async for chunk in model.astream("key?"):
+            out.append(str(chunk.content))
+        return "".join(out)
+
+    with pytest.raises(GuardViolation):
+        asyncio.run(main())
+    (span,) = telemetry.llm_spans()
+    assert span.end_time is not None
+
+
+def test_llms_invoke_stream_and_batch(guarded: Policy, telemetry: Any) -> None:
+    llm = FakeListLLM(responses=[f"card {CARD}", "plain", "plain"])
+    assert llm.invoke(f"prompt with {AWS_KEY}") == "card <CREDIT_CARD>"
+    assert llm.batch(["x", "y"]) == ["plain", "plain"]
+    streamer = FakeStreamingListLLM(responses=[f"the key {AWS_KEY} is here, and the rest of the text follows."])
+    streamed = "".join(streamer.stream("go"))
+    assert AWS_KEY not in streamed and streamed.endswith("text follows.")
+    spans = telemetry.llm_spans()
+    assert len(spans) == 4
+    assert {s.attributes[gen_ai.GEN_AI_OPERATION_NAME] for s in spans} == {"text_completion"}
+
+
+# --------------------------------------------------------------------------- tools and retrievers
+
+
+@tool
+def lookup_order(order_id: str) -> str:
+    """Look up an order."""
+    return f"order {order_id} was paid with {CARD}"
+
+
+def test_tool_result_is_checked_as_context(guarded: Policy, telemetry: Any) -> None:
+    assert lookup_order.invoke({"order_id": "42"}) == "order 42 was paid with <CREDIT_CARD>"
+    (span,) = telemetry.spans("execute_tool")
+    assert span.name == "execute_tool lookup_order"
+    assert span.attributes[gen_ai.GEN_AI_TOOL_NAME] == "lookup_order"
+    assert [(e["aisec.guard"], e["aisec.direction"]) for e in _events(span)] == [("pii", "context")]
+
+
+@pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
+def test_tool_arguments_are_checked_as_input(guarded: Policy, telemetry: Any) -> None:
+    with pytest.raises(GuardViolation):
+        lookup_order.invoke({"order_id": AWS_KEY})
+    (span,) = telemetry.spans("execute_tool")
+    assert span.attributes["aisec.action"] == "block"
+
+
+class Docs(BaseRetriever):
+    """A retriever over a fixed list of documents."""
+
+    docs: list[Document]
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return list(self.docs)
+
+
+def test_retrieved_documents_are_checked_as_context(guarded: Policy, telemetry: Any) -> None:
+    store = [Document(page_content="shipping takes 3 days"), Document(page_content=f"admin key {AWS_KEY}")]
+    docs = Docs(docs=store).invoke("shipping")
+    assert [d.page_content for d in docs] == ["shipping takes 3 days", "admin key <SECRET:AWS_ACCESS_KEY_ID>"]
+    assert store[1].page_content == f"admin key {AWS_KEY}"  # the store itself is untouched
+    (span,) = telemetry.spans("retrieval")
+    assert span.attributes[gen_ai.GEN_AI_OPERATION_NAME] == "retrieval"
+    assert span.attributes["aisec.retrieval.documents"] == 2
+    assert [e["aisec.direction"] for e in _events(span)] == ["context"]
+
+
+@pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
+def test_poisoned_document_stops_a_rag_chain(guarded: Policy, telemetry: Any) -> None:
+    model = Recorder(messages=_answers("never"))
+    retriever = Docs(docs=[Document(page_content=f"use key {AWS_KEY}")])
+    chain = {"context": retriever, "q": RunnableLambda(lambda q: q)} | ChatPromptTemplate.from_messages(
+        [("system", "{context}"), ("user", "{q}")]
+    ) | model
+    with pytest.raises(GuardViolation):
+        chain.invoke("question")
+    assert model.seen == []
+
+
+# --------------------------------------------------------------------------- nesting
+
+
+def test_spans_nest_by_run_ids(guarded: Policy, telemetry: Any) -> None:
+    chain = ChatPromptTemplate.from_messages([("user", "{q}")]) | FakeListChatModel(responses=["ok"]) | StrOutputParser()
+    assert chain.invoke({"q": "hi"}) == "ok"
+    spans = _by_name(telemetry)
+    root = spans["RunnableSequence"]
+    assert root.parent is None or root.parent.span_id not in {s.context.span_id for s in spans.values()}
+    for child in ("ChatPromptTemplate", "chat", "StrOutputParser"):
+        assert spans[child].parent.span_id == root.context.span_id, child
+    assert {s.context.trace_id for s in spans.values()} == {root.context.trace_id}
+
+
+def test_concurrent_async_chains_do_not_cross(guarded: Policy, telemetry: Any) -> None:
+    def chain_for(i: int) -> Any:
+        model = FakeListChatModel(responses=[f"answer {i} key {AWS_KEY}" if i % 2 else f"answer {i}"])
+        return (ChatPromptTemplate.from_messages([("user", "{q}")]) | model | StrOutputParser()).with_config(
+            run_name=f"chain-{i}"
+        )
+
+    async def main() -> list[str]:
+        return await asyncio.gather(*(chain_for(i).ainvoke({"q": str(i)}) for i in range(50)))
+
+    results = asyncio.run(main())
+    assert results == [f"answer {i} key <SECRET:AWS_ACCESS_KEY_ID>" if i % 2 else f"answer {i}" for i in range(50)]
+    spans = telemetry.spans()
+    chains = {s.context.span_id: s.name for s in spans if s.name.startswith("chain-")}
+    models = [s for s in spans if s.name == "chat"]
+    assert len(models) == 50
+    for span in models:
+        i = int(chains[span.parent.span_id].split("-")[1])
+        assert span.attributes["aisec.findings.count"] == (1 if i % 2 else 0)
+
+
+# --------------------------------------------------------------------------- with OpenAI
+
+
+def test_chat_openai_makes_one_guarded_llm_span(guarded: Policy, fake_openai: Any, telemetry: Any) -> None:
+    from langchain_openai import ChatOpenAI
+
+    instrument("openai", policy=REDACT)
+    try:
+        model = ChatOpenAI(model="gpt-4o", base_url=fake_openai.url, api_key="test-key", max_retries=0)
+        fake_openai.queue(content=f"your card: {CARD}")
+        answer = model.invoke([HumanMessage(content=f"key {AWS_KEY}")])
+        fake_openai.queue(content=f"streamed card {CARD} and a few more words to finish")
+        streamed = "".join(str(c.content) for c in model.stream("again"))
+    finally:
+        uninstrument("openai")
+    assert "4111" not in str(answer.content) and "4111" not in streamed
+    assert AWS_KEY not in json.dumps(fake_openai.seen()[0].body)
+    llm = telemetry.llm_spans()
+    assert [s.instrumentation_scope.name for s in llm] == ["aisec_sdk.integrations.langchain"] * 2
+    assert llm[0].name == "chat gpt-4o"
+    assert llm[0].attributes[gen_ai.GEN_AI_PROVIDER_NAME] == "openai"
+    assert llm[0].attributes[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] > 0
+    assert "aisec.usage.counted" not in llm[0].attributes
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+def test_uninstrument_restores_langchain(telemetry: Any) -> None:
+    from langchain_core.language_models.chat_models import BaseChatModel
+    from langchain_core.tools import BaseTool
+
+    before = (BaseCallbackManager.__dict__["__init__"], BaseChatModel.__dict__["invoke"], BaseTool.__dict__["run"])
+    instrument("langchain", policy=REDACT)
+    instrument("langchain")
+    FakeListChatModel(responses=["x"]).invoke("hi")
+    assert len(telemetry.llm_spans()) == 1
+    uninstrument("langchain")
+    after = (BaseCallbackManager.__dict__["__init__"], BaseChatModel.__dict__["invoke"], BaseTool.__dict__["run"])
+    assert after == before
+    FakeListChatModel(responses=["x"]).invoke("hi")
+    assert len(telemetry.llm_spans()) == 1
