@@ -34,7 +34,6 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from opentelemetry.semconv._incubating.attributes import openai_attributes
 from opentelemetry.semconv.attributes import server_attributes
 
-from aisec_sdk.decorator import GuardedCall
 from aisec_sdk.stream import StreamGuard
 
 __all__ = ["OpenAIInstrumentor"]
@@ -362,28 +361,6 @@ def _message_texts(messages: Sequence[Any]) -> list[tuple[str, str]]:
     return out
 
 
-def guard_tool_calls(call: GuardedCall, messages: list[Any]) -> list[Any]:
-    """Scan the tool-call arguments of assistant messages as context; returns the messages."""
-    out = list(messages)
-    for index, message in enumerate(out):
-        if not isinstance(message, Mapping) or not message.get("tool_calls"):
-            continue
-        calls = []
-        changed = False
-        for tool_call in message["tool_calls"]:
-            fn = tool_call.get("function") if isinstance(tool_call, Mapping) else None
-            args = fn.get("arguments") if isinstance(fn, Mapping) else None
-            if isinstance(args, str) and args:
-                checked = call.check_text(args, "context")
-                if checked != args:
-                    tool_call = {**tool_call, "function": {**fn, "arguments": checked}}
-                    changed = True
-            calls.append(tool_call)
-        if changed:
-            out[index] = {**message, "tool_calls": calls}
-    return out
-
-
 class _ChatAdapter(_Adapter):
     operation = gen_ai.GenAiOperationNameValues.CHAT.value
 
@@ -399,7 +376,7 @@ class _ChatAdapter(_Adapter):
             return kwargs
         messages = list(messages)
         if llm.call is not None:
-            messages = guard_tool_calls(llm.call, list(llm.call.check_messages(messages)))
+            messages = list(llm.call.check_messages(messages))
         llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, _message_texts(messages))
         return {**kwargs, "messages": messages}
 
