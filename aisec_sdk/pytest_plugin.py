@@ -65,7 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(_Summary(), "aisec-redteam-summary")
 
 
-def _short(text: str, limit: int = 160) -> str:
+def _short(text: str, limit: int = 300) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 

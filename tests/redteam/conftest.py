@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+import textwrap
+from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -27,3 +31,31 @@ def plugin_args() -> list[str]:
 def assistants_dir() -> Path:
     """The folder holding weak_assistant.py."""
     return HERE
+
+
+@pytest.fixture
+def run_pytest(
+    tmp_path: Path, plugin_args: list[str]
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run pytest in a subprocess on test files written to ``tmp_path``."""
+    repo = HERE.parents[1]
+
+    def run(files: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+        for name, text in files.items():
+            (tmp_path / name).write_text(textwrap.dedent(text))
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(repo), str(HERE)]),
+            "PYTEST_ADDOPTS": "",
+        }
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *plugin_args, *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    return run

@@ -30,7 +30,9 @@ def test_every_family_has_probes_and_taxonomy_ids() -> None:
     assert len({p.id for p in probes}) == len(probes), "probe ids are unique"
     for probe in probes:
         assert probe.owasp and all(regex.fullmatch(r"LLM(0[1-9]|10)", o) for o in probe.owasp)
-        assert probe.atlas and all(regex.fullmatch(r"AML\.T\d{4}(\.\d{3})?", a) for a in probe.atlas)
+        assert probe.atlas and all(
+            regex.fullmatch(r"AML\.T\d{4}(\.\d{3})?", a) for a in probe.atlas
+        )
         assert probe.intent in INTENTS and probe.goal
 
 

@@ -193,8 +193,9 @@ def test_user_secrets_are_proof() -> None:
     def leaks_own(prompt: str) -> str:
         return "my secret is OWN-SECRET-42x"
 
-    result = run(leaks_own, families=["system_prompt_extraction"], budget=4,
-                 secrets=["OWN-SECRET-42x"])
+    result = run(
+        leaks_own, families=["system_prompt_extraction"], budget=4, secrets=["OWN-SECRET-42x"]
+    )
     assert all(a.success and a.scores["canary"] == 1.0 for a in result.attempts)
 
 
@@ -205,8 +206,13 @@ def test_judge_is_optional_and_may_be_async() -> None:
         asked.append(question)
         return 1.0 if "Happy" in question.response else 0.0
 
-    result = run(weak_assistant.chat, families=["jailbreak"], converters=["translate_de"],
-                 budget=6, judge=judge)
+    result = run(
+        weak_assistant.chat,
+        families=["jailbreak"],
+        converters=["translate_de"],
+        budget=6,
+        judge=judge,
+    )
     assert len(asked) == 6 and all(a.scores.get("judge") is not None for a in result.attempts)
 
     def broken_judge(question: JudgeInput) -> bool:

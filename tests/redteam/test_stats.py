@@ -36,9 +36,11 @@ def test_rejects_impossible_counts(successes: int, attempts: int) -> None:
         wilson_interval(successes, attempts)
 
 
-@given(st.integers(min_value=1, max_value=5000).flatmap(
-    lambda n: st.tuples(st.integers(min_value=0, max_value=n), st.just(n))
-))
+@given(
+    st.integers(min_value=1, max_value=5000).flatmap(
+        lambda n: st.tuples(st.integers(min_value=0, max_value=n), st.just(n))
+    )
+)
 def test_interval_contains_the_rate_and_stays_in_bounds(pair: tuple[int, int]) -> None:
     successes, attempts = pair
     low, high = wilson_interval(successes, attempts)

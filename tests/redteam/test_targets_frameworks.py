@@ -136,8 +136,13 @@ def test_langchain_chat_model_gets_messages() -> None:
         def _llm_type(self) -> str:
             return "weak-test-model"
 
-        def _generate(self, messages: list[BaseMessage], stop: Any = None,
-                      run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        def _generate(
+            self,
+            messages: list[BaseMessage],
+            stop: Any = None,
+            run_manager: Any = None,
+            **kwargs: Any,
+        ) -> ChatResult:
             seen.append([m.type for m in messages])
             system = next((str(m.content) for m in messages if m.type == "system"), None)
             user = next(str(m.content) for m in messages if m.type == "human")

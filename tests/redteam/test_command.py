@@ -1,0 +1,178 @@
+"""``aisec redteam MODULE:FUNCTION``: the command-line contract and its exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from aisec_sdk.cli import main
+from aisec_sdk.redteam.probes import FAMILIES
+
+APP = """
+import sys
+sys.path.insert(0, {helpers!r})
+import weak_assistant
+
+def weak(prompt, system=None, document=None):
+    return weak_assistant.chat(prompt, system=system, document=document)
+
+async def refuses(prompt):
+    return "I'm sorry, but I can't help with that."
+
+not_callable = 42
+"""
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, assistants_dir: Path) -> str:
+    """A target module in a fresh working directory; returns its (unique) module name."""
+    name = f"rt_app_{uuid.uuid4().hex[:8]}"
+    (tmp_path / f"{name}.py").write_text(APP.format(helpers=str(assistants_dir)))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    return name
+
+
+def test_writes_every_report_and_exits_1_above_the_threshold(
+    app: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "redteam",
+            f"{app}:weak",
+            "--json",
+            "r.json",
+            "--sarif",
+            "r.sarif",
+            "--html",
+            "r.html",
+            "--jsonl",
+            "r.jsonl",
+            "--fail-above",
+            "0.2",
+            "--seed",
+            "3",
+            "--budget",
+            "20",
+        ]
+    )
+    assert code == 1
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["attack_success_rate"] > 0.2 and report["seed"] == 3
+    assert set(report["families"]) == set(FAMILIES)
+    assert all(
+        {"attempts", "successes", "asr", "ci_low", "ci_high"} <= set(f)
+        for f in report["families"].values()
+    )
+    sarif = json.loads((tmp_path / "r.sarif").read_text())
+    schema = json.loads(Path(__file__).with_name("sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(sarif, schema)
+    uri = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert uri["uri"] == f"{app}.py"
+    assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
+    assert (tmp_path / "r.jsonl").read_text().count('"entry_type": "attempt"') == 20
+    out = capsys.readouterr().out
+    assert "overall attack success rate" in out and "above --fail-above" in out
+
+
+def test_exits_0_at_or_below_the_threshold_and_without_one(app: str, tmp_path: Path) -> None:
+    assert main(["redteam", f"{app}:refuses", "--fail-above", "0", "--budget", "10"]) == 0
+    assert main(["redteam", f"{app}:weak", "--budget", "5", "--json", "r.json"]) == 0
+    assert json.loads((tmp_path / "r.json").read_text())["attack_success_rate"] > 0
+
+
+def test_same_seed_same_report(app: str, tmp_path: Path) -> None:
+    for name in ("a.json", "b.json"):
+        main(["redteam", f"{app}:weak", "--seed", "8", "--budget", "12", "--json", name])
+    a, b = (json.loads((tmp_path / n).read_text()) for n in ("a.json", "b.json"))
+    assert [x["prompt"] for x in a["attempts"]] == [x["prompt"] for x in b["attempts"]]
+    assert a["families"] == b["families"]
+
+
+def test_baseline_comparison(app: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["redteam", f"{app}:weak", "--budget", "10", "--json", "before.json"])
+    code = main(
+        [
+            "redteam",
+            f"{app}:refuses",
+            "--budget",
+            "10",
+            "--baseline",
+            "before.json",
+            "--json",
+            "after.json",
+            "--html",
+            "after.html",
+        ]
+    )
+    assert code == 0
+    after = json.loads((tmp_path / "after.json").read_text())
+    assert after["comparison"]["overall"]["delta"] < 0
+    assert "before/after" in capsys.readouterr().out
+    assert (tmp_path / "after.html").read_text().count("<svg") == 3
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("{app}:not_callable", "must be callable"),
+        ("{app}:missing", "has no attribute"),
+        ("no_such_module_aisec_rt:chat", "cannot import module"),
+        ("{app}", "MODULE:FUNCTION"),
+    ],
+)
+def test_bad_targets_exit_2(
+    app: str, spec: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["redteam", spec.format(app=app), "--budget", "2"]) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [["--families", "nope"], ["--converters", "rot26"], ["--baseline", "missing.json"]],
+)
+def test_bad_options_exit_2(app: str, extra: list[str]) -> None:
+    assert main(["redteam", f"{app}:weak", "--budget", "2", *extra]) == 2
+
+
+@pytest.mark.parametrize("extra", [["--fail-above", "1.5"], ["--budget", "0"], ["--seed", "x"]])
+def test_usage_errors_exit_2(app: str, extra: list[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["redteam", f"{app}:weak", *extra])
+    assert exc.value.code == 2
+
+
+def test_console_script_in_a_subprocess(app: str, tmp_path: Path) -> None:
+    run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run
+    done = run(
+        [
+            sys.executable,
+            "-m",
+            "aisec_sdk.cli",
+            "redteam",
+            f"{app}:weak",
+            "--budget",
+            "10",
+            "--fail-above",
+            "0.1",
+            "--json",
+            "out.json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={"PYTHONPATH": str(Path(__file__).parents[2]), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert json.loads((tmp_path / "out.json").read_text())["attack_success_rate"] > 0.1
+    assert "aisec redteam [" not in done.stderr  # no progress bar when stderr is not a tty
