@@ -27,6 +27,7 @@ __all__ = [
 
 PICKLE_PROTOCOL_MAGIC = tuple(bytes([0x80, p]) for p in range(2, 6))
 _MAX_NESTING = 3
+_IN_MEMORY = 64 << 20
 _MARK = object()
 
 
@@ -48,20 +49,31 @@ def _stack_effect(op: pickletools.OpcodeInfo) -> tuple[int, bool, int]:
 
 
 _EFFECTS = {op.name: _stack_effect(op) for op in pickletools.opcodes}
-_STRING_OPS = frozenset(
-    {
-        "UNICODE",
-        "SHORT_BINUNICODE",
-        "BINUNICODE",
-        "BINUNICODE8",
-        "STRING",
-        "BINSTRING",
-        "SHORT_BINSTRING",
-    }
-)
-_BYTES_OPS = frozenset({"BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8"})
-_MEMO_PUT = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
-_MEMO_GET = frozenset({"GET", "BINGET", "LONG_BINGET"})
+# Opcodes the walk treats specially; every other opcode only moves the simulated stack.
+(
+    _GENERIC,
+    _GLOBAL,
+    _STACK_GLOBAL,
+    _EXT,
+    _PUT,
+    _MEMOIZE,
+    _GET,
+    _STRING,
+    _BYTES,
+    _DUP,
+    _MARK_OP,
+    _STOP,
+) = range(12)
+_KIND: dict[str, int] = dict.fromkeys(_EFFECTS, _GENERIC) | {
+    "GLOBAL": _GLOBAL, "INST": _GLOBAL, "STACK_GLOBAL": _STACK_GLOBAL,
+    "EXT1": _EXT, "EXT2": _EXT, "EXT4": _EXT,
+    "PUT": _PUT, "BINPUT": _PUT, "LONG_BINPUT": _PUT, "MEMOIZE": _MEMOIZE,
+    "GET": _GET, "BINGET": _GET, "LONG_BINGET": _GET,
+    "UNICODE": _STRING, "SHORT_BINUNICODE": _STRING, "BINUNICODE": _STRING,
+    "BINUNICODE8": _STRING, "STRING": _STRING, "BINSTRING": _STRING, "SHORT_BINSTRING": _STRING,
+    "BINBYTES": _BYTES, "SHORT_BINBYTES": _BYTES, "BINBYTES8": _BYTES, "BYTEARRAY8": _BYTES,
+    "DUP": _DUP, "MARK": _MARK_OP, "STOP": _STOP,
+}  # fmt: skip
 
 
 @dataclass
@@ -94,13 +106,31 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
     for op, arg, pos in pickletools.genops(stream):
         walk.opcodes += 1
         name = op.name
-        if name in ("GLOBAL", "INST"):
+        kind = _KIND[name]
+        if kind == _GENERIC:
+            pops, to_mark, pushes = _EFFECTS[name]
+            if to_mark:
+                pop_mark()
+            for _ in range(pops):
+                pop()
+            stack.extend([None] * pushes)
+        elif kind == _PUT:
+            memo[int(arg or 0)] = stack[-1] if stack else None
+        elif kind == _GET:
+            stack.append(memo.get(int(arg or 0)))
+        elif kind == _STRING:
+            stack.append(arg if isinstance(arg, str) else None)
+        elif kind == _MEMOIZE:
+            memo[len(memo)] = stack[-1] if stack else None
+        elif kind == _MARK_OP:
+            stack.append(_MARK)
+        elif kind == _GLOBAL:
             module, _, attr = str(arg).partition(" ")
             if name == "INST":
                 pop_mark()
             _record(walk, module, attr)
             stack.append(_Global(full_name(module, attr)))
-        elif name == "STACK_GLOBAL":
+        elif kind == _STACK_GLOBAL:
             attr_v, module_v = pop(), pop()
             if isinstance(module_v, str) and isinstance(attr_v, str):
                 _record(walk, module_v, attr_v)
@@ -108,34 +138,17 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
             else:
                 walk.dynamic.append(f"STACK_GLOBAL at byte {pos or 0}")
                 stack.append(None)
-        elif name in ("EXT1", "EXT2", "EXT4"):
+        elif kind == _EXT:
             walk.dynamic.append(f"{name} extension code {arg} at byte {pos or 0}")
             stack.append(None)
-        elif name in _MEMO_PUT:
-            memo[int(arg or 0)] = stack[-1] if stack else None
-        elif name == "MEMOIZE":
-            memo[len(memo)] = stack[-1] if stack else None
-        elif name in _MEMO_GET:
-            stack.append(memo.get(int(arg or 0)))
-        elif name in _STRING_OPS:
-            stack.append(arg if isinstance(arg, str) else None)
-        elif name in _BYTES_OPS:
+        elif kind == _BYTES:
             if isinstance(arg, bytes | bytearray) and bytes(arg[:2]) in PICKLE_PROTOCOL_MAGIC:
                 walk.nested.append((pos or 0, bytes(arg)))
             stack.append(None)
-        elif name == "DUP":
+        elif kind == _DUP:
             stack.append(stack[-1] if stack else None)
-        elif name == "MARK":
-            stack.append(_MARK)
-        elif name == "STOP":
+        else:  # STOP
             return True
-        else:
-            pops, to_mark, pushes = _EFFECTS[name]
-            if to_mark:
-                pop_mark()
-            for _ in range(pops):
-                pop()
-            stack.extend([None] * pushes)
     return False
 
 
@@ -181,6 +194,15 @@ class _Guarded:
         return self.offset
 
 
+class _InMemory(io.BytesIO):
+    """A pickle small enough to hold: BytesIO never over-allocates on a crafted length."""
+
+    def peek(self, size: int) -> bytes:
+        at = self.tell()
+        with self.getbuffer() as view:
+            return bytes(view[at : at + size])
+
+
 class _Raw(io.RawIOBase):
     """Adapts any readable binary stream to `io.BufferedReader`."""
 
@@ -201,7 +223,11 @@ def walk_pickles(stream: IO[bytes], limit: int | None = None) -> PickleWalk:
 
     ``limit`` is the number of bytes the stream holds, when known.
     """
-    reader = _Guarded(stream, limit)
+    reader: _Guarded | _InMemory
+    if limit is not None and limit <= _IN_MEMORY:
+        reader = _InMemory(stream.read(limit))  # C-speed reads for the common small pickle
+    else:
+        reader = _Guarded(stream, limit)
     walk = PickleWalk()
     while True:
         start = reader.tell()
