@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import ClassVar
 
 import regex
+from pydantic import field_validator
 
 from aisec_sdk.guards.base import GuardSettings
 from aisec_sdk.text import Text
@@ -107,6 +108,14 @@ class CanarySettings(GuardSettings):
     use_registry: bool = True
     """Also look for every token `canary` issued in this process."""
 
+    @field_validator("tokens")
+    @classmethod
+    def _long_enough(cls, tokens: tuple[str, ...]) -> tuple[str, ...]:
+        for token in tokens:
+            if len(_core(token)) < _MIN_CORE:
+                raise ValueError(f"canary token {token!r} is too short to detect reliably")
+        return tokens
+
 
 class CanaryGuard:
     """Finds planted canary tokens in model output, however they were rewritten."""
@@ -123,9 +132,6 @@ class CanaryGuard:
         if not isinstance(settings, CanarySettings):
             settings = CanarySettings.model_validate(settings.model_dump(exclude_unset=True))
         self.settings = settings
-        for token in settings.tokens:
-            if len(_core(token)) < _MIN_CORE:
-                raise ValueError(f"canary token {token!r} is too short to detect reliably")
 
     def _tokens(self) -> list[str]:
         tokens = dict.fromkeys(self.settings.tokens)

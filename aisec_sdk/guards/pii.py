@@ -463,6 +463,6 @@ def _presidio_analyzer() -> Any:
     try:
         from presidio_analyzer import AnalyzerEngine  # type: ignore[import-not-found]
     except ImportError:
-        _log.info("aisec pii: presidio-analyzer is not installed; the Presidio tier is skipped")
+        _log.warning("aisec pii: presidio-analyzer is not installed; the Presidio tier is skipped")
         return None
     return AnalyzerEngine()

@@ -209,9 +209,9 @@ class SecretsGuard:
         if found is None:
             return None
         a, b = found.span(1)
-        while b > a and s[b - 1] in ".,:!?":
+        while b > a and s[b - 1] in ".,:":
             b -= 1
-        value, name = s[a:b], s[start : found.start()].lower()
+        value, name = s[a:b], s[max(0, start - 16) : found.start()].lower()
         if len(value) < 8 or _placeholder(value) or value.lower() in _NOT_VALUES:
             return None
         if value[0] in "$%@&" or value.startswith(("os.", "env.", "process.env", "getenv")):

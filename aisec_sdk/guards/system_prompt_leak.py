@@ -33,7 +33,7 @@ class SystemPromptLeakSettings(GuardSettings):
     """The system prompt(s) the output must not repeat (a string or a list of strings)."""
     ngram: int = Field(default=5, ge=2, le=20)
     """Words per shingle."""
-    run_words: int = Field(default=30, ge=2)
+    run_words: int = Field(default=20, ge=2)
     """A repeated run of this many words scores 1.0."""
 
     @field_validator("system_prompt", mode="before")

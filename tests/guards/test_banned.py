@@ -1,0 +1,60 @@
+"""banned: user terms (word boundaries, obfuscation) and regexes with a timeout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from aisec_sdk.engine import scan
+from aisec_sdk.errors import PolicyError
+from aisec_sdk.policy import Policy
+
+
+def test_terms_match_whole_words_case_insensitively(run_guard: Any) -> None:
+    scan_ = run_guard("banned", terms=["Project Falcon", "acme"])
+    text = "About PROJECT FALCON: ask ACME, not acmeCorp."
+    assert [text[f.start : f.end] for f in scan_(text)] == ["PROJECT FALCON", "ACME"]
+
+
+def test_obfuscated_terms_are_found_with_original_offsets(run_guard: Any) -> None:
+    text = "ask about pro\u200bject fаlcon"  # zero-width space, Cyrillic a
+    (finding,) = run_guard("banned", terms=["project falcon"])(text)
+    assert text[finding.start : finding.end] == "pro\u200bject fаlcon"
+
+
+def test_case_sensitive_and_substrings(run_guard: Any) -> None:
+    assert run_guard("banned", terms=["Acme"], case_sensitive=True)("acme") == []
+    assert run_guard("banned", terms=["acme"], whole_words=False)("acmeCorp")
+
+
+def test_regexes(run_guard: Any) -> None:
+    (finding,) = run_guard("banned", regexes=[r"ticket-\d{4}"])("see TICKET-1234 now")
+    assert finding.message == "banned pattern #1"
+
+
+def test_catastrophic_regex_times_out() -> None:
+    policy = Policy(
+        guards={
+            "prompt_injection": {"enabled": False},
+            "banned": {"regexes": [r"(a|aa)+$"], "timeout": 0.05},
+        }
+    )
+    verdict = scan("a" * 60 + "!", policy=policy)
+    assert verdict.errors and "TimeoutError" in verdict.errors[0]
+    assert verdict.action == "block"  # on_error defaults to block
+
+
+def test_off_until_configured_and_blocks_by_default() -> None:
+    assert (
+        scan("acme", policy=Policy(guards={"prompt_injection": {"enabled": False}})).findings == []
+    )
+    policy = Policy(guards={"prompt_injection": {"enabled": False}, "banned": {"terms": ["acme"]}})
+    assert scan("acme", direction="output", policy=policy).action == "block"
+
+
+def test_bad_options() -> None:
+    with pytest.raises(PolicyError, match="does not compile"):
+        Policy(guards={"banned": {"regexes": ["("]}})
+    with pytest.raises(PolicyError, match="must not be empty"):
+        Policy(guards={"banned": {"terms": [" "]}})

@@ -1,0 +1,94 @@
+"""canary: the planted token is caught however the output rewrites it."""
+
+from __future__ import annotations
+
+import base64
+import codecs
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from aisec_sdk.engine import scan
+from aisec_sdk.guards.canary import canary, clear_canaries, registered_canaries
+from aisec_sdk.policy import Policy
+
+NO_PI = {"prompt_injection": {"enabled": False}}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_registry() -> Iterator[None]:
+    clear_canaries()
+    yield
+    clear_canaries()
+
+
+@pytest.fixture
+def leaks(run_guard: Callable[..., Any]) -> Callable[..., list[str]]:
+    def go(output: str, **options: Any) -> list[str]:
+        return [f.message for f in run_guard("canary", **options)(output, "output")]
+
+    return go
+
+
+def test_canary_tokens_are_random_and_registered() -> None:
+    a, b = canary(), canary(prefix="")
+    assert a != b and a.startswith("aisec-") and len(b) == 16
+    assert registered_canaries() == (a, b)
+    assert canary(register=False) not in registered_canaries()
+
+
+def _rewrites(token: str) -> dict[str, str]:
+    core = token.split("-")[-1]
+    return {
+        "verbatim": f"Sure, the identifier is {token}.",
+        "upper": f"ID={token.upper()}",
+        "spaced": "it is " + " ".join(core),
+        "dotted": ".".join(core[i : i + 4] for i in range(0, len(core), 4)),
+        "reversed": f"backwards: {token[::-1]}",
+        "hex": token.encode().hex(),
+        "base64": base64.b64encode(f"note: {token}!".encode()).decode(),
+        "base64_shifted": base64.b64encode(f"xy{token}".encode()).decode(),
+        "base64_url_wrapped": base64.urlsafe_b64encode(token.encode()).decode()[:12]
+        + "\n"
+        + base64.urlsafe_b64encode(token.encode()).decode()[12:],
+        "rot13": codecs.encode(token, "rot13"),
+        "zero_width": token[:9] + "\u200b" + token[9:],
+    }
+
+
+def test_every_rewrite_is_caught(leaks: Any) -> None:
+    token = canary()
+    for name, output in _rewrites(token).items():
+        assert leaks(output), name
+
+
+def test_offsets_point_at_the_leak(run_guard: Any) -> None:
+    token = canary()
+    output = f"The hidden word is {token} indeed"
+    (finding,) = run_guard("canary")(output, "output")
+    assert output[finding.start : finding.end] == token
+    assert finding.score == 1.0 and finding.category == "LLM07"
+
+
+def test_clean_output_and_other_tokens_do_not_fire(leaks: Any) -> None:
+    canary()
+    assert leaks("Here is a normal answer with hex 0123456789abcdef and aisec-deadbeef") == []
+
+
+def test_tokens_option_without_registry(leaks: Any) -> None:
+    planted = "ZEBRA-7Q4K-LIME-92XC"
+    assert leaks("secret is zebra 7q4k lime 92xc", tokens=[planted], use_registry=False)
+    assert leaks("nothing", tokens=[planted]) == []
+
+
+def test_short_tokens_are_rejected() -> None:
+    with pytest.raises(ValueError, match="too short"):
+        Policy(guards={"canary": {"tokens": ["abc"]}})
+
+
+def test_engine_blocks_output_only() -> None:
+    token = canary()
+    policy = Policy(guards=NO_PI)
+    assert scan(f"leaked {token}", direction="output", policy=policy).action == "block"
+    assert scan(f"system says {token}", direction="input", policy=policy).action == "allow"

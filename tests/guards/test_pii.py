@@ -1,0 +1,210 @@
+"""pii: true positives, look-alikes, offsets, redaction modes, vault round trip, plug-ins."""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from aisec_sdk.engine import scan
+from aisec_sdk.errors import PolicyError
+from aisec_sdk.guards import pii
+from aisec_sdk.policy import Policy
+from aisec_sdk.vault import vault_scope
+
+NO_PI = {"prompt_injection": {"enabled": False}}
+
+
+@pytest.fixture
+def find(run_guard: Callable[..., Any]) -> Callable[..., list[tuple[str, str]]]:
+    def go(text: str, **options: Any) -> list[tuple[str, str]]:
+        return [(f.entity, text[f.start : f.end]) for f in run_guard("pii", **options)(text)]
+
+    return go
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [
+        (
+            "write to jane.doe+news@mail.example.co.uk today",
+            "email",
+            "jane.doe+news@mail.example.co.uk",
+        ),
+        ("call 650-253-0000 now", "phone", "650-253-0000"),
+        ("call (415) 555-2671.", "phone", "(415) 555-2671"),
+        ("ring +44 20 7946 0958 please", "phone", "+44 20 7946 0958"),
+        ("Handy: +49 30 901820", "phone", "+49 30 901820"),
+        ("numéro 06 12 34 56 78", "phone", "06 12 34 56 78"),
+        ("card 4111 1111 1111 1111 exp 12/29", "credit_card", "4111 1111 1111 1111"),
+        ("amex 3782-822463-10005", "credit_card", "3782-822463-10005"),
+        ("pay 5555555555554444", "credit_card", "5555555555554444"),
+        ("IBAN DE89 3704 0044 0532 0130 00.", "iban", "DE89 3704 0044 0532 0130 00"),
+        ("to GB82WEST12345698765432 now", "iban", "GB82WEST12345698765432"),
+        ("SSN 123-45-6789", "us_ssn", "123-45-6789"),
+        ("server 8.8.4.4 answered", "ip_address", "8.8.4.4"),
+        ("host 10.1.2.3 is internal", "ip_address", "10.1.2.3"),
+        ("v6 2606:4700:4700::1111 up", "ip_address", "2606:4700:4700::1111"),
+        ("link-local fe80::1ff:fe23:4567:890a", "ip_address", "fe80::1ff:fe23:4567:890a"),
+    ],
+)
+def test_true_positives(find: Any, text: str, entity: str, value: str) -> None:
+    assert (entity, value) in find(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the meeting is on 2024-03-15 at 10:30:00",
+        "sales grew 1,234,567 units between 1998-2004",
+        "pi is 3.14159265358979",
+        "release v1.2.3.4 of the OID 1.3.6.1.4.1.311",
+        "localhost is 127.0.0.1 and 0.0.0.0 binds all",
+        "std::vector<int> and a::b::c in C++",
+        "card 4111 1111 1111 1112 fails Luhn",
+        "SSN 666-12-3456 and 000-12-3456 and 912-34-5678 are invalid",
+        "IBAN DE89 3704 0044 0532 0130 01 has a bad check digit",
+        "ISBN 978-3-16-148410-0 and order 20240315123456",
+        "call (123) 456-7890 is not a real area code",
+        "user@localhost has no domain, @handle is a mention",
+        "coordinates 40.761194, -73.965806",
+    ],
+)
+def test_look_alikes_do_not_fire(find: Any, text: str) -> None:
+    assert find(text) == []
+
+
+def test_offsets_are_in_the_original_text(run_guard: Any) -> None:
+    text = "Ｍａｉｌ: ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ and j\u200bohn@example.org"
+    found = run_guard("pii")(text)
+    assert [text[f.start : f.end] for f in found] == [
+        "ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+        "j\u200bohn@example.org",
+    ]
+    assert all(0.0 <= f.score <= 1.0 and f.category == "LLM02" for f in found)
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("placeholder", "mail <EMAIL> or <PHONE>"),
+        ("mask", "mail ****@*******.*** or ***-***-****"),
+    ],
+)
+def test_redaction_modes(mode: str, expected: str) -> None:
+    policy = Policy(guards={**NO_PI, "pii": {"redaction": mode}})
+    assert scan("mail jane@example.com or 650-253-0000", policy=policy).text == expected
+
+
+def test_hash_redaction_is_stable_and_salted() -> None:
+    plain = Policy(guards={**NO_PI, "pii": {"redaction": "hash"}})
+    salted = Policy(guards={**NO_PI, "pii": {"redaction": "hash", "hash_salt": "s3"}})
+    first = scan("a jane@example.com", policy=plain).text
+    assert first == scan("a jane@example.com", policy=plain).text
+    assert first.startswith("a <EMAIL:") and "jane" not in first
+    assert scan("a jane@example.com", policy=salted).text != first
+    assert scan("a john@example.com", policy=plain).text != first
+
+
+def test_vault_round_trip() -> None:
+    policy = Policy(guards={**NO_PI, "pii": {"redaction": "pseudonymize"}})
+    with vault_scope() as vault:
+        sent = scan("jane@example.com wrote to bob@example.org and jane@example.com", policy=policy)
+        assert sent.text == "<EMAIL_1> wrote to <EMAIL_2> and <EMAIL_1>"
+        answer = "I will reply to <EMAIL_2> and cc <EMAIL_1>."
+        assert vault.restore(answer) == "I will reply to bob@example.org and cc jane@example.com."
+        # values the model writes itself are never made restorable
+        out = scan("contact eve@example.net", direction="output", policy=policy)
+        assert out.text == "contact <EMAIL>"
+    assert scan("x jane@example.com", policy=policy).text == "x <EMAIL>"  # no vault: typed
+
+
+def test_entities_option_limits_what_is_reported(find: Any) -> None:
+    text = "jane@example.com 650-253-0000"
+    assert [e for e, _ in find(text, entities=["phone"])] == ["phone"]
+
+
+def test_patterns_option_adds_a_recogniser(find: Any) -> None:
+    found = find("employee EMP-004211 joined", patterns={"employee_id": r"EMP-\d{6}"})
+    assert found == [("employee_id", "EMP-004211")]
+
+
+def test_bad_options_fail_at_policy_load() -> None:
+    with pytest.raises(PolicyError, match="phone_regions"):
+        Policy(guards={"pii": {"phone_regions": ["XX"]}})
+    with pytest.raises(PolicyError, match="patterns"):
+        Policy(guards={"pii": {"patterns": {"x": "("}}})
+
+
+@pytest.fixture
+def badge_recognizer() -> Iterator[None]:
+    def badges(text: str) -> list[tuple[int, int, float]]:
+        at = text.find("BADGE#")
+        return [] if at < 0 else [(at, at + 10, 0.9)]
+
+    pii.register_recognizer("badge", badges)
+    yield
+    pii._RECOGNIZERS.pop("badge", None)
+
+
+@pytest.mark.usefixtures("badge_recognizer")
+def test_registered_recognizer_runs(find: Any) -> None:
+    assert find("my BADGE#1234 here") == [("badge", "BADGE#1234")]
+    assert find("my BADGE#1234 here", entities=["email"]) == []
+
+
+def test_register_rejects_bad_names() -> None:
+    with pytest.raises(ValueError, match="entity names"):
+        pii.register_recognizer("bad name", lambda s: [])
+
+
+def test_presidio_tier_is_skipped_when_absent(
+    monkeypatch: pytest.MonkeyPatch, find: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setitem(sys.modules, "presidio_analyzer", None)
+    pii._presidio_analyzer.cache_clear()
+    try:
+        assert find("Alice lives in Paris, alice@example.com", presidio=True) == [
+            ("email", "alice@example.com")
+        ]
+        assert "presidio-analyzer is not installed" in caplog.text
+    finally:
+        pii._presidio_analyzer.cache_clear()
+
+
+def test_presidio_tier_adds_its_entities(monkeypatch: pytest.MonkeyPatch, find: Any) -> None:
+    class Result:
+        def __init__(self, start: int, end: int, entity_type: str, score: float) -> None:
+            self.start, self.end, self.entity_type, self.score = start, end, entity_type, score
+
+    class AnalyzerEngine:
+        def analyze(self, text: str, language: str, entities: list[str]) -> list[Result]:
+            assert language == "en" and "PERSON" in entities
+            at = text.find("Alice")
+            return [Result(at, at + 5, "PERSON", 0.85)]
+
+    module = types.ModuleType("presidio_analyzer")
+    module.AnalyzerEngine = AnalyzerEngine  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "presidio_analyzer", module)
+    pii._presidio_analyzer.cache_clear()
+    try:
+        found = find("Alice wrote alice@example.com", presidio=True)
+        assert ("person", "Alice") in found and ("email", "alice@example.com") in found
+    finally:
+        pii._presidio_analyzer.cache_clear()
+
+
+def test_checksums() -> None:
+    assert pii.luhn_ok("4111111111111111") and not pii.luhn_ok("4111111111111112")
+    assert pii.iban_ok("FR14 2004 1010 0505 0001 3M02 606")
+    assert not pii.iban_ok("FR14 2004 1010 0505 0001 3M02 607")
+    assert not pii.iban_ok("DE89 3704 0044 0532 0130")  # wrong length for DE
+    assert pii.ssn_ok("123", "45", "6789") and not pii.ssn_ok("900", "45", "6789")
+
+
+def test_long_text_is_scanned_in_full(find: Any) -> None:
+    text = "lorem ipsum dolor sit amet. " * 40000 + "reach me at zed@example.com"
+    assert find(text) == [("email", "zed@example.com")]

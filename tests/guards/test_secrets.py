@@ -1,0 +1,191 @@
+"""secrets: provider formats, generic assignments, placeholders and look-alikes, redaction."""
+
+from __future__ import annotations
+
+import base64
+import json
+import string
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from aisec_sdk.engine import scan
+from aisec_sdk.guards.secrets import KINDS, shannon_entropy
+from aisec_sdk.policy import Policy
+
+NO_PI = {"prompt_injection": {"enabled": False}}
+UPPER32 = string.ascii_uppercase + "234567"
+B64 = string.ascii_letters + string.digits + "+/"
+
+
+@pytest.fixture
+def kinds(run_guard: Callable[..., Any]) -> Callable[..., list[tuple[str, str]]]:
+    def go(text: str, **options: Any) -> list[tuple[str, str]]:
+        return [(f.entity, text[f.start : f.end]) for f in run_guard("secrets", **options)(text)]
+
+    return go
+
+
+def _jwt(rand: Callable[..., str]) -> str:
+    def part(obj: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+    sig = rand(43, string.ascii_letters + string.digits + "-_")
+    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part({'sub': '42', 'exp': 1900000000})}.{sig}"
+
+
+def test_provider_formats(kinds: Any, rand: Callable[..., str]) -> None:
+    samples = {
+        "aws_access_key_id": "AKIA" + rand(16, UPPER32),
+        "github_token": "ghp_" + rand(36),
+        "github_fine_grained_token": "github_pat_" + rand(22) + "_" + rand(59),
+        "gitlab_token": "glpat-" + rand(20),
+        "slack_token": "xoxb-"
+        + rand(11, string.digits)
+        + "-"
+        + rand(13, string.digits)
+        + "-"
+        + rand(24),
+        "stripe_key": "sk_live_" + rand(24),
+        "anthropic_key": "sk-ant-api03-"
+        + rand(93, string.ascii_letters + string.digits + "_-")
+        + "AA",
+        "openai_key": "sk-proj-" + rand(48),
+        "huggingface_token": "hf_" + rand(34),
+        "google_api_key": "AIza" + rand(35),
+        "azure_storage_key": "AccountKey=" + rand(86, B64) + "==",
+        "azure_client_secret": rand(3) + "8Q~" + rand(34),
+        "jwt": _jwt(rand),
+        "slack_webhook": "https://hooks.slack.com/services/T"
+        + rand(8, UPPER32)
+        + "/B"
+        + rand(8, UPPER32)
+        + "/"
+        + rand(24),
+    }
+    for kind, token in samples.items():
+        text = f"config: use {token} for the deploy"
+        assert kinds(text) == [(kind, token)], kind
+    assert set(samples) <= set(KINDS)
+
+
+def test_openai_legacy_key_and_classic_github_token_in_prose(kinds: Any, rand: Any) -> None:
+    legacy = "sk-" + rand(20) + "T3BlbkFJ" + rand(20)
+    assert kinds(f"my key is {legacy}.") == [("openai_key", legacy)]
+
+
+def test_private_key_block_spans_begin_to_end(kinds: Any, rand: Any) -> None:
+    body = "\n".join(rand(64, B64) for _ in range(5))
+    block = f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----"
+    assert kinds(f"key:\n{block}\nthanks") == [("private_key", block)]
+    openssh = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{body}\n"  # truncated paste, no END
+    assert kinds(openssh)[0][0] == "private_key"
+
+
+def test_database_url_password_only(kinds: Any) -> None:
+    text = "DATABASE_URL=postgresql://app:Zq8!vR2#pL@db.internal:5432/prod"
+    assert kinds(text) == [("database_url", "Zq8!vR2#pL")]
+    assert kinds("mongodb+srv://svc:Xk29fPq0aa@cluster0.mongodb.net/db") == [
+        ("database_url", "Xk29fPq0aa")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ('password = "Tr0ub4dor&3x"', "password", "Tr0ub4dor&3x"),
+        ("DB_PASSWORD=hunter2hunter2!", "password", "hunter2hunter2!"),
+        (
+            '{"api_key": "9f8e7d6c5b4a39281706f5e4d3c2b1a0"}',
+            "api_key",
+            "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+        ),
+        ("client_secret: 7Hq2Lm9Xv4Rt8Yp3Kd6Wn1Bz", "api_key", "7Hq2Lm9Xv4Rt8Yp3Kd6Wn1Bz"),
+        (
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "aws_secret_access_key",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
+        (
+            "AWS Secret Access Key: q8Vh3nT+0pZr6LkW2yXc9bMf5sGd1aQe7uJi4oRt",
+            "aws_secret_access_key",
+            "q8Vh3nT+0pZr6LkW2yXc9bMf5sGd1aQe7uJi4oRt",
+        ),
+    ],
+)
+def test_generic_assignments(kinds: Any, text: str, kind: str, value: str) -> None:
+    assert kinds(text) == [(kind, value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "export OPENAI_API_KEY=sk-...",
+        "OPENAI_API_KEY=YOUR_API_KEY",
+        'api_key = "<your-api-key>"',
+        "token: ${GITHUB_TOKEN}",
+        "api_key = os.environ['OPENAI_API_KEY']",
+        "password: ********",
+        "password = get_password_from_vault",
+        "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "AKIAXXXXXXXXXXXXXXXX",
+        "postgres://user:password@localhost:5432/db",
+        "redis://:${REDIS_PASSWORD}@cache:6379",
+        "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----",
+        "request 123e4567-e89b-12d3-a456-426614174000 done",
+        "commit 3f786850e387550fdab836ed7e6dc881de23001b",
+        "sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "md5 d41d8cd98f00b204e9800998ecf8427e",
+        "the password must be at least twelve characters long",
+        "Token: the smallest unit a tokenizer produces",
+        "scikit-learn and the task-based sk-learn style approach",
+        "eyJhbGciOi is where a JWT starts",
+    ],
+)
+def test_placeholders_and_look_alikes_do_not_fire(kinds: Any, text: str) -> None:
+    assert kinds(text) == []
+
+
+def test_tokens_inside_base64_images_do_not_fire(kinds: Any, rand: Any) -> None:
+    blob = rand(3000, B64) + "AIza" + rand(35) + "/" + rand(3000, B64)
+    assert kinds(f'<img src="data:image/png;base64,{blob}">') == []
+    assert kinds(f"![chart](data:image/png;base64,{blob})") == []
+
+
+def test_redaction_keeps_the_assignment_and_uses_typed_placeholders(rand: Any) -> None:
+    token = "ghp_" + rand(36)
+    verdict = scan(f"GITHUB_TOKEN={token} and password='Zz9!Zz9!Zz9!'", policy=Policy(guards=NO_PI))
+    assert verdict.action == "redact"
+    assert verdict.text == "GITHUB_TOKEN=<SECRET:GITHUB_TOKEN> and password='<SECRET:PASSWORD>'"
+
+
+def test_mask_and_hash_modes(rand: Any) -> None:
+    token = "glpat-" + rand(20)
+    masked = scan(token, policy=Policy(guards={**NO_PI, "secrets": {"redaction": "mask"}})).text
+    assert masked == "*****-" + "*" * 20
+    hashed = scan(token, policy=Policy(guards={**NO_PI, "secrets": {"redaction": "hash"}})).text
+    assert hashed.startswith("<SECRET:GITLAB_TOKEN:") and token not in hashed
+
+
+def test_options_kinds_allow_and_generic(kinds: Any, rand: Any) -> None:
+    gh, hf = "ghp_" + rand(36), "hf_" + rand(34)
+    text = f"{gh} {hf} password=Qw3rty!Qw3rty"
+    assert [k for k, _ in kinds(text, kinds=["huggingface_token"])] == ["huggingface_token"]
+    assert [k for k, _ in kinds(text, allow=[gh])] == ["huggingface_token", "password"]
+    assert [k for k, _ in kinds(text, generic=False)] == ["github_token", "huggingface_token"]
+
+
+def test_offsets_survive_normalisation(run_guard: Any, rand: Any) -> None:
+    token = "ghp_" + rand(36)
+    text = "ｔｏｋｅｎ " + token[:10] + "\u200b" + token[10:]
+    (found,) = run_guard("secrets")(text)
+    assert text[found.start : found.end] == token[:10] + "\u200b" + token[10:]
+    assert found.category == "LLM02" and 0.0 <= found.score <= 1.0
+
+
+def test_entropy() -> None:
+    assert shannon_entropy("aaaa") == 0.0
+    assert shannon_entropy("abcd") == pytest.approx(2.0)
+    assert shannon_entropy("") == 0.0

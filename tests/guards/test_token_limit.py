@@ -1,0 +1,80 @@
+"""token_limit and aisec_sdk.tokens: offline encodings, budgets, truncation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from aisec_sdk import tokens
+from aisec_sdk.engine import scan
+from aisec_sdk.errors import PolicyError
+from aisec_sdk.policy import Policy
+
+
+def test_shipped_encodings_match_tiktoken_ids() -> None:
+    assert tokens.encoding("cl100k_base").encode("hello world") == [15339, 1917]
+    assert tokens.encoding("o200k_base").encode("hello world") == [24912, 2375]
+    enc = tokens.encoding("o200k_base")
+    text = "Grüße, 世界! <|endoftext|> 😀"
+    assert enc.decode(enc.encode_ordinary(text)) == text
+
+
+def test_model_mapping() -> None:
+    assert tokens.encoding_name_for_model("gpt-4o-mini") == "o200k_base"
+    assert tokens.encoding_name_for_model("openai/gpt-4") == "cl100k_base"
+    assert tokens.encoding_for_model("gpt-3.5-turbo").name == "cl100k_base"
+    with pytest.raises(KeyError, match="no tiktoken encoding is known"):
+        tokens.encoding_name_for_model("my-llama")
+
+
+def test_missing_encoding_is_named() -> None:
+    with pytest.raises(tokens.MissingEncodingError, match=r"'p50k_base'.*cl100k_base, o200k_base"):
+        tokens.encoding("p50k_base")
+    with pytest.raises(PolicyError, match="r50k_base"):
+        Policy(guards={"token_limit": {"max_tokens": 10, "encoding": "r50k_base"}})
+    with pytest.raises(PolicyError, match="no tiktoken encoding"):
+        Policy(guards={"token_limit": {"max_tokens": 10, "model": "davinci-9"}})
+
+
+def test_corrupt_file_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tokens._Spec("0" * 64, "x", {})
+    monkeypatch.setitem(tokens._SPECS, "cl100k_test", bad)
+    monkeypatch.setattr(tokens, "_cache", {})
+    with pytest.raises(tokens.MissingEncodingError):
+        tokens._read_ranks("cl100k_base", bad)
+
+
+def test_count_tokens() -> None:
+    assert tokens.count_tokens("hello world") == 2
+    assert tokens.count_tokens("hello world", model="gpt-4o") == 2
+
+
+def test_off_by_default_and_without_budget(run_guard: Any) -> None:
+    long = "word " * 5000
+    assert scan(long, policy=Policy(guards={"prompt_injection": {"enabled": False}})).findings == []
+    assert run_guard("token_limit")(long) == []
+
+
+def test_over_budget_finding_starts_at_the_first_token_past_it(run_guard: Any) -> None:
+    text = "one two three four five six seven"
+    (finding,) = run_guard("token_limit", max_tokens=5)(text)
+    assert text[finding.start :] == " six seven" and finding.end == len(text)
+    assert finding.category == "LLM10" and "7 tokens" in finding.message
+    assert run_guard("token_limit", max_tokens=7)(text) == []
+
+
+def test_non_ascii_offsets(run_guard: Any) -> None:
+    text = "😀" * 10
+    (finding,) = run_guard("token_limit", max_tokens=3, model="gpt-4o")(text)
+    assert 0 < finding.start < len(text)
+
+
+def test_redact_truncates_and_block_blocks() -> None:
+    base = {"prompt_injection": {"enabled": False}}
+    truncate = Policy(guards={**base, "token_limit": {"max_tokens": 5, "action": "redact"}})
+    assert (
+        scan("one two three four five six seven", policy=truncate).text == "one two three four five"
+    )
+    block = Policy(guards={**base, "token_limit": {"max_tokens": 5}})
+    assert scan("one two three four five six seven", policy=block).action == "block"
