@@ -168,7 +168,11 @@ class AisecInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         applied: list[tuple[Any, str]] = []
         for patch in self._patches(runtime):
             owner, _, attr = patch.target.rpartition(".")
-            holder = _resolve(importlib.import_module(patch.module), owner)
+            try:
+                module = importlib.import_module(patch.module)
+            except ImportError:
+                continue  # not in this version of the framework
+            holder = _resolve(module, owner)
             if holder is None or attr not in vars(holder):
                 continue  # not in this version of the framework
             wrapt.wrap_function_wrapper(holder, attr, patch.wrapper)
