@@ -28,6 +28,7 @@ __all__ = [
 PICKLE_PROTOCOL_MAGIC = tuple(bytes([0x80, p]) for p in range(2, 6))
 _MAX_NESTING = 3
 _IN_MEMORY = 64 << 20
+_JOBLIB_ARRAY = "joblib.numpy_pickle.NumpyArrayWrapper"
 _MARK = object()
 
 
@@ -320,7 +321,20 @@ def scan_pickle(
                 key=f"{_where}{where}",
             )
         )
-    if walk.error is not None:
+    if walk.error is not None and _JOBLIB_ARRAY in walk.imports:
+        # joblib writes raw array bytes between opcodes; the walk cannot step over them.
+        findings.append(
+            ScanFinding(
+                "AISEC-PKL005",
+                "low",
+                path,
+                f"{prefix}joblib array data after {walk.opcodes} opcodes; the rest of the "
+                "stream was not scanned",
+                key=f"{_where}malformed",
+                details={"opcodes": walk.opcodes},
+            )
+        )
+    elif walk.error is not None:
         findings.append(
             ScanFinding(
                 "AISEC-PKL005",

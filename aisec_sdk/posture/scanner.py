@@ -250,7 +250,8 @@ class _Scan:
         if kind is not None:
             return self._code(target, display, kind, size)
         data_fmt = _DATA_SUFFIXES.get(suffix)
-        if data_fmt is not None:
+        # Plain .txt files in a folder are mostly notes and licences: datasets only by name.
+        if data_fmt is not None and (explicit or data_fmt != "text"):
             return self._dataset(target, display, data_fmt)
         if explicit:
             self._add(FileResult(display, "other", "unknown", size), [])

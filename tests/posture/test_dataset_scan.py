@@ -9,7 +9,7 @@ import tracemalloc
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from aisec_sdk.posture import scan_file
+from aisec_sdk.posture import scan_file, scan_paths
 
 EMAIL = "maria.lopez@example.org"
 KEY = "sk-proj-Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0PpOoNnMm"
@@ -100,3 +100,11 @@ def test_streaming_keeps_memory_flat(write):
     tracemalloc.stop()
     assert report.files[0].stats["records"] == 12_000
     assert peak < path.stat().st_size  # the file is never held in memory as a whole
+
+
+def test_folder_walk_scans_jsonl_but_not_stray_text_files(tmp_path, write):
+    write("data/notes.txt", f"maintainer: {EMAIL}\n")
+    write("data/train.jsonl", json.dumps({"text": f"mail {EMAIL}"}) + "\n")
+    report = scan_paths([tmp_path / "data"])
+    assert [(f.rule_id, f.path) for f in report.findings] == [("AISEC-DATA001", "data/train.jsonl")]
+    assert report.skipped == 1

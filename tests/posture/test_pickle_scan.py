@@ -209,3 +209,11 @@ def test_classification_tiers():
     assert classify_global("numpy._core.multiarray", "_reconstruct")[0] == "safe"
     assert classify_global("os.path", "join")[:2] == ("dangerous", "critical")
     assert classify_global("mymodule", "Thing")[:2] == ("unknown", "medium")
+
+
+def test_joblib_raw_array_data_is_low_not_malformed(art):
+    s = art.short_str
+    wrapper = b"\x80\x04" + s("joblib.numpy_pickle") + s("NumpyArrayWrapper") + b"\x93)\x81}b"
+    payload = wrapper + b"\x00\x00\x80\x3f" * 8 + b"."  # raw float32 bytes follow the BUILD
+    findings = scan_pickle(io.BytesIO(payload), "m.joblib")
+    assert _rules(findings) == [("AISEC-PKL005", "low")]
