@@ -1,0 +1,183 @@
+"""The transformers integration on a tiny GPT-2 built here, with a tokenizer trained here."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # noqa: E402
+from opentelemetry.trace import SpanKind  # noqa: E402
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers  # noqa: E402
+
+from aisec_sdk.errors import GuardViolation  # noqa: E402
+from aisec_sdk.instrument import instrument, uninstrument  # noqa: E402
+from aisec_sdk.policy import Policy  # noqa: E402
+
+AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
+BASE = {"prompt_injection": {"enabled": False}}
+REDACT = Policy(guards=BASE)
+BLOCK = Policy(guards={**BASE, "secrets": {"action": "block"}})
+CORPUS = [
+    "hello world how are you today",
+    f"the deploy key is {AWS_KEY}",
+    "tell me a story about cats and dogs",
+    "user assistant system",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, Path]:
+    """A 1-layer GPT-2 with random weights and a word-level tokenizer trained on CORPUS."""
+    tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tok.decoder = decoders.WordPiece(prefix="##")
+    tok.train_from_iterator(CORPUS, trainers.WordLevelTrainer(special_tokens=["[UNK]", "[EOS]"]))
+    tokenizer = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tok, unk_token="[UNK]", eos_token="[EOS]", pad_token="[EOS]"
+    )
+    tokenizer.chat_template = "{% for m in messages %}{{ m['role'] }} {{ m['content'] }} {% endfor %}"
+    torch.manual_seed(0)
+    config = transformers.GPT2Config(
+        n_layer=1, n_head=2, n_embd=16, n_positions=64, vocab_size=tokenizer.vocab_size,
+        bos_token_id=1, eos_token_id=1, pad_token_id=1,
+    )
+    model = transformers.GPT2LMHeadModel(config)
+    directory = tmp_path_factory.mktemp("tiny-gpt2")
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return model, tokenizer, directory
+
+
+@pytest.fixture
+def guarded(request: pytest.FixtureRequest) -> Iterator[Policy]:
+    policy = getattr(request, "param", REDACT)
+    instrument("transformers", policy=policy)
+    yield policy
+    uninstrument("transformers")
+
+
+def _force(tokenizer: Any, word: str) -> Any:
+    token_id = tokenizer.convert_tokens_to_ids(word)
+    return lambda batch_id, ids: [token_id]
+
+
+def _pipe(tiny: tuple[Any, Any, Path]) -> Any:
+    model, tokenizer, _ = tiny
+    return transformers.pipeline("text-generation", model=model, tokenizer=tokenizer)
+
+
+def test_text_generation_output_is_guarded(guarded: Policy, tiny: Any, telemetry: Any) -> None:
+    _, tokenizer, _ = tiny
+    out = _pipe(tiny)("hello world", max_new_tokens=2, do_sample=False, prefix_allowed_tokens_fn=_force(tokenizer, AWS_KEY))
+    text = out[0]["generated_text"]
+    assert text.startswith("hello world")
+    assert AWS_KEY not in text and "<SECRET:AWS_ACCESS_KEY_ID>" in text
+    (span,) = telemetry.llm_spans()
+    assert span.kind is SpanKind.INTERNAL
+    assert span.name == f"text_completion {tiny[0].name_or_path or 'gpt2'}"
+    assert span.attributes[gen_ai.GEN_AI_PROVIDER_NAME] == "aisec.local.transformers"
+    assert span.attributes[gen_ai.GEN_AI_OPERATION_NAME] == "text_completion"
+    assert span.attributes[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] == 2
+    assert span.attributes[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] == 2
+    assert "aisec.usage.counted" not in span.attributes
+    assert [e.attributes["aisec.direction"] for e in span.events if e.name == "aisec.finding"] == ["output"] * 2
+
+
+def test_new_text_only_is_guarded(guarded: Policy, tiny: Any, telemetry: Any) -> None:
+    _, tokenizer, _ = tiny
+    out = _pipe(tiny)("tell me", max_new_tokens=1, do_sample=False, return_full_text=False,
+                      prefix_allowed_tokens_fn=_force(tokenizer, AWS_KEY))
+    assert out[0]["generated_text"].strip() == "<SECRET:AWS_ACCESS_KEY_ID>"
+
+
+@pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
+def test_blocked_prompt_never_reaches_the_model(guarded: Policy, tiny: Any, telemetry: Any) -> None:
+    model = tiny[0]
+    calls: list[int] = []
+    hook = model.register_forward_hook(lambda *a: calls.append(1))
+    try:
+        with pytest.raises(GuardViolation):
+            _pipe(tiny)(f"the deploy key is {AWS_KEY}", max_new_tokens=2, do_sample=False)
+    finally:
+        hook.remove()
+    assert calls == []
+    (span,) = telemetry.llm_spans()
+    assert span.attributes["error.type"] == "GuardViolation"
+
+
+def test_chat_input_is_checked_and_the_answer_guarded(guarded: Policy, tiny: Any, telemetry: Any) -> None:
+    _, tokenizer, _ = tiny
+    chat = [{"role": "system", "content": "be brief"}, {"role": "user", "content": f"my key {AWS_KEY}"}]
+    out = _pipe(tiny)(chat, max_new_tokens=1, do_sample=False, prefix_allowed_tokens_fn=_force(tokenizer, AWS_KEY))
+    messages = out[0]["generated_text"]
+    assert messages[-1]["role"] == "assistant"
+    assert AWS_KEY not in messages[-1]["content"]
+    assert AWS_KEY not in messages[1]["content"]  # the prompt was redacted before generation
+    (span,) = telemetry.llm_spans()
+    assert span.attributes[gen_ai.GEN_AI_OPERATION_NAME] == "chat"
+    directions = [e.attributes["aisec.direction"] for e in span.events if e.name == "aisec.finding"]
+    assert directions == ["input", "output"]
+
+
+def test_generate_on_the_model(guarded: Policy, tiny: Any, telemetry: Any) -> None:
+    model, tokenizer, _ = tiny
+    ids = tokenizer("hello world how", return_tensors="pt").input_ids
+    out = model.generate(ids, max_new_tokens=4, do_sample=False)
+    (span,) = telemetry.llm_spans()
+    assert span.kind is SpanKind.INTERNAL
+    assert span.attributes[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] == 3
+    assert span.attributes[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] == out.shape[-1] - 3
+    assert span.attributes[gen_ai.GEN_AI_REQUEST_MAX_TOKENS] == 4
+
+
+def test_from_pretrained_records_the_model_for_the_bom(guarded: Policy, tiny: Any, telemetry: Any) -> None:
+    _, _, directory = tiny
+    transformers.AutoModelForCausalLM.from_pretrained(directory)
+    (span,) = telemetry.spans("aisec.model.load")
+    attrs = span.attributes
+    assert attrs[gen_ai.GEN_AI_REQUEST_MODEL] == str(directory)
+    assert attrs["aisec.model.source"] == "local"
+    assert attrs["aisec.model.format"] == "safetensors"
+    assert attrs["aisec.model.files"] == ("model.safetensors",)
+    expected = hashlib.sha256((directory / "model.safetensors").read_bytes()).hexdigest()
+    assert attrs["aisec.model.sha256"] == (expected,)
+    assert attrs["aisec.posture.findings.count"] == 0
+
+
+def test_pickle_weights_and_trust_remote_code_are_findings(guarded: Policy, tiny: Any, tmp_path: Path, telemetry: Any) -> None:
+    model = tiny[0]
+    model.config.save_pretrained(tmp_path)
+    torch.save(model.state_dict(), tmp_path / "pytorch_model.bin")
+    try:
+        transformers.AutoModelForCausalLM.from_pretrained(tmp_path, trust_remote_code=True, use_safetensors=False)
+    except (OSError, ValueError) as exc:  # a transformers version that refuses .bin weights
+        pytest.skip(f"this transformers does not load pickle weights: {exc}")
+    (span,) = telemetry.spans("aisec.model.load")
+    rules = sorted(e.attributes["aisec.rule_id"] for e in span.events if e.name == "aisec.posture.finding")
+    assert rules == ["AISEC-CODE001", "AISEC-RT001"]
+    assert span.attributes["aisec.model.format"] in ("pickle", "pytorch-zip")
+    assert span.attributes["aisec.model.trust_remote_code"] is True
+
+
+def test_uninstrument_restores_transformers(tiny: Any, telemetry: Any) -> None:
+    from transformers.generation.utils import GenerationMixin
+    from transformers.modeling_utils import PreTrainedModel
+    from transformers.pipelines.text_generation import TextGenerationPipeline
+
+    before = (TextGenerationPipeline.__dict__["__call__"], GenerationMixin.__dict__["generate"],
+              PreTrainedModel.__dict__["from_pretrained"])
+    instrument("transformers", policy=REDACT)
+    instrument("transformers")
+    uninstrument("transformers")
+    after = (TextGenerationPipeline.__dict__["__call__"], GenerationMixin.__dict__["generate"],
+             PreTrainedModel.__dict__["from_pretrained"])
+    assert after == before
+    _pipe(tiny)("hello", max_new_tokens=1, do_sample=False)
+    assert telemetry.llm_spans() == []
