@@ -171,7 +171,7 @@ class BomCollector(SpanProcessor):
     def on_end(self, span: ReadableSpan) -> None:
         context = span.context
         state = self._open.pop(context.span_id, None) if context is not None else None
-        attributes = span.attributes or {}
+        attributes = dict(span.attributes or {})  # one copy: plain dict look-ups are cheaper
         if not (is_llm_span(attributes) or AISEC_FUNCTION in attributes):
             return
         scope = span.instrumentation_scope
