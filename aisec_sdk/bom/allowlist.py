@@ -2,8 +2,8 @@
 
 Rules (every finding makes ``aisec bom`` exit 1):
 
-- ``unapproved-model`` (high): a model whose name (or any response model) matches no
-  ``allowed_models`` pattern.
+- ``unapproved-model`` (high): a model whose name (or any response model, or for a local
+  file ``sha256:<hex digest>``) matches no ``allowed_models`` pattern.
 - ``shadow-ai`` (high): a provider outside ``allowed_providers``, an endpoint whose host,
   ``host:port`` or URL matches no ``allowed_endpoints`` pattern, or an installed AI package
   or framework outside ``allowed_packages``.
@@ -65,7 +65,10 @@ def findings_for(component: AnyComponent, policy: Policy | None) -> list[BomFind
     if policy is None:
         return out
     if isinstance(component, ModelComponent):
-        if not allowed(policy.allowed_models, component.name, *component.response_models):
+        names = [component.name, *component.response_models]
+        if component.file is not None:
+            names.append(f"sha256:{component.file.sha256}")
+        if not allowed(policy.allowed_models, *names):
             out.append(_finding("unapproved-model", component, "model", "allowed_models"))
     elif isinstance(component, ProviderComponent):
         if not allowed(policy.allowed_providers, component.name):

@@ -16,13 +16,14 @@ from aisec_sdk.bom.model import (
 
 __all__ = ["to_markdown"]
 
+# kind, section title, noun for the summary line
 _KINDS = (
-    ("model", "Models"),
-    ("provider", "Providers"),
-    ("endpoint", "Endpoints"),
-    ("framework", "Frameworks and AI packages"),
-    ("dataset", "Datasets"),
-    ("function", "Application functions"),
+    ("model", "Models", "models"),
+    ("provider", "Providers", "providers"),
+    ("endpoint", "Endpoints", "endpoints"),
+    ("framework", "Frameworks and AI packages", "frameworks"),
+    ("dataset", "Datasets", "datasets"),
+    ("function", "Application functions", "functions"),
 )
 
 
@@ -67,7 +68,7 @@ def to_markdown(bom: Bom) -> str:
     """The BOM as Markdown (GitHub flavoured tables)."""
     lines = [f"# AI-BOM: {bom.subject}", ""]
     counts = ", ".join(
-        f"{len(bom.of_kind(kind))} {title.lower()}" for kind, title in _KINDS if bom.of_kind(kind)
+        f"{len(bom.of_kind(kind))} {noun}" for kind, _, noun in _KINDS if bom.of_kind(kind)
     )
     lines.append(
         f"Generated {bom.generated_at:%Y-%m-%d %H:%M:%S} UTC by {bom.tool}: "
@@ -83,7 +84,7 @@ def to_markdown(bom: Bom) -> str:
         )
     else:
         lines.append("None: everything is inside the policy's allow-lists.")
-    for kind, title in _KINDS:
+    for kind, title, _ in _KINDS:
         components = bom.of_kind(kind)
         if not components:
             continue
