@@ -150,6 +150,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputError(f"cannot write report: {exc}") from exc
 
+    if report["errors"] and not report["evaluated"]:
+        first = next(a["error"] for a in report["attempts"] if a["error"])
+        raise InputError(f"the target failed on every attempt; first error: {first}")
     asr = float(report["attack_success_rate"])
     lines = [
         f"aisec redteam: {report['target']['name']} (seed {report['seed']}, "

@@ -192,6 +192,10 @@ class CallableTarget:
             result = await asyncio.to_thread(self.fn, *args, **kwargs)
             if inspect.isawaitable(result):
                 result = await result
+        if inspect.isasyncgen(result):  # a streaming target: join its chunks
+            result = "".join([_as_text(chunk) async for chunk in result])
+        elif inspect.isgenerator(result):
+            result = "".join(_as_text(chunk) for chunk in await asyncio.to_thread(list, result))
         return _as_text(result)
 
 

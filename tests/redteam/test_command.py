@@ -176,3 +176,13 @@ def test_console_script_in_a_subprocess(app: str, tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert json.loads((tmp_path / "out.json").read_text())["attack_success_rate"] > 0.1
     assert "aisec redteam [" not in done.stderr  # no progress bar when stderr is not a tty
+
+
+def test_a_target_that_always_fails_is_an_input_error(
+    app: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / f"{app}_broken.py").write_text("def chat(prompt):\n    raise KeyError('db')\n")
+    code = main(["redteam", f"{app}_broken:chat", "--budget", "3", "--json", "r.json"])
+    assert code == 2
+    assert "failed on every attempt" in capsys.readouterr().err
+    assert json.loads((tmp_path / "r.json").read_text())["errors"] == 3

@@ -236,3 +236,16 @@ def test_run_works_inside_a_running_event_loop() -> None:
 def test_bad_options_are_rejected(option: str, value: int) -> None:
     with pytest.raises(ValueError, match=option):
         run(weak_assistant.chat, budget=1, **{option: value})
+
+
+def test_streaming_targets_are_joined() -> None:
+    def stream(prompt: str, system: str | None = None):  # type: ignore[no-untyped-def]
+        yield from weak_assistant.chat(prompt, system=system).split(" ")
+
+    async def astream(prompt: str, system: str | None = None):  # type: ignore[no-untyped-def]
+        for word in weak_assistant.chat(prompt, system=system).split(" "):
+            yield word + " "
+
+    for target in (stream, astream):
+        result = run(target, families=["system_prompt_extraction"], budget=4)
+        assert result.attack_success_rate == 1.0, target
