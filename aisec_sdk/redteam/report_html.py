@@ -15,6 +15,8 @@ from typing import Any
 
 from aisec_sdk.redteam.comparison import Comparison, compare
 from aisec_sdk.redteam.probes import FAMILIES
+from aisec_sdk.redteam.results import from_dict
+from aisec_sdk.redteam.results import worst as pick_worst
 
 __all__ = ["render_html", "write_html"]
 
@@ -190,15 +192,6 @@ def _attempt_rows(attempts: Sequence[Mapping[str, Any]], full: bool) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
-def _worst(report: Mapping[str, Any], n: int) -> list[Mapping[str, Any]]:
-    def rank(a: Mapping[str, Any]) -> tuple[int, float, int]:
-        proof = any(v >= 1.0 for v in a["scores"].values())
-        severity = FAMILIES[a["family"]].severity if a["family"] in FAMILIES else 5.0
-        return (0 if proof else 1, -severity, int(a["seq"]))
-
-    return sorted((a for a in report["attempts"] if a["success"]), key=rank)[:n]
-
-
 def render_html(
     report: Mapping[str, Any],
     *,
@@ -227,7 +220,7 @@ def render_html(
             "<h2>Before / after</h2>",
             f"<div class='card'>{_before_after(comparison, labels)}</div>",
         ]
-    top = _worst(report, worst)
+    top = [a.to_dict() for a in pick_worst(map(from_dict, report["attempts"]), worst)]
     sections += [
         f"<h2>Worst attempts ({len(top)} shown)</h2>",
         "<div class='card'>"

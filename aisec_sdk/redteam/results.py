@@ -14,7 +14,17 @@ from typing import Any, Literal
 from aisec_sdk.redteam.probes import FAMILIES
 from aisec_sdk.redteam.stats import rate, wilson_interval
 
-__all__ = ["REPORT_SCHEMA", "Attempt", "Outcome", "RunResult", "Stats", "stats_of", "summarise"]
+__all__ = [
+    "REPORT_SCHEMA",
+    "Attempt",
+    "Outcome",
+    "RunResult",
+    "Stats",
+    "from_dict",
+    "stats_of",
+    "summarise",
+    "worst",
+]
 
 REPORT_SCHEMA = "aisec.redteam.report/1"
 
@@ -112,6 +122,29 @@ def summarise(attempts: Iterable[Attempt]) -> Stats:
     )
 
 
+def worst(attempts: Iterable[Attempt], n: int = 5) -> list[Attempt]:
+    """Up to ``n`` successful attempts: proofs before evidence, severe families first, one
+    per family before a second from any family."""
+
+    def rank(a: Attempt) -> tuple[int, float, int]:
+        proof = any(v >= 1.0 for v in a.scores.values())
+        severity = FAMILIES[a.family].severity if a.family in FAMILIES else 5.0
+        return (0 if proof else 1, -severity, a.seq)
+
+    ranked = sorted((a for a in attempts if a.success), key=rank)
+    firsts: dict[str, Attempt] = {}
+    for attempt in ranked:
+        firsts.setdefault(attempt.family, attempt)
+    chosen = list(firsts.values())
+    return (chosen + [a for a in ranked if a not in chosen])[:n]
+
+
+def from_dict(data: Mapping[str, Any]) -> Attempt:
+    """An `Attempt` back from its JSON form."""
+    fields = {k: v for k, v in data.items() if k != "success"}
+    return Attempt(**fields)
+
+
 def _grouped(attempts: Iterable[Attempt], key: str) -> dict[str, Stats]:
     groups: dict[str, list[Attempt]] = {}
     for attempt in attempts:
@@ -153,14 +186,8 @@ class RunResult:
         return dict(sorted(_grouped(self.attempts, "converter").items()))
 
     def worst(self, n: int = 5) -> list[Attempt]:
-        """Up to ``n`` successful attempts, proofs first, then by family severity."""
-
-        def rank(a: Attempt) -> tuple[int, float, int]:
-            proof = any(v >= 1.0 for v in a.scores.values())
-            severity = FAMILIES[a.family].severity if a.family in FAMILIES else 5.0
-            return (0 if proof else 1, -severity, a.seq)
-
-        return sorted((a for a in self.attempts if a.success), key=rank)[:n]
+        """Up to ``n`` successful attempts, worst first (see `worst`)."""
+        return worst(self.attempts, n)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report: top-level ``attack_success_rate`` and ``families`` (each with

@@ -152,3 +152,11 @@ def test_compare_before_and_after_a_guard() -> None:
     data = comparison.to_dict()
     assert set(data["families"]) == set(FAMILIES)
     assert "->" in comparison.summary()
+
+
+def test_worst_attempts_cover_several_families() -> None:
+    result = run(weak_assistant.chat, budget=30, seed=11)
+    top = result.worst(5)
+    assert len({a.family for a in top}) == 5
+    assert all(a.success for a in top)
+    assert any(v >= 1.0 for v in top[0].scores.values())  # a proof comes first
