@@ -45,8 +45,10 @@ _CODE_LIKE = re.compile(
 
 
 def looks_like_safetensors(head: bytes) -> bool:
-    """An 8-byte little-endian header length followed by ``{``."""
-    return len(head) >= 9 and head[8:9] == b"{" and struct.unpack("<Q", head[:8])[0] >= 2
+    """An 8-byte little-endian header length (under 2**48) followed by ``{``."""
+    if len(head) < 9 or head[8:9] != b"{":
+        return False
+    return 2 <= struct.unpack("<Q", head[:8])[0] < 1 << 48
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

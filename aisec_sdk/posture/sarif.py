@@ -59,9 +59,13 @@ def _location(finding: ScanFinding) -> dict[str, Any]:
     file = Path(finding.file)
     artifact: dict[str, Any]
     if file.is_absolute():
-        artifact = {"uri": file.as_uri()}
-    else:
-        artifact = {"uri": quote(file.as_posix()), "uriBaseId": _BASE}
+        try:
+            file = file.relative_to(Path.cwd())
+        except ValueError:
+            artifact = {"uri": file.as_uri()}
+    if not file.is_absolute():
+        uri = quote(file.as_posix(), errors="surrogateescape")
+        artifact = {"uri": uri, "uriBaseId": _BASE}
     physical: dict[str, Any] = {"artifactLocation": artifact}
     if finding.line:
         region: dict[str, Any] = {"startLine": finding.line}

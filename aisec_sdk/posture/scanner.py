@@ -80,6 +80,9 @@ def _sniff(head: bytes) -> str:
     """The format that ``head`` (a file's first bytes) announces, or ``unknown``."""
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return "zip"
+    # Before pickle and zlib: header lengths such as 0x0280 or 0x0178 look like their magic.
+    if looks_like_safetensors(head):
+        return "safetensors"
     if head[:2] in PICKLE_PROTOCOL_MAGIC:
         return "pickle"
     if head[:6] == NPY_MAGIC:
@@ -98,8 +101,6 @@ def _sniff(head: bytes) -> str:
         return "xz"
     if len(head) >= 2 and head[0] == 0x78 and head[1] in (0x01, 0x5E, 0x9C, 0xDA):
         return "zlib"
-    if looks_like_safetensors(head):
-        return "safetensors"
     if looks_like_onnx(head):
         return "onnx"
     return "unknown"
@@ -327,7 +328,11 @@ class _Scan:
         if fmt == "numpy":
             return scan_npy(fh, display, strict=self.strict), fmt
         if fmt == "safetensors":
-            return scan_safetensors(fh, display, size), fmt
+            found = scan_safetensors(fh, display, size)
+            if head[:2] in PICKLE_PROTOCOL_MAGIC and any(f.rule_id == "AISEC-ST001" for f in found):
+                fh.seek(0)  # not a valid safetensors file: it may be the pickle it also looks like
+                found += scan_pickle(fh, display, strict=self.strict, limit=size)
+            return found, fmt
         if fmt == "gguf":
             return scan_gguf(fh, display), fmt
         if fmt in ("zip", "onnx", "hdf5"):
@@ -440,18 +445,12 @@ def _walk(root: Path) -> Iterator[Path]:
             yield Path(folder, name)
 
 
-def _display(target: Path) -> str:
-    try:
-        return target.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return target.as_posix()
-
-
 def scan_paths(
     paths: Iterable[str | os.PathLike[str]], *, strict: bool = False, policy: Policy | None = None
 ) -> ScanReport:
     """Scan files and folders (recursively) and return one report.
 
+    Findings name files as the paths were given (a folder's files under that folder).
     ``strict`` makes pickle imports outside the allow-list ``high``. ``policy`` configures
     the guards used on datasets (the default policy when None). Raises `FileNotFoundError`
     for a path that does not exist, before anything is scanned.
@@ -465,9 +464,9 @@ def scan_paths(
         if target.is_dir():
             for file in _walk(target):
                 if file.is_file() and not file.is_symlink():
-                    scan.path(file, _display(file), explicit=False)
+                    scan.path(file, file.as_posix(), explicit=False)
         else:
-            scan.path(target, _display(target), explicit=True)
+            scan.path(target, target.as_posix(), explicit=True)
     return scan.report
 
 

@@ -56,7 +56,8 @@ def art() -> type[Artefacts]:
 
 @pytest.fixture
 def write(tmp_path: Path) -> Callable[[str, bytes | str], Path]:
-    """Write bytes (or text) to a file under tmp_path and return its path."""
+    """Write bytes (or text) to a file under tmp_path (the working directory); return its
+    relative path, which is how findings name it."""
 
     def _write(name: str, data: bytes | str) -> Path:
         target = tmp_path / name
@@ -65,7 +66,7 @@ def write(tmp_path: Path) -> Callable[[str, bytes | str], Path]:
             target.write_text(data, encoding="utf-8")
         else:
             target.write_bytes(data)
-        return target
+        return Path(name)
 
     return _write
 

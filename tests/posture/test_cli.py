@@ -26,14 +26,14 @@ def _validate_sarif(document: dict[str, object]) -> None:
 
 
 @pytest.fixture
-def project(write, art, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+def project(write, art) -> Path:  # type: ignore[no-untyped-def]
     """A folder with a critical pickle, an unknown-import pickle, code and a clean file."""
     write("proj/models/evil.bin", art.proto4_call("os", "system"))
     write("proj/models/custom.pkl", art.proto4_call("mylib.models", "Net"))
     write("proj/app.py", "import torch\nstate = torch.load('m.pt')\n")
     write("proj/clean.py", "print('hello')\n")
     write("proj/.git/objects/ignored.pkl", art.proto4_call("os", "system"))
-    return tmp_path / "proj"
+    return Path("proj")
 
 
 def _run(capsys, *argv: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
@@ -143,3 +143,13 @@ def test_subprocess_run(project, tmp_path):
         [*argv[:4], str(tmp_path / "nope")], capture_output=True, text=True, env=env, timeout=120
     )
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_paths_are_reported_as_given_and_sarif_uris_stay_relative(tmp_path, write, art, capsys):
+    write("w/evil.pkl", art.proto0_call("os", "system"))
+    absolute = tmp_path / "w"
+    report = json.loads(_run(capsys, str(absolute), "--format", "json")[1])
+    assert [f["path"] for f in report["findings"]] == [f"{absolute.as_posix()}/evil.pkl"]
+    sarif = json.loads(_run(capsys, str(absolute), "--format", "sarif")[1])
+    location = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "w/evil.pkl", "uriBaseId": "SRCROOT"}

@@ -102,9 +102,9 @@ def test_streaming_keeps_memory_flat(write):
     assert peak < path.stat().st_size  # the file is never held in memory as a whole
 
 
-def test_folder_walk_scans_jsonl_but_not_stray_text_files(tmp_path, write):
+def test_folder_walk_scans_jsonl_but_not_stray_text_files(write):
     write("data/notes.txt", f"maintainer: {EMAIL}\n")
     write("data/train.jsonl", json.dumps({"text": f"mail {EMAIL}"}) + "\n")
-    report = scan_paths([tmp_path / "data"])
+    report = scan_paths(["data"])
     assert [(f.rule_id, f.path) for f in report.findings] == [("AISEC-DATA001", "data/train.jsonl")]
     assert report.skipped == 1

@@ -207,3 +207,31 @@ def test_compressed_pickles_like_joblib(write, art, name, compress):
     assert _ids(scan_file(path)) == [("AISEC-PKL001", "critical")]
     benign = write("ok-" + name, compress(pickle.dumps({"a": [1, 2, 3]})))
     assert scan_file(benign).findings == []
+
+
+def test_files_written_by_the_safetensors_library_are_clean():
+    import torch
+    from safetensors.torch import save_file
+
+    tensors = {
+        "embed.weight": torch.randn(7, 5),
+        "norm.bias": torch.zeros(3, dtype=torch.bfloat16),
+        "mask": torch.ones(2, 2, dtype=torch.bool),
+        "ids": torch.arange(11, dtype=torch.int64),
+        "empty": torch.zeros(0, 4),
+    }
+    save_file(tensors, "lib.safetensors", metadata={"format": "pt", "note": "trained on x"})
+    assert scan_file("lib.safetensors").findings == []
+
+
+def test_header_lengths_that_look_like_other_magics(write, art):
+    for length in (0x0280, 0x0178, 0x059C):  # pickle \x80\x02 and zlib \x78\x01 lookalikes
+        entry = json.dumps({"t": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]}}).encode()
+        header = entry + b" " * (length - len(entry))
+        path = write(f"h{length}.safetensors", struct.pack("<Q", length) + header + b"\x00")
+        assert detect_format(path) == "safetensors"
+        assert scan_file(path).findings == []
+    # A pickle shaped to look like safetensors is still walked as a pickle.
+    payload = b"\x80\x02" + b"\x00" * 6 + b"{" + art.proto0_call("os", "system")
+    report = scan_file(write("poly.bin", payload))
+    assert "AISEC-ST001" in {f.rule_id for f in report.findings}
