@@ -48,7 +48,8 @@ def looks_like_safetensors(head: bytes) -> bool:
     """An 8-byte little-endian header length (under 2**48) followed by ``{``."""
     if len(head) < 9 or head[8:9] != b"{":
         return False
-    return 2 <= struct.unpack("<Q", head[:8])[0] < 1 << 48
+    length: int = struct.unpack("<Q", head[:8])[0]
+    return 2 <= length < 1 << 48
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
