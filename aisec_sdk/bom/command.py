@@ -120,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
     text = render(bom, args.format, args.spec)
     if args.output:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            target = Path(args.output)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot write {args.output}: {exc}") from exc
     else:

@@ -465,4 +465,5 @@ def scan_project(
     project.sources(walk.code, walk.notebooks)
     _packages(builder, walk.venvs, environment)
     names = ai_environment_variables(environ) if environment else []
-    return builder.build(str(root), environment_variables=names)
+    subject = root.resolve().name if root == Path() else str(root)
+    return builder.build(subject, environment_variables=names)

@@ -105,7 +105,7 @@ def test_explicit_policy_file_and_package_allow_list(tmp_path: Path, capsys: Any
 @pytest.mark.parametrize("spec", ["1.6", "1.7"])
 def test_output_file_and_spec(spec: str, tmp_path: Path, capsys: Any) -> None:
     root = _project(tmp_path / "p", CLEAN)
-    target = tmp_path / "bom.cdx.json"
+    target = tmp_path / "reports" / "bom.cdx.json"
     code, out, _ = _run(capsys, str(root), "--spec", spec, "--output", str(target))
     assert (code, out) == (0, "")
     document = json.loads(target.read_text())
@@ -138,6 +138,7 @@ def test_input_errors_exit_2(fmt: str, tmp_path: Path, capsys: Any) -> None:
         ["--from-otlp", str(not_otlp)],
         [str(tmp_path), "--policy", str(bad_policy)],
         [str(tmp_path), "--policy", str(tmp_path / "nope.toml")],
+        [str(tmp_path), "--no-environment", "--output", str(tmp_path)],  # a directory
     ]
     for argv in cases:
         code, out, err = _run(capsys, *argv, "--format", fmt)
