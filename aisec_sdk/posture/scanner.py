@@ -19,6 +19,7 @@ import shutil
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ from aisec_sdk.posture.models import FileResult, ScanFinding, ScanReport
 from aisec_sdk.posture.numpy_scan import NPY_MAGIC, scan_npy
 from aisec_sdk.posture.onnx_scan import looks_like_onnx, scan_onnx
 from aisec_sdk.posture.pickle_scan import PICKLE_PROTOCOL_MAGIC, looks_like_pickle, scan_pickle
+from aisec_sdk.posture.rules import RULES
 from aisec_sdk.posture.safetensors_scan import looks_like_safetensors, scan_safetensors
 
 if TYPE_CHECKING:
@@ -205,21 +207,28 @@ class _Scan:
 
     # -- entry points ---------------------------------------------------------------------
     def path(self, target: Path, display: str, *, explicit: bool) -> None:
+        """Scan one file; whatever goes wrong becomes a finding on that file."""
         try:
             self._file(target, display, explicit=explicit)
         except OSError as exc:
-            self._add(
-                FileResult(display, "model", "unreadable", 0),
-                [
-                    ScanFinding(
-                        "AISEC-MOD001",
-                        "medium",
-                        display,
-                        f"file could not be read: {exc.strerror or exc}",
-                        key="io",
-                    )
-                ],
+            self._failed(display, "AISEC-MOD001", f"file could not be read: {exc.strerror or exc}")
+        except Exception as exc:  # e.g. RecursionError on absurdly nested code
+            suffix = target.suffix.lower()
+            rule = (
+                "AISEC-CODE010"
+                if suffix in _CODE_SUFFIXES
+                else "AISEC-DATA006"
+                if suffix in _DATA_SUFFIXES
+                else "AISEC-MOD001"
             )
+            self._failed(display, rule, f"file could not be analysed: {type(exc).__name__}: {exc}")
+
+    def _failed(self, display: str, rule: str, message: str) -> None:
+        severity = RULES[rule].severity
+        self._add(
+            FileResult(display, "other", "unreadable", 0),
+            [ScanFinding(rule, severity, display, message, key="failed")],
+        )
 
     def _add(self, result: FileResult, findings: list[ScanFinding]) -> None:
         result.findings = len(findings)
@@ -336,7 +345,7 @@ class _Scan:
         if fmt == "gguf":
             return scan_gguf(fh, display), fmt
         if fmt in ("zip", "onnx", "hdf5"):
-            with _seekable(fh, size) as seekable:
+            with _seekable(fh) as seekable:
                 if fmt == "zip":
                     return self._zip(seekable, display, size, depth)
                 if fmt == "onnx":
@@ -405,25 +414,16 @@ class _Scan:
         return found
 
 
-class _seekable:
+@contextmanager
+def _seekable(fh: IO[bytes]) -> Iterator[IO[bytes]]:
     """``fh`` itself when it can seek, else a spooled copy (memory, then disk)."""
-
-    def __init__(self, fh: IO[bytes], size: int) -> None:
-        self._fh = fh
-        self._copy: IO[bytes] | None = None
-        self._size = size
-
-    def __enter__(self) -> IO[bytes]:
-        if self._fh.seekable():
-            return self._fh
-        self._copy = tempfile.SpooledTemporaryFile(max_size=_SPOOL)
-        shutil.copyfileobj(self._fh, self._copy, _CHUNK)
-        self._copy.seek(0)
-        return self._copy
-
-    def __exit__(self, *exc: object) -> None:
-        if self._copy is not None:
-            self._copy.close()
+    if fh.seekable():
+        yield fh
+        return
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL) as copy:
+        shutil.copyfileobj(fh, copy, _CHUNK)
+        copy.seek(0)
+        yield copy
 
 
 def _sha256(fh: IO[bytes]) -> str:

@@ -125,3 +125,9 @@ def test_fingerprints_are_stable_when_lines_move():
     moved = scan_python("import torch\n\n\n# comment\ntorch.load('a.pt')\n", "f.py")
     assert base[0].line != moved[0].line
     assert base[0].fingerprint == moved[0].fingerprint
+
+
+def test_absurdly_nested_code_is_a_finding_not_a_crash(write):
+    deep = "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
+    report = scan_file(write("deep.py", deep))
+    assert [(f.rule_id, f.severity) for f in report.findings] == [("AISEC-CODE010", "low")]
