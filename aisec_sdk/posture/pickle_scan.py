@@ -30,15 +30,7 @@ _MAX_NESTING = 3
 _IN_MEMORY = 64 << 20
 _JOBLIB_ARRAY = "joblib.numpy_pickle.NumpyArrayWrapper"
 _MARK = object()
-
-
-class _Global:
-    """A stack placeholder for an imported callable."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
+_IMPORTED = object()  # an imported callable on the simulated stack
 
 
 def _stack_effect(op: pickletools.OpcodeInfo) -> tuple[int, bool, int]:
@@ -85,10 +77,8 @@ class PickleWalk:
     dynamic: list[str] = field(default_factory=list)
     nested: list[tuple[int, bytes]] = field(default_factory=list)
     error: str | None = None
-    error_offset: int | None = None
     opcodes: int = 0
     pickles: int = 0
-    stopped_cleanly: bool = False
 
 
 def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
@@ -130,12 +120,12 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
             if name == "INST":
                 pop_mark()
             _record(walk, module, attr)
-            stack.append(_Global(full_name(module, attr)))
+            stack.append(_IMPORTED)
         elif kind == _STACK_GLOBAL:
             attr_v, module_v = pop(), pop()
             if isinstance(module_v, str) and isinstance(attr_v, str):
                 _record(walk, module_v, attr_v)
-                stack.append(_Global(full_name(module_v, attr_v)))
+                stack.append(_IMPORTED)
             else:
                 walk.dynamic.append(f"STACK_GLOBAL at byte {pos or 0}")
                 stack.append(None)
@@ -231,7 +221,6 @@ def walk_pickles(stream: IO[bytes], limit: int | None = None) -> PickleWalk:
         reader = _Guarded(stream, limit)
     walk = PickleWalk()
     while True:
-        start = reader.tell()
         found_before = len(walk.imports) + len(walk.dynamic)
         try:
             done = _walk_one(reader, walk)  # type: ignore[arg-type]
@@ -240,13 +229,11 @@ def walk_pickles(stream: IO[bytes], limit: int | None = None) -> PickleWalk:
             later = walk.pickles > 0 and len(walk.imports) + len(walk.dynamic) == found_before
             if not later:
                 walk.error = _describe(exc)
-                walk.error_offset = start
             return walk
         walk.pickles += 1
         if not done:
             walk.error = "pickle stream ended without a STOP opcode (truncated)"
             return walk
-        walk.stopped_cleanly = True
         if reader.peek(2) not in PICKLE_PROTOCOL_MAGIC:
             return walk
 
