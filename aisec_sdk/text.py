@@ -11,10 +11,10 @@ Pure-ASCII text (the common case) is returned as is, without copying or per-char
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
 from dataclasses import dataclass, field
-
-import regex
+from functools import cache
 
 __all__ = ["CONFUSABLES", "INVISIBLE_KINDS", "Text", "invisible_kind", "normalize"]
 
@@ -121,11 +121,32 @@ def invisible_kind(ch: str) -> str | None:
 
 INVISIBLE_KINDS = ("tag", "zero_width", "bidi", "variation_selector")
 
-_NON_ASCII_RUN = regex.compile(r"[^\x00-\x7f]+")
-_SPECIAL = regex.compile(
-    "[" + _ZERO_WIDTH + _BIDI + "".join(CONFUSABLES) + r"\ufe00-\ufe0f\U000e0000-\U000e01ef]"
-)
-_CONFUSABLE_SET = frozenset(CONFUSABLES)
+_INVISIBLE = re.compile("[" + _ZERO_WIDTH + _BIDI + "\ufe00-\ufe0f\U000e0000-\U000e01ef]")
+_CONFUSABLE_CHARS = "".join(CONFUSABLES)
+_CONFUSABLE = re.compile(f"[{_CONFUSABLE_CHARS}]")
+# A confusable next to a Latin letter: the seed of a homoglyph-smuggled word ("ignоre").
+_MIXED_PAIR = re.compile(f"[A-Za-z][{_CONFUSABLE_CHARS}]|[{_CONFUSABLE_CHARS}][A-Za-z]")
+_CONFUSABLE_RUN = re.compile(f"[{_CONFUSABLE_CHARS}]*")
+_FOLD_TABLE = str.maketrans(CONFUSABLES)
+
+
+@cache
+def _nfkc_unstable() -> re.Pattern[str]:
+    """A character class of every code point NFKC changes (built once, on first need)."""
+    ranges: list[str] = []
+    run_start = -1
+    planes = [range(0x80, 0x10000), range(0x1D400, 0x1D800), range(0x1F100, 0x1F300)]
+    for cp in (c for plane in planes for c in plane):
+        unstable = not unicodedata.is_normalized("NFKC", chr(cp))
+        if unstable and run_start < 0:
+            run_start = cp
+        elif not unstable and run_start >= 0:
+            ranges.append(f"{re.escape(chr(run_start))}-{re.escape(chr(cp - 1))}")
+            run_start = -1
+    if run_start >= 0:
+        ranges.append(f"{re.escape(chr(run_start))}-{re.escape(chr(0x1F2FF))}")
+    ranges.append("\U0002F800-\U0002FA1F")  # CJK compatibility ideographs supplement
+    return re.compile("[" + "".join(ranges) + "]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +168,7 @@ class Text:
 
     @property
     def is_identity(self) -> bool:
-        """True when normalisation changed nothing."""
+        """True when offsets in the normalised text equal offsets in the original."""
         return not self.norm_starts
 
     def span(self, start: int, end: int) -> tuple[int, int]:
@@ -187,6 +208,7 @@ class _Builder:
         self.pending = False  # last segment is a copy that can be extended
 
     def copy(self, chunk: str, orig_start: int) -> None:
+        """Append text that maps one to one onto the original from ``orig_start``."""
         if not chunk:
             return
         if not self.pending:
@@ -198,6 +220,7 @@ class _Builder:
         self.norm_len += len(chunk)
 
     def replace(self, out: str, orig_start: int, orig_end: int) -> None:
+        """Append ``out`` standing for the whole original span ``[orig_start, orig_end)``."""
         self.pending = False
         if not out:
             return
@@ -208,55 +231,74 @@ class _Builder:
         self.norm_len += len(out)
 
 
-def _fold_run(source: str, start: int, end: int) -> bool:
-    """Whether confusables in ``source[start:end]`` sit in a Latin word (and should fold)."""
-    before = source[start - 1] if start > 0 else ""
-    after = source[end] if end < len(source) else ""
-    if (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha()):
-        return True
-    letters = [c for c in source[start:end] if c.isalpha()]
-    return bool(letters) and all(c in _CONFUSABLE_SET for c in letters)
+def _edits(source: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+    """Replacements ``(start, end, text)`` to apply, and the invisible characters found."""
+    edits: list[tuple[int, int, str]] = []
+    invisible: list[tuple[int, int, str]] = []
+    for m in _INVISIBLE.finditer(source):
+        at = m.start()
+        ch = m.group()
+        invisible.append((at, at + 1, invisible_kind(ch) or "zero_width"))
+        cp = ord(ch)
+        edits.append((at, at + 1, chr(cp - 0xE0000) if 0xE0020 <= cp <= 0xE007E else ""))
+    if _CONFUSABLE.search(source) is not None:
+        edits += _folds(source)
+    if not unicodedata.is_normalized("NFKC", source):
+        for m in _nfkc_unstable().finditer(source):
+            at = m.start()
+            out = unicodedata.normalize("NFKC", m.group())
+            edits.append((at, at + 1, out.translate(_FOLD_TABLE)))
+    edits.sort()
+    return edits, invisible
+
+
+def _folds(source: str) -> list[tuple[int, int, str]]:
+    """Whole runs of confusables that touch a Latin letter, folded to Latin (linear time)."""
+    folds: list[tuple[int, int, str]] = []
+    done = 0  # runs end at or before this offset were handled
+    for m in _MIXED_PAIR.finditer(source):
+        at = m.start() if m.group()[0] in CONFUSABLES else m.start() + 1
+        if at < done:
+            continue
+        start = len(source[done:at].rstrip(_CONFUSABLE_CHARS)) + done
+        end = _CONFUSABLE_RUN.match(source, at).end()  # type: ignore[union-attr]
+        folds.append((start, end, source[start:end].translate(_FOLD_TABLE)))
+        done = end
+    return folds
 
 
 def normalize(source: str) -> Text:
     """Normalise ``source`` for matching; see the module docstring for what changes."""
     if source.isascii():
         return Text(source, source)
-    builder = _Builder()
-    invisible: list[tuple[int, int, str]] = []
-    pos = 0
-    for match in _NON_ASCII_RUN.finditer(source):
-        run_start, run_end = match.span()
-        builder.copy(source[pos:run_start], pos)
-        run = match.group()
-        if _SPECIAL.search(run) is None and unicodedata.is_normalized("NFKC", run):
-            builder.copy(run, run_start)
-        else:
-            fold = _fold_run(source, run_start, run_end)
-            for offset, ch in enumerate(run):
-                at = run_start + offset
-                kind = invisible_kind(ch)
-                if kind is not None:
-                    invisible.append((at, at + 1, kind))
-                    cp = ord(ch)
-                    decoded = chr(cp - 0xE0000) if 0xE0020 <= cp <= 0xE007E else ""
-                    builder.replace(decoded, at, at + 1)
-                    continue
-                out = unicodedata.normalize("NFKC", ch)
-                if fold:
-                    out = "".join(CONFUSABLES.get(c, c) for c in out)
-                if out == ch:
-                    builder.copy(ch, at)
-                else:
-                    builder.replace(out, at, at + 1)
-        pos = run_end
-    builder.copy(source[pos:], pos)
-    normalized = "".join(builder.parts)
-    if normalized == source and not invisible:
+    edits, invisible = _edits(source)
+    if not edits:
         return Text(source, source)
+    if all(end - start == len(out) for start, end, out in edits):
+        # same-length replacements (folded look-alikes): offsets stay one to one
+        pieces: list[str] = []
+        pos = 0
+        for start, end, out in edits:
+            if start >= pos:
+                pieces += (source[pos:start], out)
+                pos = end
+        pieces.append(source[pos:])
+        return Text(source, "".join(pieces), invisible=invisible)
+    builder = _Builder()
+    pos = 0
+    for start, end, out in edits:
+        if start < pos:
+            continue  # overlapping edits: the first one wins
+        builder.copy(source[pos:start], pos)
+        if len(out) == end - start:
+            builder.copy(out, start)
+        else:
+            builder.replace(out, start, end)
+        pos = end
+    builder.copy(source[pos:], pos)
     return Text(
         source,
-        normalized,
+        "".join(builder.parts),
         builder.norm_starts,
         builder.orig_starts,
         builder.orig_ends,

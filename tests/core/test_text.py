@@ -61,3 +61,22 @@ def test_every_normalised_span_maps_inside_the_original(source: str) -> None:
     for start in range(n + 1):
         a, b = t.span(start, n)
         assert 0 <= a <= b <= len(source)
+
+
+def test_mixed_script_runs_fold_as_a_whole() -> None:
+    t = normalize("the ѕуѕtem рrоmрt")
+    assert t.normalized == "the system prompt"
+    assert t.is_identity  # same-length folds keep offsets one to one
+
+
+def test_linear_time_on_adversarial_runs() -> None:
+    import time
+
+    def cost(n: int) -> float:
+        doc = "аx" * n + "а" * n + "ｏ" * (n // 4)
+        start = time.perf_counter()
+        normalize(doc)
+        return time.perf_counter() - start
+
+    small, large = cost(20_000), cost(160_000)
+    assert large < small * 8 * 4  # 8x the input: linear growth with a generous margin
