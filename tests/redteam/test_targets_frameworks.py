@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -165,3 +166,18 @@ def test_things_that_are_not_targets_are_rejected() -> None:
         as_target("no_colon_here")
     with pytest.raises(TargetError, match="cannot import"):
         as_target("aisec_no_such_module_xyz:f")
+
+
+def test_cli_accepts_a_target_object(
+    server: _Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aisec_sdk.cli import main
+
+    module = f"rt_endpoint_{server.server_address[1]}"
+    (tmp_path / f"{module}.py").write_text(
+        "from aisec_sdk.redteam import OpenAITarget\n"
+        f"endpoint = OpenAITarget('weak-model', base_url={_base_url(server)!r}, api_key='k')\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["redteam", f"{module}:endpoint", "--budget", "5", "--fail-above", "0.5"]) == 1
+    assert len(server.requests) == 5
