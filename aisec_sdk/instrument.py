@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["available_integrations", "instrument", "uninstrument"]
 
-# name -> (integration module, instrumentor class, framework import name, extra)
+# name (also the extra to install) -> (integration module, instrumentor class, framework module)
 _INTEGRATIONS: dict[str, tuple[str, str, str]] = {
     "openai": ("aisec_sdk.integrations.openai", "OpenAIInstrumentor", "openai"),
     "langchain": ("aisec_sdk.integrations.langchain", "LangChainInstrumentor", "langchain_core"),
@@ -33,7 +33,10 @@ def available_integrations() -> list[str]:
 
 
 def _installed(name: str) -> bool:
-    return importlib.util.find_spec(_INTEGRATIONS[name][2]) is not None
+    try:
+        return importlib.util.find_spec(_INTEGRATIONS[name][2]) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _select(names: tuple[str, ...]) -> list[str]:
