@@ -93,7 +93,8 @@ def _installed_version(name: str) -> str | None:
 class BomCollector(SpanProcessor):
     """Builds an AI-BOM from the spans of this process.
 
-    ``policy`` (default: none) turns allow-list violations into BOM findings, and marks a
+    ``policy`` (default: none, so only plaintext endpoints are findings) turns allow-list
+    violations into BOM findings, and marks a
     starting LLM span that violates them with ``aisec.bom.finding`` events (rule, ref,
     severity) and ``aisec.bom.findings.count``, so the trace shows it too.
     ``snapshot`` is a path written at interpreter exit and on ``shutdown()``, in
@@ -197,7 +198,7 @@ class BomCollector(SpanProcessor):
         builder = BomBuilder()
         services = self._calls.build(builder, "runtime", _installed_version)
         bom = builder.build("runtime", services=services)
-        return apply_policy(bom, self._policy) if self._policy is not None else bom
+        return apply_policy(bom, self._policy)
 
     def shutdown(self) -> None:
         self._write_snapshot()

@@ -309,42 +309,43 @@ class _Project:
             return path.as_posix()
 
     def artifacts(self, files: list[Path]) -> None:
+        """Model and dataset files, then the model-card links between them."""
         models: list[tuple[Path, str]] = []
         readmes = [f for f in files if f.name.lower() == "readme.md"]
         for path in files:
             if path in readmes:
                 continue
-            fmt = dataset_format(path)
-            if fmt is not None:
-                facts = file_facts(path, self.root, fmt, count_rows=True)
-                ref = self.builder.add(
-                    DatasetComponent(
-                        ref=f"dataset:{facts.path}", name=facts.path, file=facts, sources=["file"]
-                    )
-                )
-                self.datasets[facts.path] = self.datasets[path.name] = ref
+            try:
+                model = self.artifact(path)
+            except OSError:  # unreadable: nothing to hash, nothing to report
                 continue
-            fmt = model_format(path)
-            if fmt is not None:
-                facts = file_facts(path, self.root, fmt)
-                models.append(
-                    (
-                        path,
-                        self.builder.add(
-                            ModelComponent(
-                                ref=f"model:{facts.path}",
-                                name=facts.path,
-                                file=facts,
-                                sources=["file"],
-                            )
-                        ),
-                    )
-                )
+            if model is not None:
+                models.append((path, model))
         cards = {r.parent: _model_card_datasets(r) for r in readmes}
-        for path, model_ref in models:
+        for path, model in models:
             for kind, names in cards.get(path.parent, {}).items():
                 for name in names:
-                    self.builder.relate(model_ref, kind, self.dataset(name), "model-card")  # type: ignore[arg-type]
+                    self.builder.relate(model, kind, self.dataset(name), "model-card")  # type: ignore[arg-type]
+
+    def artifact(self, path: Path) -> str | None:
+        """Add a dataset or model file; returns the model's ref when it is a model."""
+        fmt = dataset_format(path)
+        if fmt is not None:
+            facts = file_facts(path, self.root, fmt, count_rows=True)
+            ref = self.builder.add(
+                DatasetComponent(
+                    ref=f"dataset:{facts.path}", name=facts.path, file=facts, sources=["file"]
+                )
+            )
+            self.datasets[facts.path] = self.datasets[path.name] = ref
+            return None
+        fmt = model_format(path)
+        if fmt is None:
+            return None
+        facts = file_facts(path, self.root, fmt)
+        return self.builder.add(
+            ModelComponent(ref=f"model:{facts.path}", name=facts.path, file=facts, sources=["file"])
+        )
 
     def dataset(self, name: str, location: str | None = None) -> str:
         """The ref of a dataset by name: a local file when one matches, else a hub id."""
