@@ -446,7 +446,10 @@ def _walk(root: Path) -> Iterator[Path]:
 
 
 def scan_paths(
-    paths: Iterable[str | os.PathLike[str]], *, strict: bool = False, policy: Policy | None = None
+    paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
+    strict: bool = False,
+    *,
+    policy: Policy | None = None,
 ) -> ScanReport:
     """Scan files and folders (recursively) and return one report.
 
@@ -455,6 +458,8 @@ def scan_paths(
     the guards used on datasets (the default policy when None). Raises `FileNotFoundError`
     for a path that does not exist, before anything is scanned.
     """
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
     targets = [Path(p) for p in paths]
     for target in targets:
         if not target.exists():
@@ -471,7 +476,7 @@ def scan_paths(
 
 
 def scan_file(
-    path: str | os.PathLike[str], *, strict: bool = False, policy: Policy | None = None
+    path: str | os.PathLike[str], strict: bool = False, *, policy: Policy | None = None
 ) -> ScanReport:
     """Scan one file (for example weights about to be loaded); see `scan_paths`."""
     target = Path(path)

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from aisec_sdk.posture import detect_format, scan_file, scan_paths
@@ -152,3 +153,13 @@ def test_corrupt_archive_is_a_finding_not_a_crash(write):
     junk = b"PK\x03\x04" + b"\xff" * 200
     report = scan_paths([write("broken.zip", junk)])
     assert report.findings and all(f.rule_id == "AISEC-ARC001" for f in report.findings)
+
+
+def test_api_accepts_one_path_or_many_and_rejects_missing(write, art):
+    path = write("one.pkl", art.proto0_call("os", "system"))
+    assert len(scan_paths(path).findings) == len(scan_paths([str(path)], False).findings) == 1
+    assert scan_paths([path], True).strict
+    with pytest.raises(FileNotFoundError):
+        scan_paths(["nope.bin"])
+    with pytest.raises(FileNotFoundError):
+        scan_file("nope.bin")
