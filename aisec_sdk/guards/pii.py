@@ -73,11 +73,11 @@ def _re2_options() -> Any:
 
 # One pass finds every candidate. Leftmost-first: at one start, earlier branches win.
 _CANDIDATES = re2.compile(
-    rb"(?P<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})"
+    rb"(?P<email>[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,8}\.[A-Za-z]{2,24})"
     rb"|(?P<ipv4>[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})"
-    rb"|(?P<iban>[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,})"
-    rb"|(?P<number>[+(]?[0-9](?:[ \-.()/]{0,2}[0-9]){6,})"
-    rb"|(?P<ipv6>[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)",
+    rb"|(?P<iban>[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,40})"
+    rb"|(?P<number>[+(]?[0-9](?:[ \-.()/]{0,2}[0-9]){6,60})"
+    rb"|(?P<ipv6>[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]{0,41})",
     _re2_options(),
 )
 _KINDS: dict[int, str] = {index: name.decode() for name, index in _CANDIDATES.groupindex.items()}
@@ -227,7 +227,8 @@ class PiiGuard:
                 found += [(a, b, entity, min(1.0, max(0.0, sc))) for a, b, sc in recognizer(s)]
         if self.settings.presidio:
             found += self._presidio(s)
-        return self._findings(text, _dedupe(found), direction)
+        threshold = self._threshold(direction)
+        return self._findings(text, _dedupe([c for c in found if c[3] >= threshold]), direction)
 
     def _builtin(self, s: str) -> list[Candidate]:
         data = s.encode("ascii", "replace")  # one byte per character: offsets carry over
@@ -341,14 +342,11 @@ class PiiGuard:
         ]
 
     def _findings(self, text: Text, found: list[Candidate], direction: Direction) -> list[Finding]:
-        threshold = self._threshold(direction)
         mode = self.settings.redaction
         if mode == "pseudonymize" and direction == "output":
             mode = "placeholder"  # never make values found in model output restorable
         findings: list[Finding] = []
         for a, b, kind, score in found:
-            if score < threshold:
-                continue
             start, end = text.span(a, b)
             label = kind.upper()
             findings.append(
@@ -410,6 +408,8 @@ def _ipv4(s: str, start: int, end: int) -> Candidate | None:
 
 
 def _ipv6(s: str, start: int, end: int) -> Candidate | None:
+    if end - start > 60:  # the longest IPv6 text form is 45 characters
+        return None
     while end > start and s[end - 1] in ".:" and not s[start:end].endswith("::"):
         end -= 1
     before, after = s[start - 1 : start], s[end : end + 1]
@@ -449,12 +449,15 @@ def _iban(s: str, start: int, value: str) -> Candidate | None:
 
 
 def _dedupe(found: list[Candidate]) -> list[Candidate]:
-    """Drop candidates overlapping an earlier, higher-scoring one."""
+    """Resolve overlapping candidates, left to right: the higher score keeps the place."""
     kept: list[Candidate] = []
-    for cand in sorted(found, key=lambda c: (-c[3], c[0])):
-        if all(cand[1] <= k[0] or cand[0] >= k[1] for k in kept):
-            kept.append(cand)
-    return sorted(kept)
+    for cand in sorted(found):
+        if kept and cand[0] < kept[-1][1]:
+            if cand[3] > kept[-1][3]:
+                kept[-1] = cand
+            continue
+        kept.append(cand)
+    return kept
 
 
 @cache

@@ -34,34 +34,46 @@ __all__ = ["KINDS", "SecretsGuard", "SecretsSettings", "shannon_entropy"]
 _RULES: tuple[tuple[str, bytes, float], ...] = (
     ("private_key", rb"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----", 0.99),
     ("aws_access_key_id", rb"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}\b", 0.95),
-    ("github_token", rb"\bgh[pousr]_[A-Za-z0-9]{36,}\b", 0.98),
-    ("github_fine_grained_token", rb"\bgithub_pat_[A-Za-z0-9_]{50,}\b", 0.98),
-    ("gitlab_token", rb"\bgl(?:pat|dt|rt|ptt|soat|ft|imt|oas|cbt|agent)-[A-Za-z0-9_\-]{20,}", 0.95),
-    ("slack_token", rb"\bxox[abposre]-[A-Za-z0-9\-]{10,}", 0.95),
+    ("github_token", rb"\bgh[pousr]_[A-Za-z0-9]{36,251}\b", 0.98),
+    ("github_fine_grained_token", rb"\bgithub_pat_[A-Za-z0-9_]{50,244}\b", 0.98),
     (
-        "slack_webhook",
-        rb"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,}",
+        "gitlab_token",
+        rb"\bgl(?:pat|dt|rt|ptt|soat|ft|imt|oas|cbt|agent)-[A-Za-z0-9_\-]{20,100}",
         0.95,
     ),
-    ("stripe_key", rb"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|\bwhsec_[A-Za-z0-9]{24,}", 0.95),
-    ("anthropic_key", rb"\bsk-ant-[A-Za-z0-9_\-]{20,}", 0.98),
-    ("openai_key", rb"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}", 0.9),
-    ("huggingface_token", rb"\b(?:hf_|api_org_)[A-Za-z0-9]{30,}\b", 0.95),
+    ("slack_token", rb"\bxox[abposre]-[A-Za-z0-9\-]{10,250}", 0.95),
+    (
+        "slack_webhook",
+        rb"https://hooks\.slack\.com/services/T[A-Z0-9]{1,20}/B[A-Z0-9]{1,20}/[A-Za-z0-9]{20,40}",
+        0.95,
+    ),
+    (
+        "stripe_key",
+        rb"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}|\bwhsec_[A-Za-z0-9]{24,64}",
+        0.95,
+    ),
+    ("anthropic_key", rb"\bsk-ant-[A-Za-z0-9_\-]{20,200}", 0.98),
+    ("openai_key", rb"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,200}", 0.9),
+    ("huggingface_token", rb"\b(?:hf_|api_org_)[A-Za-z0-9]{30,64}\b", 0.95),
     ("google_api_key", rb"\bAIza[0-9A-Za-z_\-]{35}", 0.95),
-    ("azure_storage_key", rb"(?:AccountKey|SharedAccessKey)=[A-Za-z0-9+/]{40,}={0,2}", 0.95),
+    ("azure_storage_key", rb"(?:AccountKey|SharedAccessKey)=[A-Za-z0-9+/]{40,100}={0,2}", 0.95),
     ("azure_client_secret", rb"\b[A-Za-z0-9_~.\-]{3}[0-9]Q~[A-Za-z0-9_~.\-]{31,34}", 0.9),
-    ("jwt", rb"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]*", 0.9),
+    (
+        "jwt",
+        rb"\beyJ[A-Za-z0-9_\-]{10,1000}\.eyJ[A-Za-z0-9_\-]{10,1000}\.[A-Za-z0-9_\-]{0,1000}",
+        0.9,
+    ),
     (
         "database_url",
-        rb"\b[A-Za-z][A-Za-z0-9+.\-]{1,30}://[^\s:/@\"'<>]{1,256}:[^\s@/\"'<>]{1,256}@[A-Za-z0-9_.\-\[\]]+",
+        rb"\b[A-Za-z][A-Za-z0-9+.\-]{1,30}://[^\s:/@\"'<>]{1,256}:[^\s@/\"'<>]{1,256}@[A-Za-z0-9_.\-\[\]]{1,253}",
         0.9,
     ),
     (
         "generic",
-        rb"[A-Za-z0-9_.\-]*(?i:pass(?:word|wd|phrase)?|pwd|secret|token|api[_\-]?key|apikey"
+        rb"[A-Za-z0-9_.\-]{0,64}(?i:pass(?:word|wd|phrase)?|pwd|secret|token|api[_\-]?key|apikey"
         rb"|access[_\-]?key|auth[_\-]?key|private[_\-]?key|credentials?|client[_\-]?secret)"
         rb"(?:[ _.\-]?[A-Za-z0-9]+){0,3}[\"']?[ \t]*(?::=|=>|[:=])[ \t]*[\"'`]?"
-        rb"[^\s\"'`<>{}\[\],;()]{8,}",
+        rb"[^\s\"'`<>{}\[\],;()]{8,256}",
         0.8,
     ),
 )
@@ -168,10 +180,17 @@ class SecretsGuard:
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
         s = text.normalized
         findings: list[Finding] = []
+        pem = _PemEnds(s)
+        covered = 0  # end of the last private key block: headers inside it are not new keys
         for m in _PATTERN.finditer(s.encode("ascii", "replace")):  # offsets carry over
             kind = _RULES[m.lastindex - 1][0]
             start, end = m.span()
-            if kind == "generic":
+            if start < covered:
+                continue
+            if kind == "private_key":
+                item = _pem(s, start, end, pem.after(end))
+                covered = item[2]
+            elif kind == "generic":
                 if not self.settings.generic:
                     continue
                 item = self._generic(s, start, end)
@@ -236,8 +255,6 @@ def _validate(kind: str, s: str, start: int, end: int) -> tuple[str, int, int, f
     """Check one provider-format candidate; None for placeholders and look-alikes."""
     score = _SCORE[kind]
     value = s[start:end]
-    if kind == "private_key":
-        return _pem(s, start, end)
     if kind == "database_url":
         return _url_password(s, start, end)
     if _embedded(s, start, end):
@@ -270,10 +287,23 @@ def _jwt_header_ok(token: str) -> bool:
     return isinstance(decoded, dict) and ("alg" in decoded or "typ" in decoded)
 
 
-def _pem(s: str, start: int, end: int) -> tuple[str, int, int, float] | None:
+class _PemEnds:
+    """Where the next ``-----END`` marker is, found once for every header before it."""
+
+    __slots__ = ("_at", "_from", "_s")
+
+    def __init__(self, s: str) -> None:
+        self._s, self._from, self._at = s, -1, -1
+
+    def after(self, pos: int) -> int:
+        if self._from < 0 or pos > self._at >= 0:
+            self._from, self._at = pos, self._s.find("-----END", pos)
+        return self._at
+
+
+def _pem(s: str, start: int, end: int, close: int) -> tuple[str, int, int, float]:
     """A PEM private key block: from BEGIN to END (or to the end of its base64 body)."""
-    close = s.find("-----END", end, end + 20000)
-    if close >= 0:
+    if 0 <= close - end <= 20000:
         stop = s.find("-----", close + 8, close + 80)
         block_end = stop + 5 if stop >= 0 else close + 8
         body = s[end:close]

@@ -20,6 +20,8 @@ from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["TokenLimitGuard", "TokenLimitSettings"]
 
+_MAX_TOKEN_CHARS = 256  # longer than any token of the shipped encodings
+
 
 class TokenLimitSettings(GuardSettings):
     """Options of the ``token_limit`` guard."""
@@ -75,11 +77,15 @@ class TokenLimitGuard:
         if limit is None or len(s) <= limit // 4 or len(s.encode("utf-8")) <= limit:
             return []
         enc = encoding(self._encoding_name)
-        tokens = enc.encode_ordinary(s)
+        cap = (limit + 1) * _MAX_TOKEN_CHARS  # enough text to hold limit + 1 tokens
+        tokens = enc.encode_ordinary(s[:cap])
+        if len(tokens) <= limit and cap < len(s):
+            tokens = enc.encode_ordinary(s)
         if len(tokens) <= limit:
             return []
         _, offsets = enc.decode_with_offsets(tokens[: limit + 1])
         cut = offsets[limit] if len(offsets) > limit else len(s)
+        count = f"{len(tokens)}" if cap >= len(s) else f"more than {limit}"
         return [
             Finding(
                 guard=self.id,
@@ -87,9 +93,7 @@ class TokenLimitGuard:
                 score=1.0,
                 start=cut,
                 end=len(s),
-                message=(
-                    f"{len(tokens)} tokens exceed the limit of {limit} ({self._encoding_name})"
-                ),
+                message=f"{count} tokens exceed the limit of {limit} ({self._encoding_name})",
                 replacement="",
                 entity="tokens",
             )

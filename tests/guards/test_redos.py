@@ -1,0 +1,108 @@
+"""No guard is super-linear: adversarial inputs at two sizes, time growth compared generously.
+
+Each case is a long run of the characters some pattern matches (or a nested repetition of
+a near-match). Linear code takes ~4x longer on a 4x longer input; the test fails only above
+12x (quadratic would be ~16x and more), and ignores cases too fast to time reliably.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from aisec_sdk.guards import guard_class
+from aisec_sdk.text import normalize
+from aisec_sdk.verdict import Direction
+
+SMALL = 20_000
+GROWTH = 4
+LIMIT = 12.0
+
+Maker = Callable[[int], str]
+
+
+def _rep(unit: str) -> Maker:
+    return lambda n: (unit * (n // len(unit) + 1))[:n]
+
+
+CASES: dict[str, list[tuple[str, Maker]]] = {
+    "pii": [
+        ("local part", lambda n: "a" * n + "@example.com"),
+        ("at signs", _rep("a@b.")),
+        ("digits", _rep("1")),
+        ("spaced digits", _rep("1 ")),
+        ("dotted digits", _rep("1.")),
+        ("phone pieces", _rep("555-123-4567 ")),
+        ("colons", _rep("a:")),
+        ("double colons", _rep("::1 ")),
+        ("iban", lambda n: "DE89" + " 3704" * (n // 5)),
+        ("parens", _rep("(1")),
+    ],
+    "secrets": [
+        ("base64 run", _rep("Ab9+")),
+        ("pem headers", _rep("-----BEGIN PRIVATE KEY-----\n")),
+        ("pem then end", lambda n: "-----BEGIN RSA PRIVATE KEY-----\n" * (n // 33) + "-----END"),
+        ("assignments", _rep("password=")),
+        ("long value", lambda n: "api_key=" + "x9" * (n // 2)),
+        ("url userinfo", _rep("a://b:c@")),
+        ("jwt-ish", _rep("eyJabcdefghijk.")),
+        ("prefixes", _rep("ghp_sk-AIzaxoxb-")),
+        ("google keys in a blob", _rep("AIza" + "Ab9" * 12 + "+")),
+    ],
+    "invisible_text": [
+        ("tags", _rep("\U000e0041")),
+        ("zero width", _rep("a\u200b")),
+        ("variation selectors", _rep("\ufe0f")),
+    ],
+    "canary": [
+        ("hex", _rep("0123456789abcdef")),
+        ("base64", _rep("YWlzZWMt")),
+    ],
+    "exfiltration": [
+        ("brackets", _rep("[")),
+        ("images", _rep("![a](//")),
+        ("links without close", _rep("[a](https://x.example/?q=")),
+        ("img tags", _rep("<img ")),
+        ("urls", _rep("http://")),
+        ("reference defs", _rep("\n[a]: //")),
+    ],
+    "system_prompt_leak": [("repeated words", _rep("you are a bot "))],
+    "banned": [("near misses", _rep("acm "))],
+    "token_limit": [("one long word", _rep("a")), ("spaces", _rep(" "))],
+}
+
+OPTIONS: dict[str, dict[str, Any]] = {
+    "canary": {"tokens": ["aisec-0123456789abcdef"], "use_registry": False},
+    "system_prompt_leak": {"system_prompt": "you are a bot that helps " * 20},
+    "banned": {"terms": ["acme", "acme corp"], "regexes": [r"acm\w+"]},
+    "token_limit": {"max_tokens": 1_000_000},
+}
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+@pytest.mark.parametrize(
+    ("guard_id", "name", "make"),
+    [(gid, name, make) for gid, cases in CASES.items() for name, make in cases],
+    ids=[f"{gid}-{name}" for gid, cases in CASES.items() for name, _ in cases],
+)
+def test_guard_time_grows_linearly(guard_id: str, name: str, make: Maker) -> None:
+    cls: Any = guard_class(guard_id)
+    guard = cls(cls.Settings.model_validate(OPTIONS.get(guard_id, {})))
+    direction: Direction = "output" if "output" in cls.default_directions else "input"
+    small, large = normalize(make(SMALL)), normalize(make(SMALL * GROWTH))
+    t_small = _timed(lambda: guard.scan(small, direction))
+    t_large = _timed(lambda: guard.scan(large, direction))
+    if t_large < 0.02:
+        return  # too fast to be a problem, too fast to time
+    assert t_large / max(t_small, 1e-4) < LIMIT, (guard_id, name, t_small, t_large)
