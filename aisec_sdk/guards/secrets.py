@@ -187,6 +187,7 @@ class SecretsGuard:
             start, end = m.span()
             if start < covered:
                 continue
+            item: tuple[str, int, int, float] | None
             if kind == "private_key":
                 item = _pem(s, start, end, pem.after(end))
                 covered = item[2]
