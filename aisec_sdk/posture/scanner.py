@@ -389,7 +389,14 @@ class _Scan:
         head = reader.peek(_HEAD)[:_HEAD]
         fmt = _sniff(head)
         found: list[ScanFinding] = []
-        if _PICKLE_NAMES.search(member.name) and fmt not in ("zip", "numpy"):
+        pickled = fmt == "pickle" or (
+            fmt == "unknown"
+            and (
+                _PICKLE_NAMES.search(member.name) is not None
+                or looks_like_pickle(archives.open_member(fh, member), member.size)
+            )
+        )
+        if pickled:
             found = scan_pickle(reader, where, strict=self.strict, limit=member.size)
             reader.read()  # to the end, so the CRC can be checked
             if stream.crc_mismatch:

@@ -163,3 +163,16 @@ def test_api_accepts_one_path_or_many_and_rejects_missing(write, art):
         scan_paths(["nope.bin"])
     with pytest.raises(FileNotFoundError):
         scan_file("nope.bin")
+
+
+def test_headerless_pickle_member_with_any_name(write, art):
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("notes/readme", "just words\n")
+        zf.writestr("blob/payload", art.proto0_call("subprocess", "getoutput"))
+        zf.writestr("blob/magic_payload", art.proto4_call("os", "system"))
+    report = scan_file(write("a.zip", archive.getvalue()))
+    assert {(f.rule_id, f.path) for f in report.findings} == {
+        ("AISEC-PKL001", "a.zip!blob/payload"),
+        ("AISEC-PKL001", "a.zip!blob/magic_payload"),
+    }
