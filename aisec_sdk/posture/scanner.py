@@ -393,7 +393,9 @@ class _Scan:
             fmt == "unknown"
             and (
                 _PICKLE_NAMES.search(member.name) is not None
-                or looks_like_pickle(archives.open_member(fh, member), member.size)
+                or looks_like_pickle(
+                    io.BufferedReader(archives.open_member(fh, member)), member.size
+                )
             )
         )
         if pickled:
