@@ -31,17 +31,18 @@ from aisec_sdk.bom.model import (
     Bom,
     BomBuilder,
     BomFinding,
+    Flow,
     ModelComponent,
     ProviderComponent,
 )
 from aisec_sdk.bom.spans import (
-    AISEC_FUNCTION,
     CallAggregator,
     CallKey,
     endpoint_component,
     inherited_pii,
     is_llm_span,
 )
+from aisec_sdk.telemetry import ATTR_FUNCTION
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
@@ -66,7 +67,7 @@ class _OpenSpan(NamedTuple):
     nested: bool
     """Inside an LLM span."""
     llm: bool
-    pii: frozenset[str]
+    pii: frozenset[Flow]
     """PII flows inherited from the guarded function above."""
 
 
@@ -123,8 +124,8 @@ class BomCollector(SpanProcessor):
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         attributes = span.attributes or {}
         parent = self._open.get(span.parent.span_id) if span.parent is not None else None
-        function = attributes.get(AISEC_FUNCTION)
-        pii: frozenset[str] = frozenset()
+        function = attributes.get(ATTR_FUNCTION)
+        pii: frozenset[Flow] = frozenset()
         if parent is not None:
             pii = parent.pii
             if parent.names_function:
@@ -138,7 +139,7 @@ class BomCollector(SpanProcessor):
             self._flag(span, attributes)
         self._open[span.context.span_id] = _OpenSpan(
             function=str(function) if function is not None else None,
-            names_function=AISEC_FUNCTION in attributes,
+            names_function=ATTR_FUNCTION in attributes,
             nested=parent is not None and (parent.nested or parent.llm),
             llm=is_llm_span(attributes),
             pii=pii,
@@ -173,7 +174,7 @@ class BomCollector(SpanProcessor):
         context = span.context
         state = self._open.pop(context.span_id, None) if context is not None else None
         attributes = dict(span.attributes or {})  # one copy: plain dict look-ups are cheaper
-        if not (is_llm_span(attributes) or AISEC_FUNCTION in attributes):
+        if not (is_llm_span(attributes) or ATTR_FUNCTION in attributes):
             return
         scope = span.instrumentation_scope
         service = span.resource.attributes.get(service_attributes.SERVICE_NAME)

@@ -23,6 +23,7 @@ __all__ = [
     "DatasetComponent",
     "EndpointComponent",
     "FileFacts",
+    "Flow",
     "FrameworkComponent",
     "FunctionComponent",
     "ModelComponent",
@@ -31,6 +32,9 @@ __all__ = [
     "Relationship",
     "Usage",
 ]
+
+Flow = Literal["inbound", "outbound"]
+"""Direction of personal data, seen from the application: ``outbound`` in what it sent."""
 
 RelationKind = Literal["calls", "served-by", "reached-at", "trained-on", "evaluated-on", "wraps"]
 """``function calls model``, ``model served-by provider``, ``provider reached-at endpoint``,
@@ -139,7 +143,7 @@ class ProviderComponent(Component):
     kind: Literal["provider"] = "provider"
     data_classifications: list[str] = Field(default_factory=list)
     """``PII`` when a PII finding was recorded on a call to this provider."""
-    pii_flows: list[Literal["inbound", "outbound"]] = Field(default_factory=list)
+    pii_flows: list[Flow] = Field(default_factory=list)
     findings: int = 0
     """Guard findings (``aisec.findings.count``) on calls to this provider."""
     blocked: int = 0

@@ -21,14 +21,14 @@ from typing import Any
 
 from opentelemetry.semconv.attributes import service_attributes
 
-from aisec_sdk.bom.model import Bom, BomBuilder
+from aisec_sdk.bom.model import Bom, BomBuilder, Flow
 from aisec_sdk.bom.spans import (
-    AISEC_FUNCTION,
     CallAggregator,
     CallKey,
     inherited_pii,
     is_llm_span,
 )
+from aisec_sdk.telemetry import ATTR_FUNCTION
 
 __all__ = ["OtlpError", "bom_from_otlp", "read_spans"]
 
@@ -146,14 +146,14 @@ def read_spans(path: str | Path) -> list[OtlpSpan]:
 
 def _context(
     span: OtlpSpan, by_id: Mapping[tuple[str, str], OtlpSpan]
-) -> tuple[OtlpSpan | None, bool, frozenset[str]]:
+) -> tuple[OtlpSpan | None, bool, frozenset[Flow]]:
     """The nearest ancestor naming a function, whether an LLM span encloses this one, and
     the PII flows inherited from guarded functions above it."""
-    caller, nested, pii, seen = None, False, frozenset[str](), set()
+    caller, nested, pii, seen = None, False, frozenset[Flow](), set()
     parent = by_id.get((span.trace_id, span.parent_id))
     while parent is not None and parent.span_id not in seen:
         seen.add(parent.span_id)
-        if parent.attributes.get(AISEC_FUNCTION):
+        if parent.attributes.get(ATTR_FUNCTION):
             caller = caller or parent
             pii |= inherited_pii(parent.events)
         nested = nested or is_llm_span(parent.attributes)
@@ -168,10 +168,10 @@ def bom_from_otlp(paths: Iterable[str | Path]) -> Bom:
     by_id = {(s.trace_id, s.span_id): s for s in spans if s.span_id}
     calls = CallAggregator()
     for span in spans:
-        if not (is_llm_span(span.attributes) or AISEC_FUNCTION in span.attributes):
+        if not (is_llm_span(span.attributes) or ATTR_FUNCTION in span.attributes):
             continue
         caller, nested, pii = _context(span, by_id)
-        function = str(caller.attributes[AISEC_FUNCTION]) if caller else None
+        function = str(caller.attributes[ATTR_FUNCTION]) if caller else None
         owner = caller.service if caller else None
         key = CallKey.of(span.attributes, span.scope, span.service, function, nested, owner)
         calls.record(key, span.attributes, span.events, span.start_ns, span.end_ns, pii)

@@ -24,6 +24,7 @@ from opentelemetry.semconv.attributes import server_attributes, url_attributes
 from aisec_sdk.bom.model import (
     BomBuilder,
     EndpointComponent,
+    Flow,
     FrameworkComponent,
     FunctionComponent,
     ModelComponent,
@@ -33,12 +34,8 @@ from aisec_sdk.bom.model import (
 from aisec_sdk.telemetry import ATTR_ACTION, ATTR_FINDINGS_COUNT, ATTR_FUNCTION, EVENT_FINDING
 
 __all__ = [
-    "AISEC_ACTION",
-    "AISEC_FINDINGS_COUNT",
     "AISEC_FRAMEWORK",
     "AISEC_FRAMEWORK_VERSION",
-    "AISEC_FUNCTION",
-    "FINDING_EVENT",
     "CallAggregator",
     "CallKey",
     "endpoint_component",
@@ -47,10 +44,6 @@ __all__ = [
     "is_llm_span",
 ]
 
-AISEC_FUNCTION = ATTR_FUNCTION
-AISEC_ACTION = ATTR_ACTION
-AISEC_FINDINGS_COUNT = ATTR_FINDINGS_COUNT
-FINDING_EVENT = EVENT_FINDING
 # Optional: integrations may name the framework they instrument (else the scope tells).
 AISEC_FRAMEWORK = "aisec.framework"
 AISEC_FRAMEWORK_VERSION = "aisec.framework.version"
@@ -152,7 +145,7 @@ class CallKey(NamedTuple):
     ) -> CallKey:
         """The key of one span from its attributes, instrumentation scope and context."""
         get = attributes.get
-        own_function = get(AISEC_FUNCTION)
+        own_function = get(ATTR_FUNCTION)
         if own_function:
             function, function_service = str(own_function), service
         provider = get(gen_ai.GEN_AI_PROVIDER_NAME) or get(gen_ai.GEN_AI_SYSTEM)
@@ -191,21 +184,21 @@ class CallStats:
     last_ns: int = 0
     findings: int = 0
     blocked: int = 0
-    pii_flows: set[str] = field(default_factory=set)
+    pii_flows: set[Flow] = field(default_factory=set)
     response_models: set[str] = field(default_factory=set)
 
 
-def inherited_pii(events: Iterable[tuple[str, Mapping[str, Any]]]) -> frozenset[str]:
+def inherited_pii(events: Iterable[tuple[str, Mapping[str, Any]]]) -> frozenset[Flow]:
     """PII a guarded function received as input: it flows out with the calls it makes."""
     return pii_flows(events)[1] & {"outbound"}
 
 
-def pii_flows(events: Iterable[tuple[str, Mapping[str, Any]]]) -> tuple[int, frozenset[str]]:
+def pii_flows(events: Iterable[tuple[str, Mapping[str, Any]]]) -> tuple[int, frozenset[Flow]]:
     """Number of ``aisec.finding`` events and the flows of PII ones: ``outbound`` for PII in
     what the application sent (input, context), ``inbound`` for PII in model output."""
-    count, flows = 0, set()
+    count, flows = 0, set[Flow]()
     for name, attrs in events:
-        if name != FINDING_EVENT:
+        if name != EVENT_FINDING:
             continue
         count += 1
         if (attrs.get("aisec.guard") or attrs.get("guard")) == "pii":
@@ -228,14 +221,14 @@ class CallAggregator:
         events: Iterable[tuple[str, Mapping[str, Any]]],
         start_ns: int,
         end_ns: int,
-        inherited_pii: frozenset[str] = frozenset(),
+        inherited_pii: frozenset[Flow] = frozenset(),
     ) -> None:
         """Count one span (no I/O: a dict update under a lock). ``inherited_pii`` holds the
         PII flows of the guarded function the call runs under."""
         get = attributes.get
         event_count, flows = pii_flows(events)
         flows |= inherited_pii
-        findings = get(AISEC_FINDINGS_COUNT)
+        findings = get(ATTR_FINDINGS_COUNT)
         response_model = get(gen_ai.GEN_AI_RESPONSE_MODEL)
         with self._lock:
             stats = self._stats.get(key)
@@ -247,7 +240,7 @@ class CallAggregator:
             stats.first_ns = min(stats.first_ns, start_ns)
             stats.last_ns = max(stats.last_ns, end_ns)
             stats.findings += int(findings) if findings is not None else event_count
-            stats.blocked += get(AISEC_ACTION) == "block"
+            stats.blocked += get(ATTR_ACTION) == "block"
             stats.pii_flows |= flows
             if response_model:
                 stats.response_models.add(str(response_model))
@@ -346,7 +339,7 @@ def _add_call(
                 name=key.provider,
                 usage=usage,
                 data_classifications=["PII"] if stats.pii_flows else [],
-                pii_flows=sorted(stats.pii_flows),  # type: ignore[arg-type]
+                pii_flows=sorted(stats.pii_flows),
                 findings=0 if key.nested else stats.findings,
                 blocked=0 if key.nested else stats.blocked,
                 **common,

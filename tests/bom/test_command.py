@@ -173,3 +173,21 @@ def test_console_script_entry(tmp_path: Path) -> None:
     )
     assert result.returncode == 1, result.stderr
     assert "plaintext-endpoint" in result.stdout
+
+
+def test_command_module_imports_light() -> None:
+    """The CLI imports every sub-command at start-up: ours must not pull in heavy modules."""
+    code = (
+        "import sys, aisec_sdk.bom.command as c; "
+        "heavy = [m for m in ('pydantic', 'opentelemetry.sdk', 'cyclonedx', 'torch', "
+        "'aisec_sdk.bom.model') if m in sys.modules]; print(heavy)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=60,
+    )
+    assert result.stdout.strip() == "[]", result.stderr
