@@ -67,7 +67,8 @@ def _location(finding: ScanFinding) -> dict[str, Any]:
         uri = quote(file.as_posix(), errors="surrogateescape")
         artifact = {"uri": uri, "uriBaseId": _BASE}
     physical: dict[str, Any] = {"artifactLocation": artifact}
-    if finding.line:
+    # A notebook finding's line counts within its cell, not within the .ipynb JSON.
+    if finding.line and "cell" not in finding.details:
         region: dict[str, Any] = {"startLine": finding.line}
         if finding.column:
             region["startColumn"] = finding.column

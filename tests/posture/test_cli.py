@@ -153,3 +153,13 @@ def test_paths_are_reported_as_given_and_sarif_uris_stay_relative(tmp_path, writ
     sarif = json.loads(_run(capsys, str(absolute), "--format", "sarif")[1])
     location = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "w/evil.pkl", "uriBaseId": "SRCROOT"}
+
+
+def test_sarif_for_notebooks_has_no_misleading_region(write, capsys):
+    cell = {"cell_type": "code", "source": ["import torch\n", "torch.load('m.pt')\n"]}
+    write("nb.ipynb", json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4}))
+    document = json.loads(_run(capsys, "nb.ipynb", "--format", "sarif")[1])
+    _validate_sarif(document)
+    location = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert "region" not in location
+    assert "cell 1, line 2" in document["runs"][0]["results"][0]["message"]["text"]
