@@ -32,99 +32,27 @@ from aisec_sdk.bom.model import (
     FunctionComponent,
     ModelComponent,
     ProviderComponent,
+    RelationKind,
 )
 from aisec_sdk.bom.spans import endpoint_component, framework_ref, normalize_dist
 
 __all__ = ["AI_ENV_PATTERN", "AI_PACKAGES", "ai_environment_variables", "scan_project"]
 
 AI_PACKAGES: frozenset[str] = frozenset(
-    {
-        "openai",
-        "anthropic",
-        "cohere",
-        "mistralai",
-        "groq",
-        "google-generativeai",
-        "google-genai",
-        "google-cloud-aiplatform",
-        "boto3-bedrock",
-        "ollama",
-        "together",
-        "replicate",
-        "fireworks-ai",
-        "voyageai",
-        "litellm",
-        "openai-agents",
-        "pydantic-ai",
-        "langchain",
-        "langchain-core",
-        "langchain-community",
-        "langgraph",
-        "langsmith",
-        "llama-index",
-        "llama-index-core",
-        "haystack-ai",
-        "semantic-kernel",
-        "dspy",
-        "dspy-ai",
-        "crewai",
-        "autogen-agentchat",
-        "pyautogen",
-        "instructor",
-        "guidance",
-        "outlines",
-        "transformers",
-        "tokenizers",
-        "sentence-transformers",
-        "huggingface-hub",
-        "datasets",
-        "accelerate",
-        "peft",
-        "trl",
-        "diffusers",
-        "safetensors",
-        "bitsandbytes",
-        "optimum",
-        "vllm",
-        "llama-cpp-python",
-        "ctransformers",
-        "gpt4all",
-        "mlx-lm",
-        "torch",
-        "torchvision",
-        "torchaudio",
-        "tensorflow",
-        "tensorflow-cpu",
-        "keras",
-        "jax",
-        "flax",
-        "onnx",
-        "onnxruntime",
-        "onnxruntime-gpu",
-        "tensorrt",
-        "openvino",
-        "scikit-learn",
-        "xgboost",
-        "lightgbm",
-        "catboost",
-        "spacy",
-        "gensim",
-        "tiktoken",
-        "chromadb",
-        "faiss-cpu",
-        "faiss-gpu",
-        "pinecone",
-        "pinecone-client",
-        "weaviate-client",
-        "qdrant-client",
-        "pymilvus",
-        "lancedb",
-        "mlflow",
-        "wandb",
-        "presidio-analyzer",
-        "opentelemetry-instrumentation-openai-v2",
-        "aisec-sdk",
-    }
+    """
+    openai anthropic cohere mistralai groq google-generativeai google-genai
+    google-cloud-aiplatform ollama together replicate fireworks-ai voyageai litellm
+    openai-agents pydantic-ai langchain langchain-core langchain-community langgraph langsmith
+    llama-index llama-index-core haystack-ai semantic-kernel dspy dspy-ai crewai
+    autogen-agentchat pyautogen instructor guidance outlines
+    transformers tokenizers sentence-transformers huggingface-hub datasets accelerate peft trl
+    diffusers safetensors bitsandbytes optimum vllm llama-cpp-python ctransformers gpt4all
+    mlx-lm torch torchvision torchaudio tensorflow tensorflow-cpu keras jax flax onnx
+    onnxruntime onnxruntime-gpu tensorrt openvino scikit-learn xgboost lightgbm catboost spacy
+    gensim tiktoken chromadb faiss-cpu faiss-gpu pinecone pinecone-client weaviate-client
+    qdrant-client pymilvus lancedb mlflow wandb presidio-analyzer
+    opentelemetry-instrumentation-openai-v2
+    """.split()  # noqa: SIM905 - a word list reads better than 80 quoted strings
 )
 """Curated PyPI names of AI packages (normalised); ``langchain-*`` and ``llama-index-*``
 integrations count too."""
@@ -235,9 +163,8 @@ def _site_packages(venv: Path) -> list[str]:
     ]
 
 
-def _packages(builder: BomBuilder, venvs: list[Path], environment: bool) -> None:
-    places: list[tuple[str, list[str] | None]] = [("environment", None)] if environment else []
-    places += [(str(v), _site_packages(v)) for v in venvs]
+def _packages(builder: BomBuilder, places: list[tuple[str, list[str] | None]]) -> None:
+    """AI distributions of each (label, sys.path entries or None for the running one)."""
     for where, path in places:
         dists = metadata.distributions() if path is None else metadata.distributions(path=path)
         for dist in dists:
@@ -262,7 +189,7 @@ def _module_distributions() -> Mapping[str, list[str]]:
         return {}
 
 
-def _model_card_datasets(readme: Path) -> dict[str, list[str]]:
+def _model_card_datasets(readme: Path) -> dict[RelationKind, list[str]]:
     """``trained-on`` / ``evaluated-on`` dataset ids from a model card's YAML front matter."""
     try:
         text = readme.read_text(encoding="utf-8", errors="replace")
@@ -272,12 +199,12 @@ def _model_card_datasets(readme: Path) -> dict[str, list[str]]:
     if not match:
         return {}
     try:
-        import yaml  # type: ignore[import-untyped]
-
-        card = yaml.safe_load(match.group(1))
+        import yaml  # type: ignore[import-untyped]  # the "bom" extra installs PyYAML
     except ImportError:
-        card = None
-    except Exception:  # a malformed card is no reason to stop
+        return {}
+    try:
+        card = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:  # a malformed card is no reason to stop
         return {}
     if not isinstance(card, dict):
         return {}
@@ -325,7 +252,7 @@ class _Project:
         for path, model in models:
             for kind, names in cards.get(path.parent, {}).items():
                 for name in names:
-                    self.builder.relate(model, kind, self.dataset(name), "model-card")  # type: ignore[arg-type]
+                    self.builder.relate(model, kind, self.dataset(name), "model-card")
 
     def artifact(self, path: Path) -> str | None:
         """Add a dataset or model file; returns the model's ref when it is a model."""
@@ -464,7 +391,9 @@ def scan_project(
     project = _Project(root, builder)
     project.artifacts(walk.files)
     project.sources(walk.code, walk.notebooks)
-    _packages(builder, walk.venvs, environment)
+    places: list[tuple[str, list[str] | None]] = [("environment", None)] if environment else []
+    places += [(project.relative(v), _site_packages(v)) for v in walk.venvs]
+    _packages(builder, places)
     names = ai_environment_variables(environ) if environment else []
     subject = root.resolve().name if root == Path() else str(root)
     return builder.build(subject, environment_variables=names)
