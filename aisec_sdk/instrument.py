@@ -23,7 +23,11 @@ __all__ = ["available_integrations", "instrument", "uninstrument"]
 _INTEGRATIONS: dict[str, tuple[str, str, str]] = {
     "openai": ("aisec_sdk.integrations.openai", "OpenAIInstrumentor", "openai"),
     "langchain": ("aisec_sdk.integrations.langchain", "LangChainInstrumentor", "langchain_core"),
-    "transformers": ("aisec_sdk.integrations.transformers", "TransformersInstrumentor", "transformers"),
+    "transformers": (
+        "aisec_sdk.integrations.transformers",
+        "TransformersInstrumentor",
+        "transformers",
+    ),
 }
 
 

@@ -61,10 +61,36 @@ _CAPTURE_ON = {"true", "1", "yes", "on", "span_only", "span_and_event"}
 
 # Bucket boundaries the GenAI semantic conventions give for the client histograms.
 TOKEN_BUCKETS = (
-    1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+    1,
+    4,
+    16,
+    64,
+    256,
+    1024,
+    4096,
+    16384,
+    65536,
+    262144,
+    1048576,
+    4194304,
+    16777216,
+    67108864,
 )
 DURATION_BUCKETS = (
-    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+    0.01,
+    0.02,
+    0.04,
+    0.08,
+    0.16,
+    0.32,
+    0.64,
+    1.28,
+    2.56,
+    5.12,
+    10.24,
+    20.48,
+    40.96,
+    81.92,
 )
 
 _SUPPRESS_LLM = context.create_key("aisec-suppress-llm-instrumentation")
@@ -157,7 +183,9 @@ class AisecInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
         policy = kwargs.get("policy")
         if policy is not None and not isinstance(policy, Policy):
-            raise TypeError(f"instrument(policy=...) takes an aisec_sdk.Policy, got {type(policy).__name__}")
+            raise TypeError(
+                f"instrument(policy=...) takes an aisec_sdk.Policy, got {type(policy).__name__}"
+            )
         runtime = Runtime(
             scope=self.scope,
             framework=self.framework,
@@ -197,7 +225,9 @@ def _resolve(module: Any, owner: str) -> Any:
 def _restore(holder: Any, attr: str) -> None:
     """Put the original back: ``unwrap`` for functions, the raw descriptor for classmethods."""
     raw = vars(holder).get(attr)
-    if isinstance(raw, wrapt.FunctionWrapper) and isinstance(raw.__wrapped__, classmethod | staticmethod):
+    if isinstance(raw, wrapt.FunctionWrapper) and isinstance(
+        raw.__wrapped__, classmethod | staticmethod
+    ):
         setattr(holder, attr, raw.__wrapped__)
         return
     unwrap(holder, attr)
@@ -279,12 +309,18 @@ class LlmCall:
         """Set a span attribute (skipped when None); metric-relevant keys are remembered."""
         if value is None:
             return
-        if key in (gen_ai.GEN_AI_RESPONSE_MODEL, server_attributes.SERVER_ADDRESS, server_attributes.SERVER_PORT):
+        if key in (
+            gen_ai.GEN_AI_RESPONSE_MODEL,
+            server_attributes.SERVER_ADDRESS,
+            server_attributes.SERVER_PORT,
+        ):
             self._attrs[key] = value
         if self.span.is_recording():
             self.span.set_attribute(key, value)
 
-    def set_usage(self, input_tokens: int | None, output_tokens: int | None, *, counted: bool = False) -> None:
+    def set_usage(
+        self, input_tokens: int | None, output_tokens: int | None, *, counted: bool = False
+    ) -> None:
         """Token usage of the call (``counted``: estimated locally, not reported by the API)."""
         if input_tokens is not None:
             self.input_tokens = int(input_tokens)
@@ -296,7 +332,9 @@ class LlmCall:
         """Put ``(role, text)`` messages on the span as GenAI JSON, masked, when capture is on."""
         if not self.capture or not self.span.is_recording():
             return
-        engine = self.call.engine if self.call is not None else engine_for(self.runtime.current_policy())
+        engine = (
+            self.call.engine if self.call is not None else engine_for(self.runtime.current_policy())
+        )
         out = []
         for role, text in messages:
             direction: Direction = ROLE_DIRECTIONS.get(role, "input") or (
@@ -394,23 +432,22 @@ def guard_output(call: GuardedCall | None, text: str) -> str:
 
 def count_tokens(text: str, model: str | None = None) -> int:
     """Tokens in ``text``: the SDK's offline tiktoken counter when present, else an estimate."""
+    if not text:
+        return 0
     counter = _token_counter()
     if counter is not None:
-        try:
-            return int(counter(text, model))
-        except Exception:  # an unknown model or a missing encoding: estimate instead
-            pass
-    return math.ceil(len(text) / 4) if text else 0
+        for kwargs in ({"model": model}, {}):
+            try:
+                return int(counter(text, **kwargs))
+            except Exception:  # an unknown model or a missing encoding: try the next way
+                continue
+    return math.ceil(len(text) / 4)
 
 
 @cache
-def _token_counter() -> Callable[[str, str | None], int] | None:
-    for module_name in ("aisec_sdk.tokens", "aisec_sdk.guards.token_limit"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        func = getattr(module, "count_tokens", None)
-        if callable(func):
-            return lambda text, model: func(text, model)  # type: ignore[no-any-return]
-    return None
+def _token_counter() -> Callable[..., int] | None:
+    try:
+        from aisec_sdk.tokens import count_tokens as counter
+    except ImportError:
+        return None
+    return counter

@@ -32,7 +32,10 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from aisec_sdk.decorator import GuardedCall
 from aisec_sdk.errors import GuardViolation
-from aisec_sdk.integrations._base import (
+from aisec_sdk.stream import StreamGuard
+from aisec_sdk.telemetry import llm_span_scope
+
+from ._base import (
     AisecInstrumentor,
     LlmCall,
     Patch,
@@ -42,8 +45,6 @@ from aisec_sdk.integrations._base import (
     is_suppressed,
     suppress_llm_spans,
 )
-from aisec_sdk.stream import StreamGuard
-from aisec_sdk.telemetry import llm_span_scope
 
 __all__ = ["AisecCallbackHandler", "LangChainInstrumentor"]
 
@@ -63,7 +64,13 @@ class LangChainInstrumentor(AisecInstrumentor):
 
     def _patches(self, runtime: Runtime) -> list[Patch]:
         handler = make_handler(runtime)
-        table = [Patch("langchain_core.callbacks.base", "BaseCallbackManager.__init__", partial(_inject, handler))]
+        table = [
+            Patch(
+                "langchain_core.callbacks.base",
+                "BaseCallbackManager.__init__",
+                partial(_inject, handler),
+            )
+        ]
         for module, owner in _MODELS:
             table += [
                 Patch(module, f"{owner}.invoke", partial(_invoke, handler)),
@@ -74,16 +81,27 @@ class LangChainInstrumentor(AisecInstrumentor):
         table += [
             Patch("langchain_core.tools.base", "BaseTool.run", partial(_tool_run, handler)),
             Patch("langchain_core.tools.base", "BaseTool.arun", partial(_tool_arun, handler)),
-            Patch("langchain_core.language_models.chat_models", "BaseChatModel._generate_with_cache",
-                  partial(_provider_call, handler)),
-            Patch("langchain_core.language_models.chat_models", "BaseChatModel._agenerate_with_cache",
-                  partial(_aprovider_call, handler)),
+            Patch(
+                "langchain_core.language_models.chat_models",
+                "BaseChatModel._generate_with_cache",
+                partial(_provider_call, handler),
+            ),
+            Patch(
+                "langchain_core.language_models.chat_models",
+                "BaseChatModel._agenerate_with_cache",
+                partial(_aprovider_call, handler),
+            ),
         ]
         return table
 
 
-def _inject(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
-            kwargs: dict[str, Any]) -> None:
+def _inject(
+    handler: AisecCallbackHandler,
+    wrapped: Callable[..., Any],
+    instance: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> None:
     wrapped(*args, **kwargs)
     if not any(isinstance(h, AisecCallbackHandler) for h in instance.inheritable_handlers):
         instance.add_handler(handler, True)
@@ -106,8 +124,11 @@ class _Run:
         self.streaming = False  # output guarded chunk by chunk by the stream wrapper
 
 
-def _model_info(serialized: Mapping[str, Any] | None, metadata: Mapping[str, Any] | None,
-                params: Mapping[str, Any] | None) -> tuple[str, str | None]:
+def _model_info(
+    serialized: Mapping[str, Any] | None,
+    metadata: Mapping[str, Any] | None,
+    params: Mapping[str, Any] | None,
+) -> tuple[str, str | None]:
     metadata = metadata or {}
     params = params or {}
     provider = metadata.get("ls_provider") or params.get("_type") or "langchain"
@@ -166,22 +187,45 @@ class AisecCallbackHandler:
             return self._runs.pop(run_id, None)
 
     def open_model_run(
-        self, run_id: UUID, parent_run_id: UUID | None, operation: str, provider: str, model: str | None,
-        *, ensure: bool = True,
+        self,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        operation: str,
+        provider: str,
+        model: str | None,
+        *,
+        ensure: bool = True,
     ) -> _Run:
         """The run of a chat model or LLM: its LLM span and guarded call (opened once)."""
         existing = self.run(run_id)
         if existing is not None or not ensure:
             return existing  # type: ignore[return-value]
-        llm = LlmCall(self.runtime, operation, provider, model, parent=self._parent(parent_run_id),
-                      function=f"langchain.{operation}")
+        llm = LlmCall(
+            self.runtime,
+            operation,
+            provider,
+            model,
+            parent=self._parent(parent_run_id),
+            function=f"langchain.{operation}",
+        )
         return self._add(run_id, _Run(llm.span, llm.call, llm))
 
-    def _open_span(self, run_id: UUID, parent_run_id: UUID | None, name: str, attributes: dict[str, Any],
-                   guarded: bool) -> _Run:
+    def _open_span(
+        self,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        name: str,
+        attributes: dict[str, Any],
+        guarded: bool,
+    ) -> _Run:
         policy = self.runtime.current_policy()
-        span = self.runtime.tracer.start_span(name, self._parent(parent_run_id), SpanKind.INTERNAL, attributes) \
-            if policy.telemetry else trace.INVALID_SPAN
+        span = (
+            self.runtime.tracer.start_span(
+                name, self._parent(parent_run_id), SpanKind.INTERNAL, attributes
+            )
+            if policy.telemetry
+            else trace.INVALID_SPAN
+        )
         call = None
         if guarded and self.runtime.guards:
             with llm_span_scope(span):
@@ -204,11 +248,21 @@ class AisecCallbackHandler:
 
     # ---------------------------------------------------------------- models
 
-    def on_chat_model_start(self, serialized: dict[str, Any], messages: list[list[Any]], *, run_id: UUID,
-                            parent_run_id: UUID | None = None, metadata: dict[str, Any] | None = None,
-                            invocation_params: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def on_chat_model_start(
+        self,
+        serialized: dict[str, Any],
+        messages: list[list[Any]],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        metadata: dict[str, Any] | None = None,
+        invocation_params: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         provider, model = _model_info(serialized, metadata, invocation_params)
-        run = self.open_model_run(run_id, parent_run_id, gen_ai.GenAiOperationNameValues.CHAT.value, provider, model)
+        run = self.open_model_run(
+            run_id, parent_run_id, gen_ai.GenAiOperationNameValues.CHAT.value, provider, model
+        )
         texts = _texts(messages[0] if messages else [])
         run.prompt = "\n".join(t for _, t in texts)
         if not run.prepared and run.call is not None and messages:
@@ -216,9 +270,17 @@ class AisecCallbackHandler:
         if run.llm is not None:
             run.llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, texts)
 
-    def on_llm_start(self, serialized: dict[str, Any], prompts: list[str], *, run_id: UUID,
-                     parent_run_id: UUID | None = None, metadata: dict[str, Any] | None = None,
-                     invocation_params: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def on_llm_start(
+        self,
+        serialized: dict[str, Any],
+        prompts: list[str],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        metadata: dict[str, Any] | None = None,
+        invocation_params: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         provider, model = _model_info(serialized, metadata, invocation_params)
         operation = gen_ai.GenAiOperationNameValues.TEXT_COMPLETION.value
         run = self.open_model_run(run_id, parent_run_id, operation, provider, model)
@@ -269,10 +331,15 @@ class AisecCallbackHandler:
         if llm.input_tokens is None:
             token_usage = (response.llm_output or {}).get("token_usage") or {}
             if token_usage:
-                llm.set_usage(token_usage.get("prompt_tokens"), token_usage.get("completion_tokens"))
+                llm.set_usage(
+                    token_usage.get("prompt_tokens"), token_usage.get("completion_tokens")
+                )
         if llm.input_tokens is None or llm.output_tokens is None:
-            llm.set_usage(count_tokens(run.prompt, llm.model), count_tokens("".join(texts), llm.model),
-                          counted=True)
+            llm.set_usage(
+                count_tokens(run.prompt, llm.model),
+                count_tokens("".join(texts), llm.model),
+                counted=True,
+            )
         llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, [("assistant", t) for t in texts])
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
@@ -280,12 +347,22 @@ class AisecCallbackHandler:
 
     # ---------------------------------------------------------------- tools
 
-    def on_tool_start(self, serialized: dict[str, Any], input_str: str, *, run_id: UUID,
-                      parent_run_id: UUID | None = None, inputs: dict[str, Any] | None = None,
-                      **kwargs: Any) -> None:
+    def on_tool_start(
+        self,
+        serialized: dict[str, Any],
+        input_str: str,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        inputs: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         name = (serialized or {}).get("name") or kwargs.get("name") or "tool"
-        attrs = {gen_ai.GEN_AI_OPERATION_NAME: gen_ai.GenAiOperationNameValues.EXECUTE_TOOL.value,
-                 gen_ai.GEN_AI_TOOL_NAME: name, gen_ai.GEN_AI_TOOL_TYPE: "function"}
+        attrs = {
+            gen_ai.GEN_AI_OPERATION_NAME: gen_ai.GenAiOperationNameValues.EXECUTE_TOOL.value,
+            gen_ai.GEN_AI_TOOL_NAME: name,
+            gen_ai.GEN_AI_TOOL_TYPE: "function",
+        }
         tool_call_id = kwargs.get("tool_call_id")
         if tool_call_id:
             attrs[gen_ai.GEN_AI_TOOL_CALL_ID] = tool_call_id
@@ -321,11 +398,20 @@ class AisecCallbackHandler:
 
     # ---------------------------------------------------------------- retrievers
 
-    def on_retriever_start(self, serialized: dict[str, Any], query: str, *, run_id: UUID,
-                           parent_run_id: UUID | None = None, **kwargs: Any) -> None:
+    def on_retriever_start(
+        self,
+        serialized: dict[str, Any],
+        query: str,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> None:
         name = (serialized or {}).get("name") or kwargs.get("name") or "retriever"
-        attrs = {gen_ai.GEN_AI_OPERATION_NAME: gen_ai.GenAiOperationNameValues.RETRIEVAL.value,
-                 gen_ai.GEN_AI_DATA_SOURCE_ID: name}
+        attrs = {
+            gen_ai.GEN_AI_OPERATION_NAME: gen_ai.GenAiOperationNameValues.RETRIEVAL.value,
+            gen_ai.GEN_AI_DATA_SOURCE_ID: name,
+        }
         self._open_span(run_id, parent_run_id, f"retrieval {name}", attrs, guarded=True)
 
     def on_retriever_end(self, documents: Sequence[Any], *, run_id: UUID, **kwargs: Any) -> None:
@@ -355,10 +441,19 @@ class AisecCallbackHandler:
 
     # ---------------------------------------------------------------- chains
 
-    def on_chain_start(self, serialized: dict[str, Any] | None, inputs: Any, *, run_id: UUID,
-                       parent_run_id: UUID | None = None, **kwargs: Any) -> None:
+    def on_chain_start(
+        self,
+        serialized: dict[str, Any] | None,
+        inputs: Any,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> None:
         name = kwargs.get("name") or (serialized or {}).get("name") or "chain"
-        self._open_span(run_id, parent_run_id, str(name), {"aisec.langchain.run_type": "chain"}, guarded=False)
+        self._open_span(
+            run_id, parent_run_id, str(name), {"aisec.langchain.run_type": "chain"}, guarded=False
+        )
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         self._end(run_id)
@@ -412,8 +507,14 @@ def _is_chat(instance: Any) -> bool:
     return isinstance(instance, BaseChatModel)
 
 
-def _prepare(handler: AisecCallbackHandler, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
-             *, streaming: bool) -> tuple[tuple[Any, ...], dict[str, Any], _Run | None]:
+def _prepare(
+    handler: AisecCallbackHandler,
+    instance: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    *,
+    streaming: bool,
+) -> tuple[tuple[Any, ...], dict[str, Any], _Run | None]:
     """Open the model's run before LangChain does, check the prompt, set ``run_id`` in config."""
     from langchain_core.callbacks import BaseCallbackManager
     from langchain_core.runnables.config import ensure_config
@@ -423,7 +524,7 @@ def _prepare(handler: AisecCallbackHandler, instance: Any, args: tuple[Any, ...]
     model_input, rest = args[0], args[1:]
     config_arg = rest[0] if rest else kwargs.pop("config", None)
     config = dict(ensure_config(config_arg))
-    run_id = config.get("run_id") or uuid4()
+    run_id: UUID = config.get("run_id") or uuid4()  # type: ignore[assignment]
     config["run_id"] = run_id
     existing = handler.run(run_id)
     if existing is not None and existing.prepared:  # stream() falling back to invoke()
@@ -435,7 +536,11 @@ def _prepare(handler: AisecCallbackHandler, instance: Any, args: tuple[Any, ...]
     except Exception:
         ls = {}
     chat = _is_chat(instance)
-    operation = (gen_ai.GenAiOperationNameValues.CHAT if chat else gen_ai.GenAiOperationNameValues.TEXT_COMPLETION).value
+    operation = (
+        gen_ai.GenAiOperationNameValues.CHAT
+        if chat
+        else gen_ai.GenAiOperationNameValues.TEXT_COMPLETION
+    ).value
     provider, model = _model_info(None, ls, {})
     run = handler.open_model_run(run_id, parent_run_id, operation, provider, model)
     run.prepared = True
@@ -453,20 +558,35 @@ def _prepare(handler: AisecCallbackHandler, instance: Any, args: tuple[Any, ...]
     return (model_input, config, *rest[1:]), kwargs, run
 
 
-def _invoke(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
-            kwargs: dict[str, Any]) -> Any:
+def _invoke(
+    handler: AisecCallbackHandler,
+    wrapped: Callable[..., Any],
+    instance: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
     args, kwargs, _ = _prepare(handler, instance, args, kwargs, streaming=False)
     return wrapped(*args, **kwargs)
 
 
-async def _ainvoke(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any,
-                   args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+async def _ainvoke(
+    handler: AisecCallbackHandler,
+    wrapped: Callable[..., Any],
+    instance: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
     args, kwargs, _ = _prepare(handler, instance, args, kwargs, streaming=False)
     return await wrapped(*args, **kwargs)
 
 
-def _provider_call(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any,
-                   args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def _provider_call(
+    handler: AisecCallbackHandler,
+    wrapped: Callable[..., Any],
+    instance: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
     run_manager = kwargs.get("run_manager")
     run = handler.run(getattr(run_manager, "run_id", None))
     if run is None:
@@ -475,8 +595,13 @@ def _provider_call(handler: AisecCallbackHandler, wrapped: Callable[..., Any], i
         return wrapped(*args, **kwargs)
 
 
-async def _aprovider_call(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any,
-                          args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+async def _aprovider_call(
+    handler: AisecCallbackHandler,
+    wrapped: Callable[..., Any],
+    instance: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
     run_manager = kwargs.get("run_manager")
     run = handler.run(getattr(run_manager, "run_id", None))
     if run is None:
@@ -500,8 +625,13 @@ def _release(handler: AisecCallbackHandler, run_id: UUID, output: Any) -> Any:
     return redacted if redacted is not None and isinstance(output, str) else output
 
 
-def _tool_run(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any,
-              args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def _tool_run(
+    handler: AisecCallbackHandler,
+    wrapped: Callable[..., Any],
+    instance: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
     run_id = _claim(handler, kwargs)
     output = None
     try:
@@ -511,8 +641,13 @@ def _tool_run(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instan
     return output
 
 
-async def _tool_arun(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any,
-                     args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+async def _tool_arun(
+    handler: AisecCallbackHandler,
+    wrapped: Callable[..., Any],
+    instance: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
     run_id = _claim(handler, kwargs)
     output = None
     try:
@@ -560,8 +695,13 @@ class _ChunkGuard:
         return [self.last.model_copy(update={"content": tail})]
 
 
-def _stream(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
-            kwargs: dict[str, Any]) -> Iterator[Any]:
+def _stream(
+    handler: AisecCallbackHandler,
+    wrapped: Callable[..., Any],
+    instance: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Iterator[Any]:
     args, kwargs, run = _prepare(handler, instance, args, kwargs, streaming=True)
     inner = wrapped(*args, **kwargs)
     if run is None:
@@ -582,8 +722,13 @@ def _stream(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance
         raise
 
 
-async def _astream(handler: AisecCallbackHandler, wrapped: Callable[..., Any], instance: Any,
-                   args: tuple[Any, ...], kwargs: dict[str, Any]) -> AsyncIterator[Any]:
+async def _astream(
+    handler: AisecCallbackHandler,
+    wrapped: Callable[..., Any],
+    instance: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> AsyncIterator[Any]:
     args, kwargs, run = _prepare(handler, instance, args, kwargs, streaming=True)
     inner = wrapped(*args, **kwargs)
     if run is None:

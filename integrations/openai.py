@@ -20,7 +20,14 @@ from functools import partial
 from typing import Any
 
 import wrapt
-from aisec_sdk.integrations._base import (
+from opentelemetry import trace
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
+from opentelemetry.semconv._incubating.attributes import openai_attributes
+from opentelemetry.semconv.attributes import server_attributes
+
+from aisec_sdk.stream import StreamGuard
+
+from ._base import (
     AisecInstrumentor,
     LlmCall,
     Patch,
@@ -29,12 +36,6 @@ from aisec_sdk.integrations._base import (
     guard_output,
     is_suppressed,
 )
-from opentelemetry import trace
-from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
-from opentelemetry.semconv._incubating.attributes import openai_attributes
-from opentelemetry.semconv.attributes import server_attributes
-
-from aisec_sdk.stream import StreamGuard
 
 __all__ = ["OpenAIInstrumentor"]
 
@@ -63,8 +64,12 @@ class OpenAIInstrumentor(AisecInstrumentor):
             (_EMBEDDINGS, "Embeddings", embeddings, ("create",)),
         ):
             for method in methods:
-                table.append(Patch(module, f"{owner}.{method}", partial(_wrap_sync, runtime, adapter)))
-                table.append(Patch(module, f"Async{owner}.{method}", partial(_wrap_async, runtime, adapter)))
+                table.append(
+                    Patch(module, f"{owner}.{method}", partial(_wrap_sync, runtime, adapter))
+                )
+                table.append(
+                    Patch(module, f"Async{owner}.{method}", partial(_wrap_async, runtime, adapter))
+                )
         return table
 
 
@@ -72,7 +77,12 @@ class OpenAIInstrumentor(AisecInstrumentor):
 
 
 def _wrap_sync(
-    runtime: Runtime, adapter: _Adapter, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    runtime: Runtime,
+    adapter: _Adapter,
+    wrapped: Callable[..., Any],
+    instance: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
 ) -> Any:
     if is_suppressed() or _in_call.get():
         return wrapped(*args, **kwargs)
@@ -95,7 +105,12 @@ def _wrap_sync(
 
 
 async def _wrap_async(
-    runtime: Runtime, adapter: _Adapter, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    runtime: Runtime,
+    adapter: _Adapter,
+    wrapped: Callable[..., Any],
+    instance: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
 ) -> Any:
     if is_suppressed() or _in_call.get():
         return await wrapped(*args, **kwargs)
@@ -199,7 +214,7 @@ async def _aiterate(stream: Any, state: _StreamState) -> AsyncIterator[Any]:
         state.finish(error)
 
 
-class GuardedStream(wrapt.ObjectProxy):  # type: ignore[misc]
+class GuardedStream(wrapt.ObjectProxy[Any]):
     """An ``openai.Stream`` whose items pass the output guards; the span ends exactly once."""
 
     def __init__(self, stream: Any, llm: LlmCall, processor: _Processor) -> None:
@@ -232,7 +247,7 @@ class GuardedStream(wrapt.ObjectProxy):  # type: ignore[misc]
             state.finish()
 
 
-class AsyncGuardedStream(wrapt.ObjectProxy):  # type: ignore[misc]
+class AsyncGuardedStream(wrapt.ObjectProxy[Any]):
     """An ``openai.AsyncStream`` whose items pass the output guards; the span ends once."""
 
     def __init__(self, stream: Any, llm: LlmCall, processor: _Processor) -> None:
@@ -385,7 +400,10 @@ class _ChatAdapter(_Adapter):
         if choices is None:  # a raw response (with_raw_response): nothing parsed to check
             return
         _response_attributes(llm, result)
-        llm.set(gen_ai.GEN_AI_RESPONSE_FINISH_REASONS, [str(c.finish_reason) for c in choices if c.finish_reason])
+        llm.set(
+            gen_ai.GEN_AI_RESPONSE_FINISH_REASONS,
+            [str(c.finish_reason) for c in choices if c.finish_reason],
+        )
         answers: list[tuple[str, str]] = []
         for choice in choices:
             message = choice.message
@@ -399,7 +417,7 @@ class _ChatAdapter(_Adapter):
             for tool_call in getattr(message, "tool_calls", None) or ():
                 fn = getattr(tool_call, "function", None)
                 args = getattr(fn, "arguments", None)
-                if isinstance(args, str) and args:
+                if fn is not None and isinstance(args, str) and args:
                     checked = guard_output(llm.call, args)
                     if checked != args:
                         fn.arguments = checked
@@ -427,7 +445,10 @@ def _reparse(message: Any, response_format: Any) -> None:
 def _response_attributes(llm: LlmCall, result: Any) -> None:
     llm.set(gen_ai.GEN_AI_RESPONSE_ID, getattr(result, "id", None))
     llm.set(gen_ai.GEN_AI_RESPONSE_MODEL, getattr(result, "model", None))
-    llm.set(openai_attributes.OPENAI_RESPONSE_SYSTEM_FINGERPRINT, getattr(result, "system_fingerprint", None))
+    llm.set(
+        openai_attributes.OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
+        getattr(result, "system_fingerprint", None),
+    )
     llm.set(openai_attributes.OPENAI_RESPONSE_SERVICE_TIER, getattr(result, "service_tier", None))
 
 
@@ -503,14 +524,20 @@ class _ChatStream(_Processor):
                 from openai.types.chat.chat_completion_chunk import Choice, ChoiceDelta
 
                 chunk = self.last.model_copy(
-                    update={"choices": [Choice(index=index, delta=ChoiceDelta(content=tail))], "usage": None}
+                    update={
+                        "choices": [Choice(index=index, delta=ChoiceDelta(content=tail))],
+                        "usage": None,
+                    }
                 )
                 out.append(chunk)
         return out
 
     def done(self) -> None:
         if self.finish_reasons:
-            self.llm.set(gen_ai.GEN_AI_RESPONSE_FINISH_REASONS, [self.finish_reasons[i] for i in sorted(self.finish_reasons)])
+            self.llm.set(
+                gen_ai.GEN_AI_RESPONSE_FINISH_REASONS,
+                [self.finish_reasons[i] for i in sorted(self.finish_reasons)],
+            )
         output = ["".join(self.raw[i]) for i in sorted(self.raw)]
         if not self.usage_seen:
             _count_usage(self.llm, self.messages, "".join(output))
@@ -532,7 +559,9 @@ def _responses_view(value: Any) -> list[dict[str, Any]]:
             view.append({"role": item.get("role", "user"), "content": item.get("content")})
         elif kind == "function_call_output":
             output = item.get("output")
-            view.append({"role": "tool", "content": output if isinstance(output, str | list) else None})
+            view.append(
+                {"role": "tool", "content": output if isinstance(output, str | list) else None}
+            )
         elif kind == "function_call":
             view.append({"role": "tool", "content": item.get("arguments")})
         else:
@@ -621,7 +650,11 @@ class _ResponsesAdapter(_Adapter):
                 part.text = checked
             answers.append(("assistant", text))
         for item in getattr(response, "output", None) or ():
-            args = getattr(item, "arguments", None) if getattr(item, "type", None) == "function_call" else None
+            args = (
+                getattr(item, "arguments", None)
+                if getattr(item, "type", None) == "function_call"
+                else None
+            )
             if check_tools and isinstance(args, str) and args:
                 checked = guard_output(llm.call, args)
                 if checked != args:
@@ -690,7 +723,9 @@ class _ResponsesStream(_Processor):
         elif kind in ("response.completed", "response.incomplete", "response.failed"):
             for key in list(self.guards):
                 self._close(key)
-            _ResponsesAdapter.output(self.llm, self.kwargs, event.response, self._released_or_raw(), check_tools=False)
+            _ResponsesAdapter.output(
+                self.llm, self.kwargs, event.response, self._released_or_raw(), check_tools=False
+            )
             self.completed = True
         out.append(event)
         return out

@@ -33,7 +33,8 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from aisec_sdk.decorator import is_messages
-from aisec_sdk.integrations._base import (
+
+from ._base import (
     ATTR_FRAMEWORK,
     AisecInstrumentor,
     LlmCall,
@@ -71,11 +72,24 @@ EVENT_POSTURE_FINDING = "aisec.posture.finding"
 RULE_TRUST_REMOTE_CODE = "AISEC-CODE001"
 RULE_PICKLE_WEIGHTS = "AISEC-RT001"
 _PICKLE_FORMATS = frozenset({"pickle", "pytorch-zip"})
-_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".pkl", ".gguf", ".onnx", ".h5", ".msgpack")
+_WEIGHT_SUFFIXES = (
+    ".safetensors",
+    ".bin",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".pkl",
+    ".gguf",
+    ".onnx",
+    ".h5",
+    ".msgpack",
+)
 _HASH_LIMIT = 4 << 30  # bytes; larger files are listed without a hash
 
 # The pipeline call in progress: ``generate`` reports its token counts to it.
-_pipeline_call: contextvars.ContextVar[LlmCall | None] = contextvars.ContextVar("aisec_tf_call", default=None)
+_pipeline_call: contextvars.ContextVar[LlmCall | None] = contextvars.ContextVar(
+    "aisec_tf_call", default=None
+)
 _loading: contextvars.ContextVar[bool] = contextvars.ContextVar("aisec_tf_loading", default=False)
 
 
@@ -88,12 +102,26 @@ class TransformersInstrumentor(AisecInstrumentor):
 
     def _patches(self, runtime: Runtime) -> list[Patch]:
         return [
-            Patch("transformers.pipelines.text_generation", "TextGenerationPipeline.__call__",
-                  partial(_pipeline, runtime)),
-            Patch("transformers.pipelines.text2text_generation", "Text2TextGenerationPipeline.__call__",
-                  partial(_pipeline, runtime)),
-            Patch("transformers.generation.utils", "GenerationMixin.generate", partial(_generate, runtime)),
-            Patch("transformers.modeling_utils", "PreTrainedModel.from_pretrained", partial(_from_pretrained, runtime)),
+            Patch(
+                "transformers.pipelines.text_generation",
+                "TextGenerationPipeline.__call__",
+                partial(_pipeline, runtime),
+            ),
+            Patch(
+                "transformers.pipelines.text2text_generation",
+                "Text2TextGenerationPipeline.__call__",
+                partial(_pipeline, runtime),
+            ),
+            Patch(
+                "transformers.generation.utils",
+                "GenerationMixin.generate",
+                partial(_generate, runtime),
+            ),
+            Patch(
+                "transformers.modeling_utils",
+                "PreTrainedModel.from_pretrained",
+                partial(_from_pretrained, runtime),
+            ),
         ]
 
 
@@ -114,7 +142,11 @@ _GEN_PARAMS = {
 
 
 def _params(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: kwargs[name] for name, key in _GEN_PARAMS.items() if isinstance(kwargs.get(name), int | float)}
+    return {
+        key: kwargs[name]
+        for name, key in _GEN_PARAMS.items()
+        if isinstance(kwargs.get(name), int | float)
+    }
 
 
 # --------------------------------------------------------------------------- pipelines
@@ -162,15 +194,33 @@ def _guard_outputs(llm: LlmCall, prompt: Any, result: Any) -> Any:
     return result
 
 
-def _pipeline(runtime: Runtime, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
-              kwargs: dict[str, Any]) -> Any:
+def _pipeline(
+    runtime: Runtime,
+    wrapped: Callable[..., Any],
+    instance: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
     if is_suppressed() or _pipeline_call.get() is not None:
         return wrapped(*args, **kwargs)
     value = args[0] if args else kwargs.get("text_inputs")
-    chat = _is_chat(value) or (isinstance(value, list | tuple) and bool(value) and _is_chat(value[0]))
-    operation = (gen_ai.GenAiOperationNameValues.CHAT if chat else gen_ai.GenAiOperationNameValues.TEXT_COMPLETION).value
-    llm = LlmCall(runtime, operation, PROVIDER, _model_name(getattr(instance, "model", None)),
-                  kind=SpanKind.INTERNAL, attributes=_params(kwargs), function="transformers.pipeline")
+    chat = _is_chat(value) or (
+        isinstance(value, list | tuple) and bool(value) and _is_chat(value[0])
+    )
+    operation = (
+        gen_ai.GenAiOperationNameValues.CHAT
+        if chat
+        else gen_ai.GenAiOperationNameValues.TEXT_COMPLETION
+    ).value
+    llm = LlmCall(
+        runtime,
+        operation,
+        PROVIDER,
+        _model_name(getattr(instance, "model", None)),
+        kind=SpanKind.INTERNAL,
+        attributes=_params(kwargs),
+        function="transformers.pipeline",
+    )
     token = _pipeline_call.set(llm)
     try:
         with trace.use_span(llm.span, end_on_exit=False):
@@ -192,7 +242,9 @@ def _pipeline(runtime: Runtime, wrapped: Callable[..., Any], instance: Any, args
 # --------------------------------------------------------------------------- generate
 
 
-def _usage(model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], output: Any) -> tuple[int | None, int | None]:
+def _usage(
+    model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], output: Any
+) -> tuple[int | None, int | None]:
     inputs = kwargs.get("input_ids", kwargs.get("inputs", args[0] if args else None))
     sequences = getattr(output, "sequences", output)
     in_shape = getattr(inputs, "shape", None)
@@ -205,19 +257,34 @@ def _usage(model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], output:
     return input_tokens, int(out_shape[0] * max(0, out_shape[-1] - in_shape[-1]))
 
 
-def _generate(runtime: Runtime, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
-              kwargs: dict[str, Any]) -> Any:
+def _generate(
+    runtime: Runtime,
+    wrapped: Callable[..., Any],
+    instance: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
     outer = _pipeline_call.get()
     if outer is not None:
         output = wrapped(*args, **kwargs)
         added_in, added_out = _usage(instance, args, kwargs, output)
         if added_in is not None:
-            outer.set_usage((outer.input_tokens or 0) + added_in, (outer.output_tokens or 0) + (added_out or 0))
+            outer.set_usage(
+                (outer.input_tokens or 0) + added_in, (outer.output_tokens or 0) + (added_out or 0)
+            )
         return output
     if is_suppressed():
         return wrapped(*args, **kwargs)
-    llm = LlmCall(runtime, gen_ai.GenAiOperationNameValues.TEXT_COMPLETION.value, PROVIDER, _model_name(instance),
-                  kind=SpanKind.INTERNAL, attributes=_params(kwargs), function="transformers.generate", guards=False)
+    llm = LlmCall(
+        runtime,
+        gen_ai.GenAiOperationNameValues.TEXT_COMPLETION.value,
+        PROVIDER,
+        _model_name(instance),
+        kind=SpanKind.INTERNAL,
+        attributes=_params(kwargs),
+        function="transformers.generate",
+        guards=False,
+    )
     try:
         with trace.use_span(llm.span, end_on_exit=False):
             output = wrapped(*args, **kwargs)
@@ -272,12 +339,15 @@ def _weight_files(directory: Path, subfolder: str | None) -> list[Path]:
 
 
 def _finding(span: Span, rule_id: str, severity: str, message: str, path: str) -> None:
-    span.add_event(EVENT_POSTURE_FINDING, {
-        "aisec.rule_id": rule_id,
-        "aisec.severity": severity,
-        "aisec.message": message,
-        "aisec.path": path,
-    })
+    span.add_event(
+        EVENT_POSTURE_FINDING,
+        {
+            "aisec.rule_id": rule_id,
+            "aisec.severity": severity,
+            "aisec.message": message,
+            "aisec.path": path,
+        },
+    )
 
 
 def _record_model(span: Span, name: str, kwargs: Mapping[str, Any]) -> None:
@@ -286,8 +356,13 @@ def _record_model(span: Span, name: str, kwargs: Mapping[str, Any]) -> None:
     revision = kwargs.get("revision")
     findings = 0
     if kwargs.get("trust_remote_code") is True:
-        _finding(span, RULE_TRUST_REMOTE_CODE, "high",
-                 "trust_remote_code=True runs code downloaded with the model", name)
+        _finding(
+            span,
+            RULE_TRUST_REMOTE_CODE,
+            "high",
+            "trust_remote_code=True runs code downloaded with the model",
+            name,
+        )
         findings += 1
     if local.is_dir():
         span.set_attribute(ATTR_MODEL_SOURCE, "local")
@@ -304,9 +379,13 @@ def _record_model(span: Span, name: str, kwargs: Mapping[str, Any]) -> None:
             span.set_attribute(ATTR_MODEL_FORMAT, loaded[0])
         for path, fmt in zip(files, formats, strict=True):
             if fmt in _PICKLE_FORMATS and not prefer_safetensors:
-                _finding(span, RULE_PICKLE_WEIGHTS, "medium",
-                         "model weights were loaded from a pickle-format file, which can run code when loaded",
-                         str(path))
+                _finding(
+                    span,
+                    RULE_PICKLE_WEIGHTS,
+                    "medium",
+                    "model weights were loaded from a pickle-format file, which runs code on load",
+                    str(path),
+                )
                 findings += 1
     else:
         span.set_attribute(ATTR_MODEL_SOURCE, "hub")
@@ -316,8 +395,13 @@ def _record_model(span: Span, name: str, kwargs: Mapping[str, Any]) -> None:
     span.set_attribute("aisec.posture.findings.count", findings)
 
 
-def _from_pretrained(runtime: Runtime, wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
-                     kwargs: dict[str, Any]) -> Any:
+def _from_pretrained(
+    runtime: Runtime,
+    wrapped: Callable[..., Any],
+    instance: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
     if is_suppressed() or _loading.get():
         return wrapped(*args, **kwargs)
     name_or_path = args[0] if args else kwargs.get("pretrained_model_name_or_path")

@@ -41,7 +41,7 @@ class Capture:
         return [s for s in self.exporter.get_finished_spans() if s.name.startswith(prefix)]
 
     def llm_spans(self) -> list[ReadableSpan]:
-        """Finished spans of our integrations (instrumentation scope ``aisec_sdk.integrations.*``)."""
+        """Finished spans of our integrations (scope ``aisec_sdk.integrations.*``)."""
         return [
             s
             for s in self.exporter.get_finished_spans()
@@ -192,8 +192,12 @@ class FakeOpenAI:
             time.sleep(reply.delay)
         if reply.status != 200:
             kind = "rate_limit_exceeded" if reply.status == 429 else "server_error"
-            self._json(handler, {"error": {"message": f"fake {reply.status}", "type": kind, "code": kind}},
-                       reply.status, {"retry-after-ms": "1"})
+            self._json(
+                handler,
+                {"error": {"message": f"fake {reply.status}", "type": kind, "code": kind}},
+                reply.status,
+                {"retry-after-ms": "1"},
+            )
             return
         if path.endswith("/chat/completions"):
             if body.get("stream"):
@@ -211,7 +215,12 @@ class FakeOpenAI:
             self._json(handler, {"error": {"message": "not found"}}, 404)
 
     @staticmethod
-    def _json(handler: BaseHTTPRequestHandler, obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> None:
+    def _json(
+        handler: BaseHTTPRequestHandler,
+        obj: Any,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         data = json.dumps(obj).encode()
         handler.send_response(status)
         handler.send_header("content-type", "application/json")
@@ -222,7 +231,13 @@ class FakeOpenAI:
         handler.wfile.write(data)
 
     @staticmethod
-    def _sse(handler: BaseHTTPRequestHandler, events: list[tuple[str | None, Any]], cut_after: int | None, *, done: bool) -> None:
+    def _sse(
+        handler: BaseHTTPRequestHandler,
+        events: list[tuple[str | None, Any]],
+        cut_after: int | None,
+        *,
+        done: bool,
+    ) -> None:
         handler.send_response(200)
         handler.send_header("content-type", "text/event-stream")
         handler.send_header("transfer-encoding", "chunked")
@@ -256,7 +271,8 @@ class FakeOpenAI:
         message: dict[str, Any] = {"role": "assistant", "content": reply.content}
         if reply.tool_calls:
             message["tool_calls"] = [
-                {"id": f"call_{i}", "type": "function", "function": tc} for i, tc in enumerate(reply.tool_calls)
+                {"id": f"call_{i}", "type": "function", "function": tc}
+                for i, tc in enumerate(reply.tool_calls)
             ]
         out: dict[str, Any] = {
             "id": "chatcmpl-fake",
@@ -264,7 +280,13 @@ class FakeOpenAI:
             "created": 1,
             "model": f"{body.get('model')}-2026",
             "system_fingerprint": "fp_fake",
-            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if reply.tool_calls else "stop"}],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "finish_reason": "tool_calls" if reply.tool_calls else "stop",
+                }
+            ],
         }
         if reply.usage:
             out["usage"] = {
@@ -275,49 +297,111 @@ class FakeOpenAI:
         return out
 
     def _chat_chunks(self, body: dict[str, Any], reply: Reply) -> list[tuple[str | None, Any]]:
-        base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1,
-                "model": f"{body.get('model')}-2026"}
+        base = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": f"{body.get('model')}-2026",
+        }
 
         def chunk(delta: dict[str, Any], finish: str | None = None) -> tuple[None, Any]:
-            return None, {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+            return None, {
+                **base,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }
 
         events = [chunk({"role": "assistant", "content": ""})]
         events += [chunk({"content": piece}) for piece in (reply.chunks or _split(reply.content))]
         for i, tc in enumerate(reply.tool_calls or ()):
-            events.append(chunk({"tool_calls": [{"index": i, "id": f"call_{i}", "type": "function",
-                                                 "function": {"name": tc["name"], "arguments": ""}}]}))
+            events.append(
+                chunk(
+                    {
+                        "tool_calls": [
+                            {
+                                "index": i,
+                                "id": f"call_{i}",
+                                "type": "function",
+                                "function": {"name": tc["name"], "arguments": ""},
+                            }
+                        ]
+                    }
+                )
+            )
             for piece in _split(tc["arguments"], 7):
-                events.append(chunk({"tool_calls": [{"index": i, "function": {"arguments": piece}}]}))
+                events.append(
+                    chunk({"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
+                )
         events.append(chunk({}, "tool_calls" if reply.tool_calls else "stop"))
         include_usage = (body.get("stream_options") or {}).get("include_usage")
         if include_usage and reply.usage:
             content = "".join(reply.chunks or [reply.content])
-            events.append((None, {**base, "choices": [], "usage": {
-                "prompt_tokens": self._prompt_tokens(body), "completion_tokens": _words(content),
-                "total_tokens": self._prompt_tokens(body) + _words(content)}}))
+            events.append(
+                (
+                    None,
+                    {
+                        **base,
+                        "choices": [],
+                        "usage": {
+                            "prompt_tokens": self._prompt_tokens(body),
+                            "completion_tokens": _words(content),
+                            "total_tokens": self._prompt_tokens(body) + _words(content),
+                        },
+                    },
+                )
+            )
         return events
 
-    def _response(self, body: dict[str, Any], reply: Reply, status: str, text: str | None = None) -> dict[str, Any]:
+    def _response(
+        self, body: dict[str, Any], reply: Reply, status: str, text: str | None = None
+    ) -> dict[str, Any]:
         content = reply.content if text is None else text
         output: list[dict[str, Any]] = []
         if status == "completed" or text is not None:
-            output.append({"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
-                           "content": [{"type": "output_text", "text": content, "annotations": []}]})
+            output.append(
+                {
+                    "type": "message",
+                    "id": "msg_1",
+                    "status": "completed",
+                    "role": "assistant",
+                    "content": [{"type": "output_text", "text": content, "annotations": []}],
+                }
+            )
         for i, tc in enumerate(reply.tool_calls or () if status == "completed" else ()):
-            output.append({"type": "function_call", "id": f"fc_{i}", "call_id": f"call_{i}",
-                           "name": tc["name"], "arguments": tc["arguments"], "status": "completed"})
+            output.append(
+                {
+                    "type": "function_call",
+                    "id": f"fc_{i}",
+                    "call_id": f"call_{i}",
+                    "name": tc["name"],
+                    "arguments": tc["arguments"],
+                    "status": "completed",
+                }
+            )
         out: dict[str, Any] = {
-            "id": "resp_fake", "object": "response", "created_at": 1, "status": status,
-            "model": f"{body.get('model')}-2026", "output": output if status == "completed" else [],
-            "parallel_tool_calls": True, "tool_choice": "auto", "tools": [], "error": None,
-            "incomplete_details": None, "instructions": None, "metadata": {}, "temperature": None,
+            "id": "resp_fake",
+            "object": "response",
+            "created_at": 1,
+            "status": status,
+            "model": f"{body.get('model')}-2026",
+            "output": output if status == "completed" else [],
+            "parallel_tool_calls": True,
+            "tool_choice": "auto",
+            "tools": [],
+            "error": None,
+            "incomplete_details": None,
+            "instructions": None,
+            "metadata": {},
+            "temperature": None,
             "top_p": None,
         }
         if reply.usage and status == "completed":
-            out["usage"] = {"input_tokens": self._prompt_tokens(body), "output_tokens": _words(content),
-                            "total_tokens": self._prompt_tokens(body) + _words(content),
-                            "input_tokens_details": {"cached_tokens": 0},
-                            "output_tokens_details": {"reasoning_tokens": 0}}
+            out["usage"] = {
+                "input_tokens": self._prompt_tokens(body),
+                "output_tokens": _words(content),
+                "total_tokens": self._prompt_tokens(body) + _words(content),
+                "input_tokens_details": {"cached_tokens": 0},
+                "output_tokens_details": {"reasoning_tokens": 0},
+            }
         return out
 
     def _response_events(self, body: dict[str, Any], reply: Reply) -> list[tuple[str | None, Any]]:
@@ -329,19 +413,52 @@ class FakeOpenAI:
 
         add("response.created", response=self._response(body, reply, "in_progress"))
         add("response.in_progress", response=self._response(body, reply, "in_progress"))
-        item = {"type": "message", "id": "msg_1", "status": "in_progress", "role": "assistant", "content": []}
+        item = {
+            "type": "message",
+            "id": "msg_1",
+            "status": "in_progress",
+            "role": "assistant",
+            "content": [],
+        }
         add("response.output_item.added", output_index=0, item=item)
-        add("response.content_part.added", output_index=0, content_index=0, item_id="msg_1",
-            part={"type": "output_text", "text": "", "annotations": []})
+        add(
+            "response.content_part.added",
+            output_index=0,
+            content_index=0,
+            item_id="msg_1",
+            part={"type": "output_text", "text": "", "annotations": []},
+        )
         for piece in reply.chunks or _split(reply.content):
-            add("response.output_text.delta", output_index=0, content_index=0, item_id="msg_1", delta=piece,
-                logprobs=[])
+            add(
+                "response.output_text.delta",
+                output_index=0,
+                content_index=0,
+                item_id="msg_1",
+                delta=piece,
+                logprobs=[],
+            )
         text = "".join(reply.chunks or [reply.content])
-        add("response.output_text.done", output_index=0, content_index=0, item_id="msg_1", text=text, logprobs=[])
+        add(
+            "response.output_text.done",
+            output_index=0,
+            content_index=0,
+            item_id="msg_1",
+            text=text,
+            logprobs=[],
+        )
         part = {"type": "output_text", "text": text, "annotations": []}
-        add("response.content_part.done", output_index=0, content_index=0, item_id="msg_1", part=part)
-        add("response.output_item.done", output_index=0,
-            item={**item, "status": "completed", "content": [part]})
+        add(
+            "response.content_part.done",
+            output_index=0,
+            content_index=0,
+            item_id="msg_1",
+            part=part,
+        )
+        add(
+            "response.output_item.done",
+            output_index=0,
+            item={**item, "status": "completed", "content": [part]},
+        )
         add("response.completed", response=self._response(body, reply, "completed", text))
         return events
 
@@ -352,7 +469,10 @@ class FakeOpenAI:
         return {
             "object": "list",
             "model": f"{body.get('model')}-2026",
-            "data": [{"object": "embedding", "index": i, "embedding": [0.1, 0.2, 0.3, 0.4]} for i in range(len(items))],
+            "data": [
+                {"object": "embedding", "index": i, "embedding": [0.1, 0.2, 0.3, 0.4]}
+                for i in range(len(items))
+            ],
             "usage": {"prompt_tokens": 3 * len(items), "total_tokens": 3 * len(items)},
         }
 

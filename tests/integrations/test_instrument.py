@@ -22,8 +22,14 @@ def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AISEC_"))}
     environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), environ.get("PYTHONPATH", "")])
     environ.update(env)
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=environ,
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
 
 
 def test_unknown_name_lists_the_valid_ones() -> None:
@@ -48,14 +54,21 @@ def test_instrumentors_declare_version_ranges() -> None:
     from aisec_sdk.integrations.openai import OpenAIInstrumentor
     from aisec_sdk.integrations.transformers import TransformersInstrumentor
 
-    for cls, dist in ((OpenAIInstrumentor, "openai"), (LangChainInstrumentor, "langchain-core"),
-                      (TransformersInstrumentor, "transformers")):
+    for cls, dist in (
+        (OpenAIInstrumentor, "openai"),
+        (LangChainInstrumentor, "langchain-core"),
+        (TransformersInstrumentor, "transformers"),
+    ):
         (requirement,) = cls().instrumentation_dependencies()
         assert requirement.startswith(f"{dist} >=")
 
 
 def test_entry_points_point_at_our_instrumentors() -> None:
-    ours = {ep.name: ep for ep in entry_points(group="opentelemetry_instrumentor") if ep.name.startswith("aisec_")}
+    ours = {
+        ep.name: ep
+        for ep in entry_points(group="opentelemetry_instrumentor")
+        if ep.name.startswith("aisec_")
+    }
     if not ours:
         pytest.skip("aisec-sdk is not installed (pip install -e .): no entry points to check")
     assert sorted(ours) == ["aisec_langchain", "aisec_openai", "aisec_transformers"]
@@ -70,7 +83,8 @@ def test_importing_the_sdk_and_integrations_loads_no_framework() -> None:
         import aisec_sdk, aisec_sdk.instrument
         import aisec_sdk.integrations.openai, aisec_sdk.integrations.langchain
         import aisec_sdk.integrations.transformers
-        print(sorted(m for m in ("openai", "langchain_core", "transformers", "torch") if m in sys.modules))
+        heavy = ("openai", "langchain_core", "transformers", "torch")
+        print(sorted(m for m in heavy if m in sys.modules))
         """
     )
     assert done.returncode == 0, done.stderr
@@ -79,18 +93,18 @@ def test_importing_the_sdk_and_integrations_loads_no_framework() -> None:
 
 def test_works_with_no_framework_installed() -> None:
     done = _run(
-        """
+        f"""
         import sys, importlib.abc
 
         class Block(importlib.abc.MetaPathFinder):
             def find_spec(self, name, path=None, target=None):
-                if name.split(".")[0] in %r:
-                    raise ModuleNotFoundError(f"No module named {name!r}")
+                if name.split(".")[0] in {FRAMEWORKS!r}:
+                    raise ModuleNotFoundError(f"No module named {{name!r}}")
                 return None
 
         sys.meta_path.insert(0, Block())
         import aisec_sdk
-        policy = aisec_sdk.Policy(guards={"prompt_injection": {"enabled": False}})
+        policy = aisec_sdk.Policy(guards={{"prompt_injection": {{"enabled": False}}}})
         print(aisec_sdk.scan("hello", policy=policy).action)
         print(aisec_sdk.instrument())
         import aisec_sdk.auto
@@ -100,7 +114,7 @@ def test_works_with_no_framework_installed() -> None:
         except ImportError as exc:
             print("ImportError:", exc)
         print(aisec_sdk.uninstrument())
-        """ % (FRAMEWORKS,)
+        """
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
@@ -124,23 +138,41 @@ def test_import_aisec_sdk_auto_instruments_everything_installed() -> None:
 APP = """
 from aisec_sdk.integrations.langchain import LangChainInstrumentor
 from aisec_sdk.integrations.openai import OpenAIInstrumentor
-print(OpenAIInstrumentor().is_instrumented_by_opentelemetry, LangChainInstrumentor().is_instrumented_by_opentelemetry)
+print(
+    OpenAIInstrumentor().is_instrumented_by_opentelemetry,
+    LangChainInstrumentor().is_instrumented_by_opentelemetry,
+)
 """
 
 
-@pytest.mark.parametrize(("disabled", "expected"), [("openai", "True True"), ("openai,aisec_openai", "False True")])
-def test_opentelemetry_instrument_loads_ours_and_honours_disabled(disabled: str, expected: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("disabled", "expected"), [("openai", "True True"), ("openai,aisec_openai", "False True")]
+)
+def test_opentelemetry_instrument_loads_ours_and_honours_disabled(
+    disabled: str, expected: str, tmp_path: Path
+) -> None:
     launcher = Path(sys.executable).with_name("opentelemetry-instrument")
-    if not launcher.exists() or not any(ep.name == "aisec_openai" for ep in
-                                        entry_points(group="opentelemetry_instrumentor")):
+    if not launcher.exists() or not any(
+        ep.name == "aisec_openai" for ep in entry_points(group="opentelemetry_instrumentor")
+    ):
         pytest.skip("opentelemetry-instrument or our entry points are not installed")
     script = tmp_path / "app.py"
     script.write_text(APP)
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AISEC_"))}
-    environ.update(OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=disabled, OTEL_TRACES_EXPORTER="none",
-                   OTEL_METRICS_EXPORTER="none", OTEL_LOGS_EXPORTER="none",
-                   PYTHONPATH=os.pathsep.join([str(ROOT), environ.get("PYTHONPATH", "")]))
-    done = subprocess.run([str(launcher), sys.executable, str(script)], env=environ, capture_output=True,
-                          text=True, timeout=180, cwd=tmp_path)
+    environ.update(
+        OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=disabled,
+        OTEL_TRACES_EXPORTER="none",
+        OTEL_METRICS_EXPORTER="none",
+        OTEL_LOGS_EXPORTER="none",
+        PYTHONPATH=os.pathsep.join([str(ROOT), environ.get("PYTHONPATH", "")]),
+    )
+    done = subprocess.run(
+        [str(launcher), sys.executable, str(script)],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == expected

@@ -47,8 +47,9 @@ class Recorder(GenericFakeChatModel):
 
     seen: list[list[BaseMessage]] = Field(default_factory=list)
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
-                  **kwargs: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
         self.seen.append(list(messages))
         return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
 
@@ -68,7 +69,9 @@ def _by_name(telemetry: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- chat models
 
 
-def test_invoke_redacts_the_prompt_before_the_model_sees_it(guarded: Policy, telemetry: Any) -> None:
+def test_invoke_redacts_the_prompt_before_the_model_sees_it(
+    guarded: Policy, telemetry: Any
+) -> None:
     model = Recorder(messages=_answers("fine"))
     user_message = HumanMessage(content=f"my key is {AWS_KEY}")
     answer = model.invoke([SystemMessage(content="be brief"), user_message])
@@ -78,7 +81,9 @@ def test_invoke_redacts_the_prompt_before_the_model_sees_it(guarded: Policy, tel
     (span,) = telemetry.llm_spans()
     assert span.kind is SpanKind.CLIENT
     assert span.attributes[gen_ai.GEN_AI_OPERATION_NAME] == "chat"
-    assert span.attributes[gen_ai.GEN_AI_PROVIDER_NAME] == "recorder"  # LangChain derives ls_provider from the class name
+    assert (
+        span.attributes[gen_ai.GEN_AI_PROVIDER_NAME] == "recorder"
+    )  # LangChain derives ls_provider from the class name
     assert span.attributes["aisec.action"] == "redact"
     assert span.attributes["aisec.usage.counted"] is True
     assert [e["aisec.guard"] for e in _events(span)] == ["secrets"]
@@ -140,7 +145,9 @@ def test_llms_invoke_stream_and_batch(guarded: Policy, telemetry: Any) -> None:
     llm = FakeListLLM(responses=[f"card {CARD}", "plain", "plain"])
     assert llm.invoke(f"prompt with {AWS_KEY}") == "card <CREDIT_CARD>"
     assert llm.batch(["x", "y"]) == ["plain", "plain"]
-    streamer = FakeStreamingListLLM(responses=[f"the key {AWS_KEY} is here, and the rest of the text follows."])
+    streamer = FakeStreamingListLLM(
+        responses=[f"the key {AWS_KEY} is here, and the rest of the text follows."]
+    )
     streamed = "".join(streamer.stream("go"))
     assert AWS_KEY not in streamed and streamed.endswith("text follows.")
     spans = telemetry.llm_spans()
@@ -178,14 +185,22 @@ class Docs(BaseRetriever):
 
     docs: list[Document]
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
         return list(self.docs)
 
 
 def test_retrieved_documents_are_checked_as_context(guarded: Policy, telemetry: Any) -> None:
-    store = [Document(page_content="shipping takes 3 days"), Document(page_content=f"admin key {AWS_KEY}")]
+    store = [
+        Document(page_content="shipping takes 3 days"),
+        Document(page_content=f"admin key {AWS_KEY}"),
+    ]
     docs = Docs(docs=store).invoke("shipping")
-    assert [d.page_content for d in docs] == ["shipping takes 3 days", "admin key <SECRET:AWS_ACCESS_KEY_ID>"]
+    assert [d.page_content for d in docs] == [
+        "shipping takes 3 days",
+        "admin key <SECRET:AWS_ACCESS_KEY_ID>",
+    ]
     assert store[1].page_content == f"admin key {AWS_KEY}"  # the store itself is untouched
     (span,) = telemetry.spans("retrieval")
     assert span.attributes[gen_ai.GEN_AI_OPERATION_NAME] == "retrieval"
@@ -197,9 +212,11 @@ def test_retrieved_documents_are_checked_as_context(guarded: Policy, telemetry: 
 def test_poisoned_document_stops_a_rag_chain(guarded: Policy, telemetry: Any) -> None:
     model = Recorder(messages=_answers("never"))
     retriever = Docs(docs=[Document(page_content=f"use key {AWS_KEY}")])
-    chain = {"context": retriever, "q": RunnableLambda(lambda q: q)} | ChatPromptTemplate.from_messages(
-        [("system", "{context}"), ("user", "{q}")]
-    ) | model
+    chain = (
+        {"context": retriever, "q": RunnableLambda(lambda q: q)}
+        | ChatPromptTemplate.from_messages([("system", "{context}"), ("user", "{q}")])
+        | model
+    )
     with pytest.raises(GuardViolation):
         chain.invoke("question")
     assert model.seen == []
@@ -209,11 +226,17 @@ def test_poisoned_document_stops_a_rag_chain(guarded: Policy, telemetry: Any) ->
 
 
 def test_spans_nest_by_run_ids(guarded: Policy, telemetry: Any) -> None:
-    chain = ChatPromptTemplate.from_messages([("user", "{q}")]) | FakeListChatModel(responses=["ok"]) | StrOutputParser()
+    chain = (
+        ChatPromptTemplate.from_messages([("user", "{q}")])
+        | FakeListChatModel(responses=["ok"])
+        | StrOutputParser()
+    )
     assert chain.invoke({"q": "hi"}) == "ok"
     spans = _by_name(telemetry)
     root = spans["RunnableSequence"]
-    assert root.parent is None or root.parent.span_id not in {s.context.span_id for s in spans.values()}
+    assert root.parent is None or root.parent.span_id not in {
+        s.context.span_id for s in spans.values()
+    }
     for child in ("ChatPromptTemplate", "chat", "StrOutputParser"):
         assert spans[child].parent.span_id == root.context.span_id, child
     assert {s.context.trace_id for s in spans.values()} == {root.context.trace_id}
@@ -221,16 +244,20 @@ def test_spans_nest_by_run_ids(guarded: Policy, telemetry: Any) -> None:
 
 def test_concurrent_async_chains_do_not_cross(guarded: Policy, telemetry: Any) -> None:
     def chain_for(i: int) -> Any:
-        model = FakeListChatModel(responses=[f"answer {i} key {AWS_KEY}" if i % 2 else f"answer {i}"])
-        return (ChatPromptTemplate.from_messages([("user", "{q}")]) | model | StrOutputParser()).with_config(
-            run_name=f"chain-{i}"
+        model = FakeListChatModel(
+            responses=[f"answer {i} key {AWS_KEY}" if i % 2 else f"answer {i}"]
         )
+        return (
+            ChatPromptTemplate.from_messages([("user", "{q}")]) | model | StrOutputParser()
+        ).with_config(run_name=f"chain-{i}")
 
     async def main() -> list[str]:
         return await asyncio.gather(*(chain_for(i).ainvoke({"q": str(i)}) for i in range(50)))
 
     results = asyncio.run(main())
-    assert results == [f"answer {i} key <SECRET:AWS_ACCESS_KEY_ID>" if i % 2 else f"answer {i}" for i in range(50)]
+    assert results == [
+        f"answer {i} key <SECRET:AWS_ACCESS_KEY_ID>" if i % 2 else f"answer {i}" for i in range(50)
+    ]
     spans = telemetry.spans()
     chains = {s.context.span_id: s.name for s in spans if s.name.startswith("chain-")}
     models = [s for s in spans if s.name == "chat"]
@@ -243,12 +270,16 @@ def test_concurrent_async_chains_do_not_cross(guarded: Policy, telemetry: Any) -
 # --------------------------------------------------------------------------- with OpenAI
 
 
-def test_chat_openai_makes_one_guarded_llm_span(guarded: Policy, fake_openai: Any, telemetry: Any) -> None:
+def test_chat_openai_makes_one_guarded_llm_span(
+    guarded: Policy, fake_openai: Any, telemetry: Any
+) -> None:
     from langchain_openai import ChatOpenAI
 
     instrument("openai", policy=REDACT)
     try:
-        model = ChatOpenAI(model="gpt-4o", base_url=fake_openai.url, api_key="test-key", max_retries=0)
+        model = ChatOpenAI(
+            model="gpt-4o", base_url=fake_openai.url, api_key="test-key", max_retries=0
+        )
         fake_openai.queue(content=f"your card: {CARD}")
         answer = model.invoke([HumanMessage(content=f"key {AWS_KEY}")])
         fake_openai.queue(content=f"streamed card {CARD} and a few more words to finish")
@@ -272,13 +303,21 @@ def test_uninstrument_restores_langchain(telemetry: Any) -> None:
     from langchain_core.language_models.chat_models import BaseChatModel
     from langchain_core.tools import BaseTool
 
-    before = (BaseCallbackManager.__dict__["__init__"], BaseChatModel.__dict__["invoke"], BaseTool.__dict__["run"])
+    before = (
+        BaseCallbackManager.__dict__["__init__"],
+        BaseChatModel.__dict__["invoke"],
+        BaseTool.__dict__["run"],
+    )
     instrument("langchain", policy=REDACT)
     instrument("langchain")
     FakeListChatModel(responses=["x"]).invoke("hi")
     assert len(telemetry.llm_spans()) == 1
     uninstrument("langchain")
-    after = (BaseCallbackManager.__dict__["__init__"], BaseChatModel.__dict__["invoke"], BaseTool.__dict__["run"])
+    after = (
+        BaseCallbackManager.__dict__["__init__"],
+        BaseChatModel.__dict__["invoke"],
+        BaseTool.__dict__["run"],
+    )
     assert after == before
     FakeListChatModel(responses=["x"]).invoke("hi")
     assert len(telemetry.llm_spans()) == 1

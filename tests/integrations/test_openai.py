@@ -67,8 +67,12 @@ def _events(span: Any, name: str = "aisec.finding") -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- chat
 
 
-def test_chat_span_follows_genai_conventions(guarded: Policy, client: openai.OpenAI, telemetry: Any) -> None:
-    result = client.chat.completions.create(model="gpt-4o", messages=_user("hello"), temperature=0.2)
+def test_chat_span_follows_genai_conventions(
+    guarded: Policy, client: openai.OpenAI, telemetry: Any
+) -> None:
+    result = client.chat.completions.create(
+        model="gpt-4o", messages=_user("hello"), temperature=0.2
+    )
     assert result.choices[0].message.content == "Hello! How can I help you today?"
     span = _one(telemetry)
     attrs = dict(span.attributes)
@@ -90,8 +94,12 @@ def test_chat_span_follows_genai_conventions(guarded: Policy, client: openai.Ope
     assert "aisec.usage.counted" not in attrs
 
 
-def test_input_redacted_before_the_request_leaves(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
-    client.chat.completions.create(model="gpt-4o", messages=_user(f"my key is {AWS_KEY}, card {CARD}"))
+def test_input_redacted_before_the_request_leaves(
+    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
+    client.chat.completions.create(
+        model="gpt-4o", messages=_user(f"my key is {AWS_KEY}, card {CARD}")
+    )
     sent = fake_openai.seen("/chat/completions")[0].body["messages"]
     assert AWS_KEY not in json.dumps(sent) and "4111" not in json.dumps(sent)
     assert sent[0] == {"role": "system", "content": "You are terse."}
@@ -106,7 +114,9 @@ def test_input_redacted_before_the_request_leaves(guarded: Policy, client: opena
 
 
 @pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
-def test_blocked_call_sends_nothing(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+def test_blocked_call_sends_nothing(
+    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
     with pytest.raises(GuardViolation) as info:
         client.chat.completions.create(model="gpt-4o", messages=_user(f"use {AWS_KEY}"))
     assert info.value.verdict.findings[0].guard == "secrets"
@@ -126,8 +136,11 @@ def test_tool_calls_and_tool_results_are_scanned_as_context(
             "role": "assistant",
             "content": None,
             "tool_calls": [
-                {"id": "call_1", "type": "function",
-                 "function": {"name": "lookup", "arguments": json.dumps({"key": AWS_KEY})}}
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "lookup", "arguments": json.dumps({"key": AWS_KEY})},
+                }
             ],
         },
         {"role": "tool", "tool_call_id": "call_1", "content": f"order paid with {CARD}"},
@@ -141,8 +154,10 @@ def test_tool_calls_and_tool_results_are_scanned_as_context(
 def test_output_redacted_and_tool_call_arguments_checked(
     guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
 ) -> None:
-    fake_openai.queue(content=f"The key is {AWS_KEY}.",
-                      tool_calls=[{"name": "pay", "arguments": json.dumps({"card": CARD})}])
+    fake_openai.queue(
+        content=f"The key is {AWS_KEY}.",
+        tool_calls=[{"name": "pay", "arguments": json.dumps({"card": CARD})}],
+    )
     result = client.chat.completions.create(model="gpt-4o", messages=_user("hi"))
     message = result.choices[0].message
     assert AWS_KEY not in (message.content or "") and "<SECRET" in (message.content or "")
@@ -152,7 +167,9 @@ def test_output_redacted_and_tool_call_arguments_checked(
     assert span.attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] == ("tool_calls",)
 
 
-def test_usage_counted_when_the_api_reports_none(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+def test_usage_counted_when_the_api_reports_none(
+    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
     fake_openai.queue(usage=False, content="one two three four")
     client.chat.completions.create(model="gpt-4o", messages=_user("count these words please"))
     attrs = _one(telemetry).attributes
@@ -170,7 +187,9 @@ def test_parse_keeps_parsed_in_line_with_redacted_content(
     guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
 ) -> None:
     fake_openai.queue(content=json.dumps({"name": "Ada", "card": CARD}))
-    result = client.chat.completions.parse(model="gpt-4o", messages=_user("who?"), response_format=Contact)
+    result = client.chat.completions.parse(
+        model="gpt-4o", messages=_user("who?"), response_format=Contact
+    )
     parsed = result.choices[0].message.parsed
     assert parsed is not None and parsed.name == "Ada" and "4111" not in parsed.card
     assert len(fake_openai.seen()) == 1
@@ -197,7 +216,9 @@ def _stream_text(stream: Any) -> tuple[list[str], str]:
     return pieces, "".join(pieces)
 
 
-def test_stream_redacts_across_chunk_boundaries(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+def test_stream_redacts_across_chunk_boundaries(
+    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
     reply = f"Sure. The deploy key is {AWS_KEY} and it is valid until the end of the quarter, ok?"
     cut = reply.index(AWS_KEY) + 7
     chunks = [reply[i : i + 9] for i in range(0, cut - 9, 9)]
@@ -215,7 +236,9 @@ def test_stream_redacts_across_chunk_boundaries(guarded: Policy, client: openai.
     assert [e["aisec.direction"] for e in _events(span)] == ["output"]
 
 
-def test_stream_usage_chunk_fills_usage(guarded: Policy, client: openai.OpenAI, telemetry: Any) -> None:
+def test_stream_usage_chunk_fills_usage(
+    guarded: Policy, client: openai.OpenAI, telemetry: Any
+) -> None:
     stream = client.chat.completions.create(
         model="gpt-4o", messages=_user("hi"), stream=True, stream_options={"include_usage": True}
     )
@@ -227,7 +250,9 @@ def test_stream_usage_chunk_fills_usage(guarded: Policy, client: openai.OpenAI, 
 
 
 @pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
-def test_stream_block_ends_the_stream(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+def test_stream_block_ends_the_stream(
+    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
     fake_openai.queue(content=f"Here you go: {AWS_KEY} " + "and some more text " * 10)
     seen: list[str] = []
     stream = client.chat.completions.create(model="gpt-4o", messages=_user("key?"), stream=True)
@@ -240,14 +265,22 @@ def test_stream_block_ends_the_stream(guarded: Policy, client: openai.OpenAI, fa
     assert span.attributes[error_attributes.ERROR_TYPE] == "GuardViolation"
 
 
-def test_stream_tool_call_arguments_are_checked(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
-    fake_openai.queue(content="", chunks=[], tool_calls=[{"name": "pay", "arguments": json.dumps({"card": CARD})}])
-    chunks = list(client.chat.completions.create(model="gpt-4o", messages=_user("pay"), stream=True))
+def test_stream_tool_call_arguments_are_checked(
+    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
+    fake_openai.queue(
+        content="", chunks=[], tool_calls=[{"name": "pay", "arguments": json.dumps({"card": CARD})}]
+    )
+    chunks = list(
+        client.chat.completions.create(model="gpt-4o", messages=_user("pay"), stream=True)
+    )
     assert chunks[-1].choices[0].finish_reason == "tool_calls"
     assert [e["aisec.guard"] for e in _events(_one(telemetry))] == ["pii"]
 
 
-def test_chat_stream_helper_is_guarded(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+def test_chat_stream_helper_is_guarded(
+    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
     fake_openai.queue(content=f"The card is {CARD}, keep it safe, and have a good day.")
     with client.chat.completions.stream(model="gpt-4o", messages=_user("card?")) as stream:
         for _ in stream:
@@ -259,7 +292,11 @@ def test_chat_stream_helper_is_guarded(guarded: Policy, client: openai.OpenAI, f
 
 @pytest.mark.parametrize("how", ["exhaust", "close", "context", "drop", "break_in_with"])
 def test_stream_span_ends_exactly_once(
-    how: str, guarded: Policy, client: openai.OpenAI, telemetry: Any, caplog: pytest.LogCaptureFixture
+    how: str,
+    guarded: Policy,
+    client: openai.OpenAI,
+    telemetry: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING)
     stream = client.chat.completions.create(model="gpt-4o", messages=_user("hi"), stream=True)
@@ -286,7 +323,9 @@ def test_stream_span_ends_exactly_once(
     assert "ended span" not in caplog.text
 
 
-def test_stream_cut_off_midway_ends_span_with_error(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+def test_stream_cut_off_midway_ends_span_with_error(
+    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
     fake_openai.queue(cut_after=4, content="this answer will never be finished by the server")
     stream = client.chat.completions.create(model="gpt-4o", messages=_user("hi"), stream=True)
     with pytest.raises(openai.APIError):
@@ -298,7 +337,9 @@ def test_stream_cut_off_midway_ends_span_with_error(guarded: Policy, client: ope
 # --------------------------------------------------------------------------- errors
 
 
-def test_retries_on_429_and_500_make_one_span(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+def test_retries_on_429_and_500_make_one_span(
+    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
     fake_openai.queue(status=429)
     fake_openai.queue(status=500)
     result = client.chat.completions.create(model="gpt-4o", messages=_user("hi"))
@@ -307,7 +348,9 @@ def test_retries_on_429_and_500_make_one_span(guarded: Policy, client: openai.Op
     assert _one(telemetry).status.is_ok
 
 
-def test_exhausted_retries_record_the_error(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+def test_exhausted_retries_record_the_error(
+    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
     for _ in range(3):
         fake_openai.queue(status=500)
     with pytest.raises(openai.InternalServerError):
@@ -316,19 +359,43 @@ def test_exhausted_retries_record_the_error(guarded: Policy, client: openai.Open
     assert span.attributes[error_attributes.ERROR_TYPE] == "InternalServerError"
     points = telemetry.histogram("gen_ai.client.operation.duration")
     if points:  # metrics are captured when this session set the meter provider
-        assert any(p.attributes.get(error_attributes.ERROR_TYPE) == "InternalServerError" for p in points)
+        assert any(
+            p.attributes.get(error_attributes.ERROR_TYPE) == "InternalServerError" for p in points
+        )
 
 
-def test_metrics_use_the_spec_buckets(guarded: Policy, client: openai.OpenAI, telemetry: Any) -> None:
+def test_metrics_use_the_spec_buckets(
+    guarded: Policy, client: openai.OpenAI, telemetry: Any
+) -> None:
     if telemetry.reader is None:
         pytest.skip("another test module owns the global meter provider")
     client.chat.completions.create(model="gpt-4o-metrics", messages=_user("hi"))
-    duration = [p for p in telemetry.histogram("gen_ai.client.operation.duration")
-                if p.attributes.get(gen_ai.GEN_AI_REQUEST_MODEL) == "gpt-4o-metrics"]
-    tokens = [p for p in telemetry.histogram("gen_ai.client.token.usage")
-              if p.attributes.get(gen_ai.GEN_AI_REQUEST_MODEL) == "gpt-4o-metrics"]
+    duration = [
+        p
+        for p in telemetry.histogram("gen_ai.client.operation.duration")
+        if p.attributes.get(gen_ai.GEN_AI_REQUEST_MODEL) == "gpt-4o-metrics"
+    ]
+    tokens = [
+        p
+        for p in telemetry.histogram("gen_ai.client.token.usage")
+        if p.attributes.get(gen_ai.GEN_AI_REQUEST_MODEL) == "gpt-4o-metrics"
+    ]
     assert duration and tuple(duration[0].explicit_bounds) == (
-        0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92)
+        0.01,
+        0.02,
+        0.04,
+        0.08,
+        0.16,
+        0.32,
+        0.64,
+        1.28,
+        2.56,
+        5.12,
+        10.24,
+        20.48,
+        40.96,
+        81.92,
+    )
     assert {p.attributes[gen_ai.GEN_AI_TOKEN_TYPE] for p in tokens} == {"input", "output"}
     assert tuple(tokens[0].explicit_bounds)[:4] == (1, 4, 16, 64)
     assert tokens[0].attributes[gen_ai.GEN_AI_PROVIDER_NAME] == "openai"
@@ -337,7 +404,9 @@ def test_metrics_use_the_spec_buckets(guarded: Policy, client: openai.OpenAI, te
 # --------------------------------------------------------------------------- responses, embeddings
 
 
-def test_responses_create(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+def test_responses_create(
+    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
     fake_openai.queue(content=f"Your key: {AWS_KEY}")
     items = [
         {"role": "user", "content": [{"type": "input_text", "text": f"pay with {CARD}"}]},
@@ -373,15 +442,21 @@ def test_responses_stream_redacts_deltas_and_final_response(
     assert "aisec.usage.counted" not in span.attributes
 
 
-def test_responses_create_stream_true(guarded: Policy, client: openai.OpenAI, telemetry: Any) -> None:
+def test_responses_create_stream_true(
+    guarded: Policy, client: openai.OpenAI, telemetry: Any
+) -> None:
     events = list(client.responses.create(model="gpt-4.1", input="hi", stream=True))
     assert events[-1].type == "response.completed"
     span = _one(telemetry)
     assert span.attributes[gen_ai.GEN_AI_RESPONSE_ID] == "resp_fake"
 
 
-def test_embeddings(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
-    result = client.embeddings.create(model="text-embedding-3-small", input=["plain", f"key {AWS_KEY}"])
+def test_embeddings(
+    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
+    result = client.embeddings.create(
+        model="text-embedding-3-small", input=["plain", f"key {AWS_KEY}"]
+    )
     assert len(result.data) == 2
     assert AWS_KEY not in json.dumps(fake_openai.seen("/embeddings")[0].body)
     span = _one(telemetry)
@@ -394,11 +469,17 @@ def test_embeddings(guarded: Policy, client: openai.OpenAI, fake_openai: Any, te
 # --------------------------------------------------------------------------- async
 
 
-def test_async_chat_stream_and_responses(guarded: Policy, aclient: openai.AsyncOpenAI, fake_openai: Any, telemetry: Any) -> None:
+def test_async_chat_stream_and_responses(
+    guarded: Policy, aclient: openai.AsyncOpenAI, fake_openai: Any, telemetry: Any
+) -> None:
     async def main() -> tuple[str, str, str]:
-        plain = await aclient.chat.completions.create(model="gpt-4o", messages=_user(f"card {CARD}"))
+        plain = await aclient.chat.completions.create(
+            model="gpt-4o", messages=_user(f"card {CARD}")
+        )
         fake_openai.queue(content=f"Key {AWS_KEY} is the one you want, trust me on this one.")
-        stream = await aclient.chat.completions.create(model="gpt-4o", messages=_user("k"), stream=True)
+        stream = await aclient.chat.completions.create(
+            model="gpt-4o", messages=_user("k"), stream=True
+        )
         text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
         fake_openai.queue(content=f"Card {CARD} was charged, thank you for your order today.")
         async with aclient.responses.stream(model="gpt-4.1", input="r") as rs:
@@ -416,9 +497,13 @@ def test_async_chat_stream_and_responses(guarded: Policy, aclient: openai.AsyncO
     assert all(s.end_time for s in telemetry.llm_spans())
 
 
-def test_async_stream_dropped_unfinished_ends_span(guarded: Policy, aclient: openai.AsyncOpenAI, telemetry: Any) -> None:
+def test_async_stream_dropped_unfinished_ends_span(
+    guarded: Policy, aclient: openai.AsyncOpenAI, telemetry: Any
+) -> None:
     async def main() -> None:
-        stream = await aclient.chat.completions.create(model="gpt-4o", messages=_user("hi"), stream=True)
+        stream = await aclient.chat.completions.create(
+            model="gpt-4o", messages=_user("hi"), stream=True
+        )
         await stream.__anext__()
         del stream
         gc.collect()
@@ -446,7 +531,9 @@ def test_50_concurrent_async_calls_keep_their_own_spans_and_verdicts(
     _check_isolation(telemetry, fake_openai, 50)
 
 
-def test_8_threads_keep_their_own_spans_and_verdicts(guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+def test_8_threads_keep_their_own_spans_and_verdicts(
+    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
     tracer = trace.get_tracer("test")
     fake_openai.default.delay = 0.01
 
@@ -475,7 +562,10 @@ def _check_isolation(telemetry: Any, fake_openai: Any, n: int) -> None:
         assert f"request {i} " in request.body["messages"][1]["content"]
     for i in range(n):
         span = llm[f"chat model-{i}"]
-        assert span.parent is not None and span.parent.span_id == parents[f"request-{i}"].context.span_id
+        assert (
+            span.parent is not None
+            and span.parent.span_id == parents[f"request-{i}"].context.span_id
+        )
         assert span.attributes["aisec.findings.count"] == (1 if i % 2 == 0 else 0)
         assert span.attributes["aisec.action"] == ("redact" if i % 2 == 0 else "allow")
 
@@ -506,13 +596,17 @@ def test_uninstrument_restores_originals_and_instrumenting_twice_changes_nothing
     assert len(telemetry.llm_spans()) == 1
 
 
-def test_otel_suppression_is_honoured(guarded: Policy, client: openai.OpenAI, telemetry: Any) -> None:
+def test_otel_suppression_is_honoured(
+    guarded: Policy, client: openai.OpenAI, telemetry: Any
+) -> None:
     with suppress_instrumentation():
         client.chat.completions.create(model="gpt-4o", messages=_user(f"key {AWS_KEY}"))
     assert telemetry.llm_spans() == []
 
 
-def test_trace_only_mode_checks_nothing(client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
+def test_trace_only_mode_checks_nothing(
+    client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
     instrument("openai", guards=False)
     try:
         client.chat.completions.create(model="gpt-4o", messages=_user(f"key {AWS_KEY}"))
@@ -524,11 +618,17 @@ def test_trace_only_mode_checks_nothing(client: openai.OpenAI, fake_openai: Any,
     assert span.attributes[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] > 0
 
 
-def test_monitor_mode_records_but_changes_nothing(client: openai.OpenAI, fake_openai: Any, telemetry: Any) -> None:
-    instrument("openai", policy=Policy(mode="monitor", guards={**BASE, "secrets": {"action": "block"}}))
+def test_monitor_mode_records_but_changes_nothing(
+    client: openai.OpenAI, fake_openai: Any, telemetry: Any
+) -> None:
+    instrument(
+        "openai", policy=Policy(mode="monitor", guards={**BASE, "secrets": {"action": "block"}})
+    )
     try:
         fake_openai.queue(content=f"key {AWS_KEY} " + "filler words " * 10)
-        stream = client.chat.completions.create(model="gpt-4o", messages=_user(f"key {AWS_KEY}"), stream=True)
+        stream = client.chat.completions.create(
+            model="gpt-4o", messages=_user(f"key {AWS_KEY}"), stream=True
+        )
         _, text = _stream_text(stream)
     finally:
         uninstrument("openai")

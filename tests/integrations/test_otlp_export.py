@@ -27,10 +27,10 @@ import pytest
 
 pytest.importorskip("opentelemetry.proto")
 pytest.importorskip("opentelemetry.exporter.otlp.proto.http")
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (  # noqa: E402
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
 )
-from opentelemetry.proto.trace.v1.trace_pb2 import Span as ProtoSpan  # noqa: E402
+from opentelemetry.proto.trace.v1.trace_pb2 import Span as ProtoSpan
 
 AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
 
@@ -41,7 +41,11 @@ def _rotel_binary() -> str | None:
     except ImportError:
         return None
     candidate = Path(rotel.__file__).with_name("rotel-agent")
-    return str(candidate) if candidate.is_file() and os.access(candidate, os.X_OK) else shutil.which("rotel-agent")
+    return (
+        str(candidate)
+        if candidate.is_file() and os.access(candidate, os.X_OK)
+        else shutil.which("rotel-agent")
+    )
 
 
 def _free_port() -> int:
@@ -91,7 +95,9 @@ class Receiver:
         out = []
         for request in self.requests:
             for resource_spans in request.resource_spans:
-                resource = {kv.key: kv.value.string_value for kv in resource_spans.resource.attributes}
+                resource = {
+                    kv.key: kv.value.string_value for kv in resource_spans.resource.attributes
+                }
                 for scope_spans in resource_spans.scope_spans:
                     out.extend((resource, span) for span in scope_spans.spans)
         return out
@@ -111,15 +117,24 @@ def collector() -> Iterator[tuple[Receiver, int, int]]:
     grpc_port, http_port = _free_port(), _free_port()
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"rotel-{http_port}.log"
     command = [
-        binary, "start",
-        "--otlp-grpc-endpoint", f"127.0.0.1:{grpc_port}",
-        "--otlp-http-endpoint", f"127.0.0.1:{http_port}",
-        "--exporter", "otlp",
-        "--otlp-exporter-endpoint", receiver.endpoint,
-        "--otlp-exporter-protocol", "http",
-        "--batch-timeout", "100ms",
-        "--pid-file", str(log.with_suffix(".pid")),
-        "--log-file", str(log),
+        binary,
+        "start",
+        "--otlp-grpc-endpoint",
+        f"127.0.0.1:{grpc_port}",
+        "--otlp-http-endpoint",
+        f"127.0.0.1:{http_port}",
+        "--exporter",
+        "otlp",
+        "--otlp-exporter-endpoint",
+        receiver.endpoint,
+        "--otlp-exporter-protocol",
+        "http",
+        "--batch-timeout",
+        "100ms",
+        "--pid-file",
+        str(log.with_suffix(".pid")),
+        "--log-file",
+        str(log),
     ]
     try:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -144,7 +159,9 @@ def _wait_listening(process: subprocess.Popen[bytes], ports: list[int]) -> None:
     while pending and time.monotonic() < deadline:
         if process.poll() is not None:
             error = process.stderr.read().decode(errors="replace") if process.stderr else ""
-            pytest.skip(f"the rotel collector exited at start (code {process.returncode}): {error[-500:]}")
+            pytest.skip(
+                f"the rotel collector exited at start (code {process.returncode}): {error[-500:]}"
+            )
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", pending[0])) == 0:
                 pending.pop(0)
@@ -155,7 +172,7 @@ def _wait_listening(process: subprocess.Popen[bytes], ports: list[int]) -> None:
 
 
 APP = textwrap.dedent(
-    """
+    f"""
     import os, sys
     import openai
     from opentelemetry import trace
@@ -164,14 +181,14 @@ APP = textwrap.dedent(
 
     aisec_sdk.configure(exporter="otlp", endpoint=sys.argv[1], protocol=sys.argv[2],
                         service_name="otlp-test-app", metrics_enabled=False)
-    aisec_sdk.instrument("openai", policy=Policy(guards={"prompt_injection": {"enabled": False}}))
+    policy = Policy(guards={{"prompt_injection": {{"enabled": False}}}})
+    aisec_sdk.instrument("openai", policy=policy)
     client = openai.OpenAI(base_url=sys.argv[3], api_key="test-key", max_retries=0)
     with trace.get_tracer("app").start_as_current_span("handle-request"):
         client.chat.completions.create(
-            model="gpt-4o", messages=[{"role": "user", "content": "key %s"}])
+            model="gpt-4o", messages=[{{"role": "user", "content": "key {AWS_KEY}"}}])
     trace.get_tracer_provider().shutdown()
     """
-    % AWS_KEY
 )
 
 
@@ -184,9 +201,16 @@ def test_spans_arrive_whole_through_the_collector(
     script = tmp_path / "app.py"
     script.write_text(APP)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AISEC_"))}
-    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[2]), env.get("PYTHONPATH", "")])
-    done = subprocess.run([sys.executable, str(script), endpoint, protocol, fake_openai.url],
-                          env=env, capture_output=True, text=True, timeout=120)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(__file__).resolve().parents[2]), env.get("PYTHONPATH", "")]
+    )
+    done = subprocess.run(
+        [sys.executable, str(script), endpoint, protocol, fake_openai.url],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     deadline = time.monotonic() + 15
     while len(receiver.spans()) < 2 and time.monotonic() < deadline:
@@ -204,7 +228,7 @@ def test_spans_arrive_whole_through_the_collector(
     assert attrs["gen_ai.request.model"].string_value == "gpt-4o"
     assert attrs["gen_ai.usage.input_tokens"].int_value > 0
     assert attrs["aisec.action"].string_value == "redact"
-    assert list(attrs["gen_ai.response.finish_reasons"].array_value.values)[0].string_value == "stop"
+    assert attrs["gen_ai.response.finish_reasons"].array_value.values[0].string_value == "stop"
     findings = [e for e in llm.events if e.name == "aisec.finding"]
     assert len(findings) == 1
     event = {kv.key: kv.value for kv in findings[0].attributes}

@@ -42,11 +42,19 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, Path]:
     tokenizer = transformers.PreTrainedTokenizerFast(
         tokenizer_object=tok, unk_token="[UNK]", eos_token="[EOS]", pad_token="[EOS]"
     )
-    tokenizer.chat_template = "{% for m in messages %}{{ m['role'] }} {{ m['content'] }} {% endfor %}"
+    tokenizer.chat_template = (
+        "{% for m in messages %}{{ m['role'] }} {{ m['content'] }} {% endfor %}"
+    )
     torch.manual_seed(0)
     config = transformers.GPT2Config(
-        n_layer=1, n_head=2, n_embd=16, n_positions=64, vocab_size=tokenizer.vocab_size,
-        bos_token_id=1, eos_token_id=1, pad_token_id=1,
+        n_layer=1,
+        n_head=2,
+        n_embd=16,
+        n_positions=64,
+        vocab_size=tokenizer.vocab_size,
+        bos_token_id=1,
+        eos_token_id=1,
+        pad_token_id=1,
     )
     model = transformers.GPT2LMHeadModel(config)
     directory = tmp_path_factory.mktemp("tiny-gpt2")
@@ -75,7 +83,12 @@ def _pipe(tiny: tuple[Any, Any, Path]) -> Any:
 
 def test_text_generation_output_is_guarded(guarded: Policy, tiny: Any, telemetry: Any) -> None:
     _, tokenizer, _ = tiny
-    out = _pipe(tiny)("hello world", max_new_tokens=2, do_sample=False, prefix_allowed_tokens_fn=_force(tokenizer, AWS_KEY))
+    out = _pipe(tiny)(
+        "hello world",
+        max_new_tokens=2,
+        do_sample=False,
+        prefix_allowed_tokens_fn=_force(tokenizer, AWS_KEY),
+    )
     text = out[0]["generated_text"]
     assert text.startswith("hello world")
     assert AWS_KEY not in text and "<SECRET:AWS_ACCESS_KEY_ID>" in text
@@ -87,13 +100,20 @@ def test_text_generation_output_is_guarded(guarded: Policy, tiny: Any, telemetry
     assert span.attributes[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] == 2
     assert span.attributes[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] == 2
     assert "aisec.usage.counted" not in span.attributes
-    assert [e.attributes["aisec.direction"] for e in span.events if e.name == "aisec.finding"] == ["output"] * 2
+    assert [e.attributes["aisec.direction"] for e in span.events if e.name == "aisec.finding"] == [
+        "output"
+    ] * 2
 
 
 def test_new_text_only_is_guarded(guarded: Policy, tiny: Any, telemetry: Any) -> None:
     _, tokenizer, _ = tiny
-    out = _pipe(tiny)("tell me", max_new_tokens=1, do_sample=False, return_full_text=False,
-                      prefix_allowed_tokens_fn=_force(tokenizer, AWS_KEY))
+    out = _pipe(tiny)(
+        "tell me",
+        max_new_tokens=1,
+        do_sample=False,
+        return_full_text=False,
+        prefix_allowed_tokens_fn=_force(tokenizer, AWS_KEY),
+    )
     assert out[0]["generated_text"].strip() == "<SECRET:AWS_ACCESS_KEY_ID>"
 
 
@@ -112,10 +132,17 @@ def test_blocked_prompt_never_reaches_the_model(guarded: Policy, tiny: Any, tele
     assert span.attributes["error.type"] == "GuardViolation"
 
 
-def test_chat_input_is_checked_and_the_answer_guarded(guarded: Policy, tiny: Any, telemetry: Any) -> None:
+def test_chat_input_is_checked_and_the_answer_guarded(
+    guarded: Policy, tiny: Any, telemetry: Any
+) -> None:
     _, tokenizer, _ = tiny
-    chat = [{"role": "system", "content": "be brief"}, {"role": "user", "content": f"my key {AWS_KEY}"}]
-    out = _pipe(tiny)(chat, max_new_tokens=1, do_sample=False, prefix_allowed_tokens_fn=_force(tokenizer, AWS_KEY))
+    chat = [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": f"my key {AWS_KEY}"},
+    ]
+    out = _pipe(tiny)(
+        chat, max_new_tokens=1, do_sample=False, prefix_allowed_tokens_fn=_force(tokenizer, AWS_KEY)
+    )
     messages = out[0]["generated_text"]
     assert messages[-1]["role"] == "assistant"
     assert AWS_KEY not in messages[-1]["content"]
@@ -137,7 +164,9 @@ def test_generate_on_the_model(guarded: Policy, tiny: Any, telemetry: Any) -> No
     assert span.attributes[gen_ai.GEN_AI_REQUEST_MAX_TOKENS] == 4
 
 
-def test_from_pretrained_records_the_model_for_the_bom(guarded: Policy, tiny: Any, telemetry: Any) -> None:
+def test_from_pretrained_records_the_model_for_the_bom(
+    guarded: Policy, tiny: Any, telemetry: Any
+) -> None:
     _, _, directory = tiny
     transformers.AutoModelForCausalLM.from_pretrained(directory)
     (span,) = telemetry.spans("aisec.model.load")
@@ -151,16 +180,22 @@ def test_from_pretrained_records_the_model_for_the_bom(guarded: Policy, tiny: An
     assert attrs["aisec.posture.findings.count"] == 0
 
 
-def test_pickle_weights_and_trust_remote_code_are_findings(guarded: Policy, tiny: Any, tmp_path: Path, telemetry: Any) -> None:
+def test_pickle_weights_and_trust_remote_code_are_findings(
+    guarded: Policy, tiny: Any, tmp_path: Path, telemetry: Any
+) -> None:
     model = tiny[0]
     model.config.save_pretrained(tmp_path)
     torch.save(model.state_dict(), tmp_path / "pytorch_model.bin")
     try:
-        transformers.AutoModelForCausalLM.from_pretrained(tmp_path, trust_remote_code=True, use_safetensors=False)
+        transformers.AutoModelForCausalLM.from_pretrained(
+            tmp_path, trust_remote_code=True, use_safetensors=False
+        )
     except (OSError, ValueError) as exc:  # a transformers version that refuses .bin weights
         pytest.skip(f"this transformers does not load pickle weights: {exc}")
     (span,) = telemetry.spans("aisec.model.load")
-    rules = sorted(e.attributes["aisec.rule_id"] for e in span.events if e.name == "aisec.posture.finding")
+    rules = sorted(
+        e.attributes["aisec.rule_id"] for e in span.events if e.name == "aisec.posture.finding"
+    )
     assert rules == ["AISEC-CODE001", "AISEC-RT001"]
     assert span.attributes["aisec.model.format"] in ("pickle", "pytorch-zip")
     assert span.attributes["aisec.model.trust_remote_code"] is True
@@ -171,13 +206,19 @@ def test_uninstrument_restores_transformers(tiny: Any, telemetry: Any) -> None:
     from transformers.modeling_utils import PreTrainedModel
     from transformers.pipelines.text_generation import TextGenerationPipeline
 
-    before = (TextGenerationPipeline.__dict__["__call__"], GenerationMixin.__dict__["generate"],
-              PreTrainedModel.__dict__["from_pretrained"])
+    before = (
+        TextGenerationPipeline.__dict__["__call__"],
+        GenerationMixin.__dict__["generate"],
+        PreTrainedModel.__dict__["from_pretrained"],
+    )
     instrument("transformers", policy=REDACT)
     instrument("transformers")
     uninstrument("transformers")
-    after = (TextGenerationPipeline.__dict__["__call__"], GenerationMixin.__dict__["generate"],
-             PreTrainedModel.__dict__["from_pretrained"])
+    after = (
+        TextGenerationPipeline.__dict__["__call__"],
+        GenerationMixin.__dict__["generate"],
+        PreTrainedModel.__dict__["from_pretrained"],
+    )
     assert after == before
     _pipe(tiny)("hello", max_new_tokens=1, do_sample=False)
     assert telemetry.llm_spans() == []
