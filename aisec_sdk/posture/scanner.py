@@ -211,7 +211,7 @@ class _Scan:
         try:
             self._file(target, display, explicit=explicit)
         except OSError as exc:
-            self._failed(display, "AISEC-MOD001", f"file could not be read: {exc.strerror or exc}")
+            self.failed(display, "AISEC-MOD001", f"file could not be read: {exc.strerror or exc}")
         except Exception as exc:  # e.g. RecursionError on absurdly nested code
             suffix = target.suffix.lower()
             rule = (
@@ -221,9 +221,10 @@ class _Scan:
                 if suffix in _DATA_SUFFIXES
                 else "AISEC-MOD001"
             )
-            self._failed(display, rule, f"file could not be analysed: {type(exc).__name__}: {exc}")
+            self.failed(display, rule, f"file could not be analysed: {type(exc).__name__}: {exc}")
 
-    def _failed(self, display: str, rule: str, message: str) -> None:
+    def failed(self, display: str, rule: str, message: str) -> None:
+        """Record a file that could not be scanned, as a finding on it."""
         severity = RULES[rule].severity
         self._add(
             FileResult(display, "other", "unreadable", 0),
@@ -474,13 +475,21 @@ def scan_paths(
         if not target.exists():
             raise FileNotFoundError(f"no such file or folder: {target}")
     scan = _Scan(strict=strict, policy=policy)
+    seen: set[Path] = set()
     for target in targets:
         if target.is_dir():
-            for file in _walk(target):
-                if file.is_file() and not file.is_symlink():
-                    scan.path(file, file.as_posix(), explicit=False)
+            files = [(f, False) for f in _walk(target) if f.is_file() and not f.is_symlink()]
         else:
-            scan.path(target, target.as_posix(), explicit=True)
+            files = [(target, True)]
+        for file, explicit in files:
+            real = file.resolve()
+            if real in seen:
+                continue  # named twice, or inside a folder also named
+            seen.add(real)
+            if file.is_file():
+                scan.path(file, file.as_posix(), explicit=explicit)
+            else:
+                scan.failed(file.as_posix(), "AISEC-MOD001", "not a regular file; not read")
     return scan.report
 
 

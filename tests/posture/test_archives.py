@@ -176,3 +176,8 @@ def test_headerless_pickle_member_with_any_name(write, art):
         ("AISEC-PKL001", "a.zip!blob/payload"),
         ("AISEC-PKL001", "a.zip!blob/magic_payload"),
     }
+
+
+def test_files_named_twice_are_scanned_once(write, art):
+    path = write("d/x.pkl", art.proto0_call("os", "system"))
+    assert len(scan_paths([path, "d", f"./{path}"]).findings) == 1
