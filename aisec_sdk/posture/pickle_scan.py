@@ -249,11 +249,13 @@ def looks_like_pickle(
     """For files without a protocol header: does this parse as a (protocol 0/1) pickle?
 
     True when the walk reaches STOP, or (unless ``complete``) resolves at least one
-    well-formed import before breaking: a loader would already have executed it.
+    well-formed import before breaking: a loader would already have executed it. At most
+    the first 64 MiB are read, so probing a large non-pickle file stays cheap.
     """
     walk = PickleWalk()
+    bound = _IN_MEMORY if limit is None else min(limit, _IN_MEMORY)
     try:
-        done = _walk_one(_Guarded(stream, limit), walk)  # type: ignore[arg-type]
+        done = _walk_one(_Guarded(stream, bound), walk)  # type: ignore[arg-type]
     except Exception:
         done = False
     if done:
