@@ -82,6 +82,38 @@ _ENDPOINT_KEYWORDS = frozenset(
     {"base_url", "api_base", "openai_api_base", "azure_endpoint", "endpoint", "endpoint_url"}
 )
 _POSITIONAL_MODEL_CALLS = frozenset({"from_pretrained", "SentenceTransformer"})
+# Top-level modules of AI SDKs and frameworks (``langchain_*`` and ``llama_index*`` too).
+_AI_MODULES = frozenset(
+    {
+        *_MODULE_PROVIDERS,
+        *_HF_MODULES,
+        "vertexai",
+        "litellm",
+        "vllm",
+        "llama_cpp",
+        "pydantic_ai",
+        "instructor",
+        "dspy",
+        "crewai",
+        "autogen",
+        "autogen_agentchat",
+        "haystack",
+        "semantic_kernel",
+        "together",
+        "replicate",
+        "agents",
+        "torch",
+        "tensorflow",
+        "keras",
+    }
+)
+_BUILTIN_LOADERS = frozenset({"csv", "json", "parquet", "text", "arrow", "pandas"})
+
+
+def _is_ai_module(module: str | None) -> bool:
+    return module is not None and (
+        module in _AI_MODULES or module.startswith(("langchain", "llama_index"))
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +264,9 @@ class _Collector(ast.NodeVisitor):
             framework = framework or self._framework(dotted)
         if provider is None and framework in _HF_MODULES:
             provider = "huggingface"
+        # ``model=`` or ``base_url=`` on an unrelated call (a web framework, an HTTP client)
+        # is no AI reference: require a provider, an AI module or a well-known model name.
+        ai = provider is not None or _is_ai_module(framework) or last in _POSITIONAL_MODEL_CALLS
         models: list[str] = []
         if last in _POSITIONAL_MODEL_CALLS and node.args:
             models.append(self._text(node.args[0]) or "")
@@ -243,17 +278,30 @@ class _Collector(ast.NodeVisitor):
                 continue
             if keyword.arg in _MODEL_KEYWORDS or keyword.arg == "pretrained_model_name_or_path":
                 models.append(text)
-            elif keyword.arg in _ENDPOINT_KEYWORDS and text.startswith(("http://", "https://")):
+            elif (
+                ai
+                and keyword.arg in _ENDPOINT_KEYWORDS
+                and text.startswith(("http://", "https://"))
+            ):
                 self._add("endpoint", text, node, provider, framework)
-            elif keyword.arg == "path" and last == "load_dataset":
-                self._add("dataset", text, node, "huggingface", framework)
-        if last == "load_dataset" and node.args:
-            name = self._text(node.args[0])
-            if name:
-                self._add("dataset", name, node, "huggingface", framework)
+        if last == "load_dataset":
+            self._dataset(node, framework)
         for model in filter(None, models):
-            self._add("model", model, node, provider or guess_provider(model), framework)
+            guessed = provider or guess_provider(model)
+            if ai or guessed:
+                self._add("model", model, node, guessed, framework)
         self.generic_visit(node)
+
+    def _dataset(self, node: ast.Call, framework: str | None) -> None:
+        """``load_dataset("org/name")``, or its local ``data_files`` for built-in loaders."""
+        given = {k.arg: k.value for k in node.keywords if k.arg}
+        first = node.args[0] if node.args else given.get("path")
+        name = self._text(first) if first is not None else None
+        files = self._text(given["data_files"]) if "data_files" in given else None
+        if name in _BUILTIN_LOADERS and files:
+            self._add("dataset", files, node, None, framework)
+        elif name:
+            self._add("dataset", name, node, "huggingface", framework)
 
 
 def references(source: str, filename: str = "<code>") -> list[CodeRef]:

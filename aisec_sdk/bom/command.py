@@ -117,7 +117,10 @@ def run(args: argparse.Namespace) -> int:
         bom = static if bom is None else static.merged(bom)
     assert bom is not None
     bom = apply_policy(bom, policy)
-    text = render(bom, args.format, args.spec)
+    try:
+        text = render(bom, args.format, args.spec)
+    except ImportError as exc:  # the "bom" extra is missing: say which
+        raise InputError(str(exc)) from exc
     if args.output:
         try:
             target = Path(args.output)

@@ -277,8 +277,13 @@ def to_cyclonedx(bom: Bom, spec: str = "1.6") -> dict[str, Any]:
 
 def validate(document: dict[str, Any] | str) -> None:
     """Raise `CycloneDxError` unless the document validates against its spec's schema."""
-    from cyclonedx.schema import SchemaVersion
-    from cyclonedx.validation.json import JsonStrictValidator
+    try:
+        from cyclonedx.schema import SchemaVersion
+        from cyclonedx.validation.json import JsonStrictValidator
+    except ImportError as exc:
+        raise ImportError(
+            "validating CycloneDX needs cyclonedx-python-lib: pip install 'aisec-sdk[bom]'"
+        ) from exc
 
     text = document if isinstance(document, str) else json.dumps(document)
     spec = (

@@ -245,3 +245,23 @@ def test_single_file_and_syntax_errors(project: Path) -> None:
     assert references("client.create(model=f'gpt-{x}')") == []
     with pytest.raises(FileNotFoundError):
         scan_project(project / "missing")
+
+
+def test_unrelated_keywords_are_not_ai_references() -> None:
+    source = """
+import httpx
+from django.db import models
+from google import genai
+from datasets import load_dataset
+
+http = httpx.Client(base_url="http://internal.example:8000")
+owner = models.ForeignKey(model="auth.User", on_delete=None)
+client = genai.Client()
+client.models.generate_content(model="gemini-2.0-flash", contents="hi")
+local = load_dataset("csv", data_files="data/tickets.csv")
+"""
+    found = {(r.kind, r.value, r.provider) for r in references(source)}
+    assert found == {
+        ("model", "gemini-2.0-flash", "gcp.gemini"),
+        ("dataset", "data/tickets.csv", None),
+    }
