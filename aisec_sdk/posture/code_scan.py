@@ -7,8 +7,11 @@ Names are resolved through the file's imports (``import torch as t`` makes ``t.l
 from __future__ import annotations
 
 import ast
+import hashlib
+import io
 import json
 import re
+import tokenize
 from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING
@@ -155,7 +158,7 @@ class _Checker(ast.NodeVisitor):
                 f"{message} ({where}line {line})",
                 line=line,
                 column=col,
-                key=f"{self.cell}|{code}|{col}",
+                key=hashlib.sha256(f"{self.cell}|{code}|{col}".encode()).hexdigest(),
                 details=details,
             )
         )
@@ -314,7 +317,23 @@ def scan_python(source: str, path: str, *, cell: int | None = None) -> list[Scan
         ]
     checker = _Checker(path, lines, cell)
     checker.visit(tree)
+    _check_comments(source, checker)
     return checker.findings
+
+
+def _check_comments(source: str, checker: _Checker) -> None:
+    """Credentials left in comments (the AST has no comments)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return
+    for token in tokens:
+        if token.type == tokenize.COMMENT and len(token.string) >= _MIN_SECRET:
+            where = ast.Pass(lineno=token.start[0], col_offset=token.start[1])
+            for kind in sorted(set(_secret_kinds(token.string))):
+                checker.add(
+                    "AISEC-CODE009", "high", where, f"{kind.replace('_', ' ')} in a comment"
+                )
 
 
 def _cell_sources(notebook: object) -> Iterator[tuple[int, str]]:

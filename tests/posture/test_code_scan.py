@@ -30,6 +30,7 @@ client = OpenAI(base_url="http://gpu-box.corp.example:8000/v1")
 kwargs = {"trust_remote_code": True}
 OPENAI_API_BASE = "http://api.example.net/openai"
 key = "sk-proj-Q8r2LmZx0pT5vW9yB3nC7kD1fG4hJ6sA2eR8tU0iO"
+# old key: sk-proj-Z7x2LmQr0pT5vW9yB3nC7kD1fG4hJ6sA2eR8tU0iP
 """
 
 
@@ -57,6 +58,7 @@ def test_every_code_rule_fires_on_the_right_line():
     assert lines[20] == {"AISEC-CODE001"}
     assert lines[21] == {"AISEC-CODE008"}
     assert lines[22] == {"AISEC-CODE009"}
+    assert lines[23] == {"AISEC-CODE009"}
     severity = {(f.line, f.rule_id): f.severity for f in findings}
     assert severity[(12, "AISEC-CODE003")] == "high"  # a model file
     assert severity[(13, "AISEC-CODE003")] == "medium"  # unknown data
