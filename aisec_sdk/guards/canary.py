@@ -30,7 +30,9 @@ __all__ = ["CanaryGuard", "CanarySettings", "canary", "clear_canaries", "registe
 _REGISTRY: dict[str, None] = {}  # insertion-ordered set
 _LOCK = threading.Lock()
 _NOT_ALNUM = regex.compile(r"[^0-9a-z]+")
-_SPACE = regex.compile(r"\s+")
+_SPACE_CHARS = " \t\n\r\x0b\x0c"
+_SPACE_BYTES = _SPACE_CHARS.encode()
+_NOT_ALNUM_BYTES = bytes(b for b in range(128) if not chr(b).isalnum())
 _MIN_CORE = 8
 
 
@@ -144,8 +146,9 @@ class CanaryGuard:
         if not tokens:
             return []
         s = text.normalized
-        compact = _compact(s)
-        spaceless = _SPACE.sub("", s)
+        low = _fold(s)
+        compact = low.encode("ascii", "ignore").translate(None, _NOT_ALNUM_BYTES).decode()
+        spaceless = s.encode("ascii", "ignore").translate(None, _SPACE_BYTES).decode()
         findings: list[Finding] = []
         for token in tokens:
             at = s.find(token)
@@ -156,7 +159,7 @@ class CanaryGuard:
             for family, needle in in_compact:
                 at = compact.find(needle)
                 if at >= 0:
-                    a, b = _locate(s, at, len(needle), _kept_alnum)
+                    a, b = _locate(low, at, len(needle), _kept_alnum)
                     findings.append(self._finding(text, a, b, family, 0.95))
                     break
             else:
@@ -183,12 +186,20 @@ class CanaryGuard:
         )
 
 
+def _fold(value: str) -> str:
+    """Lower-case ``value`` keeping its length (offsets stay valid)."""
+    low = value.lower()
+    if len(low) == len(value):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in value)
+
+
 def _kept_alnum(ch: str) -> bool:
-    return bool(_compact(ch))
+    return ch.isascii() and ch.isalnum()
 
 
 def _kept_nonspace(ch: str) -> bool:
-    return not ch.isspace()
+    return ch.isascii() and ch not in _SPACE_CHARS
 
 
 def _locate(s: str, at: int, length: int, kept: Callable[[str], bool]) -> tuple[int, int]:

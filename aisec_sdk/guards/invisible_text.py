@@ -23,7 +23,8 @@ from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["InvisibleTextGuard", "InvisibleTextSettings"]
 
-_FILLERS = regex.compile("[\u115f\u1160\u3164\uffa0\ufff9-\ufffb]+")
+_FILLER_CHARS = "\u115f\u1160\u3164\uffa0\ufff9\ufffa\ufffb"
+_FILLERS = regex.compile(f"[{_FILLER_CHARS}]+")
 _EMOJI = regex.compile(r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\u20e3]")
 _BLACK_FLAG = "\U0001f3f4"
 _CANCEL_TAG = "\U000e007f"
@@ -66,7 +67,7 @@ class InvisibleTextGuard:
         if s.isascii():
             return []
         marks = [m for m in text.invisible if m[2] in self._kinds]
-        if "filler" in self._kinds:
+        if "filler" in self._kinds and any(c in s for c in _FILLER_CHARS):
             marks += [(m.start(), m.end(), "filler") for m in _FILLERS.finditer(s)]
         if not marks:
             return []

@@ -265,8 +265,8 @@ class PiiGuard:
         if 13 <= len(digits) <= 19 and _CARD_SHAPE.fullmatch(value) and luhn_ok(digits):
             score = 0.9 if _CARD_PREFIX.match(digits) else 0.4
             return [(start, end, "credit_card", score)]
-        if len(digits) > 15:
-            return self._phones_inside(value, start)
+        if len(digits) > 15:  # a list of numbers, unless it is shaped like a card number
+            return [] if _CARD_SHAPE.fullmatch(value) else self._phones_inside(value, start)
         phone = self._phone(value, digits)
         return [] if phone is None else [(start, end, "phone", phone)]
 

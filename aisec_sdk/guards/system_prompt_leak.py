@@ -12,8 +12,9 @@ rewritten leaks.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
+import ahocorasick  # type: ignore[import-not-found]
 import regex
 from pydantic import Field, field_validator
 
@@ -59,32 +60,44 @@ class SystemPromptLeakGuard:
                 settings.model_dump(exclude_unset=True)
             )
         self.settings = settings
-        self._prompts: list[tuple[int, frozenset[tuple[str, ...]]]] = []
-        for prompt in settings.system_prompt:
-            words = [w.lower() for w in _WORD.findall(prompt)]
+        # One automaton over every prompt's shingles, each written " w1 ... wn " so that
+        # matches in the output (written the same way) fall on word boundaries.
+        owners: dict[str, list[tuple[int, int]]] = {}  # shingle -> [(prompt, shingle id)]
+        self._prompts: list[tuple[int, int]] = []  # (words per shingle, distinct shingles)
+        for index, prompt in enumerate(settings.system_prompt):
+            words = _WORD.findall(_fold(prompt))
             n = min(settings.ngram, len(words))
-            if n:
-                shingles = frozenset(_shingles(words, n))
-                self._prompts.append((n, shingles))
+            keys = {" " + " ".join(words[i : i + n]) + " " for i in range(len(words) - n + 1)}
+            for sid, key in enumerate(sorted(keys)):
+                owners.setdefault(key, []).append((index, sid))
+            self._prompts.append((n, len(keys)))
+        self._automaton: Any = ahocorasick.Automaton()
+        for key, owned in owners.items():
+            self._automaton.add_word(key, (len(key), tuple(owned)))
+        if owners:
+            self._automaton.make_automaton()
 
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
-        if not self._prompts:
+        if not any(total for _, total in self._prompts):
             return []
-        s = text.normalized
-        matches = list(_WORD.finditer(s))
-        words = [m.group().lower() for m in matches]
+        low = _fold(text.normalized)
+        padded = " " + " ".join(_WORD.findall(low)) + " "
+        hits: dict[int, list[tuple[int, int]]] = {}
+        for end, (length, owned) in self._automaton.iter(padded):
+            for index, sid in owned:
+                hits.setdefault(index, []).append((end - length + 1, sid))
+        if not hits:
+            return []
+        spans = [m.span() for m in _WORD.finditer(low)]
         findings: list[Finding] = []
-        for n, shingles in self._prompts:
-            seen = _shingles(words, n)
-            hits = [i for i, sh in enumerate(seen) if sh in shingles]
-            if not hits:
-                continue
-            coverage = len({seen[i] for i in hits}) / len(shingles)
-            runs = _runs(hits, n)
+        for index, found in hits.items():
+            n, total = self._prompts[index]
+            coverage = len({sid for _, sid in found}) / total
+            runs = _runs(_word_indices(padded, sorted(p for p, _ in found)), n)
             longest = max(b - a for a, b in runs)
             score = min(1.0, max(coverage, longest / self.settings.run_words))
             for a, b in runs:
-                start, end = text.span(matches[a].start(), matches[b - 1].end())
+                start, end = text.span(spans[a][0], spans[b - 1][1])
                 findings.append(
                     Finding(
                         guard=self.id,
@@ -103,8 +116,22 @@ class SystemPromptLeakGuard:
         return findings
 
 
-def _shingles(words: list[str], n: int) -> list[tuple[str, ...]]:
-    return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+def _fold(value: str) -> str:
+    """Lower-case ``value`` keeping its length (offsets stay valid)."""
+    low = value.lower()
+    if len(low) == len(value):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in value)
+
+
+def _word_indices(padded: str, positions: list[int]) -> list[int]:
+    """Word numbers of the (sorted) positions of the spaces that open shingles."""
+    out, count, last = [], 0, 0
+    for pos in positions:
+        count += padded.count(" ", last, pos)
+        last = pos
+        out.append(count)
+    return out
 
 
 def _runs(hits: list[int], n: int) -> list[tuple[int, int]]:
@@ -112,7 +139,7 @@ def _runs(hits: list[int], n: int) -> list[tuple[int, int]]:
     runs: list[tuple[int, int]] = []
     for i in hits:
         if runs and i <= runs[-1][1]:
-            runs[-1] = (runs[-1][0], i + n)
+            runs[-1] = (runs[-1][0], max(runs[-1][1], i + n))
         else:
             runs.append((i, i + n))
     return runs

@@ -1,0 +1,147 @@
+"""Speed of each guard: µs per 1 KB call, MB/s on a 1 MB benign document, and the default
+input guard set through the engine.
+
+The benign document is made of label-0 texts from ``../shared/data/self_instruct.jsonl``
+(instructions, news, reviews; some e-mail addresses and phone numbers occur naturally),
+cut to 1 MiB. Each timing is the median of several runs in one process on whatever machine
+runs it; compare numbers from one run with each other. Writes the ``guards`` section of
+``benchmarks/RESULTS.md``.
+
+    python benchmarks/guards.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from aisec_sdk.engine import Engine
+from aisec_sdk.guards import available_guards, guard_class
+from aisec_sdk.policy import Policy
+from aisec_sdk.text import Text, normalize
+from aisec_sdk.verdict import Direction
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "self_instruct.jsonl"
+MIB = 1 << 20
+
+# Options that switch on the guards that do nothing until configured.
+OPTIONS: dict[str, dict[str, Any]] = {
+    "token_limit": {"max_tokens": 10_000_000},
+    "banned": {"terms": ["project falcon", "acme corp", "internal only"]},
+    "canary": {"tokens": ["aisec-5f0c2a9b7e3d4c18"], "use_registry": False},
+    "system_prompt_leak": {
+        "system_prompt": "You are HelpBot for Acme Corp. Never discuss competitor pricing. "
+        "Always answer in a friendly tone and escalate refunds to a human agent."
+    },
+}
+
+
+def benign_document(size: int = MIB) -> str:
+    """``size`` characters of benign text (a generated stand-in when the data is absent)."""
+    parts: list[str] = []
+    total = 0
+    if DATA.is_file():
+        with DATA.open(encoding="utf-8") as lines:
+            for line in lines:
+                text = json.loads(line)["text"]
+                parts.append(text)
+                total += len(text) + 2
+                if total >= size:
+                    break
+    if total < size:
+        filler = "The committee met on Tuesday to review the quarterly report and next steps. "
+        parts.append(filler * (size // len(filler) + 1))
+    return "\n\n".join(parts)[:size]
+
+
+def _median_seconds(fn: Callable[[], object], repeat: int) -> float:
+    fn()
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs)
+
+
+def _guard(guard_id: str) -> tuple[Any, Direction]:
+    cls: Any = guard_class(guard_id)
+    guard = cls(cls.Settings.model_validate(OPTIONS.get(guard_id, {})))
+    direction: Direction = "input" if "input" in cls.default_directions else "output"
+    return guard, direction
+
+
+def per_guard(doc: str, small: str, repeat: int) -> list[tuple[str, str, float, float]]:
+    """(guard id, direction, µs per 1 KB scan, MB/s on the document) for every guard."""
+    big, little = normalize(doc), normalize(small)
+    rows: list[tuple[str, str, float, float]] = []
+    for guard_id in available_guards():
+        try:
+            guard, direction = _guard(guard_id)
+        except Exception as exc:  # a guard that cannot load here is reported, not fatal
+            print(f"skipping {guard_id}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            continue
+
+        def scan(text: Text, g: Any = guard, d: Direction = direction) -> object:
+            return g.scan(text, d)
+
+        us = _median_seconds(lambda: scan(little), repeat * 20) * 1e6
+        seconds = _median_seconds(lambda: scan(big), repeat)
+        rows.append((guard_id, direction, us, len(doc) / MIB / seconds))
+    return rows
+
+
+def engine_rate(doc: str, policy: Policy, repeat: int) -> tuple[list[str], float, float]:
+    """Guards on ``input``, MB/s of the whole engine scan (normalisation included), and
+    milliseconds per MB."""
+    engine = Engine(policy)
+    seconds = _median_seconds(lambda: engine.scan(doc, "input"), repeat)
+    return engine.guards_for("input"), len(doc) / MIB / seconds, seconds * 1000 / (len(doc) / MIB)
+
+
+def report(repeat: int) -> str:
+    doc = benign_document()
+    small = doc[:1024]
+    lines = [
+        f"Benign document: {len(doc):,} characters ({'ASCII' if doc.isascii() else 'non-ASCII'}"
+        f"); 1 KB = its first 1,024 characters. Median of {repeat} runs.",
+        "",
+        "| guard | direction | µs per 1 KB | MB/s at 1 MB | ms per MB |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for guard_id, direction, us, rate in per_guard(doc, small, repeat):
+        lines.append(f"| {guard_id} | {direction} | {us:,.1f} | {rate:,.0f} | {1000 / rate:.2f} |")
+    lines += ["", "| default input guards (engine) | MB/s at 1 MB | ms per MB |", "|---|---:|---:|"]
+    try:
+        ids, rate, ms = engine_rate(doc, Policy(), repeat)
+        lines.append(f"| {', '.join(ids)} | {rate:,.0f} | {ms:.2f} |")
+    except Exception as exc:
+        lines.append(f"| default set failed to load: {type(exc).__name__} | | |")
+    ids, rate, ms = engine_rate(
+        doc, Policy(guards={"prompt_injection": {"enabled": False}}), repeat
+    )
+    lines.append(f"| {', '.join(ids)} (without prompt_injection) | {rate:,.0f} | {ms:.2f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    markdown = report(args.repeat)
+    print(markdown)
+    from _results import write_section
+
+    write_section("guards", "## Guard speed (`benchmarks/guards.py`)\n\n" + markdown)
+
+
+if __name__ == "__main__":
+    main()

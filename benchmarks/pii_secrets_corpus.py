@@ -1,0 +1,299 @@
+"""Precision and recall of the ``pii`` and ``secrets`` guards on a generated corpus.
+
+The corpus is built from a fixed seed: every positive is a valid value of its kind (cards
+with a Luhn digit and a real issuer prefix, IBANs with correct mod-97 check digits, phone
+numbers that ``phonenumbers`` accepts, tokens in each provider's format) placed in a
+sentence; every look-alike is something a naive pattern would take for one (invalid
+checksums, dates, versions, ISBNs, UUIDs, hashes, git SHAs, base64 images, placeholders
+such as ``sk-...`` and ``YOUR_API_KEY``). A positive counts as found when a finding of the
+right kind covers it; any finding on a look-alike is a false positive.
+
+``evaluate()`` returns the Markdown table (used by ``benchmarks/detection.py``); running the
+module prints it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import string
+import sys
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from aisec_sdk.guards import guard_class
+from aisec_sdk.text import normalize
+
+SEED = 20261126
+PER_KIND = 60
+ALNUM = string.ascii_letters + string.digits
+B64 = ALNUM + "+/"
+
+Sample = tuple[str, str | None, str, str]  # (text, expected kind or None, value, guard)
+
+_SENTENCES = (
+    "Please use {v} for this.",
+    "As discussed, the value is {v} - keep it safe.",
+    "{v}",
+    "Config:\n  value: {v}\n",
+    "Ticket #4411: customer wrote '{v}' in the form.",
+)
+
+
+def _luhn_complete(prefix: str, length: int, rng: random.Random) -> str:
+    body = prefix + "".join(rng.choice(string.digits) for _ in range(length - len(prefix) - 1))
+    for check in string.digits:
+        digits = body + check
+        total = sum(
+            (d * 2 - 9 if d * 2 > 9 else d * 2) if i % 2 else d
+            for i, d in enumerate(int(c) for c in reversed(digits))
+        )
+        if total % 10 == 0:
+            return digits
+    raise AssertionError("unreachable")
+
+
+def _iban(country: str, bban: str) -> str:
+    moved = bban + country + "00"
+    check = 98 - int("".join(str(int(c, 36)) for c in moved)) % 97
+    return f"{country}{check:02d}{bban}"
+
+
+def _group(value: str, size: int = 4, sep: str = " ") -> str:
+    return sep.join(value[i : i + size] for i in range(0, len(value), size))
+
+
+def _pii_positives(rng: random.Random) -> dict[str, list[str]]:
+    def rand(n: int, alphabet: str = string.digits) -> str:
+        return "".join(rng.choice(alphabet) for _ in range(n))
+
+    names = ["jane.doe", "j.smith", "mario_rossi", "li.wei", "a.muller+news", "kim-lee"]
+    domains = ["example.com", "mail.example.org", "corp.example.co.uk", "uni.example.edu"]
+    cards = [("4", 16), ("51", 16), ("55", 16), ("2221", 16), ("34", 15), ("37", 15), ("6011", 16)]
+    out: dict[str, list[str]] = defaultdict(list)
+    for _ in range(PER_KIND):
+        out["email"].append(f"{rng.choice(names)}{rand(2)}@{rng.choice(domains)}")
+        prefix, length = rng.choice(cards)
+        card = _luhn_complete(prefix, length, rng)
+        out["credit_card"].append(rng.choice([card, _group(card), _group(card, 4, "-")]))
+        country, bban = rng.choice(
+            [
+                ("DE", rand(18)),
+                ("FR", rand(23)),
+                ("NL", "ABNA" + rand(10)),
+                ("GB", "WEST" + rand(14)),
+            ]
+        )
+        iban = _iban(country, bban)
+        out["iban"].append(rng.choice([iban, _group(iban)]))
+        area = rng.choice([n for n in range(1, 900) if n != 666])
+        out["us_ssn"].append(f"{area:03d}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}")
+        npa = rng.choice(["415", "212", "617", "303", "646"])
+        us = f"{npa}{rng.randint(2, 9)}{rand(2)}{rand(4)}"
+        out["phone"].append(
+            rng.choice(
+                [
+                    f"({us[:3]}) {us[3:6]}-{us[6:]}",
+                    f"{us[:3]}-{us[3:6]}-{us[6:]}",
+                    f"+1 {us[:3]} {us[3:6]} {us[6:]}",
+                    f"+44 20 7{rand(3)} {rand(4)}",
+                    f"+49 30 {rand(7)}",
+                    f"+33 6 {rand(2)} {rand(2)} {rand(2)} {rand(2)}",
+                ]
+            )
+        )
+        out["ip_address"].append(
+            rng.choice(
+                [
+                    ".".join(str(rng.randint(11, 254)) for _ in range(4)),
+                    f"2a00:1450:{rand(4, '0123456789abcdef')}::{rand(3, '0123456789abcdef')}",
+                ]
+            )
+        )
+    return out
+
+
+def _pii_lookalikes(rng: random.Random) -> list[str]:
+    out = []
+    for _ in range(PER_KIND):
+        card = _luhn_complete("4", 16, rng)
+        bad_card = card[:-1] + str((int(card[-1]) + 1) % 10)
+        iban = _iban("DE", "".join(rng.choice(string.digits) for _ in range(18)))
+        bad_iban = iban[:2] + f"{(int(iban[2:4]) + 1) % 100:02d}" + iban[4:]
+        year = rng.randint(1950, 2030)
+        out += [
+            _group(bad_card),
+            bad_iban,
+            f"{rng.choice(['000', '666', '912'])}-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}",
+            f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            f"{year}-{year + rng.randint(1, 9)}",
+            f"v{rng.randint(1, 9)}.{rng.randint(0, 20)}.{rng.randint(0, 99)}.{rng.randint(0, 999)}",
+            f"ISBN 978-{rng.randint(0, 9)}-{rng.randint(10, 99)}-{rng.randint(10**5, 10**6)}-7",
+            f"order {rng.randint(10**11, 10**12)}",
+            f"{rng.uniform(-90, 90):.6f}, {rng.uniform(-180, 180):.6f}",
+            f"({rng.choice(['123', '000', '555'])}) 555-{rng.randint(1000, 9999)}",
+            "127.0.0.1",
+            f"{rng.randint(10, 23):02d}:{rng.randint(10, 59):02d}:{rng.randint(10, 59):02d}",
+            "std::vector<int>",
+            f"user@localhost and @{rng.choice(['alice', 'bob'])}",
+        ]
+    return out
+
+
+def _jwt(rng: random.Random) -> str:
+    def part(obj: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+    sig = "".join(rng.choice(ALNUM + "-_") for _ in range(43))
+    claims = {"sub": str(rng.randint(1, 10**6)), "iat": rng.randint(10**9, 2 * 10**9)}
+    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.{sig}"
+
+
+def _secret_positives(rng: random.Random) -> dict[str, list[str]]:
+    def rand(n: int, alphabet: str = ALNUM) -> str:
+        return "".join(rng.choice(alphabet) for _ in range(n))
+
+    upper32 = string.ascii_uppercase + "234567"
+    makers: dict[str, Callable[[], str]] = {
+        "aws_access_key_id": lambda: "AKIA" + rand(16, upper32),
+        "aws_secret_access_key": lambda: "aws_secret_access_key = " + rand(40, B64),
+        "github_token": lambda: rng.choice(["ghp_", "gho_", "ghs_"]) + rand(36),
+        "github_fine_grained_token": lambda: f"github_pat_{rand(22)}_{rand(59)}",
+        "gitlab_token": lambda: "glpat-" + rand(20, ALNUM + "_-"),
+        "slack_token": lambda: (
+            f"xoxb-{rand(11, string.digits)}-{rand(13, string.digits)}-{rand(24)}"
+        ),
+        "stripe_key": lambda: rng.choice(["sk_live_", "rk_live_"]) + rand(24),
+        "openai_key": lambda: "sk-proj-" + rand(48, ALNUM + "_-"),
+        "anthropic_key": lambda: "sk-ant-api03-" + rand(93, ALNUM + "_-") + "AA",
+        "huggingface_token": lambda: "hf_" + rand(34),
+        "google_api_key": lambda: "AIza" + rand(35, ALNUM + "_-"),
+        "azure_storage_key": lambda: "AccountKey=" + rand(86, B64) + "==",
+        "jwt": lambda: _jwt(rng),
+        "private_key": lambda: (
+            "-----BEGIN RSA PRIVATE KEY-----\n"
+            + "\n".join(rand(64, B64) for _ in range(4))
+            + "\n-----END RSA PRIVATE KEY-----"
+        ),
+        "database_url": lambda: f"postgres://app:{rand(14)}@db.internal:5432/prod",
+        "password": lambda: f'password = "{rand(6)}!{rand(5, string.digits)}"',
+        "api_key": lambda: f"X_API_KEY={rand(32, '0123456789abcdef')}",
+    }
+    return {kind: [make() for _ in range(PER_KIND)] for kind, make in makers.items()}
+
+
+def _secret_lookalikes(rng: random.Random) -> list[str]:
+    def rand(n: int, alphabet: str = ALNUM) -> str:
+        return "".join(rng.choice(alphabet) for _ in range(n))
+
+    hexd = "0123456789abcdef"
+    out = []
+    for _ in range(PER_KIND):
+        out += [
+            f"request {rand(8, hexd)}-{rand(4, hexd)}-4{rand(3, hexd)}-a{rand(3, hexd)}-"
+            + rand(12, hexd),
+            f"commit {rand(40, hexd)}",
+            f"sha256: {rand(64, hexd)}",
+            f"md5 {rand(32, hexd)}",
+            f"![logo](data:image/png;base64,{rand(1200, B64)})",
+            "export OPENAI_API_KEY=sk-...",
+            "OPENAI_API_KEY=YOUR_API_KEY",
+            'api_key = "<your-api-key>"',
+            "token: ${GITHUB_TOKEN}",
+            "api_key = os.environ['OPENAI_API_KEY']",
+            "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "postgres://user:password@localhost:5432/db",
+            "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----",
+            "the password must be at least twelve characters long",
+            "Token: the smallest unit a tokenizer produces",
+            f"scikit-learn {rng.randint(0, 9)}.{rng.randint(0, 9)} and the task-based approach",
+            f"base64 text {rand(60, B64)}==",
+        ]
+    return out
+
+
+def corpus() -> list[Sample]:
+    """Every sample: (text, expected kind or None for a look-alike, planted value, guard)."""
+    rng = random.Random(SEED)
+    samples: list[Sample] = []
+    for guard, positives, lookalikes in (
+        ("pii", _pii_positives(rng), _pii_lookalikes(rng)),
+        ("secrets", _secret_positives(rng), _secret_lookalikes(rng)),
+    ):
+        for kind, values in positives.items():
+            for value in values:
+                samples.append((rng.choice(_SENTENCES).format(v=value), kind, value, guard))
+        for value in lookalikes:
+            samples.append((rng.choice(_SENTENCES).format(v=value), None, value, guard))
+    return samples
+
+
+def _guard(guard_id: str) -> Any:
+    cls: Any = guard_class(guard_id)
+    return cls, cls(cls.Settings())
+
+
+def evaluate() -> str:
+    """Markdown: per guard and kind, recall on positives; precision counting every finding
+    on a look-alike (and every wrong finding on a positive) as a false positive."""
+    guards = {gid: _guard(gid) for gid in ("pii", "secrets")}
+    tp: dict[tuple[str, str], int] = defaultdict(int)
+    pos: dict[tuple[str, str], int] = defaultdict(int)
+    fp: dict[tuple[str, str], int] = defaultdict(int)
+    lookalike_hits: dict[str, int] = defaultdict(int)
+    lookalikes: dict[str, int] = defaultdict(int)
+    for text, kind, value, gid in corpus():
+        cls, guard = guards[gid]
+        found = [
+            f for f in guard.scan(normalize(text), "input") if f.score >= cls.default_threshold
+        ]
+        if kind is None:
+            lookalikes[gid] += 1
+            lookalike_hits[gid] += bool(found)
+            for f in found:
+                fp[(gid, f.entity or "?")] += 1
+            continue
+        at = text.index(value)
+        pos[(gid, kind)] += 1
+        hit = False
+        for f in found:
+            if f.entity == kind and f.start < at + len(value) and at < f.end and not hit:
+                hit = True
+            else:
+                fp[(gid, f.entity or "?")] += 1
+        tp[(gid, kind)] += hit
+    lines = [
+        "| guard | kind | positives | recall | precision |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for gid in guards:
+        total_tp = total_pos = total_fp = 0
+        for (g, kind), n in sorted(pos.items()):
+            if g != gid:
+                continue
+            t, f = tp[(g, kind)], fp[(g, kind)]
+            total_tp, total_pos, total_fp = total_tp + t, total_pos + n, total_fp + f
+            precision = t / (t + f) if t + f else 1.0
+            lines.append(f"| {gid} | {kind} | {n} | {t / n:.1%} | {precision:.1%} |")
+        stray = sum(v for (g, k), v in fp.items() if g == gid and (g, k) not in pos)
+        total_fp += stray
+        lines.append(
+            f"| **{gid}** | **all** | {total_pos} | **{total_tp / total_pos:.1%}** | "
+            f"**{total_tp / max(1, total_tp + total_fp):.1%}** |"
+        )
+    lines.append("")
+    lines.append(
+        "Look-alikes that fired: "
+        + ", ".join(f"{gid} {lookalike_hits[gid]}/{lookalikes[gid]}" for gid in guards)
+        + f" (corpus seed {SEED}, {PER_KIND} samples per kind)."
+    )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(evaluate())
