@@ -86,9 +86,9 @@ _ENDPOINT_NAME = re.compile(
     r"(?:base_?url|api_?base|endpoint|api_?url|api_?host|server_?url)$", re.I
 )
 _LLM_URL = re.compile(
-    r"/v1(?:/|$|beta)|/chat/completions|/completions|/embeddings|/api/(?:generate|chat)|"
-    r"/openai/|openai|anthropic|azure|ollama|bedrock|gemini|mistral|cohere|groq|together|"
-    r"huggingface|vllm|llm",
+    r"/v1/?$|/v1/(?:chat|completions|embeddings|messages|models)|/chat/completions|"
+    r"/api/(?:generate|chat|embed)|/openai(?:/|$)|openai|anthropic|azure|ollama|bedrock|gemini|"
+    r"mistral|cohere|groq|together|huggingface|vllm|llm",
     re.I,
 )
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "[::1]"})
@@ -97,6 +97,8 @@ _MODEL_PATH = re.compile(
     re.I,
 )
 _MIN_SECRET = 16
+_GENERIC_SECRETS = frozenset({"password", "api_key", "secret"})
+_METADATA_HOSTS = frozenset({"metadata.google.internal", "169.254.169.254", "100.100.100.200"})
 
 
 @cache
@@ -107,28 +109,39 @@ def _secrets_guard() -> SecretsGuard:
     return SecretsGuard(GuardSettings())
 
 
-def _secret_kinds(text: str) -> list[str]:
-    """Kinds of credentials the ``secrets`` guard finds in ``text`` (at its threshold)."""
+def _secret_kinds(text: str, *, prose: bool = False) -> list[str]:
+    """Kinds of credentials the ``secrets`` guard finds in ``text`` (at its threshold).
+
+    In prose (docstrings, comments) only token formats count: ``password = ...`` there is
+    usually an example, not a credential.
+    """
     from aisec_sdk.text import normalize
 
     guard = _secrets_guard()
-    return [
+    kinds = {
         f.entity or "secret"
         for f in guard.scan(normalize(text), "input")
         if f.score >= guard.default_threshold
-    ]
+    }
+    return sorted(kinds - _GENERIC_SECRETS if prose else kinds)
 
 
 def _truthy(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
 
-def _is_local(url: str) -> bool:
+def _exempt_host(url: str) -> bool:
+    """Loopback hosts and cloud metadata services (which only speak http)."""
     try:
         host = (urlsplit(url).hostname or "").lower()
     except ValueError:
         return False
-    return host in _LOCAL_HOSTS or host.startswith("127.") or host.endswith(".localhost")
+    return (
+        host in _LOCAL_HOSTS
+        or host in _METADATA_HOSTS
+        or host.startswith("127.")
+        or host.endswith(".localhost")
+    )
 
 
 class _Checker(ast.NodeVisitor):
@@ -139,6 +152,7 @@ class _Checker(ast.NodeVisitor):
         self.aliases: dict[str, str] = {}
         self.findings: list[ScanFinding] = []
         self._seen: set[tuple[str, int, int]] = set()
+        self._prose: set[int] = set()
 
     # -- helpers ------------------------------------------------------------------------
     def add(self, rule: str, severity: Severity, node: ast.AST, message: str) -> None:
@@ -283,17 +297,23 @@ class _Checker(ast.NodeVisitor):
         if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
             return
         url = node.value.strip()
-        if not url.lower().startswith("http://") or _is_local(url):
+        if not url.lower().startswith("http://") or _exempt_host(url):
             return
         if force or _LLM_URL.search(url):
             host = urlsplit(url).hostname or url
             self.add("AISEC-CODE008", "medium", node, f"LLM endpoint {host!r} over plain http://")
 
+    def visit_Expr(self, node: ast.Expr) -> None:
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            self._prose.add(id(node.value))  # a docstring or a bare string: prose, not code
+        self.generic_visit(node)
+
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str):
             self._check_endpoint(node, force=False)
             if len(node.value) >= _MIN_SECRET:
-                for kind in sorted(set(_secret_kinds(node.value))):
+                prose = id(node) in self._prose
+                for kind in _secret_kinds(node.value, prose=prose):
                     self.add("AISEC-CODE009", "high", node, f"hard-coded {kind.replace('_', ' ')}")
 
 
@@ -330,7 +350,7 @@ def _check_comments(source: str, checker: _Checker) -> None:
     for token in tokens:
         if token.type == tokenize.COMMENT and len(token.string) >= _MIN_SECRET:
             where = ast.Pass(lineno=token.start[0], col_offset=token.start[1])
-            for kind in sorted(set(_secret_kinds(token.string))):
+            for kind in _secret_kinds(token.string, prose=True):
                 checker.add(
                     "AISEC-CODE009", "high", where, f"{kind.replace('_', ' ')} in a comment"
                 )

@@ -133,3 +133,17 @@ def test_absurdly_nested_code_is_a_finding_not_a_crash(write):
     deep = "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
     report = scan_file(write("deep.py", deep))
     assert [(f.rule_id, f.severity) for f in report.findings] == [("AISEC-CODE010", "low")]
+
+
+def test_prose_only_reports_token_formats_and_metadata_hosts_are_exempt():
+    code = '''\
+def connect():
+    """Example: password = "Tr0ub4dor&3xyz!!" or token ghp_Q8r2LmZx0pT5vW9yB3nC7kD1fG4hJ6sA2eR8"""
+    url = "http://metadata.google.internal/computeMetadata/v1/instance/id"
+    base = "http://10.1.2.3:8000/v1"
+    docs = "http://example.com/v1/api-reference"
+    # password: Tr0ub4dor&3xyz!!
+'''
+    findings = scan_python(code, "c.py")
+    assert [(f.rule_id, f.line) for f in findings] == [("AISEC-CODE009", 2), ("AISEC-CODE008", 4)]
+    assert "github token" in findings[0].message
