@@ -74,7 +74,7 @@ class ExfiltrationGuard:
             return []
         found: list[tuple[int, int, str, float, str]] = []
         taken: list[tuple[int, int]] = []
-        for m in _MARKDOWN.finditer(s):
+        for m in _MARKDOWN.finditer(s) if "](" in s else ():
             image, label, url = m.group(1) == "!", m.group(2), m.group(3)
             kind = "image" if image else "link"
             score = self._score(url, image)
@@ -82,14 +82,14 @@ class ExfiltrationGuard:
             if score:
                 repl = "[image removed]" if image else f"{label} [link removed]".lstrip()
                 found.append((m.start(), m.end(), kind, score, repl))
-        for pattern, kind in ((_HTML_IMG, "image"), (_REFERENCE, "link")):
-            for m in pattern.finditer(s):
+        for pattern, kind, hint in ((_HTML_IMG, "image", "<"), (_REFERENCE, "link", "]:")):
+            for m in pattern.finditer(s) if hint in s else ():
                 taken.append(m.span())
                 score = self._score(m.group(1), kind == "image")
                 if score:
                     repl = "[image removed]" if kind == "image" else "[link removed]"
                     found.append((*m.span(1), kind, score, repl))
-        if self.settings.links:
+        if self.settings.links and "://" in s:
             for m in _BARE.finditer(s):
                 if any(a <= m.start() < b for a, b in taken):
                     continue

@@ -11,11 +11,11 @@ rewritten leaks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import ahocorasick  # type: ignore[import-not-found]
-import regex
 from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings
@@ -24,7 +24,7 @@ from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["SystemPromptLeakGuard", "SystemPromptLeakSettings"]
 
-_WORD = regex.compile(r"[\p{L}\p{N}]+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits; `re` is the fastest here
 
 
 class SystemPromptLeakSettings(GuardSettings):
