@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._results import write_section  # noqa: E402
+from benchmarks._results import write_section
 
 PROMPT = ("Please summarise the quarterly report for the board, keeping every figure. " * 14)[:1024]
 ANSWER = ("The quarter closed with revenue up and costs flat; details follow in order. " * 14)[
@@ -164,7 +164,10 @@ def _modes() -> dict[str, tuple[Callable[[], None], Callable[[], None]]]:
         pass
 
     def ours(guards: bool) -> Callable[[], None]:
-        return lambda: None if instrument("openai", guards=guards) else None
+        def on() -> None:
+            instrument("openai", guards=guards)
+
+        return on
 
     def ours_off() -> None:
         uninstrument("openai")
@@ -203,7 +206,7 @@ def run(calls: int, rounds: int) -> str:
     per_round: dict[tuple[str, bool], list[float]] = {
         (m, s): [] for m in modes for s in (False, True)
     }
-    for mode, (on, off) in modes.items():  # warm up: imports, engines, connections
+    for on, off in modes.values():  # warm up: imports, engines, connections
         on()
         for stream in (False, True):
             for _ in range(20):
@@ -231,7 +234,8 @@ def run(calls: int, rounds: int) -> str:
             ratio = statistics.median(m / b for m, b in zip(mine, bare, strict=True))
             added = statistics.median(m - b for m, b in zip(mine, bare, strict=True))
             rows.append(
-                f"| {'stream' if stream else 'json'} | {mode} | {statistics.median(mine) * 1e6:,.0f} | "
+                f"| {'stream' if stream else 'json'} | {mode} | "
+                f"{statistics.median(mine) * 1e6:,.0f} | "
                 f"{ratio:.2f}x | {added * 1e6:+,.0f} |"
             )
     return (
@@ -244,8 +248,9 @@ def run(calls: int, rounds: int) -> str:
         "| response | mode | median µs | vs bare | added µs |\n|---|---|---:|---:|---:|\n"
         + "\n".join(rows)
         + "\n\n`guards on` runs the default policy's input guards on the prompt and output guards "
-        "on the answer (chunk by chunk for streams); the difference to `guards off` is the guards' "
-        "cost, the difference of `guards off` to `bare` the cost of the span, metrics and wrapping.\n"
+        "on the answer (chunk by chunk for streams); the difference to `guards off` is the "
+        "guards' cost, the difference of `guards off` to `bare` the cost of the span, metrics "
+        "and wrapping.\n"
     )
 
 
