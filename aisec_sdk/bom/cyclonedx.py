@@ -44,6 +44,8 @@ SPECS = ("1.6", "1.7")
 _SUBJECT_REF = "aisec:subject"
 # Providers usable without credentials; every other provider's API needs a key.
 _KEYLESS_PROVIDERS = frozenset({"ollama", "huggingface", "local"})
+# Providers that run models inside the process (``aisec.local.transformers``).
+_IN_PROCESS_PREFIX = "aisec.local."
 _MAX_LOCATIONS = 20
 
 
@@ -162,9 +164,12 @@ def _service(
     if endpoints:
         out["endpoints"] = sorted({e.name for e in endpoints})
     local = all(is_loopback(e.host) for e in endpoints) if endpoints else False
-    if isinstance(service, ProviderComponent) and service.name not in _KEYLESS_PROVIDERS:
+    in_process = service.name.startswith(_IN_PROCESS_PREFIX)
+    if isinstance(service, ProviderComponent) and not (
+        in_process or service.name in _KEYLESS_PROVIDERS
+    ):
         out["authenticated"] = True
-    out["x-trust-boundary"] = not local
+    out["x-trust-boundary"] = not (local or in_process)
     if isinstance(service, ProviderComponent) and service.data_classifications:
         urls = sorted({e.name for e in endpoints})
         flows = []

@@ -47,6 +47,19 @@ __all__ = [
 # Optional: integrations may name the framework they instrument (else the scope tells).
 AISEC_FRAMEWORK = "aisec.framework"
 AISEC_FRAMEWORK_VERSION = "aisec.framework.version"
+# Model-load spans (``aisec.model.load {name}``, the transformers integration): a load is
+# evidence about a model, not a call. These attributes become ``load.*`` model properties.
+_MODEL_SOURCE = "aisec.model.source"
+_LOAD_FACTS = {
+    _MODEL_SOURCE: "load.source",
+    "aisec.model.path": "load.path",
+    "aisec.model.revision": "load.revision",
+    "aisec.model.format": "load.format",
+    "aisec.model.files": "load.files",
+    "aisec.model.sha256": "load.sha256",
+    "aisec.model.trust_remote_code": "load.trust_remote_code",
+    "aisec.posture.findings.count": "load.posture_findings",
+}
 
 _LLM_KEYS = (
     gen_ai.GEN_AI_OPERATION_NAME,
@@ -132,6 +145,8 @@ class CallKey(NamedTuple):
     """Inside another LLM span: that outer span already counted the call."""
     function_service: str | None = None
     """Service of the span that named the function (another service in a distributed trace)."""
+    load: bool = False
+    """A model-load span: evidence about the model, not a call to it."""
 
     @classmethod
     def of(
@@ -170,6 +185,7 @@ class CallKey(NamedTuple):
             framework_version=get(AISEC_FRAMEWORK_VERSION),
             nested=nested,
             function_service=function_service or (service if function else None),
+            load=_MODEL_SOURCE in attributes and gen_ai.GEN_AI_OPERATION_NAME not in attributes,
         )
 
 
@@ -186,6 +202,7 @@ class CallStats:
     blocked: int = 0
     pii_flows: set[Flow] = field(default_factory=set)
     response_models: set[str] = field(default_factory=set)
+    facts: dict[str, str] = field(default_factory=dict)
 
 
 def inherited_pii(events: Iterable[tuple[str, Mapping[str, Any]]]) -> frozenset[Flow]:
@@ -244,6 +261,8 @@ class CallAggregator:
             stats.pii_flows |= flows
             if response_model:
                 stats.response_models.add(str(response_model))
+            if key.load:
+                stats.facts.update(_load_facts(attributes))
 
     def snapshot(self) -> list[tuple[CallKey, CallStats]]:
         """A consistent copy of the counters."""
@@ -261,6 +280,7 @@ class CallAggregator:
                         s.blocked,
                         set(s.pii_flows),
                         set(s.response_models),
+                        dict(s.facts),
                     ),
                 )
                 for key, s in self._stats.items()
@@ -281,6 +301,16 @@ class CallAggregator:
         return services
 
 
+def _load_facts(attributes: Mapping[str, Any]) -> dict[str, str]:
+    out = {}
+    for attribute, name in _LOAD_FACTS.items():
+        value = attributes.get(attribute)
+        if value is not None and value != "":
+            is_list = isinstance(value, list | tuple)
+            out[name] = ",".join(map(str, value)) if is_list else str(value)
+    return out
+
+
 def _time(ns: int) -> datetime | None:
     return datetime.fromtimestamp(ns / 1e9, tz=timezone.utc) if ns else None
 
@@ -295,7 +325,7 @@ def _add_call(
     seen = Usage(first_seen=_time(stats.first_ns), last_seen=_time(stats.last_ns))
     usage = (
         seen
-        if key.nested
+        if key.nested or key.load
         else Usage(
             first_seen=seen.first_seen,
             last_seen=seen.last_seen,
@@ -329,6 +359,7 @@ def _add_call(
                 provider=key.provider,
                 response_models=sorted(stats.response_models),
                 usage=usage,
+                properties={**stats.facts, "loads": str(stats.calls)} if key.load else {},
                 **common,
             )
         )
