@@ -98,6 +98,7 @@ _MODEL_PATH = re.compile(
 )
 _MIN_SECRET = 16
 _GENERIC_SECRETS = frozenset({"password", "api_key", "secret"})
+_SECRET_NAME = re.compile(r"pass(?:word|wd)?$|pwd$|secret|token$|api_?key|access_?key", re.I)
 _METADATA_HOSTS = frozenset({"metadata.google.internal", "169.254.169.254", "100.100.100.200"})
 
 
@@ -109,11 +110,12 @@ def _secrets_guard() -> SecretsGuard:
     return SecretsGuard(GuardSettings())
 
 
-def _secret_kinds(text: str, *, prose: bool = False) -> list[str]:
+def _secret_kinds(text: str, *, generic: bool = False) -> list[str]:
     """Kinds of credentials the ``secrets`` guard finds in ``text`` (at its threshold).
 
-    In prose (docstrings, comments) only token formats count: ``password = ...`` there is
-    usually an example, not a credential.
+    Token formats (``sk-...``, ``ghp_...``, private keys) by default; with ``generic``, only
+    the guard's ``name = value`` kinds, which code checks ask for on real assignments
+    rather than on any string (docstrings are full of ``password = ...`` examples).
     """
     from aisec_sdk.text import normalize
 
@@ -123,7 +125,7 @@ def _secret_kinds(text: str, *, prose: bool = False) -> list[str]:
         for f in guard.scan(normalize(text), "input")
         if f.score >= guard.default_threshold
     }
-    return sorted(kinds - _GENERIC_SECRETS if prose else kinds)
+    return sorted(kinds & _GENERIC_SECRETS if generic else kinds - _GENERIC_SECRETS)
 
 
 def _truthy(node: ast.AST | None) -> bool:
@@ -152,7 +154,6 @@ class _Checker(ast.NodeVisitor):
         self.aliases: dict[str, str] = {}
         self.findings: list[ScanFinding] = []
         self._seen: set[tuple[str, int, int]] = set()
-        self._prose: set[int] = set()
 
     # -- helpers ------------------------------------------------------------------------
     def add(self, rule: str, severity: Severity, node: ast.AST, message: str) -> None:
@@ -253,8 +254,7 @@ class _Checker(ast.NodeVisitor):
                         "agent executes generated code outside Docker",
                     )
         for keyword, argument in kwargs.items():
-            if _ENDPOINT_NAME.search(keyword):
-                self._check_endpoint(argument, force=True)
+            self._named_value(keyword, argument)
         self.generic_visit(node)
 
     def _mentions_model(self, node: ast.AST) -> bool:
@@ -274,24 +274,30 @@ class _Checker(ast.NodeVisitor):
                 flag = _DANGEROUS_FLAGS.get(key.value)
                 if flag and _truthy(value):
                     self.add(flag[0], flag[1], key, flag[2])
-                if _ENDPOINT_NAME.search(key.value):
-                    self._check_endpoint(value, force=True)
+                self._named_value(key.value, value)
         self.generic_visit(node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
-            label = (
-                target.id
-                if isinstance(target, ast.Name)
-                else (
-                    target.slice.value
-                    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant)
-                    else None
-                )
-            )
-            if isinstance(label, str) and _ENDPOINT_NAME.search(label):
-                self._check_endpoint(node.value, force=True)
+            if isinstance(target, ast.Name):
+                self._named_value(target.id, node.value)
+            elif isinstance(target, ast.Attribute):
+                self._named_value(target.attr, node.value)
+            elif isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
+                self._named_value(str(target.slice.value), node.value)
         self.generic_visit(node)
+
+    def _named_value(self, name: str, value: ast.AST) -> None:
+        """Checks that depend on what a value is called: endpoints and credentials."""
+        if _ENDPOINT_NAME.search(name):
+            self._check_endpoint(value, force=True)
+        if (
+            _SECRET_NAME.search(name)
+            and isinstance(value, ast.Constant)
+            and isinstance(value.value, str)
+        ):
+            for kind in _secret_kinds(f"{name} = {value.value!r}", generic=True):
+                self.add("AISEC-CODE009", "high", value, f"hard-coded {kind.replace('_', ' ')}")
 
     def _check_endpoint(self, node: ast.AST, *, force: bool) -> None:
         if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
@@ -303,17 +309,11 @@ class _Checker(ast.NodeVisitor):
             host = urlsplit(url).hostname or url
             self.add("AISEC-CODE008", "medium", node, f"LLM endpoint {host!r} over plain http://")
 
-    def visit_Expr(self, node: ast.Expr) -> None:
-        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-            self._prose.add(id(node.value))  # a docstring or a bare string: prose, not code
-        self.generic_visit(node)
-
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str):
             self._check_endpoint(node, force=False)
             if len(node.value) >= _MIN_SECRET:
-                prose = id(node) in self._prose
-                for kind in _secret_kinds(node.value, prose=prose):
+                for kind in _secret_kinds(node.value):
                     self.add("AISEC-CODE009", "high", node, f"hard-coded {kind.replace('_', ' ')}")
 
 
@@ -350,7 +350,7 @@ def _check_comments(source: str, checker: _Checker) -> None:
     for token in tokens:
         if token.type == tokenize.COMMENT and len(token.string) >= _MIN_SECRET:
             where = ast.Pass(lineno=token.start[0], col_offset=token.start[1])
-            for kind in _secret_kinds(token.string, prose=True):
+            for kind in _secret_kinds(token.string):
                 checker.add(
                     "AISEC-CODE009", "high", where, f"{kind.replace('_', ' ')} in a comment"
                 )

@@ -143,7 +143,15 @@ def connect():
     base = "http://10.1.2.3:8000/v1"
     docs = "http://example.com/v1/api-reference"
     # password: Tr0ub4dor&3xyz!!
+    tokenizer = "BertTokenizer.from_pretrained(PRETRAINED_MODEL_NAME)"
+    db_password = "Tr0ub4dor&3xyz!!"
+    connect(api_key="Zq81vLx0Pm4Tn7Rw2Ys9Ub3")
 '''
     findings = scan_python(code, "c.py")
-    assert [(f.rule_id, f.line) for f in findings] == [("AISEC-CODE009", 2), ("AISEC-CODE008", 4)]
+    assert [(f.rule_id, f.line) for f in findings] == [
+        ("AISEC-CODE009", 2),
+        ("AISEC-CODE008", 4),
+        ("AISEC-CODE009", 8),
+        ("AISEC-CODE009", 9),
+    ]
     assert "github token" in findings[0].message
