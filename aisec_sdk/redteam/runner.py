@@ -275,7 +275,8 @@ async def arun(
         raise ValueError(f"retries must be 0 or more, got {retries}")
     resolved = as_target(target)
     chosen = select_probes(families, probes)
-    planned = plan(chosen, select_converters(converters), budget=budget, seed=seed)
+    conversions = select_converters(converters)
+    planned = plan(chosen, conversions, budget=budget, seed=seed)
     session = _Session(
         resolved,
         seed=seed,
@@ -309,7 +310,7 @@ async def arun(
         settings={
             "budget": budget,
             "families": sorted({p.family for p in chosen}),
-            "converters": [c.name for c in select_converters(converters)],
+            "converters": [c.name for c in conversions],
             "concurrency": concurrency,
             "timeout_s": timeout,
             "retries": retries,
