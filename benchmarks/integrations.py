@@ -125,12 +125,13 @@ def _contrib_instrumentor() -> Any:
     openai-v2 2.4b0 was written against an older ``opentelemetry-util-genai``; the bridge
     only renames (a helper module and three handler methods), it adds no work.
     """
+    import importlib
     import importlib.util
     import types
 
     if importlib.util.find_spec("opentelemetry.util.genai.instruments") is None:
-        from aisec_sdk.integrations._base import DURATION_BUCKETS, TOKEN_BUCKETS
-
+        base: Any = importlib.import_module("aisec_sdk.integrations._base")
+        DURATION_BUCKETS, TOKEN_BUCKETS = base.DURATION_BUCKETS, base.TOKEN_BUCKETS
         shim = types.ModuleType("opentelemetry.util.genai.instruments")
         shim.create_duration_histogram = lambda meter: meter.create_histogram(  # type: ignore[attr-defined]
             "gen_ai.client.operation.duration",
@@ -152,7 +153,7 @@ def _contrib_instrumentor() -> Any:
         handler.fail_llm = lambda self, invocation, error: invocation.fail(error)
     from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
 
-    return OpenAIInstrumentor()
+    return OpenAIInstrumentor()  # type: ignore[no-untyped-call]
 
 
 def _modes() -> dict[str, tuple[Callable[[], None], Callable[[], None]]]:
