@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from opentelemetry.semconv.attributes import service_attributes
 
@@ -30,7 +30,7 @@ from aisec_sdk.bom.spans import (
 )
 from aisec_sdk.telemetry import ATTR_FUNCTION
 
-__all__ = ["OtlpError", "bom_from_otlp", "read_spans"]
+__all__ = ["OtlpError", "OtlpSpan", "bom_from_otlp", "iter_spans", "read_spans"]
 
 _SIGNALS = ("resourceSpans", "resourceMetrics", "resourceLogs")
 
@@ -106,31 +106,43 @@ def _spans_of(request: Mapping[str, Any]) -> Iterator[OtlpSpan]:
                 )
 
 
-def _requests(path: Path) -> list[tuple[int, Any]]:
+def _whole(path: Path) -> Any:
+    """The file as one JSON document, or None."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+
+
+def _requests(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed request) of each line, streamed."""
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
         raise OtlpError(f"{path}: cannot read: {exc}") from exc
-    out: list[tuple[int, Any]] = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
+    with handle:
+        parsed = False
         try:
-            out.append((number, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            if not out:  # perhaps one pretty-printed request
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
                 try:
-                    return [(1, json.loads(text))]
-                except json.JSONDecodeError:
-                    pass
-            raise OtlpError(f"{path}:{number}: not JSON: {exc.msg}") from exc
-    return out
+                    request = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    whole = None if parsed else _whole(path)  # one pretty-printed request?
+                    if whole is not None:
+                        yield 1, whole
+                        return
+                    raise OtlpError(f"{path}:{number}: not JSON: {exc.msg}") from exc
+                parsed = True
+                yield number, request
+        except UnicodeDecodeError as exc:
+            raise OtlpError(f"{path}: cannot read: {exc}") from exc
 
 
-def read_spans(path: str | Path) -> list[OtlpSpan]:
-    """Every span of one OTLP JSON file; raises `OtlpError` on anything malformed."""
+def iter_spans(path: str | Path) -> Iterator[OtlpSpan]:
+    """The spans of one OTLP JSON file, streamed; raises `OtlpError` on anything malformed."""
     path = Path(path)
-    spans: list[OtlpSpan] = []
     for number, request in _requests(path):
         if not isinstance(request, dict):
             kind = type(request).__name__
@@ -138,40 +150,70 @@ def read_spans(path: str | Path) -> list[OtlpSpan]:
         if not any(_get(request, k) is not None for k in _SIGNALS):
             raise OtlpError(f"{path}:{number}: not an OTLP export request (no resourceSpans)")
         try:
-            spans.extend(_spans_of(request))
+            spans = list(_spans_of(request))
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise OtlpError(f"{path}:{number}: malformed OTLP span data: {exc}") from exc
-    return spans
+        yield from spans
+
+
+def read_spans(path: str | Path) -> list[OtlpSpan]:
+    """Every span of one OTLP JSON file; raises `OtlpError` on anything malformed."""
+    return list(iter_spans(path))
+
+
+class _Link(NamedTuple):
+    """What a span passes on to its descendants (kept for every span, all other data only
+    for LLM and function spans, so a large file needs little memory)."""
+
+    parent: str
+    service: str | None
+    function: str | None
+    llm: bool
+    pii: frozenset[Flow]
 
 
 def _context(
-    span: OtlpSpan, by_id: Mapping[tuple[str, str], OtlpSpan]
-) -> tuple[OtlpSpan | None, bool, frozenset[Flow]]:
+    span: OtlpSpan, links: Mapping[tuple[str, str], _Link]
+) -> tuple[_Link | None, bool, frozenset[Flow]]:
     """The nearest ancestor naming a function, whether an LLM span encloses this one, and
     the PII flows inherited from guarded functions above it."""
     caller, nested, pii, seen = None, False, frozenset[Flow](), set()
-    parent = by_id.get((span.trace_id, span.parent_id))
-    while parent is not None and parent.span_id not in seen:
-        seen.add(parent.span_id)
-        if parent.attributes.get(ATTR_FUNCTION):
+    key = (span.trace_id, span.parent_id)
+    parent = links.get(key)
+    while parent is not None and key not in seen:
+        seen.add(key)
+        if parent.function:
             caller = caller or parent
-            pii |= inherited_pii(parent.events)
-        nested = nested or is_llm_span(parent.attributes)
-        parent = by_id.get((parent.trace_id, parent.parent_id))
+            pii |= parent.pii
+        nested = nested or parent.llm
+        key = (span.trace_id, parent.parent)
+        parent = links.get(key)
     return caller, nested, pii
 
 
 def bom_from_otlp(paths: Iterable[str | Path]) -> Bom:
     """One BOM from the spans of every file (resolved together across services)."""
     paths = list(paths)
-    spans = [span for path in paths for span in read_spans(path)]
-    by_id = {(s.trace_id, s.span_id): s for s in spans if s.span_id}
+    links: dict[tuple[str, str], _Link] = {}
+    relevant: list[OtlpSpan] = []
+    for path in paths:
+        for span in iter_spans(path):
+            llm = is_llm_span(span.attributes)
+            function = span.attributes.get(ATTR_FUNCTION)
+            if span.span_id:
+                links[(span.trace_id, span.span_id)] = _Link(
+                    parent=span.parent_id,
+                    service=span.service,
+                    function=str(function) if function else None,
+                    llm=llm,
+                    pii=inherited_pii(span.events) if function else frozenset(),
+                )
+            if llm or function:
+                relevant.append(span)
     calls = CallAggregator()
-    for span in spans:
-        if not (is_llm_span(span.attributes) or ATTR_FUNCTION in span.attributes):
-            continue
-        caller, nested, pii = _context(span, by_id)
-        function = str(caller.attributes[ATTR_FUNCTION]) if caller else None
+    for span in relevant:
+        caller, nested, pii = _context(span, links)
+        function = caller.function if caller else None
         owner = caller.service if caller else None
         key = CallKey.of(span.attributes, span.scope, span.service, function, nested, owner)
         calls.record(key, span.attributes, span.events, span.start_ns, span.end_ns, pii)
