@@ -110,7 +110,7 @@ def _pii_positives(rng: random.Random) -> dict[str, list[str]]:
         out["ip_address"].append(
             rng.choice(
                 [
-                    ".".join(str(rng.randint(11, 254)) for _ in range(4)),
+                    ".".join(str(rng.randint(11, 223)) for _ in range(4)),
                     f"2a00:1450:{rand(4, '0123456789abcdef')}::{rand(3, '0123456789abcdef')}",
                 ]
             )
@@ -175,6 +175,9 @@ def _secret_positives(rng: random.Random) -> dict[str, list[str]]:
         "google_api_key": lambda: "AIza" + rand(35, ALNUM + "_-"),
         "azure_storage_key": lambda: "AccountKey=" + rand(86, B64) + "==",
         "jwt": lambda: _jwt(rng),
+        "npm_token": lambda: "npm_" + rand(36),
+        "sendgrid_key": lambda: f"SG.{rand(22)}.{rand(43)}",
+        "bearer_token": lambda: "Authorization: Bearer " + rand(40, ALNUM + "-._"),
         "private_key": lambda: (
             "-----BEGIN RSA PRIVATE KEY-----\n"
             + "\n".join(rand(64, B64) for _ in range(4))
@@ -213,6 +216,8 @@ def _secret_lookalikes(rng: random.Random) -> list[str]:
             "Token: the smallest unit a tokenizer produces",
             f"scikit-learn {rng.randint(0, 9)}.{rng.randint(0, 9)} and the task-based approach",
             f"base64 text {rand(60, B64)}==",
+            "Authorization: Bearer <token>",
+            "Bearer tokens are described in RFC 6750 for OAuth 2.0 clients",
         ]
     return out
 

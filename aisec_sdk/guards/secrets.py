@@ -58,6 +58,19 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
     ("google_api_key", rb"\bAIza[0-9A-Za-z_\-]{35}", 0.95),
     ("azure_storage_key", rb"(?:AccountKey|SharedAccessKey)=[A-Za-z0-9+/]{40,100}={0,2}", 0.95),
     ("azure_client_secret", rb"\b[A-Za-z0-9_~.\-]{3}[0-9]Q~[A-Za-z0-9_~.\-]{31,34}", 0.9),
+    ("npm_token", rb"\bnpm_[A-Za-z0-9]{36}\b", 0.95),
+    ("pypi_token", rb"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,300}", 0.98),
+    ("sendgrid_key", rb"\bSG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}\b", 0.95),
+    ("shopify_token", rb"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b", 0.95),
+    ("digitalocean_token", rb"\bdo[opr]_v1_[a-f0-9]{64}\b", 0.95),
+    ("databricks_token", rb"\bdapi[a-f0-9]{32}(?:-[0-9])?\b", 0.9),
+    ("bearer_token", rb"\b(?i:bearer)[ \t]+[A-Za-z0-9\-._~+/]{20,1000}=*", 0.8),
+    (
+        "basic_auth",
+        rb"(?i:authorization)[\"']?[ \t]*[:=][ \t]*[\"']?(?i:basic)[ \t]+"
+        rb"[A-Za-z0-9+/]{8,500}={0,2}",
+        0.9,
+    ),
     (
         "jwt",
         rb"\beyJ[A-Za-z0-9_\-]{10,1000}\.eyJ[A-Za-z0-9_\-]{10,1000}\.[A-Za-z0-9_\-]{0,1000}",
@@ -258,6 +271,8 @@ def _validate(kind: str, s: str, start: int, end: int) -> tuple[str, int, int, f
     value = s[start:end]
     if kind == "database_url":
         return _url_password(s, start, end)
+    if kind in ("bearer_token", "basic_auth"):
+        return _auth_header(kind, s, start, end)
     if _embedded(s, start, end):
         return None
     body = value[_TOKEN_PREFIX.match(value).end() :]  # type: ignore[union-attr]
@@ -315,6 +330,30 @@ def _pem(s: str, start: int, end: int, close: int) -> tuple[str, int, int, float
     base64_chars = sum(c in _BASE64_CHARS for c in body)
     score = 0.99 if base64_chars >= 64 else 0.4  # a header around "..." is an example
     return ("private_key", start, block_end, score)
+
+
+def _auth_header(kind: str, s: str, start: int, end: int) -> tuple[str, int, int, float] | None:
+    """The credential of an ``Authorization: Bearer …`` / ``Basic …`` value."""
+    value = s[start:end]
+    at = start + max(value.rfind(" "), value.rfind("\t")) + 1
+    credential = s[at:end]
+    if kind == "basic_auth":
+        try:
+            decoded = base64.b64decode(credential, validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        _, colon, password = decoded.partition(":")
+        if not colon or not password.isprintable() or _placeholder(password):
+            return None
+        return ("basic_auth", at, end, 0.9)
+    inner = _PATTERN.fullmatch(credential.encode("ascii", "replace"))
+    if inner is not None and _RULES[inner.lastindex - 1][0] not in ("generic", kind):
+        return _validate(_RULES[inner.lastindex - 1][0], s, at, end)
+    if _placeholder(credential) or _classes(credential) < 2:
+        return None
+    if shannon_entropy(credential) < 3.0:
+        return None
+    return ("bearer_token", at, end, 0.8)
 
 
 def _url_password(s: str, start: int, end: int) -> tuple[str, int, int, float] | None:

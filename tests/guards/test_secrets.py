@@ -57,6 +57,13 @@ def test_provider_formats(kinds: Any, rand: Callable[..., str]) -> None:
         "azure_storage_key": "AccountKey=" + rand(86, B64) + "==",
         "azure_client_secret": rand(3) + "8Q~" + rand(34),
         "jwt": _jwt(rand),
+        "npm_token": "npm_" + rand(36),
+        "pypi_token": "pypi-AgEIcHlwaS5vcmc"
+        + rand(70, string.ascii_letters + string.digits + "_-"),
+        "sendgrid_key": "SG." + rand(22) + "." + rand(43),
+        "shopify_token": "shpat_" + rand(32, "0123456789abcdef"),
+        "digitalocean_token": "dop_v1_" + rand(64, "0123456789abcdef"),
+        "databricks_token": "dapi" + rand(32, "0123456789abcdef"),
         "slack_webhook": "https://hooks.slack.com/services/T"
         + rand(8, UPPER32)
         + "/B"
@@ -189,3 +196,18 @@ def test_entropy() -> None:
     assert shannon_entropy("aaaa") == 0.0
     assert shannon_entropy("abcd") == pytest.approx(2.0)
     assert shannon_entropy("") == 0.0
+
+
+def test_authorization_headers(kinds: Any, rand: Any) -> None:
+    token = rand(32)
+    assert kinds(f'curl -H "Authorization: Bearer {token}" https://api.example') == [
+        ("bearer_token", token)
+    ]
+    jwt = _jwt(rand)
+    assert kinds(f"Authorization: Bearer {jwt}") == [("jwt", jwt)]
+    basic = base64.b64encode(b"admin:S3cret!pw").decode()
+    assert kinds(f"Authorization: Basic {basic}") == [("basic_auth", basic)]
+    assert kinds("Authorization: Bearer YOUR_ACCESS_TOKEN_HERE") == []
+    assert kinds("Bearer tokens are described in RFC 6750 for OAuth 2.0 clients") == []
+    not_credentials = base64.b64encode(b"just some text").decode()
+    assert kinds(f"Authorization: Basic {not_credentials}") == []
