@@ -221,6 +221,8 @@ class Bom(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    schema_version: Literal[1] = 1
+    """Version of this JSON shape (``--format json``)."""
     subject: str
     generated_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
     tool: str = "aisec-sdk"
