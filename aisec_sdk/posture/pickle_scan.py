@@ -28,6 +28,8 @@ __all__ = [
 PICKLE_PROTOCOL_MAGIC = tuple(bytes([0x80, p]) for p in range(2, 6))
 _MAX_NESTING = 3
 _IN_MEMORY = 64 << 20
+_MAX_STACK = 1 << 20  # real pickles stay shallow; a flood of MARKs must not exhaust memory
+_MAX_MEMO = 1 << 23  # past this, new memo entries are not kept (fetches then resolve nothing)
 _JOBLIB_ARRAY = "joblib.numpy_pickle.NumpyArrayWrapper"
 _MARK = object()
 _IMPORTED = object()  # an imported callable on the simulated stack
@@ -106,13 +108,15 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
                 pop()
             stack.extend([None] * pushes)
         elif kind == _PUT:
-            memo[int(arg or 0)] = stack[-1] if stack else None
+            if len(memo) < _MAX_MEMO:
+                memo[int(arg or 0)] = stack[-1] if stack else None
         elif kind == _GET:
             stack.append(memo.get(int(arg or 0)))
         elif kind == _STRING:
             stack.append(arg if isinstance(arg, str) else None)
         elif kind == _MEMOIZE:
-            memo[len(memo)] = stack[-1] if stack else None
+            if len(memo) < _MAX_MEMO:
+                memo[len(memo)] = stack[-1] if stack else None
         elif kind == _MARK_OP:
             stack.append(_MARK)
         elif kind == _GLOBAL:
@@ -140,6 +144,8 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
             stack.append(stack[-1] if stack else None)
         else:  # STOP
             return True
+        if len(stack) > _MAX_STACK:
+            raise ValueError(f"stack deeper than {_MAX_STACK} items at byte {pos or 0}")
     return False
 
 

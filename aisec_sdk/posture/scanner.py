@@ -44,6 +44,7 @@ _MAX_DEPTH = 4
 _MAX_CONFIG = 32 << 20
 _MAX_SOURCE = 16 << 20
 _SPOOL = 64 << 20
+_MAX_DECOMPRESSED = 4 << 30
 _CHUNK = 1 << 20
 _PICKLE_NAMES = re.compile(r"(?:^|/)data\.pkl$|\.(?:pkl|pickle)$", re.I)
 _TORCH_STORAGE = re.compile(r"(?:^|/)data/\d+$")
@@ -357,10 +358,23 @@ class _Scan:
             inner_fmt = _sniff(inner.peek(_HEAD)[:_HEAD])
             if inner_fmt == "unknown":
                 inner_fmt = "pickle"  # joblib's compressed pickles, protocol 0-1 included
-            if inner_fmt in ("zip", "onnx", "hdf5", "safetensors", "parquet"):
-                return [], f"{fmt}+{inner_fmt}"
-            found, inner_fmt = self._blob(inner, display, -1, b"", inner_fmt, depth + 1)
-            return found, f"{fmt}+{inner_fmt}"
+            if inner_fmt in ("pickle", "numpy", "gguf"):  # streamed as they decompress
+                found, inner_fmt = self._blob(inner, display, -1, b"", inner_fmt, depth + 1)
+                return found, f"{fmt}+{inner_fmt}"
+            with tempfile.SpooledTemporaryFile(max_size=_SPOOL) as copy:
+                copied = _copy_capped(inner, copy)
+                if copied is None:
+                    message = (
+                        f"decompresses to more than {_MAX_DECOMPRESSED >> 30} GiB; not scanned"
+                    )
+                    return [
+                        ScanFinding("AISEC-MOD001", "medium", display, message, key="bomb")
+                    ], fmt
+                copy.seek(0)
+                head = copy.read(_HEAD)
+                copy.seek(0)
+                found, inner_fmt = self._blob(copy, display, copied, head, inner_fmt, depth + 1)
+                return found, f"{fmt}+{inner_fmt}"
         return [], fmt
 
     def _zip(
@@ -434,6 +448,17 @@ def _seekable(fh: IO[bytes]) -> Iterator[IO[bytes]]:
         shutil.copyfileobj(fh, copy, _CHUNK)
         copy.seek(0)
         yield copy
+
+
+def _copy_capped(source: IO[bytes], target: IO[bytes]) -> int | None:
+    """Copy ``source`` into ``target``; the byte count, or None past the decompression cap."""
+    total = 0
+    while chunk := source.read(_CHUNK):
+        total += len(chunk)
+        if total > _MAX_DECOMPRESSED:
+            return None
+        target.write(chunk)
+    return total
 
 
 def _sha256(fh: IO[bytes]) -> str:

@@ -235,3 +235,18 @@ def test_header_lengths_that_look_like_other_magics(write, art):
     payload = b"\x80\x02" + b"\x00" * 6 + b"{" + art.proto0_call("os", "system")
     report = scan_file(write("poly.bin", payload))
     assert "AISEC-ST001" in {f.rule_id for f in report.findings}
+
+
+def test_compressed_archives_and_safetensors_are_scanned_too(write, art):
+    header = {"a": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 100]}}
+    lying = gzip.compress(art.safetensors_bytes(header, bytes(100)))
+    report = scan_file(write("w.safetensors.gz", lying))
+    assert {f.rule_id for f in report.findings} == {"AISEC-ST001"}
+    assert report.files[0].format == "gzip+safetensors"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("data.pkl", art.proto4_call("os", "system"))
+    report = scan_file(write("bundle.zip.xz", lzma.compress(archive.getvalue())))
+    assert [(f.rule_id, f.path) for f in report.findings] == [
+        ("AISEC-PKL001", "bundle.zip.xz!data.pkl")
+    ]

@@ -217,3 +217,10 @@ def test_joblib_raw_array_data_is_low_not_malformed(art):
     payload = wrapper + b"\x00\x00\x80\x3f" * 8 + b"."  # raw float32 bytes follow the BUILD
     findings = scan_pickle(io.BytesIO(payload), "m.joblib")
     assert _rules(findings) == [("AISEC-PKL005", "low")]
+
+
+def test_mark_flood_is_bounded():
+    flood = b"\x80\x02" + b"(" * (1 << 21) + b"."
+    findings = scan_pickle(io.BytesIO(flood), "x", limit=len(flood))
+    assert _rules(findings) == [("AISEC-PKL005", "medium")]
+    assert "stack deeper" in findings[0].message
