@@ -21,7 +21,7 @@ import ipaddress
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, ClassVar
 
 import phonenumbers
@@ -267,40 +267,8 @@ class PiiGuard:
             return [(start, end, "credit_card", score)]
         if len(digits) > 15:  # a list of numbers, unless it is shaped like a card number
             return [] if _CARD_SHAPE.fullmatch(value) else self._phones_inside(value, start)
-        phone = self._phone(value, digits)
+        phone = _phone_score(value, digits, self.settings.phone_regions)
         return [] if phone is None else [(start, end, "phone", phone)]
-
-    def _phone(self, value: str, digits: str) -> float | None:
-        """Score of ``value`` as a phone number, or None."""
-        if not 7 <= len(digits) <= 15 or value.count("(") != value.count(")"):
-            return None
-        groups = _groups(value)
-        if groups.count(1) > 1 or _NOT_PHONE.fullmatch(value):
-            return None
-        if value[0] == "+":
-            try:
-                number = phonenumbers.parse(value, None)
-            except phonenumbers.NumberParseException:
-                return None
-            return 0.9 if phonenumbers.is_valid_number(number) else None
-        bare = len(groups) == 1
-        if bare and len(digits) not in (10, 11):
-            return None
-        for i, region in enumerate(self.settings.phone_regions):
-            if i and not digits.startswith(_national_prefix(region)):
-                continue  # national format of another region starts with its trunk prefix
-            try:
-                number = phonenumbers.parse(value, region)
-            except phonenumbers.NumberParseException:
-                continue
-            if not phonenumbers.is_valid_number_for_region(number, region):
-                continue
-            if i == 0:
-                return 0.6 if bare else 0.8
-            national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-            if _groups(national) == groups:
-                return 0.75
-        return None
 
     def _phones_inside(self, value: str, offset: int) -> list[Candidate]:
         """Phone numbers in a long run of digits and separators, such as a list of numbers:
@@ -312,7 +280,9 @@ class PiiGuard:
             for j in range(min(len(pieces), i + 6), i, -1):
                 a, b = pieces[i][0], pieces[j - 1][1]
                 window = value[a:b]
-                score = self._phone(window, window.translate(_SEPARATORS))
+                score = _phone_score(
+                    window, window.translate(_SEPARATORS), self.settings.phone_regions
+                )
                 if score is not None:
                     out.append((offset + a, offset + b, "phone", score))
                     i = j
@@ -364,6 +334,41 @@ class PiiGuard:
                 )
             )
         return findings
+
+
+@lru_cache(maxsize=4096)
+def _phone_score(value: str, digits: str, regions: tuple[str, ...]) -> float | None:
+    """Score of ``value`` (``digits`` are its digits) as a phone number, or None; cached,
+    because the same numbers recur from call to call and ``phonenumbers`` is slow."""
+    if not 7 <= len(digits) <= 15 or value.count("(") != value.count(")"):
+        return None
+    groups = _groups(value)
+    if groups.count(1) > 1 or _NOT_PHONE.fullmatch(value):
+        return None
+    if value[0] == "+":
+        try:
+            number = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException:
+            return None
+        return 0.9 if phonenumbers.is_valid_number(number) else None
+    bare = len(groups) == 1
+    if bare and len(digits) not in (10, 11):
+        return None
+    for i, region in enumerate(regions):
+        if i and not digits.startswith(_national_prefix(region)):
+            continue  # national format of another region starts with its trunk prefix
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_valid_number_for_region(number, region):
+            continue
+        if i == 0:
+            return 0.6 if bare else 0.8
+        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        if _groups(national) == groups:
+            return 0.75
+    return None
 
 
 @cache
