@@ -302,8 +302,12 @@ class LlmCall:
         self.capture = capture_enabled(policy)
         self.call: GuardedCall | None = None
         if runtime.guards and guards:
-            with llm_span_scope(self.span):
-                self.call = GuardedCall(function or name, policy)
+            try:
+                with llm_span_scope(self.span):
+                    self.call = GuardedCall(function or name, policy)
+            except BaseException as exc:  # the policy's guards could not be built
+                self.end(exc)
+                raise
 
     def set(self, key: str, value: Any) -> None:
         """Set a span attribute (skipped when None); metric-relevant keys are remembered."""

@@ -284,12 +284,15 @@ def test_chat_openai_makes_one_guarded_llm_span(
         answer = model.invoke([HumanMessage(content=f"key {AWS_KEY}")])
         fake_openai.queue(content=f"streamed card {CARD} and a few more words to finish")
         streamed = "".join(str(c.content) for c in model.stream("again"))
+        fake_openai.queue(content=f"async card {CARD}")
+        later = asyncio.run(model.ainvoke("async"))
     finally:
         uninstrument("openai")
     assert "4111" not in str(answer.content) and "4111" not in streamed
+    assert "4111" not in str(later.content)
     assert AWS_KEY not in json.dumps(fake_openai.seen()[0].body)
     llm = telemetry.llm_spans()
-    assert [s.instrumentation_scope.name for s in llm] == ["aisec_sdk.integrations.langchain"] * 2
+    assert [s.instrumentation_scope.name for s in llm] == ["aisec_sdk.integrations.langchain"] * 3
     assert llm[0].name == "chat gpt-4o"
     assert llm[0].attributes[gen_ai.GEN_AI_PROVIDER_NAME] == "openai"
     assert llm[0].attributes[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] > 0
