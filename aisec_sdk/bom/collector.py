@@ -19,13 +19,15 @@ from collections.abc import Mapping
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.semconv.attributes import service_attributes
 
 from aisec_sdk.bom.allowlist import apply_policy, findings_for
+from aisec_sdk.bom.cyclonedx import SPECS
+from aisec_sdk.bom.export import FORMATS, Format, render
 from aisec_sdk.bom.model import (
     AnyComponent,
     Bom,
@@ -54,8 +56,6 @@ __all__ = ["SPAN_FINDING_EVENT", "BomCollector"]
 SPAN_FINDING_EVENT = "aisec.bom.finding"
 """Event put on a starting LLM span whose model, provider or endpoint the policy forbids."""
 _VERDICT_CACHE = 4096
-
-SnapshotFormat = Literal["cyclonedx", "json", "markdown"]
 
 
 class _OpenSpan(NamedTuple):
@@ -95,11 +95,10 @@ class BomCollector(SpanProcessor):
     """Builds an AI-BOM from the spans of this process.
 
     ``policy`` (default: none, so only plaintext endpoints are findings) turns allow-list
-    violations into BOM findings, and marks a
-    starting LLM span that violates them with ``aisec.bom.finding`` events (rule, ref,
-    severity) and ``aisec.bom.findings.count``, so the trace shows it too.
-    ``snapshot`` is a path written at interpreter exit and on ``shutdown()``, in
-    ``snapshot_format`` (CycloneDX ``spec`` 1.6 by default).
+    violations into BOM findings, and marks a starting LLM span that violates them with
+    ``aisec.bom.finding`` events (rule, ref, severity) and ``aisec.bom.findings.count``, so
+    the trace shows it too. ``snapshot`` is a path written once, at interpreter exit or on
+    ``shutdown()``, in ``snapshot_format`` (CycloneDX ``spec`` 1.6 by default).
     """
 
     def __init__(
@@ -107,9 +106,14 @@ class BomCollector(SpanProcessor):
         *,
         policy: Policy | None = None,
         snapshot: str | Path | None = None,
-        snapshot_format: SnapshotFormat = "cyclonedx",
+        snapshot_format: Format = "cyclonedx",
         spec: str = "1.6",
     ) -> None:
+        if snapshot_format not in FORMATS or spec not in SPECS:
+            raise ValueError(
+                f"snapshot_format must be one of {', '.join(FORMATS)} and spec one of "
+                f"{', '.join(SPECS)}; got {snapshot_format!r}, {spec!r}"
+            )
         self._policy = policy
         self._calls = CallAggregator()
         self._open: dict[int, _OpenSpan] = {}
@@ -211,8 +215,6 @@ class BomCollector(SpanProcessor):
         if self._snapshot is None or self._written.is_set():
             return
         self._written.set()
-        from aisec_sdk.bom.export import render
-
         self._snapshot.parent.mkdir(parents=True, exist_ok=True)
         self._snapshot.write_text(
             render(self.bom(), self._snapshot_format, self._spec), encoding="utf-8"
