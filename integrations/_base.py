@@ -378,7 +378,8 @@ class LlmCall:
         token_hist, duration_hist = _histograms(self.runtime.scope)
         duration_hist.record(perf_counter() - self._started, _metric_attributes(metric_attrs))
         for token_type, count in (("input", self.input_tokens), ("output", self.output_tokens)):
-            if count is not None and error is None:
+            # The metric carries reported (billable) counts only, never local estimates.
+            if count is not None and error is None and not self.counted:
                 attrs = _metric_attributes(metric_attrs)
                 attrs[gen_ai.GEN_AI_TOKEN_TYPE] = token_type
                 token_hist.record(count, attrs)
