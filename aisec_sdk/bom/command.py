@@ -37,7 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="OTLP JSON span files (collector file-exporter format) to merge",
     )
-    parser.add_argument("--format", choices=("cyclonedx", "json", "markdown"), default="cyclonedx")
+    parser.add_argument(
+        "--format",
+        choices=("cyclonedx", "json", "markdown"),
+        default="cyclonedx",
+        help="output format (default: cyclonedx)",
+    )
     parser.add_argument(
         "--spec", choices=("1.6", "1.7"), default="1.6", help="CycloneDX version (default 1.6)"
     )
