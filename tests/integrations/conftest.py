@@ -81,8 +81,9 @@ def _capture() -> Capture:
     reader: InMemoryMetricReader | None = None
     if not isinstance(metrics.get_meter_provider(), MeterProvider):
         reader = InMemoryMetricReader()
-        metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
-        if metrics.get_meter_provider().__class__ is not MeterProvider:
+        meter_provider = MeterProvider(metric_readers=[reader])
+        metrics.set_meter_provider(meter_provider)
+        if metrics.get_meter_provider() is not meter_provider:  # someone else set one first
             reader = None
     return Capture(exporter, reader)
 
