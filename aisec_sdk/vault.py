@@ -72,7 +72,7 @@ def current_vault() -> Vault | None:
 @contextmanager
 def vault_scope(vault: Vault | None = None) -> Iterator[Vault]:
     """Make ``vault`` (a new one by default) current for the duration of the block."""
-    vault = vault or Vault()
+    vault = vault if vault is not None else Vault()  # an empty vault is falsy (len 0)
     token = _current.set(vault)
     try:
         yield vault

@@ -208,3 +208,28 @@ def test_checksums() -> None:
 def test_long_text_is_scanned_in_full(find: Any) -> None:
     text = "lorem ipsum dolor sit amet. " * 40000 + "reach me at zed@example.com"
     assert find(text) == [("email", "zed@example.com")]
+
+
+def test_pseudonyms_round_trip_through_a_guarded_call() -> None:
+    from aisec_sdk.decorator import guard
+
+    policy = Policy(guards={**NO_PI, "pii": {"redaction": "pseudonymize"}})
+    seen: list[str] = []
+
+    @guard(policy=policy)
+    def assistant(question: str) -> str:
+        seen.append(question)
+        return f"I will write to {question.split()[-1]} today."
+
+    answer = assistant("please email jane.doe@example.com")
+    assert seen == ["please email <EMAIL_1>"]  # the model never sees the address
+    assert answer == "I will write to jane.doe@example.com today."  # the user still does
+
+
+def test_vault_scope_uses_the_given_empty_vault() -> None:
+    from aisec_sdk.vault import Vault, current_vault
+
+    empty = Vault()
+    with vault_scope(empty) as active:
+        assert active is empty and current_vault() is empty
+    assert current_vault() is None
