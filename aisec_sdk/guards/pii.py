@@ -74,6 +74,8 @@ def _re2_options() -> Any:
 # One pass finds every candidate. Leftmost-first: at one start, earlier branches win.
 _CANDIDATES = re2.compile(
     rb"(?P<email>[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,8}\.[A-Za-z]{2,24})"
+    rb"|(?P<email_spelled>[A-Za-z0-9._%+\-]{1,64} ?[\[(](?i:at)[\])] ?[A-Za-z0-9\-]{1,63}"
+    rb"(?: ?[\[(](?i:dot)[\])] ?[A-Za-z0-9\-]{1,63}){1,4})"
     rb"|(?P<ipv4>[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})"
     rb"|(?P<iban>[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,40})"
     rb"|(?P<number>[+(]?[0-9](?:[ \-.()/]{0,2}[0-9]){6,60})"
@@ -239,6 +241,8 @@ class PiiGuard:
             value = s[start:end]
             if kind == "email":
                 item = _email(s, start, end)
+            elif kind == "email_spelled":  # jane [at] example [dot] com
+                item = (start, end, "email", 0.8)
             elif kind == "ipv4":
                 item = _ipv4(s, start, end)
             elif kind == "ipv6":

@@ -34,6 +34,7 @@ def find(run_guard: Callable[..., Any]) -> Callable[..., list[tuple[str, str]]]:
             "email",
             "jane.doe+news@mail.example.co.uk",
         ),
+        ("mail jane.doe [at] example [dot] com", "email", "jane.doe [at] example [dot] com"),
         ("call 650-253-0000 now", "phone", "650-253-0000"),
         ("call (415) 555-2671.", "phone", "(415) 555-2671"),
         ("ring +44 20 7946 0958 please", "phone", "+44 20 7946 0958"),

@@ -32,6 +32,7 @@ CASES: dict[str, list[tuple[str, Maker]]] = {
     "pii": [
         ("local part", lambda n: "a" * n + "@example.com"),
         ("at signs", _rep("a@b.")),
+        ("spelled at", _rep("a [at] b [dot] ")),
         ("digits", _rep("1")),
         ("spaced digits", _rep("1 ")),
         ("dotted digits", _rep("1.")),
