@@ -88,7 +88,8 @@ def _spans_of(request: Mapping[str, Any]) -> Iterator[OtlpSpan]:
         resource = _attributes((resource_spans.get("resource") or {}).get("attributes"))
         service = resource.get(service_attributes.SERVICE_NAME)
         for scope_spans in _get(resource_spans, "scopeSpans") or []:
-            scope = (scope_spans.get("scope") or {}).get("name")
+            scope_name = (scope_spans.get("scope") or {}).get("name")
+            scope = str(scope_name) if scope_name is not None else None
             for span in scope_spans.get("spans") or []:
                 yield OtlpSpan(
                     trace_id=str(_get(span, "traceId") or ""),

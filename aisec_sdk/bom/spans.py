@@ -78,6 +78,20 @@ _DEFAULT_PORTS = {"https": 443, "http": 80}
 _LOOPBACK = re.compile(r"^(localhost|127(\.\d+){3}|::1|\[::1\]|0\.0\.0\.0)$", re.IGNORECASE)
 
 
+def _int(value: Any) -> int | None:
+    """An attribute as an int, None when it is not one (spans come from anyone)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value else None
+
+
 def is_llm_span(attributes: Mapping[str, Any]) -> bool:
     """True when the attributes describe a GenAI operation."""
     return any(key in attributes for key in _LLM_KEYS)
@@ -170,19 +184,22 @@ class CallKey(NamedTuple):
         scheme = get(url_attributes.URL_SCHEME)
         full = get(url_attributes.URL_FULL)
         if full and (not host or not scheme):
-            parts = urlsplit(str(full))
-            host, scheme = host or parts.hostname, scheme or parts.scheme or None
-            port = port or parts.port
+            try:
+                parts = urlsplit(str(full))
+                host, scheme = host or parts.hostname, scheme or parts.scheme or None
+                port = port or parts.port
+            except ValueError:  # not a URL after all
+                pass
         return cls(
             service=service,
             function=function,
-            provider=str(provider) if provider else None,
-            model=str(model) if model else None,
-            host=str(host) if host else None,
-            port=int(port) if port else None,
-            scheme=str(scheme) if scheme else None,
-            framework=get(AISEC_FRAMEWORK) or _framework_from_scope(scope),
-            framework_version=get(AISEC_FRAMEWORK_VERSION),
+            provider=_text(provider),
+            model=_text(model),
+            host=_text(host),
+            port=_int(port) if port else None,
+            scheme=_text(scheme),
+            framework=_text(get(AISEC_FRAMEWORK)) or _framework_from_scope(scope),
+            framework_version=_text(get(AISEC_FRAMEWORK_VERSION)),
             nested=nested,
             function_service=function_service or (service if function else None),
             load=_MODEL_SOURCE in attributes and gen_ai.GEN_AI_OPERATION_NAME not in attributes,
@@ -245,18 +262,18 @@ class CallAggregator:
         get = attributes.get
         event_count, flows = pii_flows(events)
         flows |= inherited_pii
-        findings = get(ATTR_FINDINGS_COUNT)
+        findings = _int(get(ATTR_FINDINGS_COUNT))
         response_model = get(gen_ai.GEN_AI_RESPONSE_MODEL)
         with self._lock:
             stats = self._stats.get(key)
             if stats is None:
                 stats = self._stats[key] = CallStats(first_ns=start_ns, last_ns=end_ns)
             stats.calls += 1
-            stats.input_tokens += int(get(gen_ai.GEN_AI_USAGE_INPUT_TOKENS) or 0)
-            stats.output_tokens += int(get(gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS) or 0)
+            stats.input_tokens += _int(get(gen_ai.GEN_AI_USAGE_INPUT_TOKENS)) or 0
+            stats.output_tokens += _int(get(gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS)) or 0
             stats.first_ns = min(stats.first_ns, start_ns)
             stats.last_ns = max(stats.last_ns, end_ns)
-            stats.findings += int(findings) if findings is not None else event_count
+            stats.findings += findings if findings is not None else event_count
             stats.blocked += get(ATTR_ACTION) == "block"
             stats.pii_flows |= flows
             if response_model:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -9,13 +10,15 @@ from typing import Any
 
 import pytest
 from google.protobuf.json_format import MessageToDict
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from aisec_sdk.bom import BomCollector, bom_from_otlp
+from aisec_sdk.bom import BomCollector, bom_from_otlp, to_cyclonedx, validate
 from aisec_sdk.bom.otlp_json import OtlpError, read_spans
 from aisec_sdk.exporters import OtlpJsonFileSpanExporter
 
@@ -144,3 +147,61 @@ def test_unreadable_file_raises(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(OtlpError):
         read_spans(binary)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_KEYS = st.sampled_from(
+    [
+        "gen_ai.request.model",
+        "gen_ai.provider.name",
+        "server.address",
+        "server.port",
+        "url.full",
+        "gen_ai.usage.input_tokens",
+        "aisec.findings.count",
+        "aisec.function",
+        "aisec.framework",
+        "aisec.model.source",
+    ]
+)
+
+
+def _attribute(key: str, value: Any) -> dict[str, Any]:
+    kind = {bool: "boolValue", int: "intValue", float: "doubleValue"}.get(type(value))
+    return {"key": key, "value": {kind or "stringValue": value}}
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.dictionaries(_KEYS, _JSON, max_size=6), scope=_JSON, guard=_JSON)
+def test_any_attribute_values_give_a_valid_bom(
+    values: dict[str, Any], scope: Any, guard: Any, tmp_path_factory: Any
+) -> None:
+    """Spans come from anyone: whatever the value types, the BOM builds and validates."""
+    span = {
+        "traceId": "t",
+        "spanId": "s",
+        "name": "x",
+        "attributes": [_attribute(k, v) for k, v in values.items()],
+        "events": [{"name": "aisec.finding", "attributes": [_attribute("aisec.guard", guard)]}],
+    }
+    request = {"resourceSpans": [{"scopeSpans": [{"scope": {"name": scope}, "spans": [span]}]}]}
+    path = tmp_path_factory.mktemp("fuzz") / "spans.json"
+    path.write_text(json.dumps(request) + "\n")
+    bom = bom_from_otlp([path])
+    for spec in ("1.6", "1.7"):
+        validate(to_cyclonedx(bom, spec))
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=_JSON)
+def test_any_request_shape_gives_a_bom_or_an_otlp_error(body: Any, tmp_path_factory: Any) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "spans.json"
+    path.write_text(json.dumps({"resourceSpans": body}) + "\n")
+    with contextlib.suppress(OtlpError):
+        bom_from_otlp([path])
