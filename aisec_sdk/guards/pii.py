@@ -365,12 +365,20 @@ def _phone_score(value: str, digits: str, regions: tuple[str, ...]) -> float | N
             number = phonenumbers.parse(value, region)
         except phonenumbers.NumberParseException:
             continue
+        national = _groups(
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        )
+        written_like_it = groups == national or (groups[0] == 1 and groups[1:] == national)
         if not phonenumbers.is_valid_number_for_region(number, region):
+            # A fictional or unassigned number written exactly like a phone number of the
+            # first region, e.g. (555) 123-4567: still a phone number to redact.
+            possible = i == 0 and len(digits) >= 10 and written_like_it
+            if possible and phonenumbers.is_possible_number(number):
+                return 0.6
             continue
         if i == 0:
             return 0.6 if bare else 0.8
-        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-        if _groups(national) == groups:
+        if written_like_it:
             return 0.75
     return None
 
