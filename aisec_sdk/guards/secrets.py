@@ -109,7 +109,7 @@ _PATTERN = _compile()
 _VALUE = regex.compile(r"(?::=|=>|[:=])[ \t]*[\"'`]?([^\s\"'`<>{}\[\],;()]+)")
 _PLACEHOLDER_MARKS = (
     "xxxx", "your", "...", "***", "placeholder", "redacted", "dummy", "changeme",
-    "change_me", "replace", "insert", "1234567890", "abcdefghij", "<", ">", "${", "{{",
+    "change_me", "replace_me", "insert", "<", ">", "${", "{{",
 )  # fmt: skip
 _IDENTIFIER = regex.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _NOT_VALUES = frozenset({"none", "null", "true", "false", "undefined", "required", "optional"})
