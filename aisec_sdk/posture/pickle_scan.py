@@ -30,6 +30,7 @@ _MAX_NESTING = 3
 _IN_MEMORY = 64 << 20
 _MAX_STACK = 1 << 20  # real pickles stay shallow; a flood of MARKs must not exhaust memory
 _MAX_MEMO = 1 << 23  # past this, new memo entries are not kept (fetches then resolve nothing)
+_MAX_OPCODES = 1 << 24  # ~20 s of walking; real checkpoints need a few million at most
 _JOBLIB_ARRAY = "joblib.numpy_pickle.NumpyArrayWrapper"
 _MARK = object()
 _IMPORTED = object()  # an imported callable on the simulated stack
@@ -146,6 +147,8 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
             return True
         if len(stack) > _MAX_STACK:
             raise ValueError(f"stack deeper than {_MAX_STACK} items at byte {pos or 0}")
+        if walk.opcodes > _MAX_OPCODES:
+            raise ValueError(f"more than {_MAX_OPCODES} opcodes; the rest was not scanned")
     return False
 
 

@@ -172,7 +172,11 @@ class _Window(io.RawIOBase):
 
 
 class _Decompressed(io.RawIOBase):
-    """Streams the decompressed bytes of a gzip, bzip2, xz or zlib stream."""
+    """Streams the decompressed bytes of a gzip, bzip2, xz or zlib stream.
+
+    Output is produced at most one read at a time (``max_length``), so a small bomb never
+    expands in memory, and the stream fails past `_MAX_DECOMPRESSED` bytes.
+    """
 
     def __init__(self, inner: IO[bytes], kind: str) -> None:
         self._inner = inner
@@ -182,18 +186,37 @@ class _Decompressed(io.RawIOBase):
             "bz2": bz2.BZ2Decompressor,
             "xz": lzma.LZMADecompressor,
         }[kind]()
-        self._pending = b""
+        self._zlib = kind in ("gzip", "zlib")
+        self._done = False
+        self._total = 0
 
     def readable(self) -> bool:
         return True
 
+    def _next(self, size: int) -> bytes:
+        decomp = self._decomp
+        if self._zlib:
+            data = decomp.unconsumed_tail or self._inner.read(1 << 16)
+            if not data:
+                self._done = True
+                return bytes(decomp.flush())
+            return bytes(decomp.decompress(data, size))
+        if decomp.eof:
+            self._done = True
+            return b""
+        data = self._inner.read(1 << 16) if decomp.needs_input else b""
+        if decomp.needs_input and not data:
+            self._done = True
+            return b""
+        return bytes(decomp.decompress(data, size))
+
     def readinto(self, buffer: Any) -> int:
-        while len(self._pending) < len(buffer):
-            chunk = self._inner.read(1 << 16)
-            if not chunk:
-                break
-            self._pending += self._decomp.decompress(chunk)
-        data, self._pending = self._pending[: len(buffer)], self._pending[len(buffer) :]
+        data = b""
+        while not data and not self._done:
+            data = self._next(len(buffer))
+        self._total += len(data)
+        if self._total > _MAX_DECOMPRESSED:
+            raise ValueError(f"decompresses to more than {_MAX_DECOMPRESSED >> 30} GiB")
         buffer[: len(data)] = data
         return len(data)
 
