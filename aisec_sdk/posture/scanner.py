@@ -452,7 +452,10 @@ class _Scan:
                 )
         elif member.name.rsplit("/", 1)[-1] == "config.json" and member.size <= _MAX_CONFIG:
             found = scan_keras_config(reader.read(), where)
-        elif fmt not in ("unknown", "parquet") and depth < _MAX_DEPTH:
+        elif fmt not in ("unknown", "parquet") and depth >= _MAX_DEPTH:
+            message = f"{fmt} nested more than {_MAX_DEPTH} levels deep; not scanned"
+            found = [ScanFinding("AISEC-MOD001", "medium", where, message, key="depth")]
+        elif fmt not in ("unknown", "parquet"):
             if fmt in ("zip", "onnx", "hdf5") and member.method == 0:
                 window = io.BufferedReader(_Window(fh, member.data_offset, member.size))
                 found, _ = self.blob(window, where, member.size, head, fmt, depth + 1)

@@ -181,3 +181,16 @@ def test_headerless_pickle_member_with_any_name(write, art):
 def test_files_named_twice_are_scanned_once(write, art):
     path = write("d/x.pkl", art.proto0_call("os", "system"))
     assert len(scan_paths([path, "d", f"./{path}"]).findings) == 1
+
+
+def test_nesting_depth_is_bounded_and_reported(write, art):
+    data = art.proto4_call("os", "system")
+    name = "payload.pkl"
+    for level in range(6):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as zf:
+            zf.writestr(name, data)
+        data, name = buffer.getvalue(), f"level{level}.zip"
+    report = scan_file(write("deep.zip", data))
+    assert [f.rule_id for f in report.findings] == ["AISEC-MOD001"]
+    assert "nested more than" in report.findings[0].message
