@@ -231,12 +231,17 @@ def walk_pickles(stream: IO[bytes], limit: int | None = None) -> PickleWalk:
     walk = PickleWalk()
     while True:
         found_before = len(walk.imports) + len(walk.dynamic)
+        opcodes_before = walk.opcodes
         try:
             done = _walk_one(reader, walk)  # type: ignore[arg-type]
         except Exception as exc:
-            # Bytes after the last pickle (raw tensor data) are not an error.
-            later = walk.pickles > 0 and len(walk.imports) + len(walk.dynamic) == found_before
-            if not later:
+            # Raw tensor bytes after the last pickle break within a few opcodes: not an error.
+            trailing = (
+                walk.pickles > 0
+                and len(walk.imports) + len(walk.dynamic) == found_before
+                and walk.opcodes - opcodes_before <= 4
+            )
+            if not trailing:
                 walk.error = _describe(exc)
             return walk
         walk.pickles += 1

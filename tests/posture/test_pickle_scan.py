@@ -224,3 +224,13 @@ def test_mark_flood_is_bounded():
     findings = scan_pickle(io.BytesIO(flood), "x", limit=len(flood))
     assert _rules(findings) == [("AISEC-PKL005", "medium")]
     assert "stack deeper" in findings[0].message
+
+
+def test_trailing_tensor_bytes_are_quiet_but_a_broken_second_pickle_is_not(art):
+    first = pickle.dumps({"a": 1}, protocol=2)
+    trailing = first + b"\x80\x02\x00\x00\x00\x00" + bytes(100)  # like a storage size of 640
+    assert scan_pickle(io.BytesIO(trailing), "x") == []
+    second = first + b"\x80\x02" + b"N0" * 20 + b"\xff"
+    assert _rules(scan_pickle(io.BytesIO(second), "x")) == [("AISEC-PKL005", "medium")]
+    payload = first + art.proto4_call("os", "system")
+    assert _rules(scan_pickle(io.BytesIO(payload), "x")) == [("AISEC-PKL001", "critical")]
