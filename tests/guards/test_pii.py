@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aisec_sdk.engine import scan
 from aisec_sdk.errors import PolicyError
@@ -237,3 +239,23 @@ def test_vault_scope_uses_the_given_empty_vault() -> None:
     with vault_scope(empty) as active:
         assert active is empty and current_vault() is empty
     assert current_vault() is None
+
+
+_PIECES = st.sampled_from(
+    [
+        "jane@example.com", "650-253-0000", "+44 20 7946 0958", "4111 1111 1111 1111",
+        "DE89 3704 0044 0532 0130 00", "123-45-6789", "8.8.4.4", "fe80::1", " ", "\u200b",
+        "\U000e0041", "ｊ", "а", "😀", ".", "@", "(", "1", ":",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=12).map("".join))
+def test_findings_stay_inside_the_original_text(text: str) -> None:
+    from aisec_sdk.guards.pii import PiiGuard, PiiSettings
+    from aisec_sdk.text import normalize
+
+    for finding in PiiGuard(PiiSettings()).scan(normalize(text), "input"):
+        assert 0 <= finding.start < finding.end <= len(text)
+        assert 0.0 <= finding.score <= 1.0

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aisec_sdk.engine import scan
 from aisec_sdk.guards.secrets import KINDS, shannon_entropy
@@ -211,3 +213,23 @@ def test_authorization_headers(kinds: Any, rand: Any) -> None:
     assert kinds("Bearer tokens are described in RFC 6750 for OAuth 2.0 clients") == []
     not_credentials = base64.b64encode(b"just some text").decode()
     assert kinds(f"Authorization: Basic {not_credentials}") == []
+
+
+_PIECES = st.sampled_from(
+    [
+        "ghp_", "sk-", "AIza", "AKIA", "password=", "api_key: ", "-----BEGIN PRIVATE KEY-----",
+        "-----END", "eyJ", ".", "postgres://u:", "@h", "Bearer ", "base64,", "\u200b", "ｓ",
+        "A" * 36, "Ab9+" * 10, " ", "\n",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=12).map("".join))
+def test_findings_stay_inside_the_original_text(text: str) -> None:
+    from aisec_sdk.guards.secrets import SecretsGuard, SecretsSettings
+    from aisec_sdk.text import normalize
+
+    for finding in SecretsGuard(SecretsSettings()).scan(normalize(text), "input"):
+        assert 0 <= finding.start < finding.end <= len(text)
+        assert 0.0 <= finding.score <= 1.0
