@@ -285,7 +285,7 @@ class PiiGuard:
                 a, b = pieces[i][0], pieces[j - 1][1]
                 window = value[a:b]
                 score = _phone_score(
-                    window, window.translate(_SEPARATORS), self.settings.phone_regions
+                    window, window.translate(_SEPARATORS), self.settings.phone_regions, True
                 )
                 if score is not None:
                     out.append((offset + a, offset + b, "phone", score))
@@ -341,9 +341,13 @@ class PiiGuard:
 
 
 @lru_cache(maxsize=4096)
-def _phone_score(value: str, digits: str, regions: tuple[str, ...]) -> float | None:
+def _phone_score(
+    value: str, digits: str, regions: tuple[str, ...], strict: bool = False
+) -> float | None:
     """Score of ``value`` (``digits`` are its digits) as a phone number, or None; cached,
-    because the same numbers recur from call to call and ``phonenumbers`` is slow."""
+    because the same numbers recur from call to call and ``phonenumbers`` is slow.
+    ``strict``: also a number of the first region must be written in its national grouping
+    (used for pieces of a long list of numbers, where any grouping is a guess)."""
     if not 7 <= len(digits) <= 15 or value.count("(") != value.count(")"):
         return None
     groups = _groups(value)
@@ -372,11 +376,11 @@ def _phone_score(value: str, digits: str, regions: tuple[str, ...]) -> float | N
         if not phonenumbers.is_valid_number_for_region(number, region):
             # A fictional or unassigned number written exactly like a phone number of the
             # first region, e.g. (555) 123-4567: still a phone number to redact.
-            possible = i == 0 and len(digits) >= 10 and written_like_it
+            possible = i == 0 and not bare and len(digits) >= 10 and written_like_it
             if possible and phonenumbers.is_possible_number(number):
                 return 0.6
             continue
-        if i == 0:
+        if i == 0 and (written_like_it or not strict):
             return 0.6 if bare else 0.8
         if written_like_it:
             return 0.75
@@ -412,7 +416,7 @@ def _ipv4(s: str, start: int, end: int) -> Candidate | None:
     before, after = s[start - 1 : start], s[end : end + 2]
     if (
         before.isalnum()
-        or before == "."
+        or before in (".", "-", "_")
         or after[:1].isalnum()
         or (after[:1] == "." and after[1:].isdigit())
     ):

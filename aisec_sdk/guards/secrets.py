@@ -111,6 +111,10 @@ _PLACEHOLDER_MARKS = (
     "xxxx", "your", "...", "***", "placeholder", "redacted", "dummy", "changeme",
     "change_me", "replace_me", "insert", "<", ">", "${", "{{",
 )  # fmt: skip
+_KEYWORD = regex.compile(
+    r"(?i)pass(?:word|wd|phrase)?|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key"
+    r"|auth[_\-]?key|private[_\-]?key|credentials?|client[_\-]?secret"
+)
 _IDENTIFIER = regex.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _NOT_VALUES = frozenset({"none", "null", "true", "false", "undefined", "required", "optional"})
 _BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
@@ -131,6 +135,17 @@ def shannon_entropy(value: str) -> float:
 def _placeholder(body: str) -> bool:
     low = body.lower()
     return len(set(low)) <= 1 or any(mark in low for mark in _PLACEHOLDER_MARKS)
+
+
+def _keyword_at_boundary(name: str) -> bool:
+    """Whether ``name`` holds a keyword as a word of its own (``db_password``, ``dbPassword``,
+    ``PWD``, ``mytoken``), not as the tail of another word (``bypass``)."""
+    for m in _KEYWORD.finditer(name):
+        before = name[m.start() - 1 : m.start()]
+        inside = before.isalpha() and before.islower() and name[m.start()].islower()
+        if not inside or not m.group().lower().startswith("pass"):
+            return True  # only "pass" is a common ending of other words (bypass, compass)
+    return False
 
 
 def _classes(value: str) -> int:
@@ -244,6 +259,8 @@ class SecretsGuard:
         a, b = found.span(1)
         while b > a and s[b - 1] in ".,:":
             b -= 1
+        if not _keyword_at_boundary(s[start : found.start()]):
+            return None  # "moltpass:", "bypass:": the keyword is inside another word
         value, name = s[a:b], s[max(0, start - 16) : found.start()].lower()
         if len(value) < 8 or _placeholder(value) or value.lower() in _NOT_VALUES:
             return None

@@ -151,6 +151,8 @@ def test_generic_assignments(kinds: Any, text: str, kind: str, value: str) -> No
         "Token: the smallest unit a tokenizer produces",
         "scikit-learn and the task-based sk-learn style approach",
         "eyJhbGciOi is where a JWT starts",
+        "the agent owns did:moltpass:mp-abc123 now",
+        "bypass: Xk29fPq0aa!",
     ],
 )
 def test_placeholders_and_look_alikes_do_not_fire(kinds: Any, text: str) -> None:
