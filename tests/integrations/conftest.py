@@ -312,7 +312,7 @@ class FakeOpenAI:
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
             }
 
-        events = [chunk({"role": "assistant", "content": ""})]
+        events: list[tuple[str | None, Any]] = [chunk({"role": "assistant", "content": ""})]
         events += [chunk({"content": piece}) for piece in (reply.chunks or _split(reply.content))]
         for i, tc in enumerate(reply.tool_calls or ()):
             events.append(

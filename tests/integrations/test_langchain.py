@@ -21,7 +21,7 @@ from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import tool
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.trace import SpanKind
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from aisec_sdk.errors import GuardViolation
 from aisec_sdk.instrument import instrument, uninstrument
@@ -251,7 +251,7 @@ def test_concurrent_async_chains_do_not_cross(guarded: Policy, telemetry: Any) -
             ChatPromptTemplate.from_messages([("user", "{q}")]) | model | StrOutputParser()
         ).with_config(run_name=f"chain-{i}")
 
-    async def main() -> list[str]:
+    async def main() -> list[Any]:
         return await asyncio.gather(*(chain_for(i).ainvoke({"q": str(i)}) for i in range(50)))
 
     results = asyncio.run(main())
@@ -278,7 +278,7 @@ def test_chat_openai_makes_one_guarded_llm_span(
     instrument("openai", policy=REDACT)
     try:
         model = ChatOpenAI(
-            model="gpt-4o", base_url=fake_openai.url, api_key="test-key", max_retries=0
+            model="gpt-4o", base_url=fake_openai.url, api_key=SecretStr("test-key"), max_retries=0
         )
         fake_openai.queue(content=f"your card: {CARD}")
         answer = model.invoke([HumanMessage(content=f"key {AWS_KEY}")])

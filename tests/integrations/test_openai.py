@@ -41,12 +41,12 @@ def guarded(request: pytest.FixtureRequest) -> Iterator[Policy]:
 
 
 @pytest.fixture
-def client(fake_openai: Any) -> openai.OpenAI:
+def client(fake_openai: Any) -> Any:
     return openai.OpenAI(base_url=fake_openai.url, api_key="test-key", max_retries=2)
 
 
 @pytest.fixture
-def aclient(fake_openai: Any) -> openai.AsyncOpenAI:
+def aclient(fake_openai: Any) -> Any:
     return openai.AsyncOpenAI(base_url=fake_openai.url, api_key="test-key", max_retries=2)
 
 
@@ -67,9 +67,7 @@ def _events(span: Any, name: str = "aisec.finding") -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- chat
 
 
-def test_chat_span_follows_genai_conventions(
-    guarded: Policy, client: openai.OpenAI, telemetry: Any
-) -> None:
+def test_chat_span_follows_genai_conventions(guarded: Policy, client: Any, telemetry: Any) -> None:
     result = client.chat.completions.create(
         model="gpt-4o", messages=_user("hello"), temperature=0.2
     )
@@ -86,8 +84,8 @@ def test_chat_span_follows_genai_conventions(
     assert attrs[gen_ai.GEN_AI_RESPONSE_MODEL] == "gpt-4o-2026"
     assert attrs[gen_ai.GEN_AI_RESPONSE_ID] == "chatcmpl-fake"
     assert attrs[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
-    assert attrs[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] == result.usage.prompt_tokens  # type: ignore[union-attr]
-    assert attrs[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] == result.usage.completion_tokens  # type: ignore[union-attr]
+    assert attrs[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] == result.usage.prompt_tokens
+    assert attrs[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] == result.usage.completion_tokens
     assert attrs[server_attributes.SERVER_ADDRESS] == "127.0.0.1"
     assert attrs["aisec.action"] == "allow"
     assert gen_ai.GEN_AI_INPUT_MESSAGES not in attrs  # content capture is off by default
@@ -95,7 +93,7 @@ def test_chat_span_follows_genai_conventions(
 
 
 def test_input_redacted_before_the_request_leaves(
-    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     client.chat.completions.create(
         model="gpt-4o", messages=_user(f"my key is {AWS_KEY}, card {CARD}")
@@ -115,7 +113,7 @@ def test_input_redacted_before_the_request_leaves(
 
 @pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
 def test_blocked_call_sends_nothing(
-    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     with pytest.raises(GuardViolation) as info:
         client.chat.completions.create(model="gpt-4o", messages=_user(f"use {AWS_KEY}"))
@@ -128,7 +126,7 @@ def test_blocked_call_sends_nothing(
 
 
 def test_tool_calls_and_tool_results_are_scanned_as_context(
-    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     messages = [
         {"role": "user", "content": "look up the order"},
@@ -152,7 +150,7 @@ def test_tool_calls_and_tool_results_are_scanned_as_context(
 
 
 def test_output_redacted_and_tool_call_arguments_checked(
-    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     fake_openai.queue(
         content=f"The key is {AWS_KEY}.",
@@ -161,14 +159,14 @@ def test_output_redacted_and_tool_call_arguments_checked(
     result = client.chat.completions.create(model="gpt-4o", messages=_user("hi"))
     message = result.choices[0].message
     assert AWS_KEY not in (message.content or "") and "<SECRET" in (message.content or "")
-    assert "4111" not in message.tool_calls[0].function.arguments  # type: ignore[index, union-attr]
+    assert "4111" not in message.tool_calls[0].function.arguments
     span = _one(telemetry)
     assert {e["aisec.direction"] for e in _events(span)} == {"output"}
     assert span.attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] == ("tool_calls",)
 
 
 def test_usage_counted_when_the_api_reports_none(
-    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     fake_openai.queue(usage=False, content="one two three four")
     client.chat.completions.create(model="gpt-4o", messages=_user("count these words please"))
@@ -184,7 +182,7 @@ class Contact(BaseModel):
 
 
 def test_parse_keeps_parsed_in_line_with_redacted_content(
-    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     fake_openai.queue(content=json.dumps({"name": "Ada", "card": CARD}))
     result = client.chat.completions.parse(
@@ -197,7 +195,7 @@ def test_parse_keeps_parsed_in_line_with_redacted_content(
 
 
 def test_content_capture_is_opt_in_and_redacted(
-    guarded: Policy, client: openai.OpenAI, telemetry: Any, monkeypatch: pytest.MonkeyPatch
+    guarded: Policy, client: Any, telemetry: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "span_only")
     client.chat.completions.create(model="gpt-4o", messages=_user(f"my card is {CARD}"))
@@ -217,7 +215,7 @@ def _stream_text(stream: Any) -> tuple[list[str], str]:
 
 
 def test_stream_redacts_across_chunk_boundaries(
-    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     reply = f"Sure. The deploy key is {AWS_KEY} and it is valid until the end of the quarter, ok?"
     cut = reply.index(AWS_KEY) + 7
@@ -236,9 +234,7 @@ def test_stream_redacts_across_chunk_boundaries(
     assert [e["aisec.direction"] for e in _events(span)] == ["output"]
 
 
-def test_stream_usage_chunk_fills_usage(
-    guarded: Policy, client: openai.OpenAI, telemetry: Any
-) -> None:
+def test_stream_usage_chunk_fills_usage(guarded: Policy, client: Any, telemetry: Any) -> None:
     stream = client.chat.completions.create(
         model="gpt-4o", messages=_user("hi"), stream=True, stream_options={"include_usage": True}
     )
@@ -251,7 +247,7 @@ def test_stream_usage_chunk_fills_usage(
 
 @pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
 def test_stream_block_ends_the_stream(
-    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     fake_openai.queue(content=f"Here you go: {AWS_KEY} " + "and some more text " * 10)
     seen: list[str] = []
@@ -266,7 +262,7 @@ def test_stream_block_ends_the_stream(
 
 
 def test_stream_tool_call_arguments_are_checked(
-    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     fake_openai.queue(
         content="", chunks=[], tool_calls=[{"name": "pay", "arguments": json.dumps({"card": CARD})}]
@@ -279,7 +275,7 @@ def test_stream_tool_call_arguments_are_checked(
 
 
 def test_chat_stream_helper_is_guarded(
-    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     fake_openai.queue(content=f"The card is {CARD}, keep it safe, and have a good day.")
     with client.chat.completions.stream(model="gpt-4o", messages=_user("card?")) as stream:
@@ -294,7 +290,7 @@ def test_chat_stream_helper_is_guarded(
 def test_stream_span_ends_exactly_once(
     how: str,
     guarded: Policy,
-    client: openai.OpenAI,
+    client: Any,
     telemetry: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -324,7 +320,7 @@ def test_stream_span_ends_exactly_once(
 
 
 def test_stream_cut_off_midway_ends_span_with_error(
-    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     fake_openai.queue(cut_after=4, content="this answer will never be finished by the server")
     stream = client.chat.completions.create(model="gpt-4o", messages=_user("hi"), stream=True)
@@ -338,7 +334,7 @@ def test_stream_cut_off_midway_ends_span_with_error(
 
 
 def test_retries_on_429_and_500_make_one_span(
-    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     fake_openai.queue(status=429)
     fake_openai.queue(status=500)
@@ -349,7 +345,7 @@ def test_retries_on_429_and_500_make_one_span(
 
 
 def test_exhausted_retries_record_the_error(
-    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     for _ in range(3):
         fake_openai.queue(status=500)
@@ -364,9 +360,7 @@ def test_exhausted_retries_record_the_error(
         )
 
 
-def test_metrics_use_the_spec_buckets(
-    guarded: Policy, client: openai.OpenAI, telemetry: Any
-) -> None:
+def test_metrics_use_the_spec_buckets(guarded: Policy, client: Any, telemetry: Any) -> None:
     if telemetry.reader is None:
         pytest.skip("another test module owns the global meter provider")
     client.chat.completions.create(model="gpt-4o-metrics", messages=_user("hi"))
@@ -404,9 +398,7 @@ def test_metrics_use_the_spec_buckets(
 # --------------------------------------------------------------------------- responses, embeddings
 
 
-def test_responses_create(
-    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
-) -> None:
+def test_responses_create(guarded: Policy, client: Any, fake_openai: Any, telemetry: Any) -> None:
     fake_openai.queue(content=f"Your key: {AWS_KEY}")
     items = [
         {"role": "user", "content": [{"type": "input_text", "text": f"pay with {CARD}"}]},
@@ -424,7 +416,7 @@ def test_responses_create(
 
 
 def test_responses_stream_redacts_deltas_and_final_response(
-    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     reply = f"Of course. The card on file is {CARD} and it expires next year, anything else?"
     fake_openai.queue(content=reply, chunks=[reply[i : i + 6] for i in range(0, len(reply), 6)])
@@ -442,18 +434,14 @@ def test_responses_stream_redacts_deltas_and_final_response(
     assert "aisec.usage.counted" not in span.attributes
 
 
-def test_responses_create_stream_true(
-    guarded: Policy, client: openai.OpenAI, telemetry: Any
-) -> None:
+def test_responses_create_stream_true(guarded: Policy, client: Any, telemetry: Any) -> None:
     events = list(client.responses.create(model="gpt-4.1", input="hi", stream=True))
     assert events[-1].type == "response.completed"
     span = _one(telemetry)
     assert span.attributes[gen_ai.GEN_AI_RESPONSE_ID] == "resp_fake"
 
 
-def test_embeddings(
-    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
-) -> None:
+def test_embeddings(guarded: Policy, client: Any, fake_openai: Any, telemetry: Any) -> None:
     result = client.embeddings.create(
         model="text-embedding-3-small", input=["plain", f"key {AWS_KEY}"]
     )
@@ -470,7 +458,7 @@ def test_embeddings(
 
 
 def test_async_chat_stream_and_responses(
-    guarded: Policy, aclient: openai.AsyncOpenAI, fake_openai: Any, telemetry: Any
+    guarded: Policy, aclient: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     async def main() -> tuple[str, str, str]:
         plain = await aclient.chat.completions.create(
@@ -498,7 +486,7 @@ def test_async_chat_stream_and_responses(
 
 
 def test_async_stream_dropped_unfinished_ends_span(
-    guarded: Policy, aclient: openai.AsyncOpenAI, telemetry: Any
+    guarded: Policy, aclient: Any, telemetry: Any
 ) -> None:
     async def main() -> None:
         stream = await aclient.chat.completions.create(
@@ -513,7 +501,7 @@ def test_async_stream_dropped_unfinished_ends_span(
 
 
 def test_50_concurrent_async_calls_keep_their_own_spans_and_verdicts(
-    guarded: Policy, aclient: openai.AsyncOpenAI, fake_openai: Any, telemetry: Any
+    guarded: Policy, aclient: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     tracer = trace.get_tracer("test")
 
@@ -532,7 +520,7 @@ def test_50_concurrent_async_calls_keep_their_own_spans_and_verdicts(
 
 
 def test_8_threads_keep_their_own_spans_and_verdicts(
-    guarded: Policy, client: openai.OpenAI, fake_openai: Any, telemetry: Any
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     tracer = trace.get_tracer("test")
     fake_openai.default.delay = 0.01
@@ -574,7 +562,7 @@ def _check_isolation(telemetry: Any, fake_openai: Any, n: int) -> None:
 
 
 def test_uninstrument_restores_originals_and_instrumenting_twice_changes_nothing(
-    client: openai.OpenAI, telemetry: Any
+    client: Any, telemetry: Any
 ) -> None:
     from openai.resources.chat.completions import AsyncCompletions, Completions
     from openai.resources.embeddings import Embeddings
@@ -596,17 +584,13 @@ def test_uninstrument_restores_originals_and_instrumenting_twice_changes_nothing
     assert len(telemetry.llm_spans()) == 1
 
 
-def test_otel_suppression_is_honoured(
-    guarded: Policy, client: openai.OpenAI, telemetry: Any
-) -> None:
+def test_otel_suppression_is_honoured(guarded: Policy, client: Any, telemetry: Any) -> None:
     with suppress_instrumentation():
         client.chat.completions.create(model="gpt-4o", messages=_user(f"key {AWS_KEY}"))
     assert telemetry.llm_spans() == []
 
 
-def test_trace_only_mode_checks_nothing(
-    client: openai.OpenAI, fake_openai: Any, telemetry: Any
-) -> None:
+def test_trace_only_mode_checks_nothing(client: Any, fake_openai: Any, telemetry: Any) -> None:
     instrument("openai", guards=False)
     try:
         client.chat.completions.create(model="gpt-4o", messages=_user(f"key {AWS_KEY}"))
@@ -619,7 +603,7 @@ def test_trace_only_mode_checks_nothing(
 
 
 def test_monitor_mode_records_but_changes_nothing(
-    client: openai.OpenAI, fake_openai: Any, telemetry: Any
+    client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
     instrument(
         "openai", policy=Policy(mode="monitor", guards={**BASE, "secrets": {"action": "block"}})

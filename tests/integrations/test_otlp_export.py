@@ -37,7 +37,7 @@ AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
 
 def _rotel_binary() -> str | None:
     try:
-        import rotel
+        import rotel  # type: ignore[import-untyped]
     except ImportError:
         return None
     candidate = Path(rotel.__file__).with_name("rotel-agent")
@@ -92,7 +92,7 @@ class Receiver:
 
     def spans(self) -> list[tuple[dict[str, Any], ProtoSpan]]:
         """(resource attributes, span) for every span received."""
-        out = []
+        out: list[tuple[dict[str, Any], ProtoSpan]] = []
         for request in self.requests:
             for resource_spans in request.resource_spans:
                 resource = {
