@@ -119,7 +119,7 @@ class _Run:
         self.span = span
         self.call = call
         self.llm = llm
-        self.prompt = ""  # the prompt text, for counting tokens when the model reports none
+        self.prompt: Sequence[Any] = ()  # messages or prompts, to count tokens if none reported
         self.prepared = False  # input already checked (and redacted) by a model wrapper
         self.streaming = False  # output guarded chunk by chunk by the stream wrapper
 
@@ -263,12 +263,11 @@ class AisecCallbackHandler:
         run = self.open_model_run(
             run_id, parent_run_id, gen_ai.GenAiOperationNameValues.CHAT.value, provider, model
         )
-        texts = _texts(messages[0] if messages else [])
-        run.prompt = "\n".join(t for _, t in texts)
+        run.prompt = messages[0] if messages else []
         if not run.prepared and run.call is not None and messages:
             _guard(lambda: _check_messages(run, messages[0]), run_id, self)
-        if run.llm is not None:
-            run.llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, texts)
+        if run.llm is not None and run.llm.capture:
+            run.llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, _texts(run.prompt))
 
     def on_llm_start(
         self,
@@ -284,7 +283,7 @@ class AisecCallbackHandler:
         provider, model = _model_info(serialized, metadata, invocation_params)
         operation = gen_ai.GenAiOperationNameValues.TEXT_COMPLETION.value
         run = self.open_model_run(run_id, parent_run_id, operation, provider, model)
-        run.prompt = "\n".join(prompts)
+        run.prompt = prompts
         if not run.prepared and run.call is not None:
             call = run.call
             _guard(lambda: [call.check_text(p, "input") for p in prompts], run_id, self)
@@ -336,7 +335,7 @@ class AisecCallbackHandler:
                 )
         if llm.input_tokens is None or llm.output_tokens is None:
             llm.set_usage(
-                count_tokens(run.prompt, llm.model),
+                count_tokens(_prompt_text(run.prompt), llm.model),
                 count_tokens("".join(texts), llm.model),
                 counted=True,
             )
@@ -469,6 +468,12 @@ def _guard(check: Callable[[], Any], run_id: UUID, handler: AisecCallbackHandler
     except GuardViolation as exc:
         handler._end(run_id, exc)
         raise
+
+
+def _prompt_text(prompt: Sequence[Any]) -> str:
+    if all(isinstance(p, str) for p in prompt):
+        return "\n".join(prompt)
+    return "\n".join(t for _, t in _texts(prompt))
 
 
 def _texts(messages: Sequence[Any]) -> list[tuple[str, str]]:

@@ -392,7 +392,8 @@ class _ChatAdapter(_Adapter):
         messages = list(messages)
         if llm.call is not None:
             messages = list(llm.call.check_messages(messages))
-        llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, _message_texts(messages))
+        if llm.capture:
+            llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, _message_texts(messages))
         return {**kwargs, "messages": messages}
 
     def finish(self, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> None:
@@ -620,7 +621,8 @@ class _ResponsesAdapter(_Adapter):
                 value = _responses_back(value, checked)
                 kwargs = {**kwargs, "input": value}
             view = checked
-        llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, _message_texts(view))
+        if llm.capture:
+            llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, _message_texts(view))
         return kwargs
 
     def finish(self, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> None:
