@@ -38,7 +38,8 @@ _HTML_IMG = regex.compile(
     r"<img\b[^<>]{0,2000}?\bsrc\s*=\s*[\"']?(" + _URL + r")", regex.IGNORECASE
 )
 _BARE = regex.compile(r"(?<![\w(<\"'=/])(https?://[^\s()<>\"'`\[\]]{1,4000})")
-_ENCODED_SEGMENT = regex.compile(r"[A-Za-z0-9+/=_%\-]{32,}")
+_SLUG = regex.compile(r"(?i)[a-z]+(?:[-_.+][a-z0-9]+)*|[0-9]+")
+_TOKEN = regex.compile(r"[A-Za-z0-9+/=_\-]{24,}")
 
 
 class ExfiltrationSettings(GuardSettings):
@@ -129,10 +130,34 @@ class ExfiltrationGuard:
             return 0.0
         if not host or self._allowed_host(host):
             return 0.0
-        data = any(len(v) >= 8 or len(k) >= 16 for k, v in parse_qsl(parts.query, True))
-        data = data or bool(_ENCODED_SEGMENT.search(parts.path)) or "%" in parts.path
+        data = _carries_data(parts.query, parts.path)
         if image:
             return 0.95 if data else 0.7
         if not self.settings.links:
             return 0.0
         return 0.85 if data else 0.0
+
+
+def _carries_data(query: str, path: str) -> bool:
+    """Whether a URL smuggles data: a long or text-like query value, a long query, or an
+    encoded-looking path segment (not a readable slug such as ``my-blog-post.html``)."""
+    values = [v for _, v in parse_qsl(query, keep_blank_values=True)]
+    if len(query) >= 64 or any(len(v) >= 20 for v in values):
+        return True
+    if any(len(v) >= 8 and (" " in v or "@" in v or "=" in v) for v in values):
+        return True
+    for segment in path.split("/"):
+        for token in _TOKEN.findall(segment):
+            mixed = (
+                sum(
+                    (
+                        any(c.isupper() for c in token),
+                        any(c.islower() for c in token),
+                        any(c.isdigit() for c in token),
+                    )
+                )
+                >= 2
+            )
+            if mixed and not _SLUG.fullmatch(token):
+                return True
+    return False

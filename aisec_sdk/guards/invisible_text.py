@@ -115,9 +115,12 @@ def _benign(s: str, start: int, end: int, kinds: list[str]) -> bool:
     if end - start != 1:
         return False
     kind = kinds[0]
-    if kind == "variation_selector":
-        return run in "\ufe0e\ufe0f" and bool(before) and not before.isascii()
+    if kind == "variation_selector":  # emoji presentation, keycaps (1️⃣)
+        keycap = after == "\u20e3"
+        return run in "\ufe0e\ufe0f" and (keycap or (bool(before) and not before.isascii()))
     if kind == "zero_width":
+        if run == "\ufeff":  # byte order mark, or a no-break word joiner next to a space
+            return start == 0 or before.isspace() or after.isspace()
         if run == "\u200d":  # joiner: emoji sequences, Indic scripts
             return bool(_EMOJI.match(before)) or (bool(before) and not before.isascii())
         if run in "\u200c\u00ad":  # non-joiner (Persian, Indic), soft hyphen

@@ -107,7 +107,7 @@ _SSN_SHAPE = regex.compile(r"(\d{3})([- ])(\d{2})\2(\d{4})")
 _CARD_SHAPE = regex.compile(r"\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,7}|\d{4}[ -]?\d{6}[ -]?\d{4,5}")
 _NOT_PHONE = regex.compile(
     r"\(?(?:1[5-9]|20)\d\d\s?[-/]\s?(?:1[5-9]|20)?\d\d\)?"  # year ranges
-    r"|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"  # dates
+    r"|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T]\d{1,2})?"  # dates, maybe with an hour
     r"|[+(]?\d+[.,]\d+"  # decimals
     r"|\d+(?:\.\d{3})+"  # thousands
 )
@@ -450,7 +450,9 @@ def _ip_score(address: ipaddress.IPv4Address | ipaddress.IPv6Address, before: st
         return 0.3
     if before.rstrip().lower().endswith(("version", "v")):
         return 0.3  # a version number such as v1.2.3.4
-    return 0.55 if address.is_private or address.is_link_local else 0.75
+    # Private and link-local addresses (192.168.1.100 in a code snippet) are reported only
+    # with a lower threshold: they say little about a person.
+    return 0.45 if address.is_private or address.is_link_local else 0.75
 
 
 def _iban(s: str, start: int, value: str) -> Candidate | None:

