@@ -21,10 +21,11 @@ if TYPE_CHECKING:
     )
     from aisec_sdk.posture.rules import RULES, Rule
     from aisec_sdk.posture.sarif import to_sarif
-    from aisec_sdk.posture.scanner import detect_format, scan_file, scan_paths
+    from aisec_sdk.posture.scanner import PICKLE_FORMATS, detect_format, scan_file, scan_paths
     from aisec_sdk.posture.table import to_table
 
 _EXPORTS: dict[str, str] = {
+    "PICKLE_FORMATS": "aisec_sdk.posture.scanner",
     "RULES": "aisec_sdk.posture.rules",
     "Rule": "aisec_sdk.posture.rules",
     "SEVERITIES": "aisec_sdk.posture.models",
@@ -40,6 +41,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "PICKLE_FORMATS",
     "RULES",
     "SEVERITIES",
     "FileResult",

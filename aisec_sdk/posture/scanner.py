@@ -37,7 +37,7 @@ from aisec_sdk.posture.safetensors_scan import looks_like_safetensors, scan_safe
 if TYPE_CHECKING:
     from aisec_sdk.policy import Policy
 
-__all__ = ["detect_format", "scan_file", "scan_paths"]
+__all__ = ["PICKLE_FORMATS", "detect_format", "scan_file", "scan_paths"]
 
 _HEAD = 64
 _MAX_DEPTH = 4
@@ -77,6 +77,9 @@ _SKIP_DIRS = frozenset(
     }
 )
 _COMPRESSED = ("gzip", "bz2", "xz", "zlib")
+
+PICKLE_FORMATS = frozenset({"pickle", "pytorch-zip", "gzip", "bz2", "xz", "zlib"})
+"""`detect_format` results whose loaders unpickle (torch.load, joblib.load, pickle.load)."""
 
 
 def _sniff(head: bytes) -> str:
