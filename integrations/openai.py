@@ -40,6 +40,7 @@ from ._base import (
 __all__ = ["OpenAIInstrumentor"]
 
 PROVIDER = gen_ai.GenAiProviderNameValues.OPENAI.value
+AZURE_PROVIDER = gen_ai.GenAiProviderNameValues.AZURE_AI_OPENAI.value
 _CHAT = "openai.resources.chat.completions"
 _RESPONSES = "openai.resources.responses"
 _EMBEDDINGS = "openai.resources.embeddings"
@@ -291,6 +292,12 @@ def _given(value: Any) -> bool:
     return value is not None and isinstance(value, int | float | str | list | tuple)
 
 
+def _provider(instance: Any) -> str:
+    """``azure.ai.openai`` for the Azure clients, ``openai`` otherwise."""
+    client = getattr(instance, "_client", None)
+    return AZURE_PROVIDER if "Azure" in type(client).__name__ else PROVIDER
+
+
 def _server(instance: Any) -> dict[str, Any]:
     client = getattr(instance, "_client", None)
     url = getattr(client, "base_url", None)
@@ -321,7 +328,7 @@ class _Adapter:
         return LlmCall(
             runtime,
             self.operation,
-            PROVIDER,
+            _provider(instance),
             model if isinstance(model, str) else None,
             attributes=attrs,
             function=self.function(),

@@ -584,6 +584,22 @@ def test_uninstrument_restores_originals_and_instrumenting_twice_changes_nothing
     assert len(telemetry.llm_spans()) == 1
 
 
+def test_azure_client_reports_the_azure_provider(
+    guarded: Policy, fake_openai: Any, telemetry: Any
+) -> None:
+    azure = openai.AzureOpenAI(
+        azure_endpoint=fake_openai.url.removesuffix("/v1"),
+        api_key="test-key",
+        api_version="2024-10-21",
+        max_retries=0,
+    )
+    try:
+        azure.chat.completions.create(model="gpt-4o", messages=_user("hi"))
+    except openai.NotFoundError:
+        pass  # the fake server does not route Azure's deployment paths; the span is what counts
+    assert _one(telemetry).attributes[gen_ai.GEN_AI_PROVIDER_NAME] == "azure.ai.openai"
+
+
 def test_otel_suppression_is_honoured(guarded: Policy, client: Any, telemetry: Any) -> None:
     with suppress_instrumentation():
         client.chat.completions.create(model="gpt-4o", messages=_user(f"key {AWS_KEY}"))
