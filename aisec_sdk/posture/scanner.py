@@ -322,19 +322,23 @@ class _Scan:
                     [],
                 )
                 return
+        from aisec_sdk.engine import engine_for
+
+        stats: dict[str, Any] = {}
+        try:
+            engine_for(self.policy)
+        except Exception as exc:  # a broken guard set-up must not pass for a clean dataset
+            message = (
+                f"records not scanned: the guards failed to load ({type(exc).__name__}: {exc})"
+            )
+            found = [ScanFinding("AISEC-DATA006", "medium", display, message, key="guards")]
+            self._add(FileResult(display, "dataset", fmt, size, stats=stats), found)
+            return
         try:
             found, stats = scan_dataset(target, display, fmt, policy=self.policy)
         except Exception as exc:  # a reader's own failure must not stop the scan
-            found = [
-                ScanFinding(
-                    "AISEC-DATA006",
-                    "low",
-                    display,
-                    f"dataset could not be read: {type(exc).__name__}: {exc}",
-                    key="unreadable",
-                )
-            ]
-            stats = {}
+            message = f"dataset could not be read: {type(exc).__name__}: {exc}"
+            found = [ScanFinding("AISEC-DATA006", "low", display, message, key="unreadable")]
         self._add(FileResult(display, "dataset", fmt, size, stats=stats), found)
 
     # -- model formats --------------------------------------------------------------------
