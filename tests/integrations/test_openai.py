@@ -588,7 +588,7 @@ def test_uninstrument_restores_originals_and_instrumenting_twice_changes_nothing
 def test_azure_client_reports_the_azure_provider(
     guarded: Policy, fake_openai: Any, telemetry: Any
 ) -> None:
-    azure = openai.AzureOpenAI(
+    azure: Any = openai.AzureOpenAI(
         azure_endpoint=fake_openai.url.removesuffix("/v1"),
         api_key="test-key",
         api_version="2024-10-21",
