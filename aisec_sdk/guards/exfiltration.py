@@ -38,7 +38,8 @@ _HTML_IMG = regex.compile(
     r"<img\b[^<>]{0,2000}?\bsrc\s*=\s*[\"']?(" + _URL + r")", regex.IGNORECASE
 )
 _BARE = regex.compile(r"(?<![\w(<\"'=/])(https?://[^\s()<>\"'`\[\]]{1,4000})")
-_SLUG = regex.compile(r"(?i)[a-z]+(?:[-_.+][a-z0-9]+)*|[0-9]+")
+_SLUG_PART = regex.compile(r"[a-z0-9]+|[A-Z][a-z0-9]*|[A-Z0-9]+")
+_SLUG_SEPARATORS = regex.compile(r"[-_.+]")
 _TOKEN = regex.compile(r"[A-Za-z0-9+/=_\-]{24,}")
 
 
@@ -158,6 +159,12 @@ def _carries_data(query: str, path: str) -> bool:
                 )
                 >= 2
             )
-            if mixed and not _SLUG.fullmatch(token):
+            if mixed and not _slug(token):
                 return True
     return False
+
+
+def _slug(token: str) -> bool:
+    """Readable words joined by ``-``, ``_``, ``.`` (``8-habits-of-great-Bosses``)."""
+    parts = [p for p in _SLUG_SEPARATORS.split(token) if p]
+    return len(parts) >= 2 and all(_SLUG_PART.fullmatch(p) for p in parts)

@@ -26,6 +26,7 @@ __all__ = ["InvisibleTextGuard", "InvisibleTextSettings"]
 _FILLER_CHARS = "\u115f\u1160\u3164\uffa0\ufff9\ufffa\ufffb"
 _FILLERS = regex.compile(f"[{_FILLER_CHARS}]+")
 _EMOJI = regex.compile(r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\u20e3]")
+_EMOJI_GLUE = frozenset("\ufe0f\u200d")
 _BLACK_FLAG = "\U0001f3f4"
 _CANCEL_TAG = "\U000e007f"
 _OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -112,6 +113,9 @@ def _benign(s: str, start: int, end: int, kinds: list[str]) -> bool:
     run = s[start:end]
     if set(kinds) == {"tag"}:
         return before == _BLACK_FLAG and run.endswith(_CANCEL_TAG) and end - start <= 7
+    between_emoji = bool(_EMOJI.match(before)) and bool(_EMOJI.match(after))
+    if set(run) <= _EMOJI_GLUE and between_emoji:  # ❤️‍🔥: selector and joiner inside emoji
+        return True
     if end - start != 1:
         return False
     kind = kinds[0]

@@ -42,6 +42,7 @@ def test_exfiltration_channels(run_guard: Any, output: str, entity: str) -> None
         "Watch https://www.youtube.com/watch?v=dQw4w9WgXcQ or search https://duckduckgo.com/?q=rust",
         "Read [the essay](https://www.example.org/essays/analysis-of-fords-value-plan.php).",
         "See https://matplotlib.org/examples/pylab_examples/colorbar_tick_labelling_demo.html",
+        "Source: https://www.example.com/blog/8-habits-of-Great-Bosses-2024",
         "No links here at all.",
     ],
 )

@@ -44,6 +44,7 @@ def test_smuggling_is_reported(run_guard: Any, text: str, entity: str) -> None:
         "plain ascii text",
         "co\u00adoperate",
         "step 1\ufe0f\u20e3 then 2\ufe0f\u20e3",
+        "Friday\U0001f95dNight\u2764\ufe0f\u200d\U0001f525Lights",
         "\ufeffFile starts with a BOM",
         "58°48′N 08°45′W\ufeff / \ufeff58.800°N",
         "\u05e9\u05dc\u05d5\u05dd\u200f world",
