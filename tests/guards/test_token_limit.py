@@ -78,3 +78,15 @@ def test_redact_truncates_and_block_blocks() -> None:
     )
     block = Policy(guards={**base, "token_limit": {"max_tokens": 5}})
     assert scan("one two three four five six seven", policy=block).action == "block"
+
+
+def test_tiktoken_is_never_asked_to_fetch_anything(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tiktoken.load
+
+    def no_network(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("tiktoken tried to read or download a BPE file")
+
+    monkeypatch.setattr(tiktoken.load, "read_file", no_network)
+    monkeypatch.setattr(tiktoken.load, "read_file_cached", no_network)
+    monkeypatch.setattr(tokens, "_cache", {})
+    assert tokens.encoding("o200k_base").encode("hello world") == [24912, 2375]
