@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import struct
 from typing import IO, Any
 
 from aisec_sdk.posture.models import ScanFinding
+from aisec_sdk.posture.templates import template_findings
 
 __all__ = ["GGUF_MAGIC", "scan_gguf"]
 
@@ -27,10 +27,6 @@ _SCALARS = {
 _STRING, _ARRAY = 8, 9
 _MAX_COUNT = 1 << 32
 _MAX_STRING = 256 << 20
-_SSTI = re.compile(
-    r"__(?:class|globals|subclasses|builtins|import|init|mro|base|bases|getattribute|code|"
-    r"func|self)__|\bos\.(?:popen|system)|\bsubprocess\b|\beval\s*\(|\bexec\s*\(",
-)
 
 
 class _Reader:
@@ -99,16 +95,8 @@ def scan_gguf(stream: IO[bytes], path: str) -> list[ScanFinding]:
             key = reader.string()
             kind = reader.unpack("<I")
             value = reader.value(kind, keep=key.endswith("chat_template"))
-            if isinstance(value, str) and (match := _SSTI.search(value)):
-                findings.append(
-                    ScanFinding(
-                        "AISEC-GGUF001",
-                        "critical",
-                        path,
-                        f"{key} uses {match.group(0)!r}: Jinja template injection",
-                        key=key,
-                    )
-                )
+            if isinstance(value, str):
+                findings += template_findings(value, path, key)
     except (ValueError, struct.error) as exc:
         findings.append(
             ScanFinding("AISEC-MOD001", "medium", path, f"malformed GGUF header: {exc}", key="gguf")

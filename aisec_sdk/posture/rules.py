@@ -179,13 +179,13 @@ _CATALOGUE: tuple[Rule, ...] = (
         "high",
     ),
     Rule(
-        "AISEC-GGUF001",
-        "GgufTemplateInjection",
+        "AISEC-TPL001",
+        "ChatTemplateInjection",
         "critical",
-        "GGUF chat template can escape its sandbox",
-        "The tokenizer.chat_template metadata uses Jinja features that reach Python "
-        "internals (__class__, __globals__, __subclasses__, ...): server-side template "
-        "injection when the template is rendered.",
+        "Chat template can escape its sandbox",
+        "A chat template (GGUF tokenizer.chat_template, tokenizer_config.json chat_template) "
+        "uses Jinja features that reach Python internals (__class__, __globals__, "
+        "__subclasses__, ...): server-side template injection when the template is rendered.",
         "Do not serve the model; replace the chat template with a reviewed one.",
         ("LLM03", "LLM05"),
         _SUPPLY,
@@ -201,6 +201,18 @@ _CATALOGUE: tuple[Rule, ...] = (
         ("LLM03",),
         ("AML.T0010.003",),
         "medium",
+    ),
+    Rule(
+        "AISEC-MOD002",
+        "ModelCustomCode",
+        "medium",
+        "Model ships its own Python code (auto_map)",
+        "The model's config.json maps its classes to Python files in the repository; "
+        "transformers runs them when the model is loaded with trust_remote_code=True.",
+        "Review the code and pin the repository revision, or use a model without custom code.",
+        ("LLM03",),
+        _SUPPLY,
+        "high",
     ),
     Rule(
         "AISEC-ONNX001",

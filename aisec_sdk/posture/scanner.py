@@ -26,6 +26,7 @@ from typing import IO, TYPE_CHECKING, Any
 from aisec_sdk.posture import archives
 from aisec_sdk.posture.code_scan import scan_notebook, scan_python
 from aisec_sdk.posture.gguf_scan import GGUF_MAGIC, scan_gguf
+from aisec_sdk.posture.hf_config_scan import HF_CONFIG_NAMES, scan_hf_config
 from aisec_sdk.posture.keras_scan import HDF5_MAGIC, is_hdf5, scan_hdf5, scan_keras_config
 from aisec_sdk.posture.models import FileResult, ScanFinding, ScanReport
 from aisec_sdk.posture.numpy_scan import NPY_MAGIC, scan_npy
@@ -287,6 +288,9 @@ class _Scan:
         kind = _CODE_SUFFIXES.get(suffix)
         if kind is not None:
             return self._code(target, display, kind, size)
+        if target.name in HF_CONFIG_NAMES and size <= _MAX_CONFIG:
+            found = scan_hf_config(target.read_bytes(), display)
+            return self._add(FileResult(display, "config", "json", size), found)
         data_fmt = _DATA_SUFFIXES.get(suffix)
         # Plain .txt files in a folder are mostly notes and licences: datasets only by name.
         if data_fmt is not None and (explicit or data_fmt != "text"):

@@ -159,7 +159,7 @@ def test_gguf_template_injection_and_benign(write, art):
     path = write("benign.gguf", benign)
     assert detect_format(path) == "gguf"
     assert scan_file(path).findings == []
-    assert _ids(scan_file(write("evil.bin", ssti))) == [("AISEC-GGUF001", "critical")]
+    assert _ids(scan_file(write("evil.bin", ssti))) == [("AISEC-TPL001", "critical")]
     truncated = write("trunc.gguf", benign[:30])
     assert _ids(scan_file(truncated)) == [("AISEC-MOD001", "medium")]
 
@@ -250,3 +250,21 @@ def test_compressed_archives_and_safetensors_are_scanned_too(write, art):
     assert [(f.rule_id, f.path) for f in report.findings] == [
         ("AISEC-PKL001", "bundle.zip.xz!data.pkl")
     ]
+
+
+def test_hugging_face_configs_custom_code_and_chat_templates(write):
+    custom = {
+        "model_type": "evil",
+        "auto_map": {"AutoModel": "modeling_evil.EvilModel", "AutoConfig": "configuration_evil.C"},
+    }
+    report = scan_file(write("repo/config.json", json.dumps(custom)))
+    assert _ids(report) == [("AISEC-MOD002", "medium")]
+    assert "modeling_evil" in report.findings[0].message
+    assert scan_file(write("plain/config.json", json.dumps({"model_type": "bert"}))).findings == []
+    ssti = "{% for x in ().__class__.__base__.__subclasses__() %}{{ x }}{% endfor %}"
+    tokenizer = {"chat_template": [{"name": "default", "template": ssti}]}
+    report = scan_file(write("repo/tokenizer_config.json", json.dumps(tokenizer)))
+    assert _ids(report) == [("AISEC-TPL001", "critical")]
+    benign = {"chat_template": "{% for m in messages %}{{ m['content'] }}{% endfor %}"}
+    assert scan_file(write("ok/tokenizer_config.json", json.dumps(benign))).findings == []
+    assert scan_file(write("vscode/config.json", "{not json")).findings == []
