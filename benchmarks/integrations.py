@@ -257,8 +257,21 @@ def run(calls: int, rounds: int) -> str:
         + "\n\n`guards on` runs the default policy's input guards on the prompt and output guards "
         "on the answer (chunk by chunk for streams); the difference to `guards off` is the "
         "guards' cost, the difference of `guards off` to `bare` the cost of the span, metrics "
-        "and wrapping.\n"
+        "and wrapping. `openai-v2` is `opentelemetry-instrumentation-openai-v2` "
+        f"{_version('opentelemetry-instrumentation-openai-v2')} (content capture off); it was "
+        "built against an older `opentelemetry-util-genai` than the one installed, so the "
+        "script maps a moved helper module and three renamed handler methods onto the new "
+        "names (no added work).\n"
     )
+
+
+def _version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "(not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
