@@ -5,13 +5,17 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
-from aisec_sdk.posture import detect_format, scan_file, scan_paths
+from aisec_sdk.posture import ScanReport, detect_format, scan_file, scan_paths
+
+Write = Callable[[str, bytes | str], Path]
 
 
 def _torch_zip(tmp_path: Path) -> bytes:
@@ -32,11 +36,11 @@ def _swap_member(
     return out.getvalue()
 
 
-def _rules(report) -> set[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+def _rules(report: ScanReport) -> set[tuple[str, str, str]]:
     return {(f.rule_id, f.severity, f.path) for f in report.findings}
 
 
-def test_real_torch_checkpoint_is_clean_and_recognised(tmp_path, write):
+def test_real_torch_checkpoint_is_clean_and_recognised(tmp_path: Path, write: Write) -> None:
     path = write("model.pt", _torch_zip(tmp_path))
     report = scan_file(path)
     assert report.findings == []
@@ -45,14 +49,16 @@ def test_real_torch_checkpoint_is_clean_and_recognised(tmp_path, write):
     assert report.files[0].sha256 and len(report.files[0].sha256) == 64
 
 
-def test_legacy_torch_format_is_clean(tmp_path):
+def test_legacy_torch_format_is_clean(tmp_path: Path) -> None:
     path = tmp_path / "legacy.bin"
     torch.save({"w": torch.arange(640)}, path, _use_new_zipfile_serialization=False)
     assert detect_format(path) == "pickle"
     assert scan_file(path).findings == []
 
 
-def test_payload_in_data_pkl_found_whatever_the_file_is_called(tmp_path, write, art):
+def test_payload_in_data_pkl_found_whatever_the_file_is_called(
+    tmp_path: Path, write: Write, art: Any
+) -> None:
     evil = _swap_member(_torch_zip(tmp_path), "data.pkl", art.proto4_call("os", "system"))
     for name in ("pytorch_model.bin", "weights.safetensors", "README.txt", "noext"):
         path = write(name, evil)
@@ -64,7 +70,9 @@ def test_payload_in_data_pkl_found_whatever_the_file_is_called(tmp_path, write, 
         )
 
 
-def test_every_pkl_member_and_deflated_members_are_scanned(tmp_path, write, art):
+def test_every_pkl_member_and_deflated_members_are_scanned(
+    tmp_path: Path, write: Write, art: Any
+) -> None:
     base = _torch_zip(tmp_path)
     extra = io.BytesIO()
     with (
@@ -98,7 +106,9 @@ def _patch_both_headers(
     return bytes(buf)
 
 
-def test_bad_crc_and_encryption_flag_do_not_hide_the_payload(tmp_path, write, art):
+def test_bad_crc_and_encryption_flag_do_not_hide_the_payload(
+    tmp_path: Path, write: Write, art: Any
+) -> None:
     evil = _swap_member(_torch_zip(tmp_path), "data.pkl", art.proto4_call("builtins", "exec"))
     bad_crc = _patch_both_headers(evil, b"real/data.pkl", 14, 16, b"\xde\xad\xbe\xef")
     flagged = _patch_both_headers(evil, b"real/data.pkl", 6, 8, b"\x01\x00")
@@ -112,7 +122,9 @@ def test_bad_crc_and_encryption_flag_do_not_hide_the_payload(tmp_path, write, ar
         assert any(f.rule_id == "AISEC-ARC001" and anomaly in f.message for f in report.findings)
 
 
-def test_local_name_mismatch_and_missing_central_directory(tmp_path, write, art):
+def test_local_name_mismatch_and_missing_central_directory(
+    tmp_path: Path, write: Write, art: Any
+) -> None:
     evil = _swap_member(_torch_zip(tmp_path), "data.pkl", art.proto0_call("os", "system"))
     start = evil.find(b"real/data.pkl")  # the first occurrence is the local header's name
     renamed = evil[:start] + b"real/data.txt" + evil[start + 13 :]
@@ -126,7 +138,7 @@ def test_local_name_mismatch_and_missing_central_directory(tmp_path, write, art)
     assert any("end-of-central-directory" in f.message for f in report.findings)
 
 
-def test_zip_inside_zip_and_unsafe_member_paths(write, art):
+def test_zip_inside_zip_and_unsafe_member_paths(write: Write, art: Any) -> None:
     inner = io.BytesIO()
     with zipfile.ZipFile(inner, "w") as zf:
         zf.writestr("payload.pkl", art.proto4_call("os", "system"))
@@ -139,7 +151,7 @@ def test_zip_inside_zip_and_unsafe_member_paths(write, art):
     assert any("unsafe member path" in f.message for f in report.findings)
 
 
-def test_npz_with_object_array():
+def test_npz_with_object_array() -> None:
     path = Path("arrays.npz")
     np.savez(path, ok=np.arange(3), bad=np.array([{"k": 1}, None], dtype=object))
     report = scan_file(path)
@@ -149,13 +161,13 @@ def test_npz_with_object_array():
     }
 
 
-def test_corrupt_archive_is_a_finding_not_a_crash(write):
+def test_corrupt_archive_is_a_finding_not_a_crash(write: Write) -> None:
     junk = b"PK\x03\x04" + b"\xff" * 200
     report = scan_paths([write("broken.zip", junk)])
     assert report.findings and all(f.rule_id == "AISEC-ARC001" for f in report.findings)
 
 
-def test_api_accepts_one_path_or_many_and_rejects_missing(write, art):
+def test_api_accepts_one_path_or_many_and_rejects_missing(write: Write, art: Any) -> None:
     path = write("one.pkl", art.proto0_call("os", "system"))
     assert len(scan_paths(path).findings) == len(scan_paths([str(path)], False).findings) == 1
     assert scan_paths([path], True).strict
@@ -165,7 +177,7 @@ def test_api_accepts_one_path_or_many_and_rejects_missing(write, art):
         scan_file("nope.bin")
 
 
-def test_headerless_pickle_member_with_any_name(write, art):
+def test_headerless_pickle_member_with_any_name(write: Write, art: Any) -> None:
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("notes/readme", "just words\n")
@@ -178,12 +190,12 @@ def test_headerless_pickle_member_with_any_name(write, art):
     }
 
 
-def test_files_named_twice_are_scanned_once(write, art):
+def test_files_named_twice_are_scanned_once(write: Write, art: Any) -> None:
     path = write("d/x.pkl", art.proto0_call("os", "system"))
     assert len(scan_paths([path, "d", f"./{path}"]).findings) == 1
 
 
-def test_nesting_depth_is_bounded_and_reported(write, art):
+def test_nesting_depth_is_bounded_and_reported(write: Write, art: Any) -> None:
     data = art.proto4_call("os", "system")
     name = "payload.pkl"
     for level in range(6):

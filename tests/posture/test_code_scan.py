@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 
-from aisec_sdk.posture import scan_file
+from aisec_sdk.posture import ScanFinding, scan_file
 from aisec_sdk.posture.code_scan import scan_python
+
+Write = Callable[[str, bytes | str], Path]
 
 RISKY = """\
 import torch as t
@@ -34,14 +38,14 @@ key = "sk-proj-Q8r2LmZx0pT5vW9yB3nC7kD1fG4hJ6sA2eR8tU0iO"
 """
 
 
-def _by_line(findings) -> dict[int, set[str]]:  # type: ignore[no-untyped-def]
+def _by_line(findings: list[ScanFinding]) -> dict[int, set[str]]:
     out: dict[int, set[str]] = {}
     for f in findings:
-        out.setdefault(f.line, set()).add(f.rule_id)
+        out.setdefault(f.line or 0, set()).add(f.rule_id)
     return out
 
 
-def test_every_code_rule_fires_on_the_right_line():
+def test_every_code_rule_fires_on_the_right_line() -> None:
     findings = scan_python(RISKY, "app.py")
     lines = _by_line(findings)
     assert lines[9] == {"AISEC-CODE001"}
@@ -68,10 +72,12 @@ def test_every_code_rule_fires_on_the_right_line():
     assert all(f.column and f.column >= 1 for f in findings)
 
 
-def test_safe_code_is_clean():
+def test_safe_code_is_clean() -> None:
     safe = """\
 import torch
 from transformers import AutoModel
+
+Write = Callable[[str, bytes | str], Path]
 model = AutoModel.from_pretrained("org/model", trust_remote_code=False, revision="abc123")
 state = torch.load("model.pt", weights_only=True)
 client = OpenAI(base_url="https://api.openai.com/v1")
@@ -82,7 +88,7 @@ load = lambda x: x
     assert scan_python(safe, "safe.py") == []
 
 
-def test_alias_resolution_is_by_import_not_by_spelling():
+def test_alias_resolution_is_by_import_not_by_spelling() -> None:
     code = (
         "from torch import load as fetch\nfetch('m.bin')\nimport mylib as torch\ntorch.load('x')\n"
     )
@@ -90,12 +96,12 @@ def test_alias_resolution_is_by_import_not_by_spelling():
     assert [(f.rule_id, f.line) for f in findings] == [("AISEC-CODE002", 2)]
 
 
-def test_syntax_error_is_low_finding():
+def test_syntax_error_is_low_finding() -> None:
     findings = scan_python("def broken(:\n", "bad.py")
     assert [(f.rule_id, f.severity, f.line) for f in findings] == [("AISEC-CODE010", "low", 1)]
 
 
-def test_notebook_code_cells_with_magics(write):
+def test_notebook_code_cells_with_magics(write: Write) -> None:
     notebook = {
         "cells": [
             {"cell_type": "markdown", "source": ["trust_remote_code=True in prose is fine"]},
@@ -122,20 +128,20 @@ def test_notebook_code_cells_with_magics(write):
     assert [f.rule_id for f in broken.findings] == ["AISEC-CODE010"]
 
 
-def test_fingerprints_are_stable_when_lines_move():
+def test_fingerprints_are_stable_when_lines_move() -> None:
     base = scan_python("import torch\ntorch.load('a.pt')\n", "f.py")
     moved = scan_python("import torch\n\n\n# comment\ntorch.load('a.pt')\n", "f.py")
     assert base[0].line != moved[0].line
     assert base[0].fingerprint == moved[0].fingerprint
 
 
-def test_absurdly_nested_code_is_a_finding_not_a_crash(write):
+def test_absurdly_nested_code_is_a_finding_not_a_crash(write: Write) -> None:
     deep = "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
     report = scan_file(write("deep.py", deep))
     assert [(f.rule_id, f.severity) for f in report.findings] == [("AISEC-CODE010", "low")]
 
 
-def test_prose_only_reports_token_formats_and_metadata_hosts_are_exempt():
+def test_prose_only_reports_token_formats_and_metadata_hosts_are_exempt() -> None:
     code = '''\
 def connect():
     """Example: password = "Tr0ub4dor&3xyz!!" or token ghp_Q8r2LmZx0pT5vW9yB3nC7kD1fG4hJ6sA2eR8"""

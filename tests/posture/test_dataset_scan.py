@@ -5,11 +5,15 @@ from __future__ import annotations
 import csv
 import json
 import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-from aisec_sdk.posture import scan_file, scan_paths
+from aisec_sdk.posture import ScanFinding, ScanReport, scan_file, scan_paths
+
+Write = Callable[[str, bytes | str], Path]
 
 EMAIL = "maria.lopez@example.org"
 KEY = "sk-proj-Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0PpOoNnMm"
@@ -26,11 +30,11 @@ def _records(n: int) -> list[dict[str, str]]:
     return rows
 
 
-def _rules(report) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _rules(report: ScanReport) -> dict[str, ScanFinding]:
     return {f.rule_id: f for f in report.findings}
 
 
-def _check(report, first_row: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+def _check(report: ScanReport, first_row: dict[str, int]) -> None:
     found = _rules(report)
     assert set(found) == {"AISEC-DATA001", "AISEC-DATA002", "AISEC-DATA003"}
     pii, secret, injection = found["AISEC-DATA001"], found["AISEC-DATA002"], found["AISEC-DATA003"]
@@ -48,14 +52,14 @@ def _check(report, first_row: dict[str, int]) -> None:  # type: ignore[no-untype
     assert "<EMAIL>" in injection.details["first_rows"][0]["excerpt"]
 
 
-def test_jsonl(write):
+def test_jsonl(write: Write) -> None:
     text = "".join(json.dumps(r) + "\n" for r in _records(20))
     report = scan_file(write("train.jsonl", text))
     _check(report, {"pii": 4, "inj": 12})
     assert report.files[0].kind == "dataset"
 
 
-def test_csv_with_multiline_cells(tmp_path):
+def test_csv_with_multiline_cells(tmp_path: Path) -> None:
     path = tmp_path / "docs.csv"
     with path.open("w", newline="") as fh:
         writer = csv.writer(fh)
@@ -70,7 +74,7 @@ def test_csv_with_multiline_cells(tmp_path):
     assert [r["row"] for r in found["AISEC-DATA001"].details["first_rows"]] == [6, 14]
 
 
-def test_plain_text_and_parquet(tmp_path, write):
+def test_plain_text_and_parquet(tmp_path: Path, write: Write) -> None:
     lines = "\n".join(r["text"] for r in _records(20)) + "\n"
     _check(scan_file(write("corpus.txt", lines)), {"pii": 4, "inj": 12})
     table = pa.Table.from_pylist(_records(20))
@@ -80,7 +84,7 @@ def test_plain_text_and_parquet(tmp_path, write):
     assert report.files[0].format == "parquet"
 
 
-def test_clean_dataset_and_malformed_rows(write):
+def test_clean_dataset_and_malformed_rows(write: Write) -> None:
     clean = "".join(
         json.dumps({"q": f"What is {i} + {i}?", "a": str(2 * i)}) + "\n" for i in range(50)
     )
@@ -91,7 +95,7 @@ def test_clean_dataset_and_malformed_rows(write):
     ]
 
 
-def test_streaming_keeps_memory_flat(write):
+def test_streaming_keeps_memory_flat(write: Write) -> None:
     row = json.dumps({"text": "A perfectly ordinary sentence about gardening and tomatoes."}) + "\n"
     path = write("big.jsonl", row * 12_000)  # ~0.8 MB
     tracemalloc.start()
@@ -102,7 +106,7 @@ def test_streaming_keeps_memory_flat(write):
     assert peak < path.stat().st_size  # the file is never held in memory as a whole
 
 
-def test_folder_walk_scans_jsonl_but_not_stray_text_files(write):
+def test_folder_walk_scans_jsonl_but_not_stray_text_files(write: Write) -> None:
     write("data/notes.txt", f"maintainer: {EMAIL}\n")
     write("data/train.jsonl", json.dumps({"text": f"mail {EMAIL}"}) + "\n")
     report = scan_paths(["data"])

@@ -11,20 +11,25 @@ import pickle
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from aisec_sdk.posture import detect_format, scan_file
+from aisec_sdk.posture import ScanReport, detect_format, scan_file
+
+Write = Callable[[str, bytes | str], Path]
 
 F32_2x2 = {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}
 
 
-def _ids(report) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _ids(report: ScanReport) -> list[tuple[str, str]]:
     return sorted((f.rule_id, f.severity) for f in report.findings)
 
 
-def test_valid_safetensors_is_clean(write, art):
+def test_valid_safetensors_is_clean(write: Write, art: Any) -> None:
     header = {
         "a": F32_2x2,
         "b": {"dtype": "BF16", "shape": [3], "data_offsets": [16, 22]},
@@ -48,14 +53,16 @@ def test_valid_safetensors_is_clean(write, art):
         ({"a": {**F32_2x2, "extra": 1}}, 16, "exactly dtype"),
     ],
 )
-def test_lying_safetensors_headers(write, art, header, data_size, needle):
+def test_lying_safetensors_headers(
+    write: Write, art: Any, header: dict[str, Any], data_size: int, needle: str
+) -> None:
     report = scan_file(write("lie.safetensors", art.safetensors_bytes(header, bytes(data_size))))
     assert report.findings and all(f.rule_id == "AISEC-ST001" for f in report.findings)
     assert any(needle in f.message for f in report.findings), report.findings
     assert {f.severity for f in report.findings} == {"high"}
 
 
-def test_safetensors_header_size_json_and_duplicates(write):
+def test_safetensors_header_size_json_and_duplicates(write: Write) -> None:
     too_big = struct.pack("<Q", 200_000_000) + b"{" + bytes(100)
     past_end = struct.pack("<Q", 5000) + b'{"a": 1}'
     not_json = struct.pack("<Q", 8) + b"{not js}"
@@ -73,7 +80,7 @@ def test_safetensors_header_size_json_and_duplicates(write):
         assert needle in report.findings[0].message
 
 
-def test_safetensors_metadata_sanity(write, art):
+def test_safetensors_metadata_sanity(write: Write, art: Any) -> None:
     header = {
         "a": F32_2x2,
         "__metadata__": {"note": "__import__('os').system('id')", "big": "x" * 70000},
@@ -82,11 +89,11 @@ def test_safetensors_metadata_sanity(write, art):
     assert _ids(report) == [("AISEC-ST002", "medium"), ("AISEC-ST002", "medium")]
 
 
-def test_numpy_object_array_and_its_payload(tmp_path):
+def test_numpy_object_array_and_its_payload(tmp_path: Path) -> None:
     import os
 
     class Evil:
-        def __reduce__(self):  # type: ignore[no-untyped-def]
+        def __reduce__(self) -> tuple[Any, ...]:
             return (os.system, ("id",))
 
     plain = tmp_path / "plain.npy"
@@ -100,7 +107,7 @@ def test_numpy_object_array_and_its_payload(tmp_path):
     assert _ids(scan_file(objects)) == [("AISEC-NPY001", "high"), ("AISEC-PKL001", "critical")]
 
 
-def test_numpy_structured_dtype_with_object_field(tmp_path, write):
+def test_numpy_structured_dtype_with_object_field(tmp_path: Path, write: Write) -> None:
     path = tmp_path / "rec.npy"
     np.save(path, np.zeros(2, dtype=[("x", "<i4"), ("y", "O")]), allow_pickle=True)
     assert ("AISEC-NPY001", "high") in _ids(scan_file(path))
@@ -108,7 +115,7 @@ def test_numpy_structured_dtype_with_object_field(tmp_path, write):
     assert _ids(scan_file(broken)) == [("AISEC-MOD001", "medium")]
 
 
-def _keras_archive(layers: list[dict[str, object]]) -> bytes:
+def _keras_archive(layers: list[dict[str, Any]]) -> bytes:
     config = {"class_name": "Sequential", "config": {"name": "seq", "layers": layers}}
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
@@ -118,7 +125,7 @@ def _keras_archive(layers: list[dict[str, object]]) -> bytes:
     return out.getvalue()
 
 
-def test_keras_archive_lambda_layer(write):
+def test_keras_archive_lambda_layer(write: Write) -> None:
     dense = {"class_name": "Dense", "config": {"name": "d", "units": 2}}
     lam = {
         "class_name": "Lambda",
@@ -134,7 +141,7 @@ def test_keras_archive_lambda_layer(write):
     assert "evil" in report.findings[0].message
 
 
-def test_hdf5_lambda_marker_without_h5py(write):
+def test_hdf5_lambda_marker_without_h5py(write: Write) -> None:
     config = json.dumps(
         {
             "class_name": "Functional",
@@ -148,7 +155,7 @@ def test_hdf5_lambda_marker_without_h5py(write):
     assert scan_file(write("plain.h5", b"\x89HDF\r\n\x1a\n" + bytes(1000))).findings == []
 
 
-def test_gguf_template_injection_and_benign(write, art):
+def test_gguf_template_injection_and_benign(write: Write, art: Any) -> None:
     benign = art.gguf_bytes({"general.name": "tiny", "tokenizer.chat_template": "{{ messages }}"})
     ssti = art.gguf_bytes(
         {
@@ -184,7 +191,7 @@ def _onnx(location: str) -> bytes:
     return b"\x08\x08" + _pb_field(2, b"pytorch") + _pb_field(7, graph)
 
 
-def test_onnx_external_data_paths(write):
+def test_onnx_external_data_paths(write: Write) -> None:
     ok = write("ok.onnx", _onnx("weights.bin"))
     assert detect_format(ok) == "onnx"
     assert scan_file(ok).findings == []
@@ -202,14 +209,16 @@ def test_onnx_external_data_paths(write):
         ("m.xz", lzma.compress),
     ],
 )
-def test_compressed_pickles_like_joblib(write, art, name, compress):
+def test_compressed_pickles_like_joblib(
+    write: Write, art: Any, name: str, compress: Callable[[bytes], bytes]
+) -> None:
     path = write(name, compress(art.proto0_call("os", "system")))
     assert _ids(scan_file(path)) == [("AISEC-PKL001", "critical")]
     benign = write("ok-" + name, compress(pickle.dumps({"a": [1, 2, 3]})))
     assert scan_file(benign).findings == []
 
 
-def test_files_written_by_the_safetensors_library_are_clean():
+def test_files_written_by_the_safetensors_library_are_clean() -> None:
     import torch
     from safetensors.torch import save_file
 
@@ -224,7 +233,7 @@ def test_files_written_by_the_safetensors_library_are_clean():
     assert scan_file("lib.safetensors").findings == []
 
 
-def test_header_lengths_that_look_like_other_magics(write, art):
+def test_header_lengths_that_look_like_other_magics(write: Write, art: Any) -> None:
     for length in (0x0280, 0x0178, 0x059C):  # pickle \x80\x02 and zlib \x78\x01 lookalikes
         entry = json.dumps({"t": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]}}).encode()
         header = entry + b" " * (length - len(entry))
@@ -237,7 +246,7 @@ def test_header_lengths_that_look_like_other_magics(write, art):
     assert "AISEC-ST001" in {f.rule_id for f in report.findings}
 
 
-def test_compressed_archives_and_safetensors_are_scanned_too(write, art):
+def test_compressed_archives_and_safetensors_are_scanned_too(write: Write, art: Any) -> None:
     header = {"a": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 100]}}
     lying = gzip.compress(art.safetensors_bytes(header, bytes(100)))
     report = scan_file(write("w.safetensors.gz", lying))
@@ -252,7 +261,7 @@ def test_compressed_archives_and_safetensors_are_scanned_too(write, art):
     ]
 
 
-def test_hugging_face_configs_custom_code_and_chat_templates(write):
+def test_hugging_face_configs_custom_code_and_chat_templates(write: Write) -> None:
     custom = {
         "model_type": "evil",
         "auto_map": {"AutoModel": "modeling_evil.EvilModel", "AutoConfig": "configuration_evil.C"},

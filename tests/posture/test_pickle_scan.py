@@ -6,11 +6,13 @@ import collections
 import io
 import pickle
 import pickletools
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
+from aisec_sdk.posture.models import ScanFinding
 from aisec_sdk.posture.pickle_globals import classify_global
 from aisec_sdk.posture.pickle_scan import looks_like_pickle, scan_pickle
 
@@ -55,12 +57,14 @@ HIGH = [
 ]
 
 
-def _rules(findings: list) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+def _rules(findings: list[ScanFinding]) -> list[tuple[str, str]]:
     return [(f.rule_id, f.severity) for f in findings]
 
 
 @pytest.mark.parametrize(("module", "name"), CRITICAL)
-def test_code_execution_families_are_critical_in_both_encodings(art, module: str, name: str):
+def test_code_execution_families_are_critical_in_both_encodings(
+    art: Any, module: str, name: str
+) -> None:
     for payload in (art.proto0_call(module, name), art.proto4_call(module, name)):
         findings = scan_pickle(io.BytesIO(payload), "m.pkl")
         assert _rules(findings) == [("AISEC-PKL001", "critical")], findings
@@ -71,16 +75,16 @@ def test_code_execution_families_are_critical_in_both_encodings(art, module: str
 
 
 @pytest.mark.parametrize(("module", "name"), HIGH)
-def test_network_file_and_call_helpers_are_high(art, module: str, name: str):
+def test_network_file_and_call_helpers_are_high(art: Any, module: str, name: str) -> None:
     findings = scan_pickle(io.BytesIO(art.proto4_call(module, name)), "m.pkl")
     assert _rules(findings) == [("AISEC-PKL002", "high")]
 
 
-def test_real_reduce_objects_for_every_protocol():
+def test_real_reduce_objects_for_every_protocol() -> None:
     import os
 
     class Evil:
-        def __reduce__(self):  # type: ignore[no-untyped-def]
+        def __reduce__(self) -> tuple[Any, ...]:
             return (os.system, ("echo owned",))
 
     for protocol in range(6):
@@ -88,7 +92,7 @@ def test_real_reduce_objects_for_every_protocol():
         assert _rules(findings) == [("AISEC-PKL001", "critical")], protocol
 
 
-def test_memoized_strings_fetched_back_for_stack_global(art):
+def test_memoized_strings_fetched_back_for_stack_global(art: Any) -> None:
     s = art.short_str
     # Push module and name, memoize them, pop both, then fetch them back from the memo.
     payload = (
@@ -108,7 +112,7 @@ def test_memoized_strings_fetched_back_for_stack_global(art):
     assert "builtins.exec" in findings[0].message
 
 
-def test_protocol0_put_get_and_dup_tricks(art):
+def test_protocol0_put_get_and_dup_tricks(art: Any) -> None:
     s = art.short_str
     put_get = b"\x80\x02" + s("os") + b"p0\n0" + s("system") + b"q\x01" + b"0g0\nh\x01\x93N\x85R."
     dup = b"\x80\x04" + s("subprocess") + b"20" + s("getoutput") + b"\x93" + s("id") + b"\x85R."
@@ -118,14 +122,18 @@ def test_protocol0_put_get_and_dup_tricks(art):
         assert _rules(scan_pickle(io.BytesIO(payload), "x")) == [("AISEC-PKL001", "critical")]
 
 
-def test_unicode_string_variants_resolve(art):
-    binunicode = lambda t: b"X" + len(t).to_bytes(4, "little") + t.encode()  # noqa: E731
-    binunicode8 = lambda t: b"\x8d" + len(t).to_bytes(8, "little") + t.encode()  # noqa: E731
+def test_unicode_string_variants_resolve(art: Any) -> None:
+    def binunicode(text: str) -> bytes:
+        return b"X" + len(text).to_bytes(4, "little") + text.encode()
+
+    def binunicode8(text: str) -> bytes:
+        return b"\x8d" + len(text).to_bytes(8, "little") + text.encode()
+
     payload = b"\x80\x04" + binunicode("os") + binunicode8("popen") + b"\x93N\x85R."
     assert _rules(scan_pickle(io.BytesIO(payload), "x")) == [("AISEC-PKL001", "critical")]
 
 
-def test_qualified_name_into_dangerous_module_and_dunder(art):
+def test_qualified_name_into_dangerous_module_and_dunder(art: Any) -> None:
     # STACK_GLOBAL accepts dotted names: torch + serialization.load is torch.serialization.load.
     sneaky = art.proto4_call("torch", "serialization.load")
     dunder = art.proto4_call("collections", "OrderedDict.__init__.__globals__")
@@ -133,7 +141,7 @@ def test_qualified_name_into_dangerous_module_and_dunder(art):
     assert _rules(scan_pickle(io.BytesIO(dunder), "x")) == [("AISEC-PKL001", "critical")]
 
 
-def test_unresolvable_stack_global_and_extension_codes(art):
+def test_unresolvable_stack_global_and_extension_codes(art: Any) -> None:
     s = art.short_str
     # The module name is the result of a call (REDUCE), not a string: unresolvable.
     computed = b"\x80\x04" + b"N" + b")" + b"R" + s("system") + b"\x93N\x85R."
@@ -143,7 +151,7 @@ def test_unresolvable_stack_global_and_extension_codes(art):
     assert ("AISEC-PKL004", "high") in _rules(scan_pickle(io.BytesIO(ext), "x"))
 
 
-def test_nested_pickle_inside_bytes(art):
+def test_nested_pickle_inside_bytes(art: Any) -> None:
     inner = art.proto4_call("os", "system", "id")
     outer = b"\x80\x04C" + bytes([len(inner)]) + inner + b"."
     findings = scan_pickle(io.BytesIO(outer), "x.pkl")
@@ -151,7 +159,7 @@ def test_nested_pickle_inside_bytes(art):
     assert "nested pickle" in findings[0].message
 
 
-def test_allow_list_is_clean():
+def test_allow_list_is_clean() -> None:
     state = collections.OrderedDict(w=torch.zeros(3), b=torch.ones(2, dtype=torch.int64))
     buffers = io.BytesIO()
     torch.save(state, buffers, _use_new_zipfile_serialization=False)
@@ -165,14 +173,14 @@ def test_allow_list_is_clean():
         assert scan_pickle(io.BytesIO(data), "x") == []
 
 
-def test_unknown_import_is_medium_and_strict_makes_it_high(art):
+def test_unknown_import_is_medium_and_strict_makes_it_high(art: Any) -> None:
     payload = art.proto4_call("sklearn.linear_model", "LogisticRegression")
     assert _rules(scan_pickle(io.BytesIO(payload), "x")) == [("AISEC-PKL003", "medium")]
     strict = scan_pickle(io.BytesIO(payload), "x", strict=True)
     assert _rules(strict) == [("AISEC-PKL003", "high")]
 
 
-def test_truncated_pickle_reports_payload_and_malformation(art):
+def test_truncated_pickle_reports_payload_and_malformation(art: Any) -> None:
     payload = art.proto0_call("os", "system")[:-1]  # no STOP: loaders still run the REDUCE
     findings = scan_pickle(io.BytesIO(payload), "x")
     assert ("AISEC-PKL001", "critical") in _rules(findings)
@@ -181,21 +189,21 @@ def test_truncated_pickle_reports_payload_and_malformation(art):
     assert _rules(scan_pickle(io.BytesIO(garbage), "x")) == [("AISEC-PKL005", "medium")]
 
 
-def test_crafted_length_fails_fast_without_allocating():
+def test_crafted_length_fails_fast_without_allocating() -> None:
     huge = b"\x80\x04\x8e" + (1 << 60).to_bytes(8, "little") + b"abc"
     findings = scan_pickle(io.BytesIO(huge), "x", limit=len(huge))
     assert _rules(findings) == [("AISEC-PKL005", "medium")]
     assert "remain" in findings[0].message
 
 
-def test_repeated_imports_are_one_finding_with_a_count(art):
+def test_repeated_imports_are_one_finding_with_a_count(art: Any) -> None:
     one = art.proto0_call("os", "system")[:-1]
     payload = b"(" + one + b"0" + one + b"0l."
     findings = scan_pickle(io.BytesIO(payload), "x")
     assert len(findings) == 1 and findings[0].details["count"] == 2
 
 
-def test_probe_for_headerless_pickles(art):
+def test_probe_for_headerless_pickles(art: Any) -> None:
     assert looks_like_pickle(io.BytesIO(art.proto0_call("os", "system")))
     assert looks_like_pickle(io.BytesIO(art.proto0_call("os", "system")[:-1]))
     assert not looks_like_pickle(io.BytesIO(art.proto0_call("os", "system")[:-1]), complete=True)
@@ -203,7 +211,7 @@ def test_probe_for_headerless_pickles(art):
         assert not looks_like_pickle(io.BytesIO(text))
 
 
-def test_classification_tiers():
+def test_classification_tiers() -> None:
     assert classify_global("torch._utils", "_rebuild_tensor_v2")[0] == "safe"
     assert classify_global("torch", "FloatStorage")[0] == "safe"
     assert classify_global("numpy._core.multiarray", "_reconstruct")[0] == "safe"
@@ -211,7 +219,7 @@ def test_classification_tiers():
     assert classify_global("mymodule", "Thing")[:2] == ("unknown", "medium")
 
 
-def test_joblib_raw_array_data_is_low_not_malformed(art):
+def test_joblib_raw_array_data_is_low_not_malformed(art: Any) -> None:
     s = art.short_str
     wrapper = b"\x80\x04" + s("joblib.numpy_pickle") + s("NumpyArrayWrapper") + b"\x93)\x81}b"
     payload = wrapper + b"\x00\x00\x80\x3f" * 8 + b"."  # raw float32 bytes follow the BUILD
@@ -219,14 +227,14 @@ def test_joblib_raw_array_data_is_low_not_malformed(art):
     assert _rules(findings) == [("AISEC-PKL005", "low")]
 
 
-def test_mark_flood_is_bounded():
+def test_mark_flood_is_bounded() -> None:
     flood = b"\x80\x02" + b"(" * (1 << 21) + b"."
     findings = scan_pickle(io.BytesIO(flood), "x", limit=len(flood))
     assert _rules(findings) == [("AISEC-PKL005", "medium")]
     assert "stack deeper" in findings[0].message
 
 
-def test_trailing_tensor_bytes_are_quiet_but_a_broken_second_pickle_is_not(art):
+def test_trailing_tensor_bytes_are_quiet_but_a_broken_second_pickle_is_not(art: Any) -> None:
     first = pickle.dumps({"a": 1}, protocol=2)
     trailing = first + b"\x80\x02\x00\x00\x00\x00" + bytes(100)  # like a storage size of 640
     assert scan_pickle(io.BytesIO(trailing), "x") == []
