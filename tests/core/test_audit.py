@@ -118,7 +118,7 @@ def test_processes_share_one_file_without_loss_or_tearing(tmp_path: Path) -> Non
 
 
 def test_guarded_calls_write_records_without_raw_text(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spans: object
 ) -> None:
     path = tmp_path / "calls.jsonl"
     monkeypatch.setenv("AISEC_AUDIT_LOG", str(path))

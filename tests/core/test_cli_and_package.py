@@ -98,6 +98,9 @@ def test_wheel_maps_integrations_into_the_package(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "aisec_sdk/integrations/__init__.py" in names
     assert "aisec_sdk/py.typed" in names
+    assert "aisec_sdk/guards/data/cl100k_base.tiktoken" in names
+    assert "aisec_sdk/guards/data/o200k_base.tiktoken" in names
+    assert any(n.startswith("aisec_sdk/guards/data/prompt_injection") for n in names)
     assert not any(n.startswith(("integrations/", "tests/", "benchmarks/")) for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
