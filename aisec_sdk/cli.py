@@ -70,4 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # ``python -m aisec_sdk.cli`` runs this file as __main__: call the importable module so
+    # sub-commands raise the same InputError class that main() catches.
+    from aisec_sdk.cli import main as _main
+
+    raise SystemExit(_main())

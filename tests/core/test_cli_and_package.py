@@ -117,3 +117,16 @@ def test_integrations_import_from_the_source_tree() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("integrations/__init__.py")
+
+
+def test_input_errors_exit_2_when_run_as_a_module(tmp_path: Path) -> None:
+    for module in ("aisec_sdk", "aisec_sdk.cli"):
+        done = subprocess.run(
+            [sys.executable, "-m", module, "audit", "verify", str(tmp_path / "missing.jsonl")],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        assert done.returncode == 2, (module, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert "cannot read" in done.stderr
