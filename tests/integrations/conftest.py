@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -502,3 +503,53 @@ def openai_instrumented() -> Iterator[None]:
     instrument("openai")
     yield
     uninstrument("openai")
+
+
+# --------------------------------------------------------------------------- a tiny local model
+
+TINY_CORPUS = [
+    "hello world how are you today",
+    "the deploy key is AKIAIOSFODNN7EXAMPLE",
+    "tell me a story about cats and dogs",
+    "user assistant system",
+]
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, Path]:
+    """A 1-layer GPT-2 with random weights and a word-level tokenizer trained on TINY_CORPUS.
+
+    Returns (model, tokenizer, directory the two were saved to). Nothing is downloaded.
+    """
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tok.decoder = decoders.WordPiece(prefix="##")
+    tok.train_from_iterator(
+        TINY_CORPUS, trainers.WordLevelTrainer(special_tokens=["[UNK]", "[EOS]"])
+    )
+    tokenizer = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tok, unk_token="[UNK]", eos_token="[EOS]", pad_token="[EOS]"
+    )
+    tokenizer.chat_template = (
+        "{% for m in messages %}{{ m['role'] }} {{ m['content'] }} {% endfor %}"
+    )
+    torch.manual_seed(0)
+    config = transformers.GPT2Config(
+        n_layer=1,
+        n_head=2,
+        n_embd=16,
+        n_positions=64,
+        vocab_size=tokenizer.vocab_size,
+        bos_token_id=1,
+        eos_token_id=1,
+        pad_token_id=1,
+    )
+    model = transformers.GPT2LMHeadModel(config)
+    directory = tmp_path_factory.mktemp("tiny-gpt2")
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return model, tokenizer, directory

@@ -14,7 +14,6 @@ transformers = pytest.importorskip("transformers")
 
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # noqa: E402
 from opentelemetry.trace import SpanKind  # noqa: E402
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers  # noqa: E402
 
 from aisec_sdk.errors import GuardViolation  # noqa: E402
 from aisec_sdk.instrument import instrument, uninstrument  # noqa: E402
@@ -24,43 +23,6 @@ AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
 BASE = {"prompt_injection": {"enabled": False}}
 REDACT = Policy(guards=BASE)
 BLOCK = Policy(guards={**BASE, "secrets": {"action": "block"}})
-CORPUS = [
-    "hello world how are you today",
-    f"the deploy key is {AWS_KEY}",
-    "tell me a story about cats and dogs",
-    "user assistant system",
-]
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, Path]:
-    """A 1-layer GPT-2 with random weights and a word-level tokenizer trained on CORPUS."""
-    tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
-    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tok.decoder = decoders.WordPiece(prefix="##")
-    tok.train_from_iterator(CORPUS, trainers.WordLevelTrainer(special_tokens=["[UNK]", "[EOS]"]))
-    tokenizer = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=tok, unk_token="[UNK]", eos_token="[EOS]", pad_token="[EOS]"
-    )
-    tokenizer.chat_template = (
-        "{% for m in messages %}{{ m['role'] }} {{ m['content'] }} {% endfor %}"
-    )
-    torch.manual_seed(0)
-    config = transformers.GPT2Config(
-        n_layer=1,
-        n_head=2,
-        n_embd=16,
-        n_positions=64,
-        vocab_size=tokenizer.vocab_size,
-        bos_token_id=1,
-        eos_token_id=1,
-        pad_token_id=1,
-    )
-    model = transformers.GPT2LMHeadModel(config)
-    directory = tmp_path_factory.mktemp("tiny-gpt2")
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return model, tokenizer, directory
 
 
 @pytest.fixture
