@@ -39,11 +39,11 @@ OUT = ROOT / "aisec_sdk" / "guards" / "data" / WEIGHTS_FILE
 
 SEED = 20240611
 EPOCHS = 4
-ALPHA, BETA, L1, L2 = 0.1, 1.0, 1.0, 1.0
+ALPHA, BETA, L1, L2 = 0.1, 1.0, 2.0, 1.0
 MIN_DF = 3  # features seen in fewer training texts are ignored
 TARGET_FPR = 0.01
-GATE_MIN_WEIGHT = 0.6  # learned words at least this telling join the gate ...
-GATE_MAX_BENIGN = 0.004  # ... if at most this share of benign training texts contains them
+GATE_MIN_WEIGHT = 0.5  # learned words at least this telling join the gate ...
+GATE_MAX_BENIGN = 0.01  # ... if at most this share of benign training texts contains them
 EVAL_ONLY = ("tensor_trust", "parapet_no_robots")  # licence forbids training on these
 # Benign groups that look like retrieved documents rather than user turns.
 DOCUMENT_CATEGORIES = ("table_clean", "email_clean", "code_clean", "t0_")
@@ -60,7 +60,10 @@ class Row:
 
 
 def group_of(stem: str, category: str, label: int) -> str:
-    """LOSO group of a row: its file, with the Parapet mix split by licence and label."""
+    """LOSO group of a row: its file, with the Parapet mix split by licence and label, and
+    InjecGuard's BIPIA-derived attack rows kept with BIPIA (held out together)."""
+    if stem == "injecguard_notinject_wildguard" and category.startswith("valid_bipia"):
+        return "bipia_indirect"
     if stem == "parapet_mixed_l1_holdout":
         if category == "no_robots":
             return "parapet_no_robots"
@@ -77,7 +80,8 @@ def load_rows(data: Path) -> list[Row]:
                 item = json.loads(line)
                 label = int(item["label"])
                 category = str(item.get("category", ""))
-                rows.append(Row(item["text"], label, group_of(path.stem, category, label), category))
+                group = group_of(path.stem, category, label)
+                rows.append(Row(item["text"], label, group, category))
     return rows
 
 
@@ -99,10 +103,30 @@ def sample_weights(rows: Sequence[Row]) -> list[float]:
     return [w * (len(rows) / 2) / totals[r.label] for w, r in zip(raw, rows, strict=True)]
 
 
+def select_vocabulary(rows: Sequence[Row], feats: Sequence[frozenset[str]]) -> list[str]:
+    """Features worth learning: every pattern, and n-grams seen in ``MIN_DF`` texts that are
+    evidence across sources: found in at least two attack sources, or only in benign text of
+    at least two sources. A word only one attack source uses is that source's artefact."""
+    df: Counter[str] = Counter()
+    groups: dict[str, set[tuple[str, int]]] = {}
+    for row, fs in zip(rows, feats, strict=True):
+        key = (row.group, row.label)
+        for f in fs:
+            df[f] += 1
+            groups.setdefault(f, set()).add(key)
+    vocab = []
+    for f, count in df.items():
+        attack = sum(1 for _, label in groups[f] if label)
+        benign = len(groups[f]) - attack
+        evidence = attack >= 2 or (attack == 0 and benign >= 2)
+        if f.startswith("#") or (count >= MIN_DF and evidence):
+            vocab.append(f)
+    return sorted(vocab)
+
+
 def train(rows: Sequence[Row], feats: Sequence[frozenset[str]]) -> tuple[float, dict[str, float]]:
-    """FTRL-Proximal logistic regression; returns (bias, non-zero weights)."""
-    df = Counter(f for fs in feats for f in fs)
-    vocab = sorted(f for f, n in df.items() if n >= MIN_DF or f.startswith("#"))
+    """FTRL-Proximal logistic regression (patterns free of L1); returns (bias, non-zero weights)."""
+    vocab = select_vocabulary(rows, feats)
     index = {f: i for i, f in enumerate(vocab)}
     encoded = [sorted(index[f] for f in fs if f in index) for fs in feats]
     weights = sample_weights(rows)
@@ -112,16 +136,19 @@ def train(rows: Sequence[Row], feats: Sequence[frozenset[str]]) -> tuple[float, 
     order = list(range(len(rows)))
     rng = random.Random(SEED)
 
-    def coef(zi: float, ni: float) -> float:
-        if -L1 <= zi <= L1:
+    l1 = [0.0 if f.startswith("#") else L1 for f in vocab]
+
+    def coef(i: int) -> float:
+        zi = z[i]
+        if -l1[i] <= zi <= l1[i]:
             return 0.0
-        return -(zi - math.copysign(L1, zi)) / ((BETA + math.sqrt(ni)) / ALPHA + L2)
+        return -(zi - math.copysign(l1[i], zi)) / ((BETA + math.sqrt(n[i])) / ALPHA + L2)
 
     for _ in range(EPOCHS):
         rng.shuffle(order)
         for k in order:
             idx = encoded[k]
-            w_now = [coef(z[i], n[i]) for i in idx]
+            w_now = [coef(i) for i in idx]
             bias = -bias_z / ((BETA + math.sqrt(bias_n)) / ALPHA)
             m = bias + sum(w_now)
             p = 1.0 / (1.0 + math.exp(-m)) if m > -35 else 0.0
@@ -134,7 +161,7 @@ def train(rows: Sequence[Row], feats: Sequence[frozenset[str]]) -> tuple[float, 
             sigma = (math.sqrt(bias_n + g2) - math.sqrt(bias_n)) / ALPHA
             bias_z += g - sigma * bias
             bias_n += g2
-    final = {f: round(coef(z[i], n[i]), 4) for i, f in enumerate(vocab)}
+    final = {f: round(coef(i), 4) for i, f in enumerate(vocab)}
     bias = round(-bias_z / ((BETA + math.sqrt(bias_n)) / ALPHA), 4)
     return bias, {f: w for f, w in final.items() if w != 0.0}
 
@@ -278,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if same else 1
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output} ({len(text)} bytes)")
+    print(f"wrote {args.output} ({len(text.encode())} bytes)")
     return 0
 
 

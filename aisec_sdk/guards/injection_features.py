@@ -13,15 +13,24 @@ nested unbounded repetition.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
+from typing import Any
+
+import ahocorasick  # type: ignore[import-not-found]
 
 __all__ = [
     "CORE_ANCHORS",
     "EXTRACTION_PATTERNS",
+    "LONG_TEXT_NEEDLES",
+    "LONG_TEXT_NEEDLES_INTL",
     "OBFUSCATION_ANCHORS",
     "PATTERNS",
+    "TRIGGERS",
     "features",
     "matched_patterns",
+    "ngrams",
     "tokens",
+    "triggered",
 ]
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -70,26 +79,35 @@ _SECRET = (
     r"|системн\w+\W+(?:промпт|подсказк\w*|инструкци\w*|сообщени\w*))"
 )
 
+# Chinese has no word boundaries; its phrases join the concept patterns below, so weights
+# learned from English carry over to it.
+_ZH_OVERRIDE = (
+    r"(?:忽略|无视|忽视|忘记|忘掉|不要理会|跳过)[^。\uff01\uff1f\n]{0,12}"
+    r"(?:指令|指示|规则|提示|要求|设定|命令)"
+)
+_ZH_SECRET = r"(?:系统提示|系统指令|初始指令|提示词|密码|口令)"
+
 # name -> pattern over lower-cased text. Weights are learned; names are stable feature ids.
 PATTERNS: dict[str, str] = {
-    "override": rf"\b{_IGNORE}{_gap(3)}{_PREVIOUS}{_gap(3)}{_RULES}\b",
+    "override": rf"\b{_IGNORE}{_gap(3)}{_PREVIOUS}{_gap(3)}{_RULES}\b|{_ZH_OVERRIDE}",
     "override_short": rf"\b{_IGNORE}\W+(?:that|this|everything|all(?:\W+(?:of\W+)?(?:it|that))?"
     r"|alles|tout|todo|всё|все)\b",
     "new_rules": r"\b(?:new|updated|real|actual|true|neue[n]?|nouvelles?|nuevas?|новые)\W+"
     r"(?:instructions?|rules|task|anweisungen|regeln|consignes|instrucciones|инструкции)\s*:",
     "from_now_on": r"\b(?:from\W+now\W+on|ab\W+(?:jetzt|sofort)|à\W+partir\W+de\W+maintenant"
-    r"|a\W+partir\W+de\W+ahora|desde\W+ahora|отныне|с\W+этого\W+момента)\b",
+    r"|a\W+partir\W+de\W+ahora|desde\W+ahora|отныне|\u0441\W+этого\W+момента)\b",
     "persona": r"\b(?:you\W+are\W+(?:now|going\W+to\W+(?:act|be|pretend))|pretend\W+(?:to\W+be"
     r"|you\W+are|that\W+you)|act\W+as\W+(?:if\W+you|an?\W+(?:unfiltered|uncensored|evil|jail))"
     r"|roleplay\W+as|du\W+bist\s+(?:jetzt|nun|ab\W+sofort)|tu\W+es\W+maintenant"
-    r"|ahora\W+eres|теперь\W+ты)\b",
+    r"|ahora\W+eres|теперь\W+ты)\b|你现在是|从现在开始|扮演|假装",
     "jailbreak_name": r"\b(?:dan|stan|dude|aim|jailbreak\w*|jailbroken|developer\W+mode"
     r"|dev\W+mode|god\W+mode|evil\W+(?:bot|confidant|mode)|do\W+anything\W+now"
-    r"|anti-?gpt|betterdan|chaos\W+mode|opposite\W+mode)\b",
+    r"|anti-?gpt|betterdan|chaos\W+mode|opposite\W+mode)\b|开发者模式|越狱",
     "no_limits": r"\b(?:no|without|free\W+(?:of|from)|beyond|ohne|sans|sin|без)\W+(?:any\W+)?"
     r"(?:restrictions?|limits?|limitations?|filters?|censorship|rules|guidelines|morals?"
     r"|ethics|boundaries|einschränkungen|regeln|restrictions|límites|limites|ограничений)\b"
-    r"|\b(?:unfiltered|uncensored|unrestricted|unbound|amoral|unethical)\b",
+    r"|\b(?:unfiltered|uncensored|unrestricted|unbound|amoral|unethical)\b"
+    r"|(?:不受|没有|无)任何(?:限制|约束|规则)",
     "refusal_suppression": r"\b(?:never|not|don'?t|do\W+not|cannot|can'?t|must\W+not)\W+"
     r"(?:refuse|decline|apologi[sz]e|say\W+(?:no|sorry|you\W+can'?t)|warn|add\W+(?:any\W+)?"
     r"(?:warnings?|disclaimers?)|break\W+character|mention\W+(?:openai|policy|policies))\b"
@@ -101,8 +119,9 @@ PATTERNS: dict[str, str] = {
     "admin_claim": r"\b(?:i\W+am\W+(?:your|the)\W+(?:developer|admin\w*|creator|owner|boss)"
     r"|admin(?:istrator)?\W+(?:mode|access|override|privileges)|debug\W+mode"
     r"|maintenance\W+mode|sudo\W+mode)\b",
-    "extract": rf"\b{_REVEAL}{_gap(4)}{_SECRET}",
-    "secret_ref": rf"\b{_SECRET}\b",
+    "extract": rf"\b{_REVEAL}{_gap(4)}{_SECRET}"
+    rf"|(?:告诉我|显示|输出|重复|打印|说出|透露|泄露)[^。\uff01\uff1f\n]{{0,10}}{_ZH_SECRET}",
+    "secret_ref": rf"\b{_SECRET}\b|{_ZH_SECRET}",
     "what_is_secret": r"\bwhat\W+(?:is|was|'s)\W+(?:the|your)\W+(?:password|secret|prompt"
     r"|instructions?|passphrase)\b",
     "exfiltration": r"\b(?:send|post|forward|upload|transmit|email|append|leak|exfiltrat\w*)"
@@ -127,17 +146,73 @@ PATTERNS: dict[str, str] = {
     r"variables?|a\W+and\W+b|them)\b|\b[a-z]\d?\s*=\s*['\"][^'\"\n]{1,80}['\"]\s*[;\n,]\s*"
     r"[a-z]\d?\s*=\s*['\"]",
     "pwned": r"\b(?:i\W+have\W+been\W+\w*|pwn\w*|hacked\W+by)\b",
-    "zh": r"(?:忽略|无视|忽视|忘记|忘掉|不要理会|跳过)[^。！？\n]{0,12}(?:指令|指示|规则|提示|要求|设定|命令)"
-    r"|(?:系统提示|系统指令|初始指令|提示词|密码|口令)"
-    r"|(?:你现在是|从现在开始|扮演|假装|不受任何限制|没有任何限制|开发者模式|越狱)",
 }
 
 # Patterns whose findings are system-prompt extraction (LLM07) rather than LLM01.
 EXTRACTION_PATTERNS = frozenset({"extract", "what_is_secret"})
 
-_COMPILED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(rx)) for name, rx in PATTERNS.items()
+_ZH_OVERRIDE_WORDS = ("忽略", "无视", "忽视", "忘记", "忘掉", "不要理会", "跳过")
+_ZH_SECRET_WORDS = ("系统提示", "系统指令", "初始指令", "提示词", "密码", "口令")
+_SECRET_WORDS = (
+    "system", "initial", "prompt", "instruction", "above", "before", "everything", "password",
+    "passwort", "mot de passe", "contraseña", "contrasena", "пароль", "secret", "passphrase",
+    "pass", "anweisung", "système", "systeme", "indicación", "системн", *_ZH_SECRET_WORDS,
 )
+_IGNORE_WORDS = (
+    "ignor", "disregard", "forget", "overrid", "bypass", "skip", "drop", "abandon", "discard",
+    "neglect", "vergiss", "vergessen", "missachte", "oublie", "tiens", "olvida", "omit",
+    "descarta", "игнор", "проигнор", "забуд", "забыть", "отбрось",
+)
+
+# Substrings one of which must occur for a pattern to match: a cheap ``in`` test that
+# spares running the regular expression on most windows. Each is implied by its pattern.
+TRIGGERS: dict[str, tuple[str, ...]] = {
+    "override": (*_IGNORE_WORDS, *_ZH_OVERRIDE_WORDS),
+    "override_short": _IGNORE_WORDS,
+    "new_rules": (":",),
+    "from_now_on": ("now", "ab", "partir", "desde", "отныне", "этого"),
+    "persona": ("you", "pretend", "act", "roleplay", "du", "tu", "eres", "теперь", "你现在是",
+                "从现在开始", "扮演", "假装"),
+    "jailbreak_name": ("dan", "stan", "dude", "aim", "jailb", "mode", "evil", "anything", "anti",
+                       "开发者模式", "越狱"),
+    "no_limits": ("no", "without", "free", "beyond", "ohne", "sans", "sin", "без", "unfiltered",
+                  "uncensored", "unrestricted", "unbound", "amoral", "unethical", "任何"),
+    "refusal_suppression": ("never", "not", "don", "cannot", "can", "character"),
+    "policy_evasion": ("polic", "guidelines", "filter"),
+    "role_tag": ("system", "admin", "developer", "root", "assistant", "sudo", "<|", "inst]",
+                 "<<sys>>"),
+    "admin_claim": ("am", "admin", "debug", "maintenance", "sudo"),
+    "extract": _SECRET_WORDS,
+    "secret_ref": _SECRET_WORDS,
+    "what_is_secret": ("what",),
+    "exfiltration": ("send", "post", "forward", "upload", "transmit", "email", "append", "leak",
+                     "exfiltrat", "]("),
+    "ai_addressed": ("ai", "assistant", "chatbot", "model", "llm", "gpt", "bot", "agent"),
+    "when_processing": ("summari", "reading", "processing", "answering", "responding",
+                        "replying", "translating", "analy"),
+    "instead": ("instead", "rather", "only", "just"),
+    "obfuscation_request": ("base", "rot", "hex", "caesar", "backwards", "revers", "leetspeak",
+                            "morse", "spell", "letter", "separated", "character"),
+    "payload_split": ("concatenate", "combine", "join", "="),
+    "pwned": ("been", "pwn", "hacked"),
+}
+
+_COMPILED: dict[str, re.Pattern[str]] = {name: re.compile(rx) for name, rx in PATTERNS.items()}
+
+
+def _trigger_automaton() -> Any:
+    automaton: Any = ahocorasick.Automaton()
+    by_trigger: dict[str, set[str]] = {}
+    for name, triggers in TRIGGERS.items():
+        for trigger in triggers:
+            by_trigger.setdefault(trigger, set()).add(name)
+    for trigger, names in sorted(by_trigger.items()):
+        automaton.add_word(trigger, frozenset(names))
+    automaton.make_automaton()
+    return automaton
+
+
+_TRIGGER_AUTOMATON = _trigger_automaton()
 
 
 def tokens(lowered: str) -> list[str]:
@@ -145,21 +220,40 @@ def tokens(lowered: str) -> list[str]:
     return _TOKEN.findall(lowered)
 
 
-def matched_patterns(lowered: str) -> list[tuple[str, int, int]]:
-    """(name, start, end) of the first match of every pattern in lower-cased text."""
+def triggered(lowered: str) -> set[str]:
+    """Names of the patterns whose triggers occur in lower-cased text (those that can match)."""
+    names: set[str] = set()
+    for _, found in _TRIGGER_AUTOMATON.iter(lowered):
+        names |= found
+    return names
+
+
+def matched_patterns(
+    lowered: str, candidates: set[str] | None = None
+) -> list[tuple[str, int, int]]:
+    """(name, start, end) of the first match of every pattern in lower-cased text; only the
+    ``candidates`` are tried when given (default: the triggered ones)."""
+    if candidates is None:
+        candidates = triggered(lowered)
     found: list[tuple[str, int, int]] = []
-    for name, rx in _COMPILED:
-        m = rx.search(lowered)
+    for name in sorted(candidates):
+        m = _COMPILED[name].search(lowered)
         if m is not None:
             found.append((name, m.start(), m.end()))
     return found
 
 
-def features(lowered: str) -> set[str]:
-    """The distinct feature ids of lower-cased text."""
+def ngrams(lowered: str) -> set[str]:
+    """The distinct unigram and bigram feature ids of lower-cased text."""
     toks = tokens(lowered)
     out = set(toks)
-    out.update(f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False))
+    out.update(f"{a} {b}" for a, b in pairwise(toks))
+    return out
+
+
+def features(lowered: str) -> set[str]:
+    """The distinct feature ids of lower-cased text: n-grams and ``#pattern`` hits."""
+    out = ngrams(lowered)
     out.update(f"#{name}" for name, _, _ in matched_patterns(lowered))
     return out
 
@@ -185,8 +279,19 @@ CORE_ANCHORS: tuple[str, ...] = (
     "игнорир", "проигнорир", "забудь", "инструкц", "пароль", "правил", "теперь ты",
     "системн", "отныне", "ограничен",
     # Chinese
-    "忽略", "无视", "忽视", "忘记", "指令", "提示词", "系统提示", "密码", "口令", "越狱", "扮演", "假装",
-    "从现在开始", "你现在是", "限制",
+    "忽略", "无视", "忽视", "忘记", "指令", "提示词", "系统提示", "密码", "口令", "越狱",
+    "扮演", "假装", "从现在开始", "你现在是", "限制",
+)
+
+# Long texts are first searched for these few substrings only (one fast ``str.find`` pass
+# each); the gate and the model then look at windows around them. Non-ASCII text also gets
+# the second list.
+LONG_TEXT_NEEDLES: tuple[str, ...] = (
+    "ignor", "instruc", "prompt", "passw", "jailbr", "disregard",
+)
+LONG_TEXT_NEEDLES_INTL: tuple[str, ...] = (
+    "anweisung", "vergiss", "consigne", "oublie", "instrucci", "olvida", "игнор", "инструкц",
+    "забудь", "忽略", "指令", "提示",
 )
 
 # Words whose encoded spellings (base64, hex, ROT13, reversed, leetspeak, spaced letters)

@@ -18,13 +18,15 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import ahocorasick
+import ahocorasick  # type: ignore[import-not-found]
 
 from aisec_sdk.guards.deobfuscate import encoded_forms
 from aisec_sdk.guards.injection_features import (
     CORE_ANCHORS,
     OBFUSCATION_ANCHORS,
-    features,
+    matched_patterns,
+    ngrams,
+    triggered,
 )
 
 __all__ = ["WEIGHTS_FILE", "Calibration", "Gate", "LexicalModel", "shipped_model"]
@@ -45,6 +47,10 @@ class Calibration:
         if z < -60.0:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))
+
+    def logit_at(self, score: float) -> float:
+        """The logit whose calibrated score is ``score`` (0 < score < 1)."""
+        return self.center - math.log(1.0 / score - 1.0) / self.slope
 
 
 class Gate:
@@ -93,12 +99,25 @@ class LexicalModel:
             meta=dict(data.get("meta", {})),
         )
 
-    def score(self, lowered: str) -> tuple[float, tuple[str, ...]]:
-        """Log-odds of an attack for lower-cased text, and the telling patterns in it."""
+    def score(self, lowered: str, floor: float | None = None) -> tuple[float, tuple[str, ...]]:
+        """Log-odds of an attack for lower-cased text, and the telling patterns in it.
+
+        With a ``floor``, the patterns are skipped when even all the triggered ones could not
+        lift the n-gram log-odds to it (the result is then below ``floor``, not exact).
+        """
         w = self.weights
-        feats = features(lowered)
-        logit = self.bias + sum(w.get(f, 0.0) for f in feats)
-        names = sorted(f[1:] for f in feats if f[0] == "#" and w.get(f, 0.0) > 0.0)
+        logit = self.bias + sum(w.get(f, 0.0) for f in ngrams(lowered))
+        candidates = triggered(lowered)
+        if floor is not None:
+            bound = sum(max(0.0, w.get(f"#{name}", 0.0)) for name in candidates)
+            if logit + bound < floor:
+                return logit, ()
+        names: list[str] = []
+        for name, _, _ in matched_patterns(lowered, candidates):
+            weight = w.get(f"#{name}", 0.0)
+            logit += weight
+            if weight > 0.0:
+                names.append(name)
         return logit, tuple(names)
 
     @property

@@ -23,7 +23,11 @@ from pydantic import Field
 
 from aisec_sdk.guards.base import GuardSettings
 from aisec_sdk.guards.deobfuscate import decode
-from aisec_sdk.guards.injection_features import EXTRACTION_PATTERNS
+from aisec_sdk.guards.injection_features import (
+    EXTRACTION_PATTERNS,
+    LONG_TEXT_NEEDLES,
+    LONG_TEXT_NEEDLES_INTL,
+)
 from aisec_sdk.guards.injection_model import LexicalModel, shipped_model
 from aisec_sdk.text import Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
@@ -31,10 +35,13 @@ from aisec_sdk.verdict import Direction, Finding, FindingAction
 __all__ = ["Detection", "PromptInjectionGuard", "PromptInjectionSettings", "detect"]
 
 _WHOLE = 4096  # texts up to this many characters are scored as one window
+_LONG = 16384  # longer texts are gated by a few needles first (see LONG_TEXT_NEEDLES)
 _RADIUS = 768  # characters kept on each side of a gate hit in longer texts
 _MAX_WINDOW = 4096
-_FLOOR = 0.05  # scores below this are not reported at all
+_FLOOR = 0.2  # scores below this are not reported (nor computed exactly)
 _BYTE_FAMILIES = ("base64", "hex")
+_Hit = tuple[int, int, str]  # start, end, family of one gate hit (normalised offsets)
+_Window = tuple[int, int, list[_Hit]]
 _REQUESTED = ("base64", "hex", "rot13", "reversed")  # tried when the text asks to decode
 
 
@@ -70,34 +77,71 @@ def _lower(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
-def _windows(
-    length: int, hits: list[tuple[int, int, str]]
-) -> list[tuple[int, int, list[tuple[int, int, str]]]]:
-    """Windows to score: the whole text when short, else merged spans around the hits."""
-    if length <= _WHOLE:
-        return [(0, length, hits)]
-    out: list[tuple[int, int, list[tuple[int, int, str]]]] = []
-    for hit in sorted(hits):
-        lo, hi = max(0, hit[0] - _RADIUS), min(length, hit[1] + _RADIUS)
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans merged, none longer than ``_MAX_WINDOW`` unless a span itself is."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
         if out and lo <= out[-1][1] and hi - out[-1][0] <= _MAX_WINDOW:
-            start, _, members = out[-1]
-            out[-1] = (start, hi, [*members, hit])
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
         else:
-            out.append((lo, hi, [hit]))
+            out.append((lo, hi))
     return out
+
+
+def _around(length: int, starts_ends: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return _merge([(max(0, a - _RADIUS), min(length, b + _RADIUS)) for a, b in starts_ends])
+
+
+def _needle_spans(lowered: str) -> list[tuple[int, int]]:
+    """Where a long text mentions one of the few long-text needles."""
+    needles = LONG_TEXT_NEEDLES
+    if not lowered.isascii():
+        needles += LONG_TEXT_NEEDLES_INTL
+    found: list[tuple[int, int]] = []
+    for needle in needles:
+        pos = lowered.find(needle)
+        while pos >= 0:
+            found.append((pos, pos + len(needle)))
+            pos = lowered.find(needle, pos + len(needle))
+    return found
+
+
+def _windows(lowered: str, model: LexicalModel) -> list[_Window]:
+    """Windows to score with the gate hits inside: the whole text when short; for long text,
+    the gate runs only around needle hits and windows are merged spans around gate hits."""
+    length = len(lowered)
+    if length <= _WHOLE:
+        hits = model.gate.hits(lowered)
+        return [(0, length, hits)] if hits else []
+    regions = [(0, length)] if length <= _LONG else _around(length, _needle_spans(lowered))
+    found = {
+        (a + lo, b + lo, family)
+        for lo, hi in regions
+        for a, b, family in model.gate.hits(lowered[lo:hi])
+    }
+    windows: list[_Window] = []
+    for hit in sorted(found):
+        lo, hi = max(0, hit[0] - _RADIUS), min(length, hit[1] + _RADIUS)
+        if windows and lo <= windows[-1][1] and hi - windows[-1][0] <= _MAX_WINDOW:
+            windows[-1][2].append(hit)
+            windows[-1] = (windows[-1][0], hi, windows[-1][2])
+        else:
+            windows.append((lo, hi, [hit]))
+    return windows
 
 
 def _score_window(
     normalized: str,
     lowered: str,
-    window: tuple[int, int, list[tuple[int, int, str]]],
+    window: _Window,
     model: LexicalModel,
     decode_obfuscation: bool,
+    floor: float | None,
 ) -> Detection:
     a, b, hits = window
     hit_start, hit_end = min(h[0] for h in hits), max(h[1] for h in hits)
     plain = lowered[a:b]
-    logit, patterns = model.score(plain)
+    logit, patterns = model.score(plain, floor)
     best = Detection(logit, hit_start, hit_end, "plain", patterns, (a, b))
     if not decode_obfuscation:
         return best
@@ -107,22 +151,27 @@ def _score_window(
     for family in sorted(families):
         source = normalized[a:b] if family in _BYTE_FAMILIES else plain
         for start, end, decoded in decode(source, family):
-            d_logit, d_patterns = model.score(_lower(decoded))
+            d_logit, d_patterns = model.score(_lower(decoded), floor)
             if d_logit > best.logit:
                 span = (a + start, a + end) if end - start < b - a else (hit_start, hit_end)
                 best = Detection(d_logit, *span, family, d_patterns, (a, b))
     return best
 
 
-def detect(normalized: str, model: LexicalModel, decode_obfuscation: bool = True) -> list[Detection]:
-    """The best detection in every window of ``normalized`` that the gate opens."""
+def detect(
+    normalized: str,
+    model: LexicalModel,
+    decode_obfuscation: bool = True,
+    floor: float | None = None,
+) -> list[Detection]:
+    """The best detection in every window of ``normalized`` that the gate opens.
+
+    Logits are exact at or above ``floor`` (a logit); below it they may be underestimated
+    (see `LexicalModel.score`)."""
     lowered = _lower(normalized)
-    hits = model.gate.hits(lowered)
-    if not hits:
-        return []
     return [
-        _score_window(normalized, lowered, window, model, decode_obfuscation)
-        for window in _windows(len(lowered), hits)
+        _score_window(normalized, lowered, window, model, decode_obfuscation, floor)
+        for window in _windows(lowered, model)
     ]
 
 
@@ -156,8 +205,12 @@ class PromptInjectionGuard:
         if direction == "output":
             return ()
         calibration = self.model.calibration.get(direction) or self.model.calibration["input"]
+        floor = _FLOOR if self._deep is None else min(_FLOOR, self.settings.deep_band[0])
         findings: list[Finding] = []
-        for det in detect(text.normalized, self.model, self.settings.decode):
+        detections = detect(
+            text.normalized, self.model, self.settings.decode, calibration.logit_at(floor)
+        )
+        for det in detections:
             score = calibration.score(det.logit)
             low, high = self.settings.deep_band
             if self._deep is not None and low <= score <= high:
