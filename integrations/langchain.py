@@ -557,7 +557,7 @@ def _prepare(
                 model_input = _check_messages(run, prompt.to_messages())
             else:
                 model_input = run.call.check_text(prompt.to_string(), "input")
-        except GuardViolation as exc:
+        except BaseException as exc:  # a block, or input LangChain itself would reject
             handler._end(run_id, exc)
             raise
     return (model_input, config, *rest[1:]), kwargs, run
