@@ -194,6 +194,22 @@ def _guard_outputs(llm: LlmCall, prompt: Any, result: Any) -> Any:
     return result
 
 
+def _captured(value: Any, role: str) -> list[tuple[str, str]]:
+    """(role, text) pairs of prompts, chats or pipeline results, for content capture."""
+    if isinstance(value, str):
+        return [(role, value)]
+    if isinstance(value, Mapping):
+        if "role" in value and isinstance(value.get("content"), str):
+            return [(str(value["role"]), value["content"])]
+        generated = value.get("generated_text")
+        if isinstance(generated, list) and generated:
+            return _captured(generated[-1], role)
+        return _captured(generated, role) if generated is not None else []
+    if isinstance(value, list | tuple):
+        return [pair for item in value for pair in _captured(item, role)]
+    return []
+
+
 def _pipeline(
     runtime: Runtime,
     wrapped: Callable[..., Any],
@@ -230,6 +246,9 @@ def _pipeline(
             elif "text_inputs" in kwargs:
                 kwargs["text_inputs"] = checked
             result = _guard_outputs(llm, checked, wrapped(*args, **kwargs))
+            if llm.capture:
+                llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, _captured(checked, "user"))
+                llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, _captured(result, "assistant"))
     except BaseException as exc:
         llm.end(exc)
         raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,23 @@ def test_chat_input_is_checked_and_the_answer_guarded(
     assert span.attributes[gen_ai.GEN_AI_OPERATION_NAME] == "chat"
     directions = [e.attributes["aisec.direction"] for e in span.events if e.name == "aisec.finding"]
     assert directions == ["input", "output"]
+
+
+def test_content_capture_is_opt_in_and_redacted(
+    guarded: Policy, tiny: Any, telemetry: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, tokenizer, _ = tiny
+    force = _force(tokenizer, AWS_KEY)
+    _pipe(tiny)("hello world", max_new_tokens=1, do_sample=False, prefix_allowed_tokens_fn=force)
+    assert gen_ai.GEN_AI_OUTPUT_MESSAGES not in telemetry.llm_spans()[0].attributes
+    telemetry.clear()
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true")
+    _pipe(tiny)("hello world", max_new_tokens=1, do_sample=False, prefix_allowed_tokens_fn=force)
+    attrs = telemetry.llm_spans()[0].attributes
+    captured = json.loads(attrs[gen_ai.GEN_AI_INPUT_MESSAGES])
+    assert captured[0]["parts"][0]["content"] == "hello world"
+    output = attrs[gen_ai.GEN_AI_OUTPUT_MESSAGES]
+    assert AWS_KEY not in output and "SECRET" in output
 
 
 def test_generate_on_the_model(guarded: Policy, tiny: Any, telemetry: Any) -> None:
