@@ -13,6 +13,7 @@ import importlib.util
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from opentelemetry.metrics import MeterProvider
     from opentelemetry.trace import TracerProvider
 
     from aisec_sdk.policy import Policy
@@ -72,13 +73,15 @@ def instrument(
     policy: Policy | None = None,
     guards: bool = True,
     tracer_provider: TracerProvider | None = None,
+    meter_provider: MeterProvider | None = None,
 ) -> list[str]:
     """Guard and trace the named frameworks (every installed one when none is named).
 
     Valid names: ``openai``, ``langchain``, ``transformers``. Idempotent: a framework
     already instrumented is left as it is. ``policy``: the policy of every call (default:
-    the process default policy); ``guards=False``: trace only. Returns the names now
-    instrumented.
+    the process default policy); ``guards=False``: trace only; ``tracer_provider`` /
+    ``meter_provider``: where spans and metrics go (default: the global providers). Returns
+    the names now instrumented.
     """
     done = []
     for name in _select(names):
@@ -88,6 +91,7 @@ def instrument(
                 policy=policy,
                 guards=guards,
                 tracer_provider=tracer_provider,
+                meter_provider=meter_provider,
                 raise_exception_on_conflict=bool(names),
             )
         if instrumentor.is_instrumented_by_opentelemetry:

@@ -140,6 +140,7 @@ class Runtime:
     policy: Policy | None
     guards: bool
     tracer: trace.Tracer
+    meter_provider: metrics.MeterProvider | None = None
 
     def current_policy(self) -> Policy:
         """The policy given to ``instrument`` or, when none, the default policy now."""
@@ -165,7 +166,7 @@ class AisecInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
     Keyword options of ``instrument()``: ``policy`` (an `aisec_sdk.Policy`; default: the
     process default policy at call time), ``guards`` (False: trace only),
-    ``tracer_provider``.
+    ``tracer_provider``, ``meter_provider``.
     """
 
     scope: str = "aisec_sdk.integrations"
@@ -192,6 +193,7 @@ class AisecInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             policy=policy,
             guards=bool(kwargs.get("guards", True)),
             tracer=trace.get_tracer(self.scope, __version__, kwargs.get("tracer_provider")),
+            meter_provider=kwargs.get("meter_provider"),
         )
         applied: list[tuple[Any, str]] = []
         for patch in self._patches(runtime):
@@ -375,7 +377,7 @@ class LlmCall:
                 span.set_attribute(gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS, self.output_tokens)
             if self.counted:
                 span.set_attribute(ATTR_USAGE_COUNTED, True)
-        token_hist, duration_hist = _histograms(self.runtime.scope)
+        token_hist, duration_hist = _histograms(self.runtime.scope, self.runtime.meter_provider)
         duration_hist.record(perf_counter() - self._started, _metric_attributes(metric_attrs))
         for token_type, count in (("input", self.input_tokens), ("output", self.output_tokens)):
             # The metric carries reported (billable) counts only, never local estimates.
@@ -408,10 +410,10 @@ def _error_type(error: BaseException) -> str:
 
 
 @cache
-def _histograms(scope: str) -> tuple[Any, Any]:
+def _histograms(scope: str, provider: metrics.MeterProvider | None) -> tuple[Any, Any]:
     from aisec_sdk import __version__
 
-    meter = metrics.get_meter(scope, __version__)
+    meter = metrics.get_meter(scope, __version__, provider)
     tokens = meter.create_histogram(
         "gen_ai.client.token.usage",
         unit="{token}",

@@ -15,6 +15,8 @@ import openai
 import pytest
 from opentelemetry import trace
 from opentelemetry.instrumentation.utils import suppress_instrumentation
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv.attributes import error_attributes, server_attributes
 from opentelemetry.trace import SpanKind
@@ -373,46 +375,85 @@ def test_exhausted_retries_record_the_error(
         client.chat.completions.create(model="gpt-4o", messages=_user("hi"))
     span = _one(telemetry)
     assert span.attributes[error_attributes.ERROR_TYPE] == "InternalServerError"
-    points = telemetry.histogram("gen_ai.client.operation.duration")
-    if points:  # metrics are captured when this session set the meter provider
-        assert any(
-            p.attributes.get(error_attributes.ERROR_TYPE) == "InternalServerError" for p in points
-        )
 
 
-def test_metrics_use_the_spec_buckets(guarded: Policy, client: Any, telemetry: Any) -> None:
-    if telemetry.reader is None:
-        pytest.skip("another test module owns the global meter provider")
-    client.chat.completions.create(model="gpt-4o-metrics", messages=_user("hi"))
-    duration = [
-        p
-        for p in telemetry.histogram("gen_ai.client.operation.duration")
-        if p.attributes.get(gen_ai.GEN_AI_REQUEST_MODEL) == "gpt-4o-metrics"
-    ]
-    tokens = [
-        p
-        for p in telemetry.histogram("gen_ai.client.token.usage")
-        if p.attributes.get(gen_ai.GEN_AI_REQUEST_MODEL) == "gpt-4o-metrics"
-    ]
-    assert duration and tuple(duration[0].explicit_bounds) == (
-        0.01,
-        0.02,
-        0.04,
-        0.08,
-        0.16,
-        0.32,
-        0.64,
-        1.28,
-        2.56,
-        5.12,
-        10.24,
-        20.48,
-        40.96,
-        81.92,
+DURATION_BOUNDS = (
+    0.01,
+    0.02,
+    0.04,
+    0.08,
+    0.16,
+    0.32,
+    0.64,
+    1.28,
+    2.56,
+    5.12,
+    10.24,
+    20.48,
+    40.96,
+    81.92,
+)
+TOKEN_BOUNDS = (
+    1,
+    4,
+    16,
+    64,
+    256,
+    1024,
+    4096,
+    16384,
+    65536,
+    262144,
+    1048576,
+    4194304,
+    16777216,
+    67108864,
+)
+
+
+def test_metrics_use_the_spec_buckets(client: Any, fake_openai: Any) -> None:
+    reader = InMemoryMetricReader()
+    instrument("openai", policy=REDACT, meter_provider=MeterProvider(metric_readers=[reader]))
+    try:
+        client.chat.completions.create(model="gpt-4o", messages=_user("hi"))
+        fake_openai.queue(usage=False)
+        client.chat.completions.create(model="gpt-4o", messages=_user("no usage reported"))
+        for _ in range(3):
+            fake_openai.queue(status=500)
+        with pytest.raises(openai.InternalServerError):
+            client.chat.completions.create(model="gpt-4o", messages=_user("fails"))
+    finally:
+        uninstrument("openai")
+    data = reader.get_metrics_data()
+    assert data is not None
+    found: dict[str, Any] = {
+        m.name: m for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics
+    }
+    durations = found["gen_ai.client.operation.duration"]
+    assert durations.unit == "s"
+    ok, failed = sorted(
+        durations.data.data_points, key=lambda p: error_attributes.ERROR_TYPE in p.attributes
     )
-    assert {p.attributes[gen_ai.GEN_AI_TOKEN_TYPE] for p in tokens} == {"input", "output"}
-    assert tuple(tokens[0].explicit_bounds)[:4] == (1, 4, 16, 64)
-    assert tokens[0].attributes[gen_ai.GEN_AI_PROVIDER_NAME] == "openai"
+    assert ok.count == 2 and tuple(ok.explicit_bounds) == DURATION_BOUNDS
+    assert (
+        failed.count == 1
+        and failed.attributes[error_attributes.ERROR_TYPE] == "InternalServerError"
+    )
+    tokens = found["gen_ai.client.token.usage"]
+    assert tokens.unit == "{token}"
+    by_type = {p.attributes[gen_ai.GEN_AI_TOKEN_TYPE]: p for p in tokens.data.data_points}
+    assert sorted(by_type) == ["input", "output"]
+    assert by_type["output"].count == 1  # locally counted usage is not reported as billable
+    assert tuple(by_type["input"].explicit_bounds) == TOKEN_BOUNDS
+    assert dict(by_type["input"].attributes) == {
+        gen_ai.GEN_AI_OPERATION_NAME: "chat",
+        gen_ai.GEN_AI_PROVIDER_NAME: "openai",
+        gen_ai.GEN_AI_REQUEST_MODEL: "gpt-4o",
+        gen_ai.GEN_AI_RESPONSE_MODEL: "gpt-4o-2026",
+        server_attributes.SERVER_ADDRESS: "127.0.0.1",
+        server_attributes.SERVER_PORT: int(fake_openai.url.split(":")[2].split("/")[0]),
+        gen_ai.GEN_AI_TOKEN_TYPE: "input",
+    }
 
 
 # --------------------------------------------------------------------------- responses, embeddings
