@@ -1,4 +1,4 @@
-"""Fixtures for the integration tests: span and metric capture, a local OpenAI-compatible server.
+"""Fixtures for the integration tests: span capture, a local OpenAI-compatible server, a tiny model.
 
 The server speaks the parts of the OpenAI HTTP API the integration wraps, on 127.0.0.1:
 chat completions (JSON and SSE, usage chunks, tool calls), the Responses API (JSON and its
@@ -20,9 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from opentelemetry import metrics, trace
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -31,11 +29,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 
 class Capture:
-    """Finished spans and metrics recorded by the global providers."""
+    """Finished spans recorded by the global tracer provider."""
 
-    def __init__(self, exporter: InMemorySpanExporter, reader: InMemoryMetricReader | None) -> None:
+    def __init__(self, exporter: InMemorySpanExporter) -> None:
         self.exporter = exporter
-        self.reader = reader
 
     def spans(self, prefix: str = "") -> list[ReadableSpan]:
         """Finished spans whose name starts with ``prefix``, oldest first."""
@@ -50,48 +47,26 @@ class Capture:
             and s.instrumentation_scope.name.startswith("aisec_sdk.integrations.")
         ]
 
-    def histogram(self, name: str) -> list[Any]:
-        """Data points of a histogram metric (empty when metrics are not captured here)."""
-        if self.reader is None:
-            return []
-        data = self.reader.get_metrics_data()
-        points: list[Any] = []
-        for resource in data.resource_metrics if data else ():
-            for scope in resource.scope_metrics:
-                for metric in scope.metrics:
-                    if metric.name == name:
-                        points.extend(metric.data.data_points)
-        return points
-
     def clear(self) -> None:
         self.exporter.clear()
-        if self.reader is not None:
-            self.reader.get_metrics_data()  # cumulative; tests compare before/after
 
 
 @pytest.fixture(scope="session")
 def _capture() -> Capture:
+    """One in-memory exporter on the process's SDK tracer provider (set here if none is)."""
     exporter = InMemorySpanExporter()
     provider = trace.get_tracer_provider()
     if not isinstance(provider, TracerProvider):
-        provider = TracerProvider()
-        trace.set_tracer_provider(provider)
+        trace.set_tracer_provider(TracerProvider())
         provider = trace.get_tracer_provider()
     assert isinstance(provider, TracerProvider), "another test set a non-SDK tracer provider"
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    reader: InMemoryMetricReader | None = None
-    if not isinstance(metrics.get_meter_provider(), MeterProvider):
-        reader = InMemoryMetricReader()
-        meter_provider = MeterProvider(metric_readers=[reader])
-        metrics.set_meter_provider(meter_provider)
-        if metrics.get_meter_provider() is not meter_provider:  # someone else set one first
-            reader = None
-    return Capture(exporter, reader)
+    return Capture(exporter)
 
 
 @pytest.fixture
 def telemetry(_capture: Capture) -> Iterator[Capture]:
-    """Span/metric capture, cleared for each test."""
+    """Span capture, cleared for each test."""
     _capture.clear()
     yield _capture
     _capture.clear()
