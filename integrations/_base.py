@@ -59,39 +59,10 @@ ATTR_USAGE_COUNTED = "aisec.usage.counted"
 CAPTURE_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 _CAPTURE_ON = {"true", "1", "yes", "on", "span_only", "span_and_event"}
 
-# Bucket boundaries the GenAI semantic conventions give for the client histograms.
-TOKEN_BUCKETS = (
-    1,
-    4,
-    16,
-    64,
-    256,
-    1024,
-    4096,
-    16384,
-    65536,
-    262144,
-    1048576,
-    4194304,
-    16777216,
-    67108864,
-)
-DURATION_BUCKETS = (
-    0.01,
-    0.02,
-    0.04,
-    0.08,
-    0.16,
-    0.32,
-    0.64,
-    1.28,
-    2.56,
-    5.12,
-    10.24,
-    20.48,
-    40.96,
-    81.92,
-)
+# Bucket boundaries the GenAI semantic conventions give for the client histograms:
+# 1, 4, 16 ... 67108864 tokens and 0.01, 0.02, 0.04 ... 81.92 seconds.
+TOKEN_BUCKETS = tuple(4**i for i in range(14))
+DURATION_BUCKETS = tuple(round(0.01 * 2**i, 2) for i in range(14))
 
 _SUPPRESS_LLM = context.create_key("aisec-suppress-llm-instrumentation")
 # The plain key other GenAI instrumentations (openllmetry) set for the same purpose.
