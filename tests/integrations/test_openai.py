@@ -495,6 +495,23 @@ def test_responses_stream_redacts_deltas_and_final_response(
     assert "aisec.usage.counted" not in span.attributes
 
 
+@pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
+def test_responses_stream_block_ends_the_stream(
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
+) -> None:
+    fake_openai.queue(content=f"The key: {AWS_KEY} " + "and then some more words " * 8)
+    deltas: list[str] = []
+    with (
+        pytest.raises(GuardViolation),
+        client.responses.stream(model="gpt-4.1", input="k") as stream,
+    ):
+        for event in stream:
+            if event.type == "response.output_text.delta":
+                deltas.append(event.delta)
+    assert AWS_KEY not in "".join(deltas)
+    assert _one(telemetry).attributes[error_attributes.ERROR_TYPE] == "GuardViolation"
+
+
 def test_responses_create_stream_true(guarded: Policy, client: Any, telemetry: Any) -> None:
     events = list(client.responses.create(model="gpt-4.1", input="hi", stream=True))
     assert events[-1].type == "response.completed"
