@@ -193,13 +193,11 @@ class AisecCallbackHandler:
         operation: str,
         provider: str,
         model: str | None,
-        *,
-        ensure: bool = True,
     ) -> _Run:
         """The run of a chat model or LLM: its LLM span and guarded call (opened once)."""
         existing = self.run(run_id)
-        if existing is not None or not ensure:
-            return existing  # type: ignore[return-value]
+        if existing is not None:
+            return existing
         llm = LlmCall(
             self.runtime,
             operation,
