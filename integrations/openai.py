@@ -23,7 +23,7 @@ import wrapt
 from opentelemetry import trace
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv._incubating.attributes import openai_attributes
-from opentelemetry.semconv.attributes import server_attributes, url_attributes
+from opentelemetry.semconv.attributes import server_attributes
 
 from aisec_sdk.stream import StreamGuard
 
@@ -304,13 +304,8 @@ def _server(instance: Any) -> dict[str, Any]:
     host = getattr(url, "host", None)
     if not host:
         return {}
-    scheme = getattr(url, "scheme", None) or "https"
-    port = getattr(url, "port", None) or (443 if scheme == "https" else 80)
-    return {
-        server_attributes.SERVER_ADDRESS: host,
-        server_attributes.SERVER_PORT: port,
-        url_attributes.URL_SCHEME: scheme,  # lets the AI-BOM tell plaintext endpoints apart
-    }
+    port = getattr(url, "port", None) or (443 if getattr(url, "scheme", "") == "https" else 80)
+    return {server_attributes.SERVER_ADDRESS: host, server_attributes.SERVER_PORT: port}
 
 
 class _Adapter:

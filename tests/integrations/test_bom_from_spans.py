@@ -39,5 +39,4 @@ def test_bom_collector_builds_the_inventory_from_integration_spans(
     expected = hashlib.sha256((tiny[2] / "model.safetensors").read_bytes()).hexdigest()
     assert local.properties["load.sha256"] == expected
     assert local.properties["load.format"] == "safetensors"
-    endpoint = bom.of_kind("endpoint")
-    assert [e.scheme for e in endpoint] == ["http"]
+    assert [e.host for e in bom.of_kind("endpoint")] == ["127.0.0.1"]
