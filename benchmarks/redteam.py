@@ -49,11 +49,11 @@ def _cell(stats: Stats) -> str:
     return f"{stats.asr:.1%} [{low:.1%}-{high:.1%}]"
 
 
-def _table(weak: RunResult, guarded: RunResult, key: str) -> list[str]:
+def _table(weak: RunResult, guarded: RunResult, key: str, label: str) -> list[str]:
     left: dict[str, Stats] = getattr(weak, key)
     right: dict[str, Stats] = getattr(guarded, key)
     lines = [
-        f"| {key[:-1]} | n | weak ASR [95% CI] | guarded ASR [95% CI] | blocked |",
+        f"| {label} | n | weak ASR [95% CI] | guarded ASR [95% CI] | guarded: blocked |",
         "|---|---:|---|---|---:|",
     ]
     for name in left:
@@ -84,9 +84,9 @@ def main() -> None:
         f"(95% CI {guarded.overall.ci[0]:.1%}-{guarded.overall.ci[1]:.1%}, "
         f"{guarded.overall.blocked} of {guarded.overall.attempts} attempts blocked).",
         "",
-        *_table(weak, guarded, "families"),
+        *_table(weak, guarded, "families", "family"),
         "",
-        *_table(weak, guarded, "converters"),
+        *_table(weak, guarded, "converters", "converter"),
     ]
     markdown = "\n".join(lines)
     print(markdown)
