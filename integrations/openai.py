@@ -420,7 +420,7 @@ class _ChatAdapter(_Adapter):
                 checked = guard_output(llm.call, content)
                 if checked != content:
                     message.content = checked
-                    _reparse(message, kwargs.get("response_format"))
+                    _reparse(message, checked, kwargs.get("response_format"))
                 answers.append(("assistant", message.content))
             for tool_call in getattr(message, "tool_calls", None) or ():
                 fn = getattr(tool_call, "function", None)
@@ -440,14 +440,14 @@ class _ChatAdapter(_Adapter):
         return _ChatStream(llm, kwargs)
 
 
-def _reparse(message: Any, response_format: Any) -> None:
-    """Keep ``message.parsed`` (from ``parse``) in line with redacted content."""
-    if getattr(message, "parsed", None) is None:
+def _reparse(holder: Any, text: str, text_format: Any) -> None:
+    """Keep ``holder.parsed`` (from a ``parse`` call) in line with its redacted text."""
+    if getattr(holder, "parsed", None) is None:
         return
     try:
-        message.parsed = response_format.model_validate_json(message.content)
-    except Exception:
-        message.parsed = None
+        holder.parsed = text_format.model_validate_json(text)
+    except Exception:  # the redacted JSON no longer fits the model
+        holder.parsed = None
 
 
 def _response_attributes(llm: LlmCall, result: Any) -> None:
@@ -657,6 +657,7 @@ class _ResponsesAdapter(_Adapter):
             checked = released[(i, j)] if (i, j) in released else guard_output(llm.call, text)
             if checked != text:
                 part.text = checked
+                _reparse(part, checked, kwargs.get("text_format"))
             answers.append(("assistant", text))
         for item in getattr(response, "output", None) or ():
             args = (

@@ -476,6 +476,16 @@ def test_responses_create(guarded: Policy, client: Any, fake_openai: Any, teleme
     assert found == [("pii", "input"), ("secrets", "input"), ("secrets", "output")]
 
 
+def test_responses_parse_keeps_parsed_in_line(
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
+) -> None:
+    fake_openai.queue(content=json.dumps({"name": "Ada", "card": CARD}))
+    response = client.responses.parse(model="gpt-4.1", input="who?", text_format=Contact)
+    parsed = response.output_parsed
+    assert parsed is not None and parsed.name == "Ada" and "4111" not in parsed.card
+    assert _one(telemetry).name == "chat gpt-4.1"
+
+
 def test_responses_stream_redacts_deltas_and_final_response(
     guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
