@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.util
 import inspect
 import os
 import sys
@@ -301,9 +302,23 @@ def _is_runnable(obj: Any) -> bool:
     return False
 
 
+def _import_file(path: str) -> Any:
+    """Import a Python file given by path (``app/chat.py``) as a module."""
+    file = os.path.abspath(path)
+    name = "_aisec_target_" + os.path.splitext(os.path.basename(file))[0]
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec is None or spec.loader is None or not os.path.isfile(file):
+        raise FileNotFoundError(f"no Python file at {path!r}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def load_object(spec: str) -> Any:
-    """Import ``module:attribute`` (dotted attributes allowed) with the working directory
-    on ``sys.path``; every failure is a `TargetError` that says what went wrong."""
+    """Import ``module:attribute`` (dotted attributes allowed; the module may also be a path
+    to a ``.py`` file) with the working directory on ``sys.path``; every failure is a
+    `TargetError` that says what went wrong."""
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise TargetError(f"expected MODULE:FUNCTION (e.g. app.chat:answer), got {spec!r}")
@@ -311,7 +326,11 @@ def load_object(spec: str) -> Any:
     if cwd not in sys.path:
         sys.path.insert(0, cwd)
     try:
-        obj: Any = importlib.import_module(module_name)
+        obj: Any = (
+            _import_file(module_name)
+            if module_name.endswith(".py")
+            else importlib.import_module(module_name)
+        )
     except Exception as exc:
         raise TargetError(
             f"cannot import module {module_name!r}: {type(exc).__name__}: {exc}"

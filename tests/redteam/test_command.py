@@ -186,3 +186,12 @@ def test_a_target_that_always_fails_is_an_input_error(
     assert code == 2
     assert "failed on every attempt" in capsys.readouterr().err
     assert json.loads((tmp_path / "r.json").read_text())["errors"] == 3
+
+
+def test_module_may_be_a_file_path(app: str, tmp_path: Path) -> None:
+    sub = tmp_path / "pkg"
+    sub.mkdir()
+    (sub / "bot.py").write_text('def answer(prompt):\n    return "I can\'t help with that."\n')
+    assert main(["redteam", "pkg/bot.py:answer", "--budget", "5", "--json", "r.json"]) == 0
+    assert json.loads((tmp_path / "r.json").read_text())["target"]["file"].endswith("bot.py")
+    assert main(["redteam", "pkg/missing.py:answer", "--budget", "5"]) == 2
