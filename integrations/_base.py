@@ -39,7 +39,6 @@ from aisec_sdk.telemetry import llm_span_scope, redact_for_capture
 from aisec_sdk.verdict import Direction
 
 __all__ = [
-    "ATTR_FRAMEWORK",
     "ATTR_USAGE_COUNTED",
     "AisecInstrumentor",
     "LlmCall",
@@ -117,9 +116,13 @@ class Runtime:
         """The policy given to ``instrument`` or, when none, the default policy now."""
         return self.policy or default_policy()
 
-    def version(self) -> str | None:
-        """Installed version of the instrumented framework (for the AI-BOM)."""
-        return _dist_version(self.framework)
+    def framework_attributes(self) -> dict[str, str]:
+        """``aisec.framework`` and its installed version, for every span (the AI-BOM)."""
+        version = _dist_version(self.framework)
+        attrs = {ATTR_FRAMEWORK: self.framework}
+        if version:
+            attrs[ATTR_FRAMEWORK_VERSION] = version
+        return attrs
 
 
 @cache
@@ -258,11 +261,7 @@ class LlmCall:
         self._attrs = attrs
         name = f"{operation} {model}" if model else operation
         if policy.telemetry:
-            span_attrs = dict(attrs)
-            span_attrs[ATTR_FRAMEWORK] = runtime.framework
-            version = runtime.version()
-            if version:
-                span_attrs[ATTR_FRAMEWORK_VERSION] = version
+            span_attrs = {**attrs, **runtime.framework_attributes()}
             self.span: Span = runtime.tracer.start_span(name, parent, kind, span_attrs)
         else:
             self.span = trace.INVALID_SPAN

@@ -219,7 +219,10 @@ class AisecCallbackHandler:
         policy = self.runtime.current_policy()
         span = (
             self.runtime.tracer.start_span(
-                name, self._parent(parent_run_id), SpanKind.INTERNAL, attributes
+                name,
+                self._parent(parent_run_id),
+                SpanKind.INTERNAL,
+                {**attributes, **self.runtime.framework_attributes()},
             )
             if policy.telemetry
             else trace.INVALID_SPAN

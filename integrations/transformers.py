@@ -35,7 +35,6 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from aisec_sdk.decorator import is_messages
 
 from ._base import (
-    ATTR_FRAMEWORK,
     AisecInstrumentor,
     LlmCall,
     Patch,
@@ -433,7 +432,7 @@ def _from_pretrained(
         attributes={
             gen_ai.GEN_AI_REQUEST_MODEL: name,
             gen_ai.GEN_AI_PROVIDER_NAME: PROVIDER,
-            ATTR_FRAMEWORK: runtime.framework,
+            **runtime.framework_attributes(),
             ATTR_TRUST_REMOTE_CODE: kwargs.get("trust_remote_code") is True,
         },
     )
