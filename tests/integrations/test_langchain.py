@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -262,6 +263,32 @@ def test_concurrent_async_chains_do_not_cross(guarded: Policy, telemetry: Any) -
     chains = {s.context.span_id: s.name for s in spans if s.name.startswith("chain-")}
     models = [s for s in spans if s.name == "chat"]
     assert len(models) == 50
+    for span in models:
+        i = int(chains[span.parent.span_id].split("-")[1])
+        assert span.attributes["aisec.findings.count"] == (1 if i % 2 else 0)
+
+
+def test_8_threads_do_not_cross(guarded: Policy, telemetry: Any) -> None:
+    def work(t: int) -> None:
+        for k in range(4):
+            i = t * 4 + k
+            answer = f"answer {i} key {AWS_KEY}" if i % 2 else f"answer {i}"
+            chain = (
+                ChatPromptTemplate.from_messages([("user", "{q}")])
+                | FakeListChatModel(responses=[answer])
+                | StrOutputParser()
+            ).with_config(run_name=f"chain-{i}")
+            assert AWS_KEY not in chain.invoke({"q": str(i)})
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    spans = telemetry.spans()
+    chains = {s.context.span_id: s.name for s in spans if s.name.startswith("chain-")}
+    models = [s for s in spans if s.name == "chat"]
+    assert len(chains) == len(models) == 32
     for span in models:
         i = int(chains[span.parent.span_id].split("-")[1])
         assert span.attributes["aisec.findings.count"] == (1 if i % 2 else 0)
