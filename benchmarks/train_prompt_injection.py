@@ -44,6 +44,9 @@ MIN_DF = 3  # features seen in fewer training texts are ignored
 TARGET_FPR = 0.01
 GATE_MIN_WEIGHT = 0.5  # learned words at least this telling join the gate ...
 GATE_MAX_BENIGN = 0.01  # ... if at most this share of benign training texts contains them
+# BIPIA's injected "attacks" are ordinary tasks ("write a poem") pasted into documents: at
+# full weight their words become evidence of attack in every user turn.
+GROUP_WEIGHT = {"bipia_indirect": 0.3}
 EVAL_ONLY = ("tensor_trust", "parapet_no_robots")  # licence forbids training on these
 # Benign groups that look like retrieved documents rather than user turns.
 DOCUMENT_CATEGORIES = ("table_clean", "email_clean", "code_clean", "t0_")
@@ -96,9 +99,10 @@ def is_document(row: Row) -> bool:
 
 
 def sample_weights(rows: Sequence[Row]) -> list[float]:
-    """1/sqrt(size) per (group, label), rescaled so both labels carry equal total weight."""
+    """1/sqrt(size) per (group, label), rescaled so both labels carry equal total weight;
+    groups in ``GROUP_WEIGHT`` are scaled further."""
     sizes = Counter((r.group, r.label) for r in rows)
-    raw = [1.0 / math.sqrt(sizes[(r.group, r.label)]) for r in rows]
+    raw = [GROUP_WEIGHT.get(r.group, 1.0) / math.sqrt(sizes[(r.group, r.label)]) for r in rows]
     totals = [sum(w for w, r in zip(raw, rows, strict=True) if r.label == y) for y in (0, 1)]
     return [w * (len(rows) / 2) / totals[r.label] for w, r in zip(raw, rows, strict=True)]
 
@@ -282,7 +286,8 @@ def build(data: Path, progress: Callable[[str], None] = print) -> dict[str, obje
             "never_trained_on": list(EVAL_ONLY),
             "patterns": sorted(PATTERNS),
             "hyperparameters": {"epochs": EPOCHS, "alpha": ALPHA, "beta": BETA, "l1": L1,
-                                "l2": L2, "min_df": MIN_DF, "seed": SEED},
+                                "l2": L2, "min_df": MIN_DF, "seed": SEED,
+                                "group_weight": GROUP_WEIGHT},
         },
     }
 

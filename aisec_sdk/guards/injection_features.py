@@ -91,7 +91,8 @@ _ZH_SECRET = r"(?:系统提示|系统指令|初始指令|提示词|密码|口令
 PATTERNS: dict[str, str] = {
     "override": rf"\b{_IGNORE}{_gap(3)}{_PREVIOUS}{_gap(3)}{_RULES}\b|{_ZH_OVERRIDE}",
     "override_short": rf"\b{_IGNORE}\W+(?:that|this|everything|all(?:\W+(?:of\W+)?(?:it|that))?"
-    r"|alles|tout|todo|всё|все)\b",
+    r"|alles|tout|todo|всё|все|(?:(?:the|all|everything)\W+)?(?:above|previous|prior|preceding"
+    r"|earlier|before|oben|ci-dessus|anterior))\b",
     "new_rules": r"\b(?:new|updated|real|actual|true|neue[n]?|nouvelles?|nuevas?|новые)\W+"
     r"(?:instructions?|rules|task|anweisungen|regeln|consignes|instrucciones|инструкции)\s*:",
     "from_now_on": r"\b(?:from\W+now\W+on|ab\W+(?:jetzt|sofort)|à\W+partir\W+de\W+maintenant"
