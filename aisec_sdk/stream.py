@@ -51,7 +51,7 @@ class StreamGuard:
     def feed(self, chunk: str) -> str:
         """Add a chunk; return the text that can be released now (may be empty)."""
         self._pending += chunk
-        if len(self._pending) <= self.holdback:
+        if len(self._pending) < 2 * self.holdback:  # scan in batches, not on every chunk
             return "" if self.enforce else chunk
         released = self._release(final=False)
         return released if self.enforce else chunk

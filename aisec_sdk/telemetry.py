@@ -181,7 +181,7 @@ class CallTelemetry:
                     "aisec.score": f.score,
                     "aisec.start": f.start,
                     "aisec.end": f.end,
-                    "aisec.direction": verdict.direction,
+                    "aisec.direction": f.direction or verdict.direction,
                     "aisec.finding.action": f.action,
                     "aisec.message": f.message,
                 },

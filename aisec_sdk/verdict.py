@@ -37,6 +37,7 @@ class Finding:
     replacement: str | None = None
     entity: str | None = None
     message_index: int | None = None
+    direction: Direction | None = None
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready view without any raw content."""
@@ -50,6 +51,7 @@ class Finding:
             "action": self.action,
             "entity": self.entity,
             "message_index": self.message_index,
+            "direction": self.direction,
         }
 
 

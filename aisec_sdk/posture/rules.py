@@ -239,6 +239,19 @@ _CATALOGUE: tuple[Rule, ...] = (
         "high",
     ),
     Rule(
+        "AISEC-RT001",
+        "PickleWeightsLoaded",
+        "medium",
+        "Pickle-format weights were loaded at run time",
+        "The transformers integration saw a model load its weights from a pickle-based file "
+        "(PyTorch .bin/.pt or a legacy checkpoint); unpickling can run code.",
+        "Convert the weights to safetensors (use_safetensors=True) and scan the files with "
+        "aisec scan.",
+        ("LLM03",),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
         "AISEC-CODE002",
         "TorchLoadUnsafe",
         "high",

@@ -96,6 +96,8 @@ def test_scan_messages_is_role_aware() -> None:
     assert ("prompt_injection", 0) not in by_index  # system is trusted
     assert ("prompt_injection", 2) in by_index  # tool output is context
     assert ("pii", 1) in by_index
+    assert {f.direction for f in v.findings if f.message_index == 2} == {"context"}
+    assert {f.direction for f in v.findings if f.message_index == 1} == {"input"}
     assert v.messages is not None
     assert "bob@example.org" not in v.messages[1]["content"]
     assert messages[1]["content"].endswith("bob@example.org")  # input untouched

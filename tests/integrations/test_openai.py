@@ -473,7 +473,7 @@ def test_responses_create(guarded: Policy, client: Any, fake_openai: Any, teleme
     assert span.name == "chat gpt-4.1"
     assert span.attributes[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] == 3
     found = sorted((e["aisec.guard"], e["aisec.direction"]) for e in _events(span))
-    assert found == [("pii", "input"), ("secrets", "input"), ("secrets", "output")]
+    assert found == [("pii", "input"), ("secrets", "context"), ("secrets", "output")]
 
 
 def test_responses_parse_keeps_parsed_in_line(
