@@ -83,7 +83,9 @@ class Engine:
             try:
                 for finding in guard.scan(text, direction):
                     if finding.score >= resolved.threshold:
-                        findings.append(replace(finding, action=resolved.action, direction=direction))
+                        findings.append(
+                            replace(finding, action=resolved.action, direction=direction)
+                        )
             except Exception as exc:  # a guard's own failure is handled by on_error
                 errors.append(f"{guard.id}: {type(exc).__name__}: {exc}")
                 _log.warning("aisec guard %s failed on %s text", guard.id, direction, exc_info=True)
