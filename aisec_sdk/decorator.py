@@ -222,69 +222,57 @@ class _Spec:
         return bound.args, bound.kwargs
 
 
+_Runner = Callable[[_Spec, Callable[..., Any], tuple[Any, ...], dict[str, Any]], Any]
+
+
 def _make_wrapper(spec: _Spec) -> Callable[..., Any]:
+    """The wrapt wrapper for ``spec``: the runner is chosen once, by what is wrapped."""
     wrapped = spec.wrapped
     target = (
-        inspect.unwrap(wrapped)
-        if not isinstance(wrapped, staticmethod | classmethod)
-        else wrapped.__func__
+        wrapped.__func__
+        if isinstance(wrapped, staticmethod | classmethod)
+        else inspect.unwrap(wrapped)
     )
-
+    runner: _Runner
     if inspect.isasyncgenfunction(target):
+        runner = _guard_agen
+    elif inspect.iscoroutinefunction(target):
+        runner = _guard_async
+    elif inspect.isgeneratorfunction(target):
+        runner = _guard_gen
+    else:
+        runner = _guard_sync
 
-        def agen_wrapper(
-            wrapped: Callable[..., Any],
-            instance: Any,
-            args: tuple[Any, ...],
-            kwargs: dict[str, Any],
-        ) -> Any:
-            return _guard_agen(spec, wrapped, args, kwargs)
-
-        return agen_wrapper
-    if inspect.iscoroutinefunction(target):
-
-        def async_wrapper(
-            wrapped: Callable[..., Any],
-            instance: Any,
-            args: tuple[Any, ...],
-            kwargs: dict[str, Any],
-        ) -> Any:
-            return _guard_async(spec, wrapped, args, kwargs)
-
-        return async_wrapper
-    if inspect.isgeneratorfunction(target):
-
-        def gen_wrapper(
-            wrapped: Callable[..., Any],
-            instance: Any,
-            args: tuple[Any, ...],
-            kwargs: dict[str, Any],
-        ) -> Any:
-            return _guard_gen(spec, wrapped, args, kwargs)
-
-        return gen_wrapper
-
-    def sync_wrapper(
+    def wrapper(
         wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        call = GuardedCall(spec.name, spec.policy)
-        error: BaseException | None = None
-        try:
-            with trace.use_span(call.telemetry.span, end_on_exit=False):
-                args, kwargs = spec.check_inputs(call, wrapped, args, kwargs)
-                result = wrapped(*args, **kwargs)
-                if not spec.output:
-                    return result
-                if inspect.isgenerator(result):
-                    return _stream_sync(call, result, finish=False)
-                return call.check_output(result)
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            call.finish(error)
+        return runner(spec, wrapped, args, kwargs)
 
-    return sync_wrapper
+    return wrapper
+
+
+def _guard_sync(
+    spec: _Spec, wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    call = GuardedCall(spec.name, spec.policy)
+    error: BaseException | None = None
+    streaming = False
+    try:
+        with trace.use_span(call.telemetry.span, end_on_exit=False):
+            args, kwargs = spec.check_inputs(call, wrapped, args, kwargs)
+            result = wrapped(*args, **kwargs)
+            if not spec.output:
+                return result
+            if inspect.isgenerator(result):
+                streaming = True  # the stream finishes the call when it ends
+                return _stream_sync(call, result)
+            return call.check_output(result)
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        if not streaming:
+            call.finish(error)
 
 
 async def _guard_async(
@@ -304,7 +292,7 @@ async def _guard_async(
         call.finish(error)
 
 
-def _stream_sync(call: GuardedCall, inner: Iterator[Any], *, finish: bool = True) -> Iterator[Any]:
+def _stream_sync(call: GuardedCall, inner: Iterator[Any]) -> Iterator[Any]:
     guard = call.stream()
     error: BaseException | None = None
     try:
@@ -330,8 +318,7 @@ def _stream_sync(call: GuardedCall, inner: Iterator[Any], *, finish: bool = True
             close()
         raise
     finally:
-        if finish:
-            call.finish(error)
+        call.finish(error)
 
 
 def _guard_gen(

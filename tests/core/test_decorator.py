@@ -233,3 +233,15 @@ def test_exceptions_of_the_wrapped_function_propagate(spans: Any) -> None:
         f("x")
     (span,) = spans.get_finished_spans()
     assert span.attributes["error.type"] == "KeyError"
+
+
+def test_a_function_returning_a_generator_is_streamed_and_finishes_once(spans: Any) -> None:
+    @guard(name="gen_factory")
+    def factory(q: str) -> Iterator[str]:
+        return (c for c in ["mail jane@exam", "ple.com now, then some more text to release"])
+
+    stream = factory("q")
+    assert spans.get_finished_spans() == ()  # the span lives as long as the stream
+    assert "".join(stream) == "mail <EMAIL> now, then some more text to release"
+    (span,) = spans.get_finished_spans()
+    assert span.attributes["aisec.output.action"] == "redact"
