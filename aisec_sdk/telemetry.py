@@ -26,6 +26,29 @@ from opentelemetry.semconv.attributes.code_attributes import CODE_FUNCTION_NAME
 from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
+from aisec_sdk.attributes import (
+    ATTR_ACTION,
+    ATTR_CATEGORY,
+    ATTR_DIRECTION,
+    ATTR_END,
+    ATTR_FINDING_ACTION,
+    ATTR_FINDINGS_COUNT,
+    ATTR_FUNCTION,
+    ATTR_GUARD,
+    ATTR_GUARD_ERRORS,
+    ATTR_MESSAGE,
+    ATTR_MODE,
+    ATTR_SCORE,
+    ATTR_START,
+    EVENT_EVALUATION,
+    EVENT_FINDING,
+    METRIC_GUARD_DURATION,
+    METRIC_GUARD_FINDINGS,
+    SPAN_GUARD,
+    attr_direction_action,
+    attr_direction_content,
+    evaluation_name,
+)
 from aisec_sdk.verdict import Action, Finding, Verdict
 
 if TYPE_CHECKING:
@@ -36,7 +59,9 @@ if TYPE_CHECKING:
 __all__ = [
     "ATTR_ACTION",
     "ATTR_FINDINGS_COUNT",
+    "ATTR_FUNCTION",
     "ATTR_MODE",
+    "EVENT_EVALUATION",
     "EVENT_FINDING",
     "CallTelemetry",
     "configure",
@@ -46,12 +71,6 @@ __all__ = [
 ]
 
 SCOPE = "aisec_sdk"
-ATTR_ACTION = "aisec.action"
-ATTR_MODE = "aisec.mode"
-ATTR_FINDINGS_COUNT = "aisec.findings.count"
-ATTR_FUNCTION = "aisec.function"
-EVENT_FINDING = "aisec.finding"
-EVENT_EVALUATION = "gen_ai.evaluation.result"
 
 _ACTION_RANK: dict[str, int] = {"allow": 0, "redact": 1, "block": 2}
 
@@ -83,10 +102,10 @@ def _instruments() -> tuple[Any, Any]:
 
     meter = metrics.get_meter(SCOPE, __version__)
     found = meter.create_counter(
-        "aisec.guard.findings", unit="{finding}", description="Guard findings by guard"
+        METRIC_GUARD_FINDINGS, unit="{finding}", description="Guard findings by guard"
     )
     duration = meter.create_histogram(
-        "aisec.guard.duration",
+        METRIC_GUARD_DURATION,
         unit="s",
         description="Time spent in guards per scan; its count is the number of verdicts",
     )
@@ -129,7 +148,7 @@ class CallTelemetry:
             llm.set_attribute(ATTR_MODE, policy.mode)
         else:
             self.span = tracer().start_span(
-                f"aisec.guard {function}",
+                f"{SPAN_GUARD} {function}",
                 kind=SpanKind.INTERNAL,
                 attributes={
                     ATTR_FUNCTION: function,
@@ -153,37 +172,37 @@ class CallTelemetry:
         found, duration = _instruments()
         duration.record(
             verdict.latency_ms / 1000.0,
-            {"aisec.action": verdict.action, "aisec.direction": verdict.direction},
+            {ATTR_ACTION: verdict.action, ATTR_DIRECTION: verdict.direction},
         )
         attrs = self._attrs
         attrs[ATTR_ACTION] = self._action
         attrs[ATTR_FINDINGS_COUNT] = self._count
-        attrs[f"aisec.{verdict.direction}.action"] = verdict.action
+        attrs[attr_direction_action(verdict.direction)] = verdict.action
         if verdict.errors:
-            attrs["aisec.guard_errors"] = verdict.errors
+            attrs[ATTR_GUARD_ERRORS] = verdict.errors
         span = self.span
         if self.policy.capture_content and original is not None:
-            attrs[f"aisec.{verdict.direction}.content"] = redact_for_capture(
+            attrs[attr_direction_content(verdict.direction)] = redact_for_capture(
                 original, verdict.findings
             )
         if not self._owns and span.is_recording():
             span.set_attributes(attrs)
         worst: dict[str, Finding] = {}
         for f in verdict.findings:
-            found.add(1, {"aisec.guard": f.guard, "aisec.category": f.category})
+            found.add(1, {ATTR_GUARD: f.guard, ATTR_CATEGORY: f.category})
             if not span.is_recording():
                 continue
             span.add_event(
                 EVENT_FINDING,
                 {
-                    "aisec.guard": f.guard,
-                    "aisec.category": f.category,
-                    "aisec.score": f.score,
-                    "aisec.start": f.start,
-                    "aisec.end": f.end,
-                    "aisec.direction": f.direction or verdict.direction,
-                    "aisec.finding.action": f.action,
-                    "aisec.message": f.message,
+                    ATTR_GUARD: f.guard,
+                    ATTR_CATEGORY: f.category,
+                    ATTR_SCORE: f.score,
+                    ATTR_START: f.start,
+                    ATTR_END: f.end,
+                    ATTR_DIRECTION: f.direction or verdict.direction,
+                    ATTR_FINDING_ACTION: f.action,
+                    ATTR_MESSAGE: f.message,
                 },
             )
             if f.guard not in worst or f.score > worst[f.guard].score:
@@ -192,7 +211,7 @@ class CallTelemetry:
             span.add_event(
                 EVENT_EVALUATION,
                 {
-                    GEN_AI_EVALUATION_NAME: f"aisec.{f.guard}",
+                    GEN_AI_EVALUATION_NAME: evaluation_name(f.guard),
                     GEN_AI_EVALUATION_SCORE_VALUE: f.score,
                     GEN_AI_EVALUATION_SCORE_LABEL: "fail",
                     GEN_AI_EVALUATION_EXPLANATION: f.message,

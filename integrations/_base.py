@@ -32,6 +32,7 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from opentelemetry.semconv.attributes import error_attributes, server_attributes
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
+from aisec_sdk.attributes import ATTR_FRAMEWORK, ATTR_FRAMEWORK_VERSION, ATTR_USAGE_COUNTED
 from aisec_sdk.decorator import GuardedCall
 from aisec_sdk.engine import ROLE_DIRECTIONS, engine_for
 from aisec_sdk.policy import Policy, default_policy
@@ -49,11 +50,6 @@ __all__ = [
     "is_suppressed",
     "suppress_llm_spans",
 ]
-
-ATTR_FRAMEWORK = "aisec.framework"
-ATTR_FRAMEWORK_VERSION = "aisec.framework.version"
-ATTR_USAGE_COUNTED = "aisec.usage.counted"
-"""True when token usage was counted locally because the API reported none."""
 
 CAPTURE_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 _CAPTURE_ON = {"true", "1", "yes", "on", "span_only", "span_and_event"}

@@ -30,6 +30,7 @@ from opentelemetry import trace
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
+from aisec_sdk.attributes import ATTR_LANGCHAIN_RUN_TYPE, ATTR_RETRIEVAL_DOCUMENTS
 from aisec_sdk.decorator import GuardedCall
 from aisec_sdk.errors import GuardViolation
 from aisec_sdk.stream import StreamGuard
@@ -429,7 +430,7 @@ class AisecCallbackHandler:
                     if checked != text and isinstance(documents, list):
                         documents[index] = doc.model_copy(update={"page_content": checked})
             if run.span.is_recording():
-                run.span.set_attribute("aisec.retrieval.documents", len(documents))
+                run.span.set_attribute(ATTR_RETRIEVAL_DOCUMENTS, len(documents))
         except GuardViolation as exc:
             error = exc
             raise
@@ -452,7 +453,7 @@ class AisecCallbackHandler:
     ) -> None:
         name = kwargs.get("name") or (serialized or {}).get("name") or "chain"
         self._open_span(
-            run_id, parent_run_id, str(name), {"aisec.langchain.run_type": "chain"}, guarded=False
+            run_id, parent_run_id, str(name), {ATTR_LANGCHAIN_RUN_TYPE: "chain"}, guarded=False
         )
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:

@@ -32,6 +32,24 @@ from opentelemetry import trace
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
+from aisec_sdk.attributes import (
+    ATTR_MESSAGE,
+    ATTR_MODEL_FILE_FORMATS,
+    ATTR_MODEL_FILES,
+    ATTR_MODEL_FORMAT,
+    ATTR_MODEL_PATH,
+    ATTR_MODEL_REVISION,
+    ATTR_MODEL_SHA256,
+    ATTR_MODEL_SOURCE,
+    ATTR_PATH,
+    ATTR_POSTURE_FINDINGS_COUNT,
+    ATTR_RULE_ID,
+    ATTR_SEVERITY,
+    ATTR_TRUST_REMOTE_CODE,
+    EVENT_POSTURE_FINDING,
+    SPAN_MODEL_LOAD,
+)
+from aisec_sdk.attributes import PROVIDER_TRANSFORMERS as PROVIDER
 from aisec_sdk.decorator import is_messages
 
 from ._base import (
@@ -54,19 +72,6 @@ __all__ = [
     "PROVIDER",
     "TransformersInstrumentor",
 ]
-
-PROVIDER = "aisec.local.transformers"
-"""``gen_ai.provider.name`` of models run in-process with transformers."""
-
-ATTR_MODEL_SOURCE = "aisec.model.source"  # "local" (a directory) or "hub" (a repository id)
-ATTR_MODEL_PATH = "aisec.model.path"
-ATTR_MODEL_REVISION = "aisec.model.revision"
-ATTR_MODEL_FORMAT = "aisec.model.format"  # format of the weights loaded: safetensors, pickle...
-ATTR_MODEL_FILES = "aisec.model.files"  # weight file names, aligned with the two below
-ATTR_MODEL_FILE_FORMATS = "aisec.model.file_formats"
-ATTR_MODEL_SHA256 = "aisec.model.sha256"
-ATTR_TRUST_REMOTE_CODE = "aisec.model.trust_remote_code"
-EVENT_POSTURE_FINDING = "aisec.posture.finding"
 
 RULE_TRUST_REMOTE_CODE = "AISEC-CODE001"
 RULE_PICKLE_WEIGHTS = "AISEC-RT001"
@@ -360,10 +365,10 @@ def _finding(span: Span, rule_id: str, severity: str, message: str, path: str) -
     span.add_event(
         EVENT_POSTURE_FINDING,
         {
-            "aisec.rule_id": rule_id,
-            "aisec.severity": severity,
-            "aisec.message": message,
-            "aisec.path": path,
+            ATTR_RULE_ID: rule_id,
+            ATTR_SEVERITY: severity,
+            ATTR_MESSAGE: message,
+            ATTR_PATH: path,
         },
     )
 
@@ -410,7 +415,7 @@ def _record_model(span: Span, name: str, kwargs: Mapping[str, Any]) -> None:
         span.set_attribute(ATTR_MODEL_REVISION, str(revision or "main"))
     if revision and local.is_dir():
         span.set_attribute(ATTR_MODEL_REVISION, str(revision))
-    span.set_attribute("aisec.posture.findings.count", findings)
+    span.set_attribute(ATTR_POSTURE_FINDINGS_COUNT, findings)
 
 
 def _from_pretrained(
@@ -427,7 +432,7 @@ def _from_pretrained(
     if name is None or not runtime.current_policy().telemetry:
         return wrapped(*args, **kwargs)
     span = runtime.tracer.start_span(
-        f"aisec.model.load {name}",
+        f"{SPAN_MODEL_LOAD} {name}",
         kind=SpanKind.INTERNAL,
         attributes={
             gen_ai.GEN_AI_REQUEST_MODEL: name,

@@ -25,6 +25,14 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.semconv.attributes import service_attributes
 
+from aisec_sdk.attributes import (
+    ATTR_BOM_FINDINGS_COUNT,
+    ATTR_BOM_REF,
+    ATTR_BOM_RULE,
+    ATTR_BOM_SEVERITY,
+    ATTR_FUNCTION,
+    EVENT_BOM_FINDING,
+)
 from aisec_sdk.bom.allowlist import apply_policy, findings_for
 from aisec_sdk.bom.cyclonedx import SPECS
 from aisec_sdk.bom.export import FORMATS, Format, render
@@ -44,7 +52,6 @@ from aisec_sdk.bom.spans import (
     inherited_pii,
     is_llm_span,
 )
-from aisec_sdk.telemetry import ATTR_FUNCTION
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
@@ -53,7 +60,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SPAN_FINDING_EVENT", "BomCollector"]
 
-SPAN_FINDING_EVENT = "aisec.bom.finding"
+SPAN_FINDING_EVENT = EVENT_BOM_FINDING
 """Event put on a starting LLM span whose model, provider or endpoint the policy forbids."""
 _VERDICT_CACHE = 4096
 
@@ -166,13 +173,13 @@ class BomCollector(SpanProcessor):
             span.add_event(
                 SPAN_FINDING_EVENT,
                 {
-                    "aisec.bom.rule": finding.rule,
-                    "aisec.bom.ref": finding.ref,
-                    "aisec.bom.severity": finding.severity,
+                    ATTR_BOM_RULE: finding.rule,
+                    ATTR_BOM_REF: finding.ref,
+                    ATTR_BOM_SEVERITY: finding.severity,
                 },
             )
         if found:
-            span.set_attribute("aisec.bom.findings.count", len(found))
+            span.set_attribute(ATTR_BOM_FINDINGS_COUNT, len(found))
 
     def on_end(self, span: ReadableSpan) -> None:
         context = span.context

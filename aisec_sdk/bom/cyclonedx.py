@@ -26,6 +26,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any
 
+from aisec_sdk.attributes import PROVIDER_LOCAL_PREFIX
 from aisec_sdk.bom.model import (
     Bom,
     Component,
@@ -44,8 +45,6 @@ SPECS = ("1.6", "1.7")
 _SUBJECT_REF = "aisec:subject"
 # Providers usable without credentials; every other provider's API needs a key.
 _KEYLESS_PROVIDERS = frozenset({"ollama", "huggingface", "local"})
-# Providers that run models inside the process (``aisec.local.transformers``).
-_IN_PROCESS_PREFIX = "aisec.local."
 _MAX_LOCATIONS = 20
 
 
@@ -164,7 +163,7 @@ def _service(
     if endpoints:
         out["endpoints"] = sorted({e.name for e in endpoints})
     local = all(is_loopback(e.host) for e in endpoints) if endpoints else False
-    in_process = service.name.startswith(_IN_PROCESS_PREFIX)
+    in_process = service.name.startswith(PROVIDER_LOCAL_PREFIX)  # in-process models
     if isinstance(service, ProviderComponent) and not (
         in_process or service.name in _KEYLESS_PROVIDERS
     ):

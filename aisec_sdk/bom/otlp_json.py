@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from opentelemetry.semconv.attributes import service_attributes
 
+from aisec_sdk.attributes import ATTR_FUNCTION
 from aisec_sdk.bom.model import Bom, BomBuilder, Flow
 from aisec_sdk.bom.spans import (
     CallAggregator,
@@ -28,7 +29,6 @@ from aisec_sdk.bom.spans import (
     inherited_pii,
     is_llm_span,
 )
-from aisec_sdk.telemetry import ATTR_FUNCTION
 
 __all__ = ["OtlpError", "OtlpSpan", "bom_from_otlp", "iter_spans", "read_spans"]
 

@@ -21,6 +21,24 @@ from urllib.parse import urlsplit
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv.attributes import server_attributes, url_attributes
 
+from aisec_sdk.attributes import (
+    ATTR_ACTION,
+    ATTR_DIRECTION,
+    ATTR_FINDINGS_COUNT,
+    ATTR_FRAMEWORK,
+    ATTR_FRAMEWORK_VERSION,
+    ATTR_FUNCTION,
+    ATTR_GUARD,
+    ATTR_MODEL_FILES,
+    ATTR_MODEL_FORMAT,
+    ATTR_MODEL_PATH,
+    ATTR_MODEL_REVISION,
+    ATTR_MODEL_SHA256,
+    ATTR_MODEL_SOURCE,
+    ATTR_POSTURE_FINDINGS_COUNT,
+    ATTR_TRUST_REMOTE_CODE,
+    EVENT_FINDING,
+)
 from aisec_sdk.bom.model import (
     BomBuilder,
     EndpointComponent,
@@ -31,11 +49,8 @@ from aisec_sdk.bom.model import (
     ProviderComponent,
     Usage,
 )
-from aisec_sdk.telemetry import ATTR_ACTION, ATTR_FINDINGS_COUNT, ATTR_FUNCTION, EVENT_FINDING
 
 __all__ = [
-    "AISEC_FRAMEWORK",
-    "AISEC_FRAMEWORK_VERSION",
     "CallAggregator",
     "CallKey",
     "endpoint_component",
@@ -44,21 +59,17 @@ __all__ = [
     "is_llm_span",
 ]
 
-# Optional: integrations may name the framework they instrument (else the scope tells).
-AISEC_FRAMEWORK = "aisec.framework"
-AISEC_FRAMEWORK_VERSION = "aisec.framework.version"
 # Model-load spans (``aisec.model.load {name}``, the transformers integration): a load is
 # evidence about a model, not a call. These attributes become ``load.*`` model properties.
-_MODEL_SOURCE = "aisec.model.source"
 _LOAD_FACTS = {
-    _MODEL_SOURCE: "load.source",
-    "aisec.model.path": "load.path",
-    "aisec.model.revision": "load.revision",
-    "aisec.model.format": "load.format",
-    "aisec.model.files": "load.files",
-    "aisec.model.sha256": "load.sha256",
-    "aisec.model.trust_remote_code": "load.trust_remote_code",
-    "aisec.posture.findings.count": "load.posture_findings",
+    ATTR_MODEL_SOURCE: "load.source",
+    ATTR_MODEL_PATH: "load.path",
+    ATTR_MODEL_REVISION: "load.revision",
+    ATTR_MODEL_FORMAT: "load.format",
+    ATTR_MODEL_FILES: "load.files",
+    ATTR_MODEL_SHA256: "load.sha256",
+    ATTR_TRUST_REMOTE_CODE: "load.trust_remote_code",
+    ATTR_POSTURE_FINDINGS_COUNT: "load.posture_findings",
 }
 
 _LLM_KEYS = (
@@ -198,11 +209,12 @@ class CallKey(NamedTuple):
             host=_text(host),
             port=_int(port) if port else None,
             scheme=_text(scheme),
-            framework=_text(get(AISEC_FRAMEWORK)) or _framework_from_scope(scope),
-            framework_version=_text(get(AISEC_FRAMEWORK_VERSION)),
+            # integrations may name the framework they instrument (else the scope tells)
+            framework=_text(get(ATTR_FRAMEWORK)) or _framework_from_scope(scope),
+            framework_version=_text(get(ATTR_FRAMEWORK_VERSION)),
             nested=nested,
             function_service=function_service or (service if function else None),
-            load=_MODEL_SOURCE in attributes and gen_ai.GEN_AI_OPERATION_NAME not in attributes,
+            load=ATTR_MODEL_SOURCE in attributes and gen_ai.GEN_AI_OPERATION_NAME not in attributes,
         )
 
 
@@ -235,8 +247,8 @@ def pii_flows(events: Iterable[tuple[str, Mapping[str, Any]]]) -> tuple[int, fro
         if name != EVENT_FINDING:
             continue
         count += 1
-        if (attrs.get("aisec.guard") or attrs.get("guard")) == "pii":
-            direction = attrs.get("aisec.direction") or attrs.get("direction")
+        if (attrs.get(ATTR_GUARD) or attrs.get("guard")) == "pii":
+            direction = attrs.get(ATTR_DIRECTION) or attrs.get("direction")
             flows.add("inbound" if direction == "output" else "outbound")
     return count, frozenset(flows)
 
