@@ -23,7 +23,7 @@ import wrapt
 from opentelemetry import trace
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv._incubating.attributes import openai_attributes
-from opentelemetry.semconv.attributes import server_attributes
+from opentelemetry.semconv.attributes import server_attributes, url_attributes
 
 from aisec_sdk.stream import StreamGuard
 
@@ -299,13 +299,21 @@ def _provider(instance: Any) -> str:
 
 
 def _server(instance: Any) -> dict[str, Any]:
+    """``server.address``, ``server.port`` and ``url.scheme`` of the client's base URL."""
     client = getattr(instance, "_client", None)
     url = getattr(client, "base_url", None)
     host = getattr(url, "host", None)
     if not host:
         return {}
-    port = getattr(url, "port", None) or (443 if getattr(url, "scheme", "") == "https" else 80)
-    return {server_attributes.SERVER_ADDRESS: host, server_attributes.SERVER_PORT: port}
+    scheme = getattr(url, "scheme", None) or None
+    attrs: dict[str, Any] = {
+        server_attributes.SERVER_ADDRESS: host,
+        server_attributes.SERVER_PORT: getattr(url, "port", None)
+        or (443 if scheme == "https" else 80),
+    }
+    if scheme:
+        attrs[url_attributes.URL_SCHEME] = scheme
+    return attrs
 
 
 class _Adapter:

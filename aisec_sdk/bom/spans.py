@@ -1,7 +1,8 @@
 """From GenAI-convention spans to BOM facts; shared by the live collector and the OTLP reader.
 
 A span is an LLM call when it carries ``gen_ai.operation.name``, ``gen_ai.request.model``,
-``gen_ai.provider.name`` or the deprecated ``gen_ai.system``. A span with only
+``gen_ai.provider.name`` or the deprecated ``gen_ai.system``, unless its operation is a tool
+execution or a retrieval (model calls made inside those are calls of their own). A span with only
 ``aisec.function`` is an application function. Calls are aggregated by a small key
 (service, function, provider, model, endpoint, framework) into counters; components and
 relationships are built from those counters only when a BOM is asked for.
@@ -78,6 +79,13 @@ _LLM_KEYS = (
     gen_ai.GEN_AI_PROVIDER_NAME,
     gen_ai.GEN_AI_SYSTEM,
 )
+# GenAI operations that are not model calls.
+_NOT_MODEL_CALLS = frozenset(
+    {
+        gen_ai.GenAiOperationNameValues.EXECUTE_TOOL.value,
+        gen_ai.GenAiOperationNameValues.RETRIEVAL.value,
+    }
+)
 # Instrumentation scopes whose last segment names the instrumented framework.
 _SCOPE_PREFIXES = (
     "opentelemetry.instrumentation.",
@@ -104,7 +112,9 @@ def _text(value: Any) -> str | None:
 
 
 def is_llm_span(attributes: Mapping[str, Any]) -> bool:
-    """True when the attributes describe a GenAI operation."""
+    """True when the attributes describe a GenAI model call (not a tool run or a retrieval)."""
+    if attributes.get(gen_ai.GEN_AI_OPERATION_NAME) in _NOT_MODEL_CALLS:
+        return False
     return any(key in attributes for key in _LLM_KEYS)
 
 

@@ -18,7 +18,14 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
 from aisec_sdk import Policy
-from aisec_sdk.bom import BomCollector, ModelComponent, ProviderComponent, to_cyclonedx, validate
+from aisec_sdk.bom import (
+    BomCollector,
+    EndpointComponent,
+    ModelComponent,
+    ProviderComponent,
+    to_cyclonedx,
+    validate,
+)
 from aisec_sdk.instrument import instrument, uninstrument
 
 
@@ -86,8 +93,10 @@ def test_openai_integration_spans_build_the_bom(server: str) -> None:
     assert model.provider == "openai" and model.services == ["helpdesk"]
     framework = bom.component("framework:openai")
     assert framework is not None and framework.version == metadata.version("openai")
-    # The integration reports server.address/port but no scheme: the URL says so.
-    assert [e.name for e in bom.of_kind("endpoint")] == [f"//127.0.0.1:{urlsplit(server).port}"]
+    # server.address/port and url.scheme: a plaintext endpoint is known at run time.
+    endpoints = bom.of_kind("endpoint")
+    assert [e.name for e in endpoints] == [f"http://127.0.0.1:{urlsplit(server).port}"]
+    assert isinstance(endpoints[0], EndpointComponent) and endpoints[0].scheme == "http"
     openai_provider = bom.component("provider:openai")
     assert isinstance(openai_provider, ProviderComponent)
     assert openai_provider.pii_flows == ["outbound"]  # the e-mail address in the prompt

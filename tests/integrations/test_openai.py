@@ -90,6 +90,7 @@ def test_chat_span_follows_genai_conventions(guarded: Policy, client: Any, telem
     assert attrs[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] == result.usage.prompt_tokens
     assert attrs[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] == result.usage.completion_tokens
     assert attrs[server_attributes.SERVER_ADDRESS] == "127.0.0.1"
+    assert attrs["url.scheme"] == "http"  # the client's base URL
     assert attrs["aisec.action"] == "allow"
     assert gen_ai.GEN_AI_INPUT_MESSAGES not in attrs  # content capture is off by default
     assert "aisec.usage.counted" not in attrs
