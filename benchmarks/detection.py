@@ -23,6 +23,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -97,8 +98,10 @@ def source_table(rows: Sequence[training.Row], scores: Sequence[float], model: L
     train_benign = benign_pool
     docs = [s for r, s in zip(rows, scores, strict=True)
             if r.label == 0 and r.group not in training.EVAL_ONLY and training.is_document(r)]
-    eval_benign = [s for r, s in zip(rows, scores, strict=True)
-                   if r.label == 0 and r.group in training.EVAL_ONLY]
+    no_robots = [s for r, s in zip(rows, scores, strict=True)
+                 if r.label == 0 and r.group == "parapet_no_robots"]
+    defences = [s for r, s in zip(rows, scores, strict=True)
+                if r.label == 0 and r.group == "tensor_trust"]
     summary = [
         "",
         "| all sources, out of source | input threshold | context threshold |",
@@ -107,8 +110,10 @@ def source_table(rows: Sequence[training.Row], scores: Sequence[float], model: L
         f"| FPR, licensed benign (threshold set here) | {_pct(rate(train_benign, t_in))} "
         f"| {_pct(rate(train_benign, t_ctx))} |",
         f"| FPR, document-like benign | {_pct(rate(docs, t_in))} | {_pct(rate(docs, t_ctx))} |",
-        f"| FPR, never-trained benign (Tensor Trust defences, no_robots) "
-        f"| {_pct(rate(eval_benign, t_in))} | {_pct(rate(eval_benign, t_ctx))} |",
+        f"| FPR, never-trained chat prompts (no_robots) "
+        f"| {_pct(rate(no_robots, t_in))} | {_pct(rate(no_robots, t_ctx))} |",
+        f"| FPR, never-trained defenders' system prompts (Tensor Trust) "
+        f"| {_pct(rate(defences, t_in))} | {_pct(rate(defences, t_ctx))} |",
         f"| ROC-AUC, all attacks vs licensed benign | {roc_auc(attacks, train_benign):.3f} | |",
         f"| recall at 1 % FPR (licensed benign) | {_pct(rate(attacks, t_1pct))} | |",
     ]
@@ -188,6 +193,10 @@ def language_table(rows: Sequence[training.Row], scores: Sequence[float],
     return "\n".join(lines)
 
 
+def _scan_input(guard: PromptInjectionGuard, text: str) -> None:
+    guard.scan(normalize(text), "input")
+
+
 def _time(fn: Callable[[], object], repeat: int) -> float:
     best = math.inf
     for _ in range(repeat):
@@ -229,7 +238,7 @@ def speed_table(rows: Sequence[training.Row], model: LexicalModel) -> str:
     ]
     lines = ["| input | µs per scan | MB/s |", "|---|---:|---:|"]
     for name, text, repeat in cases:
-        seconds = _time(lambda t=text: guard.scan(normalize(t), "input"), repeat)
+        seconds = _time(partial(_scan_input, guard, text), repeat)
         mbs = len(text.encode()) / seconds / 1e6
         lines.append(f"| {name} | {seconds * 1e6:,.1f} | {mbs:,.0f} |")
     return "\n".join(lines)
@@ -250,8 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=training.DATA)
     args = parser.parse_args(argv)
     rows = training.load_rows(args.data)
-    lows = [training.lowered(r.text) for r in rows]
-    feats = [frozenset(training.features(t)) for t in lows]
+    lows, feats = training.featurize(rows)
     scores, _ = training.loso_scores(rows, lows, feats,
                                      progress=lambda m: print(m, file=sys.stderr))
     model = shipped_model()

@@ -42,8 +42,8 @@ EPOCHS = 4
 ALPHA, BETA, L1, L2 = 0.1, 1.0, 2.0, 1.0
 MIN_DF = 3  # features seen in fewer training texts are ignored
 TARGET_FPR = 0.01
-GATE_MIN_WEIGHT = 0.5  # learned words at least this telling join the gate ...
-GATE_MAX_BENIGN = 0.01  # ... if at most this share of benign training texts contains them
+GATE_MIN_WEIGHT = 0.8  # learned words at least this telling join the gate ...
+GATE_MAX_BENIGN = 0.005  # ... if at most this share of benign training texts contains them
 # BIPIA's injected "attacks" are ordinary tasks ("write a poem") pasted into documents: at
 # full weight their words become evidence of attack in every user turn.
 GROUP_WEIGHT = {"bipia_indirect": 0.3}
@@ -91,6 +91,12 @@ def load_rows(data: Path) -> list[Row]:
 def lowered(text: str) -> str:
     """The text as the guard sees it: normalised, lower-cased."""
     return normalize(text).normalized.lower()
+
+
+def featurize(rows: Sequence[Row]) -> tuple[list[str], list[frozenset[str]]]:
+    """Every row as the guard sees it (normalised, lower-cased) and its feature set."""
+    lows = [lowered(r.text) for r in rows]
+    return lows, [frozenset(features(t)) for t in lows]
 
 
 def is_document(row: Row) -> bool:
@@ -262,8 +268,7 @@ def platt_slope(scores: Sequence[float], labels: Sequence[int], center: float) -
 def build(data: Path, progress: Callable[[str], None] = print) -> dict[str, object]:
     """Train, choose gate words and operating points; the JSON document to ship."""
     rows = load_rows(data)
-    lows = [lowered(r.text) for r in rows]
-    feats = [frozenset(features(t)) for t in lows]
+    lows, feats = featurize(rows)
     progress(f"{len(rows)} rows, features ready")
     scores, full = loso_scores(rows, lows, feats, progress)
     train_rows = [i for i, r in enumerate(rows) if r.group not in EVAL_ONLY]

@@ -35,6 +35,7 @@ __all__ = [
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W\d_{_CJK}]+")
+_ASCII_TOKEN = re.compile(r"[a-zA-Z]+")  # what _TOKEN finds in ASCII text, faster
 
 # Up to ``n`` filler words between two parts of a phrase.
 def _gap(n: int) -> str:
@@ -170,15 +171,17 @@ _IGNORE_WORDS = (
 TRIGGERS: dict[str, tuple[str, ...]] = {
     "override": (*_IGNORE_WORDS, *_ZH_OVERRIDE_WORDS),
     "override_short": _IGNORE_WORDS,
-    "new_rules": (":",),
-    "from_now_on": ("now", "ab", "partir", "desde", "отныне", "этого"),
-    "persona": ("you", "pretend", "act", "roleplay", "du", "tu", "eres", "теперь", "你现在是",
-                "从现在开始", "扮演", "假装"),
+    "new_rules": ("instruction", "rules", "task", "anweisung", "regeln", "consignes",
+                  "instrucciones", "инструкции"),
+    "from_now_on": ("now", "jetzt", "sofort", "maintenant", "ahora", "отныне", "момента"),
+    "persona": ("now", "going", "pretend", "act", "roleplay", "bist", "maintenant", "eres",
+                "теперь", "你现在是", "从现在开始", "扮演", "假装"),
     "jailbreak_name": ("dan", "stan", "dude", "aim", "jailb", "mode", "evil", "anything", "anti",
                        "开发者模式", "越狱"),
-    "no_limits": ("no", "without", "free", "beyond", "ohne", "sans", "sin", "без", "unfiltered",
-                  "uncensored", "unrestricted", "unbound", "amoral", "unethical", "任何"),
-    "refusal_suppression": ("never", "not", "don", "cannot", "can", "character"),
+    "no_limits": ("restrict", "limit", "filter", "censor", "rules", "guidelines", "moral",
+                  "ethic", "bound", "einschränkungen", "regeln", "límites", "ограничений", "任何"),
+    "refusal_suppression": ("refuse", "decline", "apologi", "say", "warn", "disclaimer",
+                            "character", "mention"),
     "policy_evasion": ("polic", "guidelines", "filter"),
     "role_tag": ("system", "admin", "developer", "root", "assistant", "sudo", "<|", "inst]",
                  "<<sys>>"),
@@ -186,8 +189,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "extract": _SECRET_WORDS,
     "secret_ref": _SECRET_WORDS,
     "what_is_secret": ("what",),
-    "exfiltration": ("send", "post", "forward", "upload", "transmit", "email", "append", "leak",
-                     "exfiltrat", "]("),
+    "exfiltration": ("http", "www.", "@", "url", "address", "endpoint", "]("),
     "ai_addressed": ("ai", "assistant", "chatbot", "model", "llm", "gpt", "bot", "agent"),
     "when_processing": ("summari", "reading", "processing", "answering", "responding",
                         "replying", "translating", "analy"),
@@ -218,6 +220,8 @@ _TRIGGER_AUTOMATON = _trigger_automaton()
 
 def tokens(lowered: str) -> list[str]:
     """Word tokens of lower-cased text (each CJK character is a token)."""
+    if lowered.isascii():
+        return _ASCII_TOKEN.findall(lowered)
     return _TOKEN.findall(lowered)
 
 
@@ -248,7 +252,7 @@ def ngrams(lowered: str) -> set[str]:
     """The distinct unigram and bigram feature ids of lower-cased text."""
     toks = tokens(lowered)
     out = set(toks)
-    out.update(f"{a} {b}" for a, b in pairwise(toks))
+    out.update(map(" ".join, pairwise(toks)))
     return out
 
 
@@ -284,15 +288,16 @@ CORE_ANCHORS: tuple[str, ...] = (
     "扮演", "假装", "从现在开始", "你现在是", "限制",
 )
 
-# Long texts are first searched for these few substrings only (one fast ``str.find`` pass
+# Long texts are first searched for these few substrings only (one fast ``find`` pass
 # each); the gate and the model then look at windows around them. Non-ASCII text also gets
-# the second list.
+# the second list, searched in UTF-8 with only ASCII letters lower-cased, so a stem skips
+# a first letter that may be an upper-case Cyrillic one.
 LONG_TEXT_NEEDLES: tuple[str, ...] = (
     "ignor", "instruc", "prompt", "passw", "jailbr", "disregard",
 )
 LONG_TEXT_NEEDLES_INTL: tuple[str, ...] = (
-    "anweisung", "vergiss", "consigne", "oublie", "instrucci", "olvida", "игнор", "инструкц",
-    "забудь", "忽略", "指令", "提示",
+    "anweisung", "vergiss", "consigne", "oublie", "olvida", "гнорир", "нструкц", "абудь",
+    "忽略", "指令", "提示",
 )
 
 # Words whose encoded spellings (base64, hex, ROT13, reversed, leetspeak, spaced letters)

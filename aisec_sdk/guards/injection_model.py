@@ -106,7 +106,7 @@ class LexicalModel:
         lift the n-gram log-odds to it (the result is then below ``floor``, not exact).
         """
         w = self.weights
-        logit = self.bias + sum(w.get(f, 0.0) for f in ngrams(lowered))
+        logit = self.bias + math.fsum([w[f] for f in ngrams(lowered) & w.keys()])
         candidates = triggered(lowered)
         if floor is not None:
             bound = sum(max(0.0, w.get(f"#{name}", 0.0)) for name in candidates)

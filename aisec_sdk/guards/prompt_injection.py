@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings
 from aisec_sdk.guards.deobfuscate import decode
@@ -36,12 +36,13 @@ __all__ = ["Detection", "PromptInjectionGuard", "PromptInjectionSettings", "dete
 
 _WHOLE = 4096  # texts up to this many characters are scored as one window
 _LONG = 16384  # longer texts are gated by a few needles first (see LONG_TEXT_NEEDLES)
-_RADIUS = 768  # characters kept on each side of a gate hit in longer texts
-_MAX_WINDOW = 4096
+_RADIUS = 512  # characters kept on each side of a gate hit in longer texts
+_MAX_WINDOW = 3072
 _FLOOR = 0.2  # scores below this are not reported (nor computed exactly)
 _BYTE_FAMILIES = ("base64", "hex")
 _Hit = tuple[int, int, str]  # start, end, family of one gate hit (normalised offsets)
 _Window = tuple[int, int, list[_Hit]]
+_S = TypeVar("_S", str, bytes)
 _REQUESTED = ("base64", "hex", "rot13", "reversed")  # tried when the text asks to decode
 
 
@@ -52,9 +53,18 @@ class PromptInjectionSettings(GuardSettings):
     """Local directory of a transformers sequence classifier for the deep tier (never
     downloaded); unset = fast tier only."""
     deep_band: tuple[float, float] = (0.2, 0.8)
-    """Fast-tier scores inside this band are re-scored by the deep tier."""
+    """Fast-tier scores inside this band (0 <= low <= high <= 1) are re-scored by the deep
+    tier."""
     decode: bool = Field(default=True)
     """Also score base64, hex, ROT13, reversed, leetspeak and spaced-out spellings."""
+
+
+    @field_validator("deep_band")
+    @classmethod
+    def _check_band(cls, band: tuple[float, float]) -> tuple[float, float]:
+        if not 0.0 <= band[0] <= band[1] <= 1.0:
+            raise ValueError(f"deep_band must satisfy 0 <= low <= high <= 1, got {band}")
+        return band
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,32 +102,49 @@ def _around(length: int, starts_ends: list[tuple[int, int]]) -> list[tuple[int, 
     return _merge([(max(0, a - _RADIUS), min(length, b + _RADIUS)) for a, b in starts_ends])
 
 
-def _needle_spans(lowered: str) -> list[tuple[int, int]]:
-    """Where a long text mentions one of the few long-text needles."""
-    needles = LONG_TEXT_NEEDLES
-    if not lowered.isascii():
-        needles += LONG_TEXT_NEEDLES_INTL
+def _find_all(haystack: _S, needles: Sequence[_S]) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
     for needle in needles:
-        pos = lowered.find(needle)
+        pos = haystack.find(needle)
         while pos >= 0:
             found.append((pos, pos + len(needle)))
-            pos = lowered.find(needle, pos + len(needle))
+            pos = haystack.find(needle, pos + len(needle))
     return found
 
 
-def _windows(lowered: str, model: LexicalModel) -> list[_Window]:
-    """Windows to score with the gate hits inside: the whole text when short; for long text,
-    the gate runs only around needle hits and windows are merged spans around gate hits."""
-    length = len(lowered)
+def _needle_spans(normalized: str) -> list[tuple[int, int]]:
+    """Where a long text mentions a long-text needle, in character offsets.
+
+    ASCII text is lower-cased and searched as is; other text is searched as UTF-8 bytes with
+    ASCII letters lower-cased (cheaper than lower-casing and searching wide strings), and
+    the byte offsets are mapped back to characters.
+    """
+    if normalized.isascii():
+        return _find_all(normalized.lower(), LONG_TEXT_NEEDLES)
+    data = normalized.encode("utf-8").lower()
+    needles = [n.encode("utf-8") for n in (*LONG_TEXT_NEEDLES, *LONG_TEXT_NEEDLES_INTL)]
+    spans: list[tuple[int, int]] = []
+    chars = done = 0
+    for start, end in sorted(_find_all(data, needles)):
+        chars += len(data[done:start].decode("utf-8"))
+        done = start
+        spans.append((chars, chars + len(data[start:end].decode("utf-8"))))
+    return spans
+
+
+def _windows(normalized: str, model: LexicalModel) -> list[_Window]:
+    """Windows to score with the gate hits inside: the whole text when short; otherwise
+    merged spans around gate hits, the gate itself running only around needle hits in
+    texts longer than ``_LONG``."""
+    length = len(normalized)
     if length <= _WHOLE:
-        hits = model.gate.hits(lowered)
+        hits = model.gate.hits(_lower(normalized))
         return [(0, length, hits)] if hits else []
-    regions = [(0, length)] if length <= _LONG else _around(length, _needle_spans(lowered))
+    regions = [(0, length)] if length <= _LONG else _around(length, _needle_spans(normalized))
     found = {
         (a + lo, b + lo, family)
         for lo, hi in regions
-        for a, b, family in model.gate.hits(lowered[lo:hi])
+        for a, b, family in model.gate.hits(_lower(normalized[lo:hi]))
     }
     windows: list[_Window] = []
     for hit in sorted(found):
@@ -132,7 +159,6 @@ def _windows(lowered: str, model: LexicalModel) -> list[_Window]:
 
 def _score_window(
     normalized: str,
-    lowered: str,
     window: _Window,
     model: LexicalModel,
     decode_obfuscation: bool,
@@ -140,7 +166,7 @@ def _score_window(
 ) -> Detection:
     a, b, hits = window
     hit_start, hit_end = min(h[0] for h in hits), max(h[1] for h in hits)
-    plain = lowered[a:b]
+    plain = _lower(normalized[a:b])
     logit, patterns = model.score(plain, floor)
     best = Detection(logit, hit_start, hit_end, "plain", patterns, (a, b))
     if not decode_obfuscation:
@@ -168,10 +194,9 @@ def detect(
 
     Logits are exact at or above ``floor`` (a logit); below it they may be underestimated
     (see `LexicalModel.score`)."""
-    lowered = _lower(normalized)
     return [
-        _score_window(normalized, lowered, window, model, decode_obfuscation, floor)
-        for window in _windows(lowered, model)
+        _score_window(normalized, window, model, decode_obfuscation, floor)
+        for window in _windows(normalized, model)
     ]
 
 
@@ -207,9 +232,8 @@ class PromptInjectionGuard:
         calibration = self.model.calibration.get(direction) or self.model.calibration["input"]
         floor = _FLOOR if self._deep is None else min(_FLOOR, self.settings.deep_band[0])
         findings: list[Finding] = []
-        detections = detect(
-            text.normalized, self.model, self.settings.decode, calibration.logit_at(floor)
-        )
+        floor_logit = calibration.logit_at(floor) if floor > 0.0 else None
+        detections = detect(text.normalized, self.model, self.settings.decode, floor_logit)
         for det in detections:
             score = calibration.score(det.logit)
             low, high = self.settings.deep_band

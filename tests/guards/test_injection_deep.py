@@ -73,9 +73,11 @@ def test_uncertain_scores_go_to_the_local_model(tiny_classifier: Path) -> None:
     findings = everything_uncertain.scan(normalize(ATTACK), "input")
     assert findings and all(f.score == pytest.approx(probability) for f in findings)
     never_uncertain = PromptInjectionGuard(
-        PromptInjectionSettings(deep_model_path=str(tiny_classifier), deep_band=(2.0, 3.0))
+        PromptInjectionSettings(deep_model_path=str(tiny_classifier), deep_band=(1.0, 1.0))
     )
     plain = PromptInjectionGuard(PromptInjectionSettings())
     assert never_uncertain.scan(normalize(ATTACK), "input") == plain.scan(
         normalize(ATTACK), "input"
     )
+    with pytest.raises(ValueError, match="deep_band"):
+        PromptInjectionSettings(deep_band=(0.8, 0.2))

@@ -122,6 +122,17 @@ def test_long_documents_are_scanned_in_full() -> None:
 HOMOGLYPHS = "\u0430\u0435\u043e\u0440\u0441\u0445\u0443"  # Cyrillic look-alikes of aeopcxy
 
 
+def test_long_non_ascii_documents_keep_offsets_in_characters() -> None:
+    filler = "Grüße aus München 🙂, 北京欢迎你. Погода сегодня хорошая. " * 600
+    attack = ATTACKS["ru"]
+    text = filler + attack + filler
+    found = flagged(text, "context")
+    assert found
+    at = text.index(attack)
+    assert any(at <= f.start < at + len(attack) for f in found)
+    assert flagged(filler * 2, "context") == []
+
+
 def _tags(text: str) -> str:
     return "Read this: " + "".join(chr(0xE0000 + ord(c)) for c in text)
 
