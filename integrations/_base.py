@@ -16,7 +16,7 @@ import math
 import os
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import cache
 from time import perf_counter
@@ -34,7 +34,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from aisec_sdk.attributes import ATTR_FRAMEWORK, ATTR_FRAMEWORK_VERSION, ATTR_USAGE_COUNTED
 from aisec_sdk.decorator import GuardedCall
-from aisec_sdk.engine import ROLE_DIRECTIONS, engine_for
+from aisec_sdk.engine import ROLE_DIRECTIONS, engine_for, message_parts
 from aisec_sdk.policy import Policy, default_policy
 from aisec_sdk.telemetry import llm_span_scope, redact_for_capture
 from aisec_sdk.verdict import Direction
@@ -42,13 +42,18 @@ from aisec_sdk.verdict import Direction
 __all__ = [
     "ATTR_USAGE_COUNTED",
     "AisecInstrumentor",
+    "Args",
+    "Kwargs",
     "LlmCall",
     "Patch",
     "Runtime",
+    "WrappedCall",
     "count_tokens",
     "guard_output",
     "is_suppressed",
+    "message_texts",
     "suppress_llm_spans",
+    "wrappers",
 ]
 
 CAPTURE_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
@@ -87,6 +92,51 @@ def suppress_llm_spans(parent: Span | None = None) -> Iterator[None]:
         yield
     finally:
         context.detach(token)
+
+
+Args = tuple[Any, ...]
+"""Positional arguments of a wrapped call (``wrapt`` wrapper signature)."""
+Kwargs = dict[str, Any]
+"""Keyword arguments of a wrapped call."""
+Wrapper = Callable[[Callable[..., Any], Any, Args, Kwargs], Any]
+
+
+class WrappedCall:
+    """One call of a wrapped method: the arguments to pass on and, once it returned, its result."""
+
+    __slots__ = ("args", "instance", "kwargs", "result")
+
+    def __init__(self, instance: Any, args: Args, kwargs: Kwargs) -> None:
+        self.instance = instance
+        self.args = args
+        self.kwargs = kwargs
+        self.result: Any = None
+
+
+def wrappers(
+    around: Callable[[WrappedCall], AbstractContextManager[object]],
+) -> tuple[Wrapper, Wrapper]:
+    """The sync and the async ``wrapt`` wrapper of one behaviour, written once as ``around``.
+
+    ``around(call)`` is entered before the wrapped method runs and left after it returned
+    (or raised): it may replace ``call.args``/``call.kwargs`` before and ``call.result`` after.
+    """
+
+    def sync(wrapped: Callable[..., Any], instance: Any, args: Args, kwargs: Kwargs) -> Any:
+        call = WrappedCall(instance, args, kwargs)
+        with around(call):
+            call.result = wrapped(*call.args, **call.kwargs)
+        return call.result
+
+    async def asynchronous(
+        wrapped: Callable[..., Any], instance: Any, args: Args, kwargs: Kwargs
+    ) -> Any:
+        call = WrappedCall(instance, args, kwargs)
+        with around(call):
+            call.result = await wrapped(*call.args, **call.kwargs)
+        return call.result
+
+    return sync, asynchronous
 
 
 class Patch(NamedTuple):
@@ -317,6 +367,16 @@ class LlmCall:
             out.append({"role": role, "parts": [{"type": "text", "content": text}]})
         self.span.set_attribute(key, json.dumps(out, ensure_ascii=False))
 
+    @contextmanager
+    def running(self) -> Iterator[LlmCall]:
+        """The span is current inside the block; an exception ends the call and propagates."""
+        try:
+            with trace.use_span(self.span, end_on_exit=False):
+                yield self
+        except BaseException as exc:
+            self.end(exc)
+            raise
+
     @property
     def ended(self) -> bool:
         """True once `end` ran."""
@@ -393,6 +453,18 @@ def _histograms(scope: str, provider: metrics.MeterProvider | None) -> tuple[Any
         explicit_bucket_boundaries_advisory=list(DURATION_BUCKETS),
     )
     return tokens, duration
+
+
+def message_texts(messages: Sequence[Any]) -> list[tuple[str, str]]:
+    """``(role, text)`` of each chat message the engine can read (others are skipped)."""
+    out = []
+    for index, message in enumerate(messages):
+        try:
+            role, parts = message_parts(message, index)
+        except TypeError:
+            continue
+        out.append((role, "\n".join(p for p in parts if p)))
+    return out
 
 
 def guard_output(call: GuardedCall | None, text: str) -> str:

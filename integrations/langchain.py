@@ -22,6 +22,7 @@ import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
@@ -38,22 +39,25 @@ from aisec_sdk.telemetry import llm_span_scope
 
 from ._base import (
     AisecInstrumentor,
+    Args,
+    Kwargs,
     LlmCall,
     Patch,
     Runtime,
+    WrappedCall,
     count_tokens,
     guard_output,
     is_suppressed,
+    message_texts,
     suppress_llm_spans,
+    wrappers,
 )
 
 __all__ = ["AisecCallbackHandler", "LangChainInstrumentor"]
 
 _log = logging.getLogger("aisec_sdk.integrations.langchain")
-_MODELS = (
-    ("langchain_core.language_models.chat_models", "BaseChatModel"),
-    ("langchain_core.language_models.llms", "BaseLLM"),
-)
+_CHAT_MODELS = "langchain_core.language_models.chat_models"
+_MODELS = ((_CHAT_MODELS, "BaseChatModel"), ("langchain_core.language_models.llms", "BaseLLM"))
 
 
 class LangChainInstrumentor(AisecInstrumentor):
@@ -72,27 +76,25 @@ class LangChainInstrumentor(AisecInstrumentor):
                 partial(_inject, handler),
             )
         ]
-        for module, owner in _MODELS:
-            table += [
-                Patch(module, f"{owner}.invoke", partial(_invoke, handler)),
-                Patch(module, f"{owner}.ainvoke", partial(_ainvoke, handler)),
-                Patch(module, f"{owner}.stream", partial(_stream, handler)),
-                Patch(module, f"{owner}.astream", partial(_astream, handler)),
-            ]
-        table += [
-            Patch("langchain_core.tools.base", "BaseTool.run", partial(_tool_run, handler)),
-            Patch("langchain_core.tools.base", "BaseTool.arun", partial(_tool_arun, handler)),
-            Patch(
-                "langchain_core.language_models.chat_models",
-                "BaseChatModel._generate_with_cache",
-                partial(_provider_call, handler),
-            ),
-            Patch(
-                "langchain_core.language_models.chat_models",
-                "BaseChatModel._agenerate_with_cache",
-                partial(_aprovider_call, handler),
+        # (module, owner, sync method, async method, the behaviour both share)
+        twins = [
+            *((module, owner, "invoke", "ainvoke", _invoke) for module, owner in _MODELS),
+            ("langchain_core.tools.base", "BaseTool", "run", "arun", _tool_run),
+            (
+                _CHAT_MODELS,
+                "BaseChatModel",
+                "_generate_with_cache",
+                "_agenerate_with_cache",
+                _provider_call,
             ),
         ]
+        for module, owner, method, amethod, around in twins:
+            sync, asynchronous = wrappers(partial(around, handler))
+            table.append(Patch(module, f"{owner}.{method}", sync))
+            table.append(Patch(module, f"{owner}.{amethod}", asynchronous))
+        for module, owner in _MODELS:
+            table.append(Patch(module, f"{owner}.stream", partial(_stream, handler)))
+            table.append(Patch(module, f"{owner}.astream", partial(_astream, handler)))
         return table
 
 
@@ -100,8 +102,8 @@ def _inject(
     handler: AisecCallbackHandler,
     wrapped: Callable[..., Any],
     instance: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
+    args: Args,
+    kwargs: Kwargs,
 ) -> None:
     wrapped(*args, **kwargs)
     if not any(isinstance(h, AisecCallbackHandler) for h in instance.inheritable_handlers):
@@ -234,6 +236,18 @@ class AisecCallbackHandler:
                 call = GuardedCall(name, policy)
         return self._add(run_id, _Run(span, call))
 
+    @contextmanager
+    def _ending(self, run_id: UUID) -> Iterator[_Run | None]:
+        """The run (None if not followed), ended on leaving the block, with a guard's block."""
+        error: BaseException | None = None
+        try:
+            yield self.run(run_id)
+        except GuardViolation as exc:
+            error = exc
+            raise
+        finally:
+            self._end(run_id, error)
+
     def _end(self, run_id: UUID, error: BaseException | None = None) -> None:
         run = self._pop(run_id)
         if run is None:
@@ -269,7 +283,7 @@ class AisecCallbackHandler:
         if not run.prepared and run.call is not None and messages:
             _guard(lambda: _check_messages(run, messages[0]), run_id, self)
         if run.llm is not None and run.llm.capture:
-            run.llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, _texts(run.prompt))
+            run.llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, message_texts(run.prompt))
 
     def on_llm_start(
         self,
@@ -294,16 +308,13 @@ class AisecCallbackHandler:
         run = self.run(run_id)
         if run is None or run.llm is None:
             return
-        error: BaseException | None = None
-        try:
-            self._model_output(run, run.llm, response)
-        except GuardViolation as exc:
-            error = exc
-            raise
-        except Exception:
-            _log.warning("aisec: could not read a LangChain model result", exc_info=True)
-        finally:
-            self._end(run_id, error)
+        with self._ending(run_id):
+            try:
+                self._model_output(run, run.llm, response)
+            except GuardViolation:
+                raise
+            except Exception:
+                _log.warning("aisec: could not read a LangChain model result", exc_info=True)
 
     def _model_output(self, run: _Run, llm: LlmCall, response: Any) -> None:
         texts: list[str] = []
@@ -344,7 +355,10 @@ class AisecCallbackHandler:
         llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, [("assistant", t) for t in texts])
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Any followed run that failed (models, tools, retrievers, chains): its span ends."""
         self._end(run_id, error)
+
+    on_tool_error = on_retriever_error = on_chain_error = on_llm_error
 
     # ---------------------------------------------------------------- tools
 
@@ -373,29 +387,17 @@ class AisecCallbackHandler:
             _guard(lambda: call.check_text(str(input_str), "input"), run_id, self)
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        run = self.run(run_id)
-        if run is None:
-            return
-        error: BaseException | None = None
-        try:
-            if run.call is not None:
-                content = getattr(output, "content", output)
-                if isinstance(content, str) and content:
-                    checked = run.call.check_text(content, "context")
-                    if checked != content and hasattr(output, "content"):
-                        output.content = checked
-                    elif checked != content:
-                        with self._lock:
-                            if run_id in self.tool_results:
-                                self.tool_results[run_id] = checked
-        except GuardViolation as exc:
-            error = exc
-            raise
-        finally:
-            self._end(run_id, error)
-
-    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._end(run_id, error)
+        with self._ending(run_id) as run:
+            content = getattr(output, "content", output)
+            if run is None or run.call is None or not isinstance(content, str) or not content:
+                return
+            checked = run.call.check_text(content, "context")
+            if checked != content and hasattr(output, "content"):
+                output.content = checked
+            elif checked != content:
+                with self._lock:
+                    if run_id in self.tool_results:
+                        self.tool_results[run_id] = checked
 
     # ---------------------------------------------------------------- retrievers
 
@@ -416,11 +418,9 @@ class AisecCallbackHandler:
         self._open_span(run_id, parent_run_id, f"retrieval {name}", attrs, guarded=True)
 
     def on_retriever_end(self, documents: Sequence[Any], *, run_id: UUID, **kwargs: Any) -> None:
-        run = self.run(run_id)
-        if run is None:
-            return
-        error: BaseException | None = None
-        try:
+        with self._ending(run_id) as run:
+            if run is None:
+                return
             if run.call is not None:
                 for index, doc in enumerate(documents):
                     text = getattr(doc, "page_content", None)
@@ -431,14 +431,6 @@ class AisecCallbackHandler:
                         documents[index] = doc.model_copy(update={"page_content": checked})
             if run.span.is_recording():
                 run.span.set_attribute(ATTR_RETRIEVAL_DOCUMENTS, len(documents))
-        except GuardViolation as exc:
-            error = exc
-            raise
-        finally:
-            self._end(run_id, error)
-
-    def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._end(run_id, error)
 
     # ---------------------------------------------------------------- chains
 
@@ -459,9 +451,6 @@ class AisecCallbackHandler:
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         self._end(run_id)
 
-    def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._end(run_id, error)
-
 
 def _guard(check: Callable[[], Any], run_id: UUID, handler: AisecCallbackHandler) -> None:
     """Run a check; a block ends the run's span with the violation and propagates."""
@@ -475,20 +464,7 @@ def _guard(check: Callable[[], Any], run_id: UUID, handler: AisecCallbackHandler
 def _prompt_text(prompt: Sequence[Any]) -> str:
     if all(isinstance(p, str) for p in prompt):
         return "\n".join(prompt)
-    return "\n".join(t for _, t in _texts(prompt))
-
-
-def _texts(messages: Sequence[Any]) -> list[tuple[str, str]]:
-    from aisec_sdk.engine import message_parts
-
-    out = []
-    for index, message in enumerate(messages):
-        try:
-            role, parts = message_parts(message, index)
-        except TypeError:
-            continue
-        out.append((role, "\n".join(parts)))
-    return out
+    return "\n".join(t for _, t in message_texts(prompt))
 
 
 def _check_messages(run: _Run, messages: Sequence[Any]) -> list[Any]:
@@ -514,28 +490,27 @@ def _is_chat(instance: Any) -> bool:
     return isinstance(instance, BaseChatModel)
 
 
-def _prepare(
-    handler: AisecCallbackHandler,
-    instance: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    *,
-    streaming: bool,
-) -> tuple[tuple[Any, ...], dict[str, Any], _Run | None]:
-    """Open the model's run before LangChain does, check the prompt, set ``run_id`` in config."""
+def _prepare(handler: AisecCallbackHandler, call: WrappedCall, *, streaming: bool) -> _Run | None:
+    """Open the model's run before LangChain does, check the prompt, set ``run_id`` in config.
+
+    Replaces ``call.args`` with the checked input and the config; the run, or None when the
+    call is not ours to follow.
+    """
     from langchain_core.callbacks import BaseCallbackManager
     from langchain_core.runnables.config import ensure_config
 
+    args, kwargs, instance = call.args, call.kwargs, call.instance
     if is_suppressed() or not args:
-        return args, kwargs, None
+        return None
     model_input, rest = args[0], args[1:]
     config_arg = rest[0] if rest else kwargs.pop("config", None)
     config = dict(ensure_config(config_arg))
     run_id: UUID = config.get("run_id") or uuid4()  # type: ignore[assignment]
     config["run_id"] = run_id
+    call.args = (model_input, config, *rest[1:])
     existing = handler.run(run_id)
     if existing is not None and existing.prepared:  # stream() falling back to invoke()
-        return (model_input, config, *rest[1:]), kwargs, None
+        return None
     callbacks = config.get("callbacks")
     parent_run_id = callbacks.parent_run_id if isinstance(callbacks, BaseCallbackManager) else None
     try:
@@ -562,115 +537,61 @@ def _prepare(
         except BaseException as exc:  # a block, or input LangChain itself would reject
             handler._end(run_id, exc)
             raise
-    return (model_input, config, *rest[1:]), kwargs, run
+    call.args = (model_input, config, *rest[1:])
+    return run
 
 
-def _invoke(
-    handler: AisecCallbackHandler,
-    wrapped: Callable[..., Any],
-    instance: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-) -> Any:
-    args, kwargs, _ = _prepare(handler, instance, args, kwargs, streaming=False)
-    return wrapped(*args, **kwargs)
+@contextmanager
+def _invoke(handler: AisecCallbackHandler, call: WrappedCall) -> Iterator[None]:
+    """``invoke``/``ainvoke``: the run opened and the prompt checked before the model runs."""
+    _prepare(handler, call, streaming=False)
+    yield
 
 
-async def _ainvoke(
-    handler: AisecCallbackHandler,
-    wrapped: Callable[..., Any],
-    instance: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-) -> Any:
-    args, kwargs, _ = _prepare(handler, instance, args, kwargs, streaming=False)
-    return await wrapped(*args, **kwargs)
+@contextmanager
+def _provider_call(handler: AisecCallbackHandler, call: WrappedCall) -> Iterator[None]:
+    """The provider request of a followed run: provider integrations make no second span."""
+    run = handler.run(getattr(call.kwargs.get("run_manager"), "run_id", None))
+    with suppress_llm_spans(run.span) if run is not None else nullcontext():
+        yield
 
 
-def _provider_call(
-    handler: AisecCallbackHandler,
-    wrapped: Callable[..., Any],
-    instance: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-) -> Any:
-    run_manager = kwargs.get("run_manager")
-    run = handler.run(getattr(run_manager, "run_id", None))
-    if run is None:
-        return wrapped(*args, **kwargs)
-    with suppress_llm_spans(run.span):
-        return wrapped(*args, **kwargs)
-
-
-async def _aprovider_call(
-    handler: AisecCallbackHandler,
-    wrapped: Callable[..., Any],
-    instance: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-) -> Any:
-    run_manager = kwargs.get("run_manager")
-    run = handler.run(getattr(run_manager, "run_id", None))
-    if run is None:
-        return await wrapped(*args, **kwargs)
-    with suppress_llm_spans(run.span):
-        return await wrapped(*args, **kwargs)
-
-
-def _claim(handler: AisecCallbackHandler, kwargs: dict[str, Any]) -> UUID:
-    """Give a tool run an id the handler can leave a redacted string result under."""
-    run_id: UUID = kwargs.get("run_id") or uuid4()
-    kwargs["run_id"] = run_id
+@contextmanager
+def _tool_run(handler: AisecCallbackHandler, call: WrappedCall) -> Iterator[None]:
+    """``BaseTool.run``/``arun``: a string result comes back redacted when a guard redacted it."""
+    run_id: UUID = call.kwargs.get("run_id") or uuid4()
+    call.kwargs["run_id"] = run_id
     with handler._lock:
         handler.tool_results[run_id] = None
-    return run_id
-
-
-def _release(handler: AisecCallbackHandler, run_id: UUID, output: Any) -> Any:
-    with handler._lock:
-        redacted = handler.tool_results.pop(run_id, None)
-    return redacted if redacted is not None and isinstance(output, str) else output
-
-
-def _tool_run(
-    handler: AisecCallbackHandler,
-    wrapped: Callable[..., Any],
-    instance: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-) -> Any:
-    run_id = _claim(handler, kwargs)
-    output = None
     try:
-        output = wrapped(*args, **kwargs)
+        yield
     finally:
-        output = _release(handler, run_id, output)
-    return output
+        with handler._lock:
+            redacted = handler.tool_results.pop(run_id, None)
+        if redacted is not None and isinstance(call.result, str):
+            call.result = redacted
 
 
-async def _tool_arun(
-    handler: AisecCallbackHandler,
-    wrapped: Callable[..., Any],
-    instance: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-) -> Any:
-    run_id = _claim(handler, kwargs)
-    output = None
-    try:
-        output = await wrapped(*args, **kwargs)
-    finally:
-        output = _release(handler, run_id, output)
-    return output
+_END = object()
+"""What `next`/`anext` return when the model's stream is exhausted."""
 
 
 class _ChunkGuard:
     """Guards streamed model output: text chunks or message chunks with text content."""
 
-    def __init__(self, run: _Run) -> None:
-        self.call = run.call
-        self.guard: StreamGuard | None = run.call.stream() if run.call is not None else None
+    def __init__(self, run: _Run | None) -> None:
+        self.run = run
+        self.call = run.call if run is not None else None
+        self.guard: StreamGuard | None = self.call.stream() if self.call is not None else None
         self.last: Any = None
+
+    def pulling(self) -> AbstractContextManager[object]:
+        """Around each pull from the model's stream: provider integrations make no span."""
+        return suppress_llm_spans(self.run.span) if self.run is not None else nullcontext()
+
+    def release(self, chunk: Any) -> list[Any]:
+        """What to yield for one chunk pulled, or for `_END` (what the guard still holds)."""
+        return self.flush() if chunk is _END else self.process(chunk)
 
     def process(self, chunk: Any) -> list[Any]:
         if self.guard is None:
@@ -702,28 +623,27 @@ class _ChunkGuard:
         return [self.last.model_copy(update={"content": tail})]
 
 
+def _open_stream(
+    handler: AisecCallbackHandler, wrapped: Callable[..., Any], call: WrappedCall
+) -> tuple[Any, _ChunkGuard]:
+    run = _prepare(handler, call, streaming=True)
+    return wrapped(*call.args, **call.kwargs), _ChunkGuard(run)
+
+
 def _stream(
     handler: AisecCallbackHandler,
     wrapped: Callable[..., Any],
     instance: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
+    args: Args,
+    kwargs: Kwargs,
 ) -> Iterator[Any]:
-    args, kwargs, run = _prepare(handler, instance, args, kwargs, streaming=True)
-    inner = wrapped(*args, **kwargs)
-    if run is None:
-        yield from inner
-        return
-    chunks = _ChunkGuard(run)
+    inner, chunks = _open_stream(handler, wrapped, WrappedCall(instance, args, kwargs))
     try:
-        while True:
-            with suppress_llm_spans(run.span):
-                try:
-                    chunk = next(inner)
-                except StopIteration:
-                    break
-            yield from chunks.process(chunk)
-        yield from chunks.flush()
+        chunk = None
+        while chunk is not _END:
+            with chunks.pulling():
+                chunk = next(inner, _END)
+            yield from chunks.release(chunk)
     except BaseException:
         inner.close()
         raise
@@ -733,27 +653,17 @@ async def _astream(
     handler: AisecCallbackHandler,
     wrapped: Callable[..., Any],
     instance: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
+    args: Args,
+    kwargs: Kwargs,
 ) -> AsyncIterator[Any]:
-    args, kwargs, run = _prepare(handler, instance, args, kwargs, streaming=True)
-    inner = wrapped(*args, **kwargs)
-    if run is None:
-        async for item in inner:
-            yield item
-        return
-    chunks = _ChunkGuard(run)
+    inner, chunks = _open_stream(handler, wrapped, WrappedCall(instance, args, kwargs))
     try:
-        while True:
-            with suppress_llm_spans(run.span):
-                try:
-                    chunk = await inner.__anext__()
-                except StopAsyncIteration:
-                    break
-            for out in chunks.process(chunk):
+        chunk = None
+        while chunk is not _END:
+            with chunks.pulling():
+                chunk = await anext(inner, _END)
+            for out in chunks.release(chunk):
                 yield out
-        for out in chunks.flush():
-            yield out
     except BaseException:
         await inner.aclose()
         raise

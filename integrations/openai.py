@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
 import wrapt
-from opentelemetry import trace
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv._incubating.attributes import openai_attributes
 from opentelemetry.semconv.attributes import server_attributes, url_attributes
@@ -32,9 +32,12 @@ from ._base import (
     LlmCall,
     Patch,
     Runtime,
+    WrappedCall,
     count_tokens,
     guard_output,
     is_suppressed,
+    message_texts,
+    wrappers,
 )
 
 __all__ = ["OpenAIInstrumentor"]
@@ -64,76 +67,41 @@ class OpenAIInstrumentor(AisecInstrumentor):
             (_RESPONSES, "Responses", responses, ("create", "parse")),
             (_EMBEDDINGS, "Embeddings", embeddings, ("create",)),
         ):
+            sync, asynchronous = wrappers(partial(_around, runtime, adapter))
             for method in methods:
-                table.append(
-                    Patch(module, f"{owner}.{method}", partial(_wrap_sync, runtime, adapter))
-                )
-                table.append(
-                    Patch(module, f"Async{owner}.{method}", partial(_wrap_async, runtime, adapter))
-                )
+                table.append(Patch(module, f"{owner}.{method}", sync))
+                table.append(Patch(module, f"Async{owner}.{method}", asynchronous))
         return table
 
 
 # --------------------------------------------------------------------------- wrappers
 
 
-def _wrap_sync(
-    runtime: Runtime,
-    adapter: _Adapter,
-    wrapped: Callable[..., Any],
-    instance: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-) -> Any:
+@contextmanager
+def _around(runtime: Runtime, adapter: _Adapter, call: WrappedCall) -> Iterator[None]:
+    """One client call (sync or async): span, input guards, then output guards or a stream."""
     if is_suppressed() or _in_call.get():
-        return wrapped(*args, **kwargs)
-    llm = adapter.start(runtime, instance, kwargs)
+        yield
+        return
+    llm = adapter.start(runtime, call.instance, call.kwargs)
     token = _in_call.set(True)
     try:
-        with trace.use_span(llm.span, end_on_exit=False):
-            kwargs = adapter.guard_input(llm, kwargs)
-            result = wrapped(*args, **kwargs)
-    except BaseException as exc:
-        llm.end(exc)
-        raise
+        with llm.running():
+            call.kwargs = adapter.guard_input(llm, call.kwargs)
+            yield
     finally:
         _in_call.reset(token)
-    from openai import Stream
-
-    if isinstance(result, Stream):
-        return GuardedStream(result, llm, adapter.stream(llm, kwargs))
-    return _finish(adapter, llm, kwargs, result)
-
-
-async def _wrap_async(
-    runtime: Runtime,
-    adapter: _Adapter,
-    wrapped: Callable[..., Any],
-    instance: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-) -> Any:
-    if is_suppressed() or _in_call.get():
-        return await wrapped(*args, **kwargs)
-    llm = adapter.start(runtime, instance, kwargs)
-    token = _in_call.set(True)
-    try:
-        with trace.use_span(llm.span, end_on_exit=False):
-            kwargs = adapter.guard_input(llm, kwargs)
-            result = await wrapped(*args, **kwargs)
-    except BaseException as exc:
-        llm.end(exc)
-        raise
-    finally:
-        _in_call.reset(token)
-    from openai import AsyncStream
-
-    if isinstance(result, AsyncStream):
-        return AsyncGuardedStream(result, llm, adapter.stream(llm, kwargs))
-    return _finish(adapter, llm, kwargs, result)
+    call.result = _finish(adapter, llm, call.kwargs, call.result)
 
 
 def _finish(adapter: _Adapter, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> Any:
+    """A stream proxy for a stream; else the result, checked, with the span ended."""
+    from openai import AsyncStream, Stream
+
+    if isinstance(result, Stream):
+        return GuardedStream(result, llm, adapter.stream(llm, kwargs))
+    if isinstance(result, AsyncStream):
+        return AsyncGuardedStream(result, llm, adapter.stream(llm, kwargs))
     try:
         adapter.finish(llm, kwargs, result)
     except BaseException as exc:
@@ -215,13 +183,26 @@ async def _aiterate(stream: Any, state: _StreamState) -> AsyncIterator[Any]:
         state.finish(error)
 
 
-class GuardedStream(wrapt.ObjectProxy[Any]):
-    """An ``openai.Stream`` whose items pass the output guards; the span ends exactly once."""
+class _GuardedProxy(wrapt.ObjectProxy[Any]):
+    """A stream proxy whose items pass the output guards; the span ends exactly once."""
+
+    _iterate: Callable[[Any, _StreamState], Any]
 
     def __init__(self, stream: Any, llm: LlmCall, processor: _Processor) -> None:
         super().__init__(stream)
         self._self_state = _StreamState(llm, processor)
-        self._self_iter = _iterate(stream, self._self_state)
+        self._self_iter = type(self)._iterate(stream, self._self_state)
+
+    def __del__(self) -> None:
+        state = getattr(self, "_self_state", None)
+        if state is not None:
+            state.finish()
+
+
+class GuardedStream(_GuardedProxy):
+    """An ``openai.Stream`` whose items pass the output guards; the span ends exactly once."""
+
+    _iterate = staticmethod(_iterate)
 
     def __iter__(self) -> GuardedStream:
         return self
@@ -242,19 +223,11 @@ class GuardedStream(wrapt.ObjectProxy[Any]):
         finally:
             self._self_state.finish()
 
-    def __del__(self) -> None:
-        state = getattr(self, "_self_state", None)
-        if state is not None:
-            state.finish()
 
-
-class AsyncGuardedStream(wrapt.ObjectProxy[Any]):
+class AsyncGuardedStream(_GuardedProxy):
     """An ``openai.AsyncStream`` whose items pass the output guards; the span ends once."""
 
-    def __init__(self, stream: Any, llm: LlmCall, processor: _Processor) -> None:
-        super().__init__(stream)
-        self._self_state = _StreamState(llm, processor)
-        self._self_iter = _aiterate(stream, self._self_state)
+    _iterate = staticmethod(_aiterate)
 
     def __aiter__(self) -> AsyncGuardedStream:
         return self
@@ -278,11 +251,6 @@ class AsyncGuardedStream(wrapt.ObjectProxy[Any]):
     async def aclose(self) -> None:
         """Alias of `close`."""
         await self.close()
-
-    def __del__(self) -> None:
-        state = getattr(self, "_self_state", None)
-        if state is not None:
-            state.finish()
 
 
 # --------------------------------------------------------------------------- adapters
@@ -319,13 +287,13 @@ def _server(instance: Any) -> dict[str, Any]:
 class _Adapter:
     """The API-specific part of a wrapper: request attributes, input, output, streams."""
 
-    operation = "chat"
-
-    def function(self) -> str:
-        return f"openai.{self.operation}"
+    operation = gen_ai.GenAiOperationNameValues.CHAT.value
+    function = "openai"
+    """Name of the guarded call (as ``@guard`` would name a function)."""
 
     def request_attributes(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        return {}
+        """Request attributes (chat-style sampling parameters unless overridden)."""
+        return _params(kwargs)
 
     def start(self, runtime: Runtime, instance: Any, kwargs: Mapping[str, Any]) -> LlmCall:
         model = kwargs.get("model")
@@ -339,7 +307,7 @@ class _Adapter:
             _provider(instance),
             model if isinstance(model, str) else None,
             attributes=attrs,
-            function=self.function(),
+            function=self.function,
         )
 
     def guard_input(self, llm: LlmCall, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -378,27 +346,8 @@ def _params(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     return attrs
 
 
-def _message_texts(messages: Sequence[Any]) -> list[tuple[str, str]]:
-    from aisec_sdk.engine import message_parts
-
-    out = []
-    for index, message in enumerate(messages):
-        try:
-            role, parts = message_parts(message, index)
-        except TypeError:
-            continue
-        out.append((role, "\n".join(p for p in parts if p)))
-    return out
-
-
 class _ChatAdapter(_Adapter):
-    operation = gen_ai.GenAiOperationNameValues.CHAT.value
-
-    def function(self) -> str:
-        return "openai.chat.completions"
-
-    def request_attributes(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        return _params(kwargs)
+    function = "openai.chat.completions"
 
     def guard_input(self, llm: LlmCall, kwargs: dict[str, Any]) -> dict[str, Any]:
         messages = kwargs.get("messages")
@@ -408,7 +357,7 @@ class _ChatAdapter(_Adapter):
         if llm.call is not None:
             messages = list(llm.call.check_messages(messages))
         if llm.capture:
-            llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, _message_texts(messages))
+            llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, message_texts(messages))
         return {**kwargs, "messages": messages}
 
     def finish(self, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> None:
@@ -431,18 +380,10 @@ class _ChatAdapter(_Adapter):
                     _reparse(message, checked, kwargs.get("response_format"))
                 answers.append(("assistant", message.content))
             for tool_call in getattr(message, "tool_calls", None) or ():
-                fn = getattr(tool_call, "function", None)
-                args = getattr(fn, "arguments", None)
-                if fn is not None and isinstance(args, str) and args:
-                    checked = guard_output(llm.call, args)
-                    if checked != args:
-                        fn.arguments = checked
+                _guard_arguments(llm, getattr(tool_call, "function", None))
         usage = getattr(result, "usage", None)
-        if usage is not None:
-            llm.set_usage(usage.prompt_tokens, usage.completion_tokens)
-        else:
-            _count_usage(llm, kwargs.get("messages") or [], "".join(t for _, t in answers))
-        llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, answers)
+        tokens = (usage.prompt_tokens, usage.completion_tokens) if usage is not None else None
+        _answered(llm, tokens, kwargs.get("messages"), answers)
 
     def stream(self, llm: LlmCall, kwargs: Mapping[str, Any]) -> _Processor:
         return _ChatStream(llm, kwargs)
@@ -468,12 +409,32 @@ def _response_attributes(llm: LlmCall, result: Any) -> None:
     llm.set(openai_attributes.OPENAI_RESPONSE_SERVICE_TIER, getattr(result, "service_tier", None))
 
 
+def _guard_arguments(llm: LlmCall, holder: Any) -> None:
+    """Output guards on the JSON ``arguments`` of a tool call (redacted in place)."""
+    args = getattr(holder, "arguments", None)
+    if holder is not None and isinstance(args, str) and args:
+        checked = guard_output(llm.call, args)
+        if checked != args:
+            holder.arguments = checked
+
+
+def _answered(
+    llm: LlmCall, tokens: tuple[int, int] | None, prompt: Any, answers: list[tuple[str, str]]
+) -> None:
+    """Usage (reported, else counted from ``prompt`` and the answers) and captured answers."""
+    if tokens is not None:
+        llm.set_usage(*tokens)
+    else:
+        _count_usage(llm, prompt or [], "".join(t for _, t in answers))
+    llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, answers)
+
+
 def _count_usage(llm: LlmCall, messages: Any, output: str) -> None:
     model = llm.model
     if isinstance(messages, str):
         prompt = messages
     else:
-        prompt = "\n".join(t for _, t in _message_texts(list(messages)))
+        prompt = "\n".join(t for _, t in message_texts(list(messages)))
     llm.set_usage(count_tokens(prompt, model), count_tokens(output, model), counted=True)
 
 
@@ -617,13 +578,7 @@ def _output_texts(response: Any) -> Iterator[tuple[int, int, Any]]:
 
 
 class _ResponsesAdapter(_Adapter):
-    operation = gen_ai.GenAiOperationNameValues.CHAT.value
-
-    def function(self) -> str:
-        return "openai.responses"
-
-    def request_attributes(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        return _params(kwargs)
+    function = "openai.responses"
 
     def guard_input(self, llm: LlmCall, kwargs: dict[str, Any]) -> dict[str, Any]:
         value = kwargs.get("input")
@@ -637,7 +592,7 @@ class _ResponsesAdapter(_Adapter):
                 kwargs = {**kwargs, "input": value}
             view = checked
         if llm.capture:
-            llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, _message_texts(view))
+            llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, message_texts(view))
         return kwargs
 
     def finish(self, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> None:
@@ -668,21 +623,11 @@ class _ResponsesAdapter(_Adapter):
                 _reparse(part, checked, kwargs.get("text_format"))
             answers.append(("assistant", text))
         for item in getattr(response, "output", None) or ():
-            args = (
-                getattr(item, "arguments", None)
-                if getattr(item, "type", None) == "function_call"
-                else None
-            )
-            if check_tools and isinstance(args, str) and args:
-                checked = guard_output(llm.call, args)
-                if checked != args:
-                    item.arguments = checked
+            if check_tools and getattr(item, "type", None) == "function_call":
+                _guard_arguments(llm, item)
         usage = getattr(response, "usage", None)
-        if usage is not None:
-            llm.set_usage(usage.input_tokens, usage.output_tokens)
-        else:
-            _count_usage(llm, kwargs.get("input") or [], "".join(t for _, t in answers))
-        llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, answers)
+        tokens = (usage.input_tokens, usage.output_tokens) if usage is not None else None
+        _answered(llm, tokens, kwargs.get("input"), answers)
 
     def stream(self, llm: LlmCall, kwargs: Mapping[str, Any]) -> _Processor:
         return _ResponsesStream(llm, kwargs)
@@ -770,9 +715,7 @@ class _ResponsesStream(_Processor):
 
 class _EmbeddingsAdapter(_Adapter):
     operation = gen_ai.GenAiOperationNameValues.EMBEDDINGS.value
-
-    def function(self) -> str:
-        return "openai.embeddings"
+    function = "openai.embeddings"
 
     def request_attributes(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
         attrs: dict[str, Any] = {}

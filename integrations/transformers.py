@@ -54,6 +54,8 @@ from aisec_sdk.decorator import is_messages
 
 from ._base import (
     AisecInstrumentor,
+    Args,
+    Kwargs,
     LlmCall,
     Patch,
     Runtime,
@@ -145,12 +147,31 @@ _GEN_PARAMS = {
 }
 
 
-def _params(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    return {
+def _local_call(
+    runtime: Runtime,
+    operation: str,
+    model: str | None,
+    kwargs: Mapping[str, Any],
+    function: str,
+    *,
+    guards: bool = True,
+) -> LlmCall:
+    """An in-process GenAI operation (span kind INTERNAL) with its generation parameters."""
+    params = {
         key: kwargs[name]
         for name, key in _GEN_PARAMS.items()
         if isinstance(kwargs.get(name), int | float)
     }
+    return LlmCall(
+        runtime,
+        operation,
+        PROVIDER,
+        model,
+        kind=SpanKind.INTERNAL,
+        attributes=params,
+        function=function,
+        guards=guards,
+    )
 
 
 # --------------------------------------------------------------------------- pipelines
@@ -215,11 +236,7 @@ def _captured(value: Any, role: str) -> list[tuple[str, str]]:
 
 
 def _pipeline(
-    runtime: Runtime,
-    wrapped: Callable[..., Any],
-    instance: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
+    runtime: Runtime, wrapped: Callable[..., Any], instance: Any, args: Args, kwargs: Kwargs
 ) -> Any:
     if is_suppressed() or _pipeline_call.get() is not None:
         return wrapped(*args, **kwargs)
@@ -232,18 +249,11 @@ def _pipeline(
         if chat
         else gen_ai.GenAiOperationNameValues.TEXT_COMPLETION
     ).value
-    llm = LlmCall(
-        runtime,
-        operation,
-        PROVIDER,
-        _model_name(getattr(instance, "model", None)),
-        kind=SpanKind.INTERNAL,
-        attributes=_params(kwargs),
-        function="transformers.pipeline",
-    )
+    model = _model_name(getattr(instance, "model", None))
+    llm = _local_call(runtime, operation, model, kwargs, "transformers.pipeline")
     token = _pipeline_call.set(llm)
     try:
-        with trace.use_span(llm.span, end_on_exit=False):
+        with llm.running():
             checked = _guard_inputs(llm, value)
             if args:
                 args = (checked, *args[1:])
@@ -253,9 +263,6 @@ def _pipeline(
             if llm.capture:
                 llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, _captured(checked, "user"))
                 llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, _captured(result, "assistant"))
-    except BaseException as exc:
-        llm.end(exc)
-        raise
     finally:
         _pipeline_call.reset(token)
     llm.end()
@@ -281,11 +288,7 @@ def _usage(
 
 
 def _generate(
-    runtime: Runtime,
-    wrapped: Callable[..., Any],
-    instance: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
+    runtime: Runtime, wrapped: Callable[..., Any], instance: Any, args: Args, kwargs: Kwargs
 ) -> Any:
     outer = _pipeline_call.get()
     if outer is not None:
@@ -298,22 +301,11 @@ def _generate(
         return output
     if is_suppressed():
         return wrapped(*args, **kwargs)
-    llm = LlmCall(
-        runtime,
-        gen_ai.GenAiOperationNameValues.TEXT_COMPLETION.value,
-        PROVIDER,
-        _model_name(instance),
-        kind=SpanKind.INTERNAL,
-        attributes=_params(kwargs),
-        function="transformers.generate",
-        guards=False,
-    )
-    try:
-        with trace.use_span(llm.span, end_on_exit=False):
-            output = wrapped(*args, **kwargs)
-    except BaseException as exc:
-        llm.end(exc)
-        raise
+    operation = gen_ai.GenAiOperationNameValues.TEXT_COMPLETION.value
+    function = "transformers.generate"
+    llm = _local_call(runtime, operation, _model_name(instance), kwargs, function, guards=False)
+    with llm.running():
+        output = wrapped(*args, **kwargs)
     llm.set_usage(*_usage(instance, args, kwargs, output))
     llm.end()
     return output
@@ -419,11 +411,7 @@ def _record_model(span: Span, name: str, kwargs: Mapping[str, Any]) -> None:
 
 
 def _from_pretrained(
-    runtime: Runtime,
-    wrapped: Callable[..., Any],
-    instance: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
+    runtime: Runtime, wrapped: Callable[..., Any], instance: Any, args: Args, kwargs: Kwargs
 ) -> Any:
     if is_suppressed() or _loading.get():
         return wrapped(*args, **kwargs)

@@ -25,6 +25,8 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from aisec_sdk.policy import Policy
+
 # --------------------------------------------------------------------------- telemetry
 
 
@@ -468,6 +470,28 @@ def fake_openai(_fake_openai: FakeOpenAI) -> Iterator[FakeOpenAI]:
     _fake_openai.reset()
     yield _fake_openai
     _fake_openai.reset()
+
+
+# The injection detector's model is developed elsewhere; these tests pin the guards they use.
+_BASE = {"prompt_injection": {"enabled": False}}
+_POLICIES = {
+    "redact": {**_BASE},
+    "block": {**_BASE, "secrets": {"action": "block"}},
+}
+
+
+@pytest.fixture
+def guarded(request: pytest.FixtureRequest) -> Iterator[Policy]:
+    """The test module's ``INTEGRATION`` applied with the policy given by indirect
+    parametrization: a `Policy`, or a name (``"block"``: secrets block); ``"redact"`` if none."""
+    from aisec_sdk.instrument import instrument, uninstrument
+
+    param = getattr(request, "param", "redact")
+    policy = param if isinstance(param, Policy) else Policy(guards=_POLICIES[param])
+    integration: str = request.module.INTEGRATION
+    instrument(integration, policy=policy)
+    yield policy
+    uninstrument(integration)
 
 
 @pytest.fixture

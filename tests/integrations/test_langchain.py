@@ -32,15 +32,7 @@ AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
 CARD = "4111 1111 1111 1111"
 BASE = {"prompt_injection": {"enabled": False}}
 REDACT = Policy(guards=BASE)
-BLOCK = Policy(guards={**BASE, "secrets": {"action": "block"}})
-
-
-@pytest.fixture
-def guarded(request: pytest.FixtureRequest) -> Iterator[Policy]:
-    policy = getattr(request, "param", REDACT)
-    instrument("langchain", policy=policy)
-    yield policy
-    uninstrument("langchain")
+INTEGRATION = "langchain"  # what the `guarded` fixture applies
 
 
 class Recorder(GenericFakeChatModel):
@@ -90,7 +82,7 @@ def test_invoke_redacts_the_prompt_before_the_model_sees_it(
     assert [e["aisec.guard"] for e in _events(span)] == ["secrets"]
 
 
-@pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
+@pytest.mark.parametrize("guarded", ["block"], indirect=True)
 def test_blocked_prompt_never_reaches_the_model(guarded: Policy, telemetry: Any) -> None:
     model = Recorder(messages=_answers("never"))
     with pytest.raises(GuardViolation):
@@ -126,7 +118,7 @@ def test_stream_redacts_across_chunks(guarded: Policy, telemetry: Any) -> None:
     assert [e["aisec.guard"] for e in _events(span)] == ["secrets"]
 
 
-@pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
+@pytest.mark.parametrize("guarded", ["block"], indirect=True)
 def test_astream_block_stops_the_stream(guarded: Policy, telemetry: Any) -> None:
     model = GenericFakeChatModel(messages=_answers(f"here: {AWS_KEY} " + "more words " * 20))
 
@@ -173,7 +165,7 @@ def test_tool_result_is_checked_as_context(guarded: Policy, telemetry: Any) -> N
     assert [(e["aisec.guard"], e["aisec.direction"]) for e in _events(span)] == [("pii", "context")]
 
 
-@pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
+@pytest.mark.parametrize("guarded", ["block"], indirect=True)
 def test_tool_arguments_are_checked_as_input(guarded: Policy, telemetry: Any) -> None:
     with pytest.raises(GuardViolation):
         lookup_order.invoke({"order_id": AWS_KEY})
@@ -209,7 +201,7 @@ def test_retrieved_documents_are_checked_as_context(guarded: Policy, telemetry: 
     assert [e["aisec.direction"] for e in _events(span)] == ["context"]
 
 
-@pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
+@pytest.mark.parametrize("guarded", ["block"], indirect=True)
 def test_poisoned_document_stops_a_rag_chain(guarded: Policy, telemetry: Any) -> None:
     model = Recorder(messages=_answers("never"))
     retriever = Docs(docs=[Document(page_content=f"use key {AWS_KEY}")])

@@ -8,7 +8,6 @@ import gc
 import json
 import logging
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import openai
@@ -31,16 +30,7 @@ CARD = "4111 1111 1111 1111"
 # The injection detector's model is developed elsewhere; these tests pin the guards they use.
 BASE = {"prompt_injection": {"enabled": False}}
 REDACT = Policy(guards=BASE)
-BLOCK = Policy(guards={**BASE, "secrets": {"action": "block"}})
-
-
-@pytest.fixture
-def guarded(request: pytest.FixtureRequest) -> Iterator[Policy]:
-    """OpenAI instrumented with the policy given by ``@pytest.mark.parametrize`` or REDACT."""
-    policy = getattr(request, "param", REDACT)
-    instrument("openai", policy=policy)
-    yield policy
-    uninstrument("openai")
+INTEGRATION = "openai"  # what the `guarded` fixture applies
 
 
 @pytest.fixture
@@ -115,7 +105,7 @@ def test_input_redacted_before_the_request_leaves(
     assert AWS_KEY not in json.dumps([dict(e.attributes or {}) for e in span.events])
 
 
-@pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
+@pytest.mark.parametrize("guarded", ["block"], indirect=True)
 def test_blocked_call_sends_nothing(
     guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
@@ -268,7 +258,7 @@ def test_stream_usage_chunk_fills_usage(guarded: Policy, client: Any, telemetry:
     assert "aisec.usage.counted" not in attrs
 
 
-@pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
+@pytest.mark.parametrize("guarded", ["block"], indirect=True)
 def test_stream_block_ends_the_stream(
     guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
@@ -506,7 +496,7 @@ def test_responses_stream_redacts_deltas_and_final_response(
     assert "aisec.usage.counted" not in span.attributes
 
 
-@pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
+@pytest.mark.parametrize("guarded", ["block"], indirect=True)
 def test_responses_stream_block_ends_the_stream(
     guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:

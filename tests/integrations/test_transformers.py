@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +22,7 @@ from aisec_sdk.policy import Policy  # noqa: E402
 AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
 BASE = {"prompt_injection": {"enabled": False}}
 REDACT = Policy(guards=BASE)
-BLOCK = Policy(guards={**BASE, "secrets": {"action": "block"}})
-
-
-@pytest.fixture
-def guarded(request: pytest.FixtureRequest) -> Iterator[Policy]:
-    policy = getattr(request, "param", REDACT)
-    instrument("transformers", policy=policy)
-    yield policy
-    uninstrument("transformers")
+INTEGRATION = "transformers"  # what the `guarded` fixture applies
 
 
 def _force(tokenizer: Any, word: str) -> Any:
@@ -80,7 +71,7 @@ def test_new_text_only_is_guarded(guarded: Policy, tiny: Any, telemetry: Any) ->
     assert out[0]["generated_text"].strip() == "<SECRET:AWS_ACCESS_KEY_ID>"
 
 
-@pytest.mark.parametrize("guarded", [BLOCK], indirect=True)
+@pytest.mark.parametrize("guarded", ["block"], indirect=True)
 def test_blocked_prompt_never_reaches_the_model(guarded: Policy, tiny: Any, telemetry: Any) -> None:
     model = tiny[0]
     calls: list[int] = []
