@@ -8,6 +8,10 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from opentelemetry.semconv._incubating.attributes.gen_ai_attributes import GEN_AI_EVALUATION_NAME
+
+from aisec_sdk.attributes import ATTR_GUARD
+
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import ReadableSpan
 
@@ -47,7 +51,7 @@ def _span_line(span: ReadableSpan) -> str:
     events = []
     for event in span.events:
         attributes = event.attributes or {}
-        about = attributes.get("aisec.guard", attributes.get("gen_ai.evaluation.name", ""))
+        about = attributes.get(ATTR_GUARD, attributes.get(GEN_AI_EVALUATION_NAME, ""))
         events.append(f"{event.name}({about})")
     return f"  span {span.name!r} kind={span.kind.name} {json.dumps(attrs)} events={events}\n"
 
