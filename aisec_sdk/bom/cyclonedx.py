@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from aisec_sdk.attributes import PROVIDER_LOCAL_PREFIX
@@ -53,8 +53,8 @@ class CycloneDxError(ValueError):
 
 
 def _time(value: datetime | None) -> str:
-    value = value or datetime.now(timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    value = value or datetime.now(UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _props(pairs: list[tuple[str, object]]) -> list[dict[str, str]]:

@@ -8,7 +8,7 @@ time is one component with both pieces of evidence.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import quote
 
@@ -224,7 +224,7 @@ class Bom(BaseModel):
     schema_version: Literal[1] = 1
     """Version of this JSON shape (``--format json``)."""
     subject: str
-    generated_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    generated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     tool: str = "aisec-sdk"
     services: list[str] = Field(default_factory=list)
     environment_variables: list[str] = Field(default_factory=list)

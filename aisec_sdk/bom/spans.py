@@ -14,7 +14,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -351,7 +351,7 @@ def _load_facts(attributes: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _time(ns: int) -> datetime | None:
-    return datetime.fromtimestamp(ns / 1e9, tz=timezone.utc) if ns else None
+    return datetime.fromtimestamp(ns / 1e9, tz=UTC) if ns else None
 
 
 def _add_call(

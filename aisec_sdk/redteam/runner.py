@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from aisec_sdk.errors import GuardViolation
@@ -286,7 +286,7 @@ async def arun(
         judge=judge,
         secrets=tuple(s for s in secrets if s),
     )
-    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
     bar = _Progress(len(planned), progress)
     gate = asyncio.Semaphore(concurrency)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -19,7 +19,7 @@ from aisec_sdk.bom.allowlist import allowed
 from aisec_sdk.bom.model import BomBuilder, FileFacts
 from aisec_sdk.policy import Policy
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_usage_adds_counts_and_widens_the_window() -> None:
