@@ -94,6 +94,7 @@ _SCOPE_PREFIXES = (
 )
 _VERSION_SUFFIX = re.compile(r"[_-]v\d+$")
 _DEFAULT_PORTS = {"https": 443, "http": 80}
+_HOST = re.compile(r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})|\[?[0-9A-Fa-f:.]{2,45}\]?)$")
 _LOOPBACK = re.compile(r"^(localhost|127(\.\d+){3}|::1|\[::1\]|0\.0\.0\.0)$", re.IGNORECASE)
 
 
@@ -108,7 +109,16 @@ def _int(value: Any) -> int | None:
 
 
 def _text(value: Any) -> str | None:
-    return str(value) if value else None
+    """A scalar attribute as text; arrays and empty values are not names."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool) and value != "":
+        return str(value)
+    return None
+
+
+def _host(value: Any) -> str | None:
+    """A host name or IP address (IPv6 in brackets or bare), else None."""
+    text = _text(value)
+    return text if text is not None and _HOST.match(text) else None
 
 
 def is_llm_span(attributes: Mapping[str, Any]) -> bool:
@@ -216,7 +226,7 @@ class CallKey(NamedTuple):
             function=function,
             provider=_text(provider),
             model=_text(model),
-            host=_text(host),
+            host=_host(host),
             port=_int(port) if port else None,
             scheme=_text(scheme),
             # integrations may name the framework they instrument (else the scope tells)

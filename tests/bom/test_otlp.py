@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from google.protobuf.json_format import MessageToDict
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.resources import Resource
@@ -179,6 +179,8 @@ def _attribute(key: str, value: Any) -> dict[str, Any]:
 
 @settings(max_examples=150, deadline=None)
 @given(values=st.dictionaries(_KEYS, _JSON, max_size=6), scope=_JSON, guard=_JSON)
+@example(values={"gen_ai.request.model": "m", "server.address": [None]}, scope=None, guard=None)
+@example(values={"gen_ai.request.model": "m", "server.address": "a host/x"}, scope=None, guard=None)
 def test_any_attribute_values_give_a_valid_bom(
     values: dict[str, Any], scope: Any, guard: Any, tmp_path_factory: Any
 ) -> None:
