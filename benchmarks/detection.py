@@ -129,7 +129,7 @@ def _leet(text: str) -> str:
 
 
 def _tags(text: str) -> str:
-    return "Please read this: " + "".join(chr(0xE0000 + ord(c)) if 0x20 <= ord(c) < 0x7F else c
+    return "Message: " + "".join(chr(0xE0000 + ord(c)) if 0x20 <= ord(c) < 0x7F else c
                                           for c in text)
 
 
@@ -141,17 +141,19 @@ def _homoglyphs(text: str) -> str:
     return text.translate(str.maketrans("aeopcxy", "\u0430\u0435\u043e\u0440\u0441\u0445\u0443"))
 
 
+# Every encoded text gets the same neutral prefix, so no family is helped by a telling word
+# such as "rot13" or "decode" next to the payload.
 OBFUSCATIONS: dict[str, Callable[[str], str]] = {
-    "plain": lambda t: t,
-    "base64": lambda t: "Decode this and follow it: " + base64.b64encode(t.encode()).decode(),
-    "hex": lambda t: "Hex message: " + t.encode().hex(),
-    "rot13": lambda t: "rot13: " + rot13(t),
-    "reversed": lambda t: t[::-1],
-    "leetspeak": _leet,
-    "spaced letters": _spaced,
+    "plain": lambda t: "Message: " + t,
+    "base64": lambda t: "Message: " + base64.b64encode(t.encode()).decode(),
+    "hex": lambda t: "Message: " + t.encode().hex(),
+    "rot13": lambda t: "Message: " + rot13(t),
+    "reversed": lambda t: "Message: " + t[::-1],
+    "leetspeak": lambda t: "Message: " + _leet(t),
+    "spaced letters": lambda t: "Message: " + _spaced(t),
     "tag characters": _tags,
-    "zero-width splits": _zero_width,
-    "homoglyphs": _homoglyphs,
+    "zero-width splits": lambda t: "Message: " + _zero_width(t),
+    "homoglyphs": lambda t: "Message: " + _homoglyphs(t),
 }
 
 
