@@ -29,6 +29,7 @@ __all__ = [
     "features",
     "matched_patterns",
     "ngrams",
+    "pattern_matches",
     "tokens",
     "triggered",
 ]
@@ -231,6 +232,11 @@ def triggered(lowered: str) -> set[str]:
     for _, found in _TRIGGER_AUTOMATON.iter(lowered):
         names |= found
     return names
+
+
+def pattern_matches(name: str, lowered: str) -> bool:
+    """Whether pattern ``name`` matches lower-cased text."""
+    return _COMPILED[name].search(lowered) is not None
 
 
 def matched_patterns(

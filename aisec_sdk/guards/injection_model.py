@@ -24,8 +24,8 @@ from aisec_sdk.guards.deobfuscate import encoded_forms
 from aisec_sdk.guards.injection_features import (
     CORE_ANCHORS,
     OBFUSCATION_ANCHORS,
-    matched_patterns,
     ngrams,
+    pattern_matches,
     triggered,
 )
 
@@ -102,23 +102,28 @@ class LexicalModel:
     def score(self, lowered: str, floor: float | None = None) -> tuple[float, tuple[str, ...]]:
         """Log-odds of an attack for lower-cased text, and the telling patterns in it.
 
-        With a ``floor``, the patterns are skipped when even all the triggered ones could not
-        lift the n-gram log-odds to it (the result is then below ``floor``, not exact).
+        With a ``floor``, the triggered patterns are tried from the heaviest down and the
+        rest skipped as soon as even all of them could not lift the log-odds to the floor
+        (the result is then below ``floor``, not exact).
         """
         w = self.weights
-        logit = self.bias + math.fsum([w[f] for f in ngrams(lowered) & w.keys()])
+        base = self.bias + math.fsum([w[f] for f in ngrams(lowered) & w.keys()])
         candidates = triggered(lowered)
-        if floor is not None:
-            bound = sum(max(0.0, w.get(f"#{name}", 0.0)) for name in candidates)
-            if logit + bound < floor:
-                return logit, ()
-        names: list[str] = []
-        for name, _, _ in matched_patterns(lowered, candidates):
-            weight = w.get(f"#{name}", 0.0)
-            logit += weight
-            if weight > 0.0:
-                names.append(name)
-        return logit, tuple(names)
+        weights = {name: w.get(f"#{name}", 0.0) for name in candidates}
+        order = sorted(candidates, key=lambda n: (-weights[n], n))
+        remaining = math.fsum(max(0.0, weights[n]) for n in order)
+        matched: list[str] = []
+
+        def total() -> float:
+            return base + math.fsum([weights[n] for n in matched])
+
+        for name in order:
+            if floor is not None and total() + remaining < floor:
+                return total(), ()
+            remaining -= max(0.0, weights[name])
+            if pattern_matches(name, lowered):
+                matched.append(name)
+        return total(), tuple(sorted(n for n in matched if weights[n] > 0.0))
 
     @property
     def gate(self) -> Gate:
