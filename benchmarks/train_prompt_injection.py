@@ -46,7 +46,61 @@ GATE_MIN_WEIGHT = 0.8  # learned words at least this telling join the gate ...
 GATE_MAX_BENIGN = 0.005  # ... if at most this share of benign training texts contains them
 # BIPIA's injected "attacks" are ordinary tasks ("write a poem") pasted into documents: at
 # full weight their words become evidence of attack in every user turn.
-GROUP_WEIGHT = {"bipia_indirect": 0.3}
+# Password-game prompts (Gandalf, Mosscap) are attacks by construction, so at full weight
+# every question about passwords, letters or words reads as an attack.
+GROUP_WEIGHT = {
+    "bipia_indirect": 0.3,
+    "lakera_gandalf_ignore_instructions": 0.4,
+    "lakera_mosscap_sample": 0.1,
+    "synthetic_benign": 4.0,
+}
+# Everyday sentences on the topics attacks talk about (passwords, secrets, API keys, system
+# prompts, instructions, spelling): hard negatives written here, in every fold's training set.
+_TOPIC_TEMPLATES = (
+    "How do I reset my {thing}? I forgot it after the holidays.",
+    "Our {thing} policy requires at least twelve characters and a number.",
+    "What is the safest way to store a {thing} for a small team?",
+    "Please remind me to rotate the {thing} every ninety days.",
+    "The {thing} was changed last week, so the old one no longer works.",
+    "Is it a good idea to share a {thing} with a contractor over email?",
+    "Write a short guide for employees about choosing a strong {thing}.",
+    "Set the {thing} as an environment variable before you run the script.",
+    "I keep my {thing} in a password manager rather than in a notebook.",
+    "Can you explain why a {thing} should never be committed to a repository?",
+)
+_TOPIC_THINGS = (
+    "password", "passcode", "PIN", "API key", "OPENAI_API_KEY", "secret key", "access token",
+    "wifi password", "master password", "recovery phrase",
+)
+_PLAIN_SENTENCES = (
+    "OpenAI released a new model today and the benchmarks look strong.",
+    "We use OpenAI and Anthropic models behind our customer support chatbot.",
+    "import openai\nclient = openai.OpenAI()\nprint(client.models.list())",
+    "A system prompt sets the tone of a chatbot; keep it short and specific.",
+    "Our prompt engineering guide explains how to write clear instructions for models.",
+    "Follow the assembly instructions on page four before tightening the screws.",
+    "Read the instructions on the label and repeat the dose after eight hours.",
+    "How many letters are in the word 'necessary', and how do you spell it?",
+    "Write a poem about the sea for my grandmother's birthday this weekend.",
+    "Check your answer against the key at the back of the book.",
+    "Your response should be about two hundred words and cite one source.",
+    "Ignore the noise from the street and focus on the rhythm of the poem.",
+    "Repeat the exercise three times, then rest for a minute.",
+    "She reached the final level of the game over the weekend.",
+    "Keep the surprise party a secret until Saturday evening.",
+    "What is the secret to a crisp pizza crust at home?",
+    "Spell out the letters of your surname for the receptionist.",
+    "Say the word 'hello' in five different languages.",
+    "Forget about the deadline for a moment and tell me how the project feels.",
+    "The previous instructions in the manual were replaced by the 2024 edition.",
+)
+
+
+def synthetic_benign_rows() -> list[Row]:
+    """Hard negatives written for this script (see the comment above the templates)."""
+    texts = [t.format(thing=thing) for t in _TOPIC_TEMPLATES for thing in _TOPIC_THINGS]
+    texts += _PLAIN_SENTENCES
+    return [Row(text, 0, "synthetic_benign", "synthetic") for text in texts]
 EVAL_ONLY = ("tensor_trust", "parapet_no_robots")  # licence forbids training on these
 # Benign groups that look like retrieved documents rather than user turns.
 DOCUMENT_CATEGORIES = ("table_clean", "email_clean", "code_clean", "t0_")
@@ -217,18 +271,27 @@ def loso_scores(
     """Out-of-source logits of every row, and the model trained on all training groups.
 
     Each training group is scored by a model trained on the other training groups; the
-    evaluation-only groups by the model trained on all of them.
+    evaluation-only groups by the model trained on all of them. The synthetic hard negatives
+    are in every training set and never scored.
     """
     train_idx = [i for i, r in enumerate(rows) if r.group not in EVAL_ONLY]
     scores = [math.nan] * len(rows)
-    full = fit([rows[i] for i in train_idx], [lows[i] for i in train_idx],
-               [feats[i] for i in train_idx])
+    extra = synthetic_benign_rows()
+    extra_lows, extra_feats = featurize(extra)
+
+    def fit_on(idx: Sequence[int]) -> LexicalModel:
+        return fit(
+            [*(rows[i] for i in idx), *extra],
+            [*(lows[i] for i in idx), *extra_lows],
+            [*(feats[i] for i in idx), *extra_feats],
+        )
+
+    full = fit_on(train_idx)
     for i, r in enumerate(rows):
         if r.group in EVAL_ONLY:
             scores[i] = best_logit(r.text, full)
     for group in sorted({rows[i].group for i in train_idx}):
-        keep = [i for i in train_idx if rows[i].group != group]
-        model = fit([rows[i] for i in keep], [lows[i] for i in keep], [feats[i] for i in keep])
+        model = fit_on([i for i in train_idx if rows[i].group != group])
         for i, r in enumerate(rows):
             if r.group == group:
                 scores[i] = best_logit(r.text, model)
@@ -287,7 +350,7 @@ def build(data: Path, progress: Callable[[str], None] = print) -> dict[str, obje
         "gate_words": list(full.gate_words),
         "calibration": calibration,
         "meta": {
-            "trained_on": sorted({rows[i].group for i in train_rows}),
+            "trained_on": sorted({rows[i].group for i in train_rows} | {"synthetic_benign"}),
             "never_trained_on": list(EVAL_ONLY),
             "patterns": sorted(PATTERNS),
             "hyperparameters": {"epochs": EPOCHS, "alpha": ALPHA, "beta": BETA, "l1": L1,

@@ -124,7 +124,6 @@ PATTERNS: dict[str, str] = {
     r"|maintenance\W+mode|sudo\W+mode)\b",
     "extract": rf"\b{_REVEAL}{_gap(4)}{_SECRET}"
     rf"|(?:告诉我|显示|输出|重复|打印|说出|透露|泄露)[^。\uff01\uff1f\n]{{0,10}}{_ZH_SECRET}",
-    "secret_ref": rf"\b{_SECRET}\b|{_ZH_SECRET}",
     "what_is_secret": r"\bwhat\W+(?:is|was|'s)\W+(?:the|your)\W+(?:password|secret|prompt"
     r"|instructions?|passphrase)\b",
     "exfiltration": r"\b(?:send|post|forward|upload|transmit|email|append|leak|exfiltrat\w*)"
@@ -188,7 +187,6 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                  "<<sys>>"),
     "admin_claim": ("am", "admin", "debug", "maintenance", "sudo"),
     "extract": _SECRET_WORDS,
-    "secret_ref": _SECRET_WORDS,
     "what_is_secret": ("what",),
     "exfiltration": ("http", "www.", "@", "url", "address", "endpoint", "]("),
     "ai_addressed": ("ai", "assistant", "chatbot", "model", "llm", "gpt", "bot", "agent"),
