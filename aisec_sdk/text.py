@@ -124,10 +124,10 @@ INVISIBLE_KINDS = ("tag", "zero_width", "bidi", "variation_selector")
 _INVISIBLE = re.compile("[" + _ZERO_WIDTH + _BIDI + "\ufe00-\ufe0f\U000e0000-\U000e01ef]")
 _CONFUSABLE_CHARS = "".join(CONFUSABLES)
 _CONFUSABLE = re.compile(f"[{_CONFUSABLE_CHARS}]")
-# A confusable next to a Latin letter: the seed of a homoglyph-smuggled word ("ignоre").
-_MIXED_PAIR = re.compile(f"[A-Za-z][{_CONFUSABLE_CHARS}]|[{_CONFUSABLE_CHARS}][A-Za-z]")
-_CONFUSABLE_RUN = re.compile(f"[{_CONFUSABLE_CHARS}]*")
+# A run of confusables; folded when it touches a Latin letter ("ignоre", "ѕуѕtem").
+_CONFUSABLE_RUN = re.compile(f"[{_CONFUSABLE_CHARS}]+")
 _FOLD_TABLE = str.maketrans(CONFUSABLES)
+_BLOCK = 4096
 
 
 @cache
@@ -244,26 +244,31 @@ def _edits(source: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, int
     if _CONFUSABLE.search(source) is not None:
         edits += _folds(source)
     if not unicodedata.is_normalized("NFKC", source):
-        for m in _nfkc_unstable().finditer(source):
-            at = m.start()
-            out = unicodedata.normalize("NFKC", m.group())
-            edits.append((at, at + 1, out.translate(_FOLD_TABLE)))
+        unstable = _nfkc_unstable()
+        # is_normalized runs at C speed: it picks the blocks worth the (slower) class scan
+        for base in range(0, len(source), _BLOCK):
+            if unicodedata.is_normalized("NFKC", source[base : base + _BLOCK]):
+                continue
+            for m in unstable.finditer(source, base, base + _BLOCK):
+                at = m.start()
+                out = unicodedata.normalize("NFKC", m.group())
+                edits.append((at, at + 1, out.translate(_FOLD_TABLE)))
     edits.sort()
     return edits, invisible
+
+
+def _is_latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
 
 
 def _folds(source: str) -> list[tuple[int, int, str]]:
     """Whole runs of confusables that touch a Latin letter, folded to Latin (linear time)."""
     folds: list[tuple[int, int, str]] = []
-    done = 0  # runs end at or before this offset were handled
-    for m in _MIXED_PAIR.finditer(source):
-        at = m.start() if m.group()[0] in CONFUSABLES else m.start() + 1
-        if at < done:
-            continue
-        start = len(source[done:at].rstrip(_CONFUSABLE_CHARS)) + done
-        end = _CONFUSABLE_RUN.match(source, at).end()  # type: ignore[union-attr]
-        folds.append((start, end, source[start:end].translate(_FOLD_TABLE)))
-        done = end
+    last = len(source) - 1
+    for m in _CONFUSABLE_RUN.finditer(source):
+        start, end = m.span()
+        if (start and _is_latin(source[start - 1])) or (end <= last and _is_latin(source[end])):
+            folds.append((start, end, m.group().translate(_FOLD_TABLE)))
     return folds
 
 
