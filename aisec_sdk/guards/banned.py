@@ -16,7 +16,7 @@ import ahocorasick  # type: ignore[import-not-found]
 import regex
 from pydantic import Field, field_validator
 
-from aisec_sdk.guards.base import GuardSettings
+from aisec_sdk.guards.base import GuardSettings, settings_as
 from aisec_sdk.text import Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
@@ -75,9 +75,7 @@ class BannedGuard:
     Settings: ClassVar[type[GuardSettings]] = BannedSettings
 
     def __init__(self, settings: GuardSettings) -> None:
-        if not isinstance(settings, BannedSettings):
-            settings = BannedSettings.model_validate(settings.model_dump(exclude_unset=True))
-        self.settings = settings
+        self.settings = settings = settings_as(settings, BannedSettings)
         self._automaton: Any = None
         if settings.terms:
             self._automaton = ahocorasick.Automaton()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import ClassVar, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from aisec_sdk.text import Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
-__all__ = ["DirectionSettings", "Guard", "GuardSettings"]
+__all__ = ["DirectionSettings", "Guard", "GuardSettings", "settings_as"]
 
 
 class DirectionSettings(BaseModel):
@@ -71,3 +71,13 @@ class Guard(Protocol):
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
         """Findings in ``text`` scanned as ``direction``."""
         ...
+
+
+S = TypeVar("S", bound=GuardSettings)
+
+
+def settings_as(settings: GuardSettings, cls: type[S]) -> S:
+    """``settings`` as the guard's own settings class (plain `GuardSettings` are upgraded)."""
+    if isinstance(settings, cls):
+        return settings
+    return cls.model_validate(settings.model_dump(exclude_unset=True))

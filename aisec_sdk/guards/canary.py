@@ -21,7 +21,7 @@ from typing import ClassVar
 import regex
 from pydantic import field_validator
 
-from aisec_sdk.guards.base import GuardSettings
+from aisec_sdk.guards.base import GuardSettings, settings_as
 from aisec_sdk.text import Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
@@ -131,9 +131,7 @@ class CanaryGuard:
     Settings: ClassVar[type[GuardSettings]] = CanarySettings
 
     def __init__(self, settings: GuardSettings) -> None:
-        if not isinstance(settings, CanarySettings):
-            settings = CanarySettings.model_validate(settings.model_dump(exclude_unset=True))
-        self.settings = settings
+        self.settings = settings = settings_as(settings, CanarySettings)
 
     def _tokens(self) -> list[str]:
         tokens = dict.fromkeys(self.settings.tokens)

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import regex
 
-from aisec_sdk.guards.base import GuardSettings
+from aisec_sdk.guards.base import GuardSettings, settings_as
 from aisec_sdk.text import Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
@@ -65,9 +65,7 @@ class ExfiltrationGuard:
     Settings: ClassVar[type[GuardSettings]] = ExfiltrationSettings
 
     def __init__(self, settings: GuardSettings) -> None:
-        if not isinstance(settings, ExfiltrationSettings):
-            settings = ExfiltrationSettings.model_validate(settings.model_dump(exclude_unset=True))
-        self.settings = settings
+        self.settings = settings = settings_as(settings, ExfiltrationSettings)
         self._allowed = tuple(h.lower().rstrip(".") for h in settings.allowed_hosts)
 
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 import regex
 
-from aisec_sdk.guards.base import GuardSettings
+from aisec_sdk.guards.base import GuardSettings, settings_as
 from aisec_sdk.text import INVISIBLE_KINDS, Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
@@ -58,9 +58,7 @@ class InvisibleTextGuard:
     Settings: ClassVar[type[GuardSettings]] = InvisibleTextSettings
 
     def __init__(self, settings: GuardSettings) -> None:
-        if not isinstance(settings, InvisibleTextSettings):
-            settings = InvisibleTextSettings.model_validate(settings.model_dump(exclude_unset=True))
-        self.settings = settings
+        self.settings = settings = settings_as(settings, InvisibleTextSettings)
         self._kinds = frozenset(settings.kinds)
 
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:

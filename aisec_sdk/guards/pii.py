@@ -29,7 +29,7 @@ import re2  # type: ignore[import-untyped]
 import regex
 from pydantic import Field, field_validator
 
-from aisec_sdk.guards.base import GuardSettings
+from aisec_sdk.guards.base import GuardSettings, settings_as
 from aisec_sdk.text import Text
 from aisec_sdk.vault import RedactionMode, replacement
 from aisec_sdk.verdict import Direction, Finding, FindingAction
@@ -200,9 +200,7 @@ class PiiGuard:
     Settings: ClassVar[type[GuardSettings]] = PiiSettings
 
     def __init__(self, settings: GuardSettings) -> None:
-        if not isinstance(settings, PiiSettings):
-            settings = PiiSettings.model_validate(settings.model_dump(exclude_unset=True))
-        self.settings = settings
+        self.settings = settings = settings_as(settings, PiiSettings)
         self._entities = None if settings.entities is None else frozenset(settings.entities)
         self._patterns = [(e, regex.compile(p)) for e, p in settings.patterns.items()]
 

@@ -21,7 +21,7 @@ from typing import ClassVar, TypeVar
 
 from pydantic import Field, field_validator
 
-from aisec_sdk.guards.base import GuardSettings
+from aisec_sdk.guards.base import GuardSettings, settings_as
 from aisec_sdk.guards.deobfuscate import decode
 from aisec_sdk.guards.injection_features import (
     EXTRACTION_PATTERNS,
@@ -212,11 +212,7 @@ class PromptInjectionGuard:
     Settings: ClassVar[type[GuardSettings]] = PromptInjectionSettings
 
     def __init__(self, settings: GuardSettings, model: LexicalModel | None = None) -> None:
-        self.settings = (
-            settings
-            if isinstance(settings, PromptInjectionSettings)
-            else PromptInjectionSettings.model_validate(settings.model_dump(exclude_unset=True))
-        )
+        self.settings = settings_as(settings, PromptInjectionSettings)
         self.model = model or shipped_model()
         self.model.gate  # noqa: B018 - build the automaton now, not on the first call
         self._deep = None

@@ -23,7 +23,7 @@ import re2  # type: ignore[import-untyped]
 import regex
 from pydantic import Field
 
-from aisec_sdk.guards.base import GuardSettings
+from aisec_sdk.guards.base import GuardSettings, settings_as
 from aisec_sdk.text import Text
 from aisec_sdk.vault import replacement
 from aisec_sdk.verdict import Direction, Finding, FindingAction
@@ -199,9 +199,7 @@ class SecretsGuard:
     Settings: ClassVar[type[GuardSettings]] = SecretsSettings
 
     def __init__(self, settings: GuardSettings) -> None:
-        if not isinstance(settings, SecretsSettings):
-            settings = SecretsSettings.model_validate(settings.model_dump(exclude_unset=True))
-        self.settings = settings
+        self.settings = settings = settings_as(settings, SecretsSettings)
         self._kinds = None if settings.kinds is None else frozenset(settings.kinds)
         self._allow = frozenset(settings.allow)
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import ahocorasick  # type: ignore[import-not-found]
 from pydantic import Field, field_validator
 
-from aisec_sdk.guards.base import GuardSettings
+from aisec_sdk.guards.base import GuardSettings, settings_as
 from aisec_sdk.text import Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
@@ -55,11 +55,7 @@ class SystemPromptLeakGuard:
     Settings: ClassVar[type[GuardSettings]] = SystemPromptLeakSettings
 
     def __init__(self, settings: GuardSettings) -> None:
-        if not isinstance(settings, SystemPromptLeakSettings):
-            settings = SystemPromptLeakSettings.model_validate(
-                settings.model_dump(exclude_unset=True)
-            )
-        self.settings = settings
+        self.settings = settings = settings_as(settings, SystemPromptLeakSettings)
         # One automaton over every prompt's shingles, each written " w1 ... wn " so that
         # matches in the output (written the same way) fall on word boundaries.
         owners: dict[str, list[tuple[int, int]]] = {}  # shingle -> [(prompt, shingle id)]

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from pydantic import Field, model_validator
 
-from aisec_sdk.guards.base import GuardSettings
+from aisec_sdk.guards.base import GuardSettings, settings_as
 from aisec_sdk.text import Text
 from aisec_sdk.tokens import SHIPPED_ENCODINGS, encoding, encoding_name_for_model
 from aisec_sdk.verdict import Direction, Finding, FindingAction
@@ -65,9 +65,7 @@ class TokenLimitGuard:
     Settings: ClassVar[type[GuardSettings]] = TokenLimitSettings
 
     def __init__(self, settings: GuardSettings) -> None:
-        if not isinstance(settings, TokenLimitSettings):
-            settings = TokenLimitSettings.model_validate(settings.model_dump(exclude_unset=True))
-        self.settings = settings
+        self.settings = settings = settings_as(settings, TokenLimitSettings)
         self._encoding_name = settings.encoding_name()
 
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
