@@ -6,9 +6,10 @@ and imports no framework.
 
 from __future__ import annotations
 
-import importlib
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from aisec_sdk._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from aisec_sdk.decorator import guard
@@ -55,19 +56,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'aisec_sdk' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    if getattr(value, "__module__", None) != "aisec_sdk" and isinstance(value, type):
-        value.__module__ = "aisec_sdk"
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals(), public_module=True)
 
 
 # In a source checkout (``python -m pytest`` from the repository root) the integrations live

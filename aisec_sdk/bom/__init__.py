@@ -10,8 +10,9 @@ Names load lazily so ``aisec_sdk.bom.command`` (imported by the CLI) stays light
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from aisec_sdk._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from aisec_sdk.bom.allowlist import apply_policy as apply_policy
@@ -55,14 +56,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'aisec_sdk.bom' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -11,8 +11,9 @@ Names load lazily, so importing this package (as ``aisec redteam --help`` does) 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from aisec_sdk._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from aisec_sdk.redteam.comparison import Change, Comparison, compare
@@ -113,14 +114,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'aisec_sdk.redteam' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"aisec_sdk.redteam.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(
+    __name__, {name: f"{__name__}.{module}" for name, module in _EXPORTS.items()}, globals()
+)
