@@ -19,6 +19,7 @@ from importlib import resources
 from typing import Any
 
 import ahocorasick  # type: ignore[import-not-found]
+import re2  # type: ignore[import-untyped]
 
 from aisec_sdk.guards.deobfuscate import encoded_forms
 from aisec_sdk.guards.injection_features import (
@@ -69,9 +70,20 @@ class Gate:
             self.automaton.add_word(key, (family, len(key)))
         self.automaton.make_automaton()
         self.size = len(entries)
+        # RE2 compiles the same literals into a DFA that rejects a text with no keyword about
+        # four times faster than walking the automaton; most benign text stops there.
+        options = re2.Options()
+        options.max_mem = 64 << 20
+        keys = sorted(entries, key=len, reverse=True)
+        self._any: Any = re2.compile("|".join(re2.escape(k) for k in keys), options)
 
     def hits(self, lowered: str) -> list[tuple[int, int, str]]:
         """(start, end, family) of every keyword occurrence in lower-cased text."""
+        try:
+            if self._any.search(lowered) is None:
+                return []
+        except UnicodeEncodeError:  # lone surrogates: RE2 needs UTF-8; the automaton does not
+            pass
         return [(end + 1 - n, end + 1, fam) for end, (fam, n) in self.automaton.iter(lowered)]
 
 
