@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from time import perf_counter
 from typing import Any
 
 from aisec_sdk.guards import build_guard
 from aisec_sdk.guards.base import Guard
-from aisec_sdk.policy import Policy, ResolvedGuard, default_policy
-from aisec_sdk.text import normalize
-from aisec_sdk.verdict import DIRECTIONS, Action, Direction, Finding, Verdict
+from aisec_sdk.policy import Policy, default_policy
+from aisec_sdk.text import Text, normalize
+from aisec_sdk.verdict import DIRECTIONS, Action, Direction, Finding, FindingAction, Verdict
 
 __all__ = ["Engine", "engine_for", "scan", "scan_messages"]
+
+_Step = tuple[str, Callable[[Text, Direction], Sequence[Finding]], float, FindingAction]
 
 _log = logging.getLogger("aisec_sdk")
 
@@ -43,7 +45,8 @@ class Engine:
         self.policy = policy
         from aisec_sdk.guards import available_guards
 
-        self._plan: dict[Direction, list[tuple[Guard, ResolvedGuard]]] = {d: [] for d in DIRECTIONS}
+        # per direction: (guard id, bound scan method, threshold, action), flat for the hot loop
+        self._plan: dict[Direction, list[_Step]] = {d: [] for d in DIRECTIONS}
         built: dict[str, Guard] = {}
         for guard_id in available_guards():
             for direction in DIRECTIONS:
@@ -52,12 +55,13 @@ class Engine:
                     continue
                 if guard_id not in built:
                     built[guard_id] = build_guard(guard_id, policy.guard_settings(guard_id))
-                self._plan[direction].append((built[guard_id], resolved))
+                step = (guard_id, built[guard_id].scan, resolved.threshold, resolved.action)
+                self._plan[direction].append(step)
         self.guards = built
 
     def guards_for(self, direction: Direction) -> list[str]:
         """Ids of the guards that run on ``direction``."""
-        return [guard.id for guard, _ in self._plan[direction]]
+        return [step[0] for step in self._plan[direction]]
 
     def scan(self, source: str, direction: Direction = "input") -> Verdict:
         """Scan one text; see `aisec_sdk.scan`."""
@@ -78,19 +82,20 @@ class Engine:
         findings: list[Finding] = []
         errors: list[str] = []
         timings: dict[str, float] = {}
-        for guard, resolved in plan:
-            t0 = perf_counter()
+        t0 = started
+        for guard_id, guard_scan, threshold, on_finding in plan:
             try:
-                for finding in guard.scan(text, direction):
-                    if finding.score >= resolved.threshold:
-                        findings.append(
-                            replace(finding, action=resolved.action, direction=direction)
-                        )
+                for finding in guard_scan(text, direction):
+                    if finding.score >= threshold:
+                        findings.append(replace(finding, action=on_finding, direction=direction))
             except Exception as exc:  # a guard's own failure is handled by on_error
-                errors.append(f"{guard.id}: {type(exc).__name__}: {exc}")
-                _log.warning("aisec guard %s failed on %s text", guard.id, direction, exc_info=True)
-            timings[guard.id] = (perf_counter() - t0) * 1000.0
-        findings.sort(key=lambda f: (f.start, f.end))
+                errors.append(f"{guard_id}: {type(exc).__name__}: {exc}")
+                _log.warning("aisec guard %s failed on %s text", guard_id, direction, exc_info=True)
+            t1 = perf_counter()
+            timings[guard_id] = (t1 - t0) * 1000.0
+            t0 = t1
+        if len(findings) > 1:
+            findings.sort(key=lambda f: (f.start, f.end))
         action = self._decide(findings, errors)
         redacted = redact(source, findings) if action != "allow" else source
         return Verdict(
