@@ -19,9 +19,20 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["GENESIS", "SCHEMA_VERSION", "AuditLog", "VerifyResult", "audit_log_for", "verify"]
+if TYPE_CHECKING:
+    from aisec_sdk.policy import Policy
+
+__all__ = [
+    "GENESIS",
+    "SCHEMA_VERSION",
+    "AuditLog",
+    "VerifyResult",
+    "audit_log_for",
+    "audit_log_of",
+    "verify",
+]
 
 SCHEMA_VERSION = 1
 GENESIS = "0" * 64
@@ -184,17 +195,23 @@ _logs: dict[tuple[str, str | None], AuditLog] = {}
 _logs_lock = threading.Lock()
 
 
-def audit_log_for(path: str | os.PathLike[str] | None, key: str | None) -> AuditLog | None:
-    """The shared `AuditLog` of ``path`` (one per path and key in a process), or None."""
-    if path is None:
-        env = os.environ.get("AISEC_AUDIT_LOG")
-        if not env:
-            return None
-        path = env
-    key = key or os.environ.get("AISEC_AUDIT_KEY") or None
+def audit_log_for(path: str | os.PathLike[str], key: str | None) -> AuditLog:
+    """The shared `AuditLog` of ``path`` (one per file and key in a process)."""
     ident = (str(Path(path).resolve()), key)
     with _logs_lock:
         log = _logs.get(ident)
         if log is None:
             log = _logs[ident] = AuditLog(path, key)
         return log
+
+
+def audit_log_of(policy: Policy) -> AuditLog | None:
+    """The audit log ``policy`` names (``audit_log``, also set by ``AISEC_AUDIT_LOG``), or
+    None; looked up once per policy, so a guarded call does no path work."""
+    if policy.audit_log is None:
+        return None
+    log = policy._audit
+    if not isinstance(log, AuditLog):
+        key = policy.audit_key.get_secret_value() if policy.audit_key else None
+        log = policy._audit = audit_log_for(policy.audit_log, key)
+    return log

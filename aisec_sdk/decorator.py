@@ -15,7 +15,7 @@ from typing import Any, TypeVar, overload
 import wrapt
 from opentelemetry import trace
 
-from aisec_sdk.audit import audit_log_for
+from aisec_sdk.audit import audit_log_of
 from aisec_sdk.engine import Engine, engine_for
 from aisec_sdk.errors import GuardViolation
 from aisec_sdk.policy import Policy, default_policy
@@ -59,10 +59,7 @@ class GuardedCall:
         self.enforce = self.policy.mode == "enforce"
         self.function = function
         self.telemetry = CallTelemetry(function, self.policy)
-        self.audit = audit_log_for(
-            self.policy.audit_log,
-            self.policy.audit_key.get_secret_value() if self.policy.audit_key else None,
-        )
+        self.audit = audit_log_of(self.policy)
         self.vault = Vault()
 
     def record(self, verdict: Verdict, original: str | None) -> None:

@@ -85,6 +85,7 @@ class Policy(BaseSettings):
     """AI packages approved in the environment."""
 
     _engine: Any = PrivateAttr(default=None)
+    _audit: Any = PrivateAttr(default=None)
 
     @classmethod
     def settings_customise_sources(
