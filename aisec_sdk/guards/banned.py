@@ -16,7 +16,7 @@ import ahocorasick  # type: ignore[import-not-found]
 import regex
 from pydantic import Field, field_validator
 
-from aisec_sdk.guards.base import GuardSettings, settings_as
+from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
 from aisec_sdk.text import Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
@@ -100,22 +100,19 @@ class BannedGuard:
             for m in pattern.finditer(s, timeout=self.settings.timeout):
                 if m.end() > m.start():
                     found.append((m.start(), m.end(), f"banned pattern #{index + 1}"))
-        findings = []
-        for a, b, message in found:
-            start, end = text.span(a, b)
-            findings.append(
-                Finding(
-                    guard=self.id,
-                    category=self.settings.category,
-                    score=1.0,
-                    start=start,
-                    end=end,
-                    message=message,
-                    replacement="<BANNED>",
-                    entity="banned",
-                )
+        return [
+            finding_at(
+                self,
+                text,
+                (a, b),
+                1.0,
+                message,
+                replacement="<BANNED>",
+                entity="banned",
+                category=self.settings.category,
             )
-        return findings
+            for a, b, message in found
+        ]
 
 
 def _whole(s: str, start: int, end: int) -> bool:

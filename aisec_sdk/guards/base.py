@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from aisec_sdk.text import Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
-__all__ = ["DirectionSettings", "Guard", "GuardSettings", "settings_as"]
+__all__ = ["DirectionSettings", "Guard", "GuardSettings", "finding_at", "settings_as"]
 
 
 class DirectionSettings(BaseModel):
@@ -81,3 +81,34 @@ def settings_as(settings: GuardSettings, cls: type[S]) -> S:
     if isinstance(settings, cls):
         return settings
     return cls.model_validate(settings.model_dump(exclude_unset=True))
+
+
+def finding_at(
+    guard: Guard,
+    text: Text,
+    span: tuple[int, int],
+    score: float,
+    message: str,
+    *,
+    replacement: str | Callable[[str], str] | None = None,
+    entity: str | None = None,
+    category: str | None = None,
+) -> Finding:
+    """A finding of ``guard`` at ``span`` of the normalised text, mapped to the original.
+
+    ``replacement`` may be a function of the original matched text (for hashing or
+    pseudonymising the value the user actually wrote).
+    """
+    start, end = text.span(*span)
+    if callable(replacement):
+        replacement = replacement(text.original[start:end])
+    return Finding(
+        guard=guard.id,
+        category=category or guard.category,
+        score=score,
+        start=start,
+        end=end,
+        message=message,
+        replacement=replacement,
+        entity=entity,
+    )

@@ -21,7 +21,7 @@ from typing import ClassVar
 import regex
 from pydantic import field_validator
 
-from aisec_sdk.guards.base import GuardSettings, settings_as
+from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
 from aisec_sdk.text import Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
@@ -170,18 +170,9 @@ class CanaryGuard:
         return findings
 
     def _finding(self, text: Text, a: int, b: int, family: str, score: float) -> Finding:
-        start, end = text.span(a, b)
         how = "case-changed or split" if family == "verbatim" and score < 1.0 else family
-        return Finding(
-            guard=self.id,
-            category=self.category,
-            score=score,
-            start=start,
-            end=end,
-            message=f"canary token leaked ({how})",
-            replacement="",
-            entity="canary",
-        )
+        message = f"canary token leaked ({how})"
+        return finding_at(self, text, (a, b), score, message, replacement="", entity="canary")
 
 
 def _fold(value: str) -> str:

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import regex
 
-from aisec_sdk.guards.base import GuardSettings, settings_as
+from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
 from aisec_sdk.text import Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
@@ -96,23 +96,18 @@ class ExfiltrationGuard:
                 score = self._score(m.group(1), False)
                 if score:
                     found.append((*m.span(1), "url", score * 0.8, "[link removed]"))
-        findings = []
-        for a, b, kind, score, repl in found:
-            start, end = text.span(a, b)
-            findings.append(
-                Finding(
-                    guard=self.id,
-                    category=self.category,
-                    score=score,
-                    start=start,
-                    end=end,
-                    message=f"{kind} to an outside host"
-                    + (" carrying data" if score > 0.7 else ""),
-                    replacement=repl,
-                    entity=kind,
-                )
+        return [
+            finding_at(
+                self,
+                text,
+                (a, b),
+                score,
+                f"{kind} to an outside host" + (" carrying data" if score > 0.7 else ""),
+                replacement=repl,
+                entity=kind,
             )
-        return findings
+            for a, b, kind, score, repl in found
+        ]
 
     def _allowed_host(self, host: str) -> bool:
         return any(

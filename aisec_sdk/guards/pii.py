@@ -21,7 +21,7 @@ import ipaddress
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from typing import Any, ClassVar
 
 import phonenumbers
@@ -29,7 +29,7 @@ import re2  # type: ignore[import-untyped]
 import regex
 from pydantic import Field, field_validator
 
-from aisec_sdk.guards.base import GuardSettings, settings_as
+from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
 from aisec_sdk.text import Text
 from aisec_sdk.vault import RedactionMode, replacement
 from aisec_sdk.verdict import Direction, Finding, FindingAction
@@ -317,25 +317,19 @@ class PiiGuard:
         mode = self.settings.redaction
         if mode == "pseudonymize" and direction == "output":
             mode = "placeholder"  # never make values found in model output restorable
-        findings: list[Finding] = []
-        for a, b, kind, score in found:
-            start, end = text.span(a, b)
-            label = kind.upper()
-            findings.append(
-                Finding(
-                    guard=self.id,
-                    category=self.category,
-                    score=score,
-                    start=start,
-                    end=end,
-                    message=f"{kind.replace('_', ' ')} found",
-                    replacement=replacement(
-                        label, text.original[start:end], mode, self.settings.hash_salt
-                    ),
-                    entity=kind,
-                )
+        salt = self.settings.hash_salt
+        return [
+            finding_at(
+                self,
+                text,
+                (a, b),
+                score,
+                f"{kind.replace('_', ' ')} found",
+                replacement=partial(replacement, kind.upper(), mode=mode, salt=salt),
+                entity=kind,
             )
-        return findings
+            for a, b, kind, score in found
+        ]
 
 
 @lru_cache(maxsize=4096)

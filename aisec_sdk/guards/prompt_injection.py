@@ -21,7 +21,7 @@ from typing import ClassVar, TypeVar
 
 from pydantic import Field, field_validator
 
-from aisec_sdk.guards.base import GuardSettings, settings_as
+from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
 from aisec_sdk.guards.deobfuscate import decode
 from aisec_sdk.guards.injection_features import (
     EXTRACTION_PATTERNS,
@@ -237,16 +237,15 @@ class PromptInjectionGuard:
                 score = self._deep.probability(text.normalized[det.window[0] : det.window[1]])
             if score < _FLOOR:
                 continue
-            start, end = text.span(det.start, det.end)
             extraction = any(p in EXTRACTION_PATTERNS for p in det.patterns)
             findings.append(
-                Finding(
-                    guard=self.id,
-                    category="LLM07" if extraction else self.category,
-                    score=score,
-                    start=start,
-                    end=end,
-                    message=_message(det, extraction),
+                finding_at(
+                    self,
+                    text,
+                    (det.start, det.end),
+                    score,
+                    _message(det, extraction),
+                    category="LLM07" if extraction else None,
                 )
             )
         return findings

@@ -17,13 +17,14 @@ import json
 import math
 from collections import Counter
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, ClassVar, Literal
 
 import re2  # type: ignore[import-untyped]
 import regex
 from pydantic import Field
 
-from aisec_sdk.guards.base import GuardSettings, settings_as
+from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
 from aisec_sdk.text import Text
 from aisec_sdk.vault import replacement
 from aisec_sdk.verdict import Direction, Finding, FindingAction
@@ -229,20 +230,18 @@ class SecretsGuard:
             value = s[a:b]
             if (self._kinds is not None and kind not in self._kinds) or value in self._allow:
                 continue
-            start, end = text.span(a, b)
             findings.append(
-                Finding(
-                    guard=self.id,
-                    category=self.category,
-                    score=score,
-                    start=start,
-                    end=end,
-                    message=f"{kind.replace('_', ' ')} found",
-                    replacement=replacement(
+                finding_at(
+                    self,
+                    text,
+                    (a, b),
+                    score,
+                    f"{kind.replace('_', ' ')} found",
+                    replacement=partial(
+                        replacement,
                         f"SECRET:{kind.upper()}",
-                        text.original[start:end],
-                        self.settings.redaction,
-                        self.settings.hash_salt,
+                        mode=self.settings.redaction,
+                        salt=self.settings.hash_salt,
                     ),
                     entity=kind,
                 )

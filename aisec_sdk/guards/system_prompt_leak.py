@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import ahocorasick  # type: ignore[import-not-found]
 from pydantic import Field, field_validator
 
-from aisec_sdk.guards.base import GuardSettings, settings_as
+from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
 from aisec_sdk.text import Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
@@ -93,18 +93,17 @@ class SystemPromptLeakGuard:
             longest = max(b - a for a, b in runs)
             score = min(1.0, max(coverage, longest / self.settings.run_words))
             for a, b in runs:
-                start, end = text.span(spans[a][0], spans[b - 1][1])
+                message = (
+                    f"output repeats the system prompt ({b - a} words in a row, "
+                    f"{coverage:.0%} of the prompt)"
+                )
                 findings.append(
-                    Finding(
-                        guard=self.id,
-                        category=self.category,
-                        score=score,
-                        start=start,
-                        end=end,
-                        message=(
-                            f"output repeats the system prompt ({b - a} words in a row, "
-                            f"{coverage:.0%} of the prompt)"
-                        ),
+                    finding_at(
+                        self,
+                        text,
+                        (spans[a][0], spans[b - 1][1]),
+                        score,
+                        message,
                         replacement="",
                         entity="system_prompt",
                     )
