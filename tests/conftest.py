@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from opentelemetry import trace
@@ -12,6 +16,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 _EXPORTER = InMemorySpanExporter()
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _install() -> None:
@@ -44,3 +49,23 @@ def _isolated_policy(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     default_policy.cache_clear()
     yield
     default_policy.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def imported_by() -> Callable[[str], set[str]]:
+    """Names in ``sys.modules`` of a fresh interpreter after ``import <modules>``."""
+
+    def run(modules: str) -> set[str]:
+        code = f"import json, sys; import {modules}; print(json.dumps(sorted(sys.modules)))"
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            timeout=120,
+            check=True,
+        )
+        return set(json.loads(done.stdout.splitlines()[-1]))
+
+    return run
