@@ -12,7 +12,15 @@ from aisec_sdk.guards import build_guard
 from aisec_sdk.guards.base import Guard
 from aisec_sdk.policy import Policy, default_policy
 from aisec_sdk.text import Text, normalize
-from aisec_sdk.verdict import DIRECTIONS, Action, Direction, Finding, FindingAction, Verdict
+from aisec_sdk.verdict import (
+    DIRECTIONS,
+    Action,
+    Direction,
+    Finding,
+    FindingAction,
+    Verdict,
+    redact,
+)
 
 __all__ = ["Engine", "engine_for", "scan", "scan_messages"]
 
@@ -168,24 +176,6 @@ class Engine:
             guard_latency_ms=timings,
             messages=out if changed else list(messages),
         )
-
-
-def redact(source: str, findings: Sequence[Finding]) -> str:
-    """Apply the redacting findings right to left; overlapping spans merge into the first."""
-    spans: list[tuple[int, int, str]] = []
-    for f in sorted(
-        (f for f in findings if f.action == "redact" and f.replacement is not None),
-        key=lambda f: (f.start, -f.end),
-    ):
-        if spans and f.start < spans[-1][1]:
-            last = spans[-1]
-            spans[-1] = (last[0], max(last[1], f.end), last[2])
-        else:
-            spans.append((f.start, f.end, f.replacement or ""))
-    out = source
-    for start, end, replacement in reversed(spans):
-        out = out[:start] + replacement + out[end:]
-    return out
 
 
 def _content_parts(content: Any, where: str) -> list[str]:

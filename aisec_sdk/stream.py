@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from aisec_sdk.engine import Engine, redact
+from aisec_sdk.engine import Engine
 from aisec_sdk.errors import GuardViolation
-from aisec_sdk.verdict import Action, Direction, Finding, Verdict
+from aisec_sdk.verdict import Action, Direction, Finding, Verdict, redact
 
 __all__ = ["StreamGuard"]
 

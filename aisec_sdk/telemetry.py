@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -49,7 +49,7 @@ from aisec_sdk.attributes import (
     attr_direction_content,
     evaluation_name,
 )
-from aisec_sdk.verdict import Action, Finding, Verdict
+from aisec_sdk.verdict import Action, Finding, Verdict, redact
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -67,7 +67,6 @@ __all__ = [
     "configure",
     "current_llm_span",
     "llm_span_scope",
-    "redact_for_capture",
 ]
 
 SCOPE = "aisec_sdk"
@@ -118,15 +117,6 @@ def tracer() -> trace.Tracer:
     from aisec_sdk import __version__
 
     return trace.get_tracer(SCOPE, __version__)
-
-
-def redact_for_capture(source: str, findings: Sequence[Finding]) -> str:
-    """``source`` with every finding masked, whatever its action: safe to put on a span."""
-    out = source
-    for f in sorted(findings, key=lambda f: f.start, reverse=True):
-        mask = f.replacement if f.replacement is not None else f"[{f.guard.upper()}]"
-        out = out[: f.start] + mask + out[f.end :]
-    return out
 
 
 class CallTelemetry:
@@ -182,9 +172,8 @@ class CallTelemetry:
             attrs[ATTR_GUARD_ERRORS] = verdict.errors
         span = self.span
         if self.policy.capture_content and original is not None:
-            attrs[attr_direction_content(verdict.direction)] = redact_for_capture(
-                original, verdict.findings
-            )
+            masked = redact(original, verdict.findings, mask_all=True)
+            attrs[attr_direction_content(verdict.direction)] = masked
         if not self._owns and span.is_recording():
             span.set_attributes(attrs)
         worst: dict[str, Finding] = {}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Action", "Direction", "Finding", "FindingAction", "Verdict"]
+__all__ = ["Action", "Direction", "Finding", "FindingAction", "Verdict", "redact"]
 
 Direction = Literal["input", "context", "output"]
 """Where text comes from: the user's turn, retrieved data / tool results, or the model."""
@@ -96,3 +97,32 @@ class Verdict:
             "findings": [f.to_dict() for f in self.findings],
             "errors": list(self.errors),
         }
+
+
+def redact(source: str, findings: Sequence[Finding], *, mask_all: bool = False) -> str:
+    """``source`` with findings replaced; overlapping spans merge into the first one.
+
+    By default only findings whose action is ``redact`` (and that carry a replacement)
+    change the text. ``mask_all`` masks every finding whatever its action, with
+    ``[GUARD]`` where it has no replacement: safe for telemetry.
+    """
+    spans: list[tuple[int, int, str]] = []
+    for f in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if mask_all:
+            mask = f.replacement if f.replacement is not None else f"[{f.guard.upper()}]"
+        elif f.action == "redact" and f.replacement is not None:
+            mask = f.replacement
+        else:
+            continue
+        if spans and f.start < spans[-1][1]:
+            first = spans[-1]
+            spans[-1] = (first[0], max(first[1], f.end), first[2])
+        else:
+            spans.append((f.start, f.end, mask))
+    pieces: list[str] = []
+    pos = 0
+    for start, end, mask in spans:
+        pieces += (source[pos:start], mask)
+        pos = end
+    pieces.append(source[pos:])
+    return "".join(pieces)

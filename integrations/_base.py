@@ -36,8 +36,8 @@ from aisec_sdk.attributes import ATTR_FRAMEWORK, ATTR_FRAMEWORK_VERSION, ATTR_US
 from aisec_sdk.decorator import GuardedCall
 from aisec_sdk.engine import ROLE_DIRECTIONS, engine_for, message_parts
 from aisec_sdk.policy import Policy, default_policy
-from aisec_sdk.telemetry import llm_span_scope, redact_for_capture
-from aisec_sdk.verdict import Direction
+from aisec_sdk.telemetry import llm_span_scope
+from aisec_sdk.verdict import Direction, redact
 
 __all__ = [
     "ATTR_USAGE_COUNTED",
@@ -363,7 +363,7 @@ class LlmCall:
                 "output" if role in ("assistant", "ai", "model") else "input"
             )
             if text:
-                text = redact_for_capture(text, engine.scan(text, direction).findings)
+                text = redact(text, engine.scan(text, direction).findings, mask_all=True)
             out.append({"role": role, "parts": [{"type": "text", "content": text}]})
         self.span.set_attribute(key, json.dumps(out, ensure_ascii=False))
 

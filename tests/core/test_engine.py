@@ -188,3 +188,14 @@ def test_public_surface_is_pinned() -> None:
         assert getattr(aisec_sdk, name) is not None
     assert aisec_sdk.Verdict.__module__ == "aisec_sdk"
     assert issubclass(aisec_sdk.GuardViolation, aisec_sdk.AisecError)
+
+
+def test_redact_merges_overlaps_and_can_mask_every_finding() -> None:
+    from aisec_sdk.verdict import redact
+
+    s = "abc 0123456789XYZ"
+    first = Finding("pii", "LLM02", 0.9, 4, 10, "m", action="redact", replacement="<A>")
+    second = Finding("prompt_injection", "LLM01", 0.9, 8, 14, "m", action="warn")
+    assert redact(s, [first, second]) == "abc <A>6789XYZ"
+    assert redact(s, [second, first], mask_all=True) == "abc <A>XYZ"
+    assert redact(s, [second], mask_all=True) == "abc 0123[PROMPT_INJECTION]XYZ"
