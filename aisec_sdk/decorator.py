@@ -8,8 +8,9 @@ wrapped function's.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar, overload
 
 import wrapt
@@ -153,8 +154,6 @@ class GuardedCall:
 
 
 def _sha256(text: str) -> str:
-    import hashlib
-
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -343,6 +342,7 @@ async def _guard_agen(
 ) -> AsyncIterator[Any]:
     call = GuardedCall(spec.name, spec.policy)
     error: BaseException | None = None
+    inner: AsyncGenerator[Any, None] | None = None
     try:
         with trace.use_span(call.telemetry.span, end_on_exit=False):
             args, kwargs = spec.check_inputs(call, wrapped, args, kwargs)
@@ -366,7 +366,7 @@ async def _guard_agen(
                 yield tail
     except BaseException as exc:
         error = exc
-        if "inner" in locals():
+        if inner is not None:
             await inner.aclose()
         raise
     finally:
