@@ -13,8 +13,12 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
+
+import re2  # type: ignore[import-untyped]
 
 __all__ = ["CONFUSABLES", "INVISIBLE_KINDS", "Text", "invisible_kind", "normalize"]
 
@@ -102,6 +106,8 @@ CONFUSABLES: dict[str, str] = {
 }
 
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u180e\u00ad\u034f"
+# Fillers render as blank space; they are reported (kind "filler") but not removed.
+_FILLER = "\u115f\u1160\u3164\uffa0\ufff9\ufffa\ufffb"
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 
 
@@ -116,18 +122,22 @@ def invisible_kind(ch: str) -> str | None:
         return "bidi"
     if 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF:
         return "variation_selector"
+    if ch in _FILLER:
+        return "filler"
     return None
 
 
-INVISIBLE_KINDS = ("tag", "zero_width", "bidi", "variation_selector")
+INVISIBLE_KINDS = ("tag", "zero_width", "bidi", "variation_selector", "filler")
 
-_INVISIBLE = re.compile("[" + _ZERO_WIDTH + _BIDI + "\ufe00-\ufe0f\U000e0000-\U000e01ef]")
+_INVISIBLE = re.compile(f"[{_ZERO_WIDTH}{_BIDI}{_FILLER}\ufe00-\ufe0f\U000e0000-\U000e01ef]")
 _CONFUSABLE_CHARS = "".join(CONFUSABLES)
-_CONFUSABLE = re.compile(f"[{_CONFUSABLE_CHARS}]")
 # A run of confusables; folded when it touches a Latin letter ("ignоre", "ѕуѕtem").
 _CONFUSABLE_RUN = re.compile(f"[{_CONFUSABLE_CHARS}]+")
 _FOLD_TABLE = str.maketrans(CONFUSABLES)
 _BLOCK = 4096
+_PROBE = 256
+_GAP = 64
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 @cache
@@ -231,28 +241,61 @@ class _Builder:
         self.norm_len += len(out)
 
 
+def _regions(source: str) -> list[tuple[int, int]]:
+    """Spans of ``source`` that normalisation must look at.
+
+    Ordinary prose has a few quotes and accents: its runs of non-ASCII characters are found
+    by ``str.isascii`` on slices (memory speed) and the ``re`` module on the few slices that
+    fail (a few nanoseconds per character on wide strings). Text dense in non-ASCII (other
+    scripts) is one region.
+    """
+    length = len(source)
+    sparse = length // (_PROBE * 8) + 1  # more non-ASCII probes than this: dense text
+    runs: list[tuple[int, int]] = []
+    for base in range(0, length, _PROBE):
+        if source[base : base + _PROBE].isascii():
+            continue
+        sparse -= 1
+        if sparse < 0:
+            return [(0, length)]
+        runs += (m.span() for m in _NON_ASCII.finditer(source, base, base + _PROBE))
+    return _joined(runs)
+
+
+def _joined(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted spans with those less than ``_GAP`` apart joined (fewer, larger regions)."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and start - out[-1][1] < _GAP:
+            start = out.pop()[0]
+        out.append((start, end))
+    return out
+
+
 def _edits(source: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
     """Replacements ``(start, end, text)`` to apply, and the invisible characters found."""
     edits: list[tuple[int, int, str]] = []
     invisible: list[tuple[int, int, str]] = []
-    for m in _INVISIBLE.finditer(source):
-        at = m.start()
-        ch = m.group()
-        invisible.append((at, at + 1, invisible_kind(ch) or "zero_width"))
-        cp = ord(ch)
-        edits.append((at, at + 1, chr(cp - 0xE0000) if 0xE0020 <= cp <= 0xE007E else ""))
-    if _CONFUSABLE.search(source) is not None:
-        edits += _folds(source)
-    if not unicodedata.is_normalized("NFKC", source):
-        unstable = _nfkc_unstable()
+    unstable = None
+    for lo, hi in _regions(source):
+        for m in _INVISIBLE.finditer(source, lo, hi):
+            at = m.start()
+            ch = m.group()
+            kind = invisible_kind(ch) or "zero_width"
+            invisible.append((at, at + 1, kind))
+            cp = ord(ch)
+            if kind != "filler":
+                edits.append((at, at + 1, chr(cp - 0xE0000) if 0xE0020 <= cp <= 0xE007E else ""))
+        edits += _folds(source, lo, hi)
         # is_normalized runs at C speed: it picks the blocks worth the (slower) class scan
-        for base in range(0, len(source), _BLOCK):
-            if unicodedata.is_normalized("NFKC", source[base : base + _BLOCK]):
+        for base in range(lo, hi, _BLOCK):
+            end = min(hi, base + _BLOCK)
+            if unicodedata.is_normalized("NFKC", source[base:end]):
                 continue
-            for m in unstable.finditer(source, base, base + _BLOCK):
-                at = m.start()
+            unstable = unstable or _nfkc_unstable()
+            for m in unstable.finditer(source, base, end):
                 out = unicodedata.normalize("NFKC", m.group())
-                edits.append((at, at + 1, out.translate(_FOLD_TABLE)))
+                edits.append((m.start(), m.end(), out.translate(_FOLD_TABLE)))
     edits.sort()
     return edits, invisible
 
@@ -261,15 +304,32 @@ def _is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalpha()
 
 
-def _folds(source: str) -> list[tuple[int, int, str]]:
-    """Whole runs of confusables that touch a Latin letter, folded to Latin (linear time)."""
+def _folds(source: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
+    """Whole runs of confusables in ``source[lo:hi]`` that touch a Latin letter, folded to
+    Latin (linear time)."""
     folds: list[tuple[int, int, str]] = []
+    if hi - lo > _PROBE and not _touches_latin(source[lo:hi]):
+        return folds
     last = len(source) - 1
-    for m in _CONFUSABLE_RUN.finditer(source):
+    for m in _CONFUSABLE_RUN.finditer(source, lo, hi):
         start, end = m.span()
         if (start and _is_latin(source[start - 1])) or (end <= last and _is_latin(source[end])):
             folds.append((start, end, m.group().translate(_FOLD_TABLE)))
     return folds
+
+
+def _touches_latin(source: str) -> bool:
+    """Whether a confusable stands next to a Latin letter (RE2: one linear pass, fast on
+    text in Cyrillic or Greek, where the run-by-run walk would visit every word)."""
+    try:
+        return _latin_contact().search(source) is not None
+    except UnicodeEncodeError:  # lone surrogates: RE2 needs UTF-8
+        return True
+
+
+@cache
+def _latin_contact() -> Any:
+    return re2.compile(f"[A-Za-z][{_CONFUSABLE_CHARS}]|[{_CONFUSABLE_CHARS}][A-Za-z]")
 
 
 def normalize(source: str) -> Text:
@@ -278,7 +338,7 @@ def normalize(source: str) -> Text:
         return Text(source, source)
     edits, invisible = _edits(source)
     if not edits:
-        return Text(source, source)
+        return Text(source, source, invisible=invisible)
     if all(end - start == len(out) for start, end, out in edits):
         # same-length replacements (folded look-alikes): offsets stay one to one
         pieces: list[str] = []

@@ -23,8 +23,6 @@ from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["InvisibleTextGuard", "InvisibleTextSettings"]
 
-_FILLER_CHARS = "\u115f\u1160\u3164\uffa0\ufff9\ufffa\ufffb"
-_FILLERS = regex.compile(f"[{_FILLER_CHARS}]+")
 _EMOJI = regex.compile(r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\u20e3]")
 _EMOJI_GLUE = frozenset("\ufe0f\u200d")
 _BLACK_FLAG = "\U0001f3f4"
@@ -42,7 +40,7 @@ _KIND_SCORES = {
 class InvisibleTextSettings(GuardSettings):
     """Options of the ``invisible_text`` guard."""
 
-    kinds: tuple[str, ...] = (*INVISIBLE_KINDS, "filler")
+    kinds: tuple[str, ...] = INVISIBLE_KINDS
     """Kinds to report: ``tag``, ``zero_width``, ``bidi``, ``variation_selector``, ``filler``."""
 
 
@@ -65,12 +63,9 @@ class InvisibleTextGuard:
         s = text.original
         if s.isascii():
             return []
-        marks = [m for m in text.invisible if m[2] in self._kinds]
-        if "filler" in self._kinds and any(c in s for c in _FILLER_CHARS):
-            marks += [(m.start(), m.end(), "filler") for m in _FILLERS.finditer(s)]
+        marks = sorted(m for m in text.invisible if m[2] in self._kinds)
         if not marks:
             return []
-        marks.sort()
         findings: list[Finding] = []
         run_start = run_end = -1
         kinds: list[str] = []
