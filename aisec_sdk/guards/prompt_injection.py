@@ -1,10 +1,12 @@
 """``prompt_injection``: attempts to override, hijack or escape an LLM's instructions (LLM01).
 
-The fast tier needs no model download: a keyword gate (Aho-Corasick over attack words in
+The fast tier needs no model download: a keyword gate (one RE2 pass over attack words in
 six languages and their base64 / hex / ROT13 / reversed / leetspeak / spaced-out
 spellings) finds where an attack could be; only there, a learned lexical model scores the
-text as written and as decoded. Text without a gate hit costs one automaton pass, so long
-benign documents are scanned in full at memory speed. System-prompt extraction findings
+text as written and as decoded: every line with a keyword on its own (an instruction
+planted in a retrieved document is not diluted by the text around it) and a short text
+also as a whole. Text without a gate hit costs one pass at memory speed, so long benign
+documents are scanned in full. System-prompt extraction findings
 carry category LLM07.
 
 The score is calibrated per direction: 0.5 is the operating point chosen on held-out data
@@ -15,34 +17,33 @@ not this guard's job. An optional deep tier re-scores uncertain texts with a loc
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import ClassVar, TypeVar
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
 from aisec_sdk.guards.deobfuscate import decode
-from aisec_sdk.guards.injection_features import (
-    EXTRACTION_PATTERNS,
-    LONG_TEXT_NEEDLES,
-    LONG_TEXT_NEEDLES_INTL,
-)
+from aisec_sdk.guards.injection_features import EXTRACTION_PATTERNS
 from aisec_sdk.guards.injection_model import LexicalModel, shipped_model
 from aisec_sdk.text import Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["Detection", "PromptInjectionGuard", "PromptInjectionSettings", "detect"]
 
-_WHOLE = 4096  # texts up to this many characters are scored as one window
-_LONG = 16384  # longer texts are gated by a few needles first (see LONG_TEXT_NEEDLES)
-_RADIUS = 512  # characters kept on each side of a gate hit in longer texts
+_WHOLE = 4096  # texts up to this many characters are also scored as a whole
+_RADIUS = 512  # a line window reaches at most this far from its gate hit
 _MAX_WINDOW = 3072
+# Line windows are many tests on one text: their logits are lowered by the log of their
+# number (a Bonferroni-like correction), at most by log(16) so that padding a document with
+# keywords cannot hide an attack in it.
+_MAX_SHIFT = math.log(16)
 _FLOOR = 0.2  # scores below this are not reported (nor computed exactly)
 _BYTE_FAMILIES = ("base64", "hex")
 _Hit = tuple[int, int, str]  # start, end, family of one gate hit (normalised offsets)
 _Window = tuple[int, int, list[_Hit]]
-_S = TypeVar("_S", str, bytes)
 _REQUESTED = ("base64", "hex", "rot13", "reversed")  # tried when the text asks to decode
 
 
@@ -87,71 +88,21 @@ def _lower(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
-def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Overlapping spans merged, none longer than ``_MAX_WINDOW`` unless a span itself is."""
-    out: list[tuple[int, int]] = []
-    for lo, hi in sorted(spans):
-        if out and lo <= out[-1][1] and hi - out[-1][0] <= _MAX_WINDOW:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
-
-
-def _around(length: int, starts_ends: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    return _merge([(max(0, a - _RADIUS), min(length, b + _RADIUS)) for a, b in starts_ends])
-
-
-def _find_all(haystack: _S, needles: Sequence[_S]) -> list[tuple[int, int]]:
-    found: list[tuple[int, int]] = []
-    for needle in needles:
-        pos = haystack.find(needle)
-        while pos >= 0:
-            found.append((pos, pos + len(needle)))
-            pos = haystack.find(needle, pos + len(needle))
-    return found
-
-
-def _needle_spans(normalized: str) -> list[tuple[int, int]]:
-    """Where a long text mentions a long-text needle, in character offsets.
-
-    ASCII text is lower-cased and searched as is; other text is searched as UTF-8 bytes with
-    ASCII letters lower-cased (cheaper than lower-casing and searching wide strings), and
-    the byte offsets are mapped back to characters.
-    """
-    if normalized.isascii():
-        return _find_all(normalized.lower(), LONG_TEXT_NEEDLES)
-    data = normalized.encode("utf-8").lower()
-    needles = [n.encode("utf-8") for n in (*LONG_TEXT_NEEDLES, *LONG_TEXT_NEEDLES_INTL)]
-    spans: list[tuple[int, int]] = []
-    chars = done = 0
-    for start, end in sorted(_find_all(data, needles)):
-        chars += len(data[done:start].decode("utf-8"))
-        done = start
-        spans.append((chars, chars + len(data[start:end].decode("utf-8"))))
-    return spans
-
-
-def _windows(normalized: str, model: LexicalModel) -> list[_Window]:
-    """Windows to score with the gate hits inside: the whole text when short; otherwise
-    merged spans around gate hits, the gate itself running only around needle hits in
-    texts longer than ``_LONG``."""
+def _line_windows(normalized: str, hits: list[_Hit]) -> list[_Window]:
+    """The lines around gate hits (at most ``_RADIUS`` characters each side of a hit),
+    merged where they overlap: an instruction planted in a document is scored on its own,
+    not diluted by the text around it."""
     length = len(normalized)
-    if length <= _WHOLE:
-        hits = model.gate.hits(_lower(normalized))
-        return [(0, length, hits)] if hits else []
-    regions = [(0, length)] if length <= _LONG else _around(length, _needle_spans(normalized))
-    found = {
-        (a + lo, b + lo, family)
-        for lo, hi in regions
-        for a, b, family in model.gate.hits(_lower(normalized[lo:hi]))
-    }
     windows: list[_Window] = []
-    for hit in sorted(found):
-        lo, hi = max(0, hit[0] - _RADIUS), min(length, hit[1] + _RADIUS)
+    for hit in hits:
+        reach = max(0, hit[0] - _RADIUS)
+        lo = normalized.rfind("\n", reach, hit[0]) + 1 or reach
+        cap = min(length, hit[1] + _RADIUS)
+        hi = normalized.find("\n", hit[1], cap)
+        hi = cap if hi < 0 else hi
         if windows and lo <= windows[-1][1] and hi - windows[-1][0] <= _MAX_WINDOW:
             windows[-1][2].append(hit)
-            windows[-1] = (windows[-1][0], hi, windows[-1][2])
+            windows[-1] = (windows[-1][0], max(hi, windows[-1][1]), windows[-1][2])
         else:
             windows.append((lo, hi, [hit]))
     return windows
@@ -192,12 +143,27 @@ def detect(
 ) -> list[Detection]:
     """The best detection in every window of ``normalized`` that the gate opens.
 
-    Logits are exact at or above ``floor`` (a logit); below it they may be underestimated
-    (see `LexicalModel.score`)."""
-    return [
-        _score_window(normalized, window, model, decode_obfuscation, floor)
-        for window in _windows(normalized, model)
-    ]
+    Every line with a gate hit is a window; a text of up to ``_WHOLE`` characters is also
+    scored as a whole (reported when it reads worse than each of its lines). Line logits are
+    lowered by the log of the number of line windows (see ``_MAX_SHIFT``). Logits are exact
+    at or above ``floor`` (a logit); below it they may be underestimated (see
+    `LexicalModel.score`)."""
+    hits = model.gate.hits(_lower(normalized))
+    if not hits:
+        return []
+    lines = _line_windows(normalized, hits)
+    shift = min(math.log(len(lines)), _MAX_SHIFT)
+    line_floor = None if floor is None else floor + shift
+    found = []
+    for window in lines:
+        det = _score_window(normalized, window, model, decode_obfuscation, line_floor)
+        found.append(replace(det, logit=det.logit - shift))
+    length = len(normalized)
+    if length <= _WHOLE and (lines[0][0], lines[0][1]) != (0, length):
+        whole = _score_window(normalized, (0, length, hits), model, decode_obfuscation, floor)
+        if whole.logit > max(d.logit for d in found):
+            found.append(whole)
+    return found
 
 
 class PromptInjectionGuard:
@@ -214,7 +180,7 @@ class PromptInjectionGuard:
     def __init__(self, settings: GuardSettings, model: LexicalModel | None = None) -> None:
         self.settings = settings_as(settings, PromptInjectionSettings)
         self.model = model or shipped_model()
-        self.model.gate  # noqa: B018 - build the automaton now, not on the first call
+        self.model.gate  # noqa: B018 - build the gate now, not on the first call
         self._deep = None
         if self.settings.deep_model_path is not None:
             from aisec_sdk.guards.injection_deep import load_deep_tier
