@@ -11,6 +11,7 @@ from typing import Any
 from aisec_sdk.guards import build_guard
 from aisec_sdk.guards.base import Guard
 from aisec_sdk.policy import Policy, default_policy
+from aisec_sdk.prefilter import Prefilter
 from aisec_sdk.text import Text, normalize
 from aisec_sdk.verdict import (
     DIRECTIONS,
@@ -66,6 +67,10 @@ class Engine:
                 step = (guard_id, built[guard_id].scan, resolved.threshold, resolved.action)
                 self._plan[direction].append(step)
         self.guards = built
+        self._prefilters = {
+            direction: Prefilter({step[0]: built[step[0]] for step in plan})
+            for direction, plan in self._plan.items()
+        }
 
     def guards_for(self, direction: Direction) -> list[str]:
         """Ids of the guards that run on ``direction``."""
@@ -87,11 +92,15 @@ class Engine:
             raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}")
         started = perf_counter()
         text = normalize(source)
+        skipped = self._prefilters[direction].skipped(text)
         findings: list[Finding] = []
         errors: list[str] = []
         timings: dict[str, float] = {}
-        t0 = started
+        t0 = perf_counter()
         for guard_id, guard_scan, threshold, on_finding in plan:
+            if guard_id in skipped:
+                timings[guard_id] = 0.0
+                continue
             try:
                 for finding in guard_scan(text, direction):
                     if finding.score >= threshold:

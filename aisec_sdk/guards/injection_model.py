@@ -71,7 +71,8 @@ class Gate:
         options = re2.Options()
         options.max_mem = 64 << 20
         keys = sorted(entries, key=lambda k: (-len(k), k))
-        self._any: Any = re2.compile("|".join(re2.escape(k) for k in keys).encode(), options)
+        self.pattern = "|".join(re2.escape(k) for k in keys).encode()  # UTF-8, longest first
+        self._any: Any = re2.compile(self.pattern, options)
 
     def hits(self, lowered: str) -> list[tuple[int, int, str]]:
         """(start, end, family) of the keyword occurrences in lower-cased text."""

@@ -204,6 +204,14 @@ class PiiGuard:
         self._entities = None if settings.entities is None else frozenset(settings.entities)
         self._patterns = [(e, regex.compile(p)) for e, p in settings.patterns.items()]
 
+    @property
+    def prefilter(self) -> bytes | None:
+        """The candidate pattern (see `aisec_sdk.prefilter`); None once the guard also runs
+        custom patterns, registered recognizers or Presidio."""
+        if self._patterns or _RECOGNIZERS or self.settings.presidio:
+            return None
+        return bytes(_CANDIDATES.pattern)
+
     def _wants(self, entity: str) -> bool:
         return self._entities is None or entity in self._entities
 

@@ -187,6 +187,11 @@ class PromptInjectionGuard:
 
             self._deep = load_deep_tier(self.settings.deep_model_path)
 
+    @property
+    def prefilter(self) -> bytes:
+        """The gate's keywords, case-insensitive (see `aisec_sdk.prefilter`)."""
+        return b"(?i)(?:" + self.model.gate.pattern + b")"
+
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
         """Findings for every window of ``text`` that reads as an attack."""
         if direction == "output":
