@@ -33,7 +33,9 @@ class Prefilter:
 
     def __init__(self, guards: Mapping[str, object]) -> None:
         patterns = {gid: _pattern_of(guard) for gid, guard in guards.items()}
-        self._guards = {gid: guards[gid] for gid, p in patterns.items() if p is not None}
+        self._guards: dict[str, Any] = {
+            gid: guards[gid] for gid, p in patterns.items() if p is not None
+        }
         self._ids: dict[int, str] = {}
         self._set: Any = None
         if len(self._guards) < 2:  # one guard alone: its own pass is the same work
@@ -52,9 +54,9 @@ class Prefilter:
         normalized = text.normalized
         if self._set is None or not normalized.isascii():
             return frozenset()
-        found = {self._ids[i] for i in self._set.Match(normalized.encode("ascii")) or ()}
+        found = [self._ids[i] for i in self._set.Match(normalized.encode("ascii")) or ()]
         return frozenset(
             gid
             for gid, guard in self._guards.items()
-            if gid not in found and _pattern_of(guard) is not None
+            if gid not in found and guard.prefilter is not None
         )

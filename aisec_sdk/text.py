@@ -13,8 +13,8 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -171,10 +171,10 @@ class Text:
 
     original: str
     normalized: str
-    norm_starts: list[int] = field(default_factory=list)
-    orig_starts: list[int] = field(default_factory=list)
-    orig_ends: list[int] = field(default_factory=list)
-    invisible: list[tuple[int, int, str]] = field(default_factory=list)
+    norm_starts: Sequence[int] = ()
+    orig_starts: Sequence[int] = ()
+    orig_ends: Sequence[int] = ()
+    invisible: Sequence[tuple[int, int, str]] = ()
 
     @property
     def is_identity(self) -> bool:

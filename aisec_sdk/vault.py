@@ -13,8 +13,7 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Literal
 
 __all__ = ["RedactionMode", "Vault", "current_vault", "replacement", "vault_scope"]
@@ -69,15 +68,27 @@ def current_vault() -> Vault | None:
     return _current.get()
 
 
-@contextmanager
-def vault_scope(vault: Vault | None = None) -> Iterator[Vault]:
+class _Scope:
+    """Context manager of `vault_scope` (a class: cheaper than a generator per call)."""
+
+    __slots__ = ("_token", "vault")
+
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+        self._token: contextvars.Token[Vault | None] | None = None
+
+    def __enter__(self) -> Vault:
+        self._token = _current.set(self.vault)
+        return self.vault
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _current.reset(self._token)
+
+
+def vault_scope(vault: Vault | None = None) -> AbstractContextManager[Vault]:
     """Make ``vault`` (a new one by default) current for the duration of the block."""
-    vault = vault if vault is not None else Vault()  # an empty vault is falsy (len 0)
-    token = _current.set(vault)
-    try:
-        yield vault
-    finally:
-        _current.reset(token)
+    return _Scope(vault if vault is not None else Vault())  # an empty vault is falsy (len 0)
 
 
 _MASKED = re.compile(r"[^\W_]")

@@ -210,7 +210,8 @@ class PiiGuard:
         custom patterns, registered recognizers or Presidio."""
         if self._patterns or _RECOGNIZERS or self.settings.presidio:
             return None
-        return bytes(_CANDIDATES.pattern)
+        pattern: bytes = _CANDIDATES.pattern
+        return pattern
 
     def _wants(self, entity: str) -> bool:
         return self._entities is None or entity in self._entities

@@ -180,17 +180,13 @@ class PromptInjectionGuard:
     def __init__(self, settings: GuardSettings, model: LexicalModel | None = None) -> None:
         self.settings = settings_as(settings, PromptInjectionSettings)
         self.model = model or shipped_model()
-        self.model.gate  # noqa: B018 - build the gate now, not on the first call
+        # the gate's keywords, case-insensitive (see `aisec_sdk.prefilter`)
+        self.prefilter = b"(?i)(?:" + self.model.gate.pattern + b")"
         self._deep = None
         if self.settings.deep_model_path is not None:
             from aisec_sdk.guards.injection_deep import load_deep_tier
 
             self._deep = load_deep_tier(self.settings.deep_model_path)
-
-    @property
-    def prefilter(self) -> bytes:
-        """The gate's keywords, case-insensitive (see `aisec_sdk.prefilter`)."""
-        return b"(?i)(?:" + self.model.gate.pattern + b")"
 
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
         """Findings for every window of ``text`` that reads as an attack."""
