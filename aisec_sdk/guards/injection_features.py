@@ -16,7 +16,7 @@ import re
 from itertools import pairwise
 from typing import Any
 
-import ahocorasick  # type: ignore[import-not-found]
+import re2  # type: ignore[import-untyped]
 
 __all__ = [
     "CORE_ANCHORS",
@@ -202,19 +202,19 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
 _COMPILED: dict[str, re.Pattern[str]] = {name: re.compile(rx) for name, rx in PATTERNS.items()}
 
 
-def _trigger_automaton() -> Any:
-    automaton: Any = ahocorasick.Automaton()
-    by_trigger: dict[str, set[str]] = {}
-    for name, triggers in TRIGGERS.items():
-        for trigger in triggers:
-            by_trigger.setdefault(trigger, set()).add(name)
-    for trigger, names in sorted(by_trigger.items()):
-        automaton.add_word(trigger, frozenset(names))
-    automaton.make_automaton()
-    return automaton
+def _trigger_set() -> tuple[Any, tuple[str, ...]]:
+    """One RE2 set over the patterns' triggers: a single pass tells which can match."""
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    compiled = re2.Set.SearchSet(options)
+    names = tuple(TRIGGERS)
+    for name in names:
+        compiled.Add("|".join(re2.escape(t) for t in sorted(TRIGGERS[name])).encode())
+    compiled.Compile()
+    return compiled, names
 
 
-_TRIGGER_AUTOMATON = _trigger_automaton()
+_TRIGGER_SET, _TRIGGER_NAMES = _trigger_set()
 
 
 def tokens(lowered: str) -> list[str]:
@@ -226,10 +226,8 @@ def tokens(lowered: str) -> list[str]:
 
 def triggered(lowered: str) -> set[str]:
     """Names of the patterns whose triggers occur in lower-cased text (those that can match)."""
-    names: set[str] = set()
-    for _, found in _TRIGGER_AUTOMATON.iter(lowered):
-        names |= found
-    return names
+    found = _TRIGGER_SET.Match(lowered.encode("utf-8", "surrogatepass")) or ()
+    return {_TRIGGER_NAMES[i] for i in found}
 
 
 def pattern_matches(name: str, lowered: str) -> bool:
