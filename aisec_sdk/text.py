@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -159,6 +159,33 @@ def _nfkc_unstable() -> re.Pattern[str]:
     return re.compile("[" + "".join(ranges) + "]")
 
 
+@cache
+def _as_runs(pattern: str) -> Any:
+    """An RE2 pattern of runs of the characters of class ``pattern`` (RE2 turns a class
+    into a DFA; the ``re`` module tests a class of hundreds of ranges one range at a time,
+    up to ~100 ns per wide character)."""
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    return re2.compile(pattern + "+", options)
+
+
+def _chars_of(chars: re.Pattern[str], source: str, start: int, end: int) -> Iterator[int]:
+    """Offsets in ``source[start:end]`` of the characters of the one-character class
+    ``chars``: ``re`` on short spans, RE2 on long ones (for a large class with few
+    matches; RE2's per-match cost in Python is higher)."""
+    if end - start <= _PROBE:
+        for m in chars.finditer(source, start, end):
+            yield m.start()
+        return
+    block = source[start:end]
+    try:
+        runs = [m.span() for m in _as_runs(chars.pattern).finditer(block)]
+    except UnicodeEncodeError:  # lone surrogates: RE2 needs UTF-8
+        runs = [m.span() for m in chars.finditer(block)]
+    for a, b in runs:
+        yield from range(start + a, start + b)
+
+
 @dataclass(frozen=True, slots=True)
 class Text:
     """A text and its normalised form, with a map between their offsets.
@@ -276,7 +303,6 @@ def _edits(source: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, int
     """Replacements ``(start, end, text)`` to apply, and the invisible characters found."""
     edits: list[tuple[int, int, str]] = []
     invisible: list[tuple[int, int, str]] = []
-    unstable = None
     for lo, hi in _regions(source):
         for m in _INVISIBLE.finditer(source, lo, hi):
             at = m.start()
@@ -292,10 +318,9 @@ def _edits(source: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, int
             end = min(hi, base + _BLOCK)
             if unicodedata.is_normalized("NFKC", source[base:end]):
                 continue
-            unstable = unstable or _nfkc_unstable()
-            for m in unstable.finditer(source, base, end):
-                out = unicodedata.normalize("NFKC", m.group())
-                edits.append((m.start(), m.end(), out.translate(_FOLD_TABLE)))
+            for at in _chars_of(_nfkc_unstable(), source, base, end):
+                out = unicodedata.normalize("NFKC", source[at])
+                edits.append((at, at + 1, out.translate(_FOLD_TABLE)))
     edits.sort()
     return edits, invisible
 

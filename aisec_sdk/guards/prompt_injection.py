@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import ClassVar
 
 from pydantic import Field, field_validator
@@ -34,7 +34,7 @@ from aisec_sdk.verdict import Direction, Finding, FindingAction
 __all__ = ["Detection", "PromptInjectionGuard", "PromptInjectionSettings", "detect"]
 
 _WHOLE = 4096  # texts up to this many characters are also scored as a whole
-_RADIUS = 512  # a line window reaches at most this far from its gate hit
+_RADIUS = 256  # a line window reaches at most this far from its gate hit
 _MAX_WINDOW = 3072
 # Line windows are many tests on one text: their logits are lowered by the log of their
 # number (a Bonferroni-like correction), at most by log(16) so that padding a document with
@@ -82,7 +82,12 @@ class Detection:
 
 
 def _lower(text: str) -> str:
+    """``text.lower()`` with offsets kept: the one character whose lower case is two
+    (U+0130, dotted capital I) becomes a plain ``i``."""
     low = text.lower()
+    if len(low) == len(text):
+        return low
+    low = text.replace("\u0130", "i").lower()
     if len(low) == len(text):
         return low
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
@@ -110,16 +115,20 @@ def _line_windows(normalized: str, hits: list[_Hit]) -> list[_Window]:
 
 def _score_window(
     normalized: str,
+    lowered: str,
     window: _Window,
     model: LexicalModel,
     decode_obfuscation: bool,
     floor: float | None,
+    shift: float = 0.0,
 ) -> Detection:
+    """The best reading of one window; its logit lowered by ``shift`` (``floor`` is compared
+    with the logit before the shift)."""
     a, b, hits = window
-    hit_start, hit_end = min(h[0] for h in hits), max(h[1] for h in hits)
-    plain = _lower(normalized[a:b])
+    hit_start, hit_end = hits[0][0], max(h[1] for h in hits)
+    plain = lowered[a:b]
     logit, patterns = model.score(plain, floor)
-    best = Detection(logit, hit_start, hit_end, "plain", patterns, (a, b))
+    best = Detection(logit - shift, hit_start, hit_end, "plain", patterns, (a, b))
     if not decode_obfuscation:
         return best
     families = {h[2] for h in hits} - {"plain"}
@@ -129,9 +138,9 @@ def _score_window(
         source = normalized[a:b] if family in _BYTE_FAMILIES else plain
         for start, end, decoded in decode(source, family):
             d_logit, d_patterns = model.score(_lower(decoded), floor)
-            if d_logit > best.logit:
+            if d_logit - shift > best.logit:
                 span = (a + start, a + end) if end - start < b - a else (hit_start, hit_end)
-                best = Detection(d_logit, *span, family, d_patterns, (a, b))
+                best = Detection(d_logit - shift, *span, family, d_patterns, (a, b))
     return best
 
 
@@ -148,19 +157,22 @@ def detect(
     lowered by the log of the number of line windows (see ``_MAX_SHIFT``). Logits are exact
     at or above ``floor`` (a logit); below it they may be underestimated (see
     `LexicalModel.score`)."""
-    hits = model.gate.hits(_lower(normalized))
+    lowered = _lower(normalized)
+    hits = model.gate.hits(lowered)
     if not hits:
         return []
     lines = _line_windows(normalized, hits)
     shift = min(math.log(len(lines)), _MAX_SHIFT)
     line_floor = None if floor is None else floor + shift
-    found = []
-    for window in lines:
-        det = _score_window(normalized, window, model, decode_obfuscation, line_floor)
-        found.append(replace(det, logit=det.logit - shift))
+    found = [
+        _score_window(normalized, lowered, w, model, decode_obfuscation, line_floor, shift)
+        for w in lines
+    ]
     length = len(normalized)
     if length <= _WHOLE and (lines[0][0], lines[0][1]) != (0, length):
-        whole = _score_window(normalized, (0, length, hits), model, decode_obfuscation, floor)
+        whole = _score_window(
+            normalized, lowered, (0, length, hits), model, decode_obfuscation, floor
+        )
         if whole.logit > max(d.logit for d in found):
             found.append(whole)
     return found
