@@ -65,29 +65,33 @@ class Gate:
                 for form in forms:
                     entries.setdefault(form, family)
         self.size = len(entries)
-        self._family = {key.encode("utf-8"): family for key, family in entries.items()}
+        self._family = entries
         # RE2 compiles the keywords into one DFA and scans UTF-8 bytes at a few hundred MB/s
-        # (longest keyword first where several start at one position).
+        # (longest keyword first where several start at one position); case-insensitive, so
+        # the text need not be lower-cased first.
         options = re2.Options()
         options.max_mem = 64 << 20
         keys = sorted(entries, key=lambda k: (-len(k), k))
-        self.pattern = "|".join(re2.escape(k) for k in keys).encode()  # UTF-8, longest first
+        self.pattern = b"(?i)(?:" + "|".join(re2.escape(k) for k in keys).encode() + b")"
         self._any: Any = re2.compile(self.pattern, options)
 
-    def hits(self, lowered: str) -> list[tuple[int, int, str]]:
-        """(start, end, family) of the keyword occurrences in lower-cased text."""
-        data = lowered.encode("utf-8", "surrogatepass")
+    def hits(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, family) of the keyword occurrences in ``text``, in order."""
+        data = text.encode("utf-8", "surrogatepass")
         spans = [m.span() for m in self._any.finditer(data)]
-        if len(data) == len(lowered):  # ASCII: byte offsets are character offsets
-            return [(a, b, self._family[data[a:b]]) for a, b in spans]
+        if len(data) == len(text):  # ASCII: byte offsets are character offsets
+            return [(a, b, self._family_of(data[a:b])) for a, b in spans]
         found: list[tuple[int, int, str]] = []
         chars = done = 0
         for a, b in spans:  # byte offsets to character offsets, in one pass
             chars += len(data[done:a].decode("utf-8", "surrogatepass"))
             width = len(data[a:b].decode("utf-8", "surrogatepass"))
-            found.append((chars, chars + width, self._family[data[a:b]]))
+            found.append((chars, chars + width, self._family_of(data[a:b])))
             chars, done = chars + width, b
         return found
+
+    def _family_of(self, matched: bytes) -> str:
+        return self._family.get(matched.decode("utf-8", "surrogatepass").lower(), "plain")
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,6 @@ def _line_windows(normalized: str, hits: list[_Hit]) -> list[_Window]:
 
 def _score_window(
     normalized: str,
-    lowered: str,
     window: _Window,
     model: LexicalModel,
     decode_obfuscation: bool,
@@ -126,7 +125,7 @@ def _score_window(
     with the logit before the shift)."""
     a, b, hits = window
     hit_start, hit_end = hits[0][0], max(h[1] for h in hits)
-    plain = lowered[a:b]
+    plain = _lower(normalized[a:b])
     logit, patterns = model.score(plain, floor)
     best = Detection(logit - shift, hit_start, hit_end, "plain", patterns, (a, b))
     if not decode_obfuscation:
@@ -157,22 +156,19 @@ def detect(
     lowered by the log of the number of line windows (see ``_MAX_SHIFT``). Logits are exact
     at or above ``floor`` (a logit); below it they may be underestimated (see
     `LexicalModel.score`)."""
-    lowered = _lower(normalized)
-    hits = model.gate.hits(lowered)
+    hits = model.gate.hits(normalized)
     if not hits:
         return []
     lines = _line_windows(normalized, hits)
     shift = min(math.log(len(lines)), _MAX_SHIFT)
     line_floor = None if floor is None else floor + shift
     found = [
-        _score_window(normalized, lowered, w, model, decode_obfuscation, line_floor, shift)
+        _score_window(normalized, w, model, decode_obfuscation, line_floor, shift)
         for w in lines
     ]
     length = len(normalized)
     if length <= _WHOLE and (lines[0][0], lines[0][1]) != (0, length):
-        whole = _score_window(
-            normalized, lowered, (0, length, hits), model, decode_obfuscation, floor
-        )
+        whole = _score_window(normalized, (0, length, hits), model, decode_obfuscation, floor)
         if whole.logit > max(d.logit for d in found):
             found.append(whole)
     return found
@@ -192,8 +188,7 @@ class PromptInjectionGuard:
     def __init__(self, settings: GuardSettings, model: LexicalModel | None = None) -> None:
         self.settings = settings_as(settings, PromptInjectionSettings)
         self.model = model or shipped_model()
-        # the gate's keywords, case-insensitive (see `aisec_sdk.prefilter`)
-        self.prefilter = b"(?i)(?:" + self.model.gate.pattern + b")"
+        self.prefilter = self.model.gate.pattern  # see `aisec_sdk.prefilter`
         self._deep = None
         if self.settings.deep_model_path is not None:
             from aisec_sdk.guards.injection_deep import load_deep_tier
