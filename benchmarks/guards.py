@@ -1,11 +1,12 @@
 """Speed of each guard: µs per 1 KB call, MB/s on a 1 MB benign document, and the default
 input guard set through the engine.
 
-The benign document is made of label-0 texts from ``../shared/data/self_instruct.jsonl``
-(instructions, news, reviews; some e-mail addresses and phone numbers occur naturally),
-cut to 1 MiB. Each timing is the fastest of several runs in one process on whatever machine
-runs it; compare numbers from one run with each other. Writes the ``guards`` section of
-``benchmarks/RESULTS.md``.
+Two benign documents of 1 MiB, made of label-0 texts of ``../shared/data``: *instructions*
+(``self_instruct.jsonl``: requests to an assistant, news, reviews; dense in the words the
+prompt-injection gate looks for) and *documents* (``bipia_indirect.jsonl``: the clean
+e-mails, tables and code of BIPIA, with real addresses and phone numbers). Each timing is the
+fastest of several runs in one process on whatever machine runs it; compare numbers from one
+run with each other. Writes the ``guards`` section of ``benchmarks/RESULTS.md``.
 
     python benchmarks/guards.py [--repeat N]
 """
@@ -28,7 +29,8 @@ from aisec_sdk.policy import Policy
 from aisec_sdk.text import Text, normalize
 from aisec_sdk.verdict import Direction
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "self_instruct.jsonl"
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DOCUMENTS = {"instructions": "self_instruct.jsonl", "documents": "bipia_indirect.jsonl"}
 MIB = 1 << 20
 
 # Options that switch on the guards that do nothing until configured.
@@ -43,16 +45,19 @@ OPTIONS: dict[str, dict[str, Any]] = {
 }
 
 
-def benign_document(size: int = MIB) -> str:
-    """``size`` characters of benign text (a generated stand-in when the data is absent)."""
+def benign_document(size: int = MIB, source: str = "self_instruct.jsonl") -> str:
+    """``size`` characters of the benign rows of ``source`` (a generated stand-in when the
+    data is absent)."""
     parts: list[str] = []
     total = 0
-    if DATA.is_file():
-        with DATA.open(encoding="utf-8") as lines:
+    if (DATA / source).is_file():
+        with (DATA / source).open(encoding="utf-8") as lines:
             for line in lines:
-                text = json.loads(line)["text"]
-                parts.append(text)
-                total += len(text) + 2
+                row = json.loads(line)
+                if row["label"] != 0:
+                    continue
+                parts.append(row["text"])
+                total += len(row["text"]) + 2
                 if total >= size:
                     break
     if total < size:
@@ -108,11 +113,13 @@ def engine_rate(doc: str, policy: Policy, repeat: int) -> tuple[list[str], float
 
 
 def report(repeat: int) -> str:
-    doc = benign_document()
+    docs = {name: benign_document(source=source) for name, source in DOCUMENTS.items()}
+    doc = docs["instructions"]
     small = doc[:1024]
     lines = [
-        f"Benign document: {len(doc):,} characters ({'ASCII' if doc.isascii() else 'non-ASCII'}"
-        f"); 1 KB = its first 1,024 characters. Fastest of {repeat} runs.",
+        f"Per guard: the *instructions* document, {len(doc):,} characters"
+        f" ({'ASCII' if doc.isascii() else 'non-ASCII'}); 1 KB = its first 1,024 characters."
+        f" Fastest of {repeat} runs.",
         "",
         "| guard | direction | µs per 1 KB | MB/s at 1 MB | ms per MB |",
         "|---|---|---:|---:|---:|",
@@ -121,22 +128,27 @@ def report(repeat: int) -> str:
         lines.append(f"| {guard_id} | {direction} | {us:,.1f} | {rate:,.0f} | {1000 / rate:.2f} |")
     lines += [
         "",
-        "Default input guards through the engine (normalisation and redaction included); the",
-        "ASCII row is the same document with non-ASCII characters replaced by `?`.",
+        "Default input guards through the engine (normalisation, prefilter and redaction",
+        "included); *ASCII* is the same document with non-ASCII characters replaced by `?`.",
         "",
         "| guards | document | MB/s at 1 MB | ms per MB |",
         "|---|---|---:|---:|",
     ]
-    ascii_doc = doc.encode("ascii", "replace").decode()
     without_pi = Policy(guards={"prompt_injection": {"enabled": False}})
     for policy, label in ((Policy(), "default set"), (without_pi, "without prompt_injection")):
-        for text, kind in ((doc, "as is"), (ascii_doc, "ASCII")):
-            try:
-                ids, rate, ms = engine_rate(text, policy, repeat)
-            except Exception as exc:  # e.g. a model file missing in this checkout
-                lines.append(f"| {label}: failed to load ({type(exc).__name__}) | {kind} | | |")
-                break
-            lines.append(f"| {label}: {', '.join(ids)} | {kind} | {rate:,.0f} | {ms:.2f} |")
+        for name, text in docs.items():
+            for kind, variant in (
+                ("as is", text),
+                ("ASCII", text.encode("ascii", "replace").decode()),
+            ):
+                try:
+                    ids, rate, ms = engine_rate(variant, policy, repeat)
+                except Exception as exc:  # e.g. a model file missing in this checkout
+                    lines.append(f"| {label}: failed ({type(exc).__name__}) | {name} | | |")
+                    break
+                lines.append(
+                    f"| {label}: {', '.join(ids)} | {name}, {kind} | {rate:,.0f} | {ms:.2f} |"
+                )
     return "\n".join(lines)
 
 
