@@ -36,10 +36,12 @@ __all__ = ["Detection", "PromptInjectionGuard", "PromptInjectionSettings", "dete
 _WHOLE = 4096  # texts up to this many characters are also scored as a whole
 _RADIUS = 256  # a line window reaches at most this far from its gate hit
 _MAX_WINDOW = 3072
-# Line windows are many tests on one text: their logits are lowered by the log of their
-# number (a Bonferroni-like correction), at most by log(16) so that padding a document with
-# keywords cannot hide an attack in it.
-_MAX_SHIFT = math.log(16)
+# Line windows are many tests on one text: their logits are lowered by twice the log of
+# their number (a Bonferroni-like correction: on held-out benign text the share of logits
+# above t roughly halves per 1.4 logits, so dividing false positives by n takes ~2 ln n),
+# at most by 2 ln 16 so that padding a document with keywords cannot hide an attack in it.
+_SHIFT_PER_E = 2.0
+_MAX_SHIFT = _SHIFT_PER_E * math.log(16)
 _FLOOR = 0.2  # scores below this are not reported (nor computed exactly)
 _BYTE_FAMILIES = ("base64", "hex")
 _Hit = tuple[int, int, str]  # start, end, family of one gate hit (normalised offsets)
@@ -153,14 +155,14 @@ def detect(
 
     Every line with a gate hit is a window; a text of up to ``_WHOLE`` characters is also
     scored as a whole (reported when it reads worse than each of its lines). Line logits are
-    lowered by the log of the number of line windows (see ``_MAX_SHIFT``). Logits are exact
-    at or above ``floor`` (a logit); below it they may be underestimated (see
+    lowered by twice the log of the number of line windows (see ``_MAX_SHIFT``). Logits
+    are exact at or above ``floor`` (a logit); below it they may be underestimated (see
     `LexicalModel.score`)."""
     hits = model.gate.hits(normalized)
     if not hits:
         return []
     lines = _line_windows(normalized, hits)
-    shift = min(math.log(len(lines)), _MAX_SHIFT)
+    shift = min(_SHIFT_PER_E * math.log(len(lines)), _MAX_SHIFT)
     line_floor = None if floor is None else floor + shift
     found = [
         _score_window(normalized, w, model, decode_obfuscation, line_floor, shift)
