@@ -64,6 +64,10 @@ class DeepTier(Protocol):
         ``text`` is an injection or jailbreak."""
         ...
 
+    def probabilities(self, texts: Sequence[str], direction: str = "input") -> list[float]:
+        """``probability`` of several texts (windows of one scan) in one model call."""
+        ...
+
 
 class DeepTierUnusable(Exception):
     """A local model that exists but cannot serve as the deep tier (message says why)."""
@@ -93,17 +97,23 @@ class SequenceClassifierTier:
     def probability(self, text: str, direction: str = "input") -> float:
         """Summed softmax probability of the attack labels (the checkpoint's own operating
         point, the same for every direction)."""
+        return self.probabilities([text], direction)[0]
+
+    def probabilities(self, texts: Sequence[str], direction: str = "input") -> list[float]:
+        """``probability`` of each text, one padded batch."""
+        if not texts:
+            return []
         enc = self.tokenizer(
-            text,
+            list(texts),
             truncation=True,
             max_length=self.max_length,
-            return_overflowing_tokens=False,
+            padding=True,
             return_tensors="pt",
         )
-        with self._torch.no_grad():
-            logits = self.model(**enc).logits[0]
-        probs = self._torch.softmax(logits, dim=-1)
-        return float(min(1.0, sum(float(probs[i]) for i in self.attack_ids)))
+        with self._torch.inference_mode():
+            probs = self._torch.softmax(self.model(**enc).logits, dim=-1)
+        attack = probs[:, self.attack_ids].sum(dim=-1).clamp(max=1.0)
+        return [float(p) for p in attack.tolist()]
 
 
 def weights_sha256(folder: Path) -> str | None:
@@ -285,7 +295,11 @@ class EmbeddingHeadTier:
 
     def probability(self, text: str, direction: str = "input") -> float:
         """Calibrated score of ``text`` for ``direction`` (0.5 = its operating point)."""
-        return self.head.score(self.logits([text])[0], direction)
+        return self.probabilities([text], direction)[0]
+
+    def probabilities(self, texts: Sequence[str], direction: str = "input") -> list[float]:
+        """``probability`` of each text, all chunks in one batch."""
+        return [self.head.score(logit, direction) for logit in self.logits(texts)]
 
 
 def resolve_model_dir(spec: str) -> Path | None:

@@ -128,6 +128,8 @@ def test_uncertain_scores_go_to_the_local_classifier(tiny_classifier: Path) -> N
     assert isinstance(tier, SequenceClassifierTier)
     probability = tier.probability(ATTACK)
     assert 0.0 <= probability <= 1.0
+    batch = tier.probabilities([ATTACK, "hello world"])  # padded together: same scores
+    assert batch == pytest.approx([probability, tier.probability("hello world")], abs=1e-5)
     everything_uncertain = PromptInjectionGuard(
         PromptInjectionSettings(deep_model_path=str(tiny_classifier), deep_band=(0.0, 1.0))
     )
@@ -234,6 +236,9 @@ def test_embedding_tier_is_pooled_normalised_and_calibrated_per_direction(
     for direction, center in (("input", 0.2), ("context", 0.6), ("output", 0.2)):
         expected = 1.0 / (1.0 + math.exp(-4.0 * (logit - center)))
         assert tier.probability(BENIGN, direction) == pytest.approx(expected, abs=1e-5)
+    texts = [BENIGN, ATTACK, BENIGN]
+    one_by_one = [tier.probability(t, "context") for t in texts]
+    assert tier.probabilities(texts, "context") == pytest.approx(one_by_one, abs=1e-5)
     # the head points at the attack's embedding: the attack itself scores highest (cosine 1)
     assert tier.probability(ATTACK) > tier.probability(BENIGN)
     assert tier.probability(ATTACK) == pytest.approx(1.0 / (1.0 + math.exp(-4.0 * 0.8)))
