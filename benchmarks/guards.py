@@ -1,5 +1,6 @@
-"""Speed of each guard: µs per 1 KB call, MB/s on a 1 MB benign document, and the default
-input guard set through the engine.
+"""Speed of each guard: µs per 1 KB call, MB/s on a 1 MB benign document, the default
+input guard set through the engine, and the guarded-call / bare-span ratio (from
+``overhead.py``).
 
 Two benign documents of 1 MiB, made of label-0 texts of ``../shared/data``: *instructions*
 (``self_instruct.jsonl``: requests to an assistant, news, reviews; dense in the words the
@@ -156,9 +157,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    markdown = report(args.repeat)
-    print(markdown)
     from _results import write_section
+    from overhead import measure
+
+    best = measure()
+    ratio = best["guarded_call"] / best["bare_span"]
+    markdown = (
+        f"Guarded call with the default guards (1 KB in, 1 KB out, span on) / one bare span:"
+        f" **{ratio:.2f}x** ({best['guarded_call']:.1f} µs / {best['bare_span']:.1f} µs;"
+        f" budget 3x; details in the `overhead` section).\n\n" + report(args.repeat)
+    )
+    print(markdown)
 
     write_section("guards", "## Guard speed (`benchmarks/guards.py`)\n\n" + markdown)
 
