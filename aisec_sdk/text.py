@@ -138,6 +138,7 @@ _FOLD_TABLE = str.maketrans(CONFUSABLES)
 _BLOCK = 4096
 _PROBE = 256
 _GAP = 64
+_MAX_CONTACTS = 256
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
@@ -333,9 +334,11 @@ def _is_latin(ch: str) -> bool:
 def _folds(source: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
     """Whole runs of confusables in ``source[lo:hi]`` that touch a Latin letter, folded to
     Latin (linear time)."""
+    if hi - lo > _PROBE:
+        runs = _runs_at_contacts(source, lo, hi)
+        if runs is not None:
+            return [(a, b, source[a:b].translate(_FOLD_TABLE)) for a, b in runs]
     folds: list[tuple[int, int, str]] = []
-    if hi - lo > _PROBE and not _touches_latin(source[lo:hi]):
-        return folds
     last = len(source) - 1
     for m in _CONFUSABLE_RUN.finditer(source, lo, hi):
         start, end = m.span()
@@ -344,13 +347,38 @@ def _folds(source: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
     return folds
 
 
-def _touches_latin(source: str) -> bool:
-    """Whether a confusable stands next to a Latin letter (RE2: one linear pass, fast on
-    text in Cyrillic or Greek, where the run-by-run walk would visit every word)."""
+def _runs_at_contacts(source: str, lo: int, hi: int) -> list[tuple[int, int]] | None:
+    """The confusable runs of a long span that touch a Latin letter, found from the places
+    where a confusable meets one (RE2, one linear pass; in Cyrillic or Greek text, or
+    text with a few such characters, the run-by-run walk would visit every run). None when
+    RE2 cannot read the text (lone surrogates) or the contacts are many (each costs a
+    Python step here, more than the walk's per-run cost)."""
+    block = source[lo:hi]
+    contacts: list[int] = []
     try:
-        return _latin_contact().search(source) is not None
-    except UnicodeEncodeError:  # lone surrogates: RE2 needs UTF-8
-        return True
+        for m in _latin_contact().finditer(block):
+            at = m.start()
+            if block[at] in CONFUSABLES:  # confusable, then Latin
+                contacts.append(at)
+                if block[at + 2 : at + 3] in CONFUSABLES:  # Latin, then confusable: overlapped
+                    contacts.append(at + 2)
+            else:
+                contacts.append(at + 1)
+            if len(contacts) > _MAX_CONTACTS:  # mixed-script text: walk it instead
+                return None
+    except UnicodeEncodeError:
+        return None
+    runs: list[tuple[int, int]] = []
+    for at in sorted(set(contacts)):
+        if runs and lo + at < runs[-1][1]:
+            continue  # inside the run found last
+        start = end = at
+        while start > 0 and block[start - 1] in CONFUSABLES:
+            start -= 1
+        while end < len(block) and block[end] in CONFUSABLES:
+            end += 1
+        runs.append((lo + start, lo + end))
+    return runs
 
 
 @cache
