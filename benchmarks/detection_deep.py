@@ -101,6 +101,31 @@ def combined(fast: Sequence[float], deep: Sequence[float], model: LexicalModel,
     return out
 
 
+def tuned_cascade(rows: Sequence[training.Row], fast: Sequence[float], deep: Sequence[float],
+                  model: LexicalModel) -> str:
+    """What the cascade could reach if the head's threshold were chosen for the cascade:
+    the lowest head logit that keeps the cascade's total FPR at most 1 % (on the benign pool
+    each direction's operating point is set on), and the attack recall there."""
+    cells = []
+    for d in DIRECTIONS:
+        calibration = model.calibration[d]
+        in_band = [f > -math.inf and BAND[0] <= calibration.score(f) <= BAND[1] for f in fast]
+        pool = [i for i, r in enumerate(rows) if r.label == 0
+                and r.group not in training.EVAL_ONLY
+                and (d == "input" or training.is_document(r))]
+        fixed = sum(1 for i in pool if not in_band[i] and calibration.score(fast[i]) >= 0.5)
+        room = math.floor(0.01 * len(pool)) - fixed
+        band_benign = sorted((deep[i] for i in pool if in_band[i]), reverse=True)
+        threshold = (band_benign[room] + 1e-9 if 0 <= room < len(band_benign)
+                     else (-math.inf if room >= 0 else math.inf))
+        attacks = [i for i, r in enumerate(rows) if r.label == 1]
+        hits = sum(1 for i in attacks if (deep[i] >= threshold if in_band[i]
+                                          else calibration.score(fast[i]) >= 0.5))
+        cells.append(_pct(hits / len(attacks)))
+    return (f"| attack recall, cascade with the head threshold chosen for 1 % total FPR | | | "
+            f"{' / '.join(cells)} | |")
+
+
 def _pct(x: float) -> str:
     return "n/a" if math.isnan(x) else f"{100 * x:.1f} %"
 
@@ -241,6 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "deep score wherever the gate opens. Rows embedded on their first 256 tokens.",
         "",
         summary_table(data_rows, fast, deep, combos),
+        tuned_cascade(data_rows, fast, deep, model),
         "",
         "**Per source** (share flagged; ROC-AUC and recall at 1 % FPR of the head alone "
         "against all licensed benign rows):",
