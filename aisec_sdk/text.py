@@ -306,25 +306,39 @@ def _edits(source: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, int
     edits: list[tuple[int, int, str]] = []
     invisible: list[tuple[int, int, str]] = []
     for lo, hi in _regions(source):
-        for m in _INVISIBLE.finditer(source, lo, hi):
-            at = m.start()
-            ch = m.group()
-            kind = invisible_kind(ch) or "zero_width"
-            invisible.append((at, at + 1, kind))
-            cp = ord(ch)
-            if kind != "filler":
-                edits.append((at, at + 1, chr(cp - 0xE0000) if 0xE0020 <= cp <= 0xE007E else ""))
         edits += _folds(source, lo, hi)
-        # is_normalized runs at C speed: it picks the blocks worth the (slower) class scan
         for base in range(lo, hi, _BLOCK):
             end = min(hi, base + _BLOCK)
-            if unicodedata.is_normalized("NFKC", source[base:end]):
-                continue
-            for at in _chars_of(_nfkc_unstable(), source, base, end):
-                out = unicodedata.normalize("NFKC", source[at])
-                edits.append((at, at + 1, out.translate(_FOLD_TABLE)))
+            block = source[base:end]
+            if _may_hide(block):
+                for m in _INVISIBLE.finditer(source, base, end):
+                    at = m.start()
+                    ch = m.group()
+                    kind = invisible_kind(ch) or "zero_width"
+                    invisible.append((at, at + 1, kind))
+                    cp = ord(ch)
+                    if kind != "filler":
+                        tag = chr(cp - 0xE0000) if 0xE0020 <= cp <= 0xE007E else ""
+                        edits.append((at, at + 1, tag))
+            # is_normalized runs at C speed: it picks the blocks worth the class scan
+            if not unicodedata.is_normalized("NFKC", block):
+                for at in _chars_of(_nfkc_unstable(), source, base, end):
+                    out = unicodedata.normalize("NFKC", source[at])
+                    edits.append((at, at + 1, out.translate(_FOLD_TABLE)))
     edits.sort()
     return edits, invisible
+
+
+def _may_hide(block: str) -> bool:
+    """Whether ``block`` may hold an invisible character: a long block is first searched
+    by RE2 (the ``re`` scan costs several ns per wide character even when nothing is
+    there)."""
+    if len(block) <= _PROBE:
+        return True
+    try:
+        return _as_runs(_INVISIBLE.pattern).search(block) is not None
+    except UnicodeEncodeError:  # lone surrogates: RE2 needs UTF-8
+        return True
 
 
 def _is_latin(ch: str) -> bool:
