@@ -367,7 +367,7 @@ def _load(spec: str) -> DeepTier | None:
     except DeepTierUnusable as exc:
         _log.warning("aisec prompt_injection: cannot use the model at %s: %s%s", folder, exc,
                      _FAST_ONLY)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         _log.warning("aisec prompt_injection: cannot load the model at %s (%s)%s", folder, exc,
                      _FAST_ONLY)
     return None

@@ -263,6 +263,8 @@ def test_long_text_is_scored_by_its_worst_chunk(with_head: HeadMaker) -> None:
         ({"model_sha256": "0" * 64}, "sha256"),
         ({"weights": [0.1] * 5}, "5-d"),
         ({"pooling": "cls"}, "pooling"),
+        ({"weights": None}, "cannot load"),
+        ({"calibration": {"context": {"center": 0.0, "slope": 1.0}}}, "'input' calibration"),
     ],
 )
 def test_a_head_for_another_model_is_refused(
