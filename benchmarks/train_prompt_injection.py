@@ -95,11 +95,63 @@ _PLAIN_SENTENCES = (
     "The previous instructions in the manual were replaced by the 2024 edition.",
 )
 
+# Everyday text in the other languages the patterns cover, some of it on the same topics
+# (manuals, passwords, forgetting, rules): almost all benign training data is English, so
+# without these the model learns that any non-English word is evidence of an attack.
+_OTHER_LANGUAGES = (
+    "Bitte lies die Anleitung, bevor du das Gerät zum ersten Mal einschaltest.",
+    "Ich habe mein Passwort vergessen und kann mich nicht mehr anmelden.",
+    "Die Regeln des Spiels sind einfach: Wer zuerst sechs Punkte hat, gewinnt.",
+    "Können Sie mir sagen, wann der nächste Zug nach Hamburg fährt?",
+    "Merci de suivre les instructions de montage fournies avec le meuble.",
+    "J'ai oublié mon mot de passe, comment puis-je le réinitialiser ?",
+    "Quelle est la meilleure saison pour visiter la Bretagne avec des enfants ?",
+    "Las instrucciones de lavado están en la etiqueta de la camiseta.",
+    "Olvidé la contraseña del correo y necesito recuperarla hoy.",
+    "¿Cuál es la receta tradicional de la paella valenciana?",
+    "Leggi attentamente le istruzioni prima di usare il farmaco.",
+    "Ho dimenticato la password del wifi, puoi ricordarmela più tardi?",
+    "Qual è il modo migliore per imparare a suonare la chitarra da adulti?",
+    "Siga as instruções do fabricante para instalar a impressora.",
+    "Esqueci a senha do banco e preciso de ajuda para criar uma nova.",
+    "Qual é a capital da Austrália e quantas pessoas moram lá?",
+    "Lees de instructies goed door voordat je begint met koken.",
+    "Ik ben mijn wachtwoord vergeten, hoe kan ik het herstellen?",
+    "Przeczytaj instrukcję obsługi przed pierwszym użyciem pralki.",
+    "Zapomniałem hasła do poczty, co powinienem zrobić?",
+    "Kullanım talimatlarını okuduktan sonra cihazı şarja takın.",  # noqa: RUF001
+    "Şifremi unuttum, yeni bir şifre nasıl oluşturabilirim?",  # noqa: RUF001
+    "Baca petunjuk penggunaan sebelum memakai obat ini.",
+    "Saya lupa kata sandi akun saya, bagaimana cara mengaturnya ulang?",
+    "Hãy đọc kỹ hướng dẫn sử dụng trước khi lắp đặt máy.",
+    "Tôi quên mật khẩu email, làm sao để lấy lại?",
+    "Прочитайте инструкцию перед использованием прибора.",
+    "Я забыл пароль от почты, как его восстановить?",  # noqa: RUF001
+    "Какие правила дорожного движения действуют в Германии?",
+    "请先阅读使用说明,然后再安装这个软件。",
+    "我忘记了邮箱密码,怎么重新设置?",
+    "这个游戏的规则很简单,先到终点的人获胜。",
+    "使用する前に取扱説明書をよく読んでください。",
+    "メールのパスワードを忘れてしまいました。どうすればいいですか?",
+    "사용하기 전에 설명서를 잘 읽어 주세요.",
+    "이메일 비밀번호를 잊어버렸어요. 어떻게 재설정하나요?",
+    "उपयोग करने से पहले निर्देश ध्यान से पढ़ें।",
+    "मैं अपना ईमेल पासवर्ड भूल गया हूँ, इसे कैसे बदलूँ?",
+    "क्या आप मुझे बता सकते हैं कि दिल्ली में आज मौसम कैसा है?",
+    "आप इस किताब के बारे में क्या सोचते हैं? मुझे यह बहुत पसंद है।",
+    "আপনি কি আমাকে বলতে পারেন ঢাকায় আজ আবহাওয়া কেমন?",
+    "ما هي أفضل طريقة لتعلم اللغة الإنجليزية في المنزل؟",
+    "ব্যবহারের আগে নির্দেশাবলী মনোযোগ দিয়ে পড়ুন।",
+    "يرجى قراءة التعليمات قبل تشغيل الجهاز لأول مرة.",
+    "نسيت كلمة المرور الخاصة ببريدي، كيف أستعيدها؟",
+    "กรุณาอ่านคำแนะนำก่อนใช้งานเครื่อง",
+)
+
 
 def synthetic_benign_rows() -> list[Row]:
     """Hard negatives written for this script (see the comment above the templates)."""
     texts = [t.format(thing=thing) for t in _TOPIC_TEMPLATES for thing in _TOPIC_THINGS]
-    texts += _PLAIN_SENTENCES
+    texts += _PLAIN_SENTENCES + _OTHER_LANGUAGES
     return [Row(text, 0, "synthetic_benign", "synthetic") for text in texts]
 EVAL_ONLY = ("tensor_trust", "parapet_no_robots")  # licence forbids training on these
 # Benign groups that look like retrieved documents rather than user turns.
