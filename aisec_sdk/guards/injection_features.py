@@ -22,8 +22,6 @@ import re2  # type: ignore[import-untyped]
 __all__ = [
     "CORE_ANCHORS",
     "EXTRACTION_PATTERNS",
-    "LONG_TEXT_NEEDLES",
-    "LONG_TEXT_NEEDLES_INTL",
     "OBFUSCATION_ANCHORS",
     "PATTERNS",
     "TRIGGERS",
@@ -425,18 +423,6 @@ CORE_ANCHORS: tuple[str, ...] = (
     "รหัสผ่าน",
 )
 CORE_ANCHORS = tuple(map(_folded, CORE_ANCHORS))
-
-# Long texts are first searched for these few substrings only (one fast ``find`` pass
-# each); the gate and the model then look at windows around them ("ignor" and "instruc"
-# also catch the French, Spanish and German spellings). Non-ASCII text also gets the
-# second list, searched in UTF-8 with only ASCII letters lower-cased, so a stem skips a
-# first letter that may be an upper-case Cyrillic one.
-LONG_TEXT_NEEDLES: tuple[str, ...] = (
-    "ignor", "instruc", "prompt", "passw", "jailbr", "disregard",
-)
-LONG_TEXT_NEEDLES_INTL: tuple[str, ...] = (
-    "гнорир", "нструкц", "абудь", "忽略", "指令", "提示",
-)
 
 # Words whose encoded spellings (base64, hex, ROT13, reversed, leetspeak, spaced letters)
 # also open the gate, so an encoded payload is noticed without decoding the whole text.
