@@ -155,13 +155,16 @@ def detect(
     """The best detection in every window of ``normalized`` that the gate opens.
 
     Every line with a gate hit is a window; a text of up to ``_WHOLE`` characters is also
-    scored as a whole (reported when it reads worse than each of its lines). Line logits are
-    lowered by twice the log of the number of line windows (see ``_MAX_SHIFT``). Logits
-    are exact at or above ``floor`` (a logit); below it they may be underestimated (see
-    `LexicalModel.score`)."""
+    scored as a whole (reported when it reads worse than each of its lines), and is its only
+    window when it is one line. Line logits are lowered by twice the log of the number of
+    line windows (see ``_MAX_SHIFT``). Logits are exact at or above ``floor`` (a logit);
+    below it they may be underestimated (see `LexicalModel.score`)."""
     hits = model.gate.hits(normalized)
     if not hits:
         return []
+    length = len(normalized)
+    if length <= _WHOLE and "\n" not in normalized:
+        return [_score_window(normalized, (0, length, hits), model, decode_obfuscation, floor)]
     lines = _line_windows(normalized, hits)
     shift = min(_SHIFT_PER_E * math.log(len(lines)), _MAX_SHIFT)
     line_floor = None if floor is None else floor + shift
@@ -169,7 +172,6 @@ def detect(
         _score_window(normalized, w, model, decode_obfuscation, line_floor, shift)
         for w in lines
     ]
-    length = len(normalized)
     if length <= _WHOLE and (lines[0][0], lines[0][1]) != (0, length):
         whole = _score_window(normalized, (0, length, hits), model, decode_obfuscation, floor)
         if whole.logit > max(d.logit for d in found):
