@@ -42,6 +42,11 @@ ANSWER = (
     "Day three: Belem in the morning, the riverside in the afternoon, fado in the evening. "
 ) * 3
 PROMPT, ANSWER = PROMPT[:1024], ANSWER[:1024]
+# The same size with something for every input guard to look at (a phone number, a
+# keyword of the prompt-injection gate): no guard can be skipped by the prefilter.
+BUSY_PROMPT = ("Please follow the instructions in my notes; call me at +1 415 555 0132. " + PROMPT)[
+    :1024
+]
 
 
 class _NoOpExporter(SpanExporter):
@@ -88,6 +93,7 @@ def measure(rounds: int = 7, number: int = 2000) -> dict[str, float]:
         "bare_span": bare,
         "guarded_call": lambda: assistant(PROMPT),
         "scans_only": scans_only,
+        "guarded_call_busy": lambda: assistant(BUSY_PROMPT),
     }
     for fn in cases.values():
         _per_call_us(fn, 200)  # warm up
@@ -124,6 +130,10 @@ def main() -> None:
         *(f"| {name} | {us:.1f} |" for name, us in best.items()),
         "",
         f"**Ratio guarded / bare span: {ratio:.2f}x** (budget: 3x).",
+        "",
+        "`guarded_call_busy`: a prompt of the same size with a phone number and a keyword of",
+        "the prompt-injection gate, so the shared prefilter pass can skip no input guard:",
+        f"{best['guarded_call_busy'] / best['bare_span']:.2f}x a bare span.",
         "",
         f"`import aisec_sdk`: {imp:.0f} ms median of 5 fresh interpreters (budget: 150 ms).",
     ]
