@@ -37,6 +37,16 @@ def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
 
 
+def _refused_once(spec: str, caplog: pytest.LogCaptureFixture) -> str:
+    """Load ``spec`` twice: no tier either time, one warning in all; that warning."""
+    with caplog.at_level(logging.WARNING, logger="aisec_sdk"):
+        assert load_deep_tier(spec) is None
+        assert load_deep_tier(spec) is None
+    messages = _warnings(caplog)
+    assert len(messages) == 1
+    return messages[0]
+
+
 def test_missing_model_means_fast_tier_only_said_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -59,12 +69,8 @@ def test_unknown_package_name_is_none_with_one_warning(
     spec: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     assert resolve_model_dir(spec) is None
-    with caplog.at_level(logging.WARNING, logger="aisec_sdk"):
-        assert load_deep_tier(spec) is None
-        assert load_deep_tier(spec) is None
-    messages = _warnings(caplog)
-    assert len(messages) == 1
-    assert spec in messages[0] and "installed package" in messages[0]
+    message = _refused_once(spec, caplog)
+    assert spec in message and "installed package" in message
 
 
 def test_directory_without_config_is_refused(
@@ -270,13 +276,8 @@ def test_long_text_is_scored_by_its_worst_chunk(with_head: HeadMaker) -> None:
 def test_a_head_for_another_model_is_refused(
     with_head: HeadMaker, caplog: pytest.LogCaptureFixture, change: dict[str, Any], reason: str
 ) -> None:
-    folder = with_head(**change)
-    with caplog.at_level(logging.WARNING, logger="aisec_sdk"):
-        assert load_deep_tier(str(folder)) is None
-        assert load_deep_tier(str(folder)) is None
-    messages = _warnings(caplog)
-    assert len(messages) == 1
-    assert reason in messages[0] and "fast tier only" in messages[0]
+    message = _refused_once(str(with_head(**change)), caplog)
+    assert reason in message and "fast tier only" in message
 
 
 def test_the_shipped_head_refuses_a_different_encoder(
