@@ -44,9 +44,16 @@ class Prefilter:
         options = re2.Options()
         options.max_mem = 256 << 20
         compiled = re2.Set.SearchSet(options)
-        for gid in self._guards:
-            self._ids[compiled.Add(patterns[gid])] = gid
-        compiled.Compile()
+        for gid in list(self._guards):
+            try:
+                self._ids[compiled.Add(patterns[gid])] = gid
+            except re2.error:  # a pattern RE2 cannot compile: that guard always runs
+                del self._guards[gid]
+        try:
+            compiled.Compile()
+        except re2.error:  # out of memory for the set: every guard runs
+            self._guards = {}
+            return
         self._set = compiled
 
     def skipped(self, text: Text) -> frozenset[str]:

@@ -34,6 +34,11 @@ def test_non_ascii_text_and_switched_off_prefilters_run_every_guard() -> None:
     assert pre.skipped(normalize("nothing")) == {"a"}
 
 
+def test_a_pattern_re2_cannot_compile_leaves_its_guard_running() -> None:
+    pre = Prefilter({"a": _Stub(b"foo"), "b": _Stub(b"(unclosed"), "c": _Stub(b"bar")})
+    assert pre.skipped(normalize("nothing")) == {"a", "c"}
+
+
 def test_one_guard_alone_is_never_prefiltered() -> None:
     assert Prefilter({"a": _Stub(b"foo")}).skipped(normalize("xyz")) == frozenset()
 
