@@ -404,31 +404,37 @@ def normalize(source: str) -> Text:
     """Normalise ``source`` for matching; see the module docstring for what changes."""
     if source.isascii():
         return Text(source, source)
-    edits, invisible = _edits(source)
+    # No-break spaces are by far the most common NFKC change in real documents: swapped for
+    # spaces first (same length, offsets unchanged) they cost one C-speed pass, not an edit
+    # each.
+    work = source.replace("\xa0", " ") if "\xa0" in source else source
+    if work.isascii():
+        return Text(source, work)
+    edits, invisible = _edits(work)
     if not edits:
-        return Text(source, source, invisible=invisible)
+        return Text(source, work, invisible=invisible)
     if all(end - start == len(out) for start, end, out in edits):
         # same-length replacements (folded look-alikes): offsets stay one to one
         pieces: list[str] = []
         pos = 0
         for start, end, out in edits:
             if start >= pos:
-                pieces += (source[pos:start], out)
+                pieces += (work[pos:start], out)
                 pos = end
-        pieces.append(source[pos:])
+        pieces.append(work[pos:])
         return Text(source, "".join(pieces), invisible=invisible)
     builder = _Builder()
     pos = 0
     for start, end, out in edits:
         if start < pos:
             continue  # overlapping edits: the first one wins
-        builder.copy(source[pos:start], pos)
+        builder.copy(work[pos:start], pos)
         if len(out) == end - start:
             builder.copy(out, start)
         else:
             builder.replace(out, start, end)
         pos = end
-    builder.copy(source[pos:], pos)
+    builder.copy(work[pos:], pos)
     return Text(
         source,
         "".join(builder.parts),
