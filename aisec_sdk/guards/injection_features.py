@@ -41,7 +41,9 @@ _MARKS = (
     "\u09e2\u09e3\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u064b-\u065f"
 )
 _TOKEN = re.compile(rf"[{_CJK}]|(?:[^\W\d_{_CJK}]|[{_MARKS}])+")
-_ASCII_TOKEN = re.compile(r"[a-zA-Z]+")  # what _TOKEN finds in ASCII text, faster
+# What _TOKEN finds in ASCII text, faster: every ASCII character but a letter becomes a
+# space, then str.split (a third of the time of a regex findall).
+_ASCII_SEPARATORS = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalpha()})
 
 def _folded(text: str) -> str:
     """``text`` in NFKC, the form `aisec_sdk.text.normalize` gives the scanned text (Thai
@@ -341,7 +343,7 @@ _TRIGGER_SET, _TRIGGER_NAMES = _trigger_set()
 def tokens(lowered: str) -> list[str]:
     """Word tokens of lower-cased text (each CJK character is a token)."""
     if lowered.isascii():
-        return _ASCII_TOKEN.findall(lowered)
+        return lowered.translate(_ASCII_SEPARATORS).split()
     return _TOKEN.findall(lowered)
 
 
