@@ -66,7 +66,8 @@ def rate(scores: Sequence[float], threshold: float) -> float:
     return sum(1 for s in scores if s >= threshold) / len(scores) if scores else math.nan
 
 
-def _pct(x: float) -> str:
+def pct(x: float) -> str:
+    """A share as ``12.3 %`` (``n/a`` when undefined)."""
     return "n/a" if math.isnan(x) else f"{100 * x:.1f} %"
 
 
@@ -90,9 +91,9 @@ def source_table(rows: Sequence[training.Row], scores: Sequence[float], model: L
         at1 = rate(ss, t_1pct) if label else math.nan
         trained = "never" if group in training.EVAL_ONLY else "other folds only"
         lines.append(
-            f"| {group} | {'attack' if label else 'benign'} | {len(ss)} | {_pct(rate(ss, t_in))} "
-            f"| {_pct(rate(ss, t_ctx))} | {'' if math.isnan(auc) else f'{auc:.3f}'} "
-            f"| {'' if math.isnan(at1) else _pct(at1)} | {trained} |"
+            f"| {group} | {'attack' if label else 'benign'} | {len(ss)} | {pct(rate(ss, t_in))} "
+            f"| {pct(rate(ss, t_ctx))} | {'' if math.isnan(auc) else f'{auc:.3f}'} "
+            f"| {'' if math.isnan(at1) else pct(at1)} | {trained} |"
         )
     attacks = [s for r, s in zip(rows, scores, strict=True) if r.label == 1]
     train_benign = benign_pool
@@ -106,16 +107,16 @@ def source_table(rows: Sequence[training.Row], scores: Sequence[float], model: L
         "",
         "| all sources, out of source | input threshold | context threshold |",
         "|---|---:|---:|",
-        f"| attack recall | {_pct(rate(attacks, t_in))} | {_pct(rate(attacks, t_ctx))} |",
-        f"| FPR, licensed benign (threshold set here) | {_pct(rate(train_benign, t_in))} "
-        f"| {_pct(rate(train_benign, t_ctx))} |",
-        f"| FPR, document-like benign | {_pct(rate(docs, t_in))} | {_pct(rate(docs, t_ctx))} |",
+        f"| attack recall | {pct(rate(attacks, t_in))} | {pct(rate(attacks, t_ctx))} |",
+        f"| FPR, licensed benign (threshold set here) | {pct(rate(train_benign, t_in))} "
+        f"| {pct(rate(train_benign, t_ctx))} |",
+        f"| FPR, document-like benign | {pct(rate(docs, t_in))} | {pct(rate(docs, t_ctx))} |",
         f"| FPR, never-trained chat prompts (no_robots) "
-        f"| {_pct(rate(no_robots, t_in))} | {_pct(rate(no_robots, t_ctx))} |",
+        f"| {pct(rate(no_robots, t_in))} | {pct(rate(no_robots, t_ctx))} |",
         f"| FPR, never-trained defenders' system prompts (Tensor Trust) "
-        f"| {_pct(rate(defences, t_in))} | {_pct(rate(defences, t_ctx))} |",
+        f"| {pct(rate(defences, t_in))} | {pct(rate(defences, t_ctx))} |",
         f"| ROC-AUC, all attacks vs licensed benign | {roc_auc(attacks, train_benign):.3f} | |",
-        f"| recall at 1 % FPR (licensed benign) | {_pct(rate(attacks, t_1pct))} | |",
+        f"| recall at 1 % FPR (licensed benign) | {pct(rate(attacks, t_1pct))} | |",
     ]
     return "\n".join(lines + summary)
 
@@ -171,7 +172,7 @@ def obfuscation_table(rows: Sequence[training.Row], model: LexicalModel) -> str:
         if name == "plain":
             plain_hits = hits
         kept = len(hits & plain_hits) / len(plain_hits) if plain_hits else math.nan
-        lines.append(f"| {name} | {_pct(len(hits) / len(sample))} | {_pct(kept)} |")
+        lines.append(f"| {name} | {pct(len(hits) / len(sample))} | {pct(kept)} |")
     return "\n".join(lines)
 
 
@@ -191,7 +192,7 @@ def language_table(rows: Sequence[training.Row], scores: Sequence[float],
             langs["deepset (en+de)"].append(s)
     lines = ["| language | attacks | recall (input) |", "|---|---:|---:|"]
     for lang, ss in sorted(langs.items()):
-        lines.append(f"| {lang} | {len(ss)} | {_pct(rate(ss, t_in))} |")
+        lines.append(f"| {lang} | {len(ss)} | {pct(rate(ss, t_in))} |")
     return "\n".join(lines)
 
 

@@ -38,7 +38,7 @@ for _p in (HERE, HERE.parent):
 import train_injection_head as head_training  # noqa: E402
 import train_prompt_injection as training  # noqa: E402
 from _results import write_section  # noqa: E402
-from detection import rate, roc_auc  # noqa: E402
+from detection import pct, rate, roc_auc  # noqa: E402
 
 from aisec_sdk import text as text_module  # noqa: E402
 from aisec_sdk.guards import (  # noqa: E402
@@ -127,13 +127,9 @@ def tuned_cascade(rows: Sequence[training.Row], fast: Sequence[float], deep: Seq
         attacks = [i for i, r in enumerate(rows) if r.label == 1]
         hits = sum(1 for i in attacks if (deep[i] >= threshold if in_band[i]
                                           else calibration.score(fast[i]) >= 0.5))
-        cells.append(_pct(hits / len(attacks)))
+        cells.append(pct(hits / len(attacks)))
     return (f"| attack recall, cascade with the head threshold chosen for 1 % total FPR | | | "
             f"{' / '.join(cells)} | |")
-
-
-def _pct(x: float) -> str:
-    return "n/a" if math.isnan(x) else f"{100 * x:.1f} %"
 
 
 def _flagged(scores: Sequence[float]) -> float:
@@ -155,10 +151,10 @@ def source_table(rows: Sequence[training.Row], deep: Sequence[float],
     lines = [f"| source | label | rows | {head} | head ROC-AUC | head recall at 1 % FPR |",
              "|---|---|---:|" + "---:|" * (len(names) + 2)]
     for (group, label), idx in sorted(groups.items()):
-        cells = [" / ".join(_pct(_flagged([combos[n][d][i] for i in idx])) for d in DIRECTIONS)
+        cells = [" / ".join(pct(_flagged([combos[n][d][i] for i in idx])) for d in DIRECTIONS)
                  for n in names]
         auc = f"{roc_auc([deep[i] for i in idx], benign):.3f}" if label else ""
-        at1 = _pct(rate([deep[i] for i in idx], t_1pct)) if label else ""
+        at1 = pct(rate([deep[i] for i in idx], t_1pct)) if label else ""
         kind = "attack" if label else "benign"
         lines.append(f"| {group} | {kind} | {len(idx)} | {' | '.join(cells)} | {auc} | {at1} |")
     return "\n".join(lines)
@@ -185,7 +181,7 @@ def summary_table(rows: Sequence[training.Row], fast: Sequence[float], deep: Seq
     lines = ["| out of source | " + " | ".join(f"{n} (in / ctx)" for n in names) + " |",
              "|---|" + "---:|" * len(names)]
     for title, idx in pools:
-        cells = [" / ".join(_pct(_flagged([combos[n][d][i] for i in idx])) for d in DIRECTIONS)
+        cells = [" / ".join(pct(_flagged([combos[n][d][i] for i in idx])) for d in DIRECTIONS)
                  for n in names]
         lines.append(f"| {title} | {' | '.join(cells)} |")
     attacks = pools[0][1]
@@ -194,7 +190,7 @@ def summary_table(rows: Sequence[training.Row], fast: Sequence[float], deep: Seq
         pos = [scores[i] for i in attacks]
         t1 = training.threshold_at(neg, 0.01)
         lines.append(f"| ROC-AUC / recall at 1 % FPR, {title} | "
-                     f"{roc_auc(pos, neg):.3f} / {_pct(rate(pos, t1))} |" + " |" * (len(names) - 1))
+                     f"{roc_auc(pos, neg):.3f} / {pct(rate(pos, t1))} |" + " |" * (len(names) - 1))
     return "\n".join(lines)
 
 
@@ -210,13 +206,13 @@ def cost_table(rows: Sequence[training.Row], fast: Sequence[float], model: Lexic
     benign = [f for r, f in zip(rows, fast, strict=True) if r.label == 0]
     lines = ["| cost | value |", "|---|---:|",
              f"| loading the model and head (once per process) | {load_seconds * 1e3:,.0f} ms |",
-             f"| benign texts that open the gate | {_pct(_share_open(benign))} |"]
+             f"| benign texts that open the gate | {pct(_share_open(benign))} |"]
     for d in DIRECTIONS:
         calibration = model.calibration[d]
         band = [f for f in benign if f > -math.inf
                 and BAND[0] <= calibration.score(f) <= BAND[1]]
         lines.append(f"| benign texts sent to the deep tier ({d}) | "
-                     f"{_pct(len(band) / len(benign))} |")
+                     f"{pct(len(band) / len(benign))} |")
     prose = " ".join(r.text for r in rows if r.group == "self_instruct" and r.text.isascii())
     # On a shared machine two intra-op threads wait for each other's core: one is faster.
     for threads in (2, 1):

@@ -28,6 +28,7 @@ for _p in (HERE, HERE.parent):
 
 import train_prompt_injection as training  # noqa: E402
 from _results import write_section  # noqa: E402
+from detection import pct, rate  # noqa: E402
 
 from aisec_sdk.guards.base import GuardSettings  # noqa: E402
 from aisec_sdk.guards.prompt_injection import PromptInjectionGuard  # noqa: E402
@@ -88,10 +89,6 @@ def measure(
     return planted, clean
 
 
-def _pct(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f} %" if whole else "n/a"
-
-
 def report(rows: Sequence[training.Row], per_source: int) -> str:
     lines = [
         "Attacks planted as one paragraph in 16 KB benign documents, and 100 clean 32 KB",
@@ -108,7 +105,7 @@ def report(rows: Sequence[training.Row], per_source: int) -> str:
             "| threshold | planted attacks found | clean documents flagged |",
             "|---:|---:|---:|",
             *(
-                f"| {t} | {_pct(sum(s >= t for s in every), len(every))} "
+                f"| {t} | {pct(rate(every, t))} "
                 f"| {sum(s >= t for s in clean)} / {len(clean)} |"
                 for t in THRESHOLDS
             ),
@@ -116,7 +113,7 @@ def report(rows: Sequence[training.Row], per_source: int) -> str:
             "| source | planted | found at 0.5 |",
             "|---|---:|---:|",
             *(
-                f"| {source} | {len(scores)} | {_pct(sum(s >= 0.5 for s in scores), len(scores))} |"
+                f"| {source} | {len(scores)} | {pct(rate(scores, 0.5))} |"
                 for source, scores in planted.items()
             ),
             "",
