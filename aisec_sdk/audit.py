@@ -210,7 +210,7 @@ def audit_log_of(policy: Policy) -> AuditLog | None:
     None; looked up once per policy, so a guarded call does no path work."""
     if policy.audit_log is None:
         return None
-    log = policy._audit
+    log = policy._cached("_audit")
     if not isinstance(log, AuditLog):
         key = policy.audit_key.get_secret_value() if policy.audit_key else None
         log = policy._audit = audit_log_for(policy.audit_log, key)

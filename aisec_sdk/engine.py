@@ -290,9 +290,7 @@ def replace_message_parts(message: Any, parts: list[str]) -> Any:
 def engine_for(policy: Policy | None = None) -> Engine:
     """The engine of ``policy`` (the default policy when None), built once and cached."""
     policy = policy or default_policy()
-    # read the private attribute from pydantic's dict: attribute access to it takes the
-    # slow ``__getattr__`` path, and this runs on every guarded call
-    engine = (policy.__pydantic_private__ or {}).get("_engine")
+    engine = policy._cached("_engine")
     if not isinstance(engine, Engine):
         engine = policy._engine = Engine(policy)
     return engine

@@ -84,8 +84,15 @@ class Policy(BaseSettings):
     allowed_packages: list[str] | None = None
     """AI packages approved in the environment."""
 
+    # built from this policy on first use (`aisec_sdk.engine.engine_for`, `audit_log_of`)
     _engine: Any = PrivateAttr(default=None)
     _audit: Any = PrivateAttr(default=None)
+
+    def _cached(self, name: str) -> Any:
+        """The private cache slot ``name`` (``_engine``, ``_audit``), read from pydantic's
+        private dict: plain attribute access takes pydantic's slow ``__getattr__`` path, and
+        this runs on every guarded call."""
+        return (self.__pydantic_private__ or {}).get(name)
 
     @classmethod
     def settings_customise_sources(
