@@ -163,8 +163,9 @@ def detect(
     if not hits:
         return []
     length = len(normalized)
+    whole: _Window = (0, length, hits)
     if length <= _WHOLE and "\n" not in normalized:
-        return [_score_window(normalized, (0, length, hits), model, decode_obfuscation, floor)]
+        return [_score_window(normalized, whole, model, decode_obfuscation, floor)]
     lines = _line_windows(normalized, hits)
     shift = min(_SHIFT_PER_E * math.log(len(lines)), _MAX_SHIFT)
     line_floor = None if floor is None else floor + shift
@@ -172,10 +173,10 @@ def detect(
         _score_window(normalized, w, model, decode_obfuscation, line_floor, shift)
         for w in lines
     ]
-    if length <= _WHOLE and (lines[0][0], lines[0][1]) != (0, length):
-        whole = _score_window(normalized, (0, length, hits), model, decode_obfuscation, floor)
-        if whole.logit > max(d.logit for d in found):
-            found.append(whole)
+    if length <= _WHOLE and lines[0][:2] != whole[:2]:
+        best = _score_window(normalized, whole, model, decode_obfuscation, floor)
+        if best.logit > max(d.logit for d in found):
+            found.append(best)
     return found
 
 
