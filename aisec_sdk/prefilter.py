@@ -5,21 +5,27 @@ wherever the guard could report anything (typically the very pattern of its own 
 pass). The engine runs the prefilters of one direction's guards together as an RE2 set,
 one pass over the text, and skips the guards whose prefilter matched nothing. On ordinary
 text most guards find no candidate at all, and the shared pass costs about what one
-guard's own pass would. Text with non-ASCII characters runs every guard (guards read such
-text in different spellings). A guard switches its prefilter off at run time by returning
-None (e.g. when a user registered a recognizer the pattern does not cover).
+guard's own pass would. A long text is first searched only in its first ``PREFIX`` bytes:
+the guards found there run without more ado, and only the others are searched for in the
+whole text (none, when just one is left: its own pass is the same work), so a long document
+in which every guard has candidates does not pay for a pass that skips nothing. Text with
+non-ASCII characters runs every guard (guards read such text in different spellings). A
+guard switches its prefilter off at run time by returning None (e.g. when a user registered
+a recognizer the pattern does not cover).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import re2  # type: ignore[import-untyped]
 
 from aisec_sdk.text import Text
 
-__all__ = ["Prefilter"]
+__all__ = ["PREFIX", "Prefilter"]
+
+PREFIX = 1 << 16  # bytes of a long text searched for every guard's pattern first
 
 
 def _pattern_of(guard: object) -> bytes | None:
@@ -28,42 +34,61 @@ def _pattern_of(guard: object) -> bytes | None:
     return pattern if isinstance(pattern, bytes) else None
 
 
+def _compiled_set(patterns: Iterable[tuple[str, bytes]]) -> tuple[Any, dict[int, str]]:
+    """An RE2 set of the patterns that compile, and guard id by pattern index; (None, {})
+    when the set cannot be built."""
+    options = re2.Options()
+    options.max_mem = 256 << 20
+    compiled = re2.Set.SearchSet(options)
+    ids: dict[int, str] = {}
+    for gid, pattern in patterns:
+        try:
+            ids[compiled.Add(pattern)] = gid
+        except re2.error:  # a pattern RE2 cannot compile: that guard always runs
+            continue
+    try:
+        compiled.Compile()
+    except re2.error:  # out of memory for the set: every guard runs
+        return None, {}
+    return compiled, ids
+
+
 class Prefilter:
     """The prefilters of a set of guards, compiled into one RE2 set."""
 
     def __init__(self, guards: Mapping[str, object]) -> None:
-        patterns = {gid: _pattern_of(guard) for gid, guard in guards.items()}
-        self._guards: dict[str, Any] = {
-            gid: guards[gid] for gid, p in patterns.items() if p is not None
-        }
-        self._ids: dict[int, str] = {}
-        self._set: Any = None
-        if len(self._guards) < 2:  # one guard alone: its own pass is the same work
-            self._guards = {}
+        patterns = {gid: p for gid, guard in guards.items() if (p := _pattern_of(guard))}
+        self._guards: dict[str, Any] = {}
+        self._sets: dict[frozenset[str], tuple[Any, dict[int, str]]] = {}
+        if len(patterns) < 2:  # one guard alone: its own pass is the same work
             return
-        options = re2.Options()
-        options.max_mem = 256 << 20
-        compiled = re2.Set.SearchSet(options)
-        for gid in list(self._guards):
-            try:
-                self._ids[compiled.Add(patterns[gid])] = gid
-            except re2.error:  # a pattern RE2 cannot compile: that guard always runs
-                del self._guards[gid]
-        try:
-            compiled.Compile()
-        except re2.error:  # out of memory for the set: every guard runs
-            self._guards = {}
+        self._patterns = patterns
+        compiled, ids = _compiled_set(patterns.items())
+        if compiled is None:
             return
-        self._set = compiled
+        self._guards = {gid: guards[gid] for gid in ids.values()}
+        self._sets[frozenset(self._guards)] = (compiled, ids)
 
     def skipped(self, text: Text) -> frozenset[str]:
         """Ids of the guards whose prefilter matches nothing in ``text``."""
         normalized = text.normalized
-        if self._set is None or not normalized.isascii():
+        if not self._guards or not normalized.isascii():
             return frozenset()
-        found = [self._ids[i] for i in self._set.Match(normalized.encode("ascii")) or ()]
-        return frozenset(
-            gid
-            for gid, guard in self._guards.items()
-            if gid not in found and guard.prefilter is not None
-        )
+        pending = frozenset(g for g, guard in self._guards.items() if guard.prefilter is not None)
+        data = normalized.encode("ascii")
+        if len(data) > PREFIX:
+            pending -= self._found(pending, data[:PREFIX])
+            if len(pending) < 2:
+                return frozenset()
+        if not pending:
+            return frozenset()
+        return pending - self._found(pending, data)
+
+    def _found(self, guards: frozenset[str], data: bytes) -> set[str]:
+        """Which of ``guards`` have a prefilter match in ``data`` (one set pass)."""
+        if guards not in self._sets:  # a subset, compiled once when first needed
+            self._sets[guards] = _compiled_set((g, self._patterns[g]) for g in guards)
+        compiled, ids = self._sets[guards]
+        if compiled is None:
+            return set(guards)
+        return {ids[i] for i in compiled.Match(data) or ()}

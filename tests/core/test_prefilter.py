@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from aisec_sdk import Policy
 from aisec_sdk.engine import Engine
 from aisec_sdk.guards import pii
-from aisec_sdk.prefilter import Prefilter
+from aisec_sdk.prefilter import PREFIX, Prefilter
 from aisec_sdk.text import normalize
 
 
@@ -41,6 +41,34 @@ def test_a_pattern_re2_cannot_compile_leaves_its_guard_running() -> None:
 
 def test_one_guard_alone_is_never_prefiltered() -> None:
     assert Prefilter({"a": _Stub(b"foo")}).skipped(normalize("xyz")) == frozenset()
+
+
+def _long(*placed: tuple[int, str]) -> str:
+    """A text longer than the prefilter's prefix with ``words`` at the given offsets."""
+    chars = list("x " * PREFIX)
+    for at, word in placed:
+        chars[at : at + len(word)] = word
+    return "".join(chars)
+
+
+def test_a_long_text_is_searched_whole_for_the_guards_its_prefix_did_not_find() -> None:
+    pre = Prefilter({"a": _Stub(b"foo"), "b": _Stub(b"bar"), "c": _Stub(b"baz")})
+    beyond = PREFIX + 100
+    assert pre.skipped(normalize(_long((beyond, "foo")))) == {"b", "c"}
+    assert pre.skipped(normalize(_long((10, "foo"), (beyond, "bar")))) == {"c"}
+    assert pre.skipped(normalize(_long())) == {"a", "b", "c"}
+
+
+def test_a_match_across_the_end_of_the_prefix_is_found() -> None:
+    pre = Prefilter({"a": _Stub(b"foo"), "b": _Stub(b"bar"), "c": _Stub(b"baz")})
+    assert pre.skipped(normalize(_long((PREFIX - 2, "foo")))) == {"b", "c"}
+
+
+def test_a_long_text_runs_the_last_guard_its_prefix_did_not_find_without_a_second_pass() -> None:
+    pre = Prefilter({"a": _Stub(b"foo"), "b": _Stub(b"bar"), "c": _Stub(b"baz")})
+    # a and b are in the prefix; searching the whole text for c alone would cost what c's
+    # own pass costs, so c runs
+    assert pre.skipped(normalize(_long((5, "foo"), (50, "bar")))) == frozenset()
 
 
 def test_skipped_guards_still_report_a_latency_entry() -> None:
@@ -98,3 +126,18 @@ def _engines() -> tuple[Engine, Engine]:
     unfiltered = Engine(Policy())
     unfiltered._prefilters = {d: Prefilter({}) for d in unfiltered._prefilters}
     return Engine(Policy()), unfiltered
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2 * PREFIX), st.sampled_from(PIECES)), min_size=0, max_size=3
+    ),
+    st.sampled_from(["input", "context"]),
+)
+def test_long_texts_get_the_same_verdicts_with_and_without_the_prefilter(
+    placed: list[tuple[int, str]], direction: str
+) -> None:
+    text = _long(*placed)
+    fast, slow = _engines()
+    assert fast.scan(text, direction).findings == slow.scan(text, direction).findings  # type: ignore[arg-type]
