@@ -20,7 +20,14 @@ from typing import Any
 
 import re2  # type: ignore[import-untyped]
 
-__all__ = ["CONFUSABLES", "INVISIBLE_KINDS", "Text", "invisible_kind", "normalize"]
+__all__ = [
+    "CONFUSABLES",
+    "INVISIBLE_KINDS",
+    "Text",
+    "char_spans",
+    "invisible_kind",
+    "normalize",
+]
 
 # Look-alikes of Latin letters (a subset of Unicode's confusables.txt: Cyrillic, Greek,
 # Armenian and a few Latin-extended letters that attackers use for homoglyph smuggling).
@@ -163,12 +170,32 @@ def _nfkc_unstable() -> re.Pattern[str]:
 
 @cache
 def _as_runs(pattern: str) -> Any:
-    """An RE2 pattern of runs of the characters of class ``pattern`` (RE2 turns a class
-    into a DFA; the ``re`` module tests a class of hundreds of ranges one range at a time,
-    up to ~100 ns per wide character)."""
+    """An RE2 pattern (over UTF-8 bytes) of runs of the characters of class ``pattern``
+    (RE2 turns a class into a DFA; the ``re`` module tests a class of hundreds of ranges
+    one range at a time, up to ~100 ns per wide character)."""
     options = re2.Options()
     options.max_mem = 64 << 20
-    return re2.compile(pattern + "+", options)
+    return re2.compile((pattern + "+").encode("utf-8"), options)
+
+
+def char_spans(pattern: Any, text: str, errors: str = "strict") -> list[tuple[int, int]]:
+    """Spans, in characters, of the matches of the compiled RE2 bytes ``pattern`` in
+    ``text``: one UTF-8 encoding and one pass, byte offsets turned into character offsets
+    as the matches come (the ``re2`` module's ``str`` interface measures every match from
+    the start of the text again). ``errors`` is the encoding's error handler (``strict``
+    raises `UnicodeEncodeError` on lone surrogates)."""
+    data = text.encode("utf-8", errors)
+    spans = [m.span() for m in pattern.finditer(data)]
+    if len(data) == len(text):  # ASCII: byte offsets are character offsets
+        return spans
+    found: list[tuple[int, int]] = []
+    chars = done = 0
+    for a, b in spans:
+        chars += len(data[done:a].decode("utf-8", errors))
+        width = len(data[a:b].decode("utf-8", errors))
+        found.append((chars, chars + width))
+        chars, done = chars + width, b
+    return found
 
 
 def _chars_of(chars: re.Pattern[str], source: str, start: int, end: int) -> Iterator[int]:
@@ -181,7 +208,7 @@ def _chars_of(chars: re.Pattern[str], source: str, start: int, end: int) -> Iter
         return
     block = source[start:end]
     try:
-        runs = [m.span() for m in _as_runs(chars.pattern).finditer(block)]
+        runs = char_spans(_as_runs(chars.pattern), block)
     except UnicodeEncodeError:  # lone surrogates: RE2 needs UTF-8
         runs = [m.span() for m in chars.finditer(block)]
     for a, b in runs:
@@ -307,38 +334,23 @@ def _edits(source: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, int
     invisible: list[tuple[int, int, str]] = []
     for lo, hi in _regions(source):
         edits += _folds(source, lo, hi)
+        for at in _chars_of(_INVISIBLE, source, lo, hi):
+            ch = source[at]
+            kind = invisible_kind(ch) or "zero_width"
+            invisible.append((at, at + 1, kind))
+            cp = ord(ch)
+            if kind != "filler":
+                tag = chr(cp - 0xE0000) if 0xE0020 <= cp <= 0xE007E else ""
+                edits.append((at, at + 1, tag))
         for base in range(lo, hi, _BLOCK):
             end = min(hi, base + _BLOCK)
-            block = source[base:end]
-            if _may_hide(block):
-                for m in _INVISIBLE.finditer(source, base, end):
-                    at = m.start()
-                    ch = m.group()
-                    kind = invisible_kind(ch) or "zero_width"
-                    invisible.append((at, at + 1, kind))
-                    cp = ord(ch)
-                    if kind != "filler":
-                        tag = chr(cp - 0xE0000) if 0xE0020 <= cp <= 0xE007E else ""
-                        edits.append((at, at + 1, tag))
             # is_normalized runs at C speed: it picks the blocks worth the class scan
-            if not unicodedata.is_normalized("NFKC", block):
+            if not unicodedata.is_normalized("NFKC", source[base:end]):
                 for at in _chars_of(_nfkc_unstable(), source, base, end):
                     out = unicodedata.normalize("NFKC", source[at])
                     edits.append((at, at + 1, out.translate(_FOLD_TABLE)))
     edits.sort()
     return edits, invisible
-
-
-def _may_hide(block: str) -> bool:
-    """Whether ``block`` may hold an invisible character: a long block is first searched
-    by RE2 (the ``re`` scan costs several ns per wide character even when nothing is
-    there)."""
-    if len(block) <= _PROBE:
-        return True
-    try:
-        return _as_runs(_INVISIBLE.pattern).search(block) is not None
-    except UnicodeEncodeError:  # lone surrogates: RE2 needs UTF-8
-        return True
 
 
 def _is_latin(ch: str) -> bool:
@@ -370,8 +382,7 @@ def _runs_at_contacts(source: str, lo: int, hi: int) -> list[tuple[int, int]] | 
     block = source[lo:hi]
     contacts: list[int] = []
     try:
-        for m in _latin_contact().finditer(block):
-            at = m.start()
+        for at, _ in char_spans(_latin_contact(), block):
             if block[at] in CONFUSABLES:  # confusable, then Latin
                 contacts.append(at)
                 if block[at + 2 : at + 3] in CONFUSABLES:  # Latin, then confusable: overlapped
@@ -397,7 +408,9 @@ def _runs_at_contacts(source: str, lo: int, hi: int) -> list[tuple[int, int]] | 
 
 @cache
 def _latin_contact() -> Any:
-    return re2.compile(f"[A-Za-z][{_CONFUSABLE_CHARS}]|[{_CONFUSABLE_CHARS}][A-Za-z]")
+    return re2.compile(
+        f"[A-Za-z][{_CONFUSABLE_CHARS}]|[{_CONFUSABLE_CHARS}][A-Za-z]".encode()
+    )
 
 
 def normalize(source: str) -> Text:

@@ -28,6 +28,7 @@ from aisec_sdk.guards.injection_features import (
     pattern_matches,
     triggered,
 )
+from aisec_sdk.text import char_spans
 
 __all__ = ["WEIGHTS_FILE", "Calibration", "Gate", "LexicalModel", "shipped_model"]
 
@@ -77,21 +78,13 @@ class Gate:
 
     def hits(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, family) of the keyword occurrences in ``text``, in order."""
-        data = text.encode("utf-8", "surrogatepass")
-        spans = [m.span() for m in self._any.finditer(data)]
-        if len(data) == len(text):  # ASCII: byte offsets are character offsets
-            return [(a, b, self._family_of(data[a:b])) for a, b in spans]
-        found: list[tuple[int, int, str]] = []
-        chars = done = 0
-        for a, b in spans:  # byte offsets to character offsets, in one pass
-            chars += len(data[done:a].decode("utf-8", "surrogatepass"))
-            width = len(data[a:b].decode("utf-8", "surrogatepass"))
-            found.append((chars, chars + width, self._family_of(data[a:b])))
-            chars, done = chars + width, b
-        return found
+        return [
+            (a, b, self._family_of(text[a:b]))
+            for a, b in char_spans(self._any, text, "surrogatepass")
+        ]
 
-    def _family_of(self, matched: bytes) -> str:
-        return self._family.get(matched.decode("utf-8", "surrogatepass").lower(), "plain")
+    def _family_of(self, matched: str) -> str:
+        return self._family.get(matched.lower(), "plain")
 
 
 @dataclass(frozen=True)
