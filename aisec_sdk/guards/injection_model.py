@@ -14,8 +14,9 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 import re2  # type: ignore[import-untyped]
@@ -24,8 +25,9 @@ from aisec_sdk.guards.deobfuscate import encoded_forms
 from aisec_sdk.guards.injection_features import (
     CORE_ANCHORS,
     OBFUSCATION_ANCHORS,
-    ngrams,
+    PATTERNS,
     pattern_matches,
+    tokens,
     triggered,
 )
 from aisec_sdk.text import char_spans
@@ -87,6 +89,34 @@ class Gate:
         return self._family.get(matched.lower(), "plain")
 
 
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    """The weights of a model split by feature kind, for scoring: unigrams by token,
+    bigrams by token pair (no joined strings to build and hash), patterns by name and in
+    the order the floor test tries them (heaviest first)."""
+
+    unigrams: dict[str, float]
+    bigrams: dict[tuple[str, str], float]
+    patterns: dict[str, float]
+    pattern_order: tuple[str, ...]
+
+    @classmethod
+    def of(cls, weights: Mapping[str, float]) -> _Tables:
+        unigrams: dict[str, float] = {}
+        bigrams: dict[tuple[str, str], float] = {}
+        patterns = {name: weights.get(f"#{name}", 0.0) for name in PATTERNS}
+        for feature, weight in weights.items():
+            if feature.startswith("#"):
+                continue
+            first, _, second = feature.partition(" ")
+            if second:
+                bigrams[first, second] = weight
+            else:
+                unigrams[first] = weight
+        order = tuple(sorted(patterns, key=lambda n: (-patterns[n], n)))
+        return cls(unigrams, bigrams, patterns, order)
+
+
 @dataclass(frozen=True)
 class LexicalModel:
     """Logistic regression over lexical features, plus its gate words and calibration."""
@@ -118,24 +148,32 @@ class LexicalModel:
         rest skipped as soon as even all of them could not lift the log-odds to the floor
         (the result is then below ``floor``, not exact).
         """
-        w = self.weights
-        base = self.bias + math.fsum([w[f] for f in ngrams(lowered) & w.keys()])
+        tables = self._tables
+        toks = tokens(lowered)
+        unigrams, bigrams = tables.unigrams, tables.bigrams
+        base = self.bias + math.fsum([
+            *map(unigrams.__getitem__, unigrams.keys() & toks),
+            *map(bigrams.__getitem__, bigrams.keys() & pairwise(toks)),
+        ])
         candidates = triggered(lowered)
-        weights = {name: w.get(f"#{name}", 0.0) for name in candidates}
-        order = sorted(candidates, key=lambda n: (-weights[n], n))
-        remaining = math.fsum(max(0.0, weights[n]) for n in order)
-        matched: list[str] = []
-
-        def total() -> float:
-            return base + math.fsum([weights[n] for n in matched])
-
+        order = [name for name in tables.pattern_order if name in candidates]
+        remaining = math.fsum(max(0.0, tables.patterns[n]) for n in order)
+        matched: list[float] = []
+        names: list[str] = []
         for name in order:
-            if floor is not None and total() + remaining < floor:
-                return total(), ()
-            remaining -= max(0.0, weights[name])
+            if floor is not None and base + math.fsum(matched) + remaining < floor:
+                return base + math.fsum(matched), ()
+            weight = tables.patterns[name]
+            remaining -= max(0.0, weight)
             if pattern_matches(name, lowered):
-                matched.append(name)
-        return total(), tuple(sorted(n for n in matched if weights[n] > 0.0))
+                matched.append(weight)
+                if weight > 0.0:
+                    names.append(name)
+        return base + math.fsum(matched), tuple(sorted(names))
+
+    @cached_property
+    def _tables(self) -> _Tables:
+        return _Tables.of(self.weights)
 
     @property
     def gate(self) -> Gate:
