@@ -173,6 +173,45 @@ def _jwt(rng: random.Random) -> str:
     return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.{sig}"
 
 
+_PASSWORD_IN_CODE = (
+    'password = "{v}"',
+    'self.db_password = "{v}"',
+    'conn = psycopg.connect(host="db", password="{v}")',
+    "DB_PASSWORD={v}",
+    "redis:\n  password: {v}\n",
+    "spring.datasource.password={v}",
+)
+_KEY_IN_CODE = (
+    "X_API_KEY={v}",
+    'apiKey: "{v}",',
+    'client = Client(api_key="{v}")',
+    '{{"x-api-key": "{v}"}}',
+    "GITHUB_TOKEN={v}",
+    'accessToken = "{v}"',
+)
+_CODE_LOOKALIKES = (
+    'tokenizer = AutoTokenizer.from_pretrained("{org}/{model}")',
+    "tokenizer.decoder = decoders.{Model}()",
+    "self._tokenizer.post_processor = processors.{Model}(trim_offsets=True)",
+    '"x-api-key": settings.{NAME}_API_KEY,',
+    'password = input("{Model} password: ")',
+    'token = request.headers["X-{Model}-Token"]',
+    "secret_key = get_random_secret_key()",
+    'PASSWORD_FIELD = "password"',
+    "token_type_ids: torch.LongTensor | None = None",
+    'token: str = "{model}"',
+    'api_key = os.getenv("{NAME}_API_KEY")',
+    "const token = process.env.{NAME}_TOKEN;",
+    "DB_PASSWORD=${{{NAME}_PASSWORD}}",
+    "{NAME}_API_KEY=your-api-key-here",
+    "password_file: /run/secrets/{model}_password",
+    "token_type = '{model}-token'",
+    "SHARED_SECRET = 'shared-secret'",
+    "max_tokens: {number}",
+)
+"""Code and config that names a secret without holding one (``{org}``... filled at random)."""
+
+
 def _secret_positives(rng: random.Random) -> dict[str, list[str]]:
     def rand(n: int, alphabet: str = ALNUM) -> str:
         return "".join(rng.choice(alphabet) for _ in range(n))
@@ -203,8 +242,10 @@ def _secret_positives(rng: random.Random) -> dict[str, list[str]]:
             + "\n-----END RSA PRIVATE KEY-----"
         ),
         "database_url": lambda: f"postgres://app:{rand(14)}@db.internal:5432/prod",
-        "password": lambda: f'password = "{rand(6)}!{rand(5, string.digits)}"',
-        "api_key": lambda: f"X_API_KEY={rand(32, '0123456789abcdef')}",
+        "password": lambda: rng.choice(_PASSWORD_IN_CODE).format(
+            v=f"{rand(6)}!{rand(5, string.digits)}"
+        ),
+        "api_key": lambda: rng.choice(_KEY_IN_CODE).format(v=rand(32, "0123456789abcdef")),
     }
     return {kind: [make() for _ in range(PER_KIND)] for kind, make in makers.items()}
 
@@ -237,6 +278,17 @@ def _secret_lookalikes(rng: random.Random) -> list[str]:
             f"base64 text {rand(60, B64)}==",
             "Authorization: Bearer <token>",
             "Bearer tokens are described in RFC 6750 for OAuth 2.0 clients",
+            *(
+                template.format(
+                    org=rng.choice(["acme", "meta-llama", "google", "mistralai"]),
+                    model=model,
+                    Model=model.title().replace("-", ""),
+                    NAME=model.upper().replace("-", "_"),
+                    number=rng.randint(10**7, 10**9),
+                )
+                for template in _CODE_LOOKALIKES
+                for model in [rng.choice(["bert-base", "gpt2", "llama", "t5-small", "qwen"])]
+            ),
         ]
     return out
 
@@ -257,24 +309,19 @@ def corpus() -> list[Sample]:
     return samples
 
 
-def _guard(guard_id: str) -> Any:
-    cls: Any = guard_class(guard_id)
-    return cls, cls(cls.Settings())
-
-
-def corpus_table() -> str:
-    """Markdown: per guard and kind, recall on positives; precision counting every finding
-    on a look-alike (and every wrong finding on a positive) as a false positive."""
-    guards = {gid: _guard(gid) for gid in ("pii", "secrets")}
+def corpus_table(guards: dict[str, Any], per_kind: bool = True) -> str:
+    """Markdown: per guard (and kind), recall on positives; precision counting every finding
+    on a look-alike (and every wrong finding on a positive) as a false positive.
+    ``guards``: guard id -> guard instance."""
     tp: dict[tuple[str, str], int] = defaultdict(int)
     pos: dict[tuple[str, str], int] = defaultdict(int)
     fp: dict[tuple[str, str], int] = defaultdict(int)
     lookalike_hits: dict[str, int] = defaultdict(int)
     lookalikes: dict[str, int] = defaultdict(int)
     for text, kind, value, gid in corpus():
-        cls, guard = guards[gid]
+        guard = guards[gid]
         found = [
-            f for f in guard.scan(normalize(text), "input") if f.score >= cls.default_threshold
+            f for f in guard.scan(normalize(text), "input") if f.score >= guard.default_threshold
         ]
         if kind is None:
             lookalikes[gid] += 1
@@ -303,7 +350,8 @@ def corpus_table() -> str:
             t, f = tp[(g, kind)], fp[(g, kind)]
             total_tp, total_pos, total_fp = total_tp + t, total_pos + n, total_fp + f
             precision = t / (t + f) if t + f else 1.0
-            lines.append(f"| {gid} | {kind} | {n} | {t / n:.1%} | {precision:.1%} |")
+            if per_kind:
+                lines.append(f"| {gid} | {kind} | {n} | {t / n:.1%} | {precision:.1%} |")
         stray = sum(v for (g, k), v in fp.items() if g == gid and (g, k) not in pos)
         total_fp += stray
         lines.append(
@@ -355,8 +403,8 @@ def _module_at(revision: str, name: str) -> ModuleType | None:
     return module
 
 
-def _instance(module: ModuleType, class_name: str) -> Any:
-    cls = getattr(module, class_name)
+def _instance(cls: Any) -> Any:
+    """A guard of class ``cls`` with its default settings."""
     return cls(cls.Settings())
 
 
@@ -390,33 +438,41 @@ def _line(text: Text, start: int, end: int) -> str:
     return masked.strip().replace("|", "\\|").replace("`", "'")[:100]
 
 
-def real_text_table(baseline: str | None = BASELINE) -> str:
-    """Markdown: secrets findings (false positives) and pii findings per MB of real text,
-    and pii guard time per MB, for the baseline revision and the working tree."""
-    versions: dict[str, tuple[Any, Any]] = {}
+def versions(baseline: str | None = BASELINE) -> dict[str, dict[str, Any]]:
+    """``before`` (the guards at ``baseline``, when git has it) and ``after`` (the working
+    tree): version -> guard id -> guard instance."""
+    out: dict[str, dict[str, Any]] = {}
     if baseline:
         old_secrets, old_pii = _module_at(baseline, "secrets"), _module_at(baseline, "pii")
         if old_secrets is not None and old_pii is not None:
-            versions["before"] = (
-                _instance(old_secrets, "SecretsGuard"),
-                _instance(old_pii, "PiiGuard"),
-            )
-    versions["after"] = (_guard("secrets")[1], _guard("pii")[1])
+            out["before"] = {
+                "pii": _instance(old_pii.PiiGuard),
+                "secrets": _instance(old_secrets.SecretsGuard),
+            }
+    out["after"] = {gid: _instance(guard_class(gid)) for gid in ("pii", "secrets")}
+    return out
+
+
+def real_text_table(guards: dict[str, dict[str, Any]], baseline: str | None) -> str:
+    """Markdown: secrets findings (false positives) and pii findings per MB of real text,
+    and pii guard time per MB, for each version of the guards (see `versions`)."""
     lines = [
-        "| text | files | MB | version | secrets FP / MB | pii findings / MB | pii ms / MB |",
-        "|---|---:|---:|---|---:|---:|---:|",
+        "| text | files | MB | version | secrets FP / MB | secrets ms / MB | pii findings / MB "
+        "| pii ms / MB |",
+        "|---|---:|---:|---|---:|---:|---:|---:|",
     ]
     remaining: list[str] = []
     for name, texts in real_texts().items():
         size = sum(len(t.original.encode()) for t in texts)
         mb = size / 1e6
-        for version, (secrets, pii) in versions.items():
+        for version, by_id in guards.items():
+            secrets, pii = by_id["secrets"], by_id["pii"]
             flagged = _flagged(secrets, texts)
             found = _flagged(pii, texts)
-            ms = _ms_per_mb(pii, texts, size)
             lines.append(
                 f"| {name} | {len(texts)} | {mb:.1f} | {version} | {len(flagged) / mb:.2f} "
-                f"| {len(found) / mb:.1f} | {ms:.1f} |"
+                f"| {_ms_per_mb(secrets, texts, size):.1f} | {len(found) / mb:.1f} "
+                f"| {_ms_per_mb(pii, texts, size):.1f} |"
             )
             if version == "after":
                 remaining += [
@@ -426,7 +482,7 @@ def real_text_table(baseline: str | None = BASELINE) -> str:
     lines += [
         "",
         f"Before = `{baseline[:7] if baseline else '-'}` (the guards before the code-shaped "
-        'negatives work); timings are the best of 5 passes of `guard.scan(text, "input")` '
+        'negatives work); timings are the best of 5 passes of each guard `scan(text, "input")` '
         "over the pre-normalised files, in one process.",
         "",
         f"Secrets findings left on the real text ({len(remaining)}; value masked):",
@@ -438,17 +494,27 @@ def real_text_table(baseline: str | None = BASELINE) -> str:
 
 def evaluate(baseline: str | None = BASELINE) -> str:
     """The Markdown of the ``detection-pii-secrets`` section of RESULTS.md."""
-    return "\n".join(
-        [
-            "**Generated corpus** (valid values of each kind in sentences; look-alikes):",
+    guards = versions(baseline)
+    lines = [
+        "**Generated corpus** (valid values of each kind in sentences; look-alikes, code-shaped "
+        "ones included), the working tree:",
+        "",
+        corpus_table(guards["after"]),
+    ]
+    if "before" in guards:
+        lines += [
             "",
-            corpus_table(),
+            f"The same corpus with the guards of `{str(baseline)[:7]}` (before):",
             "",
-            "**Real text** (source code and package READMEs):",
-            "",
-            real_text_table(baseline),
+            corpus_table(guards["before"], per_kind=False),
         ]
-    )
+    lines += [
+        "",
+        "**Real text** (source code and package READMEs):",
+        "",
+        real_text_table(guards, baseline),
+    ]
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,6 +7,12 @@ classes). One RE2 pass (linear time) over the text finds every candidate; candid
 validated in Python: placeholders (``sk-...``, ``YOUR_API_KEY``, ``xxxx``), tokens embedded
 in base64 blobs such as data-URI images, and low-entropy values do not fire. Hex digests,
 UUIDs and git SHAs match no rule on their own.
+
+A generic assignment fires only when its name ends in the secret's word (``DB_PASSWORD``,
+``apiKeys``, ``x-api-key``, ``tokenValue``; not ``tokenizer``, ``token_type``,
+``PASSWORD_FIELD``) and its value is a literal, not code that refers to a secret: a dotted
+path (``settings.API_KEY``), a call or subscript (``input(...)``, ``os.environ[...]``), a
+type annotation, a template or variable reference, a file path, or a name made of words.
 """
 
 from __future__ import annotations
@@ -85,9 +91,9 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
     (
         "generic",
         rb"[A-Za-z0-9_.\-]{0,64}(?i:pass(?:word|wd|phrase)?|pwd|secret|token|api[_\-]?key|apikey"
-        rb"|access[_\-]?key|auth[_\-]?key|private[_\-]?key|credentials?|client[_\-]?secret)"
-        rb"(?:[ _.\-]?[A-Za-z0-9]+){0,3}[\"']?[ \t]*(?::=|=>|[:=])[ \t]*[\"'`]?"
-        rb"[^\s\"'`<>{}\[\],;()]{8,256}",
+        rb"|access[_\-]?key|auth[_\-]?key|private[_\-]?key|credential|client[_\-]?secret)(?i:s)?"
+        rb"(?:[ _.\-][A-Za-z0-9]+|[A-Z0-9][A-Za-z0-9]*){0,3}[\"']?[ \t]*(?::=|=>|[:=])[ \t]*"
+        rb"(?:\[?[ \t]*[bBrRuU]{0,2}[\"'`])?[^\s\"'`<>{}\[\],;()]{8,256}",
         0.8,
     ),
 )
@@ -107,16 +113,30 @@ def _compile() -> Any:
 
 
 _PATTERN = _compile()
-_VALUE = regex.compile(r"(?::=|=>|[:=])[ \t]*[\"'`]?([^\s\"'`<>{}\[\],;()]+)")
+_VALUE = regex.compile(
+    r"(:=|=>|[:=])[ \t]*(?:\[?[ \t]*[bBrRuU]{0,2}([\"'`]))?([^\s\"'`<>{}\[\],;()]+)"
+)  # groups: the operator, the opening quote of a literal (if any), the value
 _PLACEHOLDER_MARKS = (
     "xxxx", "your", "...", "***", "placeholder", "redacted", "dummy", "changeme",
-    "change_me", "replace_me", "insert", "<", ">", "${", "{{",
+    "change_me", "change-me", "replace_me", "replace-me", "insert", "todo", "fixme", "fill_",
+    "fill-", "<", ">", "${", "{{",
 )  # fmt: skip
-_KEYWORD = regex.compile(
-    r"(?i)pass(?:word|wd|phrase)?|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key"
-    r"|auth[_\-]?key|private[_\-]?key|credentials?|client[_\-]?secret"
-)
-_IDENTIFIER = regex.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_WORD = regex.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_PASSWORD_WORDS = ("password", "passwd", "passphrase")
+_SECRET_WORDS = (*_PASSWORD_WORDS, "secret", "token", "credential", "apikey", "accesskey",
+                 "authkey", "privatekey", "secretkey")  # fmt: skip
+"""Words that name a secret, also at the end of a longer word (``dbpassword``, ``mytoken``)."""
+_KEY_QUALIFIERS = frozenset({"api", "access", "auth", "private", "secret"})
+_NEUTRAL_WORDS = frozenset(
+    {"value", "val", "str", "string", "raw", "plain", "plaintext", "text", "bytes", "b64",
+     "base64", "hex", "is", "was"}
+)  # fmt: skip
+"""Words after the secret's name that keep it the secret (``token_value``, ``password is``)."""
+_DOTTED = regex.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
+_IDENTIFIER = regex.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME_CHARS = regex.compile(r"[A-Za-z._:/\-]+")
+_ANNOTATION_END = regex.compile(r"[ \t]*(?:=(?!=)|\|)")
+_PATH = regex.compile(r"(?:~|\.{1,2})?/[\w.\-]+(?:/[\w.\-]*)*")
 _NOT_VALUES = frozenset({"none", "null", "true", "false", "undefined", "required", "optional"})
 _BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _TOKEN_PREFIX = regex.compile(
@@ -138,15 +158,61 @@ def _placeholder(body: str) -> bool:
     return len(set(low)) <= 1 or any(mark in low for mark in _PLACEHOLDER_MARKS)
 
 
-def _keyword_at_boundary(name: str) -> bool:
-    """Whether ``name`` holds a keyword as a word of its own (``db_password``, ``dbPassword``,
-    ``PWD``, ``mytoken``), not as the tail of another word (``bypass``)."""
-    for m in _KEYWORD.finditer(name):
-        before = name[m.start() - 1 : m.start()]
-        inside = before.isalpha() and before.islower() and name[m.start()].islower()
-        if not inside or not m.group().lower().startswith("pass"):
-            return True  # only "pass" is a common ending of other words (bypass, compass)
-    return False
+def _secret_name(name: str, prose: bool = False) -> Literal["password", "api_key"] | None:
+    """What the assigned name calls its value: ``password`` (``DB_PASSWORD``, ``passwd``),
+    ``api_key`` (``apiKeys``, ``x-api-key``, ``GITHUB_TOKEN``, ``client_secret``) or None
+    when the name is about something else (``tokenizer.decoder``, ``token_type``,
+    ``PASSWORD_FIELD``, ``bypass``, ``first pass``): the secret's word must end the name,
+    save for neutral words such as ``value`` or a number. ``prose``: a word stands before
+    the name, as in a sentence."""
+    name = name.strip(" \t\"'")
+    words = [w.lower() for w in _WORD.findall(name.rsplit(".", 1)[-1])]
+    while words and (words[-1].isdigit() or words[-1] in _NEUTRAL_WORDS):
+        words.pop()
+    if not words:
+        return None
+    head = words[-1]
+    if head in ("pass", "pwd"):  # too common as a noun in prose ("first pass: ...")
+        return None if prose or " " in name or "\t" in name else "password"
+    if head.endswith("s") and not head.endswith("ss"):
+        head = head[:-1]
+    if head == "key":
+        return "api_key" if len(words) > 1 and words[-2] in _KEY_QUALIFIERS else None
+    for word in _SECRET_WORDS:
+        if head.endswith(word):
+            return "password" if word in _PASSWORD_WORDS else "api_key"
+    return None
+
+
+def _code(s: str, value: str, end: int, operator: str) -> bool:
+    """Whether the unquoted ``value`` ending at ``end`` is code that refers to a secret
+    (``settings.API_KEY``, ``input(...)``, ``request.headers[...]``, a type annotation)."""
+    after = s[end : end + 1]
+    return (
+        after in ("(", "[")
+        or _DOTTED.fullmatch(value.rstrip("!?")) is not None  # TypeScript: env.KEY!
+        or (operator == ":" and _ANNOTATION_END.match(s, end) is not None)
+    )
+
+
+def _name_like(value: str) -> bool:
+    """Whether ``value`` reads as a name, not a random string: no digits, and an identifier
+    in at most two character classes (``user_password``, ``accessToken``) or words of three
+    letters or more (``quoted-string``, ``text/plain``)."""
+    if any(c.isdigit() for c in value):
+        return False
+    if _IDENTIFIER.fullmatch(value) and _classes(value) <= 2:
+        return True
+    return _NAME_CHARS.fullmatch(value) is not None and all(
+        len(w) >= 3 for w in _WORD.findall(value)
+    )
+
+
+def _path(value: str) -> bool:
+    """A file path (``/run/secrets/db``, ``~/.ssh/id_rsa``), not mixed-case random text."""
+    if _PATH.fullmatch(value) is None:
+        return False
+    return _classes("".join(c for c in value if c.isalnum())) <= 2
 
 
 def _classes(value: str) -> int:
@@ -256,25 +322,31 @@ class SecretsGuard:
         found = _VALUE.search(s, start, end)
         if found is None:
             return None
-        a, b = found.span(1)
+        prose = s[start - 1 : start] in (" ", "\t") and s[start - 2 : start - 1].isalnum()
+        kind = _secret_name(s[start : found.start()], prose)
+        if kind is None:
+            return None  # "tokenizer = ...", "token_type: ...", "bypass: ..."
+        operator, quote, (a, raw_end) = found.group(1), found.group(2), found.span(3)
+        b = raw_end
         while b > a and s[b - 1] in ".,:":
             b -= 1
-        if not _keyword_at_boundary(s[start : found.start()]):
-            return None  # "moltpass:", "bypass:": the keyword is inside another word
-        value, name = s[a:b], s[max(0, start - 16) : found.start()].lower()
+        value = s[a:b]
         if len(value) < 8 or _placeholder(value) or value.lower() in _NOT_VALUES:
             return None
-        if value[0] in "$%@&" or value.startswith(("os.", "env.", "process.env", "getenv")):
-            return None  # a reference to the secret, not the secret
+        if value[0] in "$%@&" or s[raw_end : raw_end + 1] == "{":
+            return None  # a reference to the secret ($TOKEN, %(pw)s, f"{token}"), not the secret
         inner = _PATTERN.fullmatch(value.encode("ascii", "replace"))
         if inner is not None and inner.lastindex < len(_RULES):
             return _validate(_RULES[inner.lastindex - 1][0], s, a, b)
+        if (quote is None and _code(s, value, raw_end, operator)) or _path(value):
+            return None
+        name = s[max(0, start - 16) : found.start()].lower()
         if "aws" in name and len(value) == 40 and set(value) <= _BASE64_CHARS:
             return ("aws_secret_access_key", a, b, 0.9)
         classes = _classes(value)
-        if _IDENTIFIER.fullmatch(value) and classes <= 2 and not any(c.isdigit() for c in value):
-            return ("password" if "pass" in name or "pwd" in name else "api_key", a, b, 0.3)
-        if "pass" in name or "pwd" in name:
+        if _name_like(value):
+            return (kind, a, b, 0.45 if kind == "password" else 0.3)
+        if kind == "password":
             return ("password", a, b, 0.8 if classes >= 2 else 0.45)
         entropy = shannon_entropy(value)
         if len(value) >= 12 and classes >= 2 and entropy >= self.settings.min_entropy:
@@ -379,8 +451,8 @@ def _url_password(s: str, start: int, end: int) -> tuple[str, int, int, float] |
     at = s.rindex("@", start, end)
     colon = s.index(":", scheme_end + 3, at)
     password = s[colon + 1 : at]
-    if _placeholder(password) or password.lower() in ("password", "pass", "pwd", "secret"):
-        return None
+    if _placeholder(password) or (password.isalpha() and _secret_name(password) is not None):
+        return None  # user:password@, user:token@
     scheme = s[start:scheme_end].lower()
     score = 0.9 if scheme.split("+")[0] not in ("http", "https", "ftp", "ws", "wss") else 0.8
     return ("database_url", colon + 1, at, score)

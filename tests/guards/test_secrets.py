@@ -159,6 +159,107 @@ def test_placeholders_and_look_alikes_do_not_fire(kinds: Any, text: str) -> None
     assert kinds(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ('apiKeys: "f3a9c2e71b8d4056a7e9c1d2b3f40a5e"', "api_key",
+         "f3a9c2e71b8d4056a7e9c1d2b3f40a5e"),
+        ('tokenValue = "Zk3mQ9vL2xR7pT4wY8nB"', "api_key", "Zk3mQ9vL2xR7pT4wY8nB"),
+        ("GITHUB_TOKEN=0f9e8d7c6b5a493827160f1e2d3c4b5a69788796", "api_key",
+         "0f9e8d7c6b5a493827160f1e2d3c4b5a69788796"),
+        ("x-api-key: 3c9a8f27d1e64b05a2f7c9e8d1b0a3f6", "api_key",
+         "3c9a8f27d1e64b05a2f7c9e8d1b0a3f6"),
+        ('access_token = "ya29.a0AfH6SMBx3kQ9zLmN2pR5tV8wY1cE4gH7jK0"', "api_key",
+         "ya29.a0AfH6SMBx3kQ9zLmN2pR5tV8wY1cE4gH7jK0"),
+        ('"client_secret": "8Q~aZ3k9Rm7pLx2Vb5Nq4Ts6Wy8Ce1Gh0Jd3Fu"', "api_key",
+         "8Q~aZ3k9Rm7pLx2Vb5Nq4Ts6Wy8Ce1Gh0Jd3Fu"),
+        ("SECRET_KEY = 'django-insecure-+k$3x9@w2!q7z#r8m5v1n4b6'", "api_key",
+         "django-insecure-+k$3x9@w2!q7z#r8m5v1n4b6"),
+        ('credentials: "Zx9Qw8Er7Ty6Ui5Op4As"', "api_key", "Zx9Qw8Er7Ty6Ui5Op4As"),
+        ('secret = b"Xk29fq0aZ!mmQ2x7Rk9m"', "api_key", "Xk29fq0aZ!mmQ2x7Rk9m"),
+        ('password: "hunter2!Xy"', "password", "hunter2!Xy"),
+        ("DB_PASSWORD=Xk29!fq#Lm20", "password", "Xk29!fq#Lm20"),
+        ('self.password = "Tr0ub4dor&3x"', "password", "Tr0ub4dor&3x"),
+        ('conn = connect(host="db", password="p@ssW0rd!2024")', "password", "p@ssW0rd!2024"),
+        ("spring.datasource.password=Xk29fq0aZ!mm", "password", "Xk29fq0aZ!mm"),
+        ("redis:\n  password: Xk29fPq0aa7\n", "password", "Xk29fPq0aa7"),
+        ("My password is: Summer2024!", "password", "Summer2024!"),
+        ('db_pass = "Xk29!fq#Lm20"', "password", "Xk29!fq#Lm20"),
+        ('passwords: ["Xk29!fq#Lm20"]', "password", "Xk29!fq#Lm20"),
+        ("AWS_SECRET_ACCESS_KEY=q8Vh3nT+0pZr6LkW2yXc9bMf5sGd1aQe7uJi4oRt", "aws_secret_access_key",
+         "q8Vh3nT+0pZr6LkW2yXc9bMf5sGd1aQe7uJi4oRt"),
+    ],
+)  # fmt: skip
+def test_secret_literals_in_code_and_config(kinds: Any, text: str, kind: str, value: str) -> None:
+    """Names joined in camelCase, snake_case or kebab-case, plurals, attributes, keyword
+    arguments, YAML, .env and properties files: the literal is reported, at its offsets."""
+    assert kinds(text) == [(kind, value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the keyword inside a longer word
+        'tokenizer = Tokenizer.from_pretrained("bert-base-cased")',
+        "tokenizer.decoder = decoders.ByteLevel()",
+        "tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)",
+        "TOKENIZER_CLASS = 'PreTrainedTokenizerFast'",
+        "The secretary said: everything is fine today",
+        "The passage reads: Lorem ipsum dolor sit amet",
+        "compass: North-North-West heading",
+        "First pass: decided_mask==0, every element participates.",
+        # a name about something else than the secret
+        'PASSWORD_FIELD = "password"',
+        "token_type = 'quoted-string'",
+        "token_type_ids: torch.LongTensor | None = None,",
+        "password_reset_timeout = 259200",
+        'token_url = "https://oauth2.googleapis.com/token"',
+        'api_key_header = APIKeyHeader(name="X-API-Key")',
+        "access_token_expire_minutes: 30000000",
+        "password_file: /run/secrets/postgres_password",
+        # code that refers to the secret
+        '"x-api-key" : settings.API_KEY,',
+        'password = input("Password: ")',
+        'password = getpass.getpass("Password: ")',
+        'token = request.headers["Authorization"]',
+        "secret_key = get_random_secret_key()",
+        "self.authkey = process.AuthenticationString(authkey)",
+        "ERRORTOKEN = token.ERRORTOKEN",
+        'api_key = os.environ["ANTHROPIC_API_KEY"]',
+        "const token = process.env.GITHUB_TOKEN;",
+        "secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY!,",
+        'Password: os.Getenv("DB_PASSWORD"),',
+        'token := r.Header.Get("Authorization")',
+        "password = user.password_hash",
+        "access_token: accessTokenFromStorage",
+        "server_credentials: grpc.ServerCredentials",
+        # type annotations
+        'token: str = "unused"',
+        "api_key: Optional[str] = None",
+        'def login(user: str, password: SecretStr = SecretStr("")) -> None: ...',
+        # templates, variables and placeholders in YAML / JSON / .env files
+        'api_key = f"{prefix}-{suffix}"',
+        'password: "{{ .Values.db.password }}"',
+        "token: ${{ secrets.GITHUB_TOKEN }}",
+        "DB_PASSWORD=${DB_PASSWORD:-postgres}",
+        'password = "%(db_password)s"',
+        "spring.datasource.password=${DB_PASSWORD}",
+        "API_KEY=your-api-key-here",
+        "SECRET_KEY=change-me-in-production",
+        "TOKEN=TODO_fill_me_in",
+        "POSTGRES_PASSWORD=mysecretpassword",
+        '{"password": null, "token": "", "api_key": "REPLACE_WITH_KEY"}',
+        # names and paths, not random strings
+        "SHARED_SECRET = 'shared-secret'",
+        "private_key: ~/.ssh/id_ed25519",
+        "PWD=/home/runner/work/project",
+        "gist://username:token@id/file",
+    ],
+)
+def test_code_shaped_look_alikes_do_not_fire(kinds: Any, text: str) -> None:
+    assert kinds(text) == []
+
+
 def test_tokens_inside_base64_images_do_not_fire(kinds: Any, rand: Any) -> None:
     blob = rand(3000, B64) + "AIza" + rand(35) + "/" + rand(3000, B64)
     assert kinds(f'<img src="data:image/png;base64,{blob}">') == []
