@@ -143,6 +143,14 @@ _CONFUSABLE_CHARS = "".join(CONFUSABLES)
 _CONFUSABLE_RUN = re.compile(f"[{_CONFUSABLE_CHARS}]+")
 _FOLD_TABLE = str.maketrans(CONFUSABLES)
 _BLOCK = 4096
+# The most common NFKC changes in real text, each to one ASCII character: no-break spaces
+# and, in Chinese and Japanese (over a tenth of a sample of the text), the full-width
+# punctuation and ideographic space, about one every 20 characters. Replaced first, one
+# C-speed pass each with offsets unchanged, they are not an edit each (about 3 µs apiece).
+# None is a look-alike or invisible character: the result is NFKC character by character.
+_CJK_FOLDS = tuple((char, unicodedata.normalize("NFKC", char)) for char in "\u3000，：；！？（）")
+_CJK_SAMPLE = 61  # every this many characters one is looked at for CJK script
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 _PROBE = 256
 _GAP = 64
 _MAX_CONTACTS = 256
@@ -417,10 +425,12 @@ def normalize(source: str) -> Text:
     """Normalise ``source`` for matching; see the module docstring for what changes."""
     if source.isascii():
         return Text(source, source)
-    # No-break spaces are by far the most common NFKC change in real documents: swapped for
-    # spaces first (same length, offsets unchanged) they cost one C-speed pass, not an edit
-    # each.
     work = source.replace("\xa0", " ") if "\xa0" in source else source
+    sample = work[::_CJK_SAMPLE]
+    if len(_CJK.findall(sample)) * 10 > len(sample):  # Chinese or Japanese text
+        for char, ascii_form in _CJK_FOLDS:
+            if char in work:
+                work = work.replace(char, ascii_form)
     if work.isascii():
         return Text(source, work)
     edits, invisible = _edits(work)

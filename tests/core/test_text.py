@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -107,3 +109,14 @@ def test_fillers_are_reported_but_kept() -> None:
     t = normalize("a\u115fb")
     assert t.normalized == "a\u115fb"
     assert t.invisible == [(1, 2, "filler")]
+
+
+def test_chinese_full_width_punctuation_folds_in_place_like_nfkc_per_character() -> None:
+    source = "请总结报告，并列出风险：一、二！好吗？（谢谢）\u3000完" * 40
+    t = normalize(source)
+    assert t.normalized == "".join(unicodedata.normalize("NFKC", c) for c in source)
+    assert "，" not in t.normalized and ", " not in t.normalized
+    assert t.span(5, 6) == (5, 6)  # same length: offsets map one to one
+    # the same characters in a mostly Latin text go the general way, with the same result
+    mixed = "Summary of the report. " * 50 + "报告，完！"
+    assert normalize(mixed).normalized.endswith("报告,完!")
