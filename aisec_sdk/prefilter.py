@@ -1,17 +1,18 @@
 """One RE2 pass that tells the engine which guards have nothing to look at in a text.
 
-A guard may offer a ``prefilter``: an RE2 pattern (UTF-8 bytes) that matches an ASCII text
-wherever the guard could report anything (typically the very pattern of its own first
-pass). The engine runs the prefilters of one direction's guards together as an RE2 set,
-one pass over the text, and skips the guards whose prefilter matched nothing. On ordinary
-text most guards find no candidate at all, and the shared pass costs about what one
-guard's own pass would. A long text is first searched only in its first ``PREFIX`` bytes:
-the guards found there run without more ado, and only the others are searched for in the
-whole text (none, when just one is left: its own pass is the same work), so a long document
-in which every guard has candidates does not pay for a pass that skips nothing. Text with
-non-ASCII characters runs every guard (guards read such text in different spellings). A
-guard switches its prefilter off at run time by returning None (e.g. when a user registered
-a recognizer the pattern does not cover).
+A guard may offer a ``prefilter``: an RE2 pattern (bytes) that matches the UTF-8 encoding of
+a text wherever the guard could report anything (typically the very pattern of its own first
+pass: a pattern over ASCII matches a text's UTF-8 bytes where it matches the text with each
+other character replaced by ``?``, as ``pii`` and ``secrets`` read it, because RE2 reads
+UTF-8 one character at a time). The engine runs the prefilters of one direction's guards
+together as an RE2 set, one pass over the text, and skips the guards whose prefilter matched
+nothing. On ordinary text most guards find no candidate at all, and the shared pass costs
+about what one guard's own pass would. A long text is first searched only in its first
+``PREFIX`` bytes: the guards found there run without more ado, and only the others are
+searched for in the whole text (none, when just one is left: its own pass is the same work),
+so a long document in which every guard has candidates does not pay for a pass that skips
+nothing. A guard switches its prefilter off at run time by returning None (e.g. when a user
+registered a recognizer the pattern does not cover).
 """
 
 from __future__ import annotations
@@ -71,11 +72,10 @@ class Prefilter:
 
     def skipped(self, text: Text) -> frozenset[str]:
         """Ids of the guards whose prefilter matches nothing in ``text``."""
-        normalized = text.normalized
-        if not self._guards or not normalized.isascii():
+        if not self._guards:
             return frozenset()
         pending = frozenset(g for g, guard in self._guards.items() if guard.prefilter is not None)
-        data = normalized.encode("ascii")
+        data = text.normalized.encode("utf-8", "surrogatepass")
         if len(data) > PREFIX:
             pending -= self._found(pending, data[:PREFIX])
             if len(pending) < 2:
