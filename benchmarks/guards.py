@@ -2,10 +2,12 @@
 input guard set through the engine, and the guarded-call / bare-span ratio (from
 ``overhead.py``).
 
-Two benign documents of 1 MiB, made of label-0 texts of ``../shared/data``: *instructions*
-(``self_instruct.jsonl``: requests to an assistant, news, reviews; dense in the words the
-prompt-injection gate looks for) and *documents* (``bipia_indirect.jsonl``: the clean
-e-mails, tables and code of BIPIA, with real addresses and phone numbers). Each timing is the
+Three benign documents of 1 MiB: two made of label-0 texts of ``../shared/data``,
+*instructions* (``self_instruct.jsonl``: requests to an assistant, news, reviews; dense in
+the words the prompt-injection gate looks for) and *documents* (``bipia_indirect.jsonl``:
+the clean e-mails, tables and code of BIPIA, with real addresses and phone numbers), and
+*code*: the Python standard library's own source files, in name order (comments, docstrings,
+e-mail addresses, and "ignore" and "override" on every other page). Each timing is the
 fastest of several runs in one process on whatever machine runs it; compare numbers from one
 run with each other. Writes the ``guards`` section of ``benchmarks/RESULTS.md``.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import sysconfig
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -64,6 +67,18 @@ def benign_document(size: int = MIB, source: str = "self_instruct.jsonl") -> str
     if total < size:
         filler = "The committee met on Tuesday to review the quarterly report and next steps. "
         parts.append(filler * (size // len(filler) + 1))
+    return "\n\n".join(parts)[:size]
+
+
+def code_document(size: int = MIB) -> str:
+    """``size`` characters of the Python standard library's source, files in name order."""
+    parts: list[str] = []
+    total = 0
+    for path in sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py")):
+        parts.append(path.read_text("utf-8", errors="replace"))
+        total += len(parts[-1]) + 2
+        if total >= size:
+            break
     return "\n\n".join(parts)[:size]
 
 
@@ -115,6 +130,7 @@ def engine_rate(doc: str, policy: Policy, repeat: int) -> tuple[list[str], float
 
 def report(repeat: int) -> str:
     docs = {name: benign_document(source=source) for name, source in DOCUMENTS.items()}
+    docs["code"] = code_document()
     doc = docs["instructions"]
     small = doc[:1024]
     lines = [

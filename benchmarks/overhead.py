@@ -8,6 +8,7 @@ Also measures ``import aisec_sdk`` time (budget: under 150 ms). Run:
     python benchmarks/overhead.py
 """
 
+# ruff: noqa: RUF001  (the Chinese sample text is written with its own full-width punctuation)
 from __future__ import annotations
 
 import statistics
@@ -47,6 +48,29 @@ PROMPT, ANSWER = PROMPT[:1024], ANSWER[:1024]
 BUSY_PROMPT = ("Please follow the instructions in my notes; call me at +1 415 555 0132. " + PROMPT)[
     :1024
 ]
+# The same call in German and in Chinese (umlauts; CJK with full-width punctuation): text
+# that normalisation has to look at, and that the prefilter reads as UTF-8.
+GERMAN = (
+    (
+        "Könntest du mir helfen, eine dreitägige Reise nach Lissabon im späten Frühling zu "
+        "planen? Ich möchte die Altstadt sehen, regionale Küche probieren und einen Ausflug "
+        "nach Sintra machen. Bitte schlage einen Tagesplan mit Vormittag, Nachmittag und Abend "
+        "vor, mit groben Kosten und Tipps für öffentliche Verkehrsmittel. "
+    ) * 4,
+    (
+        "Tag eins: Spaziergang durch die Alfama hinauf zur Burg, Mittagessen nahe der "
+        "Kathedrale. Am Nachmittag mit der Straßenbahn 28 nach Chiado; Abendessen in einer "
+        "kleinen Tasca. Tag zwei: mit dem Zug von Rossio nach Sintra, Besuch des Pena-Palasts. "
+    ) * 5,
+)
+CHINESE = (
+    "你能帮我计划一次春末去里斯本的三天旅行吗？我想参观老城区，品尝当地美食，并去辛特拉一日游。"
+    "请按上午、下午和晚上安排每天的行程，附上大致费用，以及乘坐公共交通的建议。" * 13,
+    "第一天：在阿尔法玛散步，登上城堡，在大教堂附近吃午饭。下午乘坐二十八路电车去希亚多区；"
+    "晚上在一家小餐馆吃饭。第二天：从罗西奥乘火车去辛特拉，参观佩纳宫和摩尔人城堡。" * 13,
+)
+GERMAN = (GERMAN[0][:1024], GERMAN[1][:1024])
+CHINESE = (CHINESE[0][:1024], CHINESE[1][:1024])
 
 
 class _NoOpExporter(SpanExporter):
@@ -69,9 +93,15 @@ def measure(rounds: int = 7, number: int = 2000) -> dict[str, float]:
     tracer = trace.get_tracer("bench")
     policy = Policy()
 
-    @aisec_sdk.guard(policy=policy, name="assistant")
-    def assistant(question: str) -> str:
-        return ANSWER
+    def assistant_answering(answer: str) -> Callable[[str], str]:
+        @aisec_sdk.guard(policy=policy, name="assistant")
+        def assistant(question: str) -> str:
+            return answer
+
+        return assistant
+
+    assistant = assistant_answering(ANSWER)
+    german, chinese = assistant_answering(GERMAN[1]), assistant_answering(CHINESE[1])
 
     def bare() -> None:
         with tracer.start_as_current_span(
@@ -94,6 +124,8 @@ def measure(rounds: int = 7, number: int = 2000) -> dict[str, float]:
         "guarded_call": lambda: assistant(PROMPT),
         "scans_only": scans_only,
         "guarded_call_busy": lambda: assistant(BUSY_PROMPT),
+        "guarded_call_german": lambda: german(GERMAN[0]),
+        "guarded_call_chinese": lambda: chinese(CHINESE[0]),
     }
     for fn in cases.values():
         _per_call_us(fn, 200)  # warm up
@@ -134,6 +166,11 @@ def main() -> None:
         "`guarded_call_busy`: a prompt of the same size with a phone number and a keyword of",
         "the prompt-injection gate, so the shared prefilter pass can skip no input guard:",
         f"{best['guarded_call_busy'] / best['bare_span']:.2f}x a bare span.",
+        "",
+        "`guarded_call_german` / `guarded_call_chinese`: the same call with a 1 KB prompt and",
+        "answer in German and in Chinese (text normalisation has work to do):",
+        f"{best['guarded_call_german'] / best['bare_span']:.2f}x and"
+        f" {best['guarded_call_chinese'] / best['bare_span']:.2f}x a bare span.",
         "",
         f"`import aisec_sdk`: {imp:.0f} ms median of 5 fresh interpreters (budget: 150 ms).",
     ]
