@@ -315,15 +315,15 @@ def _regions(source: str) -> list[tuple[int, int]]:
     """
     length = len(source)
     sparse = length // (_PROBE * 8) + 1  # more non-ASCII probes than this: dense text
-    runs: list[tuple[int, int]] = []
+    probes: list[int] = []
     for base in range(0, length, _PROBE):
-        if source[base : base + _PROBE].isascii():
-            continue
-        sparse -= 1
-        if sparse < 0:
-            return [(0, length)]
-        runs += (m.span() for m in _NON_ASCII.finditer(source, base, base + _PROBE))
-    return _joined(runs)
+        if not source[base : base + _PROBE].isascii():
+            probes.append(base)
+            if len(probes) > sparse:
+                return [(0, length)]
+    return _joined(
+        m.span() for base in probes for m in _NON_ASCII.finditer(source, base, base + _PROBE)
+    )
 
 
 def _joined(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -421,6 +421,25 @@ def _latin_contact() -> Any:
     )
 
 
+@cache
+def _changeable() -> Any:
+    """RE2 (over UTF-8) of every character normalisation may change or report: invisible,
+    NFKC-unstable and look-alike characters."""
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    chars = _INVISIBLE.pattern[1:-1] + _nfkc_unstable().pattern[1:-1] + _CONFUSABLE_CHARS
+    return re2.compile(f"[{chars}]".encode(), options)
+
+
+def _may_change(text: str) -> bool:
+    """Whether ``text`` has a character normalisation may change or report (one RE2 search,
+    stopping at the first: accented Latin, dashes and quotes change nothing)."""
+    try:
+        return _changeable().search(text.encode("utf-8")) is not None
+    except UnicodeEncodeError:  # lone surrogates: RE2 needs UTF-8
+        return True
+
+
 def normalize(source: str) -> Text:
     """Normalise ``source`` for matching; see the module docstring for what changes."""
     if source.isascii():
@@ -431,7 +450,7 @@ def normalize(source: str) -> Text:
         for char, ascii_form in _CJK_FOLDS:
             if char in work:
                 work = work.replace(char, ascii_form)
-    if work.isascii():
+    if work.isascii() or not _may_change(work):
         return Text(source, work)
     edits, invisible = _edits(work)
     if not edits:
