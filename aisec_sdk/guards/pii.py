@@ -6,6 +6,14 @@ lengths), US social security numbers (area, group and serial rules) and IPv4/IPv
 addresses. One RE2 pass (linear time, no backtracking) over the text finds every candidate;
 only candidates are validated in Python, so benign text costs one automaton pass.
 
+Candidates start at a word boundary, and IPv6 candidates need eight groups or a ``::``, so
+hex digests and clock times cost nothing. What code and READMEs are full of is judged
+down: a bare run of digits is a phone number only near a word such as "phone" or "call"
+(else it is INT_MAX, a timestamp, an id); a grouped one must follow the national grouping;
+IBANs need a registry country; dotted numbers after ``>=`` or "section" are versions;
+``git@github.com:org/repo`` is an SSH remote. (Versions and bare digits keep a score below
+the default threshold; the others are not reported at all.)
+
 More recognisers plug in with `register_recognizer` (Python) or the ``patterns`` option
 (regular expressions in the policy). With ``presidio = true`` and ``presidio-analyzer``
 installed, Presidio adds names, locations and whatever else it recognises.
@@ -22,6 +30,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache, partial
+from itertools import accumulate
 from typing import Any, ClassVar
 
 import phonenumbers
@@ -78,8 +87,10 @@ _CANDIDATES = re2.compile(
     rb"(?: ?[\[(](?i:dot)[\])] ?[A-Za-z0-9\-]{1,63}){1,4})"
     rb"|(?P<ipv4>[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})"
     rb"|(?P<iban>[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,40})"
-    rb"|(?P<number>[+(]?[0-9](?:[ \-.()/]{0,2}[0-9]){6,60})"
-    rb"|(?P<ipv6>[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]{0,41})",
+    rb"|(?P<number>(?:[+(]|\b)[0-9](?:[ \-.()/]{0,2}[0-9]){6,60})"
+    # IPv6: eight groups, or groups around "::" (so clock times such as 09:10:12 are not)
+    rb"|(?P<ipv6>\b(?:[0-9A-Fa-f]{1,4}:){6}(?:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}|[0-9.]{7,15})"
+    rb"|\b(?:[0-9A-Fa-f]{1,4}:){1,7}:[0-9A-Fa-f:.]{0,41}|::[0-9A-Fa-f][0-9A-Fa-f:.]{0,40})",
     _re2_options(),
 )
 _KINDS: dict[int, str] = {index: name.decode() for name, index in _CANDIDATES.groupindex.items()}
@@ -95,7 +106,8 @@ _IBAN_LENGTHS: dict[str, int] = {
     "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24,
     "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SC": 31,
     "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24,
-    "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+    "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "BI": 27, "DJ": 27, "FK": 18,
+    "LY": 25, "MN": 20, "NI": 28, "OM": 23, "RU": 33, "SD": 18, "SO": 23, "YE": 30,
 }  # fmt: skip
 
 # Issuer prefixes (IIN ranges) of the major card networks.
@@ -111,6 +123,15 @@ _NOT_PHONE = regex.compile(
     r"|[+(]?\d+[.,]\d+"  # decimals
     r"|\d+(?:\.\d{3})+"  # thousands
 )
+_NOT_AN_ADDRESS = regex.compile(
+    r"(?i)(?:\b(?:version|release|v|section|sections|chapter|clause|step|rfc ?\d+)|§|[<>~!=]=|[<>])"
+    r"\s*$"
+)  # what stands before a dotted number that is a version or a section, not an address
+_PHONE_CONTEXT = regex.compile(
+    r"(?i)\b(?:(?:tele|cell|mobile|smart)?phones?|tel|call(?:s|ed|ing)?|mobiles?|cell|fax"
+    r"|whats ?app|sms|contact|ring|dial|reach|numbers?|num[eé]ros?|nummer|handy|m[oó]vil"
+    r"|tel[eé]fonos?|telefon)\b"
+)  # words that make a bare run of digits a phone number
 _DIGIT_GROUP = regex.compile(r"\d+")
 _PIECE = regex.compile(r"[^ ]+")
 _SEPARATORS = str.maketrans("", "", " -.()/+")
@@ -275,11 +296,17 @@ class PiiGuard:
                 return [(start, end, "us_ssn", 0.85 if ssn.group(2) == "-" else 0.7)]
         if 13 <= len(digits) <= 19 and _CARD_SHAPE.fullmatch(value) and luhn_ok(digits):
             score = 0.9 if _CARD_PREFIX.match(digits) else 0.4
+            if len(digits) > 16 and value.isdigit():
+                score = min(score, 0.45)  # ungrouped 17-19 digits: hashes and ids, seldom cards
             return [(start, end, "credit_card", score)]
         if len(digits) > 15:  # a list of numbers, unless it is shaped like a card number
             return [] if _CARD_SHAPE.fullmatch(value) else self._phones_inside(value, start)
         phone = _phone_score(value, digits, self.settings.phone_regions)
-        return [] if phone is None else [(start, end, "phone", phone)]
+        if phone is None:
+            return []
+        if value.isdigit() and _PHONE_CONTEXT.search(s, max(0, start - 40), start) is None:
+            phone = min(phone, 0.45)  # 2147483647, a timestamp, an id: digits alone say little
+        return [(start, end, "phone", phone)]
 
     def _phones_inside(self, value: str, offset: int) -> list[Candidate]:
         """Phone numbers in a long run of digits and separators, such as a list of numbers:
@@ -347,8 +374,11 @@ def _phone_score(
 ) -> float | None:
     """Score of ``value`` (``digits`` are its digits) as a phone number, or None; cached,
     because the same numbers recur from call to call and ``phonenumbers`` is slow.
-    ``strict``: also a number of the first region must be written in its national grouping
-    (used for pieces of a long list of numbers, where any grouping is a guess)."""
+    A number of the first region may join its national groups (703-4800500, not with
+    spaces: "223 3000234" is a protocol reply code and a count); other
+    regions' numbers must be written in their national format, trunk prefix included.
+    ``strict``: also a number of the first region must be written in its national grouping,
+    and be valid (used for pieces of a long list of numbers, where any grouping is a guess)."""
     if not 7 <= len(digits) <= 15 or value.count("(") != value.count(")"):
         return None
     groups = _groups(value)
@@ -377,11 +407,12 @@ def _phone_score(
         if not phonenumbers.is_valid_number_for_region(number, region):
             # A fictional or unassigned number written exactly like a phone number of the
             # first region, e.g. (555) 123-4567: still a phone number to redact.
-            possible = i == 0 and not bare and len(digits) >= 10 and written_like_it
+            possible = i == 0 and not (bare or strict) and len(digits) >= 10 and written_like_it
             if possible and phonenumbers.is_possible_number(number):
                 return 0.6
             continue
-        if i == 0 and (written_like_it or not strict):
+        regrouped = not strict and " " not in value and _regrouped(groups, national)
+        if i == 0 and (written_like_it or regrouped):
             return 0.6 if bare else 0.8
         if written_like_it:
             return 0.75
@@ -393,6 +424,14 @@ def _national_prefix(region: str) -> str:
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     prefix = metadata.national_prefix if metadata is not None else None
     return prefix or "\x00"
+
+
+def _regrouped(groups: list[int], national: list[int]) -> bool:
+    """Whether ``groups`` only join whole groups of the ``national`` format (703-4800500
+    for 703-480-0500, or no grouping at all), not cut through them (27 28 29 30 31)."""
+    if groups[0] == 1 and sum(groups) == sum(national) + 1:
+        groups = groups[1:]  # the country code 1 written in front
+    return set(accumulate(groups)) <= set(accumulate(national))
 
 
 def _groups(number: str) -> list[int]:
@@ -410,6 +449,8 @@ def _email(s: str, start: int, end: int) -> Candidate | None:
         len(label) > 63 or label.startswith("-") for label in domain.split(".")
     ):
         return None
+    if s[end : end + 1] == ":" and s[end + 1 : end + 2] not in ("", " ", "\t", "\n", "\r"):
+        return None  # user@host:path or user@host:port, an SSH remote or URL, not a mailbox
     return (local_start, end, "email", 0.95)
 
 
@@ -426,7 +467,7 @@ def _ipv4(s: str, start: int, end: int) -> Candidate | None:
         address = ipaddress.IPv4Address(s[start:end])
     except ValueError:
         return None
-    return (start, end, "ip_address", _ip_score(address, s[max(0, start - 9) : start]))
+    return (start, end, "ip_address", _ip_score(address, s[max(0, start - 12) : start]))
 
 
 def _ipv6(s: str, start: int, end: int) -> Candidate | None:
@@ -434,11 +475,11 @@ def _ipv6(s: str, start: int, end: int) -> Candidate | None:
         return None
     while end > start and s[end - 1] in ".:" and not s[start:end].endswith("::"):
         end -= 1
-    before, after = s[start - 1 : start], s[end : end + 1]
+    before, after = s[start - 1 : start], s[end : end + 2]
     if (before and (before.isalnum() or before in "_:")) or (
-        after and (after.isalnum() or after == "_")
+        after[:1].isalnum() or after[:1] == "_" or (after[:1] == ":" and after[1:].isalnum())
     ):
-        return None
+        return None  # part of a longer word or of a longer (invalid) run of groups
     try:
         address = ipaddress.IPv6Address(s[start:end])
     except ValueError:
@@ -449,26 +490,24 @@ def _ipv6(s: str, start: int, end: int) -> Candidate | None:
 def _ip_score(address: ipaddress.IPv4Address | ipaddress.IPv6Address, before: str) -> float:
     if address.is_loopback or address.is_unspecified or address.is_multicast or address.is_reserved:
         return 0.3
-    if before.rstrip().lower().endswith(("version", "v")):
-        return 0.3  # a version number such as v1.2.3.4
+    if _NOT_AN_ADDRESS.search(before):
+        return 0.3  # v1.2.3.4, pkg>=1.2.0.2, section 8.1.2.2
     # Private and link-local addresses (192.168.1.100 in a code snippet) are reported only
     # with a lower threshold: they say little about a person.
     return 0.45 if address.is_private or address.is_link_local else 0.75
 
 
 def _iban(s: str, start: int, value: str) -> Candidate | None:
-    if s[start - 1 : start].isalnum():
-        return None
-    compact_len = _IBAN_LENGTHS.get(value[:2])
-    lengths = [compact_len] if compact_len else range(34, 14, -1)
-    for length in lengths:
-        taken, end = 0, start
-        while end < start + len(value) and taken < length:
-            if value[end - start] != " ":
-                taken += 1
-            end += 1
-        if taken == length and not s[end : end + 1].isalnum() and iban_ok(s[start:end]):
-            return (start, end, "iban", 0.95)
+    length = _IBAN_LENGTHS.get(value[:2])
+    if length is None or s[start - 1 : start].isalnum():
+        return None  # not a registry country: hex dumps such as "CB06 4803 BF01 ..."
+    taken, end = 0, start
+    while end < start + len(value) and taken < length:
+        if value[end - start] != " ":
+            taken += 1
+        end += 1
+    if taken == length and not s[end : end + 1].isalnum() and iban_ok(s[start:end]):
+        return (start, end, "iban", 0.95)
     return None
 
 

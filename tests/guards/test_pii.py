@@ -87,6 +87,59 @@ def test_look_alikes_do_not_fire(find: Any, text: str) -> None:
     assert find(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [
+        ("Call me at 4155552671 tonight", "phone", "4155552671"),
+        ("tel: 4155552671", "phone", "4155552671"),
+        ("reach me on 703-4800500 after ten", "phone", "703-4800500"),
+        ("write to git@example.com: it works", "email", "git@example.com"),
+        ("v6 2a00:1450:4001:82a:0:0:0:200e up", "ip_address", "2a00:1450:4001:82a:0:0:0:200e"),
+        ("ip=8.8.8.8", "ip_address", "8.8.8.8"),
+    ],
+)
+def test_true_positives_next_to_the_new_look_alikes(
+    find: Any, text: str, entity: str, value: str
+) -> None:
+    """A bare number with a phone word before it, a number joining its national groups, an
+    address followed by a colon and a space, an uncompressed IPv6 address, ``ip=``."""
+    assert find(text) == [(entity, value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "| retries | int | 2147483647 |",
+        "return -2147221231 # CLASS_E_CLASSNOTAVAILABLE",
+        "expires 2209069412",
+        "24 25 26 27 28 29 30      27 28 29 30 31",
+        "e.g. 6107-1415-32 for AIX 6.1",
+        "33471-90901, Hewlett-Packard, June 1989",
+        "6 12 24 48 96 192 384 768 1536 3072",
+        "223 3000234 articles retrieved",
+        "Requires-Dist: brotlicffi>=1.2.0.2; extra == 'brotli'",
+        "section 8.1.2.2 of the HTML spec",
+        "# RFC4291 2.5.5.2",
+        'assertBadSplit("3ffe:0:0:0:0:0:0:0:1")',
+        "git clone git@github.com:owner/repo.git",
+        "ssh://deploy@build.example.com:2222/srv",
+        "at 09:10:12 and 00:00:00.172",
+        "02FF 4B00 3104 8008 CB06 4803 BF01 03FE B8FA B4F3 29EB 1AE6",
+        "[-678966196, 573763426263223372, -820489388]",
+        "node::Foo and std::vector",
+    ],
+)
+def test_code_and_readme_look_alikes_do_not_fire(find: Any, text: str) -> None:
+    """Numbers, versions, section numbers, hex dumps and SSH remotes found in source code
+    and package READMEs."""
+    assert find(text) == []
+
+
+def test_bare_digits_without_a_phone_word_stay_below_the_threshold(find: Any) -> None:
+    assert find("id 4155552671", threshold=0.4) == [("phone", "4155552671")]
+    assert find("id 4155552671") == []
+
+
 def test_offsets_are_in_the_original_text(run_guard: Any) -> None:
     text = "Ｍａｉｌ: ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ and j\u200bohn@example.org"
     found = run_guard("pii")(text)
