@@ -102,8 +102,9 @@ def test_guard_time_grows_linearly(guard_id: str, name: str, make: Maker) -> Non
     guard = cls(cls.Settings.model_validate(OPTIONS.get(guard_id, {})))
     direction: Direction = "output" if "output" in cls.default_directions else "input"
     small, large = normalize(make(SMALL)), normalize(make(SMALL * GROWTH))
-    t_small = _timed(lambda: guard.scan(small, direction))
-    t_large = _timed(lambda: guard.scan(large, direction))
-    if t_large < 0.02:
-        return  # too fast to be a problem, too fast to time
-    assert t_large / max(t_small, 1e-4) < LIMIT, (guard_id, name, t_small, t_large)
+    for _ in range(2):  # a second look when other load on a shared machine skewed one
+        t_small = _timed(lambda: guard.scan(small, direction))
+        t_large = _timed(lambda: guard.scan(large, direction))
+        if t_large < 0.02 or t_large / max(t_small, 1e-4) < LIMIT:
+            return  # linear, or too fast to be a problem and to time
+    raise AssertionError((guard_id, name, t_small, t_large))
