@@ -90,8 +90,8 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
     ),
     (
         "generic",
-        rb"[A-Za-z0-9_.\-]{0,64}(?i:pass(?:word|wd|phrase)?|pwd|secret|token|api[_\-]?key|apikey"
-        rb"|access[_\-]?key|auth[_\-]?key|private[_\-]?key|credential|client[_\-]?secret)(?i:s)?"
+        rb"(?i:pass(?:word|wd|phrase)?|pwd|secret|token|credential"
+        rb"|(?:api|access|auth|private)[_\- ]?key|client[_\- ]?secret)(?i:s)?"
         rb"(?:[ _.\-][A-Za-z0-9]+|[A-Z0-9][A-Za-z0-9]*){0,3}[\"']?[ \t]*(?::=|=>|[:=])[ \t]*"
         rb"(?:\[?[ \t]*[bBrRuU]{0,2}[\"'`])?[^\s\"'`<>{}\[\],;()]{8,256}",
         0.8,
@@ -126,12 +126,18 @@ _PASSWORD_WORDS = ("password", "passwd", "passphrase")
 _SECRET_WORDS = (*_PASSWORD_WORDS, "secret", "token", "credential", "apikey", "accesskey",
                  "authkey", "privatekey", "secretkey")  # fmt: skip
 """Words that name a secret, also at the end of a longer word (``dbpassword``, ``mytoken``)."""
+_FOR_WHOM = regex.compile(r"[ \t]+(?:for|of)[ \t]+", regex.IGNORECASE)
+_NAME_PUNCTUATION = frozenset("_.-")
 _KEY_QUALIFIERS = frozenset({"api", "access", "auth", "private", "secret"})
 _NEUTRAL_WORDS = frozenset(
     {"value", "val", "str", "string", "raw", "plain", "plaintext", "text", "bytes", "b64",
-     "base64", "hex", "is", "was"}
+     "base64", "hex", "is", "was",
+     "prod", "production", "dev", "development", "staging", "stage", "test", "live", "sandbox",
+     "old", "new", "current", "previous", "prev", "backup", "primary", "secondary", "main",
+     "default", "confirm", "confirmation", "again", "repeat", "retype", "attempt"}
 )  # fmt: skip
-"""Words after the secret's name that keep it the secret (``token_value``, ``password is``)."""
+"""Words after the secret's name that keep it the secret (``token_value``, ``password is``,
+``API_KEY_PROD``, ``password_confirm``)."""
 _DOTTED = regex.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
 _IDENTIFIER = regex.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NAME_CHARS = regex.compile(r"[A-Za-z._:/\-]+")
@@ -163,9 +169,9 @@ def _secret_name(name: str, prose: bool = False) -> Literal["password", "api_key
     ``api_key`` (``apiKeys``, ``x-api-key``, ``GITHUB_TOKEN``, ``client_secret``) or None
     when the name is about something else (``tokenizer.decoder``, ``token_type``,
     ``PASSWORD_FIELD``, ``bypass``, ``first pass``): the secret's word must end the name,
-    save for neutral words such as ``value`` or a number. ``prose``: a word stands before
-    the name, as in a sentence."""
-    name = name.strip(" \t\"'")
+    save for neutral words such as ``value`` or a number, or for whom it is (``password
+    for admin``). ``prose``: a word stands before the name, as in a sentence."""
+    name = _FOR_WHOM.split(name.strip(" \t\"'"), maxsplit=1)[0]
     words = [w.lower() for w in _WORD.findall(name.rsplit(".", 1)[-1])]
     while words and (words[-1].isdigit() or words[-1] in _NEUTRAL_WORDS):
         words.pop()
@@ -182,6 +188,18 @@ def _secret_name(name: str, prose: bool = False) -> Literal["password", "api_key
         if head.endswith(word):
             return "password" if word in _PASSWORD_WORDS else "api_key"
     return None
+
+
+def _name_start(s: str, at: int) -> int:
+    """Where the name holding the secret's word at ``at`` begins (``DB_`` of ``DB_PASSWORD``,
+    ``x-`` of ``x-api-key``), at most 64 characters back. The candidate pattern starts at
+    the word itself: a leading ``[...]{0,64}`` made its RE2 pass about 7x slower."""
+    low = max(0, at - 64)
+    while at > low and (
+        s[at - 1] in _NAME_PUNCTUATION or (s[at - 1].isascii() and s[at - 1].isalnum())
+    ):
+        at -= 1
+    return at
 
 
 def _code(s: str, value: str, end: int, operator: str) -> bool:
@@ -318,10 +336,12 @@ class SecretsGuard:
         return findings
 
     def _generic(self, s: str, start: int, end: int) -> tuple[str, int, int, float] | None:
-        """A ``name = value`` assignment: the value's span, kind and score."""
+        """A ``name = value`` assignment (the match starts at the secret's word): the
+        value's span, kind and score."""
         found = _VALUE.search(s, start, end)
         if found is None:
             return None
+        start = _name_start(s, start)
         prose = s[start - 1 : start] in (" ", "\t") and s[start - 2 : start - 1].isalnum()
         kind = _secret_name(s[start : found.start()], prose)
         if kind is None:
