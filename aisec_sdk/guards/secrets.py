@@ -92,7 +92,7 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
         "generic",
         rb"(?i:pass(?:word|wd|phrase)?|pwd|secret|token|credential"
         rb"|(?:api|access|auth|private)[_\- ]?key|client[_\- ]?secret)(?i:s)?"
-        rb"(?:[ _.\-][A-Za-z0-9]+|[A-Z0-9][A-Za-z0-9]*){0,3}[\"']?[ \t]*(?::=|=>|[:=])[ \t]*"
+        rb"(?:[ _.\-][A-Za-z0-9]+|[A-Z0-9][A-Za-z0-9]*){0,3}[\"']?\]?[ \t]*(?::=|=>|[:=])[ \t]*"
         rb"(?:\[?[ \t]*[bBrRuU]{0,2}[\"'`])?[^\s\"'`<>{}\[\],;()]{8,256}",
         0.8,
     ),
@@ -118,9 +118,12 @@ _VALUE = regex.compile(
 )  # groups: the operator, the opening quote of a literal (if any), the value
 _PLACEHOLDER_MARKS = (
     "xxxx", "your", "...", "***", "placeholder", "redacted", "dummy", "changeme",
-    "change_me", "change-me", "replace_me", "replace-me", "insert", "todo", "fixme", "fill_",
-    "fill-", "<", ">", "${", "{{",
+    "change_me", "replace_me", "insert", "<", ">", "${", "{{",
 )  # fmt: skip
+_VALUE_PLACEHOLDER_MARKS = ("change-me", "replace-me", "todo", "fixme", "fill_", "fill-", "fake",
+                            "mock")  # fmt: skip
+"""More marks of an example value, for generic assignments only (a provider token's strict
+format makes a placeholder plain; a random token would contain these now and then)."""
 _WORD = regex.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _PASSWORD_WORDS = ("password", "passwd", "passphrase")
 _SECRET_WORDS = (*_PASSWORD_WORDS, "secret", "token", "credential", "apikey", "accesskey",
@@ -171,7 +174,7 @@ def _secret_name(name: str, prose: bool = False) -> Literal["password", "api_key
     ``PASSWORD_FIELD``, ``bypass``, ``first pass``): the secret's word must end the name,
     save for neutral words such as ``value`` or a number, or for whom it is (``password
     for admin``). ``prose``: a word stands before the name, as in a sentence."""
-    name = _FOR_WHOM.split(name.strip(" \t\"'"), maxsplit=1)[0]
+    name = _FOR_WHOM.split(name.strip(" \t\"']"), maxsplit=1)[0]
     words = [w.lower() for w in _WORD.findall(name.rsplit(".", 1)[-1])]
     while words and (words[-1].isdigit() or words[-1] in _NEUTRAL_WORDS):
         words.pop()
@@ -359,6 +362,8 @@ class SecretsGuard:
         if inner is not None and inner.lastindex < len(_RULES):
             return _validate(_RULES[inner.lastindex - 1][0], s, a, b)
         if (quote is None and _code(s, value, raw_end, operator)) or _path(value):
+            return None
+        if any(mark in value.lower() for mark in _VALUE_PLACEHOLDER_MARKS):
             return None
         name = s[max(0, start - 16) : found.start()].lower()
         if "aws" in name and len(value) == 40 and set(value) <= _BASE64_CHARS:
