@@ -121,9 +121,11 @@ _PLACEHOLDER_MARKS = (
     "change_me", "replace_me", "insert", "<", ">", "${", "{{",
 )  # fmt: skip
 _VALUE_PLACEHOLDER_MARKS = ("change-me", "replace-me", "todo", "fixme", "fill_", "fill-", "fake",
-                            "mock")  # fmt: skip
-"""More marks of an example value, for generic assignments only (a provider token's strict
-format makes a placeholder plain; a random token would contain these now and then)."""
+                            "mock", "password", "passwd", "secret", "token", "apikey", "api_key",
+                            "api-key")  # fmt: skip
+"""More marks of an example value (``password1``, ``test-api-key-1``), for generic
+assignments only: a provider token's strict format makes a placeholder plain, and a random
+token would contain these now and then."""
 _WORD = regex.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _PASSWORD_WORDS = ("password", "passwd", "passphrase")
 _SECRET_WORDS = (*_PASSWORD_WORDS, "secret", "token", "credential", "apikey", "accesskey",
@@ -144,6 +146,8 @@ _NEUTRAL_WORDS = frozenset(
 _DOTTED = regex.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
 _IDENTIFIER = regex.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NAME_CHARS = regex.compile(r"[A-Za-z._:/\-]+")
+_SEPARATORS = regex.compile(r"[._:/\-]")
+_SNAKE = regex.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 _ANNOTATION_END = regex.compile(r"[ \t]*(?:=(?!=)|\|)")
 _PATH = regex.compile(r"(?:~|\.{1,2})?/[\w.\-]+(?:/[\w.\-]*)*")
 _NOT_VALUES = frozenset({"none", "null", "true", "false", "undefined", "required", "optional"})
@@ -178,8 +182,8 @@ def _secret_name(name: str, prose: bool = False) -> Literal["password", "api_key
     words = [w.lower() for w in _WORD.findall(name.rsplit(".", 1)[-1])]
     while words and (words[-1].isdigit() or words[-1] in _NEUTRAL_WORDS):
         words.pop()
-    if not words:
-        return None
+    if not words or "public" in words or "publishable" in words:
+        return None  # publicKeyToken, PUBLISHABLE_KEY: meant to be seen
     head = words[-1]
     if head in ("pass", "pwd"):  # too common as a noun in prose ("first pass: ...")
         return None if prose or " " in name or "\t" in name else "password"
@@ -207,25 +211,30 @@ def _name_start(s: str, at: int) -> int:
 
 def _code(s: str, value: str, end: int, operator: str) -> bool:
     """Whether the unquoted ``value`` ending at ``end`` is code that refers to a secret
-    (``settings.API_KEY``, ``input(...)``, ``request.headers[...]``, a type annotation)."""
+    (``settings.API_KEY``, ``input(...)``, ``request.headers[...]``, a type annotation, a
+    snake_case variable such as ``s3_connection`` or a ``SNAKE_CASE`` constant)."""
     after = s[end : end + 1]
     return (
         after in ("(", "[")
         or _DOTTED.fullmatch(value.rstrip("!?")) is not None  # TypeScript: env.KEY!
+        or _SNAKE.fullmatch(value) is not None
         or (operator == ":" and _ANNOTATION_END.match(s, end) is not None)
     )
 
 
 def _name_like(value: str) -> bool:
     """Whether ``value`` reads as a name, not a random string: no digits, and an identifier
-    in at most two character classes (``user_password``, ``accessToken``) or words of three
-    letters or more (``quoted-string``, ``text/plain``)."""
+    in at most two character classes (``user_password``, ``accessToken``) or words between
+    separators (``gen_ai.usage.input_tokens``, ``X-Xet-Access-Token``, ``text/plain``),
+    each in one case or capitalised words of three letters or more (``SecretStr``)."""
     if any(c.isdigit() for c in value):
         return False
     if _IDENTIFIER.fullmatch(value) and _classes(value) <= 2:
         return True
     return _NAME_CHARS.fullmatch(value) is not None and all(
-        len(w) >= 3 for w in _WORD.findall(value)
+        part.islower() or part.isupper() or all(len(w) >= 3 for w in _WORD.findall(part))
+        for part in _SEPARATORS.split(value)
+        if part
     )
 
 
@@ -354,7 +363,7 @@ class SecretsGuard:
         while b > a and s[b - 1] in ".,:":
             b -= 1
         value = s[a:b]
-        if len(value) < 8 or _placeholder(value) or value.lower() in _NOT_VALUES:
+        if len(value) < 8 or _placeholder(s[a:raw_end]) or value.lower() in _NOT_VALUES:
             return None
         if value[0] in "$%@&" or s[raw_end : raw_end + 1] == "{":
             return None  # a reference to the secret ($TOKEN, %(pw)s, f"{token}"), not the secret
@@ -476,8 +485,14 @@ def _url_password(s: str, start: int, end: int) -> tuple[str, int, int, float] |
     at = s.rindex("@", start, end)
     colon = s.index(":", scheme_end + 3, at)
     password = s[colon + 1 : at]
-    if _placeholder(password) or (password.isalpha() and _secret_name(password) is not None):
-        return None  # user:password@, user:token@
+    if (
+        _placeholder(password)
+        or password.lower() in ("pass", "pwd")
+        or any(mark in password.lower() for mark in _VALUE_PLACEHOLDER_MARKS)
+    ):
+        return None  # user:pass@, user:password@, user:token@, user:a%20secret@
+    if any(c in "{}[]" for c in s[scheme_end:at]):
+        return None  # a template (f"s3://{key}:{secret}@...") or a syntax summary ([user@])
     scheme = s[start:scheme_end].lower()
     score = 0.9 if scheme.split("+")[0] not in ("http", "https", "ftp", "ws", "wss") else 0.8
     return ("database_url", colon + 1, at, score)

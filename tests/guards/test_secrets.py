@@ -268,6 +268,17 @@ def test_secret_literals_in_code_and_config(kinds: Any, text: str, kind: str, va
         "private_key: ~/.ssh/id_ed25519",
         "PWD=/home/runner/work/project",
         "gist://username:token@id/file",
+        "mysql://root:pass@localhost/app",
+        'uri = f"s3://{access_key}:{secret_key}@mybucket/data.parquet"',
+        'httpx.URL("https://jo%40email.com:a%20secret@example.com")',
+        "user = User(username='scolvin', password='password1')",
+        'verify_token="eyJhbGciOiJFZERTQSJ9.eyJyZWFkIjp0cnVlLCJwZXJtaXNzaW9uIjp...",',
+        'GEN_AI_USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens"',
+        'HUGGINGFACE_HEADER_X_XET_ACCESS_TOKEN = "X-Xet-Access-Token"',
+        "host, port, access_key, secret_key = s3_connection",
+        "model(entity_mask2_token=entity_mask2_token, other=1)",
+        "# Cache for the OIDC-exchanged token: re-exchanging on every call",
+        '<assemblyIdentity publicKeyToken="1fc8b3b9a1e18e3b" language="*"/>',
     ],
 )
 def test_code_shaped_look_alikes_do_not_fire(kinds: Any, text: str) -> None:
