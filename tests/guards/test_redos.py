@@ -41,6 +41,8 @@ CASES: dict[str, list[tuple[str, Maker]]] = {
         ("double colons", _rep("::1 ")),
         ("iban", lambda n: "DE89" + " 3704" * (n // 5)),
         ("parens", _rep("(1")),
+        ("bare digits near a phone word", _rep("call 4155552671 ")),
+        ("versions", _rep(">=1.2.3.4 ")),
     ],
     "secrets": [
         ("base64 run", _rep("Ab9+")),
@@ -52,6 +54,8 @@ CASES: dict[str, list[tuple[str, Maker]]] = {
         ("jwt-ish", _rep("eyJabcdefghijk.")),
         ("prefixes", _rep("ghp_sk-AIzaxoxb-")),
         ("google keys in a blob", _rep("AIza" + "Ab9" * 12 + "+")),
+        ("long name", lambda n: "password_" + "a" * n + " = Xk29!fq#Lm20"),
+        ("names then references", _rep("apiKey: settings.API_KEY, ")),
     ],
     "invisible_text": [
         ("tags", _rep("\U000e0041")),
