@@ -154,6 +154,81 @@ _INTL_SECRET_WORDS = (
     "सिस्टम", "পাসওয়ার্ড", "গোপন", "كلمة", "المفتاح", "مفتاحك", "รหัสผ่าน",
 )
 
+# Verbs that turn a text into another text (a way to make the model re-emit what it was
+# given without "revealing" it: translate, summarise, spell-check, format as a list...).
+_TRANSFORM_VERB = (
+    r"(?:format|summari[sz]e|translate|explain|rewrite|paraphrase|spell-?check|proofread"
+    r"|correct|tl\W?dr|convert|encode|restate|quote|copy|enumerate|reproduce|transcribe"
+    r"|übersetze\w*|fasse\w*|überprüfe\w*|korrigiere\w*|drucke\w*|traduis\w*|traduire"
+    r"|résume\w*|corrige\w*|traduce\w*|traduzca|resume\w*|переведи\w*|перескажи\w*"
+    r"|исправь\w*|traduci\w*|riassumi\w*|traduza|resuma|vertaal|przetłumacz|terjemahkan)"
+)
+_DUMP_VERB = rf"(?:{_REVEAL}|{_TRANSFORM_VERB})"
+# Qualifiers that make "the instructions" the model's own (given before the user's turn).
+_OWN = (
+    r"(?:your|prior|previous|preceding|above|earlier|initial|original|hidden|secret|system"
+    r"|given|first|entire|full|exact|deine|ihre|obigen|vorherigen|bisherigen|ursprünglichen"
+    r"|tes|vos|précédentes|initiales|tus|sus|anteriores|iniciales|твои|ваши|предыдущие"
+    r"|исходные|tue|precedenti|iniziali|suas)"
+)
+_OWN_RULES = (
+    r"(?:instructions?|rules|ruleset|prompt|directives|guidelines|programming|configuration"
+    r"|orders|anweisungen|regeln|vorgaben|consignes|règles|instrucciones|reglas|инструкции"
+    r"|правила|istruzioni|regole|instruções|regras)"
+)
+# "The text above" / "everything before this": the part of the prompt the user did not write.
+_ABOVE_TEXT = (
+    r"(?:(?:the\W+|all\W+(?:of\W+)?(?:the\W+)?)?(?:text|words|content|sentences?|lines?"
+    r"|paragraphs?|messages?|conversation|prompt|instructions?|everything|all)\W+(?:above"
+    r"|before\W+(?:this|that|here|now|it)|preceding|prior\W+to\W+this|so\W+far|(?:at|from)\W+the"
+    r"\W+(?:beginning|start|top))|the\W+above|(?:above|preceding|previous|prior|earlier)\W+"
+    r"(?:text|words|content|sentences?|paragraphs?|conversation|prompt|input))"
+)
+_ABOVE_TEXT_INTL = (
+    r"(?:gesamten\W+)?(?:obigen|vorherigen)\W+(?:text\w*|inhalt\w*|ausführungen)"
+    r"|alles\W+(?:oben|davor|vorher)\W|was\W+(?:steht|stand)\W+(?:oben|davor|am\W+anfang)"
+    r"|texte\W+(?:ci-dessus|précédent|au-dessus)|tout\W+ce\W+qui\W+(?:précède|est\W+au-dessus)"
+    r"|ce\W+qui\W+précède|texto\W+(?:anterior|de\W+arriba|acima)|todo\W+lo\W+(?:anterior"
+    r"|de\W+arriba)|tudo\W+(?:o\W+que\W+está\W+)?acima|testo\W+(?:sopra|precedente)"
+    r"|tutto\W+(?:quello\W+|ciò\W+)?(?:sopra|che\W+precede)|(?:текст|всё|все)\W+(?:выше|ранее)"
+    r"|вышеизложенн\w*|вышенаписанн\w*|(?:上面|以上|上述|前面)的?(?:文字|内容|文本|所有|全部)"
+)
+# A guarded secret, and ways of getting it out letter by letter or in disguise.
+_SECRET_NOUN = (
+    r"(?:password|passphrase|passcode|pass\W?word|secret(?:\W+(?:key|word|code|phrase))?"
+    r"|code\W?word|magic\W+word|access\W+code|passwort|mot\W+de\W+passe|contraseña|senha"
+    r"|пароль\w*|wachtwoord)"
+)
+_DISGUISE = (
+    r"(?:backwards?|in\W+reverse|reversed|(?:in\W+)?reverse\W+order|letter\W+by\W+letter"
+    r"|one\W+(?:letter|character)\W+(?:at\W+a\W+time|per\W+line)|with\W+(?:spaces|dashes"
+    r"|hyphens|commas|dots|periods|asterisks|underscores|a\W+space)|separated\W+by|spelled"
+    r"\W+out|in\W+(?:base64|hex\w*|binary|morse|pig\W+latin|ascii|unicode|emojis?|leetspeak"
+    r"|another\W+language|a\W+different\W+language|code|a\W+cipher|uppercase|nato)|encoded"
+    r"|encrypted|as\W+an?\W+(?:acrostic|poem|riddle|song|rhyme|anagram|hint|list)"
+    r"|without\W+(?:saying|revealing|telling|writing|mentioning)|rückwärts|à\W+l'envers"
+    r"|al\W+revés|наоборот)"
+)
+_DISGUISE_VERB = (
+    r"(?:reverse|encode|encrypt|scramble|spell|hint\w*|rhyme\w*|riddle|acrostic|anagram"
+    r"|cipher|obfuscate)"
+)
+# Claims of authority over the model, in the languages with hand-written patterns.
+_AUTHORITY = (
+    r"(?:god|master|creator|owner|boss|developer|dev|admin\w*|supervisor|superior|programmer"
+    r"|maker|operator|manager|trainer|maintainer|father|king|ruler|lord)"
+)
+_AUTHORITY_INTL = (
+    r"ich\W+bin\W+(?:dein|ihr)\W+(?:entwickler|administrator|admin|chef|vorgesetzter|schöpfer"
+    r"|meister|gott|herr)|je\W+suis\W+(?:ton|votre)\W+(?:développeur|administrateur|créateur"
+    r"|patron|maître|supérieur|dieu)|soy\W+(?:tu|su)\W+(?:desarrollador|administrador|creador"
+    r"|jefe|amo|superior|dios)|я\W+(?:твой|ваш)\W+(?:разработчик|администратор|создатель"
+    r"|начальник|хозяин|бог)|sono\W+il\W+tuo\W+(?:sviluppatore|amministratore|creatore|capo"  # noqa: RUF001
+    r"|padrone)|sou\W+(?:o\W+)?(?:seu|teu)\W+(?:desenvolvedor|administrador|criador|chefe)"
+    r"|我是你的(?:开发者|管理员|主人|老板|上司|创造者|创建者)|私はあなたの(?:上司|開発者|管理者|作成者)"
+)
+
+
 # name -> pattern over lower-cased text. Weights are learned; names are stable feature ids.
 PATTERNS: dict[str, str] = {
     "override": rf"\b{_IGNORE}{_gap(3)}(?:{_PREVIOUS}{_gap(3)}{_RULES}|{_RULES}{_gap(2)}{_AFTER})"
@@ -161,7 +236,9 @@ PATTERNS: dict[str, str] = {
     "override_loose": rf"\b{_IGNORE}{_gap(2)}{_RULES}\b",
     "override_short": rf"\b{_IGNORE}\W+(?:that|this|everything|all(?:\W+(?:of\W+)?(?:it|that))?"
     r"|alles|tout|todo|всё|все|(?:(?:the|all|everything)\W+)?(?:above|previous|prior|preceding"
-    r"|earlier|before|oben|ci-dessus|anterior))\b",
+    r"|earlier|before|oben|ci-dessus|anterior))\b"
+    rf"|\b{_IGNORE}\W+(?:ce\W+qui\W+(?:précède|est\W+au-dessus)|lo\W+anterior|alles\W+(?:davor"
+    r"|oben|bisherige)|всё\W+(?:выше|сказанное)|quanto\W+sopra|tudo\W+acima)",
     "new_rules": r"\b(?:new|updated|real|actual|true|neue[n]?|nouvelles?|nuevas?|новые)\W+"
     r"(?:instructions?|rules|task|anweisungen|regeln|consignes|instrucciones|инструкции)\s*:",
     "from_now_on": r"\b(?:from\W+now\W+on|ab\W+(?:jetzt|sofort)|à\W+partir\W+de\W+maintenant"
@@ -197,19 +274,57 @@ PATTERNS: dict[str, str] = {
     r"|<\|(?:system|user|assistant|im_end|eot_id|start_header_id)\|>|#{2,}[ \t]*(?:instruction"
     r"|system|response)s?[ \t]*:?[ \t]*\n|\[(?:system|admin|developer)(?:[ \t]+(?:message|note"
     r"|prompt|override|instructions?))?\]|\((?:system|admin)[ \t]+(?:message|note|prompt)\)",
-    "admin_claim": r"\b(?:i\W+am\W+(?:your|the)\W+(?:developer|admin\w*|creator|owner|boss)"
-    r"|admin(?:istrator)?\W+(?:mode|access|override|privileges)|debug\W+mode"
-    r"|maintenance\W+mode|sudo\W+mode)\b",
+    "admin_claim": rf"\b(?:(?:i\W+am|i'?m|this\W+is)\W+(?:your\W+(?:\w+\W+)?{_AUTHORITY}"
+    r"|the\W+(?:developer|admin\w*|creator|owner|boss)|god|an?\W+(?:authori[sz]ed|openai"
+    r"|anthropic)\W+(?:admin\w*|developer|employee|engineer|user|staff))"
+    rf"|as\W+your\W+(?:\w+\W+)?{_AUTHORITY}|i'?m\W+the\W+(?:maintainer|administrator|operator)"
+    r"\W+of\W+(?:you|this|your)|(?:admin(?:istrator)?|root|sudo|god)\W+(?:mode|access|override"
+    r"|privileges|rights|permissions)|(?:system|debug|maintenance|override|unrestricted"
+    r"|diagnostic)\W+mode|security\W+clearance)\b"
+    rf"|{_AUTHORITY_INTL}",
+    "obedience": r"\byou\W+(?:must|will|shall|have\W+to|need\W+to|are\W+(?:required|obliged"
+    r"|forced|obligated)\W+to)\W+(?:now\W+)?(?:always\W+)?(?:obey|comply|answer\W+(?:all|every"
+    r"|any)|respond\W+to\W+(?:all|every|any)|do\W+(?:whatever|everything|anything|exactly\W+what)"
+    r"\W+i|follow\W+(?:all\W+|every\W+|only\W+)?my)\b|\bobey\W+(?:me|my|all|every|the\W+user)\b"
+    r"|\bdo\W+as\W+i\W+(?:say|command|tell)\b|\bdu\W+(?:musst|wirst)\W+(?:mir\W+)?(?:gehorchen"
+    r"|alle\W+meine)|\btu\W+dois\W+(?:m'obéir|obéir|répondre\W+à\W+toutes)|\bdebes\W+(?:obedecer"
+    r"|responder\W+a\W+todas)|ты\W+(?:должен|обязан)\W+(?:подчиняться|слушаться|отвечать\W+на\W+все)"
+    r"|你必须(?:服从|听从|回答)",
     "extract": rf"\b{_REVEAL}{_gap(4)}{_SECRET}"
     rf"|(?:告诉我|显示|输出|重复|打印|说出|透露|泄露)[^。\uff01\uff1f\n]{{0,10}}{_ZH_SECRET}"
     rf"|{_INTL_SECRET}",
-    "what_is_secret": r"\b(?:what\W+(?:is|was|'s)\W+(?:the|your)|quelle\W+est\W+(?:ta|votre|le)"
+    "what_is_secret": r"\b(?:what\W*(?:is|was|'?s)\W+(?:the|your|ur)"
+    r"|what\W*(?:are|were|r)\W+(?:your|ur|the(?=\W+(?:previous|prior|initial|original|secret|hidden|system)\b))"
+    r"|quel(?:le)?\W+est\W+(?:ta|votre|le|la|ton)|c'est\W+quoi\W+(?:ton|ta|votre|le|la)"
     r"|qual\W+(?:è|é|e)\W+(?:la\W+|a\W+)?(?:tua|sua|la|a|o)|cuál\W+es\W+(?:tu|la|su|el)"
     r"|(?:was|wie)\W+(?:ist|lautet)\W+(?:dein|das|ihr|der)|wat\W+is\W+(?:je|jouw|het|uw)"
-    r"|какой\W+(?:твой|ваш|\u0443\W+тебя)|apa\W+(?:itu\W+)?)\W*(?:password|secret|prompt"
+    r"|какой\W+(?:твой|ваш|\u0443\W+(?:тебя|вас))|apa\W+(?:itu\W+)?|ano\W+ang\W+(?:iyong\W+)?)"
+    r"\W*(?:(?:previous|prior|initial|original|secret|hidden|current|first|last|system)\W+)?"
+    r"(?:password|secret|prompt|passcode|access\W+code|code\W?word|magic\W+word"
     r"|instructions?|passphrase|passwort|mot\W+de\W+passe|contraseña|senha|wachtwoord|пароль"
     r"|clé\W+secrète|chiave\W+segreta|clave\W+secreta|chave\W+secreta|kata\W+sandi"
-    r"|geheime\w*\W+schlüssel|секретный\W+ключ|kunci\W+rahasia)\b",
+    r"|geheime\w*\W+schlüssel|секретный\W+ключ|kunci\W+rahasia)\b"
+    r"(?!\W+(?:policy|policies|manager|reset|requirements?|rules|strength|length|field|hash\w*"
+    r"|format|complexity|expir\w*|recovery|generator))",
+    "instruction_dump": rf"\b{_DUMP_VERB}\W+(?:\w+\W+){{0,4}}?{_OWN}\W+(?:\w+\W+)?{_OWN_RULES}\b",
+    "above_dump": rf"\b{_DUMP_VERB}\W+(?:\w+\W+){{0,4}}?{_ABOVE_TEXT}\b"
+    r"|\bwhat\W+(?:is|was|'?s)\W+written\W+(?:above|before|at\W+the\W+(?:beginning|start|top))"
+    r"|\b(?:beginning|start)\W+of\W+(?:this|the|your)\W+(?:prompt|conversation|instructions)\b"
+    rf"|{_ABOVE_TEXT_INTL}",
+    "secret_transform": rf"\b{_SECRET_NOUN}\W+(?:\w+\W+){{0,4}}?{_DISGUISE}"
+    rf"|\b{_DISGUISE_VERB}\W+(?:\w+\W+){{0,3}}?(?:the|your|this|that|my)\W+(?:secret\W+)?"
+    rf"{_SECRET_NOUN}\b|(?:密码|口令)[^。\n]{{0,10}}(?:倒着|倒序|反过来|拼音|猪拉丁|每个字|提示)"
+    r"|(?:倒着|倒序|反过来|拼出|提示|猪拉丁)[^。\n]{0,10}(?:密码|口令)",
+    "context_switch": r"\bend\W+of\W+(?:the\W+)?(?:text|input|document|prompt|instructions?|email"
+    r"|conversation|context|data|user\W+input|translation|story)\b|\b(?:task|test|translation)\W+"
+    r"(?:is\W+|has\W+been\W+)?(?:complete[d]?|finished|done|over|passed)\b|\b(?:now|next)\W+"
+    r"(?:comes|follows?|come)\W+(?:a|the|your|my)\W+(?:new|second|next|real|actual|last|final)\W+"
+    r"(?:task|test|instructions?|question|assignment)|\b(?:new|further|additional|next)\W+(?:tasks?"
+    r"|instructions?|assignments?)\W+(?:follow|are\W+(?:as\W+)?follows?|begin)\b|\byou\W+(?:have"
+    r"\W+)?passed\W+the\W+(?:first\W+)?test\b|\bwe\W+(?:will\W+)?(?:start|begin)\W+(?:over\W+)?"
+    r"with\W+a\W+new\W+task\b|nun\W+folgen\W+(?:neue|weitere)|jetzt\W+kommt\W+(?:der|die|das)\W+"
+    r"(?:zweite|nächste|neue)|neue\W+aufgabe|erste[n]?\W+test\W+bestanden|nouvelle\W+tâche"
+    r"|nueva\W+tarea|nuova\W+attività|новое\W+задание|новая\W+задача|新的?任务",
     "exfiltration": r"\b(?:send|post|forward|upload|transmit|email|append|leak|exfiltrat\w*)"
     r"\W+(?:\w+\W+){0,5}?(?:to\W+)?(?:https?://|www\.|\w+@\w+\.\w+|the\W+url|this\W+url"
     r"|the\W+following\W+(?:url|address|endpoint))"
@@ -227,13 +342,16 @@ PATTERNS: dict[str, str] = {
     r"|question|code)\b",
     "instead": r"\b(?:instead|rather)\W+(?:of\W+(?:\w+\W+){0,4}?)?(?:just\W+)?(?:say|print|output"
     r"|write|respond|reply|answer|tell)\b|\b(?:only|just)\W+(?:say|print|output|respond\W+with"
-    r"|reply\W+with|write)\b",
+    r"|reply\W+with|write)\b|\b(?:do\W+not|don'?t|never)\W+(?:answer|respond\W+to|reply\W+to"
+    r"|translate|summari[sz]e|follow|execute|process)\W+(?:\w+\W+){0,4}?(?:but|instead|just|only"
+    r"|rather)\b",
     "obfuscation_request": r"\b(?:base64|base\W64|rot13|rot-13|hex\W?encod\w*|caesar\W+cipher"
     r"|backwards|reversed?\W+(?:order|text)|in\W+reverse|leetspeak|morse|spell\W+it\W+out"
     r"|one\W+letter\W+at\W+a\W+time|separated\W+by|each\W+(?:letter|character))\b",
     "payload_split": r"\b(?:concatenate|combine|join)\W+(?:\w+\W+){0,4}?(?:strings?|parts|"
-    r"variables?|a\W+and\W+b|them)\b|\b[a-z]\d?\s*=\s*['\"][^'\"\n]{1,80}['\"]\s*[;\n,]\s*"
-    r"[a-z]\d?\s*=\s*['\"]",
+    r"variables?|a\W+and\W+b|them)\b|\b[a-z]\d?\s*=\s*['\"“«][^'\"“”«»\n]{1,120}['\"”»]\s*"
+    r"[;\n,]?\s*[a-z]\d?\s*=\s*['\"“«]|\b[a-z]\d?\s*=\s*[a-z]\d?\s*\+\s*[a-z]\d?\s*\+\s*[a-z]\d?\b"
+    r"|\bpart\W+(?:1|one|a)\W+(?:is|=|:)[^\n]{0,120}?\bpart\W+(?:2|two|b)\W+(?:is|=|:)",
     "pwned": r"\b(?:i\W+have\W+been\W+\w*|pwn\w*|hacked\W+by)\b",
     "secret_spelling": r"\b(?:letters?|characters?|chars?|digits?|syllables?|half|length|hints?"
     r"|clues?)\W+(?:\w+\W+){0,2}?(?:of|in|from)\W+(?:the|your|this|that)\W+(?:secret\W+)?"
@@ -257,7 +375,9 @@ PATTERNS: dict[str, str] = {
 PATTERNS = {name: _folded(rx) for name, rx in PATTERNS.items()}
 
 # Patterns whose findings are system-prompt extraction (LLM07) rather than LLM01.
-EXTRACTION_PATTERNS = frozenset({"extract", "what_is_secret"})
+EXTRACTION_PATTERNS = frozenset(
+    {"extract", "what_is_secret", "instruction_dump", "above_dump", "secret_transform"}
+)
 
 _ZH_OVERRIDE_WORDS = ("忽略", "无视", "忽视", "忘记", "忘掉", "不要理会", "跳过")
 _ZH_SECRET_WORDS = ("系统提示", "系统指令", "初始指令", "提示词", "密码", "口令")
@@ -301,17 +421,37 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "policy_evasion": ("polic", "guidelines", "filter"),
     "role_tag": ("system", "admin", "developer", "root", "assistant", "sudo", "<|", "inst]",
                  "<<sys>>", "instruction", "response"),
-    "admin_claim": ("am", "admin", "debug", "maintenance", "sudo"),
+    "admin_claim": ("am", "i'm", "im", "this is", "as your", "admin", "root", "sudo", "god",
+                    "mode", "clearance", "bin", "suis", "soy", "я", "sono", "sou",
+                    "我是你的", "私はあなたの"),
+    "obedience": ("obey", "comply", "answer", "respond", "whatever", "everything", "anything",
+                  "exactly what", "follow", "do as", "musst", "wirst", "dois", "debes", "должен",
+                  "обязан", "你必须"),
     "extract": _SECRET_WORDS,
-    "what_is_secret": ("what", "quelle", "qual", "cuál", "was", "wie", "wat", "какой", "apa"),
+    "what_is_secret": ("what", "quel", "c'est", "qual", "cuál", "was", "wie", "wat", "какой",
+                       "apa", "ano"),
+    "instruction_dump": ("instruction", "rules", "prompt", "directives", "guidelines",
+                         "programming", "configuration", "orders", "anweisungen", "regeln",
+                         "vorgaben", "consignes", "règles", "instrucciones", "reglas",
+                         "инструкции", "правила", "istruzioni", "regole", "instruções", "regras"),
+    "above_dump": ("above", "before", "preceding", "prior", "so far", "beginning", "start", "top",
+                   "previous", "earlier", "obigen", "vorherigen", "oben", "davor", "vorher",
+                   "anfang", "ci-dessus", "précéd", "précè", "au-dessus", "anterior", "arriba",
+                   "acima", "sopra", "precede", "выше", "ранее", "вышеизложенн", "вышенаписанн",
+                   "上面", "以上", "上述", "前面"),
+    "secret_transform": ("pass", "secret", "code", "magic word", "mot de passe", "contraseña",
+                         "senha", "пароль", "wachtwoord", "密码", "口令"),
+    "context_switch": ("end", "task", "test", "translation", "instruction", "question",
+                       "assignment", "folgen", "kommt", "aufgabe", "tâche", "tarea", "attività",
+                       "задани", "задача", "任务"),
     "exfiltration": ("http", "www.", "@", "url", "address", "endpoint", "]("),
     "ai_addressed": ("ai", "assistant", "chatbot", "model", "llm", "gpt", "bot", "agent"),
     "when_processing": ("summari", "reading", "processing", "answering", "responding",
                         "replying", "translating", "analy"),
-    "instead": ("instead", "rather", "only", "just"),
+    "instead": ("instead", "rather", "only", "just", "but"),
     "obfuscation_request": ("base", "rot", "hex", "caesar", "backwards", "revers", "leetspeak",
                             "morse", "spell", "letter", "separated", "character"),
-    "payload_split": ("concatenate", "combine", "join", "="),
+    "payload_split": ("concatenate", "combine", "join", "=", "part"),
     "pwned": ("been", "pwn", "hacked"),
     "secret_spelling": ("letter", "char", "digit", "syllable", "half", "length", "hint", "clue"),
     "hidden_markup": ("<!--",),
@@ -398,22 +538,32 @@ CORE_ANCHORS: tuple[str, ...] = (
     "you are now", "pwned", "base64", "rot13", "im_start", "[inst]", "<<sys>>", "new task",
     "forget", "reveal", "secret", "confidential", "roleplay", "role-play", "prompt",
     "no longer", "guidelines", "policy", "policies", "openai", "filter",
+    # the text before the user's turn, claims of authority, context switches, payload splits
+    "above text", "written above", "everything above", "everything before", "ruleset",
+    "passcode", "code word", "magic word", "i am god", "i am your", "i'm your",
+    "answer all my", "do as i say", "end of text", "end of input", "end of prompt",
+    "second test", "task complete", "new tasks", "part 1 is",
     # instructions planted in data address the model or its answer
     "in your response", "ai assistant", "assistant:", "to the ai", "dear ai", "important:",
     "### instruction",
     # German
     "ignorier", "vergiss", "vergessen", "anweisung", "missachte", "passwort", "du bist jetzt",
-    "ab jetzt", "ab sofort", "regeln",
+    "ab jetzt", "ab sofort", "regeln", "jetzt bist du", "nun bist du", "obigen", "neue aufgabe",
+    "ich bin dein",
     # French
     "oublie", "consigne", "mot de passe", "partir de maintenant", "règles", "tu es maintenant",
+    "ci-dessus", "qui précède", "je suis ton", "je suis votre", "nouvelle tâche",
     # Spanish
-    "ignora", "olvida", "contraseña", "reglas", "desde ahora", "ahora eres",
+    "ignora", "olvida", "contraseña", "reglas", "desde ahora", "ahora eres", "texto anterior",
+    "lo anterior", "soy tu", "nueva tarea",
     # Russian
     "игнорир", "проигнорир", "забудь", "инструкц", "пароль", "правил", "теперь ты",
-    "системн", "отныне", "ограничен",
+    "системн", "отныне", "ограничен", "текст выше", "вышеизлож", "я твой", "я ваш",
+    "новая задача",
     # Chinese
     "忽略", "无视", "忽视", "忘记", "指令", "提示词", "系统提示", "密码", "口令", "越狱",
-    "扮演", "假装", "从现在开始", "你现在是", "限制",
+    "扮演", "假装", "从现在开始", "你现在是", "限制", "上面的文字", "上面的内容", "以上内容",
+    "我是你的", "新任务",
     # Italian, Portuguese, Dutch, Polish, Turkish, Indonesian, Vietnamese, Tagalog
     "dimentica", "istruzion", "esqueç", "instruç", "senha", "negeer", "vergeet", "instructies",
     "wachtwoord", "ignoruj", "zapomnij", "instrukcj", "hasło", "talimat", "görmezden", "şifre",
