@@ -75,7 +75,7 @@ class Prefilter:
         if not self._guards:
             return frozenset()
         pending = frozenset(g for g, guard in self._guards.items() if guard.prefilter is not None)
-        data = text.normalized.encode("utf-8", "surrogatepass")
+        data = text.utf8()
         if len(data) > PREFIX:
             pending -= self._found(pending, data[:PREFIX])
             if len(pending) < 2:

@@ -14,7 +14,7 @@ import bisect
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -186,13 +186,17 @@ def _as_runs(pattern: str) -> Any:
     return re2.compile((pattern + "+").encode("utf-8"), options)
 
 
-def char_spans(pattern: Any, text: str, errors: str = "strict") -> list[tuple[int, int]]:
+def char_spans(
+    pattern: Any, text: str, errors: str = "strict", data: bytes | None = None
+) -> list[tuple[int, int]]:
     """Spans, in characters, of the matches of the compiled RE2 bytes ``pattern`` in
     ``text``: one UTF-8 encoding and one pass, byte offsets turned into character offsets
     as the matches come (the ``re2`` module's ``str`` interface measures every match from
     the start of the text again). ``errors`` is the encoding's error handler (``strict``
-    raises `UnicodeEncodeError` on lone surrogates)."""
-    data = text.encode("utf-8", errors)
+    raises `UnicodeEncodeError` on lone surrogates); ``data``, when given, is ``text``
+    already encoded so."""
+    if data is None:
+        data = text.encode("utf-8", errors)
     spans = [m.span() for m in pattern.finditer(data)]
     if len(data) == len(text):  # ASCII: byte offsets are character offsets
         return spans
@@ -206,17 +210,20 @@ def char_spans(pattern: Any, text: str, errors: str = "strict") -> list[tuple[in
     return found
 
 
-def _chars_of(chars: re.Pattern[str], source: str, start: int, end: int) -> Iterator[int]:
+def _chars_of(
+    chars: re.Pattern[str], source: str, start: int, end: int, data: bytes | None = None
+) -> Iterator[int]:
     """Offsets in ``source[start:end]`` of the characters of the one-character class
     ``chars``: ``re`` on short spans, RE2 on long ones (for a large class with few
-    matches; RE2's per-match cost in Python is higher)."""
+    matches; RE2's per-match cost in Python is higher). ``data``: that span in UTF-8, when
+    the caller has it."""
     if end - start <= _PROBE:
         for m in chars.finditer(source, start, end):
             yield m.start()
         return
     block = source[start:end]
     try:
-        runs = char_spans(_as_runs(chars.pattern), block)
+        runs = char_spans(_as_runs(chars.pattern), block, data=data)
     except UnicodeEncodeError:  # lone surrogates: RE2 needs UTF-8
         runs = [m.span() for m in chars.finditer(block)]
     for a, b in runs:
@@ -239,6 +246,16 @@ class Text:
     orig_starts: Sequence[int] = ()
     orig_ends: Sequence[int] = ()
     invisible: Sequence[tuple[int, int, str]] = ()
+    _utf8: bytes | None = field(default=None, init=False, repr=False, compare=False)
+
+    def utf8(self) -> bytes:
+        """The normalised text in UTF-8 (lone surrogates passed through), encoded once for
+        every guard that reads bytes."""
+        data = self._utf8
+        if data is None:
+            data = self.normalized.encode("utf-8", "surrogatepass")
+            object.__setattr__(self, "_utf8", data)
+        return data
 
     @property
     def is_identity(self) -> bool:
@@ -336,13 +353,17 @@ def _joined(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def _edits(source: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
-    """Replacements ``(start, end, text)`` to apply, and the invisible characters found."""
+def _edits(
+    source: str, data: bytes | None = None
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+    """Replacements ``(start, end, text)`` to apply, and the invisible characters found
+    (``data``: ``source`` in UTF-8, when the caller has it)."""
     edits: list[tuple[int, int, str]] = []
     invisible: list[tuple[int, int, str]] = []
     for lo, hi in _regions(source):
-        edits += _folds(source, lo, hi)
-        for at in _chars_of(_INVISIBLE, source, lo, hi):
+        whole = data if hi - lo == len(source) else None
+        edits += _folds(source, lo, hi, whole)
+        for at in _chars_of(_INVISIBLE, source, lo, hi, whole):
             ch = source[at]
             kind = invisible_kind(ch) or "zero_width"
             invisible.append((at, at + 1, kind))
@@ -365,11 +386,13 @@ def _is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalpha()
 
 
-def _folds(source: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
+def _folds(
+    source: str, lo: int, hi: int, data: bytes | None = None
+) -> list[tuple[int, int, str]]:
     """Whole runs of confusables in ``source[lo:hi]`` that touch a Latin letter, folded to
     Latin (linear time)."""
     if hi - lo > _PROBE:
-        runs = _runs_at_contacts(source, lo, hi)
+        runs = _runs_at_contacts(source, lo, hi, data)
         if runs is not None:
             return [(a, b, source[a:b].translate(_FOLD_TABLE)) for a, b in runs]
     folds: list[tuple[int, int, str]] = []
@@ -381,7 +404,9 @@ def _folds(source: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
     return folds
 
 
-def _runs_at_contacts(source: str, lo: int, hi: int) -> list[tuple[int, int]] | None:
+def _runs_at_contacts(
+    source: str, lo: int, hi: int, data: bytes | None = None
+) -> list[tuple[int, int]] | None:
     """The confusable runs of a long span that touch a Latin letter, found from the places
     where a confusable meets one (RE2, one linear pass; in Cyrillic or Greek text, or
     text with a few such characters, the run-by-run walk would visit every run). None when
@@ -390,7 +415,7 @@ def _runs_at_contacts(source: str, lo: int, hi: int) -> list[tuple[int, int]] | 
     block = source[lo:hi]
     contacts: list[int] = []
     try:
-        for at, _ in char_spans(_latin_contact(), block):
+        for at, _ in char_spans(_latin_contact(), block, data=data):
             if block[at] in CONFUSABLES:  # confusable, then Latin
                 contacts.append(at)
                 if block[at + 2 : at + 3] in CONFUSABLES:  # Latin, then confusable: overlapped
@@ -431,13 +456,18 @@ def _changeable() -> Any:
     return re2.compile(f"[{chars}]".encode(), options)
 
 
-def _may_change(text: str) -> bool:
-    """Whether ``text`` has a character normalisation may change or report (one RE2 search,
-    stopping at the first: accented Latin, dashes and quotes change nothing)."""
-    try:
-        return _changeable().search(text.encode("utf-8")) is not None
-    except UnicodeEncodeError:  # lone surrogates: RE2 needs UTF-8
-        return True
+def _may_change(data: bytes | None) -> bool:
+    """Whether a text (``data``: in UTF-8; None when it has lone surrogates, which RE2
+    cannot read) has a character normalisation may change or report: one RE2 search,
+    stopping at the first (accented Latin, dashes and quotes change nothing)."""
+    return data is None or _changeable().search(data) is not None
+
+
+def _with_utf8(text: Text, data: bytes | None) -> Text:
+    """``text`` with its normalised form's UTF-8 (``data``) already known."""
+    if data is not None:
+        object.__setattr__(text, "_utf8", data)
+    return text
 
 
 def normalize(source: str) -> Text:
@@ -450,11 +480,17 @@ def normalize(source: str) -> Text:
         for char, ascii_form in _CJK_FOLDS:
             if char in work:
                 work = work.replace(char, ascii_form)
-    if work.isascii() or not _may_change(work):
+    if work.isascii():
         return Text(source, work)
-    edits, invisible = _edits(work)
+    try:
+        data: bytes | None = work.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates
+        data = None
+    if not _may_change(data):
+        return _with_utf8(Text(source, work), data)
+    edits, invisible = _edits(work, data)
     if not edits:
-        return Text(source, work, invisible=invisible)
+        return _with_utf8(Text(source, work, invisible=invisible), data)
     if all(end - start == len(out) for start, end, out in edits):
         # same-length replacements (folded look-alikes): offsets stay one to one
         pieces: list[str] = []

@@ -78,11 +78,12 @@ class Gate:
         self.pattern = b"(?i)(?:" + "|".join(re2.escape(k) for k in keys).encode() + b")"
         self._any: Any = re2.compile(self.pattern, options)
 
-    def hits(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, family) of the keyword occurrences in ``text``, in order."""
+    def hits(self, text: str, data: bytes | None = None) -> list[tuple[int, int, str]]:
+        """(start, end, family) of the keyword occurrences in ``text``, in order (``data``:
+        ``text`` in UTF-8 with surrogates passed through, when the caller has it)."""
         return [
             (a, b, self._family_of(text[a:b]))
-            for a, b in char_spans(self._any, text, "surrogatepass")
+            for a, b in char_spans(self._any, text, "surrogatepass", data)
         ]
 
     def _family_of(self, matched: str) -> str:

@@ -151,6 +151,7 @@ def detect(
     model: LexicalModel,
     decode_obfuscation: bool = True,
     floor: float | None = None,
+    data: bytes | None = None,
 ) -> list[Detection]:
     """The best detection in every window of ``normalized`` that the gate opens.
 
@@ -158,8 +159,9 @@ def detect(
     scored as a whole (reported when it reads worse than each of its lines), and is its only
     window when it is one line. Line logits are lowered by twice the log of the number of
     line windows (see ``_MAX_SHIFT``). Logits are exact at or above ``floor`` (a logit);
-    below it they may be underestimated (see `LexicalModel.score`)."""
-    hits = model.gate.hits(normalized)
+    below it they may be underestimated (see `LexicalModel.score`). ``data``:
+    ``normalized`` in UTF-8 (`Text.utf8`), when the caller has it."""
+    hits = model.gate.hits(normalized, data)
     if not hits:
         return []
     length = len(normalized)
@@ -209,7 +211,9 @@ class PromptInjectionGuard:
         floor = _FLOOR if self._deep is None else min(_FLOOR, self.settings.deep_band[0])
         findings: list[Finding] = []
         floor_logit = calibration.logit_at(floor) if floor > 0.0 else None
-        detections = detect(text.normalized, self.model, self.settings.decode, floor_logit)
+        detections = detect(
+            text.normalized, self.model, self.settings.decode, floor_logit, text.utf8()
+        )
         scores = [calibration.score(det.logit) for det in detections]
         if self._deep is not None:  # uncertain windows re-scored in one batch
             low, high = self.settings.deep_band
