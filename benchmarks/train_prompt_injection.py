@@ -50,8 +50,8 @@ GATE_MAX_BENIGN = 0.005  # ... if at most this share of benign training texts co
 # every question about passwords, letters or words reads as an attack.
 GROUP_WEIGHT = {
     "bipia_indirect": 0.3,
-    "lakera_gandalf_ignore_instructions": 0.4,
-    "lakera_mosscap_sample": 0.1,
+    "lakera_gandalf_ignore_instructions": 0.7,
+    "lakera_mosscap_sample": 0.25,
     "synthetic_benign": 4.0,
 }
 # Everyday sentences on the topics attacks talk about (passwords, secrets, API keys, system

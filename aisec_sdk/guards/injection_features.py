@@ -232,7 +232,9 @@ _AUTHORITY_INTL = (
 # name -> pattern over lower-cased text. Weights are learned; names are stable feature ids.
 PATTERNS: dict[str, str] = {
     "override": rf"\b{_IGNORE}{_gap(3)}(?:{_PREVIOUS}{_gap(3)}{_RULES}|{_RULES}{_gap(2)}{_AFTER})"
-    rf"\b|{_ZH_OVERRIDE}|{_INTL_OVERRIDE}",
+    rf"\b|{_ZH_OVERRIDE}|{_INTL_OVERRIDE}|\b(?:regardless|irrespective|independently)\W+of\W+"
+    r"(?:the\W+|all\W+|any\W+)?(?:previous|prior|earlier|preceding|above|initial|original|your)"
+    rf"{_gap(2)}{_RULES}\b",
     "override_loose": rf"\b{_IGNORE}{_gap(2)}{_RULES}\b",
     "override_short": rf"\b{_IGNORE}\W+(?:that|this|everything|all(?:\W+(?:of\W+)?(?:it|that))?"
     r"|alles|tout|todo|всё|все|(?:(?:the|all|everything)\W+)?(?:above|previous|prior|preceding"
@@ -369,7 +371,9 @@ PATTERNS: dict[str, str] = {
     "response_directive": r"\b(?:in|at\W+the\W+(?:start|end|beginning|top|bottom)\W+of|begin"
     r"|start|end|conclude|finish|prefix)\W+your\W+(?:response|answer|reply|output|summary"
     r"|message)s?\b|\byour\W+(?:response|answer|reply|output|summary)\W+(?:must|should"
-    r"|has\W+to|needs\W+to|will)\b",
+    r"|has\W+to|needs\W+to|will)\b|\b(?:modify|change|alter|integrate|include|add|append|insert"
+    r"|incorporate|embed|mention|translate|rewrite|format|scramble|encode)\W+(?:\w+\W+){0,6}?(?:in"
+    r"|into|to|within)\W+your\W+(?:response|answer|reply|output|summary)s?\b",
 }
 
 PATTERNS = {name: _folded(rx) for name, rx in PATTERNS.items()}
@@ -399,7 +403,8 @@ _IGNORE_WORDS = (
 # Substrings one of which must occur for a pattern to match: a cheap ``in`` test that
 # spares running the regular expression on most windows. Each is implied by its pattern.
 TRIGGERS: dict[str, tuple[str, ...]] = {
-    "override": (*_IGNORE_WORDS, *_ZH_OVERRIDE_WORDS, *_INTL_OVERRIDE_WORDS),
+    "override": (*_IGNORE_WORDS, *_ZH_OVERRIDE_WORDS, *_INTL_OVERRIDE_WORDS, "regardless",
+                 "irrespective", "independently"),
     "override_loose": _IGNORE_WORDS,
     "override_short": _IGNORE_WORDS,
     "new_rules": ("instruction", "rules", "task", "anweisung", "regeln", "consignes",
@@ -545,6 +550,8 @@ CORE_ANCHORS: tuple[str, ...] = (
     "second test", "task complete", "new tasks", "part 1 is",
     # instructions planted in data address the model or its answer
     "in your response", "ai assistant", "assistant:", "to the ai", "dear ai", "important:",
+    "your answer", "your reply", "your response", "regardless of previous",
+    "regardless of prior", "regardless of your",
     "### instruction",
     # German
     "ignorier", "vergiss", "vergessen", "anweisung", "missachte", "passwort", "du bist jetzt",

@@ -53,6 +53,8 @@ ADVERSARIAL: tuple[Callable[[int], str], ...] = (
     lambda n: "part 1 is " * (n // 10),
     lambda n: "end of the " * (n // 11),
     lambda n: "上面的" * (n // 3),
+    lambda n: "regardless of your " * (n // 19),
+    lambda n: "add it to your " * (n // 15),
 )
 
 
