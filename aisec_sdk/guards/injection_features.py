@@ -575,9 +575,11 @@ CORE_ANCHORS: tuple[str, ...] = (
     "dimentica", "istruzion", "esqueç", "instruç", "senha", "negeer", "vergeet", "instructies",
     "wachtwoord", "ignoruj", "zapomnij", "instrukcj", "hasło", "talimat", "görmezden", "şifre",
     "abaikan", "lupakan", "instruksi", "kata sandi", "bỏ qua", "hướng dẫn", "mật khẩu",
-    "kalimutan", "tagubilin",
+    "kalimutan", "tagubilin", "hãy quên", "quên đi", "chỉ dẫn", "yok say",
     # Japanese, Korean, Hindi, Bengali, Arabic, Thai
-    "無視", "指示", "パスワード", "무시", "지시", "비밀번호", "निर्देश", "अनदेखा", "पासवर्ड",
+    "無視", "指示", "パスワード", "忘れて", "무시", "지시", "비밀번호", "잊어라", "잊으세요",
+    "잊어버려",
+    "भूल जाओ", "भूल जाएं", "भूल जाइए", "निर्देश", "अनदेखा", "पासवर्ड",
     "নির্দেশ", "উপেক্ষা", "পাসওয়ার্ড", "تجاهل", "تعليمات", "كلمة المرور", "คำสั่ง", "คำแนะนำ",
     "รหัสผ่าน",
 )
