@@ -185,13 +185,13 @@ _ABOVE_TEXT = (
     r"(?:text|words|content|sentences?|paragraphs?|conversation|prompt|input))"
 )
 _ABOVE_TEXT_INTL = (
-    r"(?:gesamten\W+)?(?:obigen|vorherigen)\W+(?:text\w*|inhalt\w*|ausführungen)"
+    r"\b(?:(?:gesamten\W+)?(?:obigen|vorherigen)\W+(?:text\w*|inhalt\w*|ausführungen)"
     r"|alles\W+(?:oben|davor|vorher)\W|was\W+(?:steht|stand)\W+(?:oben|davor|am\W+anfang)"
     r"|texte\W+(?:ci-dessus|précédent|au-dessus)|tout\W+ce\W+qui\W+(?:précède|est\W+au-dessus)"
     r"|ce\W+qui\W+précède|texto\W+(?:anterior|de\W+arriba|acima)|todo\W+lo\W+(?:anterior"
     r"|de\W+arriba)|tudo\W+(?:o\W+que\W+está\W+)?acima|testo\W+(?:sopra|precedente)"
     r"|tutto\W+(?:quello\W+|ciò\W+)?(?:sopra|che\W+precede)|(?:текст|всё|все)\W+(?:выше|ранее)"
-    r"|вышеизложенн\w*|вышенаписанн\w*|(?:上面|以上|上述|前面)的?(?:文字|内容|文本|所有|全部)"
+    r"|вышеизложенн\w*|вышенаписанн\w*)|(?:上面|以上|上述|前面)的?(?:文字|内容|文本|所有|全部)"
 )
 # A guarded secret, and ways of getting it out letter by letter or in disguise.
 _SECRET_NOUN = (
@@ -317,16 +317,16 @@ PATTERNS: dict[str, str] = {
     rf"|\b{_DISGUISE_VERB}\W+(?:\w+\W+){{0,3}}?(?:the|your|this|that|my)\W+(?:secret\W+)?"
     rf"{_SECRET_NOUN}\b|(?:密码|口令)[^。\n]{{0,10}}(?:倒着|倒序|反过来|拼音|猪拉丁|每个字|提示)"
     r"|(?:倒着|倒序|反过来|拼出|提示|猪拉丁)[^。\n]{0,10}(?:密码|口令)",
-    "context_switch": r"\bend\W+of\W+(?:the\W+)?(?:text|input|document|prompt|instructions?|email"
-    r"|conversation|context|data|user\W+input|translation|story)\b|\b(?:task|test|translation)\W+"
-    r"(?:is\W+|has\W+been\W+)?(?:complete[d]?|finished|done|over|passed)\b|\b(?:now|next)\W+"
+    "context_switch": r"\b(?:end\W+of\W+(?:the\W+)?(?:text|input|document|prompt|instructions?"
+    r"|email|conversation|context|data|user\W+input|translation|story)\b|(?:task|test|translation)\W+"
+    r"(?:is\W+|has\W+been\W+)?(?:complete[d]?|finished|done|over|passed)\b|(?:now|next)\W+"
     r"(?:comes|follows?|come)\W+(?:a|the|your|my)\W+(?:new|second|next|real|actual|last|final)\W+"
-    r"(?:task|test|instructions?|question|assignment)|\b(?:new|further|additional|next)\W+(?:tasks?"
-    r"|instructions?|assignments?)\W+(?:follow|are\W+(?:as\W+)?follows?|begin)\b|\byou\W+(?:have"
-    r"\W+)?passed\W+the\W+(?:first\W+)?test\b|\bwe\W+(?:will\W+)?(?:start|begin)\W+(?:over\W+)?"
+    r"(?:task|test|instructions?|question|assignment)|(?:new|further|additional|next)\W+(?:tasks?"
+    r"|instructions?|assignments?)\W+(?:follow|are\W+(?:as\W+)?follows?|begin)\b|you\W+(?:have"
+    r"\W+)?passed\W+the\W+(?:first\W+)?test\b|we\W+(?:will\W+)?(?:start|begin)\W+(?:over\W+)?"
     r"with\W+a\W+new\W+task\b|nun\W+folgen\W+(?:neue|weitere)|jetzt\W+kommt\W+(?:der|die|das)\W+"
     r"(?:zweite|nächste|neue)|neue\W+aufgabe|erste[n]?\W+test\W+bestanden|nouvelle\W+tâche"
-    r"|nueva\W+tarea|nuova\W+attività|новое\W+задание|новая\W+задача|新的?任务",
+    r"|nueva\W+tarea|nuova\W+attività|новое\W+задание|новая\W+задача)|新的?任务",
     "exfiltration": r"\b(?:send|post|forward|upload|transmit|email|append|leak|exfiltrat\w*)"
     r"\W+(?:\w+\W+){0,5}?(?:to\W+)?(?:https?://|www\.|\w+@\w+\.\w+|the\W+url|this\W+url"
     r"|the\W+following\W+(?:url|address|endpoint))"
