@@ -41,9 +41,9 @@ _MARKS = (
     "\u09e2\u09e3\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u064b-\u065f"
 )
 _TOKEN = re.compile(rf"[{_CJK}]|(?:[^\W\d_{_CJK}]|[{_MARKS}])+")
-# What _TOKEN finds in ASCII text, faster: every ASCII character but a letter becomes a
-# space, then str.split (a third of the time of a regex findall).
-_ASCII_SEPARATORS = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalpha()})
+# What _TOKEN finds in ASCII text, faster: every byte but a letter becomes a space, then
+# split (a sixth of the time of a regex findall).
+_ASCII_SEPARATORS = bytes(c if chr(c).isalpha() and c < 128 else 32 for c in range(256))
 
 def _folded(text: str) -> str:
     """``text`` in NFKC, the form `aisec_sdk.text.normalize` gives the scanned text (Thai
@@ -468,6 +468,27 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
 TRIGGERS = {name: tuple(map(_folded, words)) for name, words in TRIGGERS.items()}
 
 _COMPILED: dict[str, re.Pattern[str]] = {name: re.compile(rx) for name, rx in PATTERNS.items()}
+# Whitespace to Python's ``\s`` but not to RE2's: ASCII text with none of it reads the same
+# to both engines (``\w``, ``\b``, ``\d`` and ``.`` agree on ASCII).
+_NOT_RE2_SPACE = re.compile(r"[\x0b\x1c-\x1f]")
+
+
+def _re2_patterns() -> dict[str, Any]:
+    """The patterns RE2 can run (no look-arounds), for ASCII text: about ten times faster
+    than ``re`` on these alternations with bounded gaps, and linear by construction."""
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    options.log_errors = False
+    compiled: dict[str, Any] = {}
+    for name, rx in PATTERNS.items():
+        try:
+            compiled[name] = re2.compile(re.sub(r"\\u([0-9a-f]{4})", r"\\x{\1}", rx), options)
+        except re2.error:  # a look-around: this pattern runs in ``re`` only
+            continue
+    return compiled
+
+
+_FAST = _re2_patterns()
 
 
 def _trigger_set() -> tuple[Any, tuple[str, ...]]:
@@ -488,7 +509,7 @@ _TRIGGER_SET, _TRIGGER_NAMES = _trigger_set()
 def tokens(lowered: str) -> list[str]:
     """Word tokens of lower-cased text (each CJK character is a token)."""
     if lowered.isascii():
-        return lowered.translate(_ASCII_SEPARATORS).split()
+        return lowered.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii").split()
     return _TOKEN.findall(lowered)
 
 
@@ -499,7 +520,11 @@ def triggered(lowered: str) -> set[str]:
 
 
 def pattern_matches(name: str, lowered: str) -> bool:
-    """Whether pattern ``name`` matches lower-cased text."""
+    """Whether pattern ``name`` matches lower-cased text (RE2 where it reads the text as
+    ``re`` does, ``re`` otherwise)."""
+    fast = _FAST.get(name)
+    if fast is not None and lowered.isascii() and not _NOT_RE2_SPACE.search(lowered):
+        return fast.search(lowered) is not None
     return _COMPILED[name].search(lowered) is not None
 
 
