@@ -468,9 +468,15 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
 TRIGGERS = {name: tuple(map(_folded, words)) for name, words in TRIGGERS.items()}
 
 _COMPILED: dict[str, re.Pattern[str]] = {name: re.compile(rx) for name, rx in PATTERNS.items()}
-# Whitespace to Python's ``\s`` but not to RE2's: ASCII text with none of it reads the same
-# to both engines (``\w``, ``\b``, ``\d`` and ``.`` agree on ASCII).
-_NOT_RE2_SPACE = re.compile(r"[\x0b\x1c-\x1f]")
+# What ``re`` and RE2 read differently: whitespace only Python's ``\s`` knows, non-ASCII
+# word or space characters (RE2's ``\w``, ``\b`` and ``\s`` are ASCII), lone surrogates
+# (RE2 reads UTF-8). Text with none of
+# it (ASCII, or with only quotes, dashes, symbols beyond ASCII) reads the same to both.
+_NOT_RE2_ALIKE = re.compile(r"[\x0b\x1c-\x1f\ud800-\udfff]|[^\x00-\x7f\W]|(?=[^\x00-\x7f])\s")
+# Non-ASCII characters that are (part of) a token (letters, marks, anything in the CJK
+# blocks): without them, the ASCII way finds the same tokens, every other character a
+# separator.
+_NON_ASCII_TOKEN = re.compile(f"[^\\x00-\\x7f\\W\\d_]|[{_MARKS}{_CJK}]")
 
 
 def _re2_patterns() -> dict[str, Any]:
@@ -508,8 +514,9 @@ _TRIGGER_SET, _TRIGGER_NAMES = _trigger_set()
 
 def tokens(lowered: str) -> list[str]:
     """Word tokens of lower-cased text (each CJK character is a token)."""
-    if lowered.isascii():
-        return lowered.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii").split()
+    if lowered.isascii() or not _NON_ASCII_TOKEN.search(lowered):
+        data = lowered.encode("ascii", "replace")  # "?" for the rest: a separator
+        return data.translate(_ASCII_SEPARATORS).decode("ascii").split()
     return _TOKEN.findall(lowered)
 
 
@@ -523,7 +530,7 @@ def pattern_matches(name: str, lowered: str) -> bool:
     """Whether pattern ``name`` matches lower-cased text (RE2 where it reads the text as
     ``re`` does, ``re`` otherwise)."""
     fast = _FAST.get(name)
-    if fast is not None and lowered.isascii() and not _NOT_RE2_SPACE.search(lowered):
+    if fast is not None and not _NOT_RE2_ALIKE.search(lowered):
         return fast.search(lowered) is not None
     return _COMPILED[name].search(lowered) is not None
 
