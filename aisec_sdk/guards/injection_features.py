@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
@@ -28,7 +29,7 @@ __all__ = [
     "features",
     "matched_patterns",
     "ngrams",
-    "pattern_matches",
+    "pattern_matcher",
     "tokens",
     "triggered",
 ]
@@ -468,11 +469,15 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
 TRIGGERS = {name: tuple(map(_folded, words)) for name, words in TRIGGERS.items()}
 
 _COMPILED: dict[str, re.Pattern[str]] = {name: re.compile(rx) for name, rx in PATTERNS.items()}
-# What ``re`` and RE2 read differently: whitespace only Python's ``\s`` knows, non-ASCII
-# word or space characters (RE2's ``\w``, ``\b`` and ``\s`` are ASCII), lone surrogates
-# (RE2 reads UTF-8). Text with none of
-# it (ASCII, or with only quotes, dashes, symbols beyond ASCII) reads the same to both.
-_NOT_RE2_ALIKE = re.compile(r"[\x0b\x1c-\x1f\ud800-\udfff]|[^\x00-\x7f\W]|(?=[^\x00-\x7f])\s")
+# What ``re`` and RE2 read differently: whitespace only Python's ``\s`` knows (in ASCII and
+# beyond), non-ASCII word characters (RE2's ``\w`` and ``\b`` are ASCII), lone surrogates
+# (RE2 reads UTF-8). Text with none of it (ASCII, or with only quotes, dashes and symbols
+# beyond ASCII) reads the same to both.
+_NOT_RE2_SPACE = re.compile(r"[\x0b\x1c-\x1f]")
+_NOT_RE2_ALIKE = re.compile(
+    r"[\x0b\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ud800-\udfff]"
+    r"|[^\x00-\x7f\W]"
+)
 # Non-ASCII characters that are (part of) a token (letters, marks, anything in the CJK
 # blocks): without them, the ASCII way finds the same tokens, every other character a
 # separator.
@@ -526,13 +531,20 @@ def triggered(lowered: str) -> set[str]:
     return {_TRIGGER_NAMES[i] for i in found}
 
 
-def pattern_matches(name: str, lowered: str) -> bool:
-    """Whether pattern ``name`` matches lower-cased text (RE2 where it reads the text as
-    ``re`` does, ``re`` otherwise)."""
-    fast = _FAST.get(name)
-    if fast is not None and not _NOT_RE2_ALIKE.search(lowered):
-        return fast.search(lowered) is not None
-    return _COMPILED[name].search(lowered) is not None
+def pattern_matcher(lowered: str) -> Callable[[str], bool]:
+    """Whether a pattern (by name) matches lower-cased text: RE2 where it reads the text as
+    ``re`` does (decided once per text), ``re`` otherwise."""
+    if lowered.isascii():
+        alike = _NOT_RE2_SPACE.search(lowered) is None
+    else:
+        alike = _NOT_RE2_ALIKE.search(lowered) is None
+    fast = _FAST if alike else {}
+
+    def matches(name: str) -> bool:
+        compiled = fast.get(name) or _COMPILED[name]
+        return compiled.search(lowered) is not None
+
+    return matches
 
 
 def matched_patterns(

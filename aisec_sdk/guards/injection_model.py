@@ -26,7 +26,7 @@ from aisec_sdk.guards.injection_features import (
     CORE_ANCHORS,
     OBFUSCATION_ANCHORS,
     PATTERNS,
-    pattern_matches,
+    pattern_matcher,
     tokens,
     triggered,
 )
@@ -161,12 +161,13 @@ class LexicalModel:
         remaining = math.fsum(max(0.0, tables.patterns[n]) for n in order)
         matched: list[float] = []
         names: list[str] = []
+        matches = pattern_matcher(lowered) if order else None
         for name in order:
             if floor is not None and base + math.fsum(matched) + remaining < floor:
                 return base + math.fsum(matched), ()
             weight = tables.patterns[name]
             remaining -= max(0.0, weight)
-            if pattern_matches(name, lowered):
+            if matches is not None and matches(name):
                 matched.append(weight)
                 if weight > 0.0:
                     names.append(name)
