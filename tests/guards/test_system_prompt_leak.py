@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from aisec_sdk.engine import scan
+from aisec_sdk.guards import system_prompt_leak
 from aisec_sdk.policy import Policy
 
 PROMPT = (
@@ -49,3 +53,10 @@ def test_engine_blocks_the_leaking_output() -> None:
     )
     assert scan(PROMPT, direction="output", policy=policy).action == "block"
     assert scan(PROMPT, direction="input", policy=policy).action == "allow"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"aZ9 _.-'\n\t\x0b", "é", "—", "中"]), max_size=60))
+def test_words_of_ascii_text_are_the_reference_words(text: str) -> None:
+    low = text.lower()
+    assert system_prompt_leak._words(low) == system_prompt_leak._WORD.findall(low)
