@@ -26,6 +26,7 @@ __all__ = [
     "Text",
     "char_spans",
     "invisible_kind",
+    "lower_keeping_offsets",
     "normalize",
 ]
 
@@ -468,6 +469,19 @@ def _with_utf8(text: Text, data: bytes | None) -> Text:
     if data is not None:
         object.__setattr__(text, "_utf8", data)
     return text
+
+
+def lower_keeping_offsets(text: str) -> str:
+    """``text.lower()`` with every offset kept: the one character whose lower case is two
+    characters (U+0130, dotted capital I) becomes a plain ``i``, any other such character
+    stays as it is."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    low = text.replace("\u0130", "i").lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
 def normalize(source: str) -> Text:

@@ -17,7 +17,7 @@ import regex
 from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
-from aisec_sdk.text import Text
+from aisec_sdk.text import Text, lower_keeping_offsets
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["BannedGuard", "BannedSettings"]
@@ -55,14 +55,6 @@ class BannedSettings(GuardSettings):
         return patterns
 
 
-def _fold(value: str) -> str:
-    """Lower-case ``value`` keeping its length (offsets stay valid)."""
-    low = value.lower()
-    if len(low) == len(value):
-        return low
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in value)
-
-
 class BannedGuard:
     """User-defined banned terms and regular expressions."""
 
@@ -80,7 +72,7 @@ class BannedGuard:
         if settings.terms:
             self._automaton = ahocorasick.Automaton()
             for index, term in enumerate(settings.terms):
-                key = term if settings.case_sensitive else _fold(term)
+                key = term if settings.case_sensitive else lower_keeping_offsets(term)
                 self._automaton.add_word(key, (index, len(key)))
             self._automaton.make_automaton()
         flags = 0 if settings.case_sensitive else regex.IGNORECASE
@@ -90,7 +82,7 @@ class BannedGuard:
         s = text.normalized
         found: list[tuple[int, int, str]] = []
         if self._automaton is not None:
-            haystack = s if self.settings.case_sensitive else _fold(s)
+            haystack = s if self.settings.case_sensitive else lower_keeping_offsets(s)
             for last, (index, length) in self._automaton.iter(haystack):
                 start, end = last - length + 1, last + 1
                 if self.settings.whole_words and not _whole(s, start, end):

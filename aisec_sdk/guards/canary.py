@@ -22,7 +22,7 @@ import regex
 from pydantic import field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
-from aisec_sdk.text import Text
+from aisec_sdk.text import Text, lower_keeping_offsets
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["CanaryGuard", "CanarySettings", "canary", "clear_canaries", "registered_canaries"]
@@ -144,7 +144,7 @@ class CanaryGuard:
         if not tokens:
             return []
         s = text.normalized
-        low = _fold(s)
+        low = lower_keeping_offsets(s)
         compact = low.encode("ascii", "ignore").translate(None, _NOT_ALNUM_BYTES).decode()
         spaceless = s.encode("ascii", "ignore").translate(None, _SPACE_BYTES).decode()
         findings: list[Finding] = []
@@ -173,14 +173,6 @@ class CanaryGuard:
         how = "case-changed or split" if family == "verbatim" and score < 1.0 else family
         message = f"canary token leaked ({how})"
         return finding_at(self, text, (a, b), score, message, replacement="", entity="canary")
-
-
-def _fold(value: str) -> str:
-    """Lower-case ``value`` keeping its length (offsets stay valid)."""
-    low = value.lower()
-    if len(low) == len(value):
-        return low
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in value)
 
 
 def _kept_alnum(ch: str) -> bool:

@@ -28,7 +28,7 @@ from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
 from aisec_sdk.guards.deobfuscate import decode
 from aisec_sdk.guards.injection_features import EXTRACTION_PATTERNS
 from aisec_sdk.guards.injection_model import LexicalModel, shipped_model
-from aisec_sdk.text import Text
+from aisec_sdk.text import Text, lower_keeping_offsets
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["Detection", "PromptInjectionGuard", "PromptInjectionSettings", "detect"]
@@ -84,18 +84,6 @@ class Detection:
     window: tuple[int, int]
 
 
-def _lower(text: str) -> str:
-    """``text.lower()`` with offsets kept: the one character whose lower case is two
-    (U+0130, dotted capital I) becomes a plain ``i``."""
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    low = text.replace("\u0130", "i").lower()
-    if len(low) == len(text):
-        return low
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-
-
 def _line_windows(normalized: str, hits: list[_Hit]) -> list[_Window]:
     """The lines around gate hits (at most ``_RADIUS`` characters each side of a hit),
     merged where they overlap: an instruction planted in a document is scored on its own,
@@ -127,8 +115,8 @@ def _score_window(
     """The best reading of one window; its logit lowered by ``shift`` (``floor`` is compared
     with the logit before the shift)."""
     a, b, hits = window
-    hit_start, hit_end = hits[0][0], max(h[1] for h in hits)
-    plain = _lower(normalized[a:b])
+    hit_start, hit_end = hits[0][0], hits[-1][1]  # hits come in order, never overlapping
+    plain = lower_keeping_offsets(normalized[a:b])
     logit, patterns = model.score(plain, floor)
     best = Detection(logit - shift, hit_start, hit_end, "plain", patterns, (a, b))
     if not decode_obfuscation:
@@ -139,7 +127,7 @@ def _score_window(
     for family in sorted(families):
         source = normalized[a:b] if family in _BYTE_FAMILIES else plain
         for start, end, decoded in decode(source, family):
-            d_logit, d_patterns = model.score(_lower(decoded), floor)
+            d_logit, d_patterns = model.score(lower_keeping_offsets(decoded), floor)
             if d_logit - shift > best.logit:
                 span = (a + start, a + end) if end - start < b - a else (hit_start, hit_end)
                 best = Detection(d_logit - shift, *span, family, d_patterns, (a, b))

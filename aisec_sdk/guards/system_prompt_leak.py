@@ -19,7 +19,7 @@ import ahocorasick  # type: ignore[import-not-found]
 from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
-from aisec_sdk.text import Text
+from aisec_sdk.text import Text, lower_keeping_offsets
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["SystemPromptLeakGuard", "SystemPromptLeakSettings"]
@@ -64,7 +64,7 @@ class SystemPromptLeakGuard:
         owners: dict[str, list[tuple[int, int]]] = {}  # shingle -> [(prompt, shingle id)]
         self._prompts: list[tuple[int, int]] = []  # (words per shingle, distinct shingles)
         for index, prompt in enumerate(settings.system_prompt):
-            words = _words(_fold(prompt))
+            words = _words(lower_keeping_offsets(prompt))
             n = min(settings.ngram, len(words))
             keys = {" " + " ".join(words[i : i + n]) + " " for i in range(len(words) - n + 1)}
             for sid, key in enumerate(sorted(keys)):
@@ -79,7 +79,7 @@ class SystemPromptLeakGuard:
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
         if not any(total for _, total in self._prompts):
             return []
-        low = _fold(text.normalized)
+        low = lower_keeping_offsets(text.normalized)
         padded = " " + " ".join(_words(low)) + " "
         hits: dict[int, list[tuple[int, int]]] = {}
         for end, (length, owned) in self._automaton.iter(padded):
@@ -119,14 +119,6 @@ def _words(low: str) -> list[str]:
     if low.isascii():
         return low.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii").split()
     return _WORD.findall(low)
-
-
-def _fold(value: str) -> str:
-    """Lower-case ``value`` keeping its length (offsets stay valid)."""
-    low = value.lower()
-    if len(low) == len(value):
-        return low
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in value)
 
 
 def _word_indices(padded: str, positions: list[int]) -> list[int]:
