@@ -158,16 +158,18 @@ class LexicalModel:
         ])
         candidates = triggered(lowered)
         order = [name for name in tables.pattern_order if name in candidates]
+        if not order:
+            return base, ()
         remaining = math.fsum(max(0.0, tables.patterns[n]) for n in order)
         matched: list[float] = []
         names: list[str] = []
-        matches = pattern_matcher(lowered) if order else None
+        matches = pattern_matcher(lowered)
         for name in order:
             if floor is not None and base + math.fsum(matched) + remaining < floor:
                 return base + math.fsum(matched), ()
             weight = tables.patterns[name]
             remaining -= max(0.0, weight)
-            if matches is not None and matches(name):
+            if matches(name):
                 matched.append(weight)
                 if weight > 0.0:
                     names.append(name)
