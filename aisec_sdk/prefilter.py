@@ -22,7 +22,7 @@ from typing import Any
 
 import re2  # type: ignore[import-untyped]
 
-from aisec_sdk.text import Text
+from aisec_sdk.text import Text, re2_options
 
 __all__ = ["PREFIX", "Prefilter"]
 
@@ -38,9 +38,7 @@ def _pattern_of(guard: object) -> bytes | None:
 def _compiled_set(patterns: Iterable[tuple[str, bytes]]) -> tuple[Any, dict[int, str]]:
     """An RE2 set of the patterns that compile, and guard id by pattern index; (None, {})
     when the set cannot be built."""
-    options = re2.Options()
-    options.max_mem = 256 << 20
-    compiled = re2.Set.SearchSet(options)
+    compiled = re2.Set.SearchSet(re2_options(256 << 20))
     ids: dict[int, str] = {}
     for gid, pattern in patterns:
         try:

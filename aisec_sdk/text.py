@@ -28,6 +28,7 @@ __all__ = [
     "invisible_kind",
     "lower_keeping_offsets",
     "normalize",
+    "re2_options",
 ]
 
 # Look-alikes of Latin letters (a subset of Unicode's confusables.txt: Cyrillic, Greek,
@@ -177,14 +178,22 @@ def _nfkc_unstable() -> re.Pattern[str]:
     return re.compile("[" + "".join(ranges) + "]")
 
 
+def re2_options(max_mem: int = 64 << 20) -> Any:
+    """RE2 options for the SDK's patterns and sets: room for large keyword alternations and
+    classes (``max_mem``), and no log lines for a pattern that does not compile (callers
+    catch ``re2.error``)."""
+    options = re2.Options()
+    options.max_mem = max_mem
+    options.log_errors = False
+    return options
+
+
 @cache
 def _as_runs(pattern: str) -> Any:
     """An RE2 pattern (over UTF-8 bytes) of runs of the characters of class ``pattern``
     (RE2 turns a class into a DFA; the ``re`` module tests a class of hundreds of ranges
     one range at a time, up to ~100 ns per wide character)."""
-    options = re2.Options()
-    options.max_mem = 64 << 20
-    return re2.compile((pattern + "+").encode("utf-8"), options)
+    return re2.compile((pattern + "+").encode("utf-8"), re2_options())
 
 
 def char_spans(
@@ -448,20 +457,17 @@ def _latin_contact() -> Any:
 
 
 @cache
-def _changeable() -> Any:
-    """RE2 (over UTF-8) of every character normalisation may change or report: invisible,
+def _changeable() -> str:
+    """A class of every character normalisation may change or report: invisible,
     NFKC-unstable and look-alike characters."""
-    options = re2.Options()
-    options.max_mem = 64 << 20
-    chars = _INVISIBLE.pattern[1:-1] + _nfkc_unstable().pattern[1:-1] + _CONFUSABLE_CHARS
-    return re2.compile(f"[{chars}]".encode(), options)
+    return f"[{_INVISIBLE.pattern[1:-1]}{_nfkc_unstable().pattern[1:-1]}{_CONFUSABLE_CHARS}]"
 
 
 def _may_change(data: bytes | None) -> bool:
     """Whether a text (``data``: in UTF-8; None when it has lone surrogates, which RE2
     cannot read) has a character normalisation may change or report: one RE2 search,
     stopping at the first (accented Latin, dashes and quotes change nothing)."""
-    return data is None or _changeable().search(data) is not None
+    return data is None or _as_runs(_changeable()).search(data) is not None
 
 
 def _with_utf8(text: Text, data: bytes | None) -> Text:

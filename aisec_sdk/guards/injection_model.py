@@ -30,7 +30,7 @@ from aisec_sdk.guards.injection_features import (
     tokens,
     triggered,
 )
-from aisec_sdk.text import char_spans
+from aisec_sdk.text import char_spans, re2_options
 
 __all__ = ["WEIGHTS_FILE", "Calibration", "Gate", "LexicalModel", "shipped_model"]
 
@@ -72,11 +72,9 @@ class Gate:
         # RE2 compiles the keywords into one DFA and scans UTF-8 bytes at a few hundred MB/s
         # (longest keyword first where several start at one position); case-insensitive, so
         # the text need not be lower-cased first.
-        options = re2.Options()
-        options.max_mem = 64 << 20
         keys = sorted(entries, key=lambda k: (-len(k), k))
         self.pattern = b"(?i)(?:" + "|".join(re2.escape(k) for k in keys).encode() + b")"
-        self._any: Any = re2.compile(self.pattern, options)
+        self._any: Any = re2.compile(self.pattern, re2_options())
 
     def hits(self, text: str, data: bytes | None = None) -> list[tuple[int, int, str]]:
         """(start, end, family) of the keyword occurrences in ``text``, in order (``data``:

@@ -39,7 +39,7 @@ import regex
 from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
-from aisec_sdk.text import Text
+from aisec_sdk.text import Text, re2_options
 from aisec_sdk.vault import RedactionMode, replacement
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
@@ -74,12 +74,6 @@ def register_recognizer(entity: str, recognizer: Recognizer) -> None:
         _RECOGNIZERS[entity] = recognizer
 
 
-def _re2_options() -> Any:
-    options = re2.Options()
-    options.max_mem = 64 << 20
-    return options
-
-
 # One pass finds every candidate. Leftmost-first: at one start, earlier branches win.
 _CANDIDATES = re2.compile(
     rb"(?P<email>[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,8}\.[A-Za-z]{2,24})"
@@ -91,7 +85,7 @@ _CANDIDATES = re2.compile(
     # IPv6: eight groups, or groups around "::" (so clock times such as 09:10:12 are not)
     rb"|(?P<ipv6>\b(?:[0-9A-Fa-f]{1,4}:){6}(?:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}|[0-9.]{7,15})"
     rb"|\b(?:[0-9A-Fa-f]{1,4}:){1,7}:[0-9A-Fa-f:.]{0,41}|::[0-9A-Fa-f][0-9A-Fa-f:.]{0,40})",
-    _re2_options(),
+    re2_options(),
 )
 _KINDS: dict[int, str] = {index: name.decode() for name, index in _CANDIDATES.groupindex.items()}
 

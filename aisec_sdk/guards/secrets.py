@@ -31,7 +31,7 @@ import regex
 from pydantic import Field
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
-from aisec_sdk.text import Text
+from aisec_sdk.text import Text, re2_options
 from aisec_sdk.vault import replacement
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
@@ -107,9 +107,7 @@ _SCORE = {kind: score for kind, _, score in _RULES}
 
 
 def _compile() -> Any:
-    options = re2.Options()
-    options.max_mem = 64 << 20
-    return re2.compile(b"|".join(b"(" + rx + b")" for _, rx, _ in _RULES), options)
+    return re2.compile(b"|".join(b"(" + rx + b")" for _, rx, _ in _RULES), re2_options())
 
 
 _PATTERN = _compile()
