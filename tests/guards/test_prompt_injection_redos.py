@@ -21,40 +21,46 @@ from aisec_sdk.text import normalize
 RATIO = 8
 LIMIT = 30.0  # linear ~ 8, quadratic ~ 64
 
+
+def _rep(unit: str) -> Callable[[int], str]:
+    """``unit`` repeated to ``n`` characters."""
+    return lambda n: (unit * (n // len(unit) + 1))[:n]
+
+
 ADVERSARIAL: tuple[Callable[[int], str], ...] = (
     lambda n: "a" * n,
     lambda n: " " * n,
     lambda n: "\n" * n,
-    lambda n: "ignore " * (n // 7),
+    _rep("ignore "),
     lambda n: "ignore" + " " * n + "x",
     lambda n: "system" + " " * n + "x",
-    lambda n: "a = '" * (n // 5),
+    _rep("a = '"),
     lambda n: "![" + "a" * n,
     lambda n: "ignore all previous " + "a " * (n // 2),
-    lambda n: "you are " * (n // 8),
-    lambda n: "忽略" * (n // 2),
-    lambda n: "0x41" * (n // 4),
-    lambda n: "a " * (n // 2),
-    lambda n: "a-" * (n // 2),
-    lambda n: "AAAA" * (n // 4),
+    _rep("you are "),
+    _rep("忽略"),
+    _rep("0x41"),
+    _rep("a "),
+    _rep("a-"),
+    _rep("AAAA"),
     lambda n: "<!--" + "a " * (n // 2),
-    lambda n: "important: " * (n // 11),
-    lambda n: "letters of " * (n // 11),
-    lambda n: "निर्देश " * (n // 8),
-    lambda n: "تجاهل " * (n // 6),
-    lambda n: "forget instructions " * (n // 20),
-    lambda n: "print your " * (n // 11),
-    lambda n: "translate the text " * (n // 19),
-    lambda n: "password " * (n // 9),
-    lambda n: "spell the " * (n // 10),
-    lambda n: "i am your " * (n // 10),
-    lambda n: "you must " * (n // 9),
-    lambda n: 'a = "x" ' * (n // 8),
-    lambda n: "part 1 is " * (n // 10),
-    lambda n: "end of the " * (n // 11),
-    lambda n: "上面的" * (n // 3),
-    lambda n: "regardless of your " * (n // 19),
-    lambda n: "add it to your " * (n // 15),
+    _rep("important: "),
+    _rep("letters of "),
+    _rep("निर्देश "),
+    _rep("تجاهل "),
+    _rep("forget instructions "),
+    _rep("print your "),
+    _rep("translate the text "),
+    _rep("password "),
+    _rep("spell the "),
+    _rep("i am your "),
+    _rep("you must "),
+    _rep('a = "x" '),
+    _rep("part 1 is "),
+    _rep("end of the "),
+    _rep("上面的"),
+    _rep("regardless of your "),
+    _rep("add it to your "),
 )
 
 
