@@ -98,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
     from aisec_sdk.errors import PolicyError
 
     otlp: list[str] = args.from_otlp or []
+    if args.path == "":  # an unset shell variable, say: not the current directory
+        raise InputError("PATH is empty")
     scanned = Path(args.path) if args.path is not None else (None if otlp else Path("."))
     if scanned is not None and not scanned.exists():
         raise InputError(f"{scanned}: no such file or directory")

@@ -68,7 +68,8 @@ def _scan(args: argparse.Namespace) -> int:
     from aisec_sdk.posture.scanner import scan_paths
     from aisec_sdk.posture.table import to_table
 
-    missing = [p for p in args.paths if not Path(p).exists()]
+    # An empty PATH (an unset shell variable, say) is an error, not the current folder.
+    missing = [p or "''" for p in args.paths if not p or not Path(p).exists()]
     if missing:
         raise _UsageError(f"no such file or folder: {', '.join(missing)}")
     report = scan_paths(args.paths, strict=args.strict)

@@ -134,6 +134,7 @@ def test_input_errors_exit_2(fmt: str, tmp_path: Path, capsys: Any) -> None:
     bad_policy.write_text('allowed_models = "not-a-list"\n')
     cases = [
         [str(tmp_path / "missing")],
+        [""],
         ["--from-otlp", str(tmp_path / "missing.json")],
         ["--from-otlp", str(bad)],
         ["--from-otlp", str(not_otlp)],

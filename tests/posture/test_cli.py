@@ -195,3 +195,12 @@ def test_dataset_with_planted_pii_and_injection_fails_the_scan(
     pii_only = write("pii.jsonl", json.dumps(rows[-1]) + "\n")
     assert _run(capsys, str(pii_only), "--format", fmt)[0] == 0  # PII is medium
     assert _run(capsys, str(pii_only), "--format", fmt, "--fail-on", "medium")[0] == 1
+
+
+def test_an_empty_path_is_a_usage_error_not_the_current_folder(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The current folder holds a critical pickle: scanning it instead would exit 1.
+    assert main(["scan", ""]) == 2
+    assert "no such file or folder: ''" in capsys.readouterr().err
+    assert main(["scan", str(project), "", "--format", "json"]) == 2
