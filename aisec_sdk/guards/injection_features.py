@@ -533,10 +533,10 @@ def _re2_patterns() -> tuple[dict[str, Any], dict[str, Any]]:
     necessary: dict[str, Any] = {}
     for name, rx in PATTERNS.items():
         rx = re.sub(r"\\u([0-9a-f]{4})", r"\\x{\1}", rx)
-        try:
-            exact[name] = re2.compile(rx, options)
+        try:  # over UTF-8 bytes: the text is encoded once for all the patterns
+            exact[name] = re2.compile(rx.encode(), options)
         except re2.error:  # a look-around
-            necessary[name] = re2.compile(_without_lookarounds(rx), options)
+            necessary[name] = re2.compile(_without_lookarounds(rx).encode(), options)
     return exact, necessary
 
 
@@ -578,13 +578,14 @@ def pattern_matcher(lowered: str) -> Callable[[str], bool]:
     else:
         alike = _NOT_RE2_ALIKE.search(lowered) is None
     fast, necessary = (_FAST, _NECESSARY) if alike else ({}, {})
+    data = lowered.encode() if alike else b""  # alike text has no lone surrogates
 
     def matches(name: str) -> bool:
         compiled = fast.get(name)
         if compiled is not None:
-            return compiled.search(lowered) is not None
+            return compiled.search(data) is not None
         first = necessary.get(name)
-        if first is not None and first.search(lowered) is None:
+        if first is not None and first.search(data) is None:
             return False
         return _COMPILED[name].search(lowered) is not None
 

@@ -94,4 +94,4 @@ def test_without_lookarounds_matches_wherever_the_pattern_does(parts: list[str])
     text = "".join(parts)
     for name in features._NECESSARY:
         if features._COMPILED[name].search(text):
-            assert features._NECESSARY[name].search(text), name
+            assert features._NECESSARY[name].search(text.encode()), name
