@@ -85,13 +85,14 @@ class AuditLog:
                     prefix = b""
                 else:
                     seq, prev, prefix = _tail_state(fd, size)
+                now = time.time()
                 record: dict[str, Any] = {
+                    **fields,  # first: the chain's own fields below always win
                     "v": SCHEMA_VERSION,
                     "seq": seq,
-                    "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
-                    + f".{int(time.time() * 1e6) % 1_000_000:06d}Z",
+                    "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
+                    + f".{int(now * 1e6) % 1_000_000:06d}Z",
                     "alg": "hmac-sha256" if self.key else "sha256",
-                    **fields,
                     "prev": prev,
                 }
                 record["hash"] = _digest(_canonical(record), self.key)
@@ -150,8 +151,24 @@ class VerifyResult:
         return f"FAIL at line {self.line}: {self.error} ({self.records} good record(s) before it)"
 
 
+def _alg_problem(alg: object, keyed: bool) -> str | None:
+    """Why a record's ``alg`` cannot be checked with (or without) a key, or None.
+
+    With a key every record must be HMAC-signed: a plain SHA-256 record in a keyed log is
+    what a forger without the key writes (a downgrade), so it never passes.
+    """
+    if alg == "hmac-sha256":
+        return None if keyed else "record is HMAC-signed: give the key (AISEC_AUDIT_KEY)"
+    if alg == "sha256":
+        return "record is not HMAC-signed although a key was given (forged?)" if keyed else None
+    return f"unknown alg {alg!r}"
+
+
 def verify(path: str | os.PathLike[str], key: bytes | str | None = None) -> VerifyResult:
-    """Check the whole chain of the log at ``path``; stops at the first bad record."""
+    """Check the whole chain of the log at ``path``; stops at the first bad record.
+
+    With ``key``, every record must be HMAC-SHA256 signed with it.
+    """
     key_bytes = key.encode() if isinstance(key, str) else key
     data = Path(path).read_bytes()
     prev, expected_seq, good = GENESIS, 0, 0
@@ -166,14 +183,10 @@ def verify(path: str | os.PathLike[str], key: bytes | str | None = None) -> Veri
             return VerifyResult(False, good, index, "not valid JSON (torn or edited record)")
         if not isinstance(record, dict) or any(k not in record for k in _REQUIRED):
             return VerifyResult(False, good, index, "not an audit record (fields missing)")
-        if record["alg"] == "hmac-sha256" and not key_bytes:
-            return VerifyResult(
-                False, good, index, "record is HMAC-signed: give the key (AISEC_AUDIT_KEY)"
-            )
-        if (
-            _digest(_canonical(record), key_bytes if record["alg"] != "sha256" else None)
-            != record["hash"]
-        ):
+        problem = _alg_problem(record["alg"], bool(key_bytes))
+        if problem:
+            return VerifyResult(False, good, index, problem)
+        if _digest(_canonical(record), key_bytes) != record["hash"]:
             return VerifyResult(False, good, index, "hash mismatch: the record was edited")
         if record["seq"] != expected_seq:
             return VerifyResult(

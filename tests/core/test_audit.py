@@ -65,6 +65,41 @@ def test_hmac_key_is_needed_and_checked(tmp_path: Path) -> None:
     assert not verify(path, "wrong").ok
 
 
+def test_a_keyed_log_rewritten_with_plain_sha256_fails_with_the_key(tmp_path: Path) -> None:
+    # A forger without the key rewrites the signed log as a valid plain SHA-256 chain.
+    signed = tmp_path / "signed.jsonl"
+    _write(signed, 3, key="s3cret")
+    forged = tmp_path / "forged.jsonl"
+    log = AuditLog(forged)
+    for line in signed.read_text().splitlines():
+        record = json.loads(line)
+        log.append({k: v for k, v in record.items() if k not in ("hash", "prev", "alg")})
+    assert verify(forged).ok  # a plain chain on its own is intact...
+    result = verify(forged, "s3cret")  # ...but not where a signed log was expected
+    assert not result.ok and result.line == 1 and "not HMAC-signed" in str(result.error)
+
+
+def test_an_unknown_alg_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    _write(path, 1)
+    record = json.loads(path.read_text())
+    record["alg"] = "none"
+    path.write_text(json.dumps(record) + "\n")
+    for key in (None, "k"):
+        result = verify(path, key)
+        assert not result.ok and "unknown alg 'none'" in str(result.error)
+
+
+def test_caller_fields_cannot_override_the_chain_fields(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    log = AuditLog(path, key="k")
+    log.append({"function": "f"})
+    record = log.append({"function": "g", "seq": 7, "prev": "x", "alg": "sha256", "v": 9})
+    assert (record["seq"], record["alg"], record["v"]) == (1, "hmac-sha256", 1)
+    assert record["function"] == "g"
+    assert verify(path, "k").ok
+
+
 def test_append_after_a_torn_tail_keeps_the_chain_from_the_last_good_record(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
     _write(path, 2)
