@@ -57,11 +57,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``aisec`` console script; returns the exit code."""
+    from aisec_sdk.errors import PolicyError
+
     parser = _parser()
     args = parser.parse_args(argv)
     try:
         code = int(args._run(args))
-    except InputError as exc:
+    except (InputError, PolicyError) as exc:  # PolicyError: AISEC_* or a policy file is bad
         print(f"aisec {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

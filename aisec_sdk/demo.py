@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
 
     from aisec_sdk.audit import verify
+    from aisec_sdk.cli import InputError
     from aisec_sdk.decorator import guard
     from aisec_sdk.errors import GuardViolation
     from aisec_sdk.policy import Policy
@@ -79,7 +80,15 @@ def run(args: argparse.Namespace) -> int:
     audit_path = Path(
         args.audit_log or Path(tempfile.mkdtemp(prefix="aisec-demo-")) / "audit.jsonl"
     )
-    policy = Policy(audit_log=audit_path)
+    try:
+        audit_path.parent.mkdir(parents=True, exist_ok=True)
+        audit_path.open("a").close()
+    except OSError as exc:
+        raise InputError(f"cannot write the audit log {audit_path}: {exc.strerror or exc}") from exc
+    # the built-in defaults whatever the environment says (AISEC_MODE=monitor, a project's
+    # guard settings); only the audit key is taken from it, so the log verifies with it
+    policy = Policy(audit_log=audit_path, mode="enforce", on_error="block", guards={})
+    key = policy.audit_key.get_secret_value() if policy.audit_key else None
     provider = trace.get_tracer_provider()
     if not isinstance(provider, TracerProvider):
         provider = TracerProvider()
@@ -110,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
             ok = ok and number == 3
         print()
 
-    result = verify(audit_path)
+    result = verify(audit_path, key)
     records = audit_path.read_text().splitlines()
     print(
         f"audit log: {audit_path} ({len(records)} hash-chained records; no raw text, only hashes)"

@@ -1,8 +1,8 @@
 """``aisec scan PATH...``: scan model files, code and datasets; exit 1 on findings.
 
 Exit codes: 0 when no finding reaches ``--fail-on`` (default ``high``), 1 when one does,
-2 for a usage or input error (a path that does not exist, an unwritable ``--output``),
-whatever the ``--format``.
+2 for a usage or input error (a path that does not exist, an unwritable ``--output``, an
+invalid policy in ``AISEC_*`` or the project's files), whatever the ``--format``.
 """
 
 from __future__ import annotations
@@ -64,6 +64,8 @@ def _scan(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from aisec_sdk.cli import EXIT_FINDINGS, EXIT_OK
+    from aisec_sdk.errors import PolicyError
+    from aisec_sdk.policy import default_policy
     from aisec_sdk.posture.sarif import to_sarif
     from aisec_sdk.posture.scanner import scan_paths
     from aisec_sdk.posture.table import to_table
@@ -72,6 +74,10 @@ def _scan(args: argparse.Namespace) -> int:
     missing = [p or "''" for p in args.paths if not p or not Path(p).exists()]
     if missing:
         raise _UsageError(f"no such file or folder: {', '.join(missing)}")
+    try:  # datasets are scanned under the default policy: a broken one is an input error
+        default_policy()
+    except PolicyError as exc:
+        raise _UsageError(str(exc)) from exc
     report = scan_paths(args.paths, strict=args.strict)
     if args.format == "json":
         text = json.dumps(report.to_dict(), indent=2) + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,34 @@ def test_demo_runs_offline_and_its_audit_log_verifies(tmp_path: Path) -> None:
     assert "span 'aisec.guard assistant'" in out
     assert f"aisec audit verify {audit}" in out
     assert verify(audit).ok
+
+
+def test_demo_keeps_its_defaults_and_verifies_with_the_key_of_the_environment(
+    tmp_path: Path,
+) -> None:
+    audit = tmp_path / "demo.jsonl"
+    env = {**os.environ, "AISEC_MODE": "monitor", "AISEC_AUDIT_KEY": "k3y"}
+    done = subprocess.run(
+        [sys.executable, "-m", "aisec_sdk.cli", "demo", "--audit-log", str(audit)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "BLOCKED" in done.stdout and "verify: OK" in done.stdout
+    assert verify(audit, "k3y").ok
+
+
+def test_demo_input_errors_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["demo", "--audit-log", str(tmp_path)]) == 2  # a directory
+    assert "aisec demo: error: cannot write the audit log" in capsys.readouterr().err
+    monkeypatch.setenv("AISEC_POLICY", str(tmp_path / "missing.toml"))
+    assert main(["demo", "--audit-log", str(tmp_path / "a.jsonl")]) == 2
+    assert "aisec demo: error: AISEC_POLICY names" in capsys.readouterr().err
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

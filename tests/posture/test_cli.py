@@ -14,6 +14,7 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from aisec_sdk.cli import main
+from aisec_sdk.policy import default_policy
 from aisec_sdk.posture.rules import RULES
 
 Write = Callable[[str, bytes | str], Path]
@@ -204,3 +205,17 @@ def test_an_empty_path_is_a_usage_error_not_the_current_folder(
     assert main(["scan", ""]) == 2
     assert "no such file or folder: ''" in capsys.readouterr().err
     assert main(["scan", str(project), "", "--format", "json"]) == 2
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_invalid_policy_is_a_usage_error_not_a_passing_scan(
+    write: Write, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    data = write("data.jsonl", '{"text": "key ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef0123"}\n')
+    assert main(["scan", str(data), "--format", fmt]) == 1
+    capsys.readouterr()
+    monkeypatch.setenv("AISEC_MODE", "bogus")
+    default_policy.cache_clear()
+    assert main(["scan", str(data), "--format", fmt]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "aisec scan: error: invalid aisec policy: mode" in err
