@@ -33,6 +33,26 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or a positive integer, got {text!r}")
+    return value
+
+
 def _names(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -74,10 +94,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--concurrency", metavar="N", type=_positive, default=4, help="calls in flight (4)"
     )
     parser.add_argument(
-        "--timeout", metavar="SECONDS", type=float, default=60.0, help="per call (60)"
+        "--timeout", metavar="SECONDS", type=_seconds, default=60.0, help="per call (60)"
     )
     parser.add_argument(
-        "--retries", metavar="N", type=int, default=2, help="retries on transient errors (2)"
+        "--retries", metavar="N", type=_count, default=2, help="retries on transient errors (2)"
     )
     parser.add_argument(
         "--secret",
@@ -128,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             concurrency=args.concurrency,
             timeout=args.timeout,
-            retries=max(0, args.retries),
+            retries=args.retries,
             secrets=args.secret,
             progress=False if args.no_progress else None,
         )

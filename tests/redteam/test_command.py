@@ -143,7 +143,18 @@ def test_bad_options_exit_2(app: str, extra: list[str]) -> None:
     assert main(["redteam", f"{app}:weak", "--budget", "2", *extra]) == 2
 
 
-@pytest.mark.parametrize("extra", [["--fail-above", "1.5"], ["--budget", "0"], ["--seed", "x"]])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--fail-above", "1.5"],
+        ["--budget", "0"],
+        ["--seed", "x"],
+        ["--timeout", "0"],
+        ["--timeout", "-1"],
+        ["--timeout", "nan"],
+        ["--retries", "-1"],
+    ],
+)
 def test_usage_errors_exit_2(app: str, extra: list[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["redteam", f"{app}:weak", *extra])
