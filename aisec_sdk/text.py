@@ -257,6 +257,7 @@ class Text:
     orig_ends: Sequence[int] = ()
     invisible: Sequence[tuple[int, int, str]] = ()
     _utf8: bytes | None = field(default=None, init=False, repr=False, compare=False)
+    _ascii: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     def utf8(self) -> bytes:
         """The normalised text in UTF-8 (lone surrogates passed through), encoded once for
@@ -265,6 +266,18 @@ class Text:
         if data is None:
             data = self.normalized.encode("utf-8", "surrogatepass")
             object.__setattr__(self, "_utf8", data)
+        return data
+
+    def ascii_bytes(self) -> bytes:
+        """The normalised text with one byte per character, ``?`` for each non-ASCII one, so
+        that byte offsets are character offsets: for the guards whose patterns are ASCII
+        (encoded once; on ASCII text it is `utf8`)."""
+        data = self._ascii
+        if data is None:
+            data = self.utf8()
+            if len(data) != len(self.normalized):
+                data = self.normalized.encode("ascii", "replace")
+            object.__setattr__(self, "_ascii", data)
         return data
 
     @property

@@ -241,7 +241,7 @@ class PiiGuard:
 
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
         s = text.normalized
-        found = self._builtin(s)
+        found = self._builtin(s, text.ascii_bytes())
         for entity, pattern in self._patterns:
             if self._wants(entity):
                 score = self.settings.pattern_score
@@ -254,8 +254,9 @@ class PiiGuard:
         threshold = self._threshold(direction)
         return self._findings(text, _dedupe([c for c in found if c[3] >= threshold]), direction)
 
-    def _builtin(self, s: str) -> list[Candidate]:
-        data = s.encode("ascii", "replace")  # one byte per character: offsets carry over
+    def _builtin(self, s: str, data: bytes) -> list[Candidate]:
+        """Candidates of the built-in recognisers in ``s`` (``data``: ``s`` with one byte per
+        character, see `Text.ascii_bytes`)."""
         found: list[Candidate] = []
         for m in _CANDIDATES.finditer(data):
             kind = _KINDS[m.lastindex]

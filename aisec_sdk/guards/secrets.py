@@ -306,7 +306,7 @@ class SecretsGuard:
         findings: list[Finding] = []
         pem = _PemEnds(s)
         covered = 0  # end of the last private key block: headers inside it are not new keys
-        for m in _PATTERN.finditer(s.encode("ascii", "replace")):  # offsets carry over
+        for m in _PATTERN.finditer(text.ascii_bytes()):  # offsets carry over
             kind = _RULES[m.lastindex - 1][0]
             start, end = m.span()
             if start < covered:

@@ -120,3 +120,13 @@ def test_chinese_full_width_punctuation_folds_in_place_like_nfkc_per_character()
     # the same characters in a mostly Latin text go the general way, with the same result
     mixed = "Summary of the report. " * 50 + "报告，完！"
     assert normalize(mixed).normalized.endswith("报告,完!")
+
+
+@given(st.text(max_size=40))
+def test_ascii_bytes_have_one_byte_per_normalised_character(source: str) -> None:
+    t = normalize(source)
+    data = t.ascii_bytes()
+    assert len(data) == len(t.normalized)
+    assert data.decode("ascii") == "".join(c if c.isascii() else "?" for c in t.normalized)
+    if t.normalized.isascii():
+        assert data == t.utf8()
