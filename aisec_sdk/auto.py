@@ -5,7 +5,8 @@ Equivalent to calling ``aisec_sdk.instrument()`` once, with the default policy.
 
 from __future__ import annotations
 
-from aisec_sdk.instrument import instrument
+# through the package, so that `aisec_sdk.instrument` stays the function, not its module
+from aisec_sdk import instrument
 
 __all__ = ["instrumented"]
 
