@@ -434,7 +434,9 @@ def _runs_at_contacts(
     where a confusable meets one (RE2, one linear pass; in Cyrillic or Greek text, or
     text with a few such characters, the run-by-run walk would visit every run). None when
     RE2 cannot read the text (lone surrogates) or the contacts are many (each costs a
-    Python step here, more than the walk's per-run cost)."""
+    Python step here, more than the walk's per-run cost). The span is read with the
+    character on each side, where a run at its edge may meet a Latin letter."""
+    lo, hi = max(0, lo - 1), min(len(source), hi + 1)
     block = source[lo:hi]
     contacts: list[int] = []
     try:

@@ -105,6 +105,15 @@ def test_a_snippet_normalises_alike_wherever_it_sits_in_a_long_text() -> None:
         assert _fold_in(prefix, " end" + prefix[:300]) == alone
 
 
+def test_look_alikes_at_the_edge_of_a_long_non_ascii_run_fold() -> None:
+    # a run of over 256 non-ASCII characters in a mostly ASCII text, with a Cyrillic
+    # look-alike at either end of it touching a Latin word just outside
+    for run in ("é" * 300 + "аbc", "bа" + "é" * 300, "é" * 300 + "іgnore"):
+        text = "hello world " * 100 + run + " plain words" * 3000
+        folded = normalize(text).normalized
+        assert folded[1200:1200 + len(run)] == run.replace("а", "a").replace("і", "i")
+
+
 def test_fillers_are_reported_but_kept() -> None:
     t = normalize("a\u115fb")
     assert t.normalized == "a\u115fb"
