@@ -298,11 +298,11 @@ def _stream_sync(call: GuardedCall, inner: Iterator[Any]) -> Iterator[Any]:
                     chunk = next(inner)
                 except StopIteration:
                     break
-            if isinstance(chunk, str):
-                out = guard.feed(chunk)
-                if out:
-                    yield out
-            else:
+            # the text held back goes before a non-text chunk: the stream keeps its order
+            out = guard.feed(chunk) if isinstance(chunk, str) else guard.close()
+            if out:
+                yield out
+            if not isinstance(chunk, str):
                 yield chunk
         tail = guard.close()
         if tail:
@@ -354,11 +354,12 @@ async def _guard_agen(
                     chunk = await inner.__anext__()
                 except StopAsyncIteration:
                     break
-            if guard is not None and isinstance(chunk, str):
-                out = guard.feed(chunk)
+            if guard is not None:
+                # the text held back goes before a non-text chunk: the stream keeps its order
+                out = guard.feed(chunk) if isinstance(chunk, str) else guard.close()
                 if out:
                     yield out
-            else:
+            if guard is None or not isinstance(chunk, str):
                 yield chunk
         if guard is not None:
             tail = guard.close()

@@ -57,7 +57,8 @@ class StreamGuard:
         return released if self.enforce else chunk
 
     def close(self) -> str:
-        """End of stream: scan and release what is held."""
+        """End of stream, or of a run of text (before a non-text chunk): scan and release
+        what is held."""
         if not self._pending:
             return ""
         released = self._release(final=True)
@@ -78,17 +79,20 @@ class StreamGuard:
     def _release(self, *, final: bool) -> str:
         pending = self._pending
         verdict = self.engine.scan(pending, self.direction)
+        blocking = verdict.blocked and self.enforce
         cut = len(pending) if final else self._cut(pending, verdict.findings)
-        if cut <= 0 and not verdict.blocked:
+        if cut <= 0 and not blocking:
             return ""
-        emitted = [f for f in verdict.findings if f.end <= cut or final]
-        if verdict.blocked:
-            emitted = verdict.findings
+        # a finding is recorded once: when the text holding it is released (or on a block);
+        # the held-back text is scanned again with the next chunk
+        emitted = (
+            verdict.findings if blocking else [f for f in verdict.findings if f.end <= cut or final]
+        )
         shifted = [_shift(f, self._offset) for f in emitted]
         self.findings += shifted
         if self._on_verdict is not None and (emitted or verdict.errors):
             part = Verdict(
-                action=verdict.action if verdict.blocked else _action(emitted),
+                action=verdict.action if blocking else _action(emitted),
                 findings=shifted,
                 text="",
                 latency_ms=verdict.latency_ms,
@@ -97,7 +101,7 @@ class StreamGuard:
                 errors=verdict.errors,
             )
             self._on_verdict(part, pending[:cut])
-        if verdict.blocked and self.enforce:
+        if blocking:
             raise GuardViolation(verdict)
         head = redact(pending[:cut], [f for f in emitted if f.end <= cut])
         if self._restore is not None:
@@ -109,6 +113,8 @@ class StreamGuard:
 
 
 def _action(findings: list[Finding]) -> Action:
+    if any(f.action == "block" for f in findings):
+        return "block"  # monitor mode: recorded, not acted on
     return "redact" if any(f.action == "redact" for f in findings) else "allow"
 
 

@@ -203,6 +203,46 @@ def test_non_text_chunks_pass_through() -> None:
     assert list(stream()) == [{"delta": 1}, "text"]
 
 
+def test_text_held_back_is_released_before_a_non_text_chunk() -> None:
+    chunks: list[object] = ["part one, mail jane@exa", "mple.com", {"tool_call": 1}, " end", 7]
+
+    @guard
+    def stream() -> Iterator[object]:
+        yield from chunks
+
+    @guard
+    async def astream() -> AsyncIterator[object]:
+        for chunk in chunks:
+            yield chunk
+
+    async def collect() -> list[object]:
+        return [c async for c in astream()]
+
+    expected: list[object] = ["part one, mail <EMAIL>", {"tool_call": 1}, " end", 7]
+    assert list(stream()) == expected
+    assert asyncio.run(collect()) == expected
+
+
+def test_monitor_stream_records_each_finding_once(spans: Any) -> None:
+    # A blocking finding early in a long whitespace-free stream: nothing can be released
+    # for a while, and the held text is scanned again with every chunk.
+    policy = Policy(mode="monitor", guards={"secrets": {"action": "block"}})
+    keys = ("AKIAIOSFODNN7EXAMPLE", "ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef0123")
+    text = "x" * 100 + f" key: {keys[0]} " + "y" * 400 + f" token {keys[1]}"
+
+    @guard(policy=policy)
+    def stream() -> Iterator[str]:
+        for i in range(0, len(text), 10):
+            yield text[i : i + 10]
+
+    assert "".join(stream()) == text
+    (span,) = spans.get_finished_spans()
+    events = [e for e in span.events if e.name == "aisec.finding"]
+    assert [e.attributes["aisec.start"] for e in events] == [text.index(k) for k in keys]
+    assert span.attributes["aisec.findings.count"] == 2
+    assert span.attributes["aisec.action"] == "block"
+
+
 def test_monitor_mode_never_changes_behaviour(spans: Any) -> None:
     policy = Policy(mode="monitor")
 
