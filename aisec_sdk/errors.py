@@ -32,6 +32,10 @@ class GuardViolation(AisecError):
             message = f"blocked by aisec_sdk guard(s): {', '.join(guards) or 'on_error'}"
         super().__init__(message)
 
+    def __reduce__(self) -> tuple[type[GuardViolation], tuple[Verdict, str]]:
+        # picklable with its verdict: it crosses process pools and pytest-xdist workers
+        return type(self), (self.verdict, str(self))
+
 
 class PolicyError(AisecError, ValueError):
     """A policy could not be loaded; the message names the field and the source."""
