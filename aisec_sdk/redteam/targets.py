@@ -331,7 +331,7 @@ def load_object(spec: str) -> Any:
             if module_name.endswith(".py")
             else importlib.import_module(module_name)
         )
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # a module that calls sys.exit() on import too
         raise TargetError(
             f"cannot import module {module_name!r}: {type(exc).__name__}: {exc}"
         ) from exc

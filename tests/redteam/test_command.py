@@ -135,6 +135,16 @@ def test_bad_targets_exit_2(
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("code", [0, 1, 3])
+def test_a_module_that_exits_on_import_is_an_input_error(
+    app: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], code: int
+) -> None:
+    # app's fixture made tmp_path the working directory
+    (tmp_path / f"{app}_exits.py").write_text(f"import sys\nsys.exit({code})\n")
+    assert main(["redteam", f"{app}_exits:answer", "--budget", "2"]) == 2
+    assert f"cannot import module '{app}_exits': SystemExit: {code}" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     "extra",
     [["--families", "nope"], ["--converters", "rot26"], ["--baseline", "missing.json"]],
