@@ -29,6 +29,7 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 )
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwrap
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
+from opentelemetry.semconv._incubating.metrics import gen_ai_metrics
 from opentelemetry.semconv.attributes import error_attributes, server_attributes
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
@@ -441,13 +442,13 @@ def _histograms(scope: str, provider: metrics.MeterProvider | None) -> tuple[Any
 
     meter = metrics.get_meter(scope, __version__, provider)
     tokens = meter.create_histogram(
-        "gen_ai.client.token.usage",
+        gen_ai_metrics.GEN_AI_CLIENT_TOKEN_USAGE,
         unit="{token}",
         description="Number of input and output tokens used",
         explicit_bucket_boundaries_advisory=list(TOKEN_BUCKETS),
     )
     duration = meter.create_histogram(
-        "gen_ai.client.operation.duration",
+        gen_ai_metrics.GEN_AI_CLIENT_OPERATION_DURATION,
         unit="s",
         description="GenAI operation duration",
         explicit_bucket_boundaries_advisory=list(DURATION_BUCKETS),
