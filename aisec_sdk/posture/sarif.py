@@ -55,6 +55,12 @@ def _rule(rule: Rule) -> dict[str, Any]:
     }
 
 
+def _folder_uri(folder: Path) -> str:
+    """``file:///work/`` for a folder; the root stays ``file:///`` (not ``file:////``)."""
+    uri = folder.as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
 def _location(finding: ScanFinding) -> dict[str, Any]:
     file = Path(finding.file)
     artifact: dict[str, Any]
@@ -115,7 +121,7 @@ def to_sarif(report: ScanReport) -> dict[str, Any]:
                         "rules": [_rule(rule) for rule in RULES.values()],
                     }
                 },
-                "originalUriBaseIds": {_BASE: {"uri": Path.cwd().as_uri() + "/"}},
+                "originalUriBaseIds": {_BASE: {"uri": _folder_uri(Path.cwd())}},
                 "invocations": [{"executionSuccessful": True}],
                 "results": [_result(f) for f in report.findings],
                 "properties": {"strict": report.strict, "files": len(report.files)},

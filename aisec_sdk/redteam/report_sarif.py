@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from aisec_sdk.redteam.probes import FAMILIES, Family
 
@@ -69,7 +70,7 @@ def _location(target: Mapping[str, Any], base: Path) -> list[dict[str, Any]]:
         return []
     file = Path(path).resolve()
     try:
-        uri = file.relative_to(base.resolve()).as_posix()
+        uri = quote(file.relative_to(base.resolve()).as_posix())  # a URI: no raw spaces
     except ValueError:
         uri = file.as_uri()
     physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}

@@ -219,3 +219,15 @@ def test_an_invalid_policy_is_a_usage_error_not_a_passing_scan(
     assert main(["scan", str(data), "--format", fmt]) == 2
     out, err = capsys.readouterr()
     assert out == "" and "aisec scan: error: invalid aisec policy: mode" in err
+
+
+def test_sarif_base_uri_of_the_root_folder(
+    write: Write, art: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    evil = write("evil.pkl", art.proto0_call("os", "system")).resolve()
+    monkeypatch.chdir("/")  # a container without WORKDIR
+    sarif = json.loads(_run(capsys, str(evil), "--format", "sarif")[1])
+    run = sarif["runs"][0]
+    assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == "file:///"
+    location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location["uri"] == evil.as_posix().lstrip("/")

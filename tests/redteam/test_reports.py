@@ -123,6 +123,18 @@ def test_sarif_validates_and_points_at_the_target() -> None:
         assert result["level"] in ("error", "warning")
 
 
+def test_sarif_uri_of_a_target_in_a_folder_with_spaces_is_percent_encoded(tmp_path: Path) -> None:
+    report = _weak_report()
+    target = tmp_path / "my app" / "bot ü.py"
+    report = {**report, "target": {**report["target"], "file": str(target)}}
+    log = build_sarif(report, fail_above=0.5, base=tmp_path)
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in log["runs"][0]["results"]
+    }
+    assert uris == {"my%20app/bot%20%C3%BC.py"}
+
+
 def test_sarif_of_a_clean_run_has_rules_but_no_results() -> None:
     def refuses(prompt: str) -> str:
         return "I can't help with that."
