@@ -129,7 +129,8 @@ class GuardedCall:
     def check_output(self, value: Any) -> Any:
         """Scan a return value: text, or an object with a text ``content``; restore placeholders."""
         if isinstance(value, str):
-            return self.vault.restore(self.check_text(value, "output")) if self.enforce else value
+            checked = self.check_text(value, "output")  # recorded in monitor mode too
+            return self.vault.restore(checked) if self.enforce else value
         content = getattr(value, "content", None)
         if isinstance(content, str) and not isinstance(value, type):
             checked = self.check_text(content, "output")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -262,6 +263,33 @@ def test_monitor_mode_never_changes_behaviour(spans: Any) -> None:
     assert recorded[0].attributes["aisec.action"] == "block"
     assert recorded[0].attributes["aisec.mode"] == "monitor"
     assert any(e.name == "aisec.finding" for e in recorded[1].events)
+
+
+def test_monitor_mode_records_the_output_of_every_kind_of_function(
+    spans: Any, tmp_path: Any
+) -> None:
+    policy = Policy(mode="monitor", audit_log=tmp_path / "audit.jsonl")
+    answer = "the key is AKIAIOSFODNN7EXAMPLE"
+
+    @guard(policy=policy)
+    def f(q: str) -> str:
+        return answer
+
+    @guard(policy=policy)
+    async def af(q: str) -> str:
+        return answer
+
+    assert f("hello") == answer
+    assert asyncio.run(af("hello")) == answer
+    for span in spans.get_finished_spans():
+        assert span.attributes["aisec.output.action"] == "redact"
+        assert [e.attributes["aisec.direction"] for e in span.events if e.name == "aisec.finding"]
+        assert span.attributes["aisec.findings.count"] == 1
+    records = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert [(r["direction"], r["action"]) for r in records] == [
+        ("input", "allow"),
+        ("output", "redact"),
+    ] * 2
 
 
 def test_exceptions_of_the_wrapped_function_propagate(spans: Any) -> None:
