@@ -538,6 +538,8 @@ def scan_paths(
             raise FileNotFoundError(f"no such file or folder: {target}")
     scan = _Scan(strict=strict, policy=policy)
     seen: set[Path] = set()
+    # a file named on the command line counts as named even when a folder before it holds it
+    named = {t.resolve() for t in targets if not t.is_dir()}
     for target in targets:
         if target.is_dir():
             files = [(f, False) for f in _walk(target) if f.is_file() and not f.is_symlink()]
@@ -548,6 +550,7 @@ def scan_paths(
             if real in seen:
                 continue  # named twice, or inside a folder also named
             seen.add(real)
+            explicit = explicit or real in named
             if file.is_file():
                 scan.path(file, file.as_posix(), explicit=explicit)
             else:

@@ -112,3 +112,11 @@ def test_folder_walk_scans_jsonl_but_not_stray_text_files(write: Write) -> None:
     report = scan_paths(["data"])
     assert [(f.rule_id, f.path) for f in report.findings] == [("AISEC-DATA001", "data/train.jsonl")]
     assert report.skipped == 1
+
+
+def test_a_text_file_named_after_its_folder_is_still_scanned(write: Write) -> None:
+    write("data/notes.txt", f"maintainer: {EMAIL}\n")
+    for paths in (["data/notes.txt", "data"], ["data", "data/notes.txt"]):
+        report = scan_paths(paths)
+        found = [(f.rule_id, f.path) for f in report.findings]
+        assert found == [("AISEC-DATA001", "data/notes.txt")], paths
