@@ -82,10 +82,10 @@ _SHELL_TOOLS = frozenset(
     }
 )
 _SHELL_TOOL_NAMES = frozenset({"terminal", "shell", "bash", "python_repl", "python"})
-_ENDPOINT_NAME = re.compile(
+ENDPOINT_NAME = re.compile(
     r"(?:base_?url|api_?base|endpoint|api_?url|api_?host|server_?url)$", re.I
 )
-_LLM_URL = re.compile(
+LLM_URL = re.compile(
     r"/v1/?$|/v1/(?:chat|completions|embeddings|messages|models)|/chat/completions|"
     r"/api/(?:generate|chat|embed)|/openai(?:/|$)|openai|anthropic|azure|ollama|bedrock|gemini|"
     r"mistral|cohere|groq|together|huggingface|vllm|llm",
@@ -96,7 +96,7 @@ _MODEL_PATH = re.compile(
     r"\.(?:pkl|pickle|pt|pth|bin|ckpt|joblib|sav|model|npy|npz|h5)\b|model|checkpoint|ckpt|weight",
     re.I,
 )
-_MIN_SECRET = 16
+MIN_SECRET = 16
 _GENERIC_SECRETS = frozenset({"password", "api_key", "secret"})
 _SECRET_NAME = re.compile(r"pass(?:word|wd)?$|pwd$|secret|token$|api_?key|access_?key", re.I)
 _METADATA_HOSTS = frozenset({"metadata.google.internal", "169.254.169.254", "100.100.100.200"})
@@ -110,29 +110,39 @@ def _secrets_guard() -> SecretsGuard:
     return SecretsGuard(GuardSettings())
 
 
-def _secret_kinds(text: str, *, generic: bool = False) -> list[str]:
+def _credentials(text: str) -> list[tuple[int, str]]:
+    """(offset, kind) of each credential the ``secrets`` guard finds in ``text``."""
+    from aisec_sdk.text import normalize
+
+    guard = _secrets_guard()
+    return [
+        (f.start, f.entity or "secret")
+        for f in guard.scan(normalize(text), "input")
+        if f.score >= guard.default_threshold
+    ]
+
+
+def secret_kinds(text: str, *, generic: bool = False) -> list[str]:
     """Kinds of credentials the ``secrets`` guard finds in ``text`` (at its threshold).
 
     Token formats (``sk-...``, ``ghp_...``, private keys) by default; with ``generic``, only
     the guard's ``name = value`` kinds, which code checks ask for on real assignments
     rather than on any string (docstrings are full of ``password = ...`` examples).
     """
-    from aisec_sdk.text import normalize
-
-    guard = _secrets_guard()
-    kinds = {
-        f.entity or "secret"
-        for f in guard.scan(normalize(text), "input")
-        if f.score >= guard.default_threshold
-    }
+    kinds = {kind for _, kind in _credentials(text)}
     return sorted(kinds & _GENERIC_SECRETS if generic else kinds - _GENERIC_SECRETS)
+
+
+def token_secrets(text: str) -> list[tuple[int, str]]:
+    """(offset, kind) of each token-format credential in ``text`` (no ``name = value``)."""
+    return [(at, kind) for at, kind in _credentials(text) if kind not in _GENERIC_SECRETS]
 
 
 def _truthy(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
 
-def _exempt_host(url: str) -> bool:
+def exempt_host(url: str) -> bool:
     """Loopback hosts and cloud metadata services (which only speak http)."""
     try:
         host = (urlsplit(url).hostname or "").lower()
@@ -289,31 +299,31 @@ class _Checker(ast.NodeVisitor):
 
     def _named_value(self, name: str, value: ast.AST) -> None:
         """Checks that depend on what a value is called: endpoints and credentials."""
-        if _ENDPOINT_NAME.search(name):
+        if ENDPOINT_NAME.search(name):
             self._check_endpoint(value, force=True)
         if (
             _SECRET_NAME.search(name)
             and isinstance(value, ast.Constant)
             and isinstance(value.value, str)
         ):
-            for kind in _secret_kinds(f"{name} = {value.value!r}", generic=True):
+            for kind in secret_kinds(f"{name} = {value.value!r}", generic=True):
                 self.add("AISEC-CODE009", "high", value, f"hard-coded {kind.replace('_', ' ')}")
 
     def _check_endpoint(self, node: ast.AST, *, force: bool) -> None:
         if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
             return
         url = node.value.strip()
-        if not url.lower().startswith("http://") or _exempt_host(url):
+        if not url.lower().startswith("http://") or exempt_host(url):
             return
-        if force or _LLM_URL.search(url):
+        if force or LLM_URL.search(url):
             host = urlsplit(url).hostname or url
             self.add("AISEC-CODE008", "medium", node, f"LLM endpoint {host!r} over plain http://")
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str):
             self._check_endpoint(node, force=False)
-            if len(node.value) >= _MIN_SECRET:
-                for kind in _secret_kinds(node.value):
+            if len(node.value) >= MIN_SECRET:
+                for kind in secret_kinds(node.value):
                     self.add("AISEC-CODE009", "high", node, f"hard-coded {kind.replace('_', ' ')}")
 
 
@@ -348,9 +358,9 @@ def _check_comments(source: str, checker: _Checker) -> None:
     except (tokenize.TokenError, SyntaxError):
         return
     for token in tokens:
-        if token.type == tokenize.COMMENT and len(token.string) >= _MIN_SECRET:
+        if token.type == tokenize.COMMENT and len(token.string) >= MIN_SECRET:
             where = ast.Pass(lineno=token.start[0], col_offset=token.start[1])
-            for kind in _secret_kinds(token.string):
+            for kind in secret_kinds(token.string):
                 checker.add(
                     "AISEC-CODE009", "high", where, f"{kind.replace('_', ' ')} in a comment"
                 )

@@ -1,0 +1,70 @@
+"""Configuration files (``.env``, YAML, TOML, INI, JSON): hard-coded credentials,
+``trust_remote_code`` switched on, and LLM endpoints over plain ``http://``.
+
+Read as plain text (nothing is parsed, expanded or executed), so a broken file is checked
+as well as a valid one, and every finding has its line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from bisect import bisect_right
+from itertools import accumulate
+from pathlib import PurePath
+
+from aisec_sdk.posture.code_scan import ENDPOINT_NAME, LLM_URL, exempt_host, token_secrets
+from aisec_sdk.posture.models import ScanFinding, Severity
+
+__all__ = ["MAX_CONFIG_SIZE", "is_config", "scan_config"]
+
+MAX_CONFIG_SIZE = 4 << 20
+"""Larger files are data, not settings: they are not read as configuration."""
+_SUFFIXES = frozenset(
+    {".env", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".properties", ".json"}
+)
+# ``trust_remote_code: true``, ``"trust_remote_code": true``, ``TRUST_REMOTE_CODE=1``
+_TRUST = re.compile(r"""\btrust_remote_code["']?\s*[:=]\s*["']?(?:true|yes|on|1)\b""", re.I)
+_HTTP_URL = re.compile(r"""http://[^\s"'<>,;)\]}]+""", re.I)
+# the setting a URL is the value of: ``base_url: http://...``, ``OPENAI_BASE_URL=http://...``
+_NAME_BEFORE = re.compile(r"""([\w\-]+)["']?\s*[:=]\s*["']?$""")
+_NAME_WINDOW = 128
+_MAX_LINE = 64 * 1024
+
+
+def is_config(name: str) -> bool:
+    """A configuration file by name: ``.env``, ``.env.local``, ``app.yaml``, ``x.toml``..."""
+    lower = name.lower()
+    return lower == ".env" or lower.startswith(".env.") or PurePath(lower).suffix in _SUFFIXES
+
+
+def scan_config(data: bytes, path: str) -> list[ScanFinding]:
+    """Findings for one configuration file's bytes; ``path`` names it in the findings."""
+    text = data.decode("utf-8", "replace")
+    lines = text.splitlines(keepends=True)
+    starts = list(accumulate((len(line) for line in lines), initial=0))
+    found: list[tuple[int, str, Severity, str]] = [
+        (bisect_right(starts, at), "AISEC-CODE009", "high", f"hard-coded {kind.replace('_', ' ')}")
+        for at, kind in token_secrets(text)
+    ]
+    for number, line in enumerate(lines, start=1):
+        code = line[:_MAX_LINE]
+        if "trust_remote_code" in code.lower() and _TRUST.search(code):
+            found.append((number, "AISEC-CODE001", "high", "trust_remote_code enabled"))
+        for match in _HTTP_URL.finditer(code) if "http://" in code.lower() else ():
+            url = match.group()
+            # a bounded window: an unbounded search is quadratic on a long run of word chars
+            named = _NAME_BEFORE.search(code, max(0, match.start() - _NAME_WINDOW), match.start())
+            endpoint = named is not None and ENDPOINT_NAME.search(named.group(1)) is not None
+            if (endpoint or LLM_URL.search(url)) and not exempt_host(url):
+                host = url.split("/", 3)[2]
+                found.append(
+                    (number, "AISEC-CODE008", "medium", f"LLM endpoint {host!r} over plain http://")
+                )
+    findings = []
+    for number, rule, severity, message in sorted(set(found)):
+        code = lines[number - 1].strip()
+        key = hashlib.sha256(f"{code}|{message}".encode()).hexdigest()
+        where = f"{message} (line {number})"
+        findings.append(ScanFinding(rule, severity, path, where, line=number, key=key))
+    return findings

@@ -1,0 +1,67 @@
+"""Configuration files: credentials, trust_remote_code and plaintext LLM endpoints."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from aisec_sdk.cli import main
+from aisec_sdk.posture import scan_paths
+from aisec_sdk.posture.config_scan import MAX_CONFIG_SIZE, is_config
+
+Write = Callable[[str, bytes | str], Path]
+KEY = "sk-proj-" + "Q7x2Lm9Pa4Rt8Vb1Nc6Kd3Hf5Jg0Ws2Ye7Ui4Oz9"
+
+
+def _found(path: Path) -> list[tuple[str, int | None]]:
+    return [(f.rule_id, f.line) for f in scan_paths([path]).findings]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (".env", f"# keys\nOPENAI_API_KEY={KEY}\n", [("AISEC-CODE009", 2)]),
+        (".env.local", f"export OPENAI_API_KEY='{KEY}'\n", [("AISEC-CODE009", 1)]),
+        ("app.yaml", f"llm:\n  model: gpt-4o\n  api_key: {KEY}\n", [("AISEC-CODE009", 3)]),
+        ("serve.yml", "model:\n  trust_remote_code: true\n", [("AISEC-CODE001", 2)]),
+        ("settings.json", json.dumps({"trust_remote_code": True}), [("AISEC-CODE001", 1)]),
+        ("x.toml", "[llm]\napi_base = 'http://10.0.0.5:8000/v1'\n", [("AISEC-CODE008", 2)]),
+        ("svc.ini", "[a]\nOPENAI_BASE_URL=http://gateway.corp:80\n", [("AISEC-CODE008", 2)]),
+        # what is not a finding
+        ("off.yaml", "trust_remote_code: false\nname: trust_remote_code\n", []),
+        ("local.env", "OPENAI_BASE_URL=http://localhost:8000/v1\n", []),
+        ("tls.yaml", "base_url: https://api.openai.com/v1\n", []),
+        ("placeholder.env", "OPENAI_API_KEY=${OPENAI_API_KEY}\n", []),
+        ("docs.yaml", "homepage: http://example.com/docs\n", []),
+    ],
+)
+def test_config_checks(write: Write, name: str, text: str, expected: list[tuple[str, int]]) -> None:
+    assert _found(write(name, text)) == expected
+
+
+def test_the_credential_itself_is_never_reported(write: Write) -> None:
+    report = scan_paths([write(".env", f"OPENAI_API_KEY={KEY}\n")])
+    assert "openai key" in report.findings[0].message
+    assert KEY not in json.dumps(report.to_dict())
+
+
+def test_config_files_by_name_and_big_files_are_not_settings(write: Write) -> None:
+    assert is_config(".env") and is_config(".ENV.production") and is_config("a/b.YAML")
+    assert not is_config("environment.py") and not is_config("data.jsonl")
+    big = write("huge.json", f'{{"k": "{KEY}", "pad": "{"x" * MAX_CONFIG_SIZE}"}}')
+    report = scan_paths([big])
+    assert report.findings == [] and report.files[0].kind != "config"
+
+
+def test_a_leaked_key_in_a_config_fails_the_scan(
+    write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = write("proj/.env", f"OPENAI_API_KEY={KEY}\n").parent
+    assert main(["scan", str(folder), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [(f["rule_id"], f["path"], f["line"]) for f in report["findings"]] == [
+        ("AISEC-CODE009", "proj/.env", 1)
+    ]
