@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar, overload
 
@@ -17,7 +18,7 @@ import wrapt
 from opentelemetry import trace
 
 from aisec_sdk.audit import audit_log_of
-from aisec_sdk.engine import Engine, engine_for
+from aisec_sdk.engine import Engine, engine_for, message_parts
 from aisec_sdk.errors import GuardViolation
 from aisec_sdk.policy import Policy, default_policy
 from aisec_sdk.stream import StreamGuard
@@ -63,10 +64,17 @@ class GuardedCall:
         self.audit = audit_log_of(self.policy)
         self.vault = Vault()
 
-    def record(self, verdict: Verdict, original: str | None) -> None:
-        """Send a verdict to telemetry and the audit log."""
+    def record(
+        self, verdict: Verdict, original: str | None, messages: Sequence[Any] | None = None
+    ) -> None:
+        """Send a verdict to telemetry and the audit log.
+
+        The audit record hashes ``original``, or for a message list its roles and texts as
+        compact JSON (``[[role, [text, ...]], ...]``).
+        """
         self.telemetry.record(verdict, original)
         if self.audit is not None:
+            checked = original if messages is None else _messages_text(messages)
             ctx = self.telemetry.span.get_span_context()
             self.audit.append(
                 {
@@ -78,7 +86,7 @@ class GuardedCall:
                     "mode": verdict.mode,
                     "findings": [f.to_dict() for f in verdict.findings],
                     "errors": verdict.errors,
-                    "text_sha256": _sha256(original) if original is not None else None,
+                    "text_sha256": _sha256(checked) if checked is not None else None,
                     "policy": self.policy.digest,
                 }
             )
@@ -102,7 +110,7 @@ class GuardedCall:
         """Scan chat messages role by role; returns the messages to use."""
         with vault_scope(self.vault):
             verdict = self.engine.scan_messages(messages)
-        self.record(verdict, None)
+        self.record(verdict, None, messages)
         if self._act(verdict) and verdict.messages is not None:
             return (
                 type(messages)(verdict.messages)
@@ -156,6 +164,11 @@ class GuardedCall:
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _messages_text(messages: Sequence[Any]) -> str:
+    parts = [list(message_parts(m, i)) for i, m in enumerate(messages)]
+    return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
 
 
 class _Spec:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import subprocess
@@ -172,6 +173,24 @@ def test_guarded_calls_write_records_without_raw_text(
     assert len(first["trace_id"]) == 32 and len(first["span_id"]) == 16
     assert "4111" not in path.read_text()
     assert verify(path).ok
+
+
+def test_a_message_list_record_hashes_its_roles_and_texts(tmp_path: Path) -> None:
+    path = tmp_path / "chat.jsonl"
+
+    @guard(policy=Policy(audit_log=path))
+    def chat(messages: list[dict[str, object]]) -> str:
+        return "ok"
+
+    messages: list[dict[str, object]] = [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": [{"type": "text", "text": "my mail is jo@example.com"}]},
+    ]
+    chat(messages)
+    first = json.loads(path.read_text().splitlines()[0])
+    checked = '[["system",["be brief"]],["user",["my mail is jo@example.com"]]]'
+    assert first["direction"] == "input" and first["action"] == "redact"
+    assert first["text_sha256"] == hashlib.sha256(checked.encode()).hexdigest()
 
 
 def test_policy_audit_log_with_key(tmp_path: Path) -> None:
