@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -144,7 +144,6 @@ _CONFUSABLE_CHARS = "".join(CONFUSABLES)
 # A run of confusables; folded when it touches a Latin letter ("ignоre", "ѕуѕtem").
 _CONFUSABLE_RUN = re.compile(f"[{_CONFUSABLE_CHARS}]+")
 _FOLD_TABLE = str.maketrans(CONFUSABLES)
-_BLOCK = 4096
 # The most common NFKC changes in real text, each to one ASCII character: no-break spaces
 # and, in Chinese and Japanese (over a tenth of a sample of the text), the full-width
 # punctuation and ideographic space, about one every 20 characters. Replaced first, one
@@ -153,10 +152,8 @@ _BLOCK = 4096
 _CJK_FOLDS = tuple((char, unicodedata.normalize("NFKC", char)) for char in "\u3000，：；！？（）")
 _CJK_SAMPLE = 61  # every this many characters one is looked at for CJK script
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
-_PROBE = 256
-_GAP = 64
 _MAX_CONTACTS = 256
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_ASCII_BYTES = bytes(range(128))
 
 
 @cache
@@ -218,26 +215,6 @@ def char_spans(
         found.append((chars, chars + width))
         chars, done = chars + width, b
     return found
-
-
-def _chars_of(
-    chars: re.Pattern[str], source: str, start: int, end: int, data: bytes | None = None
-) -> Iterator[int]:
-    """Offsets in ``source[start:end]`` of the characters of the one-character class
-    ``chars``: ``re`` on short spans, RE2 on long ones (for a large class with few
-    matches; RE2's per-match cost in Python is higher). ``data``: that span in UTF-8, when
-    the caller has it."""
-    if end - start <= _PROBE:
-        for m in chars.finditer(source, start, end):
-            yield m.start()
-        return
-    block = source[start:end]
-    try:
-        runs = char_spans(_as_runs(chars.pattern), block, data=data)
-    except UnicodeEncodeError:  # lone surrogates: RE2 needs UTF-8
-        runs = [m.span() for m in chars.finditer(block)]
-    for a, b in runs:
-        yield from range(start + a, start + b)
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,105 +322,121 @@ class _Builder:
         self.norm_len += len(out)
 
 
-def _regions(source: str) -> list[tuple[int, int]]:
-    """Spans of ``source`` that normalisation must look at.
+def _changes(
+    source: str, search: bytes, data: bytes | None
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]] | None:
+    """Replacements ``(start, end, text)`` to apply and the invisible characters found;
+    None when no character of ``source`` may change. ``search`` is ``source`` in UTF-8
+    with ``?`` for lone surrogates, ``data`` its exact UTF-8 (None with lone surrogates).
 
-    Ordinary prose has a few quotes and accents: its runs of non-ASCII characters are found
-    by ``str.isascii`` on slices (memory speed) and the ``re`` module on the few slices that
-    fail (a few nanoseconds per character on wide strings). Text dense in non-ASCII (other
-    scripts) is one region.
+    In text that is mostly ASCII, the characters normalisation may change are looked for
+    without the ASCII bytes (a C-speed ``bytes.translate``; prose has a few bytes per KB
+    left). Look-alikes fold where they touch a Latin letter; when they are many (Cyrillic
+    or Greek text), `_folds` finds those places in the whole text instead.
     """
-    length = len(source)
-    sparse = length // (_PROBE * 8) + 1  # more non-ASCII probes than this: dense text
-    probes: list[int] = []
-    for base in range(0, length, _PROBE):
-        if not source[base : base + _PROBE].isascii():
-            probes.append(base)
-            if len(probes) > sparse:
-                return [(0, length)]
-    return _joined(
-        m.span() for base in probes for m in _NON_ASCII.finditer(source, base, base + _PROBE)
-    )
-
-
-def _joined(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted spans with those less than ``_GAP`` apart joined (fewer, larger regions)."""
-    out: list[tuple[int, int]] = []
-    for start, end in spans:
-        if out and start - out[-1][1] < _GAP:
-            start = out.pop()[0]
-        out.append((start, end))
-    return out
-
-
-def _edits(
-    source: str, data: bytes | None = None
-) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
-    """Replacements ``(start, end, text)`` to apply, and the invisible characters found
-    (``data``: ``source`` in UTF-8, when the caller has it)."""
-    edits: list[tuple[int, int, str]] = []
+    wide = search if len(search) >= 2 * len(source) else search.translate(None, _ASCII_BYTES)
+    placed = _placed(source, wide, _changeable(), _MAX_CONTACTS)
+    if placed is None:
+        placed = _placed(source, wide, _unfolded(), len(source)) or []
+        edits = _folds(source, data)
+    elif not placed:
+        return None
+    else:
+        edits = _folded(source, _runs([at for at, ch in placed if ch in CONFUSABLES]))
     invisible: list[tuple[int, int, str]] = []
-    for lo, hi in _regions(source):
-        whole = data if hi - lo == len(source) else None
-        edits += _folds(source, lo, hi, whole)
-        for at in _chars_of(_INVISIBLE, source, lo, hi, whole):
-            ch = source[at]
-            kind = invisible_kind(ch) or "zero_width"
+    for at, ch in placed:
+        kind, outs = _change_of(ch)
+        if kind is not None:
             invisible.append((at, at + 1, kind))
-            cp = ord(ch)
-            if kind != "filler":
-                tag = chr(cp - 0xE0000) if 0xE0020 <= cp <= 0xE007E else ""
-                edits.append((at, at + 1, tag))
-        for base in range(lo, hi, _BLOCK):
-            end = min(hi, base + _BLOCK)
-            # is_normalized runs at C speed: it picks the blocks worth the class scan
-            if not unicodedata.is_normalized("NFKC", source[base:end]):
-                for at in _chars_of(_nfkc_unstable(), source, base, end):
-                    out = unicodedata.normalize("NFKC", source[at])
-                    edits.append((at, at + 1, out.translate(_FOLD_TABLE)))
+        edits += [(at, at + 1, out) for out in outs]
     edits.sort()
     return edits, invisible
+
+
+def _placed(source: str, wide: bytes, chars: str, cap: int) -> list[tuple[int, str]] | None:
+    """Offset and character of each character of the class ``chars`` in ``source``, in
+    order; None once more than ``cap`` of them are look-alikes. ``wide`` is ``source`` in
+    UTF-8, or just its non-ASCII characters: RE2 finds the characters there, ``str.find``
+    from the last one's place finds each in ``source`` (every earlier occurrence of it is
+    one of those already placed)."""
+    placed: list[tuple[int, str]] = []
+    pos = look_alikes = 0
+    for m in _as_runs(chars).finditer(wide):
+        for ch in m.group().decode("utf-8"):
+            at = source.find(ch, pos)
+            placed.append((at, ch))
+            pos = at + 1
+            if ch in CONFUSABLES:
+                look_alikes += 1
+                if look_alikes > cap:
+                    return None
+    return placed
+
+
+@cache
+def _change_of(ch: str) -> tuple[str | None, tuple[str, ...]]:
+    """How normalisation treats ``ch``, one of the characters it may change: its invisible
+    kind (or None) and what may replace it one for one: nothing, or the ASCII a tag
+    character smuggles, for an invisible character other than a filler; its NFKC form,
+    folded, where NFKC changes it. (Look-alikes fold by runs, elsewhere.)"""
+    kind = None
+    outs: list[str] = []
+    if _INVISIBLE.match(ch):
+        kind = invisible_kind(ch) or "zero_width"
+        if kind != "filler":
+            cp = ord(ch)
+            outs.append(chr(cp - 0xE0000) if 0xE0020 <= cp <= 0xE007E else "")
+    if _nfkc_unstable().match(ch):
+        outs.append(unicodedata.normalize("NFKC", ch).translate(_FOLD_TABLE))
+    return kind, tuple(outs)
+
+
+def _runs(places: list[int]) -> list[tuple[int, int]]:
+    """Runs of consecutive offsets among the sorted ``places``, as spans."""
+    runs: list[tuple[int, int]] = []
+    for at in places:
+        if runs and runs[-1][1] == at:
+            runs[-1] = (runs[-1][0], at + 1)
+        else:
+            runs.append((at, at + 1))
+    return runs
 
 
 def _is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalpha()
 
 
-def _folds(
-    source: str, lo: int, hi: int, data: bytes | None = None
-) -> list[tuple[int, int, str]]:
-    """Whole runs of confusables in ``source[lo:hi]`` that touch a Latin letter, folded to
-    Latin (linear time)."""
-    if hi - lo > _PROBE:
-        runs = _runs_at_contacts(source, lo, hi, data)
-        if runs is not None:
-            return [(a, b, source[a:b].translate(_FOLD_TABLE)) for a, b in runs]
-    folds: list[tuple[int, int, str]] = []
+def _folds(source: str, data: bytes | None) -> list[tuple[int, int, str]]:
+    """Whole runs of look-alikes in ``source``, a text with many, that touch a Latin letter,
+    folded to Latin (linear time)."""
+    runs = _runs_at_contacts(source, data)
+    if runs is None:
+        runs = [m.span() for m in _CONFUSABLE_RUN.finditer(source)]
+    return _folded(source, runs)
+
+
+def _folded(source: str, runs: Iterable[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """The runs of look-alikes among ``runs`` that touch a Latin letter, folded to Latin."""
     last = len(source) - 1
-    for m in _CONFUSABLE_RUN.finditer(source, lo, hi):
-        start, end = m.span()
-        if (start and _is_latin(source[start - 1])) or (end <= last and _is_latin(source[end])):
-            folds.append((start, end, m.group().translate(_FOLD_TABLE)))
-    return folds
+    return [
+        (a, b, source[a:b].translate(_FOLD_TABLE))
+        for a, b in runs
+        if (a and _is_latin(source[a - 1])) or (b <= last and _is_latin(source[b]))
+    ]
 
 
-def _runs_at_contacts(
-    source: str, lo: int, hi: int, data: bytes | None = None
-) -> list[tuple[int, int]] | None:
-    """The confusable runs of a long span that touch a Latin letter, found from the places
-    where a confusable meets one (RE2, one linear pass; in Cyrillic or Greek text, or
-    text with a few such characters, the run-by-run walk would visit every run). None when
-    RE2 cannot read the text (lone surrogates) or the contacts are many (each costs a
-    Python step here, more than the walk's per-run cost). The span is read with the
-    character on each side, where a run at its edge may meet a Latin letter."""
-    lo, hi = max(0, lo - 1), min(len(source), hi + 1)
-    block = source[lo:hi]
+def _runs_at_contacts(source: str, data: bytes | None) -> list[tuple[int, int]] | None:
+    """The runs of look-alikes that touch a Latin letter, found from the places where a
+    look-alike meets one (RE2, one linear pass; in Cyrillic or Greek text the run-by-run
+    walk would visit every run). None when RE2 cannot read the text (lone surrogates) or
+    the contacts are many (each costs a Python step here, more than the walk's per-run
+    cost)."""
     contacts: list[int] = []
     try:
-        for at, _ in char_spans(_latin_contact(), block, data=data):
-            if block[at] in CONFUSABLES:  # confusable, then Latin
+        for at, _ in char_spans(_latin_contact(), source, data=data):
+            if source[at] in CONFUSABLES:  # confusable, then Latin
                 contacts.append(at)
-                if block[at + 2 : at + 3] in CONFUSABLES:  # Latin, then confusable: overlapped
+                if source[at + 2 : at + 3] in CONFUSABLES:  # Latin, then confusable: overlapped
                     contacts.append(at + 2)
             else:
                 contacts.append(at + 1)
@@ -453,14 +446,14 @@ def _runs_at_contacts(
         return None
     runs: list[tuple[int, int]] = []
     for at in sorted(set(contacts)):
-        if runs and lo + at < runs[-1][1]:
+        if runs and at < runs[-1][1]:
             continue  # inside the run found last
         start = end = at
-        while start > 0 and block[start - 1] in CONFUSABLES:
+        while start > 0 and source[start - 1] in CONFUSABLES:
             start -= 1
-        while end < len(block) and block[end] in CONFUSABLES:
+        while end < len(source) and source[end] in CONFUSABLES:
             end += 1
-        runs.append((lo + start, lo + end))
+        runs.append((start, end))
     return runs
 
 
@@ -472,17 +465,17 @@ def _latin_contact() -> Any:
 
 
 @cache
+def _unfolded() -> str:
+    """A class of the characters normalisation may change or report one by one: invisible
+    and NFKC-unstable characters."""
+    return f"[{_INVISIBLE.pattern[1:-1]}{_nfkc_unstable().pattern[1:-1]}]"
+
+
+@cache
 def _changeable() -> str:
     """A class of every character normalisation may change or report: invisible,
     NFKC-unstable and look-alike characters."""
-    return f"[{_INVISIBLE.pattern[1:-1]}{_nfkc_unstable().pattern[1:-1]}{_CONFUSABLE_CHARS}]"
-
-
-def _may_change(data: bytes | None) -> bool:
-    """Whether a text (``data``: in UTF-8; None when it has lone surrogates, which RE2
-    cannot read) has a character normalisation may change or report: one RE2 search,
-    stopping at the first (accented Latin, dashes and quotes change nothing)."""
-    return data is None or _as_runs(_changeable()).search(data) is not None
+    return f"{_unfolded()[:-1]}{_CONFUSABLE_CHARS}]"
 
 
 def _with_utf8(text: Text, data: bytes | None) -> Text:
@@ -517,13 +510,15 @@ def normalize(source: str) -> Text:
                 work = work.replace(char, ascii_form)
     if work.isascii():
         return Text(source, work)
+    data: bytes | None
     try:
-        data: bytes | None = work.encode("utf-8")
+        data = search = work.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates
-        data = None
-    if not _may_change(data):
+        data, search = None, work.encode("utf-8", "replace")
+    found = _changes(work, search, data)
+    if found is None:
         return _with_utf8(Text(source, work), data)
-    edits, invisible = _edits(work, data)
+    edits, invisible = found
     if not edits:
         return _with_utf8(Text(source, work, invisible=invisible), data)
     if all(end - start == len(out) for start, end, out in edits):
