@@ -235,6 +235,23 @@ class _Spec:
 _Runner = Callable[[_Spec, Callable[..., Any], tuple[Any, ...], dict[str, Any]], Any]
 
 
+class _GuardedFunction(wrapt.FunctionWrapper[Any, Any]):
+    """What ``@guard`` returns: behaves like the function for pickle and copy too.
+
+    A function pickles by reference (module and qualified name), so a guarded module-level
+    function can go to a process pool; copies are the function itself.
+    """
+
+    def __reduce_ex__(self, protocol: Any) -> str:
+        return str(self.__qualname__)
+
+    def __copy__(self) -> _GuardedFunction:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> _GuardedFunction:
+        return self
+
+
 def _make_wrapper(spec: _Spec) -> Callable[..., Any]:
     """The wrapt wrapper for ``spec``: the runner is chosen once, by what is wrapped."""
     wrapped = spec.wrapped
@@ -428,7 +445,7 @@ def guard(
         if not callable(f) and not isinstance(f, staticmethod | classmethod):
             raise TypeError(f"@guard decorates a callable, got {type(f).__name__}")
         spec = _Spec(f, policy, input, output, name)
-        return wrapt.FunctionWrapper(f, _make_wrapper(spec))  # type: ignore[return-value]
+        return _GuardedFunction(f, _make_wrapper(spec))  # type: ignore[return-value]
 
     if func is None:
         return decorate
