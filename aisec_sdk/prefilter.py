@@ -66,13 +66,16 @@ class Prefilter:
         if compiled is None:
             return
         self._guards = {gid: guards[gid] for gid in ids.values()}
-        self._sets[frozenset(self._guards)] = (compiled, ids)
+        self._items = tuple(self._guards.items())
+        self._ids = frozenset(self._guards)
+        self._sets[self._ids] = (compiled, ids)
 
     def skipped(self, text: Text) -> frozenset[str]:
         """Ids of the guards whose prefilter matches nothing in ``text``."""
         if not self._guards:
             return frozenset()
-        pending = frozenset(g for g, guard in self._guards.items() if guard.prefilter is not None)
+        off = [g for g, guard in self._items if guard.prefilter is None]
+        pending = self._ids.difference(off) if off else self._ids
         data = text.utf8()
         if len(data) > PREFIX:
             pending -= self._found(pending, data[:PREFIX])
