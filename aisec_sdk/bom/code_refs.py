@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from aisec_sdk._pyast import pieces
+
 __all__ = ["CodeRef", "notebook_cells", "references"]
 
 RefKind = Literal["model", "provider", "endpoint", "dataset"]
@@ -308,7 +310,7 @@ def references(source: str, filename: str = "<code>") -> list[CodeRef]:
     """Every reference in one module's source; a syntax error yields no references."""
     try:
         tree = ast.parse(source, filename=filename)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # the last two: `- - - ...`
         return []
     collector = _Collector()
     # Bindings first (imports and assignments anywhere), then references in order.
@@ -317,7 +319,8 @@ def references(source: str, filename: str = "<code>") -> list[CodeRef]:
             collector.visit_Import(node)
         elif isinstance(node, ast.ImportFrom):
             collector.visit_ImportFrom(node)
-    collector.visit(tree)
+    for piece in pieces(tree):  # bounded depth: a long "a" + "a" + ... stops nothing
+        collector.visit(piece)
     refs = collector.refs
     providers = {r.provider for r in refs if r.kind == "provider"}
     if len(providers) == 1:

@@ -17,6 +17,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from aisec_sdk._pyast import pieces
 from aisec_sdk.posture.models import ScanFinding, Severity
 
 if TYPE_CHECKING:
@@ -346,7 +347,8 @@ def scan_python(source: str, path: str, *, cell: int | None = None) -> list[Scan
             )
         ]
     checker = _Checker(path, lines, cell)
-    checker.visit(tree)
+    for piece in pieces(tree):  # bounded depth: a long "a" + "a" + ... hides nothing
+        checker.visit(piece)
     _check_comments(source, checker)
     return checker.findings
 

@@ -265,3 +265,17 @@ local = load_dataset("csv", data_files="data/tickets.csv")
         ("model", "gemini-2.0-flash", "gcp.gemini"),
         ("dataset", "data/tickets.csv", None),
     }
+
+
+def test_code_references_survive_long_expression_chains() -> None:
+    concat = " + ".join(['"a"'] * 1200)
+    source = (
+        "from openai import OpenAI\n"
+        f"prefix = {concat}\n"
+        'OpenAI().chat.completions.create(model="gpt-4o", messages=[])\n'
+        f"x = a{'.b' * 1200}\n"
+    )
+    refs = {(r.kind, r.value) for r in references(source)}
+    assert {("model", "gpt-4o"), ("provider", "openai")} <= refs
+    # deeper than Python's own parser goes: no references, and no crash
+    assert references(f"y = {'-' * 100_000}1\n") == []

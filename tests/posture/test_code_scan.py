@@ -96,6 +96,28 @@ def test_alias_resolution_is_by_import_not_by_spelling() -> None:
     assert [(f.rule_id, f.line) for f in findings] == [("AISEC-CODE002", 2)]
 
 
+def _long_chains(n: int) -> str:
+    """Valid Python whose expressions nest ``n`` levels deep, around real findings."""
+    concat = " + ".join(['"a"'] * n)
+    return (
+        "import torch\n"
+        f'x = {concat} + str(torch.load("m.pt")) + {concat}\n'
+        'm = AutoModel.from_pretrained("x", trust_remote_code=True)\n'
+        f"y = {'-' * n}1\n"
+        f"z = a{'.b' * n}\n"
+        f"w = f{'()' * n}\n"
+        f"v = s{'.strip()' * (n // 2)}\n"
+    )
+
+
+def test_long_expression_chains_hide_no_finding() -> None:
+    # A visitor recursing once per level failed past ~300 levels, and the whole file went
+    # unchecked: a long string concatenation hid torch.load and trust_remote_code.
+    for n in (50, 600, 1200):
+        found = sorted((f.line, f.rule_id) for f in scan_python(_long_chains(n), "x.py"))
+        assert found == [(2, "AISEC-CODE002"), (3, "AISEC-CODE001")], n
+
+
 def test_syntax_error_is_low_finding() -> None:
     findings = scan_python("def broken(:\n", "bad.py")
     assert [(f.rule_id, f.severity, f.line) for f in findings] == [("AISEC-CODE010", "low", 1)]
