@@ -338,7 +338,7 @@ def notebook_cells(text: str) -> Iterator[tuple[int, str]]:
     """(cell number from 1, source) of each code cell, IPython magics and shell lines removed."""
     try:
         notebook = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: absurdly nested JSON
         return
     cells = notebook.get("cells", []) if isinstance(notebook, dict) else []
     for number, cell in enumerate(cells, 1):

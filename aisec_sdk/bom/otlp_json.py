@@ -111,7 +111,7 @@ def _whole(path: Path) -> Any:
     """The file as one JSON document, or None."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
 
 
@@ -129,6 +129,8 @@ def _requests(path: Path) -> Iterator[tuple[int, Any]]:
                     continue
                 try:
                     request = json.loads(line)
+                except RecursionError as exc:
+                    raise OtlpError(f"{path}:{number}: JSON nested too deeply") from exc
                 except json.JSONDecodeError as exc:
                     whole = None if parsed else _whole(path)  # one pretty-printed request?
                     if whole is not None:

@@ -393,7 +393,7 @@ def scan_notebook(data: bytes, path: str) -> list[ScanFinding]:
     """Findings for a Jupyter notebook's code cells (``cell`` is in each finding's details)."""
     try:
         cells = list(_cell_sources(json.loads(data)))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         return [
             ScanFinding(
                 "AISEC-CODE010", "low", path, f"not a readable notebook: {exc}", key="notebook"

@@ -65,7 +65,7 @@ def _jsonl(fh: io.BufferedReader) -> Iterator[tuple[int, str | None]]:
             continue
         try:
             yield number, "\n".join(_strings(json.loads(raw)))
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
             yield number, None
 
 

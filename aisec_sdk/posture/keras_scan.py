@@ -55,7 +55,7 @@ def scan_keras_config(data: bytes, path: str) -> list[ScanFinding]:
     """Findings for a Keras ``config.json`` (from a ``.keras`` archive)."""
     try:
         config = json.loads(data)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         return [
             ScanFinding(
                 "AISEC-MOD001",

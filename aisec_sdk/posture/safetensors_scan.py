@@ -140,7 +140,7 @@ def scan_safetensors(stream: IO[bytes], path: str, file_size: int) -> list[ScanF
     try:
         text = stream.read(length).decode("utf-8")
         header = json.loads(text, object_pairs_hook=_no_duplicates)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         return invalid(f"header is not valid UTF-8 JSON ({exc})", "json")
     if not isinstance(header, dict):
         return invalid("header is not a JSON object", "json")

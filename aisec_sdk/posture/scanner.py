@@ -431,7 +431,12 @@ class _Scan:
                 continue
             if torch_like and _TORCH_STORAGE.search(member.name):
                 continue  # raw tensor bytes; torch never unpickles them
-            found += self._member(fh, display, member, depth)
+            try:
+                found += self._member(fh, display, member, depth)
+            except Exception as exc:  # one hostile member must not hide the others
+                message = f"member could not be scanned: {type(exc).__name__}: {exc}"
+                where = f"{display}!{member.name}"
+                found.append(ScanFinding("AISEC-MOD001", "medium", where, message, key="crash"))
         return found, flavour
 
     def _member(

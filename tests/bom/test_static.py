@@ -17,7 +17,7 @@ import torch
 from safetensors.torch import save_file
 
 from aisec_sdk.bom import DatasetComponent, ModelComponent, render, scan_project
-from aisec_sdk.bom.code_refs import references
+from aisec_sdk.bom.code_refs import notebook_cells, references
 from aisec_sdk.bom.model import Bom
 
 APP = """
@@ -279,3 +279,4 @@ def test_code_references_survive_long_expression_chains() -> None:
     assert {("model", "gpt-4o"), ("provider", "openai")} <= refs
     # deeper than Python's own parser goes: no references, and no crash
     assert references(f"y = {'-' * 100_000}1\n") == []
+    assert list(notebook_cells("[" * 100_000 + "]" * 100_000)) == []

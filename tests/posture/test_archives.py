@@ -206,3 +206,19 @@ def test_nesting_depth_is_bounded_and_reported(write: Write, art: Any) -> None:
     report = scan_file(write("deep.zip", data))
     assert [f.rule_id for f in report.findings] == ["AISEC-MOD001"]
     assert "nested more than" in report.findings[0].message
+
+
+@pytest.mark.parametrize("config_name", ["config.json", "assets/config.json"])
+def test_a_hostile_member_does_not_hide_the_others(
+    write: Write, art: Any, config_name: str
+) -> None:
+    # Python's JSON reader raises RecursionError on this config: the whole archive used to
+    # become one medium "could not be parsed" finding, and the pickle went unscanned.
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(config_name, "[" * 100_000 + "]" * 100_000)
+        archive.writestr("archive/data.pkl", art.proto4_call("os", "system"))
+    report = scan_file(write("model.keras", out.getvalue()))
+    found = {(f.rule_id, f.path) for f in report.findings}
+    assert ("AISEC-PKL001", "model.keras!archive/data.pkl") in found
+    assert ("AISEC-MOD001", f"model.keras!{config_name}") in found

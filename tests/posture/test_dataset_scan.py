@@ -120,3 +120,13 @@ def test_a_text_file_named_after_its_folder_is_still_scanned(write: Write) -> No
         report = scan_paths(paths)
         found = [(f.rule_id, f.path) for f in report.findings]
         assert found == [("AISEC-DATA001", "data/notes.txt")], paths
+
+
+def test_a_deeply_nested_jsonl_record_is_malformed_and_the_rest_is_scanned(write: Write) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    path = write("rows.jsonl", deep + "\n" + json.dumps({"text": f"mail {EMAIL}"}) + "\n")
+    report = scan_file(path)
+    assert [(f.rule_id, f.line) for f in report.findings] == [
+        ("AISEC-DATA001", 2),
+        ("AISEC-DATA006", 1),
+    ]
