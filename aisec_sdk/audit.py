@@ -129,7 +129,7 @@ def _tail_state(fd: int, size: int) -> tuple[int, str, bytes]:
             try:
                 last = json.loads(raw)
                 return int(last["seq"]) + 1, str(last["hash"]), prefix
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, RecursionError):
                 continue
         if start == 0:
             return 0, GENESIS, prefix
@@ -179,7 +179,7 @@ def verify(path: str | os.PathLike[str], key: bytes | str | None = None) -> Veri
             return VerifyResult(False, good, index, "torn record: the last line is incomplete")
         try:
             record = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
             return VerifyResult(False, good, index, "not valid JSON (torn or edited record)")
         if not isinstance(record, dict) or any(k not in record for k in _REQUIRED):
             return VerifyResult(False, good, index, "not an audit record (fields missing)")

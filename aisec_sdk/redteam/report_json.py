@@ -32,7 +32,7 @@ def load_report(path: str | Path) -> dict[str, Any]:
     """Read a JSON report; `ValueError` when the file is not one."""
     try:
         data = json.loads(Path(path).read_text("utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: not UTF-8 or not JSON
         raise ValueError(f"cannot read red-team report {str(path)!r}: {exc}") from exc
     if not isinstance(data, dict) or "families" not in data or "attack_success_rate" not in data:
         raise ValueError(f"{str(path)!r} is not an aisec red-team JSON report")

@@ -91,6 +91,17 @@ def test_an_unknown_alg_is_rejected(tmp_path: Path) -> None:
         assert not result.ok and "unknown alg 'none'" in str(result.error)
 
 
+def test_a_deeply_nested_line_is_a_bad_record_and_appends_go_on(tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonl"
+    _write(path, 2)
+    with path.open("a") as fh:
+        fh.write("[" * 100_000 + "]" * 100_000 + "\n")
+    result = verify(path)
+    assert not result.ok and result.line == 3 and result.records == 2
+    record = AuditLog(path).append({"function": "g"})  # chains from the last good record
+    assert record["seq"] == 2
+
+
 def test_caller_fields_cannot_override_the_chain_fields(tmp_path: Path) -> None:
     path = tmp_path / "f.jsonl"
     log = AuditLog(path, key="k")

@@ -145,6 +145,15 @@ def test_a_module_that_exits_on_import_is_an_input_error(
     assert f"cannot import module '{app}_exits': SystemExit: {code}" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00binary", b"[" * 100_000 + b"]" * 100_000])
+def test_an_unreadable_baseline_is_an_input_error(
+    app: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    (tmp_path / "before.json").write_bytes(content)
+    assert main(["redteam", f"{app}:weak", "--budget", "2", "--baseline", "before.json"]) == 2
+    assert "cannot read red-team report 'before.json'" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     "extra",
     [["--families", "nope"], ["--converters", "rot26"], ["--baseline", "missing.json"]],
