@@ -334,7 +334,12 @@ def _changes(
     left). Look-alikes fold where they touch a Latin letter; when they are many (Cyrillic
     or Greek text), `_folds` finds those places in the whole text instead.
     """
-    wide = search if len(search) >= 2 * len(source) else search.translate(None, _ASCII_BYTES)
+    dense = len(search) >= 2 * len(source)
+    wide = search if dense else search.translate(None, _ASCII_BYTES)
+    if wide.count(b"\xc3") * 2 == len(wide):
+        return None  # accented Latin-1 letters only (U+00C0-U+00FF): none of them changes
+    if dense and b"\x01" not in wide.translate(_flag_leads()) and _nfkc_stable(source):
+        return None  # e.g. Chinese prose: no invisible character or look-alike, NFKC as is
     placed = _placed(source, wide, _changeable(), _MAX_CONTACTS)
     if placed is None:
         placed = _placed(source, wide, _unfolded(), len(source)) or []
@@ -371,6 +376,23 @@ def _placed(source: str, wide: bytes, chars: str, cap: int) -> list[tuple[int, s
                 if look_alikes > cap:
                     return None
     return placed
+
+
+def _nfkc_stable(source: str) -> bool:
+    """Whether NFKC leaves ``source`` as it is (C speed; a character NFKC changes on its
+    own can never stand in NFKC text, so then ``source`` has none)."""
+    return unicodedata.is_normalized("NFKC", source)
+
+
+@cache
+def _flag_leads() -> bytes:
+    """A ``bytes.translate`` table marking (``\x01``) the UTF-8 lead bytes of invisible
+    characters (all in the BMP and the tag block) and look-alikes that NFKC keeps (those it
+    changes, `_nfkc_stable` sees)."""
+    planes = map(chr, [*range(0x80, 0xD800), *range(0xE000, 0x10000), *range(0xE0000, 0xE01F0)])
+    chars = [*filter(_INVISIBLE.match, planes), *CONFUSABLES]
+    leads = {c.encode()[0] for c in chars if unicodedata.is_normalized("NFKC", c)}
+    return bytes(int(b in leads) for b in range(256))
 
 
 @cache
