@@ -122,6 +122,8 @@ class Policy(BaseSettings):
             super().__init__(**values)
         except ValidationError as exc:
             raise PolicyError(_describe(exc)) from exc
+        except RecursionError as exc:  # a hostile aisec.toml / pyproject.toml
+            raise PolicyError("invalid aisec policy: a policy file is nested too deeply") from exc
 
     @model_validator(mode="after")
     def _check_guards(self) -> Policy:

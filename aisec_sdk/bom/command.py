@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.policy}: no such policy file")
     try:
         policy = _policy(args.policy, scanned)
-    except (PolicyError, tomllib.TOMLDecodeError, OSError) as exc:
+    except (PolicyError, tomllib.TOMLDecodeError, OSError, RecursionError) as exc:
         raise InputError(f"invalid policy: {exc}") from exc
 
     bom: Bom | None = None

@@ -132,6 +132,8 @@ def test_input_errors_exit_2(fmt: str, tmp_path: Path, capsys: Any) -> None:
     not_otlp.write_text('{"hello": 1}\n')
     bad_policy = tmp_path / "policy.toml"
     bad_policy.write_text('allowed_models = "not-a-list"\n')
+    deep_policy = tmp_path / "deep.toml"
+    deep_policy.write_text("allowed_models = " + "[" * 100_000 + "]" * 100_000 + "\n")
     cases = [
         [str(tmp_path / "missing")],
         [""],
@@ -139,6 +141,7 @@ def test_input_errors_exit_2(fmt: str, tmp_path: Path, capsys: Any) -> None:
         ["--from-otlp", str(bad)],
         ["--from-otlp", str(not_otlp)],
         [str(tmp_path), "--policy", str(bad_policy)],
+        [str(tmp_path), "--policy", str(deep_policy)],
         [str(tmp_path), "--policy", str(tmp_path / "nope.toml")],
         [str(tmp_path), "--no-environment", "--output", str(tmp_path)],  # a directory
     ]

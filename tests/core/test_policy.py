@@ -93,6 +93,15 @@ def test_aisec_policy_pointing_nowhere_is_an_error(
         Policy()
 
 
+def test_a_hostile_policy_file_is_a_policy_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "aisec.toml").write_text("mode = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(PolicyError, match="nested too deeply"):
+        Policy()
+
+
 def test_typo_in_toml_file_names_the_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "aisec.toml").write_text("[guards.secrets]\nenabeld = false\n")
