@@ -60,9 +60,9 @@ class InvisibleTextGuard:
         self._kinds = frozenset(settings.kinds)
 
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
-        s = text.original
-        if s.isascii():
+        if not text.invisible:  # ASCII, and most other text
             return []
+        s = text.original
         marks = sorted(m for m in text.invisible if m[2] in self._kinds)
         if not marks:
             return []
