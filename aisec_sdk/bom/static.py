@@ -204,20 +204,25 @@ def _model_card_datasets(readme: Path) -> dict[RelationKind, list[str]]:
         return {}
     try:
         card = yaml.safe_load(match.group(1))
-    except yaml.YAMLError:  # a malformed card is no reason to stop
+    except (yaml.YAMLError, RecursionError):  # a malformed card is no reason to stop
         return {}
     if not isinstance(card, dict):
         return {}
     trained = card.get("datasets") or []
-    trained = [trained] if isinstance(trained, str) else list(trained)
+    trained = [trained] if isinstance(trained, str) else _list(trained)
     evaluated = [
         str(result["dataset"].get("type") or result["dataset"].get("name"))
-        for entry in card.get("model-index") or []
+        for entry in _list(card.get("model-index"))
         if isinstance(entry, dict)
-        for result in entry.get("results") or []
+        for result in _list(entry.get("results"))
         if isinstance(result, dict) and isinstance(result.get("dataset"), dict)
     ]
-    return {"trained-on": [str(t) for t in trained], "evaluated-on": evaluated}
+    return {"trained-on": [str(t) for t in trained if t], "evaluated-on": evaluated}
+
+
+def _list(value: object) -> list[object]:
+    """A model card's YAML list, or nothing when the card holds something else there."""
+    return value if isinstance(value, list) else []
 
 
 class _Project:

@@ -280,3 +280,21 @@ def test_code_references_survive_long_expression_chains() -> None:
     # deeper than Python's own parser goes: no references, and no crash
     assert references(f"y = {'-' * 100_000}1\n") == []
     assert list(notebook_cells("[" * 100_000 + "]" * 100_000)) == []
+
+
+@pytest.mark.parametrize(
+    "front_matter",
+    [
+        "datasets: 5",
+        "model-index: 7",
+        "model-index: [{results: 3}]",
+        "datasets: " + "[" * 50_000 + "]" * 50_000,
+    ],
+)
+def test_a_hostile_model_card_is_ignored(tmp_path: Path, front_matter: str) -> None:
+    save_file({"w": torch.zeros(2)}, str(tmp_path / "model.safetensors"))
+    (tmp_path / "README.md").write_text(f"---\n{front_matter}\n---\n# card\n")
+    bom = scan_project(tmp_path, environment=False)
+    (model,) = [c for c in bom.components if isinstance(c, ModelComponent)]
+    assert not [c for c in bom.components if isinstance(c, DatasetComponent)]
+    assert model.name == "model.safetensors"
