@@ -339,7 +339,7 @@ def _stream_sync(call: GuardedCall, inner: Iterator[Any]) -> Iterator[Any]:
         if tail:
             yield tail
     except BaseException as exc:
-        error = exc
+        error = None if isinstance(exc, GeneratorExit) else exc  # the consumer stopped early
         close = getattr(inner, "close", None)
         if close is not None:
             close()
@@ -397,7 +397,7 @@ async def _guard_agen(
             if tail:
                 yield tail
     except BaseException as exc:
-        error = exc
+        error = None if isinstance(exc, GeneratorExit) else exc  # the consumer stopped early
         if inner is not None:
             await inner.aclose()
         raise

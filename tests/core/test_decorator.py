@@ -307,6 +307,32 @@ def test_monitor_mode_records_the_output_of_every_kind_of_function(
     ] * 2
 
 
+def test_a_consumer_that_stops_early_is_not_an_error(spans: Any) -> None:
+    @guard
+    def stream() -> Iterator[str]:
+        for i in range(50):
+            yield f"chunk {i} " * 10
+
+    @guard
+    async def astream() -> AsyncIterator[str]:
+        for i in range(50):
+            yield f"chunk {i} " * 10
+
+    async def first() -> str:
+        agen = astream()
+        chunk = await agen.__anext__()
+        await agen.aclose()
+        return chunk
+
+    gen = stream()
+    assert next(gen).startswith("chunk 0")
+    gen.close()
+    assert asyncio.run(first()).startswith("chunk 0")
+    for span in spans.get_finished_spans():
+        assert "error.type" not in span.attributes
+        assert span.status.status_code.name == "UNSET"
+
+
 def test_exceptions_of_the_wrapped_function_propagate(spans: Any) -> None:
     @guard
     def f(q: str) -> str:
