@@ -355,8 +355,11 @@ class AisecCallbackHandler:
         llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, [("assistant", t) for t in texts])
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        """Any followed run that failed (models, tools, retrievers, chains): its span ends."""
-        self._end(run_id, error)
+        """Any followed run that failed (models, tools, retrievers, chains): its span ends.
+
+        A stream its consumer stopped early (GeneratorExit) ends normally, not as an error.
+        """
+        self._end(run_id, None if isinstance(error, GeneratorExit) else error)
 
     on_tool_error = on_retriever_error = on_chain_error = on_llm_error
 

@@ -118,6 +118,16 @@ def test_stream_redacts_across_chunks(guarded: Policy, telemetry: Any) -> None:
     assert [e["aisec.guard"] for e in _events(span)] == ["secrets"]
 
 
+def test_a_stream_stopped_early_is_not_an_error(guarded: Policy, telemetry: Any) -> None:
+    model = GenericFakeChatModel(messages=_answers("word " * 100))
+    stream = model.stream("hi")
+    next(stream)
+    stream.close()
+    (span,) = telemetry.llm_spans()
+    assert span.end_time is not None
+    assert span.status.status_code.name == "UNSET" and "error.type" not in span.attributes
+
+
 @pytest.mark.parametrize("guarded", ["block"], indirect=True)
 def test_astream_block_stops_the_stream(guarded: Policy, telemetry: Any) -> None:
     model = GenericFakeChatModel(messages=_answers(f"here: {AWS_KEY} " + "more words " * 20))
