@@ -334,10 +334,12 @@ def _changes(
     left). Look-alikes fold where they touch a Latin letter; when they are many (Cyrillic
     or Greek text), `_folds` finds those places in the whole text instead.
     """
+    if search.count(b"\xc3") == len(search) - len(source):
+        # every non-ASCII character is two bytes, led by C3: accented Latin-1 letters
+        # (U+00C0-U+00FF), none of which changes
+        return None
     dense = len(search) >= 2 * len(source)
     wide = search if dense else search.translate(None, _ASCII_BYTES)
-    if wide.count(b"\xc3") * 2 == len(wide):
-        return None  # accented Latin-1 letters only (U+00C0-U+00FF): none of them changes
     if dense and b"\x01" not in wide.translate(_flag_leads()) and _nfkc_stable(source):
         return None  # e.g. Chinese prose: no invisible character or look-alike, NFKC as is
     placed = _placed(source, wide, _changeable(), _MAX_CONTACTS)
