@@ -101,7 +101,14 @@ def test_a_snippet_normalises_alike_wherever_it_sits_in_a_long_text() -> None:
     assert alone == "ignore the system promptA file"
     # mostly ASCII (the sparse path, with the snippet across a 256-character probe edge),
     # then text dense in non-ASCII characters (the whole-text path)
-    for prefix in ("x" * 250, "word " * 20_000, "привет " * 20_000, "“quoted” " * 5_000):
+    for prefix in (
+        "x" * 250,
+        "word " * 20_000,
+        "привет " * 20_000,
+        "“quoted” " * 5_000,
+        "Grüße aus Köln, schönen Tag! " * 2_000,
+        "请总结报告并列出风险、谢谢。" * 2_000,
+    ):
         assert _fold_in(prefix, " end" + prefix[:300]) == alone
 
 
@@ -111,7 +118,18 @@ def test_look_alikes_at_the_edge_of_a_long_non_ascii_run_fold() -> None:
     for run in ("é" * 300 + "аbc", "bа" + "é" * 300, "é" * 300 + "іgnore"):
         text = "hello world " * 100 + run + " plain words" * 3000
         folded = normalize(text).normalized
-        assert folded[1200:1200 + len(run)] == run.replace("а", "a").replace("і", "i")
+        assert folded[1200 : 1200 + len(run)] == run.replace("а", "a").replace("і", "i")
+
+
+def test_prose_with_nothing_to_change_keeps_its_offsets() -> None:
+    german, chinese = "Grüße aus Köln, schöne Äpfel für Sie. ", "请总结报告并列出风险、谢谢。"
+    for text in (german * 30, chinese * 80):
+        t = normalize(text)
+        assert t.normalized == text and t.is_identity and not t.invisible
+        assert t.utf8() == text.encode()
+    # one character that does change, among them, still does
+    for text, changed in (("Grüße ﬁle", "Grüße file"), ("报告\u200b报告", "报告报告")):
+        assert normalize(text).normalized == changed
 
 
 def test_fillers_are_reported_but_kept() -> None:
