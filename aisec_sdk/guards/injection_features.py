@@ -167,6 +167,16 @@ _TRANSFORM_VERB = (
     r"|исправь\w*|traduci\w*|riassumi\w*|traduza|resuma|vertaal|przetłumacz|terjemahkan)"
 )
 _DUMP_VERB = rf"(?:{_REVEAL}|{_TRANSFORM_VERB})"
+# Who instructions planted in data address (an AI reading them), and what they demand of it.
+_AI = (
+    r"(?:ai|a\.i\.|assistant|ai\W+assistant|chatbot|(?:large\W+)?language\W+model|llm|gpt|chatgpt"
+    r"|copilot|claude|gemini|bard|bing|bot|model|agent|ai\W+(?:agent|model|system|tool))"
+)
+_AI_DEMAND = (
+    r"ignore|skip|do|you\W+must|instead|stop|now|forget|include|respond|reply|answer|tell|send|say"
+    r"|state|call|run|print|add|put|give|describe|recommend|rate|leave|open|delete|forward|email"
+    r"|execute|output|write|append|remember|make|don\W?t|never|always"
+)
 # Qualifiers that make "the instructions" the model's own (given before the user's turn).
 _OWN = (
     r"(?:your|prior|previous|preceding|above|earlier|initial|original|hidden|secret|system"
@@ -334,13 +344,16 @@ PATTERNS: dict[str, str] = {
     r"\W+(?:\w+\W+){0,5}?(?:to\W+)?(?:https?://|www\.|\w+@\w+\.\w+|the\W+url|this\W+url"
     r"|the\W+following\W+(?:url|address|endpoint))"
     r"|!\[[^\]\n]{0,80}\]\(https?://[^)\s]{1,200}[?&=]",
-    "ai_addressed": r"\b(?:any|all|every)\W+(?:ai|llm|assistant|language\W+model|chatbot|agent)s?"
-    r"\W+(?:(?:that\W+(?:is\W+)?|who\W+(?:is\W+)?)?(?:reading|processing|summari[sz]\w*|reads"
-    r"|parsing|sees))\b"
-    r"|\b(?:dear|hey|hi|attention|note\W+to(?:\W+the)?|to\W+the|instructions?"
-    r"\W+for(?:\W+the)?|if\W+you\W+are\W+an?)\W+(?:ai|assistant|chatbot|language\W+model|llm"
-    r"|gpt|chatgpt|bot|model|agent)\b|\b(?:ai|assistant|chatbot|llm|agent)\W*[,:]\W*(?:please"
-    r"\W+)?(?:ignore|do|you\W+must|instead|stop|now|forget|include|respond|reply|answer)\b",
+    "ai_addressed": rf"\b(?:any|all|every)\W+{_AI}s?\W+(?:(?:that\W+(?:is\W+|are\W+)?|who\W+"
+    r"(?:is\W+|are\W+)?)?(?:reading|processing|summari[sz]\w*|reads?|parsing|sees?|analy[sz]\w*))\b"
+    r"|\b(?:(?:dear|hey|hi|hello|attention|note\W+(?:to|for)(?:\W+the)?|message\W+(?:to|for)"
+    r"(?:\W+the)?|to\W+the|instructions?\W+for(?:\W+the)?)\W+|if\W+(?:you\W+are|you\W*re|you\W+"
+    rf"happen\W+to\W+be)\W+(?:an?\W+|the\W+)?|if\W+(?:an?|any)\W+){_AI}s?(?:\s*[-,:;.!)\n]|\W+"
+    r"(?:is\W+|are\W+)?(?:reading|processing|summari[sz]\w*|analy[sz]\w*|parsing|answering|that"
+    r"|which|who|please)\b)"  # the addressee ends there: not "dear ai researchers"
+    rf"|\b{_AI}s?\W*[,:]\W*(?:please\W+)?(?:{_AI_DEMAND})\b"
+    rf"|\b{_AI}s?\W+(?:(?:that|which|who)\W+(?:\w+\W+){{0,2}}?)?(?:reads?|reading|summari[sz]\w*"
+    r"|process\w*|pars\w*|analy[sz]\w*)\W+this\b",
     "when_processing": r"\b(?:when|while|if|before|after)\W+(?:you\W+)?(?:are\W+)?"
     r"(?:summari[sz]\w*|reading|processing|answering|responding|replying|translating|analy[sz]\w*)"
     r"\W+(?:this|the)\W+(?:\w+\W+){0,3}?(?:email|document|page|text|message|content|table|data"
@@ -453,7 +466,8 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                        "assignment", "folgen", "kommt", "aufgabe", "tâche", "tarea", "attività",
                        "задани", "задача", "任务"),
     "exfiltration": ("http", "www.", "@", "url", "address", "endpoint", "]("),
-    "ai_addressed": ("ai", "assistant", "chatbot", "model", "llm", "gpt", "bot", "agent"),
+    "ai_addressed": ("ai", "a.i.", "assistant", "chatbot", "model", "llm", "gpt", "bot", "agent",
+                     "copilot", "claude", "gemini", "bard", "bing"),
     "when_processing": ("summari", "reading", "processing", "answering", "responding",
                         "replying", "translating", "analy"),
     "instead": ("instead", "rather", "only", "just", "but"),
@@ -640,6 +654,16 @@ CORE_ANCHORS: tuple[str, ...] = (
     # instructions planted in data address the model or its answer
     "in your response", "ai assistant", "assistant:", "to the ai", "dear ai", "important:",
     "your answer", "your reply", "your response", "regardless of previous",
+    "dear ai", "dear llm", "dear assistant", "dear chatgpt", "dear model", "dear language model",
+    "hey ai", "hey assistant", "hey chatgpt", "hey copilot", "hey claude", "hey gemini",
+    "hey bing", "hi bing", "hi chatgpt", "hello chatgpt", "attention ai", "attention llm",
+    "attention assistant", "chatgpt,", "chatgpt:", "copilot,", "copilot:", "claude,", "claude:",
+    "gemini,", "gemini:", "llm,", "llm:", "llms,", "llms:", "ai agents", "llm agents",
+    "if you are an ai", "if you're an ai", "if you are a language model", "if you are an llm",
+    "if you are a large language model", "if you are an assistant", "if you are a chatbot",
+    "if an ai", "any ai", "every ai", "all ai", "any llm", "to the assistant",
+    "for the assistant", "note to the model", "note for the model", "for the llm",
+    "to the llm", "language models summariz", "summarizing this", "summarising this",
     "regardless of prior", "regardless of your",
     "### instruction",
     # German
