@@ -43,6 +43,7 @@ _MAX_WINDOW = 3072
 _SHIFT_PER_E = 2.0
 _MAX_SHIFT = _SHIFT_PER_E * math.log(16)
 _FLOOR = 0.2  # scores below this are not reported (nor computed exactly)
+_WORD_REACH = 32  # a finding's span grows by at most this much to whole words
 _BYTE_FAMILIES = ("base64", "hex")
 _Hit = tuple[int, int, str]  # start, end, family of one gate hit (normalised offsets)
 _Window = tuple[int, int, list[_Hit]]
@@ -104,6 +105,30 @@ def _line_windows(normalized: str, hits: list[_Hit]) -> list[_Window]:
     return windows
 
 
+def _in_word(char: str) -> bool:
+    """Whether ``char`` continues a word that spaces delimit (not CJK, whose words a span
+    could not find the end of)."""
+    return char.isalnum() and char < "\u2e80"
+
+
+def _word_start(text: str, at: int, low: int) -> int:
+    """``at`` moved back to the start of its word (at most ``_WORD_REACH`` characters,
+    never before ``low``)."""
+    stop = max(low, at - _WORD_REACH)
+    while at > stop and _in_word(text[at - 1]):
+        at -= 1
+    return at
+
+
+def _word_end(text: str, at: int, high: int) -> int:
+    """``at`` moved on to the end of its word (at most ``_WORD_REACH`` characters, never
+    past ``high``)."""
+    stop = min(high, at + _WORD_REACH)
+    while at < stop and _in_word(text[at]):
+        at += 1
+    return at
+
+
 def _score_window(
     normalized: str,
     window: _Window,
@@ -115,7 +140,9 @@ def _score_window(
     """The best reading of one window; its logit lowered by ``shift`` (``floor`` is compared
     with the logit before the shift)."""
     a, b, hits = window
-    hit_start, hit_end = hits[0][0], hits[-1][1]  # hits come in order, never overlapping
+    # hits come in order, never overlapping; a span covers the whole words of its hits
+    hit_start = _word_start(normalized, hits[0][0], a)
+    hit_end = _word_end(normalized, hits[-1][1], b)
     plain = lower_keeping_offsets(normalized[a:b])
     logit, patterns = model.score(plain, floor)
     best = Detection(logit - shift, hit_start, hit_end, "plain", patterns, (a, b))
