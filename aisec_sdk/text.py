@@ -151,8 +151,12 @@ _FOLD_TABLE = str.maketrans(CONFUSABLES)
 # None is a look-alike or invisible character: the result is NFKC character by character.
 _CJK_FOLDS = tuple((char, unicodedata.normalize("NFKC", char)) for char in "\u3000，：；！？（）")
 _CJK_SAMPLE = 61  # every this many characters one is looked at for CJK script
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+_CJK_CLASS = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]"
+# Runs of CJK characters (the class written twice, not "+": re skips ahead at C speed only
+# to a pattern that opens with a plain class); counted by their lengths, one match a run.
+_CJK_RUN = re.compile(f"{_CJK_CLASS}{_CJK_CLASS}*")
 _MAX_CONTACTS = 256
+_SHORT = 1 << 14  # bytes: a text this short is worth one more pass to skip the RE2 call
 _ASCII_BYTES = bytes(range(128))
 
 
@@ -334,9 +338,10 @@ def _changes(
     left). Look-alikes fold where they touch a Latin letter; when they are many (Cyrillic
     or Greek text), `_folds` finds those places in the whole text instead.
     """
-    if search.count(b"\xc3") == len(search) - len(source):
+    extra = len(search) - len(source)  # bytes beyond one per character
+    if extra <= len(source) and len(search) <= _SHORT and search.count(b"\xc3") == extra:
         # every non-ASCII character is two bytes, led by C3: accented Latin-1 letters
-        # (U+00C0-U+00FF), none of which changes
+        # (U+00C0-U+00FF), none of which changes (a prompt in German, French, Spanish)
         return None
     dense = len(search) >= 2 * len(source)
     wide = search if dense else search.translate(None, _ASCII_BYTES)
@@ -528,7 +533,7 @@ def normalize(source: str) -> Text:
         return Text(source, source)
     work = source.replace("\xa0", " ") if "\xa0" in source else source
     sample = work[::_CJK_SAMPLE]
-    if len(_CJK.findall(sample)) * 10 > len(sample):  # Chinese or Japanese text
+    if sum(map(len, _CJK_RUN.findall(sample))) * 10 > len(sample):  # Chinese or Japanese
         for char, ascii_form in _CJK_FOLDS:
             if char in work:
                 work = work.replace(char, ascii_form)
