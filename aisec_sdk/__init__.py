@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from aisec_sdk.engine import scan, scan_messages
     from aisec_sdk.errors import AisecError, GuardViolation, PolicyError
     from aisec_sdk.guards.canary import canary
-    from aisec_sdk.instrument import instrument, uninstrument
+    from aisec_sdk.instrumentation import instrument, uninstrument
     from aisec_sdk.policy import Policy
     from aisec_sdk.telemetry import configure
     from aisec_sdk.verdict import Finding, Verdict
@@ -33,10 +33,10 @@ _EXPORTS: dict[str, str] = {
     "canary": "aisec_sdk.guards.canary",
     "configure": "aisec_sdk.telemetry",
     "guard": "aisec_sdk.decorator",
-    "instrument": "aisec_sdk.instrument",
+    "instrument": "aisec_sdk.instrumentation",
     "scan": "aisec_sdk.engine",
     "scan_messages": "aisec_sdk.engine",
-    "uninstrument": "aisec_sdk.instrument",
+    "uninstrument": "aisec_sdk.instrumentation",
 }
 
 __all__ = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from types import ModuleType
 from typing import Any
 
 __all__ = ["lazy_exports"]
@@ -32,17 +31,7 @@ def lazy_exports(
         if public_module and isinstance(value, type):
             value.__module__ = package
         namespace[name] = value
-        _unshadow()
         return value
-
-    def _unshadow() -> None:
-        # Importing submodule ``package.x`` binds the module on the package as ``x``: where
-        # ``x`` is also an export defined in that submodule (``aisec_sdk.instrument``), the
-        # export wins, or ``aisec_sdk.instrument()`` would call a module.
-        for export, source in exports.items():
-            bound = namespace.get(export)
-            if isinstance(bound, ModuleType) and bound.__name__ == source:
-                namespace[export] = getattr(bound, export)
 
     def __dir__() -> list[str]:
         return sorted({*namespace, *exports})

@@ -5,8 +5,7 @@ Equivalent to calling ``aisec_sdk.instrument()`` once, with the default policy.
 
 from __future__ import annotations
 
-# through the package, so that `aisec_sdk.instrument` stays the function, not its module
-from aisec_sdk import instrument
+from aisec_sdk.instrumentation import instrument
 
 __all__ = ["instrumented"]
 

@@ -159,7 +159,7 @@ def _contrib_instrumentor() -> Any:
 def _modes() -> dict[str, tuple[Callable[[], None], Callable[[], None]]]:
     contrib = _contrib_instrumentor()
 
-    from aisec_sdk.instrument import instrument, uninstrument
+    from aisec_sdk.instrumentation import instrument, uninstrument
 
     def nothing() -> None:
         pass

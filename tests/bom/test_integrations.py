@@ -26,7 +26,7 @@ from aisec_sdk.bom import (
     to_cyclonedx,
     validate,
 )
-from aisec_sdk.instrument import instrument, uninstrument
+from aisec_sdk.instrumentation import instrument, uninstrument
 
 
 class _ChatHandler(BaseHTTPRequestHandler):

@@ -16,6 +16,7 @@ FIRST_IMPORTS = {
     "uninstrument first": "import aisec_sdk\naisec_sdk.uninstrument()",
     "from-import, uninstrument first": "from aisec_sdk import uninstrument, instrument",
     "import aisec_sdk.auto": "import aisec_sdk.auto\nimport aisec_sdk",
+    "import the submodule first": "import aisec_sdk.instrumentation",
 }
 
 

@@ -484,7 +484,7 @@ _POLICIES = {
 def guarded(request: pytest.FixtureRequest) -> Iterator[Policy]:
     """The test module's ``INTEGRATION`` applied with the policy given by indirect
     parametrization: a `Policy`, or a name (``"block"``: secrets block); ``"redact"`` if none."""
-    from aisec_sdk.instrument import instrument, uninstrument
+    from aisec_sdk.instrumentation import instrument, uninstrument
 
     param = getattr(request, "param", "redact")
     policy = param if isinstance(param, Policy) else Policy(guards=_POLICIES[param])
@@ -497,7 +497,7 @@ def guarded(request: pytest.FixtureRequest) -> Iterator[Policy]:
 @pytest.fixture
 def openai_instrumented() -> Iterator[None]:
     """The OpenAI integration applied for one test, removed afterwards."""
-    from aisec_sdk.instrument import instrument, uninstrument
+    from aisec_sdk.instrumentation import instrument, uninstrument
 
     instrument("openai")
     yield

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
-from aisec_sdk.instrument import instrument, uninstrument
+from aisec_sdk.instrumentation import instrument, uninstrument
 from aisec_sdk.policy import Policy
 
 POLICY = Policy(guards={"prompt_injection": {"enabled": False}})

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 
-from aisec_sdk.instrument import available_integrations, instrument, uninstrument
+from aisec_sdk.instrumentation import available_integrations, instrument, uninstrument
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAMEWORKS = ("openai", "langchain_core", "transformers")
@@ -79,7 +79,7 @@ def test_importing_the_sdk_and_integrations_loads_no_framework() -> None:
     done = _run(
         """
         import sys
-        import aisec_sdk, aisec_sdk.instrument
+        import aisec_sdk, aisec_sdk.instrumentation
         import aisec_sdk.integrations.openai, aisec_sdk.integrations.langchain
         import aisec_sdk.integrations.transformers
         heavy = ("openai", "langchain_core", "transformers", "torch")

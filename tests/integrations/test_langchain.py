@@ -25,7 +25,7 @@ from opentelemetry.trace import SpanKind
 from pydantic import Field, SecretStr
 
 from aisec_sdk.errors import GuardViolation
-from aisec_sdk.instrument import instrument, uninstrument
+from aisec_sdk.instrumentation import instrument, uninstrument
 from aisec_sdk.policy import Policy
 
 AWS_KEY = "AKIAIOSFODNN7EXAMPLE"

@@ -16,7 +16,7 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from opentelemetry.trace import SpanKind  # noqa: E402
 
 from aisec_sdk.errors import GuardViolation  # noqa: E402
-from aisec_sdk.instrument import instrument, uninstrument  # noqa: E402
+from aisec_sdk.instrumentation import instrument, uninstrument  # noqa: E402
 from aisec_sdk.policy import Policy  # noqa: E402
 
 AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
