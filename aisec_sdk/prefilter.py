@@ -78,18 +78,20 @@ class Prefilter:
         pending = self._ids.difference(off) if off else self._ids
         data = text.utf8()
         if len(data) > PREFIX:
-            pending -= self._found(pending, data[:PREFIX])
+            pending = pending.difference(self._found(pending, data[:PREFIX]))
             if len(pending) < 2:
                 return frozenset()
         if not pending:
             return frozenset()
-        return pending - self._found(pending, data)
+        found = self._found(pending, data)
+        return pending.difference(found) if found else pending
 
-    def _found(self, guards: frozenset[str], data: bytes) -> set[str]:
+    def _found(self, guards: frozenset[str], data: bytes) -> list[str]:
         """Which of ``guards`` have a prefilter match in ``data`` (one set pass)."""
-        if guards not in self._sets:  # a subset, compiled once when first needed
-            self._sets[guards] = _compiled_set((g, self._patterns[g]) for g in guards)
-        compiled, ids = self._sets[guards]
+        entry = self._sets.get(guards)
+        if entry is None:  # a subset, compiled once when first needed
+            entry = self._sets[guards] = _compiled_set((g, self._patterns[g]) for g in guards)
+        compiled, ids = entry
         if compiled is None:
-            return set(guards)
-        return {ids[i] for i in compiled.Match(data) or ()}
+            return list(guards)
+        return [ids[i] for i in compiled.Match(data) or ()]
