@@ -393,7 +393,7 @@ def _nfkc_stable(source: str) -> bool:
 
 @cache
 def _flag_leads() -> bytes:
-    """A ``bytes.translate`` table marking (``\x01``) the UTF-8 lead bytes of invisible
+    """A ``bytes.translate`` table that marks with 1 the UTF-8 lead bytes of invisible
     characters (all in the BMP and the tag block) and look-alikes that NFKC keeps (those it
     changes, `_nfkc_stable` sees)."""
     planes = map(chr, [*range(0x80, 0xD800), *range(0xE000, 0x10000), *range(0xE0000, 0xE01F0)])
