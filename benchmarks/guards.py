@@ -2,14 +2,16 @@
 input guard set through the engine, and the guarded-call / bare-span ratio (from
 ``overhead.py``).
 
-Three benign documents of 1 MiB: two made of label-0 texts of ``../shared/data``,
+Four benign documents of 1 MiB: three made of label-0 texts of ``../shared/data``,
 *instructions* (``self_instruct.jsonl``: requests to an assistant, news, reviews; dense in
-the words the prompt-injection gate looks for) and *documents* (``bipia_indirect.jsonl``:
-the clean e-mails, tables and code of BIPIA, with real addresses and phone numbers), and
-*code*: the Python standard library's own source files, in name order (comments, docstrings,
-e-mail addresses, and "ignore" and "override" on every other page). Each timing is the
-fastest of several runs in one process on whatever machine runs it; compare numbers from one
-run with each other. Writes the ``guards`` section of ``benchmarks/RESULTS.md``.
+the words the prompt-injection gate looks for), *documents* (``bipia_indirect.jsonl``:
+the clean e-mails, tables and code of BIPIA, with real addresses and phone numbers) and
+*gpteacher* (``gpteacher.jsonl``: role-play, tool-use and coding instructions, nearly all
+ASCII), and *code*: the Python standard library's own source files, in name order
+(comments, docstrings, e-mail addresses, and "ignore" and "override" on every other page).
+Each timing is the fastest of several runs in one process on whatever machine runs it;
+compare numbers from one run with each other. Writes the ``guards`` section of
+``benchmarks/RESULTS.md``.
 
     python benchmarks/guards.py [--repeat N]
 """
@@ -34,7 +36,11 @@ from aisec_sdk.text import Text, normalize
 from aisec_sdk.verdict import Direction
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-DOCUMENTS = {"instructions": "self_instruct.jsonl", "documents": "bipia_indirect.jsonl"}
+DOCUMENTS = {
+    "instructions": "self_instruct.jsonl",
+    "documents": "bipia_indirect.jsonl",
+    "gpteacher": "gpteacher.jsonl",
+}
 MIB = 1 << 20
 
 # Options that switch on the guards that do nothing until configured.
