@@ -291,6 +291,11 @@ class Text:
         return self.orig_starts[k] + (pos - self.norm_starts[k]) + 1
 
 
+_Edit = tuple[int, int, str, int, int]
+"""A replacement: ``source[start:end]`` becomes the text; the last two numbers are that
+span in the UTF-8 of ``source`` (-1, -1 when unknown)."""
+
+
 class _Builder:
     __slots__ = ("norm_len", "norm_starts", "orig_ends", "orig_starts", "parts", "pending")
 
@@ -328,9 +333,9 @@ class _Builder:
 
 def _changes(
     source: str, search: bytes, data: bytes | None
-) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]] | None:
-    """Replacements ``(start, end, text)`` to apply and the invisible characters found;
-    None when no character of ``source`` may change. ``search`` is ``source`` in UTF-8
+) -> tuple[list[_Edit], list[tuple[int, int, str]]] | None:
+    """Replacements to apply (see `_Edit`) and the invisible characters found; None when
+    no character of ``source`` may change. ``search`` is ``source`` in UTF-8
     with ``?`` for lone surrogates, ``data`` its exact UTF-8 (None with lone surrogates).
 
     In text that is mostly ASCII, the characters normalisation may change are looked for
@@ -347,37 +352,44 @@ def _changes(
     wide = search if dense else search.translate(None, _ASCII_BYTES)
     if dense and b"\x01" not in wide.translate(_flag_leads()) and _nfkc_stable(source):
         return None  # e.g. Chinese prose: no invisible character or look-alike, NFKC as is
-    placed = _placed(source, wide, _changeable(), _MAX_CONTACTS)
+    placed = _placed(source, wide, data, _changeable(), _MAX_CONTACTS)
     if placed is None:
-        placed = _placed(source, wide, _unfolded(), len(source)) or []
+        placed = _placed(source, wide, data, _unfolded(), len(source)) or []
         edits = _folds(source, data)
     elif not placed:
         return None
     else:
-        edits = _folded(source, _runs([at for at, ch in placed if ch in CONFUSABLES]))
+        edits = _folded(source, _runs([p for p in placed if p[1] in CONFUSABLES]))
     invisible: list[tuple[int, int, str]] = []
-    for at, ch in placed:
+    for at, ch, byte_at, byte_end in placed:
         kind, outs = _change_of(ch)
         if kind is not None:
             invisible.append((at, at + 1, kind))
-        edits += [(at, at + 1, out) for out in outs]
+        edits += [(at, at + 1, out, byte_at, byte_end) for out in outs]
     edits.sort()
     return edits, invisible
 
 
-def _placed(source: str, wide: bytes, chars: str, cap: int) -> list[tuple[int, str]] | None:
-    """Offset and character of each character of the class ``chars`` in ``source``, in
-    order; None once more than ``cap`` of them are look-alikes. ``wide`` is ``source`` in
-    UTF-8, or just its non-ASCII characters: RE2 finds the characters there, ``str.find``
-    from the last one's place finds each in ``source`` (every earlier occurrence of it is
-    one of those already placed)."""
-    placed: list[tuple[int, str]] = []
-    pos = look_alikes = 0
+def _placed(
+    source: str, wide: bytes, data: bytes | None, chars: str, cap: int
+) -> list[tuple[int, str, int, int]] | None:
+    """Offset, character and span in ``data`` (``source`` in UTF-8; -1, -1 without it) of
+    each character of the class ``chars`` in ``source``, in order; None once more than
+    ``cap`` of them are look-alikes. ``wide`` is ``source`` in UTF-8, or just its non-ASCII
+    characters: RE2 finds the characters there, ``find`` from the last one's place finds
+    each in ``source`` and ``data`` (every earlier occurrence of it is one already placed)."""
+    placed: list[tuple[int, str, int, int]] = []
+    pos = look_alikes = byte_end = 0
     for m in _as_runs(chars).finditer(wide):
         for ch in m.group().decode("utf-8"):
             at = source.find(ch, pos)
-            placed.append((at, ch))
+            byte_at = -1
+            if data is not None:  # at least one byte a character in between
+                encoded = ch.encode()
+                byte_at = data.find(encoded, byte_end + at - pos)
+                byte_end = byte_at + len(encoded)
             pos = at + 1
+            placed.append((at, ch, byte_at, byte_end if data is not None else -1))
             if ch in CONFUSABLES:
                 look_alikes += 1
                 if look_alikes > cap:
@@ -420,14 +432,15 @@ def _change_of(ch: str) -> tuple[str | None, tuple[str, ...]]:
     return kind, tuple(outs)
 
 
-def _runs(places: list[int]) -> list[tuple[int, int]]:
-    """Runs of consecutive offsets among the sorted ``places``, as spans."""
-    runs: list[tuple[int, int]] = []
-    for at in places:
+def _runs(placed: list[tuple[int, str, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Runs of consecutive characters among ``placed`` (see `_placed`): their spans in
+    characters and in bytes."""
+    runs: list[tuple[int, int, int, int]] = []
+    for at, _, byte_at, byte_end in placed:
         if runs and runs[-1][1] == at:
-            runs[-1] = (runs[-1][0], at + 1)
+            runs[-1] = (runs[-1][0], at + 1, runs[-1][2], byte_end)
         else:
-            runs.append((at, at + 1))
+            runs.append((at, at + 1, byte_at, byte_end))
     return runs
 
 
@@ -435,21 +448,22 @@ def _is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalpha()
 
 
-def _folds(source: str, data: bytes | None) -> list[tuple[int, int, str]]:
+def _folds(source: str, data: bytes | None) -> list[_Edit]:
     """Whole runs of look-alikes in ``source``, a text with many, that touch a Latin letter,
     folded to Latin (linear time)."""
     runs = _runs_at_contacts(source, data)
     if runs is None:
         runs = [m.span() for m in _CONFUSABLE_RUN.finditer(source)]
-    return _folded(source, runs)
+    return _folded(source, [(a, b, -1, -1) for a, b in runs])
 
 
-def _folded(source: str, runs: Iterable[tuple[int, int]]) -> list[tuple[int, int, str]]:
-    """The runs of look-alikes among ``runs`` that touch a Latin letter, folded to Latin."""
+def _folded(source: str, runs: Iterable[tuple[int, int, int, int]]) -> list[_Edit]:
+    """The runs of look-alikes among ``runs`` (spans in characters and bytes) that touch a
+    Latin letter, folded to Latin."""
     last = len(source) - 1
     return [
-        (a, b, source[a:b].translate(_FOLD_TABLE))
-        for a, b in runs
+        (a, b, source[a:b].translate(_FOLD_TABLE), byte_at, byte_end)
+        for a, b, byte_at, byte_end in runs
         if (a and _is_latin(source[a - 1])) or (b <= last and _is_latin(source[b]))
     ]
 
@@ -550,21 +564,25 @@ def normalize(source: str) -> Text:
     edits, invisible = found
     if not edits:
         return _with_utf8(Text(source, work, invisible=invisible), data)
-    if all(end - start == len(out) for start, end, out in edits):
+    applied: list[_Edit] = []
+    pos = 0
+    for edit in edits:
+        if edit[0] >= pos:  # overlapping edits: the first one wins
+            applied.append(edit)
+            pos = edit[1]
+    utf8 = _edited(data, applied)
+    if all(end - start == len(out) for start, end, out, _, _ in applied):
         # same-length replacements (folded look-alikes): offsets stay one to one
         pieces: list[str] = []
         pos = 0
-        for start, end, out in edits:
-            if start >= pos:
-                pieces += (work[pos:start], out)
-                pos = end
+        for start, end, out, _, _ in applied:
+            pieces += (work[pos:start], out)
+            pos = end
         pieces.append(work[pos:])
-        return Text(source, "".join(pieces), invisible=invisible)
+        return _with_utf8(Text(source, "".join(pieces), invisible=invisible), utf8)
     builder = _Builder()
     pos = 0
-    for start, end, out in edits:
-        if start < pos:
-            continue  # overlapping edits: the first one wins
+    for start, end, out, _, _ in applied:
         builder.copy(work[pos:start], pos)
         if len(out) == end - start:
             builder.copy(out, start)
@@ -572,7 +590,7 @@ def normalize(source: str) -> Text:
             builder.replace(out, start, end)
         pos = end
     builder.copy(work[pos:], pos)
-    return Text(
+    text = Text(
         source,
         "".join(builder.parts),
         builder.norm_starts,
@@ -580,3 +598,18 @@ def normalize(source: str) -> Text:
         builder.orig_ends,
         invisible,
     )
+    return _with_utf8(text, utf8)
+
+
+def _edited(data: bytes | None, applied: list[_Edit]) -> bytes | None:
+    """``data`` with the ``applied`` edits made in UTF-8 (the normalised text's `Text.utf8`
+    by copying bytes instead of encoding the text again); None when a span is unknown."""
+    if data is None or any(edit[3] < 0 for edit in applied):
+        return None
+    pieces: list[bytes] = []
+    pos = 0
+    for _, _, out, byte_at, byte_end in applied:
+        pieces += (data[pos:byte_at], out.encode("utf-8", "surrogatepass"))
+        pos = byte_end
+    pieces.append(data[pos:])
+    return b"".join(pieces)

@@ -157,3 +157,12 @@ def test_ascii_bytes_have_one_byte_per_normalised_character(source: str) -> None
     assert data.decode("ascii") == "".join(c if c.isascii() else "?" for c in t.normalized)
     if t.normalized.isascii():
         assert data == t.utf8()
+
+
+_MIXED = "ab z.éü’—…ﬁｉ①™\u200b\ufeff\u00ad\U000e0041\ufe0fаеоІ你好，。\u3164\U0001f600\ud800"
+
+
+@given(st.text(alphabet=st.sampled_from(_MIXED), max_size=80))
+def test_utf8_is_the_normalised_text_encoded(source: str) -> None:
+    t = normalize(source)
+    assert t.utf8() == t.normalized.encode("utf-8", "surrogatepass")
