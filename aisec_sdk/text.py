@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -295,6 +295,10 @@ _Edit = tuple[int, int, str, int, int]
 """A replacement: ``source[start:end]`` becomes the text; the last two numbers are that
 span in the UTF-8 of ``source`` (-1, -1 when unknown)."""
 
+_Place = tuple[int, str, int, int]
+"""A character that may change: its offset, itself, and its span in the UTF-8 of the text
+(-1, -1 when unknown)."""
+
 
 class _Builder:
     __slots__ = ("norm_len", "norm_starts", "orig_ends", "orig_starts", "parts", "pending")
@@ -352,49 +356,81 @@ def _changes(
     wide = search if dense else search.translate(None, _ASCII_BYTES)
     if dense and b"\x01" not in wide.translate(_flag_leads()) and _nfkc_stable(source):
         return None  # e.g. Chinese prose: no invisible character or look-alike, NFKC as is
-    placed = _placed(source, wide, data, _changeable(), _MAX_CONTACTS)
-    if placed is None:
-        placed = _placed(source, wide, data, _unfolded(), len(source)) or []
-        edits = _folds(source, data)
-    elif not placed:
-        return None
+    found = _scan(source, wide, data, _changeable(), _MAX_CONTACTS, dense)
+    if found is None:  # many look-alikes (Cyrillic, Greek): found where they meet Latin
+        found = _scan(source, wide, data, _unfolded(), len(source), dense) or ([], [], [])
+        edits, invisible, _ = found
+        edits += _folds(source, data)
     else:
-        edits = _folded(source, _runs([p for p in placed if p[1] in CONFUSABLES]))
-    invisible: list[tuple[int, int, str]] = []
-    for at, ch, byte_at, byte_end in placed:
-        kind, outs = _change_of(ch)
-        if kind is not None:
-            invisible.append((at, at + 1, kind))
-        edits += [(at, at + 1, out, byte_at, byte_end) for out in outs]
+        edits, invisible, look_alikes = found
+        if not (edits or invisible or look_alikes):
+            return None
+        edits += _folded(source, _runs(look_alikes))
     edits.sort()
     return edits, invisible
 
 
-def _placed(
-    source: str, wide: bytes, data: bytes | None, chars: str, cap: int
-) -> list[tuple[int, str, int, int]] | None:
-    """Offset, character and span in ``data`` (``source`` in UTF-8; -1, -1 without it) of
-    each character of the class ``chars`` in ``source``, in order; None once more than
-    ``cap`` of them are look-alikes. ``wide`` is ``source`` in UTF-8, or just its non-ASCII
-    characters: RE2 finds the characters there, ``find`` from the last one's place finds
-    each in ``source`` and ``data`` (every earlier occurrence of it is one already placed)."""
-    placed: list[tuple[int, str, int, int]] = []
-    pos = look_alikes = byte_end = 0
+def _scan(
+    source: str, wide: bytes, data: bytes | None, chars: str, cap: int, whole: bool
+) -> tuple[list[_Edit], list[tuple[int, int, str]], list[_Place]] | None:
+    """The one-for-one edits, the invisible characters and the look-alikes (see `_Place`)
+    among the characters of the class ``chars`` in ``source``; None once more than ``cap``
+    are look-alikes. ``wide`` is ``source`` in UTF-8 (``?`` for lone surrogates) when
+    ``whole``, else just its non-ASCII bytes; ``data`` is its exact UTF-8."""
+    edits: list[_Edit] = []
+    invisible: list[tuple[int, int, str]] = []
+    look_alikes: list[_Place] = []
+    places = _in_whole(wide, data, chars) if whole else _in_stripped(source, wide, data, chars)
+    for place in places:
+        at, ch, byte_at, byte_end = place
+        if ch in CONFUSABLES:
+            look_alikes.append(place)
+            if len(look_alikes) > cap:
+                return None
+            continue
+        kind, outs = _change_of(ch)
+        if kind is not None:
+            invisible.append((at, at + 1, kind))
+        for out in outs:
+            edits.append((at, at + 1, out, byte_at, byte_end))
+    return edits, invisible, look_alikes
+
+
+def _in_whole(wide: bytes, data: bytes | None, chars: str) -> Iterator[_Place]:
+    """The characters of ``chars`` in ``wide``, the whole text in UTF-8: RE2 gives their
+    byte offsets, decoding the bytes in between counts the characters before them."""
+    offset = done = 0
+    for m in _as_runs(chars).finditer(wide):
+        start, end = m.span()
+        offset += len(wide[done:start].decode("utf-8"))
+        for ch in wide[start:end].decode("utf-8"):
+            width = len(ch.encode("utf-8"))
+            yield offset, ch, (start if data is not None else -1), (
+                start + width if data is not None else -1
+            )
+            offset += 1
+            start += width
+        done = end
+
+
+def _in_stripped(
+    source: str, wide: bytes, data: bytes | None, chars: str
+) -> Iterator[_Place]:
+    """The characters of ``chars`` in ``source``, found by RE2 in ``wide`` (its non-ASCII
+    bytes only) and then placed by ``find`` from the last one's place in ``source`` and in
+    ``data`` (every earlier occurrence of the character is one already placed; at least one
+    byte a character lies in between)."""
+    pos = byte_end = 0
     for m in _as_runs(chars).finditer(wide):
         for ch in m.group().decode("utf-8"):
             at = source.find(ch, pos)
             byte_at = -1
-            if data is not None:  # at least one byte a character in between
-                encoded = ch.encode()
+            if data is not None:
+                encoded = ch.encode("utf-8")
                 byte_at = data.find(encoded, byte_end + at - pos)
                 byte_end = byte_at + len(encoded)
             pos = at + 1
-            placed.append((at, ch, byte_at, byte_end if data is not None else -1))
-            if ch in CONFUSABLES:
-                look_alikes += 1
-                if look_alikes > cap:
-                    return None
-    return placed
+            yield at, ch, byte_at, (byte_end if data is not None else -1)
 
 
 def _nfkc_stable(source: str) -> bool:
@@ -432,8 +468,8 @@ def _change_of(ch: str) -> tuple[str | None, tuple[str, ...]]:
     return kind, tuple(outs)
 
 
-def _runs(placed: list[tuple[int, str, int, int]]) -> list[tuple[int, int, int, int]]:
-    """Runs of consecutive characters among ``placed`` (see `_placed`): their spans in
+def _runs(placed: list[_Place]) -> list[tuple[int, int, int, int]]:
+    """Runs of consecutive characters among ``placed`` (see `_Place`): their spans in
     characters and in bytes."""
     runs: list[tuple[int, int, int, int]] = []
     for at, _, byte_at, byte_end in placed:
@@ -566,12 +602,14 @@ def normalize(source: str) -> Text:
         return _with_utf8(Text(source, work, invisible=invisible), data)
     applied: list[_Edit] = []
     pos = 0
+    same_length = True
     for edit in edits:
         if edit[0] >= pos:  # overlapping edits: the first one wins
             applied.append(edit)
             pos = edit[1]
+            same_length = same_length and pos - edit[0] == len(edit[2])
     utf8 = _edited(data, applied)
-    if all(end - start == len(out) for start, end, out, _, _ in applied):
+    if same_length:
         # same-length replacements (folded look-alikes): offsets stay one to one
         pieces: list[str] = []
         pos = 0
@@ -604,8 +642,8 @@ def normalize(source: str) -> Text:
 def _edited(data: bytes | None, applied: list[_Edit]) -> bytes | None:
     """``data`` with the ``applied`` edits made in UTF-8 (the normalised text's `Text.utf8`
     by copying bytes instead of encoding the text again); None when a span is unknown."""
-    if data is None or any(edit[3] < 0 for edit in applied):
-        return None
+    if data is None or len(applied) > len(data) >> 10 or any(e[3] < 0 for e in applied):
+        return None  # (more than an edit a KB: encoding the text again costs less)
     pieces: list[bytes] = []
     pos = 0
     for _, _, out, byte_at, byte_end in applied:
