@@ -380,46 +380,51 @@ def _scan(
     edits: list[_Edit] = []
     invisible: list[tuple[int, int, str]] = []
     look_alikes: list[_Place] = []
-    places = _in_whole(wide, data, chars) if whole else _in_stripped(source, wide, data, chars)
-    for place in places:
-        at, ch, byte_at, byte_end = place
-        if ch in CONFUSABLES:
-            look_alikes.append(place)
-            if len(look_alikes) > cap:
-                return None
-            continue
-        kind, outs = _change_of(ch)
-        if kind is not None:
-            invisible.append((at, at + 1, kind))
-        for out in outs:
-            edits.append((at, at + 1, out, byte_at, byte_end))
+    runs = (
+        _in_whole(wide, data is not None, chars)
+        if whole
+        else _in_stripped(source, wide, data, chars)
+    )
+    for at, run, byte_at in runs:
+        for ch in run:
+            byte_end = byte_at + len(ch.encode("utf-8")) if byte_at >= 0 else -1
+            if ch in CONFUSABLES:
+                look_alikes.append((at, ch, byte_at, byte_end))
+                if len(look_alikes) > cap:
+                    return None
+            else:
+                kind, outs = _change_of(ch)
+                if kind is not None:
+                    invisible.append((at, at + 1, kind))
+                for out in outs:
+                    edits.append((at, at + 1, out, byte_at, byte_end))
+            at += 1
+            byte_at = byte_end
     return edits, invisible, look_alikes
 
 
-def _in_whole(wide: bytes, data: bytes | None, chars: str) -> Iterator[_Place]:
-    """The characters of ``chars`` in ``wide``, the whole text in UTF-8: RE2 gives their
-    byte offsets, decoding the bytes in between counts the characters before them."""
+def _in_whole(wide: bytes, known: bool, chars: str) -> Iterator[tuple[int, str, int]]:
+    """Runs of the characters of ``chars`` in ``wide``, the whole text in UTF-8: offset,
+    text and byte offset (-1 unless ``known``, ``wide`` being the text's exact UTF-8). RE2
+    gives the byte offsets; decoding the bytes in between counts the characters."""
     offset = done = 0
     for m in _as_runs(chars).finditer(wide):
         start, end = m.span()
         offset += len(wide[done:start].decode("utf-8"))
-        for ch in wide[start:end].decode("utf-8"):
-            width = len(ch.encode("utf-8"))
-            yield offset, ch, (start if data is not None else -1), (
-                start + width if data is not None else -1
-            )
-            offset += 1
-            start += width
+        run = wide[start:end].decode("utf-8")
+        yield offset, run, (start if known else -1)
+        offset += len(run)
         done = end
 
 
 def _in_stripped(
     source: str, wide: bytes, data: bytes | None, chars: str
-) -> Iterator[_Place]:
-    """The characters of ``chars`` in ``source``, found by RE2 in ``wide`` (its non-ASCII
-    bytes only) and then placed by ``find`` from the last one's place in ``source`` and in
-    ``data`` (every earlier occurrence of the character is one already placed; at least one
-    byte a character lies in between)."""
+) -> Iterator[tuple[int, str, int]]:
+    """The characters of ``chars`` in ``source`` one by one (offset, character, byte offset
+    in ``data`` or -1), found by RE2 in ``wide`` (the text's non-ASCII bytes only), then
+    placed by ``find`` from the last one's place in ``source`` and in ``data`` (every
+    earlier occurrence of the character is one already placed; at least one byte a
+    character lies in between)."""
     pos = byte_end = 0
     for m in _as_runs(chars).finditer(wide):
         for ch in m.group().decode("utf-8"):
@@ -430,7 +435,7 @@ def _in_stripped(
                 byte_at = data.find(encoded, byte_end + at - pos)
                 byte_end = byte_at + len(encoded)
             pos = at + 1
-            yield at, ch, byte_at, (byte_end if data is not None else -1)
+            yield at, ch, byte_at
 
 
 def _nfkc_stable(source: str) -> bool:
