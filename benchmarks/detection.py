@@ -22,7 +22,7 @@ import random
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -71,51 +71,56 @@ def pct(x: float) -> str:
     return "n/a" if math.isnan(x) else f"{100 * x:.1f} %"
 
 
-def source_table(rows: Sequence[training.Row], scores: Sequence[float], model: LexicalModel) -> str:
-    """Per-source LOSO table, plus the totals the goal is stated in."""
-    t_in = model.calibration["input"].center
-    t_ctx = model.calibration["context"].center
-    benign_pool = [s for r, s in zip(rows, scores, strict=True) if r.label == 0 and
-                   r.group not in training.EVAL_ONLY]
+def source_table(
+    rows: Sequence[training.Row], scores: Mapping[str, Sequence[float]], model: LexicalModel
+) -> str:
+    """Per-source LOSO table, plus the totals the goal is stated in (each direction's column
+    from the text read as that direction; ROC-AUC and recall at 1 % FPR as ``input``)."""
+    t = {d: model.calibration[d].center for d in training.DIRECTIONS}
+
+    def pick(direction: str, test: Callable[[training.Row], bool]) -> list[float]:
+        return [s for r, s in zip(rows, scores[direction], strict=True) if test(r)]
+
+    def licensed_benign(r: training.Row) -> bool:
+        return r.label == 0 and r.group not in training.EVAL_ONLY
+
+    def flagged(test: Callable[[training.Row], bool]) -> str:
+        return " | ".join(pct(rate(pick(d, test), t[d])) for d in training.DIRECTIONS)
+
+    benign_pool = pick("input", licensed_benign)
     t_1pct = training.threshold_at(benign_pool, 0.01)
-    groups: dict[tuple[str, int], list[float]] = defaultdict(list)
-    for r, s in zip(rows, scores, strict=True):
-        groups[(r.group, r.label)].append(s)
     lines = [
         "| source | label | rows | flagged (input) | flagged (context) | ROC-AUC vs benign "
         "| recall at 1 % FPR | trained on |",
         "|---|---|---:|---:|---:|---:|---:|---|",
     ]
-    for (group, label), ss in sorted(groups.items()):
+    for group, label in sorted({(r.group, r.label) for r in rows}):
+        def of_source(r: training.Row, g: str = group, y: int = label) -> bool:
+            return r.group == g and r.label == y
+
+        ss = pick("input", of_source)
         auc = roc_auc(ss, benign_pool) if label else math.nan
         at1 = rate(ss, t_1pct) if label else math.nan
         trained = "never" if group in training.EVAL_ONLY else "other folds only"
         lines.append(
-            f"| {group} | {'attack' if label else 'benign'} | {len(ss)} | {pct(rate(ss, t_in))} "
-            f"| {pct(rate(ss, t_ctx))} | {'' if math.isnan(auc) else f'{auc:.3f}'} "
+            f"| {group} | {'attack' if label else 'benign'} | {len(ss)} | {flagged(of_source)} "
+            f"| {'' if math.isnan(auc) else f'{auc:.3f}'} "
             f"| {'' if math.isnan(at1) else pct(at1)} | {trained} |"
         )
-    attacks = [s for r, s in zip(rows, scores, strict=True) if r.label == 1]
-    train_benign = benign_pool
-    docs = [s for r, s in zip(rows, scores, strict=True)
-            if r.label == 0 and r.group not in training.EVAL_ONLY and training.is_document(r)]
-    no_robots = [s for r, s in zip(rows, scores, strict=True)
-                 if r.label == 0 and r.group == "parapet_no_robots"]
-    defences = [s for r, s in zip(rows, scores, strict=True)
-                if r.label == 0 and r.group == "tensor_trust"]
+    attacks = pick("input", lambda r: r.label == 1)
     summary = [
         "",
         "| all sources, out of source | input threshold | context threshold |",
         "|---|---:|---:|",
-        f"| attack recall | {pct(rate(attacks, t_in))} | {pct(rate(attacks, t_ctx))} |",
-        f"| FPR, licensed benign (threshold set here) | {pct(rate(train_benign, t_in))} "
-        f"| {pct(rate(train_benign, t_ctx))} |",
-        f"| FPR, document-like benign | {pct(rate(docs, t_in))} | {pct(rate(docs, t_ctx))} |",
-        f"| FPR, never-trained chat prompts (no_robots) "
-        f"| {pct(rate(no_robots, t_in))} | {pct(rate(no_robots, t_ctx))} |",
-        f"| FPR, never-trained defenders' system prompts (Tensor Trust) "
-        f"| {pct(rate(defences, t_in))} | {pct(rate(defences, t_ctx))} |",
-        f"| ROC-AUC, all attacks vs licensed benign | {roc_auc(attacks, train_benign):.3f} | |",
+        f"| attack recall | {flagged(lambda r: r.label == 1)} |",
+        f"| FPR, licensed benign (input threshold set here) | {flagged(licensed_benign)} |",
+        "| FPR, document-like benign (context threshold set here) | "
+        f"{flagged(lambda r: licensed_benign(r) and training.is_document(r))} |",
+        "| FPR, never-trained chat prompts (no_robots) | "
+        f"{flagged(lambda r: r.label == 0 and r.group == 'parapet_no_robots')} |",
+        "| FPR, never-trained defenders' system prompts (Tensor Trust) | "
+        f"{flagged(lambda r: r.label == 0 and r.group == 'tensor_trust')} |",
+        f"| ROC-AUC, all attacks vs licensed benign | {roc_auc(attacks, benign_pool):.3f} | |",
         f"| recall at 1 % FPR (licensed benign) | {pct(rate(attacks, t_1pct))} | |",
     ]
     return "\n".join(lines + summary)
@@ -178,7 +183,8 @@ def obfuscation_table(rows: Sequence[training.Row], model: LexicalModel) -> str:
 
 def language_table(rows: Sequence[training.Row], scores: Sequence[float],
                    model: LexicalModel) -> str:
-    """Out-of-source recall of CyberSecEval 2 attacks per language (input threshold)."""
+    """Out-of-source recall of CyberSecEval 2 attacks per language (``input`` scores and
+    threshold)."""
     t_in = model.calibration["input"].center
     langs: dict[str, list[float]] = defaultdict(list)
     for r, s in zip(rows, scores, strict=True):
@@ -280,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         "**Languages** (out of source):",
         "",
-        language_table(rows, scores, model),
+        language_table(rows, scores["input"], model),
         "",
         "**Speed** of `prompt_injection.scan` alone, normalisation included:",
         "",

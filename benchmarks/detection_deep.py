@@ -61,15 +61,15 @@ from aisec_sdk.guards.prompt_injection import (  # noqa: E402
 from aisec_sdk.text import normalize  # noqa: E402
 
 SECTION = "detection-deep-tier"
-DIRECTIONS = ("input", "context")
+DIRECTIONS = training.DIRECTIONS
 BAND = PromptInjectionSettings().deep_band
-Scores = dict[str, list[float]]  # direction -> calibrated score per row
+Scores = dict[str, list[float]]  # direction -> one score (or logit) per row
 
 
 def fast_logits(rows: Sequence[training.Row], cache: Path,
-                progress: Callable[[str], None]) -> list[float]:
-    """The fast tier's LOSO logits (-inf: the gate stays shut), cached by the hash of the
-    code they depend on (training script, features, model, detection, decoding,
+                progress: Callable[[str], None]) -> Scores:
+    """The fast tier's LOSO logits per direction (-inf: the gate stays shut), cached by the
+    hash of the code they depend on (training script, features, model, detection, decoding,
     normalisation) and of the data rows."""
     digest = hashlib.sha256()
     for module in (training, injection_features, injection_model, prompt_injection,
@@ -79,20 +79,24 @@ def fast_logits(rows: Sequence[training.Row], cache: Path,
         digest.update(f"{r.group}\0{r.label}\0{r.text}\0".encode())
     path = cache / f"fast-loso-{digest.hexdigest()[:16]}.json"
     if path.is_file():
-        return [float(x) for x in json.loads(path.read_text())]
+        cached = json.loads(path.read_text())
+        return {d: [float(x) for x in cached[d]] for d in DIRECTIONS}
     lows, feats = training.featurize(rows)
     scores, _ = training.loso_scores(rows, lows, feats, progress)
     cache.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps([s if s > -math.inf else "-inf" for s in scores]))
+    path.write_text(json.dumps(
+        {d: [s if s > -math.inf else "-inf" for s in scores[d]] for d in DIRECTIONS}
+    ))
     return scores
 
 
-def combined(fast: Sequence[float], deep: Sequence[float], model: LexicalModel,
+def combined(fast_by_direction: Scores, deep: Sequence[float], model: LexicalModel,
              head: Head) -> dict[str, Scores]:
     """Calibrated scores per combination and direction (see the module docstring)."""
     out: dict[str, Scores] = defaultdict(dict)
     for d in DIRECTIONS:
         calibration = model.calibration[d]
+        fast = fast_by_direction[d]
         f_scores = [calibration.score(f) for f in fast]
         d_scores = [head.score(x, d) for x in deep]
         out["fast tier"][d] = f_scores
@@ -107,14 +111,15 @@ def combined(fast: Sequence[float], deep: Sequence[float], model: LexicalModel,
     return out
 
 
-def tuned_cascade(rows: Sequence[training.Row], fast: Sequence[float], deep: Sequence[float],
-                  model: LexicalModel) -> str:
+def tuned_cascade(rows: Sequence[training.Row], fast_by_direction: Scores,
+                  deep: Sequence[float], model: LexicalModel) -> str:
     """What the cascade could reach if the head's threshold were chosen for the cascade:
     the lowest head logit that keeps the cascade's total FPR at most 1 % (on the benign pool
     each direction's operating point is set on), and the attack recall there."""
     cells = []
     for d in DIRECTIONS:
         calibration = model.calibration[d]
+        fast = fast_by_direction[d]
         in_band = [f > -math.inf and BAND[0] <= calibration.score(f) <= BAND[1] for f in fast]
         pool = [i for i, r in enumerate(rows) if r.label == 0
                 and r.group not in training.EVAL_ONLY
@@ -162,7 +167,8 @@ def source_table(rows: Sequence[training.Row], deep: Sequence[float],
 
 def summary_table(rows: Sequence[training.Row], fast: Sequence[float], deep: Sequence[float],
                   combos: dict[str, Scores]) -> str:
-    """Totals per combination: attack recall and FPR on each benign pool, per direction."""
+    """Totals per combination: attack recall and FPR on each benign pool, per direction
+    (ROC-AUC and recall at 1 % FPR from the ``input`` logits ``fast``)."""
     def pick(test: Callable[[training.Row], bool]) -> list[int]:
         return [i for i, r in enumerate(rows) if test(r)]
 
@@ -198,17 +204,19 @@ def _share_open(fast: Sequence[float]) -> float:
     return sum(1 for f in fast if f > -math.inf) / len(fast)
 
 
-def cost_table(rows: Sequence[training.Row], fast: Sequence[float], model: LexicalModel,
+def cost_table(rows: Sequence[training.Row], fast: Scores, model: LexicalModel,
                tier: EmbeddingHeadTier, load_seconds: float) -> str:
     """How often the cascade calls the deep tier on benign text, and what a call costs."""
     import torch
 
-    benign = [f for r, f in zip(rows, fast, strict=True) if r.label == 0]
+    benign_rows = [i for i, r in enumerate(rows) if r.label == 0]
+    opened = _share_open([fast["input"][i] for i in benign_rows])
     lines = ["| cost | value |", "|---|---:|",
              f"| loading the model and head (once per process) | {load_seconds * 1e3:,.0f} ms |",
-             f"| benign texts that open the gate | {pct(_share_open(benign))} |"]
+             f"| benign texts that open the gate | {pct(opened)} |"]
     for d in DIRECTIONS:
         calibration = model.calibration[d]
+        benign = [fast[d][i] for i in benign_rows]
         band = [f for f in benign if f > -math.inf
                 and BAND[0] <= calibration.score(f) <= BAND[1]]
         lines.append(f"| benign texts sent to the deep tier ({d}) | "
@@ -259,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     deep_all, _ = head_training.loso_logits(rows, emb, progress)
     deep = deep_all[: len(data_rows)]  # the synthetic negatives come last, never scored
     fast_all = fast_logits(every_row, args.cache, progress)  # the fast tier's real LOSO
-    fast = [fast_all[i] for i in sampled]
+    fast: Scores = {d: [fast_all[d][i] for i in sampled] for d in DIRECTIONS}
     t0 = time.perf_counter()
     tier = EmbeddingHeadTier(model_dir)
     load_seconds = time.perf_counter() - t0
@@ -273,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"fast score in the band {BAND[0]}..{BAND[1]} when the gate opens); *deep on gate* = "
         "deep score wherever the gate opens. Rows embedded on their first 256 tokens.",
         "",
-        summary_table(data_rows, fast, deep, combos),
+        summary_table(data_rows, fast["input"], deep, combos),
         tuned_cascade(data_rows, fast, deep, model),
         "",
         "**Per source** (share flagged; ROC-AUC and recall at 1 % FPR of the head alone "

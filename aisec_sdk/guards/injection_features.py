@@ -23,6 +23,8 @@ import re2  # type: ignore[import-untyped]
 from aisec_sdk.text import re2_options
 
 __all__ = [
+    "CONTEXT_ANCHORS",
+    "CONTEXT_PATTERNS",
     "CORE_ANCHORS",
     "EXTRACTION_PATTERNS",
     "OBFUSCATION_ANCHORS",
@@ -398,6 +400,10 @@ PATTERNS = {name: _folded(rx) for name, rx in PATTERNS.items()}
 EXTRACTION_PATTERNS = frozenset(
     {"extract", "what_is_secret", "instruction_dump", "above_dump", "secret_transform"}
 )
+# Patterns that are evidence only in data (``context``): addressing the AI ("Hey ChatGPT,
+# ..."), "when you summarise this e-mail, ...", directives about its answer are how users
+# talk to an assistant, and how instructions planted in a document give themselves away.
+CONTEXT_PATTERNS = frozenset({"ai_addressed", "when_processing", "response_directive"})
 
 _ZH_OVERRIDE_WORDS = ("忽略", "无视", "忽视", "忘记", "忘掉", "不要理会", "跳过")
 _ZH_SECRET_WORDS = ("系统提示", "系统指令", "初始指令", "提示词", "密码", "口令")
@@ -654,16 +660,6 @@ CORE_ANCHORS: tuple[str, ...] = (
     # instructions planted in data address the model or its answer
     "in your response", "ai assistant", "assistant:", "to the ai", "dear ai", "important:",
     "your answer", "your reply", "your response", "regardless of previous",
-    "dear ai", "dear llm", "dear assistant", "dear chatgpt", "dear model", "dear language model",
-    "hey ai", "hey assistant", "hey chatgpt", "hey copilot", "hey claude", "hey gemini",
-    "hey bing", "hi bing", "hi chatgpt", "hello chatgpt", "attention ai", "attention llm",
-    "attention assistant", "chatgpt,", "chatgpt:", "copilot,", "copilot:", "claude,", "claude:",
-    "gemini,", "gemini:", "llm,", "llm:", "llms,", "llms:", "ai agents", "llm agents",
-    "if you are an ai", "if you're an ai", "if you are a language model", "if you are an llm",
-    "if you are a large language model", "if you are an assistant", "if you are a chatbot",
-    "if an ai", "any ai", "every ai", "all ai", "any llm", "to the assistant",
-    "for the assistant", "note to the model", "note for the model", "for the llm",
-    "to the llm", "language models summariz", "summarizing this", "summarising this",
     "regardless of prior", "regardless of your",
     "### instruction",
     # German
@@ -697,6 +693,24 @@ CORE_ANCHORS: tuple[str, ...] = (
     "รหัสผ่าน",
 )
 CORE_ANCHORS = tuple(map(_folded, CORE_ANCHORS))
+
+# Substrings that open the gate only for ``context``: data that addresses the AI reading it
+# ("Hey Copilot, ...", "If you are an AI reading this, ...", "When you summarise this, ...").
+# A user talks to the assistant that way in every other prompt, so ``input`` ignores them.
+CONTEXT_ANCHORS: tuple[str, ...] = tuple(map(_folded, (
+    "dear llm", "dear assistant", "dear chatgpt", "dear model", "dear language model",
+    "hey ai", "hey assistant", "hey chatgpt", "hey copilot", "hey claude", "hey gemini",
+    "hey bing", "hi bing", "hi chatgpt", "hello chatgpt", "attention ai", "attention llm",
+    "attention assistant", "chatgpt,", "chatgpt:", "copilot,", "copilot:", "claude,", "claude:",
+    "gemini,", "gemini:", "llm,", "llm:", "llms,", "llms:", "ai agents", "llm agents",
+    "if you are an ai", "if you're an ai", "if you are a language model", "if you are an llm",
+    "if you are a large language model", "if you are an assistant", "if you are a chatbot",
+    "if an ai", "any ai", "every ai", "all ai", "any llm", "to the assistant",
+    "for the assistant", "note to the model", "note for the model", "for the llm",
+    "to the llm", "language models summariz", "summarizing this", "summarising this",
+    "assistant,", "when you summar", "when summariz", "while summariz", "when processing this",
+    "while processing this",
+)))
 
 # Words whose encoded spellings (base64, hex, ROT13, reversed, leetspeak, spaced letters)
 # also open the gate, so an encoded payload is noticed without decoding the whole text.

@@ -23,6 +23,7 @@ import re2  # type: ignore[import-untyped]
 
 from aisec_sdk.guards.deobfuscate import encoded_forms
 from aisec_sdk.guards.injection_features import (
+    CONTEXT_ANCHORS,
     CORE_ANCHORS,
     OBFUSCATION_ANCHORS,
     PATTERNS,
@@ -31,6 +32,7 @@ from aisec_sdk.guards.injection_features import (
     triggered,
 )
 from aisec_sdk.text import char_spans, re2_options
+from aisec_sdk.verdict import Direction
 
 __all__ = ["WEIGHTS_FILE", "Calibration", "Gate", "LexicalModel", "shipped_model"]
 
@@ -140,8 +142,11 @@ class LexicalModel:
             meta=dict(data.get("meta", {})),
         )
 
-    def score(self, lowered: str, floor: float | None = None) -> tuple[float, tuple[str, ...]]:
-        """Log-odds of an attack for lower-cased text, and the telling patterns in it.
+    def score(
+        self, lowered: str, floor: float | None = None, ignored: frozenset[str] = frozenset()
+    ) -> tuple[float, tuple[str, ...]]:
+        """Log-odds of an attack for lower-cased text, and the telling patterns in it
+        (the patterns named in ``ignored`` do not count).
 
         With a ``floor``, the triggered patterns are tried from the heaviest down and the
         rest skipped as soon as even all of them could not lift the log-odds to the floor
@@ -155,6 +160,7 @@ class LexicalModel:
             *map(bigrams.__getitem__, bigrams.keys() & pairwise(toks)),
         ])
         candidates = triggered(lowered)
+        candidates -= ignored
         order = [name for name in tables.pattern_order if name in candidates]
         if not order:
             return base, ()
@@ -177,15 +183,15 @@ class LexicalModel:
     def _tables(self) -> _Tables:
         return _Tables.of(self.weights)
 
-    @property
-    def gate(self) -> Gate:
-        """The keyword gate of this model (built once)."""
-        return _gate_for(self.gate_words)
+    def gate(self, direction: Direction = "input") -> Gate:
+        """The keyword gate of this model for ``direction`` (built once): ``context`` also
+        opens on data that addresses the AI reading it."""
+        return _gate_for(self.gate_words, direction == "context")
 
 
 @cache
-def _gate_for(words: tuple[str, ...]) -> Gate:
-    return Gate((*CORE_ANCHORS, *words))
+def _gate_for(words: tuple[str, ...], context: bool) -> Gate:
+    return Gate((*CORE_ANCHORS, *words, *(CONTEXT_ANCHORS if context else ())))
 
 
 @cache

@@ -26,7 +26,7 @@ from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
 from aisec_sdk.guards.deobfuscate import decode
-from aisec_sdk.guards.injection_features import EXTRACTION_PATTERNS
+from aisec_sdk.guards.injection_features import CONTEXT_PATTERNS, EXTRACTION_PATTERNS
 from aisec_sdk.guards.injection_model import LexicalModel, shipped_model
 from aisec_sdk.text import Text, lower_keeping_offsets
 from aisec_sdk.verdict import Direction, Finding, FindingAction
@@ -135,16 +135,17 @@ def _score_window(
     model: LexicalModel,
     decode_obfuscation: bool,
     floor: float | None,
+    ignored: frozenset[str],
     shift: float = 0.0,
 ) -> Detection:
-    """The best reading of one window; its logit lowered by ``shift`` (``floor`` is compared
-    with the logit before the shift)."""
+    """The best reading of one window, without the ``ignored`` patterns; its logit lowered
+    by ``shift`` (``floor`` is compared with the logit before the shift)."""
     a, b, hits = window
     # hits come in order, never overlapping; a span covers the whole words of its hits
     hit_start = _word_start(normalized, hits[0][0], a)
     hit_end = _word_end(normalized, hits[-1][1], b)
     plain = lower_keeping_offsets(normalized[a:b])
-    logit, patterns = model.score(plain, floor)
+    logit, patterns = model.score(plain, floor, ignored)
     best = Detection(logit - shift, hit_start, hit_end, "plain", patterns, (a, b))
     if not decode_obfuscation:
         return best
@@ -154,7 +155,7 @@ def _score_window(
     for family in sorted(families):
         source = normalized[a:b] if family in _BYTE_FAMILIES else plain
         for start, end, decoded in decode(source, family):
-            d_logit, d_patterns = model.score(lower_keeping_offsets(decoded), floor)
+            d_logit, d_patterns = model.score(lower_keeping_offsets(decoded), floor, ignored)
             if d_logit - shift > best.logit:
                 span = (a + start, a + end) if end - start < b - a else (hit_start, hit_end)
                 best = Detection(d_logit - shift, *span, family, d_patterns, (a, b))
@@ -167,8 +168,10 @@ def detect(
     decode_obfuscation: bool = True,
     floor: float | None = None,
     data: bytes | None = None,
+    direction: Direction = "input",
 ) -> list[Detection]:
-    """The best detection in every window of ``normalized`` that the gate opens.
+    """The best detection in every window of ``normalized`` that the gate opens, read as
+    ``direction`` (``input`` leaves out the patterns that are evidence only in data).
 
     Every line with a gate hit is a window; a text of up to ``_WHOLE`` characters is also
     scored as a whole (reported when it reads worse than each of its lines), and is its only
@@ -176,22 +179,23 @@ def detect(
     line windows (see ``_MAX_SHIFT``). Logits are exact at or above ``floor`` (a logit);
     below it they may be underestimated (see `LexicalModel.score`). ``data``:
     ``normalized`` in UTF-8 (`Text.utf8`), when the caller has it."""
-    hits = model.gate.hits(normalized, data)
+    hits = model.gate(direction).hits(normalized, data)
     if not hits:
         return []
+    ignored = CONTEXT_PATTERNS if direction == "input" else frozenset()
     length = len(normalized)
     whole: _Window = (0, length, hits)
     if length <= _WHOLE and "\n" not in normalized:
-        return [_score_window(normalized, whole, model, decode_obfuscation, floor)]
+        return [_score_window(normalized, whole, model, decode_obfuscation, floor, ignored)]
     lines = _line_windows(normalized, hits)
     shift = min(_SHIFT_PER_E * math.log(len(lines)), _MAX_SHIFT)
     line_floor = None if floor is None else floor + shift
     found = [
-        _score_window(normalized, w, model, decode_obfuscation, line_floor, shift)
+        _score_window(normalized, w, model, decode_obfuscation, line_floor, ignored, shift)
         for w in lines
     ]
     if length <= _WHOLE and lines[0][:2] != whole[:2]:
-        best = _score_window(normalized, whole, model, decode_obfuscation, floor)
+        best = _score_window(normalized, whole, model, decode_obfuscation, floor, ignored)
         if best.logit > max(d.logit for d in found):
             found.append(best)
     return found
@@ -211,7 +215,8 @@ class PromptInjectionGuard:
     def __init__(self, settings: GuardSettings, model: LexicalModel | None = None) -> None:
         self.settings = settings_as(settings, PromptInjectionSettings)
         self.model = model or shipped_model()
-        self.prefilter = self.model.gate.pattern  # see `aisec_sdk.prefilter`
+        # see `aisec_sdk.prefilter`: the widest gate, so no direction's hit is missed
+        self.prefilter = self.model.gate("context").pattern
         self._deep = None
         if self.settings.deep_model_path is not None:
             from aisec_sdk.guards.injection_deep import load_deep_tier
@@ -227,7 +232,7 @@ class PromptInjectionGuard:
         findings: list[Finding] = []
         floor_logit = calibration.logit_at(floor) if floor > 0.0 else None
         detections = detect(
-            text.normalized, self.model, self.settings.decode, floor_logit, text.utf8()
+            text.normalized, self.model, self.settings.decode, floor_logit, text.utf8(), direction
         )
         scores = [calibration.score(det.logit) for det in detections]
         if self._deep is not None:  # uncertain windows re-scored in one batch
