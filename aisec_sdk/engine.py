@@ -308,7 +308,13 @@ def replace_message_parts(message: Any, parts: list[str]) -> Any:
 
 def engine_for(policy: Policy | None = None) -> Engine:
     """The engine of ``policy`` (the default policy when None), built once and cached."""
-    policy = policy or default_policy()
+    if policy is None:
+        policy = default_policy()
+    elif not isinstance(policy, Policy):
+        hint = " (e.g. Policy.model_validate(your_dict))" if isinstance(policy, dict) else ""
+        raise TypeError(
+            f"policy must be an aisec_sdk.Policy{hint}, got {type(policy).__name__}"
+        )
     engine = policy._cached("_engine")
     if not isinstance(engine, Engine):
         engine = policy._engine = Engine(policy)

@@ -199,3 +199,11 @@ def test_redact_merges_overlaps_and_can_mask_every_finding() -> None:
     assert redact(s, [first, second]) == "abc <A>6789XYZ"
     assert redact(s, [second, first], mask_all=True) == "abc <A>XYZ"
     assert redact(s, [second], mask_all=True) == "abc 0123[PROMPT_INJECTION]XYZ"
+
+
+@pytest.mark.parametrize("policy", [{"mode": "monitor"}, "monitor"])
+def test_a_policy_that_is_not_a_policy_is_a_clear_type_error(policy: Any) -> None:
+    with pytest.raises(TypeError, match=r"policy must be an aisec_sdk\.Policy"):
+        aisec_sdk.scan("hello", policy=policy)
+    with pytest.raises(TypeError, match="model_validate" if isinstance(policy, dict) else "str"):
+        aisec_sdk.scan_messages([{"role": "user", "content": "hello"}], policy=policy)
