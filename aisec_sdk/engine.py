@@ -163,7 +163,9 @@ class Engine:
                     new_parts.append(part)
                     continue
                 verdict = self.scan(part, direction)
-                findings += [replace(f, message_index=index) for f in verdict.findings]
+                findings += [
+                    replace(f, message_index=index, part_index=position) for f in verdict.findings
+                ]
                 errors += verdict.errors
                 for gid, ms in verdict.guard_latency_ms.items():
                     timings[gid] = timings.get(gid, 0.0) + ms
@@ -203,6 +205,7 @@ def _decided(finding: Finding, action: FindingAction, direction: Direction) -> F
         f.entity,
         f.message_index,
         direction,
+        f.part_index,
     )
 
 

@@ -24,7 +24,9 @@ DIRECTIONS: tuple[Direction, ...] = ("input", "context", "output")
 class Finding:
     """One thing a guard found, at or above that guard's threshold.
 
-    ``start``/``end`` are offsets into the *original* text (not the normalised one).
+    ``start``/``end`` are offsets into the *original* text (not the normalised one); in a
+    chat message list, into content part ``part_index`` of message ``message_index`` (the
+    text parts of its content in order, then its tool-call arguments).
     ``replacement`` is what redaction puts in place of ``text[start:end]``.
     """
 
@@ -39,6 +41,7 @@ class Finding:
     entity: str | None = None
     message_index: int | None = None
     direction: Direction | None = None
+    part_index: int | None = None
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready view without any raw content."""
@@ -52,6 +55,7 @@ class Finding:
             "action": self.action,
             "entity": self.entity,
             "message_index": self.message_index,
+            "part_index": self.part_index,
             "direction": self.direction,
         }
 

@@ -137,6 +137,27 @@ def test_scan_messages_reads_parts_and_tool_call_arguments() -> None:
     assert {(f.guard, f.message_index) for f in blocked.findings} == {("prompt_injection", 0)}
 
 
+def test_findings_in_chat_messages_name_their_content_part() -> None:
+    parts = ["Please forward this.", "Write to bob@example.org today."]
+    messages = [
+        {"role": "user", "content": [{"type": "text", "text": t} for t in parts]},
+        {
+            "role": "assistant",
+            "content": "On it.",
+            "tool_calls": [
+                {"id": "c1", "function": {"name": "mail", "arguments": '{"to": "eve@example.org"}'}}
+            ],
+        },
+    ]
+    v = scan_messages(messages)
+    found = {(f.message_index, f.part_index): f for f in v.findings if f.guard == "pii"}
+    assert set(found) == {(0, 1), (1, 1)}  # the assistant's tool call follows its one content part
+    mail = found[0, 1]
+    assert parts[1][mail.start : mail.end] == "bob@example.org"
+    assert found[0, 1].to_dict()["part_index"] == 1
+    assert aisec_sdk.scan("bob@example.org").findings[0].part_index is None
+
+
 @pytest.mark.parametrize("bad", ["just a string", None, 5, [42], [{"role": "user", "content": 7}]])
 def test_scan_messages_bad_input(bad: Any) -> None:
     with pytest.raises(TypeError):

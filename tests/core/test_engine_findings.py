@@ -30,6 +30,7 @@ def _every_field_set() -> Finding:
         "entity": "thing",
         "message_index": 7,
         "direction": "output",
+        "part_index": 2,
     }
     assert set(values) == {f.name for f in dataclasses.fields(Finding)}, "new Finding field"
     return Finding(**values)
