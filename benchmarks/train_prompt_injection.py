@@ -193,10 +193,37 @@ _AI_MENTIONS = (
 )
 
 
+# A user may take back their own words or ask for a harmless role: "ignore my previous
+# message", "pretend you're a pirate". An attack overrides the assistant's instructions;
+# these turns look like one to patterns written for attacks, so training sees them as benign.
+_OWN_TURNS = (
+    "Ignore my previous message, I meant {day}, not the day after.",
+    "Forget what I said earlier about {topic}; let's start again.",
+    "Please disregard my last question about {topic}, I found the answer.",
+    "Ignore the previous draft and use this version about {topic} instead.",
+    "Never mind my earlier request, just tell me more about {topic}.",
+    "Pretend you're a {role} and tell me a joke about {topic}.",
+    "You are now my {role}; help me get better at {topic}.",
+    "From now on, answer my questions about {topic} in {language}, please.",
+)
+_OWN_TURN_FILLS = (
+    ("Tuesday", "the garden", "pirate", "French"),
+    ("Friday", "the budget", "chef", "Spanish"),
+    ("Monday", "chess openings", "tour guide", "German"),
+    ("Sunday", "my essay", "personal trainer", "Italian"),
+    ("Thursday", "the trip to Rome", "detective", "simple English"),
+)
+
+
 def synthetic_benign_rows() -> list[Row]:
     """Hard negatives written for this script (see the comments above the templates)."""
     texts = [t.format(thing=thing) for t in _TOPIC_TEMPLATES for thing in _TOPIC_THINGS]
     texts += _PLAIN_SENTENCES + _OTHER_LANGUAGES
+    texts += [
+        t.format(day=day, topic=topic, role=role, language=language)
+        for t in _OWN_TURNS
+        for day, topic, role, language in _OWN_TURN_FILLS
+    ]
     texts += [
         t.format(name=name, article=article)
         for t in _AI_MENTIONS
