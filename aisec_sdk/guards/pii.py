@@ -76,7 +76,10 @@ def register_recognizer(entity: str, recognizer: Recognizer) -> None:
 
 # One pass finds every candidate. Leftmost-first: at one start, earlier branches win.
 _CANDIDATES = re2.compile(
-    rb"(?P<email>[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,8}\.[A-Za-z]{2,24})"
+    # e-mail: internationalised too; a non-ASCII character is "?" in the one-byte view the
+    # guard reads and itself in the UTF-8 the prefilter reads (`_email` checks which it was)
+    rb"(?P<email>[A-Za-z0-9._%+\-?\x{80}-\x{10FFFF}]{1,64}@[A-Za-z0-9\-?\x{80}-\x{10FFFF}]{1,63}"
+    rb"(?:\.[A-Za-z0-9\-?\x{80}-\x{10FFFF}]{1,63}){0,8}\.(?:[A-Za-z]{2,24}|[?\x{80}-\x{10FFFF}]{2,24}))"
     rb"|(?P<email_spelled>[A-Za-z0-9._%+\-]{1,64} ?[\[(](?i:at)[\])] ?[A-Za-z0-9\-]{1,63}"
     rb"(?: ?[\[(](?i:dot)[\])] ?[A-Za-z0-9\-]{1,63}){1,4})"
     rb"|(?P<ipv4>[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})"
@@ -437,9 +440,20 @@ def _groups(number: str) -> list[int]:
 def _email(s: str, start: int, end: int) -> Candidate | None:
     at = s.index("@", start, end)
     local_start = max(start, at - 64)
+    latin = _is_latin(s[at - 1])  # one script: "请联系jane@..." is jane's address
+    for i in range(at - 1, local_start - 1, -1):
+        if not _in_address(s[i]) or (s[i].isalpha() and _is_latin(s[i]) != latin):
+            local_start = i + 1
+            break
     while local_start < at and s[local_start] in "._%+-":
         local_start += 1
     domain = s[at + 1 : end]
+    cut = next((i for i, c in enumerate(domain) if not _in_address(c)), None)
+    if cut is not None:  # "jane@example.com?.org": the address ends before the "?"
+        domain, end = domain[:cut], at + 1 + cut
+        head, _, tld = domain.rpartition(".")
+        if not head or len(tld) < 2 or not tld.isalpha():
+            return None
     if local_start == at or any(
         len(label) > 63 or label.startswith("-") for label in domain.split(".")
     ):
@@ -447,6 +461,18 @@ def _email(s: str, start: int, end: int) -> Candidate | None:
     if s[end : end + 1] == ":" and s[end + 1 : end + 2] not in ("", " ", "\t", "\n", "\r"):
         return None  # user@host:path or user@host:port, an SSH remote or URL, not a mailbox
     return (local_start, end, "email", 0.95)
+
+
+def _is_latin(char: str) -> bool:
+    """ASCII or a Latin letter with diacritics (below U+0250), as opposed to other scripts."""
+    return char < "\u0250"
+
+
+def _in_address(char: str) -> bool:
+    """Whether ``char`` can be part of an e-mail address the candidate pattern matched: an
+    ASCII character other than "?" (the pattern allows the rest), or a non-ASCII letter or
+    digit (internationalised addresses)."""
+    return char != "?" if char.isascii() else char.isalnum()
 
 
 def _ipv4(s: str, start: int, end: int) -> Candidate | None:

@@ -140,6 +140,25 @@ def test_bare_digits_without_a_phone_word_stay_below_the_threshold(find: Any) ->
     assert find("id 4155552671") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("write to jöhn.dœ@exämple.com today", "jöhn.dœ@exämple.com"),
+        ("mail üser@bücher.de now", "üser@bücher.de"),
+        ("почта: иван@пример.рф", "иван@пример.рф"),
+        ("bob@例え.jp", "bob@例え.jp"),
+        ("请联系jane@example.com谢谢", "jane@example.com"),  # one script: not 请联系jane
+        ("Any questions?bob@example.com", "bob@example.com"),
+        ("jane@example.com?.org", "jane@example.com"),
+    ],
+)
+def test_internationalised_addresses_through_the_engine(text: str, address: str) -> None:
+    # through the engine, so the shared prefilter (over UTF-8) must see them too
+    verdict = scan(text, policy=Policy(guards=NO_PI))
+    assert [text[f.start : f.end] for f in verdict.findings] == [address]
+    assert address not in verdict.text
+
+
 def test_offsets_are_in_the_original_text(run_guard: Any) -> None:
     text = "Ｍａｉｌ: ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ and j\u200bohn@example.org"
     found = run_guard("pii")(text)
