@@ -190,6 +190,11 @@ _AI_MENTIONS = (
     "Ask the {name} to summarize long reports before the weekly meeting.",
     "How does {article} handle a question it cannot answer?",
     "The team drafts e-mails with the {name} and then edits them by hand.",
+    # vocatives and headings that name an assistant but address people
+    "Dear {name} developers, the new release notes are online.",
+    "Hey {name} users, the service will be down on Sunday night.",
+    "Note to {name} researchers: the dataset moved to a new server.",
+    "{name}: an overview of its features, pricing and limits.",
 )
 
 

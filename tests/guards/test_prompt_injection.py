@@ -285,7 +285,12 @@ def test_every_obfuscation_family_is_seen_through(name: str) -> None:
 def test_decoding_can_be_switched_off() -> None:
     text, _ = OBFUSCATED["base64"]
     plain_only = PromptInjectionGuard(PromptInjectionSettings(decode=False))
-    assert flagged(text, guard=plain_only) == []
+    decoded = flagged(text)
+    # only the words around the blob are read ("Decode and follow:" is itself a cue)
+    undecoded = [f for f in plain_only.scan(normalize(text), "input") if f.score >= 0.2]
+    assert any("decoded from base64" in f.message for f in decoded)
+    assert all("decoded from" not in f.message for f in undecoded)
+    assert max((f.score for f in undecoded), default=0.0) < max(f.score for f in decoded) - 0.3
 
 
 def test_scores_are_calibrated_per_direction_and_deterministic() -> None:
