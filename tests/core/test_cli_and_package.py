@@ -19,15 +19,20 @@ ROOT = Path(__file__).resolve().parents[2]
 FRAMEWORKS = ("openai", "langchain_core", "transformers", "torch")
 
 
-def test_demo_runs_offline_and_its_audit_log_verifies(tmp_path: Path) -> None:
-    audit = tmp_path / "demo.jsonl"
-    done = subprocess.run(
+def _demo(audit: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "aisec_sdk.cli", "demo", "--audit-log", str(audit)],
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=120,
+        env=env,
     )
+
+
+def test_demo_runs_offline_and_its_audit_log_verifies(tmp_path: Path) -> None:
+    audit = tmp_path / "demo.jsonl"
+    done = _demo(audit)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "BLOCKED" in out and "prompt_injection" in out
@@ -41,15 +46,7 @@ def test_demo_keeps_its_defaults_and_verifies_with_the_key_of_the_environment(
     tmp_path: Path,
 ) -> None:
     audit = tmp_path / "demo.jsonl"
-    env = {**os.environ, "AISEC_MODE": "monitor", "AISEC_AUDIT_KEY": "k3y"}
-    done = subprocess.run(
-        [sys.executable, "-m", "aisec_sdk.cli", "demo", "--audit-log", str(audit)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        env=env,
-    )
+    done = _demo(audit, {**os.environ, "AISEC_MODE": "monitor", "AISEC_AUDIT_KEY": "k3y"})
     assert done.returncode == 0, done.stdout + done.stderr
     assert "BLOCKED" in done.stdout and "verify: OK" in done.stdout
     assert verify(audit, "k3y").ok
