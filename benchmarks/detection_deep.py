@@ -66,15 +66,25 @@ BAND = PromptInjectionSettings().deep_band
 Scores = dict[str, list[float]]  # direction -> one score (or logit) per row
 
 
-def fast_logits(rows: Sequence[training.Row], cache: Path,
-                progress: Callable[[str], None]) -> Scores:
-    """The fast tier's LOSO logits per direction (-inf: the gate stays shut), cached by the
-    hash of the code they depend on (training script, features, model, detection, decoding,
-    normalisation) and of the data rows."""
+def _code_digest() -> bytes:
+    """A hash of the code the fast tier's LOSO logits depend on (training script, features,
+    model, detection, decoding, normalisation), as it was when this script imported it: a
+    file edited during a run must not name a cache built by the code that was loaded."""
     digest = hashlib.sha256()
     for module in (training, injection_features, injection_model, prompt_injection,
                    deobfuscate, text_module):
         digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.digest()
+
+
+_CODE_DIGEST = _code_digest()
+
+
+def fast_logits(rows: Sequence[training.Row], cache: Path,
+                progress: Callable[[str], None]) -> Scores:
+    """The fast tier's LOSO logits per direction (-inf: the gate stays shut), cached by the
+    hash of the code they depend on (see `_code_digest`) and of the data rows."""
+    digest = hashlib.sha256(_CODE_DIGEST)
     for r in rows:
         digest.update(f"{r.group}\0{r.label}\0{r.text}\0".encode())
     path = cache / f"fast-loso-{digest.hexdigest()[:16]}.json"
