@@ -584,21 +584,24 @@ def tokens(lowered: str) -> list[str]:
     return _TOKEN.findall(lowered)
 
 
-def triggered(lowered: str) -> set[str]:
-    """Names of the patterns whose triggers occur in lower-cased text (those that can match)."""
-    found = _TRIGGER_SET.Match(lowered.encode("utf-8", "surrogatepass")) or ()
-    return {_TRIGGER_NAMES[i] for i in found}
+def triggered(lowered: str, data: bytes | None = None) -> set[str]:
+    """Names of the patterns whose triggers occur in lower-cased text (those that can match);
+    ``data``: ``lowered`` in UTF-8 with surrogates passed through, when the caller has it."""
+    if data is None:
+        data = lowered.encode("utf-8", "surrogatepass")
+    return {_TRIGGER_NAMES[i] for i in _TRIGGER_SET.Match(data) or ()}
 
 
-def pattern_matcher(lowered: str) -> Callable[[str], bool]:
+def pattern_matcher(lowered: str, data: bytes | None = None) -> Callable[[str], bool]:
     """Whether a pattern (by name) matches lower-cased text: RE2 where it reads the text as
-    ``re`` does (decided once per text), ``re`` otherwise."""
+    ``re`` does (decided once per text), ``re`` otherwise (``data`` as for `triggered`)."""
     if lowered.isascii():
         alike = _NOT_RE2_SPACE.search(lowered) is None
     else:
         alike = _NOT_RE2_ALIKE.search(lowered) is None
     fast, necessary = (_FAST, _NECESSARY) if alike else ({}, {})
-    data = lowered.encode() if alike else b""  # alike text has no lone surrogates
+    if alike and data is None:
+        data = lowered.encode()  # alike text has no lone surrogates
 
     def matches(name: str) -> bool:
         compiled = fast.get(name)

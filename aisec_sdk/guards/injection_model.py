@@ -159,15 +159,15 @@ class LexicalModel:
             *map(unigrams.__getitem__, unigrams.keys() & toks),
             *map(bigrams.__getitem__, bigrams.keys() & pairwise(toks)),
         ])
-        candidates = triggered(lowered)
-        candidates -= ignored
+        data = lowered.encode("utf-8", "surrogatepass")
+        candidates = triggered(lowered, data) - ignored
         order = [name for name in tables.pattern_order if name in candidates]
         if not order:
             return base, ()
         remaining = math.fsum(max(0.0, tables.patterns[n]) for n in order)
         matched: list[float] = []
         names: list[str] = []
-        matches = pattern_matcher(lowered)
+        matches = pattern_matcher(lowered, data)
         for name in order:
             if floor is not None and base + math.fsum(matched) + remaining < floor:
                 return base + math.fsum(matched), ()
@@ -184,14 +184,15 @@ class LexicalModel:
         return _Tables.of(self.weights)
 
     def gate(self, direction: Direction = "input") -> Gate:
-        """The keyword gate of this model for ``direction`` (built once): ``context`` also
-        opens on data that addresses the AI reading it."""
-        return _gate_for(self.gate_words, direction == "context")
+        """The keyword gate of this model for ``direction``: ``context`` also opens on data
+        that addresses the AI reading it."""
+        return self._gates[direction == "context"]
 
-
-@cache
-def _gate_for(words: tuple[str, ...], context: bool) -> Gate:
-    return Gate((*CORE_ANCHORS, *words, *(CONTEXT_ANCHORS if context else ())))
+    @cached_property
+    def _gates(self) -> tuple[Gate, Gate]:
+        """The gate for user turns and the one for data, built once per model."""
+        words = (*CORE_ANCHORS, *self.gate_words)
+        return Gate(words), Gate((*words, *CONTEXT_ANCHORS))
 
 
 @cache
