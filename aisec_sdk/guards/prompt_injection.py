@@ -111,22 +111,16 @@ def _in_word(char: str) -> bool:
     return char.isalnum() and char < "\u2e80"
 
 
-def _word_start(text: str, at: int, low: int) -> int:
-    """``at`` moved back to the start of its word (at most ``_WORD_REACH`` characters,
-    never before ``low``)."""
-    stop = max(low, at - _WORD_REACH)
-    while at > stop and _in_word(text[at - 1]):
-        at -= 1
-    return at
-
-
-def _word_end(text: str, at: int, high: int) -> int:
-    """``at`` moved on to the end of its word (at most ``_WORD_REACH`` characters, never
-    past ``high``)."""
-    stop = min(high, at + _WORD_REACH)
-    while at < stop and _in_word(text[at]):
-        at += 1
-    return at
+def _whole_words(text: str, start: int, end: int, low: int, high: int) -> tuple[int, int]:
+    """``start``/``end`` moved out to the edges of their words (at most ``_WORD_REACH``
+    characters each way, never past ``low``/``high``)."""
+    stop = max(low, start - _WORD_REACH)
+    while start > stop and _in_word(text[start - 1]):
+        start -= 1
+    stop = min(high, end + _WORD_REACH)
+    while end < stop and _in_word(text[end]):
+        end += 1
+    return start, end
 
 
 def _score_window(
@@ -142,8 +136,7 @@ def _score_window(
     by ``shift`` (``floor`` is compared with the logit before the shift)."""
     a, b, hits = window
     # hits come in order, never overlapping; a span covers the whole words of its hits
-    hit_start = _word_start(normalized, hits[0][0], a)
-    hit_end = _word_end(normalized, hits[-1][1], b)
+    hit_start, hit_end = _whole_words(normalized, hits[0][0], hits[-1][1], a, b)
     plain = lower_keeping_offsets(normalized[a:b])
     logit, patterns = model.score(plain, floor, ignored)
     best = Detection(logit - shift, hit_start, hit_end, "plain", patterns, (a, b))
@@ -182,7 +175,7 @@ def detect(
     hits = model.gate(direction).hits(normalized, data)
     if not hits:
         return []
-    ignored = CONTEXT_PATTERNS if direction == "input" else frozenset()
+    ignored = frozenset() if direction == "context" else CONTEXT_PATTERNS  # as model.gate
     length = len(normalized)
     whole: _Window = (0, length, hits)
     if length <= _WHOLE and "\n" not in normalized:
