@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 import aisec_sdk
 from aisec_sdk import Policy, scan, scan_messages
 from aisec_sdk.guards import guard_class
-from aisec_sdk.guards.base import GuardSettings
 from aisec_sdk.text import Text
-from aisec_sdk.verdict import Direction, Finding, FindingAction
+from aisec_sdk.verdict import Direction, Finding
 
 
 def test_benign_text_is_allowed_untouched() -> None:
@@ -164,34 +163,14 @@ def test_scan_messages_bad_input(bad: Any) -> None:
         scan_messages(bad)
 
 
-class _Exploding:
-    id: ClassVar[str] = "pii"
-    category: ClassVar[str] = "LLM02"
-    default_directions: ClassVar[tuple[Direction, ...]] = ("input",)
-    default_threshold: ClassVar[float] = 0.5
-    default_action: ClassVar[FindingAction] = "redact"
-    default_enabled: ClassVar[bool] = True
-    Settings: ClassVar[type[GuardSettings]] = GuardSettings
-
-    def __init__(self, settings: GuardSettings) -> None:
-        pass
-
-    def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
-        raise RuntimeError("boom")
-
-
 @pytest.mark.parametrize(("on_error", "action"), [("block", "block"), ("allow", "allow")])
 def test_a_failing_guard_follows_on_error_and_is_recorded(
-    monkeypatch: pytest.MonkeyPatch, on_error: str, action: str
+    pii_scanning: Callable[..., None], on_error: str, action: str
 ) -> None:
-    import aisec_sdk.engine as engine_module
+    def explode(text: Text, direction: Direction) -> list[Finding]:
+        raise RuntimeError("boom")
 
-    real = engine_module.build_guard
-    monkeypatch.setattr(
-        engine_module,
-        "build_guard",
-        lambda gid, s: _Exploding(s) if gid == "pii" else real(gid, s),
-    )
+    pii_scanning(explode)
     v = scan("hello", policy=Policy(on_error=on_error))
     assert v.action == action
     assert v.flagged

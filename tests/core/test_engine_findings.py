@@ -4,16 +4,14 @@ scan's direction set."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from aisec_sdk import Policy
 from aisec_sdk.engine import Engine
-from aisec_sdk.guards.base import GuardSettings
-from aisec_sdk.text import Text
-from aisec_sdk.verdict import Direction, Finding, FindingAction
+from aisec_sdk.verdict import Direction, Finding
 
 
 def _every_field_set() -> Finding:
@@ -36,32 +34,11 @@ def _every_field_set() -> Finding:
     return Finding(**values)
 
 
-class _Fixed:
-    id: ClassVar[str] = "pii"
-    category: ClassVar[str] = "LLM02"
-    default_directions: ClassVar[tuple[Direction, ...]] = ("input", "context", "output")
-    default_threshold: ClassVar[float] = 0.5
-    default_action: ClassVar[FindingAction] = "redact"
-    default_enabled: ClassVar[bool] = True
-    Settings: ClassVar[type[GuardSettings]] = GuardSettings
-
-    def __init__(self, settings: GuardSettings) -> None:
-        pass
-
-    def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
-        return [_every_field_set()]
-
-
 @pytest.mark.parametrize("direction", ["input", "context"])
 def test_findings_keep_the_guards_fields_with_policy_action_and_direction(
-    monkeypatch: pytest.MonkeyPatch, direction: Direction
+    pii_scanning: Callable[..., None], direction: Direction
 ) -> None:
-    import aisec_sdk.engine as engine_module
-
-    real = engine_module.build_guard
-    monkeypatch.setattr(
-        engine_module, "build_guard", lambda gid, s: _Fixed(s) if gid == "pii" else real(gid, s)
-    )
+    pii_scanning(lambda text, d: [_every_field_set()])
     policy = Policy(guards={"pii": {"action": "block"}})
     verdict = Engine(policy).scan("abcdef", direction)
     found = [f for f in verdict.findings if f.guard == "pii"]
