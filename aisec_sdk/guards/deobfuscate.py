@@ -5,7 +5,8 @@ cheap keyword automaton can notice an encoded payload without decoding anything)
 `decode` turns a suspicious piece of text back into plain text for one family.
 
 Families: ``base64``, ``hex``, ``rot13``, ``reversed``, ``leetspeak``, ``spaced`` (letters
-split by spaces or punctuation). Unicode tag characters, zero-width splits, homoglyphs and
+split by spaces or punctuation), ``morse`` (International Morse letters and digits) and
+``base32`` (RFC 4648). Unicode tag characters, zero-width splits, homoglyphs and
 full-width forms are undone earlier, by `aisec_sdk.text.normalize`.
 """
 
@@ -15,11 +16,11 @@ import base64
 import binascii
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 __all__ = ["FAMILIES", "decode", "encoded_forms", "rot13", "unleet"]
 
-FAMILIES = ("base64", "hex", "rot13", "reversed", "leetspeak", "spaced")
+FAMILIES = ("base64", "hex", "rot13", "reversed", "leetspeak", "spaced", "morse", "base32")
 
 _ROT13 = str.maketrans(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
@@ -36,6 +37,23 @@ _LEET_OF["l"] = ("1", "|")
 
 _SEPARATORS = (" ", ".", "-", "_", "*", "/", "|", ",")
 
+_MORSE_CODE = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", (
+    ".-", "-...", "-.-.", "-..", ".", "..-.", "--.", "....", "..", ".---", "-.-", ".-..", "--",
+    "-.", "---", ".--.", "--.-", ".-.", "...", "-", "..-", "...-", ".--", "-..-", "-.--", "--..",
+    "-----", ".----", "..---", "...--", "....-", ".....", "-....", "--...", "---..", "----.",
+), strict=True))
+_MORSE_LETTER = {code: letter for letter, code in _MORSE_CODE.items()}
+# (dot, dash) spellings: ASCII, underscores, middle dots, the minus sign
+_MORSE_MARKS = ((".", "-"), (".", "_"), ("\u00b7", "-"), ("\u00b7", "\u2212"))
+_TO_MORSE = str.maketrans("\u00b7_\u2212", ".--")
+# Morse letters split by spaces, words by a slash or three spaces; a run starts at a mark
+# that follows no mark or word character (so a failed start is not retried inside a run).
+_MARK = "[.\\-_\u00b7\u2212]"
+_MORSE_RUN = re.compile(rf"(?<![.\-_\u00b7\u2212\w]){_MARK}+(?:[ /]+{_MARK}+)+")
+_MORSE_TOKEN = re.compile(rf"{_MARK}+|[ /]+")
+_MIN_MORSE_LETTERS = 6
+_B32_RUN = re.compile(r"[A-Z2-7]{16,}={0,6}")
+_B32_VALID = {0: 0, 1: 0, 2: 2, 3: 2, 4: 4, 5: 5, 6: 5, 7: 7}  # usable length of a tail
 _B64_RUN = re.compile(r"[A-Za-z0-9+/]{12,}={0,2}|[A-Za-z0-9_\-]{12,}={0,2}")
 _HEX_RUN = re.compile(r"(?:(?:\\x|0x|%)?[0-9a-fA-F]{2}[ :,]?){6,}")
 _NOT_HEX = re.compile(r"\\x|0x|[^0-9a-fA-F]")
@@ -64,12 +82,13 @@ def _unleet_word(match: re.Match[str]) -> str:
     return word.translate(_UNLEET)
 
 
-def _b64_core(word: str, pad: int) -> str:
-    """The part of base64(``pad`` bytes + ``word``) that depends on ``word`` alone."""
+def _core(encode: Callable[[bytes], bytes], bits: int, word: str, pad: int) -> str:
+    """The part of ``encode``(``pad`` bytes + ``word``) that depends on ``word`` alone, for
+    an encoding of ``bits`` bits per character."""
     raw = b"\0" * pad + word.encode()
-    enc = base64.b64encode(raw).decode()
-    first = -(-8 * pad // 6)
-    last = (8 * len(raw) - 6) // 6
+    enc = encode(raw).decode()
+    first = -(-8 * pad // bits)
+    last = (8 * len(raw) - bits) // bits
     return enc[first : last + 1]
 
 
@@ -93,12 +112,16 @@ def encoded_forms(word: str) -> dict[str, set[str]]:
     forms: dict[str, set[str]] = {family: set() for family in FAMILIES}
     for casing in casings:
         for pad in range(3):
-            core = _b64_core(casing, pad)
+            core = _core(base64.b64encode, 6, casing, pad)
             if len(core) >= 6:
                 forms["base64"].add(core.lower())
             url_safe = core.replace("+", "-").replace("/", "_")
             if len(url_safe) >= 6:
                 forms["base64"].add(url_safe.lower())
+        for pad in range(5):
+            core = _core(base64.b32encode, 5, casing, pad)
+            if len(core) >= 6:
+                forms["base32"].add(core.lower())
     raw = word.lower().encode()
     forms["hex"].update({raw.hex(), " ".join(f"{b:02x}" for b in raw),
                          "".join(f"\\x{b:02x}" for b in raw)})
@@ -107,6 +130,10 @@ def encoded_forms(word: str) -> dict[str, set[str]]:
     forms["leetspeak"].update(_leet_variants(word.lower()))
     if len(word) >= 4 and " " not in word:
         forms["spaced"].update(sep.join(word.lower()) for sep in _SEPARATORS)
+    if word.isalnum() and word.isascii():
+        morse = " ".join(_MORSE_CODE[c] for c in word.upper())
+        forms["morse"].update(morse.replace(".", dot).replace("-", dash)
+                              for dot, dash in _MORSE_MARKS)
     forms["rot13"].discard(word.lower())
     forms["reversed"].discard(word.lower())
     return forms
@@ -152,6 +179,52 @@ def _decode_hex(text: str) -> Iterator[tuple[int, int, str]]:
             yield m.start(), m.end(), plain
 
 
+def _decode_b32(text: str) -> Iterator[tuple[int, int, str]]:
+    for m in _B32_RUN.finditer(text):
+        start, end = m.span()
+        if (start and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
+            continue  # part of a longer word or blob
+        body = m.group().rstrip("=")
+        body = body[: len(body) - len(body) % 8 + _B32_VALID[len(body) % 8]]
+        try:
+            data = base64.b32decode(body + "=" * (-len(body) % 8))
+        except (binascii.Error, ValueError):
+            continue
+        plain = _printable(data)
+        if plain is not None:
+            yield start, end, plain
+
+
+def _decode_morse(text: str) -> Iterator[tuple[int, int, str]]:
+    """Pieces of at least ``_MIN_MORSE_LETTERS`` letters (of three or more kinds, so rows of
+    dots or dashes are not read as ``EEEEEE`` or ``TTTTTT``) between unknown codes."""
+    for run in _MORSE_RUN.finditer(text):
+        start = end = run.start()
+        words: list[list[str]] = [[]]
+        for token in _MORSE_TOKEN.finditer(text, run.start(), run.end()):
+            piece = token.group()
+            if piece[0] in " /":
+                if "/" in piece or len(piece) >= 3:
+                    words.append([])
+                continue
+            letter = _MORSE_LETTER.get(piece.translate(_TO_MORSE))
+            if letter is None:
+                yield from _morse_piece(start, end, words)
+                start, words = token.end(), [[]]
+                continue
+            if not any(words):
+                start = token.start()
+            words[-1].append(letter)
+            end = token.end()
+        yield from _morse_piece(start, end, words)
+
+
+def _morse_piece(start: int, end: int, words: list[list[str]]) -> Iterator[tuple[int, int, str]]:
+    letters = [c for word in words for c in word]
+    if len(letters) >= _MIN_MORSE_LETTERS and len(set(letters)) >= 3:
+        yield start, end, " ".join("".join(word) for word in words if word)
+
+
 def _decode_spaced(text: str) -> Iterator[tuple[int, int, str]]:
     for m in _SPACED_RUN.finditer(text):
         joined = _SPACED_JOIN.sub("", m.group())
@@ -161,13 +234,17 @@ def _decode_spaced(text: str) -> Iterator[tuple[int, int, str]]:
 def decode(text: str, family: str) -> list[tuple[int, int, str]]:
     """Decoded pieces of ``text`` for one family: (start, end, plain text) in ``text``.
 
-    Byte encodings (base64, hex) and spaced letters yield one piece per encoded run; the
-    character-level families (rot13, reversed, leetspeak) transform the whole text.
+    Byte encodings (base64, hex, base32), Morse and spaced letters yield one piece per
+    encoded run; the character-level families (rot13, reversed, leetspeak) transform the whole text.
     """
     if family == "base64":
         return list(_decode_b64(text))
     if family == "hex":
         return list(_decode_hex(text))
+    if family == "base32":
+        return list(_decode_b32(text))
+    if family == "morse":
+        return list(_decode_morse(text))
     if family == "spaced":
         return list(_decode_spaced(text))
     if family == "rot13":

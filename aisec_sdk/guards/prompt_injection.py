@@ -44,10 +44,11 @@ _SHIFT_PER_E = 2.0
 _MAX_SHIFT = _SHIFT_PER_E * math.log(16)
 _FLOOR = 0.2  # scores below this are not reported (nor computed exactly)
 _WORD_REACH = 32  # a finding's span grows by at most this much to whole words
-_BYTE_FAMILIES = ("base64", "hex")
+_BYTE_FAMILIES = ("base64", "hex", "base32")
 _Hit = tuple[int, int, str]  # start, end, family of one gate hit (normalised offsets)
 _Window = tuple[int, int, list[_Hit]]
-_REQUESTED = ("base64", "hex", "rot13", "reversed")  # tried when the text asks to decode
+# tried when the text asks to decode
+_REQUESTED = ("base64", "hex", "rot13", "reversed", "morse", "base32")
 
 
 class PromptInjectionSettings(GuardSettings):
