@@ -35,7 +35,7 @@ import train_prompt_injection as training  # noqa: E402
 from _results import write_section  # noqa: E402
 
 from aisec_sdk.guards.base import GuardSettings  # noqa: E402
-from aisec_sdk.guards.deobfuscate import rot13  # noqa: E402
+from aisec_sdk.guards.deobfuscate import rot13, to_morse  # noqa: E402
 from aisec_sdk.guards.injection_model import LexicalModel, shipped_model  # noqa: E402
 from aisec_sdk.guards.prompt_injection import PromptInjectionGuard  # noqa: E402
 from aisec_sdk.text import normalize  # noqa: E402
@@ -157,6 +157,8 @@ OBFUSCATIONS: dict[str, Callable[[str], str]] = {
     "reversed": lambda t: "Message: " + t[::-1],
     "leetspeak": lambda t: "Message: " + _leet(t),
     "spaced letters": lambda t: "Message: " + _spaced(t),
+    "morse": lambda t: "Message: " + to_morse(t),
+    "base32": lambda t: "Message: " + base64.b32encode(t.encode()).decode(),
     "tag characters": _tags,
     "zero-width splits": lambda t: "Message: " + _zero_width(t),
     "homoglyphs": lambda t: "Message: " + _homoglyphs(t),

@@ -18,7 +18,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 
-__all__ = ["FAMILIES", "decode", "encoded_forms", "rot13", "unleet"]
+__all__ = ["FAMILIES", "decode", "encoded_forms", "rot13", "to_morse", "unleet"]
 
 FAMILIES = ("base64", "hex", "rot13", "reversed", "leetspeak", "spaced", "morse", "base32")
 
@@ -68,6 +68,14 @@ _LEET_CHARS = frozenset(_LEET)
 def rot13(text: str) -> str:
     """ROT13 of ``text`` (ASCII letters only)."""
     return text.translate(_ROT13)
+
+
+def to_morse(text: str) -> str:
+    """International Morse of ``text``: letters split by spaces, words by `` / ``; characters
+    without a Morse letter or digit are left out."""
+    words = (" ".join(_MORSE_CODE[c] for c in word if c in _MORSE_CODE)
+             for word in text.upper().split())
+    return " / ".join(word for word in words if word)
 
 
 def unleet(text: str) -> str:
@@ -131,7 +139,7 @@ def encoded_forms(word: str) -> dict[str, set[str]]:
     if len(word) >= 4 and " " not in word:
         forms["spaced"].update(sep.join(word.lower()) for sep in _SEPARATORS)
     if word.isalnum() and word.isascii():
-        morse = " ".join(_MORSE_CODE[c] for c in word.upper())
+        morse = to_morse(word)
         forms["morse"].update(morse.replace(".", dot).replace("-", dash)
                               for dot, dash in _MORSE_MARKS)
     forms["rot13"].discard(word.lower())
