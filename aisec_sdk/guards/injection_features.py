@@ -172,7 +172,9 @@ _DUMP_VERB = rf"(?:{_REVEAL}|{_TRANSFORM_VERB})"
 # Who instructions planted in data address (an AI reading them), and what they demand of it.
 _AI = (
     r"(?:ai|a\.i\.|assistant|ai\W+assistant|chatbot|(?:large\W+)?language\W+model|llm|gpt|chatgpt"
-    r"|copilot|claude|gemini|bard|bing|bot|model|agent|ai\W+(?:agent|model|system|tool))"
+    r"|copilot|claude|gemini|bard|bing|bot|model|agent|ai\W+(?:agent|model|system|tool)"
+    r"|(?:automated|automatic)\W+(?:\w+\W+){0,2}?(?:software|systems?|tools?|screen\w*"
+    r"|reviewers?|graders?|parsers?|scanners?|readers?|pipelines?|analy[sz]\w*))"
 )
 _AI_DEMAND = (
     r"ignore|skip|do|you\W+must|instead|stop|now|forget|include|respond|reply|answer|tell|send|say"
@@ -254,6 +256,7 @@ PATTERNS: dict[str, str] = {
     "override_short": rf"\b{_IGNORE}\W+(?:that|this|everything|all(?:\W+(?:of\W+)?(?:it|that))?"
     r"|alles|tout|todo|всё|все|(?:(?:the|all|everything)\W+)?(?:above|previous|prior|preceding"
     r"|earlier|before|oben|ci-dessus|anterior))\b"
+    r"|\bstop\W+everything\b"
     rf"|\b{_IGNORE}\W+(?:ce\W+qui\W+(?:précède|est\W+au-dessus)|lo\W+anterior|alles\W+(?:davor"
     r"|oben|bisherige)|всё\W+(?:выше|сказанное)|quanto\W+sopra|tudo\W+acima)",
     "new_rules": r"\b(?:new|updated|real|actual|true|neue[n]?|nouvelles?|nuevas?|новые)\W+"
@@ -287,10 +290,13 @@ PATTERNS: dict[str, str] = {
     "policy_evasion": r"\b(?:openai|content|safety|usage)\W+(?:policy|policies|guidelines|filters?)"
     r"\b",
     "role_tag": r"(?:^|\n)[ \t]*(?:\[|<\|?|#{2,}[ \t]*)?(?:system|admin|developer|root|assistant"
-    r"|sudo)[ \t]*(?:\]|\|?>|:)|<\|im_start\|>|<\|endoftext\|>|\[/?inst\]|<<sys>>|</?system>"
-    r"|<\|(?:system|user|assistant|im_end|eot_id|start_header_id)\|>|#{2,}[ \t]*(?:instruction"
+    r"|sudo)[ \t]*(?:\]|\|?>|:)|</?system>|#{2,}[ \t]*(?:instruction"
     r"|system|response)s?[ \t]*:?[ \t]*\n|\[(?:system|admin|developer)(?:[ \t]+(?:message|note"
     r"|prompt|override|instructions?))?\]|\((?:system|admin)[ \t]+(?:message|note|prompt)\)",
+    # A chat template's special tokens typed into text: the model's own turn boundaries.
+    "chat_template": r"<\|(?:im_start|im_end|endoftext|end_of_text|system|user|assistant|eot_id"
+    r"|start_header_id|end_header_id|begin_of_text|llm|endofprompt)\|>|\[/?inst\]|<</?sys>>"
+    r"|<(?:start|end)_of_turn>",
     "admin_claim": rf"\b(?:(?:i\W+am|i'?m|this\W+is)\W+(?:your\W+(?:\w+\W+)?{_AUTHORITY}"
     r"|the\W+(?:developer|admin\w*|creator|owner|boss)|god|an?\W+(?:authori[sz]ed|openai"
     r"|anthropic)\W+(?:admin\w*|developer|employee|engineer|user|staff))"
@@ -361,13 +367,14 @@ PATTERNS: dict[str, str] = {
     r"\W+(?:this|the)\W+(?:\w+\W+){0,3}?(?:email|document|page|text|message|content|table|data"
     r"|question|code)\b",
     "instead": r"\b(?:instead|rather)\W+(?:of\W+(?:\w+\W+){0,4}?)?(?:just\W+)?(?:say|print|output"
-    r"|write|respond|reply|answer|tell)\b|\b(?:only|just)\W+(?:say|print|output|respond\W+with"
+    r"|write|respond|reply|answer|tell)\b|\b(?:only|just|simply)\W+(?:say|print|output"
+    r"|respond\W+with"
     r"|reply\W+with|write)\b|\b(?:do\W+not|don'?t|never)\W+(?:answer|respond\W+to|reply\W+to"
     r"|translate|summari[sz]e|follow|execute|process)\W+(?:\w+\W+){0,4}?(?:but|instead|just|only"
     r"|rather)\b",
-    "obfuscation_request": r"\b(?:base64|base\W64|rot13|rot-13|hex\W?encod\w*|caesar\W+cipher"
-    r"|backwards|reversed?\W+(?:order|text)|in\W+reverse|leetspeak|morse|spell\W+it\W+out"
-    r"|one\W+letter\W+at\W+a\W+time|separated\W+by|each\W+(?:letter|character))\b",
+    "obfuscation_request": r"\b(?:base\W?(?:64|32)|rot13|rot-13|hex\W?encod\w*|caesar\W+cipher"
+    r"|backwards(?!\W+(?:in)?compat)|reversed?\W+(?:order|text)|in\W+reverse|leetspeak|morse"
+    r"|spell\W+it\W+out|one\W+letter\W+at\W+a\W+time|separated\W+by|each\W+(?:letter|character))\b",
     "payload_split": r"\b(?:concatenate|combine|join)\W+(?:\w+\W+){0,4}?(?:strings?|parts|"
     r"variables?|a\W+and\W+b|them)\b|\b[a-z]\d?\s*=\s*['\"“«][^'\"“”«»\n]{1,120}['\"”»]\s*"
     r"[;\n,]?\s*[a-z]\d?\s*=\s*['\"“«]|\b[a-z]\d?\s*=\s*[a-z]\d?\s*\+\s*[a-z]\d?\s*\+\s*[a-z]\d?\b"
@@ -376,6 +383,27 @@ PATTERNS: dict[str, str] = {
     "secret_spelling": r"\b(?:letters?|characters?|chars?|digits?|syllables?|half|length|hints?"
     r"|clues?)\W+(?:\w+\W+){0,2}?(?:of|in|from)\W+(?:the|your|this|that)\W+(?:secret\W+)?"
     r"(?:password|passphrase|passcode|pass\W?word|secret|code\W?word|magic\W+word)\b",
+    # Asking what the model was told before the user's turn, what it must keep back, or for
+    # its rules word for word.
+    "prior_context": r"\b(?:what|everything|anything|all)\W+(?:\w+\W+){0,2}?(?:were|was|have"
+    r"|had)\W+you\W+(?:been\W+)?(?:told|given|instructed|programmed|configured)\b|\bbefore\W+"
+    r"(?:this|the|our)\W+(?:conversation|chat|session|dialog(?:ue)?)\W+(?:started|began|begun)\b"
+    r"|\b(?:rules|instructions|guidelines|restrictions|directives)\W+(?:that\W+|which\W+)?you\W+"
+    r"(?:were\W+given|have\W+been\W+given|were\W+told|follow|must\W+follow|received"
+    r"|are\W+following|operate\W+under)\b",
+    "forbidden_reveal": r"\b(?:are|were)\W+you\W+(?:not\W+)?(?:supposed|allowed|permitted|told"
+    r"|instructed|programmed)\W+(?:not\W+)?to\W+(?:tell|say|reveal|share|discuss|mention"
+    r"|disclose|talk\W+about)\b|\b(?:what|the\W+part|anything)\W+(?:\w+\W+){0,3}?you\W+(?:must"
+    r"|should|may|can)\W*(?:not|n't)\W+(?:reveal|disclose|tell|share|say)\b",
+    "verbatim": r"\b(?:verbatim|word\W+for\W+word|exact\W+(?:wording|words|phrasing)"
+    r"|original\W+(?:wording|phrasing)|exactly\W+as\W+(?:written|given|stated|worded))\b",
+    # Turns of a conversation written into data ("User: ...", "<end of session>"), and
+    # directives that wait for the user's question ("If the user asks ..., say ...").
+    "fake_turn": r"(?:^|\n)[ \t]*(?:user|human)[ \t]*:[ \t]*\S"
+    r"|<\|?end\W?of\W?(?:session|conversation|turn|dialog(?:ue)?)\|?>",
+    "conditional_directive": r"\bif\W+(?:the\W+)?(?:user\W+)?(?:asks?|asked)\b(?:\W+\w+){0,12}?"
+    r"\W+(?:simply\W+|just\W+|only\W+)?(?:say|respond|reply|answer|tell|state|output|print"
+    r"|write)\b|\bfocus\W+(?:only|exclusively|solely)\W+on\b",
     # Structural cues of instructions hidden in data: markup comments that talk to the
     # model, "IMPORTANT:" + an imperative, directives about the model's own response.
     "hidden_markup": r"<!--[^>]{0,300}?\b(?:ai|assistant|model|llm|chatbot|agent|instructions?"
@@ -388,7 +416,11 @@ PATTERNS: dict[str, str] = {
     r"|print|include|append|add|send|say|tell|write|output|make\W+sure|stop)\b",
     "response_directive": r"\b(?:in|at\W+the\W+(?:start|end|beginning|top|bottom)\W+of|begin"
     r"|start|end|conclude|finish|prefix)\W+your\W+(?:response|answer|reply|output|summary"
-    r"|message)s?\b|\byour\W+(?:response|answer|reply|output|summary)\W+(?:must|should"
+    r"|message)s?\b|\b(?:begin|start|end|prefix|preface)\W+(?:(?:your|the|each|every|any|all)\W+)?"
+    r"(?:next\W+|following\W+)?(?:response|answer|reply|output|summary|message)s?\W+with\b"
+    r"|\b(?:output|print|say|write|echo|prepend|type)\W+['\"“]?[\w.!-]+['\"”]?\W+(?:first"
+    r"|before\W+(?:\w+\W+){0,2}?(?:summari\w*|processing|answering|responding|replying"
+    r"|continuing|anything)|to\W+(?:acknowledge|confirm|validate|prove))\b|\byour\W+(?:response|answer|reply|output|summary)\W+(?:must|should"
     r"|has\W+to|needs\W+to|will)\b|\b(?:modify|change|alter|integrate|include|add|append|insert"
     r"|incorporate|embed|mention|translate|rewrite|format|scramble|encode)\W+(?:\w+\W+){0,6}?(?:in"
     r"|into|to|within)\W+your\W+(?:response|answer|reply|output|summary)s?\b",
@@ -398,12 +430,15 @@ PATTERNS = {name: _folded(rx) for name, rx in PATTERNS.items()}
 
 # Patterns whose findings are system-prompt extraction (LLM07) rather than LLM01.
 EXTRACTION_PATTERNS = frozenset(
-    {"extract", "what_is_secret", "instruction_dump", "above_dump", "secret_transform"}
+    {"extract", "what_is_secret", "instruction_dump", "above_dump", "secret_transform",
+     "prior_context", "forbidden_reveal", "verbatim"}
 )
 # Patterns that are evidence only in data (``context``): addressing the AI ("Hey ChatGPT,
 # ..."), "when you summarise this e-mail, ...", directives about its answer are how users
 # talk to an assistant, and how instructions planted in a document give themselves away.
-CONTEXT_PATTERNS = frozenset({"ai_addressed", "when_processing", "response_directive"})
+CONTEXT_PATTERNS = frozenset({
+    "ai_addressed", "when_processing", "response_directive", "fake_turn", "conditional_directive"
+})
 
 _ZH_OVERRIDE_WORDS = ("忽略", "无视", "忽视", "忘记", "忘掉", "不要理会", "跳过")
 _ZH_SECRET_WORDS = ("系统提示", "系统指令", "初始指令", "提示词", "密码", "口令")
@@ -428,7 +463,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "override": (*_IGNORE_WORDS, *_ZH_OVERRIDE_WORDS, *_INTL_OVERRIDE_WORDS, "regardless",
                  "irrespective", "independently"),
     "override_loose": _IGNORE_WORDS,
-    "override_short": _IGNORE_WORDS,
+    "override_short": (*_IGNORE_WORDS, "stop"),
     "new_rules": ("instruction", "rules", "task", "anweisung", "regeln", "consignes",
                   "instrucciones", "инструкции"),
     "from_now_on": ("now", "jetzt", "sofort", "maintenant", "ahora", "отныне", "момента", "poi",
@@ -446,8 +481,9 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "refusal_suppression": ("refuse", "decline", "apologi", "say", "warn", "disclaimer",
                             "character", "mention"),
     "policy_evasion": ("polic", "guidelines", "filter"),
-    "role_tag": ("system", "admin", "developer", "root", "assistant", "sudo", "<|", "inst]",
-                 "<<sys>>", "instruction", "response"),
+    "role_tag": ("system", "admin", "developer", "root", "assistant", "sudo", "instruction",
+                 "response"),
+    "chat_template": ("<|", "inst]", "sys>>", "_of_turn>"),
     "admin_claim": ("am", "i'm", "im", "this is", "as your", "admin", "root", "sudo", "god",
                     "mode", "clearance", "bin", "suis", "soy", "я", "sono", "sou",
                     "我是你的", "私はあなたの"),
@@ -473,10 +509,10 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                        "задани", "задача", "任务"),
     "exfiltration": ("http", "www.", "@", "url", "address", "endpoint", "]("),
     "ai_addressed": ("ai", "a.i.", "assistant", "chatbot", "model", "llm", "gpt", "bot", "agent",
-                     "copilot", "claude", "gemini", "bard", "bing"),
+                     "copilot", "claude", "gemini", "bard", "bing", "automat"),
     "when_processing": ("summari", "reading", "processing", "answering", "responding",
                         "replying", "translating", "analy"),
-    "instead": ("instead", "rather", "only", "just", "but"),
+    "instead": ("instead", "rather", "only", "just", "simply", "but"),
     "obfuscation_request": ("base", "rot", "hex", "caesar", "backwards", "revers", "leetspeak",
                             "morse", "spell", "letter", "separated", "character"),
     "payload_split": ("concatenate", "combine", "join", "=", "part"),
@@ -485,7 +521,16 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "hidden_markup": ("<!--",),
     "important_imperative": ("important", "attention", "urgent", "warning", "note", "nb", "ps",
                              "p.s", "reminder", "wichtig", "achtung", "внимание", "важно"),
-    "response_directive": ("response", "answer", "reply", "output", "summary", "message"),
+    "response_directive": ("response", "answer", "reply", "output", "summary", "message",
+                           "with", "first", "before", "acknowledge", "confirm", "validate",
+                           "prove"),
+    "prior_context": ("told", "given", "instructed", "programmed", "configured", "started",
+                      "began", "begun", "follow", "received", "operate"),
+    "forbidden_reveal": ("tell", "say", "reveal", "share", "discuss", "mention", "disclose",
+                         "talk"),
+    "verbatim": ("verbatim", "word", "exact", "original"),
+    "fake_turn": ("user", "human", "end"),
+    "conditional_directive": ("ask", "focus"),
 }
 
 TRIGGERS = {name: tuple(map(_folded, words)) for name, words in TRIGGERS.items()}
@@ -649,10 +694,12 @@ def features(lowered: str) -> set[str]:
 # counterparts. Training adds the most telling learned words to these.
 CORE_ANCHORS: tuple[str, ...] = (
     # English
-    "ignore", "disregard", "instruc", "jailbr", "system prompt", "pretend", "password",
+    "ignore", "disregard", "instruction", "instructed", "instructing", "instruct ", "jailbr",
+    "system prompt", "pretend", "password",
     "passphrase", "bypass", "overrid", "developer mode", "anything now", "unfiltered",
     "uncensored", "unrestricted", "restriction", "stay in character", "from now on",
-    "you are now", "pwned", "base64", "rot13", "im_start", "[inst]", "<<sys>>", "new task",
+    "you are now", "pwned", "base64", "base32", "rot13", "morse", "im_start", "[inst]",
+    "<<sys>>", "<|", "_of_turn>", "new task",
     "forget", "reveal", "secret", "confidential", "roleplay", "role-play", "prompt",
     "no longer", "guidelines", "policy", "policies", "openai", "filter",
     # the text before the user's turn, claims of authority, context switches, payload splits
@@ -665,6 +712,12 @@ CORE_ANCHORS: tuple[str, ...] = (
     "your answer", "your reply", "your response", "regardless of previous",
     "regardless of prior", "regardless of your",
     "### instruction",
+    # what the model was told before the user's turn, word for word
+    "above in full", "above verbatim", "system message", "verbatim", "word for word",
+    "you were told", "you were given", "were you told", "you been told", "supposed to tell",
+    "allowed to tell",
+    "conversation started", "conversation began", "exact wording", "original wording",
+    "must not reveal", "stop everything",
     # German
     "ignorier", "vergiss", "vergessen", "anweisung", "missachte", "passwort", "du bist jetzt",
     "ab jetzt", "ab sofort", "regeln", "jetzt bist du", "nun bist du", "obigen", "neue aufgabe",
@@ -673,7 +726,8 @@ CORE_ANCHORS: tuple[str, ...] = (
     "oublie", "consigne", "mot de passe", "partir de maintenant", "règles", "tu es maintenant",
     "ci-dessus", "qui précède", "je suis ton", "je suis votre", "nouvelle tâche",
     # Spanish
-    "ignora", "olvida", "contraseña", "reglas", "desde ahora", "ahora eres", "texto anterior",
+    "ignora", "olvida", "instrucci", "contraseña", "reglas", "desde ahora", "ahora eres",
+    "texto anterior",
     "lo anterior", "soy tu", "nueva tarea",
     # Russian
     "игнорир", "проигнорир", "забудь", "инструкц", "пароль", "правил", "теперь ты",
@@ -713,6 +767,13 @@ CONTEXT_ANCHORS: tuple[str, ...] = tuple(map(_folded, (
     "to the llm", "language models summariz", "summarizing this", "summarising this",
     "assistant,", "when you summar", "when summariz", "while summariz", "when processing this",
     "while processing this",
+    # automated readers, conversation turns and directives written into data
+    "to automated", "for automated", "\nuser:", "\nhuman:", "\nsystem:", "end of session",
+    "if the user asks", "if user asks", "if asked", "focus only on", "focus exclusively",
+    "simply respond", "always answer with", "always respond with", "your next reply",
+    "your next response", "your next answer", "before summari",
+    "before processing", "to acknowledge", "mandatory", "directive", "hidden instruction",
+    "[system", "[override",
 )))
 
 # Words whose encoded spellings (base64, hex, ROT13, reversed, leetspeak, spaced letters)

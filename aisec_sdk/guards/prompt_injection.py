@@ -1,8 +1,8 @@
 """``prompt_injection``: attempts to override, hijack or escape an LLM's instructions (LLM01).
 
 The fast tier needs no model download: a keyword gate (one RE2 pass over attack words in
-six languages and their base64 / hex / ROT13 / reversed / leetspeak / spaced-out
-spellings) finds where an attack could be; only there, a learned lexical model scores the
+six languages and their base64 / base32 / hex / ROT13 / reversed / leetspeak / Morse /
+spaced-out spellings) finds where an attack could be; only there, a learned lexical model scores the
 text as written and as decoded: every line with a keyword on its own (an instruction
 planted in a retrieved document is not diluted by the text around it) and a short text
 also as a whole. Text without a gate hit costs one pass at memory speed, so long benign
@@ -62,7 +62,8 @@ class PromptInjectionSettings(GuardSettings):
     """Fast-tier scores inside this band (0 <= low <= high <= 1) are re-scored by the deep
     tier."""
     decode: bool = Field(default=True)
-    """Also score base64, hex, ROT13, reversed, leetspeak and spaced-out spellings."""
+    """Also score base64, base32, hex, ROT13, reversed, leetspeak, Morse and spaced-out
+    spellings."""
 
 
     @field_validator("deep_band")
