@@ -373,7 +373,8 @@ PATTERNS: dict[str, str] = {
     r"|translate|summari[sz]e|follow|execute|process)\W+(?:\w+\W+){0,4}?(?:but|instead|just|only"
     r"|rather)\b",
     "obfuscation_request": r"\b(?:base\W?(?:64|32)|rot13|rot-13|hex\W?encod\w*|caesar\W+cipher"
-    r"|backwards(?!\W+(?:in)?compat)|reversed?\W+(?:order|text)|in\W+reverse|leetspeak|morse"
+    r"|backwards(?!\W+(?:in)?compat)|reversed?\W+(?:order|text)|in\W+reverse|leetspeak"
+    r"|(?:in|to|from|into)\W+morse|morse\W+code"
     r"|spell\W+it\W+out|one\W+letter\W+at\W+a\W+time|separated\W+by|each\W+(?:letter|character))\b",
     "payload_split": r"\b(?:concatenate|combine|join)\W+(?:\w+\W+){0,4}?(?:strings?|parts|"
     r"variables?|a\W+and\W+b|them)\b|\b[a-z]\d?\s*=\s*['\"“«][^'\"“”«»\n]{1,120}['\"”»]\s*"
@@ -698,7 +699,7 @@ CORE_ANCHORS: tuple[str, ...] = (
     "system prompt", "pretend", "password",
     "passphrase", "bypass", "overrid", "developer mode", "anything now", "unfiltered",
     "uncensored", "unrestricted", "restriction", "stay in character", "from now on",
-    "you are now", "pwned", "base64", "base32", "rot13", "morse", "im_start", "[inst]",
+    "you are now", "pwned", "base64", "base32", "rot13", "im_start", "[inst]",
     "<<sys>>", "<|", "_of_turn>", "new task",
     "forget", "reveal", "secret", "confidential", "roleplay", "role-play", "prompt",
     "no longer", "guidelines", "policy", "policies", "openai", "filter",
@@ -772,7 +773,7 @@ CONTEXT_ANCHORS: tuple[str, ...] = tuple(map(_folded, (
     "if the user asks", "if user asks", "if asked", "focus only on", "focus exclusively",
     "simply respond", "always answer with", "always respond with", "your next reply",
     "your next response", "your next answer", "before summari",
-    "before processing", "to acknowledge", "mandatory", "directive", "hidden instruction",
+    "before processing", "to acknowledge", "directive", "hidden instruction",
     "[system", "[override",
 )))
 
