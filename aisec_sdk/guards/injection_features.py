@@ -677,9 +677,11 @@ def matched_patterns(
 
 
 def ngrams(lowered: str) -> set[str]:
-    """The distinct unigram and bigram feature ids of lower-cased text."""
+    """The distinct unigram and bigram feature ids of lower-cased text. A lone character of
+    the CJK and Hangul blocks is not a feature (it tells the language, not the request: with
+    few attacks in Chinese, "请" alone had learned -1.27); pairs of them are."""
     toks = tokens(lowered)
-    out = set(toks)
+    out = {t for t in toks if len(t) > 1 or not "\u3040" <= t <= "\ufaff"}
     out.update(map(" ".join, pairwise(toks)))
     return out
 
