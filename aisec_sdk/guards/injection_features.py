@@ -253,8 +253,8 @@ PATTERNS: dict[str, str] = {
     r"(?:the\W+|all\W+|any\W+)?(?:previous|prior|earlier|preceding|above|initial|original|your)"
     rf"{_gap(2)}{_RULES}\b",
     "override_loose": rf"\b{_IGNORE}{_gap(2)}{_RULES}\b",
-    "override_short": rf"\b{_IGNORE}\W+(?:that|this|everything|all(?:\W+(?:of\W+)?(?:it|that))?"
-    r"|alles|tout|todo|всё|все|(?:(?:the|all|everything)\W+)?(?:above|previous|prior|preceding"
+    "override_short": rf"\b{_IGNORE}\W+(?:that|this|everything|the\W+rest"
+    r"|all(?:\W+(?:of\W+)?(?:it|that))?|alles|tout|todo|всё|все|(?:(?:the|all|everything)\W+)?(?:above|previous|prior|preceding"
     r"|earlier|before|oben|ci-dessus|anterior))\b"
     r"|\bstop\W+everything\b"
     rf"|\b{_IGNORE}\W+(?:ce\W+qui\W+(?:précède|est\W+au-dessus)|lo\W+anterior|alles\W+(?:davor"
@@ -411,10 +411,11 @@ PATTERNS: dict[str, str] = {
     r"|ignore|disregard|you\W+(?:must|should|will|are)|do\W+not|respond|reply|summar\w*"
     r"|print|say|tell|system)\b",
     "important_imperative": r"(?:^|\n|[^\w\s])[ \t]*(?:important|attention|urgent|warning"
+    r"|critical|mandatory|required\W+action|action\W+required"
     r"|note|nb|p\.?s|reminder|system\W+note|wichtig|achtung|importante|urgente|внимание"
-    r"|важно)\s*[:!]+\s*(?:\w+\W+){0,3}?(?:you\W+(?:must|should|need|have\W+to|are\W+required"
+    r"|важно)\s*[:!]+[\s*-]*(?:\w+\W+){0,3}?(?:you\W+(?:must|should|need|have\W+to|are\W+required"
     r"|will)|ignore|disregard|forget|do\W+not|don'?t|never|always|instead|respond|reply|answer"
-    r"|print|include|append|add|send|say|tell|write|output|make\W+sure|stop)\b",
+    r"|print|include|append|add|send|forward|override|say|tell|write|output|make\W+sure|stop)\b",
     "response_directive": r"\b(?:in|at\W+the\W+(?:start|end|beginning|top|bottom)\W+of|begin"
     r"|start|end|conclude|finish|prefix)\W+your\W+(?:response|answer|reply|output|summary"
     r"|message)s?\b|\b(?:begin|start|end|prefix|preface)\W+(?:(?:your|the|each|every|any|all)\W+)?"
@@ -520,7 +521,8 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "pwned": ("been", "pwn", "hacked"),
     "secret_spelling": ("letter", "char", "digit", "syllable", "half", "length", "hint", "clue"),
     "hidden_markup": ("<!--",),
-    "important_imperative": ("important", "attention", "urgent", "warning", "note", "nb", "ps",
+    "important_imperative": ("important", "attention", "urgent", "warning", "critical",
+                             "mandatory", "required", "note", "nb", "ps",
                              "p.s", "reminder", "wichtig", "achtung", "внимание", "важно"),
     "response_directive": ("response", "answer", "reply", "output", "summary", "message",
                            "with", "first", "before", "acknowledge", "confirm", "validate",
