@@ -253,7 +253,8 @@ PATTERNS: dict[str, str] = {
     r"(?:the\W+|all\W+|any\W+)?(?:previous|prior|earlier|preceding|above|initial|original|your)"
     rf"{_gap(2)}{_RULES}\b",
     "override_loose": rf"\b{_IGNORE}{_gap(2)}{_RULES}\b",
-    "override_short": rf"\b{_IGNORE}\W+(?:that|this|everything|the\W+rest"
+    "override_short": rf"\b{_IGNORE}\W+(?:that|this|everything|the\W+rest\W+of\W+(?:this|the|these)"
+    r"\W+(?:data|text|documents?|input|content|context|instructions|prompt|conversation)"
     r"|all(?:\W+(?:of\W+)?(?:it|that))?|alles|tout|todo|всё|все|(?:(?:the|all|everything)\W+)?(?:above|previous|prior|preceding"
     r"|earlier|before|oben|ci-dessus|anterior))\b"
     r"|\bstop\W+everything\b"
