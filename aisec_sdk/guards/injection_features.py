@@ -21,6 +21,7 @@ from typing import Any
 import re2  # type: ignore[import-untyped]
 
 from aisec_sdk.text import re2_options
+from aisec_sdk.verdict import Direction
 
 __all__ = [
     "CONTEXT_ANCHORS",
@@ -31,9 +32,11 @@ __all__ = [
     "PATTERNS",
     "TRIGGERS",
     "features",
+    "left_out",
     "matched_patterns",
     "ngrams",
     "pattern_matcher",
+    "reads_as_data",
     "tokens",
     "triggered",
 ]
@@ -442,6 +445,17 @@ EXTRACTION_PATTERNS = frozenset(
 CONTEXT_PATTERNS = frozenset({
     "ai_addressed", "when_processing", "response_directive", "fake_turn", "conditional_directive"
 })
+
+
+def reads_as_data(direction: Direction) -> bool:
+    """Whether text scanned as ``direction`` is data (documents, tool results): only there
+    do `CONTEXT_ANCHORS` open the gate and `CONTEXT_PATTERNS` count."""
+    return direction == "context"
+
+
+def left_out(direction: Direction) -> frozenset[str]:
+    """The patterns that do not count in text scanned as ``direction``."""
+    return frozenset() if reads_as_data(direction) else CONTEXT_PATTERNS
 
 _ZH_OVERRIDE_WORDS = ("忽略", "无视", "忽视", "忘记", "忘掉", "不要理会", "跳过")
 _ZH_SECRET_WORDS = ("系统提示", "系统指令", "初始指令", "提示词", "密码", "口令")

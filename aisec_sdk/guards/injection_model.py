@@ -28,6 +28,7 @@ from aisec_sdk.guards.injection_features import (
     OBFUSCATION_ANCHORS,
     PATTERNS,
     pattern_matcher,
+    reads_as_data,
     tokens,
     triggered,
 )
@@ -186,7 +187,7 @@ class LexicalModel:
     def gate(self, direction: Direction = "input") -> Gate:
         """The keyword gate of this model for ``direction``: ``context`` also opens on data
         that addresses the AI reading it."""
-        return self._gates[direction == "context"]
+        return self._gates[reads_as_data(direction)]
 
     @cached_property
     def _gates(self) -> tuple[Gate, Gate]:

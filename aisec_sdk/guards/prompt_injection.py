@@ -26,7 +26,7 @@ from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
 from aisec_sdk.guards.deobfuscate import decode
-from aisec_sdk.guards.injection_features import CONTEXT_PATTERNS, EXTRACTION_PATTERNS
+from aisec_sdk.guards.injection_features import EXTRACTION_PATTERNS, left_out
 from aisec_sdk.guards.injection_model import LexicalModel, shipped_model
 from aisec_sdk.text import Text, lower_keeping_offsets
 from aisec_sdk.verdict import Direction, Finding, FindingAction
@@ -177,7 +177,7 @@ def detect(
     hits = model.gate(direction).hits(normalized, data)
     if not hits:
         return []
-    ignored = frozenset() if direction == "context" else CONTEXT_PATTERNS  # as model.gate
+    ignored = left_out(direction)
     length = len(normalized)
     whole: _Window = (0, length, hits)
     if length <= _WHOLE and "\n" not in normalized:
