@@ -57,7 +57,7 @@ class Prefilter:
 
     def __init__(self, guards: Mapping[str, object]) -> None:
         patterns = {gid: p for gid, guard in guards.items() if (p := _pattern_of(guard))}
-        self._guards: dict[str, Any] = {}
+        self._items: tuple[tuple[str, Any], ...] = ()  # (id, guard) of the prefiltered guards
         self._sets: dict[frozenset[str], tuple[Any, dict[int, str]]] = {}
         if len(patterns) < 2:  # one guard alone: its own pass is the same work
             return
@@ -65,14 +65,13 @@ class Prefilter:
         compiled, ids = _compiled_set(patterns.items())
         if compiled is None:
             return
-        self._guards = {gid: guards[gid] for gid in ids.values()}
-        self._items = tuple(self._guards.items())
-        self._ids = frozenset(self._guards)
+        self._items = tuple((gid, guards[gid]) for gid in ids.values())
+        self._ids = frozenset(ids.values())
         self._sets[self._ids] = (compiled, ids)
 
     def skipped(self, text: Text) -> frozenset[str]:
         """Ids of the guards whose prefilter matches nothing in ``text``."""
-        if not self._guards:
+        if not self._items:
             return frozenset()
         off = [g for g, guard in self._items if guard.prefilter is None]
         pending = self._ids.difference(off) if off else self._ids
