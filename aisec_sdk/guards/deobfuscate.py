@@ -16,11 +16,14 @@ import base64
 import binascii
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-__all__ = ["FAMILIES", "decode", "encoded_forms", "rot13", "to_morse", "unleet"]
+__all__ = ["BYTE_FAMILIES", "FAMILIES", "decode", "encoded_forms", "rot13", "to_morse", "unleet"]
 
 FAMILIES = ("base64", "hex", "rot13", "reversed", "leetspeak", "spaced", "morse", "base32")
+BYTE_FAMILIES = ("base64", "hex", "base32")
+"""Byte encodings: decoded from the text as written, not lower-cased (base64 and base32
+tell letters apart by case)."""
 
 _ROT13 = str.maketrans(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
@@ -161,46 +164,42 @@ def _printable(data: bytes) -> str | None:
     return text
 
 
-def _decode_b64(text: str) -> Iterator[tuple[int, int, str]]:
-    for m in _B64_RUN.finditer(text):
-        run = m.group()
-        body = run.rstrip("=")
+def _byte_runs(
+    pattern: re.Pattern[str], text: str, to_bytes: Callable[[re.Match[str]], bytes | None]
+) -> Iterator[tuple[int, int, str]]:
+    """The runs of ``pattern`` in ``text`` whose bytes (``to_bytes``; None or an error: not
+    an encoded run) read as printable text."""
+    for m in pattern.finditer(text):
         try:
-            if "-" in body or "_" in body:
-                data = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-            else:
-                data = base64.b64decode(body + "=" * (-len(body) % 4))
+            data = to_bytes(m)
         except (binascii.Error, ValueError):
             continue
-        plain = _printable(data)
+        plain = None if data is None else _printable(data)
         if plain is not None:
             yield m.start(), m.end(), plain
 
 
-def _decode_hex(text: str) -> Iterator[tuple[int, int, str]]:
-    for m in _HEX_RUN.finditer(text):
-        digits = _NOT_HEX.sub("", m.group())
-        if len(digits) % 2:
-            digits = digits[:-1]
-        plain = _printable(bytes.fromhex(digits))
-        if plain is not None:
-            yield m.start(), m.end(), plain
+def _b64_bytes(m: re.Match[str]) -> bytes:
+    body = m.group().rstrip("=")
+    padded = body + "=" * (-len(body) % 4)
+    if "-" in body or "_" in body:
+        return base64.urlsafe_b64decode(padded)
+    return base64.b64decode(padded)
 
 
-def _decode_b32(text: str) -> Iterator[tuple[int, int, str]]:
-    for m in _B32_RUN.finditer(text):
-        start, end = m.span()
-        if (start and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
-            continue  # part of a longer word or blob
-        body = m.group().rstrip("=")
-        body = body[: len(body) - len(body) % 8 + _B32_VALID[len(body) % 8]]
-        try:
-            data = base64.b32decode(body + "=" * (-len(body) % 8))
-        except (binascii.Error, ValueError):
-            continue
-        plain = _printable(data)
-        if plain is not None:
-            yield start, end, plain
+def _hex_bytes(m: re.Match[str]) -> bytes:
+    digits = _NOT_HEX.sub("", m.group())
+    return bytes.fromhex(digits[: len(digits) - len(digits) % 2])
+
+
+def _b32_bytes(m: re.Match[str]) -> bytes | None:
+    start, end = m.span()
+    text = m.string
+    if (start and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
+        return None  # part of a longer word or blob
+    body = m.group().rstrip("=")
+    body = body[: len(body) - len(body) % 8 + _B32_VALID[len(body) % 8]]
+    return base64.b32decode(body + "=" * (-len(body) % 8))
 
 
 def _decode_morse(text: str) -> Iterator[tuple[int, int, str]]:
@@ -239,26 +238,24 @@ def _decode_spaced(text: str) -> Iterator[tuple[int, int, str]]:
         yield m.start(), m.end(), _WIDE_GAP.sub(" ", joined)
 
 
-def decode(text: str, family: str) -> list[tuple[int, int, str]]:
-    """Decoded pieces of ``text`` for one family: (start, end, plain text) in ``text``.
+# Per family: the decoded pieces of a text. Byte encodings, Morse and spaced letters yield
+# one piece per encoded run; the character-level families transform the whole text.
+_DECODERS: dict[str, Callable[[str], Iterable[tuple[int, int, str]]]] = {
+    "base64": lambda text: _byte_runs(_B64_RUN, text, _b64_bytes),
+    "hex": lambda text: _byte_runs(_HEX_RUN, text, _hex_bytes),
+    "base32": lambda text: _byte_runs(_B32_RUN, text, _b32_bytes),
+    "morse": _decode_morse,
+    "spaced": _decode_spaced,
+    "rot13": lambda text: [(0, len(text), rot13(text))],
+    "reversed": lambda text: [(0, len(text), text[::-1])],
+    "leetspeak": lambda text: [(0, len(text), unleet(text))],
+}
 
-    Byte encodings (base64, hex, base32), Morse and spaced letters yield one piece per
-    encoded run; the character-level families (rot13, reversed, leetspeak) transform the whole text.
-    """
-    if family == "base64":
-        return list(_decode_b64(text))
-    if family == "hex":
-        return list(_decode_hex(text))
-    if family == "base32":
-        return list(_decode_b32(text))
-    if family == "morse":
-        return list(_decode_morse(text))
-    if family == "spaced":
-        return list(_decode_spaced(text))
-    if family == "rot13":
-        return [(0, len(text), rot13(text))]
-    if family == "reversed":
-        return [(0, len(text), text[::-1])]
-    if family == "leetspeak":
-        return [(0, len(text), unleet(text))]
-    raise ValueError(f"unknown obfuscation family {family!r}; known: {', '.join(FAMILIES)}")
+
+def decode(text: str, family: str) -> list[tuple[int, int, str]]:
+    """Decoded pieces of ``text`` for one family (see `FAMILIES`): (start, end, plain text)
+    in ``text``."""
+    decoder = _DECODERS.get(family)
+    if decoder is None:
+        raise ValueError(f"unknown obfuscation family {family!r}; known: {', '.join(FAMILIES)}")
+    return list(decoder(text))

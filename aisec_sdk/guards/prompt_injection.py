@@ -25,7 +25,7 @@ from typing import ClassVar
 from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
-from aisec_sdk.guards.deobfuscate import decode
+from aisec_sdk.guards.deobfuscate import BYTE_FAMILIES, decode
 from aisec_sdk.guards.injection_features import EXTRACTION_PATTERNS, left_out
 from aisec_sdk.guards.injection_model import LexicalModel, shipped_model
 from aisec_sdk.text import Text, lower_keeping_offsets
@@ -44,7 +44,6 @@ _SHIFT_PER_E = 2.0
 _MAX_SHIFT = _SHIFT_PER_E * math.log(16)
 _FLOOR = 0.2  # scores below this are not reported (nor computed exactly)
 _WORD_REACH = 32  # a finding's span grows by at most this much to whole words
-_BYTE_FAMILIES = ("base64", "hex", "base32")
 _Hit = tuple[int, int, str]  # start, end, family of one gate hit (normalised offsets)
 _Window = tuple[int, int, list[_Hit]]
 # tried when the text asks to decode
@@ -148,7 +147,7 @@ def _score_window(
     if "obfuscation_request" in patterns:
         families.update(_REQUESTED)
     for family in sorted(families):
-        source = normalized[a:b] if family in _BYTE_FAMILIES else plain
+        source = normalized[a:b] if family in BYTE_FAMILIES else plain
         for start, end, decoded in decode(source, family):
             d_logit, d_patterns = model.score(lower_keeping_offsets(decoded), floor, ignored)
             if d_logit - shift > best.logit:
