@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aisec_sdk._json import loads
+
 if TYPE_CHECKING:
     from aisec_sdk.policy import Policy
 
@@ -127,9 +129,9 @@ def _tail_state(fd: int, size: int) -> tuple[int, str, bytes]:
         complete = lines[1:-1] if start > 0 else lines[:-1]
         for raw in reversed(complete):
             try:
-                last = json.loads(raw)
+                last = loads(raw)
                 return int(last["seq"]) + 1, str(last["hash"]), prefix
-            except (ValueError, KeyError, TypeError, RecursionError):
+            except (ValueError, KeyError, TypeError):
                 continue
         if start == 0:
             return 0, GENESIS, prefix
@@ -178,8 +180,8 @@ def verify(path: str | os.PathLike[str], key: bytes | str | None = None) -> Veri
         if torn_tail and index == len(lines):
             return VerifyResult(False, good, index, "torn record: the last line is incomplete")
         try:
-            record = json.loads(raw)
-        except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
+            record = loads(raw)
+        except ValueError:
             return VerifyResult(False, good, index, "not valid JSON (torn or edited record)")
         if not isinstance(record, dict) or any(k not in record for k in _REQUIRED):
             return VerifyResult(False, good, index, "not an audit record (fields missing)")

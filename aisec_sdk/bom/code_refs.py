@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from aisec_sdk._json import loads
 from aisec_sdk._pyast import pieces
 
 __all__ = ["CodeRef", "notebook_cells", "references"]
@@ -337,8 +338,8 @@ def references(source: str, filename: str = "<code>") -> list[CodeRef]:
 def notebook_cells(text: str) -> Iterator[tuple[int, str]]:
     """(cell number from 1, source) of each code cell, IPython magics and shell lines removed."""
     try:
-        notebook = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):  # RecursionError: absurdly nested JSON
+        notebook = loads(text)
+    except json.JSONDecodeError:
         return
     cells = notebook.get("cells", []) if isinstance(notebook, dict) else []
     for number, cell in enumerate(cells, 1):

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from opentelemetry.semconv.attributes import service_attributes
 
+from aisec_sdk._json import loads
 from aisec_sdk.attributes import ATTR_FUNCTION
 from aisec_sdk.bom.model import Bom, BomBuilder, Flow
 from aisec_sdk.bom.spans import (
@@ -110,8 +111,8 @@ def _spans_of(request: Mapping[str, Any]) -> Iterator[OtlpSpan]:
 def _whole(path: Path) -> Any:
     """The file as one JSON document, or None."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
-import json
 import re
 import tokenize
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from aisec_sdk._json import loads
 from aisec_sdk._pyast import pieces
 from aisec_sdk.posture.models import ScanFinding, Severity
 
@@ -392,8 +392,8 @@ def _cell_sources(notebook: object) -> Iterator[tuple[int, str]]:
 def scan_notebook(data: bytes, path: str) -> list[ScanFinding]:
     """Findings for a Jupyter notebook's code cells (``cell`` is in each finding's details)."""
     try:
-        cells = list(_cell_sources(json.loads(data)))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        cells = list(_cell_sources(loads(data)))
+    except (UnicodeDecodeError, ValueError) as exc:
         return [
             ScanFinding(
                 "AISEC-CODE010", "low", path, f"not a readable notebook: {exc}", key="notebook"

@@ -7,9 +7,9 @@ template that serving stacks render.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from aisec_sdk._json import loads
 from aisec_sdk.posture.models import ScanFinding
 from aisec_sdk.posture.templates import template_findings
 
@@ -33,8 +33,8 @@ def _templates(value: Any) -> list[tuple[str, str]]:
 def scan_hf_config(data: bytes, path: str) -> list[ScanFinding]:
     """Findings for a ``config.json`` or ``tokenizer_config.json``."""
     try:
-        config = json.loads(data)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        config = loads(data)
+    except (UnicodeDecodeError, ValueError):
         return []  # not a model config (plenty of config.json files are something else)
     if not isinstance(config, dict):
         return []

@@ -6,11 +6,11 @@ uncompressed, so a chunked byte search finds the Lambda marker.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import IO, Any
 
+from aisec_sdk._json import loads
 from aisec_sdk.posture.models import ScanFinding
 
 __all__ = ["HDF5_MAGIC", "is_hdf5", "scan_hdf5", "scan_keras_config"]
@@ -54,8 +54,8 @@ def _lambda_finding(path: str, name: str, detail: str) -> ScanFinding:
 def scan_keras_config(data: bytes, path: str) -> list[ScanFinding]:
     """Findings for a Keras ``config.json`` (from a ``.keras`` archive)."""
     try:
-        config = json.loads(data)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        config = loads(data)
+    except (UnicodeDecodeError, ValueError) as exc:
         return [
             ScanFinding(
                 "AISEC-MOD001",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import struct
 from typing import IO, Any
 
+from aisec_sdk._json import loads
 from aisec_sdk.posture.models import ScanFinding
 
 __all__ = ["MAX_HEADER", "looks_like_safetensors", "scan_safetensors"]
@@ -139,8 +139,8 @@ def scan_safetensors(stream: IO[bytes], path: str, file_size: int) -> list[ScanF
         return invalid(f"header length {length} runs past the end of the file", "length")
     try:
         text = stream.read(length).decode("utf-8")
-        header = json.loads(text, object_pairs_hook=_no_duplicates)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        header = loads(text, object_pairs_hook=_no_duplicates)
+    except (UnicodeDecodeError, ValueError) as exc:
         return invalid(f"header is not valid UTF-8 JSON ({exc})", "json")
     if not isinstance(header, dict):
         return invalid("header is not a JSON object", "json")

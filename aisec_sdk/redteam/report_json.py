@@ -17,6 +17,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from aisec_sdk._json import loads
+
 __all__ = ["jsonl_records", "load_report", "write_json", "write_jsonl"]
 
 _ATTEMPT_COMPLETE = 2  # garak's status for an attempt with a response and an evaluation
@@ -31,8 +33,8 @@ def write_json(report: Mapping[str, Any], path: str | Path) -> None:
 def load_report(path: str | Path) -> dict[str, Any]:
     """Read a JSON report; `ValueError` when the file is not one."""
     try:
-        data = json.loads(Path(path).read_text("utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:  # ValueError: not UTF-8 or not JSON
+        data = loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError) as exc:  # ValueError: not UTF-8 or not JSON
         raise ValueError(f"cannot read red-team report {str(path)!r}: {exc}") from exc
     if not isinstance(data, dict) or "families" not in data or "attack_success_rate" not in data:
         raise ValueError(f"{str(path)!r} is not an aisec red-team JSON report")
