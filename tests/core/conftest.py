@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import ClassVar
 
 import pytest
 
 import aisec_sdk.engine as engine_module
 from aisec_sdk.guards.base import GuardSettings
+from aisec_sdk.guards.pii import PiiGuard
 from aisec_sdk.text import Text
-from aisec_sdk.verdict import Direction, Finding, FindingAction
+from aisec_sdk.verdict import Direction, Finding
 
 PiiScan = Callable[[Text, Direction], Sequence[Finding]]
 
@@ -20,17 +20,14 @@ def pii_scanning(monkeypatch: pytest.MonkeyPatch) -> Callable[[PiiScan], None]:
     """Install ``scan`` as the ``pii`` guard of every engine built after the call."""
 
     def install(scan: PiiScan) -> None:
-        class StandIn:
-            id: ClassVar[str] = "pii"
-            category: ClassVar[str] = "LLM02"
-            default_directions: ClassVar[tuple[Direction, ...]] = ("input", "context", "output")
-            default_threshold: ClassVar[float] = 0.5
-            default_action: ClassVar[FindingAction] = "redact"
-            default_enabled: ClassVar[bool] = True
-            Settings: ClassVar[type[GuardSettings]] = GuardSettings
+        class StandIn(PiiGuard):
+            """The ``pii`` guard's id, category and defaults, with the test's scan and no
+            prefilter (the scan must see every text)."""
+
+            prefilter = None  # type: ignore[assignment]
 
             def __init__(self, settings: GuardSettings) -> None:
-                self.scan = scan
+                self.scan = scan  # type: ignore[method-assign,assignment]
 
         real = engine_module.build_guard
         monkeypatch.setattr(
