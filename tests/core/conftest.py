@@ -24,7 +24,7 @@ def pii_scanning(monkeypatch: pytest.MonkeyPatch) -> Callable[[PiiScan], None]:
             """The ``pii`` guard's id, category and defaults, with the test's scan and no
             prefilter (the scan must see every text)."""
 
-            prefilter = None  # type: ignore[assignment]
+            prefilter = None
 
             def __init__(self, settings: GuardSettings) -> None:
                 self.scan = scan  # type: ignore[method-assign,assignment]
