@@ -626,6 +626,20 @@ def _re2_patterns() -> tuple[dict[str, Any], dict[str, Any]]:
 _FAST, _NECESSARY = _re2_patterns()
 
 
+def _pattern_set() -> tuple[Any, tuple[str, ...]]:
+    """One RE2 set over the RE2 forms of all patterns (exact or necessary): a single pass
+    over a text tells which can match, where testing them one by one took ten passes."""
+    compiled = re2.Set.SearchSet(re2_options())
+    names = (*_FAST, *_NECESSARY)
+    for name in names:
+        compiled.Add((_FAST.get(name) or _NECESSARY[name]).pattern)
+    compiled.Compile()
+    return compiled, names
+
+
+_PATTERN_SET, _PATTERN_NAMES = _pattern_set()
+
+
 def _trigger_set() -> tuple[Any, tuple[str, ...]]:
     """One RE2 set over the patterns' triggers: a single pass tells which can match."""
     compiled = re2.Set.SearchSet(re2_options())
@@ -656,23 +670,24 @@ def triggered(lowered: str, data: bytes | None = None) -> set[str]:
 
 
 def pattern_matcher(lowered: str, data: bytes | None = None) -> Callable[[str], bool]:
-    """Whether a pattern (by name) matches lower-cased text: RE2 where it reads the text as
-    ``re`` does (decided once per text), ``re`` otherwise (``data`` as for `triggered`)."""
+    """Whether a pattern (by name) matches lower-cased text: one pass of the RE2 pattern set
+    where RE2 reads the text as ``re`` does (decided once per text; ``re`` confirms the
+    patterns with look-arounds), ``re`` otherwise (``data`` as for `triggered`)."""
     if lowered.isascii():
         alike = _NOT_RE2_SPACE.search(lowered) is None
     else:
         alike = _NOT_RE2_ALIKE.search(lowered) is None
-    fast, necessary = (_FAST, _NECESSARY) if alike else ({}, {})
-    if alike and data is None:
-        data = lowered.encode()  # alike text has no lone surrogates
+    if alike:
+        if data is None:
+            data = lowered.encode()  # alike text has no lone surrogates
+        found = {_PATTERN_NAMES[i] for i in _PATTERN_SET.Match(data) or ()}
 
     def matches(name: str) -> bool:
-        compiled = fast.get(name)
-        if compiled is not None:
-            return compiled.search(data) is not None
-        first = necessary.get(name)
-        if first is not None and first.search(data) is None:
-            return False
+        if alike:
+            if name not in found:
+                return False
+            if name in _FAST:
+                return True
         return _COMPILED[name].search(lowered) is not None
 
     return matches
