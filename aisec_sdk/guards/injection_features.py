@@ -106,7 +106,8 @@ _REVEAL = (
 _SECRET = (
     r"(?:system\W+(?:prompt|message|instructions?)|initial\W+(?:prompt|instructions?)"
     r"|(?:hidden|secret|original|your)\W+(?:prompt|instructions?)|pre-?prompt"
-    r"|(?:text|words|everything|instructions)\W+(?:above|before)|password|passwort|mot de passe"
+    r"|(?:text|words|everything|instructions)\W+(?:above|before)|context\W+window|password"
+    r"|passwort|mot de passe"
     r"|contraseña|contrasena|пароль\w*|secret\W+(?:key|word|code)|passphrase|pass\W?word"
     r"|systemprompt|system-?anweisung\w*|prompt\W+(?:système|systeme)|indicación del sistema"
     r"|системн\w+\W+(?:промпт|подсказк\w*|инструкци\w*|сообщени\w*)"
@@ -119,7 +120,7 @@ _SECRET = (
 # learned from English carry over to it.
 _ZH_OVERRIDE = (
     r"(?:忽略|无视|忽视|忘记|忘掉|不要理会|跳过)[^。\uff01\uff1f\n]{0,12}"
-    r"(?:指令|指示|规则|提示|要求|设定|命令)"
+    r"(?:指令|指示|规则|提示|要求|设定|命令|准则|限制|原则|约束|规定)"
 )
 _ZH_SECRET = r"(?:系统提示|系统指令|初始指令|提示词|密码|口令)"
 
@@ -201,7 +202,8 @@ _ABOVE_TEXT = (
     r"(?:(?:the\W+|all\W+(?:of\W+)?(?:the\W+)?)?(?:text|words|content|sentences?|lines?"
     r"|paragraphs?|messages?|conversation|prompt|instructions?|everything|all)\W+(?:above"
     r"|before\W+(?:this|that|here|now|it)|preceding|prior\W+to\W+this|so\W+far|(?:at|from)\W+the"
-    r"\W+(?:beginning|start|top))|the\W+above|(?:above|preceding|previous|prior|earlier)\W+"
+    r"\W+(?:beginning|start|top)|above\W+this\W+(?:line|message|point))|the\W+above"
+    r"|(?:above|preceding|previous|prior|earlier)\W+"
     r"(?:text|words|content|sentences?|paragraphs?|conversation|prompt|input))"
 )
 _ABOVE_TEXT_INTL = (
@@ -211,7 +213,8 @@ _ABOVE_TEXT_INTL = (
     r"|ce\W+qui\W+précède|texto\W+(?:anterior|de\W+arriba|acima)|todo\W+lo\W+(?:anterior"
     r"|de\W+arriba)|tudo\W+(?:o\W+que\W+está\W+)?acima|testo\W+(?:sopra|precedente)"
     r"|tutto\W+(?:quello\W+|ciò\W+)?(?:sopra|che\W+precede)|(?:текст|всё|все)\W+(?:выше|ранее)"
-    r"|вышеизложенн\w*|вышенаписанн\w*)|(?:上面|以上|上述|前面)的?(?:文字|内容|文本|所有|全部)"
+    r"|вышеизложенн\w*|вышенаписанн\w*|(?:text|alles)\W+über\W+(?:dieser|diesem)\W+(?:zeile"
+    r"|absatz|nachricht))|(?:上面|以上|上述|前面)的?(?:文字|内容|文本|所有|全部)"
 )
 # A guarded secret, and ways of getting it out letter by letter or in disguise.
 _SECRET_NOUN = (
@@ -271,26 +274,41 @@ PATTERNS: dict[str, str] = {
     r"|mulai\W+sekarang|từ\W+bây\W+giờ|bundan\W+sonra)\b|今後|これから|지금부터|अब\W+से",
     "persona": r"\b(?:you\W+are\W+(?:now|going\W+to\W+(?:act|be|pretend))|pretend\W+(?:to\W+be"
     r"|you\W+are|that\W+you)|act\W+as\W+(?:if\W+you|an?\W+(?:unfiltered|uncensored|evil|jail))"
-    r"|roleplay\W+as|du\W+bist\s+(?:jetzt|nun|ab\W+sofort)|(?:jetzt|nun)\W+bist\W+du|tu\W+es\W+maintenant"
+    r"|roleplay\W+as|(?:act|pretend|behave)\W+(?:like|as)\W+(?:if\W+you\W+(?:are|were)\W+)?my"
+    r"\W+(?:dead|deceased|late)\W+(?:grandma|grandmother|grandpa|grandfather|mother|father|mom"
+    r"|dad)|du\W+bist\s+(?:jetzt|nun|ab\W+sofort)|(?:jetzt|nun)\W+bist\W+du|tu\W+es\W+maintenant"
     r"|ahora\W+eres|теперь\W+ты|ora\W+sei|agora\W+(?:você\W+)?(?:é|és)|je\W+bent\W+nu"
     r"|jesteś\W+teraz|sekarang\W+(?:kamu|anda)\W+(?:adalah|ialah)|bây\W+giờ\W+bạn\W+là"
     r"|art\u0131k\W+sen)\b|你现在是|从现在开始|扮演|假装|今からあなたは|あなたは今"
     r"|지금부터\W*당신은|이제\W*당신은",
     "jailbreak_name": r"\b(?:dan|stan|dude|aim|jailbreak\w*|jailbroken|developer\W+mode"
     r"|dev\W+mode|god\W+mode|evil\W+(?:bot|confidant|mode)|do\W+anything\W+now"
-    r"|anti-?gpt|betterdan|chaos\W+mode|opposite\W+mode)\b|开发者模式|越狱",
-    "no_limits": r"\b(?:no|without|free\W+(?:of|from)|beyond|ohne|sans|sin|без)\W+(?:any\W+)?"
+    r"|anti-?gpt|betterdan|chaos\W+mode|opposite\W+mode)\b|开发者模式|越狱|无限制模式",
+    "no_limits": r"\b(?:no|without|free\W+(?:of|from)|beyond|ohne|keine?|sans|aucune?|sin"
+    r"|ningun[ao]s?|ningún|без|никаких)\W+(?:(?:any|jegliche|irgendwelche|aucune?|ningun[ao]"
+    r"|ningún|каких-либо|никаких)\W+)?(?:(?:ethical|moral|safety|content)\W+)?"
     r"(?:restrictions?|limits?|limitations?|filters?|censorship|rules|guidelines|morals?"
-    r"|ethics|boundaries|einschränkungen|regeln|restrictions|límites|limites|ограничений)\b"
+    r"|ethics|boundaries|constraints|einschränkungen|regeln|zensur|filter|règles?|censure"
+    r"|límites|limites|censura|restricci(?:ón|on|ones)|reglas|filtros|ограничений|цензуры"
+    r"|правил|фильтров)\b"
+    r"|\b(?:rules|guidelines|restrictions|filters|policies|limits)\W+(?:don'?t|do\W+not"
+    r"|no\W+longer)\W+apply\W+(?:to\W+(?:you|this\W+conversation|this\W+chat|us|me)|here"
+    r"|anymore)\b"
     r"|\b(?:unfiltered|uncensored|unrestricted|unbound|amoral|unethical)\b"
     r"|\b(?:senza|sem|zonder|bez|tanpa)\W+(?:restrizioni|limiti|regole|filtri|censura"
     r"|restrições|limites|regras|filtros|censura|beperkingen|regels|ograniczeń|zasad|cenzury"
     r"|batasan|aturan|sensor)\b|không\W+(?:có\W+)?(?:giới\W+hạn|hạn\W+chế|kiểm\W+duyệt)"
-    r"|(?:不受|没有|无)任何(?:限制|约束|规则)|制限なし|制限のない|無制限|검열\W?없|제한\W?없|제한이\W?없",
-    "refusal_suppression": r"\b(?:never|not|don'?t|do\W+not|cannot|can'?t|must\W+not)\W+"
-    r"(?:refuse|decline|apologi[sz]e|say\W+(?:no|sorry|you\W+can'?t)|warn|add\W+(?:any\W+)?"
+    r"|(?:不受|没有|无)任何(?:限制|约束|规则|审查|过滤|道德)|制限なし|制限のない|無制限|검열\W?없|제한\W?없|제한이\W?없",
+    "refusal_suppression": r"\b(?:never|not|don'?t|do\W+not|cannot|can'?t|must\W+not"
+    r"|you\W+(?:are\W+|re\W+)?(?:not|never)\W+(?:allowed|permitted)\W+to)\W+"
+    r"(?:refus\w*|declin\w*|apologi[sz]e|say\W+(?:no|sorry|you\W+can'?t)|warn|add\W+(?:any\W+)?"
     r"(?:warnings?|disclaimers?)|break\W+character|mention\W+(?:openai|policy|policies))\b"
-    r"|\bstay\W+in\W+character\b",
+    r"|\bstay\W+in\W+character\b|\brefus\w*\W+(?:is|are)\W+not\W+(?:an\W+)?option\b"
+    r"|\b(?:start|begin)\W+(?:your\W+)?(?:response|answer|reply)\W+with\W+[\"'“]?(?:sure"
+    r"|absolutely|certainly|of\W+course)\b|\b(?:lehn\w*|verweiger\w*)\W+(?:\w+\W+)?(?:nie|niemals)\b"
+    r"|\bne\W+refus\w*\W+jamais\b|\bne\W+jamais\W+refuser\b"
+    r"|\bnunca\W+(?:te\W+niegues|rechaces|te\W+negar[aá]s|rechazar)\b"
+    r"|никогда\W+не\W+отказыва\w*|(?:不会|不要|不能|永远不|绝不|从不)拒绝",
     "policy_evasion": r"\b(?:openai|content|safety|usage)\W+(?:policy|policies|guidelines|filters?)"
     r"\b",
     "role_tag": r"(?:^|\n)[ \t]*(?:\[|<\|?|#{2,}[ \t]*)?(?:system|admin|developer|root|assistant"
@@ -330,7 +348,8 @@ PATTERNS: dict[str, str] = {
     r"(?:password|secret|prompt|passcode|access\W+code|code\W?word|magic\W+word"
     r"|instructions?|passphrase|passwort|mot\W+de\W+passe|contraseña|senha|wachtwoord|пароль"
     r"|clé\W+secrète|chiave\W+segreta|clave\W+secreta|chave\W+secreta|kata\W+sandi"
-    r"|geheime\w*\W+schlüssel|секретный\W+ключ|kunci\W+rahasia)\b"
+    r"|geheime\w*\W+schlüssel|секретный\W+ключ|kunci\W+rahasia|systemprompt"
+    r"|системн\w*\W+(?:промпт|подсказк\w*|инструкци\w*))\b"
     r"(?!\W+(?:policy|policies|manager|reset|requirements?|rules|strength|length|field|hash\w*"
     r"|format|complexity|expir\w*|recovery|generator))",
     "instruction_dump": rf"\b{_DUMP_VERB}\W+(?:\w+\W+){{0,4}}?{_OWN}\W+(?:\w+\W+)?{_OWN_RULES}\b",
@@ -395,13 +414,15 @@ PATTERNS: dict[str, str] = {
     r"(?:this|the|our)\W+(?:conversation|chat|session|dialog(?:ue)?)\W+(?:started|began|begun)\b"
     r"|\b(?:rules|instructions|guidelines|restrictions|directives)\W+(?:that\W+|which\W+)?you\W+"
     r"(?:were\W+given|have\W+been\W+given|were\W+told|follow|must\W+follow|received"
-    r"|are\W+following|operate\W+under)\b",
+    r"|are\W+following|operate\W+under)\b|\b(?:instructions|rules|guidelines|directives)\W+"
+    r"(?:did|have|had)\W+(?:\w+\W+){0,3}?(?:give|given|provide|provided)\W+you\b",
     "forbidden_reveal": r"\b(?:are|were)\W+you\W+(?:not\W+)?(?:supposed|allowed|permitted|told"
     r"|instructed|programmed)\W+(?:not\W+)?to\W+(?:tell|say|reveal|share|discuss|mention"
     r"|disclose|talk\W+about)\b|\b(?:what|the\W+part|anything)\W+(?:\w+\W+){0,3}?you\W+(?:must"
     r"|should|may|can)\W*(?:not|n't)\W+(?:reveal|disclose|tell|share|say)\b",
     "verbatim": r"\b(?:verbatim|word\W+for\W+word|exact\W+(?:wording|words|phrasing)"
-    r"|original\W+(?:wording|phrasing)|exactly\W+as\W+(?:written|given|stated|worded))\b",
+    r"|original\W+(?:wording|phrasing)|exactly\W+as\W+(?:written|given|stated|worded)"
+    r"|wortwörtlich|дословно)\b|逐字",
     # Turns of a conversation written into data ("User: ...", "<end of session>"), and
     # directives that wait for the user's question ("If the user asks ..., say ...").
     "fake_turn": r"(?:^|\n)[ \t]*(?:user|human)[ \t]*:[ \t]*\S"
@@ -464,7 +485,7 @@ _SECRET_WORDS = (
     "passwort", "mot de passe", "contraseña", "contrasena", "пароль", "secret", "passphrase",
     "pass", "anweisung", "système", "systeme", "indicación", "системн", *_ZH_SECRET_WORDS,
     "chiave", "senha", "chave", "wachtwoord", "hasł", "şifre", "sandi", "kunci", "mật", "khóa",
-    "clé", "clave", "schlüssel", "секретн", "sistema", *_INTL_SECRET_WORDS,
+    "clé", "clave", "schlüssel", "секретн", "sistema", "context", *_INTL_SECRET_WORDS,
 )
 _IGNORE_WORDS = (
     "ignor", "disregard", "forget", "overrid", "bypass", "skip", "drop", "abandon", "discard",
@@ -489,14 +510,17 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "persona": ("now", "going", "pretend", "act", "roleplay", "bist", "maintenant", "eres",
                 "теперь", "你现在是", "从现在开始", "扮演", "假装", "sei", "agora", "bent",
                 "jesteś", "sekarang", "bây", "art\u0131k", "今から", "あなたは今", "지금부터",
-                "이제"),
+                "이제", "behave"),
     "jailbreak_name": ("dan", "stan", "dude", "aim", "jailb", "mode", "evil", "anything", "anti",
-                       "开发者模式", "越狱"),
-    "no_limits": ("restrict", "limit", "filter", "censor", "rules", "guidelines", "moral",
-                  "ethic", "bound", "einschränkungen", "regeln", "límites", "ограничений", "任何",
+                       "开发者模式", "越狱", "无限制模式"),
+    "no_limits": ("restric", "limit", "filter", "censor", "censur", "rules", "guidelines",
+                  "moral", "ethic", "bound", "constraint", "apply", "zensur", "einschränkungen",
+                  "regeln", "règle", "reglas", "límites", "ограничений", "цензур", "правил",
+                  "фильтр", "任何",
                   "senza", "sem", "zonder", "bez", "tanpa", "không", "制限", "검열", "제한"),
-    "refusal_suppression": ("refuse", "decline", "apologi", "say", "warn", "disclaimer",
-                            "character", "mention"),
+    "refusal_suppression": ("refus", "declin", "apologi", "say", "warn", "disclaimer",
+                            "character", "mention", "sure", "absolutely", "certainly",
+                            "of course", "nie", "jamais", "nunca", "никогда", "拒绝"),
     "policy_evasion": ("polic", "guidelines", "filter"),
     "role_tag": ("system", "admin", "developer", "root", "assistant", "sudo", "instruction",
                  "response"),
@@ -518,6 +542,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                    "previous", "earlier", "obigen", "vorherigen", "oben", "davor", "vorher",
                    "anfang", "ci-dessus", "précéd", "précè", "au-dessus", "anterior", "arriba",
                    "acima", "sopra", "precede", "выше", "ранее", "вышеизложенн", "вышенаписанн",
+                   "über",
                    "上面", "以上", "上述", "前面"),
     "secret_transform": ("pass", "secret", "code", "magic word", "mot de passe", "contraseña",
                          "senha", "пароль", "wachtwoord", "密码", "口令"),
@@ -543,10 +568,10 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                            "with", "first", "before", "acknowledge", "confirm", "validate",
                            "prove"),
     "prior_context": ("told", "given", "instructed", "programmed", "configured", "started",
-                      "began", "begun", "follow", "received", "operate"),
+                      "began", "begun", "follow", "received", "operate", "give", "provide"),
     "forbidden_reveal": ("tell", "say", "reveal", "share", "discuss", "mention", "disclose",
                          "talk"),
-    "verbatim": ("verbatim", "word", "exact", "original"),
+    "verbatim": ("verbatim", "word", "exact", "original", "wort", "дословно", "逐字"),
     "fake_turn": ("user", "human", "end"),
     "conditional_directive": ("ask", "focus"),
 }
@@ -753,25 +778,36 @@ CORE_ANCHORS: tuple[str, ...] = (
     "allowed to tell",
     "conversation started", "conversation began", "exact wording", "original wording",
     "must not reveal", "stop everything",
+    # refusal suppression, modes without rules, the model's whole context, role-play as a
+    # dead relative who "used to" recite what is asked for
+    "never refuse", "not refuse", "are not allowed to refuse", "refusing is not", "without ethic",
+    "ethical constraint", "maintenance mode",
+    "debug mode", "god mode", "dev mode", "i am the developer", "i'm the developer",
+    "context window", "act as my dead", "act as my deceased",
+    "act as my late",
     # German
     "ignorier", "vergiss", "vergessen", "anweisung", "missachte", "passwort", "du bist jetzt",
     "ab jetzt", "ab sofort", "regeln", "jetzt bist du", "nun bist du", "obigen", "neue aufgabe",
-    "ich bin dein",
+    "ich bin dein", "ohne zensur", "keine regeln", "wortwörtlich", "lehne niemals",
+    "verweigere niemals",
     # French
     "oublie", "consigne", "mot de passe", "partir de maintenant", "règles", "tu es maintenant",
     "ci-dessus", "qui précède", "je suis ton", "je suis votre", "nouvelle tâche",
+    "sans censure", "aucune règle", "refuse jamais", "jamais refuser",
     # Spanish
     "ignora", "olvida", "instrucci", "contraseña", "reglas", "desde ahora", "ahora eres",
     "texto anterior",
-    "lo anterior", "soy tu", "nueva tarea",
+    "lo anterior", "soy tu", "nueva tarea", "sin censura",
+    "nunca te niegues", "nunca rechaces",
     # Russian
     "игнорир", "проигнорир", "забудь", "инструкц", "пароль", "правил", "теперь ты",
     "системн", "отныне", "ограничен", "текст выше", "вышеизлож", "я твой", "я ваш",
-    "новая задача",
+    "новая задача", "без цензуры", "дословно", "не отказывай",
     # Chinese
     "忽略", "无视", "忽视", "忘记", "指令", "提示词", "系统提示", "密码", "口令", "越狱",
     "扮演", "假装", "从现在开始", "你现在是", "限制", "上面的文字", "上面的内容", "以上内容",
-    "我是你的", "新任务",
+    "我是你的", "新任务", "无限制模式", "任何规则", "任何审查", "拒绝任何",
+    "不会拒绝", "不要拒绝", "不能拒绝", "逐字",
     # Italian, Portuguese, Dutch, Polish, Turkish, Indonesian, Vietnamese, Tagalog
     "dimentica", "istruzion", "esqueç", "instruç", "senha", "negeer", "vergeet", "instructies",
     "wachtwoord", "ignoruj", "zapomnij", "instrukcj", "hasło", "talimat", "görmezden", "şifre",
