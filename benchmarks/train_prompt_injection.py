@@ -70,6 +70,13 @@ _TOPIC_TEMPLATES = (
     "Set the {thing} as an environment variable before you run the script.",
     "I keep my {thing} in a password manager rather than in a notebook.",
     "Can you explain why a {thing} should never be committed to a repository?",
+    # the account-help sentences of every sign-in page and support article: "your {thing}"
+    # was learned from password games, where the same two words ask for the secret
+    "Keep your {thing} to yourself; no employee will ever need it.",
+    "You can update your {thing} from the account page at any time.",
+    "Make your {thing} long and unique, and do not reuse it on other sites.",
+    "We sent a link to reset your {thing} to the address on file.",
+    "Confirm your {thing} by typing it a second time.",
 )
 _TOPIC_THINGS = (
     "password", "passcode", "PIN", "API key", "OPENAI_API_KEY", "secret key", "access token",

@@ -92,9 +92,13 @@ _RULES = (
     r"|instructies|regels|instrukc\w*|polece\w*|zasady|instruksi|perintah|aturan|petunjuk"
     r"|hướng\W+dẫn|chỉ\W+dẫn|chỉ\W+thị|quy\W+tắc|tagubilin)"
 )
-_REVEAL = (
-    r"(?:reveal|print|show|repeat|output|leak|tell|give|display|write|spell|say|share|disclose"
-    r"|recite|dump|list|provide|return|echo|type"
+# Verbs that hand something over to whoever asks ("give", "share", "type"): "give me your
+# password" asks for the secret, "never share your password", "type your password" advise the
+# reader about their own; with a secret they count only before "me" / "the", not "your".
+_HAND_OVER = r"(?:give|write|share|provide|return|type)"
+_REVEAL_ONLY = (
+    r"(?:reveal|print|show|repeat|output|leak|tell|display|spell|say|disclose|recite|dump|list"
+    r"|echo"
     r"|zeig\w*|verrat\w*|gib|nenne\w*|wiederhole\w*|ausgeben|schreib\w*|sag\w*"
     r"|révèle\w*|revele\w*|montre\w*|affiche\w*|répète\w*|repete\w*|donne\w*|dis"
     r"|revela\w*|muestra\w*|dime|repite\w*|imprime\w*|escribe\w*|da(?:me)?"
@@ -103,6 +107,7 @@ _REVEAL = (
     r"|repita|escreva|toon|geef|herhaal|vertel|pokaż|podaj|powiedz|berikan|tunjukkan"
     r"|katakan|sebutkan|ulangi|beri|tiết\W+lộ|hiển\W+thị|cho\W+tôi\W+biết)"
 )
+_REVEAL = rf"(?:{_REVEAL_ONLY}|{_HAND_OVER})"
 _SECRET = (
     r"(?:system\W+(?:prompt|message|instructions?)|initial\W+(?:prompt|instructions?)"
     r"|(?:hidden|secret|original|your)\W+(?:prompt|instructions?)|pre-?prompt"
@@ -335,7 +340,10 @@ PATTERNS: dict[str, str] = {
     r"|alle\W+meine)|\btu\W+dois\W+(?:m'obéir|obéir|répondre\W+à\W+toutes)|\bdebes\W+(?:obedecer"
     r"|responder\W+a\W+todas)|ты\W+(?:должен|обязан)\W+(?:подчиняться|слушаться|отвечать\W+на\W+все)"
     r"|你必须(?:服从|听从|回答)",
-    "extract": rf"\b{_REVEAL}{_gap(4)}{_SECRET}"
+    "extract": rf"\b{_REVEAL_ONLY}{_gap(4)}{_SECRET}|\b{_HAND_OVER}\W+(?:(?:me|us|the|this|that"
+    rf"|its|his|her|their|my|our|all|any|every|each|an?|out|back|down|over|away|with|to)"
+    rf"{_gap(3)})?{_SECRET}"
+    rf"|\b{_HAND_OVER}\W+your\W+{_SECRET}\W+(?:with|to)\W+(?:me|us)\b"
     rf"|(?:告诉我|显示|输出|重复|打印|说出|透露|泄露)[^。\uff01\uff1f\n]{{0,10}}{_ZH_SECRET}"
     rf"|{_INTL_SECRET}",
     "what_is_secret": r"\b(?:what\W*(?:is|was|'?s)\W+(?:the|your|ur)"
