@@ -182,6 +182,7 @@ _DUMP_VERB = rf"(?:{_REVEAL}|{_TRANSFORM_VERB})"
 _AI = (
     r"(?:ai|a\.i\.|assistant|ai\W+assistant|chatbot|(?:large\W+)?language\W+model|llm|gpt|chatgpt"
     r"|copilot|claude|gemini|bard|bing|bot|model|agent|ai\W+(?:agent|model|system|tool)"
+    r"|(?:coding|code|autonomous|browsing|web|research|software)\W+agent"
     r"|(?:automated|automatic)\W+(?:\w+\W+){0,2}?(?:software|systems?|tools?|screen\w*"
     r"|reviewers?|graders?|parsers?|scanners?|readers?|pipelines?|analy[sz]\w*))"
 )
@@ -316,7 +317,8 @@ PATTERNS: dict[str, str] = {
     r"|никогда\W+не\W+отказыва\w*|(?:不会|不要|不能|永远不|绝不|从不)拒绝",
     "policy_evasion": r"\b(?:openai|content|safety|usage)\W+(?:policy|policies|guidelines|filters?)"
     r"\b",
-    "role_tag": r"(?:^|\n)[ \t]*(?:\[|<\|?|#{2,}[ \t]*)?(?:system|admin|developer|root|assistant"
+    "role_tag": r"(?:^|\n|[\"'])[ \t]*(?:\[|<\|?|#{2,}[ \t]*)?(?:system|admin|developer|root"
+    r"|assistant"
     r"|sudo)[ \t]*(?:\]|\|?>|:)|</?system>|#{2,}[ \t]*(?:instruction"
     r"|system|response)s?[ \t]*:?[ \t]*\n|\[(?:system|admin|developer)(?:[ \t]+(?:message|note"
     r"|prompt|override|instructions?))?\]|\((?:system|admin)[ \t]+(?:message|note|prompt)\)",
@@ -386,11 +388,13 @@ PATTERNS: dict[str, str] = {
     "ai_addressed": rf"\b(?:any|all|every)\W+{_AI}s?\W+(?:(?:that\W+(?:is\W+|are\W+)?|who\W+"
     r"(?:is\W+|are\W+)?)?(?:reading|processing|summari[sz]\w*|reads?|parsing|sees?|analy[sz]\w*))\b"
     r"|\b(?:(?:dear|hey|hi|hello|attention|note\W+(?:to|for)(?:\W+the)?|message\W+(?:to|for)"
-    r"(?:\W+the)?|to\W+the|instructions?\W+for(?:\W+the)?)\W+|if\W+(?:you\W+are|you\W*re|you\W+"
+    r"(?:\W+the)?|to\W+the|instructions?\W+(?:for|to)(?:\W+the)?)\W+(?:(?:screening|reviewing"
+    r"|hiring|grading|summari[sz]ing|reading)\W+)?|if\W+(?:you\W+are|you\W*re|you\W+"
     rf"happen\W+to\W+be)\W+(?:an?\W+|the\W+)?|if\W+(?:an?|any)\W+){_AI}s?(?:\s*[-,:;.!)\n]|\W+"
     r"(?:is\W+|are\W+)?(?:reading|processing|summari[sz]\w*|analy[sz]\w*|parsing|answering|that"
     r"|which|who|please)\b)"  # the addressee ends there: not "dear ai researchers"
     rf"|\b{_AI}s?\W*[,:]\W*(?:please\W+)?(?:{_AI_DEMAND})\b"
+    rf"|\b(?:the|this|any|every)\W+{_AI}s?\W+(?:must|shall|should|will|needs?\W+to)\W+now\b"
     rf"|\b{_AI}s?\W+(?:(?:that|which|who)\W+(?:\w+\W+){{0,2}}?)?(?:reads?|reading|summari[sz]\w*"
     r"|process\w*|pars\w*|analy[sz]\w*)\W+this\b",
     "when_processing": r"\b(?:when|while|if|before|after)\W+(?:you\W+)?(?:are\W+)?"
@@ -852,6 +856,8 @@ CONTEXT_ANCHORS: tuple[str, ...] = tuple(map(_folded, (
     "simply respond", "always answer with", "always respond with", "your next reply",
     "your next response", "your next answer", "before summari",
     "before processing", "to acknowledge", "directive", "hidden instruction",
+    "ai reading this", "ais reading this", "models reading this", "llms reading this",
+    "agents reading this", "assistants reading this", "coding agent", "must now", "\"system:",
     "[system", "[override",
 )))
 
