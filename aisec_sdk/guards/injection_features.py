@@ -109,7 +109,8 @@ _REVEAL_ONLY = (
 )
 _REVEAL = rf"(?:{_REVEAL_ONLY}|{_HAND_OVER})"
 _SECRET = (
-    r"(?:system\W+(?:prompt|message|instructions?)|initial\W+(?:prompt|instructions?)"
+    r"(?:system[\W_]+(?:prompt|message|instructions?)|initial\W+(?:prompt|instructions?)"
+    r"|initiali[sz]ation\W+(?:text|prompt|instructions?|message)"
     r"|(?:hidden|secret|original|your)\W+(?:prompt|instructions?)|pre-?prompt"
     r"|(?:text|words|everything|instructions)\W+(?:above|before)|context\W+window|password"
     r"|passwort|mot de passe"
@@ -289,17 +290,21 @@ PATTERNS: dict[str, str] = {
     r"|지금부터\W*당신은|이제\W*당신은",
     "jailbreak_name": r"\b(?:dan|stan|dude|aim|jailbreak\w*|jailbroken|developer\W+mode"
     r"|dev\W+mode|god\W+mode|evil\W+(?:bot|confidant|mode)|do\W+anything\W+now"
-    r"|anti-?gpt|betterdan|chaos\W+mode|opposite\W+mode)\b|开发者模式|越狱|无限制模式",
+    r"|anti-?gpt|betterdan|chaos\W+mode|opposite\W+(?:mode|day))\b|开发者模式|越狱|无限制模式",
     "no_limits": r"\b(?:no|without|free\W+(?:of|from)|beyond|ohne|keine?|sans|aucune?|sin"
     r"|ningun[ao]s?|ningún|без|никаких)\W+(?:(?:any|jegliche|irgendwelche|aucune?|ningun[ao]"
     r"|ningún|каких-либо|никаких)\W+)?(?:(?:ethical|moral|safety|content)\W+)?"
     r"(?:restrictions?|limits?|limitations?|filters?|censorship|rules|guidelines|morals?"
-    r"|ethics|boundaries|constraints|einschränkungen|regeln|zensur|filter|règles?|censure"
+    r"|ethics|boundaries|constraints|guardrails|safeguards|einschränkungen|regeln|zensur"
+    r"|filter|règles?|censure"
     r"|límites|limites|censura|restricci(?:ón|on|ones)|reglas|filtros|ограничений|цензуры"
     r"|правил|фильтров)\b"
     r"|\b(?:rules|guidelines|restrictions|filters|policies|limits)\W+(?:don'?t|do\W+not"
     r"|no\W+longer)\W+apply\W+(?:to\W+(?:you|this\W+conversation|this\W+chat|us|me)|here"
-    r"|anymore)\b"
+    r"|anymore)\b|\b(?:don'?t|do\W+not|no\W+longer|never)\W+(?:have|need)\W+to\W+(?:abide"
+    r"|follow|obey|comply)\W+(?:by\W+|with\W+)?(?:any|the|your|their|openai'?s?)\W+(?:\w+\W+)?"
+    r"(?:rules|policies|guidelines|restrictions)\b|\bfreed\W+from\W+(?:the\W+)?(?:typical\W+)?"
+    r"(?:confines|restrictions|rules|limits)\b"
     r"|\b(?:unfiltered|uncensored|unrestricted|unbound|amoral|unethical)\b"
     r"|\b(?:senza|sem|zonder|bez|tanpa)\W+(?:restrizioni|limiti|regole|filtri|censura"
     r"|restrições|limites|regras|filtros|censura|beperkingen|regels|ograniczeń|zasad|cenzury"
@@ -329,7 +334,8 @@ PATTERNS: dict[str, str] = {
     "admin_claim": rf"\b(?:(?:i\W+am|i'?m|this\W+is)\W+(?:your\W+(?:\w+\W+)?{_AUTHORITY}"
     r"|the\W+(?:developer|admin\w*|creator|owner|boss)|god|an?\W+(?:authori[sz]ed|openai"
     r"|anthropic)\W+(?:admin\w*|developer|employee|engineer|user|staff))"
-    rf"|as\W+your\W+(?:\w+\W+)?{_AUTHORITY}|i'?m\W+the\W+(?:maintainer|administrator|operator)"
+    rf"|as\W+your\W+(?:\w+\W+)?{_AUTHORITY}|as\W+(?:an?|the)\W+{_AUTHORITY}\W+(?:i|we)\W+"
+    r"(?:authori[sz]e|allow|permit|order|instruct)\w*\W+you|i'?m\W+the\W+(?:maintainer|administrator|operator)"
     r"\W+of\W+(?:you|this|your)|(?:admin(?:istrator)?|root|sudo|god)\W+(?:mode|access|override"
     r"|privileges|rights|permissions)|(?:system|debug|maintenance|override|unrestricted"
     r"|diagnostic)\W+mode|security\W+clearance)\b"
@@ -424,6 +430,8 @@ PATTERNS: dict[str, str] = {
     "prior_context": r"\b(?:what|everything|anything|all)\W+(?:\w+\W+){0,2}?(?:were|was|have"
     r"|had)\W+you\W+(?:been\W+)?(?:told|given|instructed|programmed|configured)\b|\bbefore\W+"
     r"(?:this|the|our)\W+(?:conversation|chat|session|dialog(?:ue)?)\W+(?:started|began|begun)\b"
+    r"|\b(?:at|from)\W+the\W+(?:start|beginning)\W+of\W+(?:this|the|our)\W+(?:session"
+    r"|conversation|chat)\b"
     r"|\b(?:rules|instructions|guidelines|restrictions|directives)\W+(?:that\W+|which\W+)?you\W+"
     r"(?:were\W+given|have\W+been\W+given|were\W+told|follow|must\W+follow|received"
     r"|are\W+following|operate\W+under)\b|\b(?:instructions|rules|guidelines|directives)\W+"
@@ -497,7 +505,8 @@ _SECRET_WORDS = (
     "passwort", "mot de passe", "contraseña", "contrasena", "пароль", "secret", "passphrase",
     "pass", "anweisung", "système", "systeme", "indicación", "системн", *_ZH_SECRET_WORDS,
     "chiave", "senha", "chave", "wachtwoord", "hasł", "şifre", "sandi", "kunci", "mật", "khóa",
-    "clé", "clave", "schlüssel", "секретн", "sistema", "context", *_INTL_SECRET_WORDS,
+    "clé", "clave", "schlüssel", "секретн", "sistema", "context", "initiali",
+    *_INTL_SECRET_WORDS,
 )
 _IGNORE_WORDS = (
     "ignor", "disregard", "forget", "overrid", "bypass", "skip", "drop", "abandon", "discard",
@@ -524,8 +533,10 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                 "jesteś", "sekarang", "bây", "art\u0131k", "今から", "あなたは今", "지금부터",
                 "이제", "behave"),
     "jailbreak_name": ("dan", "stan", "dude", "aim", "jailb", "mode", "evil", "anything", "anti",
+                       "opposite",
                        "开发者模式", "越狱", "无限制模式"),
     "no_limits": ("restric", "limit", "filter", "censor", "censur", "rules", "guidelines",
+                  "guardrail", "safeguard", "polic", "abide", "freed",
                   "moral", "ethic", "bound", "constraint", "apply", "zensur", "einschränkungen",
                   "regeln", "règle", "reglas", "límites", "ограничений", "цензур", "правил",
                   "фильтр", "任何",
@@ -537,7 +548,8 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "role_tag": ("system", "admin", "developer", "root", "assistant", "sudo", "instruction",
                  "response"),
     "chat_template": ("<|", "inst]", "sys>>", "_of_turn>"),
-    "admin_claim": ("am", "i'm", "im", "this is", "as your", "admin", "root", "sudo", "god",
+    "admin_claim": ("am", "i'm", "im", "this is", "as your", "as a", "as the", "admin", "root",
+                    "sudo", "god",
                     "mode", "clearance", "bin", "suis", "soy", "я", "sono", "sou",
                     "我是你的", "私はあなたの"),
     "obedience": ("obey", "comply", "answer", "respond", "whatever", "everything", "anything",
@@ -580,7 +592,8 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                            "with", "first", "before", "acknowledge", "confirm", "validate",
                            "prove"),
     "prior_context": ("told", "given", "instructed", "programmed", "configured", "started",
-                      "began", "begun", "follow", "received", "operate", "give", "provide"),
+                      "began", "begun", "follow", "received", "operate", "give", "provide",
+                      "start", "beginning"),
     "forbidden_reveal": ("tell", "say", "reveal", "share", "discuss", "mention", "disclose",
                          "talk"),
     "verbatim": ("verbatim", "word", "exact", "original", "wort", "дословно", "逐字"),
@@ -795,7 +808,9 @@ CORE_ANCHORS: tuple[str, ...] = (
     "never refuse", "not refuse", "are not allowed to refuse", "refusing is not", "without ethic",
     "ethical constraint", "maintenance mode",
     "debug mode", "god mode", "dev mode", "i am the developer", "i'm the developer",
-    "context window", "act as my dead", "act as my deceased",
+    "context window", "act as my dead", "act as my deceased", "opposite day", "abide by any",
+    "confines of", "guardrail", "initialization text", "initialization prompt",
+    "start of this session", "start of this conversation", "authorize you to",
     "act as my late",
     # German
     "ignorier", "vergiss", "vergessen", "anweisung", "missachte", "passwort", "du bist jetzt",
