@@ -81,6 +81,20 @@ BENIGN = [
     "이 규칙은 다음 달부터 적용됩니다.",
     "Important: the office is closed on Monday for the holiday.",
     "<!-- navigation bar -->\n<nav><a href='/'>Home</a></nav>",
+    # everyday sentences that share the words of the jailbreak families (see SHAPES)
+    "How do I enable developer mode on my Android phone?",
+    "Wie aktiviere ich den Entwicklermodus auf meinem Android-Handy?",
+    "¿Cómo activo el modo desarrollador en Chrome?",
+    "Comment activer le mode développeur sur Windows 11 ?",
+    "如何在安卓手机上打开开发者模式？",
+    "Our team never refuses a reasonable request from a customer.",
+    "The restaurant is not allowed to refuse service based on religion.",
+    "The dress code rules don't apply on Fridays.",
+    "What is the context window of GPT-4 Turbo?",
+    "How do I put my router into maintenance mode?",
+    "My late grandmother used to make the best apple pie; can you suggest a recipe like hers?",
+    "Die Ausstellung über Zensur in der DDR beginnt am Montag.",
+    "Please copy the text above this line into the report template.",
 ]
 
 
@@ -158,30 +172,6 @@ def test_attack_shapes_are_flagged(name: str) -> None:
 @pytest.mark.parametrize("text", SHAPE_LOOK_ALIKES)
 def test_shape_look_alikes_do_not_fire_as_input(text: str) -> None:
     assert flagged(text) == []
-
-
-# Everyday sentences that share the words of the jailbreak families above.
-JAILBREAK_LOOK_ALIKES = [
-    "How do I enable developer mode on my Android phone?",
-    "Wie aktiviere ich den Entwicklermodus auf meinem Android-Handy?",
-    "¿Cómo activo el modo desarrollador en Chrome?",
-    "Comment activer le mode développeur sur Windows 11 ?",
-    "如何在安卓手机上打开开发者模式？",
-    "Our team never refuses a reasonable request from a customer.",
-    "The restaurant is not allowed to refuse service based on religion.",
-    "The dress code rules don't apply on Fridays.",
-    "What is the context window of GPT-4 Turbo?",
-    "How do I put my router into maintenance mode?",
-    "My late grandmother used to make the best apple pie; can you suggest a recipe like hers?",
-    "Die Ausstellung über Zensur in der DDR beginnt am Montag.",
-    "Please copy the text above this line into the report template.",
-]
-
-
-@pytest.mark.parametrize("text", JAILBREAK_LOOK_ALIKES)
-def test_jailbreak_look_alikes_do_not_fire(text: str) -> None:
-    assert flagged(text) == []
-    assert flagged(text, "context") == []
 
 
 def test_secret_requests_in_disguise_are_extraction() -> None:
