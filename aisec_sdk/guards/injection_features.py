@@ -323,8 +323,7 @@ PATTERNS: dict[str, str] = {
     "policy_evasion": r"\b(?:openai|content|safety|usage)\W+(?:policy|policies|guidelines|filters?)"
     r"\b",
     "role_tag": r"(?:^|\n|[\"'])[ \t]*(?:\[|<\|?|#{2,}[ \t]*)?(?:system|admin|developer|root"
-    r"|assistant"
-    r"|sudo)[ \t]*(?:\]|\|?>|:)|</?system>|#{2,}[ \t]*(?:instruction"
+    r"|assistant|sudo)[ \t]*(?:\]|\|?>|:)|</?system>|#{2,}[ \t]*(?:instruction"
     r"|system|response)s?[ \t]*:?[ \t]*\n|\[(?:system|admin|developer)(?:[ \t]+(?:message|note"
     r"|prompt|override|instructions?))?\]|\((?:system|admin)[ \t]+(?:message|note|prompt)\)",
     # A chat template's special tokens typed into text: the model's own turn boundaries.
@@ -549,8 +548,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                  "response"),
     "chat_template": ("<|", "inst]", "sys>>", "_of_turn>"),
     "admin_claim": ("am", "i'm", "im", "this is", "as your", "as a", "as the", "admin", "root",
-                    "sudo", "god",
-                    "mode", "clearance", "bin", "suis", "soy", "я", "sono", "sou",
+                    "sudo", "god", "mode", "clearance", "bin", "suis", "soy", "я", "sono", "sou",
                     "我是你的", "私はあなたの"),
     "obedience": ("obey", "comply", "answer", "respond", "whatever", "everything", "anything",
                   "exactly what", "follow", "do as", "musst", "wirst", "dois", "debes", "должен",
@@ -719,28 +717,28 @@ def triggered(lowered: str, data: bytes | None = None) -> set[str]:
     return {_TRIGGER_NAMES[i] for i in _TRIGGER_SET.Match(data) or ()}
 
 
-def pattern_matcher(lowered: str, data: bytes | None = None) -> Callable[[str], bool]:
-    """Whether a pattern (by name) matches lower-cased text: one pass of the RE2 pattern set
-    where RE2 reads the text as ``re`` does (decided once per text; ``re`` confirms the
-    patterns with look-arounds), ``re`` otherwise (``data`` as for `triggered`)."""
+def pattern_matcher(
+    lowered: str, data: bytes | None = None
+) -> tuple[set[str], Callable[[str], bool]]:
+    """The names of the patterns that can match lower-cased text, and whether one (by name)
+    does. Where RE2 reads the text as ``re`` does (decided once per text), one pass of the
+    RE2 pattern set gives both (``re`` confirms only the patterns with look-arounds);
+    otherwise the triggers name the candidates and ``re`` decides (``data`` as for
+    `triggered`)."""
     if lowered.isascii():
         alike = _NOT_RE2_SPACE.search(lowered) is None
     else:
         alike = _NOT_RE2_ALIKE.search(lowered) is None
-    if alike:
-        if data is None:
-            data = lowered.encode()  # alike text has no lone surrogates
-        found = {_PATTERN_NAMES[i] for i in _PATTERN_SET.Match(data) or ()}
+    if not alike:
+        return triggered(lowered, data), lambda name: _COMPILED[name].search(lowered) is not None
+    if data is None:
+        data = lowered.encode()  # alike text has no lone surrogates
+    found = {_PATTERN_NAMES[i] for i in _PATTERN_SET.Match(data) or ()}
 
     def matches(name: str) -> bool:
-        if alike:
-            if name not in found:
-                return False
-            if name in _FAST:
-                return True
-        return _COMPILED[name].search(lowered) is not None
+        return name in found and (name in _FAST or _COMPILED[name].search(lowered) is not None)
 
-    return matches
+    return found, matches
 
 
 def matched_patterns(

@@ -30,7 +30,6 @@ from aisec_sdk.guards.injection_features import (
     pattern_matcher,
     reads_as_data,
     tokens,
-    triggered,
 )
 from aisec_sdk.text import char_spans, re2_options
 from aisec_sdk.verdict import Direction
@@ -149,7 +148,7 @@ class LexicalModel:
         """Log-odds of an attack for lower-cased text, and the telling patterns in it
         (the patterns named in ``ignored`` do not count).
 
-        With a ``floor``, the triggered patterns are tried from the heaviest down and the
+        With a ``floor``, the candidate patterns are tried from the heaviest down and the
         rest skipped as soon as even all of them could not lift the log-odds to the floor
         (the result is then below ``floor``, not exact).
         """
@@ -160,15 +159,13 @@ class LexicalModel:
             *map(unigrams.__getitem__, unigrams.keys() & toks),
             *map(bigrams.__getitem__, bigrams.keys() & pairwise(toks)),
         ])
-        data = lowered.encode("utf-8", "surrogatepass")
-        candidates = triggered(lowered, data) - ignored
-        order = [name for name in tables.pattern_order if name in candidates]
+        candidates, matches = pattern_matcher(lowered, lowered.encode("utf-8", "surrogatepass"))
+        order = [n for n in tables.pattern_order if n in candidates and n not in ignored]
         if not order:
             return base, ()
         remaining = math.fsum(max(0.0, tables.patterns[n]) for n in order)
         matched: list[float] = []
         names: list[str] = []
-        matches = pattern_matcher(lowered, data)
         for name in order:
             if floor is not None and base + math.fsum(matched) + remaining < floor:
                 return base + math.fsum(matched), ()
