@@ -318,6 +318,8 @@ def synthetic_attack_rows() -> list[Row]:
         texts += [turn + _DEMANDS[(2 * i + k) % len(_DEMANDS)] for k in range(2)]
     texts += [framing + demand for framing in _JAILBREAK_FRAMINGS for demand in _JAILBREAK_DEMANDS]
     return [Row(text, 1, "synthetic_attack", "synthetic") for text in texts]
+
+
 EVAL_ONLY = ("tensor_trust", "parapet_no_robots")  # licence forbids training on these
 # Benign groups that look like retrieved documents rather than user turns.
 DOCUMENT_CATEGORIES = ("table_clean", "email_clean", "code_clean", "t0_")
