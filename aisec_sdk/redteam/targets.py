@@ -93,26 +93,49 @@ class Target(Protocol):
         ...
 
 
+_TEXT_FIELDS = ("content", "text", "output_text", "output", "answer", "response")
+
+
+def _field(result: Any, name: str) -> Any:
+    """``result[name]`` of a mapping, else the attribute ``name`` (None when absent)."""
+    if isinstance(result, Mapping):
+        return result.get(name)
+    return getattr(result, name, None)
+
+
+def _reply(result: Any) -> str | None:
+    """The answer text inside a return value, or None when it holds none.
+
+    Reads a string, bytes, a text field (``content``, ``text``, ``output_text``, ``output``,
+    ``answer``, ``response``; a ``content`` list of parts is joined), the ``message`` of a
+    chat reply (``{"message": {"content": ...}}``) and the first of ``choices`` (a chat
+    completion object or its JSON), so a target may return what its client returned.
+    """
+    if isinstance(result, str):
+        return result
+    if isinstance(result, bytes | bytearray):
+        return bytes(result).decode("utf-8", "replace")
+    for name in _TEXT_FIELDS:
+        value = _field(result, name)
+        if isinstance(value, str):
+            return value
+        if name == "content" and isinstance(value, list):
+            return "".join(_reply(part) or "" for part in value)
+    message = _field(result, "message")
+    text = None if message is None else _reply(message)
+    if text is not None:
+        return text
+    choices = _field(result, "choices")
+    if isinstance(choices, list | tuple) and choices:
+        return _reply(choices[0])
+    return None
+
+
 def _as_text(result: Any) -> str:
     if result is None:
         return ""
-    if isinstance(result, str):
-        return result
-    if isinstance(result, Mapping):
-        for key in ("content", "text", "output", "answer", "response"):
-            value = result.get(key)
-            if isinstance(value, str):
-                return value
-    content = getattr(result, "content", None)
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            part if isinstance(part, str) else str(part.get("text", ""))
-            for part in content
-            if isinstance(part, str | Mapping)
-        )
-    return str(result)
+    text = _reply(result)
+    return str(result) if text is None else text
 
 
 def _source(obj: Any) -> tuple[str | None, int | None]:

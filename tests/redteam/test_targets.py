@@ -60,3 +60,44 @@ def test_return_values_become_text() -> None:
     assert _send(Bot()) == "from a dict"
     assert _send(lambda prompt: None) == ""
     assert as_target(Bot()).source[0] == __file__
+
+
+def test_replies_wrapped_the_way_clients_return_them_become_text() -> None:
+    class Text:
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+    class Block:  # an Anthropic-style message: content is a list of text blocks
+        def __init__(self) -> None:
+            self.content = [Text("block one, "), Text("block two")]
+
+    chat_completion_json = {"choices": [{"message": {"role": "assistant", "content": "choice"}}]}
+    ollama_json = {"model": "m", "message": {"role": "assistant", "content": "ollama"}}
+
+    assert _send(lambda prompt: Text("from .text")) == "from .text"
+    assert _send(lambda prompt: Block()) == "block one, block two"
+    assert _send(lambda prompt: chat_completion_json) == "choice"
+    assert _send(lambda prompt: ollama_json) == "ollama"
+    assert _send(lambda prompt: {"output_text": "responses api"}) == "responses api"
+    assert _send(lambda prompt: b"bytes") == "bytes"
+
+
+def test_a_real_openai_chat_completion_returned_as_is_becomes_its_text() -> None:
+    from openai.types.chat import ChatCompletion
+
+    completion = ChatCompletion.model_validate(
+        {
+            "id": "c1",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "m",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": "the model's words"},
+                }
+            ],
+        }
+    )
+    assert _send(lambda prompt: completion) == "the model's words"
