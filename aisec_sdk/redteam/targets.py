@@ -18,8 +18,10 @@ import importlib
 import importlib.util
 import inspect
 import os
+import re
 import sys
-from collections.abc import Callable, Mapping
+import typing
+from collections.abc import Callable, Iterable, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -163,9 +165,31 @@ def _display_name(obj: Any) -> str:
 
 def _parameters(fn: Callable[..., Any]) -> Mapping[str, inspect.Parameter]:
     try:
-        return inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return {}
+        return inspect.signature(fn, eval_str=True).parameters
+    except Exception:  # an annotation that cannot be evaluated: read them as written
+        try:
+            return inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            return {}
+
+
+_SEQUENCE_ANNOTATION = re.compile(
+    r"\s*(?:(?:typing|collections\.abc|abc)\.)?(?:list|List|Sequence|Iterable)\b(?!\[str\])"
+)
+
+
+def _takes_messages(param: inspect.Parameter) -> bool:
+    """Whether the user-turn parameter wants chat messages: by its name, or annotated as a
+    list / sequence (``list[dict]``, ``Sequence[Message]``) rather than ``str``."""
+    if param.name in _MESSAGE_PARAMS:
+        return True
+    annotation = param.annotation
+    if isinstance(annotation, str):
+        return bool(_SEQUENCE_ANNOTATION.match(annotation))
+    origin = typing.get_origin(annotation) or annotation
+    if origin not in (list, tuple, Sequence, MutableSequence, Iterable):
+        return False
+    return typing.get_args(annotation)[:1] != (str,)  # list[str] is a batch of texts
 
 
 class CallableTarget:
@@ -180,14 +204,25 @@ class CallableTarget:
         self.name = name or _display_name(fn)
         self.source = _source(fn)
         params = _parameters(fn)
-        positional = [
-            p
-            for p in params.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
-        ]
+        first = next(
+            (
+                p
+                for p in params.values()
+                if p.kind != p.VAR_KEYWORD and p.name not in _SYSTEM_PARAMS + _DOCUMENT_PARAMS
+            ),
+            None,
+        )
+        # the user turn goes by name when it is not the first parameter (``def f(system,
+        # prompt)``) or is keyword-only (``def f(*, prompt)``)
+        self._user_param = (
+            first.name
+            if first is not None
+            and first.kind in (first.KEYWORD_ONLY, first.POSITIONAL_OR_KEYWORD)
+            and (first.kind == first.KEYWORD_ONLY or first is not next(iter(params.values())))
+            else None
+        )
         if input == "auto":
-            first = positional[0].name if positional else ""
-            input = "messages" if first in _MESSAGE_PARAMS else "text"
+            input = "messages" if first is not None and _takes_messages(first) else "text"
         self.input: Literal["text", "messages"] = input
         self._system_param = next((n for n in _SYSTEM_PARAMS if n in params), None)
         self._document_param = next((n for n in _DOCUMENT_PARAMS if n in params), None)
@@ -198,15 +233,20 @@ class CallableTarget:
 
     def _arguments(self, conversation: Conversation) -> tuple[tuple[Any, ...], dict[str, Any]]:
         if self.input == "messages":
-            return (conversation.messages(),), {}
+            return self._user(conversation.messages(), {})
         kwargs: dict[str, Any] = {}
         if self._system_param and conversation.system is not None:
             kwargs[self._system_param] = conversation.system
         if conversation.document is not None and self._document_param:
             doc = conversation.document
             kwargs[self._document_param] = [doc] if self._document_param == "documents" else doc
-            return (conversation.user,), kwargs
-        return (conversation.inline(),), kwargs
+            return self._user(conversation.user, kwargs)
+        return self._user(conversation.inline(), kwargs)
+
+    def _user(self, turn: Any, kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        if self._user_param is None:
+            return (turn,), kwargs
+        return (), {**kwargs, self._user_param: turn}
 
     async def send(self, conversation: Conversation) -> str:
         args, kwargs = self._arguments(conversation)

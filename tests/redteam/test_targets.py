@@ -101,3 +101,30 @@ def test_a_real_openai_chat_completion_returned_as_is_becomes_its_text() -> None
         }
     )
     assert _send(lambda prompt: completion) == "the model's words"
+
+
+def test_message_input_is_also_read_from_the_annotation() -> None:
+    def typed(prompt: list[dict[str, str]]) -> str:
+        return ",".join(m["role"] for m in prompt)
+
+    def batch(prompts: list[str]) -> str:
+        return type(prompts).__name__
+
+    def text(prompt: str) -> str:
+        return type(prompt).__name__
+
+    assert _send(typed) == "system,user,assistant,tool"
+    assert _send(batch) == "str"
+    assert _send(text) == "str"
+
+
+def test_the_user_turn_goes_by_name_when_it_is_not_the_first_parameter() -> None:
+    def keyword_only(*, prompt: str) -> str:
+        return prompt
+
+    def system_first(system: str, question: str) -> str:
+        return f"{system}|{question}"
+
+    assert _send(keyword_only, Conversation(None, "hi")) == "hi"
+    assert _send(system_first, Conversation("SYS", "hi")) == "SYS|hi"
+    assert as_target(system_first).accepts_system
