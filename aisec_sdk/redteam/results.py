@@ -104,9 +104,9 @@ class Stats:
             "successes": self.successes,
             "blocked": self.blocked,
             "errors": self.errors,
-            "asr": round(self.asr, 6),
-            "ci_low": round(low, 6),
-            "ci_high": round(high, 6),
+            "asr": self.asr,  # unrounded: equal to successes / attempts, and decides
+            "ci_low": low,  # --fail-above exactly at its boundary
+            "ci_high": high,
         }
 
 

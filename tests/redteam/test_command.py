@@ -14,6 +14,7 @@ import pytest
 
 from aisec_sdk.cli import main
 from aisec_sdk.redteam.probes import FAMILIES
+from aisec_sdk.redteam.stats import wilson_interval
 
 APP = """
 import sys
@@ -225,3 +226,22 @@ def test_module_may_be_a_file_path(app: str, tmp_path: Path) -> None:
     assert main(["redteam", "pkg/bot.py:answer", "--budget", "5", "--json", "r.json"]) == 0
     assert json.loads((tmp_path / "r.json").read_text())["target"]["file"].endswith("bot.py")
     assert main(["redteam", "pkg/missing.py:answer", "--budget", "5"]) == 2
+
+
+def test_rates_are_exact_and_fail_above_decides_at_the_exact_rate(app: str, tmp_path: Path) -> None:
+    # leaks its system prompt on the first call only: ASR 1/199 = 0.0050251...
+    (tmp_path / f"{app}_once.py").write_text(
+        "calls = []\n"
+        "def chat(prompt, system=None):\n"
+        "    calls.append(1)\n"
+        '    return system if len(calls) == 1 else "I can\'t help with that."\n'
+    )
+    args = ["redteam", f"{app}_once:chat", "--budget", "199", "--concurrency", "1"]
+    assert main([*args, "--json", "r.json", "--fail-above", "0.005025"]) == 1
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert (report["successes"], report["evaluated"]) == (1, 199)
+    assert report["attack_success_rate"] == 1 / 199
+    assert (report["ci_low"], report["ci_high"]) == wilson_interval(1, 199)
+    for fam in report["families"].values():
+        assert fam["asr"] == fam["successes"] / fam["attempts"]
+        assert (fam["ci_low"], fam["ci_high"]) == wilson_interval(fam["successes"], fam["attempts"])
