@@ -366,11 +366,28 @@ def _is_runnable(obj: Any) -> bool:
 
 
 def _import_file(path: str) -> Any:
-    """Import a Python file given by path (``app/chat.py``) as a module."""
+    """Import a Python file given by path (``app/chat.py``) as a module.
+
+    As ``python app/chat.py`` would, its folder goes on ``sys.path`` so that it can import
+    its neighbours; a file inside a package (folders with ``__init__.py``) is imported by
+    its dotted name from the package's root, so that its relative imports work.
+    """
     file = os.path.abspath(path)
-    name = "_aisec_target_" + os.path.splitext(os.path.basename(file))[0]
+    if not os.path.isfile(file):
+        raise FileNotFoundError(f"no Python file at {path!r}")
+    root, stem = os.path.dirname(file), os.path.splitext(os.path.basename(file))[0]
+    dotted = [stem]
+    while os.path.isfile(os.path.join(root, "__init__.py")):
+        root, package = os.path.split(root)
+        dotted.insert(0, package)
+    for folder in dict.fromkeys((root, os.path.dirname(file))):
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+    if len(dotted) > 1:
+        return importlib.import_module(".".join(dotted))
+    name = "_aisec_target_" + stem
     spec = importlib.util.spec_from_file_location(name, file)
-    if spec is None or spec.loader is None or not os.path.isfile(file):
+    if spec is None or spec.loader is None:
         raise FileNotFoundError(f"no Python file at {path!r}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module

@@ -245,3 +245,22 @@ def test_rates_are_exact_and_fail_above_decides_at_the_exact_rate(app: str, tmp_
     for fam in report["families"].values():
         assert fam["asr"] == fam["successes"] / fam["attempts"]
         assert (fam["ci_low"], fam["ci_high"]) == wilson_interval(fam["successes"], fam["attempts"])
+
+
+def test_a_file_path_imports_like_python_runs_it(app: str, tmp_path: Path) -> None:
+    # a plain folder: the file imports its neighbour; a package: the file imports relatively
+    plain, package = tmp_path / f"{app}_scripts", tmp_path / f"{app}_pkg"
+    for folder in (plain, package):
+        folder.mkdir()
+        (folder / f"{app}_words.py").write_text('REFUSAL = "I can\'t help with that."\n')
+    (package / "__init__.py").write_text("")
+    (plain / "bot.py").write_text(
+        f"from {app}_words import REFUSAL\ndef answer(prompt):\n    return REFUSAL\n"
+    )
+    (package / "bot.py").write_text(
+        f"from .{app}_words import REFUSAL\ndef answer(prompt):\n    return REFUSAL\n"
+    )
+    for folder in (plain, package):
+        spec = f"{folder.name}/bot.py:answer"
+        assert main(["redteam", spec, "--budget", "3", "--json", "r.json"]) == 0, spec
+        assert json.loads((tmp_path / "r.json").read_text())["evaluated"] == 3
