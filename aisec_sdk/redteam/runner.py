@@ -196,7 +196,10 @@ class _Session:
                     await asyncio.sleep(self.backoff * 2 ** (tries - 1))
                     continue
                 attempt.outcome = "error"
-                attempt.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                detail = str(exc) or (
+                    f"no answer within {self.timeout:g} s" if isinstance(exc, TimeoutError) else ""
+                )
+                attempt.error = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
                 return None
             attempt.latency_ms = (time.perf_counter() - started) * 1000.0
             return answer

@@ -126,6 +126,7 @@ def test_timeouts_are_retried_then_reported_as_errors() -> None:
     assert all(a.tries == 2 for a in result.attempts)
     assert calls["n"] == 4
     assert result.overall.attempts == 0 and result.overall.errors == 2
+    assert result.attempts[0].error == "TimeoutError: no answer within 0.05 s"
 
 
 def test_transient_errors_are_retried() -> None:
