@@ -280,6 +280,11 @@ async def arun(
     chosen = select_probes(families, probes)
     conversions = select_converters(converters)
     planned = plan(chosen, conversions, budget=budget, seed=seed)
+    if not planned:  # a gate that sent nothing must not pass with an ASR of 0
+        raise ValueError(
+            "nothing to send: select at least one probe family and one converter, "
+            "and a budget of at least 1"
+        )
     session = _Session(
         resolved,
         seed=seed,

@@ -157,7 +157,13 @@ def test_an_unreadable_baseline_is_an_input_error(
 
 @pytest.mark.parametrize(
     "extra",
-    [["--families", "nope"], ["--converters", "rot26"], ["--baseline", "missing.json"]],
+    [
+        ["--families", "nope"],
+        ["--converters", "rot26"],
+        ["--baseline", "missing.json"],
+        ["--families", ""],
+        ["--converters", " , "],
+    ],
 )
 def test_bad_options_exit_2(app: str, extra: list[str]) -> None:
     assert main(["redteam", f"{app}:weak", "--budget", "2", *extra]) == 2

@@ -250,3 +250,12 @@ def test_streaming_targets_are_joined() -> None:
     for target in (stream, astream):
         result = run(target, families=["system_prompt_extraction"], budget=4)
         assert result.attack_success_rate == 1.0, target
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"families": []}, {"converters": []}, {"budget": 0}, {"probes": []}],
+)
+def test_a_run_that_would_send_nothing_is_an_error(options: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="nothing to send"):
+        run(lambda prompt: "no", **options)
