@@ -33,6 +33,7 @@ _MAX_MEMO = 1 << 23  # past this, new memo entries are not kept (fetches then re
 _MAX_OPCODES = 1 << 24  # ~20 s of walking; real checkpoints need a few million at most
 _JOBLIB_ARRAY = "joblib.numpy_pickle.NumpyArrayWrapper"
 _MARK = object()
+_TRUNCATED = "pickle stream ended without a STOP opcode (truncated)"
 _IMPORTED = object()  # an imported callable on the simulated stack
 
 
@@ -230,25 +231,35 @@ def walk_pickles(stream: IO[bytes], limit: int | None = None) -> PickleWalk:
         reader = _Guarded(stream, limit)
     walk = PickleWalk()
     while True:
-        found_before = len(walk.imports) + len(walk.dynamic)
+        # Without a protocol header the next bytes may be a protocol 0/1 pickle, or data.
+        headerless = walk.pickles > 0 and reader.peek(2) not in PICKLE_PROTOCOL_MAGIC
+        imports_before, dynamic_before = dict(walk.imports), len(walk.dynamic)
+        nested_before = len(walk.nested)
         opcodes_before = walk.opcodes
         try:
-            done = _walk_one(reader, walk)  # type: ignore[arg-type]
+            error = None if _walk_one(reader, walk) else _TRUNCATED  # type: ignore[arg-type]
         except Exception as exc:
-            # Raw tensor bytes after the last pickle break within a few opcodes: not an error.
+            error = _describe(exc)
+        if error is not None and walk.pickles > 0:
+            new = [name for name in walk.imports if name not in imports_before]
+            # Raw tensor bytes after the last pickle break within a few opcodes: not an
+            # error. Headerless bytes are data unless they import a well-formed name.
             trailing = (
-                walk.pickles > 0
-                and len(walk.imports) + len(walk.dynamic) == found_before
+                not any(is_identifier_path(name) for name in new)
+                if headerless
+                else not new
+                and len(walk.dynamic) == dynamic_before
                 and walk.opcodes - opcodes_before <= 4
             )
-            if not trailing:
-                walk.error = _describe(exc)
+            if trailing:
+                walk.imports, walk.dynamic = imports_before, walk.dynamic[:dynamic_before]
+                del walk.nested[nested_before:]
+                return walk
+        if error is not None:
+            walk.error = error
             return walk
         walk.pickles += 1
-        if not done:
-            walk.error = "pickle stream ended without a STOP opcode (truncated)"
-            return walk
-        if reader.peek(2) not in PICKLE_PROTOCOL_MAGIC:
+        if not reader.peek(1):
             return walk
 
 

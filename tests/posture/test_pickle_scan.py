@@ -242,3 +242,21 @@ def test_trailing_tensor_bytes_are_quiet_but_a_broken_second_pickle_is_not(art: 
     assert _rules(scan_pickle(io.BytesIO(second), "x")) == [("AISEC-PKL005", "medium")]
     payload = first + art.proto4_call("os", "system")
     assert _rules(scan_pickle(io.BytesIO(payload), "x")) == [("AISEC-PKL001", "critical")]
+
+
+@pytest.mark.parametrize(("first_protocol", "second_protocol"), [(0, 0), (2, 0), (4, 1), (0, 1)])
+def test_headerless_pickle_after_the_first_is_walked(
+    art: Any, first_protocol: int, second_protocol: int
+) -> None:
+    """A second ``pickle.load`` on the stream runs a protocol 0/1 pickle, header or not."""
+    first = pickle.dumps({"a": [1, 2]}, protocol=first_protocol)
+    payload = art.proto0_call("os", "system")
+    if second_protocol == 1:
+        payload = b"(" + payload[:-1] + b"0l."  # protocol-1 style: the call inside a list
+    assert _rules(scan_pickle(io.BytesIO(first + payload), "x")) == [("AISEC-PKL001", "critical")]
+    # no STOP: the loader has already run the call when it fails
+    broken = scan_pickle(io.BytesIO(first + payload[:-1]), "x")
+    assert ("AISEC-PKL001", "critical") in _rules(broken)
+    # data after the last pickle that imports nothing is not a finding
+    for tail in (b"\n", b"hello world\n", b"N" * 50, bytes(range(256))):
+        assert scan_pickle(io.BytesIO(first + tail), "x") == []
