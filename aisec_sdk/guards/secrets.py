@@ -22,9 +22,10 @@ import binascii
 import json
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, ClassVar, Literal
+from urllib.parse import unquote
 
 import re2  # type: ignore[import-untyped]
 import regex
@@ -64,6 +65,7 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
     ("huggingface_token", rb"\b(?:hf_|api_org_)[A-Za-z0-9]{30,64}\b", 0.95),
     ("google_api_key", rb"\bAIza[0-9A-Za-z_\-]{35}", 0.95),
     ("azure_storage_key", rb"(?:AccountKey|SharedAccessKey)=[A-Za-z0-9+/]{40,100}={0,2}", 0.95),
+    ("azure_sas_signature", rb"[?&;]sig=[A-Za-z0-9%+/]{40,100}(?:=|%3[Dd]){0,2}", 0.9),
     ("azure_client_secret", rb"\b[A-Za-z0-9_~.\-]{3}[0-9]Q~[A-Za-z0-9_~.\-]{31,34}", 0.9),
     ("npm_token", rb"\bnpm_[A-Za-z0-9]{36}\b", 0.95),
     ("pypi_token", rb"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,300}", 0.98),
@@ -85,13 +87,13 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
     ),
     (
         "database_url",
-        rb"\b[A-Za-z][A-Za-z0-9+.\-]{1,30}://[^\s:/@\"'<>]{1,256}:[^\s@/\"'<>]{1,256}@[A-Za-z0-9_.\-\[\]]{1,253}",
+        rb"\b[A-Za-z][A-Za-z0-9+.\-]{1,30}://[^\s:/@\"'<>]{0,256}:[^\s@/\"'<>]{1,256}@[A-Za-z0-9_.\-\[\]]{1,253}",
         0.9,
     ),
     (
         "generic",
         rb"(?i:pass(?:word|wd|phrase)?|pwd|secret|token|credential"
-        rb"|(?:api|access|auth|private)[_\- ]?key|client[_\- ]?secret)(?i:s)?"
+        rb"|(?:api|access|auth|private|subscription)[_\- ]?key|client[_\- ]?secret)(?i:s)?"
         rb"(?:[ _.\-][A-Za-z0-9]+|[A-Z0-9][A-Za-z0-9]*){0,3}[\"']?\]?[ \t]*(?::=|=>|[:=])[ \t]*"
         rb"(?:\[?[ \t]*[bBrRuU]{0,2}[\"'`])?[^\s\"'`<>{}\[\],;()]{8,256}",
         0.8,
@@ -104,6 +106,8 @@ KINDS = (
     "api_key",
 )
 _SCORE = {kind: score for kind, _, score in _RULES}
+_NAMED_VALUE = frozenset({"azure_storage_key", "azure_sas_signature"})
+"""Rules whose match starts with ``name=``: only the value after ``=`` is the secret."""
 
 
 def _compile() -> Any:
@@ -131,7 +135,7 @@ _SECRET_WORDS = (*_PASSWORD_WORDS, "secret", "token", "credential", "apikey", "a
 """Words that name a secret, also at the end of a longer word (``dbpassword``, ``mytoken``)."""
 _FOR_WHOM = regex.compile(r"[ \t]+(?:for|of)[ \t]+", regex.IGNORECASE)
 _NAME_PUNCTUATION = frozenset("_.-")
-_KEY_QUALIFIERS = frozenset({"api", "access", "auth", "private", "secret"})
+_KEY_QUALIFIERS = frozenset({"api", "access", "auth", "private", "secret", "subscription"})
 _NEUTRAL_WORDS = frozenset(
     {"value", "val", "str", "string", "raw", "plain", "plaintext", "text", "bytes", "b64",
      "base64", "hex", "is", "was",
@@ -257,13 +261,29 @@ def _classes(value: str) -> int:
 def _embedded(s: str, start: int, end: int) -> bool:
     """Whether ``s[start:end]`` sits inside a base64 blob (a data URI, an encoded file)."""
     before, after = s[start - 1 : start], s[end : end + 1]
-    if before in ("+", "/") or after in ("+", "/", "="):
-        return True
+    if (before in ("+", "/") or after in ("+", "/", "=")) and _base64_run(
+        s[max(0, start - 16) : start][::-1]
+    ) + _base64_run(s[end : end + 16]) >= 16:
+        return True  # base64 around it, not a URL ("https://ghp_...@github.com") or path
     look = s[max(0, start - 4096) : start]
     cut = max(look.rfind(" "), look.rfind("\n"), look.rfind("("), look.rfind('"'))
     if cut < 0 and len(look) == 4096:
         return True  # thousands of characters without a break: a blob
     return "base64," in look[cut + 1 :]
+
+
+def _elided(s: str, end: int) -> bool:
+    """Whether the token ending at ``end`` goes on with an ellipsis: cut short, an example
+    (``eyJhbGciOi....eyJzdWIi...``)."""
+    return "..." in s[end - 1 : end + 3] or s[end : end + 1] == "\u2026"
+
+
+def _base64_run(chars: str) -> int:
+    """How many of ``chars``, from the first on, are base64 characters."""
+    for i, c in enumerate(chars):
+        if c not in _BASE64_CHARS:
+            return i
+    return len(chars)
 
 
 class SecretsSettings(GuardSettings):
@@ -303,54 +323,54 @@ class SecretsGuard:
 
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
         s = text.normalized
-        findings: list[Finding] = []
+        data = text.ascii_bytes()  # offsets carry over
+        items: list[tuple[str, int, int, float]] = []
         pem = _PemEnds(s)
-        covered = 0  # end of the last private key block: headers inside it are not new keys
-        for m in _PATTERN.finditer(text.ascii_bytes()):  # offsets carry over
+        pos = covered = 0  # covered: end of the last private key block (no new keys inside)
+        while (m := _PATTERN.search(data, pos)) is not None:
             kind = _RULES[m.lastindex - 1][0]
-            start, end = m.span()
+            start, pos = m.span()
             if start < covered:
                 continue
-            item: tuple[str, int, int, float] | None
+            item: tuple[str, int, int, float] | None = None
             if kind == "private_key":
-                item = _pem(s, start, end, pem.after(end))
+                item = _pem(s, start, pos, pem.after(pos))
                 covered = item[2]
             elif kind == "generic":
-                if not self.settings.generic:
+                found = _VALUE.search(s, start, pos)
+                if found is None:
                     continue
-                item = self._generic(s, start, end)
+                pos = found.start(3)  # a token or key block may start in the value: read on
+                if self.settings.generic:
+                    item = self._generic(s, start, found)
             else:
-                item = _validate(kind, s, start, end)
-            if item is None:
-                continue
-            kind, a, b, score = item
-            value = s[a:b]
-            if (self._kinds is not None and kind not in self._kinds) or value in self._allow:
-                continue
-            findings.append(
-                finding_at(
-                    self,
-                    text,
-                    (a, b),
-                    score,
-                    f"{kind.replace('_', ' ')} found",
-                    replacement=partial(
-                        replacement,
-                        f"SECRET:{kind.upper()}",
-                        mode=self.settings.redaction,
-                        salt=self.settings.hash_salt,
-                    ),
-                    entity=kind,
-                )
+                item = _validate(kind, s, start, pos)
+            if item is not None:
+                items.append(item)
+        return [
+            finding_at(
+                self,
+                text,
+                (a, b),
+                score,
+                f"{kind.replace('_', ' ')} found",
+                replacement=partial(
+                    replacement,
+                    f"SECRET:{kind.upper()}",
+                    mode=self.settings.redaction,
+                    salt=self.settings.hash_salt,
+                ),
+                entity=kind,
             )
-        return findings
+            for kind, a, b, score in _strongest(items)
+            if (self._kinds is None or kind in self._kinds) and s[a:b] not in self._allow
+        ]
 
-    def _generic(self, s: str, start: int, end: int) -> tuple[str, int, int, float] | None:
-        """A ``name = value`` assignment (the match starts at the secret's word): the
-        value's span, kind and score."""
-        found = _VALUE.search(s, start, end)
-        if found is None:
-            return None
+    def _generic(
+        self, s: str, start: int, found: regex.Match[str]
+    ) -> tuple[str, int, int, float] | None:
+        """A ``name = value`` assignment (the match starts at the secret's word, ``found``
+        is its operator and value): the value's span, kind and score."""
         start = _name_start(s, start)
         prose = s[start - 1 : start] in (" ", "\t") and s[start - 2 : start - 1].isalnum()
         kind = _secret_name(s[start : found.start()], prose)
@@ -373,7 +393,8 @@ class SecretsGuard:
         if any(mark in value.lower() for mark in _VALUE_PLACEHOLDER_MARKS):
             return None
         name = s[max(0, start - 16) : found.start()].lower()
-        if "aws" in name and len(value) == 40 and set(value) <= _BASE64_CHARS:
+        aws = "aws" in name or "secretaccesskey" in name  # "SecretAccessKey" of the AWS CLI
+        if aws and len(value) == 40 and set(value) <= _BASE64_CHARS:
             return ("aws_secret_access_key", a, b, 0.9)
         classes = _classes(value)
         if _name_like(value):
@@ -386,6 +407,21 @@ class SecretsGuard:
         return ("api_key", a, b, 0.35)
 
 
+def _strongest(
+    items: list[tuple[str, int, int, float]],
+) -> list[tuple[str, int, int, float]]:
+    """Overlapping items resolved left to right: the higher score keeps the place (a token
+    found again inside an assignment's value, a key block after ``"private_key": "``)."""
+    kept: list[tuple[str, int, int, float]] = []
+    for item in sorted(items, key=lambda it: it[1]):
+        if kept and item[1] < kept[-1][2]:
+            if item[3] > kept[-1][3]:
+                kept[-1] = item
+            continue
+        kept.append(item)
+    return kept
+
+
 def _validate(kind: str, s: str, start: int, end: int) -> tuple[str, int, int, float] | None:
     """Check one provider-format candidate; None for placeholders and look-alikes."""
     score = _SCORE[kind]
@@ -394,10 +430,14 @@ def _validate(kind: str, s: str, start: int, end: int) -> tuple[str, int, int, f
         return _url_password(s, start, end)
     if kind in ("bearer_token", "basic_auth"):
         return _auth_header(kind, s, start, end)
-    if _embedded(s, start, end):
+    if kind in _NAMED_VALUE:
+        start = s.index("=", start, end) + 1  # the key, not its name
+        value = s[start:end]
+    if _embedded(s, start, end) or _elided(s, end):
         return None
     body = value[_TOKEN_PREFIX.match(value).end() :]  # type: ignore[union-attr]
-    if _placeholder(body):
+    check = _FORMAT_CHECKS.get(kind)
+    if _placeholder(body) or (check is not None and not check(value)):
         return None
     if kind == "openai_key":
         if "T3BlbkFJ" in value:
@@ -406,13 +446,19 @@ def _validate(kind: str, s: str, start: int, end: int) -> tuple[str, int, int, f
             _classes(body) < 2 or not any(c.isdigit() for c in body) or shannon_entropy(body) < 3.5
         ):
             return None
-    elif kind == "jwt" and not _jwt_header_ok(value):
-        return None
     elif kind == "stripe_key" and "_test_" in value:
         score = 0.7
     elif kind == "aws_access_key_id" and value.endswith("EXAMPLE"):
         score = 0.6  # the documentation example: still reported, with less confidence
     return (kind, start, end, score)
+
+
+def _sha256_mac(value: str) -> bool:
+    """Whether ``value`` (URL-encoded base64, as in a SAS ``sig=``) is an HMAC-SHA256."""
+    try:
+        return len(base64.b64decode(unquote(value), validate=True)) == 32
+    except (ValueError, binascii.Error):
+        return False
 
 
 def _jwt_header_ok(token: str) -> bool:
@@ -422,6 +468,13 @@ def _jwt_header_ok(token: str) -> bool:
     except (ValueError, binascii.Error):
         return False
     return isinstance(decoded, dict) and ("alg" in decoded or "typ" in decoded)
+
+
+_FORMAT_CHECKS: dict[str, Callable[[str], bool]] = {
+    "jwt": _jwt_header_ok,
+    "azure_sas_signature": _sha256_mac,
+}
+"""Checks of a token's content, by kind, beyond its pattern."""
 
 
 class _PemEnds:

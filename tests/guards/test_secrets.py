@@ -56,7 +56,6 @@ def test_provider_formats(kinds: Any, rand: Callable[..., str]) -> None:
         "openai_key": "sk-proj-" + rand(48),
         "huggingface_token": "hf_" + rand(34),
         "google_api_key": "AIza" + rand(35),
-        "azure_storage_key": "AccountKey=" + rand(86, B64) + "==",
         "azure_client_secret": rand(3) + "8Q~" + rand(34),
         "jwt": _jwt(rand),
         "npm_token": "npm_" + rand(36),
@@ -77,6 +76,73 @@ def test_provider_formats(kinds: Any, rand: Callable[..., str]) -> None:
         text = f"config: use {token} for the deploy"
         assert kinds(text) == [(kind, token)], kind
     assert set(samples) <= set(KINDS)
+
+
+def test_tokens_after_names_that_are_not_secret_words(kinds: Any, rand: Any) -> None:
+    """A name the generic rule reads but rejects (``aws_access_key_id``, ``AccessKeyId``,
+    ``private_key`` before a JSON-escaped key block) does not hide the token after it,
+    also with generic assignments off."""
+    key_id, session_id = "AKIA" + rand(16, UPPER32), "ASIA" + rand(16, UPPER32)
+    lines = "\\n".join(rand(64, B64) for _ in range(4))
+    block = f"-----BEGIN PRIVATE KEY-----\\n{lines}\\n-----END PRIVATE KEY-----"
+    for generic in (True, False):
+        assert kinds(f"aws_access_key_id = {key_id}", generic=generic) == [
+            ("aws_access_key_id", key_id)
+        ]
+        assert kinds(f'{{"AccessKeyId": "{session_id}",', generic=generic) == [
+            ("aws_access_key_id", session_id)
+        ]
+        service_account = f'{{"type": "service_account", "private_key": "{block}\\n"}}'
+        assert kinds(service_account, generic=generic) == [("private_key", block)]
+
+
+def test_token_in_url_userinfo_is_not_a_base64_blob(kinds: Any, rand: Any) -> None:
+    token = "ghp_" + rand(36)
+    text = f"git remote set-url origin https://{token}@github.com/acme/app.git"
+    assert kinds(text) == [("github_token", token)]
+    key = "AIza" + rand(35)
+    assert kinds(f"https://example.com/maps/{key}/tiles") == [("google_api_key", key)]
+
+
+def test_named_azure_values_report_the_value_only(kinds: Any, rand: Any) -> None:
+    account_key, access_key = rand(86, B64) + "==", rand(43, B64) + "="
+    storage = (
+        f"DefaultEndpointsProtocol=https;AccountName=acme;AccountKey={account_key};"
+        "EndpointSuffix=core.windows.net"
+    )
+    assert kinds(storage) == [("azure_storage_key", account_key)]
+    bus = (
+        "Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=Root;"
+        f"SharedAccessKey={access_key}"
+    )
+    assert kinds(bus) == [("azure_storage_key", access_key)]
+    redacted = scan(storage, policy=Policy(guards=NO_PI)).text
+    assert "AccountKey=<SECRET:AZURE_STORAGE_KEY>;" in redacted
+
+
+def test_azure_sas_signature(kinds: Any) -> None:
+    mac = base64.b64encode(bytes(range(100, 132))).decode()
+    sig = mac.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+    url = f"https://acme.blob.core.windows.net/c/f.txt?sv=2022-11-02&sp=r&sig={sig}&se=2026"
+    assert kinds(url) == [("azure_sas_signature", sig)]
+    not_a_mac = base64.b64encode(bytes(40)).decode()  # 40 bytes, not an HMAC-SHA256
+    assert kinds(f"https://x.example/?a=1&sig={not_a_mac}") == []
+
+
+def test_tokens_cut_short_with_an_ellipsis_do_not_fire(kinds: Any, rand: Any) -> None:
+    assert kinds(f"e.g. sk-proj-{rand(40)}... in the dashboard") == []
+    assert kinds(f"a token looks like ghp_{rand(36)}\u2026") == []
+    assert kinds(f"OPENAI_API_KEY=sk-proj-{rand(40)}...") == []
+
+
+def test_more_credential_shapes(kinds: Any, rand: Any) -> None:
+    """A Redis URL without a user name, an Azure API Management subscription key header,
+    the AWS CLI's ``SecretAccessKey``."""
+    password, key, secret = rand(20), rand(32, "0123456789abcdef"), rand(40, B64)
+    assert kinds(f"REDIS_URL=redis://:{password}@cache:6379/0") == [("database_url", password)]
+    assert kinds(f"Ocp-Apim-Subscription-Key: {key}") == [("api_key", key)]
+    assert kinds(f'"SecretAccessKey": "{secret}",') == [("aws_secret_access_key", secret)]
+    assert kinds("redis://:password@localhost:6379") == []
 
 
 def test_openai_legacy_key_and_classic_github_token_in_prose(kinds: Any, rand: Any) -> None:
