@@ -239,9 +239,11 @@ _SAFE = frozenset(
     }
 )
 
+# Storage classes (BFloat16Storage, QUInt4x2Storage, ...) and dtypes (bfloat16, uint4,
+# float8_e4m3fn, float4_e2m1fn_x2, bits8, ...): torch.save writes them for typed tensors.
 _TORCH_DTYPE = re.compile(
-    r"torch\.(?:[A-Z][A-Za-z]*Storage|u?int(?:8|16|32|64)|float(?:8_\w+|16|32|64)|bfloat16"
-    r"|half|double|long|short|bool|complex(?:32|64|128)|cfloat|cdouble|q(?:u?int8|int32|uint4x2))"
+    r"torch\.(?:[A-Z][A-Za-z0-9]*Storage|u?int\d*|float(?:\d+(?:_[a-z0-9_]+)?)?|bfloat16|bits?\d*"
+    r"(?:x\d+)?|half|chalf|double|long|short|bool|complex\d+|cfloat|cdouble|qu?int\d+(?:x\d+)?)"
 )
 _NUMPY_TYPE = re.compile(
     r"numpy\.(?:dtypes\.\w+DType|(?:u?int|float|complex)\d+|bool_|str_|bytes_)"

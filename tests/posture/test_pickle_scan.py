@@ -6,6 +6,7 @@ import collections
 import io
 import pickle
 import pickletools
+import zipfile
 from typing import Any
 
 import numpy as np
@@ -260,3 +261,17 @@ def test_headerless_pickle_after_the_first_is_walked(
     # data after the last pickle that imports nothing is not a finding
     for tail in (b"\n", b"hello world\n", b"N" * 50, bytes(range(256))):
         assert scan_pickle(io.BytesIO(first + tail), "x") == []
+
+
+def test_every_torch_dtype_and_storage_class_is_allow_listed() -> None:
+    """bf16 and quantized checkpoints name ``torch.BFloat16Storage``, ``torch.QInt8Storage``."""
+    names = [n for n in dir(torch) if isinstance(getattr(torch, n), torch.dtype)]
+    names += [n for n in dir(torch) if n.endswith("Storage") and n != "Storage"]
+    assert {n: classify_global("torch", n)[0] for n in names} == dict.fromkeys(names, "safe")
+    for near in ("float_power", "int_repr", "bitwise_not", "quantize_per_tensor"):
+        assert classify_global("torch", near)[0] != "safe"
+    buffer = io.BytesIO()
+    torch.save({"w": torch.zeros(3, dtype=torch.bfloat16)}, buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        data = archive.read(next(n for n in archive.namelist() if n.endswith("data.pkl")))
+    assert scan_pickle(io.BytesIO(data), "x") == []
