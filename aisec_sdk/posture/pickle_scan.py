@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 PICKLE_PROTOCOL_MAGIC = tuple(bytes([0x80, p]) for p in range(2, 6))
+_TEXT_MAGIC = tuple(magic.decode("latin-1") for magic in PICKLE_PROTOCOL_MAGIC)
 _MAX_NESTING = 3
 _IN_MEMORY = 64 << 20
 _MAX_STACK = 1 << 20  # real pickles stay shallow; a flood of MARKs must not exhaust memory
@@ -115,7 +116,12 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
         elif kind == _GET:
             stack.append(memo.get(int(arg or 0)))
         elif kind == _STRING:
-            stack.append(arg if isinstance(arg, str) else None)
+            if isinstance(arg, str):
+                if arg[:2] in _TEXT_MAGIC:  # bytes at protocol 0-2: _codecs.encode(str, "latin1")
+                    _nested(walk, pos, arg.encode("latin-1", "replace"))
+                stack.append(arg)
+            else:
+                stack.append(None)
         elif kind == _MEMOIZE:
             if len(memo) < _MAX_MEMO:
                 memo[len(memo)] = stack[-1] if stack else None
@@ -139,8 +145,8 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
             walk.dynamic.append(f"{name} extension code {arg} at byte {pos or 0}")
             stack.append(None)
         elif kind == _BYTES:
-            if isinstance(arg, bytes | bytearray) and bytes(arg[:2]) in PICKLE_PROTOCOL_MAGIC:
-                walk.nested.append((pos or 0, bytes(arg)))
+            if isinstance(arg, bytes | bytearray):
+                _nested(walk, pos, bytes(arg))
             stack.append(None)
         elif kind == _DUP:
             stack.append(stack[-1] if stack else None)
@@ -151,6 +157,12 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
         if walk.opcodes > _MAX_OPCODES:
             raise ValueError(f"more than {_MAX_OPCODES} opcodes; the rest was not scanned")
     return False
+
+
+def _nested(walk: PickleWalk, pos: int | None, data: bytes) -> None:
+    """Keep a byte string that is itself a pickle: whoever unpickles it runs its imports."""
+    if data[:2] in PICKLE_PROTOCOL_MAGIC:
+        walk.nested.append((pos or 0, data))
 
 
 def _record(walk: PickleWalk, module: str, attr: str) -> None:

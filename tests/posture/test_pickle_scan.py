@@ -275,3 +275,12 @@ def test_every_torch_dtype_and_storage_class_is_allow_listed() -> None:
     with zipfile.ZipFile(buffer) as archive:
         data = archive.read(next(n for n in archive.namelist() if n.endswith("data.pkl")))
     assert scan_pickle(io.BytesIO(data), "x") == []
+
+
+@pytest.mark.parametrize("protocol", [0, 1, 2, 3, 4, 5])
+def test_nested_pickle_in_pickled_bytes_at_every_protocol(art: Any, protocol: int) -> None:
+    """Protocols 0-2 pickle bytes as ``_codecs.encode(text, "latin1")``, a string opcode."""
+    inner = art.proto4_call("os", "system", "id")
+    findings = scan_pickle(io.BytesIO(pickle.dumps({"blob": inner}, protocol=protocol)), "x")
+    assert _rules(findings) == [("AISEC-PKL001", "critical")]
+    assert "nested pickle" in findings[0].message
