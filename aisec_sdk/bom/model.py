@@ -85,7 +85,7 @@ class FileFacts(BaseModel):
 
 class Component(BaseModel):
     """Fields every component has. ``sources`` says how it was found (``runtime``, ``otlp``,
-    ``code``, ``file``, ``package``); ``locations`` where (``app.py:12``)."""
+    ``code``, ``file``, ``package``, ``manifest``); ``locations`` where (``app.py:12``)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -228,7 +228,8 @@ class Bom(BaseModel):
     tool: str = "aisec-sdk"
     services: list[str] = Field(default_factory=list)
     environment_variables: list[str] = Field(default_factory=list)
-    """Names (never values) of AI-related environment variables that were set."""
+    """Names (never values) of AI-related environment variables: set in the environment,
+    assigned in a ``.env`` file, or read by name in code."""
     components: list[AnyComponent] = Field(default_factory=list)
     relationships: list[Relationship] = Field(default_factory=list)
     findings: list[BomFinding] = Field(default_factory=list)

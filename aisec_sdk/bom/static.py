@@ -7,7 +7,10 @@
   code cells (AST, see `aisec_sdk.bom.code_refs`);
 - ``trained-on`` / ``evaluated-on`` links from Hugging Face model cards (``README.md`` front
   matter next to the weights);
-- the *names* of AI-related environment variables (never their values).
+- AI packages declared in ``requirements*.txt`` and ``pyproject.toml`` (see
+  `aisec_sdk.bom.manifests`);
+- the *names* of AI-related environment variables (never their values): set in the
+  environment, assigned in the project's ``.env`` files, or read by name in its code.
 
 Skipped while walking: VCS and tool caches, ``node_modules``, ``__pycache__`` and virtual
 environments (directories holding ``pyvenv.cfg``; their packages are read as metadata).
@@ -24,6 +27,13 @@ from pathlib import Path
 
 from aisec_sdk.bom.artifacts import dataset_format, file_facts, model_format
 from aisec_sdk.bom.code_refs import CodeRef, notebook_cells, references
+from aisec_sdk.bom.manifests import (
+    declared_packages,
+    env_file_names,
+    is_env_file,
+    is_manifest,
+    referenced_env_names,
+)
 from aisec_sdk.bom.model import (
     Bom,
     BomBuilder,
@@ -124,6 +134,8 @@ class _Walk:
     notebooks: list[Path] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     venvs: list[Path] = field(default_factory=list)
+    manifests: list[Path] = field(default_factory=list)
+    env_files: list[Path] = field(default_factory=list)
 
 
 def _walk(root: Path) -> _Walk:
@@ -148,7 +160,11 @@ def _walk(root: Path) -> _Walk:
             if path.is_symlink() or not path.is_file():
                 continue
             suffix = path.suffix.lower()
-            if suffix == ".py":
+            if is_manifest(path):
+                found.manifests.append(path)
+            elif is_env_file(path):
+                found.env_files.append(path)
+            elif suffix == ".py":
                 found.code.append(path)
             elif suffix == ".ipynb":
                 found.notebooks.append(path)
@@ -233,6 +249,7 @@ class _Project:
         self.builder = builder
         self.datasets: dict[str, str] = {}
         self.module_dists = _module_distributions()
+        self.env_names: set[str] = set()
 
     def relative(self, path: Path) -> str:
         try:
@@ -363,11 +380,36 @@ class _Project:
         for path in code:
             shown = self.relative(path)
             module = shown.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
-            self.code(references(_read(path), shown), module, shown)
+            source = _read(path)
+            self.code(references(source, shown), module, shown)
+            self.env_names.update(referenced_env_names(source))
         for path in notebooks:
             shown = self.relative(path)
             for cell, source in notebook_cells(_read(path)):
                 self.code(references(source, shown), path.stem, f"{shown}#cell{cell}")
+                self.env_names.update(referenced_env_names(source))
+
+    def declarations(self, manifests: list[Path], env_files: list[Path]) -> None:
+        """AI packages the manifests declare, and variable names the ``.env`` files set."""
+        for path in manifests:
+            for declared in declared_packages(path, self.relative(path)):
+                name = normalize_dist(declared.name)
+                if not _is_ai_package(name):
+                    continue
+                self.builder.add(
+                    FrameworkComponent(
+                        ref=framework_ref(name),
+                        name=name,
+                        version=declared.version,
+                        sources=["manifest"],
+                        locations=[declared.location],
+                        properties={"requirement": declared.requirement}
+                        if declared.requirement
+                        else {},
+                    )
+                )
+        for path in env_files:
+            self.env_names.update(env_file_names(path))
 
 
 def _read(path: Path) -> str:
@@ -386,7 +428,8 @@ def scan_project(
     """The static BOM of ``path`` (a directory or one file).
 
     ``environment`` also inventories the running interpreter's installed AI packages and
-    AI-related environment variable names (``environ``, default ``os.environ``).
+    AI-related environment variable names (``environ``, default ``os.environ``); names
+    assigned in the project's ``.env`` files or read in its code are always listed.
     """
     root = Path(path)
     if not root.exists():
@@ -399,6 +442,8 @@ def scan_project(
     places: list[tuple[str, list[str] | None]] = [("environment", None)] if environment else []
     places += [(project.relative(v), _site_packages(v)) for v in walk.venvs]
     _packages(builder, places)
+    project.declarations(walk.manifests, walk.env_files)
     names = ai_environment_variables(environ) if environment else []
+    names += ai_environment_variables(dict.fromkeys(project.env_names, ""))
     subject = root.resolve().name if root == Path() else str(root)
     return builder.build(subject, environment_variables=names)

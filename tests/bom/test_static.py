@@ -298,3 +298,98 @@ def test_a_hostile_model_card_is_ignored(tmp_path: Path, front_matter: str) -> N
     (model,) = [c for c in bom.components if isinstance(c, ModelComponent)]
     assert not [c for c in bom.components if isinstance(c, DatasetComponent)]
     assert model.name == "model.safetensors"
+
+
+REQUIREMENTS = """\
+# AI stack
+openai>=1.40  # the client
+anthropic==0.30.0
+transformers[torch] ; python_version >= "3.10"
+langchain-openai \\
+    ==0.1.8
+-r requirements-dev.txt
+-e .
+torch @ https://download.pytorch.org/whl/cpu/torch-2.3.0.whl
+requests==2.32.0
+"""
+
+PYPROJECT = """\
+[project]
+name = "support-bot"
+dependencies = ["chromadb>=0.5", "httpx"]
+
+[project.optional-dependencies]
+local = ["llama-cpp-python==0.2.90"]
+
+[dependency-groups]
+eval = ["ragas", "datasets"]
+
+[tool.poetry.dependencies]
+python = "^3.11"
+sentence-transformers = "3.0.1"
+mistralai = {version = "^1.0", optional = true}
+"""
+
+DOTENV = """\
+# secrets for local runs
+OPENAI_API_KEY=sk-proj-NEVER-IN-THE-BOM-0123456789
+export ANTHROPIC_API_KEY="sk-ant-NEVER-IN-THE-BOM"
+HF_TOKEN = hf_NEVER_IN_THE_BOM
+DATABASE_URL=postgres://user:NEVER-IN-THE-BOM@db/app
+"""
+
+READS_ENV = """\
+import os
+key = os.environ["GROQ_API_KEY"]
+base = os.getenv('OLLAMA_HOST', "http://localhost:11434")
+debug = os.environ.get("APP_DEBUG")
+"""
+
+
+def test_declared_packages_and_env_names_of_the_project(
+    tmp_path: Path, valid_cyclonedx: Any
+) -> None:
+    (tmp_path / "requirements.txt").write_text(REQUIREMENTS)
+    (tmp_path / "requirements-dev.txt").write_text("pytest\nlangsmith~=0.1\n")
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    (tmp_path / ".env").write_text(DOTENV)
+    (tmp_path / "prod.env").write_text("COHERE_API_KEY=NEVER-IN-THE-BOM\n")
+    (tmp_path / "settings.py").write_text(READS_ENV)
+    bom = scan_project(tmp_path, environment=False)
+
+    declared = {c.name: c for c in bom.of_kind("framework")}
+    assert set(declared) == {
+        "openai",
+        "anthropic",
+        "transformers",
+        "langchain-openai",
+        "torch",
+        "langsmith",
+        "chromadb",
+        "llama-cpp-python",
+        "datasets",
+        "sentence-transformers",
+        "mistralai",
+    }
+    assert declared["anthropic"].version == "0.30.0"
+    assert declared["langchain-openai"].version == "0.1.8"  # a continued line
+    assert declared["sentence-transformers"].version == "3.0.1"  # Poetry's exact pin
+    assert declared["openai"].version is None
+    assert declared["openai"].properties == {"requirement": ">=1.40"}
+    assert declared["openai"].locations == ["requirements.txt:2"]
+    assert declared["chromadb"].locations == ["pyproject.toml"]
+    assert all(c.sources == ["manifest"] for c in declared.values())
+
+    assert bom.environment_variables == [
+        "ANTHROPIC_API_KEY",
+        "COHERE_API_KEY",
+        "GROQ_API_KEY",
+        "HF_TOKEN",
+        "OLLAMA_HOST",
+        "OPENAI_API_KEY",
+    ]
+    documents = valid_cyclonedx(bom)
+    library = next(c for c in documents["1.6"]["components"] if c["name"] == "anthropic")
+    assert library["purl"] == "pkg:pypi/anthropic@0.30.0"
+    for text in (json.dumps(documents), render(bom, "json"), render(bom, "markdown")):
+        assert "NEVER" not in text and "OPENAI_API_KEY" in text
