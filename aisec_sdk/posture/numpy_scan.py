@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import struct
+from collections.abc import Callable
 from typing import IO, Any
 
 from aisec_sdk.posture.models import ScanFinding
@@ -45,8 +46,15 @@ def _header(stream: IO[bytes]) -> dict[str, Any]:
     return value
 
 
-def scan_npy(stream: IO[bytes], path: str, *, strict: bool = False) -> list[ScanFinding]:
-    """Findings for one ``.npy`` stream: object arrays, and what their pickle imports."""
+def scan_npy(
+    stream: IO[bytes],
+    path: str,
+    *,
+    strict: bool = False,
+    archive: Callable[[bytes], list[ScanFinding]] | None = None,
+) -> list[ScanFinding]:
+    """Findings for one ``.npy`` stream: object arrays, and what their pickle imports
+    (``archive`` as in `scan_pickle`)."""
     try:
         header = _header(stream)
     except (ValueError, SyntaxError, struct.error, UnicodeDecodeError, MemoryError) as exc:
@@ -68,4 +76,4 @@ def scan_npy(stream: IO[bytes], path: str, *, strict: bool = False) -> list[Scan
             details={"shape": list(header.get("shape") or ())},
         )
     ]
-    return found + scan_pickle(stream, path, strict=strict, _where="object array")
+    return found + scan_pickle(stream, path, strict=strict, archive=archive, _where="object array")

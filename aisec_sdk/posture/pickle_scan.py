@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import io
 import pickletools
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
 from aisec_sdk.posture.models import ScanFinding, Severity
@@ -26,7 +27,8 @@ __all__ = [
 ]
 
 PICKLE_PROTOCOL_MAGIC = tuple(bytes([0x80, p]) for p in range(2, 6))
-_TEXT_MAGIC = tuple(magic.decode("latin-1") for magic in PICKLE_PROTOCOL_MAGIC)
+_ZIP_MAGIC = b"PK\x03\x04"  # torch.save output, which torch.storage._load_from_bytes loads
+_TEXT_MAGIC = tuple(m.decode("latin-1") for m in (*PICKLE_PROTOCOL_MAGIC, _ZIP_MAGIC[:2]))
 _MAX_NESTING = 3
 _IN_MEMORY = 64 << 20
 _MAX_STACK = 1 << 20  # real pickles stay shallow; a flood of MARKs must not exhaust memory
@@ -160,8 +162,8 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
 
 
 def _nested(walk: PickleWalk, pos: int | None, data: bytes) -> None:
-    """Keep a byte string that is itself a pickle: whoever unpickles it runs its imports."""
-    if data[:2] in PICKLE_PROTOCOL_MAGIC:
+    """Keep a byte string that is itself a pickle or a zip: whoever loads it runs its imports."""
+    if data[:2] in PICKLE_PROTOCOL_MAGIC or data[:4] == _ZIP_MAGIC:
         walk.nested.append((pos or 0, data))
 
 
@@ -306,12 +308,15 @@ def scan_pickle(
     *,
     strict: bool = False,
     limit: int | None = None,
+    archive: Callable[[bytes], list[ScanFinding]] | None = None,
     _depth: int = 0,
     _where: str = "",
 ) -> list[ScanFinding]:
     """Findings for the pickle(s) read from ``stream``; ``path`` names them in reports.
 
     ``limit`` is how many bytes the stream holds, when known (guards crafted lengths).
+    ``archive`` scans a zip carried as bytes (a pickled tensor holds a whole torch.save
+    file, loaded with torch.load on unpickling); without it such zips are not looked into.
     """
     walk = walk_pickles(stream, limit)
     findings: list[ScanFinding] = []
@@ -373,11 +378,19 @@ def scan_pickle(
         )
     if _depth < _MAX_NESTING:
         for offset, payload in walk.nested:
+            if payload[:4] == _ZIP_MAGIC:
+                label = f"{prefix}nested archive at byte {offset}: "
+                findings += [
+                    replace(f, message=label + f.message, key=f"{_where}{offset}:{f.key}")
+                    for f in (archive(payload) if archive is not None else [])
+                ]
+                continue
             findings += scan_pickle(
                 io.BytesIO(payload),
                 path,
                 strict=strict,
                 limit=len(payload),
+                archive=archive,
                 _depth=_depth + 1,
                 _where=f"{_where}nested pickle at byte {offset}",
             )

@@ -18,7 +18,7 @@ import re
 import shutil
 import tempfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -371,17 +371,17 @@ class _Scan:
     def _blob(
         self, fh: IO[bytes], display: str, size: int, head: bytes, fmt: str, depth: int
     ) -> tuple[list[ScanFinding], str]:
+        archive = self._archive_in(display, depth)
         if fmt == "pickle":
-            return scan_pickle(
-                fh, display, strict=self.strict, limit=size if size >= 0 else None
-            ), fmt
+            limit = size if size >= 0 else None
+            return scan_pickle(fh, display, strict=self.strict, limit=limit, archive=archive), fmt
         if fmt == "numpy":
-            return scan_npy(fh, display, strict=self.strict), fmt
+            return scan_npy(fh, display, strict=self.strict, archive=archive), fmt
         if fmt == "safetensors":
             found = scan_safetensors(fh, display, size)
             if head[:2] in PICKLE_PROTOCOL_MAGIC and any(f.rule_id == "AISEC-ST001" for f in found):
                 fh.seek(0)  # not a valid safetensors file: it may be the pickle it also looks like
-                found += scan_pickle(fh, display, strict=self.strict, limit=size)
+                found += scan_pickle(fh, display, strict=self.strict, limit=size, archive=archive)
             return found, fmt
         if fmt == "gguf":
             return scan_gguf(fh, display), fmt
@@ -415,6 +415,19 @@ class _Scan:
                 found, inner_fmt = self._blob(copy, display, copied, head, inner_fmt, depth + 1)
                 return found, f"{fmt}+{inner_fmt}"
         return [], fmt
+
+    def _archive_in(self, display: str, depth: int) -> Callable[[bytes], list[ScanFinding]]:
+        """Scans a zip that a pickle carries as bytes (a pickled tensor is a torch.save file)."""
+
+        def scan(data: bytes) -> list[ScanFinding]:
+            if depth >= _MAX_DEPTH:
+                message = f"archive nested more than {_MAX_DEPTH} levels deep; not scanned"
+                return [ScanFinding("AISEC-MOD001", "medium", display, message, key="depth")]
+            return self.blob(io.BytesIO(data), display, len(data), data[:_HEAD], "zip", depth + 1)[
+                0
+            ]
+
+        return scan
 
     def _zip(
         self, fh: IO[bytes], display: str, size: int, depth: int
@@ -458,7 +471,10 @@ class _Scan:
             )
         )
         if pickled:
-            found = scan_pickle(reader, where, strict=self.strict, limit=member.size)
+            archive = self._archive_in(where, depth)
+            found = scan_pickle(
+                reader, where, strict=self.strict, limit=member.size, archive=archive
+            )
             reader.read()  # to the end, so the CRC can be checked
             if stream.crc_mismatch:
                 found.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import pickle
 import struct
 import zipfile
 from collections.abc import Callable
@@ -222,3 +223,34 @@ def test_a_hostile_member_does_not_hide_the_others(
     found = {(f.rule_id, f.path) for f in report.findings}
     assert ("AISEC-PKL001", "model.keras!archive/data.pkl") in found
     assert ("AISEC-MOD001", f"model.keras!{config_name}") in found
+
+
+class _Reduce:
+    """An object that pickles as ``func(*args)``."""
+
+    def __init__(self, func: Callable[..., Any], *args: Any) -> None:
+        self.func, self.args = func, args
+
+    def __reduce__(self) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+        return self.func, self.args
+
+
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_torch_file_carried_as_pickled_bytes_is_scanned(
+    tmp_path: Path, write: Write, art: Any, protocol: int
+) -> None:
+    """Unpickling a tensor calls torch.storage._load_from_bytes: torch.load of a whole
+    torch.save file held in the pickle, so that file's own data.pkl runs too."""
+    evil = _swap_member(_torch_zip(tmp_path), "data.pkl", art.proto4_call("os", "system"))
+    carrier = _Reduce(torch.storage._load_from_bytes, evil)
+    write("carrier.pkl", pickle.dumps(carrier, protocol=protocol))
+    report = scan_paths(["carrier.pkl"])
+    hit = [f for f in report.findings if f.rule_id == "AISEC-PKL001"]
+    assert [(f.severity, f.path) for f in hit] == [("critical", "carrier.pkl!real/data.pkl")]
+    assert "nested archive" in hit[0].message
+    torch.save({"inner": carrier}, tmp_path / "outer.pt")  # one level deeper, in a torch zip
+    assert ("AISEC-PKL001", "critical", "outer.pt!outer/data.pkl!real/data.pkl") in _rules(
+        scan_paths(["outer.pt"])
+    )
+    write("tensor.pkl", pickle.dumps(torch.arange(4), protocol=protocol))
+    assert scan_paths(["tensor.pkl"]).at_or_above("high") == []
