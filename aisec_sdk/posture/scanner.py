@@ -290,7 +290,10 @@ class _Scan:
         if kind is not None:
             return self._code(target, display, kind, size)
         if target.name in HF_CONFIG_NAMES and size <= _MAX_CONFIG:
-            found = scan_hf_config(target.read_bytes(), display)
+            data = target.read_bytes()
+            found = scan_hf_config(data, display)
+            if size <= MAX_CONFIG_SIZE:  # an app's config.json holds keys like any config
+                found += scan_config(data, display)
             return self._add(FileResult(display, "config", "json", size), found)
         if is_config(target.name) and size <= MAX_CONFIG_SIZE:
             found = scan_config(target.read_bytes(), display)

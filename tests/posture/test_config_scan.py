@@ -28,6 +28,10 @@ def _found(path: Path) -> list[tuple[str, int | None]]:
         ("app.yaml", f"llm:\n  model: gpt-4o\n  api_key: {KEY}\n", [("AISEC-CODE009", 3)]),
         ("serve.yml", "model:\n  trust_remote_code: true\n", [("AISEC-CODE001", 2)]),
         ("settings.json", json.dumps({"trust_remote_code": True}), [("AISEC-CODE001", 1)]),
+        # the Hugging Face config names get the text checks as well as the model checks
+        ("config.json", json.dumps({"openai_api_key": KEY}), [("AISEC-CODE009", 1)]),
+        ("config.json", json.dumps({"trust_remote_code": True}), [("AISEC-CODE001", 1)]),
+        ("tokenizer_config.json", '{\n "api_base": "http://10.0.0.5/v1"}', [("AISEC-CODE008", 2)]),
         ("x.toml", "[llm]\napi_base = 'http://10.0.0.5:8000/v1'\n", [("AISEC-CODE008", 2)]),
         ("svc.ini", "[a]\nOPENAI_BASE_URL=http://gateway.corp:80\n", [("AISEC-CODE008", 2)]),
         # what is not a finding
