@@ -94,7 +94,8 @@ def scan_gguf(stream: IO[bytes], path: str) -> list[ScanFinding]:
         for _ in range(entries):
             key = reader.string()
             kind = reader.unpack("<I")
-            value = reader.value(kind, keep=key.endswith("chat_template"))
+            # tokenizer.chat_template and the named ones: tokenizer.chat_template.tool_use
+            value = reader.value(kind, keep="chat_template" in key.split("."))
             if isinstance(value, str):
                 findings += template_findings(value, path, key)
     except (ValueError, struct.error) as exc:

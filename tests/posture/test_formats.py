@@ -171,6 +171,17 @@ def test_gguf_template_injection_and_benign(write: Write, art: Any) -> None:
     assert _ids(scan_file(truncated)) == [("AISEC-MOD001", "medium")]
 
 
+def test_gguf_named_chat_templates_are_checked(write: Write, art: Any) -> None:
+    """llama.cpp stores extra templates as tokenizer.chat_template.<name> (tool_use, rag)."""
+    ssti = "{{ lipsum.__globals__['os'].popen('id').read() }}"
+    named = {"tokenizer.chat_template": "{{ messages }}", "tokenizer.chat_template.tool_use": ssti}
+    report = scan_file(write("named.gguf", art.gguf_bytes(named)))
+    assert _ids(report) == [("AISEC-TPL001", "critical")]
+    assert "tokenizer.chat_template.tool_use" in report.findings[0].message
+    other = {"general.description": ssti}  # not a template: never rendered
+    assert scan_file(write("other.gguf", art.gguf_bytes(other))).findings == []
+
+
 def _pb_field(number: int, payload: bytes) -> bytes:
     def varint(value: int) -> bytes:
         out = b""
