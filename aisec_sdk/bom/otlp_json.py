@@ -8,12 +8,17 @@ A file holding one pretty-printed request is accepted as well. Lines of other si
 (``resourceMetrics``, ``resourceLogs``) are skipped.
 
 Spans of all files are resolved together, so a trace that crosses services still links the
-LLM call to the application function it ran under.
+LLM call to the application function it ran under. Trace and span ids are compared as hex:
+OTLP/JSON writes them hex-encoded (the Collector does), a protobuf JSON mapping base64; both
+are read, so files of the two kinds still link.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +67,22 @@ def _get(obj: Mapping[str, Any], camel: str) -> Any:
     return obj.get(snake)
 
 
+_HEX_ID = re.compile(r"[0-9a-fA-F]{16}|[0-9a-fA-F]{32}")
+
+
+def _id(raw: Any) -> str:
+    """A trace or span id as lowercase hex, whether written as hex (OTLP/JSON) or as base64
+    (protobuf's JSON mapping of bytes); anything else is kept as written."""
+    text = str(raw or "")
+    if _HEX_ID.fullmatch(text):
+        return text.lower()
+    try:
+        decoded = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return text
+    return decoded.hex() if len(decoded) in (8, 16) else text
+
+
 def _value(raw: Any) -> Any:
     if not isinstance(raw, Mapping):
         return raw
@@ -93,9 +114,9 @@ def _spans_of(request: Mapping[str, Any]) -> Iterator[OtlpSpan]:
             scope = str(scope_name) if scope_name is not None else None
             for span in scope_spans.get("spans") or []:
                 yield OtlpSpan(
-                    trace_id=str(_get(span, "traceId") or ""),
-                    span_id=str(_get(span, "spanId") or ""),
-                    parent_id=str(_get(span, "parentSpanId") or ""),
+                    trace_id=_id(_get(span, "traceId")),
+                    span_id=_id(_get(span, "spanId")),
+                    parent_id=_id(_get(span, "parentSpanId")),
                     service=str(service) if service is not None else None,
                     scope=scope,
                     attributes=_attributes(span.get("attributes")),

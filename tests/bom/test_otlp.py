@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 from collections.abc import Callable
@@ -209,3 +210,43 @@ def test_any_request_shape_gives_a_bom_or_an_otlp_error(body: Any, tmp_path_fact
     path.write_text(json.dumps({"resourceSpans": body}) + "\n")
     with contextlib.suppress(OtlpError):
         bom_from_otlp([path])
+
+
+def _hex_ids(request: Any) -> Any:
+    """``request`` with its base64 trace and span ids hex-encoded, as OTLP/JSON writes them."""
+    if isinstance(request, list):
+        return [_hex_ids(item) for item in request]
+    if not isinstance(request, dict):
+        return request
+    return {
+        key: base64.b64decode(value).hex()
+        if key in ("traceId", "spanId", "parentSpanId") and value
+        else _hex_ids(value)
+        for key, value in request.items()
+    }
+
+
+def test_hex_and_base64_ids_link_across_files(
+    tmp_path: Path, llm_call: Callable[..., None]
+) -> None:
+    """One service's file from a Collector (hex ids), the other's in base64 (protobuf JSON)."""
+    provider = TracerProvider(resource=Resource.create({"service.name": "front"}))
+    front_memory, back_memory = InMemorySpanExporter(), InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(front_memory))
+    back = TracerProvider(resource=Resource.create({"service.name": "llm-gateway"}))
+    back.add_span_processor(SimpleSpanProcessor(back_memory))
+    with provider.get_tracer("front").start_as_current_span(
+        "ask", attributes={"aisec.function": "front.ask"}
+    ):
+        llm_call(back.get_tracer("gw"), "gpt-4o")
+    front_request = _hex_ids(_request_json(list(front_memory.get_finished_spans())))
+    assert len(front_request["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["traceId"]) == 32
+    (tmp_path / "front.json").write_text(json.dumps(front_request) + "\n")
+    (tmp_path / "back.json").write_text(
+        json.dumps(_request_json(list(back_memory.get_finished_spans()))) + "\n"
+    )
+
+    bom = bom_from_otlp([tmp_path / "front.json", tmp_path / "back.json"])
+    assert ("function:front/front.ask", "calls", "model:gpt-4o") in {
+        (r.source, r.kind, r.target) for r in bom.relationships
+    }
