@@ -97,7 +97,10 @@ def run(args: argparse.Namespace) -> int:
     from aisec_sdk.cli import EXIT_FINDINGS, EXIT_OK, InputError
     from aisec_sdk.errors import PolicyError
 
-    otlp: list[str] = args.from_otlp or []
+    otlp: list[str] = list(args.from_otlp or [])
+    if args.path is None and len(otlp) > 1 and Path(otlp[-1]).is_dir():
+        # `aisec bom --from-otlp a.json PROJECT`: argparse gave PATH to --from-otlp
+        args.path = otlp.pop()
     if args.path == "":  # an unset shell variable, say: not the current directory
         raise InputError("PATH is empty")
     scanned = Path(args.path) if args.path is not None else (None if otlp else Path("."))

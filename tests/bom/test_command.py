@@ -184,3 +184,16 @@ def test_command_module_imports_light(imported_by: Callable[[str], set[str]]) ->
     """The CLI imports every sub-command at start-up: ours must not pull in heavy modules."""
     heavy = {"pydantic", "opentelemetry.sdk", "cyclonedx", "torch", "aisec_sdk.bom.model"}
     assert imported_by("aisec_sdk.bom.command") & heavy == set()
+
+
+def test_path_after_the_otlp_files_is_the_project(tmp_path: Path, capsys: Any) -> None:
+    project = _project(tmp_path / "proj", CLEAN)
+    spans = tmp_path / "spans.jsonl"
+    spans.write_text("")
+    code, out, err = _run(
+        capsys, "--from-otlp", str(spans), str(project), "--format", "json", "--no-environment"
+    )
+    assert code == 0, err
+    assert any(c["ref"] == "model:gpt-4o" for c in json.loads(out)["components"])  # scanned
+    code, _, err = _run(capsys, "--from-otlp", str(project), "--no-environment")
+    assert code == 2 and "no such OTLP file" in err  # a folder alone is still no OTLP file
