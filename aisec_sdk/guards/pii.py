@@ -78,12 +78,12 @@ def register_recognizer(entity: str, recognizer: Recognizer) -> None:
 _CANDIDATES = re2.compile(
     # e-mail: internationalised too; a non-ASCII character is "?" in the one-byte view the
     # guard reads and itself in the UTF-8 the prefilter reads (`_email` checks which it was)
-    rb"(?P<email>[A-Za-z0-9._%+\-?\x{80}-\x{10FFFF}]{1,64}@[A-Za-z0-9\-?\x{80}-\x{10FFFF}]{1,63}"
+    rb"(?P<email>[A-Za-z0-9._%+'\-?\x{80}-\x{10FFFF}]{1,64}@[A-Za-z0-9\-?\x{80}-\x{10FFFF}]{1,63}"
     rb"(?:\.[A-Za-z0-9\-?\x{80}-\x{10FFFF}]{1,63}){0,8}\.(?:[A-Za-z]{2,24}|[?\x{80}-\x{10FFFF}]{2,24}))"
     rb"|(?P<email_spelled>[A-Za-z0-9._%+\-]{1,64} ?[\[(](?i:at)[\])] ?[A-Za-z0-9\-]{1,63}"
     rb"(?: ?[\[(](?i:dot)[\])] ?[A-Za-z0-9\-]{1,63}){1,4})"
     rb"|(?P<ipv4>[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})"
-    rb"|(?P<iban>[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,40})"
+    rb"|(?P<iban>\b[A-Za-z]{2}[0-9]{2}(?:[ \-]?[A-Za-z0-9]){11,40})"
     rb"|(?P<number>(?:[+(]|\b)[0-9](?:[ \-.()/]{0,2}[0-9]){6,60})"
     # IPv6: eight groups, or groups around "::" (so clock times such as 09:10:12 are not)
     rb"|(?P<ipv6>\b(?:[0-9A-Fa-f]{1,4}:){6}(?:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}|[0-9.]{7,15})"
@@ -121,17 +121,36 @@ _NOT_PHONE = regex.compile(
     r"|\d+(?:\.\d{3})+"  # thousands
 )
 _NOT_AN_ADDRESS = regex.compile(
-    r"(?i)(?:\b(?:version|release|v|section|sections|chapter|clause|step|rfc ?\d+)|§|[<>~!=]=|[<>])"
-    r"\s*$"
+    r"(?i)(?:\b(?:versions?|ver|v|release|build|firmware|fw|kernel|revision|rev|patch|update|section"
+    r"|sections|chapter|clause|step|rfc ?\d+)[:#]?|§|[<>~!=]=|[<>])\s*$"
 )  # what stands before a dotted number that is a version or a section, not an address
+_DOCUMENTATION_NETS = tuple(
+    ipaddress.ip_network(net)
+    for net in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)  # RFC 5737 and RFC 3849
 _PHONE_CONTEXT = regex.compile(
-    r"(?i)\b(?:(?:tele|cell|mobile|smart)?phones?|tel|call(?:s|ed|ing)?|mobiles?|cell|fax"
+    r"(?ri)\b(?:(?:tele|cell|mobile|smart)?phones?|tel|call(?:s|ed|ing)?|mobiles?|cell|fax"
     r"|whats ?app|sms|contact|ring|dial|reach|numbers?|num[eé]ros?|nummer|handy|m[oó]vil"
-    r"|tel[eé]fonos?|telefon)\b"
+    r"|tel[eé]fonos?|telefon|(?:telefon|handy|mobil|ruf|fax)nummer)\b"
 )  # words that make a bare run of digits a phone number
+_NOT_A_PHONE_NUMBER = regex.compile(
+    r"(?i)\b(?:order|serial|account|tracking|invoice|reference|ref|case|ticket|model|part"
+    r"|customer|client|policy|registration|confirmation|transaction|booking|shipment|item"
+    r"|product|batch|lot|licen[cs]e|member|employee|routing|card|document|passport|vat|tax"
+    r"|id|build|version|issue)\W{0,3}$"
+)  # what makes "number" before the digits a number of something else
+_FILE_EXTENSIONS = frozenset(
+    {"png", "jpg", "jpeg", "gif", "webp", "svg", "bmp", "ico", "tif", "tiff", "avif", "heic",
+     "css", "scss", "js", "mjs", "cjs", "jsx", "ts", "tsx", "json", "yaml", "yml", "toml", "ini",
+     "cfg", "txt", "pdf", "html", "htm", "xml", "csv", "tsv", "lock", "log", "map", "woff",
+     "woff2", "ttf", "otf", "eot", "mp3", "mp4", "wav", "ogg", "webm", "flac", "whl", "gz", "tgz",
+     "tar", "exe", "dll", "bin"}
+)  # fmt: skip
+"""File extensions that are no top-level domain ("zip", "mov", "py" are): ``icon@2x.png``."""
 _DIGIT_GROUP = regex.compile(r"\d+")
 _PIECE = regex.compile(r"[^ ]+")
 _SEPARATORS = str.maketrans("", "", " -.()/+")
+_DIGITS_AS_0 = str.maketrans("123456789", "000000000")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -149,7 +168,7 @@ def luhn_ok(digits: str) -> bool:
 
 def iban_ok(candidate: str) -> bool:
     """ISO 13616 check of an IBAN: known country length (when listed) and mod-97."""
-    compact = candidate.replace(" ", "").upper()
+    compact = candidate.replace(" ", "").replace("-", "").upper()
     if not 15 <= len(compact) <= 34 or not compact.isalnum():
         return False
     expected = _IBAN_LENGTHS.get(compact[:2])
@@ -170,7 +189,7 @@ class PiiSettings(GuardSettings):
     entities: tuple[str, ...] | None = None
     """Entities to report; unset means every built-in and registered one (and Presidio's
     when enabled)."""
-    phone_regions: tuple[str, ...] = ("US", "GB", "DE", "FR")
+    phone_regions: tuple[str, ...] = ("US", "GB", "DE", "FR", "IN", "BR", "JP", "AU")
     """Regions for numbers written without ``+``: valid in the first one, or valid and
     written in the national format of another."""
     redaction: RedactionMode = "placeholder"
@@ -302,7 +321,7 @@ class PiiGuard:
         phone = _phone_score(value, digits, self.settings.phone_regions)
         if phone is None:
             return []
-        if value.isdigit() and _PHONE_CONTEXT.search(s, max(0, start - 40), start) is None:
+        if value.isdigit() and not _phone_word_before(s, start):
             phone = min(phone, 0.45)  # 2147483647, a timestamp, an id: digits alone say little
         return [(start, end, "phone", phone)]
 
@@ -374,17 +393,21 @@ def _phone_score(
     because the same numbers recur from call to call and ``phonenumbers`` is slow.
     A number of the first region may join its national groups (703-4800500, not with
     spaces: "223 3000234" is a protocol reply code and a count); other
-    regions' numbers must be written in their national format, trunk prefix included.
+    regions' numbers must be written in their national format with its trunk prefix (or as
+    trunk and area code, then the subscriber number: 0151 23456789), and where that format
+    writes no trunk prefix (Brazil, Italy), in exactly its shape. ``+`` or ``00``: the
+    number must be valid for its country code.
     ``strict``: also a number of the first region must be written in its national grouping,
     and be valid (used for pieces of a long list of numbers, where any grouping is a guess)."""
     if not 7 <= len(digits) <= 15 or value.count("(") != value.count(")"):
         return None
-    groups = _groups(value)
+    international = value[0] == "+" or value.startswith("00")  # 00: the usual exit code
+    groups = _groups(value.replace("(0)", " ") if international else value)  # +44 (0)20
     if groups.count(1) > 1 or _NOT_PHONE.fullmatch(value):
         return None
-    if value[0] == "+":
+    if international:
         try:
-            number = phonenumbers.parse(value, None)
+            number = phonenumbers.parse("+" + value[2:] if value[0] == "0" else value, None)
         except phonenumbers.NumberParseException:
             return None
         return 0.9 if phonenumbers.is_valid_number(number) else None
@@ -392,16 +415,19 @@ def _phone_score(
     if bare and len(digits) not in (10, 11):
         return None
     for i, region in enumerate(regions):
-        if i and not digits.startswith(_national_prefix(region)):
+        prefix, writes_prefix = _national_prefix(region)
+        trunk = bool(prefix) and digits.startswith(prefix)
+        if i and writes_prefix and not trunk:
             continue  # national format of another region starts with its trunk prefix
         try:
             number = phonenumbers.parse(value, region)
         except phonenumbers.NumberParseException:
             continue
-        national = _groups(
-            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-        )
+        formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        national = _groups(formatted)
         written_like_it = groups == national or (groups[0] == 1 and groups[1:] == national)
+        if i and not trunk:  # (11) 91234-5678 in Brazil: no trunk prefix, so the very shape
+            written_like_it = value.translate(_DIGITS_AS_0) == formatted.translate(_DIGITS_AS_0)
         if not phonenumbers.is_valid_number_for_region(number, region):
             # A fictional or unassigned number written exactly like a phone number of the
             # first region, e.g. (555) 123-4567: still a phone number to redact.
@@ -412,16 +438,35 @@ def _phone_score(
         regrouped = not strict and " " not in value and _regrouped(groups, national)
         if i == 0 and (written_like_it or regrouped):
             return 0.6 if bare else 0.8
-        if written_like_it:
+        # area code with its trunk prefix, then the subscriber number: 0151 23456789
+        two_part = writes_prefix and trunk and len(groups) == 2 and 3 <= groups[0] <= 5
+        if written_like_it or (two_part and not strict):
             return 0.75
     return None
 
 
 @cache
-def _national_prefix(region: str) -> str:
+def _national_prefix(region: str) -> tuple[str, bool]:
+    """The region's trunk prefix ("" if none) and whether its national format writes it
+    (0 in 020 7946 0958; not in Brazil's (11) 2345-6789)."""
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    prefix = metadata.national_prefix if metadata is not None else None
-    return prefix or "\x00"
+    prefix = (metadata.national_prefix if metadata is not None else None) or ""
+    example = phonenumbers.example_number(region)
+    if not prefix or example is None:
+        return prefix, False
+    formatted = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return prefix, "".join(filter(str.isdigit, formatted)).startswith(prefix)
+
+
+def _phone_word_before(s: str, start: int) -> bool:
+    """Whether a phone word stands in the 40 characters before ``start``; "number" counts
+    unless it is an order, serial, account... number."""
+    low = max(0, start - 40)
+    last = _PHONE_CONTEXT.search(s, low, start)  # a reverse pattern: the nearest word
+    if last is None:
+        return False
+    word = last.group().lower()
+    return not (word.startswith("num") and _NOT_A_PHONE_NUMBER.search(s, low, last.start()))
 
 
 def _regrouped(groups: list[int], national: list[int]) -> bool:
@@ -445,7 +490,7 @@ def _email(s: str, start: int, end: int) -> Candidate | None:
         if not _in_address(s[i]) or (s[i].isalpha() and _is_latin(s[i]) != latin):
             local_start = i + 1
             break
-    while local_start < at and s[local_start] in "._%+-":
+    while local_start < at and s[local_start] in "._%+-'":
         local_start += 1
     domain = s[at + 1 : end]
     cut = next((i for i, c in enumerate(domain) if not _in_address(c)), None)
@@ -454,10 +499,12 @@ def _email(s: str, start: int, end: int) -> Candidate | None:
         head, _, tld = domain.rpartition(".")
         if not head or len(tld) < 2 or not tld.isalpha():
             return None
-    if local_start == at or any(
-        len(label) > 63 or label.startswith("-") for label in domain.split(".")
+    if (
+        local_start == at
+        or any(len(label) > 63 or label.startswith("-") for label in domain.split("."))
+        or domain.rpartition(".")[2].lower() in _FILE_EXTENSIONS
     ):
-        return None
+        return None  # icon@2x.png: a file name
     if s[end : end + 1] == ":" and s[end + 1 : end + 2] not in ("", " ", "\t", "\n", "\r"):
         return None  # user@host:path or user@host:port, an SSH remote or URL, not a mailbox
     return (local_start, end, "email", 0.95)
@@ -482,6 +529,7 @@ def _ipv4(s: str, start: int, end: int) -> Candidate | None:
         or before in (".", "-", "_")
         or after[:1].isalnum()
         or (after[:1] == "." and after[1:].isdigit())
+        or (after[:1] in ("-", "+") and after[1:].isalpha())  # 5.15.0.91-generic, 1.2.3.4+cu1
     ):
         return None
     try:
@@ -514,17 +562,20 @@ def _ip_score(address: ipaddress.IPv4Address | ipaddress.IPv6Address, before: st
     if _NOT_AN_ADDRESS.search(before):
         return 0.3  # v1.2.3.4, pkg>=1.2.0.2, section 8.1.2.2
     # Private and link-local addresses (192.168.1.100 in a code snippet) are reported only
-    # with a lower threshold: they say little about a person.
-    return 0.45 if address.is_private or address.is_link_local else 0.75
+    # with a lower threshold: they say little about a person. The documentation ranges
+    # (203.0.113.0/24, 2001:db8::/32...) stand for public addresses in examples.
+    if address.is_private or address.is_link_local:
+        return 0.75 if any(address in net for net in _DOCUMENTATION_NETS) else 0.45
+    return 0.75
 
 
 def _iban(s: str, start: int, value: str) -> Candidate | None:
-    length = _IBAN_LENGTHS.get(value[:2])
+    length = _IBAN_LENGTHS.get(value[:2].upper())
     if length is None or s[start - 1 : start].isalnum():
         return None  # not a registry country: hex dumps such as "CB06 4803 BF01 ..."
     taken, end = 0, start
     while end < start + len(value) and taken < length:
-        if value[end - start] != " ":
+        if value[end - start] not in " -":
             taken += 1
         end += 1
     if taken == length and not s[end : end + 1].isalnum() and iban_ok(s[start:end]):

@@ -133,6 +133,9 @@ _PASSWORD_WORDS = ("password", "passwd", "passphrase")
 _SECRET_WORDS = (*_PASSWORD_WORDS, "secret", "token", "credential", "apikey", "accesskey",
                  "authkey", "privatekey", "secretkey")  # fmt: skip
 """Words that name a secret, also at the end of a longer word (``dbpassword``, ``mytoken``)."""
+_PAGING_WORDS = frozenset(
+    {"page", "next", "continuation", "cursor", "pagination", "resume", "sync"}
+)
 _FOR_WHOM = regex.compile(r"[ \t]+(?:for|of)[ \t]+", regex.IGNORECASE)
 _NAME_PUNCTUATION = frozenset("_.-")
 _KEY_QUALIFIERS = frozenset({"api", "access", "auth", "private", "secret", "subscription"})
@@ -186,6 +189,8 @@ def _secret_name(name: str, prose: bool = False) -> Literal["password", "api_key
         words.pop()
     if not words or "public" in words or "publishable" in words:
         return None  # publicKeyToken, PUBLISHABLE_KEY: meant to be seen
+    if len(words) > 1 and words[-2] in _PAGING_WORDS:
+        return None  # nextPageToken, NextToken, continuation_token: where a listing goes on
     head = words[-1]
     if head in ("pass", "pwd"):  # too common as a noun in prose ("first pass: ...")
         return None if prose or " " in name or "\t" in name else "password"
@@ -544,6 +549,8 @@ def _url_password(s: str, start: int, end: int) -> tuple[str, int, int, float] |
         return None  # user:pass@, user:password@, user:token@, user:a%20secret@
     if any(c in "{}[]" for c in s[scheme_end:at]):
         return None  # a template (f"s3://{key}:{secret}@...") or a syntax summary ([user@])
+    if password.lower() == s[scheme_end + 3 : colon].lower():
+        return None  # postgres:postgres@, guest:guest@: a local default, not a secret
     scheme = s[start:scheme_end].lower()
     score = 0.9 if scheme.split("+")[0] not in ("http", "https", "ftp", "ws", "wss") else 0.8
     return ("database_url", colon + 1, at, score)

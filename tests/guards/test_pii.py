@@ -340,3 +340,73 @@ def test_findings_stay_inside_the_original_text(text: str) -> None:
 def test_private_addresses_are_reported_below_the_default_threshold(find: Any) -> None:
     assert find("host 10.1.2.3 is internal") == []
     assert find("host 10.1.2.3 is internal", threshold=0.4) == [("ip_address", "10.1.2.3")]
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [
+        ("iban de89 3704 0044 0532 0130 00 (lower case)", "iban", "de89 3704 0044 0532 0130 00"),
+        ("IBAN: gb29nwbk60161331926819", "iban", "gb29nwbk60161331926819"),
+        ("IBAN DE89-3704-0044-0532-0130-00", "iban", "DE89-3704-0044-0532-0130-00"),
+        ("o'connor@example.ie wrote", "email", "o'connor@example.ie"),
+        ("reply to 'jane@example.com'", "email", "jane@example.com"),
+        ("FR +33 (0)6 12 34 56 78", "phone", "+33 (0)6 12 34 56 78"),
+        ("from abroad 00 44 20 7946 0958", "phone", "00 44 20 7946 0958"),
+        ("Mobil: 0049 170 1234567", "phone", "0049 170 1234567"),
+        ("Handy 0151 23456789", "phone", "0151 23456789"),
+        ("Connect from 203.0.113.42", "ip_address", "203.0.113.42"),
+        ("v6 2001:db8::1 is up", "ip_address", "2001:db8::1"),
+    ],
+)
+def test_more_written_forms(find: Any, text: str, entity: str, value: str) -> None:
+    """Lower-case and dashed IBANs, apostrophes in an address, the (0) and 00 ways of
+    writing an international number, area code then subscriber number, the documentation
+    address ranges (they stand for public addresses in examples)."""
+    assert find(text) == [(entity, value)]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("India 098765 43210", "098765 43210"),
+        ("Mumbai 022 2345 6789", "022 2345 6789"),
+        ("ligue (11) 91234-5678", "(11) 91234-5678"),
+        ("電話 03-1234-5678", "03-1234-5678"),
+        ("携帯 090-1234-5678", "090-1234-5678"),
+        ("Sydney (02) 9876 5432", "(02) 9876 5432"),
+        ("mobile 0412 345 678", "0412 345 678"),
+    ],
+)
+def test_national_formats_of_the_default_regions(find: Any, text: str, value: str) -> None:
+    assert find(text) == [("phone", value)]
+
+
+def test_a_secondary_region_without_a_trunk_prefix_needs_its_exact_shape(find: Any) -> None:
+    assert find("Roma 02 1234 5678", phone_regions=["US", "IT"]) == [("phone", "02 1234 5678")]
+    assert find("Roma 02-12345678", phone_regions=["US", "IT"]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "icon@2x.png and logo@3x.webp are retina images",
+        "Serial number: 4155552671",
+        "Your order number is 2125550143",
+        "Account number 6502530000",
+        "Version: 4.2.0.12",
+        "Build 1.0.0.153 of the app",
+        "Linux kernel 5.15.0.91-generic",
+        "wheel 1.2.3.4+cpu",
+        "IBAN DE89 3704 0044 0532 0130 01 (bad check digits)",
+        "iban de89 3704 0044 0532 0130 01 (bad check digits)",
+    ],
+)
+def test_more_look_alikes_do_not_fire(find: Any, text: str) -> None:
+    """File names, numbers of something else after "number", versions after a colon or
+    another version word or with a suffix, IBANs failing mod-97 in any case."""
+    assert find(text) == []
+
+
+def test_number_is_a_phone_word_when_it_is_nobody_elses(find: Any) -> None:
+    assert find("my number is 4155552671") == [("phone", "4155552671")]
+    assert find("phone number 4155552671") == [("phone", "4155552671")]

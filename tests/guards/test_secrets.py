@@ -135,6 +135,22 @@ def test_tokens_cut_short_with_an_ellipsis_do_not_fire(kinds: Any, rand: Any) ->
     assert kinds(f"OPENAI_API_KEY=sk-proj-{rand(40)}...") == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"nextPageToken": "CiAKGjBpNDd2Nmp2Zml2cXRwYjBpOXA"',
+        "NextToken: AQICAHh4Z2VhZ3Bvb2xzOmV4YW1wbGU5",
+        'continuation_token = "eyJvZmZzZXQiOjEwMH0aZ93kq"',
+        "amqp://guest:guest@localhost:5672//",
+        "postgres://postgres:postgres@localhost:5432/test",
+    ],
+)
+def test_paging_tokens_and_local_default_logins_do_not_fire(kinds: Any, text: str) -> None:
+    """Where a listing goes on is not a credential; a URL whose password is its user name
+    is a local default (docker-compose, CI services)."""
+    assert kinds(text) == []
+
+
 def test_more_credential_shapes(kinds: Any, rand: Any) -> None:
     """A Redis URL without a user name, an Azure API Management subscription key header,
     the AWS CLI's ``SecretAccessKey``."""
