@@ -27,7 +27,12 @@ from aisec_sdk.posture import archives
 from aisec_sdk.posture.code_scan import scan_notebook, scan_python
 from aisec_sdk.posture.config_scan import MAX_CONFIG_SIZE, is_config, scan_config
 from aisec_sdk.posture.gguf_scan import GGUF_MAGIC, scan_gguf
-from aisec_sdk.posture.hf_config_scan import HF_CONFIG_NAMES, scan_hf_config
+from aisec_sdk.posture.hf_config_scan import (
+    HF_CONFIG_NAMES,
+    is_chat_template,
+    scan_chat_template,
+    scan_hf_config,
+)
 from aisec_sdk.posture.keras_scan import HDF5_MAGIC, is_hdf5, scan_hdf5, scan_keras_config
 from aisec_sdk.posture.models import FileResult, ScanFinding, ScanReport
 from aisec_sdk.posture.numpy_scan import NPY_MAGIC, scan_npy
@@ -289,6 +294,9 @@ class _Scan:
         kind = _CODE_SUFFIXES.get(suffix)
         if kind is not None:
             return self._code(target, display, kind, size)
+        if is_chat_template(target) and size <= _MAX_CONFIG:
+            found = scan_chat_template(target.read_bytes(), display)
+            return self._add(FileResult(display, "config", "jinja", size), found)
         if target.name in HF_CONFIG_NAMES and size <= _MAX_CONFIG:
             data = target.read_bytes()
             found = scan_hf_config(data, display)

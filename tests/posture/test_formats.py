@@ -288,3 +288,18 @@ def test_hugging_face_configs_custom_code_and_chat_templates(write: Write) -> No
     benign = {"chat_template": "{% for m in messages %}{{ m['content'] }}{% endfor %}"}
     assert scan_file(write("ok/tokenizer_config.json", json.dumps(benign))).findings == []
     assert scan_file(write("vscode/config.json", "{not json")).findings == []
+
+
+def test_chat_templates_saved_on_their_own_are_checked(write: Write) -> None:
+    """transformers saves chat_template.jinja / additional_chat_templates/*.jinja, and
+    processors chat_template.json: the template a server renders, outside tokenizer_config."""
+    ssti = "{{ cycler.__init__.__globals__.os.popen('id').read() }}"
+    for name, text in (
+        ("m/chat_template.jinja", ssti),
+        ("m/additional_chat_templates/tool_use.jinja", ssti),
+        ("m/chat_template.json", json.dumps({"chat_template": ssti})),
+    ):
+        assert _ids(scan_file(write(name, text))) == [("AISEC-TPL001", "critical")], name
+    benign = "{% for m in messages %}{{ m['content'] }}{% endfor %}"
+    assert scan_file(write("ok/chat_template.jinja", benign)).findings == []
+    assert scan_file(write("site/templates/page.jinja", ssti)).findings == []  # a web page
