@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from aisec_sdk.bom.artifacts import dataset_format, file_facts, model_format
 from aisec_sdk.bom.code_refs import CodeRef, notebook_cells, references
@@ -336,18 +337,10 @@ class _Project:
                 self.dataset(ref.value, location)
                 continue
             if ref.kind == "endpoint":
-                parts = re.match(r"^(https?)://([^/:?#]+)(?::(\d+))?", ref.value)
+                parts = _url(ref.value)
                 if parts is None:
                     continue
-                endpoint = self.builder.add(
-                    endpoint_component(
-                        parts.group(2),
-                        int(parts.group(3)) if parts.group(3) else None,
-                        parts.group(1),
-                        "code",
-                        location,
-                    )
-                )
+                endpoint = self.builder.add(endpoint_component(*parts, "code", location))
                 if provider:
                     self.builder.relate(provider, "reached-at", endpoint, "code")
                 continue
@@ -410,6 +403,20 @@ class _Project:
                 )
         for path in env_files:
             self.env_names.update(env_file_names(path))
+
+
+def _url(text: str) -> tuple[str, int | None, str] | None:
+    """(host, port, scheme) of an ``http(s)://`` URL; user info, path and query are dropped
+    (``https://user:pass@host:8443/v1?key=...`` is ``host``, 8443, ``https``)."""
+    try:
+        parts = urlsplit(text.strip())
+        port = parts.port
+    except ValueError:  # a port that is not a number, a bad IPv6 literal
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return parts.hostname, port, scheme
 
 
 def _read(path: Path) -> str:

@@ -393,3 +393,20 @@ def test_declared_packages_and_env_names_of_the_project(
     assert library["purl"] == "pkg:pypi/anthropic@0.30.0"
     for text in (json.dumps(documents), render(bom, "json"), render(bom, "markdown")):
         assert "NEVER" not in text and "OPENAI_API_KEY" in text
+
+
+def test_endpoint_urls_in_code_lose_credentials_path_and_query(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "from openai import OpenAI, AzureOpenAI\n"
+        'a = OpenAI(base_url="https://bob:hunter2@proxy.example.com:8443/v1")\n'
+        'b = AzureOpenAI(azure_endpoint="https://res.openai.azure.com/?api-key=abc123")\n'
+        'c = OpenAI(base_url="http://gw.example:notaport/v1")\n'
+    )
+    bom = scan_project(tmp_path, environment=False)
+    assert [c.ref for c in bom.of_kind("endpoint")] == [
+        "endpoint:https://proxy.example.com:8443",
+        "endpoint:https://res.openai.azure.com",
+    ]
+    for fmt in ("cyclonedx", "json", "markdown"):
+        text = render(bom, fmt)
+        assert "bob" not in text and "hunter2" not in text and "abc123" not in text
