@@ -303,3 +303,34 @@ def test_chat_templates_saved_on_their_own_are_checked(write: Write) -> None:
     benign = "{% for m in messages %}{{ m['content'] }}{% endfor %}"
     assert scan_file(write("ok/chat_template.jinja", benign)).findings == []
     assert scan_file(write("site/templates/page.jinja", ssti)).findings == []  # a web page
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        r"{{ ''|attr('\x5f\x5fclass\x5f\x5f')|attr('\x5f\x5fmro\x5f\x5f') }}",
+        r"{{ cycler['\u005f\u005finit\u005f\u005f'] }}",
+        r"{{ joiner['\137\137init\137\137'] }}",
+        "{% set a = '__cla' ~ 'ss__' %}{{ ''[a] }}",
+        "{{ lipsum['__glob' + 'als__'] }}",
+        "{{ (lipsum|attr(['__glo', 'bals__']|join))['os'] }}",
+        "{% set n = request.args.x %}{{ lipsum|attr(n) }}",
+    ],
+)
+def test_obfuscated_template_injection(write: Write, template: str) -> None:
+    """Jinja decodes escapes and joins strings before it looks a name up."""
+    report = scan_file(write("tokenizer_config.json", json.dumps({"chat_template": template})))
+    assert _ids(report) == [("AISEC-TPL001", "critical")]
+
+
+def test_everyday_chat_templates_stay_clean(write: Write) -> None:
+    templates = [
+        "{% set ns = namespace(sys=false) %}{% for m in messages %}{{ '<|' + m['role'] + "
+        "'|>\\n' + m['content'] | trim + '<|end|>' }}{% endfor %}",
+        "{{- tool_call.arguments | tojson }}{{- '\", \"arguments\": ' }}{{ '\\u003cturn\\u003e' }}",
+        "{{ messages|selectattr('role', 'equalto', 'user')|map(attribute='content')|join(', ') }}",
+        "{{ message|attr('content') }}{{ raise_exception('roles must alternate') }}",
+    ]
+    for template in templates:
+        data = json.dumps({"chat_template": template})
+        assert scan_file(write("tokenizer_config.json", data)).findings == [], template
