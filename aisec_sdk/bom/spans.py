@@ -157,12 +157,14 @@ def _framework_from_scope(scope: str | None) -> str | None:
 def endpoint_component(
     host: str, port: int | None, scheme: str | None, evidence: str, location: str | None = None
 ) -> EndpointComponent:
-    """An endpoint component; the URL leaves out default ports, ``//host`` when no scheme."""
-    host = host.lower()
+    """An endpoint component; the URL leaves out default ports, ``//host`` when no scheme,
+    and puts an IPv6 address in brackets (``host`` keeps it bare, as ``server.address``)."""
+    host = host.lower().removeprefix("[").removesuffix("]")
     if scheme is None and port in (443, 80):
         scheme = "https" if port == 443 else "http"
     shown_port = "" if port is None or _DEFAULT_PORTS.get(scheme or "") == port else f":{port}"
-    url = f"{scheme}://{host}{shown_port}" if scheme else f"//{host}{shown_port}"
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"{scheme}://{shown_host}{shown_port}" if scheme else f"//{shown_host}{shown_port}"
     return EndpointComponent(
         ref=f"endpoint:{url}",
         name=url,

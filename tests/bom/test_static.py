@@ -17,8 +17,10 @@ import torch
 from safetensors.torch import save_file
 
 from aisec_sdk.bom import DatasetComponent, ModelComponent, render, scan_project
+from aisec_sdk.bom.allowlist import apply_policy
 from aisec_sdk.bom.code_refs import notebook_cells, references
 from aisec_sdk.bom.model import Bom
+from aisec_sdk.bom.spans import endpoint_component
 
 APP = """
 import os
@@ -410,3 +412,24 @@ def test_endpoint_urls_in_code_lose_credentials_path_and_query(tmp_path: Path) -
     for fmt in ("cyclonedx", "json", "markdown"):
         text = render(bom, fmt)
         assert "bob" not in text and "hunter2" not in text and "abc123" not in text
+
+
+def test_an_ipv6_endpoint_is_one_bracketed_url_however_it_was_written(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "from openai import OpenAI\n"
+        'a = OpenAI(base_url="http://[2001:db8::7]:8000/v1")\n'
+        'b = OpenAI(base_url="http://[::1]:11434/v1")\n'
+    )
+    bom = scan_project(tmp_path, environment=False)
+    assert [(c.ref, c.host) for c in bom.of_kind("endpoint")] == [  # type: ignore[union-attr]
+        ("endpoint:http://[2001:db8::7]:8000", "2001:db8::7"),
+        ("endpoint:http://[::1]:11434", "::1"),
+    ]
+    for written in ("2001:db8::7", "[2001:db8::7]"):  # server.address is bare, URLs bracket it
+        assert (
+            endpoint_component(written, 8000, "http", "runtime").ref
+            == bom.of_kind("endpoint")[0].ref
+        )
+    assert [f.ref for f in apply_policy(bom, None).findings] == [
+        "endpoint:http://[2001:db8::7]:8000"  # plaintext off the machine; ::1 is loopback
+    ]
