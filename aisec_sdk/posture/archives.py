@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import bz2
 import io
+import lzma
 import struct
 import zlib
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-__all__ = ["ZipListing", "ZipMember", "list_zip", "open_member"]
+__all__ = ["METHODS", "ZipListing", "ZipMember", "list_zip", "open_member"]
+
+METHODS = frozenset({0, 8, 12, 14})
+"""Compression methods read: stored, deflate (torch), bzip2 and LZMA (zipfile, numpy)."""
 
 _EOCD = b"PK\x05\x06"
 _EOCD64_LOCATOR = b"PK\x06\x07"
@@ -179,12 +183,12 @@ def _check_member(
     member.data_offset = member.header_offset + 30 + nlen + elen
     if member.data_offset + member.compressed_size > file_size:
         out.anomalies.append(f"{name}: data runs past the end of the file (truncated)")
-    if member.method not in (0, 8, 12):
+    if member.method not in METHODS:
         out.anomalies.append(f"{name}: compression method {member.method} not supported")
 
 
 class _MemberStream(io.RawIOBase):
-    """Streams one member's bytes (stored, deflate or bzip2), checking its CRC at the end."""
+    """Streams one member's bytes (stored, deflate, bzip2 or LZMA), checking its CRC at the end."""
 
     def __init__(self, fh: IO[bytes], member: ZipMember) -> None:
         self._fh = fh
@@ -197,11 +201,29 @@ class _MemberStream(io.RawIOBase):
             if member.method == 8
             else bz2.BZ2Decompressor()
             if member.method == 12
+            else self._lzma()
+            if member.method == 14
             else None
         )
         self._pending = b""
         self._produced = 0
         self.crc_mismatch = False
+
+    def _lzma(self) -> Any:
+        """Zip's LZMA: a version, the properties' length and the LZMA1 properties, then
+        a raw stream (what zipfile, and so numpy.load on an .npz, reads)."""
+        head = self._raw(4)
+        if len(head) < 4:
+            raise ValueError(f"{self._member.name}: LZMA header is truncated")
+        (size,) = struct.unpack_from("<H", head, 2)
+        props = self._raw(size)
+        if size != 5 or len(props) != 5 or props[0] >= 9 * 5 * 5:
+            raise ValueError(f"{self._member.name}: LZMA properties are malformed")
+        pb, rest = divmod(props[0], 45)
+        lp, lc = divmod(rest, 9)
+        (dict_size,) = struct.unpack_from("<I", props, 1)
+        options = {"id": lzma.FILTER_LZMA1, "dict_size": dict_size, "lc": lc, "lp": lp, "pb": pb}
+        return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[options])
 
     def readable(self) -> bool:
         return True

@@ -451,7 +451,7 @@ class _Scan:
         ]
         torch_like = flavour == "pytorch-zip"
         for member in listing.members:
-            if member.data_offset < 0 or member.method not in (0, 8, 12):
+            if member.data_offset < 0 or member.method not in archives.METHODS:
                 continue
             if torch_like and _TORCH_STORAGE.search(member.name):
                 continue  # raw tensor bytes; torch never unpickles them

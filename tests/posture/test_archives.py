@@ -162,6 +162,26 @@ def test_npz_with_object_array() -> None:
     }
 
 
+def test_lzma_members_are_read_like_zipfile_does(write: Write, art: Any) -> None:
+    """zipfile (so numpy.load on an .npz, or pickle.load on a member) reads LZMA members."""
+    arrays = io.BytesIO()
+    np.save(arrays, np.array([{"k": 1}], dtype=object), allow_pickle=True)
+    members = {"ok.npy": np.arange(50_000.0).tobytes(), "bad.npy": arrays.getvalue()}
+    members["model.pkl"] = art.proto4_call("os", "system")
+    with zipfile.ZipFile("lzma.npz", "w", zipfile.ZIP_LZMA) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    assert _rules(scan_file("lzma.npz")) == {
+        ("AISEC-NPY001", "high", "lzma.npz!bad.npy"),
+        ("AISEC-PKL001", "critical", "lzma.npz!model.pkl"),
+    }  # the long member's CRC matched: decoded right
+    broken = bytearray(Path("lzma.npz").read_bytes())
+    at = broken.index(b"bad.npy") + len(b"bad.npy") + 2  # its LZMA properties length
+    broken[at : at + 2] = b"\x07\x00"
+    findings = scan_file(write("broken.npz", bytes(broken))).findings
+    assert ("AISEC-MOD001", "broken.npz!bad.npy") in {(f.rule_id, f.path) for f in findings}
+
+
 def test_corrupt_archive_is_a_finding_not_a_crash(write: Write) -> None:
     junk = b"PK\x03\x04" + b"\xff" * 200
     report = scan_paths([write("broken.zip", junk)])
