@@ -166,6 +166,18 @@ def _alg_problem(alg: object, keyed: bool) -> str | None:
     return f"unknown alg {alg!r}"
 
 
+class _DuplicateKey(ValueError):
+    """A JSON object names one key twice: readers disagree on which value counts."""
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        keys = [k for k, _ in pairs]
+        raise _DuplicateKey(repr(next(k for k in keys if keys.count(k) > 1)))
+    return record
+
+
 def verify(path: str | os.PathLike[str], key: bytes | str | None = None) -> VerifyResult:
     """Check the whole chain of the log at ``path``; stops at the first bad record.
 
@@ -180,7 +192,10 @@ def verify(path: str | os.PathLike[str], key: bytes | str | None = None) -> Veri
         if torn_tail and index == len(lines):
             return VerifyResult(False, good, index, "torn record: the last line is incomplete")
         try:
-            record = loads(raw)
+            # a key written twice would verify by its last value and read by its first
+            record = loads(raw, object_pairs_hook=_unique)
+        except _DuplicateKey as exc:
+            return VerifyResult(False, good, index, f"key {exc} written twice (edited record)")
         except ValueError:
             return VerifyResult(False, good, index, "not valid JSON (torn or edited record)")
         if not isinstance(record, dict) or any(k not in record for k in _REQUIRED):

@@ -233,3 +233,14 @@ def test_cli_verify_as_a_subprocess(tmp_path: Path) -> None:
     broken = subprocess.run(run, env={"AISEC_AUDIT_KEY": "abc"}, capture_output=True, text=True)
     assert broken.returncode == 1
     assert "line 1" in broken.stdout
+
+
+def test_a_key_written_twice_is_an_edit(tmp_path: Path) -> None:
+    # the forged value first, the signed one last: json.loads keeps the last, so the hash
+    # still matches, but a reader that keeps the first sees "block"
+    lines = _write(tmp_path / "orig.jsonl", 3)
+    assert json.loads(lines[1])["action"] == "allow"
+    lines[1] = '{"action": "block", ' + lines[1][1:]
+    result = verify(_tampered(tmp_path, lines, "dup.jsonl"))
+    assert not result.ok and result.line == 2 and result.records == 1
+    assert result.error == "key 'action' written twice (edited record)"
