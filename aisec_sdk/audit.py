@@ -181,10 +181,13 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def verify(path: str | os.PathLike[str], key: bytes | str | None = None) -> VerifyResult:
     """Check the whole chain of the log at ``path``; stops at the first bad record.
 
-    With ``key``, every record must be HMAC-SHA256 signed with it.
+    With ``key``, every record must be HMAC-SHA256 signed with it. An empty file fails: the
+    writer never leaves one (it creates the file to write its first record).
     """
     key_bytes = key.encode() if isinstance(key, str) else key
     data = Path(path).read_bytes()
+    if not data:  # the writer creates the file with its first record: emptied since
+        return VerifyResult(False, 0, 1, "the log is empty: every record was removed")
     prev, expected_seq, good = GENESIS, 0, 0
     lines = data.split(b"\n")
     torn_tail = not data.endswith(b"\n") and data != b""

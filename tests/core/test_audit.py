@@ -51,6 +51,7 @@ def test_every_kind_of_tampering_is_caught_at_the_first_bad_record(tmp_path: Pat
         "reordered": ([*lines[:1], lines[2], lines[1], *lines[3:]], 2),
         "torn": ([*lines[:5], lines[5][:40]], 6),
         "head_removed": (lines[1:], 1),
+        "emptied": ([], 1),
     }
     for name, (content, bad_line) in cases.items():
         result = verify(_tampered(tmp_path, content, name))
