@@ -207,7 +207,11 @@ def verify(path: str | os.PathLike[str], key: bytes | str | None = None) -> Veri
         if problem:
             return VerifyResult(False, good, index, problem)
         if _digest(_canonical(record), key_bytes) != record["hash"]:
-            return VerifyResult(False, good, index, "hash mismatch: the record was edited")
+            # before any record verified with the key, the key itself may be the problem
+            wrong_key = ", or the key is wrong" if key_bytes and not good else ""
+            return VerifyResult(
+                False, good, index, f"hash mismatch: the record was edited{wrong_key}"
+            )
         if record["seq"] != expected_seq:
             return VerifyResult(
                 False,

@@ -64,7 +64,15 @@ def test_hmac_key_is_needed_and_checked(tmp_path: Path) -> None:
     _write(path, 3, key="s3cret")
     assert verify(path, "s3cret").ok
     assert not verify(path).ok
-    assert not verify(path, "wrong").ok
+    wrong = verify(path, "wrong")
+    assert not wrong.ok and wrong.line == 1
+    assert wrong.error == "hash mismatch: the record was edited, or the key is wrong"
+    lines = path.read_text().splitlines(keepends=True)
+    record = json.loads(lines[1])
+    record["action"] = "block"
+    lines[1] = json.dumps(record) + "\n"
+    edited = verify(_tampered(tmp_path, lines, "edited.jsonl"), "s3cret")
+    assert edited.error == "hash mismatch: the record was edited"  # record 1 proved the key
 
 
 def test_a_keyed_log_rewritten_with_plain_sha256_fails_with_the_key(tmp_path: Path) -> None:
