@@ -16,6 +16,7 @@ import lzma
 import os
 import re
 import shutil
+import tarfile
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PICKLE_FORMATS", "detect_format", "scan_file", "scan_paths"]
 
-_HEAD = 64
+_HEAD = 512  # a tar header's magic sits at byte 257
 _MAX_DEPTH = 4
 _MAX_CONFIG = 32 << 20
 _MAX_SOURCE = 16 << 20
@@ -55,6 +56,8 @@ _MAX_DECOMPRESSED = 4 << 30
 _CHUNK = 1 << 20
 _PICKLE_NAMES = re.compile(r"(?:^|/)data\.pkl$|\.(?:pkl|pickle)$", re.I)
 _TORCH_STORAGE = re.compile(r"(?:^|/)data/\d+$")
+# torch's legacy tar format: torch.load unpickles these members
+_TORCH_TAR_MEMBERS = frozenset({"sys_info", "pickle", "storages", "tensors"})
 _CODE_SUFFIXES = {".py": "python", ".pyw": "python", ".ipynb": "notebook"}
 _DATA_SUFFIXES = {
     ".jsonl": "jsonl",
@@ -85,7 +88,7 @@ _SKIP_DIRS = frozenset(
 )
 _COMPRESSED = ("gzip", "bz2", "xz", "zlib")
 
-PICKLE_FORMATS = frozenset({"pickle", "pytorch-zip", "gzip", "bz2", "xz", "zlib"})
+PICKLE_FORMATS = frozenset({"pickle", "pytorch-zip", "pytorch-tar", "gzip", "bz2", "xz", "zlib"})
 """`detect_format` results whose loaders unpickle (torch.load, joblib.load, pickle.load)."""
 
 
@@ -106,6 +109,8 @@ def _sniff(head: bytes) -> str:
         return "gguf"
     if head[:4] == b"PAR1":
         return "parquet"
+    if head[257:262] == b"ustar":
+        return "tar"
     if head[:2] == b"\x1f\x8b":
         return "gzip"
     if head[:3] == b"BZh" and head[3:4].isdigit():
@@ -130,10 +135,15 @@ def _zip_flavour(names: Iterable[str]) -> str:
     return "zip"
 
 
+def _tar_flavour(names: Iterable[str]) -> str:
+    return "pytorch-tar" if {"pickle", "storages"} <= set(names) else "tar"
+
+
 def detect_format(path: str | os.PathLike[str]) -> str:
     """The format of a weights file from its content: ``pytorch-zip``, ``pickle``,
     ``safetensors``, ``numpy``, ``npz``, ``keras``, ``hdf5``, ``gguf``, ``onnx``, ``zip``,
-    ``gzip``/``bz2``/``xz``/``zlib`` (compressed, e.g. joblib), ``parquet`` or ``unknown``.
+    ``pytorch-tar`` (torch's oldest format), ``tar``, ``gzip``/``bz2``/``xz``/``zlib``
+    (compressed, e.g. joblib), ``parquet`` or ``unknown``.
     """
     target = Path(path)
     with target.open("rb") as fh:
@@ -141,6 +151,13 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         if fmt == "zip":
             listing = archives.list_zip(fh, target.stat().st_size)
             return _zip_flavour(m.name for m in listing.members)
+        if fmt == "tar":
+            fh.seek(0)
+            try:
+                with tarfile.open(fileobj=fh, mode="r:") as tar:
+                    return _tar_flavour(tar.getnames())
+            except tarfile.TarError:
+                return "tar"
         if fmt == "unknown":
             if is_hdf5(fh):
                 return "hdf5"
@@ -396,10 +413,12 @@ class _Scan:
             return found, fmt
         if fmt == "gguf":
             return scan_gguf(fh, display), fmt
-        if fmt in ("zip", "onnx", "hdf5"):
+        if fmt in ("zip", "tar", "onnx", "hdf5"):
             with _seekable(fh) as seekable:
                 if fmt == "zip":
                     return self._zip(seekable, display, size, depth)
+                if fmt == "tar":
+                    return self._tar(seekable, display, depth)
                 if fmt == "onnx":
                     return scan_onnx(seekable, display, size), fmt
                 return scan_hdf5(seekable, display), fmt
@@ -462,6 +481,43 @@ class _Scan:
                 where = f"{display}!{member.name}"
                 found.append(ScanFinding("AISEC-MOD001", "medium", where, message, key="crash"))
         return found, flavour
+
+    def _tar(self, fh: IO[bytes], display: str, depth: int) -> tuple[list[ScanFinding], str]:
+        """Every regular member of a tar, dispatched by content (torch.load reads the legacy
+        tar format's ``pickle``, ``storages`` and ``tensors`` members as pickles)."""
+        found: list[ScanFinding] = []
+        names: list[str] = []
+        try:
+            with tarfile.open(fileobj=fh, mode="r:") as tar:
+                for info in tar:
+                    names.append(info.name)
+                    stream = tar.extractfile(info) if info.isfile() else None
+                    if stream is not None:
+                        found += self._tar_member(stream, f"{display}!{info.name}", info, depth)
+        except tarfile.TarError as exc:  # what was read before the damage is still reported
+            message = f"tar archive is malformed after {len(names)} member(s): {exc}"
+            found.append(ScanFinding("AISEC-MOD001", "medium", display, message, key="tar"))
+        return found, _tar_flavour(names)
+
+    def _tar_member(
+        self, stream: IO[bytes], where: str, info: tarfile.TarInfo, depth: int
+    ) -> list[ScanFinding]:
+        head = stream.read(_HEAD)
+        stream.seek(0)
+        fmt = _sniff(head)
+        if fmt == "unknown" and (
+            info.name.rsplit("/", 1)[-1] in _TORCH_TAR_MEMBERS
+            or _PICKLE_NAMES.search(info.name) is not None
+            or looks_like_pickle(stream, info.size)
+        ):
+            fmt = "pickle"
+        stream.seek(0)
+        if fmt in ("unknown", "parquet"):
+            return []
+        if depth >= _MAX_DEPTH:
+            message = f"{fmt} nested more than {_MAX_DEPTH} levels deep; not scanned"
+            return [ScanFinding("AISEC-MOD001", "medium", where, message, key="depth")]
+        return self.blob(stream, where, info.size, head, fmt, depth + 1)[0]
 
     def _member(
         self, fh: IO[bytes], display: str, member: archives.ZipMember, depth: int

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import pickle
 import struct
+import tarfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -274,3 +276,41 @@ def test_torch_file_carried_as_pickled_bytes_is_scanned(
     )
     write("tensor.pkl", pickle.dumps(torch.arange(4), protocol=protocol))
     assert scan_paths(["tensor.pkl"]).at_or_above("high") == []
+
+
+def _tar(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def test_tar_archives_and_the_legacy_torch_tar_format(write: Write, art: Any) -> None:
+    """torch.load still reads its oldest format, a tar whose members are pickles."""
+    legacy = {
+        "sys_info": pickle.dumps({"protocol_version": 1001, "little_endian": True}, protocol=2),
+        "pickle": art.proto4_call("os", "system"),
+        "storages": art.proto0_call("runpy", "run_path"),  # protocol 0: no magic, no suffix
+        "tensors": pickle.dumps(0, protocol=2),
+    }
+    path = write("old.pt", _tar(legacy))
+    assert detect_format(path) == "pytorch-tar"
+    assert _rules(scan_file(path)) == {
+        ("AISEC-PKL001", "critical", "old.pt!pickle"),
+        ("AISEC-PKL001", "critical", "old.pt!storages"),
+    }
+    bundle = _tar({"README.md": b"# notes\n", "model/weights.pkl": art.proto4_call("os", "system")})
+    write("bundle.tar.gz", gzip.compress(bundle))
+    assert _rules(scan_paths(["bundle.tar.gz"])) == {
+        ("AISEC-PKL001", "critical", "bundle.tar.gz!model/weights.pkl")
+    }
+    assert scan_file(write("docs.tar", _tar({"a.txt": b"hello", "b.md": b"# b"}))).findings == []
+    cut = _tar({"first.pkl": art.proto4_call("os", "system"), "second.pkl": bytes(5000)})
+    findings = scan_file(write("cut.tar", cut[:1700])).findings  # inside second.pkl's data
+    assert {(f.rule_id, f.path) for f in findings} >= {
+        ("AISEC-PKL001", "cut.tar!first.pkl"),
+        ("AISEC-MOD001", "cut.tar"),
+    }
