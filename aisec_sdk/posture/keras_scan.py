@@ -1,4 +1,5 @@
-"""Keras models: ``Lambda`` layers in a ``.keras`` config.json or a legacy HDF5 file.
+"""Keras models: ``Lambda`` layers and callables imported from outside Keras in a
+``.keras`` config.json, and ``Lambda`` layers in a legacy HDF5 file.
 
 h5py is not needed: the model config of an HDF5 file is a JSON string attribute stored
 uncompressed, so a chunked byte search finds the Lambda marker.
@@ -12,10 +13,13 @@ from typing import IO, Any
 
 from aisec_sdk._json import loads
 from aisec_sdk.posture.models import ScanFinding
+from aisec_sdk.posture.pickle_globals import classify_global, full_name
 
 __all__ = ["HDF5_MAGIC", "is_hdf5", "scan_hdf5", "scan_keras_config"]
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+# Config objects from these packages are Keras' own; any other module is imported on load.
+_KERAS_ROOTS = frozenset({"keras", "tf_keras", "tensorflow", "keras_hub", "keras_nlp", "keras_cv"})
 _LAMBDA = re.compile(rb'"class_name"\s*:\s*"Lambda"')
 _CHUNK = 1 << 20
 _OVERLAP = 64
@@ -51,6 +55,30 @@ def _lambda_finding(path: str, name: str, detail: str) -> ScanFinding:
     )
 
 
+def _foreign(layer: dict[str, Any], path: str) -> ScanFinding | None:
+    """A finding when a config object names a callable outside Keras that the import
+    tiers of pickles judge dangerous (high/critical) or unknown (medium)."""
+    module, name = layer.get("module"), layer.get("class_name")
+    if name == "function":  # a function reference: its name is the config
+        name = layer.get("config")
+    if not isinstance(module, str) or not isinstance(name, str) or not module:
+        return None
+    if module.split(".", 1)[0] in _KERAS_ROOTS:
+        return None
+    tier, severity, reason = classify_global(module, name)
+    if severity is None:
+        return None
+    dotted = full_name(module, name)
+    return ScanFinding(
+        "AISEC-KER002",
+        severity,
+        path,
+        f"Keras config imports {dotted} at load time: {reason}",
+        key=f"import:{dotted}",
+        details={"global": dotted, "tier": tier},
+    )
+
+
 def scan_keras_config(data: bytes, path: str) -> list[ScanFinding]:
     """Findings for a Keras ``config.json`` (from a ``.keras`` archive)."""
     try:
@@ -67,6 +95,9 @@ def scan_keras_config(data: bytes, path: str) -> list[ScanFinding]:
         ]
     findings = []
     for layer in _layers(config):
+        foreign = _foreign(layer, path)
+        if foreign is not None and foreign not in findings:
+            findings.append(foreign)
         if layer.get("class_name") == "Lambda":
             raw = layer.get("config")
             cfg: dict[str, Any] = raw if isinstance(raw, dict) else {}

@@ -141,6 +141,19 @@ _CATALOGUE: tuple[Rule, ...] = (
         "high",
     ),
     Rule(
+        "AISEC-KER002",
+        "KerasForeignCallable",
+        "high",
+        "Keras config imports a callable from outside Keras",
+        "Keras deserialization imports the module and name a config object gives; a name "
+        "such as os.system runs when the model loads, even with safe_mode on older Keras.",
+        "Load only configs whose objects come from Keras or your own registered code; "
+        "upgrade Keras and keep safe_mode=True.",
+        ("LLM03",),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
         "AISEC-ST001",
         "SafetensorsInvalidHeader",
         "high",

@@ -141,6 +141,31 @@ def test_keras_archive_lambda_layer(write: Write) -> None:
     assert "evil" in report.findings[0].message
 
 
+def test_keras_config_importing_callables_from_outside_keras(write: Write) -> None:
+    """Keras imports the module a config object names (CVE-2025-1550 on Keras < 3.9)."""
+
+    def obj(module: str, name: str, **config: Any) -> dict[str, Any]:
+        return {"module": module, "class_name": name, "config": config, "registered_name": None}
+
+    own = obj(
+        "keras.layers", "Dense", units=2, kernel_initializer=obj("keras.initializers", "Zeros")
+    )
+    own["config"]["activation"] = {"module": "keras.src.activations", "class_name": "function",
+                                   "config": "relu"}  # fmt: skip
+    assert scan_file(write("ok.keras", _keras_archive([own]))).findings == []
+    evil = obj(
+        "keras.layers", "Dense", units=2, kernel_initializer=obj("os", "system", command="id")
+    )
+    helper = {"module": "subprocess", "class_name": "function", "config": "check_output"}
+    custom = obj("my_project.layers", "Gate")
+    found = scan_file(write("m.keras", _keras_archive([evil, custom, {"activation": helper}])))
+    assert {(f.rule_id, f.severity, f.details["global"]) for f in found.findings} == {
+        ("AISEC-KER002", "critical", "os.system"),
+        ("AISEC-KER002", "critical", "subprocess.check_output"),
+        ("AISEC-KER002", "medium", "my_project.layers.Gate"),
+    }
+
+
 def test_hdf5_lambda_marker_without_h5py(write: Write) -> None:
     config = json.dumps(
         {
