@@ -68,6 +68,13 @@ _PICKLE_LOADERS = frozenset(
         "torch.jit.load",
     }
 )
+_YAML_LOADS = frozenset({"yaml.load", "yaml.load_all"})
+_YAML_UNSAFE_CALLS = frozenset(
+    {"yaml.unsafe_load", "yaml.unsafe_load_all", "yaml.full_load", "yaml.full_load_all"}
+)
+_YAML_UNSAFE_LOADERS = frozenset(
+    {"Loader", "UnsafeLoader", "FullLoader", "CLoader", "CUnsafeLoader", "CFullLoader"}
+)
 _SHELL_TOOLS = frozenset(
     {
         "ShellTool",
@@ -237,6 +244,7 @@ class _Checker(ast.NodeVisitor):
             severity: Severity = "high" if model else "medium"
             target = "a model file" if model else "data"
             self.add("AISEC-CODE003", severity, node, f"{name}() deserializes {target} with pickle")
+        self._check_yaml(node, name, kwargs)
         if short in _SHELL_TOOLS and (name == short or "langchain" in name or "llama" in name):
             self.add(
                 "AISEC-CODE007", "high", node, f"{short} gives the model a shell or Python REPL"
@@ -267,6 +275,21 @@ class _Checker(ast.NodeVisitor):
         for keyword, argument in kwargs.items():
             self._named_value(keyword, argument)
         self.generic_visit(node)
+
+    def _check_yaml(self, node: ast.Call, name: str, kwargs: dict[str, ast.expr]) -> None:
+        """yaml.load with an object-building Loader (or none: old PyYAML's default)."""
+        if name in _YAML_UNSAFE_CALLS:
+            self.add("AISEC-CODE011", "high", node, f"{name}() builds arbitrary Python objects")
+            return
+        if name not in _YAML_LOADS:
+            return
+        loader = kwargs.get("Loader", node.args[1] if len(node.args) > 1 else None)
+        if loader is None:
+            self.add("AISEC-CODE011", "high", node, f"{name}() without Loader=yaml.SafeLoader")
+            return
+        loader_name = (self.resolve(loader) or "").rsplit(".", 1)[-1]
+        if loader_name in _YAML_UNSAFE_LOADERS:
+            self.add("AISEC-CODE011", "high", node, f"{name}() with Loader={loader_name}")
 
     def _mentions_model(self, node: ast.AST) -> bool:
         for child in ast.walk(node):

@@ -367,6 +367,18 @@ _CATALOGUE: tuple[Rule, ...] = (
         "low",
     ),
     Rule(
+        "AISEC-CODE011",
+        "UnsafeYamlLoad",
+        "high",
+        "YAML loaded with a loader that builds Python objects",
+        "yaml.load with Loader/UnsafeLoader/FullLoader (or no Loader on old PyYAML), "
+        "unsafe_load and full_load construct objects such as !!python/object/apply:os.system.",
+        "Use yaml.safe_load (or Loader=yaml.SafeLoader).",
+        ("LLM03", "LLM05"),
+        ("AML.T0010.003", "AML.T0011.000"),
+        "high",
+    ),
+    Rule(
         "AISEC-DATA001",
         "DatasetPii",
         "medium",

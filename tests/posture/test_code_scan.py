@@ -183,3 +183,23 @@ def connect():
         ("AISEC-CODE009", 9),
     ]
     assert "github token" in findings[0].message
+
+
+def test_yaml_loaders_that_build_python_objects() -> None:
+    source = """\
+import yaml
+from yaml import load, Loader, SafeLoader
+a = yaml.load(open("c.yaml"))
+b = yaml.load(text, Loader=yaml.Loader)
+c = yaml.load(text, yaml.FullLoader)
+d = load(text, Loader=Loader)
+e = yaml.unsafe_load(text)
+f = yaml.full_load_all(text)
+g = yaml.load_all(text, Loader=yaml.CUnsafeLoader)
+ok1 = yaml.safe_load(text)
+ok2 = yaml.load(text, Loader=yaml.SafeLoader)
+ok3 = load(text, Loader=SafeLoader)
+ok4 = yaml.load_all(text, yaml.CSafeLoader)
+"""
+    lines = _by_line(scan_python(source, "cfg.py"))
+    assert lines == {n: {"AISEC-CODE011"} for n in range(3, 10)}
