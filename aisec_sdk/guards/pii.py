@@ -148,9 +148,30 @@ _FILE_EXTENSIONS = frozenset(
 )  # fmt: skip
 """File extensions that are no top-level domain ("zip", "mov", "py" are): ``icon@2x.png``."""
 _DIGIT_GROUP = regex.compile(r"\d+")
+_DIGIT_RUN = regex.compile(r"(?<![0-9])[0-9](?:[ \-]?[0-9]){6}")  # a phone number's start
 _PIECE = regex.compile(r"[^ ]+")
 _SEPARATORS = str.maketrans("", "", " -.()/+")
 _DIGITS_AS_0 = str.maketrans("123456789", "000000000")
+
+
+def _card_then_short_numbers(value: str) -> int | None:
+    """Where a card number ends that one or two short numbers follow (an expiry date, a
+    security code: ``4111 1111 1111 1111 12/29 123``), or None."""
+    pieces = [m.end() for m in _PIECE.finditer(value)]
+    for k in (1, 2):
+        if len(pieces) <= k:
+            break
+        head = value[: pieces[-k - 1]]
+        rest = value[len(head) :].translate(_SEPARATORS)
+        digits = head.translate(_SEPARATORS)
+        if (
+            len(rest) <= 4 * k
+            and 13 <= len(digits) <= 19
+            and _CARD_SHAPE.fullmatch(head)
+            and luhn_ok(digits)
+        ):
+            return len(head)
+    return None
 
 
 def luhn_ok(digits: str) -> bool:
@@ -280,9 +301,11 @@ class PiiGuard:
         """Candidates of the built-in recognisers in ``s`` (``data``: ``s`` with one byte per
         character, see `Text.ascii_bytes`)."""
         found: list[Candidate] = []
-        for m in _CANDIDATES.finditer(data):
+        pos = 0
+        while (m := _CANDIDATES.search(data, pos)) is not None:
             kind = _KINDS[m.lastindex]
             start, end = m.span()
+            pos = end
             value = s[start:end]
             if kind == "email":
                 item = _email(s, start, end)
@@ -294,6 +317,10 @@ class PiiGuard:
                 item = _ipv6(s, start, end)
             elif kind == "iban":
                 item = _iban(s, start, value)
+                pos = end if item is None else item[1]  # "... 0130 00 and GB29 ..."
+                if item is None:  # "ab12 call 4155552671": a number may hide in the candidate
+                    run = _DIGIT_RUN.search(s, start + 4, end)
+                    pos = end if run is None else run.start()
             else:
                 found += self._number(s, start, value)
                 continue
@@ -316,6 +343,9 @@ class PiiGuard:
             if len(digits) > 16 and value.isdigit():
                 score = min(score, 0.45)  # ungrouped 17-19 digits: hashes and ids, seldom cards
             return [(start, end, "credit_card", score)]
+        card_end = _card_then_short_numbers(value)
+        if card_end is not None:  # 4111 1111 1111 1111 12/29 123: the card, expiry, CVC
+            return self._number(s, start, value[:card_end])
         if len(digits) > 15:  # a list of numbers, unless it is shaped like a card number
             return [] if _CARD_SHAPE.fullmatch(value) else self._phones_inside(value, start)
         phone = _phone_score(value, digits, self.settings.phone_regions)
@@ -438,6 +468,8 @@ def _phone_score(
         regrouped = not strict and " " not in value and _regrouped(groups, national)
         if i == 0 and (written_like_it or regrouped):
             return 0.6 if bare else 0.8
+        if bare and writes_prefix and trunk and not strict:
+            return 0.6  # 0612345678: needs a phone word before it, as any bare number
         # area code with its trunk prefix, then the subscriber number: 0151 23456789
         two_part = writes_prefix and trunk and len(groups) == 2 and 3 <= groups[0] <= 5
         if written_like_it or (two_part and not strict):

@@ -410,3 +410,26 @@ def test_more_look_alikes_do_not_fire(find: Any, text: str) -> None:
 def test_number_is_a_phone_word_when_it_is_nobody_elses(find: Any) -> None:
     assert find("my number is 4155552671") == [("phone", "4155552671")]
     assert find("phone number 4155552671") == [("phone", "4155552671")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("card 4111 1111 1111 1111 12/29 123", [("credit_card", "4111 1111 1111 1111")]),
+        ("card 4111111111111111 123 (cvc)", [("credit_card", "4111111111111111")]),
+        (
+            "DE89 3704 0044 0532 0130 00 and GB29 NWBK 6016 1331 9268 19",
+            [("iban", "DE89 3704 0044 0532 0130 00"), ("iban", "GB29 NWBK 6016 1331 9268 19")],
+        ),
+        ("ab12 call 4155552671", [("phone", "4155552671")]),
+        ("tel 0612345678", [("phone", "0612345678")]),
+        ("id 0612345678", []),
+    ],
+)
+def test_values_next_to_other_numbers_and_words(
+    find: Any, text: str, expected: list[tuple[str, str]]
+) -> None:
+    """A card number followed by its expiry and security code, an IBAN candidate running on
+    over the next IBAN or hiding a phone number, a bare national number of a secondary
+    region (with a phone word only, like any bare number)."""
+    assert find(text) == expected
