@@ -21,7 +21,15 @@ import os
 import re
 import sys
 import typing
-from collections.abc import Callable, Iterable, Mapping, MutableSequence, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableSequence,
+    Sequence,
+)
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -110,8 +118,10 @@ def _reply(result: Any) -> str | None:
 
     Reads a string, bytes, a text field (``content``, ``text``, ``output_text``, ``output``,
     ``answer``, ``response``; a ``content`` list of parts is joined), the ``message`` of a
-    chat reply (``{"message": {"content": ...}}``) and the first of ``choices`` (a chat
-    completion object or its JSON), so a target may return what its client returned.
+    chat reply (``{"message": {"content": ...}}``) or the ``delta`` of a stream chunk (empty
+    when it has no text: a tool call, a role-only chunk) and the first of ``choices`` (a chat
+    completion or chunk, object or JSON; none is empty), so a target may return what its
+    client returned.
     """
     if isinstance(result, str):
         return result
@@ -123,13 +133,13 @@ def _reply(result: Any) -> str | None:
             return value
         if name == "content" and isinstance(value, list):
             return "".join(_reply(part) or "" for part in value)
-    message = _field(result, "message")
-    text = None if message is None else _reply(message)
-    if text is not None:
-        return text
+    for name in ("message", "delta"):
+        inner = _field(result, name)
+        if inner is not None:
+            return _reply(inner) or ""
     choices = _field(result, "choices")
-    if isinstance(choices, list | tuple) and choices:
-        return _reply(choices[0])
+    if isinstance(choices, list | tuple):
+        return _reply(choices[0]) if choices else ""
     return None
 
 
@@ -256,9 +266,10 @@ class CallableTarget:
             result = await asyncio.to_thread(self.fn, *args, **kwargs)
             if inspect.isawaitable(result):
                 result = await result
-        if inspect.isasyncgen(result):  # a streaming target: join its chunks
+        # a streaming target (a generator, or a client's stream object): join its chunks
+        if isinstance(result, AsyncIterator):
             result = "".join([_as_text(chunk) async for chunk in result])
-        elif inspect.isgenerator(result):
+        elif isinstance(result, Iterator):
             result = "".join(_as_text(chunk) for chunk in await asyncio.to_thread(list, result))
         return _as_text(result)
 

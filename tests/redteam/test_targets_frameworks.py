@@ -40,6 +40,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _stream(self, model: str, answer: str) -> None:
+        """Server-sent events as the API streams: a role chunk, text deltas, a usage chunk."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        chunk = {"id": "chatcmpl-aisec", "object": "chat.completion.chunk", "created": 0}
+        deltas = [{"role": "assistant", "content": None}]
+        deltas += [{"content": answer[i : i + 7]} for i in range(0, len(answer), 7)]
+        events = [{**chunk, "model": model, "choices": [{"index": 0, "delta": d}]} for d in deltas]
+        events.append({**chunk, "model": model, "choices": [], "usage": {"total_tokens": 2}})
+        for event in events:
+            self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+        self.wfile.write(b"data: [DONE]\n\n")
+
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         body = json.loads(self.rfile.read(length))
@@ -55,6 +69,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(503, {"error": {"message": "overloaded", "type": "server_error"}})
             return
         answer = weak_assistant.chat_messages(body["messages"])
+        if body.get("stream"):
+            self._stream(body["model"], answer)
+            return
         self._send(
             200,
             {
@@ -181,3 +198,33 @@ def test_cli_accepts_a_target_object(
     monkeypatch.chdir(tmp_path)
     assert main(["redteam", f"{module}:endpoint", "--budget", "5", "--fail-above", "0.5"]) == 1
     assert len(server.requests) == 5
+
+
+def test_a_function_returning_the_clients_stream_is_joined(server: _Server) -> None:
+    import openai
+
+    client = openai.OpenAI(base_url=_base_url(server), api_key="k", max_retries=0)
+    aclient = openai.AsyncOpenAI(base_url=_base_url(server), api_key="k", max_retries=0)
+
+    def turns(prompt: str, system: str | None) -> Any:
+        return [{"role": "system", "content": system or ""}, {"role": "user", "content": prompt}]
+
+    def whole(prompt: str, system: str | None = None) -> Any:
+        return client.chat.completions.create(model="m", messages=turns(prompt, system))
+
+    def streams(prompt: str, system: str | None = None) -> Any:
+        return client.chat.completions.create(
+            model="m", messages=turns(prompt, system), stream=True
+        )
+
+    async def astreams(prompt: str, system: str | None = None) -> Any:
+        return await aclient.chat.completions.create(
+            model="m", messages=turns(prompt, system), stream=True
+        )
+
+    answers = [a.response for a in run(whole, budget=10, seed=2).attempts]
+    assert all(answers) and not any("choices" in a for a in answers)
+    for target in (streams, astreams):
+        result = run(target, budget=10, seed=2)
+        assert [a.response for a in result.attempts] == answers, target.__name__
+        assert result.attack_success_rate >= 0.8
