@@ -24,6 +24,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
+from itertools import pairwise
 from typing import Any, ClassVar, Literal
 from urllib.parse import unquote
 
@@ -160,6 +161,12 @@ _BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 _TOKEN_PREFIX = regex.compile(
     r"sk-(?:ant-(?:[a-z]+\d\d-)?|proj-|svcacct-|admin-)?|[a-z]+_(?:live_|test_|pat_)?|AIza|A[A-Z0-9]{3}|"
 )
+_PROVIDER_PREFIX = regex.compile(
+    r"(?:sk-|[sr]k_(?:live|test)_|gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ptt)-|xox[abposre]-"
+    r"|hf_|AIza|AKIA|ASIA|npm_|pypi-|SG\.|shp(?:at|ca|pa|ss)_|do[opr]_v1_|dapi)"
+)
+"""Prefixes of the provider formats: a generic value that starts with one but fails the
+provider's rule is a stand-in, not a secret."""
 _B64_LINES = regex.compile(r"(?:\s{0,4}[A-Za-z0-9+/=]{16,}){1,1000}")
 
 
@@ -173,7 +180,21 @@ def shannon_entropy(value: str) -> float:
 
 def _placeholder(body: str) -> bool:
     low = body.lower()
-    return len(set(low)) <= 1 or any(mark in low for mark in _PLACEHOLDER_MARKS)
+    return (
+        len(set(low)) <= 1
+        or any(mark in low for mark in _PLACEHOLDER_MARKS)
+        or _longest_sequence(low) >= 6
+    )
+
+
+def _longest_sequence(value: str) -> int:
+    """The longest run of consecutive characters (``abcdef``, ``123456``): typed by hand
+    for an example, all but absent from random tokens."""
+    longest = run = 1
+    for prev, cur in pairwise(value):
+        run = run + 1 if ord(cur) == ord(prev) + 1 else 1
+        longest = max(longest, run)
+    return longest
 
 
 def _secret_name(name: str, prose: bool = False) -> Literal["password", "api_key"] | None:
@@ -393,6 +414,8 @@ class SecretsGuard:
         inner = _PATTERN.fullmatch(value.encode("ascii", "replace"))
         if inner is not None and inner.lastindex < len(_RULES):
             return _validate(_RULES[inner.lastindex - 1][0], s, a, b)
+        if _PROVIDER_PREFIX.match(value):
+            return None  # sk-proj-abc123, ghp_123: a provider's prefix on a stand-in
         if (quote is None and _code(s, value, raw_end, operator)) or _path(value):
             return None
         if any(mark in value.lower() for mark in _VALUE_PLACEHOLDER_MARKS):

@@ -151,6 +151,22 @@ def test_paging_tokens_and_local_default_logins_do_not_fire(kinds: Any, text: st
     assert kinds(text) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        'api_key = "sk-proj-abc123"',
+        "GITHUB_TOKEN=ghp_123abcXYZ789",
+        'api_key = "sk-abcdefghijklmnop1234"',
+        "OPENAI_API_KEY=sk-1234567890abcdefghijklmnopqrstuvwxyz",
+        "ghp_1234567890abcdefghijklmnopqrstuvwxyz",
+    ],
+)
+def test_typed_stand_ins_do_not_fire(kinds: Any, text: str) -> None:
+    """A provider's prefix on a value its format rejects, and tokens typed as a run of
+    consecutive characters (abcdef..., 123456...), are examples."""
+    assert kinds(text) == []
+
+
 def test_more_credential_shapes(kinds: Any, rand: Any) -> None:
     """A Redis URL without a user name, an Azure API Management subscription key header,
     the AWS CLI's ``SecretAccessKey``."""
