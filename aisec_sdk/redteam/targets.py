@@ -14,6 +14,7 @@ prompt reaches it: only then can the planted canary and secrets leak, and count.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import importlib.util
 import inspect
@@ -31,6 +32,7 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, Literal, Protocol, runtime_checkable
 
 __all__ = [
@@ -410,6 +412,11 @@ def load_object(spec: str) -> Any:
     """Import ``module:attribute`` (dotted attributes allowed; the module may also be a path
     to a ``.py`` file) with the working directory on ``sys.path``; every failure is a
     `TargetError` that says what went wrong."""
+    return _load(spec)[1]
+
+
+def _load(spec: str) -> tuple[ModuleType, Any]:
+    """The module and the object ``spec`` names (see `load_object`)."""
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise TargetError(f"expected MODULE:FUNCTION (e.g. app.chat:answer), got {spec!r}")
@@ -417,7 +424,7 @@ def load_object(spec: str) -> Any:
     if cwd not in sys.path:
         sys.path.insert(0, cwd)
     try:
-        obj: Any = (
+        module: ModuleType = (
             _import_file(module_name)
             if module_name.endswith(".py")
             else importlib.import_module(module_name)
@@ -426,19 +433,46 @@ def load_object(spec: str) -> Any:
         raise TargetError(
             f"cannot import module {module_name!r}: {type(exc).__name__}: {exc}"
         ) from exc
+    obj: Any = module
     for part in attr.split("."):
         try:
             obj = getattr(obj, part)
         except AttributeError:
             raise TargetError(f"module {module_name!r} has no attribute {attr!r}") from None
-    return obj
+    return module, obj
+
+
+def _defined_in(module: ModuleType, attr: str) -> tuple[str | None, int | None]:
+    """The module's file and the line that assigns ``attr`` (``endpoint = OpenAITarget(...)``),
+    for a target object whose class is defined elsewhere."""
+    path = getattr(module, "__file__", None)
+    if not path:
+        return None, None
+    name = re.escape(attr.split(".")[0])
+    try:
+        with open(path, encoding="utf-8", errors="replace") as source:
+            for number, line in enumerate(source, start=1):
+                if re.match(rf"{name}\s*(:[^=]*)?=(?!=)", line):
+                    return path, number
+    except OSError:
+        pass
+    return path, None
 
 
 def as_target(obj: Any, *, input: InputMode = "auto") -> Target:
     """Wrap ``obj`` (a `Target`, a ``module:function`` string, a LangChain runnable or a
     callable) as a `Target`."""
-    if isinstance(obj, str):
-        obj = load_object(obj)
+    if not isinstance(obj, str):
+        return _wrap(obj, input)
+    module, loaded = _load(obj)
+    target = _wrap(loaded, input)
+    if target.source[0] is None:  # an object of a library class: point at the user's module
+        with contextlib.suppress(AttributeError):  # a target whose source is read-only
+            target.source = _defined_in(module, obj.partition(":")[2])
+    return target
+
+
+def _wrap(obj: Any, input: InputMode) -> Target:
     if isinstance(obj, Target):
         return obj
     if _is_runnable(obj):

@@ -196,8 +196,16 @@ def test_cli_accepts_a_target_object(
         f"endpoint = OpenAITarget('weak-model', base_url={_base_url(server)!r}, api_key='k')\n"
     )
     monkeypatch.chdir(tmp_path)
-    assert main(["redteam", f"{module}:endpoint", "--budget", "5", "--fail-above", "0.5"]) == 1
+    args = ["redteam", f"{module}:endpoint", "--budget", "5", "--fail-above", "0.5"]
+    assert main([*args, "--sarif", "r.sarif"]) == 1
     assert len(server.requests) == 5
+    # code scanning needs a location: the line of the user's module that defines the target
+    results = json.loads((tmp_path / "r.sarif").read_text())["runs"][0]["results"]
+    assert results and all(
+        r["locations"][0]["physicalLocation"]
+        == {"artifactLocation": {"uri": f"{module}.py"}, "region": {"startLine": 2}}
+        for r in results
+    )
 
 
 def test_a_function_returning_the_clients_stream_is_joined(server: _Server) -> None:
