@@ -38,6 +38,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import phonenumbers
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aisec_sdk.guards import guard_class
@@ -45,7 +47,7 @@ from aisec_sdk.text import Text, normalize
 
 SEED = 20261126
 PER_KIND = 60
-BASELINE = "8a588e4770d931c5ed113352fc0aef51f94b3c6d"
+BASELINE = "5870d50b7365e06400fa2d0c76a6347437132379"
 """The revision whose ``pii`` and ``secrets`` modules the real-text table compares against."""
 SITE_SAMPLE_STEP = 40
 """Every 40th ``*.py`` file of site-packages, in sorted path order."""
@@ -87,11 +89,19 @@ def _group(value: str, size: int = 4, sep: str = " ") -> str:
     return sep.join(value[i : i + size] for i in range(0, len(value), size))
 
 
+def _phone(make: Callable[[], str], region: str | None) -> str:
+    """A number from ``make`` that ``phonenumbers`` accepts (as written in ``region``)."""
+    while True:
+        number = make()
+        if phonenumbers.is_valid_number(phonenumbers.parse(number, region)):
+            return number
+
+
 def _pii_positives(rng: random.Random) -> dict[str, list[str]]:
     def rand(n: int, alphabet: str = string.digits) -> str:
         return "".join(rng.choice(alphabet) for _ in range(n))
 
-    names = ["jane.doe", "j.smith", "mario_rossi", "li.wei", "a.muller+news", "kim-lee"]
+    names = ["jane.doe", "j.smith", "mario_rossi", "li.wei", "a.muller+news", "kim-lee", "o'neil"]
     domains = ["example.com", "mail.example.org", "corp.example.co.uk", "uni.example.edu"]
     cards = [("4", 16), ("51", 16), ("55", 16), ("2221", 16), ("34", 15), ("37", 15), ("6011", 16)]
     out: dict[str, list[str]] = defaultdict(list)
@@ -109,7 +119,7 @@ def _pii_positives(rng: random.Random) -> dict[str, list[str]]:
             ]
         )
         iban = _iban(country, bban)
-        out["iban"].append(rng.choice([iban, _group(iban)]))
+        out["iban"].append(rng.choice([iban, _group(iban), _group(iban).lower()]))
         area = rng.choice([n for n in range(1, 900) if n != 666])
         out["us_ssn"].append(f"{area:03d}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}")
         npa = rng.choice(["415", "212", "617", "303", "646"])
@@ -122,7 +132,14 @@ def _pii_positives(rng: random.Random) -> dict[str, list[str]]:
                     f"+1 {us[:3]} {us[3:6]} {us[6:]}",
                     f"+44 20 7{rand(3)} {rand(4)}",
                     f"+49 30 {rand(7)}",
-                    f"+33 6 {rand(2)} {rand(2)} {rand(2)} {rand(2)}",
+                    _phone(lambda: f"+33 6 {rand(2)} {rand(2)} {rand(2)} {rand(2)}", None),
+                    _phone(lambda: f"+33 (0)6 {rand(2)} {rand(2)} {rand(2)} {rand(2)}", None),
+                    _phone(lambda: f"00 44 20 7{rand(3)} {rand(4)}", "GB"),
+                    # national formats of the other default regions
+                    _phone(lambda: f"03-{rand(4)}-{rand(4)}", "JP"),
+                    _phone(lambda: f"04{rand(2)} {rand(3)} {rand(3)}", "AU"),
+                    _phone(lambda: f"09{rand(4)} {rand(5)}", "IN"),
+                    _phone(lambda: f"(11) 9{rand(4)}-{rand(4)}", "BR"),
                 ]
             )
         )
@@ -131,6 +148,7 @@ def _pii_positives(rng: random.Random) -> dict[str, list[str]]:
                 [
                     ".".join(str(rng.randint(11, 223)) for _ in range(4)),
                     f"2a00:1450:{rand(4, '0123456789abcdef')}::{rand(3, '0123456789abcdef')}",
+                    f"203.0.113.{rng.randint(1, 254)}",  # documentation range: an example
                 ]
             )
         )
@@ -170,6 +188,12 @@ def _pii_lookalikes(rng: random.Random) -> list[str]:
             f"[{rng.randint(10**17, 10**18)}, -{rng.randint(10**8, 10**9)}]",
             f"{rng.randint(200, 229)} {rng.randint(10**6, 10**7)} articles retrieved",
             f"at {rng.randint(10, 23)}:{rng.randint(10, 59)}:{rng.randint(10, 59)} UTC",
+            f"icon@{rng.randint(2, 3)}x.{rng.choice(['png', 'webp', 'svg'])}",
+            f"{rng.choice(['Serial', 'Order', 'Account', 'Tracking'])} number: "
+            + rng.choice(["415", "212", "617"])
+            + str(rng.randint(2000000, 9999999)),
+            "Version: " + ".".join(str(rng.randint(1, 99)) for _ in range(4)),
+            f"Linux kernel 5.{rng.randint(4, 19)}.0.{rng.randint(10, 99)}-generic",
         ]
     return out
 
@@ -198,6 +222,7 @@ _KEY_IN_CODE = (
     '{{"x-api-key": "{v}"}}',
     "GITHUB_TOKEN={v}",
     'accessToken = "{v}"',
+    "Ocp-Apim-Subscription-Key: {v}",
 )
 _CODE_LOOKALIKES = (
     'tokenizer = AutoTokenizer.from_pretrained("{org}/{model}")',
@@ -228,9 +253,13 @@ def _secret_positives(rng: random.Random) -> dict[str, list[str]]:
 
     upper32 = string.ascii_uppercase + "234567"
     makers: dict[str, Callable[[], str]] = {
-        "aws_access_key_id": lambda: "AKIA" + rand(16, upper32),
+        "aws_access_key_id": lambda: rng.choice(
+            ["{k}", "aws_access_key_id = {k}", '"AccessKeyId": "{k}",']
+        ).format(k=rng.choice(["AKIA", "ASIA"]) + rand(16, upper32)),
         "aws_secret_access_key": lambda: "aws_secret_access_key = " + rand(40, B64),
-        "github_token": lambda: rng.choice(["ghp_", "gho_", "ghs_"]) + rand(36),
+        "github_token": lambda: rng.choice(["{t}", "https://{t}@github.com/acme/app.git"]).format(
+            t=rng.choice(["ghp_", "gho_", "ghs_", "ghu_"]) + rand(36)
+        ),
         "github_fine_grained_token": lambda: f"github_pat_{rand(22)}_{rand(59)}",
         "gitlab_token": lambda: "glpat-" + rand(20, ALNUM + "_-"),
         "slack_token": lambda: (
@@ -246,12 +275,30 @@ def _secret_positives(rng: random.Random) -> dict[str, list[str]]:
         "npm_token": lambda: "npm_" + rand(36),
         "sendgrid_key": lambda: f"SG.{rand(22)}.{rand(43)}",
         "bearer_token": lambda: "Authorization: Bearer " + rand(40, ALNUM + "-._"),
-        "private_key": lambda: (
-            "-----BEGIN RSA PRIVATE KEY-----\n"
-            + "\n".join(rand(64, B64) for _ in range(4))
-            + "\n-----END RSA PRIVATE KEY-----"
+        "private_key": lambda: rng.choice(
+            [
+                "-----BEGIN {t}-----\n{b}\n-----END {t}-----",
+                # a service-account JSON: the block's line breaks escaped
+                '{{"private_key": "-----BEGIN {t}-----\\n{b}\\n-----END {t}-----\\n"}}',
+            ]
+        ).format(
+            t=rng.choice(
+                ["RSA PRIVATE KEY", "PRIVATE KEY", "EC PRIVATE KEY", "OPENSSH PRIVATE KEY"]
+            ),
+            b="\n".join(rand(64, B64) for _ in range(4)),
         ),
-        "database_url": lambda: f"postgres://app:{rand(14)}@db.internal:5432/prod",
+        "database_url": lambda: rng.choice(
+            [
+                f"postgres://app:{rand(14)}@db.internal:5432/prod",
+                f"redis://:{rand(20)}@cache.internal:6379/0",
+                f"mongodb+srv://svc:{rand(16)}@cluster0.ab1cd.mongodb.net/app",
+            ]
+        ),
+        "azure_sas_signature": lambda: (
+            "https://acme.blob.core.windows.net/c/f.txt?sv=2022-11-02&sp=r&sig="
+            + base64.b64encode(rng.randbytes(32)).decode().replace("+", "%2B").replace("/", "%2F")
+            + "&se=2026-01-01"
+        ),
         "password": lambda: rng.choice(_PASSWORD_IN_CODE).format(
             v=f"{rand(6)}!{rand(5, string.digits)}"
         ),
@@ -265,6 +312,7 @@ def _secret_lookalikes(rng: random.Random) -> list[str]:
         return "".join(rng.choice(alphabet) for _ in range(n))
 
     hexd = "0123456789abcdef"
+    upper32 = string.ascii_uppercase + "234567"
     out = []
     for _ in range(PER_KIND):
         out += [
@@ -288,6 +336,10 @@ def _secret_lookalikes(rng: random.Random) -> list[str]:
             f"base64 text {rand(60, B64)}==",
             "Authorization: Bearer <token>",
             "Bearer tokens are described in RFC 6750 for OAuth 2.0 clients",
+            f'"nextPageToken": "{rand(32)}"',
+            "postgres://postgres:postgres@localhost:5432/test",
+            f"e.g. sk-proj-{rand(40)}... in the dashboard",
+            f"aws_access_key_id = AKIA{rand(12, upper32)}... (cut short)",
             *(
                 template.format(
                     org=rng.choice(["acme", "meta-llama", "google", "mistralai"]),
@@ -504,7 +556,9 @@ def real_text_table(guards: dict[str, dict[str, Any]], baseline: str | None) -> 
     lines += [
         "",
         (
-            f"Before = `{str(baseline)[:7]}` (the guards before the code-shaped negatives work). "
+            f"Before = `{str(baseline)[:7]}` (the guards before the outside-check fixes: tokens "
+            "after names that are not a secret's, more phone formats and regions, lower-case "
+            "IBANs). "
             if "before" in guards
             else ""
         )
