@@ -2,7 +2,7 @@
 
 Nothing is imported, unpickled or fully parsed: the file's bytes decide the model format
 (``safetensors``, ``pytorch-zip``, ``pytorch-legacy``, ``pickle``, ``joblib``, ``onnx``,
-``gguf``, ``numpy``, ``npz``, ``keras``, ``hdf5``). Datasets are
+``gguf``, ``numpy``, ``npz``, ``keras``, ``hdf5``, ``tflite``). Datasets are
 recognised by extension (``jsonl``, ``csv``, ``tsv``) or magic (``parquet``, ``arrow``)
 and their rows counted by streaming.
 """
@@ -20,6 +20,8 @@ __all__ = ["dataset_format", "file_facts", "model_format"]
 _HEAD = 1 << 16
 # The legacy (pre-zip) torch.save format starts with a pickled magic number.
 _TORCH_LEGACY_MAGIC = b"\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"
+# A TensorFlow Lite flatbuffer names its schema at bytes 4..8.
+_TFLITE_IDENTIFIER = b"TFL3"
 _MODEL_FORMATS = frozenset(
     {"pytorch-zip", "pickle", "safetensors", "numpy", "npz", "keras", "hdf5", "gguf", "onnx"}
 )
@@ -49,7 +51,13 @@ def model_format(path: Path) -> str | None:
         return None
     if fmt in _COMPRESSED and path.suffix.lower() in _JOBLIB_SUFFIXES:
         return "joblib"
-    return fmt if fmt in _MODEL_FORMATS else None
+    if fmt in _MODEL_FORMATS:
+        return fmt
+    try:
+        with path.open("rb") as handle:
+            return "tflite" if handle.read(8)[4:] == _TFLITE_IDENTIFIER else None
+    except OSError:
+        return None
 
 
 def dataset_format(path: Path) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import struct
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,10 @@ def project(tmp_path: Path) -> Path:
     (root / "models" / "scaler.pkl").write_bytes(pickle.dumps({"mean": 0.5}, protocol=4))
     (root / "models" / "vectoriser.joblib").write_bytes(JOBLIB_LIKE)
     np.save(root / "models" / "embeddings.npy", np.zeros((2, 3), dtype=np.float32))
+    # GGUF v3 header with no tensors and no metadata; a TFLite flatbuffer's identifier
+    (root / "models" / "llm.gguf").write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, 0))
+    (root / "models" / "detector.tflite").write_bytes(b"\x1c\x00\x00\x00TFL3" + bytes(24))
+    (root / "models" / "notes.bin").write_bytes(bytes(range(64)))  # no model format
     # Named as text, but the bytes are safetensors: the content decides.
     save_file({"b": torch.zeros(2)}, str(root / "models" / "weights.txt.bin"))
     (root / "data" / "train.jsonl").write_text('{"q": "a"}\n\n{"q": "b"}\n{"q": "c"}\n')
@@ -146,7 +151,9 @@ def test_model_files_by_content_with_hashes(bom: Bom, project: Path) -> None:
     assert {name: facts.format for name, facts in files.items()} == {
         "models/classifier/head.pt": "pytorch-zip",
         "models/classifier/model.safetensors": "safetensors",
+        "models/detector.tflite": "tflite",
         "models/embeddings.npy": "numpy",
+        "models/llm.gguf": "gguf",
         "models/old.bin": "pytorch-legacy",
         "models/scaler.pkl": "pickle",
         "models/vectoriser.joblib": "joblib",
