@@ -211,7 +211,7 @@ def test_an_empty_path_is_a_usage_error_not_the_current_folder(
 def test_an_invalid_policy_is_a_usage_error_not_a_passing_scan(
     write: Write, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fmt: str
 ) -> None:
-    data = write("data.jsonl", '{"text": "key ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef0123"}\n')
+    data = write("data.jsonl", '{"text": "key ghp_R8fK2mQ9xL4vT7nB1cW5zY3hJ6pD0sGaE2uN"}\n')
     assert main(["scan", str(data), "--format", fmt]) == 1
     capsys.readouterr()
     monkeypatch.setenv("AISEC_MODE", "bogus")
