@@ -75,6 +75,35 @@ _YAML_UNSAFE_CALLS = frozenset(
 _YAML_UNSAFE_LOADERS = frozenset(
     {"Loader", "UnsafeLoader", "FullLoader", "CLoader", "CUnsafeLoader", "CFullLoader"}
 )
+# Calls whose result is model-generated text (OpenAI, Anthropic, LangChain, LiteLLM,
+# Ollama, Gemini, transformers' generate), by the last parts of their dotted name.
+_LLM_CALL = re.compile(
+    r"(?:^|\.)(?:(?:chat\.)?completions\.create|messages\.create|responses\.create|"
+    r"a?invoke|a?completion|generate_content|generate|chat|text_generation|chat_completion)$"
+)
+_CODE_SINKS = frozenset({"eval", "exec", "compile", "builtins.eval", "builtins.exec"})
+_SHELL_SINKS = frozenset(
+    {
+        "os.system",
+        "os.popen",
+        "subprocess.getoutput",
+        "subprocess.getstatusoutput",
+        "asyncio.create_subprocess_shell",
+    }
+)
+_SUBPROCESS = frozenset(
+    {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+     "subprocess.Popen"}
+)  # fmt: skip
+_SINK_NAMES = frozenset(
+    name.rsplit(".", 1)[-1] for name in _CODE_SINKS | _SHELL_SINKS | _SUBPROCESS
+)  # what a sink's call ends with, before its name is resolved
+# a file without these words has no sink (subprocess ones need the shell keyword)
+_SINK_WORDS = re.compile(
+    r"\b(?:eval|exec|compile|system|popen|getoutput|getstatusoutput|shell|create_subprocess_shell)\b"
+)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPES = (*_FUNCTIONS, ast.Lambda, ast.ClassDef)
 _SHELL_TOOLS = frozenset(
     {
         "ShellTool",
@@ -351,6 +380,94 @@ class _Checker(ast.NodeVisitor):
                     self.add("AISEC-CODE009", "high", node, f"hard-coded {kind.replace('_', ' ')}")
 
 
+def _scope_nodes(scope: ast.AST) -> list[ast.AST]:
+    """The nodes of one scope in source order, without the functions and classes inside."""
+    out: list[ast.AST] = []
+    stack = list(reversed(list(ast.iter_child_nodes(scope))))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if not isinstance(node, _SCOPES):
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return out
+
+
+def _targets(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, ast.Assign):
+        return list(node.targets)
+    if isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr | ast.For | ast.AsyncFor):
+        return [node.target]
+    if isinstance(node, ast.withitem) and node.optional_vars is not None:
+        return [node.optional_vars]
+    return []
+
+
+def _source_of(node: ast.AST) -> ast.AST | None:
+    if isinstance(node, ast.For | ast.AsyncFor):
+        return node.iter
+    if isinstance(node, ast.withitem):
+        return node.context_expr
+    return getattr(node, "value", None)
+
+
+def _from_model(expr: ast.AST, tainted: set[str], checker: _Checker) -> str | None:
+    """What makes ``expr`` model output: a tainted name or an LLM call in it, or None."""
+    for child in ast.walk(expr):
+        if isinstance(child, ast.Name) and child.id in tainted:
+            return child.id
+        if isinstance(child, ast.Call):
+            name = checker.resolve(child.func) or ""
+            if _LLM_CALL.search(name):
+                return f"{name}()"
+    return None
+
+
+def _sink(node: ast.AST, checker: _Checker) -> str | None:
+    """The name of the code or shell execution ``node`` calls, or None."""
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    last = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+    if last not in _SINK_NAMES:
+        return None
+    name = checker.resolve(func) or ""
+    shell = any(k.arg == "shell" and _truthy(k.value) for k in node.keywords)
+    if name in _CODE_SINKS or name in _SHELL_SINKS or (name in _SUBPROCESS and shell):
+        return name
+    return None
+
+
+def _check_model_output(tree: ast.AST, checker: _Checker) -> None:
+    """Model output (an LLM call's result, or a name assigned from one) passed to eval,
+    exec, compile, os.system or a shell=True subprocess, within one function or module."""
+    if not any(_sink(node, checker) for node in ast.walk(tree)):
+        return  # most files: nothing to trace
+    for scope in [tree, *(n for n in ast.walk(tree) if isinstance(n, _FUNCTIONS))]:
+        nodes = _scope_nodes(scope)
+        tainted: set[str] = set()
+        for _ in range(2):  # twice: a loop may feed an assignment written above it
+            for node in nodes:
+                value = _source_of(node)
+                if value is None or not _targets(node):
+                    continue
+                if _from_model(value, tainted, checker) is not None:
+                    for target in _targets(node):
+                        tainted.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        for node in nodes:
+            name = _sink(node, checker)
+            if name is None or not isinstance(node, ast.Call):
+                continue
+            arguments = [*node.args, *(k.value for k in node.keywords if k.arg != "shell")]
+            origin = next(
+                (o for a in arguments if (o := _from_model(a, tainted, checker)) is not None),
+                None,
+            )
+            if origin is not None:
+                checker.add(
+                    "AISEC-CODE012", "high", node, f"model output ({origin}) reaches {name}()"
+                )
+
+
 def scan_python(source: str, path: str, *, cell: int | None = None) -> list[ScanFinding]:
     """Findings for one Python source text (a file, or a notebook cell when ``cell`` is set)."""
     lines = source.splitlines()
@@ -372,6 +489,8 @@ def scan_python(source: str, path: str, *, cell: int | None = None) -> list[Scan
     checker = _Checker(path, lines, cell)
     for piece in pieces(tree):  # bounded depth: a long "a" + "a" + ... hides nothing
         checker.visit(piece)
+    if _SINK_WORDS.search(source):  # on the cut tree: name resolution stays shallow
+        _check_model_output(tree, checker)
     _check_comments(source, checker)
     return checker.findings
 

@@ -203,3 +203,38 @@ ok4 = yaml.load_all(text, yaml.CSafeLoader)
 """
     lines = _by_line(scan_python(source, "cfg.py"))
     assert lines == {n: {"AISEC-CODE011"} for n in range(3, 10)}
+
+
+def test_model_output_reaching_eval_exec_or_a_shell() -> None:
+    source = """\
+import os
+import subprocess as sp
+from openai import OpenAI
+from litellm import completion
+
+client = OpenAI()
+
+def answer(question):
+    reply = client.chat.completions.create(model="m", messages=[question])
+    text = reply.choices[0].message.content
+    value = eval(text)
+    sp.run(f"echo {text}", shell=True)
+    sp.run(["echo", text])
+    exec(compile(text, "<llm>", "exec"))
+    return value
+
+async def agent(chain, prompt):
+    command = (await chain.ainvoke(prompt)).content.strip()
+    os.system(command)
+    for line in completion(model="m", messages=[]).choices:
+        os.popen(line.message.content)
+    eval("1 + 1")
+    eval(prompt)
+    subprocess_free = "echo hi"
+    os.system(subprocess_free)
+"""
+    lines = _by_line(scan_python(source, "agent.py"))
+    assert {n for n, rules in lines.items() if "AISEC-CODE012" in rules} == {11, 12, 14, 19, 21}
+    assert "model output (text) reaches eval()" in next(
+        f.message for f in scan_python(source, "agent.py") if f.line == 11
+    )
