@@ -19,15 +19,22 @@ from typing import Any
 
 from aisec_sdk._json import loads
 
-__all__ = ["jsonl_records", "load_report", "write_json", "write_jsonl"]
+__all__ = ["jsonl_records", "load_report", "output_path", "write_json", "write_jsonl"]
 
 _ATTEMPT_COMPLETE = 2  # garak's status for an attempt with a response and an evaluation
 _VERDICT_DETECTOR = "aisec.verdict"
 
 
+def output_path(path: str | Path) -> Path:
+    """``path`` as a `Path`, its missing parent folders created (``--json out/r.json``)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
 def write_json(report: Mapping[str, Any], path: str | Path) -> None:
     """Write the JSON report (``RunResult.to_dict()``) to ``path``."""
-    Path(path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    output_path(path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
 
 
 def load_report(path: str | Path) -> dict[str, Any]:
@@ -140,6 +147,6 @@ def jsonl_records(report: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
 
 def write_jsonl(report: Mapping[str, Any], path: str | Path) -> None:
     """Write the garak-style JSONL records of ``report`` to ``path``."""
-    with Path(path).open("w", encoding="utf-8") as handle:
+    with output_path(path).open("w", encoding="utf-8") as handle:
         for record in jsonl_records(report):
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")

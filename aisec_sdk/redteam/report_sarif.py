@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from aisec_sdk.redteam.probes import FAMILIES, Family
+from aisec_sdk.redteam.report_json import output_path
 
 __all__ = ["SARIF_SCHEMA_URI", "build_sarif", "rule_id", "write_sarif"]
 
@@ -180,4 +181,4 @@ def build_sarif(
 def write_sarif(report: Mapping[str, Any], path: str | Path, **options: Any) -> None:
     """Write `build_sarif` of ``report`` to ``path``."""
     log = build_sarif(report, **options)
-    Path(path).write_text(json.dumps(log, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    output_path(path).write_text(json.dumps(log, indent=2, ensure_ascii=False) + "\n", "utf-8")

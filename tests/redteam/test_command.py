@@ -270,3 +270,15 @@ def test_a_file_path_imports_like_python_runs_it(app: str, tmp_path: Path) -> No
         spec = f"{folder.name}/bot.py:answer"
         assert main(["redteam", spec, "--budget", "3", "--json", "r.json"]) == 0, spec
         assert json.loads((tmp_path / "r.json").read_text())["evaluated"] == 3
+
+
+def test_reports_go_into_new_folders_and_an_unwritable_one_is_exit_2(
+    app: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reports = ["--json", "out/r.json", "--jsonl", "out/r.jsonl", "--sarif", "out/sarif/r.sarif"]
+    assert main(["redteam", f"{app}:refuses", "--budget", "3", *reports, "--html", "h/r.html"]) == 0
+    for name in ("out/r.json", "out/r.jsonl", "out/sarif/r.sarif", "h/r.html"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    (tmp_path / "file").write_text("")
+    assert main(["redteam", f"{app}:refuses", "--budget", "3", "--json", "file/r.json"]) == 2
+    assert "cannot write report" in capsys.readouterr().err
