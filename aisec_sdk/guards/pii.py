@@ -84,7 +84,7 @@ _CANDIDATES = re2.compile(
     rb"(?: ?[\[(](?i:dot)[\])] ?[A-Za-z0-9\-]{1,63}){1,4})"
     rb"|(?P<ipv4>[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})"
     rb"|(?P<iban>\b[A-Za-z]{2}[0-9]{2}(?:[ \-]?[A-Za-z0-9]){11,40})"
-    rb"|(?P<number>(?:[+(]|\b)[0-9](?:[ \-.()/]{0,2}[0-9]){6,60})"
+    rb"|(?P<number>(?:\(\+|[+(]|\b)[0-9](?:[ \-.()/]{0,2}[0-9]){6,60})"
     # IPv6: eight groups, or groups around "::" (so clock times such as 09:10:12 are not)
     rb"|(?P<ipv6>\b(?:[0-9A-Fa-f]{1,4}:){6}(?:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}|[0-9.]{7,15})"
     rb"|\b(?:[0-9A-Fa-f]{1,4}:){1,7}:[0-9A-Fa-f:.]{0,41}|::[0-9A-Fa-f][0-9A-Fa-f:.]{0,40})",
@@ -112,6 +112,7 @@ _CARD_PREFIX = regex.compile(
     r"4|5[1-5]|2(?:2[2-9][1-9]|[3-6]\d\d|7[01]\d|720)|3[47]|3(?:0[0-5]|[689])|6(?:011|5|4[4-9]|2)"
     r"|35(?:2[89]|[3-8]\d)|5[06-9]|6[0-9]"
 )
+_SSN_WORD = regex.compile(r"(?i)\b(?:ssn|social security)\b")
 _SSN_SHAPE = regex.compile(r"(\d{3})([- ])(\d{2})\2(\d{4})")
 _CARD_SHAPE = regex.compile(r"\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,7}|\d{4}[ -]?\d{6}[ -]?\d{4,5}")
 _NOT_PHONE = regex.compile(
@@ -148,7 +149,10 @@ _FILE_EXTENSIONS = frozenset(
 )  # fmt: skip
 """File extensions that are no top-level domain ("zip", "mov", "py" are): ``icon@2x.png``."""
 _DIGIT_GROUP = regex.compile(r"\d+")
-_DIGIT_RUN = regex.compile(r"(?<![0-9])[0-9](?:[ \-]?[0-9]){6}")  # a phone number's start
+_DIGIT_RUN = re2.compile(rb"[0-9](?:[ \-]?[0-9]){6}", re2_options())  # a phone number's start
+_NUMBER = re2.compile(rb"[0-9](?:[ \-.()/]{0,2}[0-9]){6,60}", re2_options())
+"""The number candidate alone: a dotted run that is no IPv4 address (1.650.253.0000)."""
+_EXTENSION = regex.compile(r"(?i)(?:x|ext)\.?[0-9]{1,6}\b")
 _PIECE = regex.compile(r"[^ ]+")
 _SEPARATORS = str.maketrans("", "", " -.()/+")
 _DIGITS_AS_0 = str.maketrans("123456789", "000000000")
@@ -313,13 +317,17 @@ class PiiGuard:
                 item = (start, end, "email", 0.8)
             elif kind == "ipv4":
                 item = _ipv4(s, start, end)
+                number = None if item is not None else _NUMBER.match(data, start)
+                if number is not None and number.end() > end:
+                    found += self._number(s, start, s[start : number.end()])
+                    pos = number.end()
             elif kind == "ipv6":
                 item = _ipv6(s, start, end)
             elif kind == "iban":
                 item = _iban(s, start, value)
                 pos = end if item is None else item[1]  # "... 0130 00 and GB29 ..."
                 if item is None:  # "ab12 call 4155552671": a number may hide in the candidate
-                    run = _DIGIT_RUN.search(s, start + 4, end)
+                    run = _DIGIT_RUN.search(data, start + 4, end)
                     pos = end if run is None else run.start()
             else:
                 found += self._number(s, start, value)
@@ -329,10 +337,21 @@ class PiiGuard:
         return [c for c in found if self._wants(c[2])]
 
     def _number(self, s: str, start: int, value: str) -> list[Candidate]:
+        if value[0] == "(" and value.count("(") > value.count(")"):
+            start, value = start + 1, value[1:]  # "(+44 20 7946 0958)": prose's parenthesis
         digits = value.translate(_SEPARATORS)
         end = start + len(value)
-        if s[start - 1 : start].isalnum() or s[end : end + 1].isalnum():
-            return []
+        if s[start - 1 : start].isalnum() or (
+            s[end : end + 1].isalnum() and _EXTENSION.match(s, end) is None
+        ):
+            return []  # part of a word or a longer number, unless an extension (x204)
+        if (
+            len(value) == 9
+            and value.isdigit()
+            and ssn_ok(value[:3], value[3:5], value[5:])
+            and _SSN_WORD.search(s, max(0, start - 30), start) is not None
+        ):
+            return [(start, end, "us_ssn", 0.75)]  # "SSN: 536904412": nine digits, named
         ssn = _SSN_SHAPE.fullmatch(value)
         if ssn is not None:
             area, _, group, serial = ssn.groups()
@@ -431,7 +450,7 @@ def _phone_score(
     and be valid (used for pieces of a long list of numbers, where any grouping is a guess)."""
     if not 7 <= len(digits) <= 15 or value.count("(") != value.count(")"):
         return None
-    international = value[0] == "+" or value.startswith("00")  # 00: the usual exit code
+    international = value[0] == "+" or value.startswith(("00", "(+"))  # 00: an exit code
     groups = _groups(value.replace("(0)", " ") if international else value)  # +44 (0)20
     if groups.count(1) > 1 or _NOT_PHONE.fullmatch(value):
         return None
@@ -524,6 +543,8 @@ def _email(s: str, start: int, end: int) -> Candidate | None:
             break
     while local_start < at and s[local_start] in "._%+-'":
         local_start += 1
+    if _url_login(s, local_start):
+        return None  # https://user:password@host: a login in a URL, not a mailbox
     domain = s[at + 1 : end]
     cut = next((i for i, c in enumerate(domain) if not _in_address(c)), None)
     if cut is not None:  # "jane@example.com?.org": the address ends before the "?"
@@ -540,6 +561,14 @@ def _email(s: str, start: int, end: int) -> Candidate | None:
     if s[end : end + 1] == ":" and s[end + 1 : end + 2] not in ("", " ", "\t", "\n", "\r"):
         return None  # user@host:path or user@host:port, an SSH remote or URL, not a mailbox
     return (local_start, end, "email", 0.95)
+
+
+def _url_login(s: str, at: int) -> bool:
+    """Whether ``at`` starts the user or password of a URL (``scheme://user:pw@host``)."""
+    before = s[max(0, at - 260) : at]
+    i = before.rfind("://")
+    rest = before[i + 3 :]
+    return i > 0 and before[i - 1].isalnum() and not any(c in rest for c in " \t\r\n/@")
 
 
 def _is_latin(char: str) -> bool:

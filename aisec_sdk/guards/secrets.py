@@ -65,6 +65,7 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
     ("openai_key", rb"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,200}", 0.9),
     ("huggingface_token", rb"\b(?:hf_|api_org_)[A-Za-z0-9]{30,64}\b", 0.95),
     ("google_api_key", rb"\bAIza[0-9A-Za-z_\-]{35}", 0.95),
+    ("google_oauth", rb"\bGOCSPX-[A-Za-z0-9_\-]{28}\b|\bya29\.[A-Za-z0-9_\-]{30,1000}", 0.95),
     ("azure_storage_key", rb"(?:AccountKey|SharedAccessKey)=[A-Za-z0-9+/]{40,100}={0,2}", 0.95),
     ("azure_sas_signature", rb"[?&;]sig=[A-Za-z0-9%+/]{40,100}(?:=|%3[Dd]){0,2}", 0.9),
     ("azure_client_secret", rb"\b[A-Za-z0-9_~.\-]{3}[0-9]Q~[A-Za-z0-9_~.\-]{31,34}", 0.9),
@@ -88,7 +89,7 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
     ),
     (
         "database_url",
-        rb"\b[A-Za-z][A-Za-z0-9+.\-]{1,30}://[^\s:/@\"'<>]{0,256}:[^\s@/\"'<>]{1,256}@[A-Za-z0-9_.\-\[\]]{1,253}",
+        rb"\b[A-Za-z][A-Za-z0-9+.\-]{1,30}://[^\s:/@\"'<>]{0,256}:[^\s/\"'<>]{1,256}@[A-Za-z0-9_.\-\[\]]{1,253}",
         0.9,
     ),
     (
@@ -163,7 +164,7 @@ _TOKEN_PREFIX = regex.compile(
 )
 _PROVIDER_PREFIX = regex.compile(
     r"(?:sk-|[sr]k_(?:live|test)_|gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ptt)-|xox[abposre]-"
-    r"|hf_|AIza|AKIA|ASIA|npm_|pypi-|SG\.|shp(?:at|ca|pa|ss)_|do[opr]_v1_|dapi)"
+    r"|hf_|AIza|GOCSPX-|ya29\.|AKIA|ASIA|npm_|pypi-|SG\.|shp(?:at|ca|pa|ss)_|do[opr]_v1_|dapi)"
 )
 """Prefixes of the provider formats: a generic value that starts with one but fails the
 provider's rule is a stand-in, not a secret."""

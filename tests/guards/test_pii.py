@@ -433,3 +433,23 @@ def test_values_next_to_other_numbers_and_words(
     over the next IBAN or hiding a phone number, a bare national number of a secondary
     region (with a phone word only, like any bare number)."""
     assert find(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("call (+1) 650 253 0000", [("phone", "(+1) 650 253 0000")]),
+        ("in parentheses (+44 20 7946 0958)", [("phone", "+44 20 7946 0958")]),
+        ("direct +1-650-253-0000x123", [("phone", "+1-650-253-0000")]),
+        ("US 1.650.253.0000", [("phone", "1.650.253.0000")]),
+        ("SSN: 536904412", [("us_ssn", "536904412")]),
+        ("SSN: 666904412", []),
+        ("id 536904412", []),
+        ("see https://user:Xk29fPq0aa@host.example.com", []),
+        ("mailto:jane@example.com", [("email", "jane@example.com")]),
+    ],
+)
+def test_wrapped_and_glued_forms(find: Any, text: str, expected: list[tuple[str, str]]) -> None:
+    """A country code in parentheses, an extension glued on with x, a dotted US number the
+    IPv4 candidate had taken, nine digits after "SSN", a URL login that is no mailbox."""
+    assert find(text) == expected

@@ -167,6 +167,15 @@ def test_typed_stand_ins_do_not_fire(kinds: Any, text: str) -> None:
     assert kinds(text) == []
 
 
+def test_google_oauth_credentials_and_an_at_sign_in_a_url_password(kinds: Any, rand: Any) -> None:
+    client_secret, access = "GOCSPX-" + rand(28), "ya29." + rand(60)
+    assert kinds(f'"client_secret": "{client_secret}"') == [("google_oauth", client_secret)]
+    assert kinds(f"Authorization: Bearer {access}") == [("google_oauth", access)]
+    assert kinds("GOCSPX-xxxxxxxxxxxxxxxxxxxxxxxxxxxx") == []
+    password = "p@ss!" + rand(10)
+    assert kinds(f"mysql://app:{password}@db:3306/shop") == [("database_url", password)]
+
+
 def test_more_credential_shapes(kinds: Any, rand: Any) -> None:
     """A Redis URL without a user name, an Azure API Management subscription key header,
     the AWS CLI's ``SecretAccessKey``."""
@@ -267,7 +276,7 @@ def test_placeholders_and_look_alikes_do_not_fire(kinds: Any, text: str) -> None
          "0f9e8d7c6b5a493827160f1e2d3c4b5a69788796"),
         ("x-api-key: 3c9a8f27d1e64b05a2f7c9e8d1b0a3f6", "api_key",
          "3c9a8f27d1e64b05a2f7c9e8d1b0a3f6"),
-        ('access_token = "ya29.a0AfH6SMBx3kQ9zLmN2pR5tV8wY1cE4gH7jK0"', "api_key",
+        ('access_token = "ya29.a0AfH6SMBx3kQ9zLmN2pR5tV8wY1cE4gH7jK0"', "google_oauth",
          "ya29.a0AfH6SMBx3kQ9zLmN2pR5tV8wY1cE4gH7jK0"),
         ('"client_secret": "8Q~aZ3k9Rm7pLx2Vb5Nq4Ts6Wy8Ce1Gh0Jd3Fu"', "api_key",
          "8Q~aZ3k9Rm7pLx2Vb5Nq4Ts6Wy8Ce1Gh0Jd3Fu"),
