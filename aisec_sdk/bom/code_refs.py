@@ -10,6 +10,10 @@ What counts as a reference (string literals, or names bound to one in the same m
   of the module, or to the provider its name belongs to (``gpt-*``, ``claude-*``...);
 - ``base_url=``, ``api_base=``, ``azure_endpoint=``... with an ``http(s)://`` URL: an endpoint;
 - ``X.from_pretrained("org/name")``, ``SentenceTransformer("name")``: a Hugging Face model;
+  ``GenerativeModel("gemini-...")``: a Gemini model;
+- a provider SDK's module-level call (``ollama.chat(model=...)``) belongs to that provider;
+  a Bedrock client (``boto3.client("bedrock-runtime")``) makes ``modelId=`` a Bedrock model;
+  LiteLLM's ``"provider/model"`` names say their provider;
 - ``load_dataset("org/name")``: a dataset.
 
 The framework of a reference is the top-level module the call resolves to through imports.
@@ -79,12 +83,31 @@ _MODEL_PREFIXES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("grok",), "x_ai"),
 )
 _MODEL_KEYWORDS = frozenset(
-    {"model", "model_name", "model_id", "azure_deployment", "deployment_name", "repo_id"}
+    {"model", "model_name", "model_id", "modelId", "azure_deployment", "deployment_name", "repo_id"}
 )
+# boto3 service names of Amazon Bedrock's model APIs.
+_BEDROCK_SERVICES = frozenset({"bedrock", "bedrock-runtime", "bedrock-agent-runtime"})
+# LiteLLM's ``provider/model`` prefixes, as provider names.
+_LITELLM_PROVIDERS: dict[str, str] = {
+    "openai": "openai",
+    "azure": "azure.ai.openai",
+    "anthropic": "anthropic",
+    "bedrock": "aws.bedrock",
+    "vertex_ai": "gcp.vertex_ai",
+    "gemini": "gcp.gemini",
+    "mistral": "mistral_ai",
+    "groq": "groq",
+    "cohere": "cohere",
+    "ollama": "ollama",
+    "ollama_chat": "ollama",
+    "huggingface": "huggingface",
+    "deepseek": "deepseek",
+    "xai": "x_ai",
+}
 _ENDPOINT_KEYWORDS = frozenset(
     {"base_url", "api_base", "openai_api_base", "azure_endpoint", "endpoint", "endpoint_url"}
 )
-_POSITIONAL_MODEL_CALLS = frozenset({"from_pretrained", "SentenceTransformer"})
+_POSITIONAL_MODEL_CALLS = frozenset({"from_pretrained", "SentenceTransformer", "GenerativeModel"})
 # Top-level modules of AI SDKs and frameworks (``langchain_*`` and ``llama_index*`` too).
 _AI_MODULES = frozenset(
     {
@@ -140,6 +163,12 @@ def guess_provider(model: str) -> str | None:
         if lowered.startswith(prefixes):
             return provider
     return None
+
+
+def _litellm_provider(model: str, framework: str | None) -> str | None:
+    """The provider a LiteLLM ``provider/model`` name routes to."""
+    prefix, slash, _ = model.partition("/")
+    return _LITELLM_PROVIDERS.get(prefix.lower()) if framework == "litellm" and slash else None
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -224,6 +253,9 @@ class _Collector(ast.NodeVisitor):
         provider = _CLASS_PROVIDERS.get(last)
         if provider is None and last[:1].isupper() and framework in _MODULE_PROVIDERS:
             provider = _MODULE_PROVIDERS[framework]
+        bedrock = last == "client" and call.args and self._text(call.args[0]) in _BEDROCK_SERVICES
+        if provider is None and framework == "boto3" and bedrock:
+            provider = "aws.bedrock"
         return provider, framework
 
     def _text(self, node: ast.expr) -> str | None:
@@ -232,13 +264,18 @@ class _Collector(ast.NodeVisitor):
         name = _dotted(node) if isinstance(node, ast.Name | ast.Attribute) else None
         return self.strings.get(name) if name else None
 
-    def _via_client(self, dotted: str | None) -> tuple[str | None, str | None]:
+    def _via_client(self, call: ast.Call, dotted: str | None) -> tuple[str | None, str | None]:
+        """The client a call goes through: a name bound to one, or one built in the same
+        expression (``boto3.client("bedrock-runtime").converse(...)``)."""
         parts = (dotted or "").split(".")
         for end in range(len(parts) - 1, 0, -1):
             known = self.clients.get(".".join(parts[:end]))
             if known:
                 return known
-        return None, None
+        base = call.func
+        while isinstance(base, ast.Attribute):
+            base = base.value
+        return self._constructor(base) if isinstance(base, ast.Call) else (None, None)
 
     # --- references ---------------------------------------------------------------------
     def _add(
@@ -263,10 +300,12 @@ class _Collector(ast.NodeVisitor):
         if provider:
             self._add("provider", provider, node, provider, framework)
         else:
-            provider, framework = self._via_client(dotted)
+            provider, framework = self._via_client(node, dotted)
             framework = framework or self._framework(dotted)
         if provider is None and framework in _HF_MODULES:
             provider = "huggingface"
+        if provider is None and framework in _MODULE_PROVIDERS:  # ``ollama.chat(model=...)``
+            provider = _MODULE_PROVIDERS[framework]
         # ``model=`` or ``base_url=`` on an unrelated call (a web framework, an HTTP client)
         # is no AI reference: require a provider, an AI module or a well-known model name.
         ai = provider is not None or _is_ai_module(framework) or last in _POSITIONAL_MODEL_CALLS
@@ -290,7 +329,7 @@ class _Collector(ast.NodeVisitor):
         if last == "load_dataset":
             self._dataset(node, framework)
         for model in filter(None, models):
-            guessed = provider or guess_provider(model)
+            guessed = provider or _litellm_provider(model, framework) or guess_provider(model)
             if ai or guessed:
                 self._add("model", model, node, guessed, framework)
         self.generic_visit(node)

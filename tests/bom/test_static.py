@@ -440,3 +440,31 @@ def test_an_ipv6_endpoint_is_one_bracketed_url_however_it_was_written(tmp_path: 
     assert [f.ref for f in apply_policy(bom, None).findings] == [
         "endpoint:http://[2001:db8::7]:8000"  # plaintext off the machine; ::1 is loopback
     ]
+
+
+def test_provider_sdk_calls_bedrock_gemini_and_litellm_references() -> None:
+    source = """
+import boto3, litellm, ollama
+import google.generativeai as genai
+
+bedrock = boto3.client("bedrock-runtime")
+storage = boto3.client("s3")
+
+def ask():
+    bedrock.converse(modelId="anthropic.claude-3-haiku-20240307-v1:0", messages=[])
+    boto3.client("bedrock-runtime").invoke_model(modelId="amazon.titan-text-express-v1")
+    storage.tag(modelId="not-a-model")
+    ollama.chat(model="llama3.1", messages=[])
+    litellm.completion(model="groq/llama-3.1-8b-instant", messages=[])
+    litellm.completion(model="my-proxy-alias", messages=[])
+    return genai.GenerativeModel("gemini-1.5-pro")
+"""
+    found = {(r.value, r.provider) for r in references(source) if r.kind == "model"}
+    assert found == {
+        ("anthropic.claude-3-haiku-20240307-v1:0", "aws.bedrock"),
+        ("amazon.titan-text-express-v1", "aws.bedrock"),
+        ("llama3.1", "ollama"),
+        ("groq/llama-3.1-8b-instant", "groq"),
+        ("my-proxy-alias", None),
+        ("gemini-1.5-pro", "gcp.gemini"),
+    }
