@@ -241,6 +241,21 @@ _SAFE = frozenset(
 
 # Storage classes (BFloat16Storage, QUInt4x2Storage, ...) and dtypes (bfloat16, uint4,
 # float8_e4m3fn, float4_e2m1fn_x2, bits8, ...): torch.save writes them for typed tensors.
+# torch.jit.save's data.pkl: classes compiled from the archive's own TorchScript code
+# (no Python module is called __torch__, so pickle.load cannot import them) and the
+# identity helpers of torch/jit/_pickle.py. TorchScript code itself is not inspected.
+_TORCHSCRIPT = "__torch__."
+_TORCHSCRIPT_SAFE = frozenset(
+    f"torch.jit._pickle.{name}"
+    for name in (
+        "build_intlist",
+        "build_tensorlist",
+        "build_doublelist",
+        "build_boollist",
+        "build_tensor_from_id",
+        "restore_type_tag",
+    )
+)
 _TORCH_DTYPE = re.compile(
     r"torch\.(?:[A-Z][A-Za-z0-9]*Storage|u?int\d*|float(?:\d+(?:_[a-z0-9_]+)?)?|bfloat16|bits?\d*"
     r"(?:x\d+)?|half|chalf|double|long|short|bool|complex\d+|cfloat|cdouble|qu?int\d+(?:x\d+)?)"
@@ -273,6 +288,8 @@ def _prefixes(dotted: str) -> list[str]:
 def classify_global(module: str, name: str) -> tuple[Tier, Severity | None, str]:
     """Judge one import: its tier, its severity (None when safe) and a short reason."""
     dotted = full_name(module, name)
+    if dotted in _TORCHSCRIPT_SAFE or dotted.startswith(_TORCHSCRIPT):
+        return "safe", None, "TorchScript archive type"
     prefixes = _prefixes(dotted)
     if any(p in _CRITICAL for p in prefixes):
         return "dangerous", "critical", "executes code, commands or imports"

@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from aisec_sdk.posture import ScanReport, detect_format, scan_file, scan_paths
+from aisec_sdk.posture.pickle_globals import classify_global
 
 Write = Callable[[str, bytes | str], Path]
 
@@ -314,3 +315,17 @@ def test_tar_archives_and_the_legacy_torch_tar_format(write: Write, art: Any) ->
         ("AISEC-PKL001", "cut.tar!first.pkl"),
         ("AISEC-MOD001", "cut.tar"),
     }
+
+
+def test_torchscript_archives_are_clean(tmp_path: Path) -> None:
+    """torch.jit.save's data.pkl names __torch__.* classes (compiled from the archive's own
+    TorchScript, never imported by Python) and the identity helpers of torch.jit._pickle."""
+    scripted = torch.jit.script(torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU()))
+    torch.jit.save(scripted, tmp_path / "scripted.pt")
+    traced = torch.jit.trace(torch.nn.Linear(3, 2), torch.randn(1, 3))
+    torch.jit.save(traced, tmp_path / "traced.pt")
+    assert scan_paths(["scripted.pt", "traced.pt"]).findings == []
+    stays = {"torch.jit.load", "torch.jit._pickle.anything_else", "torch.jit.frontend.eval"}
+    for name in stays:
+        module, _, attr = name.rpartition(".")
+        assert classify_global(module, attr)[:2] == ("dangerous", "critical"), name
