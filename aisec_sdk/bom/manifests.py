@@ -1,6 +1,7 @@
 """What a project declares without running: dependency manifests and environment files.
 
-- requirements files (``requirements*.txt``, ``requirements/*.txt``, ``*.in``) and
+- requirements files (``.txt`` or pip-tools ``.in`` files named ``*requirements*`` or
+  ``*constraints*``, or kept in a ``requirements/`` folder) and
   ``pyproject.toml`` (PEP 621 ``dependencies`` and ``optional-dependencies``, PEP 735
   ``dependency-groups``, Poetry's dependency tables) give declared packages, with their
   version when it is pinned (``==1.2.3``);
@@ -54,10 +55,10 @@ def is_manifest(path: Path) -> bool:
     name = path.name.lower()
     if name == "pyproject.toml":
         return True
-    if path.suffix.lower() == ".in":
-        return True
-    return path.suffix.lower() == ".txt" and (
-        name.startswith("requirements") or path.parent.name.lower() == "requirements"
+    return path.suffix.lower() in (".txt", ".in") and (
+        "requirements" in name
+        or "constraints" in name
+        or path.parent.name.lower() == "requirements"
     )
 
 

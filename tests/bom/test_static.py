@@ -359,7 +359,7 @@ def test_declared_packages_and_env_names_of_the_project(
     tmp_path: Path, valid_cyclonedx: Any
 ) -> None:
     (tmp_path / "requirements.txt").write_text(REQUIREMENTS)
-    (tmp_path / "requirements-dev.txt").write_text("pytest\nlangsmith~=0.1\n")
+    (tmp_path / "dev-requirements.txt").write_text("pytest\nlangsmith~=0.1\n")
     (tmp_path / "pyproject.toml").write_text(PYPROJECT)
     (tmp_path / ".env").write_text(DOTENV)
     (tmp_path / "prod.env").write_text("COHERE_API_KEY=NEVER-IN-THE-BOM\n")
