@@ -236,6 +236,32 @@ _SAFE = frozenset(
         "numpy.random._pickle.__bit_generator_ctor",
         "joblib.numpy_pickle.NumpyArrayWrapper",
         "joblib.numpy_pickle_compat.NDArrayWrapper",
+        # NumPy random generators (sklearn/joblib artefacts, training checkpoints)
+        "numpy.random._pickle.__generator_ctor",
+        "numpy.random._mt19937.MT19937",
+        "numpy.random._pcg64.PCG64",
+        "numpy.random._pcg64.PCG64DXSM",
+        "numpy.random._philox.Philox",
+        "numpy.random._sfc64.SFC64",
+        "numpy.random.bit_generator.SeedSequence",
+        "numpy.random.bit_generator.__pyx_unpickle_SeedSequence",
+        # NumPy array subclasses
+        "numpy.ma.MaskedArray",
+        "numpy.ma.core.MaskedArray",
+        "numpy.ma.core._mareconstruct",
+        "numpy.matrix",
+        "numpy.matrixlib.defmatrix.matrix",
+        "numpy.rec.recarray",
+        "numpy.record",
+        "numpy.core.records.recarray",
+        "numpy.core.records.record",
+        # paths as values (Lightning hyper-parameters); their methods stay under pathlib
+        "pathlib.Path",
+        "pathlib.PurePath",
+        "pathlib.PosixPath",
+        "pathlib.WindowsPath",
+        "pathlib.PurePosixPath",
+        "pathlib.PureWindowsPath",
     }
 )
 
@@ -288,16 +314,18 @@ def _prefixes(dotted: str) -> list[str]:
 def classify_global(module: str, name: str) -> tuple[Tier, Severity | None, str]:
     """Judge one import: its tier, its severity (None when safe) and a short reason."""
     dotted = full_name(module, name)
+    if dotted in _SAFE:  # exact names only: pathlib.Path is safe, pathlib.Path.unlink is not
+        return "safe", None, "allow-listed"
     if dotted in _TORCHSCRIPT_SAFE or dotted.startswith(_TORCHSCRIPT):
         return "safe", None, "TorchScript archive type"
     prefixes = _prefixes(dotted)
     if any(p in _CRITICAL for p in prefixes):
         return "dangerous", "critical", "executes code, commands or imports"
     dunder = any(part.startswith("__") and part.endswith("__") for part in dotted.split("."))
-    if dunder and dotted not in _SAFE:
+    if dunder:
         return "dangerous", "critical", "reaches dunder attributes (sandbox escape)"
     if any(p in _HIGH for p in prefixes):
         return "dangerous", "high", "reaches the network, files or call helpers"
-    if dotted in _SAFE or _TORCH_DTYPE.fullmatch(dotted) or _NUMPY_TYPE.fullmatch(dotted):
+    if _TORCH_DTYPE.fullmatch(dotted) or _NUMPY_TYPE.fullmatch(dotted):
         return "safe", None, "allow-listed"
     return "unknown", "medium", "not on the allow-list"

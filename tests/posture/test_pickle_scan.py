@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import io
+import pathlib
 import pickle
 import pickletools
 import zipfile
@@ -284,3 +285,22 @@ def test_nested_pickle_in_pickled_bytes_at_every_protocol(art: Any, protocol: in
     findings = scan_pickle(io.BytesIO(pickle.dumps({"blob": inner}, protocol=protocol)), "x")
     assert _rules(findings) == [("AISEC-PKL001", "critical")]
     assert "nested pickle" in findings[0].message
+
+
+def test_numpy_generators_array_subclasses_and_paths_are_allow_listed(art: Any) -> None:
+    """Values common in sklearn/joblib artefacts and training checkpoints (Lightning keeps
+    hyper-parameters, paths included, in the checkpoint)."""
+    values = {
+        "rng": np.random.default_rng(0),
+        "philox": np.random.Generator(np.random.Philox(1)),
+        "legacy": np.random.RandomState(0),
+        "masked": np.ma.array([1, 2], mask=[0, 1]),
+        "matrix": np.matrix([[1, 2]]),
+        "records": np.rec.array([(1, 2.0)], dtype=[("a", "i4"), ("b", "f8")]),
+        "data_dir": pathlib.PurePosixPath("/data/train"),
+        "out_dir": pathlib.Path("runs"),
+    }
+    for protocol in (2, 4):
+        assert scan_pickle(io.BytesIO(pickle.dumps(values, protocol=protocol)), "x") == []
+    methods = art.proto4_call("pathlib", "Path.unlink", "/etc/passwd")
+    assert _rules(scan_pickle(io.BytesIO(methods), "x")) == [("AISEC-PKL002", "high")]
