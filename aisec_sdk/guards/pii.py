@@ -305,12 +305,12 @@ class PiiGuard:
         """Candidates of the built-in recognisers in ``s`` (``data``: ``s`` with one byte per
         character, see `Text.ascii_bytes`)."""
         found: list[Candidate] = []
-        pos = 0
-        while (m := _CANDIDATES.search(data, pos)) is not None:
+        matches = _CANDIDATES.finditer(data)
+        while (m := next(matches, None)) is not None:
             kind = _KINDS[m.lastindex]
             start, end = m.span()
-            pos = end
             value = s[start:end]
+            resume = end  # where to read on: earlier when a candidate took too much
             if kind == "email":
                 item = _email(s, start, end)
             elif kind == "email_spelled":  # jane [at] example [dot] com
@@ -318,17 +318,19 @@ class PiiGuard:
             elif kind == "ipv4":
                 item = _ipv4(s, start, end)
                 number = None if item is not None else _NUMBER.match(data, start)
-                if number is not None and number.end() > end:
+                if number is not None and number.end() > end:  # 1.650.253.0000
                     found += self._number(s, start, s[start : number.end()])
-                    pos = number.end()
+                    matches = _CANDIDATES.finditer(data, number.end())
             elif kind == "ipv6":
                 item = _ipv6(s, start, end)
             elif kind == "iban":
                 item = _iban(s, start, value)
-                pos = end if item is None else item[1]  # "... 0130 00 and GB29 ..."
-                if item is None:  # "ab12 call 4155552671": a number may hide in the candidate
-                    run = _DIGIT_RUN.search(data, start + 4, end)
-                    pos = end if run is None else run.start()
+                if item is not None:
+                    resume = item[1]  # "... 0130 00 and GB29 ..."
+                elif (run := _DIGIT_RUN.search(data, start + 4, end)) is not None:
+                    resume = run.start()  # "ab12 call 4155552671": a number in the candidate
+                if resume < end:
+                    matches = _CANDIDATES.finditer(data, resume)
             else:
                 found += self._number(s, start, value)
                 continue
@@ -362,7 +364,7 @@ class PiiGuard:
             if len(digits) > 16 and value.isdigit():
                 score = min(score, 0.45)  # ungrouped 17-19 digits: hashes and ids, seldom cards
             return [(start, end, "credit_card", score)]
-        card_end = _card_then_short_numbers(value)
+        card_end = _card_then_short_numbers(value) if len(digits) > 13 else None
         if card_end is not None:  # 4111 1111 1111 1111 12/29 123: the card, expiry, CVC
             return self._number(s, start, value[:card_end])
         if len(digits) > 15:  # a list of numbers, unless it is shaped like a card number
