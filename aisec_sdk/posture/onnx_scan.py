@@ -1,12 +1,14 @@
 """ONNX models: recognised by their protobuf prologue; external-data paths are checked.
 
-Only the fields needed are decoded (ModelProto.graph -> GraphProto.initializer ->
-TensorProto.external_data); tensor bytes are skipped with seeks, never read.
+Only the messages that can hold tensors are decoded (graphs, initializers, sparse
+initializers, node attributes, subgraphs, functions), down to TensorProto.external_data;
+tensor bytes are skipped with seeks, never read.
 """
 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterator
 from typing import IO
 
 from aisec_sdk.posture.models import ScanFinding
@@ -14,7 +16,17 @@ from aisec_sdk.posture.models import ScanFinding
 __all__ = ["looks_like_onnx", "scan_onnx"]
 
 _MODEL_TAGS = frozenset({0x12, 0x1A, 0x22, 0x28, 0x32, 0x3A, 0x42, 0x72})
-_GRAPH, _INITIALIZER, _EXTERNAL_DATA = 7, 5, 13
+_EXTERNAL_DATA = 13  # TensorProto.external_data
+# Where tensors sit: message kind -> {field number: kind of the message in that field}.
+_CHILDREN: dict[str, dict[int, str]] = {
+    "model": {7: "graph", 25: "function"},  # ModelProto.graph, .functions
+    "graph": {1: "node", 5: "tensor", 15: "sparse"},  # node, initializer, sparse_initializer
+    "function": {7: "node"},
+    "node": {5: "attribute"},
+    # AttributeProto: t, g, tensors, graphs, sparse_tensor, sparse_tensors
+    "attribute": {5: "tensor", 6: "graph", 10: "tensor", 11: "graph", 22: "sparse", 23: "sparse"},
+    "sparse": {1: "tensor", 2: "tensor"},  # SparseTensorProto.values, .indices
+}
 _MAX_ENTRY = 1 << 16
 
 
@@ -71,36 +83,48 @@ def _entry(stream: IO[bytes], start: int, length: int) -> tuple[str, str]:
     return key, value
 
 
+def _tensors(stream: IO[bytes], start: int, end: int, kind: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of every TensorProto inside the message at ``start``..``end``; onnx.load
+    resolves external data for each one, wherever it sits (node attributes, subgraphs)."""
+    stack = [(start, end, kind)]
+    while stack:
+        begin, stop, kind = stack.pop()
+        if kind == "tensor":
+            yield begin, stop
+            continue
+        stream.seek(begin)
+        for number, sub, size in _fields(stream, stop):
+            child = _CHILDREN[kind].get(number)
+            if child is not None:
+                stack.append((sub, sub + size, child))
+
+
+def _locations(stream: IO[bytes], start: int, end: int) -> Iterator[str]:
+    stream.seek(start)
+    for number, sub, size in _fields(stream, end):
+        if number == _EXTERNAL_DATA:
+            key, value = _entry(stream, sub, size)
+            if key == "location":
+                yield value
+
+
 def scan_onnx(stream: IO[bytes], path: str, file_size: int) -> list[ScanFinding]:
     """Findings for an ONNX file on a seekable stream."""
     findings: list[ScanFinding] = []
     try:
-        stream.seek(0)
-        for number, start, length in _fields(stream, file_size):
-            if number != _GRAPH:
-                continue
-            stream.seek(start)
-            for tensor_field, t_start, t_len in _fields(stream, start + length):
-                if tensor_field != _INITIALIZER:
-                    continue
-                stream.seek(t_start)
-                for entry_field, e_start, e_len in _fields(stream, t_start + t_len):
-                    if entry_field != _EXTERNAL_DATA:
-                        continue
-                    key, value = _entry(stream, e_start, e_len)
-                    norm = posixpath.normpath(value.replace("\\", "/"))
-                    if key == "location" and (
-                        norm.startswith(("/", "../")) or norm == ".." or ":" in norm[:3]
-                    ):
-                        findings.append(
-                            ScanFinding(
-                                "AISEC-ONNX001",
-                                "high",
-                                path,
-                                f"external data location {value!r} leaves the model folder",
-                                key=f"location:{value}",
-                            )
-                        )
+        for t_start, t_end in _tensors(stream, 0, file_size, "model"):
+            for value in _locations(stream, t_start, t_end):
+                norm = posixpath.normpath(value.replace("\\", "/"))
+                if norm.startswith(("/", "../")) or norm == ".." or ":" in norm[:3]:
+                    finding = ScanFinding(
+                        "AISEC-ONNX001",
+                        "high",
+                        path,
+                        f"external data location {value!r} leaves the model folder",
+                        key=f"location:{value}",
+                    )
+                    if finding not in findings:
+                        findings.append(finding)
     except (ValueError, OSError) as exc:
         findings.append(
             ScanFinding(

@@ -223,7 +223,7 @@ def _pb_field(number: int, payload: bytes) -> bytes:
 def _onnx(location: str) -> bytes:
     entry = _pb_field(1, b"location") + _pb_field(2, location.encode())
     tensor = _pb_field(8, b"w") + _pb_field(13, entry)
-    graph = _pb_field(1, b"node-ignored") + _pb_field(5, tensor)
+    graph = _pb_field(1, _pb_field(4, b"Relu")) + _pb_field(5, tensor)  # a node, an initializer
     return b"\x08\x08" + _pb_field(2, b"pytorch") + _pb_field(7, graph)
 
 
@@ -234,6 +234,38 @@ def test_onnx_external_data_paths(write: Write) -> None:
     for location in ("../../etc/passwd", "/etc/shadow"):
         report = scan_file(write("bad.onnx", _onnx(location)))
         assert _ids(report) == [("AISEC-ONNX001", "high")]
+
+
+def test_onnx_external_data_anywhere_in_the_model(write: Write) -> None:
+    """onnx.load resolves external data for every tensor: node attributes (Constant),
+    subgraphs (If/Loop), sparse initializers and functions, not only initializers."""
+
+    def tensor(location: str) -> bytes:
+        entry = _pb_field(1, b"location") + _pb_field(2, location.encode())
+        return _pb_field(8, b"w") + _pb_field(13, entry)
+
+    def model(graph: bytes, functions: bytes = b"") -> bytes:
+        return b"\x08\x08" + _pb_field(7, graph) + functions
+
+    def constant(location: str) -> bytes:  # NodeProto{op_type, attribute{name, t}}
+        attribute = _pb_field(1, b"value") + _pb_field(5, tensor(location))
+        return _pb_field(4, b"Constant") + _pb_field(5, attribute)
+
+    subgraph = _pb_field(5, tensor("../outside.bin"))
+    branch = _pb_field(4, b"If") + _pb_field(
+        5, _pb_field(1, b"then_branch") + _pb_field(6, subgraph)
+    )
+    sparse = _pb_field(15, _pb_field(1, tensor("/abs/values.bin")) + _pb_field(2, tensor("ok.bin")))
+    function = _pb_field(25, _pb_field(1, b"f") + _pb_field(7, constant("../../f.bin")))
+    cases = {
+        "constant.onnx": model(_pb_field(1, constant("../../etc/passwd"))),
+        "subgraph.onnx": model(_pb_field(1, branch)),
+        "sparse.onnx": model(sparse),
+        "function.onnx": model(_pb_field(1, constant("w.bin")), function),
+    }
+    for name, data in cases.items():
+        assert _ids(scan_file(write(name, data))) == [("AISEC-ONNX001", "high")], name
+    assert scan_file(write("fine.onnx", model(_pb_field(1, constant("data/w.bin"))))).findings == []
 
 
 @pytest.mark.parametrize(
