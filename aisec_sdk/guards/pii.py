@@ -125,10 +125,9 @@ _NOT_AN_ADDRESS = regex.compile(
     r"(?i)(?:\b(?:versions?|ver|v|release|build|firmware|fw|kernel|revision|rev|patch|update|section"
     r"|sections|chapter|clause|step|rfc ?\d+)[:#]?|§|[<>~!=]=|[<>])\s*$"
 )  # what stands before a dotted number that is a version or a section, not an address
-_DOCUMENTATION_NETS = tuple(
-    ipaddress.ip_network(net)
-    for net in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
-)  # RFC 5737 and RFC 3849
+_DOCUMENTATION_V4 = frozenset({0xC00002, 0xC63364, 0xCB0071})
+"""The /24 documentation networks of RFC 5737 (192.0.2, 198.51.100, 203.0.113), shifted."""
+_DOCUMENTATION_V6 = 0x20010DB8  # 2001:db8::/32, RFC 3849
 _PHONE_CONTEXT = regex.compile(
     r"(?ri)\b(?:(?:tele|cell|mobile|smart)?phones?|tel|call(?:s|ed|ing)?|mobiles?|cell|fax"
     r"|whats ?app|sms|contact|ring|dial|reach|numbers?|num[eé]ros?|nummer|handy|m[oó]vil"
@@ -628,7 +627,13 @@ def _ip_score(address: ipaddress.IPv4Address | ipaddress.IPv6Address, before: st
     # with a lower threshold: they say little about a person. The documentation ranges
     # (203.0.113.0/24, 2001:db8::/32...) stand for public addresses in examples.
     if address.is_private or address.is_link_local:
-        return 0.75 if any(address in net for net in _DOCUMENTATION_NETS) else 0.45
+        value = int(address)
+        documentation = (
+            value >> 8 in _DOCUMENTATION_V4
+            if address.version == 4
+            else value >> 96 == _DOCUMENTATION_V6
+        )
+        return 0.75 if documentation else 0.45
     return 0.75
 
 
