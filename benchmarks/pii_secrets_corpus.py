@@ -121,7 +121,12 @@ def _pii_positives(rng: random.Random) -> dict[str, list[str]]:
         iban = _iban(country, bban)
         out["iban"].append(rng.choice([iban, _group(iban), _group(iban).lower()]))
         area = rng.choice([n for n in range(1, 900) if n != 666])
-        out["us_ssn"].append(f"{area:03d}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}")
+        group, serial = rng.randint(1, 99), rng.randint(1, 9999)
+        out["us_ssn"].append(
+            rng.choice(
+                [f"{area:03d}-{group:02d}-{serial:04d}", f"SSN: {area:03d}{group:02d}{serial:04d}"]
+            )
+        )
         npa = rng.choice(["415", "212", "617", "303", "646"])
         us = f"{npa}{rng.randint(2, 9)}{rand(2)}{rand(4)}"
         out["phone"].append(
@@ -130,6 +135,8 @@ def _pii_positives(rng: random.Random) -> dict[str, list[str]]:
                     f"({us[:3]}) {us[3:6]}-{us[6:]}",
                     f"{us[:3]}-{us[3:6]}-{us[6:]}",
                     f"+1 {us[:3]} {us[3:6]} {us[6:]}",
+                    f"(+1) {us[:3]} {us[3:6]} {us[6:]}",
+                    f"{us[:3]}-{us[3:6]}-{us[6:]}x{rand(3)}",
                     f"+44 20 7{rand(3)} {rand(4)}",
                     f"+49 30 {rand(7)}",
                     _phone(lambda: f"+33 6 {rand(2)} {rand(2)} {rand(2)} {rand(2)}", None),
@@ -146,7 +153,9 @@ def _pii_positives(rng: random.Random) -> dict[str, list[str]]:
         out["ip_address"].append(
             rng.choice(
                 [
-                    ".".join(str(rng.randint(11, 223)) for _ in range(4)),
+                    ".".join(str(rng.randint(11, 223)) for _ in range(4)).replace(
+                        "127.", "128.", 1
+                    ),
                     f"2a00:1450:{rand(4, '0123456789abcdef')}::{rand(3, '0123456789abcdef')}",
                     f"203.0.113.{rng.randint(1, 254)}",  # documentation range: an example
                 ]
@@ -270,6 +279,9 @@ def _secret_positives(rng: random.Random) -> dict[str, list[str]]:
         "anthropic_key": lambda: "sk-ant-api03-" + rand(93, ALNUM + "_-") + "AA",
         "huggingface_token": lambda: "hf_" + rand(34),
         "google_api_key": lambda: "AIza" + rand(35, ALNUM + "_-"),
+        "google_oauth": lambda: rng.choice(
+            ["GOCSPX-" + rand(28), "ya29." + rand(80, ALNUM + "_-")]
+        ),
         "azure_storage_key": lambda: "AccountKey=" + rand(86, B64) + "==",
         "jwt": lambda: _jwt(rng),
         "npm_token": lambda: "npm_" + rand(36),
