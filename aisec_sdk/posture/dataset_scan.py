@@ -38,6 +38,14 @@ _RULES: dict[str, tuple[str, Severity, str]] = {
 }
 _OTHER: tuple[str, Severity, str] = ("AISEC-DATA005", "medium", "were flagged by guard(s)")
 _MASKED = frozenset({"pii", "secrets"})
+_MAX_FIELD = 64 << 20
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
 
 
 @dataclass
@@ -59,56 +67,64 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-def _jsonl(fh: io.BufferedReader) -> Iterator[tuple[int, str | None]]:
-    for number, raw in enumerate(fh, start=1):
-        if not raw.strip():
+def _open_text(fh: io.BufferedReader, newline: str | None = None) -> io.TextIOWrapper:
+    """The file as text: UTF-8 unless a byte-order mark says UTF-16/32 (Excel's "Unicode
+    text"); undecodable bytes are replaced, so the rest of the record is still read."""
+    head = fh.peek(4)[:4]
+    encoding = next((codec for bom, codec in _BOMS if head.startswith(bom)), "utf-8")
+    return io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline=newline)
+
+
+def _jsonl(fh: io.BufferedReader) -> Iterator[tuple[int, str, bool]]:
+    for number, line in enumerate(_open_text(fh), start=1):
+        if not line.strip():
             continue
         try:
-            yield number, "\n".join(_strings(json.loads(raw)))
+            yield number, "\n".join(_strings(json.loads(line))), True
         except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
-            yield number, None
+            yield number, line, False  # a lenient reader or a chunker still sees this text
 
 
-def _text(fh: io.BufferedReader) -> Iterator[tuple[int, str | None]]:
-    for number, raw in enumerate(fh, start=1):
-        try:
-            line = raw.decode("utf-8").rstrip("\r\n")
-        except UnicodeDecodeError:
-            yield number, None
-            continue
+def _text(fh: io.BufferedReader) -> Iterator[tuple[int, str, bool]]:
+    for number, raw in enumerate(_open_text(fh), start=1):
+        line = raw.rstrip("\r\n")
         if line.strip():
-            yield number, line
+            yield number, line, True
 
 
-def _delimited(fh: io.BufferedReader, delimiter: str) -> Iterator[tuple[int, str | None]]:
-    text = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
-    reader = csv.reader(text, delimiter=delimiter)
+def _delimited(fh: io.BufferedReader, delimiter: str) -> Iterator[tuple[int, str, bool]]:
+    reader = csv.reader(_open_text(fh, newline=""), delimiter=delimiter)
+    limit = csv.field_size_limit(_MAX_FIELD)  # a 128 KB field must not hide what follows
     start = 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error:
-            yield start, None
+    try:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                yield start, "", False
+                start = reader.line_num + 1
+                continue
+            if any(cell.strip() for cell in row):
+                yield start, "\n".join(row), True
             start = reader.line_num + 1
-            continue
-        if any(cell.strip() for cell in row):
-            yield start, "\n".join(row)
-        start = reader.line_num + 1
+    finally:
+        csv.field_size_limit(limit)
 
 
-def _parquet(path: Path) -> Iterator[tuple[int, str | None]]:
+def _parquet(path: Path) -> Iterator[tuple[int, str, bool]]:
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     number = 0
     for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
         for record in batch.to_pylist():
             number += 1
-            yield number, "\n".join(_strings(record))
+            yield number, "\n".join(_strings(record)), True
 
 
-def _records(path: Path, fmt: str, fh: io.BufferedReader) -> Iterator[tuple[int, str | None]]:
+def _records(path: Path, fmt: str, fh: io.BufferedReader) -> Iterator[tuple[int, str, bool]]:
+    """(line or row number, the record's text, whether it parsed) for each record."""
     if fmt == "jsonl":
         return _jsonl(fh)
     if fmt in ("csv", "tsv"):
@@ -155,13 +171,12 @@ def scan_dataset(
     rows = flagged = malformed = 0
     first_malformed: list[int] = []
     with path.open("rb") as fh:
-        for number, text in _records(path, fmt, fh):
+        for number, text, parsed in _records(path, fmt, fh):
             rows += 1
-            if text is None:
+            if not parsed:
                 malformed += 1
                 if len(first_malformed) < FIRST_ROWS:
                     first_malformed.append(number)
-                continue
             if not text:
                 continue
             verdict = engine.scan(text, "context")

@@ -130,3 +130,21 @@ def test_a_deeply_nested_jsonl_record_is_malformed_and_the_rest_is_scanned(write
         ("AISEC-DATA001", 2),
         ("AISEC-DATA006", 1),
     ]
+
+
+def test_records_that_do_not_parse_cleanly_are_still_read(write: Write) -> None:
+    """Excel's UTF-16 exports, Latin-1 bytes, a cell past csv's 128 KB field limit and a
+    broken JSON line all still reach a lenient reader, so their text is scanned too."""
+    write("utf16.csv", ("text\n" + INJECTION + "\n").encode("utf-16"))
+    write("utf32.tsv", ("id\ttext\n1\t" + INJECTION + "\n").encode("utf-32"))
+    write(
+        "latin1.jsonl", json.dumps({"t": "café " + INJECTION}, ensure_ascii=False).encode("latin-1")
+    )
+    write("wide.csv", 'id,text\n1,"' + "lorem ipsum " * 20_000 + INJECTION + '"\n')
+    write("broken.jsonl", '{"t": "' + INJECTION + '"\n{"t": "fine"}\n')
+    report = scan_paths(["utf16.csv", "utf32.tsv", "latin1.jsonl", "wide.csv", "broken.jsonl"])
+    found = {(f.path, f.rule_id) for f in report.findings}
+    for name in ("utf16.csv", "utf32.tsv", "latin1.jsonl", "wide.csv", "broken.jsonl"):
+        assert (name, "AISEC-DATA003") in found, name
+    assert ("broken.jsonl", "AISEC-DATA006") in found  # still counted as malformed
+    assert ("wide.csv", "AISEC-DATA006") not in found
