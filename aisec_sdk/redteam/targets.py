@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import importlib
 import importlib.util
 import inspect
 import os
 import re
 import sys
+import threading
 import typing
 from collections.abc import (
     AsyncIterator,
@@ -33,7 +35,7 @@ from collections.abc import (
 )
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 __all__ = [
     "CallableTarget",
@@ -152,6 +154,39 @@ def _as_text(result: Any) -> str:
     return str(result) if text is None else text
 
 
+_T = TypeVar("_T")
+
+
+async def _in_thread(fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
+    """``fn(*args, **kwargs)`` in a daemon thread of its own, in the caller's context.
+
+    Unlike `asyncio.to_thread`, a call that never returns (a hung target, cut off by the
+    runner's timeout) holds up neither the event loop's shutdown nor the interpreter's exit.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[_T] = loop.create_future()
+    context = contextvars.copy_context()
+
+    def settle(result: _T | None, error: BaseException | None) -> None:
+        if future.done():  # cancelled by a timeout meanwhile
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def work() -> None:
+        try:
+            result, error = context.run(fn, *args, **kwargs), None
+        except BaseException as exc:  # the caller decides what the target's failure means
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=work, name="aisec-redteam-call", daemon=True).start()
+    return await future
+
+
 def _source(obj: Any) -> tuple[str | None, int | None]:
     """The file (and line) that defines ``obj``, for report locations."""
     for candidate in (inspect.unwrap(obj) if callable(obj) else obj, type(obj)):
@@ -265,14 +300,15 @@ class CallableTarget:
         if self._is_async:
             result = await self.fn(*args, **kwargs)
         else:
-            result = await asyncio.to_thread(self.fn, *args, **kwargs)
+            result = await _in_thread(self.fn, *args, **kwargs)
             if inspect.isawaitable(result):
                 result = await result
         # a streaming target (a generator, or a client's stream object): join its chunks
         if isinstance(result, AsyncIterator):
             result = "".join([_as_text(chunk) async for chunk in result])
         elif isinstance(result, Iterator):
-            result = "".join(_as_text(chunk) for chunk in await asyncio.to_thread(list, result))
+            chunks: list[Any] = await _in_thread(list, result)
+            result = "".join(_as_text(chunk) for chunk in chunks)
         return _as_text(result)
 
 
@@ -356,7 +392,7 @@ class LangChainTarget:
         if hasattr(self.runnable, "ainvoke"):
             result = await self.runnable.ainvoke(payload)
         else:
-            result = await asyncio.to_thread(self.runnable.invoke, payload)
+            result = await _in_thread(self.runnable.invoke, payload)
         return _as_text(result)
 
 

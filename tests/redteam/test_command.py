@@ -282,3 +282,24 @@ def test_reports_go_into_new_folders_and_an_unwritable_one_is_exit_2(
     (tmp_path / "file").write_text("")
     assert main(["redteam", f"{app}:refuses", "--budget", "3", "--json", "file/r.json"]) == 2
     assert "cannot write report" in capsys.readouterr().err
+
+
+def test_a_hung_sync_target_does_not_hold_up_the_exit(app: str, tmp_path: Path) -> None:
+    # the call never returns: the timeout ends each attempt, and the command must exit
+    # instead of waiting for the stuck threads (asyncio.to_thread's executor would)
+    (tmp_path / f"{app}_hung.py").write_text(
+        "import time\ndef chat(prompt):\n    time.sleep(3600)\n"
+    )
+    options = ["--budget", "2", "--timeout", "0.2", "--retries", "0", "--json", "r.json"]
+    done = subprocess.run(
+        [sys.executable, "-m", "aisec_sdk.cli", "redteam", f"{app}_hung:chat", *options],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        env={"PYTHONPATH": str(Path(__file__).parents[2]), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "no answer within 0.2 s" in done.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["errors"] == 2
