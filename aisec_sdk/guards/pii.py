@@ -133,12 +133,11 @@ _PHONE_CONTEXT = regex.compile(
     r"|whats ?app|sms|contact|ring|dial|reach|numbers?|num[eé]ros?|nummer|handy|m[oó]vil"
     r"|tel[eé]fonos?|telefon|(?:telefon|handy|mobil|ruf|fax)nummer)\b"
 )  # words that make a bare run of digits a phone number
-_NOT_A_PHONE_NUMBER = regex.compile(
-    r"(?i)\b(?:order|serial|account|tracking|invoice|reference|ref|case|ticket|model|part"
-    r"|customer|client|policy|registration|confirmation|transaction|booking|shipment|item"
-    r"|product|batch|lot|licen[cs]e|member|employee|routing|card|document|passport|vat|tax"
-    r"|id|build|version|issue)\W{0,3}$"
-)  # what makes "number" before the digits a number of something else
+_NUMBER_OWNER = regex.compile(
+    r"(?i)\b(?:my|your|his|her|our|their|home|work|office|direct|private|new|same|mein|meine"
+    r"|deine|ihre|unsere|mon|ton|votre|notre|mi|tu|su|nuestro|(?:tele|cell|mobile|smart)?phone"
+    r"|tel|mobile|cell|fax|contact|whats ?app|handy|telefon|mobil|national|international)\W{1,3}$"
+)  # whose "number" it is: a person's or a phone's, not an order's, a serial or a count
 _FILE_EXTENSIONS = frozenset(
     {"png", "jpg", "jpeg", "gif", "webp", "svg", "bmp", "ico", "tif", "tiff", "avif", "heic",
      "css", "scss", "js", "mjs", "cjs", "jsx", "ts", "tsx", "json", "yaml", "yml", "toml", "ini",
@@ -512,13 +511,13 @@ def _national_prefix(region: str) -> tuple[str, bool]:
 
 def _phone_word_before(s: str, start: int) -> bool:
     """Whether a phone word stands in the 40 characters before ``start``; "number" counts
-    unless it is an order, serial, account... number."""
+    only as someone's ("my number", "Ihre Nummer"), not as an order number or a count."""
     low = max(0, start - 40)
     last = _PHONE_CONTEXT.search(s, low, start)  # a reverse pattern: the nearest word
     if last is None:
         return False
     word = last.group().lower()
-    return not (word.startswith("num") and _NOT_A_PHONE_NUMBER.search(s, low, last.start()))
+    return not word.startswith("num") or _NUMBER_OWNER.search(s, low, last.start()) is not None
 
 
 def _regrouped(groups: list[int], national: list[int]) -> bool:

@@ -393,6 +393,8 @@ def test_a_secondary_region_without_a_trunk_prefix_needs_its_exact_shape(find: A
         "Serial number: 4155552671",
         "Your order number is 2125550143",
         "Account number 6502530000",
+        "number of tokens 4155552671",
+        "the number 4155552671 is prime",
         "Version: 4.2.0.12",
         "Build 1.0.0.153 of the app",
         "Linux kernel 5.15.0.91-generic",
@@ -402,14 +404,16 @@ def test_a_secondary_region_without_a_trunk_prefix_needs_its_exact_shape(find: A
     ],
 )
 def test_more_look_alikes_do_not_fire(find: Any, text: str) -> None:
-    """File names, numbers of something else after "number", versions after a colon or
+    """File names, numbers of something else or counts after "number", versions after a colon or
     another version word or with a suffix, IBANs failing mod-97 in any case."""
     assert find(text) == []
 
 
-def test_number_is_a_phone_word_when_it_is_nobody_elses(find: Any) -> None:
+def test_number_is_a_phone_word_when_it_is_someones_or_a_phones(find: Any) -> None:
     assert find("my number is 4155552671") == [("phone", "4155552671")]
     assert find("phone number 4155552671") == [("phone", "4155552671")]
+    assert find("Contact number: 4155552671") == [("phone", "4155552671")]
+    assert find("meine Nummer ist 01701234567") == [("phone", "01701234567")]
 
 
 @pytest.mark.parametrize(
