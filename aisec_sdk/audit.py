@@ -178,6 +178,17 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return record
 
 
+def _snapshot(path: str | os.PathLike[str]) -> bytes:
+    """The file's bytes read under a shared lock: a record being appended is either whole
+    or absent, never half read (and then reported as a torn tail)."""
+    with open(path, "rb") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+        try:
+            return handle.read()
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def verify(path: str | os.PathLike[str], key: bytes | str | None = None) -> VerifyResult:
     """Check the whole chain of the log at ``path``; stops at the first bad record.
 
@@ -185,7 +196,7 @@ def verify(path: str | os.PathLike[str], key: bytes | str | None = None) -> Veri
     writer never leaves one (it creates the file to write its first record).
     """
     key_bytes = key.encode() if isinstance(key, str) else key
-    data = Path(path).read_bytes()
+    data = _snapshot(path)
     if not data:  # the writer creates the file with its first record: emptied since
         return VerifyResult(False, 0, 1, "the log is empty: every record was removed")
     prev, expected_seq, good = GENESIS, 0, 0

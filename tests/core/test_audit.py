@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import multiprocessing
+import os
 import subprocess
 import sys
 import threading
@@ -253,3 +255,22 @@ def test_a_key_written_twice_is_an_edit(tmp_path: Path) -> None:
     result = verify(_tampered(tmp_path, lines, "dup.jsonl"))
     assert not result.ok and result.line == 2 and result.records == 1
     assert result.error == "key 'action' written twice (edited record)"
+
+
+def test_verify_reads_between_appends_never_inside_one(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    lines = _write(path, 2)
+    path.write_text(lines[0])  # a writer holds the lock while its record is half written
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.write(fd, lines[1][:30].encode())
+    results: list[object] = []
+    reader = threading.Thread(target=lambda: results.append(verify(path)))
+    reader.start()
+    reader.join(0.5)
+    assert reader.is_alive() and not results  # waits for the writer...
+    os.write(fd, lines[1][30:].encode())
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)
+    reader.join(10)
+    assert [str(r) for r in results] == ["OK: 2 record(s), chain intact"]  # ...then reads both
