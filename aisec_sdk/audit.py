@@ -9,6 +9,7 @@ can share one file without losing or tearing a record.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import hmac
@@ -182,11 +183,9 @@ def _snapshot(path: str | os.PathLike[str]) -> bytes:
     """The file's bytes read under a shared lock: a record being appended is either whole
     or absent, never half read (and then reported as a torn tail)."""
     with open(path, "rb") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
-        try:
-            return handle.read()
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        with contextlib.suppress(OSError):  # a file system without locks: read it as it is
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+        return handle.read()  # closing the file releases the lock
 
 
 def verify(path: str | os.PathLike[str], key: bytes | str | None = None) -> VerifyResult:
