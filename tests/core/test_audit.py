@@ -274,3 +274,16 @@ def test_verify_reads_between_appends_never_inside_one(tmp_path: Path) -> None:
     os.close(fd)
     reader.join(10)
     assert [str(r) for r in results] == ["OK: 2 record(s), chain intact"]  # ...then reads both
+
+
+def test_verify_reads_a_file_system_without_locks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "nfs.jsonl"
+    _write(path, 2)
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(37, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    assert verify(path).ok
