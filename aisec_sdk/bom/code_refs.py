@@ -14,7 +14,9 @@ What counts as a reference (string literals, or names bound to one in the same m
 - a provider SDK's module-level call (``ollama.chat(model=...)``) belongs to that provider;
   a Bedrock client (``boto3.client("bedrock-runtime")``) makes ``modelId=`` a Bedrock model;
   LiteLLM's ``"provider/model"`` names say their provider;
-- ``load_dataset("org/name")``: a dataset.
+- ``load_dataset("org/name")``: a dataset;
+- ``os.environ["NAME"]``, ``os.getenv("NAME")``, ``os.environ.get("NAME")``: the name of an
+  environment variable the code reads (kind ``env``; the caller keeps the AI-related ones).
 
 The framework of a reference is the top-level module the call resolves to through imports.
 Notebook code cells are parsed one by one (IPython magics dropped).
@@ -33,7 +35,7 @@ from aisec_sdk._pyast import pieces
 
 __all__ = ["CodeRef", "notebook_cells", "references"]
 
-RefKind = Literal["model", "provider", "endpoint", "dataset"]
+RefKind = Literal["model", "provider", "endpoint", "dataset", "env"]
 
 _CLASS_PROVIDERS: dict[str, str] = {
     **dict.fromkeys(("OpenAI", "AsyncOpenAI", "ChatOpenAI", "OpenAIEmbeddings"), "openai"),
@@ -134,6 +136,9 @@ _AI_MODULES = frozenset(
     }
 )
 _BUILTIN_LOADERS = frozenset({"csv", "json", "parquet", "text", "arrow", "pandas"})
+_ENV_READERS = frozenset(
+    {"os.getenv", "os.getenvb", "os.environ.get", "os.environ.setdefault", "os.environ.pop"}
+)
 
 
 def _is_ai_module(module: str | None) -> bool:
@@ -292,9 +297,20 @@ class _Collector(ast.NodeVisitor):
             )
         )
 
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        dotted = _dotted(node.value)
+        name = self._text(node.slice)
+        if dotted and name and self._resolve(dotted) == "os.environ":
+            self._add("env", name, node, None, None)
+        self.generic_visit(node)
+
     def visit_Call(self, node: ast.Call) -> None:
         dotted = _dotted(node.func)
         resolved = self._resolve(dotted) if dotted else ""
+        if resolved in _ENV_READERS and node.args:
+            name = self._text(node.args[0])
+            if name:
+                self._add("env", name, node, None, None)
         last = resolved.rsplit(".", 1)[-1]
         provider, framework = self._constructor(node)
         if provider:

@@ -5,9 +5,8 @@
   ``pyproject.toml`` (PEP 621 ``dependencies`` and ``optional-dependencies``, PEP 735
   ``dependency-groups``, Poetry's dependency tables) give declared packages, with their
   version when it is pinned (``==1.2.3``);
-- ``.env`` files (``.env``, ``.env.local``, ``prod.env``...) and code that reads the
-  environment (``os.environ["X"]``, ``os.getenv("X")``) give variable *names*: values are
-  never kept, whatever the file holds.
+- ``.env`` files (``.env``, ``.env.local``, ``prod.env``...) give variable *names*: values
+  are never kept, whatever the file holds.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ __all__ = [
     "env_file_names",
     "is_env_file",
     "is_manifest",
-    "referenced_env_names",
 ]
 
 _REQUIREMENT = re.compile(
@@ -33,10 +31,6 @@ _REQUIREMENT = re.compile(
 )
 _PINNED = re.compile(r"^\(?\s*===?\s*([A-Za-z0-9][A-Za-z0-9.+!_-]*)\s*\)?$")
 _ENV_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", re.MULTILINE)
-_ENV_READ = re.compile(
-    r"""(?:\bgetenv|\benviron(?:\.get|\.setdefault|\.pop)?|\bgetenvb)\s*[(\[]\s*[rbuRBU]?"""
-    r"""(['"])([A-Za-z_][A-Za-z0-9_]*)\1"""
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +150,3 @@ def env_file_names(path: Path) -> list[str]:
     except OSError:
         return []
     return _ENV_ASSIGNMENT.findall(text)
-
-
-def referenced_env_names(source: str) -> list[str]:
-    """Names of environment variables that code reads by a literal name."""
-    return [match.group(2) for match in _ENV_READ.finditer(source)]

@@ -28,13 +28,7 @@ from urllib.parse import urlsplit
 
 from aisec_sdk.bom.artifacts import dataset_format, file_facts, model_format
 from aisec_sdk.bom.code_refs import CodeRef, notebook_cells, references
-from aisec_sdk.bom.manifests import (
-    declared_packages,
-    env_file_names,
-    is_env_file,
-    is_manifest,
-    referenced_env_names,
-)
+from aisec_sdk.bom.manifests import declared_packages, env_file_names, is_env_file, is_manifest
 from aisec_sdk.bom.model import (
     Bom,
     BomBuilder,
@@ -331,6 +325,9 @@ class _Project:
                     locations=[location],
                 )
             )
+            if ref.kind == "env":
+                self.env_names.add(ref.value)
+                continue
             if ref.kind == "provider":
                 continue
             if ref.kind == "dataset":
@@ -373,14 +370,11 @@ class _Project:
         for path in code:
             shown = self.relative(path)
             module = shown.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
-            source = _read(path)
-            self.code(references(source, shown), module, shown)
-            self.env_names.update(referenced_env_names(source))
+            self.code(references(_read(path), shown), module, shown)
         for path in notebooks:
             shown = self.relative(path)
             for cell, source in notebook_cells(_read(path)):
                 self.code(references(source, shown), path.stem, f"{shown}#cell{cell}")
-                self.env_names.update(referenced_env_names(source))
 
     def declarations(self, manifests: list[Path], env_files: list[Path]) -> None:
         """AI packages the manifests declare, and variable names the ``.env`` files set."""

@@ -349,9 +349,11 @@ DATABASE_URL=postgres://user:NEVER-IN-THE-BOM@db/app
 
 READS_ENV = """\
 import os
+from os import getenv
 key = os.environ["GROQ_API_KEY"]
-base = os.getenv('OLLAMA_HOST', "http://localhost:11434")
+base = getenv('OLLAMA_HOST', "http://localhost:11434")
 debug = os.environ.get("APP_DEBUG")
+HELP = 'set os.environ["MISTRAL_API_KEY"] first'  # text, not a read
 """
 
 
