@@ -93,19 +93,30 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
         0.9,
     ),
     (
+        "password",  # on a command line: curl -u user:PASSWORD, mysql -pPASSWORD
+        rb"(?:^|[ \t])(?:-u|--user)[ \t=]+[\"']?[A-Za-z0-9._%@+\-]{1,64}:[^\s\"'@]{6,128}"
+        rb"|\bmysql(?:dump|admin|sh)?[ \t][^\n|;&]{0,120}?[ \t]-p[^\s\"']{6,128}",
+        0.8,
+    ),
+    (
         "generic",
         rb"(?i:pass(?:word|wd|phrase)?|pwd|secret|token|credential"
         rb"|(?:api|access|auth|private|subscription)[_\- ]?key|client[_\- ]?secret)(?i:s)?"
-        rb"(?:[ _.\-][A-Za-z0-9]+|[A-Z0-9][A-Za-z0-9]*){0,3}[\"']?\]?[ \t]*(?::=|=>|[:=])[ \t]*"
+        rb"(?:[ _.\-][A-Za-z0-9]+|[A-Z0-9][A-Za-z0-9]*){0,3}[\"']?\]?[ \t]*"
+        rb"(?::=|=>|[:=>]|(?i:value)[ \t]*=)[ \t]*"
         rb"(?:\[?[ \t]*[bBrRuU]{0,2}[\"'`])?[^\s\"'`<>{}\[\],;()]{8,256}",
         0.8,
     ),
 )
-KINDS = (
-    *(kind for kind, _, _ in _RULES if kind != "generic"),
-    "aws_secret_access_key",
-    "password",
-    "api_key",
+KINDS = tuple(
+    dict.fromkeys(
+        (
+            *(kind for kind, _, _ in _RULES if kind != "generic"),
+            "aws_secret_access_key",
+            "password",
+            "api_key",
+        )
+    )
 )
 _SCORE = {kind: score for kind, _, score in _RULES}
 _NAMED_VALUE = frozenset({"azure_storage_key", "azure_sas_signature"})
@@ -118,8 +129,10 @@ def _compile() -> Any:
 
 _PATTERN = _compile()
 _VALUE = regex.compile(
-    r"(:=|=>|[:=])[ \t]*(?:\[?[ \t]*[bBrRuU]{0,2}([\"'`]))?([^\s\"'`<>{}\[\],;()]+)"
-)  # groups: the operator, the opening quote of a literal (if any), the value
+    r"(:=|=>|[:=>]|(?i:value)[ \t]*=)[ \t]*(?:\[?[ \t]*[bBrRuU]{0,2}([\"'`]))?"
+    r"([^\s\"'`<>{}\[\],;()]+)"
+)  # groups: the operator (also an XML tag's ">" and an attribute pair's "value="), the
+# opening quote of a literal (if any), the value
 _PLACEHOLDER_MARKS = (
     "xxxx", "your", "...", "***", "placeholder", "redacted", "dummy", "changeme",
     "change_me", "replace_me", "insert", "<", ">", "${", "{{",
@@ -162,6 +175,7 @@ _BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 _TOKEN_PREFIX = regex.compile(
     r"sk-(?:ant-(?:[a-z]+\d\d-)?|proj-|svcacct-|admin-)?|[a-z]+_(?:live_|test_|pat_)?|AIza|A[A-Z0-9]{3}|"
 )
+_MYSQL_PASSWORD_FLAG = regex.compile(r"[ \t]-p(?=[^\s\"']{6})")
 _PROVIDER_PREFIX = regex.compile(
     r"(?:sk-|[sr]k_(?:live|test)_|gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ptt)-|xox[abposre]-"
     r"|hf_|AIza|GOCSPX-|ya29\.|AKIA|ASIA|npm_|pypi-|SG\.|shp(?:at|ca|pa|ss)_|do[opr]_v1_|dapi)"
@@ -404,6 +418,8 @@ class SecretsGuard:
         if kind is None:
             return None  # "tokenizer = ...", "token_type: ...", "bypass: ..."
         operator, quote, (a, raw_end) = found.group(1), found.group(2), found.span(3)
+        if operator == ">" and (s[start - 1 : start] != "<" or s[raw_end : raw_end + 2] != "</"):
+            return None  # only <password>VALUE</password>: not "password >= 8", not HTML
         b = raw_end
         while b > a and s[b - 1] in ".,:":
             b -= 1
@@ -459,6 +475,8 @@ def _validate(kind: str, s: str, start: int, end: int) -> tuple[str, int, int, f
         return _url_password(s, start, end)
     if kind in ("bearer_token", "basic_auth"):
         return _auth_header(kind, s, start, end)
+    if kind == "password":
+        return _command_line_password(s, start, end)
     if kind in _NAMED_VALUE:
         start = s.index("=", start, end) + 1  # the key, not its name
         value = s[start:end]
@@ -557,6 +575,22 @@ def _auth_header(kind: str, s: str, start: int, end: int) -> tuple[str, int, int
     if shannon_entropy(credential) < 3.0:
         return None
     return ("bearer_token", at, end, 0.8)
+
+
+def _command_line_password(s: str, start: int, end: int) -> tuple[str, int, int, float] | None:
+    """The password of ``-u user:PASSWORD`` or ``mysql ... -pPASSWORD``."""
+    value = s[start:end]
+    flag = _MYSQL_PASSWORD_FLAG.search(value) if value.startswith("mysql") else None
+    at = start + (flag.end() if flag is not None else value.index(":") + 1)
+    password = s[at:end]
+    if (
+        _placeholder(password)
+        or password[0] in "$%{<"
+        or _classes(password) < 2
+        or any(mark in password.lower() for mark in _VALUE_PLACEHOLDER_MARKS)
+    ):
+        return None  # -u "$USER:$PASS", -u 1000:1000 (a uid:gid), -pYOUR_PASSWORD
+    return ("password", at, end, 0.8)
 
 
 def _url_password(s: str, start: int, end: int) -> tuple[str, int, int, float] | None:

@@ -176,6 +176,36 @@ def test_google_oauth_credentials_and_an_at_sign_in_a_url_password(kinds: Any, r
     assert kinds(f"mysql://app:{password}@db:3306/shop") == [("database_url", password)]
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("<password>CiJXVDIw7WEW7!</password>", "CiJXVDIw7WEW7!"),
+        ('<add key="DbPassword" value="CRMDNrVKqH$9" />', "CRMDNrVKqH$9"),
+        ("curl -u admin:43HiHLAWQsZbsylQ https://api.example.com", "43HiHLAWQsZbsylQ"),
+        ('curl --user "admin:43HiHLAWQsZbsylQ" https://x.example', "43HiHLAWQsZbsylQ"),
+        ("mysql -u root -pAb-pCd1234 shop", "Ab-pCd1234"),
+    ],
+)
+def test_passwords_in_markup_and_on_command_lines(kinds: Any, text: str, value: str) -> None:
+    assert kinds(text) == [("password", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "docker run -u 1000:1000 app",
+        'curl -u "$USER:$PASS" https://x.example',
+        "mysql -u root -p shop",
+        "git push -u origin main:feature/x-12345",
+        "the password >= 12345678 characters",
+        '<input type="password" name="password" value="">',
+        "<token>${TOKEN}</token>",
+    ],
+)
+def test_command_line_and_markup_look_alikes_do_not_fire(kinds: Any, text: str) -> None:
+    assert kinds(text) == []
+
+
 def test_more_credential_shapes(kinds: Any, rand: Any) -> None:
     """A Redis URL without a user name, an Azure API Management subscription key header,
     the AWS CLI's ``SecretAccessKey``."""
