@@ -223,6 +223,8 @@ _PASSWORD_IN_CODE = (
     "DB_PASSWORD={v}",
     "redis:\n  password: {v}\n",
     "spring.datasource.password={v}",
+    "<password>{v}</password>",
+    "curl -u admin:{v} https://api.example.com/v1/items",
 )
 _KEY_IN_CODE = (
     "X_API_KEY={v}",
