@@ -14,10 +14,11 @@ import io
 import lzma
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-__all__ = ["METHODS", "ZipListing", "ZipMember", "list_zip", "open_member"]
+__all__ = ["METHODS", "ZipListing", "ZipMember", "inflate", "list_zip", "open_member"]
 
 METHODS = frozenset({0, 8, 12, 14})
 """Compression methods read: stored, deflate (torch), bzip2 and LZMA (zipfile, numpy)."""
@@ -29,6 +30,7 @@ _CENTRAL = b"PK\x01\x02"
 _LOCAL = b"PK\x03\x04"
 _MAX_COMMENT = 65535 + 22
 _MAX_MEMBERS = 1_000_000
+_ZLIB = type(zlib.decompressobj())
 
 
 @dataclass(slots=True)
@@ -205,7 +207,6 @@ class _MemberStream(io.RawIOBase):
             if member.method == 14
             else None
         )
-        self._pending = b""
         self._produced = 0
         self.crc_mismatch = False
 
@@ -244,18 +245,34 @@ class _MemberStream(io.RawIOBase):
         if self._decomp is None:
             data = self._raw(want)
         else:
-            while len(self._pending) < want:
-                chunk = self._raw(1 << 16)
-                if not chunk:
-                    break
-                self._pending += self._decomp.decompress(chunk)
-            data, self._pending = self._pending[:want], self._pending[want:]
+            data = inflate(self._decomp, self._raw, want) or b""
         buffer[: len(data)] = data
         self._crc = zlib.crc32(data, self._crc)
         self._produced += len(data)
         if not data and self._produced == self._member.size:
             self.crc_mismatch = self._crc != self._member.crc
         return len(data)
+
+
+def inflate(decomp: Any, read: Callable[[int], bytes], size: int) -> bytes | None:
+    """The next piece (at most ``size`` bytes) of a zlib, bz2 or lzma decompressor's output,
+    fed from ``read`` as it asks for input; None once the stream or its input ends.
+
+    Output is bounded per call, so a small bomb never expands in memory at once.
+    """
+    while not decomp.eof:
+        if isinstance(decomp, _ZLIB):
+            data = decomp.unconsumed_tail or read(1 << 16)
+            if not data:
+                return bytes(decomp.flush()) or None
+        else:
+            data = read(1 << 16) if decomp.needs_input else b""
+            if decomp.needs_input and not data:
+                return None
+        out = bytes(decomp.decompress(data, size))
+        if out:
+            return out
+    return None
 
 
 def open_member(fh: IO[bytes], member: ZipMember) -> _MemberStream:

@@ -213,34 +213,16 @@ class _Decompressed(io.RawIOBase):
             "bz2": bz2.BZ2Decompressor,
             "xz": lzma.LZMADecompressor,
         }[kind]()
-        self._zlib = kind in ("gzip", "zlib")
         self._done = False
         self._total = 0
 
     def readable(self) -> bool:
         return True
 
-    def _next(self, size: int) -> bytes:
-        decomp = self._decomp
-        if self._zlib:
-            data = decomp.unconsumed_tail or self._inner.read(1 << 16)
-            if not data:
-                self._done = True
-                return bytes(decomp.flush())
-            return bytes(decomp.decompress(data, size))
-        if decomp.eof:
-            self._done = True
-            return b""
-        data = self._inner.read(1 << 16) if decomp.needs_input else b""
-        if decomp.needs_input and not data:
-            self._done = True
-            return b""
-        return bytes(decomp.decompress(data, size))
-
     def readinto(self, buffer: Any) -> int:
-        data = b""
-        while not data and not self._done:
-            data = self._next(len(buffer))
+        data = b"" if self._done else archives.inflate(self._decomp, self._inner.read, len(buffer))
+        if data is None:
+            self._done, data = True, b""
         self._total += len(data)
         if self._total > _MAX_DECOMPRESSED:
             raise ValueError(f"decompresses to more than {_MAX_DECOMPRESSED >> 30} GiB")
@@ -542,7 +524,8 @@ class _Scan:
             found = scan_pickle(
                 reader, where, strict=self.strict, limit=member.size, archive=archive
             )
-            reader.read()  # to the end, so the CRC can be checked
+            while reader.read(_CHUNK):  # to the end, so the CRC can be checked
+                pass
             if stream.crc_mismatch:
                 found.append(
                     ScanFinding(

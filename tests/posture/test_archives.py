@@ -7,6 +7,7 @@ import io
 import pickle
 import struct
 import tarfile
+import tracemalloc
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 import torch
 
 from aisec_sdk.posture import ScanReport, detect_format, scan_file, scan_paths
+from aisec_sdk.posture.archives import list_zip, open_member
 from aisec_sdk.posture.pickle_globals import classify_global
 
 Write = Callable[[str, bytes | str], Path]
@@ -329,3 +331,27 @@ def test_torchscript_archives_are_clean(tmp_path: Path) -> None:
     for name in stays:
         module, _, attr = name.rpartition(".")
         assert classify_global(module, attr)[:2] == ("dangerous", "critical"), name
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_a_compressed_member_never_expands_in_memory(write: Write, method: int) -> None:
+    """32 MiB of zeros compress to a few KB (bz2: ~100 bytes); reading the member must
+    take bounded memory per read (it took one allocation of the whole member, then a
+    quadratic re-slicing: minutes for a 236-byte zip holding 100 MiB)."""
+    size = 32 << 20
+    with zipfile.ZipFile("bomb.zip", "w", method) as archive:
+        archive.writestr("x.pkl", b"\x80\x04N." + bytes(size))
+    with open("bomb.zip", "rb") as fh:
+        (member,) = list_zip(fh, Path("bomb.zip").stat().st_size).members
+        stream = open_member(fh, member)
+        buffer = bytearray(1 << 16)
+        tracemalloc.start()
+        try:
+            first = sum(stream.readinto(buffer) for _ in range(16))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert first == 16 << 16 and peak < 4 << 20
+        rest = iter(lambda: stream.readinto(buffer), 0)
+        assert first + sum(rest) == size + 4 and not stream.crc_mismatch
+    assert scan_paths(["bomb.zip"]).findings == []
