@@ -33,6 +33,7 @@ _MAX_NESTING = 3
 _IN_MEMORY = 64 << 20
 _MAX_STACK = 1 << 20  # real pickles stay shallow; a flood of MARKs must not exhaust memory
 _MAX_MEMO = 1 << 23  # past this, new memo entries are not kept (fetches then resolve nothing)
+_MAX_OPERAND = 256 << 20  # larger byte strings are stepped over, not held in memory
 _MAX_OPCODES = 1 << 24  # ~20 s of walking; real checkpoints need a few million at most
 _JOBLIB_ARRAY = "joblib.numpy_pickle.NumpyArrayWrapper"
 _MARK = object()
@@ -83,6 +84,7 @@ class PickleWalk:
     imports: dict[str, int] = field(default_factory=dict)
     dynamic: list[str] = field(default_factory=list)
     nested: list[tuple[int, bytes]] = field(default_factory=list)
+    oversized: list[tuple[int, int]] = field(default_factory=list)
     error: str | None = None
     opcodes: int = 0
     pickles: int = 0
@@ -147,7 +149,10 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
             walk.dynamic.append(f"{name} extension code {arg} at byte {pos or 0}")
             stack.append(None)
         elif kind == _BYTES:
-            if isinstance(arg, bytes | bytearray):
+            if isinstance(arg, _Skipped):
+                if _nested_magic(bytes(arg)):
+                    walk.oversized.append((pos or 0, arg.size))
+            elif isinstance(arg, bytes | bytearray):
                 _nested(walk, pos, bytes(arg))
             stack.append(None)
         elif kind == _DUP:
@@ -163,13 +168,27 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
 
 def _nested(walk: PickleWalk, pos: int | None, data: bytes) -> None:
     """Keep a byte string that is itself a pickle or a zip: whoever loads it runs its imports."""
-    if data[:2] in PICKLE_PROTOCOL_MAGIC or data[:4] == _ZIP_MAGIC:
+    if _nested_magic(data):
         walk.nested.append((pos or 0, data))
+
+
+def _nested_magic(data: bytes) -> bool:
+    return data[:2] in PICKLE_PROTOCOL_MAGIC or data[:4] == _ZIP_MAGIC
 
 
 def _record(walk: PickleWalk, module: str, attr: str) -> None:
     key = full_name(module, attr)
     walk.imports[key] = walk.imports.get(key, 0) + 1
+
+
+class _Skipped(bytes):
+    """An operand over `_MAX_OPERAND` bytes, stepped over: holds its first bytes and
+    reports its full length, so genops carries on (strings decode to their head)."""
+
+    size: int
+
+    def __len__(self) -> int:
+        return self.size
 
 
 class _Guarded:
@@ -193,9 +212,24 @@ class _Guarded:
                 f"an opcode at byte {self.offset} wants {size} bytes; only "
                 f"{self._limit - self.offset} remain"
             )
+        if size > _MAX_OPERAND:
+            return self._skip(size)
         data = self._inner.read(size)
         self.offset += len(data)
         return data
+
+    def _skip(self, size: int) -> bytes:
+        """Step over an operand too large to hold, keeping its first bytes."""
+        head = self._inner.read(8)
+        done = len(head)
+        while done < size and (chunk := self._inner.read(min(size - done, 1 << 20))):
+            done += len(chunk)
+        self.offset += done
+        if done < size:
+            return head  # short: genops reports the truncation
+        skipped = _Skipped(head)
+        skipped.size = size
+        return skipped
 
     def readline(self, size: int = -1) -> bytes:
         data = self._inner.readline(min(size, 1 << 20) if size >= 0 else 1 << 20)
@@ -374,6 +408,18 @@ def scan_pickle(
                 f"{prefix}malformed pickle after {walk.opcodes} opcodes: {walk.error}",
                 key=f"{_where}malformed",
                 details={"opcodes": walk.opcodes},
+            )
+        )
+    for offset, size in walk.oversized:
+        findings.append(
+            ScanFinding(
+                "AISEC-PKL005",
+                "high",
+                path,
+                f"{prefix}nested pickle or archive of {size} bytes at byte {offset} is larger "
+                f"than the {_MAX_OPERAND >> 20} MiB the scanner holds; not scanned",
+                key=f"{_where}oversized:{offset}",
+                details={"bytes": size},
             )
         )
     if _depth < _MAX_NESTING:

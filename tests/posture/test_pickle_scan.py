@@ -7,6 +7,7 @@ import io
 import pathlib
 import pickle
 import pickletools
+import tracemalloc
 import zipfile
 from typing import Any
 
@@ -304,3 +305,49 @@ def test_numpy_generators_array_subclasses_and_paths_are_allow_listed(art: Any) 
         assert scan_pickle(io.BytesIO(pickle.dumps(values, protocol=protocol)), "x") == []
     methods = art.proto4_call("pathlib", "Path.unlink", "/etc/passwd")
     assert _rules(scan_pickle(io.BytesIO(methods), "x")) == [("AISEC-PKL002", "high")]
+
+
+class _Zeros(io.RawIOBase):
+    """``head``, then ``size`` zero bytes (never held), then ``tail``."""
+
+    def __init__(self, head: bytes, size: int, tail: bytes) -> None:
+        self._parts: list[bytes | int] = [head, size, tail]
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self._parts:
+            part = self._parts[0]
+            if isinstance(part, int):
+                n = min(len(buffer), part)
+                buffer[:n] = bytes(n)
+                self._parts[0] = part - n
+            else:
+                n = min(len(buffer), len(part))
+                buffer[:n] = part[:n]
+                self._parts[0] = part[n:]
+            if n:
+                return n
+            self._parts.pop(0)
+        return 0
+
+
+def test_huge_operands_are_stepped_over_not_held(art: Any) -> None:
+    """A BINBYTES8 of 300 MiB (a bomb's worth of zeros) costs no memory, and what follows
+    it is still walked; an oversized nested pickle is reported, not silently dropped."""
+    size = 300 << 20
+    header = b"\x80\x04\x8e" + size.to_bytes(8, "little")
+    payload = b"0" + art.proto4_call("os", "system")[2:]
+    tracemalloc.start()
+    try:
+        stream = io.BufferedReader(_Zeros(header, size, payload))
+        findings = scan_pickle(stream, "x", limit=len(header) + size + len(payload))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert _rules(findings) == [("AISEC-PKL001", "critical")] and peak < 16 << 20
+    nested = _Zeros(header + b"\x80\x04", size - 2, b"0N.")
+    found = scan_pickle(io.BufferedReader(nested), "x", limit=len(header) + size + 3)
+    assert _rules(found) == [("AISEC-PKL005", "high")]
+    assert "larger than" in found[0].message
