@@ -1,5 +1,6 @@
 """Configuration files (``.env``, YAML, TOML, INI, JSON): hard-coded credentials,
-``trust_remote_code`` switched on, and LLM endpoints over plain ``http://``.
+``trust_remote_code`` switched on, LLM endpoints over plain ``http://``, and YAML tags that
+build Python objects (``!!python/object/apply:os.system``) under an unsafe loader.
 
 Read as plain text (nothing is parsed, expanded or executed), so a broken file is checked
 as well as a valid one, and every finding has its line.
@@ -25,6 +26,11 @@ _SUFFIXES = frozenset(
 )
 # ``trust_remote_code: true``, ``"trust_remote_code": true``, ``TRUST_REMOTE_CODE=1``
 _TRUST = re.compile(r"""\btrust_remote_code["']?\s*[:=]\s*["']?(?:true|yes|on|1)\b""", re.I)
+# PyYAML's object tags: !!python/object/apply:os.system runs under an unsafe loader
+_PYTHON_TAG = re.compile(
+    r"!!python/(?:object(?:/apply|/new)?|name|module)(?::[\w.]+)?|"
+    r"!<tag:yaml\.org,2002:python/[\w/]+(?::[\w.]+)?>"
+)
 _HTTP_URL = re.compile(r"""http://[^\s"'<>,;)\]}]+""", re.I)
 # the setting a URL is the value of: ``base_url: http://...``, ``OPENAI_BASE_URL=http://...``
 _NAME_BEFORE = re.compile(r"""([\w\-]+)["']?\s*[:=]\s*["']?$""")
@@ -42,6 +48,7 @@ def scan_config(data: bytes, path: str) -> list[ScanFinding]:
     """Findings for one configuration file's bytes; ``path`` names it in the findings."""
     text = data.decode("utf-8", "replace")
     lines = text.splitlines(keepends=True)
+    yaml = PurePath(path.split("!", 1)[0]).suffix.lower() in (".yaml", ".yml")
     starts = list(accumulate((len(line) for line in lines), initial=0))
     found: list[tuple[int, str, Severity, str]] = [
         (bisect_right(starts, at), "AISEC-CODE009", "high", f"hard-coded {kind.replace('_', ' ')}")
@@ -51,6 +58,9 @@ def scan_config(data: bytes, path: str) -> list[ScanFinding]:
         code = line[:_MAX_LINE]
         if "trust_remote_code" in code.lower() and _TRUST.search(code):
             found.append((number, "AISEC-CODE001", "high", "trust_remote_code enabled"))
+        if yaml and "python/" in code and (tag := _PYTHON_TAG.search(code)) is not None:
+            message = f"YAML tag {tag.group()} builds Python objects under yaml.load/unsafe_load"
+            found.append((number, "AISEC-CODE011", "high", message))
         for match in _HTTP_URL.finditer(code) if "http://" in code.lower() else ():
             url = match.group()
             # a bounded window: an unbounded search is quadratic on a long run of word chars

@@ -27,6 +27,15 @@ def _found(path: Path) -> list[tuple[str, int | None]]:
         (".env.local", f"export OPENAI_API_KEY='{KEY}'\n", [("AISEC-CODE009", 1)]),
         ("app.yaml", f"llm:\n  model: gpt-4o\n  api_key: {KEY}\n", [("AISEC-CODE009", 3)]),
         ("serve.yml", "model:\n  trust_remote_code: true\n", [("AISEC-CODE001", 2)]),
+        # PyYAML object tags: code under yaml.load / unsafe_load (only YAML has them)
+        ("hydra.yaml", "cb: !!python/object/apply:os.system [id]\n", [("AISEC-CODE011", 1)]),
+        (
+            "x.yml",
+            "a: 1\nf: !<tag:yaml.org,2002:python/name:builtins.eval>\n",
+            [("AISEC-CODE011", 2)],
+        ),
+        ("notes.yaml", "text: the python/object docs\n", []),
+        ("tags.json", '{"t": "!!python/object/apply:os.system"}', []),
         ("settings.json", json.dumps({"trust_remote_code": True}), [("AISEC-CODE001", 1)]),
         # the Hugging Face config names get the text checks as well as the model checks
         ("config.json", json.dumps({"openai_api_key": KEY}), [("AISEC-CODE009", 1)]),
