@@ -102,6 +102,11 @@ def test_otlp_json_file_exporter_writes_collector_format(tmp_path: Path) -> None
     assert exported["attributes"] == [
         {"key": "gen_ai.request.model", "value": {"stringValue": "m"}}
     ]
+    # OTLP/JSON, not the protobuf JSON mapping: hex ids, integer enums
+    context = span.get_span_context()
+    assert exported["traceId"] == f"{context.trace_id:032x}"
+    assert exported["spanId"] == f"{context.span_id:016x}"
+    assert exported["kind"] == 1  # SPAN_KIND_INTERNAL
 
 
 def test_configure_rejects_bad_arguments() -> None:
