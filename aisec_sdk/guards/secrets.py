@@ -24,7 +24,6 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
-from itertools import pairwise
 from typing import Any, ClassVar, Literal
 from urllib.parse import unquote
 
@@ -195,21 +194,7 @@ def shannon_entropy(value: str) -> float:
 
 def _placeholder(body: str) -> bool:
     low = body.lower()
-    return (
-        len(set(low)) <= 1
-        or any(mark in low for mark in _PLACEHOLDER_MARKS)
-        or _longest_sequence(low) >= 6
-    )
-
-
-def _longest_sequence(value: str) -> int:
-    """The longest run of consecutive characters (``abcdef``, ``123456``): typed by hand
-    for an example, all but absent from random tokens."""
-    longest = run = 1
-    for prev, cur in pairwise(value):
-        run = run + 1 if ord(cur) == ord(prev) + 1 else 1
-        longest = max(longest, run)
-    return longest
+    return len(set(low)) <= 1 or any(mark in low for mark in _PLACEHOLDER_MARKS)
 
 
 def _secret_name(name: str, prose: bool = False) -> Literal["password", "api_key"] | None:
