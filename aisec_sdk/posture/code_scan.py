@@ -68,6 +68,7 @@ _PICKLE_LOADERS = frozenset(
         "torch.jit.load",
     }
 )
+_KERAS_LOADS = frozenset({"load_model", "deserialize_keras_object", "model_from_json"})
 _YAML_LOADS = frozenset({"yaml.load", "yaml.load_all"})
 _YAML_UNSAFE_CALLS = frozenset(
     {"yaml.unsafe_load", "yaml.unsafe_load_all", "yaml.full_load", "yaml.full_load_all"}
@@ -255,6 +256,7 @@ class _Checker(ast.NodeVisitor):
         for flag, (rule, level, message) in _DANGEROUS_FLAGS.items():
             if _truthy(kwargs.get(flag)):
                 self.add(rule, level, node, message)
+        self._check_keras(node, name, short, kwargs)
         if name in _TORCH_LOAD:
             weights_only = kwargs.get("weights_only")
             if weights_only is None:
@@ -304,6 +306,20 @@ class _Checker(ast.NodeVisitor):
         for keyword, argument in kwargs.items():
             self._named_value(keyword, argument)
         self.generic_visit(node)
+
+    def _check_keras(
+        self, node: ast.Call, name: str, short: str, kwargs: dict[str, ast.expr]
+    ) -> None:
+        """Keras loading with safe mode off: Lambda layers' code runs."""
+        safe_mode = kwargs.get("safe_mode")
+        if (
+            short in _KERAS_LOADS
+            and isinstance(safe_mode, ast.Constant)
+            and safe_mode.value is False
+        ):
+            self.add("AISEC-CODE013", "high", node, f"{short}() with safe_mode=False")
+        if short == "enable_unsafe_deserialization" and ("keras" in name or name == short):
+            self.add("AISEC-CODE013", "high", node, f"{name}() switches Keras safe mode off")
 
     def _check_yaml(self, node: ast.Call, name: str, kwargs: dict[str, ast.expr]) -> None:
         """yaml.load with an object-building Loader (or none: old PyYAML's default)."""

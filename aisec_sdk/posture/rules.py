@@ -391,6 +391,18 @@ _CATALOGUE: tuple[Rule, ...] = (
         "medium",
     ),
     Rule(
+        "AISEC-CODE013",
+        "KerasUnsafeDeserialization",
+        "high",
+        "Keras safe mode switched off",
+        "load_model(..., safe_mode=False) or keras.config.enable_unsafe_deserialization() "
+        "lets a .keras file's Lambda layers run their serialized Python code on load.",
+        "Keep safe_mode=True; replace Lambda layers with registered custom layers.",
+        ("LLM03",),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
         "AISEC-DATA001",
         "DatasetPii",
         "medium",

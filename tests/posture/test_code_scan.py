@@ -238,3 +238,19 @@ async def agent(chain, prompt):
     assert "model output (text) reaches eval()" in next(
         f.message for f in scan_python(source, "agent.py") if f.line == 11
     )
+
+
+def test_keras_safe_mode_switched_off() -> None:
+    source = """\
+import keras
+from tensorflow import keras as tfk
+from keras.config import enable_unsafe_deserialization
+m1 = keras.models.load_model("m.keras", safe_mode=False)
+m2 = tfk.models.load_model("m.keras", custom_objects={}, safe_mode=False)
+keras.config.enable_unsafe_deserialization()
+enable_unsafe_deserialization()
+m3 = keras.saving.load_model("m.keras")
+m4 = keras.models.load_model("m.keras", safe_mode=True)
+"""
+    lines = _by_line(scan_python(source, "serve.py"))
+    assert lines == {n: {"AISEC-CODE013"} for n in (4, 5, 6, 7)}
