@@ -216,12 +216,14 @@ _ABOVE_TEXT = (
 _ABOVE_TEXT_INTL = (
     r"\b(?:(?:gesamten\W+)?(?:obigen|vorherigen)\W+(?:text\w*|inhalt\w*|ausführungen)"
     r"|alles\W+(?:oben|davor|vorher)\W|was\W+(?:steht|stand)\W+(?:oben|davor|am\W+anfang)"
-    r"|texte\W+(?:ci-dessus|précédent|au-dessus)|tout\W+ce\W+qui\W+(?:précède|est\W+au-dessus)"
+    r"|texte\W+(?:ci-dessus|précédent|au-dessus)|au-dessus\W+de\W+ce\W+message"
+    r"|texto\W+(?:que\W+está\W+)?encima|текст\W+над\W+(?:этим|этой)|tout\W+ce\W+qui\W+(?:précède|est\W+au-dessus)"
     r"|ce\W+qui\W+précède|texto\W+(?:anterior|de\W+arriba|acima)|todo\W+lo\W+(?:anterior"
     r"|de\W+arriba)|tudo\W+(?:o\W+que\W+está\W+)?acima|testo\W+(?:sopra|precedente)"
     r"|tutto\W+(?:quello\W+|ciò\W+)?(?:sopra|che\W+precede)|(?:текст|всё|все)\W+(?:выше|ранее)"
     r"|вышеизложенн\w*|вышенаписанн\w*|(?:text|alles)\W+über\W+(?:dieser|diesem)\W+(?:zeile"
     r"|absatz|nachricht))|(?:上面|以上|上述|前面)的?(?:文字|内容|文本|所有|全部)"
+    r"|(?:上にある|上の)(?:テキスト|文章|内容|指示)|위의\W*(?:텍스트|내용|지시)"
 )
 # A guarded secret, and ways of getting it out letter by letter or in disguise.
 _SECRET_NOUN = (
@@ -292,12 +294,13 @@ PATTERNS: dict[str, str] = {
     r"|dev\W+mode|god\W+mode|evil\W+(?:bot|confidant|mode)|do\W+anything\W+now"
     r"|anti-?gpt|betterdan|chaos\W+mode|opposite\W+(?:mode|day))\b|开发者模式|越狱|无限制模式",
     "no_limits": r"\b(?:no|without|free\W+(?:of|from)|beyond|ohne|keine?|sans|aucune?|sin"
-    r"|ningun[ao]s?|ningún|без|никаких)\W+(?:(?:any|jegliche|irgendwelche|aucune?|ningun[ao]"
-    r"|ningún|каких-либо|никаких)\W+)?(?:(?:ethical|moral|safety|content)\W+)?"
+    r"|ningun[ao]s?|ningún|no\W+hay|não\W+há|без|нет|никаких)\W+(?:(?:any|jegliche|irgendwelche"
+    r"|aucune?|ningun[ao]|ningún|каких-либо|никаких)\W+)?(?:(?:ethical|moral|safety|content)\W+)?"
     r"(?:restrictions?|limits?|limitations?|filters?|censorship|rules|guidelines|morals?"
     r"|ethics|boundaries|constraints|guardrails|safeguards|einschränkungen|regeln|zensur"
     r"|filter|règles?|censure"
-    r"|límites|limites|censura|restricci(?:ón|on|ones)|reglas|filtros|ограничений|цензуры"
+    r"|límites|limites|censura|restricci(?:ón|on|ones)|reglas|regras|restrições|filtros"
+    r"|ограничений|цензуры"
     r"|правил|фильтров)\b"
     r"|\b(?:rules|guidelines|restrictions|filters|policies|limits)\W+(?:don'?t|do\W+not"
     r"|no\W+longer)\W+apply\W+(?:to\W+(?:you|this\W+conversation|this\W+chat|us|me)|here"
@@ -385,7 +388,10 @@ PATTERNS: dict[str, str] = {
     r"\W+)?passed\W+the\W+(?:first\W+)?test\b|we\W+(?:will\W+)?(?:start|begin)\W+(?:over\W+)?"
     r"with\W+a\W+new\W+task\b|nun\W+folgen\W+(?:neue|weitere)|jetzt\W+kommt\W+(?:der|die|das)\W+"
     r"(?:zweite|nächste|neue)|neue\W+aufgabe|erste[n]?\W+test\W+bestanden|nouvelle\W+tâche"
-    r"|nueva\W+tarea|nuova\W+attività|новое\W+задание|новая\W+задача)|新的?任务",
+    r"|nueva\W+tarea|nuova\W+attività|новое\W+задание|новая\W+задача"
+    r"|stop\W+(?:translating|summari[sz]ing|correcting)|hör\W+auf\W+zu\W+übersetzen"
+    r"|arrête\W+de\W+traduire|deja\W+de\W+traducir|smetti\W+di\W+tradurre"
+    r"|pare\W+de\W+traduzir|прекрати\W+переводить)|新的?任务|停止翻译|翻訳(?:は|を)?やめ",
     "exfiltration": r"\b(?:send|post|forward|upload|transmit|email|append|leak|exfiltrat\w*)"
     r"\W+(?:\w+\W+){0,5}?(?:to\W+)?(?:https?://|www\.|\w+@\w+\.\w+|the\W+url|this\W+url"
     r"|the\W+following\W+(?:url|address|endpoint))"
@@ -401,7 +407,20 @@ PATTERNS: dict[str, str] = {
     rf"|\b{_AI}s?\W*[,:]\W*(?:please\W+)?(?:{_AI_DEMAND})\b"
     rf"|\b(?:the|this|any|every)\W+{_AI}s?\W+(?:must|shall|should|will|needs?\W+to)\W+now\b"
     rf"|\b{_AI}s?\W+(?:(?:that|which|who)\W+(?:\w+\W+){{0,2}}?)?(?:reads?|reading|summari[sz]\w*"
-    r"|process\w*|pars\w*|analy[sz]\w*)\W+this\b",
+    r"|process\w*|pars\w*|analy[sz]\w*)\W+this\b"
+    r"|\bthis\W+is\W+an?\W+(?:important|urgent)\W+(?:message|note|instruction)\W+from\W+me\b"
+    r"|\b(?:the|my)\W+task\W+(?:that\W+)?i\W+(?:gave|assigned|set)\W+you\b"
+    # ... in the other languages: the AI named, not a person's assistant
+    r"|\b(?:hinweis|nachricht|notiz|anweisung|mitteilung)\W+(?:an|für)\W+(?:den\W+|die\W+|das\W+)?"
+    r"(?:ki|ki-\w+|sprachmodell\w*|chatbot)\b"
+    r"|\b(?:note|message|consigne|instruction)s?\W+(?:à|a|pour)\W+l'\W*(?:ia|assistant\W+ia)\b"
+    r"|\b(?:nota|mensaje|aviso|instrucci[oó]n\w*|messaggio|istruzion\w|mensagem|instru[çc][ãa]o)"
+    r"\W+(?:para|al|ao|per|all')\W*(?:el\W+|la\W+|o\W+|a\W+|l'\W*|il\W+)?(?:ia"
+    r"|(?:asistente|assistente)\W+(?:de\W+)?ia)\b"
+    r"|\b(?:примечание|сообщение|инструкция|указание|заметка)\W+для\W+(?:ии|ии-ассистента"
+    r"|нейросети)\b"
+    r"|(?:致|给)(?:ai|人工智能)(?:助手|模型)?|aiアシスタントへ|aiへの(?:指示|メッセージ|お知らせ)"
+    r"|ai\W*(?:어시스턴트|비서|모델)에게",
     "when_processing": r"\b(?:when|while|if|before|after)\W+(?:you\W+)?(?:are\W+)?"
     r"(?:summari[sz]\w*|reading|processing|answering|responding|replying|translating|analy[sz]\w*)"
     r"\W+(?:this|the)\W+(?:\w+\W+){0,3}?(?:email|document|page|text|message|content|table|data"
@@ -441,11 +460,14 @@ PATTERNS: dict[str, str] = {
     r"|should|may|can)\W*(?:not|n't)\W+(?:reveal|disclose|tell|share|say)\b",
     "verbatim": r"\b(?:verbatim|word\W+for\W+word|exact\W+(?:wording|words|phrasing)"
     r"|original\W+(?:wording|phrasing)|exactly\W+as\W+(?:written|given|stated|worded)"
-    r"|wortwörtlich|дословно)\b|逐字",
+    r"|wortwörtlich|дословно|mot\W+pour\W+mot|palabra\W+por\W+palabra|parola\W+per\W+parola"
+    r"|palavra\W+por\W+palavra|слово\W+в\W+слово)\b|逐字|一字一句",
     # Turns of a conversation written into data ("User: ...", "<end of session>"), and
     # directives that wait for the user's question ("If the user asks ..., say ...").
     "fake_turn": r"(?:^|\n)[ \t]*(?:user|human)[ \t]*:[ \t]*\S"
-    r"|<\|?end\W?of\W?(?:session|conversation|turn|dialog(?:ue)?)\|?>",
+    r"|<\|?end\W?of\W?(?:session|conversation|turn|dialog(?:ue)?)\|?>"
+    r"|(?:^|\n)[ \t]*(?:thought[ \t]*:[^\n]{0,300}\n[ \t]*(?:action|observation)"
+    r"|observation[ \t]*:[^\n]{0,300}\n[ \t]*thought)[ \t]*:",
     "conditional_directive": r"\bif\W+(?:the\W+)?(?:user\W+)?(?:asks?|asked)\b(?:\W+\w+){0,12}?"
     r"\W+(?:simply\W+|just\W+|only\W+)?(?:say|respond|reply|answer|tell|state|output|print"
     r"|write)\b|\bfocus\W+(?:only|exclusively|solely)\W+on\b",
@@ -537,7 +559,8 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "no_limits": ("restric", "limit", "filter", "censor", "censur", "rules", "guidelines",
                   "guardrail", "safeguard", "polic", "abide", "freed",
                   "moral", "ethic", "bound", "constraint", "apply", "zensur", "einschränkungen",
-                  "regeln", "règle", "reglas", "límites", "ограничений", "цензур", "правил",
+                  "regeln", "règle", "reglas", "regras", "restrições", "límites", "ограничений",
+                  "цензур", "правил",
                   "фильтр", "任何",
                   "senza", "sem", "zonder", "bez", "tanpa", "không", "制限", "검열", "제한"),
     "refusal_suppression": ("refus", "declin", "apologi", "say", "warn", "disclaimer",
@@ -564,16 +587,19 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                    "previous", "earlier", "obigen", "vorherigen", "oben", "davor", "vorher",
                    "anfang", "ci-dessus", "précéd", "précè", "au-dessus", "anterior", "arriba",
                    "acima", "sopra", "precede", "выше", "ранее", "вышеизложенн", "вышенаписанн",
-                   "über",
-                   "上面", "以上", "上述", "前面"),
+                   "über", "encima", "над",
+                   "上面", "以上", "上述", "前面", "上にある", "上の", "위의"),
     "secret_transform": ("pass", "secret", "code", "magic word", "mot de passe", "contraseña",
                          "senha", "пароль", "wachtwoord", "密码", "口令"),
     "context_switch": ("end", "task", "test", "translation", "instruction", "question",
                        "assignment", "folgen", "kommt", "aufgabe", "tâche", "tarea", "attività",
-                       "задани", "задача", "任务"),
+                       "задани", "задача", "任务", "stop", "hör", "arrête", "deja", "smetti",
+                       "pare", "прекрати", "翻译", "翻訳"),
     "exfiltration": ("http", "www.", "@", "url", "address", "endpoint", "]("),
     "ai_addressed": ("ai", "a.i.", "assistant", "chatbot", "model", "llm", "gpt", "bot", "agent",
-                     "copilot", "claude", "gemini", "bard", "bing", "automat"),
+                     "copilot", "claude", "gemini", "bard", "bing", "automat", "from me",
+                     "gave you", "assigned you", "set you", "ki", "ia", "для ии",
+                     "нейросети", "人工智能"),
     "when_processing": ("summari", "reading", "processing", "answering", "responding",
                         "replying", "translating", "analy"),
     "instead": ("instead", "rather", "only", "just", "simply", "but"),
@@ -594,8 +620,9 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                       "start", "beginning"),
     "forbidden_reveal": ("tell", "say", "reveal", "share", "discuss", "mention", "disclose",
                          "talk"),
-    "verbatim": ("verbatim", "word", "exact", "original", "wort", "дословно", "逐字"),
-    "fake_turn": ("user", "human", "end"),
+    "verbatim": ("verbatim", "word", "exact", "original", "wort", "дословно", "mot", "palabra",
+                 "parola", "palavra", "слово", "逐字", "一字一句"),
+    "fake_turn": ("user", "human", "end", "thought"),
     "conditional_directive": ("ask", "focus"),
 }
 
@@ -809,38 +836,44 @@ CORE_ANCHORS: tuple[str, ...] = (
     "context window", "act as my dead", "act as my deceased", "opposite day", "abide by any",
     "confines of", "guardrail", "initialization text", "initialization prompt",
     "start of this session", "start of this conversation", "authorize you to",
-    "act as my late",
+    "act as my late", "words above", "you are chatgpt", "stop translating",
     # German
     "ignorier", "vergiss", "vergessen", "anweisung", "missachte", "passwort", "du bist jetzt",
     "ab jetzt", "ab sofort", "regeln", "jetzt bist du", "nun bist du", "obigen", "neue aufgabe",
     "ich bin dein", "ohne zensur", "keine regeln", "wortwörtlich", "lehne niemals",
-    "verweigere niemals",
+    "verweigere niemals", "hör auf zu übersetzen", "über dieser nachricht",
     # French
     "oublie", "consigne", "mot de passe", "partir de maintenant", "règles", "tu es maintenant",
     "ci-dessus", "qui précède", "je suis ton", "je suis votre", "nouvelle tâche",
-    "sans censure", "aucune règle", "refuse jamais", "jamais refuser",
+    "sans censure", "aucune règle", "refuse jamais", "jamais refuser", "mot pour mot",
+    "au-dessus de ce", "arrête de traduire",
     # Spanish
     "ignora", "olvida", "instrucci", "contraseña", "reglas", "desde ahora", "ahora eres",
     "texto anterior",
     "lo anterior", "soy tu", "nueva tarea", "sin censura",
-    "nunca te niegues", "nunca rechaces",
+    "nunca te niegues", "nunca rechaces", "palabra por palabra", "encima de este",
+    "deja de traducir",
     # Russian
     "игнорир", "проигнорир", "забудь", "инструкц", "пароль", "правил", "теперь ты",
     "системн", "отныне", "ограничен", "текст выше", "вышеизлож", "я твой", "я ваш",
-    "новая задача", "без цензуры", "дословно", "не отказывай",
+    "новая задача", "без цензуры", "дословно", "не отказывай", "слово в слово", "над этим",
+    "прекрати переводить",
     # Chinese
     "忽略", "无视", "忽视", "忘记", "指令", "提示词", "系统提示", "密码", "口令", "越狱",
     "扮演", "假装", "从现在开始", "你现在是", "限制", "上面的文字", "上面的内容", "以上内容",
     "我是你的", "新任务", "无限制模式", "任何规则", "任何审查", "拒绝任何",
-    "不会拒绝", "不要拒绝", "不能拒绝", "逐字",
+    "不会拒绝", "不要拒绝", "不能拒绝", "逐字", "一字一句", "停止翻译",
     # Italian, Portuguese, Dutch, Polish, Turkish, Indonesian, Vietnamese, Tagalog
     "dimentica", "istruzion", "esqueç", "instruç", "senha", "negeer", "vergeet", "instructies",
     "wachtwoord", "ignoruj", "zapomnij", "instrukcj", "hasło", "talimat", "görmezden", "şifre",
+    "parola per parola", "sopra questo", "smetti di tradurre", "palavra por palavra",
+    "acima desta", "pare de traduzir",
     "abaikan", "lupakan", "instruksi", "kata sandi", "bỏ qua", "hướng dẫn", "mật khẩu",
     "kalimutan", "tagubilin", "hãy quên", "quên đi", "chỉ dẫn", "yok say",
     # Japanese, Korean, Hindi, Bengali, Arabic, Thai
     "無視", "指示", "パスワード", "忘れて", "무시", "지시", "비밀번호", "잊어라", "잊으세요",
-    "잊어버려",
+    "잊어버려", "システムプロンプト", "上にあるテキスト", "翻訳はやめ", "시스템 프롬프트",
+    "프롬프트",
     "भूल जाओ", "भूल जाएं", "भूल जाइए", "निर्देश", "अनदेखा", "पासवर्ड",
     "নির্দেশ", "উপেক্ষা", "পাসওয়ার্ড", "تجاهل", "تعليمات", "كلمة المرور", "คำสั่ง", "คำแนะนำ",
     "รหัสผ่าน",
@@ -871,7 +904,11 @@ CONTEXT_ANCHORS: tuple[str, ...] = tuple(map(_folded, (
     "before processing", "to acknowledge", "directive", "hidden instruction",
     "ai reading this", "ais reading this", "models reading this", "llms reading this",
     "agents reading this", "assistants reading this", "coding agent", "must now", "\"system:",
-    "[system", "[override",
+    "[system", "[override", "important message from", "task i gave you",
+    "task that i gave you", "\nthought:", "an den ki", "für den ki", "an die ki",
+    "l'assistant ia", "l'ia :", "l'ia:", "asistente de ia", "assistente ia",
+    "assistente de ia", "для ии", "для ии-ассистента", "для нейросети",
+    "致ai", "给ai", "ai助手", "aiアシスタント", "ai 어시스턴트", "ai 비서",
 )))
 
 # Words whose encoded spellings (base64, hex, ROT13, reversed, leetspeak, spaced letters)
