@@ -41,7 +41,7 @@ __all__ = ["KINDS", "SecretsGuard", "SecretsSettings", "shannon_entropy"]
 # (kind, RE2 pattern, score). Order matters where two rules can start at the same place.
 _RULES: tuple[tuple[str, bytes, float], ...] = (
     ("private_key", rb"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----", 0.99),
-    ("aws_access_key_id", rb"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}\b", 0.95),
+    ("aws_access_key_id", rb"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b", 0.95),
     ("github_token", rb"\bgh[pousr]_[A-Za-z0-9]{36,251}\b", 0.98),
     ("github_fine_grained_token", rb"\bgithub_pat_[A-Za-z0-9_]{50,244}\b", 0.98),
     (
@@ -137,11 +137,13 @@ _PLACEHOLDER_MARKS = (
     "change_me", "replace_me", "insert", "<", ">", "${", "{{",
 )  # fmt: skip
 _VALUE_PLACEHOLDER_MARKS = ("change-me", "replace-me", "todo", "fixme", "fill_", "fill-", "fake",
-                            "mock", "password", "passwd", "secret", "token", "apikey", "api_key",
-                            "api-key")  # fmt: skip
-"""More marks of an example value (``password1``, ``test-api-key-1``), for generic
-assignments only: a provider token's strict format makes a placeholder plain, and a random
+                            "mock")  # fmt: skip
+"""More marks of an example value (``fake-key-1``), for generic assignments, URL and command
+line passwords only: a provider token's strict format makes a placeholder plain, and a random
 token would contain these now and then."""
+_SECRET_WORD_MARKS = ("password", "passwd", "secret", "token", "apikey", "api_key", "api-key")
+"""A secret's own name in its value (``password1``, ``test-api-key-1``) marks an example,
+unless the value is typed as a strong password."""
 _WORD = regex.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _PASSWORD_WORDS = ("password", "passwd", "passphrase")
 _SECRET_WORDS = (*_PASSWORD_WORDS, "secret", "token", "credential", "apikey", "accesskey",
@@ -195,6 +197,18 @@ def shannon_entropy(value: str) -> float:
 def _placeholder(body: str) -> bool:
     low = body.lower()
     return len(set(low)) <= 1 or any(mark in low for mark in _PLACEHOLDER_MARKS)
+
+
+def _example_value(value: str) -> bool:
+    """Whether ``value`` is marked as an example (``fake-key-1``, ``password1``,
+    ``test-api-key-1``, ``my-secret``); a secret's name in it does not count when the value
+    has upper and lower case letters and digits (``SuperSecret123!``: a real, if weak,
+    password)."""
+    low = value.lower()
+    if any(mark in low for mark in _VALUE_PLACEHOLDER_MARKS):
+        return True
+    strong = low != value and value.upper() != value and any(c.isdigit() for c in value)
+    return not strong and any(mark in low for mark in _SECRET_WORD_MARKS)
 
 
 def _secret_name(name: str, prose: bool = False) -> Literal["password", "api_key"] | None:
@@ -420,7 +434,7 @@ class SecretsGuard:
             return None  # sk-proj-abc123, ghp_123: a provider's prefix on a stand-in
         if (quote is None and _code(s, value, raw_end, operator)) or _path(value):
             return None
-        if any(mark in value.lower() for mark in _VALUE_PLACEHOLDER_MARKS):
+        if _example_value(value):
             return None
         name = s[max(0, start - 16) : found.start()].lower()
         aws = "aws" in name or "secretaccesskey" in name  # "SecretAccessKey" of the AWS CLI
@@ -482,6 +496,8 @@ def _validate(kind: str, s: str, start: int, end: int) -> tuple[str, int, int, f
         score = 0.7
     elif kind == "aws_access_key_id" and value.endswith("EXAMPLE"):
         score = 0.6  # the documentation example: still reported, with less confidence
+    elif kind == "aws_access_key_id" and any(c in "0189" for c in value[4:]):
+        score = 0.85  # real ids are base 32 (A-Z, 2-7); AKIA1234567890ABCDEF is typed by hand
     return (kind, start, end, score)
 
 
@@ -572,7 +588,7 @@ def _command_line_password(s: str, start: int, end: int) -> tuple[str, int, int,
         _placeholder(password)
         or password[0] in "$%{<"
         or _classes(password) < 2
-        or any(mark in password.lower() for mark in _VALUE_PLACEHOLDER_MARKS)
+        or _example_value(password)
     ):
         return None  # -u "$USER:$PASS", -u 1000:1000 (a uid:gid), -pYOUR_PASSWORD
     return ("password", at, end, 0.8)
@@ -584,11 +600,7 @@ def _url_password(s: str, start: int, end: int) -> tuple[str, int, int, float] |
     at = s.rindex("@", start, end)
     colon = s.index(":", scheme_end + 3, at)
     password = s[colon + 1 : at]
-    if (
-        _placeholder(password)
-        or password.lower() in ("pass", "pwd")
-        or any(mark in password.lower() for mark in _VALUE_PLACEHOLDER_MARKS)
-    ):
+    if _placeholder(password) or password.lower() in ("pass", "pwd") or _example_value(password):
         return None  # user:pass@, user:password@, user:token@, user:a%20secret@
     if any(c in "{}[]" for c in s[scheme_end:at]):
         return None  # a template (f"s3://{key}:{secret}@...") or a syntax summary ([user@])

@@ -204,6 +204,16 @@ def test_command_line_and_markup_look_alikes_do_not_fire(kinds: Any, text: str) 
     assert kinds(text) == []
 
 
+def test_hand_typed_credentials_that_look_real(kinds: Any) -> None:
+    """A strong password that holds a secret's word, an AWS key id typed with digits that
+    base 32 lacks: reported; a secret's word in a weak value, or a fake one, is an example."""
+    assert kinds("password=SuperSecret123!") == [("password", "SuperSecret123!")]
+    assert kinds("postgres://app:MyPassword9@db/app") == [("database_url", "MyPassword9")]
+    assert kinds("AKIA1234567890ABCDEF") == [("aws_access_key_id", "AKIA1234567890ABCDEF")]
+    assert kinds('password = "password123"') == []
+    assert kinds('token: "FakeToken123"') == []
+
+
 def test_more_credential_shapes(kinds: Any, rand: Any) -> None:
     """A Redis URL without a user name, an Azure API Management subscription key header,
     the AWS CLI's ``SecretAccessKey``."""
