@@ -4,13 +4,17 @@ The walk simulates the unpickler's stack and memo with placeholders, so imports 
 resolved however they are spelt: ``GLOBAL``/``INST`` operands, ``STACK_GLOBAL`` over strings
 pushed directly, duplicated, or fetched back from the memo (``MEMOIZE``/``PUT``/``GET``).
 Several pickles in a row (the legacy torch format) and pickles nested inside byte strings
-are scanned too. Parsing stops at the first broken opcode and reports what came before.
+are scanned too. The raw array bytes joblib writes after a ``NumpyArrayWrapper`` are
+stepped over (its shape and dtype are followed on the stack). Parsing stops at the first
+broken opcode and reports what came before.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import pickletools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import IO, Any
@@ -38,7 +42,9 @@ _MAX_OPCODES = 1 << 24  # ~20 s of walking; real checkpoints need a few million 
 _JOBLIB_ARRAY = "joblib.numpy_pickle.NumpyArrayWrapper"
 _MARK = object()
 _TRUNCATED = "pickle stream ended without a STOP opcode (truncated)"
-_IMPORTED = object()  # an imported callable on the simulated stack
+_JOBLIB_KEYS = frozenset({"shape", "dtype", "numpy_array_alignment_bytes"})
+_INTS = frozenset({"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4"})
+_DTYPE_CODE = re.compile(r"[<>|=]?([?bBiufcmMSUV])(\d*)")
 
 
 def _stack_effect(op: pickletools.OpcodeInfo) -> tuple[int, bool, int]:
@@ -98,10 +104,14 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
     def pop() -> Any:
         return stack.pop() if stack else None
 
-    def pop_mark() -> None:
+    def pop_mark() -> list[Any]:
+        above: list[Any] = []
         while stack:
-            if stack.pop() is _MARK:
-                return
+            item = stack.pop()
+            if item is _MARK:
+                break
+            above.append(item)
+        return above[::-1]
 
     for op, arg, pos in pickletools.genops(stream):
         walk.opcodes += 1
@@ -109,11 +119,12 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
         kind = _KIND[name]
         if kind == _GENERIC:
             pops, to_mark, pushes = _EFFECTS[name]
-            if to_mark:
-                pop_mark()
-            for _ in range(pops):
-                pop()
-            stack.extend([None] * pushes)
+            marked = pop_mark() if to_mark else []
+            popped = [pop() for _ in range(pops)][::-1]
+            pushed = _value(name, arg, popped, marked)
+            if name == "BUILD" and isinstance(popped[0], _JoblibArray):
+                _skip_joblib_array(stream, popped[1])
+            stack.extend([None] * pushes if pushed is None else pushed)
         elif kind == _PUT:
             if len(memo) < _MAX_MEMO:
                 memo[int(arg or 0)] = stack[-1] if stack else None
@@ -135,13 +146,11 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
             module, _, attr = str(arg).partition(" ")
             if name == "INST":
                 pop_mark()
-            _record(walk, module, attr)
-            stack.append(_IMPORTED)
+            stack.append(_Global(_record(walk, module, attr)))
         elif kind == _STACK_GLOBAL:
             attr_v, module_v = pop(), pop()
             if isinstance(module_v, str) and isinstance(attr_v, str):
-                _record(walk, module_v, attr_v)
-                stack.append(_IMPORTED)
+                stack.append(_Global(_record(walk, module_v, attr_v)))
             else:
                 walk.dynamic.append(f"STACK_GLOBAL at byte {pos or 0}")
                 stack.append(None)
@@ -176,9 +185,106 @@ def _nested_magic(data: bytes) -> bool:
     return data[:2] in PICKLE_PROTOCOL_MAGIC or data[:4] == _ZIP_MAGIC
 
 
-def _record(walk: PickleWalk, module: str, attr: str) -> None:
+def _record(walk: PickleWalk, module: str, attr: str) -> str:
     key = full_name(module, attr)
     walk.imports[key] = walk.imports.get(key, 0) + 1
+    return key
+
+
+class _Global:
+    """An imported callable on the simulated stack."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _Dtype:
+    """``numpy.dtype(code)`` on the simulated stack; BUILD may give its item size."""
+
+    __slots__ = ("code", "size")
+
+    def __init__(self, code: str) -> None:
+        self.code, self.size = code, 0
+
+    def itemsize(self) -> int | None:
+        """Bytes per item, or None for object (and unknown) dtypes."""
+        match = _DTYPE_CODE.fullmatch(self.code)
+        if match is None:
+            return None
+        if self.size > 0:
+            return self.size
+        letter, digits = match.groups()
+        if letter == "?":
+            return 1
+        if not digits:
+            return None
+        return int(digits) * (4 if letter == "U" else 1)
+
+
+class _JoblibArray:
+    """A joblib NumpyArrayWrapper: its BUILD is followed by the raw array bytes."""
+
+    __slots__ = ()
+
+
+def _value(name: str, arg: Any, popped: list[Any], marked: list[Any]) -> list[Any] | None:
+    """What an opcode pushes, where the walk needs the value (joblib array layout);
+    None: placeholders. Only ints, tuples, a few dict keys and two objects are followed."""
+    if name in _INTS:
+        return [arg if isinstance(arg, int) else None]
+    if name == "EMPTY_TUPLE":
+        return [()]
+    if name in ("TUPLE1", "TUPLE2", "TUPLE3"):
+        return [tuple(popped)]
+    if name == "TUPLE":
+        return [tuple(marked)]
+    if name == "EMPTY_DICT":
+        return [{}]
+    if name in ("SETITEM", "SETITEMS"):
+        target, pairs = popped[0], popped[1:] if name == "SETITEM" else marked
+        if isinstance(target, dict):
+            for key, value in zip(pairs[::2], pairs[1::2], strict=False):
+                if key in _JOBLIB_KEYS:
+                    target[key] = value
+        return [target]
+    if name in ("NEWOBJ", "REDUCE"):
+        func, args = popped
+        called = func.name if isinstance(func, _Global) else ""
+        if called == _JOBLIB_ARRAY:
+            return [_JoblibArray()]
+        if called == "numpy.dtype" and isinstance(args, tuple) and args:
+            return [_Dtype(args[0])] if isinstance(args[0], str) else None
+        return None
+    if name == "BUILD":
+        target, state = popped
+        if isinstance(target, _Dtype) and isinstance(state, tuple) and len(state) > 5:
+            target.size = state[5] if isinstance(state[5], int) else 0
+        return [target]
+    return None
+
+
+def _skip_joblib_array(stream: Any, state: Any) -> None:
+    """Step over the raw bytes joblib writes after a NumpyArrayWrapper (an alignment
+    padding, then the array), so the walk goes on with the pickle after them. Object
+    arrays are a pickle there, walked as is; an unknown layout is left to fail."""
+    if not isinstance(state, dict):
+        return
+    shape, dtype = state.get("shape"), state.get("dtype")
+    if not isinstance(shape, tuple) or not isinstance(dtype, _Dtype):
+        return
+    if not all(isinstance(d, int) and d >= 0 for d in shape):
+        return
+    itemsize = dtype.itemsize()
+    if itemsize is None:
+        return
+    remaining = math.prod(shape) * itemsize
+    if isinstance(state.get("numpy_array_alignment_bytes"), int):
+        padding = stream.read(1)
+        remaining += padding[0] if padding else 0
+    while remaining > 0 and (chunk := stream.read(min(remaining, 1 << 20))):
+        remaining -= len(chunk)
 
 
 class _Skipped(bytes):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import collections
 import io
+import os
 import pathlib
 import pickle
 import pickletools
+import sys
 import tracemalloc
+import types
 import zipfile
 from typing import Any
 
@@ -351,3 +354,60 @@ def test_huge_operands_are_stepped_over_not_held(art: Any) -> None:
     found = scan_pickle(io.BufferedReader(nested), "x", limit=len(header) + size + 3)
     assert _rules(found) == [("AISEC-PKL005", "high")]
     assert "larger than" in found[0].message
+
+
+class _System:
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.system, ("echo owned",))
+
+
+def _joblib_like(value: object, protocol: int, monkeypatch: pytest.MonkeyPatch) -> bytes:
+    """What joblib.dump writes (joblib is not a dependency): each ndarray pickled as a
+    joblib.numpy_pickle.NumpyArrayWrapper, then an alignment padding and the raw bytes."""
+
+    class NumpyArrayWrapper:
+        def __init__(self, array: Any) -> None:
+            self.subclass, self.shape, self.order = type(array), array.shape, "C"
+            self.dtype, self.allow_mmap, self.numpy_array_alignment_bytes = array.dtype, True, 16
+
+    NumpyArrayWrapper.__module__ = "joblib.numpy_pickle"
+    NumpyArrayWrapper.__qualname__ = "NumpyArrayWrapper"
+    module = types.ModuleType("joblib.numpy_pickle")
+    module.NumpyArrayWrapper = NumpyArrayWrapper  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "joblib", types.ModuleType("joblib"))
+    monkeypatch.setitem(sys.modules, "joblib.numpy_pickle", module)
+    out = io.BytesIO()
+
+    class Pickler(pickle._Pickler):
+        def save(self, obj: Any, save_persistent_id: bool = True) -> None:
+            if not isinstance(obj, np.ndarray) or obj.dtype.hasobject:
+                super().save(obj, save_persistent_id)
+                return
+            super().save(NumpyArrayWrapper(obj))
+            if self.proto >= 4:
+                self.framer.commit_frame(force=True)
+            padding = 16 - (out.tell() + 1) % 16
+            out.write(bytes([padding]) + b"\xff" * padding + obj.tobytes())
+
+    Pickler(out, protocol=protocol).dump(value)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_joblib_array_bytes_are_stepped_over(
+    monkeypatch: pytest.MonkeyPatch, art: Any, protocol: int
+) -> None:
+    """An import pickled after a joblib array was hidden behind its raw bytes (a low
+    'not scanned' note, exit 0): the wrapper's shape and dtype say how many to skip."""
+    arrays = {
+        "w": np.arange(-6.0, 6.0).reshape(3, 4),
+        "mask": np.array([True, False, True]),
+        "labels": np.array(["cat", "dog"]),
+        "codes": np.arange(24, dtype=np.int8).reshape(2, 3, 4),
+    }
+    clean = _joblib_like(arrays, protocol, monkeypatch)
+    assert scan_pickle(io.BytesIO(clean), "m.joblib") == []
+    evil = {**arrays, "hook": _System()}
+    findings = scan_pickle(io.BytesIO(_joblib_like(evil, protocol, monkeypatch)), "m.joblib")
+    assert ("AISEC-PKL001", "critical") in _rules(findings)
+    assert ("AISEC-PKL005", "low") not in _rules(findings)
