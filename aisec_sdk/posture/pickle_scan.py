@@ -70,7 +70,8 @@ _EFFECTS = {op.name: _stack_effect(op) for op in pickletools.opcodes}
     _DUP,
     _MARK_OP,
     _STOP,
-) = range(12)
+    _VALUED,
+) = range(13)
 _KIND: dict[str, int] = dict.fromkeys(_EFFECTS, _GENERIC) | {
     "GLOBAL": _GLOBAL, "INST": _GLOBAL, "STACK_GLOBAL": _STACK_GLOBAL,
     "EXT1": _EXT, "EXT2": _EXT, "EXT4": _EXT,
@@ -80,7 +81,11 @@ _KIND: dict[str, int] = dict.fromkeys(_EFFECTS, _GENERIC) | {
     "BINUNICODE8": _STRING, "STRING": _STRING, "BINSTRING": _STRING, "SHORT_BINSTRING": _STRING,
     "BINBYTES": _BYTES, "SHORT_BINBYTES": _BYTES, "BINBYTES8": _BYTES, "BYTEARRAY8": _BYTES,
     "DUP": _DUP, "MARK": _MARK_OP, "STOP": _STOP,
-}  # fmt: skip
+} | dict.fromkeys(  # opcodes whose values the walk follows (joblib's array layout)
+    (*_INTS, "EMPTY_TUPLE", "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "EMPTY_DICT", "SETITEM",
+     "SETITEMS", "NEWOBJ", "REDUCE", "BUILD"),
+    _VALUED,
+)  # fmt: skip
 
 
 @dataclass
@@ -117,7 +122,16 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
         walk.opcodes += 1
         name = op.name
         kind = _KIND[name]
+        if kind == _VALUED and _JOBLIB_ARRAY not in walk.imports:
+            kind = _GENERIC  # values are followed only in joblib files: plain walks stay fast
         if kind == _GENERIC:
+            pops, to_mark, pushes = _EFFECTS[name]
+            if to_mark:
+                pop_mark()
+            for _ in range(pops):
+                pop()
+            stack.extend([None] * pushes)
+        elif kind == _VALUED:
             pops, to_mark, pushes = _EFFECTS[name]
             marked = pop_mark() if to_mark else []
             popped = [pop() for _ in range(pops)][::-1]
