@@ -21,8 +21,14 @@ HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 # Config objects from these packages are Keras' own; any other module is imported on load.
 _KERAS_ROOTS = frozenset({"keras", "tf_keras", "tensorflow", "keras_hub", "keras_nlp", "keras_cv"})
 _LAMBDA = re.compile(rb'"class_name"\s*:\s*"Lambda"')
+# {"module": "os", "class_name": "system", ...} or a function: "class_name": "function",
+# "config": "system"; as Keras writes them (keys in this order), in the HDF5 model config
+_MODULE_OBJECT = re.compile(
+    rb'"module"\s*:\s*"([\w.]{1,200})"\s*,\s*"class_name"\s*:\s*"([\w.]{1,200})"'
+    rb'(?:\s*,\s*"config"\s*:\s*"([\w.]{1,200})")?'
+)
 _CHUNK = 1 << 20
-_OVERLAP = 64
+_OVERLAP = 1024
 
 
 def is_hdf5(stream: IO[bytes]) -> bool:
@@ -109,14 +115,26 @@ def scan_keras_config(data: bytes, path: str) -> list[ScanFinding]:
 
 
 def scan_hdf5(stream: IO[bytes], path: str) -> list[ScanFinding]:
-    """Findings for an HDF5 file: each Lambda marker in its raw bytes, read in chunks."""
+    """Findings for an HDF5 file, from the model config in its raw bytes (read in chunks):
+    each Lambda marker, and config objects whose module lies outside Keras."""
     stream.seek(0)
     hits = 0
+    found: list[ScanFinding] = []
     tail = b""
     while chunk := stream.read(_CHUNK):
         window = tail + chunk
         hits += sum(1 for m in _LAMBDA.finditer(window) if m.end() > len(tail))
+        for match in _MODULE_OBJECT.finditer(window):
+            if match.end() <= len(tail):
+                continue
+            module, name, config = (g.decode("ascii") if g else None for g in match.groups())
+            layer = {"module": module, "class_name": name, "config": config}
+            foreign = _foreign(layer, path)
+            if foreign is not None and foreign not in found:
+                found.append(foreign)
         tail = window[-_OVERLAP:]
-    if not hits:
-        return []
-    return [_lambda_finding(path, f"{hits} in model_config", " (found in the HDF5 model config)")]
+    if hits:
+        found.insert(
+            0, _lambda_finding(path, f"{hits} in model_config", " (found in the HDF5 model config)")
+        )
+    return found

@@ -180,6 +180,23 @@ def test_hdf5_lambda_marker_without_h5py(write: Write) -> None:
     assert scan_file(write("plain.h5", b"\x89HDF\r\n\x1a\n" + bytes(1000))).findings == []
 
 
+def test_hdf5_config_importing_callables_from_outside_keras(write: Write) -> None:
+    """The legacy .h5 loader deserializes the same config objects as a .keras file."""
+    dense = {"module": "keras.layers", "class_name": "Dense", "config": {"units": 2}}
+    evil = {"module": "keras.layers", "class_name": "Dense", "config": {"units": 2,
+            "activation": {"module": "posix", "class_name": "function", "config": "system"},
+            "kernel_initializer": {"module": "subprocess", "class_name": "Popen"}}}  # fmt: skip
+    head = b"\x89HDF\r\n\x1a\n" + bytes((1 << 20) - 8 - 130)  # a match straddles 1 MiB
+    for name, layers, expected in (
+        ("ok.h5", [dense], set()),
+        ("evil.h5", [dense, evil], {"posix.system", "subprocess.Popen"}),
+    ):
+        config = json.dumps({"class_name": "Sequential", "config": {"layers": layers}})
+        report = scan_file(write(name, head + b"model_config" + config.encode() + bytes(64)))
+        assert {f.details["global"] for f in report.findings} == expected, name
+        assert {(f.rule_id, f.severity) for f in report.findings} <= {("AISEC-KER002", "critical")}
+
+
 def test_gguf_template_injection_and_benign(write: Write, art: Any) -> None:
     benign = art.gguf_bytes({"general.name": "tiny", "tokenizer.chat_template": "{{ messages }}"})
     ssti = art.gguf_bytes(
