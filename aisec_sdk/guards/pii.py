@@ -125,6 +125,10 @@ _NOT_AN_ADDRESS = regex.compile(
     r"(?i)(?:\b(?:versions?|ver|v|release|build|firmware|fw|kernel|revision|rev|patch|update|section"
     r"|sections|chapter|clause|step|rfc ?\d+)[:#]?|§|[<>~!=]=|[<>])\s*$"
 )  # what stands before a dotted number that is a version or a section, not an address
+_IP_WORD = regex.compile(
+    r"(?ri)\b(?:ip|ipv[46]|ip address|address|addr|host|hostname|server|router|gateway|client"
+    r"|device|from|adresse|adresa|direcci[oó]n)\b"
+)  # words that name a private address an address of someone or something
 _DOCUMENTATION_V4 = frozenset({0xC00002, 0xC63364, 0xCB0071})
 """The /24 documentation networks of RFC 5737 (192.0.2, 198.51.100, 203.0.113), shifted."""
 _DOCUMENTATION_V6 = 0x20010DB8  # 2001:db8::/32, RFC 3849
@@ -597,7 +601,7 @@ def _ipv4(s: str, start: int, end: int) -> Candidate | None:
         address = ipaddress.IPv4Address(s[start:end])
     except ValueError:
         return None
-    return (start, end, "ip_address", _ip_score(address, s[max(0, start - 12) : start]))
+    return (start, end, "ip_address", _ip_score(address, s, start, version_words=True))
 
 
 def _ipv6(s: str, start: int, end: int) -> Candidate | None:
@@ -614,26 +618,32 @@ def _ipv6(s: str, start: int, end: int) -> Candidate | None:
         address = ipaddress.IPv6Address(s[start:end])
     except ValueError:
         return None
-    return (start, end, "ip_address", _ip_score(address, ""))
+    return (start, end, "ip_address", _ip_score(address, s, start, version_words=False))
 
 
-def _ip_score(address: ipaddress.IPv4Address | ipaddress.IPv6Address, before: str) -> float:
+def _ip_score(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+    s: str,
+    start: int,
+    version_words: bool,
+) -> float:
     if address.is_loopback or address.is_unspecified or address.is_multicast or address.is_reserved:
         return 0.3
-    if _NOT_AN_ADDRESS.search(before):
+    if version_words and _NOT_AN_ADDRESS.search(s, max(0, start - 12), start):
         return 0.3  # v1.2.3.4, pkg>=1.2.0.2, section 8.1.2.2
-    # Private and link-local addresses (192.168.1.100 in a code snippet) are reported only
-    # with a lower threshold: they say little about a person. The documentation ranges
-    # (203.0.113.0/24, 2001:db8::/32...) stand for public addresses in examples.
-    if address.is_private or address.is_link_local:
-        value = int(address)
-        documentation = (
-            value >> 8 in _DOCUMENTATION_V4
-            if address.version == 4
-            else value >> 96 == _DOCUMENTATION_V6
-        )
-        return 0.75 if documentation else 0.45
-    return 0.75
+    if not (address.is_private or address.is_link_local):
+        return 0.75
+    value = int(address)
+    if (
+        value >> 8 in _DOCUMENTATION_V4
+        if address.version == 4
+        else value >> 96 == _DOCUMENTATION_V6
+    ):
+        return 0.75  # 203.0.113.0/24, 2001:db8::/32...: public addresses in examples
+    # A private or link-local address says little about a person: reported (0.6) when the
+    # text names it an address (my IP is 192.168.1.20, login from 10.0.0.5), not in a code
+    # snippet (sock.connect(("192.168.1.100", 12345)): 0.45, below the default threshold).
+    return 0.6 if _IP_WORD.search(s, max(0, start - 30), start) is not None else 0.45
 
 
 def _iban(s: str, start: int, value: str) -> Candidate | None:

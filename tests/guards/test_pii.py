@@ -339,9 +339,16 @@ def test_findings_stay_inside_the_original_text(text: str) -> None:
         assert 0.0 <= finding.score <= 1.0
 
 
-def test_private_addresses_are_reported_below_the_default_threshold(find: Any) -> None:
-    assert find("host 10.1.2.3 is internal") == []
-    assert find("host 10.1.2.3 is internal", threshold=0.4) == [("ip_address", "10.1.2.3")]
+def test_private_addresses_are_reported_when_the_text_names_them_addresses(find: Any) -> None:
+    """my IP is 192.168.1.20, login from 10.0.0.5: reported; an address in a code snippet
+    says little about a person: below the default threshold."""
+    assert find("my IP is 192.168.1.20") == [("ip_address", "192.168.1.20")]
+    assert find("Login from 10.0.0.5 failed") == [("ip_address", "10.0.0.5")]
+    assert find("link-local address fe80::1ff:fe23:4567:890a") == [
+        ("ip_address", "fe80::1ff:fe23:4567:890a")
+    ]
+    assert find('sock.connect(("10.1.2.3", 80))') == []
+    assert find('sock.connect(("10.1.2.3", 80))', threshold=0.4) == [("ip_address", "10.1.2.3")]
 
 
 @pytest.mark.parametrize(
