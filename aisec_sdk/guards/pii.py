@@ -463,7 +463,13 @@ def _phone_score(
             number = phonenumbers.parse("+" + value[2:] if value[0] == "0" else value, None)
         except phonenumbers.NumberParseException:
             return None
-        return 0.9 if phonenumbers.is_valid_number(number) else None
+        if phonenumbers.is_valid_number(number):
+            return 0.9
+        # +1 (555) 123-4567: a fictional number of the first region, written as one
+        shape = _groups(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
+        first = phonenumbers.country_code_for_region(regions[0]) if regions else 0
+        fictional = number.country_code == first and phonenumbers.is_possible_number(number)
+        return 0.6 if fictional and not strict and groups[1:] == shape else None
     bare = len(groups) == 1
     if bare and len(digits) not in (10, 11):
         return None

@@ -460,9 +460,13 @@ def test_values_next_to_other_numbers_and_words(
         ("id 536904412", []),
         ("see https://user:Xk29fPq0aa@host.example.com", []),
         ("mailto:jane@example.com", [("email", "jane@example.com")]),
+        ("Call me at +1 (555) 123-4567", [("phone", "+1 (555) 123-4567")]),
+        ("Call me at +1-555-123-4567", [("phone", "+1-555-123-4567")]),
+        ("Call me at +1 123 456 7890", []),
     ],
 )
 def test_wrapped_and_glued_forms(find: Any, text: str, expected: list[tuple[str, str]]) -> None:
     """A country code in parentheses, an extension glued on with x, a dotted US number the
-    IPv4 candidate had taken, nine digits after "SSN", a URL login that is no mailbox."""
+    IPv4 candidate had taken, nine digits after "SSN", a URL login that is no mailbox, a
+    fictional number of the first region written with its country code (as without it)."""
     assert find(text) == expected
