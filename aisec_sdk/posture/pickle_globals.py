@@ -9,6 +9,7 @@ is judged as ``torch.serialization.load``.
 from __future__ import annotations
 
 import re
+from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING
 from typing import Literal
 
 from aisec_sdk.posture.models import Severity
@@ -293,7 +294,13 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 def full_name(module: str, name: str) -> str:
-    """The dotted path a loader resolves for ``module`` + ``name``, Python 2 aliases mapped."""
+    """The dotted path a loader resolves for ``module`` + ``name``, Python 2 names mapped
+    as the unpickler maps them (``__builtin__.reduce`` is ``functools.reduce``, ``thread``
+    is ``_thread``), then the private and old aliases of modules."""
+    if (module, name) in NAME_MAPPING:
+        module, name = NAME_MAPPING[(module, name)]
+    elif module in IMPORT_MAPPING:
+        module = IMPORT_MAPPING[module]
     for old, new in _ALIASES.items():
         if module == old or module.startswith(old + "."):
             module = new + module[len(old) :]

@@ -411,3 +411,21 @@ def test_joblib_array_bytes_are_stepped_over(
     findings = scan_pickle(io.BytesIO(_joblib_like(evil, protocol, monkeypatch)), "m.joblib")
     assert ("AISEC-PKL001", "critical") in _rules(findings)
     assert ("AISEC-PKL005", "low") not in _rules(findings)
+
+
+def test_python2_names_are_judged_as_the_unpickler_maps_them(art: Any) -> None:
+    """Protocol 0-2 pickles name Python 2 modules; pickle's own tables map them
+    (thread -> _thread, SocketServer -> socketserver, __builtin__.reduce -> functools)."""
+    for module, name in (
+        ("thread", "start_new_thread"),
+        ("SimpleHTTPServer", "test"),
+        ("SocketServer", "TCPServer"),
+        ("__builtin__", "reduce"),
+    ):
+        findings = scan_pickle(io.BytesIO(art.proto0_call(module, name)), "x")
+        assert _rules(findings) == [("AISEC-PKL002", "high")], module
+    assert _rules(scan_pickle(io.BytesIO(art.proto0_call("__builtin__", "intern")), "x")) == [
+        ("AISEC-PKL001", "critical")
+    ]
+    for module, name in (("__builtin__", "xrange"), ("__builtin__", "unicode")):
+        assert scan_pickle(io.BytesIO(art.proto0_call(module, name)), "x") == [], name
