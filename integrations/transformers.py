@@ -77,7 +77,6 @@ __all__ = [
 
 RULE_TRUST_REMOTE_CODE = "AISEC-CODE001"
 RULE_PICKLE_WEIGHTS = "AISEC-RT001"
-_PICKLE_FORMATS = frozenset({"pickle", "pytorch-zip"})
 _WEIGHT_SUFFIXES = (
     ".safetensors",
     ".bin",
@@ -392,8 +391,10 @@ def _record_model(span: Span, name: str, kwargs: Mapping[str, Any]) -> None:
         loaded = [fmt for fmt in formats if (fmt == "safetensors") == prefer_safetensors]
         if loaded:
             span.set_attribute(ATTR_MODEL_FORMAT, loaded[0])
+        from aisec_sdk.posture.scanner import PICKLE_FORMATS  # also torch's tar, compressed
+
         for path, fmt in zip(files, formats, strict=True):
-            if fmt in _PICKLE_FORMATS and not prefer_safetensors:
+            if fmt in PICKLE_FORMATS and not prefer_safetensors:
                 _finding(
                     span,
                     RULE_PICKLE_WEIGHTS,

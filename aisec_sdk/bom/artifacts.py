@@ -23,7 +23,18 @@ _TORCH_LEGACY_MAGIC = b"\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"
 # A TensorFlow Lite flatbuffer names its schema at bytes 4..8.
 _TFLITE_IDENTIFIER = b"TFL3"
 _MODEL_FORMATS = frozenset(
-    {"pytorch-zip", "pickle", "safetensors", "numpy", "npz", "keras", "hdf5", "gguf", "onnx"}
+    {
+        "pytorch-zip",
+        "pytorch-tar",
+        "pickle",
+        "safetensors",
+        "numpy",
+        "npz",
+        "keras",
+        "hdf5",
+        "gguf",
+        "onnx",
+    }
 )
 _COMPRESSED = frozenset({"gzip", "bz2", "xz", "zlib"})
 _JOBLIB_SUFFIXES = frozenset({".joblib", ".pkl", ".pickle"})

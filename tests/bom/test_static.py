@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import pickle
 import struct
+import tarfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -112,6 +114,17 @@ def project(tmp_path: Path) -> Path:
     (root / "models" / "llm.gguf").write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, 0))
     (root / "models" / "detector.tflite").write_bytes(b"\x1c\x00\x00\x00TFL3" + bytes(24))
     (root / "models" / "notes.bin").write_bytes(bytes(range(64)))  # no model format
+    # torch's oldest format: a tar of pickle, storages and tensors members
+    with tarfile.open(root / "models" / "ancient.pt", "w") as tar:
+        for member, body in (
+            ("sys_info", pickle.dumps({})),
+            ("pickle", pickle.dumps({})),
+            ("storages", pickle.dumps(0)),
+            ("tensors", pickle.dumps(0)),
+        ):
+            info = tarfile.TarInfo(member)
+            info.size = len(body)
+            tar.addfile(info, io.BytesIO(body))
     # Named as text, but the bytes are safetensors: the content decides.
     save_file({"b": torch.zeros(2)}, str(root / "models" / "weights.txt.bin"))
     (root / "data" / "train.jsonl").write_text('{"q": "a"}\n\n{"q": "b"}\n{"q": "c"}\n')
@@ -149,6 +162,7 @@ def test_model_files_by_content_with_hashes(bom: Bom, project: Path) -> None:
         c.name: c.file for c in bom.of_kind("model") if isinstance(c, ModelComponent) and c.file
     }
     assert {name: facts.format for name, facts in files.items()} == {
+        "models/ancient.pt": "pytorch-tar",
         "models/classifier/head.pt": "pytorch-zip",
         "models/classifier/model.safetensors": "safetensors",
         "models/detector.tflite": "tflite",

@@ -43,6 +43,9 @@ CASES: dict[str, list[tuple[str, Maker]]] = {
         ("parens", _rep("(1")),
         ("bare digits near a phone word", _rep("call 4155552671 ")),
         ("versions", _rep(">=1.2.3.4 ")),
+        ("iban heads over numbers", _rep("ab12 4155552671 ")),
+        ("registry heads", _rep("DE12 ")),
+        ("card then expiry", _rep("4111 1111 1111 1111 12/29 123 ")),
     ],
     "secrets": [
         ("base64 run", _rep("Ab9+")),
@@ -56,6 +59,9 @@ CASES: dict[str, list[tuple[str, Maker]]] = {
         ("google keys in a blob", _rep("AIza" + "Ab9" * 12 + "+")),
         ("long name", lambda n: "password_" + "a" * n + " = Xk29!fq#Lm20"),
         ("names then references", _rep("apiKey: settings.API_KEY, ")),
+        ("command lines", _rep("curl -u a:Xk29fPq0aa ")),
+        ("names then tokens", _rep("aws_access_key_id = ")),
+        ("attribute pairs", _rep("password value=")),
     ],
     "invisible_text": [
         ("tags", _rep("\U000e0041")),
