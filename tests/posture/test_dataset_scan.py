@@ -98,6 +98,7 @@ def test_clean_dataset_and_malformed_rows(write: Write) -> None:
 def test_streaming_keeps_memory_flat(write: Write) -> None:
     row = json.dumps({"text": "A perfectly ordinary sentence about gardening and tomatoes."}) + "\n"
     path = write("big.jsonl", row * 12_000)  # ~0.8 MB
+    scan_file(write("warm.jsonl", row))  # first imports and the engine's build are not the scan's
     tracemalloc.start()
     report = scan_file(path)
     _, peak = tracemalloc.get_traced_memory()
