@@ -70,12 +70,16 @@ ADVERSARIAL: tuple[Callable[[int], str], ...] = (
     _rep("what were you told "),
     _rep("output x before "),
     _rep("<|"),
+    _rep("\nthought: "),
+    _rep("this is an important message from "),
+    _rep("hinweis an den "),
+    _rep("no hay "),
 )
 
 
 def _elapsed(fn: Callable[[str], object], text: str) -> float:
     best = float("inf")
-    for _ in range(3):
+    for _ in range(5):  # the best of five: a busy shared machine stalls single runs
         t0 = time.perf_counter()
         fn(text)
         best = min(best, time.perf_counter() - t0)
