@@ -22,7 +22,7 @@ import regex
 from pydantic import field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
-from aisec_sdk.text import Text, lower_keeping_offsets
+from aisec_sdk.text import CONFUSABLES, Text, lower_keeping_offsets
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["CanaryGuard", "CanarySettings", "canary", "clear_canaries", "registered_canaries"]
@@ -34,6 +34,8 @@ _SPACE_CHARS = " \t\n\r\x0b\x0c"
 _SPACE_BYTES = _SPACE_CHARS.encode()
 _NOT_ALNUM_BYTES = bytes(b for b in range(128) if not chr(b).isalnum())
 _MIN_CORE = 8
+_FOLD_LOOK_ALIKES = str.maketrans(CONFUSABLES)
+_HEX_PREFIX = regex.compile(r"0x|\\x|\\u00|&#x|%")
 
 
 def canary(prefix: str = "aisec", *, register: bool = True) -> str:
@@ -89,8 +91,11 @@ def _stable_base64(raw: bytes) -> list[str]:
 def _variants(token: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
     """(needles for the compacted lower-case text, needles for the space-free text), each
     ``(family, needle)``."""
-    core = _core(token)
-    compact: dict[str, str] = {core: "verbatim", core[::-1]: "reversed"}
+    core, whole = _core(token), _compact(token)
+    # the whole token first, so that its span (and redaction) includes the prefix
+    compact: dict[str, str] = {whole: "verbatim", whole[::-1]: "reversed"}
+    compact.setdefault(core, "verbatim")
+    compact.setdefault(core[::-1], "reversed")
     compact.setdefault(codecs.encode(core, "rot13"), "rot13")
     exact: dict[str, str] = {}
     for raw in {token, core}:
@@ -145,28 +150,27 @@ class CanaryGuard:
             return []
         s = text.normalized
         low = lower_keeping_offsets(s)
-        compact = low.encode("ascii", "ignore").translate(None, _NOT_ALNUM_BYTES).decode()
-        spaceless = s.encode("ascii", "ignore").translate(None, _SPACE_BYTES).decode()
+        views = _Views(s, low)
         findings: list[Finding] = []
         for token in tokens:
+            spans: list[tuple[int, int]] = []
             at = s.find(token)
-            if at >= 0:
+            while at >= 0:
+                spans.append((at, at + len(token)))
                 findings.append(self._finding(text, at, at + len(token), "verbatim", 1.0))
-                continue
+                at = s.find(token, at + len(token))
             in_compact, in_spaceless = _variants(token)
-            for family, needle in in_compact:
-                at = compact.find(needle)
-                if at >= 0:
-                    a, b = _locate(low, at, len(needle), _kept_alnum)
-                    findings.append(self._finding(text, a, b, family, 0.95))
-                    break
-            else:
-                for family, needle in in_spaceless:
-                    at = spaceless.find(needle)
-                    if at >= 0:
-                        a, b = _locate(s, at, len(needle), _kept_nonspace)
-                        findings.append(self._finding(text, a, b, family, 0.95))
-                        break
+            hex_needles = [n for f, n in in_compact if f == "hex"]
+            for view, needles in (
+                (views.compact, in_compact),
+                (views.spaceless, in_spaceless),
+                (views.unprefixed, [("hex", n) for n in hex_needles]),
+            ):
+                for family, needle in needles:
+                    for a, b in view(needle):
+                        if not any(a < y and x < b for x, y in spans):
+                            spans.append((a, b))
+                            findings.append(self._finding(text, a, b, family, 0.95))
         return findings
 
     def _finding(self, text: Text, a: int, b: int, family: str, score: float) -> Finding:
@@ -183,14 +187,55 @@ def _kept_nonspace(ch: str) -> bool:
     return ch.isascii() and ch not in _SPACE_CHARS
 
 
-def _locate(s: str, at: int, length: int, kept: Callable[[str], bool]) -> tuple[int, int]:
-    """Offsets in ``s`` of characters ``at .. at+length`` of ``s`` filtered by ``kept``."""
-    seen, start = 0, -1
-    for i, ch in enumerate(s):
-        if kept(ch):
-            if seen == at:
-                start = i
-            seen += 1
-            if seen == at + length:
-                return start, i + 1
-    return max(start, 0), len(s)
+class _Views:
+    """Filtered views of one output, each built on first use: ``view(needle)`` gives the
+    spans (in the normalised text) of every occurrence of ``needle`` in the view."""
+
+    def __init__(self, s: str, low: str) -> None:
+        if not s.isascii():  # look-alikes text.py leaves (between digits: 4\u0430 5)
+            s, low = s.translate(_FOLD_LOOK_ALIKES), low.translate(_FOLD_LOOK_ALIKES)
+        self._s, self._low = s, low
+        self._built: dict[str, tuple[str, str, Callable[[str], bool]]] = {}
+        self._kept: dict[str, list[int]] = {}
+
+    def _view(self, name: str) -> tuple[str, str, Callable[[str], bool]]:
+        built = self._built.get(name)
+        if built is None:
+            if name == "spaceless":
+                source, kept = self._s, _kept_nonspace
+                filtered = source.encode("ascii", "ignore").translate(None, _SPACE_BYTES)
+            else:
+                source, kept = self._low, _kept_alnum
+                if name == "unprefixed":  # 0x61 0x69, \x61\x69, %61%69, &#x61; -> 6169
+                    source = _HEX_PREFIX.sub(lambda m: " " * len(m.group()), source)
+                filtered = source.encode("ascii", "ignore").translate(None, _NOT_ALNUM_BYTES)
+            built = self._built[name] = (source, filtered.decode(), kept)
+        return built
+
+    def _find(self, name: str, needle: str) -> list[tuple[int, int]]:
+        source, filtered, kept = self._view(name)
+        starts = []
+        at = filtered.find(needle)
+        while at >= 0:
+            starts.append(at)
+            at = filtered.find(needle, at + len(needle))
+        if not starts:
+            return []
+        index = self._kept.get(name)
+        if index is None:  # position in ``source`` of each character the view kept
+            index = self._kept[name] = [i for i, ch in enumerate(source) if kept(ch)]
+        return [(index[a], index[a + len(needle) - 1] + 1) for a in starts]
+
+    def compact(self, needle: str) -> list[tuple[int, int]]:
+        """Lower case, letters and digits only."""
+        return self._find("compact", needle)
+
+    def spaceless(self, needle: str) -> list[tuple[int, int]]:
+        """White space removed."""
+        return self._find("spaceless", needle)
+
+    def unprefixed(self, needle: str) -> list[tuple[int, int]]:
+        """Like `compact`, with hex byte prefixes removed first (none: nothing to find)."""
+        if not _HEX_PREFIX.search(self._low):
+            return []
+        return self._find("unprefixed", needle)

@@ -92,3 +92,32 @@ def test_engine_blocks_output_only() -> None:
     policy = Policy(guards=NO_PI)
     assert scan(f"leaked {token}", direction="output", policy=policy).action == "block"
     assert scan(f"system says {token}", direction="input", policy=policy).action == "allow"
+
+
+def test_every_occurrence_is_reported_and_redacted() -> None:
+    token = canary()
+    policy = Policy(guards={**NO_PI, "canary": {"action": "redact"}})
+    output = f"first {token}, then {token.upper()}, then {token[::-1]} and {token}"
+    verdict = scan(output, direction="output", policy=policy)
+    assert len(verdict.findings) == 4
+    assert verdict.text == "first , then , then  and "
+
+
+def test_hex_with_byte_prefixes(leaks: Any) -> None:
+    token = canary()
+    raw = token.encode()
+    for output in (
+        " ".join(f"0x{b:02x}" for b in raw),
+        "".join(f"\\x{b:02X}" for b in raw),
+        "".join(f"%{b:02x}" for b in raw),
+        "".join(f"&#x{b:02x};" for b in raw),
+    ):
+        assert leaks(output), output
+    assert leaks("0x00 0x01 %41 &#x42;") == []
+
+
+def test_look_alikes_between_digits(run_guard: Any) -> None:
+    planted = "aisec-1a2c3e4a5c6e7a8c"
+    output = "id " + planted.replace("a", "\u0430").replace("c", "\u0441").replace("e", "\u0435")
+    (finding,) = run_guard("canary", tokens=[planted])(output, "output")
+    assert (finding.start, finding.end) == (3, len(output))
