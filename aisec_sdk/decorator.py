@@ -219,16 +219,25 @@ class _Spec:
             new_args = tuple(call.check_value(a, "input") for a in args)
             new_kwargs = {k: call.check_value(v, "input") for k, v in kwargs.items()}
             return new_args, new_kwargs
-        bound = inspect.signature(wrapped).bind_partial(*args, **kwargs)
+        signature = inspect.signature(wrapped)
+        bound = signature.bind_partial(*args, **kwargs)
+        # a name the function takes through **kwargs sits in that parameter's dict
+        extra = next(
+            (
+                bound.arguments.get(p.name)
+                for p in signature.parameters.values()
+                if p.kind is p.VAR_KEYWORD
+            ),
+            None,
+        )
         for name in self.input:
             if name in bound.arguments:
-                bound.arguments[name] = call.check_value(
-                    bound.arguments[name], "input", strict=True, name=name
-                )
-            elif name in bound.kwargs:
-                bound.kwargs[name] = call.check_value(
-                    bound.kwargs[name], "input", strict=True, name=name
-                )
+                holder = bound.arguments
+            elif extra is not None and name in extra:
+                holder = extra
+            else:
+                continue
+            holder[name] = call.check_value(holder[name], "input", strict=True, name=name)
         return bound.args, bound.kwargs
 
 

@@ -94,6 +94,20 @@ def test_input_selection_by_name() -> None:
     assert g("x", "y", ATTACK) == ATTACK
 
 
+def test_a_name_taken_through_kwargs_is_checked() -> None:
+    got: list[dict[str, str]] = []
+
+    @guard(input="question", output=False)
+    def f(context: str, **extra: str) -> str:
+        got.append(extra)
+        return context
+
+    f("jane@example.com", question="mail bob@example.com", other="c@example.com")
+    assert got == [{"question": "mail <EMAIL>", "other": "c@example.com"}]
+    with pytest.raises(GuardViolation):
+        f("fine", question=ATTACK)
+
+
 def test_input_selection_errors() -> None:
     with pytest.raises(TypeError, match="does not take"):
         guard(input="nope")(echo)
