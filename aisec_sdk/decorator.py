@@ -196,7 +196,10 @@ class _Spec:
             names = (input,) if isinstance(input, str) else tuple(input)
             if not all(isinstance(n, str) for n in names):
                 raise TypeError("guard(input=...) takes a parameter name or a list of names")
-            params = inspect.signature(wrapped).parameters
+            target = (
+                wrapped.__func__ if isinstance(wrapped, staticmethod | classmethod) else wrapped
+            )
+            params = inspect.signature(target).parameters
             takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in params.values())
             unknown = [n for n in names if n not in params and not takes_kwargs]
             if unknown:

@@ -108,6 +108,24 @@ def test_a_name_taken_through_kwargs_is_checked() -> None:
         f("fine", question=ATTACK)
 
 
+def test_input_selection_under_a_class_or_static_method() -> None:
+    class Bot:
+        prefix = "bot:"
+
+        @guard(input="q", output=False)
+        @classmethod
+        def klass(cls, context: str, q: str) -> str:
+            return cls.prefix + context + "|" + q
+
+        @guard(input="q", output=False)
+        @staticmethod
+        def stat(context: str, q: str) -> str:
+            return context + "|" + q
+
+    assert Bot.klass("a@example.com", "b@example.com") == "bot:a@example.com|<EMAIL>"
+    assert Bot().stat("a@example.com", q="b@example.com") == "a@example.com|<EMAIL>"
+
+
 def test_input_selection_errors() -> None:
     with pytest.raises(TypeError, match="does not take"):
         guard(input="nope")(echo)
