@@ -135,10 +135,21 @@ class GuardedCall:
         return value
 
     def check_output(self, value: Any) -> Any:
-        """Scan a return value: text, or an object with a text ``content``; restore placeholders."""
+        """Scan a return value: text, or a dict or object with a text ``content``; restore
+        placeholders."""
         if isinstance(value, str):
             checked = self.check_text(value, "output")  # recorded in monitor mode too
             return self.vault.restore(checked) if self.enforce else value
+        if isinstance(value, Mapping):  # a message dict such as {"role": ..., "content": ...}
+            text = value.get("content")
+            if not isinstance(text, str):
+                return value
+            checked = self.check_text(text, "output")
+            if self.enforce:
+                checked = self.vault.restore(checked)
+                if checked != text:
+                    return {**value, "content": checked}
+            return value
         content = getattr(value, "content", None)
         if isinstance(content, str) and not isinstance(value, type):
             checked = self.check_text(content, "output")

@@ -7,7 +7,7 @@ import copy
 import inspect
 import json
 import pickle
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from typing import Any
 
 import pytest
@@ -158,6 +158,20 @@ def test_chat_message_lists_are_checked() -> None:
     assert got[0][0]["content"] == "mail me: <EMAIL>"
     with pytest.raises(GuardViolation):
         chat([{"role": "user", "content": "hi"}, {"role": "tool", "content": ATTACK}])
+
+
+def test_a_returned_message_dict_is_checked() -> None:
+    message = {"role": "assistant", "content": "write to a@example.com"}
+
+    def answer() -> dict[str, str]:
+        return message
+
+    assert guard(answer)() == {"role": "assistant", "content": "write to <EMAIL>"}
+    assert message["content"] == "write to a@example.com"  # the function's dict is not changed
+    blocking = Policy(guards={"prompt_injection": {"enabled": False}, "pii": {"action": "block"}})
+    with pytest.raises(GuardViolation):
+        guard(policy=blocking)(answer)()
+    assert guard(policy=blocking.with_overrides(mode="monitor"))(answer)() is message
 
 
 def test_methods_static_and_class_methods() -> None:
@@ -341,12 +355,12 @@ def test_monitor_mode_records_the_output_of_every_kind_of_function(
 
 def test_a_consumer_that_stops_early_is_not_an_error(spans: Any) -> None:
     @guard
-    def stream() -> Iterator[str]:
+    def stream() -> Generator[str, None, None]:
         for i in range(50):
             yield f"chunk {i} " * 10
 
     @guard
-    async def astream() -> AsyncIterator[str]:
+    async def astream() -> AsyncGenerator[str, None]:
         for i in range(50):
             yield f"chunk {i} " * 10
 
