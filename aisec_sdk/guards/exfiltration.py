@@ -29,15 +29,34 @@ from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["ExfiltrationGuard", "ExfiltrationSettings"]
 
-_URL = r"(?:https?:)?//[^\s()<>\"'`]{1,4000}"
+_SCHEME = r"(?:(?i:https?):)?//"
+_SCRIPT = r"(?i:javascript|vbscript|data):"
+# A URL as markdown and HTML write it: no spaces, parentheses only in balanced pairs.
+_URL = _SCHEME + r"(?:[^\s()<>\"'`]|\([^\s()<>\"'`]{0,200}\)){1,4000}"
+_SCRIPT_URL = _SCRIPT + r"(?:[^\s()<>]|\([^\s()<>]{0,400}\)){0,4000}"
 _MARKDOWN = regex.compile(
-    r"(!?)\[([^\[\]\n]{0,1000})\]\(\s*<?(" + _URL + r")>?(?:\s+\"[^\"\n]{0,300}\")?\s*\)"
+    r"(!?)\[([^\[\]\n]{0,1000})\]\(\s*(?:<((?:"
+    + _SCHEME
+    + "|"
+    + _SCRIPT
+    + r")[^<>\n]{0,4000})>|("
+    + _URL
+    + "|"
+    + _SCRIPT_URL
+    + r"))(?:\s+\"[^\"\n]{0,300}\")?\s*\)"
 )
-_REFERENCE = regex.compile(r"(?m)^[ \t]{0,3}\[[^\[\]\n]{1,200}\]:[ \t]*<?(" + _URL + r")")
-_HTML_IMG = regex.compile(
-    r"<img\b[^<>]{0,2000}?\bsrc\s*=\s*[\"']?(" + _URL + r")", regex.IGNORECASE
+_REFERENCE = regex.compile(
+    r"(?m)^[ \t]{0,3}\[([^\[\]\n]{1,200})\]:[ \t]*<?(" + _URL + "|" + _SCRIPT_URL + ")"
 )
-_BARE = regex.compile(r"(?<![\w(<\"'=/])(https?://[^\s()<>\"'`\[\]]{1,4000})")
+# ![alt][label], ![label][] and ![label]: images whose URL a reference definition gives
+_IMAGE_REFERENCE = regex.compile(r"!\[([^\[\]\n]{0,1000})\](?:\[([^\[\]\n]{0,200})\])?")
+_HTML = regex.compile(
+    r"<([a-z][a-z0-9]{0,20})\b[^<>]{0,2000}?\b(src|srcset|poster|background|data|href"
+    r"|action|formaction)\s*=\s*[\"']?(" + _URL + "|" + _SCRIPT_URL + ")",
+    regex.IGNORECASE,
+)
+_HTML_LINKS = frozenset({"href", "action", "formaction"})  # followed on a click only
+_BARE = regex.compile(r"(?<![\w(\"'=/])((?i:https?)://[^\s()<>\"'`\[\]]{1,4000})")
 _SLUG_PART = regex.compile(r"[a-z0-9]+|[A-Z][a-z0-9]*|[A-Z0-9]+")
 _SLUG_SEPARATORS = regex.compile(r"[-_.+]")
 _TOKEN = regex.compile(r"[A-Za-z0-9+/=_\-]{24,}")
@@ -66,47 +85,59 @@ class ExfiltrationGuard:
 
     def __init__(self, settings: GuardSettings) -> None:
         self.settings = settings = settings_as(settings, ExfiltrationSettings)
-        self._allowed = tuple(h.lower().rstrip(".") for h in settings.allowed_hosts)
+        self._allowed = tuple(_canonical_host(h) for h in settings.allowed_hosts)
 
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
         s = text.normalized
-        if "//" not in s:
+        if "//" not in s and ":" not in s:
             return []
-        found: list[tuple[int, int, str, float, str]] = []
+        found: list[tuple[int, int, str, float, str, str]] = []
         taken: list[tuple[int, int]] = []
         for m in _MARKDOWN.finditer(s) if "](" in s else ():
-            image, label, url = m.group(1) == "!", m.group(2), m.group(3)
+            image, label = m.group(1) == "!", m.group(2)
+            group = 3 if m.group(3) is not None else 4
             kind = "image" if image else "link"
-            score = self._score(url, image)
+            score, why = self._score(text, m.span(group), image)
             taken.append(m.span())
             if score:
                 repl = "[image removed]" if image else f"{label} [link removed]".lstrip()
-                found.append((m.start(), m.end(), kind, score, repl))
-        for pattern, kind, hint in ((_HTML_IMG, "image", "<"), (_REFERENCE, "link", "]:")):
-            for m in pattern.finditer(s) if hint in s else ():
+                found.append((m.start(), m.end(), kind, score, why, repl))
+        for m in _HTML.finditer(s) if "<" in s else ():
+            taken.append(m.span())
+            image = m.group(2).lower() not in _HTML_LINKS
+            score, why = self._score(text, m.span(3), image)
+            if score:
+                kind, repl = ("image", "[image removed]") if image else ("link", "[link removed]")
+                found.append((*m.span(3), kind, score, why, repl))
+        if "]:" in s:
+            images = _image_labels(s)
+            for m in _REFERENCE.finditer(s):
                 taken.append(m.span())
-                score = self._score(m.group(1), kind == "image")
+                image = _label(m.group(1)) in images
+                score, why = self._score(text, m.span(2), image)
                 if score:
-                    repl = "[image removed]" if kind == "image" else "[link removed]"
-                    found.append((*m.span(1), kind, score, repl))
+                    kind, repl = (
+                        ("image", "[image removed]") if image else ("link", "[link removed]")
+                    )
+                    found.append((*m.span(2), kind, score, why, repl))
         if self.settings.links and "://" in s:
             for m in _BARE.finditer(s):
                 if any(a <= m.start() < b for a, b in taken):
                     continue
-                score = self._score(m.group(1), False)
+                score, why = self._score(text, m.span(1), False)
                 if score:
-                    found.append((*m.span(1), "url", score * 0.8, "[link removed]"))
+                    found.append((*m.span(1), "url", score * 0.8, why, "[link removed]"))
         return [
             finding_at(
                 self,
                 text,
                 (a, b),
                 score,
-                f"{kind} to an outside host" + (" carrying data" if score > 0.7 else ""),
+                f"{kind} {why}",
                 replacement=repl,
                 entity=kind,
             )
-            for a, b, kind, score, repl in found
+            for a, b, kind, score, why, repl in found
         ]
 
     def _allowed_host(self, host: str) -> bool:
@@ -115,21 +146,57 @@ class ExfiltrationGuard:
             for pattern in self._allowed
         )
 
-    def _score(self, url: str, image: bool) -> float:
-        """0 when harmless; else how likely the URL carries data out."""
+    def _score(self, text: Text, span: tuple[int, int], image: bool) -> tuple[float, str]:
+        """0 when harmless; else how likely the URL at ``span`` (of the normalised text)
+        carries data out or runs code, and why. The host is read from the original text: a
+        look-alike letter the normalised text folded is another host for a browser."""
+        url = text.normalized[span[0] : span[1]]
+        scheme = url.split(":", 1)[0].lower()
+        if scheme in ("javascript", "vbscript"):
+            return 0.9, f"runs script ({scheme}: URL)"
+        if scheme == "data":
+            inert = url[5:].lstrip().lower().startswith("image/")
+            return (0.0, "") if inert else (0.7, "to active data: content (not an image)")
+        a, b = text.span(*span)
+        original = text.original[a:b].replace("\\", "/")  # browsers read \ as / here
         try:
-            parts = urlsplit(url if not url.startswith("//") else "https:" + url)
-            host = (parts.hostname or "").rstrip(".")
+            parts = urlsplit(original if not original.startswith("//") else "https:" + original)
+            host = _canonical_host(parts.hostname or "")
         except ValueError:
-            return 0.0
+            return 0.0, ""
         if not host or self._allowed_host(host):
-            return 0.0
+            return 0.0, ""
         data = _carries_data(parts.query, parts.path)
+        where = f"to an outside host ({host})"
         if image:
-            return 0.95 if data else 0.7
-        if not self.settings.links:
-            return 0.0
-        return 0.85 if data else 0.0
+            return (0.95, f"{where} carrying data") if data else (0.7, where)
+        if not self.settings.links or not data:
+            return 0.0, ""
+        return 0.85, f"{where} carrying data"
+
+
+def _canonical_host(host: str) -> str:
+    """``host`` as a browser resolves it: lower case, no trailing dot, IDNA (punycode)."""
+    host = host.lower().rstrip(".")
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+def _label(label: str) -> str:
+    """A reference label as markdown matches it: case and runs of white space ignored."""
+    return " ".join(label.lower().split())
+
+
+def _image_labels(s: str) -> set[str]:
+    """Labels of the reference-style images in ``s``."""
+    labels = set()
+    for m in _IMAGE_REFERENCE.finditer(s):
+        labels.add(_label(m.group(2) or m.group(1)))
+    return labels
 
 
 def _carries_data(query: str, path: str) -> bool:

