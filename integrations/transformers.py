@@ -5,6 +5,9 @@
   the chat messages before generation, output guards on the generated text (only the new
   text when the pipeline returns the prompt too). Token usage is exact: it is read from
   the ``generate`` call the pipeline makes.
+  A generator or a torch ``Dataset`` of inputs (which the pipeline streams) is checked
+  item by item as the pipeline reads it, and each result as it comes out; the span ends
+  with the stream.
 * ``GenerationMixin.generate`` called directly: a span with token usage (token ids carry
   no text to guard; guard text with the pipeline or ``@guard``).
 * ``PreTrainedModel.from_pretrained``: an ``aisec.model.load {name}`` span for the AI-BOM
@@ -23,11 +26,15 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import os
-from collections.abc import Callable, Mapping
+import sys
+import types
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import wrapt
 from opentelemetry import trace
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
@@ -250,6 +257,8 @@ def _pipeline(
     ).value
     model = _model_name(getattr(instance, "model", None))
     llm = _local_call(runtime, operation, model, kwargs, "transformers.pipeline")
+    if _is_stream(value):
+        return _stream_pipeline(llm, wrapped, args, kwargs, value)
     token = _pipeline_call.set(llm)
     try:
         with llm.running():
@@ -266,6 +275,95 @@ def _pipeline(
         _pipeline_call.reset(token)
     llm.end()
     return result
+
+
+def _is_stream(value: Any) -> bool:
+    """Inputs the pipeline reads lazily and answers with an iterator: a generator or a
+    torch ``Dataset``."""
+    if isinstance(value, types.GeneratorType):
+        return True
+    dataset = getattr(sys.modules.get("torch.utils.data"), "Dataset", None)
+    return isinstance(dataset, type) and isinstance(value, dataset)
+
+
+def _guard_item(llm: LlmCall, item: Any) -> Any:
+    """One streamed input: a prompt, a chat, or one message of a chat."""
+    if llm.call is not None and isinstance(item, Mapping) and is_messages([item]):
+        return llm.call.check_messages([item])[0]
+    return _guard_inputs(llm, item)
+
+
+def _stream_pipeline(
+    llm: LlmCall, wrapped: Callable[..., Any], args: Args, kwargs: Kwargs, inputs: Any
+) -> Any:
+    """A pipeline call over streamed inputs: inputs checked as read, results as produced."""
+    prompts: deque[Any] = deque()  # checked inputs not yet answered, oldest first
+
+    def checked() -> Iterator[Any]:
+        items = (
+            (inputs[i] for i in range(len(inputs)))
+            if not isinstance(inputs, types.GeneratorType) and hasattr(inputs, "__len__")
+            else inputs
+        )
+        for item in items:
+            item = _guard_item(llm, item)
+            prompts.append(item)
+            yield item
+
+    if args:
+        args = (checked(), *args[1:])
+    else:
+        kwargs["text_inputs"] = checked()
+    token = _pipeline_call.set(llm)
+    try:
+        with llm.running():  # a generator's first input is read now: a block raises here
+            results = iter(wrapped(*args, **kwargs))
+    finally:
+        _pipeline_call.reset(token)
+    return _GuardedResults(results, llm, prompts)
+
+
+def _results(results: Any, llm: LlmCall, prompts: deque[Any]) -> Iterator[Any]:
+    # Holds no reference to the proxy, so a dropped proxy is collected and ends the span.
+    error: BaseException | None = None
+    try:
+        while True:
+            token = _pipeline_call.set(llm)
+            try:
+                with trace.use_span(llm.span, end_on_exit=False):
+                    result = next(results)
+            except StopIteration:
+                break
+            finally:
+                _pipeline_call.reset(token)
+            yield _guard_outputs(llm, prompts.popleft() if prompts else None, result)
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        llm.end(error)
+
+
+class _GuardedResults(wrapt.ObjectProxy[Any]):
+    """The pipeline's result iterator, each result guarded; the span ends exactly once."""
+
+    def __init__(self, results: Any, llm: LlmCall, prompts: deque[Any]) -> None:
+        super().__init__(results)
+        self._self_llm = llm
+        self._self_iter = _results(results, llm, prompts)
+
+    def __iter__(self) -> _GuardedResults:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._self_iter)
+
+    def __del__(self) -> None:
+        llm = getattr(self, "_self_llm", None)
+        if llm is not None:
+            llm.end()
 
 
 # --------------------------------------------------------------------------- generate

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ transformers = pytest.importorskip("transformers")
 
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # noqa: E402
 from opentelemetry.trace import SpanKind  # noqa: E402
+from torch.utils.data import Dataset  # noqa: E402
 
 from aisec_sdk.errors import GuardViolation  # noqa: E402
 from aisec_sdk.instrumentation import instrument, uninstrument  # noqa: E402
@@ -105,6 +107,72 @@ def test_chat_input_is_checked_and_the_answer_guarded(
     assert span.attributes[gen_ai.GEN_AI_OPERATION_NAME] == "chat"
     directions = [e.attributes["aisec.direction"] for e in span.events if e.name == "aisec.finding"]
     assert directions == ["input", "output"]
+
+
+def test_streamed_inputs_are_guarded_as_the_pipeline_reads_them(
+    guarded: Policy, tiny: Any, telemetry: Any
+) -> None:
+    _, tokenizer, _ = tiny
+
+    def prompts() -> Iterator[str]:
+        yield "hello world"
+        yield f"the deploy key is {AWS_KEY}"
+
+    class Prompts(Dataset[str]):
+        def __len__(self) -> int:
+            return 2
+
+        def __getitem__(self, i: int) -> str:
+            return ["tell me", f"my key {AWS_KEY}"][i]
+
+    force = _force(tokenizer, "cats")
+    for source in (prompts(), Prompts()):
+        telemetry.clear()
+        results = _pipe(tiny)(
+            source, max_new_tokens=1, do_sample=False, prefix_allowed_tokens_fn=force
+        )
+        texts = [r[0]["generated_text"] for r in results]
+        assert len(texts) == 2 and all(t.endswith("cats") for t in texts), texts
+        assert AWS_KEY not in texts[1] and "<SECRET:AWS_ACCESS_KEY_ID>" in texts[1]
+        (span,) = telemetry.llm_spans()
+        assert span.attributes[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] == 2
+        assert [
+            e.attributes["aisec.direction"] for e in span.events if e.name == "aisec.finding"
+        ] == ["input"]
+    telemetry.clear()
+    force = _force(tokenizer, AWS_KEY)
+    results = _pipe(tiny)(
+        prompts(), max_new_tokens=1, do_sample=False, prefix_allowed_tokens_fn=force
+    )
+    first = next(iter(results))[0]["generated_text"]
+    assert first.startswith("hello world") and AWS_KEY not in first
+    del results  # dropped unfinished: the span still ends, once
+    assert len(telemetry.llm_spans()) == 1
+
+
+@pytest.mark.parametrize("guarded", ["block"], indirect=True)
+def test_a_blocked_streamed_input_never_reaches_the_model(
+    guarded: Policy, tiny: Any, telemetry: Any
+) -> None:
+    model = tiny[0]
+    calls: list[int] = []
+
+    def prompts() -> Iterator[str]:
+        yield "hello world"
+        yield f"the deploy key is {AWS_KEY}"
+
+    hook = model.register_forward_hook(lambda *a: calls.append(1))
+    try:
+        results = _pipe(tiny)(prompts(), max_new_tokens=1, do_sample=False)
+        assert next(results)[0]["generated_text"].startswith("hello world")
+        seen = len(calls)
+        with pytest.raises(GuardViolation):
+            next(results)
+    finally:
+        hook.remove()
+    assert len(calls) == seen
+    (span,) = telemetry.llm_spans()
+    assert span.attributes["error.type"] == "GuardViolation"
 
 
 def test_content_capture_is_opt_in_and_redacted(
