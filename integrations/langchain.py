@@ -330,6 +330,9 @@ class AisecCallbackHandler:
                     if message is not None:
                         message.content = checked
                     generation.text = checked
+                for tool_call in getattr(message, "tool_calls", None) or ():
+                    if isinstance(tool_call, dict) and tool_call.get("args"):
+                        tool_call["args"] = _guard_arguments(llm, tool_call["args"])
             if message is not None:
                 meta = getattr(message, "response_metadata", None) or {}
                 llm.set(gen_ai.GEN_AI_RESPONSE_MODEL, meta.get("model_name") or meta.get("model"))
@@ -462,6 +465,18 @@ def _guard(check: Callable[[], Any], run_id: UUID, handler: AisecCallbackHandler
     except GuardViolation as exc:
         handler._end(run_id, exc)
         raise
+
+
+def _guard_arguments(llm: LlmCall, value: Any) -> Any:
+    """Output guards on every string inside a tool call's arguments (redacted in place of
+    the string, so the arguments keep their shape)."""
+    if isinstance(value, str):
+        return guard_output(llm.call, value)
+    if isinstance(value, Mapping):
+        return {key: _guard_arguments(llm, item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_guard_arguments(llm, item) for item in value]
+    return value
 
 
 def _prompt_text(prompt: Sequence[Any]) -> str:

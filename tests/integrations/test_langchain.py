@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Generator, Iterator
+from typing import Any, cast
 
 import pytest
 from langchain_core.callbacks import BaseCallbackManager, CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.language_models.fake import FakeListLLM, FakeStreamingListLLM
-from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
+from langchain_core.language_models.fake_chat_models import (
+    FakeListChatModel,
+    FakeMessagesListChatModel,
+    GenericFakeChatModel,
+)
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.outputs import ChatResult
@@ -98,6 +102,29 @@ def test_invoke_output_redacted(guarded: Policy, telemetry: Any) -> None:
     assert {e["aisec.direction"] for e in _events(telemetry.llm_spans()[0])} == {"output"}
 
 
+def _calls_tool(args: dict[str, Any]) -> FakeMessagesListChatModel:
+    tool_call = {"name": "pay", "args": args, "id": "call-1", "type": "tool_call"}
+    return FakeMessagesListChatModel(responses=[AIMessage(content="", tool_calls=[tool_call])])
+
+
+def test_tool_call_arguments_of_the_answer_are_guarded(guarded: Policy, telemetry: Any) -> None:
+    args = {"card": f"card {CARD}", "items": [{"note": f"key {AWS_KEY}"}], "count": 2}
+    answer = _calls_tool(args).invoke("pay")
+    assert answer.tool_calls[0]["args"] == {
+        "card": "card <CREDIT_CARD>",
+        "items": [{"note": "key <SECRET:AWS_ACCESS_KEY_ID>"}],
+        "count": 2,
+    }
+    assert [e["aisec.direction"] for e in _events(telemetry.llm_spans()[0])] == ["output"] * 2
+
+
+@pytest.mark.parametrize("guarded", ["block"], indirect=True)
+def test_a_tool_call_argument_can_block_the_answer(guarded: Policy, telemetry: Any) -> None:
+    with pytest.raises(GuardViolation):
+        _calls_tool({"key": AWS_KEY}).invoke("deploy")
+    assert telemetry.llm_spans()[0].attributes["aisec.action"] == "block"
+
+
 def test_ainvoke_and_batch(guarded: Policy, telemetry: Any) -> None:
     model = FakeListChatModel(responses=[f"key {AWS_KEY}"] * 4)
     answer = asyncio.run(model.ainvoke("hi"))
@@ -120,7 +147,7 @@ def test_stream_redacts_across_chunks(guarded: Policy, telemetry: Any) -> None:
 
 def test_a_stream_stopped_early_is_not_an_error(guarded: Policy, telemetry: Any) -> None:
     model = GenericFakeChatModel(messages=_answers("word " * 100))
-    stream = model.stream("hi")
+    stream = cast(Generator[Any, None, None], model.stream("hi"))  # a generator underneath
     next(stream)
     stream.close()
     (span,) = telemetry.llm_spans()
