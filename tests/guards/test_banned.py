@@ -58,3 +58,40 @@ def test_bad_options() -> None:
         Policy(guards={"banned": {"regexes": ["("]}})
     with pytest.raises(PolicyError, match="must not be empty"):
         Policy(guards={"banned": {"terms": [" "]}})
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("projéct fâlcon", "Project Falcon"),
+        ("Cafe Noir", "Café Noir"),
+        ("Cafe\u0301 Noir", "Café Noir"),
+        ("Zoë", "zoe"),
+        ("STRASSE", "straße"),
+        ("Straße", "strasse"),
+        ("Project   Falcon", "project falcon"),
+        ("Project\nFalcon", "project falcon"),
+        ("Prо\u200bject\tFаlcon", "project falcon"),
+    ],
+)
+def test_accents_and_white_space_do_not_hide_terms(run_guard: Any, text: str, term: str) -> None:
+    (found,) = run_guard("banned", terms=[term])(text)
+    assert (found.start, found.end) == (0, len(text))
+
+
+def test_accents_count_when_asked_and_letters_of_other_scripts_stay(run_guard: Any) -> None:
+    assert run_guard("banned", terms=["zoe"], fold_diacritics=False)("Zoë") == []
+    assert run_guard("banned", terms=["мои"])("это мой дом") == []
+    output = "the cafe\u0301 opened"
+    (found,) = run_guard("banned", terms=["café"])(output)
+    assert output[found.start : found.end] == "cafe\u0301"
+
+
+def test_timeout_names_the_pattern() -> None:
+    policy = Policy(
+        on_error="allow",
+        guards={"prompt_injection": {"enabled": False}, "banned": {"regexes": [r"(x+x+)+y"]}},
+    )
+    verdict = scan("x" * 5000, policy=policy)
+    assert verdict.action == "allow"
+    assert verdict.errors and "(x+x+)+y" in verdict.errors[0] and "timeout" in verdict.errors[0]
