@@ -25,6 +25,11 @@ __all__ = ["InvisibleTextGuard", "InvisibleTextSettings"]
 
 _EMOJI = regex.compile(r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\u20e3]")
 _EMOJI_GLUE = frozenset("\ufe0f\u200d")
+_IDEOGRAPH = regex.compile(r"\p{Ideographic}")
+_LETTER = regex.compile(r"[\p{L}\p{M}]{2}")
+_UNSPACED = regex.compile(
+    r"[\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}\p{Han}\p{Hiragana}\p{Katakana}]"
+)
 _BLACK_FLAG = "\U0001f3f4"
 _CANCEL_TAG = "\U000e007f"
 _OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -112,17 +117,30 @@ def _benign(s: str, start: int, end: int, kinds: list[str]) -> bool:
     if end - start != 1:
         return False
     kind = kinds[0]
-    if kind == "variation_selector":  # emoji presentation, keycaps (1️⃣)
-        keycap = after == "\u20e3"
-        return run in "\ufe0e\ufe0f" and (keycap or (bool(before) and not before.isascii()))
+    if kind == "variation_selector":
+        if run >= "\U000e0100":  # ideographic variation sequence: a Han character's glyph
+            return bool(_IDEOGRAPH.match(before))
+        if run in "\ufe0e\ufe0f" and after == "\u20e3":  # keycap (1️⃣)
+            return True
+        # emoji or text presentation, standardized variants (math symbols, CJK, Myanmar)
+        return bool(before) and not before.isascii()
     if kind == "zero_width":
         if run == "\ufeff":  # byte order mark, or a no-break word joiner next to a space
             return start == 0 or before.isspace() or after.isspace()
         if run == "\u200d":  # joiner: emoji sequences, Indic scripts
             return bool(_EMOJI.match(before)) or (bool(before) and not before.isascii())
-        if run in "\u200c\u00ad":  # non-joiner (Persian, Indic), soft hyphen
+        if run == "\u00ad":  # soft hyphen: a hyphenation point in any word
             return before.isalpha() and after.isalpha()
+        if run == "\u200c":  # non-joiner: Persian, Arabic, Indic words
+            return _letter_pair(before, after) and not (before.isascii() or after.isascii())
+        if run == "\u200b":  # a word break in scripts written without spaces
+            return bool(_UNSPACED.match(before)) and bool(_UNSPACED.match(after))
         return False
     if kind == "bidi":
         return run not in _OVERRIDES  # a single LRM/RLM/ALM mark
     return False
+
+
+def _letter_pair(before: str, after: str) -> bool:
+    """Whether letters (with their marks, as in Indic and Thai words) stand on both sides."""
+    return bool(before) and bool(after) and _LETTER.match(before + after) is not None
