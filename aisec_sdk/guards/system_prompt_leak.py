@@ -12,19 +12,27 @@ rewritten leaks.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from itertools import accumulate
 from typing import Any, ClassVar
 
 import ahocorasick  # type: ignore[import-not-found]
+import regex
 from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
-from aisec_sdk.text import Text, lower_keeping_offsets
+from aisec_sdk.text import Text, lower_keeping_offsets, normalize
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["SystemPromptLeakGuard", "SystemPromptLeakSettings"]
 
-_WORD = re.compile(r"[^\W_]+")  # letters and digits
+# Scripts written without spaces between words: each character is a word there.
+_UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}"
+_WORD = regex.compile(rf"[{_UNSPACED}]|[[^\W_]--[{_UNSPACED}]]+", regex.V1)
+_CHAR = regex.compile(rf"[{_UNSPACED}]")
+_CHAR_WEIGHT = 0.5
+# Escapes of a JSON or code string (``\n`` between two lines) are not part of a word.
+_ESCAPE = re.compile(r"\\(?:u[0-9a-f]{4}|[nrtbf\"\\/])")
 # The same words in ASCII text, found faster: every byte but a letter or digit becomes a
 # space, then split (a sixth of the time of the regex on 1 KB).
 _ASCII_SEPARATORS = bytes(c if chr(c).isalnum() and c < 128 else 32 for c in range(256))
@@ -64,7 +72,8 @@ class SystemPromptLeakGuard:
         owners: dict[str, list[tuple[int, int]]] = {}  # shingle -> [(prompt, shingle id)]
         self._prompts: list[tuple[int, int]] = []  # (words per shingle, distinct shingles)
         for index, prompt in enumerate(settings.system_prompt):
-            words = _words(lower_keeping_offsets(prompt))
+            # normalised as the output is (NFKC, look-alikes, invisible characters)
+            words = _words(lower_keeping_offsets(normalize(prompt).normalized))
             n = min(settings.ngram, len(words))
             keys = {" " + " ".join(words[i : i + n]) + " " for i in range(len(words) - n + 1)}
             for sid, key in enumerate(sorted(keys)):
@@ -80,7 +89,10 @@ class SystemPromptLeakGuard:
         if not any(total for _, total in self._prompts):
             return []
         low = lower_keeping_offsets(text.normalized)
-        padded = " " + " ".join(_words(low)) + " "
+        if "\\" in low:
+            low = _ESCAPE.sub(lambda m: " " * len(m.group()), low)
+        words = _words(low)
+        padded = " " + " ".join(words) + " "
         hits: dict[int, list[tuple[int, int]]] = {}
         for end, (length, owned) in self._automaton.iter(padded):
             for index, sid in owned:
@@ -88,12 +100,13 @@ class SystemPromptLeakGuard:
         if not hits:
             return []
         spans = [m.span() for m in _WORD.finditer(low)]
+        weight = _weigher(words, low.isascii())
         findings: list[Finding] = []
         for index, found in hits.items():
             n, total = self._prompts[index]
             coverage = len({sid for _, sid in found}) / total
             runs = _runs(_word_indices(padded, sorted(p for p, _ in found)), n)
-            longest = max(b - a for a, b in runs)
+            longest = max(weight(a, b) for a, b in runs)
             score = min(1.0, max(coverage, longest / self.settings.run_words))
             for a, b in runs:
                 message = (
@@ -115,10 +128,22 @@ class SystemPromptLeakGuard:
 
 
 def _words(low: str) -> list[str]:
-    """The words (runs of letters and digits) of lower-cased text."""
+    """The words of lower-cased text: runs of letters and digits, single characters of the
+    scripts written without spaces."""
     if low.isascii():
         return low.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii").split()
     return _WORD.findall(low)
+
+
+def _weigher(words: list[str], ascii_only: bool) -> Callable[[int, int], float]:
+    """The length in words of the run ``[a, b)`` of ``words``, a character of a script
+    written without spaces counting half a word (Chinese: two characters a word, about)."""
+    if ascii_only:
+        return lambda a, b: float(b - a)
+    prefix = list(
+        accumulate((_CHAR_WEIGHT if _CHAR.fullmatch(w) else 1.0 for w in words), initial=0.0)
+    )
+    return lambda a, b: prefix[b] - prefix[a]
 
 
 def _word_indices(padded: str, positions: list[int]) -> list[int]:
