@@ -11,7 +11,16 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from typing import Any, TypeVar, overload
 
 import wrapt
@@ -306,22 +315,28 @@ def _guard_sync(
 ) -> Any:
     call = GuardedCall(spec.name, spec.policy)
     error: BaseException | None = None
-    streaming = False
+    handed_on = False  # a returned coroutine or stream finishes the call when it ends
     try:
         with trace.use_span(call.telemetry.span, end_on_exit=False):
             args, kwargs = spec.check_inputs(call, wrapped, args, kwargs)
             result = wrapped(*args, **kwargs)
+            if inspect.iscoroutine(result):
+                handed_on = True
+                return _settle(call, result, spec.output)
+            if inspect.isasyncgen(result):
+                handed_on = True
+                return _stream_async(call, result, spec.output)
             if not spec.output:
                 return result
             if inspect.isgenerator(result):
-                streaming = True  # the stream finishes the call when it ends
+                handed_on = True
                 return _stream_sync(call, result)
             return call.check_output(result)
     except BaseException as exc:
         error = exc
         raise
     finally:
-        if not streaming:
+        if not handed_on:
             call.finish(error)
 
 
@@ -329,12 +344,23 @@ async def _guard_async(
     spec: _Spec, wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
     call = GuardedCall(spec.name, spec.policy)
-    error: BaseException | None = None
     try:
         with trace.use_span(call.telemetry.span, end_on_exit=False):
             args, kwargs = spec.check_inputs(call, wrapped, args, kwargs)
-            result = await wrapped(*args, **kwargs)
-            return call.check_output(result) if spec.output else result
+            awaitable = wrapped(*args, **kwargs)
+    except BaseException as exc:
+        call.finish(exc)
+        raise
+    return await _settle(call, awaitable, spec.output)
+
+
+async def _settle(call: GuardedCall, awaitable: Awaitable[Any], output: bool) -> Any:
+    """Await the function's result in the call's span, check it, and finish the call."""
+    error: BaseException | None = None
+    try:
+        with trace.use_span(call.telemetry.span, end_on_exit=False):
+            result = await awaitable
+            return call.check_output(result) if output else result
     except BaseException as exc:
         error = exc
         raise
@@ -342,15 +368,18 @@ async def _guard_async(
         call.finish(error)
 
 
-def _stream_sync(call: GuardedCall, inner: Iterator[Any]) -> Iterator[Any]:
+def _stream_sync(call: GuardedCall, inner: Iterator[Any]) -> Generator[Any, None, Any]:
+    """Stream ``inner`` through the output guards; returns what ``inner`` returned."""
     guard = call.stream()
     error: BaseException | None = None
+    returned: Any = None
     try:
         while True:
             with trace.use_span(call.telemetry.span, end_on_exit=False):
                 try:
                     chunk = next(inner)
-                except StopIteration:
+                except StopIteration as stop:
+                    returned = stop.value
                     break
             # the text held back goes before a non-text chunk: the stream keeps its order
             out = guard.feed(chunk) if isinstance(chunk, str) else guard.close()
@@ -361,6 +390,7 @@ def _stream_sync(call: GuardedCall, inner: Iterator[Any]) -> Iterator[Any]:
         tail = guard.close()
         if tail:
             yield tail
+        return returned
     except BaseException as exc:
         error = None if isinstance(exc, GeneratorExit) else exc  # the consumer stopped early
         close = getattr(inner, "close", None)
@@ -373,7 +403,7 @@ def _stream_sync(call: GuardedCall, inner: Iterator[Any]) -> Iterator[Any]:
 
 def _guard_gen(
     spec: _Spec, wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> Iterator[Any]:
+) -> Generator[Any, Any, Any]:
     call = GuardedCall(spec.name, spec.policy)
     try:
         with trace.use_span(call.telemetry.span, end_on_exit=False):
@@ -384,24 +414,38 @@ def _guard_gen(
         raise
     if not spec.output:
         try:
-            yield from inner
+            return (yield from inner)
         finally:
             call.finish()
-        return
-    yield from _stream_sync(call, inner)
+    return (yield from _stream_sync(call, inner))
 
 
 async def _guard_agen(
     spec: _Spec, wrapped: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> AsyncIterator[Any]:
     call = GuardedCall(spec.name, spec.policy)
-    error: BaseException | None = None
-    inner: AsyncGenerator[Any, None] | None = None
     try:
         with trace.use_span(call.telemetry.span, end_on_exit=False):
             args, kwargs = spec.check_inputs(call, wrapped, args, kwargs)
             inner = wrapped(*args, **kwargs)
-        guard = call.stream() if spec.output else None
+    except BaseException as exc:
+        call.finish(exc)
+        raise
+    stream = _stream_async(call, inner, spec.output)
+    try:
+        async for chunk in stream:
+            yield chunk
+    finally:
+        await stream.aclose()  # a consumer that stopped early closes the function's generator
+
+
+async def _stream_async(
+    call: GuardedCall, inner: AsyncGenerator[Any, Any], output: bool
+) -> AsyncGenerator[Any, None]:
+    """Stream ``inner`` through the output guards (when ``output``) and finish the call."""
+    error: BaseException | None = None
+    try:
+        guard = call.stream() if output else None
         while True:
             with trace.use_span(call.telemetry.span, end_on_exit=False):
                 try:
@@ -421,8 +465,7 @@ async def _guard_agen(
                 yield tail
     except BaseException as exc:
         error = None if isinstance(exc, GeneratorExit) else exc  # the consumer stopped early
-        if inner is not None:
-            await inner.aclose()
+        await inner.aclose()
         raise
     finally:
         call.finish(error)

@@ -400,3 +400,48 @@ def test_a_function_returning_a_generator_is_streamed_and_finishes_once(spans: A
     assert "".join(stream) == "mail <EMAIL> now, then some more text to release"
     (span,) = spans.get_finished_spans()
     assert span.attributes["aisec.output.action"] == "redact"
+
+
+def test_a_generator_return_value_reaches_yield_from() -> None:
+    def gen() -> Generator[str, None, str]:
+        yield "mail a@example.com"
+        return "done"
+
+    def outer(g: Any) -> Generator[str, None, str]:
+        returned: str = yield from g()
+        return returned
+
+    for wrapped in (guard(gen), guard(output=False)(gen)):
+        stream = outer(wrapped)
+        assert next(stream).startswith("mail ")
+        with pytest.raises(StopIteration) as stop:
+            next(stream)
+        assert stop.value.value == "done"
+
+
+def test_a_function_returning_a_coroutine_or_async_generator_is_guarded(spans: Any) -> None:
+    async def answer() -> str:
+        await asyncio.sleep(0)
+        return "mail jane@example.com"
+
+    async def chunks() -> AsyncIterator[str]:
+        for chunk in ["mail jane@exam", "ple.com now"]:
+            yield chunk
+
+    @guard(name="coro_factory")
+    def coro_factory(q: str) -> Any:
+        return answer()
+
+    @guard(name="agen_factory")
+    def agen_factory(q: str) -> AsyncIterator[str]:
+        return chunks()
+
+    async def consume() -> tuple[str, str]:
+        text = await coro_factory("q")
+        streamed = "".join([c async for c in agen_factory("q")])
+        return text, streamed
+
+    assert asyncio.run(consume()) == ("mail <EMAIL>", "mail <EMAIL> now")
+    finished = {s.name: s for s in spans.get_finished_spans()}
+    for name in ("coro_factory", "agen_factory"):
+        assert finished[f"aisec.guard {name}"].attributes["aisec.output.action"] == "redact"
