@@ -50,7 +50,21 @@ class TokenLimitSettings(GuardSettings):
         """The encoding tokens are counted in."""
         if self.encoding:
             return self.encoding
-        return encoding_name_for_model(self.model) if self.model else "cl100k_base"
+        return _model_encoding(self.model) if self.model else "cl100k_base"
+
+
+def _model_encoding(model: str) -> str:
+    """The encoding of ``model`` as written in configuration: also in another case
+    (``GPT-4o``) or with a ``provider:`` prefix (``openai:gpt-4o``, as LangChain writes it);
+    `KeyError` naming ``model`` when none is known."""
+    _, colon, bare = model.partition(":")
+    forms = [model, model.lower()] + ([bare, bare.lower()] if colon else [])
+    for form in forms:
+        try:
+            return encoding_name_for_model(form)
+        except KeyError:
+            continue
+    return encoding_name_for_model(model)  # raises, naming the model as written
 
 
 class TokenLimitGuard:

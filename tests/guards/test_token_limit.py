@@ -9,6 +9,7 @@ import pytest
 from aisec_sdk import tokens
 from aisec_sdk.engine import scan
 from aisec_sdk.errors import PolicyError
+from aisec_sdk.guards.token_limit import TokenLimitSettings
 from aisec_sdk.policy import Policy
 
 
@@ -90,3 +91,25 @@ def test_tiktoken_is_never_asked_to_fetch_anything(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(tiktoken.load, "read_file_cached", no_network)
     monkeypatch.setattr(tokens, "_cache", {})
     assert tokens.encoding("o200k_base").encode("hello world") == [24912, 2375]
+
+
+@pytest.mark.parametrize(
+    ("model", "name"),
+    [
+        ("GPT-4o", "o200k_base"),
+        ("openai:gpt-4.1-mini", "o200k_base"),
+        ("azure_openai:gpt-35-turbo", "cl100k_base"),
+        ("ft:gpt-3.5-turbo:acme::abc123", "cl100k_base"),
+        ("o3-mini", "o200k_base"),
+        ("text-embedding-3-small", "cl100k_base"),
+    ],
+)
+def test_models_as_configuration_writes_them(model: str, name: str) -> None:
+    assert TokenLimitSettings(max_tokens=5, model=model).encoding_name() == name
+
+
+def test_unknown_and_unshipped_models_are_named() -> None:
+    with pytest.raises(ValueError, match="anthropic:claude-3-opus"):
+        TokenLimitSettings(max_tokens=5, model="anthropic:claude-3-opus")
+    with pytest.raises(ValueError, match="o200k_harmony"):
+        TokenLimitSettings(max_tokens=5, model="gpt-oss-120b")
