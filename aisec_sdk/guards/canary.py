@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import codecs
+import re
 import secrets
 import threading
 from collections.abc import Callable, Sequence
@@ -35,7 +36,8 @@ _SPACE_BYTES = _SPACE_CHARS.encode()
 _NOT_ALNUM_BYTES = bytes(b for b in range(128) if not chr(b).isalnum())
 _MIN_CORE = 8
 _FOLD_LOOK_ALIKES = str.maketrans(CONFUSABLES)
-_HEX_PREFIX = regex.compile(r"0x|\\x|\\u00|&#x|%")
+_HEX_PREFIXES = ("0x", "\\x", "\\u00", "&#x", "%")
+_LOOK_ALIKE = re.compile("[" + "".join(CONFUSABLES) + "]")
 
 
 def canary(prefix: str = "aisec", *, register: bool = True) -> str:
@@ -192,9 +194,10 @@ class _Views:
     spans (in the normalised text) of every occurrence of ``needle`` in the view."""
 
     def __init__(self, s: str, low: str) -> None:
-        if not s.isascii():  # look-alikes text.py leaves (between digits: 4\u0430 5)
+        if not s.isascii() and _LOOK_ALIKE.search(s):  # left by text.py: between digits
             s, low = s.translate(_FOLD_LOOK_ALIKES), low.translate(_FOLD_LOOK_ALIKES)
         self._s, self._low = s, low
+        self._prefixed = any(prefix in low for prefix in _HEX_PREFIXES)
         self._built: dict[str, tuple[str, str, Callable[[str], bool]]] = {}
         self._kept: dict[str, list[int]] = {}
 
@@ -207,7 +210,8 @@ class _Views:
             else:
                 source, kept = self._low, _kept_alnum
                 if name == "unprefixed":  # 0x61 0x69, \x61\x69, %61%69, &#x61; -> 6169
-                    source = _HEX_PREFIX.sub(lambda m: " " * len(m.group()), source)
+                    for prefix in _HEX_PREFIXES:
+                        source = source.replace(prefix, " " * len(prefix))
                 filtered = source.encode("ascii", "ignore").translate(None, _NOT_ALNUM_BYTES)
             built = self._built[name] = (source, filtered.decode(), kept)
         return built
@@ -236,6 +240,6 @@ class _Views:
 
     def unprefixed(self, needle: str) -> list[tuple[int, int]]:
         """Like `compact`, with hex byte prefixes removed first (none: nothing to find)."""
-        if not _HEX_PREFIX.search(self._low):
+        if not self._prefixed:
             return []
         return self._find("unprefixed", needle)
