@@ -11,6 +11,7 @@ another process, e.g. read from configuration).
 from __future__ import annotations
 
 import base64
+import bisect
 import codecs
 import re
 import secrets
@@ -170,8 +171,8 @@ class CanaryGuard:
             ):
                 for family, needle in needles:
                     for a, b in view(needle):
-                        if not any(a < y and x < b for x, y in spans):
-                            spans.append((a, b))
+                        if _free(spans, a, b):
+                            bisect.insort(spans, (a, b))
                             findings.append(self._finding(text, a, b, family, 0.95))
         return findings
 
@@ -179,6 +180,12 @@ class CanaryGuard:
         how = "case-changed or split" if family == "verbatim" and score < 1.0 else family
         message = f"canary token leaked ({how})"
         return finding_at(self, text, (a, b), score, message, replacement="", entity="canary")
+
+
+def _free(spans: list[tuple[int, int]], a: int, b: int) -> bool:
+    """Whether ``[a, b)`` overlaps none of the sorted, disjoint ``spans``."""
+    i = bisect.bisect_left(spans, (a, b))
+    return (i == 0 or spans[i - 1][1] <= a) and (i == len(spans) or b <= spans[i][0])
 
 
 def _kept_alnum(ch: str) -> bool:
