@@ -1,13 +1,15 @@
-"""OpenAI: chat completions, the Responses API and embeddings, sync and async.
+"""OpenAI: chat completions, legacy text completions, the Responses API and embeddings,
+sync and async.
 
-Wrapped methods: ``Completions.create``/``parse``, ``Responses.create``/``parse`` and
-``Embeddings.create`` with their async twins. The ``stream()`` helpers of chat
-completions and Responses send their request through ``create``, so they are guarded and
-traced by the same wrapper. Input guards run on the messages before the request leaves the
-process (a blocked call sends nothing); tool calls and tool results in the messages are
-scanned as context. Output guards run on the answer, and on streams chunk by chunk: text is
-held back across chunk boundaries until it is safe, redacted before release, and a block
-ends the stream with `aisec_sdk.GuardViolation`.
+Wrapped methods: chat ``Completions.create``/``parse``, legacy ``Completions.create``,
+``Responses.create``/``parse`` and ``Embeddings.create`` with their async twins. The
+``stream()`` helpers of chat completions and Responses send their request through
+``create``, so they are guarded and traced by the same wrapper. Input guards run on the
+messages (or prompts) before the request leaves the process (a blocked call sends nothing);
+tool calls and tool results in the messages are scanned as context. Output guards run on
+the answer, and on streams chunk by chunk: text is held back across chunk boundaries until
+it is safe, redacted before release, and a block ends the stream with
+`aisec_sdk.GuardViolation`.
 
 ``openai`` is imported only when the instrumentor is applied.
 """
@@ -46,6 +48,7 @@ PROVIDER = gen_ai.GenAiProviderNameValues.OPENAI.value
 AZURE_PROVIDER = gen_ai.GenAiProviderNameValues.AZURE_AI_OPENAI.value
 _CHAT = "openai.resources.chat.completions"
 _RESPONSES = "openai.resources.responses"
+_TEXT = "openai.resources.completions"
 _EMBEDDINGS = "openai.resources.embeddings"
 
 # Set while one of our wrappers runs, so a wrapped method calling another makes one span.
@@ -64,6 +67,7 @@ class OpenAIInstrumentor(AisecInstrumentor):
         table: list[Patch] = []
         for module, owner, adapter, methods in (
             (_CHAT, "Completions", chat, ("create", "parse")),
+            (_TEXT, "Completions", _TextAdapter(), ("create",)),
             (_RESPONSES, "Responses", responses, ("create", "parse")),
             (_EMBEDDINGS, "Embeddings", embeddings, ("create",)),
         ):
@@ -521,6 +525,108 @@ class _ChatStream(_Processor):
         self.llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, [("assistant", t) for t in output])
 
 
+# Legacy text completions -----------------------------------------------------
+
+
+def _guard_texts(llm: LlmCall, kwargs: dict[str, Any], key: str) -> dict[str, Any]:
+    """Input guards on a text argument: a str or a list of str (token ids pass as they are)."""
+    value = kwargs.get(key)
+    call = llm.call
+    if call is None or value is None:
+        return kwargs
+    if isinstance(value, str):
+        return {**kwargs, key: call.check_text(value, "input")}
+    if isinstance(value, list | tuple) and any(isinstance(v, str) for v in value):
+        checked = [call.check_text(v, "input") if isinstance(v, str) else v for v in value]
+        return {**kwargs, key: checked}
+    return kwargs
+
+
+def _prompt_text(prompt: Any) -> str:
+    """The text of a ``prompt`` argument (a str or a list of str), for counts and capture."""
+    if isinstance(prompt, str):
+        return prompt
+    if isinstance(prompt, list | tuple):
+        return "\n".join(p for p in prompt if isinstance(p, str))
+    return ""
+
+
+class _TextAdapter(_Adapter):
+    """``completions.create``: ``prompt`` in, ``choices[].text`` out."""
+
+    operation = gen_ai.GenAiOperationNameValues.TEXT_COMPLETION.value
+    function = "openai.completions"
+
+    def guard_input(self, llm: LlmCall, kwargs: dict[str, Any]) -> dict[str, Any]:
+        kwargs = _guard_texts(llm, kwargs, "prompt")
+        prompt = kwargs.get("prompt")
+        prompts = [prompt] if isinstance(prompt, str) else list(prompt or ())
+        llm.capture_messages(
+            gen_ai.GEN_AI_INPUT_MESSAGES, [("user", p) for p in prompts if isinstance(p, str)]
+        )
+        return kwargs
+
+    def finish(self, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> None:
+        choices = getattr(result, "choices", None)
+        if choices is None:  # a raw response (with_raw_response): nothing parsed to check
+            return
+        _response_attributes(llm, result)
+        llm.set(
+            gen_ai.GEN_AI_RESPONSE_FINISH_REASONS,
+            [str(c.finish_reason) for c in choices if c.finish_reason],
+        )
+        answers: list[tuple[str, str]] = []
+        for choice in choices:
+            if isinstance(choice.text, str):
+                choice.text = guard_output(llm.call, choice.text)
+                answers.append(("assistant", choice.text))
+        usage = getattr(result, "usage", None)
+        tokens = (usage.prompt_tokens, usage.completion_tokens) if usage is not None else None
+        _answered(llm, tokens, _prompt_text(kwargs.get("prompt")), answers)
+
+    def stream(self, llm: LlmCall, kwargs: Mapping[str, Any]) -> _Processor:
+        return _TextStream(llm, {"messages": _prompt_text(kwargs.get("prompt"))})
+
+
+class _TextStream(_ChatStream):
+    """``completions.create(stream=True)`` chunks: ``choices[].text`` through one stream
+    guard per choice (the rest as for chat chunks)."""
+
+    def __init__(self, llm: LlmCall, kwargs: Mapping[str, Any]) -> None:
+        super().__init__(llm, kwargs)
+        self.last_choice: dict[int, Any] = {}
+
+    def process(self, chunk: Any) -> list[Any]:
+        if self.last is None:
+            _response_attributes(self.llm, chunk)
+        self.last = chunk
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            self.llm.set_usage(usage.prompt_tokens, usage.completion_tokens)
+            self.usage_seen = True
+        for choice in getattr(chunk, "choices", None) or ():
+            self.last_choice[choice.index] = choice
+            text = choice.text
+            if isinstance(text, str) and text:
+                self.raw.setdefault(choice.index, []).append(text)
+                guard = self._guard(choice.index)
+                if guard is not None:
+                    choice.text = guard.feed(text)
+            if choice.finish_reason:
+                self.finish_reasons[choice.index] = choice.finish_reason
+                choice.text = (choice.text or "") + self._close(choice.index)
+        return [chunk]
+
+    def flush(self) -> list[Any]:
+        out = []
+        for index in sorted(self.guards):
+            tail = self._close(index)
+            if tail and self.last is not None:
+                choice = self.last_choice[index].model_copy(update={"text": tail})
+                out.append(self.last.model_copy(update={"choices": [choice], "usage": None}))
+        return out
+
+
 # Responses API ---------------------------------------------------------------
 
 
@@ -728,16 +834,7 @@ class _EmbeddingsAdapter(_Adapter):
         return attrs
 
     def guard_input(self, llm: LlmCall, kwargs: dict[str, Any]) -> dict[str, Any]:
-        value = kwargs.get("input")
-        call = llm.call
-        if call is None or value is None:
-            return kwargs
-        if isinstance(value, str):
-            return {**kwargs, "input": call.check_text(value, "input")}
-        if isinstance(value, list | tuple) and any(isinstance(v, str) for v in value):
-            checked = [call.check_text(v, "input") if isinstance(v, str) else v for v in value]
-            return {**kwargs, "input": checked}
-        return kwargs
+        return _guard_texts(llm, kwargs, "input")
 
     def finish(self, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> None:
         data = getattr(result, "data", None)

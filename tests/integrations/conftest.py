@@ -1,10 +1,10 @@
 """Fixtures for the integration tests: span capture, a local OpenAI-compatible server, a tiny model.
 
 The server speaks the parts of the OpenAI HTTP API the integration wraps, on 127.0.0.1:
-chat completions (JSON and SSE, usage chunks, tool calls), the Responses API (JSON and its
-event stream), embeddings, 429/500 errors with ``retry-after-ms`` (so the client retries
-fast) and a stream cut off mid-way. Each test queues the replies it wants and reads back
-the requests the server saw.
+chat completions (JSON and SSE, usage chunks, tool calls), legacy text completions (JSON and
+SSE), the Responses API (JSON and its event stream), embeddings, 429/500 errors with
+``retry-after-ms`` (so the client retries fast) and a stream cut off mid-way. Each test
+queues the replies it wants and reads back the requests the server saw.
 """
 
 from __future__ import annotations
@@ -189,6 +189,11 @@ class FakeOpenAI:
                 self._sse(handler, self._response_events(body, reply), reply.cut_after, done=False)
             else:
                 self._json(handler, self._response(body, reply, "completed"))
+        elif path.endswith("/completions"):
+            if body.get("stream"):
+                self._sse(handler, self._completion_chunks(body, reply), reply.cut_after, done=True)
+            else:
+                self._json(handler, self._completion(body, reply))
         elif path.endswith("/embeddings"):
             self._json(handler, self._embeddings(body))
         else:
@@ -245,7 +250,53 @@ class FakeOpenAI:
 
     @staticmethod
     def _prompt_tokens(body: dict[str, Any]) -> int:
-        return _words(json.dumps(body.get("messages") or body.get("input") or ""))
+        prompt = body.get("messages") or body.get("input") or body.get("prompt") or ""
+        return _words(json.dumps(prompt))
+
+    def _usage(self, body: dict[str, Any], content: str) -> dict[str, int]:
+        prompt = self._prompt_tokens(body)
+        return {
+            "prompt_tokens": prompt,
+            "completion_tokens": _words(content),
+            "total_tokens": prompt + _words(content),
+        }
+
+    def _completion(self, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+        """A legacy ``/completions`` answer: one choice per prompt of a list."""
+        prompts = body.get("prompt")
+        count = len(prompts) if isinstance(prompts, list) else 1
+        out: dict[str, Any] = {
+            "id": "cmpl-fake",
+            "object": "text_completion",
+            "created": 1,
+            "model": f"{body.get('model')}-2026",
+            "choices": [
+                {"index": i, "text": reply.content, "finish_reason": "stop", "logprobs": None}
+                for i in range(count)
+            ],
+        }
+        if reply.usage:
+            out["usage"] = self._usage(body, " ".join([reply.content] * count))
+        return out
+
+    def _completion_chunks(
+        self, body: dict[str, Any], reply: Reply
+    ) -> list[tuple[str | None, Any]]:
+        base = {"id": "cmpl-fake", "object": "text_completion", "created": 1}
+        base["model"] = f"{body.get('model')}-2026"
+
+        def chunk(text: str, finish: str | None = None) -> tuple[None, Any]:
+            choice = {"index": 0, "text": text, "finish_reason": finish, "logprobs": None}
+            return None, {**base, "choices": [choice]}
+
+        events: list[tuple[str | None, Any]] = [
+            chunk(piece) for piece in (reply.chunks or _split(reply.content))
+        ]
+        events.append(chunk("", "stop"))
+        if (body.get("stream_options") or {}).get("include_usage") and reply.usage:
+            content = "".join(reply.chunks or [reply.content])
+            events.append((None, {**base, "choices": [], "usage": self._usage(body, content)}))
+        return events
 
     def _chat(self, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
         message: dict[str, Any] = {"role": "assistant", "content": reply.content}
