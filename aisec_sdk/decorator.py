@@ -144,11 +144,16 @@ class GuardedCall:
         return value
 
     def check_output(self, value: Any) -> Any:
-        """Scan a return value: text, or a dict or object with a text ``content``; restore
-        placeholders."""
+        """Scan a return value: text, a dict or object with a text ``content``, or the
+        assistant messages of a message list; restore placeholders."""
         if isinstance(value, str):
             checked = self.check_text(value, "output")  # recorded in monitor mode too
             return self.vault.restore(checked) if self.enforce else value
+        if is_messages(value):  # a conversation: the model's messages in it are the output
+            answers = [self.check_output(m) if _role(m) in _ANSWER_ROLES else m for m in value]
+            if all(a is b for a, b in zip(answers, value, strict=True)):
+                return value
+            return tuple(answers) if isinstance(value, tuple) else answers
         if isinstance(value, Mapping):  # a message dict such as {"role": ..., "content": ...}
             text = value.get("content")
             if not isinstance(text, str):
@@ -180,6 +185,16 @@ class GuardedCall:
     def finish(self, error: BaseException | None = None) -> None:
         """End the call's span (if it owns one)."""
         self.telemetry.finish(error)
+
+
+_ANSWER_ROLES = frozenset({"assistant", "ai", "model"})
+
+
+def _role(message: Any) -> Any:
+    """A chat message's role (``type`` for LangChain messages)."""
+    if isinstance(message, Mapping):
+        return message.get("role")
+    return getattr(message, "role", None) or getattr(message, "type", None)
 
 
 def _sha256(text: str) -> str:

@@ -11,6 +11,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from aisec_sdk import GuardViolation, Policy, guard
 
@@ -172,6 +173,33 @@ def test_a_returned_message_dict_is_checked() -> None:
     with pytest.raises(GuardViolation):
         guard(policy=blocking)(answer)()
     assert guard(policy=blocking.with_overrides(mode="monitor"))(answer)() is message
+
+
+def test_the_answers_in_a_returned_conversation_are_checked() -> None:
+    history = [
+        {"role": "user", "content": "my mail is a@example.com"},
+        {"role": "assistant", "content": "I will write to b@example.com"},
+    ]
+
+    def chat() -> list[dict[str, str]]:
+        return history
+
+    assert guard(chat)() == [
+        history[0],
+        {"role": "assistant", "content": "I will write to <EMAIL>"},
+    ]
+    assert history[1]["content"] == "I will write to b@example.com"
+    blocking = Policy(guards={"prompt_injection": {"enabled": False}, "pii": {"action": "block"}})
+    with pytest.raises(GuardViolation):
+        guard(policy=blocking)(chat)()
+    assert guard(output=False)(chat)() is history
+
+    class Message(BaseModel):
+        type: str
+        content: str
+
+    said = (Message(type="human", content="a@example.com"), Message(type="ai", content="ok"))
+    assert guard(lambda: said)() is said  # nothing to redact: the same tuple comes back
 
 
 def test_methods_static_and_class_methods() -> None:
