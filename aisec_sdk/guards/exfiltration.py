@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fnmatch import fnmatchcase
 from typing import ClassVar
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import regex
 
@@ -34,8 +34,12 @@ _SCRIPT = r"(?i:javascript|vbscript|data):"
 # A URL as markdown and HTML write it: no spaces, parentheses only in balanced pairs.
 _URL = _SCHEME + r"(?:[^\s()<>\"'`]|\([^\s()<>\"'`]{0,200}\)){1,4000}"
 _SCRIPT_URL = _SCRIPT + r"(?:[^\s()<>]|\([^\s()<>]{0,400}\)){0,4000}"
+# Link text: brackets may nest once when they are not an inner link or image ([a [b] c]).
+_LABEL = r"(?:[^\[\]\n]|(?<!!)\[[^\[\]\n]{0,200}\](?!\())"
 _MARKDOWN = regex.compile(
-    r"(!?)\[([^\[\]\n]{0,1000})\]\(\s*(?:<((?:"
+    r"(!?)\[("
+    + _LABEL
+    + r"{0,1000})\]\(\s*(?:<((?:"
     + _SCHEME
     + "|"
     + _SCRIPT
@@ -49,7 +53,7 @@ _REFERENCE = regex.compile(
     r"(?m)^[ \t]{0,3}\[([^\[\]\n]{1,200})\]:[ \t]*<?(" + _URL + "|" + _SCRIPT_URL + ")"
 )
 # ![alt][label], ![label][] and ![label]: images whose URL a reference definition gives
-_IMAGE_REFERENCE = regex.compile(r"!\[([^\[\]\n]{0,1000})\](?:\[([^\[\]\n]{0,200})\])?")
+_IMAGE_REFERENCE = regex.compile(r"!\[(" + _LABEL + r"{0,1000})\](?:\[([^\[\]\n]{0,200})\])?")
 _HTML = regex.compile(
     r"<([a-z][a-z0-9]{0,20})\b[^<>]{0,2000}?\b(src|srcset|poster|background|data|href"
     r"|action|formaction)\s*=\s*[\"']?(" + _URL + "|" + _SCRIPT_URL + ")",
@@ -166,7 +170,7 @@ class ExfiltrationGuard:
             return 0.0, ""
         if not host or self._allowed_host(host):
             return 0.0, ""
-        data = _carries_data(parts.query, parts.path)
+        data = _carries_data(parts.query, parts.path) or _data_in_host(host)
         where = f"to an outside host ({host})"
         if image:
             return (0.95, f"{where} carrying data") if data else (0.7, where)
@@ -208,6 +212,9 @@ def _carries_data(query: str, path: str) -> bool:
     if any(len(v) >= 8 and (" " in v or "@" in v or "=" in v) for v in values):
         return True
     for segment in path.split("/"):
+        encoded = "%40" in segment or "%3d" in segment.lower()  # an e-mail or key=value
+        if encoded and len(unquote(segment)) >= 8:
+            return True
         for token in _TOKEN.findall(segment):
             mixed = (
                 sum(
@@ -220,6 +227,18 @@ def _carries_data(query: str, path: str) -> bool:
                 >= 2
             )
             if mixed and not _slug(token):
+                return True
+    return False
+
+
+def _data_in_host(host: str) -> bool:
+    """Whether a subdomain label carries data (DNS exfiltration): a run of 20+ letters and
+    digits mixing both (not an IDNA label)."""
+    for label in host.split(".")[:-2]:
+        if label.startswith("xn--"):
+            continue
+        for part in label.split("-"):
+            if len(part) >= 20 and not part.isalpha() and not part.isdigit():
                 return True
     return False
 

