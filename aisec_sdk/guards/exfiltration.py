@@ -34,6 +34,8 @@ _SCRIPT = r"(?i:javascript|vbscript|data):"
 # A URL as markdown and HTML write it: no spaces, parentheses only in balanced pairs.
 _URL = _SCHEME + r"(?:[^\s()<>\"'`]|\([^\s()<>\"'`]{0,200}\)){1,4000}"
 _SCRIPT_URL = _SCRIPT + r"(?:[^\s()<>]|\([^\s()<>]{0,400}\)){0,4000}"
+# A link title: "t", 't' or (t).
+_TITLE = r"(?:\s+(?:\"[^\"\n]{0,300}\"|'[^'\n]{0,300}'|\([^()\n]{0,300}\)))?"
 # Link text: brackets may nest once when they are not an inner link or image ([a [b] c]).
 _LABEL = r"(?:[^\[\]\n]|(?<!!)\[[^\[\]\n]{0,200}\](?!\())"
 _MARKDOWN = regex.compile(
@@ -47,7 +49,9 @@ _MARKDOWN = regex.compile(
     + _URL
     + "|"
     + _SCRIPT_URL
-    + r"))(?:\s+\"[^\"\n]{0,300}\")?\s*\)"
+    + r"))"
+    + _TITLE
+    + r"\s*\)"
 )
 _REFERENCE = regex.compile(
     r"(?m)^[ \t]{0,3}\[([^\[\]\n]{1,200})\]:[ \t]*<?(" + _URL + "|" + _SCRIPT_URL + ")"

@@ -140,3 +140,10 @@ def test_nested_brackets_subdomain_and_encoded_path_data(run_guard: Any, output:
 )
 def test_ordinary_hosts_and_paths_stay_quiet(run_guard: Any, output: str) -> None:
     assert run_guard("exfiltration")(output, "output") == []
+
+
+@pytest.mark.parametrize("title", ['"t"', "'t'", "(t)"])
+def test_images_with_any_title_quoting(run_guard: Any, title: str) -> None:
+    output = f"![x](https://evil.example/p.png {title}) done"
+    (found,) = run_guard("exfiltration")(output, "output")
+    assert output[found.start : found.end] == f"![x](https://evil.example/p.png {title})"
