@@ -23,6 +23,7 @@ import regex
 from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
+from aisec_sdk.guards.system_prompt_leak import UNSPACED_RANGES
 from aisec_sdk.text import Text, lower_keeping_offsets
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
@@ -158,18 +159,21 @@ def _rest_end(s: str, pos: int, words: tuple[str, ...]) -> int:
 
 
 def _whole(s: str, start: int, end: int) -> bool:
-    """Whether ``s[start:end]`` is not glued to letters or digits on either side."""
-    inner_first, inner_last = s[start], s[end - 1]
-    before, after = s[start - 1 : start], s[end : end + 1]
-    glued_left = inner_first.isalnum() and before.isalnum()
-    glued_right = inner_last.isalnum() and after.isalnum()
-    return not (glued_left or glued_right)
+    """Whether ``s[start:end]`` is not glued to letters or digits on either side (in
+    scripts written without spaces, such as Chinese or Thai, every letter is a boundary)."""
+    return not (_glued(s[start - 1 : start], s[start]) or _glued(s[end - 1], s[end : end + 1]))
+
+
+def _glued(left: str, right: str) -> bool:
+    pair = left + right
+    return pair.isalnum() and len(pair) == 2 and _UNSPACED.search(pair) is None
 
 
 # Combining accents (the diacritical-mark blocks; not the vowel signs of other scripts).
 _ACCENTS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _ACCENT_RUN = re.compile(f"[{_ACCENTS}]+")
 _SPACES = re.compile(" *")
+_UNSPACED = re.compile(f"[{UNSPACED_RANGES}]")
 _ASCII_WHITE = str.maketrans("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f", " " * 9)
 
 

@@ -23,16 +23,16 @@ from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
 from aisec_sdk.text import Text, lower_keeping_offsets, normalize
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
-__all__ = ["SystemPromptLeakGuard", "SystemPromptLeakSettings"]
+__all__ = ["UNSPACED_RANGES", "SystemPromptLeakGuard", "SystemPromptLeakSettings"]
 
-# Scripts written without spaces between words (Han, kana, Thai, Lao, Khmer, Myanmar,
-# Tibetan): each character is a word there.
-_UNSPACED = (
+UNSPACED_RANGES = (
     "\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff"
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
 )
-_WORD = re.compile(f"[{_UNSPACED}]|[^\\W_{_UNSPACED}]+")  # letters and digits
-_CHAR = re.compile(f"[{_UNSPACED}]")
+"""Character ranges of the scripts written without spaces between words (Thai, Lao,
+Tibetan, Myanmar, Khmer, kana, Han): each character is a word there."""
+_WORD = re.compile(f"[{UNSPACED_RANGES}]|[^\\W_{UNSPACED_RANGES}]+")  # letters and digits
+_CHAR = re.compile(f"[{UNSPACED_RANGES}]")
 _CHAR_WEIGHT = 0.5
 # Escapes of a JSON or code string (``\n`` between two lines) are not part of a word.
 _ESCAPE = re.compile(r"\\[nrtbf\"\\/]")

@@ -95,3 +95,17 @@ def test_timeout_names_the_pattern() -> None:
     verdict = scan("x" * 5000, policy=policy)
     assert verdict.action == "allow"
     assert verdict.errors and "(x+x+)+y" in verdict.errors[0] and "timeout" in verdict.errors[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("这是机密文件", "机密"),
+        ("新しいプロジェクトXについて", "プロジェクトX"),
+        ("เอกสารลับมาก", "ลับ"),
+    ],
+)
+def test_terms_inside_scripts_written_without_spaces(run_guard: Any, text: str, term: str) -> None:
+    (found,) = run_guard("banned", terms=[term])(text)
+    assert text[found.start : found.end] == term
+    assert run_guard("banned", terms=["acme"])("acme2 acmecorp") == []
