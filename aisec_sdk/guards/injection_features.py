@@ -827,8 +827,8 @@ CORE_ANCHORS: tuple[str, ...] = (
     "you were told", "you were given", "were you told", "you been told", "supposed to tell",
     "allowed to tell",
     "conversation started", "conversation began", "exact wording", "original wording",
-    "must not reveal", "stop everything", "written at the top", "written at the beginning",
-    "were you given", "hidden rules", "hidden instructions",
+    "must not reveal", "stop everything", "written at the top", "rules were you",
+    "instructions were you", "hidden rules", "hidden instructions",
     # refusal suppression, modes without rules, the model's whole context, role-play as a
     # dead relative who "used to" recite what is asked for
     "never refuse", "not refuse", "are not allowed to refuse", "refusing is not", "without ethic",
