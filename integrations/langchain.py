@@ -330,9 +330,11 @@ class AisecCallbackHandler:
                     if message is not None:
                         message.content = checked
                     generation.text = checked
-                for tool_call in getattr(message, "tool_calls", None) or ():
-                    if isinstance(tool_call, dict) and tool_call.get("args"):
-                        tool_call["args"] = _guard_arguments(llm, tool_call["args"])
+            # a streamed answer's tool calls are whole only now: checked (a block ends the
+            # stream), redacted in the message LangChain reports
+            for tool_call in getattr(message, "tool_calls", None) or ():
+                if isinstance(tool_call, dict) and tool_call.get("args"):
+                    tool_call["args"] = _guard_arguments(llm, tool_call["args"])
             if message is not None:
                 meta = getattr(message, "response_metadata", None) or {}
                 llm.set(gen_ai.GEN_AI_RESPONSE_MODEL, meta.get("model_name") or meta.get("model"))

@@ -11,15 +11,23 @@ from typing import Any, cast
 import pytest
 from langchain_core.callbacks import BaseCallbackManager, CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
+from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake import FakeListLLM, FakeStreamingListLLM
 from langchain_core.language_models.fake_chat_models import (
     FakeListChatModel,
     FakeMessagesListChatModel,
     GenericFakeChatModel,
 )
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+)
+from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.output_parsers import StrOutputParser
-from langchain_core.outputs import ChatResult
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import RunnableLambda
@@ -123,6 +131,45 @@ def test_a_tool_call_argument_can_block_the_answer(guarded: Policy, telemetry: A
     with pytest.raises(GuardViolation):
         _calls_tool({"key": AWS_KEY}).invoke("deploy")
     assert telemetry.llm_spans()[0].attributes["aisec.action"] == "block"
+
+
+class ToolStreamer(BaseChatModel):
+    """A chat model that streams one tool call in pieces, as provider models do."""
+
+    arguments: str
+
+    @property
+    def _llm_type(self) -> str:
+        return "tool-streamer"
+
+    def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> Any:
+        raise NotImplementedError
+
+    def _stream(
+        self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> Iterator[ChatGenerationChunk]:
+        yield ChatGenerationChunk(message=AIMessageChunk(content="calling"))
+        for i in range(0, len(self.arguments), 8):
+            first = i == 0
+            chunk = tool_call_chunk(
+                name="pay" if first else None,
+                args=self.arguments[i : i + 8],
+                id="call-1" if first else None,
+                index=0,
+            )
+            yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[chunk]))
+
+
+@pytest.mark.parametrize("guarded", ["block"], indirect=True)
+def test_a_streamed_tool_call_is_checked_when_it_is_whole(guarded: Policy, telemetry: Any) -> None:
+    model = ToolStreamer(arguments=json.dumps({"key": AWS_KEY}))
+    with pytest.raises(GuardViolation):
+        list(model.stream("deploy"))
+    (span,) = telemetry.llm_spans()
+    assert span.attributes["aisec.action"] == "block"
+    assert [e["aisec.guard"] for e in _events(span)] == ["secrets"]
+    telemetry.clear()
+    assert "".join(str(c.content) for c in ToolStreamer(arguments='{"n": 2}').stream("x"))
 
 
 def test_ainvoke_and_batch(guarded: Policy, telemetry: Any) -> None:
