@@ -71,6 +71,8 @@ CASES: dict[str, list[tuple[str, Maker]]] = {
     "canary": [
         ("hex", _rep("0123456789abcdef")),
         ("base64", _rep("YWlzZWMt")),
+        ("escaped hex", _rep("0x61 ")),
+        ("upper-case tokens", _rep("AISEC-0123456789ABCDEF ")),
     ],
     "exfiltration": [
         ("brackets", _rep("[")),
@@ -79,15 +81,31 @@ CASES: dict[str, list[tuple[str, Maker]]] = {
         ("img tags", _rep("<img ")),
         ("urls", _rep("http://")),
         ("reference defs", _rep("\n[a]: //")),
+        ("script links", _rep("[a](javascript:(")),
+        ("script sources", _rep("<a src=javascript:(")),
+        ("parenthesised paths", _rep("<img src=https://x.example/(a)")),
+        ("angle destinations", _rep("[a](<https://")),
+        ("quoted titles", _rep("![a](//x '")),
+        ("script reference defs", _rep("\n[a]: javascript:")),
     ],
-    "system_prompt_leak": [("repeated words", _rep("you are a bot "))],
-    "banned": [("near misses", _rep("acm "))],
+    "system_prompt_leak": [
+        ("repeated words", _rep("you are a bot ")),
+        ("escaped newlines", _rep("\\n")),
+        ("han characters", _rep("你是阿克米")),
+    ],
+    "banned": [
+        ("near misses", _rep("acm ")),
+        ("decomposed accents", _rep("e\u0301")),
+        ("spaced terms", _rep("acme  ")),
+    ],
     "token_limit": [("one long word", _rep("a")), ("spaces", _rep(" "))],
 }
 
 OPTIONS: dict[str, dict[str, Any]] = {
     "canary": {"tokens": ["aisec-0123456789abcdef"], "use_registry": False},
-    "system_prompt_leak": {"system_prompt": "you are a bot that helps " * 20},
+    "system_prompt_leak": {
+        "system_prompt": "you are a bot that helps " * 20 + "你是阿克米公司的助手。"
+    },
     "banned": {"terms": ["acme", "acme corp"], "regexes": [r"acm\w+"]},
     "token_limit": {"max_tokens": 1_000_000},
 }
