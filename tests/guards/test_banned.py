@@ -23,6 +23,11 @@ def test_obfuscated_terms_are_found_with_original_offsets(run_guard: Any) -> Non
     assert text[finding.start : finding.end] == "pro\u200bject fаlcon"
 
 
+def test_a_finding_names_the_term_by_number_not_by_its_words(run_guard: Any) -> None:
+    (finding,) = run_guard("banned", terms=["acme", "project falcon"])("about Project Falcon")
+    assert finding.message == "banned term #2"
+
+
 def test_case_sensitive_and_substrings(run_guard: Any) -> None:
     assert run_guard("banned", terms=["Acme"], case_sensitive=True)("acme") == []
     assert run_guard("banned", terms=["acme"], whole_words=False)("acmeCorp")
