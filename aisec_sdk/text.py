@@ -116,7 +116,13 @@ CONFUSABLES: dict[str, str] = {
     "ɑ": "a",
 }
 
-_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u180e\u00ad\u034f"
+_ZERO_WIDTH = (
+    "\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u180e\u00ad\u034f"
+    # deprecated format controls, Khmer inherent vowels, musical and shorthand format controls
+    "\u206a\u206b\u206c\u206d\u206e\u206f\u17b4\u17b5"
+    "\U0001d173\U0001d174\U0001d175\U0001d176\U0001d177\U0001d178\U0001d179\U0001d17a"
+    "\U0001bca0\U0001bca1\U0001bca2\U0001bca3"
+)
 # Fillers render as blank space; they are reported (kind "filler") but not removed.
 _FILLER = "\u115f\u1160\u3164\uffa0\ufff9\ufffa\ufffb"
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
@@ -131,8 +137,8 @@ def invisible_kind(ch: str) -> str | None:
         return "zero_width"
     if ch in _BIDI:
         return "bidi"
-    if 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF:
-        return "variation_selector"
+    if 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF or 0x180B <= cp <= 0x180F:
+        return "variation_selector"  # U+180B-180F: Mongolian (180E, above, is zero width)
     if ch in _FILLER:
         return "filler"
     return None
@@ -140,7 +146,9 @@ def invisible_kind(ch: str) -> str | None:
 
 INVISIBLE_KINDS = ("tag", "zero_width", "bidi", "variation_selector", "filler")
 
-_INVISIBLE = re.compile(f"[{_ZERO_WIDTH}{_BIDI}{_FILLER}\ufe00-\ufe0f\U000e0000-\U000e01ef]")
+_INVISIBLE = re.compile(
+    f"[{_ZERO_WIDTH}{_BIDI}{_FILLER}\ufe00-\ufe0f\u180b-\u180d\u180f\U000e0000-\U000e01ef]"
+)
 _CONFUSABLE_CHARS = "".join(CONFUSABLES)
 # A run of confusables; folded when it touches a Latin letter ("ignоre", "ѕуѕtem").
 _CONFUSABLE_RUN = re.compile(f"[{_CONFUSABLE_CHARS}]+")

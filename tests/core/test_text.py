@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -71,6 +72,26 @@ def test_bidi_and_variation_selectors_are_reported() -> None:
     t = normalize("abc\u202edef\ufe0f")
     assert t.normalized == "abcdef"
     assert [k for _, _, k in t.invisible] == ["bidi", "variation_selector"]
+
+
+@pytest.mark.parametrize(
+    ("char", "kind"),
+    [
+        ("\u206a", "zero_width"),  # deprecated format controls U+206A-206F
+        ("\u206f", "zero_width"),
+        ("\u17b4", "zero_width"),  # Khmer inherent vowels
+        ("\U0001d173", "zero_width"),  # musical symbol format controls
+        ("\U0001bca0", "zero_width"),  # shorthand format controls
+        ("\u180b", "variation_selector"),  # Mongolian free variation selectors
+        ("\u180f", "variation_selector"),
+    ],
+)
+def test_rarer_invisible_characters_are_reported_and_removed(char: str, kind: str) -> None:
+    source = f"ig{char}nore"
+    t = normalize(source)
+    assert t.normalized == "ignore"
+    assert t.invisible == [(2, 3, kind)]
+    assert t.span(0, 6) == (0, 7)
 
 
 @given(st.text(max_size=60))
