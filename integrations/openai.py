@@ -365,14 +365,9 @@ class _ChatAdapter(_Adapter):
         return {**kwargs, "messages": messages}
 
     def finish(self, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> None:
-        choices = getattr(result, "choices", None)
-        if choices is None:  # a raw response (with_raw_response): nothing parsed to check
+        choices = _choices(llm, result)
+        if choices is None:
             return
-        _response_attributes(llm, result)
-        llm.set(
-            gen_ai.GEN_AI_RESPONSE_FINISH_REASONS,
-            [str(c.finish_reason) for c in choices if c.finish_reason],
-        )
         answers: list[tuple[str, str]] = []
         for choice in choices:
             message = choice.message
@@ -401,6 +396,20 @@ def _reparse(holder: Any, text: str, text_format: Any) -> None:
         holder.parsed = text_format.model_validate_json(text)
     except Exception:  # the redacted JSON no longer fits the model
         holder.parsed = None
+
+
+def _choices(llm: LlmCall, result: Any) -> Any:
+    """The choices of a parsed completion, its response attributes and finish reasons set on
+    the span; None for a raw response (``with_raw_response``: nothing parsed to check)."""
+    choices = getattr(result, "choices", None)
+    if choices is None:
+        return None
+    _response_attributes(llm, result)
+    llm.set(
+        gen_ai.GEN_AI_RESPONSE_FINISH_REASONS,
+        [str(c.finish_reason) for c in choices if c.finish_reason],
+    )
+    return choices
 
 
 def _response_attributes(llm: LlmCall, result: Any) -> None:
@@ -567,14 +576,9 @@ class _TextAdapter(_Adapter):
         return kwargs
 
     def finish(self, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> None:
-        choices = getattr(result, "choices", None)
-        if choices is None:  # a raw response (with_raw_response): nothing parsed to check
+        choices = _choices(llm, result)
+        if choices is None:
             return
-        _response_attributes(llm, result)
-        llm.set(
-            gen_ai.GEN_AI_RESPONSE_FINISH_REASONS,
-            [str(c.finish_reason) for c in choices if c.finish_reason],
-        )
         answers: list[tuple[str, str]] = []
         for choice in choices:
             if isinstance(choice.text, str):
