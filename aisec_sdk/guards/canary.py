@@ -15,18 +15,18 @@ from __future__ import annotations
 import base64
 import bisect
 import codecs
-import re
 import secrets
 import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import ClassVar
 
+import re2  # type: ignore[import-untyped]
 import regex
 from pydantic import field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
-from aisec_sdk.text import CONFUSABLES, Text, lower_keeping_offsets
+from aisec_sdk.text import CONFUSABLES, Text, char_spans, lower_keeping_offsets, re2_options
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["CanaryGuard", "CanarySettings", "canary", "clear_canaries", "registered_canaries"]
@@ -40,7 +40,11 @@ _NOT_ALNUM_BYTES = bytes(b for b in range(128) if not chr(b).isalnum())
 _MIN_CORE = 8
 _FOLD_LOOK_ALIKES = str.maketrans(CONFUSABLES)
 _HEX_PREFIXES = ("0x", "\\x", "\\u00", "&#x", "%")
-_LOOK_ALIKE = re.compile("[" + "".join(CONFUSABLES) + "]")
+# Look-alikes next to a digit (text.py folds those that touch a Latin letter): one RE2 pass
+# over the UTF-8 (the ``re`` module tests a class this size character by character).
+_LOOK_ALIKES_AT_DIGITS = re2.compile(
+    "[0-9][{0}]+|[{0}]+[0-9]".format("".join(CONFUSABLES)).encode(), re2_options()
+)
 
 
 def canary(prefix: str = "aisec", *, register: bool = True) -> str:
@@ -155,7 +159,7 @@ class CanaryGuard:
             return []
         s = text.normalized
         low = lower_keeping_offsets(s)
-        views = _Views(s, low)
+        views = _Views(s, low, text.utf8())
         findings: list[Finding] = []
         for token in tokens:
             spans: list[tuple[int, int]] = []
@@ -190,6 +194,17 @@ def _free(spans: list[tuple[int, int]], a: int, b: int) -> bool:
     return (i == 0 or spans[i - 1][1] <= a) and (i == len(spans) or b <= spans[i][0])
 
 
+def _folded(s: str, spans: list[tuple[int, int]]) -> str:
+    """``s`` with the look-alikes in ``spans`` folded to Latin (one character each)."""
+    pieces: list[str] = []
+    done = 0
+    for a, b in spans:
+        pieces += (s[done:a], s[a:b].translate(_FOLD_LOOK_ALIKES))
+        done = b
+    pieces.append(s[done:])
+    return "".join(pieces)
+
+
 def _kept_alnum(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
@@ -202,9 +217,11 @@ class _Views:
     """Filtered views of one output, each built on first use: ``view(needle)`` gives the
     spans (in the normalised text) of every occurrence of ``needle`` in the view."""
 
-    def __init__(self, s: str, low: str) -> None:
-        if not s.isascii() and _LOOK_ALIKE.search(s):  # left by text.py: between digits
-            s, low = s.translate(_FOLD_LOOK_ALIKES), low.translate(_FOLD_LOOK_ALIKES)
+    def __init__(self, s: str, low: str, data: bytes) -> None:
+        if not s.isascii():  # fold the look-alikes text.py left: those between digits
+            spans = char_spans(_LOOK_ALIKES_AT_DIGITS, s, "surrogatepass", data)
+            if spans:
+                s, low = _folded(s, spans), _folded(low, spans)
         self._s, self._low = s, low
         self._prefixed = any(prefix in low for prefix in _HEX_PREFIXES)
         self._built: dict[str, tuple[str, str, Callable[[str], bool]]] = {}
