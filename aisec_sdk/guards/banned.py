@@ -176,7 +176,8 @@ _ACCENTS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _ACCENT_RUN = re.compile(f"[{_ACCENTS}]+")
 _SPACES = re.compile(" *")
 _UNSPACED = re.compile(f"[{UNSPACED_RANGES}]")
-_ASCII_WHITE = str.maketrans("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f", " " * 9)
+_ASCII_WHITE_CHARS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
+_ASCII_WHITE = str.maketrans(_ASCII_WHITE_CHARS, " " * len(_ASCII_WHITE_CHARS))
 
 
 def _is_mark(ch: str) -> bool:
@@ -185,12 +186,12 @@ def _is_mark(ch: str) -> bool:
 
 @cache
 def _folds(diacritics: bool, white: bool) -> tuple[re.Pattern[str], dict[str, str]]:
-    """A class of the characters `_fold` changes, and what each becomes: accented Latin
-    and Greek letters their base letter (Cyrillic letters such as й are letters of their
+    """A class of the non-ASCII characters `_fold` changes, and what each becomes: accented
+    Latin and Greek letters their base letter (Cyrillic letters such as й are letters of their
     own), white space a plain space, combining accents nothing."""
     table: dict[str, str] = {}
     if white:
-        table.update((chr(c), " ") for c in range(0x10000) if chr(c).isspace() and c != 32)
+        table.update((chr(c), " ") for c in range(0x80, 0x10000) if chr(c).isspace())
     if diacritics:
         for cp in (*range(0xC0, 0x400), *range(0x1E00, 0x2000)):
             parts = unicodedata.normalize("NFD", chr(cp))
@@ -211,13 +212,23 @@ def _fold(
     if s.isascii():
         return (s.translate(_ASCII_WHITE) if white else s), _same
     pattern, table = _folds(diacritics, white)
+    if white:  # a few common characters: one C-speed replace each
+        for ch in _ASCII_WHITE_CHARS:
+            if ch in s:
+                s = s.replace(ch, " ")
     marks = False
-    # one C-speed pass for the distinct characters present, then one replace for each
-    for ch in set(pattern.findall(s)):
-        if ch in table:
-            s = s.replace(ch, table[ch])
-        else:
+
+    def fold_one(m: re.Match[str]) -> str:
+        nonlocal marks
+        ch = m.group()
+        folded = table.get(ch)
+        if folded is None:  # a combining accent: removed below, with an offset map
             marks = True
+            return ch
+        return folded
+
+    # the rest are rare in any one text: a Python step for each found, none elsewhere
+    s = pattern.sub(fold_one, s)
     if not marks:
         return s, _same
     pieces: list[str] = []
