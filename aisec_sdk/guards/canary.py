@@ -169,14 +169,17 @@ class CanaryGuard:
                 findings.append(self._finding(text, at, at + len(token), "verbatim", 1.0))
                 at = s.find(token, at + len(token))
             in_compact, in_spaceless = _variants(token)
-            hex_needles = [n for f, n in in_compact if f == "hex"]
+            hex_needles = [(f, n) for f, n in in_compact if f == "hex"]
             for view, needles in (
-                (views.compact, in_compact),
-                (views.spaceless, in_spaceless),
-                (views.unprefixed, [("hex", n) for n in hex_needles]),
+                ("compact", in_compact),
+                ("spaceless", in_spaceless),
+                ("unprefixed", hex_needles),
             ):
+                filtered = views.filtered(view)
                 for family, needle in needles:
-                    for a, b in view(needle):
+                    if needle not in filtered:  # (most outputs: one C-speed test each)
+                        continue
+                    for a, b in views.find(view, needle):
                         if _free(spans, a, b):
                             bisect.insort(spans, (a, b))
                             findings.append(self._finding(text, a, b, family, 0.95))
@@ -223,7 +226,6 @@ class _Views:
             if spans:
                 s, low = _folded(s, spans), _folded(low, spans)
         self._s, self._low = s, low
-        self._prefixed = any(prefix in low for prefix in _HEX_PREFIXES)
         self._built: dict[str, tuple[str, str, Callable[[str], bool]]] = {}
         self._kept: dict[str, list[int]] = {}
 
@@ -242,7 +244,16 @@ class _Views:
             built = self._built[name] = (source, filtered.decode(), kept)
         return built
 
-    def _find(self, name: str, needle: str) -> list[tuple[int, int]]:
+    def filtered(self, name: str) -> str:
+        """View ``name``: ``compact`` (lower case, letters and digits only), ``spaceless``
+        (white space removed) or ``unprefixed`` (like compact, hex byte prefixes removed
+        first; empty when the text has none)."""
+        if name == "unprefixed" and not any(prefix in self._low for prefix in _HEX_PREFIXES):
+            return ""
+        return self._view(name)[1]
+
+    def find(self, name: str, needle: str) -> list[tuple[int, int]]:
+        """Spans in the text of every occurrence of ``needle`` in view ``name``."""
         source, filtered, kept = self._view(name)
         starts = []
         at = filtered.find(needle)
@@ -255,17 +266,3 @@ class _Views:
         if index is None:  # position in ``source`` of each character the view kept
             index = self._kept[name] = [i for i, ch in enumerate(source) if kept(ch)]
         return [(index[a], index[a + len(needle) - 1] + 1) for a in starts]
-
-    def compact(self, needle: str) -> list[tuple[int, int]]:
-        """Lower case, letters and digits only."""
-        return self._find("compact", needle)
-
-    def spaceless(self, needle: str) -> list[tuple[int, int]]:
-        """White space removed."""
-        return self._find("spaceless", needle)
-
-    def unprefixed(self, needle: str) -> list[tuple[int, int]]:
-        """Like `compact`, with hex byte prefixes removed first (none: nothing to find)."""
-        if not self._prefixed:
-            return []
-        return self._find("unprefixed", needle)
