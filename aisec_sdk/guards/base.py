@@ -10,7 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from aisec_sdk.text import Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
-__all__ = ["DirectionSettings", "Guard", "GuardSettings", "finding_at", "settings_as"]
+__all__ = [
+    "Candidate",
+    "DirectionSettings",
+    "Guard",
+    "GuardSettings",
+    "finding_at",
+    "settings_as",
+    "strongest",
+]
 
 
 class DirectionSettings(BaseModel):
@@ -112,3 +120,20 @@ def finding_at(
         replacement=replacement,
         entity=entity,
     )
+
+
+Candidate = tuple[int, int, str, float]
+"""A value a guard found: its span in the normalised text, what it is, and its score."""
+
+
+def strongest(found: Sequence[Candidate]) -> list[Candidate]:
+    """Overlapping candidates resolved left to right: the higher score keeps the place (a
+    token found again inside an assignment's value, a phone number inside an IBAN's run)."""
+    kept: list[Candidate] = []
+    for cand in sorted(found, key=lambda c: (c[0], c[1])):
+        if kept and cand[0] < kept[-1][1]:
+            if cand[3] > kept[-1][3]:
+                kept[-1] = cand
+            continue
+        kept.append(cand)
+    return kept

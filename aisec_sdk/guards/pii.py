@@ -38,7 +38,13 @@ import re2  # type: ignore[import-untyped]
 import regex
 from pydantic import Field, field_validator
 
-from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
+from aisec_sdk.guards.base import (
+    Candidate,
+    GuardSettings,
+    finding_at,
+    settings_as,
+    strongest,
+)
 from aisec_sdk.text import Text, re2_options
 from aisec_sdk.vault import RedactionMode, replacement
 from aisec_sdk.verdict import Direction, Finding, FindingAction
@@ -249,9 +255,6 @@ class PiiSettings(GuardSettings):
         return patterns
 
 
-Candidate = tuple[int, int, str, float]
-
-
 class PiiGuard:
     """E-mail, phone numbers, payment cards, IBANs, US SSNs, IP addresses and plug-ins."""
 
@@ -301,7 +304,7 @@ class PiiGuard:
         if self.settings.presidio:
             found += self._presidio(s)
         threshold = self._threshold(direction)
-        return self._findings(text, _dedupe([c for c in found if c[3] >= threshold]), direction)
+        return self._findings(text, strongest([c for c in found if c[3] >= threshold]), direction)
 
     def _builtin(self, s: str, data: bytes) -> list[Candidate]:
         """Candidates of the built-in recognisers in ``s`` (``data``: ``s`` with one byte per
@@ -664,18 +667,6 @@ def _iban(s: str, start: int, value: str) -> Candidate | None:
     if taken == length and not s[end : end + 1].isalnum() and iban_ok(s[start:end]):
         return (start, end, "iban", 0.95)
     return None
-
-
-def _dedupe(found: list[Candidate]) -> list[Candidate]:
-    """Resolve overlapping candidates, left to right: the higher score keeps the place."""
-    kept: list[Candidate] = []
-    for cand in sorted(found):
-        if kept and cand[0] < kept[-1][1]:
-            if cand[3] > kept[-1][3]:
-                kept[-1] = cand
-            continue
-        kept.append(cand)
-    return kept
 
 
 @cache

@@ -31,7 +31,7 @@ import re2  # type: ignore[import-untyped]
 import regex
 from pydantic import Field
 
-from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
+from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as, strongest
 from aisec_sdk.text import Text, re2_options
 from aisec_sdk.vault import replacement
 from aisec_sdk.verdict import Direction, Finding, FindingAction
@@ -402,7 +402,7 @@ class SecretsGuard:
                 ),
                 entity=kind,
             )
-            for kind, a, b, score in _strongest(items)
+            for a, b, kind, score in strongest([(a, b, k, sc) for k, a, b, sc in items])
             if (self._kinds is None or kind in self._kinds) and s[a:b] not in self._allow
         ]
 
@@ -449,21 +449,6 @@ class SecretsGuard:
         if len(value) >= 12 and classes >= 2 and entropy >= self.settings.min_entropy:
             return ("api_key", a, b, min(0.95, 0.55 + 0.08 * entropy))
         return ("api_key", a, b, 0.35)
-
-
-def _strongest(
-    items: list[tuple[str, int, int, float]],
-) -> list[tuple[str, int, int, float]]:
-    """Overlapping items resolved left to right: the higher score keeps the place (a token
-    found again inside an assignment's value, a key block after ``"private_key": "``)."""
-    kept: list[tuple[str, int, int, float]] = []
-    for item in sorted(items, key=lambda it: it[1]):
-        if kept and item[1] < kept[-1][2]:
-            if item[3] > kept[-1][3]:
-                kept[-1] = item
-            continue
-        kept.append(item)
-    return kept
 
 
 def _validate(kind: str, s: str, start: int, end: int) -> tuple[str, int, int, float] | None:
