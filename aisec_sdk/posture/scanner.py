@@ -139,6 +139,15 @@ def _tar_flavour(names: Iterable[str]) -> str:
     return "pytorch-tar" if {"pickle", "storages"} <= set(names) else "tar"
 
 
+def _member_format(name: str, head: bytes, parses: Callable[[], bool]) -> str:
+    """An archive member's format from its first bytes; an unrecognised member is a pickle
+    when its name says so or ``parses`` (the costlier check, run last) finds one."""
+    fmt = _sniff(head)
+    if fmt == "unknown" and (_PICKLE_NAMES.search(name) is not None or parses()):
+        return "pickle"
+    return fmt
+
+
 def detect_format(path: str | os.PathLike[str]) -> str:
     """The format of a weights file from its content: ``pytorch-zip``, ``pickle``,
     ``safetensors``, ``numpy``, ``npz``, ``keras``, ``hdf5``, ``gguf``, ``onnx``, ``zip``,
@@ -432,14 +441,19 @@ class _Scan:
         """Scans a zip that a pickle carries as bytes (a pickled tensor is a torch.save file)."""
 
         def scan(data: bytes) -> list[ScanFinding]:
-            if depth >= _MAX_DEPTH:
-                message = f"archive nested more than {_MAX_DEPTH} levels deep; not scanned"
-                return [ScanFinding("AISEC-MOD001", "medium", display, message, key="depth")]
-            return self.blob(io.BytesIO(data), display, len(data), data[:_HEAD], "zip", depth + 1)[
-                0
-            ]
+            return self._nested(io.BytesIO(data), display, len(data), data[:_HEAD], "zip", depth)
 
         return scan
+
+    def _nested(
+        self, fh: IO[bytes], where: str, size: int, head: bytes, fmt: str, depth: int
+    ) -> list[ScanFinding]:
+        """Findings for a stream found inside another (an archive member, a zip a pickle
+        carries), one level deeper; past `_MAX_DEPTH` levels, a finding that it was skipped."""
+        if depth >= _MAX_DEPTH:
+            message = f"{fmt} nested more than {_MAX_DEPTH} levels deep; not scanned"
+            return [ScanFinding("AISEC-MOD001", "medium", where, message, key="depth")]
+        return self.blob(fh, where, size, head, fmt, depth + 1)[0]
 
     def _zip(
         self, fh: IO[bytes], display: str, size: int, depth: int
@@ -486,20 +500,18 @@ class _Scan:
     ) -> list[ScanFinding]:
         head = stream.read(_HEAD)
         stream.seek(0)
-        fmt = _sniff(head)
-        if fmt == "unknown" and (
-            info.name.rsplit("/", 1)[-1] in _TORCH_TAR_MEMBERS
-            or _PICKLE_NAMES.search(info.name) is not None
-            or looks_like_pickle(stream, info.size)
-        ):
-            fmt = "pickle"
+        fmt = _member_format(
+            info.name,
+            head,
+            lambda: (
+                info.name.rsplit("/", 1)[-1] in _TORCH_TAR_MEMBERS
+                or looks_like_pickle(stream, info.size)
+            ),
+        )
         stream.seek(0)
         if fmt in ("unknown", "parquet"):
             return []
-        if depth >= _MAX_DEPTH:
-            message = f"{fmt} nested more than {_MAX_DEPTH} levels deep; not scanned"
-            return [ScanFinding("AISEC-MOD001", "medium", where, message, key="depth")]
-        return self.blob(stream, where, info.size, head, fmt, depth + 1)[0]
+        return self._nested(stream, where, info.size, head, fmt, depth)
 
     def _member(
         self, fh: IO[bytes], display: str, member: archives.ZipMember, depth: int
@@ -508,18 +520,15 @@ class _Scan:
         stream = archives.open_member(fh, member)
         reader = io.BufferedReader(stream, buffer_size=1 << 16)
         head = reader.peek(_HEAD)[:_HEAD]
-        fmt = _sniff(head)
-        found: list[ScanFinding] = []
-        pickled = fmt == "pickle" or (
-            fmt == "unknown"
-            and (
-                _PICKLE_NAMES.search(member.name) is not None
-                or looks_like_pickle(
-                    io.BufferedReader(archives.open_member(fh, member)), member.size
-                )
-            )
+        fmt = _member_format(
+            member.name,
+            head,
+            lambda: looks_like_pickle(
+                io.BufferedReader(archives.open_member(fh, member)), member.size
+            ),
         )
-        if pickled:
+        found: list[ScanFinding] = []
+        if fmt == "pickle":
             archive = self._archive_in(where, depth)
             found = scan_pickle(
                 reader, where, strict=self.strict, limit=member.size, archive=archive
@@ -539,15 +548,14 @@ class _Scan:
                 )
         elif member.name.rsplit("/", 1)[-1] == "config.json" and member.size <= _MAX_CONFIG:
             found = scan_keras_config(reader.read(), where)
-        elif fmt not in ("unknown", "parquet") and depth >= _MAX_DEPTH:
-            message = f"{fmt} nested more than {_MAX_DEPTH} levels deep; not scanned"
-            found = [ScanFinding("AISEC-MOD001", "medium", where, message, key="depth")]
         elif fmt not in ("unknown", "parquet"):
-            if fmt in ("zip", "onnx", "hdf5") and member.method == 0:
-                window = io.BufferedReader(_Window(fh, member.data_offset, member.size))
-                found, _ = self.blob(window, where, member.size, head, fmt, depth + 1)
-            else:
-                found, _ = self.blob(reader, where, member.size, head, fmt, depth + 1)
+            stored = fmt in ("zip", "onnx", "hdf5") and member.method == 0  # seek, not copy
+            source = (
+                io.BufferedReader(_Window(fh, member.data_offset, member.size))
+                if stored
+                else reader
+            )
+            found = self._nested(source, where, member.size, head, fmt, depth)
         return found
 
 
