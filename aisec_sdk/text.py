@@ -24,6 +24,8 @@ import re2  # type: ignore[import-untyped]
 __all__ = [
     "CONFUSABLES",
     "INVISIBLE_KINDS",
+    "UNSPACED",
+    "UNSPACED_RANGES",
     "Text",
     "char_spans",
     "invisible_kind",
@@ -31,6 +33,15 @@ __all__ = [
     "normalize",
     "re2_options",
 ]
+
+UNSPACED_RANGES = (
+    "\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
+)
+"""Character ranges of the scripts written without spaces between words (Thai, Lao,
+Tibetan, Myanmar, Khmer, kana, Han): each character is a word there."""
+UNSPACED = re.compile(f"[{UNSPACED_RANGES}]")
+"""One character of those scripts."""
 
 # Look-alikes of Latin letters (a subset of Unicode's confusables.txt: Cyrillic, Greek,
 # Armenian and a few Latin-extended letters that attackers use for homoglyph smuggling).
@@ -184,7 +195,7 @@ def _nfkc_unstable() -> re.Pattern[str]:
             run_start = -1
     if run_start >= 0:
         ranges.append(f"{re.escape(chr(run_start))}-{re.escape(chr(0x1F2FF))}")
-    ranges.append("\U0002F800-\U0002FA1F")  # CJK compatibility ideographs supplement
+    ranges.append("\U0002f800-\U0002fa1f")  # CJK compatibility ideographs supplement
     return re.compile("[" + "".join(ranges) + "]")
 
 
@@ -552,9 +563,7 @@ def _runs_at_contacts(source: str, data: bytes | None) -> list[tuple[int, int]] 
 
 @cache
 def _latin_contact() -> Any:
-    return re2.compile(
-        f"[A-Za-z][{_CONFUSABLE_CHARS}]|[{_CONFUSABLE_CHARS}][A-Za-z]".encode()
-    )
+    return re2.compile(f"[A-Za-z][{_CONFUSABLE_CHARS}]|[{_CONFUSABLE_CHARS}][A-Za-z]".encode())
 
 
 @cache

@@ -23,8 +23,7 @@ import regex
 from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
-from aisec_sdk.guards.system_prompt_leak import UNSPACED_RANGES
-from aisec_sdk.text import Text, lower_keeping_offsets
+from aisec_sdk.text import UNSPACED, Text, lower_keeping_offsets
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["BannedGuard", "BannedSettings"]
@@ -168,14 +167,13 @@ def _whole(s: str, start: int, end: int) -> bool:
 
 def _glued(left: str, right: str) -> bool:
     pair = left + right
-    return pair.isalnum() and len(pair) == 2 and _UNSPACED.search(pair) is None
+    return pair.isalnum() and len(pair) == 2 and UNSPACED.search(pair) is None
 
 
 # Combining accents (the diacritical-mark blocks; not the vowel signs of other scripts).
 _ACCENTS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _ACCENT_RUN = re.compile(f"[{_ACCENTS}]+")
 _SPACES = re.compile(" *")
-_UNSPACED = re.compile(f"[{UNSPACED_RANGES}]")
 _ASCII_WHITE_CHARS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
 _ASCII_WHITE = str.maketrans(_ASCII_WHITE_CHARS, " " * len(_ASCII_WHITE_CHARS))
 

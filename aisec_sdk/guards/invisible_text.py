@@ -18,8 +18,7 @@ from typing import ClassVar
 import regex
 
 from aisec_sdk.guards.base import GuardSettings, settings_as
-from aisec_sdk.guards.system_prompt_leak import UNSPACED_RANGES
-from aisec_sdk.text import INVISIBLE_KINDS, Text
+from aisec_sdk.text import INVISIBLE_KINDS, UNSPACED, Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["InvisibleTextGuard", "InvisibleTextSettings"]
@@ -28,7 +27,6 @@ _EMOJI = regex.compile(r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\u20e3]")
 _EMOJI_GLUE = frozenset("\ufe0f\u200d")
 _IDEOGRAPH = regex.compile(r"\p{Ideographic}")
 _LETTER = regex.compile(r"[\p{L}\p{M}]{2}")
-_UNSPACED = regex.compile(f"[{UNSPACED_RANGES}]")
 _BLACK_FLAG = "\U0001f3f4"
 _CANCEL_TAG = "\U000e007f"
 _OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -133,7 +131,7 @@ def _benign(s: str, start: int, end: int, kinds: list[str]) -> bool:
         if run == "\u200c":  # non-joiner: Persian, Arabic, Indic words
             return _letter_pair(before, after) and not (before.isascii() or after.isascii())
         if run == "\u200b":  # a word break in scripts written without spaces
-            return bool(_UNSPACED.match(before)) and bool(_UNSPACED.match(after))
+            return bool(UNSPACED.match(before)) and bool(UNSPACED.match(after))
         return False
     if kind == "bidi":
         return run not in _OVERRIDES  # a single LRM/RLM/ALM mark

@@ -20,19 +20,12 @@ import ahocorasick  # type: ignore[import-not-found]
 from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
-from aisec_sdk.text import Text, lower_keeping_offsets, normalize
+from aisec_sdk.text import UNSPACED, UNSPACED_RANGES, Text, lower_keeping_offsets, normalize
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
-__all__ = ["UNSPACED_RANGES", "SystemPromptLeakGuard", "SystemPromptLeakSettings"]
+__all__ = ["SystemPromptLeakGuard", "SystemPromptLeakSettings"]
 
-UNSPACED_RANGES = (
-    "\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff"
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
-)
-"""Character ranges of the scripts written without spaces between words (Thai, Lao,
-Tibetan, Myanmar, Khmer, kana, Han): each character is a word there."""
 _WORD = re.compile(f"[{UNSPACED_RANGES}]|[^\\W_{UNSPACED_RANGES}]+")  # letters and digits
-_CHAR = re.compile(f"[{UNSPACED_RANGES}]")
 _CHAR_WEIGHT = 0.5
 # Escapes of a JSON or code string (``\n`` between two lines) are not part of a word.
 _ESCAPE = re.compile(r"\\[nrtbf\"\\/]")
@@ -145,7 +138,7 @@ def _weigher(words: list[str], ascii_only: bool) -> Callable[[int, int], float]:
     if ascii_only:
         return lambda a, b: float(b - a)
     prefix = list(
-        accumulate((_CHAR_WEIGHT if _CHAR.fullmatch(w) else 1.0 for w in words), initial=0.0)
+        accumulate((_CHAR_WEIGHT if UNSPACED.fullmatch(w) else 1.0 for w in words), initial=0.0)
     )
     return lambda a, b: prefix[b] - prefix[a]
 
