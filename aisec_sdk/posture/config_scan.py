@@ -48,7 +48,7 @@ def scan_config(data: bytes, path: str) -> list[ScanFinding]:
     """Findings for one configuration file's bytes; ``path`` names it in the findings."""
     text = data.decode("utf-8", "replace")
     lines = text.splitlines(keepends=True)
-    yaml = PurePath(path.split("!", 1)[0]).suffix.lower() in (".yaml", ".yml")
+    yaml = PurePath(path).suffix.lower() in (".yaml", ".yml")
     starts = list(accumulate((len(line) for line in lines), initial=0))
     found: list[tuple[int, str, Severity, str]] = [
         (bisect_right(starts, at), "AISEC-CODE009", "high", f"hard-coded {kind.replace('_', ' ')}")

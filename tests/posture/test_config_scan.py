@@ -29,6 +29,7 @@ def _found(path: Path) -> list[tuple[str, int | None]]:
         ("serve.yml", "model:\n  trust_remote_code: true\n", [("AISEC-CODE001", 2)]),
         # PyYAML object tags: code under yaml.load / unsafe_load (only YAML has them)
         ("hydra.yaml", "cb: !!python/object/apply:os.system [id]\n", [("AISEC-CODE011", 1)]),
+        ("run!1/hydra.yaml", "cb: !!python/name:os.system\n", [("AISEC-CODE011", 1)]),
         (
             "x.yml",
             "a: 1\nf: !<tag:yaml.org,2002:python/name:builtins.eval>\n",
