@@ -259,6 +259,7 @@ class Text:
     invisible: Sequence[tuple[int, int, str]] = ()
     _utf8: bytes | None = field(default=None, init=False, repr=False, compare=False)
     _ascii: bytes | None = field(default=None, init=False, repr=False, compare=False)
+    _lower: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def utf8(self) -> bytes:
         """The normalised text in UTF-8 (lone surrogates passed through), encoded once for
@@ -280,6 +281,15 @@ class Text:
                 data = self.normalized.encode("ascii", "replace")
             object.__setattr__(self, "_ascii", data)
         return data
+
+    def lowered(self) -> str:
+        """The normalised text lower-cased with every offset kept (`lower_keeping_offsets`),
+        made once for every guard that matches without case."""
+        low = self._lower
+        if low is None:
+            low = lower_keeping_offsets(self.normalized)
+            object.__setattr__(self, "_lower", low)
+        return low
 
     @property
     def is_identity(self) -> bool:

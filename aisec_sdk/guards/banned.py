@@ -108,7 +108,7 @@ class BannedGuard:
         s = text.normalized
         found: list[tuple[int, int, str]] = []
         if self._automaton is not None:
-            haystack = s if self.settings.case_sensitive else lower_keeping_offsets(s)
+            haystack = s if self.settings.case_sensitive else text.lowered()
             folded, back = _fold(haystack, self.settings.fold_diacritics, self._spaced)
             for last, (length, owners) in self._automaton.iter(folded):
                 start = last - length + 1

@@ -26,7 +26,7 @@ import regex
 from pydantic import field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
-from aisec_sdk.text import CONFUSABLES, Text, char_spans, lower_keeping_offsets, re2_options
+from aisec_sdk.text import CONFUSABLES, Text, char_spans, re2_options
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["CanaryGuard", "CanarySettings", "canary", "clear_canaries", "registered_canaries"]
@@ -158,7 +158,7 @@ class CanaryGuard:
         if not tokens:
             return []
         s = text.normalized
-        low = lower_keeping_offsets(s)
+        low = text.lowered()
         views = _Views(s, low, text.utf8())
         findings: list[Finding] = []
         for token in tokens:

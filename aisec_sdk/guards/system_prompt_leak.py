@@ -85,7 +85,7 @@ class SystemPromptLeakGuard:
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
         if not any(total for _, total in self._prompts):
             return []
-        low = lower_keeping_offsets(text.normalized)
+        low = text.lowered()
         if "\\" in low:
             low = _UNICODE_ESCAPE.sub("      ", _ESCAPE.sub("  ", low))
         words = _words(low)
