@@ -10,9 +10,11 @@ integers (not names).
 from __future__ import annotations
 
 import base64
+import binascii
 import fcntl
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,9 +22,10 @@ from typing import Any
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-__all__ = ["OtlpJsonFileSpanExporter"]
+__all__ = ["OtlpJsonFileSpanExporter", "hex_id"]
 
 _ID_KEYS = ("traceId", "spanId", "parentSpanId")
+_HEX_ID = re.compile(r"[0-9a-fA-F]{16}|[0-9a-fA-F]{32}")
 
 
 class OtlpJsonFileSpanExporter(SpanExporter):
@@ -58,8 +61,21 @@ class OtlpJsonFileSpanExporter(SpanExporter):
         """Nothing to release: every export opens and closes the file."""
 
 
+def hex_id(raw: Any) -> str:
+    """A trace or span id as lowercase hex, whether written as hex (OTLP/JSON) or as base64
+    (protobuf's JSON mapping of bytes); anything else is kept as written."""
+    text = str(raw or "")
+    if _HEX_ID.fullmatch(text):
+        return text.lower()
+    try:
+        decoded = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return text
+    return decoded.hex() if len(decoded) in (8, 16) else text
+
+
 def _ids_to_hex(item: dict[str, Any]) -> None:
     """Rewrite the base64 ids of a span or link (the protobuf JSON mapping) as hex."""
     for key in _ID_KEYS:
         if item.get(key):
-            item[key] = base64.b64decode(item[key]).hex()
+            item[key] = hex_id(item[key])

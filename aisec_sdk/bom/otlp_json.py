@@ -15,10 +15,7 @@ are read, so files of the two kinds still link.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +32,7 @@ from aisec_sdk.bom.spans import (
     inherited_pii,
     is_llm_span,
 )
+from aisec_sdk.exporters import hex_id
 
 __all__ = ["OtlpError", "OtlpSpan", "bom_from_otlp", "iter_spans", "read_spans"]
 
@@ -65,22 +63,6 @@ def _get(obj: Mapping[str, Any], camel: str) -> Any:
         return obj[camel]
     snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in camel)
     return obj.get(snake)
-
-
-_HEX_ID = re.compile(r"[0-9a-fA-F]{16}|[0-9a-fA-F]{32}")
-
-
-def _id(raw: Any) -> str:
-    """A trace or span id as lowercase hex, whether written as hex (OTLP/JSON) or as base64
-    (protobuf's JSON mapping of bytes); anything else is kept as written."""
-    text = str(raw or "")
-    if _HEX_ID.fullmatch(text):
-        return text.lower()
-    try:
-        decoded = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return text
-    return decoded.hex() if len(decoded) in (8, 16) else text
 
 
 def _value(raw: Any) -> Any:
@@ -114,9 +96,9 @@ def _spans_of(request: Mapping[str, Any]) -> Iterator[OtlpSpan]:
             scope = str(scope_name) if scope_name is not None else None
             for span in scope_spans.get("spans") or []:
                 yield OtlpSpan(
-                    trace_id=_id(_get(span, "traceId")),
-                    span_id=_id(_get(span, "spanId")),
-                    parent_id=_id(_get(span, "parentSpanId")),
+                    trace_id=hex_id(_get(span, "traceId")),
+                    span_id=hex_id(_get(span, "spanId")),
+                    parent_id=hex_id(_get(span, "parentSpanId")),
                     service=str(service) if service is not None else None,
                     scope=scope,
                     attributes=_attributes(span.get("attributes")),
