@@ -209,7 +209,17 @@ def _messages_text(messages: Sequence[Any]) -> str:
 class _Spec:
     """What a decorated function checks; fixed at decoration time."""
 
-    __slots__ = ("input", "name", "output", "policy", "wrapped")
+    __slots__ = (
+        "bound_signature",
+        "extra",
+        "input",
+        "name",
+        "output",
+        "policy",
+        "signature",
+        "target",
+        "wrapped",
+    )
 
     def __init__(
         self,
@@ -223,6 +233,10 @@ class _Spec:
         self.policy = policy
         self.output = output
         self.name = name or getattr(wrapped, "__qualname__", None) or repr(wrapped)
+        # the function wrapt calls unbound (a static or class method's function inside)
+        self.target: Any = (
+            wrapped.__func__ if isinstance(wrapped, staticmethod | classmethod) else wrapped
+        )
         if input is ALL_TEXT or input is True:
             self.input: tuple[str, ...] | None = None
         elif input is None or input is False:
@@ -231,12 +245,19 @@ class _Spec:
             names = (input,) if isinstance(input, str) else tuple(input)
             if not all(isinstance(n, str) for n in names):
                 raise TypeError("guard(input=...) takes a parameter name or a list of names")
-            target = (
-                wrapped.__func__ if isinstance(wrapped, staticmethod | classmethod) else wrapped
+            # read once here, not on every call: the signature as called unbound, and as
+            # called bound (wrapt passes the arguments without self / cls)
+            self.signature = inspect.signature(self.target)
+            params = self.signature.parameters
+            first = next(iter(params.values()), None)
+            positional = (
+                inspect.Parameter.POSITIONAL_ONLY,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
             )
-            params = inspect.signature(target).parameters
-            takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in params.values())
-            unknown = [n for n in names if n not in params and not takes_kwargs]
+            drop = 1 if first is not None and first.kind in positional else 0
+            self.bound_signature = self.signature.replace(parameters=list(params.values())[drop:])
+            self.extra = next((p.name for p in params.values() if p.kind is p.VAR_KEYWORD), None)
+            unknown = [n for n in names if n not in params and self.extra is None]
             if unknown:
                 raise TypeError(
                     f"guard(input=...) names {', '.join(map(repr, unknown))}, which "
@@ -257,17 +278,11 @@ class _Spec:
             new_args = tuple(call.check_value(a, "input") for a in args)
             new_kwargs = {k: call.check_value(v, "input") for k, v in kwargs.items()}
             return new_args, new_kwargs
-        signature = inspect.signature(wrapped)
+        # wrapt hands over the function itself, or a bound method / partial without self
+        signature = self.signature if wrapped is self.target else self.bound_signature
         bound = signature.bind_partial(*args, **kwargs)
         # a name the function takes through **kwargs sits in that parameter's dict
-        extra = next(
-            (
-                bound.arguments.get(p.name)
-                for p in signature.parameters.values()
-                if p.kind is p.VAR_KEYWORD
-            ),
-            None,
-        )
+        extra = bound.arguments.get(self.extra) if self.extra is not None else None
         for name in self.input:
             if name in bound.arguments:
                 holder = bound.arguments
@@ -301,12 +316,7 @@ class _GuardedFunction(wrapt.FunctionWrapper[Any, Any]):
 
 def _make_wrapper(spec: _Spec) -> Callable[..., Any]:
     """The wrapt wrapper for ``spec``: the runner is chosen once, by what is wrapped."""
-    wrapped = spec.wrapped
-    target = (
-        wrapped.__func__
-        if isinstance(wrapped, staticmethod | classmethod)
-        else inspect.unwrap(wrapped)
-    )
+    target = inspect.unwrap(spec.target)
     runner: _Runner
     if inspect.isasyncgenfunction(target):
         runner = _guard_agen
