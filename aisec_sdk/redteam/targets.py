@@ -351,10 +351,7 @@ class OpenAITarget:
         create = self.client.chat.completions.create
         call = create(model=self.model, messages=conversation.messages(), **self.create_options)
         response = await call if inspect.isawaitable(call) else call
-        choices = getattr(response, "choices", None) or []
-        if not choices:
-            return ""
-        return _as_text(choices[0].message)
+        return _as_text(response)
 
 
 class LangChainTarget:

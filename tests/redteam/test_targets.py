@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
-from aisec_sdk.redteam.targets import CallableTarget, Conversation, as_target
+from aisec_sdk.redteam.targets import CallableTarget, Conversation, OpenAITarget, as_target
 
 CONV = Conversation(system="SYS", user="USER", document="DOC")
 
@@ -101,6 +102,29 @@ def test_a_real_openai_chat_completion_returned_as_is_becomes_its_text() -> None
         }
     )
     assert _send(lambda prompt: completion) == "the model's words"
+
+
+def test_an_openai_answer_without_text_is_empty_not_the_message_repr() -> None:
+    from openai.types.chat import ChatCompletion
+
+    def completion(message: dict[str, Any]) -> ChatCompletion:
+        choice = {"index": 0, "finish_reason": "stop", "message": message}
+        body = {"id": "c", "object": "chat.completion", "created": 0, "model": "m"}
+        return ChatCompletion.model_validate({**body, "choices": [choice]})
+
+    call = {"id": "t", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    answers = [
+        completion({"role": "assistant", "content": "words"}),
+        completion({"role": "assistant", "content": None, "tool_calls": [call]}),
+    ]
+
+    async def create(**options: Any) -> ChatCompletion:
+        return answers.pop(0)
+
+    client = SimpleNamespace(chat=SimpleNamespace(completions=SimpleNamespace(create=create)))
+    target = OpenAITarget("m", client=client)
+    assert _send(target) == "words"
+    assert _send(target) == ""  # a tool call only: no text, not "ChatCompletionMessage(...)"
 
 
 def test_message_input_is_also_read_from_the_annotation() -> None:
