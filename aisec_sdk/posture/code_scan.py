@@ -438,10 +438,8 @@ def _from_model(expr: ast.AST, tainted: set[str], checker: _Checker) -> str | No
     return None
 
 
-def _sink(node: ast.AST, checker: _Checker) -> str | None:
+def _sink(node: ast.Call, checker: _Checker) -> str | None:
     """The name of the code or shell execution ``node`` calls, or None."""
-    if not isinstance(node, ast.Call):
-        return None
     func = node.func
     last = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
     if last not in _SINK_NAMES:
@@ -455,32 +453,36 @@ def _sink(node: ast.AST, checker: _Checker) -> str | None:
 
 def _check_model_output(tree: ast.AST, checker: _Checker) -> None:
     """Model output (an LLM call's result, or a name assigned from one) passed to eval,
-    exec, compile, os.system or a shell=True subprocess, within one function or module."""
-    if not any(_sink(node, checker) for node in ast.walk(tree)):
-        return  # most files: nothing to trace
+    exec, compile, os.system or a shell=True subprocess, within one function or module.
+    Names are traced only in the scopes that hold such a call (most hold none)."""
     for scope in [tree, *(n for n in ast.walk(tree) if isinstance(n, _FUNCTIONS))]:
         nodes = _scope_nodes(scope)
+        sinks = [
+            (node, name)
+            for node in nodes
+            if isinstance(node, ast.Call) and (name := _sink(node, checker)) is not None
+        ]
+        if not sinks:
+            continue
         tainted: set[str] = set()
         for _ in range(2):  # twice: a loop may feed an assignment written above it
             for node in nodes:
                 value = _source_of(node)
-                if value is None or not _targets(node):
+                targets = _targets(node)
+                if value is None or not targets:
                     continue
                 if _from_model(value, tainted, checker) is not None:
-                    for target in _targets(node):
+                    for target in targets:
                         tainted.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
-        for node in nodes:
-            name = _sink(node, checker)
-            if name is None or not isinstance(node, ast.Call):
-                continue
-            arguments = [*node.args, *(k.value for k in node.keywords if k.arg != "shell")]
+        for call, name in sinks:
+            arguments = [*call.args, *(k.value for k in call.keywords if k.arg != "shell")]
             origin = next(
                 (o for a in arguments if (o := _from_model(a, tainted, checker)) is not None),
                 None,
             )
             if origin is not None:
                 checker.add(
-                    "AISEC-CODE012", "high", node, f"model output ({origin}) reaches {name}()"
+                    "AISEC-CODE012", "high", call, f"model output ({origin}) reaches {name}()"
                 )
 
 
