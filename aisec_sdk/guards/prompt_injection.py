@@ -25,7 +25,7 @@ from typing import ClassVar
 from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
-from aisec_sdk.guards.deobfuscate import BYTE_FAMILIES, decode
+from aisec_sdk.guards.deobfuscate import BYTE_FAMILIES, FAMILIES, decode
 from aisec_sdk.guards.injection_features import EXTRACTION_PATTERNS, left_out
 from aisec_sdk.guards.injection_model import LexicalModel, shipped_model
 from aisec_sdk.text import Text, lower_keeping_offsets
@@ -46,8 +46,9 @@ _FLOOR = 0.2  # scores below this are not reported (nor computed exactly)
 _WORD_REACH = 32  # a finding's span grows by at most this much to whole words
 _Hit = tuple[int, int, str]  # start, end, family of one gate hit (normalised offsets)
 _Window = tuple[int, int, list[_Hit]]
-# tried when the text asks to decode
-_REQUESTED = ("base64", "hex", "rot13", "reversed", "morse", "base32")
+# tried when the text asks to decode: every encoding (leetspeak and spaced letters are read
+# wherever the gate sees them, asked for or not)
+_REQUESTED = tuple(f for f in FAMILIES if f not in ("leetspeak", "spaced"))
 
 
 class PromptInjectionSettings(GuardSettings):
