@@ -30,6 +30,8 @@ _REQUIREMENT = re.compile(
     r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(\(?[^;#@]*)",
 )
 _PINNED = re.compile(r"^\(?\s*===?\s*([A-Za-z0-9][A-Za-z0-9.+!_-]*)\s*\)?$")
+# pip's per-requirement options after the requirement (``--hash=sha256:...``, ``-C k=v``)
+_OPTIONS = re.compile(r"\s--?[A-Za-z].*$")
 _ENV_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", re.MULTILINE)
 
 
@@ -76,14 +78,17 @@ def _requirement(text: str, location: str) -> Declared | None:
 
 
 def _requirements_file(text: str, shown: str) -> Iterator[Declared]:
-    logical = ""
+    """Requirements of a pip requirements file; a requirement continued over several lines
+    (pip-compile's hashes) is located at its first line."""
+    logical, first = "", 0
     for number, line in enumerate(text.splitlines(), start=1):
         line = re.sub(r"(^|\s)#.*$", "", line)
+        first = first or number
         if line.endswith("\\"):
             logical += line[:-1] + " "
             continue
-        found = _requirement(logical + line, f"{shown}:{number}")
-        logical = ""
+        found = _requirement(_OPTIONS.sub("", logical + line), f"{shown}:{first}")
+        logical, first = "", 0
         if found is not None:
             yield found
 
