@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema  # type: ignore[import-untyped]
@@ -187,29 +186,22 @@ def test_usage_errors_exit_2(app: str, extra: list[str]) -> None:
     assert exc.value.code == 2
 
 
-def test_console_script_in_a_subprocess(app: str, tmp_path: Path) -> None:
-    run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run
-    done = run(
-        [
-            sys.executable,
-            "-m",
-            "aisec_sdk.cli",
-            "redteam",
-            f"{app}:weak",
-            "--budget",
-            "10",
-            "--fail-above",
-            "0.1",
-            "--json",
-            "out.json",
-        ],
+def _aisec(cwd: Path, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """``aisec ARGS`` in a fresh interpreter in ``cwd`` (the source tree on its path)."""
+    return subprocess.run(
+        [sys.executable, "-m", "aisec_sdk.cli", *args],
         capture_output=True,
         text=True,
-        cwd=tmp_path,
-        timeout=120,
+        cwd=cwd,
+        timeout=timeout,
         env={"PYTHONPATH": str(Path(__file__).parents[2]), "PATH": "/usr/bin:/bin"},
         check=False,
     )
+
+
+def test_console_script_in_a_subprocess(app: str, tmp_path: Path) -> None:
+    options = ["--budget", "10", "--fail-above", "0.1", "--json", "out.json"]
+    done = _aisec(tmp_path, "redteam", f"{app}:weak", *options, timeout=120)
     assert done.returncode == 1, done.stderr
     assert json.loads((tmp_path / "out.json").read_text())["attack_success_rate"] > 0.1
     assert "aisec redteam [" not in done.stderr  # no progress bar when stderr is not a tty
@@ -291,15 +283,7 @@ def test_a_hung_sync_target_does_not_hold_up_the_exit(app: str, tmp_path: Path) 
         "import time\ndef chat(prompt):\n    time.sleep(3600)\n"
     )
     options = ["--budget", "2", "--timeout", "0.2", "--retries", "0", "--json", "r.json"]
-    done = subprocess.run(
-        [sys.executable, "-m", "aisec_sdk.cli", "redteam", f"{app}_hung:chat", *options],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=60,
-        env={"PYTHONPATH": str(Path(__file__).parents[2]), "PATH": "/usr/bin:/bin"},
-        check=False,
-    )
+    done = _aisec(tmp_path, "redteam", f"{app}_hung:chat", *options, timeout=60)
     assert done.returncode == 2, done.stderr
     assert "no answer within 0.2 s" in done.stderr
     assert json.loads((tmp_path / "r.json").read_text())["errors"] == 2
