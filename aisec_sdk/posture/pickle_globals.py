@@ -263,26 +263,22 @@ _SAFE = frozenset(
         "pathlib.WindowsPath",
         "pathlib.PurePosixPath",
         "pathlib.PureWindowsPath",
+        # torch.jit.save's data.pkl: the identity helpers of torch/jit/_pickle.py
+        "torch.jit._pickle.build_intlist",
+        "torch.jit._pickle.build_tensorlist",
+        "torch.jit._pickle.build_doublelist",
+        "torch.jit._pickle.build_boollist",
+        "torch.jit._pickle.build_tensor_from_id",
+        "torch.jit._pickle.restore_type_tag",
     }
 )
 
+# torch.jit.save's data.pkl also names classes compiled from the archive's own TorchScript
+# code (no Python module is called __torch__, so pickle.load cannot import them).
+# TorchScript code itself is not inspected.
+_TORCHSCRIPT = "__torch__."
 # Storage classes (BFloat16Storage, QUInt4x2Storage, ...) and dtypes (bfloat16, uint4,
 # float8_e4m3fn, float4_e2m1fn_x2, bits8, ...): torch.save writes them for typed tensors.
-# torch.jit.save's data.pkl: classes compiled from the archive's own TorchScript code
-# (no Python module is called __torch__, so pickle.load cannot import them) and the
-# identity helpers of torch/jit/_pickle.py. TorchScript code itself is not inspected.
-_TORCHSCRIPT = "__torch__."
-_TORCHSCRIPT_SAFE = frozenset(
-    f"torch.jit._pickle.{name}"
-    for name in (
-        "build_intlist",
-        "build_tensorlist",
-        "build_doublelist",
-        "build_boollist",
-        "build_tensor_from_id",
-        "restore_type_tag",
-    )
-)
 _TORCH_DTYPE = re.compile(
     r"torch\.(?:[A-Z][A-Za-z0-9]*Storage|u?int\d*|float(?:\d+(?:_[a-z0-9_]+)?)?|bfloat16|bits?\d*"
     r"(?:x\d+)?|half|chalf|double|long|short|bool|complex\d+|cfloat|cdouble|qu?int\d+(?:x\d+)?)"
@@ -323,7 +319,7 @@ def classify_global(module: str, name: str) -> tuple[Tier, Severity | None, str]
     dotted = full_name(module, name)
     if dotted in _SAFE:  # exact names only: pathlib.Path is safe, pathlib.Path.unlink is not
         return "safe", None, "allow-listed"
-    if dotted in _TORCHSCRIPT_SAFE or dotted.startswith(_TORCHSCRIPT):
+    if dotted.startswith(_TORCHSCRIPT):
         return "safe", None, "TorchScript archive type"
     prefixes = _prefixes(dotted)
     if any(p in _CRITICAL for p in prefixes):
