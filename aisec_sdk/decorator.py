@@ -27,7 +27,7 @@ import wrapt
 from opentelemetry import trace
 
 from aisec_sdk.audit import audit_log_of
-from aisec_sdk.engine import Engine, engine_for, message_parts
+from aisec_sdk.engine import Engine, engine_for, message_parts, replace_message_parts
 from aisec_sdk.errors import GuardViolation
 from aisec_sdk.policy import Policy, default_policy
 from aisec_sdk.stream import StreamGuard
@@ -154,24 +154,18 @@ class GuardedCall:
             if all(a is b for a, b in zip(answers, value, strict=True)):
                 return value
             return tuple(answers) if isinstance(value, tuple) else answers
-        if isinstance(value, Mapping):  # a message dict such as {"role": ..., "content": ...}
-            text = value.get("content")
-            if not isinstance(text, str):
-                return value
-            checked = self.check_text(text, "output")
-            if self.enforce:
-                checked = self.vault.restore(checked)
-                if checked != text:
-                    return {**value, "content": checked}
+        # a message: a dict such as {"role": ..., "content": ...} or an object with .content
+        mapping = isinstance(value, Mapping)
+        content = value.get("content") if mapping else getattr(value, "content", None)
+        if not isinstance(content, str) or isinstance(value, type):
             return value
-        content = getattr(value, "content", None)
-        if isinstance(content, str) and not isinstance(value, type):
-            checked = self.check_text(content, "output")
-            if self.enforce and hasattr(value, "model_copy"):
-                checked = self.vault.restore(checked)
-                if checked != content:
-                    return value.model_copy(update={"content": checked})
-        return value
+        checked = self.check_text(content, "output")
+        if not self.enforce:
+            return value
+        checked = self.vault.restore(checked)
+        if checked == content or not (mapping or hasattr(value, "model_copy")):
+            return value  # unchanged, or no way to copy it with new content
+        return replace_message_parts(value, [checked])  # a new dict, or a model_copy
 
     def stream(self) -> StreamGuard:
         """A stream guard for output chunks that records into this call."""
