@@ -54,6 +54,7 @@ InputMode = Literal["auto", "text", "messages"]
 _MESSAGE_PARAMS = ("messages", "conversation", "history", "chat", "msgs")
 _SYSTEM_PARAMS = ("system", "system_prompt", "instructions")
 _DOCUMENT_PARAMS = ("document", "context", "documents", "tool_result", "retrieved")
+_CONTEXT_PARAMS = frozenset(_SYSTEM_PARAMS + _DOCUMENT_PARAMS)
 _TOOL_CALL_ID = "call_aisec_0"
 
 
@@ -251,23 +252,20 @@ class CallableTarget:
         self.name = name or _display_name(fn)
         self.source = _source(fn)
         params = _parameters(fn)
+        # the user turn is the first parameter that is not the system prompt, the document
+        # or **kwargs; it goes by name when it is keyword-only (``def f(*, prompt)``) or a
+        # parameter comes before it (``def f(system, prompt)``)
+        listed = list(params.values())
         first = next(
-            (
-                p
-                for p in params.values()
-                if p.kind != p.VAR_KEYWORD and p.name not in _SYSTEM_PARAMS + _DOCUMENT_PARAMS
-            ),
+            (p for p in listed if p.kind != p.VAR_KEYWORD and p.name not in _CONTEXT_PARAMS),
             None,
         )
-        # the user turn goes by name when it is not the first parameter (``def f(system,
-        # prompt)``) or is keyword-only (``def f(*, prompt)``)
-        self._user_param = (
-            first.name
-            if first is not None
-            and first.kind in (first.KEYWORD_ONLY, first.POSITIONAL_OR_KEYWORD)
-            and (first.kind == first.KEYWORD_ONLY or first is not next(iter(params.values())))
-            else None
-        )
+        self._user_param: str | None = None
+        if first is not None and (
+            first.kind == first.KEYWORD_ONLY
+            or (first.kind == first.POSITIONAL_OR_KEYWORD and first is not listed[0])
+        ):
+            self._user_param = first.name
         if input == "auto":
             input = "messages" if first is not None and _takes_messages(first) else "text"
         self.input: Literal["text", "messages"] = input
