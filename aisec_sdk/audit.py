@@ -199,11 +199,8 @@ def verify(path: str | os.PathLike[str], key: bytes | str | None = None) -> Veri
     if not data:  # the writer creates the file with its first record: emptied since
         return VerifyResult(False, 0, 1, "the log is empty: every record was removed")
     prev, expected_seq, good = GENESIS, 0, 0
-    lines = data.split(b"\n")
-    torn_tail = not data.endswith(b"\n") and data != b""
-    for index, raw in enumerate(lines[:-1] if not torn_tail else lines, start=1):
-        if torn_tail and index == len(lines):
-            return VerifyResult(False, good, index, "torn record: the last line is incomplete")
+    *complete, tail = data.split(b"\n")  # ``tail`` is empty unless the last line is torn
+    for index, raw in enumerate(complete, start=1):
         try:
             # a key written twice would verify by its last value and read by its first
             record = loads(raw, object_pairs_hook=_unique)
@@ -235,6 +232,10 @@ def verify(path: str | os.PathLike[str], key: bytes | str | None = None) -> Veri
                 False, good, index, "prev does not match the previous record's hash (chain broken)"
             )
         prev, expected_seq, good = record["hash"], expected_seq + 1, good + 1
+    if tail:
+        return VerifyResult(
+            False, good, len(complete) + 1, "torn record: the last line is incomplete"
+        )
     return VerifyResult(True, good)
 
 
