@@ -101,7 +101,9 @@ _SINK_NAMES = frozenset(
 )  # what a sink's call ends with, before its name is resolved
 # a file without these words has no sink (subprocess ones need the shell keyword)
 _SINK_WORDS = re.compile(
-    r"\b(?:eval|exec|compile|system|popen|getoutput|getstatusoutput|shell|create_subprocess_shell)\b"
+    r"\b(?:"
+    + "|".join(sorted({n.rsplit(".", 1)[-1] for n in _CODE_SINKS | _SHELL_SINKS} | {"shell"}))
+    + r")\b"
 )
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (*_FUNCTIONS, ast.Lambda, ast.ClassDef)
