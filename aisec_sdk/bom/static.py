@@ -113,9 +113,10 @@ _SKIP_SUFFIXES = frozenset(
 )
 
 
-def ai_environment_variables(environ: Mapping[str, str] | None = None) -> list[str]:
-    """Sorted names of AI-related variables that are set (values are never read)."""
-    names = (environ if environ is not None else os.environ).keys()
+def ai_environment_variables(environ: Iterable[str] | None = None) -> list[str]:
+    """Sorted AI-related names among ``environ``'s variable names (a mapping gives its keys;
+    default: the set variables of ``os.environ``). Values are never read."""
+    names = environ if environ is not None else os.environ.keys()
     return sorted(name for name in names if AI_ENV_PATTERN.match(name.upper()))
 
 
@@ -445,6 +446,6 @@ def scan_project(
     _packages(builder, places)
     project.declarations(walk.manifests, walk.env_files)
     names = ai_environment_variables(environ) if environment else []
-    names += ai_environment_variables(dict.fromkeys(project.env_names, ""))
+    names += ai_environment_variables(project.env_names)
     subject = root.resolve().name if root == Path() else str(root)
     return builder.build(subject, environment_variables=names)
