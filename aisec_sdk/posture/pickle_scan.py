@@ -293,12 +293,19 @@ def _skip_joblib_array(stream: Any, state: Any) -> None:
     itemsize = dtype.itemsize()
     if itemsize is None:
         return
-    remaining = math.prod(shape) * itemsize
+    size = math.prod(shape) * itemsize
     if isinstance(state.get("numpy_array_alignment_bytes"), int):
         padding = stream.read(1)
-        remaining += padding[0] if padding else 0
-    while remaining > 0 and (chunk := stream.read(min(remaining, 1 << 20))):
-        remaining -= len(chunk)
+        size += padding[0] if padding else 0
+    _discard(stream.read, size)
+
+
+def _discard(read: Callable[[int], bytes], size: int) -> int:
+    """Read and drop ``size`` bytes in bounded chunks; how many there were."""
+    done = 0
+    while done < size and (chunk := read(min(size - done, 1 << 20))):
+        done += len(chunk)
+    return done
 
 
 class _Skipped(bytes):
@@ -341,9 +348,7 @@ class _Guarded:
     def _skip(self, size: int) -> bytes:
         """Step over an operand too large to hold, keeping its first bytes."""
         head = self._inner.read(8)
-        done = len(head)
-        while done < size and (chunk := self._inner.read(min(size - done, 1 << 20))):
-            done += len(chunk)
+        done = len(head) + _discard(self._inner.read, size - len(head))
         self.offset += done
         if done < size:
             return head  # short: genops reports the truncation
