@@ -481,23 +481,29 @@ class _ChatStream(_Processor):
             self.llm.set_usage(usage.prompt_tokens, usage.completion_tokens)
             self.usage_seen = True
         for choice in getattr(chunk, "choices", None) or ():
-            delta = choice.delta
-            content = getattr(delta, "content", None)
-            if isinstance(content, str) and content:
-                self.raw.setdefault(choice.index, []).append(content)
-                guard = self._guard(choice.index)
-                if guard is not None:
-                    delta.content = guard.feed(content)
-            for tool_call in getattr(delta, "tool_calls", None) or ():
-                args = getattr(getattr(tool_call, "function", None), "arguments", None)
-                if args:
-                    self.tool_args.setdefault((choice.index, tool_call.index), []).append(args)
-            if choice.finish_reason:
-                self.finish_reasons[choice.index] = choice.finish_reason
-                tail = self._close(choice.index)
-                if tail and delta is not None:
-                    delta.content = (delta.content or "") + tail
+            self._choice(choice)
         return [chunk]
+
+    def _feed(self, index: int, text: str) -> str:
+        """Record a choice's text and pass it through the choice's stream guard."""
+        self.raw.setdefault(index, []).append(text)
+        guard = self._guard(index)
+        return guard.feed(text) if guard is not None else text
+
+    def _choice(self, choice: Any) -> None:
+        delta = choice.delta
+        content = getattr(delta, "content", None)
+        if isinstance(content, str) and content:
+            delta.content = self._feed(choice.index, content)
+        for tool_call in getattr(delta, "tool_calls", None) or ():
+            args = getattr(getattr(tool_call, "function", None), "arguments", None)
+            if args:
+                self.tool_args.setdefault((choice.index, tool_call.index), []).append(args)
+        if choice.finish_reason:
+            self.finish_reasons[choice.index] = choice.finish_reason
+            tail = self._close(choice.index)
+            if tail and delta is not None:
+                delta.content = (delta.content or "") + tail
 
     def _close(self, index: int) -> str:
         guard = self.guards.pop(index, None)
@@ -511,16 +517,15 @@ class _ChatStream(_Processor):
         for index in sorted(set(self.guards) | {k[0] for k in self.tool_args}):
             tail = self._close(index)
             if tail and self.last is not None:
-                from openai.types.chat.chat_completion_chunk import Choice, ChoiceDelta
-
-                chunk = self.last.model_copy(
-                    update={
-                        "choices": [Choice(index=index, delta=ChoiceDelta(content=tail))],
-                        "usage": None,
-                    }
-                )
-                out.append(chunk)
+                choice = self._tail_choice(index, tail)
+                out.append(self.last.model_copy(update={"choices": [choice], "usage": None}))
         return out
+
+    def _tail_choice(self, index: int, tail: str) -> Any:
+        """A choice carrying the text held back when the stream ended without a finish."""
+        from openai.types.chat.chat_completion_chunk import Choice, ChoiceDelta
+
+        return Choice(index=index, delta=ChoiceDelta(content=tail))
 
     def done(self) -> None:
         if self.finish_reasons:
@@ -600,35 +605,17 @@ class _TextStream(_ChatStream):
         super().__init__(llm, kwargs)
         self.last_choice: dict[int, Any] = {}
 
-    def process(self, chunk: Any) -> list[Any]:
-        if self.last is None:
-            _response_attributes(self.llm, chunk)
-        self.last = chunk
-        usage = getattr(chunk, "usage", None)
-        if usage is not None:
-            self.llm.set_usage(usage.prompt_tokens, usage.completion_tokens)
-            self.usage_seen = True
-        for choice in getattr(chunk, "choices", None) or ():
-            self.last_choice[choice.index] = choice
-            text = choice.text
-            if isinstance(text, str) and text:
-                self.raw.setdefault(choice.index, []).append(text)
-                guard = self._guard(choice.index)
-                if guard is not None:
-                    choice.text = guard.feed(text)
-            if choice.finish_reason:
-                self.finish_reasons[choice.index] = choice.finish_reason
-                choice.text = (choice.text or "") + self._close(choice.index)
-        return [chunk]
+    def _choice(self, choice: Any) -> None:
+        self.last_choice[choice.index] = choice
+        text = choice.text
+        if isinstance(text, str) and text:
+            choice.text = self._feed(choice.index, text)
+        if choice.finish_reason:
+            self.finish_reasons[choice.index] = choice.finish_reason
+            choice.text = (choice.text or "") + self._close(choice.index)
 
-    def flush(self) -> list[Any]:
-        out = []
-        for index in sorted(self.guards):
-            tail = self._close(index)
-            if tail and self.last is not None:
-                choice = self.last_choice[index].model_copy(update={"text": tail})
-                out.append(self.last.model_copy(update={"choices": [choice], "usage": None}))
-        return out
+    def _tail_choice(self, index: int, tail: str) -> Any:
+        return self.last_choice[index].model_copy(update={"text": tail})
 
 
 # Responses API ---------------------------------------------------------------
