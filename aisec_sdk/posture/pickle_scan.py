@@ -407,7 +407,7 @@ def walk_pickles(stream: IO[bytes], limit: int | None = None) -> PickleWalk:
         # Without a protocol header the next bytes may be a protocol 0/1 pickle, or data.
         headerless = walk.pickles > 0 and reader.peek(2) not in PICKLE_PROTOCOL_MAGIC
         imports_before, dynamic_before = dict(walk.imports), len(walk.dynamic)
-        nested_before = len(walk.nested)
+        nested_before, oversized_before = len(walk.nested), len(walk.oversized)
         opcodes_before = walk.opcodes
         try:
             error = None if _walk_one(reader, walk) else _TRUNCATED  # type: ignore[arg-type]
@@ -426,7 +426,7 @@ def walk_pickles(stream: IO[bytes], limit: int | None = None) -> PickleWalk:
             )
             if trailing:
                 walk.imports, walk.dynamic = imports_before, walk.dynamic[:dynamic_before]
-                del walk.nested[nested_before:]
+                del walk.nested[nested_before:], walk.oversized[oversized_before:]
                 return walk
         if error is not None:
             walk.error = error

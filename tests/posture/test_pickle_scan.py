@@ -354,6 +354,10 @@ def test_huge_operands_are_stepped_over_not_held(art: Any) -> None:
     found = scan_pickle(io.BufferedReader(nested), "x", limit=len(header) + size + 3)
     assert _rules(found) == [("AISEC-PKL005", "high")]
     assert "larger than" in found[0].message
+    # the same bytes as data after the last pickle (raw storages): dropped with the rest
+    first = pickle.dumps(0, protocol=2)
+    tail = _Zeros(first + header + b"\x80\x04", size - 2, b"\xff")
+    assert scan_pickle(io.BufferedReader(tail), "x", limit=len(first + header) + size + 1) == []
 
 
 class _System:
