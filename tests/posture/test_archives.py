@@ -324,7 +324,7 @@ def test_torchscript_archives_are_clean(tmp_path: Path) -> None:
     TorchScript, never imported by Python) and the identity helpers of torch.jit._pickle."""
     scripted = torch.jit.script(torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU()))
     torch.jit.save(scripted, tmp_path / "scripted.pt")
-    traced = torch.jit.trace(torch.nn.Linear(3, 2), torch.randn(1, 3))
+    traced = torch.jit.trace(torch.nn.Linear(3, 2), torch.randn(1, 3))  # type: ignore[no-untyped-call]
     torch.jit.save(traced, tmp_path / "traced.pt")
     assert scan_paths(["scripted.pt", "traced.pt"]).findings == []
     stays = {"torch.jit.load", "torch.jit._pickle.anything_else", "torch.jit.frontend.eval"}

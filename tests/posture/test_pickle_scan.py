@@ -298,7 +298,7 @@ def test_numpy_generators_array_subclasses_and_paths_are_allow_listed(art: Any) 
         "rng": np.random.default_rng(0),
         "philox": np.random.Generator(np.random.Philox(1)),
         "legacy": np.random.RandomState(0),
-        "masked": np.ma.array([1, 2], mask=[0, 1]),
+        "masked": np.ma.array([1, 2], mask=[False, True]),
         "matrix": np.matrix([[1, 2]]),
         "records": np.rec.array([(1, 2.0)], dtype=[("a", "i4"), ("b", "f8")]),
         "data_dir": pathlib.PurePosixPath("/data/train"),
@@ -385,11 +385,11 @@ def _joblib_like(value: object, protocol: int, monkeypatch: pytest.MonkeyPatch) 
     class Pickler(pickle._Pickler):
         def save(self, obj: Any, save_persistent_id: bool = True) -> None:
             if not isinstance(obj, np.ndarray) or obj.dtype.hasobject:
-                super().save(obj, save_persistent_id)
+                super().save(obj, save_persistent_id)  # type: ignore[misc]
                 return
-            super().save(NumpyArrayWrapper(obj))
-            if self.proto >= 4:
-                self.framer.commit_frame(force=True)
+            super().save(NumpyArrayWrapper(obj))  # type: ignore[misc]
+            if self.proto >= 4:  # type: ignore[attr-defined]
+                self.framer.commit_frame(force=True)  # type: ignore[attr-defined]
             padding = 16 - (out.tell() + 1) % 16
             out.write(bytes([padding]) + b"\xff" * padding + obj.tobytes())
 
