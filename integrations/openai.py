@@ -556,13 +556,13 @@ def _guard_texts(llm: LlmCall, kwargs: dict[str, Any], key: str) -> dict[str, An
     return kwargs
 
 
-def _prompt_text(prompt: Any) -> str:
-    """The text of a ``prompt`` argument (a str or a list of str), for counts and capture."""
+def _prompts(prompt: Any) -> list[str]:
+    """The texts of a ``prompt`` argument (a str or a list of str; token ids are skipped)."""
     if isinstance(prompt, str):
-        return prompt
+        return [prompt]
     if isinstance(prompt, list | tuple):
-        return "\n".join(p for p in prompt if isinstance(p, str))
-    return ""
+        return [p for p in prompt if isinstance(p, str)]
+    return []
 
 
 class _TextAdapter(_Adapter):
@@ -573,11 +573,8 @@ class _TextAdapter(_Adapter):
 
     def guard_input(self, llm: LlmCall, kwargs: dict[str, Any]) -> dict[str, Any]:
         kwargs = _guard_texts(llm, kwargs, "prompt")
-        prompt = kwargs.get("prompt")
-        prompts = [prompt] if isinstance(prompt, str) else list(prompt or ())
-        llm.capture_messages(
-            gen_ai.GEN_AI_INPUT_MESSAGES, [("user", p) for p in prompts if isinstance(p, str)]
-        )
+        prompts = _prompts(kwargs.get("prompt"))
+        llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, [("user", p) for p in prompts])
         return kwargs
 
     def finish(self, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> None:
@@ -591,10 +588,10 @@ class _TextAdapter(_Adapter):
                 answers.append(("assistant", choice.text))
         usage = getattr(result, "usage", None)
         tokens = (usage.prompt_tokens, usage.completion_tokens) if usage is not None else None
-        _answered(llm, tokens, _prompt_text(kwargs.get("prompt")), answers)
+        _answered(llm, tokens, "\n".join(_prompts(kwargs.get("prompt"))), answers)
 
     def stream(self, llm: LlmCall, kwargs: Mapping[str, Any]) -> _Processor:
-        return _TextStream(llm, {"messages": _prompt_text(kwargs.get("prompt"))})
+        return _TextStream(llm, {"messages": "\n".join(_prompts(kwargs.get("prompt")))})
 
 
 class _TextStream(_ChatStream):
