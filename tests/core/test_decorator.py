@@ -127,6 +127,29 @@ def test_input_selection_under_a_class_or_static_method() -> None:
     assert Bot().stat("a@example.com", q="b@example.com") == "a@example.com|<EMAIL>"
 
 
+def test_input_selection_on_an_instance_method_bound_or_called_through_the_class() -> None:
+    class Bot:
+        @guard(input="q", output=False)
+        def ask(self, context: str, q: str) -> str:
+            return context + "|" + q
+
+        @guard(input="q", output=False)
+        def loose(*args: Any, **kwargs: str) -> str:
+            return "|".join([*args[1:], *kwargs.values()])
+
+    bot = Bot()
+    assert bot.ask("a@example.com", "b@example.com") == "a@example.com|<EMAIL>"
+    assert Bot.ask(bot, "a@example.com", q="b@example.com") == "a@example.com|<EMAIL>"
+    assert bot.loose("a@example.com", q="b@example.com") == "a@example.com|<EMAIL>"
+
+    class Plain:
+        def ask(self, context: str, q: str) -> str:
+            return context + "|" + q
+
+    bound = guard(input="q", output=False)(Plain().ask)  # a bound method: no self to skip
+    assert bound("x", "b@example.com") == "x|<EMAIL>"
+
+
 def test_input_selection_errors() -> None:
     with pytest.raises(TypeError, match="does not take"):
         guard(input="nope")(echo)
