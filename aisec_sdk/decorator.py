@@ -144,8 +144,9 @@ class GuardedCall:
         return value
 
     def check_output(self, value: Any) -> Any:
-        """Scan a return value: text, a dict or object with a text ``content``, or the
-        assistant messages of a message list; restore placeholders."""
+        """Scan a return value: text, a message (dict or object with ``content``: its text
+        parts and tool-call arguments), or the assistant messages of a message list; restore
+        placeholders."""
         if isinstance(value, str):
             checked = self.check_text(value, "output")  # recorded in monitor mode too
             return self.vault.restore(checked) if self.enforce else value
@@ -154,18 +155,22 @@ class GuardedCall:
             if all(a is b for a, b in zip(answers, value, strict=True)):
                 return value
             return tuple(answers) if isinstance(value, tuple) else answers
-        # a message: a dict such as {"role": ..., "content": ...} or an object with .content
+        # a message: a dict such as {"role": ..., "content": ...} or an object with .content;
+        # its text parts (content parts, tool-call arguments) read as the engine reads them
         mapping = isinstance(value, Mapping)
-        content = value.get("content") if mapping else getattr(value, "content", None)
-        if not isinstance(content, str) or isinstance(value, type):
+        if not (mapping or hasattr(value, "content")) or isinstance(value, type):
             return value
-        checked = self.check_text(content, "output")
+        try:
+            _, parts = message_parts(value)
+        except TypeError:  # a .content that is not text (bytes, a number ...)
+            return value
+        answers = [self.check_text(p, "output") if p else p for p in parts]
         if not self.enforce:
             return value
-        checked = self.vault.restore(checked)
-        if checked == content or not (mapping or hasattr(value, "model_copy")):
+        restored = [self.vault.restore(a) for a in answers]
+        if restored == parts or not (mapping or hasattr(value, "model_copy")):
             return value  # unchanged, or no way to copy it with new content
-        return replace_message_parts(value, [checked])  # a new dict, or a model_copy
+        return replace_message_parts(value, restored)  # a new dict, or a model_copy
 
     def stream(self) -> StreamGuard:
         """A stream guard for output chunks that records into this call."""

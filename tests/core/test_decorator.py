@@ -198,6 +198,27 @@ def test_a_returned_message_dict_is_checked() -> None:
     assert guard(policy=blocking.with_overrides(mode="monitor"))(answer)() is message
 
 
+def test_a_returned_message_with_content_parts_and_tool_calls_is_checked() -> None:
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": [{"type": "text", "text": "write to a@example.com"}],
+        "tool_calls": [
+            {"id": "1", "type": "function", "function": {"name": "send", "arguments": "{}"}},
+            {"id": "2", "type": "function", "function": {"name": "send", "arguments": "b@x.org"}},
+        ],
+    }
+    got = guard(lambda: message)()
+    assert got["content"] == [{"type": "text", "text": "write to <EMAIL>"}]
+    assert [c["function"]["arguments"] for c in got["tool_calls"]] == ["{}", "<EMAIL>"]
+    assert message["content"] == [{"type": "text", "text": "write to a@example.com"}]
+
+    class Response:  # not a message: a .content that is not text passes as it is
+        content = b"a@example.com"
+
+    response = Response()
+    assert guard(lambda: response)() is response
+
+
 def test_the_answers_in_a_returned_conversation_are_checked() -> None:
     history = [
         {"role": "user", "content": "my mail is a@example.com"},
