@@ -209,16 +209,23 @@ def _content_parts(content: Any, where: str) -> list[str]:
     )
 
 
+def _call_arguments(call: Any) -> tuple[Mapping[str, Any], str] | None:
+    """Where a tool call keeps its arguments as a string: the mapping and its key (OpenAI's
+    ``{"function": {"arguments": ...}}``, a flat ``{"arguments": ...}``, LangChain's
+    ``{"args": ...}``); None when they are not a string."""
+    if not isinstance(call, Mapping):
+        return None
+    fn = call.get("function", call)
+    if not isinstance(fn, Mapping):
+        return None
+    key = "arguments" if "arguments" in fn else "args"
+    return (fn, key) if isinstance(fn.get(key), str) else None
+
+
 def _tool_call_count(message: Any) -> int:
     if not isinstance(message, Mapping):
         return 0
-    count = 0
-    for call in message.get("tool_calls") or ():
-        if isinstance(call, Mapping):
-            fn = call.get("function", call)
-            args = fn.get("arguments", fn.get("args")) if isinstance(fn, Mapping) else None
-            count += isinstance(args, str)
-    return count
+    return sum(_call_arguments(call) is not None for call in message.get("tool_calls") or ())
 
 
 def message_parts(message: Any, index: int = 0) -> tuple[str, list[str]]:
@@ -231,11 +238,9 @@ def message_parts(message: Any, index: int = 0) -> tuple[str, list[str]]:
         role = message.get("role", message.get("type", "user"))
         parts = _content_parts(message.get("content"), where)
         for call in message.get("tool_calls") or ():
-            if isinstance(call, Mapping):
-                fn = call.get("function", call)
-                args = fn.get("arguments", fn.get("args")) if isinstance(fn, Mapping) else None
-                if isinstance(args, str):
-                    parts.append(args)
+            found = _call_arguments(call)
+            if found is not None:
+                parts.append(found[0][found[1]])
         return str(role), parts
     if hasattr(message, "content"):
         role = getattr(message, "role", None) or getattr(message, "type", "user")
@@ -276,9 +281,11 @@ def replace_message_parts(message: Any, parts: list[str]) -> Any:
         if calls:
             new_calls = []
             for call in calls:
-                fn = call.get("function") if isinstance(call, Mapping) else None
-                if isinstance(fn, Mapping) and isinstance(fn.get("arguments"), str) and queue:
-                    call = {**call, "function": {**fn, "arguments": queue.pop(0)}}
+                found = _call_arguments(call)
+                if found is not None and queue:
+                    fn, key = found
+                    args = {**fn, key: queue.pop(0)}
+                    call = args if fn is call else {**call, "function": args}
                 new_calls.append(call)
             copy["tool_calls"] = new_calls
         return copy

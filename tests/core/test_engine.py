@@ -157,6 +157,23 @@ def test_findings_in_chat_messages_name_their_content_part() -> None:
     assert aisec_sdk.scan("bob@example.org").findings[0].part_index is None
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        {"id": "c1", "function": {"name": "mail", "arguments": '{"to": "eve@example.org"}'}},
+        {"id": "c1", "name": "mail", "arguments": '{"to": "eve@example.org"}'},
+        {"id": "c1", "name": "mail", "args": '{"to": "eve@example.org"}'},  # LangChain's shape
+    ],
+)
+def test_redacted_tool_call_arguments_are_written_back_in_their_shape(call: Any) -> None:
+    message = {"role": "assistant", "content": "On it.", "tool_calls": [call]}
+    v = scan_messages([message])
+    assert v.action == "redact" and v.messages is not None
+    (redacted,) = v.messages[0]["tool_calls"]
+    assert "eve@example.org" not in str(redacted)
+    assert redacted.keys() == call.keys() and redacted["id"] == "c1"
+
+
 @pytest.mark.parametrize("bad", ["just a string", None, 5, [42], [{"role": "user", "content": 7}]])
 def test_scan_messages_bad_input(bad: Any) -> None:
     with pytest.raises(TypeError):
