@@ -147,6 +147,14 @@ def _homoglyphs(text: str) -> str:
     return text.translate(str.maketrans("aeopcxy", "\u0430\u0435\u043e\u0440\u0441\u0445\u0443"))
 
 
+def _accents(text: str) -> str:
+    return text.translate(str.maketrans("aeiouyAEIOUY", "áëîõüýÀÉÎÕÜÝ"))
+
+
+def _zalgo(text: str) -> str:
+    return "".join(c + "\u0336\u0301" if c.isalpha() else c for c in text)
+
+
 # Every encoded text gets the same neutral prefix, so no family is helped by a telling word
 # such as "rot13" or "decode" next to the payload.
 OBFUSCATIONS: dict[str, Callable[[str], str]] = {
@@ -162,6 +170,8 @@ OBFUSCATIONS: dict[str, Callable[[str], str]] = {
     "tag characters": _tags,
     "zero-width splits": lambda t: "Message: " + _zero_width(t),
     "homoglyphs": lambda t: "Message: " + _homoglyphs(t),
+    "accents": lambda t: "Message: " + _accents(t),
+    "combining marks (Zalgo)": lambda t: "Message: " + _zalgo(t),
 }
 
 

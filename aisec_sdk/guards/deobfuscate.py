@@ -5,8 +5,10 @@ cheap keyword automaton can notice an encoded payload without decoding anything)
 `decode` turns a suspicious piece of text back into plain text for one family.
 
 Families: ``base64``, ``hex``, ``rot13``, ``reversed``, ``leetspeak``, ``spaced`` (letters
-split by spaces or punctuation), ``morse`` (International Morse letters and digits) and
-``base32`` (RFC 4648). Unicode tag characters, zero-width splits, homoglyphs and
+split by spaces or punctuation), ``morse`` (International Morse letters and digits),
+``base32`` (RFC 4648) and ``diacritics`` (accents or stacked combining marks on the letters
+of a keyword: "ignóre", "i̸g̸n̸o̸r̸e̸"; the keyword automaton is written to see through them,
+see `accent_tolerant`). Unicode tag characters, zero-width splits, homoglyphs and
 full-width forms are undone earlier, by `aisec_sdk.text.normalize`.
 """
 
@@ -16,11 +18,26 @@ import base64
 import binascii
 import itertools
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 
-__all__ = ["BYTE_FAMILIES", "FAMILIES", "decode", "encoded_forms", "rot13", "to_morse", "unleet"]
+__all__ = [
+    "BYTE_FAMILIES",
+    "FAMILIES",
+    "accent_tolerant",
+    "accents_obfuscate",
+    "decode",
+    "encoded_forms",
+    "rot13",
+    "strip_diacritics",
+    "to_morse",
+    "unleet",
+]
 
-FAMILIES = ("base64", "hex", "rot13", "reversed", "leetspeak", "spaced", "morse", "base32")
+FAMILIES = (
+    "base64", "hex", "rot13", "reversed", "leetspeak", "spaced", "morse", "base32", "diacritics"
+)
 BYTE_FAMILIES = ("base64", "hex", "base32")
 """Byte encodings: decoded from the text as written, not lower-cased (base64 and base32
 tell letters apart by case)."""
@@ -38,6 +55,16 @@ for _digit, _letter in _LEET.items():
     _LEET_OF[_letter] = (*_LEET_OF.get(_letter, ()), _digit)
 _LEET_OF["l"] = ("1", "|")
 
+# Combining marks drawn over letters (accents, strokes, Zalgo stacks): the general block,
+# its extension and supplement, the marks for symbols, and the half marks.
+_MARK_RANGES = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_MARKS = re.compile(f"[{_MARK_RANGES}]+")
+# Latin letters with a stroke or bar, which Unicode does not decompose into letter + mark.
+_STROKED = {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "\u0131": "i", "ƀ": "b", "ɨ": "i",
+            "ƚ": "l", "ɍ": "r", "ʉ": "u", "ɏ": "y", "ƶ": "z", "ǥ": "g", "ȼ": "c", "ɇ": "e"}
+_UNSTROKE = str.maketrans({**_STROKED, **{k.upper(): v.upper() for k, v in _STROKED.items()}})
+_INFLECTED = 3  # a word's last letters, where languages put the marks of their endings
+_LATIN_ACCENTED = (range(0xC0, 0x250), range(0x1E00, 0x1F00))
 _SEPARATORS = (" ", ".", "-", "_", "*", "/", "|", ",")
 
 _MORSE_CODE = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", (
@@ -91,6 +118,54 @@ def _unleet_word(match: re.Match[str]) -> str:
     if _LEET_CHARS.isdisjoint(word) or not any(c.isalpha() for c in word):
         return word
     return word.translate(_UNLEET)
+
+
+@cache
+def _accented() -> dict[str, str]:
+    """Lower-case ASCII letter -> the Latin letters that are it with an accent or a stroke."""
+    variants: dict[str, set[str]] = {}
+    for block in _LATIN_ACCENTED:
+        for char in map(chr, block):
+            base = _STROKED.get(char.lower()) or unicodedata.normalize("NFD", char.lower())[0]
+            if base.isascii() and base.isalpha():
+                variants.setdefault(base, set()).add(char.lower())
+    return {base: "".join(sorted(chars)) for base, chars in variants.items()}
+
+
+def strip_diacritics(text: str) -> str:
+    """``text`` without the accents and combining marks on its Latin letters ("ignóre",
+    "i̸g̸n̸o̸r̸e̸" -> "ignore")."""
+    decomposed = _MARKS.sub("", unicodedata.normalize("NFD", text.translate(_UNSTROKE)))
+    return unicodedata.normalize("NFC", decomposed)
+
+
+def accents_obfuscate(text: str, start: int, end: int) -> bool:
+    """Whether the marks on the letters of ``text[start:end]`` look added rather than
+    spelt: a mark on one of a word's last three letters is how French, Spanish, Italian,
+    Portuguese or Romanian inflect a word ("ignoré", "ignorées", "ignoră"), so it does not
+    count; any other does."""
+    stop = end
+    while stop < len(text) and (text[stop].isalpha() or _MARKS.match(text, stop)):
+        stop += 1  # to the end of the word
+    for _ in range(_INFLECTED):  # leave out its last letters and the marks on them
+        while stop > start and _MARKS.match(text, stop - 1):
+            stop -= 1
+        stop -= 1
+    return stop > start and not text[start:min(stop, end)].isascii()
+
+
+def accent_tolerant(word: str, escape: Callable[[str], str] = re.escape) -> str:
+    """A regular expression (case-insensitive use) for ``word`` with any accent, stroke or
+    stack of combining marks on each of its ASCII letters; other characters are
+    ``escape``d."""
+    accented = _accented()
+    parts = []
+    for char in word.lower():
+        if "a" <= char <= "z":
+            parts.append(f"[{char}{accented.get(char, '')}][{_MARK_RANGES}]*")
+        else:
+            parts.append(escape(char))
+    return "".join(parts)
 
 
 def _core(encode: Callable[[bytes], bytes], bits: int, word: str, pad: int) -> str:
@@ -249,6 +324,7 @@ _DECODERS: dict[str, Callable[[str], Iterable[tuple[int, int, str]]]] = {
     "rot13": lambda text: [(0, len(text), rot13(text))],
     "reversed": lambda text: [(0, len(text), text[::-1])],
     "leetspeak": lambda text: [(0, len(text), unleet(text))],
+    "diacritics": lambda text: [(0, len(text), strip_diacritics(text))],
 }
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import re2  # type: ignore[import-untyped]
 
-from aisec_sdk.guards.deobfuscate import encoded_forms
+from aisec_sdk.guards.deobfuscate import accent_tolerant, accents_obfuscate, encoded_forms
 from aisec_sdk.guards.injection_features import (
     CONTEXT_ANCHORS,
     CORE_ANCHORS,
@@ -73,21 +73,34 @@ class Gate:
         self._family = entries
         # RE2 compiles the keywords into one DFA and scans UTF-8 bytes at a few hundred MB/s
         # (longest keyword first where several start at one position); case-insensitive, so
-        # the text need not be lower-cased first.
+        # the text need not be lower-cased first. Plain ASCII keywords are also matched with
+        # accents or combining marks on their letters (the ``diacritics`` family; keywords
+        # of languages that spell with marks keep theirs, which can carry meaning, as
+        # Vietnamese tones do): the DFA scans as fast.
         keys = sorted(entries, key=lambda k: (-len(k), k))
-        self.pattern = b"(?i)(?:" + "|".join(re2.escape(k) for k in keys).encode() + b")"
+        spelled = [
+            accent_tolerant(k, re2.escape) if entries[k] == "plain" and k.isascii()
+            else re2.escape(k)
+            for k in keys
+        ]
+        self.pattern = b"(?i)(?:" + "|".join(spelled).encode() + b")"
         self._any: Any = re2.compile(self.pattern, re2_options())
 
     def hits(self, text: str, data: bytes | None = None) -> list[tuple[int, int, str]]:
         """(start, end, family) of the keyword occurrences in ``text``, in order (``data``:
-        ``text`` in UTF-8 with surrogates passed through, when the caller has it)."""
-        return [
-            (a, b, self._family_of(text[a:b]))
-            for a, b in char_spans(self._any, text, "surrogatepass", data)
-        ]
-
-    def _family_of(self, matched: str) -> str:
-        return self._family.get(matched.lower(), "plain")
+        ``text`` in UTF-8 with surrogates passed through, when the caller has it). A keyword
+        found only with marks on its letters is a ``diacritics`` hit when the marks look
+        added (see `accents_obfuscate`), and no hit when they are how a language spells it."""
+        found = []
+        for a, b in char_spans(self._any, text, "surrogatepass", data):
+            matched = text[a:b]
+            family = self._family.get(matched.lower())
+            if family is None:
+                if not accents_obfuscate(text, a, b):
+                    continue
+                family = "diacritics"
+            found.append((a, b, family))
+        return found
 
 
 @dataclass(frozen=True, slots=True)

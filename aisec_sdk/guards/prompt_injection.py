@@ -2,12 +2,12 @@
 
 The fast tier needs no model download: a keyword gate (one RE2 pass over attack words in
 six languages and their base64 / base32 / hex / ROT13 / reversed / leetspeak / Morse /
-spaced-out spellings) finds where an attack could be; only there, a learned lexical model scores the
-text as written and as decoded: every line with a keyword on its own (an instruction
-planted in a retrieved document is not diluted by the text around it) and a short text
-also as a whole. Text without a gate hit costs one pass at memory speed, so long benign
-documents are scanned in full. System-prompt extraction findings
-carry category LLM07.
+spaced-out / accented spellings) finds where an attack could be; only there, a learned
+lexical model scores the text as written and as decoded: every line with a keyword on its
+own (an instruction planted in a retrieved document is not diluted by the text around it)
+and a short text also as a whole. Text without a gate hit costs one pass at memory speed,
+so long benign documents are scanned in full. System-prompt extraction findings carry
+category LLM07.
 
 The score is calibrated per direction: 0.5 is the operating point chosen on held-out data
 for at most 1 % false positives (``input``: user turns; ``context``: documents and tool
@@ -46,9 +46,9 @@ _FLOOR = 0.2  # scores below this are not reported (nor computed exactly)
 _WORD_REACH = 32  # a finding's span grows by at most this much to whole words
 _Hit = tuple[int, int, str]  # start, end, family of one gate hit (normalised offsets)
 _Window = tuple[int, int, list[_Hit]]
-# tried when the text asks to decode: every encoding (leetspeak and spaced letters are read
-# wherever the gate sees them, asked for or not)
-_REQUESTED = tuple(f for f in FAMILIES if f not in ("leetspeak", "spaced"))
+# tried when the text asks to decode: every encoding (leetspeak, spaced letters and
+# diacritics are read wherever the gate sees them, asked for or not)
+_REQUESTED = tuple(f for f in FAMILIES if f not in ("leetspeak", "spaced", "diacritics"))
 
 
 class PromptInjectionSettings(GuardSettings):
@@ -62,8 +62,8 @@ class PromptInjectionSettings(GuardSettings):
     """Fast-tier scores inside this band (0 <= low <= high <= 1) are re-scored by the deep
     tier."""
     decode: bool = Field(default=True)
-    """Also score base64, base32, hex, ROT13, reversed, leetspeak, Morse and spaced-out
-    spellings."""
+    """Also score base64, base32, hex, ROT13, reversed, leetspeak, Morse, spaced-out and
+    accented (diacritics) spellings."""
 
 
     @field_validator("deep_band")

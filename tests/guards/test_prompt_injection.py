@@ -435,6 +435,9 @@ OBFUSCATED = {
     "tags": (_tags(ATTACK), None),
     "zero-width": ("\u200d".join(ATTACK), None),
     "homoglyphs": (ATTACK.translate(str.maketrans("aeopcxy", HOMOGLYPHS)), None),
+    "accents": (ATTACK.translate(str.maketrans("aeiouAEIOU", "áèïõüÄÉÎÒÛ")), "diacritics"),
+    "zalgo": ("".join(c + "\u0338\u0301" if c.isalpha() else c for c in ATTACK), "diacritics"),
+    "strokes": (ATTACK.translate(str.maketrans("oldOL", "øłđØŁ")), "diacritics"),
 }
 
 
@@ -445,6 +448,27 @@ def test_every_obfuscation_family_is_seen_through(name: str) -> None:
     assert found, name
     if family is not None:
         assert any(f"decoded from {family}" in f.message for f in found)
+
+
+def test_accented_keywords_are_found_where_they_are() -> None:
+    text, _ = OBFUSCATED["accents"]
+    found = [f for f in flagged(text) if "decoded from diacritics" in f.message]
+    assert found
+    assert all(text[f.start : f.end] for f in found)
+    assert min(f.start for f in found) < 10
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le système a enregistré les données précédentes du fichier de configuration.",
+        "Él olvidó las instrucciones del préstamo y el código del sistema.",
+        "Přečtěte si předchozí pokyny k instalaci systému.",
+        "Hôm nay trời đẹp, chúng tôi đã cài đặt hệ thống mới cho văn phòng.",
+    ],
+)
+def test_accented_everyday_text_is_not_flagged(text: str) -> None:
+    assert flagged(text, "context") == []
 
 
 def test_decoding_can_be_switched_off() -> None:
