@@ -29,7 +29,7 @@ from opentelemetry import trace
 from aisec_sdk.audit import audit_log_of
 from aisec_sdk.engine import Engine, engine_for, message_parts, replace_message_parts
 from aisec_sdk.errors import GuardViolation
-from aisec_sdk.policy import Policy, default_policy
+from aisec_sdk.policy import Policy, as_policy, default_policy
 from aisec_sdk.stream import StreamGuard
 from aisec_sdk.telemetry import CallTelemetry
 from aisec_sdk.vault import Vault, vault_scope
@@ -504,7 +504,7 @@ def guard(
     func: None = None,
     /,
     *,
-    policy: Policy | None = None,
+    policy: Policy | Mapping[str, Any] | None = None,
     input: str | Sequence[str] | bool | _Unset | None = ALL_TEXT,
     output: bool = True,
     name: str | None = None,
@@ -515,12 +515,13 @@ def guard(
     func: Any = None,
     /,
     *,
-    policy: Policy | None = None,
+    policy: Policy | Mapping[str, Any] | None = None,
     input: str | Sequence[str] | bool | _Unset | None = ALL_TEXT,
     output: bool = True,
     name: str | None = None,
 ) -> Any:
-    """Guard a function's inputs and output with the policy (the default policy if None).
+    """Guard a function's inputs and output with the policy (the default policy if None; a
+    mapping is read as `Policy` fields).
 
     ``input``: which arguments to check — by default every ``str`` argument and every
     chat-message list; a parameter name or a list of names selects; ``False`` turns input
@@ -528,13 +529,12 @@ def guard(
     `GuardViolation` and redactions replace the text the function receives or returns;
     in monitor mode nothing changes but everything is recorded.
     """
-    if policy is not None and not isinstance(policy, Policy):
-        raise TypeError(f"guard(policy=...) takes an aisec_sdk.Policy, got {type(policy).__name__}")
+    chosen = None if policy is None else as_policy(policy, "guard(policy=...)")
 
     def decorate(f: F) -> F:
         if not callable(f) and not isinstance(f, staticmethod | classmethod):
             raise TypeError(f"@guard decorates a callable, got {type(f).__name__}")
-        spec = _Spec(f, policy, input, output, name)
+        spec = _Spec(f, chosen, input, output, name)
         return _GuardedFunction(f, _make_wrapper(spec))  # type: ignore[return-value]
 
     if func is None:

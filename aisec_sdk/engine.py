@@ -10,7 +10,7 @@ from typing import Any
 
 from aisec_sdk.guards import build_guard
 from aisec_sdk.guards.base import Guard
-from aisec_sdk.policy import Policy, default_policy
+from aisec_sdk.policy import Policy, as_policy
 from aisec_sdk.prefilter import Prefilter
 from aisec_sdk.text import Text, normalize
 from aisec_sdk.verdict import (
@@ -296,26 +296,25 @@ def replace_message_parts(message: Any, parts: list[str]) -> Any:
     return message
 
 
-def engine_for(policy: Policy | None = None) -> Engine:
-    """The engine of ``policy`` (the default policy when None), built once and cached."""
-    if policy is None:
-        policy = default_policy()
-    elif not isinstance(policy, Policy):
-        hint = " (e.g. Policy.model_validate(your_dict))" if isinstance(policy, dict) else ""
-        raise TypeError(
-            f"policy must be an aisec_sdk.Policy{hint}, got {type(policy).__name__}"
-        )
+def engine_for(policy: Policy | Mapping[str, Any] | None = None) -> Engine:
+    """The engine of ``policy`` (the default policy when None; a mapping is read as
+    `Policy` fields), built once and cached."""
+    policy = as_policy(policy)
     engine = policy._cached("_engine")
     if not isinstance(engine, Engine):
         engine = policy._engine = Engine(policy)
     return engine
 
 
-def scan(text: str, direction: Direction = "input", policy: Policy | None = None) -> Verdict:
+def scan(
+    text: str, direction: Direction = "input", policy: Policy | Mapping[str, Any] | None = None
+) -> Verdict:
     """Scan ``text`` as ``direction`` (``input``, ``context`` or ``output``) under ``policy``."""
     return engine_for(policy).scan(text, direction)
 
 
-def scan_messages(messages: Sequence[Any], policy: Policy | None = None) -> Verdict:
+def scan_messages(
+    messages: Sequence[Any], policy: Policy | Mapping[str, Any] | None = None
+) -> Verdict:
     """Scan chat messages: system is trusted, user is input, tool/retrieved content is context."""
     return engine_for(policy).scan_messages(messages)

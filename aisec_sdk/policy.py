@@ -13,7 +13,9 @@ One precedence order, highest first (pydantic-settings folds them key by key):
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+from collections.abc import Mapping
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -32,7 +34,7 @@ from aisec_sdk.guards import available_guards, guard_class
 from aisec_sdk.guards.base import GuardSettings
 from aisec_sdk.verdict import Direction, FindingAction
 
-__all__ = ["Policy", "ResolvedGuard", "default_policy"]
+__all__ = ["Policy", "ResolvedGuard", "as_policy", "default_policy"]
 
 
 class ResolvedGuard:
@@ -199,3 +201,32 @@ def _describe(exc: ValidationError) -> str:
 def default_policy() -> Policy:
     """The policy loaded once from the environment and files; ``cache_clear()`` reloads."""
     return Policy()
+
+
+_FROM_MAPPINGS: dict[str, Policy] = {}
+_MAX_FROM_MAPPINGS = 64
+
+
+def as_policy(policy: Policy | Mapping[str, Any] | None, where: str = "policy") -> Policy:
+    """``policy`` as a `Policy`: the default policy for None, and a mapping read like
+    ``Policy(**mapping)`` (one Policy, and so one engine, per distinct JSON-able mapping).
+    Anything else raises `TypeError` naming ``where``."""
+    if policy is None:
+        return default_policy()
+    if isinstance(policy, Policy):
+        return policy
+    if not isinstance(policy, Mapping):
+        raise TypeError(
+            f"{where} must be an aisec_sdk.Policy or a mapping of its fields, "
+            f"got {type(policy).__name__}"
+        )
+    try:
+        key = json.dumps(policy, sort_keys=True)
+    except (TypeError, ValueError):  # values JSON cannot hold: built anew each time
+        return Policy(**policy)
+    built = _FROM_MAPPINGS.get(key)
+    if built is None:
+        if len(_FROM_MAPPINGS) >= _MAX_FROM_MAPPINGS:
+            _FROM_MAPPINGS.clear()
+        built = _FROM_MAPPINGS[key] = Policy(**policy)
+    return built
