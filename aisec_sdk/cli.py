@@ -40,7 +40,10 @@ class _Command(Protocol):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from aisec_sdk import __version__
+
     parser = argparse.ArgumentParser(prog="aisec", description="aisec_sdk command line")
+    parser.add_argument("--version", action="version", version=f"aisec {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in _COMMANDS.items():
         try:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import aisec_sdk
 from aisec_sdk.audit import verify
 from aisec_sdk.cli import main
 
@@ -69,6 +70,13 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["audit"])
     assert info.value.code == 2
+
+
+def test_version_is_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"aisec {aisec_sdk.__version__}"
 
 
 def test_import_is_light_and_loads_no_framework() -> None:
