@@ -775,3 +775,37 @@ def test_monitor_mode_records_but_changes_nothing(
     assert span.attributes["aisec.mode"] == "monitor"
     assert span.attributes["aisec.action"] == "block"
     assert span.status.is_ok
+
+
+# --------------------------------------------------------------------------- output type
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        ({"response_format": {"type": "json_object"}}, "json"),
+        ({"response_format": {"type": "json_schema", "json_schema": {"name": "x"}}}, "json"),
+        ({"response_format": {"type": "text"}}, "text"),
+        ({}, None),
+    ],
+)
+def test_chat_output_type_follows_the_requested_format(
+    guarded: Policy, client: Any, telemetry: Any, call: dict[str, Any], expected: str | None
+) -> None:
+    client.chat.completions.create(model="gpt-4o", messages=_user("hi"), **call)
+    assert _one(telemetry).attributes.get(gen_ai.GEN_AI_OUTPUT_TYPE) == expected
+
+
+def test_structured_output_is_json(
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
+) -> None:
+    fake_openai.queue(content=json.dumps({"name": "Ada", "card": "none"}))
+    client.chat.completions.parse(model="gpt-4o", messages=_user("who?"), response_format=Contact)
+    assert _one(telemetry).attributes[gen_ai.GEN_AI_OUTPUT_TYPE] == "json"
+    telemetry.clear()
+    fake_openai.queue(content=json.dumps({"name": "Ada", "card": "none"}))
+    client.responses.parse(model="gpt-4.1", input="who?", text_format=Contact)
+    assert _one(telemetry).attributes[gen_ai.GEN_AI_OUTPUT_TYPE] == "json"
+    telemetry.clear()
+    client.responses.create(model="gpt-4.1", input="hi", text={"format": {"type": "text"}})
+    assert _one(telemetry).attributes[gen_ai.GEN_AI_OUTPUT_TYPE] == "text"
