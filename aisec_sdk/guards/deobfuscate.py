@@ -64,6 +64,7 @@ _STROKED = {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "\u0131": "i"
             "ƚ": "l", "ɍ": "r", "ʉ": "u", "ɏ": "y", "ƶ": "z", "ǥ": "g", "ȼ": "c", "ɇ": "e"}
 _UNSTROKE = str.maketrans({**_STROKED, **{k.upper(): v.upper() for k, v in _STROKED.items()}})
 _INFLECTED = 3  # a word's last letters, where languages put the marks of their endings
+_WORD_TAIL = 16  # a word that goes on this far after a keyword does not end near it
 _LATIN_ACCENTED = (range(0xC0, 0x250), range(0x1E00, 0x1F00))
 _SEPARATORS = (" ", ".", "-", "_", "*", "/", "|", ",")
 
@@ -144,9 +145,9 @@ def accents_obfuscate(text: str, start: int, end: int) -> bool:
     spelt: a mark on one of a word's last three letters is how French, Spanish, Italian,
     Portuguese or Romanian inflect a word ("ignoré", "ignorées", "ignoră"), so it does not
     count; any other does."""
-    stop = end
-    while stop < len(text) and (text[stop].isalpha() or _MARKS.match(text, stop)):
-        stop += 1  # to the end of the word
+    stop, limit = end, min(len(text), end + _WORD_TAIL)
+    while stop < limit and (text[stop].isalpha() or _MARKS.match(text, stop)):
+        stop += 1  # to the end of the word, or far enough past the keyword
     for _ in range(_INFLECTED):  # leave out its last letters and the marks on them
         while stop > start and _MARKS.match(text, stop - 1):
             stop -= 1

@@ -100,7 +100,9 @@ def test_every_pattern_is_linear(name: str) -> None:
         _assert_linear(lambda t: list(rx.finditer(t)), make, 2_000)
 
 
-@pytest.mark.parametrize("family", ["base64", "hex", "spaced", "leetspeak", "morse", "base32"])
+@pytest.mark.parametrize(
+    "family", ["base64", "hex", "spaced", "leetspeak", "morse", "base32", "diacritics"]
+)
 def test_decoders_are_linear(family: str) -> None:
     for make in ADVERSARIAL:
         _assert_linear(lambda t: deobfuscate.decode(t, family), make, 2_000)
@@ -111,6 +113,22 @@ def test_features_and_guard_are_linear() -> None:
     for make in ADVERSARIAL[:6]:
         _assert_linear(features, make, 2_000)
         _assert_linear(lambda t: guard.scan(normalize(t), "input"), make, 20_000)
+
+
+MARKED: tuple[Callable[[int], str], ...] = (
+    _rep("i\u0338g\u0338n\u0338o\u0338r\u0338e\u0338"),  # one endless word of marked keywords
+    _rep("ïgnörë "),
+    lambda n: "i\u0338g\u0338n\u0338o\u0338r\u0338e\u0338" + "a" * n,
+    lambda n: "i" + "\u0301" * n,
+    _rep("prévïöüs ïnstrüctïöns "),
+)
+
+
+@pytest.mark.parametrize("make", MARKED)
+def test_the_gate_and_guard_are_linear_on_marked_letters(make: Callable[[int], str]) -> None:
+    guard = PromptInjectionGuard(PromptInjectionSettings())
+    _assert_linear(lambda t: guard.model.gate("context").hits(t), make, 2_000)
+    _assert_linear(lambda t: guard.scan(normalize(t), "context"), make, 2_000)
 
 
 PATTERN_EXAMPLES = {
