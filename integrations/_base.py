@@ -268,6 +268,7 @@ class LlmCall:
     __slots__ = (
         "_attrs",
         "_ended",
+        "_first_chunk",
         "_lock",
         "_started",
         "call",
@@ -313,6 +314,7 @@ class LlmCall:
         else:
             self.span = trace.INVALID_SPAN
         self._started = perf_counter()
+        self._first_chunk: float | None = None
         self._ended = False
         self._lock = threading.Lock()
         self.input_tokens: int | None = None
@@ -350,6 +352,14 @@ class LlmCall:
         if output_tokens is not None:
             self.output_tokens = int(output_tokens)
         self.counted = counted
+
+    def chunk_received(self) -> None:
+        """A stream item arrived: the first one sets ``gen_ai.response.time_to_first_chunk``
+        (seconds since the call started) and feeds its histogram when the call ends."""
+        if self._first_chunk is not None:
+            return
+        self._first_chunk = perf_counter() - self._started
+        self.set(gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, self._first_chunk)
 
     def capture_messages(self, key: str, messages: Sequence[tuple[str, str]]) -> None:
         """Put ``(role, text)`` messages on the span as GenAI JSON, masked, when capture is on."""
@@ -404,8 +414,12 @@ class LlmCall:
                 span.set_attribute(gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS, self.output_tokens)
             if self.counted:
                 span.set_attribute(ATTR_USAGE_COUNTED, True)
-        token_hist, duration_hist = _histograms(self.runtime.scope, self.runtime.meter_provider)
+        token_hist, duration_hist, first_chunk_hist = _histograms(
+            self.runtime.scope, self.runtime.meter_provider
+        )
         duration_hist.record(perf_counter() - self._started, _metric_attributes(metric_attrs))
+        if self._first_chunk is not None:
+            first_chunk_hist.record(self._first_chunk, _metric_attributes(metric_attrs))
         for token_type, count in (("input", self.input_tokens), ("output", self.output_tokens)):
             # The metric carries reported (billable) counts only, never local estimates.
             if count is not None and error is None and not self.counted:
@@ -437,7 +451,7 @@ def _error_type(error: BaseException) -> str:
 
 
 @cache
-def _histograms(scope: str, provider: metrics.MeterProvider | None) -> tuple[Any, Any]:
+def _histograms(scope: str, provider: metrics.MeterProvider | None) -> tuple[Any, Any, Any]:
     from aisec_sdk import __version__
 
     meter = metrics.get_meter(scope, __version__, provider)
@@ -453,7 +467,13 @@ def _histograms(scope: str, provider: metrics.MeterProvider | None) -> tuple[Any
         description="GenAI operation duration",
         explicit_bucket_boundaries_advisory=list(DURATION_BUCKETS),
     )
-    return tokens, duration
+    first_chunk = meter.create_histogram(
+        gen_ai_metrics.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+        unit="s",
+        description="Time to receive the first chunk of a streamed response",
+        explicit_bucket_boundaries_advisory=list(DURATION_BUCKETS),
+    )
+    return tokens, duration, first_chunk
 
 
 def message_texts(messages: Sequence[Any]) -> list[tuple[str, str]]:

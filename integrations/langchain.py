@@ -611,7 +611,11 @@ class _ChunkGuard:
 
     def release(self, chunk: Any) -> list[Any]:
         """What to yield for one chunk pulled, or for `_END` (what the guard still holds)."""
-        return self.flush() if chunk is _END else self.process(chunk)
+        if chunk is _END:
+            return self.flush()
+        if self.run is not None and self.run.llm is not None:
+            self.run.llm.chunk_received()
+        return self.process(chunk)
 
     def process(self, chunk: Any) -> list[Any]:
         if self.guard is None:

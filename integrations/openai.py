@@ -157,6 +157,7 @@ def _iterate(stream: Any, state: _StreamState) -> Iterator[Any]:
     error: BaseException | None = None
     try:
         for item in stream:
+            state.llm.chunk_received()
             yield from state.processor.process(item)
         yield from state.processor.flush()
     except GeneratorExit:
@@ -173,6 +174,7 @@ async def _aiterate(stream: Any, state: _StreamState) -> AsyncIterator[Any]:
     error: BaseException | None = None
     try:
         async for item in stream:
+            state.llm.chunk_received()
             for out in state.processor.process(item):
                 yield out
         for out in state.processor.flush():

@@ -427,3 +427,16 @@ def test_uninstrument_restores_langchain(telemetry: Any) -> None:
     assert after == before
     FakeListChatModel(responses=["x"]).invoke("hi")
     assert len(telemetry.llm_spans()) == 1
+
+
+def test_a_stream_records_time_to_first_chunk(guarded: Policy, telemetry: Any) -> None:
+    model = GenericFakeChatModel(messages=_answers("a streamed answer in a few chunks"))
+    for _ in model.stream("hi"):
+        pass
+    (span,) = telemetry.llm_spans()
+    first = span.attributes[gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]
+    assert isinstance(first, float) and 0 < first <= (span.end_time - span.start_time) / 1e9
+    telemetry.clear()
+    GenericFakeChatModel(messages=_answers("not streamed")).invoke("hi")
+    (span,) = telemetry.llm_spans()
+    assert gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK not in span.attributes

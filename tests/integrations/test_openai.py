@@ -809,3 +809,63 @@ def test_structured_output_is_json(
     telemetry.clear()
     client.responses.create(model="gpt-4.1", input="hi", text={"format": {"type": "text"}})
     assert _one(telemetry).attributes[gen_ai.GEN_AI_OUTPUT_TYPE] == "text"
+
+
+# --------------------------------------------------------------------------- time to first chunk
+
+
+def _first_chunk(span: Any) -> float:
+    value = span.attributes[gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]
+    assert isinstance(value, float)
+    assert 0 < value <= (span.end_time - span.start_time) / 1e9
+    return value
+
+
+def test_streams_record_time_to_first_chunk(
+    guarded: Policy, client: Any, aclient: Any, telemetry: Any
+) -> None:
+    for _ in client.chat.completions.create(model="gpt-4o", messages=_user("hi"), stream=True):
+        pass
+    _first_chunk(_one(telemetry))
+    telemetry.clear()
+    with client.responses.stream(model="gpt-4.1", input="hi") as stream:
+        for _ in stream:
+            pass
+    _first_chunk(_one(telemetry))
+    telemetry.clear()
+
+    async def consume() -> None:
+        stream = await aclient.chat.completions.create(
+            model="gpt-4o", messages=_user("hi"), stream=True
+        )
+        async for _ in stream:
+            pass
+
+    asyncio.run(consume())
+    _first_chunk(_one(telemetry))
+    telemetry.clear()
+    client.chat.completions.create(model="gpt-4o", messages=_user("hi"))
+    assert gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK not in _one(telemetry).attributes
+
+
+def test_time_to_first_chunk_metric(client: Any) -> None:
+    reader = InMemoryMetricReader()
+    instrument("openai", policy=REDACT, meter_provider=MeterProvider(metric_readers=[reader]))
+    try:
+        client.chat.completions.create(model="gpt-4o", messages=_user("not streamed"))
+        for _ in client.chat.completions.create(model="gpt-4o", messages=_user("hi"), stream=True):
+            pass
+    finally:
+        uninstrument("openai")
+    data = reader.get_metrics_data()
+    assert data is not None
+    (metric,) = [
+        m
+        for rm in data.resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
+        if m.name == "gen_ai.client.operation.time_to_first_chunk"
+    ]
+    (point,) = metric.data.data_points
+    assert metric.unit == "s" and point.count == 1
+    assert tuple(point.explicit_bounds) == DURATION_BOUNDS
