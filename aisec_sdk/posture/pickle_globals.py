@@ -324,7 +324,12 @@ def classify_global(module: str, name: str) -> tuple[Tier, Severity | None, str]
     prefixes = _prefixes(dotted)
     if any(p in _CRITICAL for p in prefixes):
         return "dangerous", "critical", "executes code, commands or imports"
-    dunder = any(part.startswith("__") and part.endswith("__") for part in dotted.split("."))
+    # ``__main__`` is the module of classes defined in a script (torch.save of a model
+    # written in train.py); a dunder attribute reached from any module is an escape.
+    parts = dotted.split(".")
+    if parts[0] == "__main__":
+        parts = parts[1:]
+    dunder = any(part.startswith("__") and part.endswith("__") for part in parts)
     if dunder:
         return "dangerous", "critical", "reaches dunder attributes (sandbox escape)"
     if any(p in _HIGH for p in prefixes):

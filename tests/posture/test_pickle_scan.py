@@ -433,3 +433,10 @@ def test_python2_names_are_judged_as_the_unpickler_maps_them(art: Any) -> None:
     ]
     for module, name in (("__builtin__", "xrange"), ("__builtin__", "unicode")):
         assert scan_pickle(io.BytesIO(art.proto0_call(module, name)), "x") == [], name
+
+
+def test_classes_of_a_script_are_unknown_but_its_dunders_are_not() -> None:
+    # torch.save(model) of a class defined in train.py imports __main__.Net
+    assert classify_global("__main__", "Net")[:2] == ("unknown", "medium")
+    assert classify_global("__main__", "__builtins__.eval")[:2] == ("dangerous", "critical")
+    assert classify_global("__main__", "Net.__reduce__")[:2] == ("dangerous", "critical")
