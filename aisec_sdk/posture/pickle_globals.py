@@ -315,8 +315,29 @@ def _prefixes(dotted: str) -> list[str]:
 
 
 def classify_global(module: str, name: str) -> tuple[Tier, Severity | None, str]:
-    """Judge one import: its tier, its severity (None when safe) and a short reason."""
-    dotted = full_name(module, name)
+    """Judge one import: its tier, its severity (None when safe) and a short reason.
+
+    A dotted ``name`` is resolved attribute by attribute from the module (pickle protocol
+    4, Keras configs), so each step can land in a module the first one imported:
+    ``torch.serialization`` + ``os.system`` is `os.system`. Such a name is judged by the
+    worst of its tails; a chain that does not start at a class (a nested class or a
+    method is all a pickler writes) is high even when no tail is known.
+    """
+    verdict = _judge(full_name(module, name))
+    if verdict[0] != "unknown" or "." not in name:
+        return verdict
+    parts = name.split(".")
+    for i in range(len(parts) - 1):
+        tier, severity, reason = _judge(full_name(".".join(parts[i:]), ""))
+        if tier == "dangerous":
+            return tier, severity, f"reaches {'.'.join(parts[i:])} through attributes: {reason}"
+    if not parts[0].lstrip("_")[:1].isupper():
+        return "dangerous", "high", f"walks the attributes of {module}.{parts[0]}, not a class"
+    return verdict
+
+
+def _judge(dotted: str) -> tuple[Tier, Severity | None, str]:
+    """The tier of one full dotted name."""
     if dotted in _SAFE:  # exact names only: pathlib.Path is safe, pathlib.Path.unlink is not
         return "safe", None, "allow-listed"
     if dotted.startswith(_TORCHSCRIPT):

@@ -93,6 +93,7 @@ class PickleWalk:
     """What one walk over a stream found: imports with counts, problems, and opcode count."""
 
     imports: dict[str, int] = field(default_factory=dict)
+    qualified: dict[str, str] = field(default_factory=dict)  # import -> its dotted name part
     dynamic: list[str] = field(default_factory=list)
     nested: list[tuple[int, bytes]] = field(default_factory=list)
     oversized: list[tuple[int, int]] = field(default_factory=list)
@@ -202,6 +203,8 @@ def _nested_magic(data: bytes) -> bool:
 def _record(walk: PickleWalk, module: str, attr: str) -> str:
     key = full_name(module, attr)
     walk.imports[key] = walk.imports.get(key, 0) + 1
+    if "." in attr and len(attr) > len(walk.qualified.get(key, "")):
+        walk.qualified[key] = attr  # the longest split has every tail of the shorter ones
     return key
 
 
@@ -481,7 +484,8 @@ def scan_pickle(
     findings: list[ScanFinding] = []
     prefix = f"{_where}: " if _where else ""
     for name, count in sorted(walk.imports.items()):
-        tier, severity, reason = classify_global(name, "")
+        attr = walk.qualified.get(name, "")
+        tier, severity, reason = classify_global(name[: len(name) - len(attr)].rstrip("."), attr)
         if tier == "safe" or severity is None:
             continue
         if tier == "unknown":

@@ -440,3 +440,29 @@ def test_classes_of_a_script_are_unknown_but_its_dunders_are_not() -> None:
     assert classify_global("__main__", "Net")[:2] == ("unknown", "medium")
     assert classify_global("__main__", "__builtins__.eval")[:2] == ("dangerous", "critical")
     assert classify_global("__main__", "Net.__reduce__")[:2] == ("dangerous", "critical")
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "severity"),
+    [
+        ("torch.serialization", "os.system", "critical"),  # torch.serialization imports os
+        ("posixpath", "os.system", "critical"),
+        ("json.decoder", "re.sys.modules", "critical"),
+        ("random", "_os.system", "high"),  # a private alias: no tail is known, still a module
+    ],
+)
+def test_dotted_names_that_walk_through_module_attributes(
+    art: Any, module: str, name: str, severity: str
+) -> None:
+    payload = art.proto4_call(module, name)
+    assert _rules(scan_pickle(io.BytesIO(payload), "x")) == [
+        ("AISEC-PKL001" if severity == "critical" else "AISEC-PKL002", severity)
+    ]
+    proto0 = b"\x80\x04" + art.proto0_call(module, name)  # GLOBAL under protocol 4 too
+    assert _rules(scan_pickle(io.BytesIO(proto0), "x"))[0][1] == severity
+
+
+def test_nested_classes_and_methods_stay_unknown(art: Any) -> None:
+    for name in ("Outer.Inner", "Model._Config", "_Private.Inner"):
+        payload = art.proto4_call("mypkg.models", name)
+        assert _rules(scan_pickle(io.BytesIO(payload), "x")) == [("AISEC-PKL003", "medium")]
