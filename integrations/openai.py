@@ -99,13 +99,31 @@ def _around(runtime: Runtime, adapter: _Adapter, call: WrappedCall) -> Iterator[
 
 
 def _finish(adapter: _Adapter, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> Any:
-    """A stream proxy for a stream; else the result, checked, with the span ended."""
+    """A stream proxy for a stream; a raw response (``with_raw_response``,
+    ``with_streaming_response``) finished from its parsed body; else the result, checked,
+    with the span ended."""
     from openai import AsyncStream, Stream
+    from openai._legacy_response import LegacyAPIResponse
+    from openai._response import APIResponse, AsyncAPIResponse
 
     if isinstance(result, Stream):
         return GuardedStream(result, llm, adapter.stream(llm, kwargs))
     if isinstance(result, AsyncStream):
         return AsyncGuardedStream(result, llm, adapter.stream(llm, kwargs))
+    if isinstance(result, LegacyAPIResponse) and kwargs.get("stream") is not True:
+        # ``with_raw_response``: the body is already read and openai caches what ``parse()``
+        # returns, so the object checked here is the one the caller's ``parse()`` gets.
+        try:
+            parsed = result.parse()
+        except Exception:  # a body the client cannot parse: the caller sees it as it is
+            llm.end()
+            return result
+        _finish(adapter, llm, kwargs, parsed)
+        return result
+    if isinstance(result, LegacyAPIResponse | APIResponse):
+        return RawResponse(result, partial(_finish, adapter, llm, kwargs), llm)
+    if isinstance(result, AsyncAPIResponse):
+        return AsyncRawResponse(result, partial(_finish, adapter, llm, kwargs), llm)
     try:
         adapter.finish(llm, kwargs, result)
     except BaseException as exc:
@@ -257,6 +275,75 @@ class AsyncGuardedStream(_GuardedProxy):
     async def aclose(self) -> None:
         """Alias of `close`."""
         await self.close()
+
+
+class _RawProxy(wrapt.ObjectProxy[Any]):
+    """A raw response whose body has not been read yet: its first ``parse()`` (without
+    ``to=``) fills the span and runs the output guards, or wraps the stream it returns;
+    ``close()`` (leaving ``with_streaming_response``) or garbage collection ends the span."""
+
+    def __init__(self, response: Any, finish: Callable[[Any], Any], llm: LlmCall) -> None:
+        super().__init__(response)
+        self._self_finish = finish
+        self._self_llm = llm
+        self._self_parsed: Any = None
+        self._self_error: BaseException | None = None
+
+    def _self_checked(self, parsed: Any) -> Any:
+        if self._self_error is not None:  # a guard blocked this answer: it stays blocked
+            raise self._self_error
+        if self._self_parsed is None and not self._self_llm.ended:
+            try:
+                self._self_parsed = self._self_finish(parsed)
+            except BaseException as exc:
+                self._self_error = exc
+                raise
+        return self._self_parsed if self._self_parsed is not None else parsed
+
+    def __del__(self) -> None:
+        llm = getattr(self, "_self_llm", None)
+        if llm is not None:
+            llm.end()
+
+
+class RawResponse(_RawProxy):
+    """``LegacyAPIResponse`` of a stream, or ``APIResponse``, traced and guarded on parse."""
+
+    def parse(self, **kwargs: Any) -> Any:
+        """The parsed body (checked, or a guarded stream) when parsed to its own type."""
+        try:
+            parsed = self.__wrapped__.parse(**kwargs)
+        except Exception as exc:
+            self._self_llm.end(exc)
+            raise
+        return parsed if kwargs.get("to") is not None else self._self_checked(parsed)
+
+    def close(self) -> None:
+        """Close the HTTP response and end the span."""
+        try:
+            self.__wrapped__.close()
+        finally:
+            self._self_llm.end()
+
+
+class AsyncRawResponse(_RawProxy):
+    """``AsyncAPIResponse``, traced and guarded on parse."""
+
+    async def parse(self, **kwargs: Any) -> Any:
+        """The parsed body (checked, or a guarded stream) when parsed to its own type."""
+        try:
+            parsed = await self.__wrapped__.parse(**kwargs)
+        except Exception as exc:
+            self._self_llm.end(exc)
+            raise
+        return parsed if kwargs.get("to") is not None else self._self_checked(parsed)
+
+    async def close(self) -> None:
+        """Close the HTTP response and end the span."""
+        try:
+            await self.__wrapped__.close()
+        finally:
+            self._self_llm.end()
 
 
 # --------------------------------------------------------------------------- adapters

@@ -869,3 +869,85 @@ def test_time_to_first_chunk_metric(client: Any) -> None:
     (point,) = metric.data.data_points
     assert metric.unit == "s" and point.count == 1
     assert tuple(point.explicit_bounds) == DURATION_BOUNDS
+
+
+# --------------------------------------------------------------------------- raw responses
+
+
+def _answered_span(telemetry: Any) -> Any:
+    span = _one(telemetry)
+    attrs = span.attributes
+    assert attrs[gen_ai.GEN_AI_RESPONSE_ID] == "chatcmpl-fake"
+    assert attrs[gen_ai.GEN_AI_RESPONSE_MODEL] == "gpt-4o-2026"
+    assert attrs[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
+    assert isinstance(attrs[gen_ai.GEN_AI_USAGE_INPUT_TOKENS], int)
+    assert "aisec.usage.counted" not in attrs
+    return span
+
+
+def test_with_raw_response_is_read_and_guarded(
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
+) -> None:
+    fake_openai.queue(content=f"Your key: {AWS_KEY}")
+    raw = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=_user("key?"))
+    assert raw.headers["content-type"] == "application/json"
+    assert AWS_KEY not in raw.parse().choices[0].message.content
+    span = _answered_span(telemetry)
+    assert [e["aisec.guard"] for e in _events(span)] == ["secrets"]
+
+
+def test_with_streaming_response_is_read_on_parse(
+    guarded: Policy, client: Any, aclient: Any, fake_openai: Any, telemetry: Any
+) -> None:
+    fake_openai.queue(content=f"Your key: {AWS_KEY}")
+    with client.chat.completions.with_streaming_response.create(
+        model="gpt-4o", messages=_user("key?")
+    ) as response:
+        assert AWS_KEY not in response.parse().choices[0].message.content
+    _answered_span(telemetry)
+    telemetry.clear()
+
+    async def read() -> str:
+        async with aclient.chat.completions.with_streaming_response.create(
+            model="gpt-4o", messages=_user("key?")
+        ) as response:
+            completion = await response.parse()
+            return str(completion.choices[0].message.content)
+
+    fake_openai.queue(content=f"Your key: {AWS_KEY}")
+    assert AWS_KEY not in asyncio.run(read())
+    _answered_span(telemetry)
+    telemetry.clear()
+    with client.chat.completions.with_streaming_response.create(
+        model="gpt-4o", messages=_user("hi")
+    ) as response:
+        response.read()  # read raw, never parsed: the span still ends, on close
+    assert _one(telemetry).end_time is not None
+
+
+def test_raw_streams_are_guarded_streams(
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
+) -> None:
+    fake_openai.queue(content=f"Your key: {AWS_KEY} and nothing more to add here.")
+    raw = client.chat.completions.with_raw_response.create(
+        model="gpt-4o", messages=_user("key?"), stream=True
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in raw.parse() if c.choices)
+    assert AWS_KEY not in text and text.endswith("to add here.")
+    span = _one(telemetry)
+    assert span.attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
+    assert gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK in span.attributes
+
+
+@pytest.mark.parametrize("guarded", ["block"], indirect=True)
+def test_a_blocked_streaming_response_stays_blocked(
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
+) -> None:
+    fake_openai.queue(content=f"Your key: {AWS_KEY}")
+    with client.chat.completions.with_streaming_response.create(
+        model="gpt-4o", messages=_user("key?")
+    ) as response:
+        for _ in range(2):
+            with pytest.raises(GuardViolation):
+                response.parse()
+    assert _one(telemetry).attributes["error.type"] == "GuardViolation"
