@@ -51,6 +51,18 @@ CRITICAL = [
     ("asyncio.subprocess", "create_subprocess_shell"),
     ("pickle", "loads"),
     ("numpy.testing._private.utils", "runstring"),
+    # loaders reached through their implementation modules
+    ("torch.serialization", "_load"),
+    ("torch.serialization", "_legacy_load"),
+    ("numpy.lib.npyio", "load"),
+    ("numpy.lib._npyio_impl", "load"),
+    ("pandas.io.pickle", "read_pickle"),
+    ("joblib.numpy_pickle", "load"),
+    ("yaml", "unsafe_load"),
+    ("yaml", "load"),
+    ("logging.config", "dictConfig"),
+    ("transformers.dynamic_module_utils", "get_class_from_dynamic_module"),
+    ("shelve", "open"),
 ]
 HIGH = [
     ("builtins", "open"),
@@ -60,6 +72,7 @@ HIGH = [
     ("shutil", "rmtree"),
     ("urllib.request", "urlopen"),
     ("requests.api", "get"),
+    ("huggingface_hub", "hf_hub_download"),
 ]
 
 
