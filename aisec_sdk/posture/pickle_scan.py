@@ -98,6 +98,7 @@ class PickleWalk:
     nested: list[tuple[int, bytes]] = field(default_factory=list)
     oversized: list[tuple[int, int]] = field(default_factory=list)
     error: str | None = None
+    limited: bool = False  # the walk stopped at one of its own bounds, not at broken bytes
     opcodes: int = 0
     pickles: int = 0
 
@@ -184,10 +185,15 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
         else:  # STOP
             return True
         if len(stack) > _MAX_STACK:
-            raise ValueError(f"stack deeper than {_MAX_STACK} items at byte {pos or 0}")
+            raise _LimitReached(f"stack deeper than {_MAX_STACK} items at byte {pos or 0}")
         if walk.opcodes > _MAX_OPCODES:
-            raise ValueError(f"more than {_MAX_OPCODES} opcodes; the rest was not scanned")
+            raise _LimitReached(f"more than {_MAX_OPCODES} opcodes at byte {pos or 0}")
     return False
+
+
+class _LimitReached(ValueError):
+    """The walk hit one of its bounds (stack depth, opcode count); no real pickle does, so
+    what follows is unscanned on purpose: a payload placed after a flood."""
 
 
 def _nested(walk: PickleWalk, pos: int | None, data: bytes) -> None:
@@ -416,7 +422,8 @@ def walk_pickles(stream: IO[bytes], limit: int | None = None) -> PickleWalk:
             error = None if _walk_one(reader, walk) else _TRUNCATED  # type: ignore[arg-type]
         except Exception as exc:
             error = _describe(exc)
-        if error is not None and walk.pickles > 0:
+            walk.limited = isinstance(exc, _LimitReached)
+        if error is not None and walk.pickles > 0 and not walk.limited:
             new = [name for name in walk.imports if name not in imports_before]
             # Raw tensor bytes after the last pickle break within a few opcodes: not an
             # error. Headerless bytes are data unless they import a well-formed name.
@@ -515,7 +522,19 @@ def scan_pickle(
                 key=f"{_where}{where}",
             )
         )
-    if walk.error is not None and _JOBLIB_ARRAY in walk.imports:
+    if walk.error is not None and walk.limited:
+        findings.append(
+            ScanFinding(
+                "AISEC-PKL005",
+                "high",
+                path,
+                f"{prefix}scan stopped after {walk.opcodes} opcodes: {walk.error}; the rest "
+                "of the stream was not scanned (a flood that hides what follows)",
+                key=f"{_where}malformed",
+                details={"opcodes": walk.opcodes},
+            )
+        )
+    elif walk.error is not None and _JOBLIB_ARRAY in walk.imports:
         # joblib writes raw array bytes between opcodes; the walk cannot step over them.
         findings.append(
             ScanFinding(

@@ -246,11 +246,17 @@ def test_joblib_raw_array_data_is_low_not_malformed(art: Any) -> None:
     assert _rules(findings) == [("AISEC-PKL005", "low")]
 
 
-def test_mark_flood_is_bounded() -> None:
+def test_mark_flood_is_bounded_and_fails_the_scan(art: Any) -> None:
+    # The bound keeps memory flat, but what follows the flood is unscanned: high, not medium.
     flood = b"\x80\x02" + b"(" * (1 << 21) + b"."
     findings = scan_pickle(io.BytesIO(flood), "x", limit=len(flood))
-    assert _rules(findings) == [("AISEC-PKL005", "medium")]
+    assert _rules(findings) == [("AISEC-PKL005", "high")]
     assert "stack deeper" in findings[0].message
+    # after a benign first pickle, a headerless flood is not mistaken for trailing data
+    second = pickle.dumps({"a": 1}, protocol=2) + b"(" + b"K\x01" * ((1 << 20) + 8)
+    second += art.proto0_call("os", "system")
+    findings = scan_pickle(io.BytesIO(second), "x", limit=len(second))
+    assert ("AISEC-PKL005", "high") in _rules(findings)
 
 
 def test_trailing_tensor_bytes_are_quiet_but_a_broken_second_pickle_is_not(art: Any) -> None:
