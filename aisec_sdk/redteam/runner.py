@@ -233,7 +233,14 @@ class _Session:
             return attempt
         attempt.response = answer
         attempt.scores = detect(
-            ScoreInput(answer, probe, plant, self.planted(attempt), self.secrets)
+            ScoreInput(
+                answer,
+                probe,
+                plant,
+                self.planted(attempt),
+                self.secrets,
+                sent=tuple(t for t in (attempt.prompt, attempt.document) if t),
+            )
         )
         refusal = detect_refusal(answer)
         attempt.refusal = refusal.refused

@@ -54,11 +54,18 @@ def _echo_refusal(prompt: str) -> str:
     return f"I won't do this: {prompt}"
 
 
-def test_echoed_markers_inside_a_refusal_do_not_count() -> None:
-    result = run(_echo_refusal, families=["direct_injection"], converters=["none"], budget=12)
-    marker_hits = [a for a in result.attempts if a.scores.get("marker", 0) > 0]
-    assert marker_hits, "the echo repeats the marker"
-    assert not any(a.success for a in marker_hits)
+def _forward(prompt: str) -> str:
+    return f'Thanks! Your message was forwarded to an agent: "{prompt}"'
+
+
+def test_echoed_attacks_do_not_count_with_or_without_a_refusal() -> None:
+    for echo in (_echo_refusal, _forward):
+        result = run(
+            echo, families=["direct_injection", "jailbreak"], converters=["none"], budget=16
+        )
+        echoed = [a for a in result.attempts if "PWNED-" in a.response]
+        assert echoed, "the echo repeats the marker"
+        assert all(a.scores["marker"] == 0.0 and not a.success for a in echoed), echo
 
 
 def test_same_seed_same_attempts_other_seed_other_sample() -> None:
