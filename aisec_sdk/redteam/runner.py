@@ -79,6 +79,15 @@ def plan(
     return planned if budget is None else planned[: max(0, budget)]
 
 
+async def _send(target: Target, conversation: Conversation) -> str:
+    """``target.send``, with a ``sys.exit()`` inside the target turned into an error of that
+    attempt: SystemExit would otherwise end the event loop, and the whole run."""
+    try:
+        return await target.send(conversation)
+    except SystemExit as exc:
+        raise RuntimeError(f"the target called sys.exit({exc.code!r})") from exc
+
+
 def _blocked_by_guard(exc: BaseException) -> bool:
     seen: set[int] = set()
     current: BaseException | None = exc
@@ -185,7 +194,7 @@ class _Session:
             attempt.tries = tries
             started = time.perf_counter()
             try:
-                answer = await asyncio.wait_for(self.target.send(conversation), self.timeout)
+                answer = await asyncio.wait_for(_send(self.target, conversation), self.timeout)
             except Exception as exc:
                 attempt.latency_ms = (time.perf_counter() - started) * 1000.0
                 if _blocked_by_guard(exc):

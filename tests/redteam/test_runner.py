@@ -266,3 +266,18 @@ def test_streaming_targets_are_joined() -> None:
 def test_a_run_that_would_send_nothing_is_an_error(options: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="nothing to send"):
         run(lambda prompt: "no", **options)
+
+
+def _exits(prompt: str) -> str:
+    raise SystemExit(3)
+
+
+async def _exits_async(prompt: str) -> str:
+    raise SystemExit("bye")
+
+
+def test_a_target_that_calls_sys_exit_fails_its_attempts_not_the_run() -> None:
+    for target in (_exits, _exits_async):
+        result = run(target, budget=3, retries=0)
+        assert [a.outcome for a in result.attempts] == ["error"] * 3
+        assert all("sys.exit(" in (a.error or "") for a in result.attempts)
