@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from time import perf_counter
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import wrapt
 from opentelemetry import context, metrics, trace
@@ -30,7 +31,7 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwrap
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv._incubating.metrics import gen_ai_metrics
-from opentelemetry.semconv.attributes import error_attributes, server_attributes
+from opentelemetry.semconv.attributes import error_attributes, server_attributes, url_attributes
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from aisec_sdk.attributes import ATTR_FRAMEWORK, ATTR_FRAMEWORK_VERSION, ATTR_USAGE_COUNTED
@@ -50,9 +51,11 @@ __all__ = [
     "Runtime",
     "WrappedCall",
     "count_tokens",
+    "endpoint_attributes",
     "guard_output",
     "is_suppressed",
     "message_texts",
+    "request_attributes",
     "suppress_llm_spans",
     "wrappers",
 ]
@@ -254,6 +257,61 @@ def _restore(holder: Any, attr: str) -> None:
         setattr(holder, attr, raw.__wrapped__)
         return
     unwrap(holder, attr)
+
+
+# Request parameter names of the model APIs and frameworks -> GenAI request attribute.
+_SAMPLING_PARAMS = {
+    "temperature": gen_ai.GEN_AI_REQUEST_TEMPERATURE,
+    "top_p": gen_ai.GEN_AI_REQUEST_TOP_P,
+    "top_k": gen_ai.GEN_AI_REQUEST_TOP_K,
+    "max_tokens": gen_ai.GEN_AI_REQUEST_MAX_TOKENS,
+    "max_completion_tokens": gen_ai.GEN_AI_REQUEST_MAX_TOKENS,
+    "max_output_tokens": gen_ai.GEN_AI_REQUEST_MAX_TOKENS,
+    "max_new_tokens": gen_ai.GEN_AI_REQUEST_MAX_TOKENS,
+    "frequency_penalty": gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY,
+    "presence_penalty": gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY,
+    "seed": gen_ai.GEN_AI_REQUEST_SEED,
+}
+
+
+def request_attributes(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``gen_ai.request.*`` of a call's parameters: sampling numbers, stop sequences (``stop``
+    or ``stop_sequences``, a str or a list) and the choice count when ``n`` is not 1.
+    Values that are not numbers (unset markers such as openai's ``NOT_GIVEN``) are skipped."""
+    attrs: dict[str, Any] = {
+        key: params[name]
+        for name, key in _SAMPLING_PARAMS.items()
+        if isinstance(params.get(name), int | float) and not isinstance(params.get(name), bool)
+    }
+    stop = params.get("stop", params.get("stop_sequences"))
+    if isinstance(stop, str):
+        attrs[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
+    elif isinstance(stop, list | tuple) and stop:
+        attrs[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = [str(s) for s in stop]
+    n = params.get("n")
+    if isinstance(n, int) and not isinstance(n, bool) and n != 1:
+        attrs[gen_ai.GEN_AI_REQUEST_CHOICE_COUNT] = n
+    return attrs
+
+
+def endpoint_attributes(url: Any) -> dict[str, Any]:
+    """``server.address``, ``server.port`` (the scheme's default when the URL has none) and
+    ``url.scheme`` of a base URL (a str or an ``httpx.URL``); empty when it has no host."""
+    try:
+        parts = urlsplit(str(url)) if url else None
+        port = parts.port if parts is not None else None
+    except ValueError:
+        return {}
+    if parts is None or not parts.hostname:
+        return {}
+    scheme = parts.scheme or None
+    attrs: dict[str, Any] = {
+        server_attributes.SERVER_ADDRESS: parts.hostname,
+        server_attributes.SERVER_PORT: port or (443 if scheme == "https" else 80),
+    }
+    if scheme:
+        attrs[url_attributes.URL_SCHEME] = scheme
+    return attrs
 
 
 def capture_enabled(policy: Policy) -> bool:

@@ -46,9 +46,11 @@ from ._base import (
     Runtime,
     WrappedCall,
     count_tokens,
+    endpoint_attributes,
     guard_output,
     is_suppressed,
     message_texts,
+    request_attributes,
     suppress_llm_spans,
     wrappers,
 )
@@ -141,6 +143,40 @@ def _model_info(
     return str(provider), str(model) if model else None
 
 
+# Where chat model classes keep their service's base URL: the SDK client LangChain's OpenAI
+# models build (its resolved URL), then the URL fields of common integrations.
+_URL_FIELDS = ("openai_api_base", "base_url", "anthropic_api_url", "api_base", "azure_endpoint")
+
+
+def _endpoint(model: Any) -> dict[str, Any]:
+    """``server.*`` attributes of a model object, or of its serialized ``kwargs`` mapping."""
+    if isinstance(model, Mapping):
+        urls = [model.get(field) for field in _URL_FIELDS]
+    else:
+        client_url = getattr(getattr(model, "root_client", None), "base_url", None)
+        urls = [client_url, *(getattr(model, field, None) for field in _URL_FIELDS)]
+    for url in urls:
+        attrs = endpoint_attributes(url)
+        if attrs:
+            return attrs
+    return {}
+
+
+def _request(
+    run: _Run, serialized: Mapping[str, Any] | None, params: Mapping[str, Any] | None
+) -> None:
+    """Request parameters (LangChain's invocation params) and, when the model wrapper did not
+    set it, the endpoint of the model's service, onto the run's LLM span."""
+    llm = run.llm
+    if llm is None:
+        return
+    attrs = request_attributes(params or {})
+    if not run.prepared:
+        attrs.update(_endpoint((serialized or {}).get("kwargs") or {}))
+    for key, value in attrs.items():
+        llm.set(key, value)
+
+
 def make_handler(runtime: Runtime) -> AisecCallbackHandler:
     """An `AisecCallbackHandler` that is also a LangChain ``BaseCallbackHandler``."""
     from langchain_core.callbacks import BaseCallbackHandler
@@ -196,6 +232,7 @@ class AisecCallbackHandler:
         operation: str,
         provider: str,
         model: str | None,
+        attributes: Mapping[str, Any] | None = None,
     ) -> _Run:
         """The run of a chat model or LLM: its LLM span and guarded call (opened once)."""
         existing = self.run(run_id)
@@ -206,6 +243,7 @@ class AisecCallbackHandler:
             operation,
             provider,
             model,
+            attributes=attributes,
             parent=self._parent(parent_run_id),
             function=f"langchain.{operation}",
         )
@@ -279,6 +317,7 @@ class AisecCallbackHandler:
         run = self.open_model_run(
             run_id, parent_run_id, gen_ai.GenAiOperationNameValues.CHAT.value, provider, model
         )
+        _request(run, serialized, invocation_params)
         run.prompt = messages[0] if messages else []
         if not run.prepared and run.call is not None and messages:
             _guard(lambda: _check_messages(run, messages[0]), run_id, self)
@@ -299,6 +338,7 @@ class AisecCallbackHandler:
         provider, model = _model_info(serialized, metadata, invocation_params)
         operation = gen_ai.GenAiOperationNameValues.TEXT_COMPLETION.value
         run = self.open_model_run(run_id, parent_run_id, operation, provider, model)
+        _request(run, serialized, invocation_params)
         run.prompt = prompts
         if not run.prepared and run.call is not None:
             call = run.call
@@ -544,7 +584,10 @@ def _prepare(handler: AisecCallbackHandler, call: WrappedCall, *, streaming: boo
         else gen_ai.GenAiOperationNameValues.TEXT_COMPLETION
     ).value
     provider, model = _model_info(None, ls, {})
-    run = handler.open_model_run(run_id, parent_run_id, operation, provider, model)
+    attrs = _endpoint(instance)
+    if streaming:
+        attrs[gen_ai.GEN_AI_REQUEST_STREAM] = True
+    run = handler.open_model_run(run_id, parent_run_id, operation, provider, model, attrs)
     run.prepared = True
     run.streaming = streaming
     if run.call is not None:

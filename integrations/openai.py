@@ -25,7 +25,6 @@ from typing import Any
 import wrapt
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv._incubating.attributes import openai_attributes
-from opentelemetry.semconv.attributes import server_attributes, url_attributes
 
 from aisec_sdk.stream import StreamGuard
 
@@ -36,9 +35,11 @@ from ._base import (
     Runtime,
     WrappedCall,
     count_tokens,
+    endpoint_attributes,
     guard_output,
     is_suppressed,
     message_texts,
+    request_attributes,
     wrappers,
 )
 
@@ -349,10 +350,6 @@ class AsyncRawResponse(_RawProxy):
 # --------------------------------------------------------------------------- adapters
 
 
-def _given(value: Any) -> bool:
-    return value is not None and isinstance(value, int | float | str | list | tuple)
-
-
 def _provider(instance: Any) -> str:
     """``azure.ai.openai`` for the Azure clients, ``openai`` otherwise."""
     client = getattr(instance, "_client", None)
@@ -361,20 +358,7 @@ def _provider(instance: Any) -> str:
 
 def _server(instance: Any) -> dict[str, Any]:
     """``server.address``, ``server.port`` and ``url.scheme`` of the client's base URL."""
-    client = getattr(instance, "_client", None)
-    url = getattr(client, "base_url", None)
-    host = getattr(url, "host", None)
-    if not host:
-        return {}
-    scheme = getattr(url, "scheme", None) or None
-    attrs: dict[str, Any] = {
-        server_attributes.SERVER_ADDRESS: host,
-        server_attributes.SERVER_PORT: getattr(url, "port", None)
-        or (443 if scheme == "https" else 80),
-    }
-    if scheme:
-        attrs[url_attributes.URL_SCHEME] = scheme
-    return attrs
+    return endpoint_attributes(getattr(getattr(instance, "_client", None), "base_url", None))
 
 
 class _Adapter:
@@ -413,19 +397,6 @@ class _Adapter:
         raise NotImplementedError
 
 
-_CHAT_PARAMS = {
-    "temperature": gen_ai.GEN_AI_REQUEST_TEMPERATURE,
-    "top_p": gen_ai.GEN_AI_REQUEST_TOP_P,
-    "max_tokens": gen_ai.GEN_AI_REQUEST_MAX_TOKENS,
-    "max_completion_tokens": gen_ai.GEN_AI_REQUEST_MAX_TOKENS,
-    "max_output_tokens": gen_ai.GEN_AI_REQUEST_MAX_TOKENS,
-    "frequency_penalty": gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY,
-    "presence_penalty": gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY,
-    "seed": gen_ai.GEN_AI_REQUEST_SEED,
-    "service_tier": openai_attributes.OPENAI_REQUEST_SERVICE_TIER,
-}
-
-
 _JSON_FORMATS = ("json_object", "json_schema")
 
 
@@ -444,7 +415,10 @@ def _output_type(response_format: Any) -> str | None:
 
 
 def _params(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    attrs = {key: kwargs[name] for name, key in _CHAT_PARAMS.items() if _given(kwargs.get(name))}
+    attrs = request_attributes(kwargs)
+    tier = kwargs.get("service_tier")
+    if isinstance(tier, str):
+        attrs[openai_attributes.OPENAI_REQUEST_SERVICE_TIER] = tier
     output_type = _output_type(kwargs.get("response_format"))
     if output_type is None:  # the Responses API: text={"format": {...}} or text_format=Model
         text = kwargs.get("text")
@@ -453,14 +427,6 @@ def _params(kwargs: Mapping[str, Any]) -> dict[str, Any]:
         )
     if output_type is not None:
         attrs[gen_ai.GEN_AI_OUTPUT_TYPE] = output_type
-    stop = kwargs.get("stop")
-    if isinstance(stop, str):
-        attrs[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
-    elif isinstance(stop, list | tuple):
-        attrs[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = [str(s) for s in stop]
-    n = kwargs.get("n")
-    if isinstance(n, int) and n != 1:
-        attrs[gen_ai.GEN_AI_REQUEST_CHOICE_COUNT] = n
     return attrs
 
 

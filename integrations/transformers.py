@@ -68,6 +68,7 @@ from ._base import (
     Runtime,
     guard_output,
     is_suppressed,
+    request_attributes,
 )
 
 __all__ = [
@@ -145,14 +146,6 @@ def _model_name(model: Any) -> str | None:
     return getattr(config, "model_type", None)
 
 
-_GEN_PARAMS = {
-    "max_new_tokens": gen_ai.GEN_AI_REQUEST_MAX_TOKENS,
-    "temperature": gen_ai.GEN_AI_REQUEST_TEMPERATURE,
-    "top_p": gen_ai.GEN_AI_REQUEST_TOP_P,
-    "top_k": gen_ai.GEN_AI_REQUEST_TOP_K,
-}
-
-
 def _local_call(
     runtime: Runtime,
     operation: str,
@@ -163,18 +156,13 @@ def _local_call(
     guards: bool = True,
 ) -> LlmCall:
     """An in-process GenAI operation (span kind INTERNAL) with its generation parameters."""
-    params = {
-        key: kwargs[name]
-        for name, key in _GEN_PARAMS.items()
-        if isinstance(kwargs.get(name), int | float)
-    }
     return LlmCall(
         runtime,
         operation,
         PROVIDER,
         model,
         kind=SpanKind.INTERNAL,
-        attributes=params,
+        attributes=request_attributes(kwargs),
         function=function,
         guards=guards,
     )

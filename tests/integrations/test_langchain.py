@@ -402,6 +402,54 @@ def test_chat_openai_makes_one_guarded_llm_span(
     assert "aisec.usage.counted" not in llm[0].attributes
 
 
+def test_chat_openai_span_has_request_parameters_and_endpoint(
+    guarded: Policy, fake_openai: Any, telemetry: Any
+) -> None:
+    from langchain_openai import ChatOpenAI
+
+    port = int(fake_openai.url.split(":")[2].split("/")[0])
+    model = ChatOpenAI(
+        model="gpt-4o",
+        base_url=fake_openai.url,
+        api_key=SecretStr("test-key"),
+        max_retries=0,
+        temperature=0.3,
+        max_tokens=40,
+        top_p=0.9,
+        seed=7,
+        frequency_penalty=0.5,
+        presence_penalty=0.25,
+    )
+    model.invoke("hi", stop=["END"])
+    for _ in model.stream("hi"):
+        pass
+    model.batch(["a", "b"])
+    spans = telemetry.llm_spans()
+    assert len(spans) == 4
+    for span in spans:
+        attrs = span.attributes
+        assert attrs["server.address"] == "127.0.0.1" and attrs["server.port"] == port
+        assert attrs[gen_ai.GEN_AI_REQUEST_TEMPERATURE] == 0.3
+        assert attrs[gen_ai.GEN_AI_REQUEST_MAX_TOKENS] == 40
+        assert attrs[gen_ai.GEN_AI_REQUEST_TOP_P] == 0.9
+        assert attrs[gen_ai.GEN_AI_REQUEST_SEED] == 7
+        assert attrs[gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY] == 0.5
+        assert attrs[gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY] == 0.25
+    assert spans[0].attributes[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] == ("END",)
+    assert [s.attributes.get(gen_ai.GEN_AI_REQUEST_STREAM) for s in spans] == [
+        None,
+        True,
+        None,
+        None,
+    ]
+
+
+def test_a_model_with_no_endpoint_has_no_server_attributes(guarded: Policy, telemetry: Any) -> None:
+    FakeListChatModel(responses=["x"]).invoke("hi")
+    (span,) = telemetry.llm_spans()
+    assert "server.address" not in span.attributes
+
+
 # --------------------------------------------------------------------------- lifecycle
 
 
