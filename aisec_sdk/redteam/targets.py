@@ -224,6 +224,7 @@ def _parameters(fn: Callable[..., Any]) -> Mapping[str, inspect.Parameter]:
 _SEQUENCE_ANNOTATION = re.compile(
     r"\s*(?:(?:typing|collections\.abc|abc)\.)?(?:list|List|Sequence|Iterable)\b(?!\[str\])"
 )
+_SEQUENCES = (list, tuple, Sequence, MutableSequence, Iterable)
 
 
 def _takes_messages(param: inspect.Parameter) -> bool:
@@ -235,9 +236,26 @@ def _takes_messages(param: inspect.Parameter) -> bool:
     if isinstance(annotation, str):
         return bool(_SEQUENCE_ANNOTATION.match(annotation))
     origin = typing.get_origin(annotation) or annotation
-    if origin not in (list, tuple, Sequence, MutableSequence, Iterable):
+    if origin not in _SEQUENCES:
         return False
     return typing.get_args(annotation)[:1] != (str,)  # list[str] is a batch of texts
+
+
+def _empty(param: inspect.Parameter) -> Any:
+    """A neutral value for a required parameter the red team has nothing to put in: an empty
+    chat history (``fn(message, history)``), an empty document, ``""``, ``{}``, 0 or None."""
+    if param.name in _MESSAGE_PARAMS or param.name == "documents" or _takes_messages(param):
+        return []
+    if param.name in _CONTEXT_PARAMS:
+        return ""
+    origin = typing.get_origin(param.annotation) or param.annotation
+    if origin in _SEQUENCES:
+        return []
+    if origin in (dict, Mapping):
+        return {}
+    if origin in (str, int, float, bool):
+        return origin()
+    return None
 
 
 class CallableTarget:
@@ -266,6 +284,17 @@ class CallableTarget:
             or (first.kind == first.POSITIONAL_OR_KEYWORD and first is not listed[0])
         ):
             self._user_param = first.name
+        elif first is None and listed and listed[-1].kind == listed[-1].VAR_KEYWORD:
+            self._user_param = "prompt"  # ``def handler(**kwargs)``
+        # other required parameters get a neutral value: ``fn(message, history)`` starts with
+        # an empty history, ``fn(question, context)`` gets an empty context without a document
+        self._fillers = {
+            p.name: _empty(p)
+            for p in listed
+            if p is not first
+            and p.default is p.empty
+            and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        }
         if input == "auto":
             input = "messages" if first is not None and _takes_messages(first) else "text"
         self.input: Literal["text", "messages"] = input
@@ -278,8 +307,8 @@ class CallableTarget:
 
     def _arguments(self, conversation: Conversation) -> tuple[tuple[Any, ...], dict[str, Any]]:
         if self.input == "messages":
-            return self._user(conversation.messages(), {})
-        kwargs: dict[str, Any] = {}
+            return self._user(conversation.messages(), dict(self._fillers))
+        kwargs: dict[str, Any] = dict(self._fillers)
         if self._system_param and conversation.system is not None:
             kwargs[self._system_param] = conversation.system
         if conversation.document is not None and self._document_param:

@@ -152,3 +152,27 @@ def test_the_user_turn_goes_by_name_when_it_is_not_the_first_parameter() -> None
     assert _send(keyword_only, Conversation(None, "hi")) == "hi"
     assert _send(system_first, Conversation("SYS", "hi")) == "SYS|hi"
     assert as_target(system_first).accepts_system
+
+
+def test_required_parameters_the_red_team_cannot_fill_get_neutral_values() -> None:
+    def gradio_style(message: str, history: list[Any]) -> str:
+        return f"{message}|{history}"
+
+    def rag(question: str, context: str) -> str:
+        return f"{question}|{context!r}"
+
+    def extras(prompt: str, *, user_id: str, top_k: int, options: dict[str, Any], tag) -> str:  # type: ignore[no-untyped-def]
+        return f"{prompt}|{user_id!r}|{top_k}|{options}|{tag}"
+
+    direct = Conversation(None, "USER")
+    assert _send(gradio_style, direct) == "USER|[]"
+    assert _send(rag, direct) == "USER|''"
+    assert _send(rag) == "USER|'DOC'"
+    assert _send(extras, direct) == "USER|''|0|{}|None"
+
+
+def test_a_kwargs_only_callable_gets_the_user_turn_as_prompt() -> None:
+    def handler(**kwargs: Any) -> str:
+        return repr(kwargs)
+
+    assert _send(handler, Conversation(None, "USER")) == "{'prompt': 'USER'}"
