@@ -108,7 +108,19 @@ class Target(Protocol):
         ...
 
 
-_TEXT_FIELDS = ("content", "text", "output_text", "output", "answer", "response")
+_TEXT_FIELDS = (
+    "content",
+    "text",
+    "output_text",
+    "output",
+    "answer",
+    "response",
+    "result",
+    "generated_text",
+    "completion",
+    "reply",
+)
+_ASSISTANT_ROLES = ("assistant", "ai")
 
 
 def _field(result: Any, name: str) -> Any:
@@ -122,22 +134,25 @@ def _reply(result: Any) -> str | None:
     """The answer text inside a return value, or None when it holds none.
 
     Reads a string, bytes, a text field (``content``, ``text``, ``output_text``, ``output``,
-    ``answer``, ``response``; a ``content`` list of parts is joined), the ``message`` of a
-    chat reply (``{"message": {"content": ...}}``) or the ``delta`` of a stream chunk (empty
-    when it has no text: a tool call, a role-only chunk) and the first of ``choices`` (a chat
-    completion or chunk, object or JSON; none is empty), so a target may return what its
+    ``answer``, ``response``, ``result``, ``generated_text``, ``completion``, ``reply``; a
+    list there is read as below), the ``message`` of a chat reply (``{"message": {"content":
+    ...}}``) or the ``delta`` of a stream chunk (empty when it has no text: a tool call, a
+    role-only chunk), the first of ``choices`` (a chat completion or chunk, object or JSON;
+    none is empty), or a list or tuple (see `_items_reply`), so a target may return what its
     client returned.
     """
     if isinstance(result, str):
         return result
     if isinstance(result, bytes | bytearray):
         return bytes(result).decode("utf-8", "replace")
+    if isinstance(result, list | tuple):
+        return _items_reply(result)
     for name in _TEXT_FIELDS:
         value = _field(result, name)
         if isinstance(value, str):
             return value
-        if name == "content" and isinstance(value, list):
-            return "".join(_reply(part) or "" for part in value)
+        if isinstance(value, list):
+            return _items_reply(value) or ""
     for name in ("message", "delta"):
         inner = _field(result, name)
         if inner is not None:
@@ -146,6 +161,20 @@ def _reply(result: Any) -> str | None:
     if isinstance(choices, list | tuple):
         return _reply(choices[0]) if choices else ""
     return None
+
+
+def _items_reply(items: list[Any] | tuple[Any, ...]) -> str | None:
+    """The answer in a list or tuple: the last assistant turn of a returned conversation
+    (a chat pipeline's ``generated_text``), the first text of a tuple (``(answer, sources)``),
+    or the texts of a list joined (content parts, chunks, ``[{"generated_text": ...}]``)."""
+    roles = [_field(item, "role") or _field(item, "type") for item in items]
+    turns = [item for item, role in zip(items, roles, strict=True) if role in _ASSISTANT_ROLES]
+    if turns:
+        return _reply(turns[-1])
+    texts = [text for text in map(_reply, items) if text is not None]
+    if not texts:
+        return None
+    return texts[0] if isinstance(items, tuple) else "".join(texts)
 
 
 def _as_text(result: Any) -> str:

@@ -176,3 +176,27 @@ def test_a_kwargs_only_callable_gets_the_user_turn_as_prompt() -> None:
         return repr(kwargs)
 
     assert _send(handler, Conversation(None, "USER")) == "{'prompt': 'USER'}"
+
+
+def test_lists_tuples_and_pipeline_outputs_become_their_answer() -> None:
+    from pydantic import BaseModel
+
+    class Reply(BaseModel):
+        reply: str
+        confidence: float = 0.5
+
+    chat_pipeline = [
+        {
+            "generated_text": [
+                {"role": "user", "content": "question"},
+                {"role": "assistant", "content": "pipeline answer"},
+            ]
+        }
+    ]
+    assert _send(lambda prompt: ("answer", {"sources": ["a"]})) == "answer"
+    assert _send(lambda prompt: (200, "after a status")) == "after a status"
+    assert _send(lambda prompt: [{"generated_text": "generated"}]) == "generated"
+    assert _send(lambda prompt: chat_pipeline) == "pipeline answer"
+    assert _send(lambda prompt: {"query": prompt, "result": "qa result"}) == "qa result"
+    assert _send(lambda prompt: Reply(reply="model field")) == "model field"
+    assert _send(lambda prompt: ["chunk one, ", "chunk two"]) == "chunk one, chunk two"
