@@ -45,6 +45,7 @@ __all__ = [
     "ATTR_USAGE_COUNTED",
     "AisecInstrumentor",
     "Args",
+    "Captured",
     "Kwargs",
     "LlmCall",
     "Patch",
@@ -314,6 +315,34 @@ def endpoint_attributes(url: Any) -> dict[str, Any]:
     return attrs
 
 
+class Captured(NamedTuple):
+    """One message for content capture: role, text, tool calls ``(id, name, arguments)`` and,
+    for an answer, its finish reason."""
+
+    role: str
+    text: str
+    tool_calls: Sequence[tuple[str | None, str, str]] = ()
+    finish_reason: str | None = None
+
+
+def tool_definitions(tools: Any) -> list[dict[str, Any]]:
+    """Tool definitions as the GenAI conventions write them (``{"type": "function", "name",
+    "description", "parameters"}``) from OpenAI chat tools (``{"type", "function": {...}}``),
+    Responses tools (already flat) or any other mapping, kept as it is."""
+    if not isinstance(tools, list | tuple):
+        return []
+    out = []
+    for tool in tools:
+        if not isinstance(tool, Mapping):
+            continue
+        function = tool.get("function")
+        if isinstance(function, Mapping):
+            out.append({"type": tool.get("type", "function"), **function})
+        else:
+            out.append(dict(tool))
+    return out
+
+
 def capture_enabled(policy: Policy) -> bool:
     """Content capture: the policy's ``capture_content`` or the GenAI environment variable."""
     value = os.environ.get(CAPTURE_ENV, "").strip().lower()
@@ -419,22 +448,50 @@ class LlmCall:
         self._first_chunk = perf_counter() - self._started
         self.set(gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, self._first_chunk)
 
-    def capture_messages(self, key: str, messages: Sequence[tuple[str, str]]) -> None:
-        """Put ``(role, text)`` messages on the span as GenAI JSON, masked, when capture is on."""
+    def capture_messages(self, key: str, messages: Sequence[tuple[str, str] | Captured]) -> None:
+        """Put messages on the span as GenAI JSON (``{role, parts, finish_reason}``), text and
+        tool-call arguments masked, when capture is on. A message is ``(role, text)`` or a
+        `Captured` with its tool calls and finish reason."""
         if not self.capture or not self.span.is_recording():
             return
         engine = (
             self.call.engine if self.call is not None else engine_for(self.runtime.current_policy())
         )
         out = []
-        for role, text in messages:
+        for message in messages:
+            captured = message if isinstance(message, Captured) else Captured(*message)
+            role = captured.role
             direction: Direction = ROLE_DIRECTIONS.get(role, "input") or (
                 "output" if role in ("assistant", "ai", "model") else "input"
             )
-            if text:
-                text = redact(text, engine.scan(text, direction).findings, mask_all=True)
-            out.append({"role": role, "parts": [{"type": "text", "content": text}]})
+
+            def masked(text: str, direction: Direction = direction) -> str:
+                return redact(text, engine.scan(text, direction).findings, mask_all=True)
+
+            parts: list[dict[str, Any]] = []
+            if captured.text or not captured.tool_calls:
+                parts.append({"type": "text", "content": masked(captured.text)})
+            for call_id, name, arguments in captured.tool_calls:
+                part: dict[str, Any] = {"type": "tool_call", "name": name}
+                if call_id:
+                    part["id"] = call_id
+                part["arguments"] = masked(arguments) if arguments else arguments
+                parts.append(part)
+            item: dict[str, Any] = {"role": role, "parts": parts}
+            if captured.finish_reason:
+                item["finish_reason"] = captured.finish_reason
+            out.append(item)
         self.span.set_attribute(key, json.dumps(out, ensure_ascii=False))
+
+    def capture_tools(self, tools: Any) -> None:
+        """``gen_ai.tool.definitions`` (opt-in like content): the tools offered to the model."""
+        if not self.capture or not self.span.is_recording():
+            return
+        definitions = tool_definitions(tools)
+        if definitions:
+            self.span.set_attribute(
+                gen_ai.GEN_AI_TOOL_DEFINITIONS, json.dumps(definitions, ensure_ascii=False)
+            )
 
     @contextmanager
     def running(self) -> Iterator[LlmCall]:

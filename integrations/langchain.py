@@ -40,6 +40,7 @@ from aisec_sdk.telemetry import llm_span_scope
 from ._base import (
     AisecInstrumentor,
     Args,
+    Captured,
     Kwargs,
     LlmCall,
     Patch,
@@ -175,6 +176,7 @@ def _request(
         attrs.update(_endpoint((serialized or {}).get("kwargs") or {}))
     for key, value in attrs.items():
         llm.set(key, value)
+    llm.capture_tools((params or {}).get("tools"))
 
 
 def make_handler(runtime: Runtime) -> AisecCallbackHandler:
@@ -357,13 +359,13 @@ class AisecCallbackHandler:
                 _log.warning("aisec: could not read a LangChain model result", exc_info=True)
 
     def _model_output(self, run: _Run, llm: LlmCall, response: Any) -> None:
-        texts: list[str] = []
+        answers: list[Captured] = []
         for generation in (response.generations or [[]])[0]:
             message = getattr(generation, "message", None)
             text = message.content if message is not None else generation.text
             if not isinstance(text, str):
                 continue
-            texts.append(text)
+            answers.append(_captured(generation, text))
             if not run.streaming:
                 checked = guard_output(llm.call, text)
                 if checked != text:
@@ -394,10 +396,10 @@ class AisecCallbackHandler:
         if llm.input_tokens is None or llm.output_tokens is None:
             llm.set_usage(
                 count_tokens(_prompt_text(run.prompt), llm.model),
-                count_tokens("".join(texts), llm.model),
+                count_tokens("".join(a.text for a in answers), llm.model),
                 counted=True,
             )
-        llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, [("assistant", t) for t in texts])
+        llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, answers)
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """Any followed run that failed (models, tools, retrievers, chains): its span ends.
@@ -498,6 +500,26 @@ class AisecCallbackHandler:
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         self._end(run_id)
+
+
+def _captured(generation: Any, text: str) -> Captured:
+    """One model answer for content capture: its text (as the model gave it), tool calls
+    and finish reason."""
+    message = getattr(generation, "message", None)
+    calls = [
+        (
+            call.get("id"),
+            str(call.get("name") or ""),
+            json.dumps(call.get("args") or {}, default=str),
+        )
+        for call in getattr(message, "tool_calls", None) or ()
+        if isinstance(call, Mapping)
+    ]
+    meta = getattr(message, "response_metadata", None) or getattr(
+        generation, "generation_info", None
+    )
+    reason = (meta or {}).get("finish_reason")
+    return Captured("assistant", text, calls, str(reason) if reason else None)
 
 
 def _guard(check: Callable[[], Any], run_id: UUID, handler: AisecCallbackHandler) -> None:

@@ -30,6 +30,7 @@ from aisec_sdk.stream import StreamGuard
 
 from ._base import (
     AisecInstrumentor,
+    Captured,
     LlmCall,
     Patch,
     Runtime,
@@ -93,6 +94,7 @@ def _around(runtime: Runtime, adapter: _Adapter, call: WrappedCall) -> Iterator[
     try:
         with llm.running():
             call.kwargs = adapter.guard_input(llm, call.kwargs)
+            llm.capture_tools(call.kwargs.get("tools"))
             yield
     finally:
         _in_call.reset(token)
@@ -448,7 +450,7 @@ class _ChatAdapter(_Adapter):
         choices = _choices(llm, result)
         if choices is None:
             return
-        answers: list[tuple[str, str]] = []
+        answers: list[Captured] = []
         for choice in choices:
             message = choice.message
             content = getattr(message, "content", None)
@@ -457,9 +459,13 @@ class _ChatAdapter(_Adapter):
                 if checked != content:
                     message.content = checked
                     _reparse(message, checked, kwargs.get("response_format"))
-                answers.append(("assistant", message.content))
+            calls = []
             for tool_call in getattr(message, "tool_calls", None) or ():
-                _guard_arguments(llm, getattr(tool_call, "function", None))
+                function = getattr(tool_call, "function", None)
+                _guard_arguments(llm, function)
+                calls.append(_tool_call(getattr(tool_call, "id", None), function))
+            text = message.content if isinstance(message.content, str) else ""
+            answers.append(Captured("assistant", text, calls, _reason(choice.finish_reason)))
         usage = getattr(result, "usage", None)
         tokens = (usage.prompt_tokens, usage.completion_tokens) if usage is not None else None
         _answered(llm, tokens, kwargs.get("messages"), answers)
@@ -511,14 +517,37 @@ def _guard_arguments(llm: LlmCall, holder: Any) -> None:
             holder.arguments = checked
 
 
+def _tool_call(call_id: Any, function: Any) -> tuple[str | None, str, str]:
+    """``(id, name, arguments)`` of a tool call, for content capture."""
+    name = getattr(function, "name", None)
+    arguments = getattr(function, "arguments", None)
+    return (
+        call_id if isinstance(call_id, str) else None,
+        name if isinstance(name, str) else "",
+        arguments if isinstance(arguments, str) else "",
+    )
+
+
+def _reason(value: Any) -> str | None:
+    return str(value) if value else None
+
+
+def _status_reason(status: Any) -> str | None:
+    """A Responses API status as a finish reason: ``completed`` is ``stop``; the other
+    terminal statuses stay as they are; in-progress states give none."""
+    if status == "completed":
+        return "stop"
+    return status if status in ("incomplete", "failed", "cancelled") else None
+
+
 def _answered(
-    llm: LlmCall, tokens: tuple[int, int] | None, prompt: Any, answers: list[tuple[str, str]]
+    llm: LlmCall, tokens: tuple[int, int] | None, prompt: Any, answers: list[Captured]
 ) -> None:
     """Usage (reported, else counted from ``prompt`` and the answers) and captured answers."""
     if tokens is not None:
         llm.set_usage(*tokens)
     else:
-        _count_usage(llm, prompt or [], "".join(t for _, t in answers))
+        _count_usage(llm, prompt or [], "".join(a.text for a in answers))
     llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, answers)
 
 
@@ -540,6 +569,8 @@ class _ChatStream(_Processor):
         self.guards: dict[int, StreamGuard] = {}
         self.raw: dict[int, list[str]] = {}
         self.tool_args: dict[tuple[int, int], list[str]] = {}
+        # (choice, tool call) -> [id, name, arguments once whole], for content capture
+        self.tool_calls: dict[tuple[int, int], list[str]] = {}
         self.finish_reasons: dict[int, str] = {}
         self.last: Any = None
         self.usage_seen = False
@@ -576,9 +607,15 @@ class _ChatStream(_Processor):
         if isinstance(content, str) and content:
             delta.content = self._feed(choice.index, content)
         for tool_call in getattr(delta, "tool_calls", None) or ():
-            args = getattr(getattr(tool_call, "function", None), "arguments", None)
+            key = (choice.index, tool_call.index)
+            function = getattr(tool_call, "function", None)
+            known = self.tool_calls.setdefault(key, ["", "", ""])
+            call_id, name = getattr(tool_call, "id", None), getattr(function, "name", None)
+            known[0] = call_id if isinstance(call_id, str) and call_id else known[0]
+            known[1] = name if isinstance(name, str) and name else known[1]
+            args = getattr(function, "arguments", None)
             if args:
-                self.tool_args.setdefault((choice.index, tool_call.index), []).append(args)
+                self.tool_args.setdefault(key, []).append(args)
         if choice.finish_reason:
             self.finish_reasons[choice.index] = choice.finish_reason
             tail = self._close(choice.index)
@@ -589,7 +626,9 @@ class _ChatStream(_Processor):
         guard = self.guards.pop(index, None)
         tail = guard.close() if guard is not None else ""
         for key in [k for k in self.tool_args if k[0] == index]:
-            guard_output(self.llm.call, "".join(self.tool_args.pop(key)))
+            arguments = "".join(self.tool_args.pop(key))
+            self.tool_calls.setdefault(key, ["", "", ""])[2] = arguments
+            guard_output(self.llm.call, arguments)
         return tail
 
     def flush(self) -> list[Any]:
@@ -613,10 +652,24 @@ class _ChatStream(_Processor):
                 gen_ai.GEN_AI_RESPONSE_FINISH_REASONS,
                 [self.finish_reasons[i] for i in sorted(self.finish_reasons)],
             )
-        output = ["".join(self.raw[i]) for i in sorted(self.raw)]
+        output = {i: "".join(parts) for i, parts in self.raw.items()}
         if not self.usage_seen:
-            _count_usage(self.llm, self.messages, "".join(output))
-        self.llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, [("assistant", t) for t in output])
+            _count_usage(self.llm, self.messages, "".join(output[i] for i in sorted(output)))
+        indexes = sorted(set(output) | set(self.finish_reasons) | {k[0] for k in self.tool_calls})
+        answers = [
+            Captured(
+                "assistant",
+                output.get(i, ""),
+                [
+                    (call[0] or None, call[1], call[2])
+                    for key, call in sorted(self.tool_calls.items())
+                    if key[0] == i
+                ],
+                self.finish_reasons.get(i),
+            )
+            for i in indexes
+        ]
+        self.llm.capture_messages(gen_ai.GEN_AI_OUTPUT_MESSAGES, answers)
 
 
 # Legacy text completions -----------------------------------------------------
@@ -661,11 +714,13 @@ class _TextAdapter(_Adapter):
         choices = _choices(llm, result)
         if choices is None:
             return
-        answers: list[tuple[str, str]] = []
+        answers: list[Captured] = []
         for choice in choices:
             if isinstance(choice.text, str):
                 choice.text = guard_output(llm.call, choice.text)
-                answers.append(("assistant", choice.text))
+                answers.append(
+                    Captured("assistant", choice.text, (), _reason(choice.finish_reason))
+                )
         usage = getattr(result, "usage", None)
         tokens = (usage.prompt_tokens, usage.completion_tokens) if usage is not None else None
         _answered(llm, tokens, "\n".join(_prompts(kwargs.get("prompt"))), answers)
@@ -785,20 +840,36 @@ class _ResponsesAdapter(_Adapter):
     ) -> None:
         """Response attributes, usage and guarded text of a complete response object."""
         _response_attributes(llm, response)
-        status = getattr(response, "status", None)
-        if isinstance(status, str):
-            llm.set(gen_ai.GEN_AI_RESPONSE_FINISH_REASONS, [status])
-        answers = []
+        texts: dict[int, list[str]] = {}
         for i, j, part in _output_texts(response):
             text = part.text
             checked = released[(i, j)] if (i, j) in released else guard_output(llm.call, text)
             if checked != text:
                 part.text = checked
                 _reparse(part, checked, kwargs.get("text_format"))
-            answers.append(("assistant", text))
-        for item in getattr(response, "output", None) or ():
-            if check_tools and getattr(item, "type", None) == "function_call":
-                _guard_arguments(llm, item)
+            texts.setdefault(i, []).append(text)
+        output = getattr(response, "output", None) or ()
+        calls = []
+        for item in output:
+            if getattr(item, "type", None) == "function_call":
+                if check_tools:
+                    _guard_arguments(llm, item)
+                calls.append(_tool_call(getattr(item, "call_id", None), item))
+        reasons = {
+            i: _status_reason(getattr(item, "status", None))
+            for i, item in enumerate(output)
+            if getattr(item, "type", None) == "message"
+        }
+        finish = [r for r in reasons.values() if r] or [
+            r for r in (_status_reason(getattr(response, "status", None)),) if r
+        ]
+        if finish:
+            llm.set(gen_ai.GEN_AI_RESPONSE_FINISH_REASONS, finish)
+        answers = [
+            Captured("assistant", "".join(parts), (), reasons.get(i)) for i, parts in texts.items()
+        ]
+        if calls:
+            answers.append(Captured("assistant", "", calls, finish[-1] if finish else None))
         usage = getattr(response, "usage", None)
         tokens = (usage.input_tokens, usage.output_tokens) if usage is not None else None
         _answered(llm, tokens, kwargs.get("input"), answers)

@@ -488,3 +488,37 @@ def test_a_stream_records_time_to_first_chunk(guarded: Policy, telemetry: Any) -
     GenericFakeChatModel(messages=_answers("not streamed")).invoke("hi")
     (span,) = telemetry.llm_spans()
     assert gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK not in span.attributes
+
+
+def test_captured_answer_carries_tool_calls(
+    guarded: Policy, telemetry: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "span_only")
+    _calls_tool({"card": f"card {CARD}"}).invoke("pay")
+    (span,) = telemetry.llm_spans()
+    (message,) = json.loads(span.attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES])
+    (part,) = message["parts"]
+    assert part["type"] == "tool_call" and part["name"] == "pay" and part["id"] == "call-1"
+    assert "4111" not in part["arguments"] and json.loads(part["arguments"])["card"]
+
+
+def test_bound_tools_are_captured_as_definitions(
+    guarded: Policy, fake_openai: Any, telemetry: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from langchain_openai import ChatOpenAI
+
+    @tool
+    def weather(city: str) -> str:
+        """Weather of a city."""
+        return "sunny"
+
+    model = ChatOpenAI(model="gpt-4o", base_url=fake_openai.url, api_key=SecretStr("k"))
+    model.bind_tools([weather]).invoke("hi")
+    assert gen_ai.GEN_AI_TOOL_DEFINITIONS not in telemetry.llm_spans()[0].attributes
+    telemetry.clear()
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "span_only")
+    model.bind_tools([weather]).invoke("hi")
+    (span,) = telemetry.llm_spans()
+    (definition,) = json.loads(span.attributes[gen_ai.GEN_AI_TOOL_DEFINITIONS])
+    assert definition["type"] == "function" and definition["name"] == "weather"
+    assert definition["parameters"]["properties"]["city"]["type"] == "string"

@@ -951,3 +951,74 @@ def test_a_blocked_streaming_response_stays_blocked(
             with pytest.raises(GuardViolation):
                 response.parse()
     assert _one(telemetry).attributes["error.type"] == "GuardViolation"
+
+
+# --------------------------------------------------------------------------- captured tool calls
+
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "weather",
+        "description": "Weather of a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
+
+
+def _output_messages(span: Any) -> list[dict[str, Any]]:
+    return list(json.loads(span.attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES]))
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_captured_answers_carry_tool_calls_finish_reasons_and_tool_definitions(
+    guarded: Policy,
+    client: Any,
+    fake_openai: Any,
+    telemetry: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    stream: bool,
+) -> None:
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "span_only")
+    arguments = json.dumps({"card": CARD})
+    fake_openai.queue(content="", chunks=[], tool_calls=[{"name": "pay", "arguments": arguments}])
+    result = client.chat.completions.create(
+        model="gpt-4o", messages=_user("pay"), tools=[WEATHER], stream=stream
+    )
+    if stream:
+        for _ in result:
+            pass
+    span = _one(telemetry)
+    (message,) = _output_messages(span)
+    assert message["role"] == "assistant" and message["finish_reason"] == "tool_calls"
+    (part,) = message["parts"]
+    assert part["type"] == "tool_call" and part["name"] == "pay" and part["id"] == "call_0"
+    assert "4111" not in part["arguments"] and "card" in part["arguments"]  # masked
+    definitions = json.loads(span.attributes[gen_ai.GEN_AI_TOOL_DEFINITIONS])
+    assert definitions == [{"type": "function", **WEATHER["function"]}]
+
+
+def test_tool_definitions_are_not_captured_by_default(
+    guarded: Policy, client: Any, telemetry: Any
+) -> None:
+    client.chat.completions.create(model="gpt-4o", messages=_user("hi"), tools=[WEATHER])
+    assert gen_ai.GEN_AI_TOOL_DEFINITIONS not in _one(telemetry).attributes
+
+
+def test_responses_finish_reason_and_captured_answer(
+    guarded: Policy,
+    client: Any,
+    fake_openai: Any,
+    telemetry: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client.responses.create(model="gpt-4.1", input="hi")
+    assert _one(telemetry).attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
+    telemetry.clear()
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "span_only")
+    fake_openai.queue(tool_calls=[{"name": "pay", "arguments": json.dumps({"card": CARD})}])
+    client.responses.create(model="gpt-4.1", input="hi")
+    text, call = _output_messages(_one(telemetry))
+    assert text["parts"] == [{"type": "text", "content": "Hello! How can I help you today?"}]
+    assert text["finish_reason"] == "stop"
+    assert call["parts"][0]["type"] == "tool_call" and call["parts"][0]["id"] == "call_0"
+    assert "4111" not in call["parts"][0]["arguments"]
