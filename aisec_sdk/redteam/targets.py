@@ -410,8 +410,79 @@ class OpenAITarget:
         return _as_text(response)
 
 
+_USER_KEYS = ("input", "question", "query", "prompt", "message", "user_input", "text")
+_JSON_EMPTY: dict[str, Callable[[], Any]] = {
+    "string": str,
+    "array": list,
+    "object": dict,
+    "integer": int,
+    "number": float,
+    "boolean": bool,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Variables:
+    """Where a runnable that takes a dict (a prompt template's variables) wants each part."""
+
+    user: str
+    system: str | None
+    document: str | None
+    document_is_list: bool
+    required: dict[str, str | None]
+    """Every required variable and its JSON type, for a neutral value when nothing fills it."""
+
+    def payload(self, conversation: Conversation) -> dict[str, Any]:
+        values = {
+            name: _JSON_EMPTY.get(kind or "", lambda: None)()
+            for name, kind in self.required.items()
+        }
+        if self.system is not None and conversation.system is not None:
+            values[self.system] = conversation.system
+        if self.document is None:
+            values[self.user] = conversation.inline()
+            return values
+        values[self.user] = conversation.user
+        if conversation.document is not None:
+            doc = conversation.document
+            values[self.document] = [doc] if self.document_is_list else doc
+        return values
+
+
+def _variables(runnable: Any) -> _Variables | None:
+    """The input variables of a runnable whose input schema is an object (``prompt | model``
+    with ``{context}`` and ``{question}``), or None when it takes plain input."""
+    try:
+        schema = runnable.get_input_jsonschema()
+    except Exception:  # an older langchain-core, or a runnable without a schema
+        return None
+    props = schema.get("properties") if isinstance(schema, Mapping) else None
+    if schema.get("type") != "object" or not isinstance(props, Mapping) or not props:
+        return None
+    kinds = {
+        name: spec.get("type") if isinstance(spec, Mapping) else None
+        for name, spec in props.items()
+    }
+    system = next((n for n in _SYSTEM_PARAMS if n in kinds), None)
+    document = next((n for n in _DOCUMENT_PARAMS if n in kinds), None)
+    texts = [
+        n
+        for n, kind in kinds.items()
+        if n not in (system, document)
+        and kind in ("string", None)
+        and n not in _MESSAGE_PARAMS
+        and n != "chat_history"
+    ]
+    user = next((n for n in _USER_KEYS if n in texts), texts[0] if texts else None)
+    if user is None:
+        return None
+    required = {n: kinds[n] for n in schema.get("required") or () if n in kinds}
+    return _Variables(user, system, document, kinds.get(document or "") == "array", required)
+
+
 class LangChainTarget:
-    """A LangChain runnable; chat models get messages, other runnables get text."""
+    """A LangChain runnable; chat models get messages, a runnable whose input is a dict of
+    variables (a prompt template) gets them filled, other runnables get text."""
 
     def __init__(self, runnable: Any, *, input: InputMode = "auto", name: str | None = None):
         if not hasattr(runnable, "ainvoke") and not hasattr(runnable, "invoke"):
@@ -420,12 +491,17 @@ class LangChainTarget:
         if input == "auto":
             input = "messages" if _is_chat_model(runnable) else "text"
         self.input: Literal["text", "messages"] = input
-        self.accepts_system = self.input == "messages"
+        self._variables = _variables(runnable) if input == "text" else None
+        self.accepts_system = self.input == "messages" or (
+            self._variables is not None and self._variables.system is not None
+        )
         self.name = name or f"langchain:{type(runnable).__name__}"
         func = getattr(runnable, "func", None)  # RunnableLambda keeps the wrapped function
         self.source = _source(func) if callable(func) else _source(runnable)
 
     def _payload(self, conversation: Conversation) -> Any:
+        if self._variables is not None:
+            return self._variables.payload(conversation)
         if self.input == "text":
             return conversation.inline()
         from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage

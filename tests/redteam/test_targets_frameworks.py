@@ -236,3 +236,36 @@ def test_a_function_returning_the_clients_stream_is_joined(server: _Server) -> N
         result = run(target, budget=10, seed=2)
         assert [a.response for a in result.attempts] == answers, target.__name__
         assert result.attack_success_rate >= 0.8
+
+
+def test_a_prompt_template_chain_gets_its_variables_filled() -> None:
+    from langchain_core.prompt_values import PromptValue
+    from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
+    from langchain_core.runnables import RunnableLambda
+
+    def weak_model(prompt: PromptValue) -> str:
+        parts = {m.type: str(m.content) for m in prompt.to_messages()}
+        system, _, context = parts["system"].partition("\nContext: ")
+        return weak_assistant.chat(parts["human"], system=system, document=context or None)
+
+    template = ChatPromptTemplate.from_messages(
+        [
+            ("system", "{system}\nContext: {context}"),
+            MessagesPlaceholder("chat_history"),
+            ("human", "{question}"),
+        ]
+    )
+    chain = template | RunnableLambda(weak_model)
+    target = as_target(chain)
+    assert isinstance(target, LangChainTarget) and target.accepts_system
+    result = run(chain, budget=15, seed=2)
+    assert result.overall.errors == 0
+    assert result.attack_success_rate >= 0.8
+    assert result.families["system_prompt_extraction"].successes > 0  # the canary got in
+
+    rag = ChatPromptTemplate.from_messages([("human", "{context}\n\n{question}")])
+    rag_target = as_target(rag | RunnableLambda(lambda p: p.to_string()))
+    assert not rag_target.accepts_system
+    result = run(rag_target, families=["indirect_injection"], budget=4, seed=2)
+    assert result.overall.errors == 0
+    assert all(a.document and a.document in a.response for a in result.attempts)
