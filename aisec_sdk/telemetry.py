@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -238,7 +239,8 @@ def configure(
     ``console`` prints spans, ``jsonl`` appends OTLP JSON lines to ``path`` (the
     OpenTelemetry Collector's file-exporter format), ``otlp`` sends to ``endpoint`` over
     ``http/protobuf`` or ``grpc``. If the host already installed an SDK tracer provider, the
-    exporter is added to it instead of replacing it. Returns the provider in use.
+    exporter is added to it instead of replacing it. Calling it again with the same exporter
+    and target adds nothing (no duplicated spans). Returns the provider in use.
     """
     from opentelemetry.sdk.resources import SERVICE_NAME, Resource
     from opentelemetry.sdk.trace import TracerProvider
@@ -271,7 +273,12 @@ def configure(
     else:
         provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
         trace.set_tracer_provider(provider)
+    destination = _destination(exporter, path, endpoint, protocol)
+    exporting = _exporting.setdefault(provider, set())
+    if destination in exporting:
+        span_exporter = None  # already exporting there: a second processor would duplicate spans
     if span_exporter is not None:
+        exporting.add(destination)
         processor = (
             BatchSpanProcessor(span_exporter) if batch else SimpleSpanProcessor(span_exporter)
         )
@@ -279,6 +286,23 @@ def configure(
     if metrics_enabled and exporter == "otlp":
         _configure_otlp_metrics(endpoint, protocol, service_name)
     return provider
+
+
+# Where `configure` already sends each provider's spans.
+_exporting: weakref.WeakKeyDictionary[TracerProvider, set[tuple[str, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _destination(
+    exporter: str, path: str | os.PathLike[str] | None, endpoint: str | None, protocol: str
+) -> tuple[str, ...]:
+    """What identifies one export target: the exporter and its file or endpoint."""
+    if exporter == "jsonl" and path is not None:
+        return (exporter, str(Path(path).resolve()))
+    if exporter == "otlp":
+        return (exporter, protocol, endpoint or "")
+    return (exporter,)
 
 
 def _otlp_span_exporter(endpoint: str | None, protocol: str) -> Any:
