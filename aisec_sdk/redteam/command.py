@@ -9,8 +9,11 @@ imported here; the red team loads inside `run`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
-from collections.abc import Callable
+import os
+import sys
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 __all__ = ["add_arguments", "run"]
@@ -53,7 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the target: a callable (str -> str or messages -> str, sync or async) or a "
         "LangChain runnable, imported with the current directory on sys.path",
     )
-    parser.add_argument("--json", metavar="FILE", help="write the JSON report")
+    parser.add_argument(
+        "--json", metavar="FILE", help="write the JSON report (- for standard output)"
+    )
     parser.add_argument("--jsonl", metavar="FILE", help="write garak-style JSONL records")
     parser.add_argument("--sarif", metavar="FILE", help="write SARIF 2.1.0 for code scanning")
     parser.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
@@ -104,6 +109,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
+_REPORTS = ("json", "jsonl", "sarif", "html")
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send what the target prints (on import or per call, from Python or from C) to stderr,
+    keeping standard output clean for a report written there (``--json -``)."""
+    sys.stdout.flush()
+    try:
+        out, err = sys.stdout.fileno(), sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # streams without descriptors (captured)
+        out = err = -1
+    saved = os.dup(out) if out >= 0 else -1
+    if saved >= 0:
+        os.dup2(err, out)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        if saved >= 0:
+            sys.stderr.flush()
+            os.dup2(saved, out)
+            os.close(saved)
+
+
 def _table(title: str, rows: dict[str, dict[str, object]]) -> list[str]:
     lines = [f"{title:<28} {'attempts':>8} {'successes':>9} {'ASR':>7}   95% CI"]
     for name, s in rows.items():
@@ -120,26 +150,30 @@ def run(args: argparse.Namespace) -> int:
     from aisec_sdk.cli import EXIT_FINDINGS, EXIT_OK, InputError
     from aisec_sdk.redteam.comparison import compare
     from aisec_sdk.redteam.report_html import write_html
-    from aisec_sdk.redteam.report_json import load_report, write_json, write_jsonl
+    from aisec_sdk.redteam.report_json import STDOUT, load_report, write_json, write_jsonl
     from aisec_sdk.redteam.report_sarif import write_sarif
     from aisec_sdk.redteam.runner import run as run_redteam
     from aisec_sdk.redteam.targets import TargetError, as_target
 
+    to_stdout = [f"--{name}" for name in _REPORTS if getattr(args, name) == STDOUT]
+    if len(to_stdout) > 1:
+        raise InputError(f"only one report can go to standard output, got {' '.join(to_stdout)}")
     try:
-        baseline = load_report(args.baseline) if args.baseline else None
-        target = as_target(args.target, input=args.input)
-        result = run_redteam(
-            target,
-            families=args.families,
-            converters=args.converters,
-            budget=args.budget,
-            seed=args.seed,
-            concurrency=args.concurrency,
-            timeout=args.timeout,
-            retries=args.retries,
-            secrets=args.secret,
-            progress=False if args.no_progress else None,
-        )
+        with _stdout_to_stderr() if to_stdout else contextlib.nullcontext():
+            baseline = load_report(args.baseline) if args.baseline else None
+            target = as_target(args.target, input=args.input)
+            result = run_redteam(
+                target,
+                families=args.families,
+                converters=args.converters,
+                budget=args.budget,
+                seed=args.seed,
+                concurrency=args.concurrency,
+                timeout=args.timeout,
+                retries=args.retries,
+                secrets=args.secret,
+                progress=False if args.no_progress else None,
+            )
     except (TargetError, ValueError) as exc:
         raise InputError(str(exc)) from exc
     report = result.to_dict()
@@ -179,5 +213,5 @@ def run(args: argparse.Namespace) -> int:
     if args.fail_above is not None:
         verdict = "above" if failed else "at or below"
         lines.append(f"{verdict} --fail-above {args.fail_above:.1%}")
-    print("\n".join(lines))
+    print("\n".join(lines), file=sys.stderr if to_stdout else sys.stdout)
     return EXIT_FINDINGS if failed else EXIT_OK

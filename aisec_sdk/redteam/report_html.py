@@ -15,7 +15,7 @@ from typing import Any
 
 from aisec_sdk.redteam.comparison import Comparison, compare
 from aisec_sdk.redteam.probes import FAMILIES
-from aisec_sdk.redteam.report_json import output_path
+from aisec_sdk.redteam.report_json import write_text
 from aisec_sdk.redteam.results import from_dict
 from aisec_sdk.redteam.results import worst as pick_worst
 
@@ -239,5 +239,5 @@ def render_html(
 
 
 def write_html(report: Mapping[str, Any], path: str | Path, **options: Any) -> None:
-    """Write `render_html` of ``report`` to ``path``."""
-    output_path(path).write_text(render_html(report, **options), "utf-8")
+    """Write `render_html` of ``report`` to ``path`` (``-``: standard output)."""
+    write_text(path, render_html(report, **options))

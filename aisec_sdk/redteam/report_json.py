@@ -13,13 +13,25 @@ garak.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from aisec_sdk._json import loads
 
-__all__ = ["jsonl_records", "load_report", "output_path", "write_json", "write_jsonl"]
+__all__ = [
+    "STDOUT",
+    "jsonl_records",
+    "load_report",
+    "output_path",
+    "write_json",
+    "write_jsonl",
+    "write_text",
+]
+
+STDOUT = "-"
+"""The report path that means standard output (``--json -``)."""
 
 _ATTEMPT_COMPLETE = 2  # garak's status for an attempt with a response and an evaluation
 _VERDICT_DETECTOR = "aisec.verdict"
@@ -32,9 +44,18 @@ def output_path(path: str | Path) -> Path:
     return target
 
 
+def write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` (its folders created), or to standard output for ``-``."""
+    if str(path) == STDOUT:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    output_path(path).write_text(text, "utf-8")
+
+
 def write_json(report: Mapping[str, Any], path: str | Path) -> None:
-    """Write the JSON report (``RunResult.to_dict()``) to ``path``."""
-    output_path(path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    """Write the JSON report (``RunResult.to_dict()``) to ``path`` (``-``: standard output)."""
+    write_text(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
 
 def load_report(path: str | Path) -> dict[str, Any]:
@@ -146,7 +167,6 @@ def jsonl_records(report: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def write_jsonl(report: Mapping[str, Any], path: str | Path) -> None:
-    """Write the garak-style JSONL records of ``report`` to ``path``."""
-    with output_path(path).open("w", encoding="utf-8") as handle:
-        for record in jsonl_records(report):
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    """Write the garak-style JSONL records of ``report`` to ``path`` (``-``: standard output)."""
+    lines = (json.dumps(record, ensure_ascii=False) + "\n" for record in jsonl_records(report))
+    write_text(path, "".join(lines))

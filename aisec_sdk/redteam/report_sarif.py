@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from aisec_sdk.redteam.probes import FAMILIES, Family
-from aisec_sdk.redteam.report_json import output_path
+from aisec_sdk.redteam.report_json import write_text
 
 __all__ = ["SARIF_SCHEMA_URI", "build_sarif", "rule_id", "write_sarif"]
 
@@ -179,6 +179,6 @@ def build_sarif(
 
 
 def write_sarif(report: Mapping[str, Any], path: str | Path, **options: Any) -> None:
-    """Write `build_sarif` of ``report`` to ``path``."""
+    """Write `build_sarif` of ``report`` to ``path`` (``-``: standard output)."""
     log = build_sarif(report, **options)
-    output_path(path).write_text(json.dumps(log, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    write_text(path, json.dumps(log, indent=2, ensure_ascii=False) + "\n")

@@ -287,3 +287,35 @@ def test_a_hung_sync_target_does_not_hold_up_the_exit(app: str, tmp_path: Path) 
     assert done.returncode == 2, done.stderr
     assert "no answer within 0.2 s" in done.stderr
     assert json.loads((tmp_path / "r.json").read_text())["errors"] == 2
+
+
+CHATTY = """
+import os
+print("loading the model...")
+
+def answer(prompt):
+    print("got", prompt[:20])
+    os.write(1, b"from C\\n")
+    return "I'm sorry, but I can't help with that."
+"""
+
+
+@pytest.mark.parametrize("report", ["--json", "--sarif", "--jsonl"])
+def test_a_report_on_stdout_is_not_mixed_with_what_the_target_prints(
+    tmp_path: Path, report: str
+) -> None:
+    (tmp_path / "chatty.py").write_text(CHATTY)
+    done = _aisec(tmp_path, "redteam", "chatty:answer", "--budget", "3", report, "-", timeout=120)
+    assert done.returncode == 0, done.stderr
+    records = (
+        [json.loads(line) for line in done.stdout.splitlines()]
+        if report == "--jsonl"
+        else [json.loads(done.stdout)]
+    )
+    assert records and not (tmp_path / "-").exists()
+    assert "loading the model" in done.stderr and "from C" in done.stderr
+    assert "overall attack success rate" in done.stderr
+
+
+def test_only_one_report_may_go_to_stdout(app: str) -> None:
+    assert main(["redteam", f"{app}:weak", "--budget", "2", "--json", "-", "--sarif", "-"]) == 2
