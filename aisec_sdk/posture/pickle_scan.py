@@ -33,6 +33,17 @@ __all__ = [
 PICKLE_PROTOCOL_MAGIC = tuple(bytes([0x80, p]) for p in range(2, 6))
 _ZIP_MAGIC = b"PK\x03\x04"  # torch.save output, which torch.storage._load_from_bytes loads
 _TEXT_MAGIC = tuple(m.decode("latin-1") for m in (*PICKLE_PROTOCOL_MAGIC, _ZIP_MAGIC[:2]))
+# A pickle needs no protocol header (torch.storage._load_from_bytes and pickle.loads take
+# protocol 0 bytes): byte strings that start with an opcode and import a well-formed name
+# within their first MiB are walked too, keeping only the dangerous imports they make.
+_OPCODE_BYTES = frozenset(op.code.encode("latin-1")[0] for op in pickletools.opcodes)
+_PROBE = 1 << 20
+# text that may be latin-1 bytes of such a pickle: GLOBAL, MARK, a short string, a frame
+_TEXT_OPENERS = frozenset("c(\x8c\x95")
+_TEXT_IMPORT = re.compile(
+    r"[ci][A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n|\x93"
+)  # GLOBAL, INST, STACK_GLOBAL
+_DANGEROUS_RULES = frozenset({"AISEC-PKL001", "AISEC-PKL002"})
 _MAX_NESTING = 3
 _IN_MEMORY = 64 << 20
 _MAX_STACK = 1 << 20  # real pickles stay shallow; a flood of MARKs must not exhaust memory
@@ -148,7 +159,10 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
             stack.append(memo.get(int(arg or 0)))
         elif kind == _STRING:
             if isinstance(arg, str):
-                if arg[:2] in _TEXT_MAGIC:  # bytes at protocol 0-2: _codecs.encode(str, "latin1")
+                # bytes at protocol 0-2 are _codecs.encode(str, "latin1")
+                if arg[:2] in _TEXT_MAGIC or (
+                    arg[:1] in _TEXT_OPENERS and _TEXT_IMPORT.search(arg, 0, _PROBE)
+                ):
                     _nested(walk, pos, arg.encode("latin-1", "replace"))
                 stack.append(arg)
             else:
@@ -198,8 +212,20 @@ class _LimitReached(ValueError):
 
 def _nested(walk: PickleWalk, pos: int | None, data: bytes) -> None:
     """Keep a byte string that is itself a pickle or a zip: whoever loads it runs its imports."""
-    if _nested_magic(data):
+    if _nested_magic(data) or _headerless(data):
         walk.nested.append((pos or 0, data))
+
+
+def _headerless(data: bytes) -> bool:
+    """A protocol 0/1 (or header-less) pickle that imports a well-formed name early on."""
+    if not data or data[0] not in _OPCODE_BYTES or (b"\n" not in data and b"\x93" not in data):
+        return False
+    walk = PickleWalk()
+    try:
+        _walk_one(_InMemory(data[:_PROBE]), walk)  # type: ignore[arg-type]
+    except Exception:
+        pass
+    return any(is_identifier_path(name) for name in walk.imports)
 
 
 def _nested_magic(data: bytes) -> bool:
@@ -579,7 +605,7 @@ def scan_pickle(
                     for f in (archive(payload) if archive is not None else [])
                 ]
                 continue
-            findings += scan_pickle(
+            inner = scan_pickle(
                 io.BytesIO(payload),
                 path,
                 strict=strict,
@@ -588,4 +614,7 @@ def scan_pickle(
                 _depth=_depth + 1,
                 _where=f"{_where}nested pickle at byte {offset}",
             )
+            if payload[:2] not in PICKLE_PROTOCOL_MAGIC:  # text or array bytes, maybe a pickle:
+                inner = [f for f in inner if f.rule_id in _DANGEROUS_RULES]  # only what it runs
+            findings += inner
     return findings

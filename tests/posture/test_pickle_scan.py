@@ -485,3 +485,23 @@ def test_nested_classes_and_methods_stay_unknown(art: Any) -> None:
     for name in ("Outer.Inner", "Model._Config", "_Private.Inner"):
         payload = art.proto4_call("mypkg.models", name)
         assert _rules(scan_pickle(io.BytesIO(payload), "x")) == [("AISEC-PKL003", "medium")]
+
+
+def test_headerless_pickle_in_bytes_is_walked_for_what_it_runs(art: Any) -> None:
+    # torch.storage._load_from_bytes hands its bytes to torch.load, which unpickles a
+    # protocol 0 stream as readily as a zip: no protocol header is needed.
+    payload = art.proto0_call("os", "system")
+    loader = b"\x80\x02ctorch.storage\n_load_from_bytes\n"
+    as_bytes = loader + b"C" + bytes([len(payload)]) + payload + b"\x85R."
+    latin = loader + b"c_codecs\nencode\nX" + len(payload).to_bytes(4, "little") + payload
+    latin += art.short_str("latin1") + b"\x86R\x85R."
+    for outer in (as_bytes, latin):
+        assert ("AISEC-PKL001", "critical") in _rules(scan_pickle(io.BytesIO(outer), "x"))
+    # text and array data that merely look like import lines add nothing
+    values = {
+        "text": "cat\ndog\n(S'x'\n",
+        "code": "class Foo:\n    pass\n",
+        "array": np.frombuffer(bytes(range(256)) * 64, dtype=np.float32),
+    }
+    for protocol in (0, 2, 4):
+        assert scan_pickle(io.BytesIO(pickle.dumps(values, protocol=protocol)), "x") == []
