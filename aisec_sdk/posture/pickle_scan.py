@@ -11,6 +11,7 @@ broken opcode and reports what came before.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import pickletools
@@ -221,10 +222,8 @@ def _headerless(data: bytes) -> bool:
     if not data or data[0] not in _OPCODE_BYTES or (b"\n" not in data and b"\x93" not in data):
         return False
     walk = PickleWalk()
-    try:
+    with contextlib.suppress(Exception):  # broken bytes: what was read before still counts
         _walk_one(_InMemory(data[:_PROBE]), walk)  # type: ignore[arg-type]
-    except Exception:
-        pass
     return any(is_identifier_path(name) for name in walk.imports)
 
 
