@@ -223,7 +223,7 @@ def _headerless(data: bytes) -> bool:
         return False
     walk = PickleWalk()
     with contextlib.suppress(Exception):  # broken bytes: what was read before still counts
-        _walk_one(_InMemory(data[:_PROBE]), walk)  # type: ignore[arg-type]
+        _walk_one(_InMemory(data[:_PROBE]), walk)
     return any(is_identifier_path(name) for name in walk.imports)
 
 
