@@ -481,7 +481,8 @@ def looks_like_pickle(
 ) -> bool:
     """For files without a protocol header: does this parse as a (protocol 0/1) pickle?
 
-    True when the walk reaches STOP, or (unless ``complete``) resolves at least one
+    True when the walk reaches STOP importing only dotted identifiers, or (unless
+    ``complete``) resolves at least one
     well-formed import before breaking: a loader would already have executed it. At most
     the first 64 MiB are read, so probing a large non-pickle file stays cheap.
     """
@@ -491,8 +492,10 @@ def looks_like_pickle(
         done = _walk_one(_Guarded(stream, bound), walk)  # type: ignore[arg-type]
     except Exception:
         done = False
-    if done:
-        return walk.opcodes > 1
+    # Text reaches STOP by chance ("import os, x\n" is an INST of 'mport os, x'...), but
+    # a pickle only imports dotted identifiers.
+    if done and walk.opcodes > 1 and all(is_identifier_path(name) for name in walk.imports):
+        return True
     return not complete and any(is_identifier_path(name) for name in walk.imports)
 
 

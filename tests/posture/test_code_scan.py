@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from aisec_sdk.posture import ScanFinding, scan_file
+from aisec_sdk.posture import ScanFinding, scan_file, scan_paths
 from aisec_sdk.posture.code_scan import scan_python
 
 Write = Callable[[str, bytes | str], Path]
@@ -254,3 +254,17 @@ m4 = keras.models.load_model("m.keras", safe_mode=True)
 """
     lines = _by_line(scan_python(source, "serve.py"))
     assert lines == {n: {"AISEC-CODE013"} for n in (4, 5, 6, 7)}
+
+
+def test_source_that_parses_as_a_pickle_by_chance_is_still_code(tmp_path: Path) -> None:
+    # 'i' is INST: "import os, openai\n<line>\n" reads as an import of 'mport os, openai',
+    # and a later '.' is STOP, so this file once went to the pickle scanner.
+    source = (
+        "import os, openai\n"
+        "c = openai.chat.completions.create(model='m', messages=[])\n"
+        "os.system(c.choices[0].message.content)\n"
+    )
+    (tmp_path / "app.py").write_text(source)
+    report = scan_paths([tmp_path / "app.py"])
+    assert [f.rule_id for f in report.findings] == ["AISEC-CODE012"]
+    assert report.files[0].kind == "code"
