@@ -360,6 +360,7 @@ class AisecCallbackHandler:
 
     def _model_output(self, run: _Run, llm: LlmCall, response: Any) -> None:
         answers: list[Captured] = []
+        reasons: list[str] = []
         for generation in (response.generations or [[]])[0]:
             message = getattr(generation, "message", None)
             text = message.content if message is not None else generation.text
@@ -377,16 +378,17 @@ class AisecCallbackHandler:
             for tool_call in getattr(message, "tool_calls", None) or ():
                 if isinstance(tool_call, dict) and tool_call.get("args"):
                     tool_call["args"] = _guard_arguments(llm, tool_call["args"])
+            if answers[-1].finish_reason:
+                reasons.append(answers[-1].finish_reason)
             if message is not None:
                 meta = getattr(message, "response_metadata", None) or {}
                 llm.set(gen_ai.GEN_AI_RESPONSE_MODEL, meta.get("model_name") or meta.get("model"))
-                llm.set(gen_ai.GEN_AI_RESPONSE_ID, getattr(message, "id", None))
-                reason = meta.get("finish_reason")
-                if reason:
-                    llm.set(gen_ai.GEN_AI_RESPONSE_FINISH_REASONS, [str(reason)])
+                llm.set(gen_ai.GEN_AI_RESPONSE_ID, _response_id(message, response.llm_output))
                 usage = getattr(message, "usage_metadata", None)
                 if usage:
                     llm.set_usage(usage.get("input_tokens"), usage.get("output_tokens"))
+        if reasons:
+            llm.set(gen_ai.GEN_AI_RESPONSE_FINISH_REASONS, reasons)
         if llm.input_tokens is None:
             token_usage = (response.llm_output or {}).get("token_usage") or {}
             if token_usage:
@@ -500,6 +502,23 @@ class AisecCallbackHandler:
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         self._end(run_id)
+
+
+# Prefixes of the message ids LangChain makes up from its run ids (new, then old versions).
+_RUN_ID_PREFIXES = ("lc_run-", "run-")
+
+
+def _response_id(message: Any, llm_output: Mapping[str, Any] | None) -> str | None:
+    """The provider's id of the answer (``response_metadata["id"]``, ``llm_output["id"]``),
+    else the message id unless LangChain made it up from its run id."""
+    for candidate in (
+        (getattr(message, "response_metadata", None) or {}).get("id"),
+        (llm_output or {}).get("id"),
+        getattr(message, "id", None),
+    ):
+        if isinstance(candidate, str) and candidate and not candidate.startswith(_RUN_ID_PREFIXES):
+            return candidate
+    return None
 
 
 def _captured(generation: Any, text: str) -> Captured:

@@ -522,3 +522,46 @@ def test_bound_tools_are_captured_as_definitions(
     (definition,) = json.loads(span.attributes[gen_ai.GEN_AI_TOOL_DEFINITIONS])
     assert definition["type"] == "function" and definition["name"] == "weather"
     assert definition["parameters"]["properties"]["city"]["type"] == "string"
+
+
+def test_response_id_is_the_providers_never_a_langchain_run_id(
+    guarded: Policy, fake_openai: Any, telemetry: Any
+) -> None:
+    from langchain_openai import ChatOpenAI
+
+    model = ChatOpenAI(model="gpt-4o", base_url=fake_openai.url, api_key=SecretStr("k"))
+    assert model.invoke("hi").id.startswith("lc_run")  # LangChain's own id on the message
+    for _ in model.stream("hi"):  # a streamed answer carries no provider id
+        pass
+    GenericFakeChatModel(messages=_answers("no id")).invoke("hi")
+    invoked, streamed, fake = telemetry.llm_spans()
+    assert invoked.attributes[gen_ai.GEN_AI_RESPONSE_ID] == "chatcmpl-fake"
+    assert gen_ai.GEN_AI_RESPONSE_ID not in streamed.attributes
+    assert gen_ai.GEN_AI_RESPONSE_ID not in fake.attributes
+
+
+def test_finish_reasons_of_every_generation(guarded: Policy, telemetry: Any) -> None:
+    from langchain_core.outputs import ChatGeneration
+
+    class TwoChoices(BaseChatModel):
+        @property
+        def _llm_type(self) -> str:
+            return "two-choices"
+
+        def _generate(self, messages: Any, stop: Any = None, **kwargs: Any) -> ChatResult:
+            return ChatResult(
+                generations=[
+                    ChatGeneration(
+                        message=AIMessage(content="a", response_metadata={"finish_reason": "stop"})
+                    ),
+                    ChatGeneration(
+                        message=AIMessage(
+                            content="b", response_metadata={"finish_reason": "length"}
+                        )
+                    ),
+                ]
+            )
+
+    TwoChoices().invoke("hi")
+    (span,) = telemetry.llm_spans()
+    assert span.attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop", "length")
