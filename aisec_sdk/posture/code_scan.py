@@ -179,7 +179,33 @@ def token_secrets(text: str) -> list[tuple[int, str]]:
 
 
 def _truthy(node: ast.AST | None) -> bool:
-    return isinstance(node, ast.Constant) and node.value is True
+    """A literal the callee reads as true (``True``, ``1``, ``"yes"``: from_pretrained and
+    subprocess only test truthiness)."""
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, bool | int | str)
+        and bool(node.value)
+    )
+
+
+def _constants(tree: ast.AST) -> dict[str, ast.Constant]:
+    """Names bound only to literals in this source (``TRUST = True``), so a flag passed as
+    ``trust_remote_code=TRUST`` is judged by its value; a name also bound to anything
+    else is left out."""
+    found: dict[str, ast.Constant] = {}
+    mixed: set[str] = set()
+    for node in ast.walk(tree):
+        value = _source_of(node)
+        for target in _targets(node):
+            if not isinstance(target, ast.Name):
+                continue
+            if isinstance(value, ast.Constant) and isinstance(node, ast.Assign | ast.AnnAssign):
+                found.setdefault(target.id, value)
+                if found[target.id].value != value.value:
+                    mixed.add(target.id)
+            else:
+                mixed.add(target.id)
+    return {name: value for name, value in found.items() if name not in mixed}
 
 
 def exempt_host(url: str) -> bool:
@@ -197,8 +223,15 @@ def exempt_host(url: str) -> bool:
 
 
 class _Checker(ast.NodeVisitor):
-    def __init__(self, path: str, lines: list[str], cell: int | None) -> None:
+    def __init__(
+        self,
+        path: str,
+        lines: list[str],
+        cell: int | None,
+        constants: dict[str, ast.Constant] | None = None,
+    ) -> None:
         self.path = path
+        self.constants = constants or {}
         self.lines = lines
         self.cell = cell
         self.aliases: dict[str, str] = {}
@@ -228,6 +261,16 @@ class _Checker(ast.NodeVisitor):
             )
         )
 
+    def literal(self, node: ast.AST | None) -> ast.AST | None:
+        """``node``, or the literal a name is bound to in this source."""
+        if isinstance(node, ast.Name):
+            return self.constants.get(node.id, node)
+        return node
+
+    def truthy(self, node: ast.AST | None) -> bool:
+        """True for a literal, or a name bound to one, that the callee reads as true."""
+        return _truthy(self.literal(node))
+
     def resolve(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.Name):
             return self.aliases.get(node.id, node.id)
@@ -256,11 +299,11 @@ class _Checker(ast.NodeVisitor):
         short = name.rsplit(".", 1)[-1]
         kwargs = {k.arg: k.value for k in node.keywords if k.arg}
         for flag, (rule, level, message) in _DANGEROUS_FLAGS.items():
-            if _truthy(kwargs.get(flag)):
+            if self.truthy(kwargs.get(flag)):
                 self.add(rule, level, node, message)
         self._check_keras(node, name, short, kwargs)
         if name in _TORCH_LOAD:
-            weights_only = kwargs.get("weights_only")
+            weights_only = self.literal(kwargs.get("weights_only"))
             if weights_only is None:
                 self.add("AISEC-CODE002", "high", node, f"{name}() without weights_only=True")
             elif isinstance(weights_only, ast.Constant) and weights_only.value is not True:
@@ -271,7 +314,7 @@ class _Checker(ast.NodeVisitor):
                     f"{name}() with weights_only={weights_only.value!r}",
                 )
         elif name in _PICKLE_LOADERS or (
-            name == "numpy.load" and _truthy(kwargs.get("allow_pickle"))
+            name == "numpy.load" and self.truthy(kwargs.get("allow_pickle"))
         ):
             model = any(self._mentions_model(arg) for arg in [*node.args, *kwargs.values()])
             severity: Severity = "high" if model else "medium"
@@ -352,19 +395,25 @@ class _Checker(ast.NodeVisitor):
     def visit_Dict(self, node: ast.Dict) -> None:
         for key, value in zip(node.keys, node.values, strict=False):
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                flag = _DANGEROUS_FLAGS.get(key.value)
-                if flag and _truthy(value):
-                    self.add(flag[0], flag[1], key, flag[2])
+                self._flag(key.value, value, key)
                 self._named_value(key.value, value)
         self.generic_visit(node)
+
+    def _flag(self, name: str, value: ast.AST, node: ast.AST) -> None:
+        """A dangerous flag switched on by a dict key, item or attribute assignment."""
+        flag = _DANGEROUS_FLAGS.get(name)
+        if flag and self.truthy(value):
+            self.add(flag[0], flag[1], node, flag[2])
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
             if isinstance(target, ast.Name):
                 self._named_value(target.id, node.value)
             elif isinstance(target, ast.Attribute):
+                self._flag(target.attr, node.value, target)
                 self._named_value(target.attr, node.value)
             elif isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
+                self._flag(str(target.slice.value), node.value, target)
                 self._named_value(str(target.slice.value), node.value)
         self.generic_visit(node)
 
@@ -447,7 +496,7 @@ def _sink(node: ast.Call, checker: _Checker) -> str | None:
     if last not in _SINK_NAMES:
         return None
     name = checker.resolve(func) or ""
-    shell = any(k.arg == "shell" and _truthy(k.value) for k in node.keywords)
+    shell = any(k.arg == "shell" and checker.truthy(k.value) for k in node.keywords)
     if name in _CODE_SINKS or name in _SHELL_SINKS or (name in _SUBPROCESS and shell):
         return name
     return None
@@ -506,7 +555,7 @@ def scan_python(source: str, path: str, *, cell: int | None = None) -> list[Scan
                 key=f"{cell}|syntax",
             )
         ]
-    checker = _Checker(path, lines, cell)
+    checker = _Checker(path, lines, cell, _constants(tree))
     for piece in pieces(tree):  # bounded depth: a long "a" + "a" + ... hides nothing
         checker.visit(piece)
     if _SINK_WORDS.search(source):  # on the cut tree: name resolution stays shallow

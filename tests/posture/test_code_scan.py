@@ -268,3 +268,31 @@ def test_source_that_parses_as_a_pickle_by_chance_is_still_code(tmp_path: Path) 
     report = scan_paths([tmp_path / "app.py"])
     assert [f.rule_id for f in report.findings] == ["AISEC-CODE012"]
     assert report.files[0].kind == "code"
+
+
+def test_flags_given_through_names_items_and_truthy_literals() -> None:
+    source = """\
+import torch
+from transformers import AutoModel, pipeline
+TRUST = True
+UNSAFE = False
+SAFE = True
+m = AutoModel.from_pretrained("a/b", trust_remote_code=TRUST)
+p = pipeline("text-generation", model="a/b", trust_remote_code=1)
+kw = {}
+kw["trust_remote_code"] = True
+config.trust_remote_code = "yes"
+w = torch.load("m.pt", weights_only=UNSAFE)
+ok = torch.load("m.pt", weights_only=SAFE)
+off = AutoModel.from_pretrained("a/b", trust_remote_code=UNTRUSTED)
+UNTRUSTED = False
+maybe = AutoModel.from_pretrained("a/b", trust_remote_code=args.trust)
+"""
+    lines = _by_line(scan_python(source, "app.py"))
+    assert lines == {
+        6: {"AISEC-CODE001"},
+        7: {"AISEC-CODE001"},
+        9: {"AISEC-CODE001"},
+        10: {"AISEC-CODE001"},
+        11: {"AISEC-CODE002"},
+    }
