@@ -82,6 +82,12 @@ _LLM_CALL = re.compile(
     r"(?:^|\.)(?:(?:chat\.)?completions\.create|messages\.create|responses\.create|"
     r"a?invoke|a?completion|generate_content|generate|chat|text_generation|chat_completion)$"
 )
+# Calls whose result is a file or bytes fetched from elsewhere (a hub, a URL, a bucket).
+_DOWNLOAD_CALL = re.compile(
+    r"(?:^|\.)(?:hf_hub_download|snapshot_download|cached_download|cached_path|urlretrieve|"
+    r"urlopen|download_url|download_file|download_fileobj|get_object|load_url)$|"
+    r"^(?:requests|httpx|urllib3)\.(?:get|post|request)$|^(?:gdown|wget)\.download$"
+)
 _CODE_SINKS = frozenset({"eval", "exec", "compile", "builtins.eval", "builtins.exec"})
 _SHELL_SINKS = frozenset(
     {
@@ -224,14 +230,12 @@ def exempt_host(url: str) -> bool:
 
 class _Checker(ast.NodeVisitor):
     def __init__(
-        self,
-        path: str,
-        lines: list[str],
-        cell: int | None,
-        constants: dict[str, ast.Constant] | None = None,
+        self, path: str, lines: list[str], cell: int | None, tree: ast.AST | None = None
     ) -> None:
         self.path = path
-        self.constants = constants or {}
+        self.tree = tree
+        self.constants = _constants(tree) if tree is not None else {}
+        self._downloads: set[str] | None = None
         self.lines = lines
         self.cell = cell
         self.aliases: dict[str, str] = {}
@@ -316,9 +320,11 @@ class _Checker(ast.NodeVisitor):
         elif name in _PICKLE_LOADERS or (
             name == "numpy.load" and self.truthy(kwargs.get("allow_pickle"))
         ):
-            model = any(self._mentions_model(arg) for arg in [*node.args, *kwargs.values()])
+            arguments = [*node.args, *kwargs.values()]
+            fetched = any(self._downloaded(arg) for arg in arguments)
+            model = fetched or any(self._mentions_model(arg) for arg in arguments)
             severity: Severity = "high" if model else "medium"
-            target = "a model file" if model else "data"
+            target = "a downloaded file" if fetched else "a model file" if model else "data"
             self.add("AISEC-CODE003", severity, node, f"{name}() deserializes {target} with pickle")
         self._check_yaml(node, name, kwargs)
         if short in _SHELL_TOOLS and (name == short or "langchain" in name or "llama" in name):
@@ -380,6 +386,14 @@ class _Checker(ast.NodeVisitor):
         loader_name = (self.resolve(loader) or "").rsplit(".", 1)[-1]
         if loader_name in _YAML_UNSAFE_LOADERS:
             self.add("AISEC-CODE011", "high", node, f"{name}() with Loader={loader_name}")
+
+    def _downloaded(self, node: ast.AST) -> bool:
+        """Whether ``node`` holds what a download call returned (directly or through names
+        assigned from it anywhere in the source)."""
+        if self._downloads is None:
+            nodes = list(ast.walk(self.tree)) if self.tree is not None else []
+            self._downloads = _tainted(nodes, self, _DOWNLOAD_CALL)
+        return _origin(node, self._downloads, self, _DOWNLOAD_CALL) is not None
 
     def _mentions_model(self, node: ast.AST) -> bool:
         for child in ast.walk(node):
@@ -477,16 +491,36 @@ def _source_of(node: ast.AST) -> ast.AST | None:
     return getattr(node, "value", None)
 
 
-def _from_model(expr: ast.AST, tainted: set[str], checker: _Checker) -> str | None:
-    """What makes ``expr`` model output: a tainted name or an LLM call in it, or None."""
+def _origin(
+    expr: ast.AST, tainted: set[str], checker: _Checker, calls: re.Pattern[str]
+) -> str | None:
+    """What makes ``expr`` carry a source's value: a tainted name, or a call whose
+    resolved name matches ``calls`` (an LLM call, a download), or None."""
     for child in ast.walk(expr):
         if isinstance(child, ast.Name) and child.id in tainted:
             return child.id
         if isinstance(child, ast.Call):
             name = checker.resolve(child.func) or ""
-            if _LLM_CALL.search(name):
+            if calls.search(name):
                 return f"{name}()"
     return None
+
+
+def _tainted(nodes: list[ast.AST], checker: _Checker, calls: re.Pattern[str]) -> set[str]:
+    """Names assigned (directly or through other such names) from a call matching ``calls``;
+    a few passes, since a loop may feed an assignment written above it."""
+    tainted: set[str] = set()
+    for _ in range(3):
+        before = len(tainted)
+        for node in nodes:
+            value = _source_of(node)
+            targets = _targets(node)
+            if value is not None and targets and _origin(value, tainted, checker, calls):
+                for target in targets:
+                    tainted.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        if len(tainted) == before:
+            break
+    return tainted
 
 
 def _sink(node: ast.Call, checker: _Checker) -> str | None:
@@ -515,20 +549,11 @@ def _check_model_output(tree: ast.AST, checker: _Checker) -> None:
         ]
         if not sinks:
             continue
-        tainted: set[str] = set()
-        for _ in range(2):  # twice: a loop may feed an assignment written above it
-            for node in nodes:
-                value = _source_of(node)
-                targets = _targets(node)
-                if value is None or not targets:
-                    continue
-                if _from_model(value, tainted, checker) is not None:
-                    for target in targets:
-                        tainted.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        tainted = _tainted(nodes, checker, _LLM_CALL)
         for call, name in sinks:
             arguments = [*call.args, *(k.value for k in call.keywords if k.arg != "shell")]
             origin = next(
-                (o for a in arguments if (o := _from_model(a, tainted, checker)) is not None),
+                (o for a in arguments if (o := _origin(a, tainted, checker, _LLM_CALL))),
                 None,
             )
             if origin is not None:
@@ -555,7 +580,7 @@ def scan_python(source: str, path: str, *, cell: int | None = None) -> list[Scan
                 key=f"{cell}|syntax",
             )
         ]
-    checker = _Checker(path, lines, cell, _constants(tree))
+    checker = _Checker(path, lines, cell, tree)
     for piece in pieces(tree):  # bounded depth: a long "a" + "a" + ... hides nothing
         checker.visit(piece)
     if _SINK_WORDS.search(source):  # on the cut tree: name resolution stays shallow

@@ -296,3 +296,22 @@ maybe = AutoModel.from_pretrained("a/b", trust_remote_code=args.trust)
         10: {"AISEC-CODE001"},
         11: {"AISEC-CODE002"},
     }
+
+
+def test_unpickling_a_download_is_high_and_local_data_medium() -> None:
+    source = """\
+import pickle, requests
+from huggingface_hub import hf_hub_download
+from urllib.request import urlopen
+path = hf_hub_download("a/b", "clf.pkl")
+with open(path, "rb") as fh:
+    clf = pickle.load(fh)
+obj = pickle.loads(requests.get("https://example.com/o").content)
+resp = urlopen("https://example.com/o")
+other = pickle.load(resp)
+cache = pickle.load(open("records.dat", "rb"))
+"""
+    found = {f.line: (f.severity, f.message) for f in scan_python(source, "app.py")}
+    for line in (6, 7, 9):
+        assert found[line][0] == "high" and "downloaded file" in found[line][1]
+    assert found[10][0] == "medium"
