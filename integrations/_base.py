@@ -56,6 +56,7 @@ __all__ = [
     "guard_output",
     "is_suppressed",
     "message_texts",
+    "record_error",
     "request_attributes",
     "suppress_llm_spans",
     "wrappers",
@@ -517,11 +518,7 @@ class LlmCall:
         span = self.span
         metric_attrs = dict(self._attrs)
         if error is not None:
-            error_type = _error_type(error)
-            metric_attrs[error_attributes.ERROR_TYPE] = error_type
-            if span.is_recording():
-                span.set_attribute(error_attributes.ERROR_TYPE, error_type)
-                span.set_status(Status(StatusCode.ERROR, str(error)[:200]))
+            metric_attrs[error_attributes.ERROR_TYPE] = record_error(span, error)
         if span.is_recording():
             if self.input_tokens is not None:
                 span.set_attribute(gen_ai.GEN_AI_USAGE_INPUT_TOKENS, self.input_tokens)
@@ -561,8 +558,14 @@ def _metric_attributes(attrs: Mapping[str, Any]) -> dict[str, Any]:
     return {k: attrs[k] for k in _METRIC_KEYS if k in attrs}
 
 
-def _error_type(error: BaseException) -> str:
-    return type(error).__qualname__
+def record_error(span: Span, error: BaseException) -> str:
+    """Mark ``span`` failed: ``error.type`` (the exception's class name) and status ERROR.
+    Returns the error type (for the metrics)."""
+    error_type = type(error).__qualname__
+    if span.is_recording():
+        span.set_attribute(error_attributes.ERROR_TYPE, error_type)
+        span.set_status(Status(StatusCode.ERROR, str(error)[:200]))
+    return error_type
 
 
 @cache

@@ -29,7 +29,7 @@ from uuid import UUID, uuid4
 
 from opentelemetry import trace
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind
 
 from aisec_sdk.attributes import ATTR_LANGCHAIN_RUN_TYPE, ATTR_RETRIEVAL_DOCUMENTS
 from aisec_sdk.decorator import GuardedCall
@@ -51,6 +51,7 @@ from ._base import (
     guard_output,
     is_suppressed,
     message_texts,
+    record_error,
     request_attributes,
     suppress_llm_spans,
     wrappers,
@@ -295,9 +296,8 @@ class AisecCallbackHandler:
         if run.llm is not None:
             run.llm.end(error)
             return
-        if error is not None and run.span.is_recording():
-            run.span.set_attribute("error.type", type(error).__qualname__)
-            run.span.set_status(Status(StatusCode.ERROR, str(error)[:200]))
+        if error is not None:
+            record_error(run.span, error)
         if run.call is not None:
             run.call.finish(error)
         run.span.end()

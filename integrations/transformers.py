@@ -37,7 +37,7 @@ from typing import Any
 import wrapt
 from opentelemetry import trace
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind
 
 from aisec_sdk.attributes import (
     ATTR_MESSAGE,
@@ -68,6 +68,7 @@ from ._base import (
     Runtime,
     guard_output,
     is_suppressed,
+    record_error,
     request_attributes,
 )
 
@@ -523,8 +524,7 @@ def _from_pretrained(
         if span.is_recording():
             _record_model(span, name, kwargs)
     except BaseException as exc:
-        span.set_attribute("error.type", type(exc).__qualname__)
-        span.set_status(Status(StatusCode.ERROR, str(exc)[:200]))
+        record_error(span, exc)
         raise
     finally:
         _loading.reset(token)

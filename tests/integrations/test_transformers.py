@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai  # noqa: E402
-from opentelemetry.trace import SpanKind  # noqa: E402
+from opentelemetry.trace import SpanKind, StatusCode  # noqa: E402
 from torch.utils.data import Dataset  # noqa: E402
 
 from aisec_sdk.errors import GuardViolation  # noqa: E402
@@ -261,3 +261,15 @@ def test_uninstrument_restores_transformers(tiny: Any, telemetry: Any) -> None:
     assert after == before
     _pipe(tiny)("hello", max_new_tokens=1, do_sample=False)
     assert telemetry.llm_spans() == []
+
+
+def test_a_failed_model_load_records_the_error(
+    guarded: Policy, tmp_path: Path, telemetry: Any
+) -> None:
+    from transformers import GPT2LMHeadModel
+
+    with pytest.raises(OSError):
+        GPT2LMHeadModel.from_pretrained(tmp_path)  # an empty directory: no config, no weights
+    (span,) = telemetry.spans("aisec.model.load")
+    assert span.attributes["error.type"] == "OSError"
+    assert span.status.status_code is StatusCode.ERROR
