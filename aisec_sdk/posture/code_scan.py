@@ -105,10 +105,20 @@ _SUBPROCESS = frozenset(
 _SINK_NAMES = frozenset(
     name.rsplit(".", 1)[-1] for name in _CODE_SINKS | _SHELL_SINKS | _SUBPROCESS
 )  # what a sink's call ends with, before its name is resolved
-# a file without these words has no sink (subprocess ones need the shell keyword)
+# subprocess.run(["bash", "-c", text]) is shell=True spelt out: an interpreter and its
+# run-this-string option
+_INTERPRETERS = frozenset(
+    {"sh", "bash", "zsh", "dash", "ksh", "fish", "cmd", "powershell", "pwsh", "python", "python3"}
+)
+_RUN_STRING = frozenset({"-c", "/c", "-command", "-e"})
+# a file without these words has no sink (subprocess ones need shell or an interpreter)
 _SINK_WORDS = re.compile(
     r"\b(?:"
-    + "|".join(sorted({n.rsplit(".", 1)[-1] for n in _CODE_SINKS | _SHELL_SINKS} | {"shell"}))
+    + "|".join(
+        sorted(
+            {n.rsplit(".", 1)[-1] for n in _CODE_SINKS | _SHELL_SINKS} | {"shell"} | _INTERPRETERS
+        )
+    )
     + r")\b"
 )
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -500,10 +510,20 @@ def _origin(
         if isinstance(child, ast.Name) and child.id in tainted:
             return child.id
         if isinstance(child, ast.Call):
-            name = checker.resolve(child.func) or ""
+            name = checker.resolve(child.func) or _attributes(child.func)
             if calls.search(name):
                 return f"{name}()"
     return None
+
+
+def _attributes(node: ast.AST) -> str:
+    """The attribute names of a call made on an expression: ``chat.completions.create`` for
+    ``OpenAI().chat.completions.create``, whose base has no name to resolve."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return ".".join(reversed(parts))
 
 
 def _tainted(nodes: list[ast.AST], checker: _Checker, calls: re.Pattern[str]) -> set[str]:
@@ -531,9 +551,27 @@ def _sink(node: ast.Call, checker: _Checker) -> str | None:
         return None
     name = checker.resolve(func) or ""
     shell = any(k.arg == "shell" and checker.truthy(k.value) for k in node.keywords)
+    shell = shell or _interpreter_argv(node)
     if name in _CODE_SINKS or name in _SHELL_SINKS or (name in _SUBPROCESS and shell):
         return name
     return None
+
+
+def _interpreter_argv(node: ast.Call) -> bool:
+    """An argv literal that runs a string as code: ``["bash", "-c", text]``, ``["python",
+    "-c", text]``, ``["cmd", "/c", text]``."""
+    argv = node.args[0] if node.args else None
+    argv = next((k.value for k in node.keywords if k.arg == "args"), argv)
+    if not isinstance(argv, ast.List | ast.Tuple) or not argv.elts:
+        return False
+    first = argv.elts[0]
+    if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+        return False
+    program = first.value.replace("\\", "/").rsplit("/", 1)[-1].lower().removesuffix(".exe")
+    options = (e.value for e in argv.elts[1:] if isinstance(e, ast.Constant))
+    return program in _INTERPRETERS and any(
+        isinstance(o, str) and o.lower() in _RUN_STRING for o in options
+    )
 
 
 def _check_model_output(tree: ast.AST, checker: _Checker) -> None:

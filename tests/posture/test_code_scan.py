@@ -315,3 +315,19 @@ cache = pickle.load(open("records.dat", "rb"))
     for line in (6, 7, 9):
         assert found[line][0] == "high" and "downloaded file" in found[line][1]
     assert found[10][0] == "medium"
+
+
+def test_model_output_run_by_an_interpreter_argv() -> None:
+    source = """\
+import subprocess
+from openai import OpenAI
+r = OpenAI().chat.completions.create(model="m", messages=[])
+cmd = r.choices[0].message.content
+subprocess.run(["bash", "-c", cmd])
+subprocess.Popen(args=("/usr/bin/python3", "-c", cmd))
+subprocess.run(["cmd.exe", "/C", cmd])
+subprocess.run(["grep", "-c", cmd, "log.txt"])
+subprocess.run(["bash", "script.sh", cmd])
+"""
+    lines = _by_line(scan_python(source, "app.py"))
+    assert lines == {5: {"AISEC-CODE012"}, 6: {"AISEC-CODE012"}, 7: {"AISEC-CODE012"}}
