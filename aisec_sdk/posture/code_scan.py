@@ -663,10 +663,59 @@ def _cell_sources(notebook: object) -> Iterator[tuple[int, str]]:
         )
 
 
+def _text(value: object) -> str:
+    """A notebook string field: a string or a list of lines."""
+    if isinstance(value, list):
+        return "".join(v for v in value if isinstance(v, str))
+    return value if isinstance(value, str) else ""
+
+
+def _saved_texts(notebook: object) -> Iterator[tuple[int, str, str]]:
+    """(cell, what, text) for the text a notebook keeps besides its code: markdown and raw
+    cells, and the outputs saved with code cells (printed streams, results, tracebacks)."""
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    for index, cell in enumerate(cells if isinstance(cells, list) else [], start=1):
+        if not isinstance(cell, dict):
+            continue
+        if cell.get("cell_type") != "code":
+            yield index, f"{cell.get('cell_type')} cell", _text(cell.get("source"))
+            continue
+        outputs = cell.get("outputs")
+        for output in outputs if isinstance(outputs, list) else []:
+            if not isinstance(output, dict):
+                continue
+            data = output.get("data")
+            parts = [_text(output.get("text")), _text(output.get("traceback"))]
+            parts += [_text(v) for v in data.values()] if isinstance(data, dict) else []
+            yield index, "output", "\n".join(p for p in parts if p)
+
+
+def _saved_secrets(notebook: object, path: str) -> list[ScanFinding]:
+    """Credentials in markdown and in saved outputs (a printed key stays in the file)."""
+    findings: list[ScanFinding] = []
+    for cell, what, text in _saved_texts(notebook):
+        if len(text) < MIN_SECRET:
+            continue
+        for kind in sorted({kind for _, kind in token_secrets(text)}):
+            findings.append(
+                ScanFinding(
+                    "AISEC-CODE009",
+                    "high",
+                    path,
+                    f"{kind.replace('_', ' ')} in the {what} of cell {cell}",
+                    key=f"{cell}|{what}|{kind}",
+                    details={"cell": cell},
+                )
+            )
+    return findings
+
+
 def scan_notebook(data: bytes, path: str) -> list[ScanFinding]:
-    """Findings for a Jupyter notebook's code cells (``cell`` is in each finding's details)."""
+    """Findings for a Jupyter notebook: its code cells, and credentials in its markdown and
+    saved outputs (``cell`` is in each finding's details)."""
     try:
-        cells = list(_cell_sources(loads(data)))
+        notebook = loads(data)
+        cells = list(_cell_sources(notebook))
     except (UnicodeDecodeError, ValueError) as exc:
         return [
             ScanFinding(
@@ -676,4 +725,4 @@ def scan_notebook(data: bytes, path: str) -> list[ScanFinding]:
     findings: list[ScanFinding] = []
     for index, source in cells:
         findings += scan_python(source, path, cell=index)
-    return findings
+    return findings + _saved_secrets(notebook, path)

@@ -331,3 +331,26 @@ subprocess.run(["bash", "script.sh", cmd])
 """
     lines = _by_line(scan_python(source, "app.py"))
     assert lines == {5: {"AISEC-CODE012"}, 6: {"AISEC-CODE012"}, 7: {"AISEC-CODE012"}}
+
+
+def test_notebook_credentials_in_outputs_and_markdown(write: Write) -> None:
+    key = "sk-proj-" + "Q8r2LmZx0pT5vW9yB3nC7kD1fG4hJ6sA2eR8tU0iO"
+    token = "hf_" + "aBcDeFgHiJkLmNoPqRsTuVwXyZ01234567"
+    printed = {"output_type": "stream", "name": "stdout", "text": [key + "\n"]}
+    shown = {"output_type": "execute_result", "data": {"text/plain": [repr(token)]}}
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "source": "print(os.environ['K'])", "outputs": [printed]},
+            {"cell_type": "code", "source": "os.environ['T']", "outputs": [shown]},
+            {"cell_type": "markdown", "source": [f"clone with {token}"]},
+            {"cell_type": "code", "source": "print(1)", "outputs": [{"text": "1\n"}]},
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    report = scan_file(write("keys.ipynb", json.dumps(notebook)))
+    found = [(f.rule_id, f.details["cell"]) for f in report.findings]
+    assert found == [("AISEC-CODE009", 1), ("AISEC-CODE009", 2), ("AISEC-CODE009", 3)]
+    assert all(key not in f.message and token not in f.message for f in report.findings)
+    assert "output of cell 1" in report.findings[0].message
