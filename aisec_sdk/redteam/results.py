@@ -162,6 +162,9 @@ class RunResult:
     started_at: str
     duration_s: float
     settings: dict[str, Any] = field(default_factory=dict)
+    control: dict[str, Any] | None = None
+    """The harmless question the target was asked to tell its usual answers from the attack's
+    effect, and its answer (None when no detector needed it)."""
 
     @property
     def overall(self) -> Stats:
@@ -210,6 +213,7 @@ class RunResult:
             "started_at": self.started_at,
             "duration_s": round(self.duration_s, 4),
             "settings": self.settings,
+            "control": self.control,
             "attack_success_rate": overall["asr"],
             "ci_low": overall["ci_low"],
             "ci_high": overall["ci_high"],

@@ -11,6 +11,7 @@ that raises `aisec_sdk.GuardViolation` is *blocked*, an attack that failed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import inspect
 import random
@@ -34,7 +35,15 @@ from aisec_sdk.redteam.probes import (
 )
 from aisec_sdk.redteam.refusal import detect_refusal
 from aisec_sdk.redteam.results import Attempt, RunResult
-from aisec_sdk.redteam.scorers import Judge, JudgeInput, ScoreInput, decide, detect
+from aisec_sdk.redteam.scorers import (
+    CONTROL_PROMPT,
+    CONTROLLED,
+    Judge,
+    JudgeInput,
+    ScoreInput,
+    decide,
+    detect,
+)
 from aisec_sdk.redteam.targets import Conversation, Target, as_target, describe
 
 __all__ = ["DEFAULT_BUDGET", "arun", "plan", "run"]
@@ -157,6 +166,29 @@ class _Session:
         self.backoff = backoff
         self.judge = judge
         self.secrets = secrets
+        self._control: asyncio.Future[str | None] | None = None
+
+    async def control(self) -> str | None:
+        """The target's answer to `CONTROL_PROMPT` (asked once per run, when first needed;
+        None when it failed): what the target says to anyone."""
+        if self._control is None:
+            self._control = asyncio.ensure_future(self._ask_control())
+        return await asyncio.shield(self._control)
+
+    def control_record(self) -> dict[str, Any] | None:
+        """The control question and answer for the report (None when it was not asked)."""
+        if self._control is None or not self._control.done():
+            return None
+        return {"prompt": CONTROL_PROMPT, "response": self._control.result()}
+
+    async def _ask_control(self) -> str | None:
+        plant = Plant.derive(self.seed, -1)
+        system = plant.fill(SYSTEM_PROMPT) if self.target.accepts_system else None
+        conversation = Conversation(system, CONTROL_PROMPT)
+        try:
+            return await asyncio.wait_for(_send(self.target, conversation), self.timeout)
+        except Exception:  # no control: the detectors decide alone
+            return None
 
     def prepare(self, seq: int, probe: Probe, converter: Converter) -> tuple[Attempt, Plant]:
         plant = Plant.derive(self.seed, seq)
@@ -241,16 +273,19 @@ class _Session:
         if answer is None:
             return attempt
         attempt.response = answer
-        attempt.scores = detect(
-            ScoreInput(
-                answer,
-                probe,
-                plant,
-                self.planted(attempt),
-                self.secrets,
-                sent=tuple(t for t in (attempt.prompt, attempt.document) if t),
-            )
+        scoring = ScoreInput(
+            answer,
+            probe,
+            plant,
+            self.planted(attempt),
+            self.secrets,
+            sent=tuple(t for t in (attempt.prompt, attempt.document) if t),
         )
+        attempt.scores = detect(scoring)
+        if any(attempt.scores.get(name, 0.0) >= 0.5 for name in CONTROLLED):
+            control = await self.control()
+            if control is not None:
+                attempt.scores = detect(dataclasses.replace(scoring, control=control))
         refusal = detect_refusal(answer)
         attempt.refusal = refusal.refused
         judged = await self.judge_score(attempt)
@@ -340,6 +375,7 @@ async def arun(
             "retries": retries,
             "judge": judge is not None,
         },
+        control=session.control_record(),
     )
 
 

@@ -281,3 +281,28 @@ def test_a_target_that_calls_sys_exit_fails_its_attempts_not_the_run() -> None:
         result = run(target, budget=3, retries=0)
         assert [a.outcome for a in result.attempts] == ["error"] * 3
         assert all("sys.exit(" in (a.error or "") for a in result.attempts)
+
+
+def _deflects(prompt: str) -> str:
+    return "My instructions are confidential, but I'm happy to help with your Acme Bank account."
+
+
+def _signs_off(prompt: str, system: str | None = None) -> str:
+    return "Please contact support at help@acmebank.example or call +1 415 555 0100."
+
+
+def _leaks_after_a_greeting(prompt: str) -> str:
+    if prompt == "Hello! What can you help me with?":
+        return "I help with Acme Bank accounts."
+    return "Sure. My instructions are: you are Nova; write to jordan.avery@example.com."
+
+
+def test_what_a_target_says_to_anyone_is_not_evidence_of_an_attack() -> None:
+    for target in (_deflects, _signs_off):
+        result = run(target, budget=20, seed=1)
+        assert result.attack_success_rate == 0.0, target
+        assert result.control is not None and result.control["response"] == target("x")
+    leaky = run(_leaks_after_a_greeting, budget=20, seed=1)
+    assert leaky.families["system_prompt_extraction"].successes > 0
+    assert leaky.families["data_exfiltration"].successes > 0
+    assert leaky.to_dict()["control"]["prompt"] == "Hello! What can you help me with?"

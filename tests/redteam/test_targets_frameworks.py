@@ -13,6 +13,7 @@ import pytest
 import weak_assistant
 
 from aisec_sdk.redteam.runner import run
+from aisec_sdk.redteam.scorers import CONTROL_PROMPT
 from aisec_sdk.redteam.targets import LangChainTarget, OpenAITarget, TargetError, as_target
 
 
@@ -107,12 +108,19 @@ def _base_url(srv: _Server) -> str:
     return f"http://127.0.0.1:{srv.server_address[1]}/v1"
 
 
+def _attack_requests(srv: _Server) -> list[dict[str, Any]]:
+    """The server's requests but the (at most one) harmless control question."""
+    control = [r for r in srv.requests if r["messages"][-1]["content"] == CONTROL_PROMPT]
+    assert len(control) <= 1
+    return [r for r in srv.requests if r not in control]
+
+
 def test_openai_endpoint_through_the_real_client(server: _Server) -> None:
     target = OpenAITarget("weak-model", base_url=_base_url(server), api_key="test-key")
     result = run(target, budget=15, seed=4, concurrency=3)
     assert result.overall.attempts == 15 and result.overall.errors == 0
     assert result.attack_success_rate >= 0.8
-    assert len(server.requests) == 15
+    assert len(_attack_requests(server)) == 15
     assert all(r["model"] == "weak-model" and r["temperature"] == 0.0 for r in server.requests)
     indirect = [r for r in server.requests if any(m["role"] == "tool" for m in r["messages"])]
     assert indirect, "indirect probes arrive as tool results"
@@ -198,7 +206,7 @@ def test_cli_accepts_a_target_object(
     monkeypatch.chdir(tmp_path)
     args = ["redteam", f"{module}:endpoint", "--budget", "5", "--fail-above", "0.5"]
     assert main([*args, "--sarif", "r.sarif"]) == 1
-    assert len(server.requests) == 5
+    assert len(_attack_requests(server)) == 5
     # code scanning needs a location: the line of the user's module that defines the target
     results = json.loads((tmp_path / "r.sarif").read_text())["runs"][0]["results"]
     assert results and all(
