@@ -1,4 +1,5 @@
-"""Configuration files (``.env``, YAML, TOML, INI, JSON): hard-coded credentials,
+"""Configuration files (``.env``, YAML, TOML, INI, JSON, Dockerfiles, shell scripts):
+hard-coded credentials,
 ``trust_remote_code`` switched on, LLM endpoints over plain ``http://``, and YAML tags that
 build Python objects (``!!python/object/apply:os.system``) under an unsafe loader.
 
@@ -17,13 +18,17 @@ from pathlib import PurePath
 from aisec_sdk.posture.code_scan import ENDPOINT_NAME, LLM_URL, exempt_host, token_secrets
 from aisec_sdk.posture.models import ScanFinding, Severity
 
-__all__ = ["MAX_CONFIG_SIZE", "is_config", "scan_config"]
+__all__ = ["MAX_CONFIG_SIZE", "config_format", "is_config", "scan_config"]
 
 MAX_CONFIG_SIZE = 4 << 20
 """Larger files are data, not settings: they are not read as configuration."""
 _SUFFIXES = frozenset(
     {".env", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".properties", ".json"}
+    | {".sh", ".bash", ".zsh", ".ps1", ".tfvars", ".dockerfile"}  # ENV/ARG/export KEY=...
 )
+# Dockerfile, Dockerfile.prod, Containerfile; and dotfiles that hold tokens
+_DOCKER = ("dockerfile", "containerfile")
+_DOTFILES = frozenset({".envrc", ".netrc", ".npmrc", ".pypirc"})
 # ``trust_remote_code: true``, ``"trust_remote_code": true``, ``TRUST_REMOTE_CODE=1``
 _TRUST = re.compile(r"""\btrust_remote_code["']?\s*[:=]\s*["']?(?:true|yes|on|1)\b""", re.I)
 # PyYAML's object tags: !!python/object/apply:os.system runs under an unsafe loader
@@ -41,7 +46,23 @@ _MAX_LINE = 64 * 1024
 def is_config(name: str) -> bool:
     """A configuration file by name: ``.env``, ``.env.local``, ``app.yaml``, ``x.toml``..."""
     lower = name.lower()
-    return lower == ".env" or lower.startswith(".env.") or PurePath(lower).suffix in _SUFFIXES
+    return (
+        lower == ".env"
+        or lower.startswith(".env.")
+        or lower in _DOTFILES
+        or lower.startswith(_DOCKER)
+        or PurePath(lower).suffix in _SUFFIXES
+    )
+
+
+def config_format(name: str) -> str:
+    """What kind of configuration file ``name`` is: ``env``, ``dockerfile``, or its suffix."""
+    lower = name.lower()
+    if lower.startswith(_DOCKER) or lower.endswith(".dockerfile"):
+        return "dockerfile"
+    if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
+        return "env"
+    return PurePath(lower).suffix.lstrip(".") or lower.lstrip(".")
 
 
 def scan_config(data: bytes, path: str) -> list[ScanFinding]:

@@ -26,7 +26,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from aisec_sdk.posture import archives
 from aisec_sdk.posture.code_scan import scan_notebook, scan_python
-from aisec_sdk.posture.config_scan import MAX_CONFIG_SIZE, is_config, scan_config
+from aisec_sdk.posture.config_scan import MAX_CONFIG_SIZE, config_format, is_config, scan_config
 from aisec_sdk.posture.gguf_scan import GGUF_MAGIC, scan_gguf
 from aisec_sdk.posture.hf_config_scan import (
     HF_CONFIG_NAMES,
@@ -313,8 +313,7 @@ class _Scan:
             return self._add(FileResult(display, "config", "json", size), found)
         if is_config(target.name) and size <= MAX_CONFIG_SIZE:
             found = scan_config(target.read_bytes(), display)
-            fmt = suffix.lstrip(".") if suffix else "env"
-            return self._add(FileResult(display, "config", fmt, size), found)
+            return self._add(FileResult(display, "config", config_format(target.name), size), found)
         data_fmt = _DATA_SUFFIXES.get(suffix)
         # Plain .txt files in a folder are mostly notes and licences: datasets only by name.
         if data_fmt is not None and (explicit or data_fmt != "text"):

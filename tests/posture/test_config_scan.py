@@ -10,7 +10,7 @@ import pytest
 
 from aisec_sdk.cli import main
 from aisec_sdk.posture import scan_paths
-from aisec_sdk.posture.config_scan import MAX_CONFIG_SIZE, is_config
+from aisec_sdk.posture.config_scan import MAX_CONFIG_SIZE, config_format, is_config
 
 Write = Callable[[str, bytes | str], Path]
 KEY = "sk-proj-" + "Q7x2Lm9Pa4Rt8Vb1Nc6Kd3Hf5Jg0Ws2Ye7Ui4Oz9"
@@ -36,6 +36,11 @@ def _found(path: Path) -> list[tuple[str, int | None]]:
             [("AISEC-CODE011", 2)],
         ),
         ("notes.yaml", "text: the python/object docs\n", []),
+        ("Dockerfile", f"FROM python:3.12\nENV OPENAI_API_KEY={KEY}\n", [("AISEC-CODE009", 2)]),
+        ("Dockerfile.prod", f"FROM x\nARG KEY={KEY}\n", [("AISEC-CODE009", 2)]),
+        ("Containerfile", f"FROM x\n\nENV K={KEY}\n", [("AISEC-CODE009", 3)]),
+        ("deploy.sh", f"#!/bin/sh\nexport OPENAI_API_KEY={KEY}\n", [("AISEC-CODE009", 2)]),
+        ("Dockerfile", "FROM x\nARG HF_TOKEN\nENV OPENAI_API_KEY=${OPENAI_API_KEY}\n", []),
         ("tags.json", '{"t": "!!python/object/apply:os.system"}', []),
         ("settings.json", json.dumps({"trust_remote_code": True}), [("AISEC-CODE001", 1)]),
         # the Hugging Face config names get the text checks as well as the model checks
@@ -65,6 +70,13 @@ def test_the_credential_itself_is_never_reported(write: Write) -> None:
 def test_config_files_by_name_and_big_files_are_not_settings(write: Write) -> None:
     assert is_config(".env") and is_config(".ENV.production") and is_config("a/b.YAML")
     assert not is_config("environment.py") and not is_config("data.jsonl")
+    assert is_config("Dockerfile") and is_config("api.Dockerfile") and is_config(".npmrc")
+    assert [config_format(n) for n in ("Dockerfile.gpu", ".env.local", "prod.env", "a.yml")] == [
+        "dockerfile",
+        "env",
+        "env",
+        "yml",
+    ]
     big = write("huge.json", f'{{"k": "{KEY}", "pad": "{"x" * MAX_CONFIG_SIZE}"}}')
     report = scan_paths([big])
     assert report.findings == [] and report.files[0].kind != "config"
