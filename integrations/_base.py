@@ -277,20 +277,21 @@ _SAMPLING_PARAMS = {
 
 
 def request_attributes(params: Mapping[str, Any]) -> dict[str, Any]:
-    """``gen_ai.request.*`` of a call's parameters: sampling numbers, stop sequences (``stop``
-    or ``stop_sequences``, a str or a list) and the choice count when ``n`` is not 1.
+    """``gen_ai.request.*`` of a call's parameters: sampling numbers, stop sequences (``stop``,
+    ``stop_sequences`` or transformers' ``stop_strings``; a str or a list) and the choice
+    count when ``n`` (transformers: ``num_return_sequences``) is not 1.
     Values that are not numbers (unset markers such as openai's ``NOT_GIVEN``) are skipped."""
     attrs: dict[str, Any] = {
         key: params[name]
         for name, key in _SAMPLING_PARAMS.items()
         if isinstance(params.get(name), int | float) and not isinstance(params.get(name), bool)
     }
-    stop = params.get("stop", params.get("stop_sequences"))
+    stop = params.get("stop", params.get("stop_sequences", params.get("stop_strings")))
     if isinstance(stop, str):
         attrs[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
     elif isinstance(stop, list | tuple) and stop:
         attrs[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = [str(s) for s in stop]
-    n = params.get("n")
+    n = params.get("n", params.get("num_return_sequences"))
     if isinstance(n, int) and not isinstance(n, bool) and n != 1:
         attrs[gen_ai.GEN_AI_REQUEST_CHOICE_COUNT] = n
     return attrs

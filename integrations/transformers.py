@@ -156,14 +156,15 @@ def _local_call(
     *,
     guards: bool = True,
 ) -> LlmCall:
-    """An in-process GenAI operation (span kind INTERNAL) with its generation parameters."""
+    """An in-process GenAI operation (span kind INTERNAL) with its generation parameters;
+    the model that answers is the one loaded, so it is also the response model."""
     return LlmCall(
         runtime,
         operation,
         PROVIDER,
         model,
         kind=SpanKind.INTERNAL,
-        attributes=request_attributes(kwargs),
+        attributes={**request_attributes(kwargs), gen_ai.GEN_AI_RESPONSE_MODEL: model},
         function=function,
         guards=guards,
     )

@@ -273,3 +273,25 @@ def test_a_failed_model_load_records_the_error(
     (span,) = telemetry.spans("aisec.model.load")
     assert span.attributes["error.type"] == "OSError"
     assert span.status.status_code is StatusCode.ERROR
+
+
+def test_generation_parameters_and_response_model(
+    guarded: Policy, tiny: Any, telemetry: Any
+) -> None:
+    _pipe(tiny)(
+        "hello world",
+        max_new_tokens=3,
+        do_sample=True,
+        temperature=0.7,
+        top_k=5,
+        top_p=0.9,
+        num_return_sequences=2,
+    )
+    (span,) = telemetry.llm_spans()
+    attrs = span.attributes
+    assert attrs[gen_ai.GEN_AI_REQUEST_MAX_TOKENS] == 3
+    assert attrs[gen_ai.GEN_AI_REQUEST_TEMPERATURE] == 0.7
+    assert attrs[gen_ai.GEN_AI_REQUEST_TOP_K] == 5
+    assert attrs[gen_ai.GEN_AI_REQUEST_TOP_P] == 0.9
+    assert attrs[gen_ai.GEN_AI_REQUEST_CHOICE_COUNT] == 2
+    assert attrs[gen_ai.GEN_AI_RESPONSE_MODEL] == attrs[gen_ai.GEN_AI_REQUEST_MODEL]
