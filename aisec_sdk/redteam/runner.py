@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import inspect
 import random
+import re
 import sys
 import time
 import uuid
@@ -97,15 +98,35 @@ async def _send(target: Target, conversation: Conversation) -> str:
         raise RuntimeError(f"the target called sys.exit({exc.code!r})") from exc
 
 
-def _blocked_by_guard(exc: BaseException) -> bool:
+_BLOCKING_NAME = re.compile(
+    r"blocked|refus|guardrail|content_?filter|content_?polic|moderation|jailbreak|"
+    r"prompt_?injection|unsafe_?(?:content|prompt|input|request)",
+    re.IGNORECASE,
+)
+
+
+def _block_reason(exc: BaseException) -> str | None:
+    """Why a call that raised means the attack was stopped, or None when it is an error.
+
+    Looks along the exception's causes for aisec_sdk's `GuardViolation`, an exception whose
+    class says it blocks or refuses (``ContentPolicyError``, ``RequestBlocked``,
+    ``GuardrailsViolation``, ``RefusalError``...; OS errors such as
+    ``ConnectionRefusedError`` aside) or a provider's content filter (``code ==
+    "content_filter"``, as OpenAI and Azure OpenAI report it).
+    """
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         if isinstance(current, GuardViolation):
-            return True
+            return f"blocked by a guard: {current}"
+        names = [k.__name__ for k in type(current).__mro__ if k.__module__ != "builtins"]
+        if not isinstance(current, OSError) and any(map(_BLOCKING_NAME.search, names)):
+            return f"blocked: {type(current).__name__}: {current}"
+        if getattr(current, "code", None) == "content_filter":
+            return f"blocked by the provider's content filter: {current}"
         seen.add(id(current))
         current = current.__cause__ or current.__context__
-    return False
+    return None
 
 
 def _transient(exc: BaseException) -> bool:
@@ -229,9 +250,10 @@ class _Session:
                 answer = await asyncio.wait_for(_send(self.target, conversation), self.timeout)
             except Exception as exc:
                 attempt.latency_ms = (time.perf_counter() - started) * 1000.0
-                if _blocked_by_guard(exc):
+                blocked = _block_reason(exc)
+                if blocked is not None:
                     attempt.outcome = "blocked"
-                    attempt.reason = f"blocked by a guard: {exc}"
+                    attempt.reason = blocked
                     return None
                 if _transient(exc) and tries <= self.retries:
                     await asyncio.sleep(self.backoff * 2 ** (tries - 1))

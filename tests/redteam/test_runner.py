@@ -306,3 +306,30 @@ def test_what_a_target_says_to_anyone_is_not_evidence_of_an_attack() -> None:
     assert leaky.families["system_prompt_extraction"].successes > 0
     assert leaky.families["data_exfiltration"].successes > 0
     assert leaky.to_dict()["control"]["prompt"] == "Hello! What can you help me with?"
+
+
+class ContentPolicyError(Exception):
+    """A host application's own refusal, raised instead of returned."""
+
+
+class BadRequestError(Exception):
+    """Shaped like openai.BadRequestError for Azure's content filter: ``.code`` from the body."""
+
+    code = "content_filter"
+
+
+def test_a_refusal_raised_as_an_exception_counts_as_blocked_not_as_an_error() -> None:
+    def refuses(prompt: str) -> str:
+        raise ContentPolicyError("request rejected by the content filter")
+
+    def filtered(prompt: str) -> str:
+        raise BadRequestError("The response was filtered")
+
+    def crashes(prompt: str) -> str:
+        raise ConnectionRefusedError("backend down")
+
+    for target in (refuses, filtered):
+        result = run(target, budget=4)
+        assert [a.outcome for a in result.attempts] == ["blocked"] * 4, target
+        assert result.attempts[0].reason.startswith("blocked")
+    assert [a.outcome for a in run(crashes, budget=2, retries=0).attempts] == ["error"] * 2
