@@ -15,6 +15,7 @@ import json
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -161,16 +162,22 @@ def _excerpt(text: str, hit: Finding, findings: list[Finding]) -> str:
 
 
 def scan_dataset(
-    path: Path, display: str, fmt: str, *, policy: Policy | None = None
+    path: Path,
+    display: str,
+    fmt: str,
+    *,
+    policy: Policy | None = None,
+    stream: io.BufferedReader | None = None,
 ) -> tuple[list[ScanFinding], dict[str, Any]]:
-    """Findings and per-file statistics for one dataset file of format ``fmt``."""
+    """Findings and per-file statistics for one dataset file of format ``fmt``, read from
+    ``stream`` when given (the decompressed content of ``train.jsonl.gz``)."""
     from aisec_sdk.engine import engine_for
 
     engine = engine_for(policy)
     tallies: dict[str, _Tally] = {}
     rows = flagged = malformed = 0
     first_malformed: list[int] = []
-    with path.open("rb") as fh:
+    with nullcontext(stream) if stream is not None else path.open("rb") as fh:
         for number, text, parsed in _records(path, fmt, fh):
             rows += 1
             if not parsed:

@@ -295,6 +295,12 @@ class _Scan:
                 fh.seek(0)
             if fmt == "parquet":
                 return self._dataset(target, display, "parquet")
+            data_fmt = _DATA_SUFFIXES.get(Path(target.stem).suffix.lower())
+            if fmt in _COMPRESSED and data_fmt not in (None, "parquet") and _text_inside(fh, fmt):
+                fh.seek(0)  # train.jsonl.gz: records are read as they decompress
+                inner = io.BufferedReader(_Decompressed(fh, fmt), buffer_size=1 << 16)
+                return self._dataset(target, display, data_fmt, inner, f"{fmt}+{data_fmt}")
+            fh.seek(0)
             if fmt != "unknown":
                 found, fmt = self.blob(fh, display, size, head, fmt, depth=0)
                 self._add(FileResult(display, "model", fmt, size, _sha256(fh)), found)
@@ -334,10 +340,20 @@ class _Scan:
             found = scan_python(data.decode("utf-8", "replace"), display)
         self._add(FileResult(display, "code", kind, size), found)
 
-    def _dataset(self, target: Path, display: str, fmt: str) -> None:
+    def _dataset(
+        self,
+        target: Path,
+        display: str,
+        fmt: str,
+        stream: io.BufferedReader[Any] | None = None,
+        label: str | None = None,
+    ) -> None:
+        """Scan a dataset file, or the decompressed ``stream`` read from it (``label``
+        names that format in the file list, ``gzip+jsonl``)."""
         from aisec_sdk.posture.dataset_scan import scan_dataset
 
         size = target.stat().st_size
+        fmt_label = label or fmt
         if fmt == "parquet":
             try:
                 import pyarrow.parquet  # type: ignore[import-untyped]  # noqa: F401
@@ -359,14 +375,14 @@ class _Scan:
                 f"records not scanned: the guards failed to load ({type(exc).__name__}: {exc})"
             )
             found = [ScanFinding("AISEC-DATA006", "medium", display, message, key="guards")]
-            self._add(FileResult(display, "dataset", fmt, size, stats=stats), found)
+            self._add(FileResult(display, "dataset", fmt_label, size, stats=stats), found)
             return
         try:
-            found, stats = scan_dataset(target, display, fmt, policy=self.policy)
+            found, stats = scan_dataset(target, display, fmt, policy=self.policy, stream=stream)
         except Exception as exc:  # a reader's own failure must not stop the scan
             message = f"dataset could not be read: {type(exc).__name__}: {exc}"
             found = [ScanFinding("AISEC-DATA006", "low", display, message, key="unreadable")]
-        self._add(FileResult(display, "dataset", fmt, size, stats=stats), found)
+        self._add(FileResult(display, "dataset", fmt_label, size, stats=stats), found)
 
     # -- model formats --------------------------------------------------------------------
     def blob(
@@ -568,6 +584,18 @@ def _seekable(fh: IO[bytes]) -> Iterator[IO[bytes]]:
         shutil.copyfileobj(fh, copy, _CHUNK)
         copy.seek(0)
         yield copy
+
+
+def _text_inside(fh: IO[bytes], kind: str) -> bool:
+    """Whether a compressed stream holds text rather than a model format or a pickle (a
+    joblib file named data.csv.gz is still scanned as the pickle it is)."""
+    fh.seek(0)
+    try:
+        inner = io.BufferedReader(_Decompressed(fh, kind), buffer_size=1 << 16)
+        head = inner.peek(_HEAD)[:_HEAD]
+        return _sniff(head) == "unknown" and not looks_like_pickle(inner, complete=True)
+    except (OSError, ValueError, EOFError, lzma.LZMAError, zlib.error):
+        return False  # broken: the model path reports it
 
 
 def _copy_capped(source: IO[bytes], target: IO[bytes]) -> int | None:

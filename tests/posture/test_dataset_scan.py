@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
 import json
+import lzma
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -149,3 +152,19 @@ def test_records_that_do_not_parse_cleanly_are_still_read(write: Write) -> None:
         assert (name, "AISEC-DATA003") in found, name
     assert ("broken.jsonl", "AISEC-DATA006") in found  # still counted as malformed
     assert ("wide.csv", "AISEC-DATA006") not in found
+
+
+def test_compressed_datasets_are_read_as_they_decompress(write: Write) -> None:
+    text = "".join(json.dumps(r) + "\n" for r in _records(20)).encode()
+    for name, data in (
+        ("train.jsonl.gz", gzip.compress(text)),
+        ("train.jsonl.bz2", bz2.compress(text)),
+        ("train.jsonl.xz", lzma.compress(text)),
+    ):
+        report = scan_file(write(name, data))
+        _check(report, {"pii": 4, "inj": 12})
+        assert report.files[0].format.endswith("+jsonl")
+    # a compressed pickle under a dataset's name is still scanned as the pickle it is
+    payload = b"cos\nsystem\n(S'id'\ntR."
+    report = scan_file(write("rows.csv.gz", gzip.compress(payload)))
+    assert [f.rule_id for f in report.findings] == ["AISEC-PKL001"]
