@@ -26,9 +26,15 @@ if TYPE_CHECKING:
     from aisec_sdk.policy import Policy
     from aisec_sdk.verdict import Finding
 
-__all__ = ["DATASET_FORMATS", "scan_dataset"]
+__all__ = ["DATASET_FORMATS", "json_dataset_format", "scan_dataset"]
 
-DATASET_FORMATS = ("jsonl", "csv", "tsv", "parquet", "text")
+DATASET_FORMATS = ("jsonl", "json", "csv", "tsv", "parquet", "text")
+# Where a JSON object keeps its records (SQuAD's "data", split names, common list keys).
+_RECORD_KEYS = (
+    "data", "train", "test", "validation", "dev", "examples", "instances", "rows", "records",
+    "samples", "items", "documents", "conversations", "dataset",
+)  # fmt: skip
+_MAX_JSON = 256 << 20
 FIRST_ROWS = 5
 _EXCERPT = 120
 _RULES: dict[str, tuple[str, Severity, str]] = {
@@ -61,7 +67,9 @@ def _strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
-        for item in value.values():
+        for key, item in value.items():
+            if isinstance(key, str) and " " in key:  # a sentence used as a key is data too
+                yield key
             yield from _strings(item)
     elif isinstance(value, list | tuple):
         for item in value:
@@ -124,10 +132,65 @@ def _parquet(path: Path) -> Iterator[tuple[int, str, bool]]:
             yield number, "\n".join(_strings(record)), True
 
 
+def _json_items(document: Any) -> list[Any]:
+    """The records of a JSON document: a top-level array's items, or the items of the
+    lists an object keeps under record keys (``{"data": [...]}``)."""
+    if isinstance(document, list):
+        return document
+    if isinstance(document, dict):
+        return [
+            item
+            for key in _RECORD_KEYS
+            if isinstance(document.get(key), list)
+            for item in document[key]
+        ]
+    return []
+
+
+def _json(fh: io.BufferedReader) -> Iterator[tuple[int, str, bool]]:
+    try:
+        document = json.load(_open_text(fh))
+    except (ValueError, RecursionError):
+        yield 1, "", False
+        return
+    for number, item in enumerate(_json_items(document), start=1):
+        yield number, "\n".join(_strings(item)), True
+
+
+def json_dataset_format(path: Path) -> str | None:
+    """``jsonl`` for JSON Lines saved as ``.json``, ``json`` for a records document (a
+    top-level array, or an object with a list under a record key such as ``data``), None
+    for anything else (settings, manifests)."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        reader = _open_text(io.BufferedReader(fh))
+        first = reader.readline(1 << 20)
+        start = first.lstrip("\ufeff \t\r\n")[:1]
+        if start == "[":
+            return "json"
+        if start != "{":
+            return None
+        second = next((line for line in reader if line.strip()), "")
+    try:
+        if second.lstrip()[:1] in ("{", "[") and isinstance(json.loads(first), dict):
+            return "jsonl"
+    except ValueError:
+        pass
+    if size > _MAX_JSON:
+        return None
+    try:
+        document = json.loads(path.read_bytes())
+    except (ValueError, RecursionError):
+        return None
+    return "json" if isinstance(document, dict) and _json_items(document) else None
+
+
 def _records(path: Path, fmt: str, fh: io.BufferedReader) -> Iterator[tuple[int, str, bool]]:
     """(line or row number, the record's text, whether it parsed) for each record."""
     if fmt == "jsonl":
         return _jsonl(fh)
+    if fmt == "json":
+        return _json(fh)
     if fmt in ("csv", "tsv"):
         return _delimited(fh, "\t" if fmt == "tsv" else ",")
     if fmt == "parquet":
@@ -216,7 +279,7 @@ def scan_dataset(
                 severity,
                 display,
                 f"{tally.rows} of {rows} records {what} ({kinds}); first at line/row {firsts}",
-                line=tally.first_line if fmt != "parquet" else None,
+                line=tally.first_line if fmt not in ("parquet", "json") else None,
                 key=guard,
                 details={
                     "guard": guard,

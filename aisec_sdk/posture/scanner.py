@@ -305,6 +305,12 @@ class _Scan:
                 found, fmt = self.blob(fh, display, size, head, fmt, depth=0)
                 self._add(FileResult(display, "model", fmt, size, _sha256(fh)), found)
                 return
+        if suffix == ".json" and target.name not in HF_CONFIG_NAMES:
+            from aisec_sdk.posture.dataset_scan import json_dataset_format
+
+            layout = json_dataset_format(target)  # records, not settings
+            if layout is not None:
+                return self._dataset(target, display, layout)
         kind = _CODE_SUFFIXES.get(suffix)
         if kind is not None:
             return self._code(target, display, kind, size)

@@ -168,3 +168,21 @@ def test_compressed_datasets_are_read_as_they_decompress(write: Write) -> None:
     payload = b"cos\nsystem\n(S'id'\ntR."
     report = scan_file(write("rows.csv.gz", gzip.compress(payload)))
     assert [f.rule_id for f in report.findings] == ["AISEC-PKL001"]
+
+
+def test_json_datasets_by_layout_not_settings(write: Write) -> None:
+    rows = _records(20)
+    array = scan_file(write("train.json", json.dumps(rows, indent=2)))
+    _check(array, {"pii": 4, "inj": 12})
+    assert array.files[0].format == "json"
+    lines = scan_file(write("lines.json", "".join(json.dumps(r) + "\n" for r in rows)))
+    _check(lines, {"pii": 4, "inj": 12})
+    squad = {"version": "1.1", "data": [{"paragraphs": [{"context": r["text"]}]} for r in rows]}
+    _check(scan_file(write("dev.json", json.dumps(squad))), {"pii": 4, "inj": 12})
+    # settings and manifests stay configuration files
+    settings = {"name": "app", "contributors": ["a"], "llm": {"model": "gpt-4o"}}
+    report = scan_file(write("settings.json", json.dumps(settings)))
+    assert report.files[0].kind == "config" and report.findings == []
+    # a sentence used as a key is record text too
+    keyed = scan_file(write("keyed.jsonl", json.dumps({INJECTION: "yes"}) + "\n"))
+    assert [f.rule_id for f in keyed.findings] == ["AISEC-DATA003"]
