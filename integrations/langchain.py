@@ -387,6 +387,7 @@ class AisecCallbackHandler:
                 usage = getattr(message, "usage_metadata", None)
                 if usage:
                     llm.set_usage(usage.get("input_tokens"), usage.get("output_tokens"))
+                    _usage_details(llm, usage)
         if reasons:
             llm.set(gen_ai.GEN_AI_RESPONSE_FINISH_REASONS, reasons)
         if llm.input_tokens is None:
@@ -502,6 +503,21 @@ class AisecCallbackHandler:
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         self._end(run_id)
+
+
+_USAGE_DETAILS = (
+    ("input_token_details", "cache_read", gen_ai.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
+    ("input_token_details", "cache_creation", gen_ai.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS),
+    ("output_token_details", "reasoning", gen_ai.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS),
+)
+
+
+def _usage_details(llm: LlmCall, usage: Mapping[str, Any]) -> None:
+    """Cached-input and reasoning token counts of LangChain's ``usage_metadata``."""
+    for group, name, key in _USAGE_DETAILS:
+        value = (usage.get(group) or {}).get(name)
+        if isinstance(value, int):
+            llm.set(key, value)
 
 
 # Prefixes of the message ids LangChain makes up from its run ids (new, then old versions).

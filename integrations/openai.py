@@ -467,8 +467,7 @@ class _ChatAdapter(_Adapter):
             text = message.content if isinstance(message.content, str) else ""
             answers.append(Captured("assistant", text, calls, _reason(choice.finish_reason)))
         usage = getattr(result, "usage", None)
-        tokens = (usage.prompt_tokens, usage.completion_tokens) if usage is not None else None
-        _answered(llm, tokens, kwargs.get("messages"), answers)
+        _answered(llm, _reported(llm, usage), kwargs.get("messages"), answers)
 
     def stream(self, llm: LlmCall, kwargs: Mapping[str, Any]) -> _Processor:
         return _ChatStream(llm, kwargs)
@@ -540,11 +539,44 @@ def _status_reason(status: Any) -> str | None:
     return status if status in ("incomplete", "failed", "cancelled") else None
 
 
+def _reported(llm: LlmCall, usage: Any) -> tuple[int | None, int | None]:
+    """Input and output tokens of an API ``usage`` (chat and text completions: prompt and
+    completion tokens; Responses: input and output tokens); its cached-input and reasoning
+    token counts go onto the span. ``(None, None)`` when there is no usage."""
+    if usage is None:
+        return None, None
+    cached = getattr(
+        getattr(usage, "prompt_tokens_details", None)
+        or getattr(usage, "input_tokens_details", None),
+        "cached_tokens",
+        None,
+    )
+    reasoning = getattr(
+        getattr(usage, "completion_tokens_details", None)
+        or getattr(usage, "output_tokens_details", None),
+        "reasoning_tokens",
+        None,
+    )
+    llm.set(
+        gen_ai.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, cached if isinstance(cached, int) else None
+    )
+    llm.set(
+        gen_ai.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+        reasoning if isinstance(reasoning, int) else None,
+    )
+    input_tokens = getattr(usage, "prompt_tokens", None)
+    output_tokens = getattr(usage, "completion_tokens", None)
+    if input_tokens is None:
+        input_tokens = getattr(usage, "input_tokens", None)
+        output_tokens = getattr(usage, "output_tokens", None)
+    return input_tokens, output_tokens
+
+
 def _answered(
-    llm: LlmCall, tokens: tuple[int, int] | None, prompt: Any, answers: list[Captured]
+    llm: LlmCall, tokens: tuple[int | None, int | None], prompt: Any, answers: list[Captured]
 ) -> None:
     """Usage (reported, else counted from ``prompt`` and the answers) and captured answers."""
-    if tokens is not None:
+    if tokens[0] is not None:
         llm.set_usage(*tokens)
     else:
         _count_usage(llm, prompt or [], "".join(a.text for a in answers))
@@ -589,7 +621,7 @@ class _ChatStream(_Processor):
         self.last = chunk
         usage = getattr(chunk, "usage", None)
         if usage is not None:
-            self.llm.set_usage(usage.prompt_tokens, usage.completion_tokens)
+            self.llm.set_usage(*_reported(self.llm, usage))
             self.usage_seen = True
         for choice in getattr(chunk, "choices", None) or ():
             self._choice(choice)
@@ -722,8 +754,7 @@ class _TextAdapter(_Adapter):
                     Captured("assistant", choice.text, (), _reason(choice.finish_reason))
                 )
         usage = getattr(result, "usage", None)
-        tokens = (usage.prompt_tokens, usage.completion_tokens) if usage is not None else None
-        _answered(llm, tokens, "\n".join(_prompts(kwargs.get("prompt"))), answers)
+        _answered(llm, _reported(llm, usage), "\n".join(_prompts(kwargs.get("prompt"))), answers)
 
     def stream(self, llm: LlmCall, kwargs: Mapping[str, Any]) -> _Processor:
         return _TextStream(llm, {"messages": "\n".join(_prompts(kwargs.get("prompt")))})
@@ -871,8 +902,7 @@ class _ResponsesAdapter(_Adapter):
         if calls:
             answers.append(Captured("assistant", "", calls, finish[-1] if finish else None))
         usage = getattr(response, "usage", None)
-        tokens = (usage.input_tokens, usage.output_tokens) if usage is not None else None
-        _answered(llm, tokens, kwargs.get("input"), answers)
+        _answered(llm, _reported(llm, usage), kwargs.get("input"), answers)
 
     def stream(self, llm: LlmCall, kwargs: Mapping[str, Any]) -> _Processor:
         return _ResponsesStream(llm, kwargs)

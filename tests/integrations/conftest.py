@@ -88,6 +88,7 @@ class Reply:
     usage: bool = True
     cut_after: int | None = None
     delay: float = 0.0
+    details: bool = False  # usage with cached-input and reasoning token counts (2 and 1)
 
 
 @dataclass
@@ -325,6 +326,9 @@ class FakeOpenAI:
                 "completion_tokens": _words(reply.content),
                 "total_tokens": self._prompt_tokens(body) + _words(reply.content),
             }
+            if reply.details:
+                out["usage"]["prompt_tokens_details"] = {"cached_tokens": 2}
+                out["usage"]["completion_tokens_details"] = {"reasoning_tokens": 1}
         return out
 
     def _chat_chunks(self, body: dict[str, Any], reply: Reply) -> list[tuple[str | None, Any]]:

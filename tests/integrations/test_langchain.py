@@ -565,3 +565,23 @@ def test_finish_reasons_of_every_generation(guarded: Policy, telemetry: Any) -> 
     TwoChoices().invoke("hi")
     (span,) = telemetry.llm_spans()
     assert span.attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop", "length")
+
+
+def test_cached_input_and_reasoning_tokens_from_usage_metadata(
+    guarded: Policy, telemetry: Any
+) -> None:
+    usage = {
+        "input_tokens": 10,
+        "output_tokens": 4,
+        "total_tokens": 14,
+        "input_token_details": {"cache_read": 6, "cache_creation": 2},
+        "output_token_details": {"reasoning": 3},
+    }
+    answer = AIMessage(content="hi", usage_metadata=usage)  # type: ignore[arg-type]
+    FakeMessagesListChatModel(responses=[answer]).invoke("hi")
+    (span,) = telemetry.llm_spans()
+    attrs = span.attributes
+    assert attrs[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] == 10
+    assert attrs[gen_ai.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] == 6
+    assert attrs[gen_ai.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] == 2
+    assert attrs[gen_ai.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] == 3

@@ -1022,3 +1022,24 @@ def test_responses_finish_reason_and_captured_answer(
     assert text["finish_reason"] == "stop"
     assert call["parts"][0]["type"] == "tool_call" and call["parts"][0]["id"] == "call_0"
     assert "4111" not in call["parts"][0]["arguments"]
+
+
+# --------------------------------------------------------------------------- usage details
+
+
+def test_cached_input_and_reasoning_tokens(
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
+) -> None:
+    fake_openai.queue(details=True)
+    client.chat.completions.create(model="gpt-4o", messages=_user("hi"))
+    attrs = _one(telemetry).attributes
+    assert attrs[gen_ai.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] == 2
+    assert attrs[gen_ai.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] == 1
+    telemetry.clear()
+    client.chat.completions.create(model="gpt-4o", messages=_user("hi"))  # no details given
+    assert gen_ai.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS not in _one(telemetry).attributes
+    telemetry.clear()
+    client.responses.create(model="gpt-4.1", input="hi")  # the fake reports 0 and 0
+    attrs = _one(telemetry).attributes
+    assert attrs[gen_ai.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] == 0
+    assert attrs[gen_ai.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] == 0
