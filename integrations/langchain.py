@@ -434,6 +434,9 @@ class AisecCallbackHandler:
         tool_call_id = kwargs.get("tool_call_id")
         if tool_call_id:
             attrs[gen_ai.GEN_AI_TOOL_CALL_ID] = tool_call_id
+        description = (serialized or {}).get("description")
+        if isinstance(description, str) and description:
+            attrs[gen_ai.GEN_AI_TOOL_DESCRIPTION] = description
         run = self._open_span(run_id, parent_run_id, f"execute_tool {name}", attrs, guarded=True)
         if run.call is not None and input_str:
             call = run.call

@@ -249,6 +249,20 @@ def test_tool_result_is_checked_as_context(guarded: Policy, telemetry: Any) -> N
     assert [(e["aisec.guard"], e["aisec.direction"]) for e in _events(span)] == [("pii", "context")]
 
 
+def test_tool_span_follows_the_execute_tool_convention(guarded: Policy, telemetry: Any) -> None:
+    call = {"name": "lookup_order", "args": {"order_id": "7"}, "id": "call-9", "type": "tool_call"}
+    lookup_order.invoke(call)
+    (span,) = telemetry.spans("execute_tool")
+    assert span.kind is SpanKind.INTERNAL
+    attrs = span.attributes
+    assert attrs[gen_ai.GEN_AI_OPERATION_NAME] == "execute_tool"
+    assert attrs[gen_ai.GEN_AI_TOOL_CALL_ID] == "call-9"
+    assert attrs[gen_ai.GEN_AI_TOOL_DESCRIPTION] == "Look up an order."
+    assert attrs[gen_ai.GEN_AI_TOOL_TYPE] == "function"
+    assert gen_ai.GEN_AI_TOOL_CALL_ARGUMENTS not in attrs  # content: opt-in only
+    assert gen_ai.GEN_AI_TOOL_CALL_RESULT not in attrs
+
+
 @pytest.mark.parametrize("guarded", ["block"], indirect=True)
 def test_tool_arguments_are_checked_as_input(guarded: Policy, telemetry: Any) -> None:
     with pytest.raises(GuardViolation):
