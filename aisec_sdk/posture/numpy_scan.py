@@ -68,7 +68,7 @@ def scan_npy(
     found = [
         ScanFinding(
             "AISEC-NPY001",
-            "high",
+            "medium",
             path,
             f"array of dtype {header['descr']!r} is stored as a pickle; numpy.load "
             "with allow_pickle=True runs it",

@@ -119,10 +119,12 @@ _CATALOGUE: tuple[Rule, ...] = (
     Rule(
         "AISEC-NPY001",
         "NumpyObjectArray",
-        "high",
+        "medium",
         "NumPy file holds an object array (pickled data)",
-        "An .npy array with object dtype stores its items as a pickle; numpy.load with "
-        "allow_pickle=True runs any code inside it.",
+        "An .npy array with object dtype stores its items as a pickle; numpy.load refuses it "
+        "unless called with allow_pickle=True, which then runs any code inside it. The "
+        "pickle's imports are judged on their own (os.system is a critical PKL001); strings "
+        "and ragged lists import nothing dangerous.",
         "Store numeric arrays only, or load with allow_pickle=False.",
         ("LLM03",),
         _SUPPLY,

@@ -104,13 +104,13 @@ def test_numpy_object_array_and_its_payload(tmp_path: Path) -> None:
     array = np.empty(2, dtype=object)
     array[0], array[1] = {"a": 1}, Evil()
     np.save(objects, array, allow_pickle=True)
-    assert _ids(scan_file(objects)) == [("AISEC-NPY001", "high"), ("AISEC-PKL001", "critical")]
+    assert _ids(scan_file(objects)) == [("AISEC-NPY001", "medium"), ("AISEC-PKL001", "critical")]
 
 
 def test_numpy_structured_dtype_with_object_field(tmp_path: Path, write: Write) -> None:
     path = tmp_path / "rec.npy"
     np.save(path, np.zeros(2, dtype=[("x", "<i4"), ("y", "O")]), allow_pickle=True)
-    assert ("AISEC-NPY001", "high") in _ids(scan_file(path))
+    assert ("AISEC-NPY001", "medium") in _ids(scan_file(path))
     broken = write("broken.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': <nope")
     assert _ids(scan_file(broken)) == [("AISEC-MOD001", "medium")]
 
@@ -408,3 +408,11 @@ def test_everyday_chat_templates_stay_clean(write: Write) -> None:
     for template in templates:
         data = json.dumps({"chat_template": template})
         assert scan_file(write("tokenizer_config.json", data)).findings == [], template
+
+
+def test_object_array_of_plain_values_does_not_fail_the_default_scan(tmp_path: Path) -> None:
+    path = tmp_path / "labels.npy"
+    np.save(path, np.array(["cat", "dog", None, 3], dtype=object), allow_pickle=True)
+    report = scan_file(path)
+    assert _ids(report) == [("AISEC-NPY001", "medium")]
+    assert not report.at_or_above("high")
