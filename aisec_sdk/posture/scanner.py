@@ -305,6 +305,13 @@ class _Scan:
                 found, fmt = self.blob(fh, display, size, head, fmt, depth=0)
                 self._add(FileResult(display, "model", fmt, size, _sha256(fh)), found)
                 return
+        if suffix == ".safetensors":  # the loader rejects it; a scanner must not pass it
+            message = (
+                "safetensors: the file does not start with a header (an 8-byte length "
+                "under 2**48, then '{')"
+            )
+            found = [ScanFinding("AISEC-ST001", "high", display, message, key="no-header")]
+            return self._add(FileResult(display, "model", "unknown", size), found)
         if suffix == ".json" and target.name not in HF_CONFIG_NAMES:
             from aisec_sdk.posture.dataset_scan import json_dataset_format
 

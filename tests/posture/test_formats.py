@@ -416,3 +416,14 @@ def test_object_array_of_plain_values_does_not_fail_the_default_scan(tmp_path: P
     report = scan_file(path)
     assert _ids(report) == [("AISEC-NPY001", "medium")]
     assert not report.at_or_above("high")
+
+
+def test_a_safetensors_file_without_a_header_is_invalid(write: Write) -> None:
+    for name, data in (
+        ("huge.safetensors", struct.pack("<Q", 1 << 63) + b"{}"),
+        ("zero.safetensors", struct.pack("<Q", 0) + b"{}"),
+        ("array.safetensors", struct.pack("<Q", 4) + b"[[]]"),
+        ("short.safetensors", b"\x10\x00"),
+        ("empty.safetensors", b""),
+    ):
+        assert _ids(scan_file(write(name, data))) == [("AISEC-ST001", "high")], name
