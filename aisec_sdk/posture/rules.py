@@ -242,6 +242,19 @@ _CATALOGUE: tuple[Rule, ...] = (
         "high",
     ),
     Rule(
+        "AISEC-TF001",
+        "TensorflowUnsafeOp",
+        "high",
+        "TensorFlow graph runs Python or touches files",
+        "The graph (saved_model.pb, a frozen .pb, .pbtxt) has PyFunc, EagerPyFunc or "
+        "PyFuncStateless ops, which call Python functions, or ReadFile/WriteFile ops, which "
+        "read and write files wherever the model is served.",
+        "Serve only graphs built from reviewed code; strip the ops or re-export the model.",
+        ("LLM03",),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
         "AISEC-CODE001",
         "TrustRemoteCode",
         "high",

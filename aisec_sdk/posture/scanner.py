@@ -41,6 +41,7 @@ from aisec_sdk.posture.onnx_scan import looks_like_onnx, scan_onnx
 from aisec_sdk.posture.pickle_scan import PICKLE_PROTOCOL_MAGIC, looks_like_pickle, scan_pickle
 from aisec_sdk.posture.rules import RULES
 from aisec_sdk.posture.safetensors_scan import looks_like_safetensors, scan_safetensors
+from aisec_sdk.posture.tf_scan import TF_SUFFIXES, scan_tf_graph
 
 if TYPE_CHECKING:
     from aisec_sdk.policy import Policy
@@ -295,6 +296,16 @@ class _Scan:
                 fh.seek(0)
             if fmt == "parquet":
                 return self._dataset(target, display, "parquet")
+            if suffix in TF_SUFFIXES and fmt in ("onnx", "unknown"):
+                # saved_model.pb opens like an ONNX model (field 1 varint, field 2 bytes)
+                found = scan_tf_graph(fh, display, text=suffix == ".pbtxt")
+                if fmt == "onnx":
+                    fh.seek(0)
+                    found += self.blob(fh, display, size, head, fmt, depth=0)[0]
+                fh.seek(0)
+                return self._add(
+                    FileResult(display, "model", "tensorflow", size, _sha256(fh)), found
+                )
             data_fmt = _DATA_SUFFIXES.get(Path(target.stem).suffix.lower())
             if fmt in _COMPRESSED and data_fmt not in (None, "parquet") and _text_inside(fh, fmt):
                 fh.seek(0)  # train.jsonl.gz: records are read as they decompress

@@ -427,3 +427,25 @@ def test_a_safetensors_file_without_a_header_is_invalid(write: Write) -> None:
         ("empty.safetensors", b""),
     ):
         assert _ids(scan_file(write(name, data))) == [("AISEC-ST001", "high")], name
+
+
+def _node(name: str, op: str) -> bytes:
+    """A GraphDef node: NodeDef.name (field 1) and NodeDef.op (field 2)."""
+    fields = b"\x0a" + bytes([len(name)]) + name.encode()
+    fields += b"\x12" + bytes([len(op)]) + op.encode()
+    return b"\x0a" + bytes([len(fields)]) + fields
+
+
+def test_tensorflow_graphs_with_python_or_file_ops(write: Write) -> None:
+    def saved_model(*ops: str) -> bytes:  # SavedModel{schema 1, meta_graphs{graph_def{...}}}
+        graph = b"".join(_node(f"n{i}", op) for i, op in enumerate(ops))
+        meta = b"\x12" + bytes([len(graph)]) + graph
+        return b"\x08\x01\x12" + bytes([len(meta)]) + meta
+
+    risky = scan_file(write("m/saved_model.pb", saved_model("Placeholder", "PyFunc", "ReadFile")))
+    assert _ids(risky) == [("AISEC-TF001", "high"), ("AISEC-TF001", "high")]
+    assert risky.files[0].format == "tensorflow"
+    plain = write("ok/saved_model.pb", saved_model("Placeholder", "MatMul"))
+    assert scan_file(plain).findings == []
+    text = 'node {\n  name: "f"\n  op: "EagerPyFunc"\n}\nnode { op: "Const" }\n'
+    assert _ids(scan_file(write("graph.pbtxt", text))) == [("AISEC-TF001", "high")]
