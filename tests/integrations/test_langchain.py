@@ -428,7 +428,7 @@ def test_chat_openai_span_has_request_parameters_and_endpoint(
         api_key=SecretStr("test-key"),
         max_retries=0,
         temperature=0.3,
-        max_tokens=40,
+        max_tokens=40,  # type: ignore[call-arg]  # an alias of max_completion_tokens
         top_p=0.9,
         seed=7,
         frequency_penalty=0.5,
@@ -544,7 +544,7 @@ def test_response_id_is_the_providers_never_a_langchain_run_id(
     from langchain_openai import ChatOpenAI
 
     model = ChatOpenAI(model="gpt-4o", base_url=fake_openai.url, api_key=SecretStr("k"))
-    assert model.invoke("hi").id.startswith("lc_run")  # LangChain's own id on the message
+    assert str(model.invoke("hi").id).startswith("lc_run")  # LangChain's own id on the message
     for _ in model.stream("hi"):  # a streamed answer carries no provider id
         pass
     GenericFakeChatModel(messages=_answers("no id")).invoke("hi")
@@ -562,7 +562,13 @@ def test_finish_reasons_of_every_generation(guarded: Policy, telemetry: Any) -> 
         def _llm_type(self) -> str:
             return "two-choices"
 
-        def _generate(self, messages: Any, stop: Any = None, **kwargs: Any) -> ChatResult:
+        def _generate(
+            self,
+            messages: list[BaseMessage],
+            stop: list[str] | None = None,
+            run_manager: Any = None,
+            **kwargs: Any,
+        ) -> ChatResult:
             return ChatResult(
                 generations=[
                     ChatGeneration(
@@ -584,14 +590,14 @@ def test_finish_reasons_of_every_generation(guarded: Policy, telemetry: Any) -> 
 def test_cached_input_and_reasoning_tokens_from_usage_metadata(
     guarded: Policy, telemetry: Any
 ) -> None:
-    usage = {
+    usage: Any = {
         "input_tokens": 10,
         "output_tokens": 4,
         "total_tokens": 14,
         "input_token_details": {"cache_read": 6, "cache_creation": 2},
         "output_token_details": {"reasoning": 3},
     }
-    answer = AIMessage(content="hi", usage_metadata=usage)  # type: ignore[arg-type]
+    answer = AIMessage(content="hi", usage_metadata=usage)
     FakeMessagesListChatModel(responses=[answer]).invoke("hi")
     (span,) = telemetry.llm_spans()
     attrs = span.attributes

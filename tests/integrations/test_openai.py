@@ -859,13 +859,14 @@ def test_time_to_first_chunk_metric(client: Any) -> None:
         uninstrument("openai")
     data = reader.get_metrics_data()
     assert data is not None
-    (metric,) = [
+    metrics: list[Any] = [
         m
         for rm in data.resource_metrics
         for sm in rm.scope_metrics
         for m in sm.metrics
         if m.name == "gen_ai.client.operation.time_to_first_chunk"
     ]
+    (metric,) = metrics
     (point,) = metric.data.data_points
     assert metric.unit == "s" and point.count == 1
     assert tuple(point.explicit_bounds) == DURATION_BOUNDS
@@ -955,7 +956,7 @@ def test_a_blocked_streaming_response_stays_blocked(
 
 # --------------------------------------------------------------------------- captured tool calls
 
-WEATHER = {
+WEATHER: dict[str, Any] = {
     "type": "function",
     "function": {
         "name": "weather",
