@@ -337,12 +337,15 @@ class _Scan:
             return self._add(FileResult(display, "config", "jinja", size), found)
         if target.name in HF_CONFIG_NAMES and size <= _MAX_CONFIG:
             data = target.read_bytes()
-            found = scan_hf_config(data, display)
+            found = scan_hf_config(data, display) + _keras_json(data, display)
             if size <= MAX_CONFIG_SIZE:  # an app's config.json holds keys like any config
                 found += scan_config(data, display)
             return self._add(FileResult(display, "config", "json", size), found)
         if is_config(target.name) and size <= MAX_CONFIG_SIZE:
-            found = scan_config(target.read_bytes(), display)
+            data = target.read_bytes()
+            found = scan_config(data, display)
+            if suffix == ".json":
+                found += _keras_json(data, display)
             return self._add(FileResult(display, "config", config_format(target.name), size), found)
         data_fmt = _DATA_SUFFIXES.get(suffix)
         # Plain .txt files in a folder are mostly notes and licences: datasets only by name.
@@ -608,6 +611,14 @@ def _seekable(fh: IO[bytes]) -> Iterator[IO[bytes]]:
         shutil.copyfileobj(fh, copy, _CHUNK)
         copy.seek(0)
         yield copy
+
+
+def _keras_json(data: bytes, display: str) -> list[ScanFinding]:
+    """Keras checks for a model architecture saved as JSON (``model.to_json()``, or the
+    config.json of an unpacked .keras archive): Lambda layers and foreign callables."""
+    if b'"class_name"' not in data:
+        return []
+    return [f for f in scan_keras_config(data, display) if f.rule_id != "AISEC-MOD001"]
 
 
 def _text_inside(fh: IO[bytes], kind: str) -> bool:

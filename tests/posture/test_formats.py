@@ -449,3 +449,18 @@ def test_tensorflow_graphs_with_python_or_file_ops(write: Write) -> None:
     assert scan_file(plain).findings == []
     text = 'node {\n  name: "f"\n  op: "EagerPyFunc"\n}\nnode { op: "Const" }\n'
     assert _ids(scan_file(write("graph.pbtxt", text))) == [("AISEC-TF001", "high")]
+
+
+def test_keras_architecture_saved_as_json(write: Write) -> None:
+    layers = [
+        {"class_name": "Dense", "config": {"name": "d", "units": 2}},
+        {"class_name": "Lambda", "config": {"name": "l", "function": ["4wEAAAAA", None, None]}},
+    ]
+    model = {"class_name": "Sequential", "config": {"layers": layers}, "keras_version": "2.15"}
+    assert _ids(scan_file(write("model.json", json.dumps(model)))) == [("AISEC-KER001", "high")]
+    unpacked = {"module": "builtins", "class_name": "function", "config": "exec"}
+    assert _ids(scan_file(write("x/config.json", json.dumps(unpacked)))) == [
+        ("AISEC-KER002", "critical")
+    ]
+    dense = {"class_name": "Sequential", "config": {"layers": layers[:1]}}
+    assert scan_file(write("dense.json", json.dumps(dense))).findings == []
