@@ -7,6 +7,7 @@ import csv
 import gzip
 import json
 import lzma
+import random
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -186,3 +187,14 @@ def test_json_datasets_by_layout_not_settings(write: Write) -> None:
     # a sentence used as a key is record text too
     keyed = scan_file(write("keyed.jsonl", json.dumps({INJECTION: "yes"}) + "\n"))
     assert [f.rule_id for f in keyed.findings] == ["AISEC-DATA003"]
+
+
+def test_binary_noise_in_text_datasets_raises_nothing_but_hidden_sentences(write: Write) -> None:
+    noise = bytes(random.Random(7).randrange(256) for _ in range(100_000)).replace(b"\n", b" ")
+    lines = [noise[i : i + 500] for i in range(0, len(noise), 500)]
+    report = scan_file(write("blob.jsonl", b"\n".join(lines) + b"\n"))
+    assert [f.rule_id for f in report.findings] == ["AISEC-DATA006"]
+    assert scan_file(write("blob.txt", b"\n".join(lines))).findings == []
+    hidden = lines[0] + INJECTION.encode() + lines[1]
+    found = scan_file(write("hidden.jsonl", hidden + b"\n")).findings
+    assert [f.rule_id for f in found] == ["AISEC-DATA003", "AISEC-DATA006"]
