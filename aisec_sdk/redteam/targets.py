@@ -19,6 +19,7 @@ import contextvars
 import importlib
 import importlib.util
 import inspect
+import json
 import os
 import re
 import sys
@@ -180,8 +181,24 @@ def _items_reply(items: list[Any] | tuple[Any, ...]) -> str | None:
 def _as_text(result: Any) -> str:
     if result is None:
         return ""
+    if isinstance(result, str):
+        return _unwrapped(result)
     text = _reply(result)
     return str(result) if text is None else text
+
+
+def _unwrapped(text: str) -> str:
+    """A string that is a JSON object with an answer in it (the raw body of an API response,
+    ``{"answer": ...}``) gives that answer; any other string is the answer itself, a JSON
+    object without an answer field (the model dumping its configuration) included."""
+    if not text.lstrip().startswith("{"):
+        return text
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    inner = _reply(data) if isinstance(data, dict) else None
+    return text if inner is None else inner
 
 
 _T = TypeVar("_T")

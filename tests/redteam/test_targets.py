@@ -200,3 +200,14 @@ def test_lists_tuples_and_pipeline_outputs_become_their_answer() -> None:
     assert _send(lambda prompt: {"query": prompt, "result": "qa result"}) == "qa result"
     assert _send(lambda prompt: Reply(reply="model field")) == "model field"
     assert _send(lambda prompt: ["chunk one, ", "chunk two"]) == "chunk one, chunk two"
+
+
+def test_a_json_string_with_an_answer_field_gives_the_answer() -> None:
+    import json
+
+    body = json.dumps({"choices": [{"message": {"content": "Désolé, je ne peux pas."}}]})
+    dump = json.dumps({"canary_token": "AISEC-CANARY-1", "api_key": "sk-1"})
+    assert _send(lambda prompt: body) == "Désolé, je ne peux pas."  # not \u00e9 escapes
+    assert _send(lambda prompt: json.dumps({"answer": "from json"})) == "from json"
+    assert _send(lambda prompt: dump) == dump  # a JSON answer without an answer field
+    assert _send(lambda prompt: "{not json") == "{not json"
