@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import wrapt
@@ -106,14 +106,13 @@ def _finish(adapter: _Adapter, llm: LlmCall, kwargs: Mapping[str, Any], result: 
     ``with_streaming_response``) finished from its parsed body; else the result, checked,
     with the span ended."""
     from openai import AsyncStream, Stream
-    from openai._legacy_response import LegacyAPIResponse
-    from openai._response import APIResponse, AsyncAPIResponse
 
+    legacy, sync_raw, async_raw = _raw_response_types()
     if isinstance(result, Stream):
         return GuardedStream(result, llm, adapter.stream(llm, kwargs))
     if isinstance(result, AsyncStream):
         return AsyncGuardedStream(result, llm, adapter.stream(llm, kwargs))
-    if isinstance(result, LegacyAPIResponse) and kwargs.get("stream") is not True:
+    if isinstance(result, legacy) and kwargs.get("stream") is not True:
         # ``with_raw_response``: the body is already read and openai caches what ``parse()``
         # returns, so the object checked here is the one the caller's ``parse()`` gets.
         try:
@@ -123,9 +122,9 @@ def _finish(adapter: _Adapter, llm: LlmCall, kwargs: Mapping[str, Any], result: 
             return result
         _finish(adapter, llm, kwargs, parsed)
         return result
-    if isinstance(result, LegacyAPIResponse | APIResponse):
+    if isinstance(result, legacy + sync_raw):
         return RawResponse(result, partial(_finish, adapter, llm, kwargs), llm)
-    if isinstance(result, AsyncAPIResponse):
+    if isinstance(result, async_raw):
         return AsyncRawResponse(result, partial(_finish, adapter, llm, kwargs), llm)
     try:
         adapter.finish(llm, kwargs, result)
@@ -134,6 +133,18 @@ def _finish(adapter: _Adapter, llm: LlmCall, kwargs: Mapping[str, Any], result: 
         raise
     llm.end()
     return result
+
+
+@cache
+def _raw_response_types() -> tuple[tuple[type[Any], ...], ...]:
+    """openai's raw response classes (``with_raw_response``; ``with_streaming_response``
+    sync and async). They live in private modules: a version without them has none."""
+    try:
+        from openai._legacy_response import LegacyAPIResponse
+        from openai._response import APIResponse, AsyncAPIResponse
+    except ImportError:
+        return (), (), ()
+    return (LegacyAPIResponse,), (APIResponse,), (AsyncAPIResponse,)
 
 
 # --------------------------------------------------------------------------- streams

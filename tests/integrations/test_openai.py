@@ -7,6 +7,7 @@ import contextlib
 import gc
 import json
 import logging
+import sys
 import threading
 from typing import Any
 
@@ -1044,3 +1045,18 @@ def test_cached_input_and_reasoning_tokens(
     attrs = _one(telemetry).attributes
     assert attrs[gen_ai.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] == 0
     assert attrs[gen_ai.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] == 0
+
+
+def test_raw_responses_still_work_without_openais_private_response_modules(
+    guarded: Policy, client: Any, telemetry: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aisec_sdk.integrations import openai as integration
+
+    integration._raw_response_types.cache_clear()
+    monkeypatch.setitem(sys.modules, "openai._legacy_response", None)  # import now fails
+    try:
+        raw = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=_user("hi"))
+        assert raw.parse().choices[0].message.content
+    finally:
+        integration._raw_response_types.cache_clear()
+    assert _one(telemetry).end_time is not None
