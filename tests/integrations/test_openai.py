@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import gc
 import json
 import logging
@@ -1050,13 +1051,15 @@ def test_cached_input_and_reasoning_tokens(
 def test_raw_responses_still_work_without_openais_private_response_modules(
     guarded: Policy, client: Any, telemetry: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from aisec_sdk.integrations import openai as integration
-
-    integration._raw_response_types.cache_clear()
+    # the integration is mapped onto aisec_sdk.integrations at run time (mypy cannot see it)
+    _raw_response_types: Any = importlib.import_module(
+        "aisec_sdk.integrations.openai"
+    )._raw_response_types
+    _raw_response_types.cache_clear()
     monkeypatch.setitem(sys.modules, "openai._legacy_response", None)  # import now fails
     try:
         raw = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=_user("hi"))
         assert raw.parse().choices[0].message.content
     finally:
-        integration._raw_response_types.cache_clear()
+        _raw_response_types.cache_clear()
     assert _one(telemetry).end_time is not None
