@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import gc
+import importlib
 import json
 import logging
 import sys
