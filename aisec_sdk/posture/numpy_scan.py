@@ -17,10 +17,13 @@ _MAX_HEADER = 1 << 20
 
 
 def _has_object(descr: Any) -> bool:
+    """Whether a dtype description holds objects: ``'|O'``, or a structured dtype's field
+    ``(name, dtype[, shape])`` whose dtype does (the name, or its ``(title, name)`` pair, is
+    only a label: a field called 'Offset' is not an object)."""
     if isinstance(descr, str):
         return descr.lstrip("<>|=").startswith("O")
-    if isinstance(descr, list | tuple):
-        return any(_has_object(part) for part in descr)
+    if isinstance(descr, list):
+        return any(_has_object(field[1]) for field in descr if isinstance(field, tuple | list))
     return False
 
 

@@ -464,3 +464,13 @@ def test_keras_architecture_saved_as_json(write: Write) -> None:
     ]
     dense = {"class_name": "Sequential", "config": {"layers": layers[:1]}}
     assert scan_file(write("dense.json", json.dumps(dense))).findings == []
+
+
+def test_structured_field_names_are_not_dtypes(tmp_path: Path) -> None:
+    path = tmp_path / "points.npy"
+    fields = [("Opacity", "<f4"), (("Origin title", "Offset"), "<i8"), ("sub", [("O2", "<f4")])]
+    np.save(path, np.zeros(3, dtype=fields))
+    assert scan_file(path).findings == []
+    nested = tmp_path / "nested.npy"
+    np.save(nested, np.zeros(2, dtype=[("a", [("b", "O")], (2,))]), allow_pickle=True)
+    assert ("AISEC-NPY001", "medium") in _ids(scan_file(nested))
