@@ -481,8 +481,8 @@ def looks_like_pickle(
 ) -> bool:
     """For files without a protocol header: does this parse as a (protocol 0/1) pickle?
 
-    True when the walk reaches STOP importing only dotted identifiers, or (unless
-    ``complete``) resolves at least one
+    True when the walk reaches STOP importing only dotted identifiers (and, when
+    ``complete``, at least one), or (unless ``complete``) resolves at least one
     well-formed import before breaking: a loader would already have executed it. At most
     the first 64 MiB are read, so probing a large non-pickle file stays cheap.
     """
@@ -492,9 +492,11 @@ def looks_like_pickle(
         done = _walk_one(_Guarded(stream, bound), walk)  # type: ignore[arg-type]
     except Exception:
         done = False
-    # Text reaches STOP by chance ("import os, x\n" is an INST of 'mport os, x'...), but
-    # a pickle only imports dotted identifiers.
-    if done and walk.opcodes > 1 and all(is_identifier_path(name) for name in walk.imports):
+    # Text reaches STOP by chance ("import os, x\n" is an INST of 'mport os, x'; the '.' of
+    # "torch==2.1" is STOP), but a pickle only imports dotted identifiers, and a text file
+    # (``complete``) is a pickle only when it imports something: data alone runs nothing.
+    names_ok = all(is_identifier_path(name) for name in walk.imports)
+    if done and walk.opcodes > 1 and names_ok and (walk.imports or not complete):
         return True
     return not complete and any(is_identifier_path(name) for name in walk.imports)
 

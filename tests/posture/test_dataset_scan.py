@@ -198,3 +198,10 @@ def test_binary_noise_in_text_datasets_raises_nothing_but_hidden_sentences(write
     hidden = lines[0] + INJECTION.encode() + lines[1]
     found = scan_file(write("hidden.jsonl", hidden + b"\n")).findings
     assert [f.rule_id for f in found] == ["AISEC-DATA003", "AISEC-DATA006"]
+
+
+def test_text_that_parses_as_a_data_only_pickle_is_still_text(write: Write) -> None:
+    # 't' is TUPLE, '.' is STOP: "torch==2.1" reads as a pickle that imports nothing
+    report = scan_file(write("requirements.txt", "torch==2.1\n" + INJECTION + "\n"))
+    assert report.files[0].kind == "dataset"
+    assert [f.rule_id for f in report.findings] == ["AISEC-DATA003"]
