@@ -56,6 +56,7 @@ __all__ = [
     "guard_output",
     "is_suppressed",
     "message_texts",
+    "output_type",
     "record_error",
     "request_attributes",
     "suppress_llm_spans",
@@ -295,6 +296,22 @@ def request_attributes(params: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(n, int) and not isinstance(n, bool) and n != 1:
         attrs[gen_ai.GEN_AI_REQUEST_CHOICE_COUNT] = n
     return attrs
+
+
+_JSON_FORMATS = ("json_object", "json_schema")
+
+
+def output_type(response_format: Any) -> str | None:
+    """``gen_ai.output.type`` of a requested output format: a format dict (``{"type": ...}``),
+    its type name, or a pydantic model class (structured output, as openai's ``parse``
+    takes)."""
+    if isinstance(response_format, Mapping):
+        response_format = response_format.get("type")
+    if isinstance(response_format, type) or response_format in _JSON_FORMATS:
+        return gen_ai.GenAiOutputTypeValues.JSON.value
+    if response_format == "text":
+        return gen_ai.GenAiOutputTypeValues.TEXT.value
+    return None
 
 
 def endpoint_attributes(url: Any) -> dict[str, Any]:

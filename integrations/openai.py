@@ -40,6 +40,7 @@ from ._base import (
     guard_output,
     is_suppressed,
     message_texts,
+    output_type,
     request_attributes,
     wrappers,
 )
@@ -410,36 +411,19 @@ class _Adapter:
         raise NotImplementedError
 
 
-_JSON_FORMATS = ("json_object", "json_schema")
-
-
-def _output_type(response_format: Any) -> str | None:
-    """``gen_ai.output.type`` of a requested output format: a format dict (``{"type": ...}``),
-    its type name, or a pydantic model class (structured output, as ``parse`` takes)."""
-    if isinstance(response_format, Mapping):
-        response_format = response_format.get("type")
-    if isinstance(response_format, type):
-        return gen_ai.GenAiOutputTypeValues.JSON.value
-    if response_format in _JSON_FORMATS:
-        return gen_ai.GenAiOutputTypeValues.JSON.value
-    if response_format == "text":
-        return gen_ai.GenAiOutputTypeValues.TEXT.value
-    return None
-
-
 def _params(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     attrs = request_attributes(kwargs)
     tier = kwargs.get("service_tier")
     if isinstance(tier, str):
         attrs[openai_attributes.OPENAI_REQUEST_SERVICE_TIER] = tier
-    output_type = _output_type(kwargs.get("response_format"))
-    if output_type is None:  # the Responses API: text={"format": {...}} or text_format=Model
+    kind = output_type(kwargs.get("response_format"))
+    if kind is None:  # the Responses API: text={"format": {...}} or text_format=Model
         text = kwargs.get("text")
-        output_type = _output_type(
+        kind = output_type(
             kwargs.get("text_format") or (text.get("format") if isinstance(text, Mapping) else None)
         )
-    if output_type is not None:
-        attrs[gen_ai.GEN_AI_OUTPUT_TYPE] = output_type
+    if kind is not None:
+        attrs[gen_ai.GEN_AI_OUTPUT_TYPE] = kind
     return attrs
 
 

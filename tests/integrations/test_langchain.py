@@ -605,3 +605,21 @@ def test_cached_input_and_reasoning_tokens_from_usage_metadata(
     assert attrs[gen_ai.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] == 6
     assert attrs[gen_ai.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] == 2
     assert attrs[gen_ai.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] == 3
+
+
+def test_structured_output_is_json(guarded: Policy, fake_openai: Any, telemetry: Any) -> None:
+    from langchain_openai import ChatOpenAI
+    from pydantic import BaseModel
+
+    class City(BaseModel):
+        name: str
+
+    model = ChatOpenAI(model="gpt-4o", base_url=fake_openai.url, api_key=SecretStr("k"))
+    fake_openai.queue(content=json.dumps({"name": "Paris"}))
+    assert model.with_structured_output(City, method="json_schema").invoke("city?") == City(
+        name="Paris"
+    )
+    model.invoke("plain")
+    structured, plain = [s for s in telemetry.llm_spans() if s.name == "chat gpt-4o"]
+    assert structured.attributes[gen_ai.GEN_AI_OUTPUT_TYPE] == "json"
+    assert gen_ai.GEN_AI_OUTPUT_TYPE not in plain.attributes
