@@ -306,7 +306,10 @@ class _Scan:
                 return self._add(
                     FileResult(display, "model", "tensorflow", size, _sha256(fh)), found
                 )
-            data_fmt = _DATA_SUFFIXES.get(Path(target.stem).suffix.lower())
+            # train.jsonl.gz, or a train.jsonl that is gzip inside (what some exports write)
+            data_fmt = _DATA_SUFFIXES.get(
+                Path(target.stem).suffix.lower(), _DATA_SUFFIXES.get(suffix)
+            )
             if fmt in _COMPRESSED and data_fmt not in (None, "parquet") and _text_inside(fh, fmt):
                 fh.seek(0)  # train.jsonl.gz: records are read as they decompress
                 inner = io.BufferedReader(_Decompressed(fh, fmt), buffer_size=1 << 16)

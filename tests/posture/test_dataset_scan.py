@@ -165,6 +165,8 @@ def test_compressed_datasets_are_read_as_they_decompress(write: Write) -> None:
         report = scan_file(write(name, data))
         _check(report, {"pii": 4, "inj": 12})
         assert report.files[0].format.endswith("+jsonl")
+    report = scan_file(write("plain-name.jsonl", gzip.compress(text)))  # gzip inside
+    _check(report, {"pii": 4, "inj": 12})
     # a compressed pickle under a dataset's name is still scanned as the pickle it is
     payload = b"cos\nsystem\n(S'id'\ntR."
     report = scan_file(write("rows.csv.gz", gzip.compress(payload)))
