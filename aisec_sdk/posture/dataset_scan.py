@@ -9,6 +9,7 @@ Raw values are never reported.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -36,6 +37,7 @@ _RECORD_KEYS = (
     "samples", "items", "documents", "conversations", "dataset",
 )  # fmt: skip
 _MAX_JSON = 256 << 20
+_MAX_TEXT_BYTES = 1 << 20
 _CONTROLS = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")  # dropped
 _WORDS = re.compile(r"[^\W_][\w ,.'!?:;()\"/-]{15,}")  # readable runs in binary noise
 FIRST_ROWS = 5
@@ -69,6 +71,10 @@ class _Tally:
 def _strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
+    elif isinstance(value, bytes) and len(value) <= _MAX_TEXT_BYTES:
+        # a binary column holding UTF-8 text (images and other blobs do not decode)
+        with contextlib.suppress(UnicodeDecodeError):
+            yield value.decode("utf-8")
     elif isinstance(value, dict):
         for key, item in value.items():
             if isinstance(key, str) and " " in key:  # a sentence used as a key is data too

@@ -207,3 +207,12 @@ def test_text_that_parses_as_a_data_only_pickle_is_still_text(write: Write) -> N
     report = scan_file(write("requirements.txt", "torch==2.1\n" + INJECTION + "\n"))
     assert report.files[0].kind == "dataset"
     assert [f.rule_id for f in report.findings] == ["AISEC-DATA003"]
+
+
+def test_parquet_binary_columns_holding_text(tmp_path: Path) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    texts = pa.array([b"hello", INJECTION.encode(), png], type=pa.binary())
+    pq.write_table(pa.table({"id": [1, 2, 3], "blob": texts}), tmp_path / "b.parquet")
+    report = scan_file(tmp_path / "b.parquet")
+    assert [f.rule_id for f in report.findings] == ["AISEC-DATA003"]
+    assert report.findings[0].details["first_rows"][0]["row"] == 2
