@@ -47,7 +47,14 @@ _DANGEROUS_FLAGS: dict[str, tuple[str, Severity, str]] = {
         "allow_dangerous_requests=True lets the model send HTTP requests",
     ),
 }
-_TORCH_LOAD = frozenset({"torch.load", "torch.serialization.load"})
+_TORCH_LOAD = frozenset(
+    {
+        "torch.load",
+        "torch.serialization.load",
+        "torch.hub.load_state_dict_from_url",  # torch.load on the download
+        "torch.utils.model_zoo.load_url",
+    }
+)
 _PICKLE_LOADERS = frozenset(
     {
         "pickle.load",
@@ -316,6 +323,12 @@ class _Checker(ast.NodeVisitor):
             if self.truthy(kwargs.get(flag)):
                 self.add(rule, level, node, message)
         self._check_keras(node, name, short, kwargs)
+        source = self.literal(kwargs.get("source"))
+        local = isinstance(source, ast.Constant) and source.value == "local"
+        if name == "torch.hub.load" and not local:
+            self.add(
+                "AISEC-CODE001", "high", node, "torch.hub.load runs the repository's hubconf.py"
+            )
         if name in _TORCH_LOAD:
             weights_only = self.literal(kwargs.get("weights_only"))
             if weights_only is None:

@@ -260,7 +260,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         "high",
         "trust_remote_code=True runs code downloaded with the model",
         "Hugging Face loaders import and run Python files from the model repository when "
-        "trust_remote_code is true.",
+        "trust_remote_code is true; torch.hub.load runs the repository's hubconf.py.",
         "Remove trust_remote_code=True or pin a reviewed revision (revision=<commit sha>).",
         ("LLM03",),
         _SUPPLY,

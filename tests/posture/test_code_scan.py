@@ -354,3 +354,16 @@ def test_notebook_credentials_in_outputs_and_markdown(write: Write) -> None:
     assert found == [("AISEC-CODE009", 1), ("AISEC-CODE009", 2), ("AISEC-CODE009", 3)]
     assert all(key not in f.message and token not in f.message for f in report.findings)
     assert "output of cell 1" in report.findings[0].message
+
+
+def test_torch_hub_runs_repository_code_and_loads_pickles() -> None:
+    source = """\
+import torch
+from torch.hub import load_state_dict_from_url
+m = torch.hub.load("user/repo", "model", trust_repo=True)
+local = torch.hub.load("./repo", "model", source="local")
+sd = load_state_dict_from_url("https://example.com/w.pth")
+ok = load_state_dict_from_url("https://example.com/w.pth", weights_only=True)
+"""
+    lines = _by_line(scan_python(source, "app.py"))
+    assert lines == {3: {"AISEC-CODE001"}, 5: {"AISEC-CODE002"}}
