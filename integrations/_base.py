@@ -51,6 +51,7 @@ __all__ = [
     "Patch",
     "Runtime",
     "WrappedCall",
+    "captured_inputs",
     "count_tokens",
     "endpoint_attributes",
     "guard_output",
@@ -335,13 +336,15 @@ def endpoint_attributes(url: Any) -> dict[str, Any]:
 
 
 class Captured(NamedTuple):
-    """One message for content capture: role, text, tool calls ``(id, name, arguments)`` and,
-    for an answer, its finish reason."""
+    """One message for content capture: role, text, tool calls ``(id, name, arguments)``, for
+    an answer its finish reason, for a tool result the call's id."""
 
     role: str
     text: str
     tool_calls: Sequence[tuple[str | None, str, str]] = ()
     finish_reason: str | None = None
+    tool_call_id: str | None = None
+    """Set on a tool result: the id of the call it answers (a ``tool_call_response`` part)."""
 
 
 def tool_definitions(tools: Any) -> list[dict[str, Any]]:
@@ -488,7 +491,15 @@ class LlmCall:
                 return redact(text, engine.scan(text, direction).findings, mask_all=True)
 
             parts: list[dict[str, Any]] = []
-            if captured.text or not captured.tool_calls:
+            if captured.tool_call_id is not None:
+                parts.append(
+                    {
+                        "type": "tool_call_response",
+                        "id": captured.tool_call_id,
+                        "response": masked(captured.text),
+                    }
+                )
+            elif captured.text or not captured.tool_calls:
                 parts.append({"type": "text", "content": masked(captured.text)})
             for call_id, name, arguments in captured.tool_calls:
                 part: dict[str, Any] = {"type": "tool_call", "name": name}
@@ -622,6 +633,55 @@ def message_texts(messages: Sequence[Any]) -> list[tuple[str, str]]:
             continue
         out.append((role, "\n".join(p for p in parts if p)))
     return out
+
+
+# LangChain's message types -> the GenAI roles.
+_ROLES = {"human": "user", "ai": "assistant"}
+
+
+def captured_inputs(messages: Sequence[Any]) -> list[Captured]:
+    """Chat messages (OpenAI dicts or LangChain messages) for content capture: their text,
+    the tool calls of assistant messages and the call id a tool result answers."""
+    out = []
+    for index, message in enumerate(messages):
+        calls = (message.get("tool_calls") if isinstance(message, Mapping) else None) or getattr(
+            message, "tool_calls", None
+        )
+        try:  # the content alone: tool-call arguments become tool_call parts below
+            role, parts = message_parts(
+                {**message, "tool_calls": None} if isinstance(message, Mapping) else message, index
+            )
+        except TypeError:
+            continue
+        call_id = (
+            message.get("tool_call_id")
+            if isinstance(message, Mapping)
+            else getattr(message, "tool_call_id", None)
+        )
+        out.append(
+            Captured(
+                _ROLES.get(role, role),
+                "\n".join(p for p in parts if p),
+                [_captured_call(call) for call in calls or () if isinstance(call, Mapping)],
+                tool_call_id=call_id if isinstance(call_id, str) else None,
+            )
+        )
+    return out
+
+
+def _captured_call(call: Mapping[str, Any]) -> tuple[str | None, str, str]:
+    """``(id, name, arguments)`` of an OpenAI (``function``) or LangChain (flat) tool call."""
+    function = call.get("function", call)
+    function = function if isinstance(function, Mapping) else call
+    arguments = function.get("arguments", function.get("args"))
+    if not isinstance(arguments, str):
+        arguments = json.dumps(arguments, ensure_ascii=False, default=str)
+    call_id = call.get("id")
+    return (
+        call_id if isinstance(call_id, str) else None,
+        str(function.get("name") or ""),
+        arguments,
+    )
 
 
 def guard_output(call: GuardedCall | None, text: str) -> str:

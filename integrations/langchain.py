@@ -46,6 +46,7 @@ from ._base import (
     Patch,
     Runtime,
     WrappedCall,
+    captured_inputs,
     count_tokens,
     endpoint_attributes,
     guard_output,
@@ -328,7 +329,7 @@ class AisecCallbackHandler:
         if not run.prepared and run.call is not None and messages:
             _guard(lambda: _check_messages(run, messages[0]), run_id, self)
         if run.llm is not None and run.llm.capture:
-            run.llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, message_texts(run.prompt))
+            run.llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, captured_inputs(run.prompt))
 
     def on_llm_start(
         self,

@@ -35,6 +35,7 @@ from ._base import (
     Patch,
     Runtime,
     WrappedCall,
+    captured_inputs,
     count_tokens,
     endpoint_attributes,
     guard_output,
@@ -438,7 +439,7 @@ class _ChatAdapter(_Adapter):
         if llm.call is not None:
             messages = list(llm.call.check_messages(messages))
         if llm.capture:
-            llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, message_texts(messages))
+            llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, captured_inputs(messages))
         return {**kwargs, "messages": messages}
 
     def finish(self, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> None:
@@ -847,7 +848,7 @@ class _ResponsesAdapter(_Adapter):
                 kwargs = {**kwargs, "input": value}
             view = checked
         if llm.capture:
-            llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, message_texts(view))
+            llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, captured_inputs(view))
         return kwargs
 
     def finish(self, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> None:

@@ -623,3 +623,15 @@ def test_structured_output_is_json(guarded: Policy, fake_openai: Any, telemetry:
     structured, plain = [s for s in telemetry.llm_spans() if s.name == "chat gpt-4o"]
     assert structured.attributes[gen_ai.GEN_AI_OUTPUT_TYPE] == "json"
     assert gen_ai.GEN_AI_OUTPUT_TYPE not in plain.attributes
+
+
+def test_captured_prompt_uses_the_genai_roles(
+    guarded: Policy, telemetry: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "span_only")
+    GenericFakeChatModel(messages=_answers("ok")).invoke(
+        [SystemMessage(content="be brief"), HumanMessage(content="hi")]
+    )
+    (span,) = telemetry.llm_spans()
+    captured = json.loads(span.attributes[gen_ai.GEN_AI_INPUT_MESSAGES])
+    assert [m["role"] for m in captured] == ["system", "user"]

@@ -1063,3 +1063,28 @@ def test_raw_responses_still_work_without_openais_private_response_modules(
     finally:
         _raw_response_types.cache_clear()
     assert _one(telemetry).end_time is not None
+
+
+def test_captured_conversation_keeps_tool_calls_and_tool_results_apart(
+    guarded: Policy, client: Any, telemetry: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "span_only")
+    call = {
+        "id": "call_7",
+        "type": "function",
+        "function": {"name": "pay", "arguments": json.dumps({"card": CARD})},
+    }
+    messages = [
+        *_user("pay it"),
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_7", "content": f"paid with {CARD}"},
+    ]
+    client.chat.completions.create(model="gpt-4o", messages=messages)
+    captured = json.loads(_one(telemetry).attributes[gen_ai.GEN_AI_INPUT_MESSAGES])
+    assert [m["role"] for m in captured] == ["system", "user", "assistant", "tool"]
+    (request,) = captured[2]["parts"]
+    assert request["type"] == "tool_call" and request["id"] == "call_7"
+    assert request["name"] == "pay" and "4111" not in request["arguments"]
+    (response,) = captured[3]["parts"]
+    assert response["type"] == "tool_call_response" and response["id"] == "call_7"
+    assert "4111" not in response["response"] and response["response"].startswith("paid with")
