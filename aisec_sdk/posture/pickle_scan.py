@@ -621,4 +621,15 @@ def scan_pickle(
             if payload[:2] not in PICKLE_PROTOCOL_MAGIC:  # text or array bytes, maybe a pickle:
                 inner = [f for f in inner if f.rule_id in _DANGEROUS_RULES]  # only what it runs
             findings += inner
+    elif walk.nested:  # real files nest one level (a pickled tensor); deeper hides a payload
+        findings.append(
+            ScanFinding(
+                "AISEC-PKL005",
+                "high",
+                path,
+                f"{prefix}{len(walk.nested)} pickle(s) or archive(s) nested more than "
+                f"{_MAX_NESTING} levels deep; not scanned",
+                key=f"{_where}depth",
+            )
+        )
     return findings

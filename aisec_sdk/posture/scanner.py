@@ -497,7 +497,7 @@ class _Scan:
         carries), one level deeper; past `_MAX_DEPTH` levels, a finding that it was skipped."""
         if depth >= _MAX_DEPTH:
             message = f"{fmt} nested more than {_MAX_DEPTH} levels deep; not scanned"
-            return [ScanFinding("AISEC-MOD001", "medium", where, message, key="depth")]
+            return [ScanFinding("AISEC-MOD001", "high", where, message, key="depth")]
         return self.blob(fh, where, size, head, fmt, depth + 1)[0]
 
     def _zip(

@@ -505,3 +505,12 @@ def test_headerless_pickle_in_bytes_is_walked_for_what_it_runs(art: Any) -> None
     }
     for protocol in (0, 2, 4):
         assert scan_pickle(io.BytesIO(pickle.dumps(values, protocol=protocol)), "x") == []
+
+
+def test_pickles_nested_past_the_bound_are_reported_not_dropped(art: Any) -> None:
+    payload = art.proto4_call("os", "system")
+    for _ in range(5):  # each level hands its bytes to a loader the walk cannot see through
+        payload = b"\x80\x04C" + bytes([len(payload)]) + payload + b"."
+    findings = scan_pickle(io.BytesIO(payload), "x")
+    assert _rules(findings) == [("AISEC-PKL005", "high")]
+    assert "nested more than" in findings[0].message
