@@ -129,6 +129,12 @@ def _block_reason(exc: BaseException) -> str | None:
     return None
 
 
+def _utf8(text: str) -> str:
+    """``text`` with what UTF-8 cannot hold (lone surrogates, from bytes decoded with
+    ``surrogateescape``) replaced, so every report can be written."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _transient(exc: BaseException) -> bool:
     if isinstance(exc, TimeoutError | ConnectionError):
         return True
@@ -253,7 +259,7 @@ class _Session:
                 blocked = _block_reason(exc)
                 if blocked is not None:
                     attempt.outcome = "blocked"
-                    attempt.reason = blocked
+                    attempt.reason = _utf8(blocked)
                     return None
                 if _transient(exc) and tries <= self.retries:
                     await asyncio.sleep(self.backoff * 2 ** (tries - 1))
@@ -262,10 +268,11 @@ class _Session:
                 detail = str(exc) or (
                     f"no answer within {self.timeout:g} s" if isinstance(exc, TimeoutError) else ""
                 )
-                attempt.error = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+                error = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+                attempt.error = _utf8(error)
                 return None
             attempt.latency_ms = (time.perf_counter() - started) * 1000.0
-            return answer
+            return _utf8(answer)
         return None  # pragma: no cover - the loop always returns
 
     async def judge_score(self, attempt: Attempt) -> float | None:
@@ -284,7 +291,7 @@ class _Session:
                 verdict = await verdict
             return float(verdict)
         except Exception as exc:  # a broken judge must not sink the run; detectors decide
-            attempt.error = f"judge failed: {type(exc).__name__}: {exc}"
+            attempt.error = _utf8(f"judge failed: {type(exc).__name__}: {exc}")
             return None
 
     async def execute(self, seq: int, probe: Probe, converter: Converter) -> Attempt:

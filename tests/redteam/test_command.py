@@ -319,3 +319,27 @@ def test_a_report_on_stdout_is_not_mixed_with_what_the_target_prints(
 
 def test_only_one_report_may_go_to_stdout(app: str) -> None:
     assert main(["redteam", f"{app}:weak", "--budget", "2", "--json", "-", "--sarif", "-"]) == 2
+
+
+ODD = """
+def answer(prompt):
+    return "ok \\x00 \\ud800 lone surrogate </body><script>alert(1)</script> \\u2028 " + prompt[:5]
+
+def fails(prompt):
+    raise ValueError("bad byte \\udcff")
+"""
+
+
+def test_answers_with_characters_utf8_cannot_hold_still_give_every_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "odd_app.py").write_text(ODD)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    reports = ["--json", "r.json", "--sarif", "r.sarif", "--html", "r.html", "--jsonl", "r.jsonl"]
+    assert main(["redteam", "odd_app:answer", "--budget", "3", *reports]) == 0
+    report = json.loads((tmp_path / "r.json").read_text("utf-8"))
+    assert all("lone surrogate" in a["response"] for a in report["attempts"])
+    assert "<script>" not in (tmp_path / "r.html").read_text("utf-8")
+    assert main(["redteam", "odd_app:fails", "--budget", "2", "--json", "f.json"]) == 2
+    assert "bad byte" in (tmp_path / "f.json").read_text("utf-8")
