@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from pydantic import Field, field_validator
@@ -42,6 +42,10 @@ _MAX_WINDOW = 3072
 # at most by 2 ln 16 so that padding a document with keywords cannot hide an attack in it.
 _SHIFT_PER_E = 2.0
 _MAX_SHIFT = _SHIFT_PER_E * math.log(16)
+# As ``context``, a window that no pattern matched (its evidence is words alone) must clear
+# the operating point by this many logits more: documentation, software messages and web
+# pages use the words of attacks ("instruction", "password", "ignore") without their shapes.
+_LEXICAL_ONLY = 2.0
 _FLOOR = 0.2  # scores below this are not reported (nor computed exactly)
 _WORD_REACH = 32  # a finding's span grows by at most this much to whole words
 _Hit = tuple[int, int, str]  # start, end, family of one gate hit (normalised offsets)
@@ -171,7 +175,8 @@ def detect(
     Every line with a gate hit is a window; a text of up to ``_WHOLE`` characters is also
     scored as a whole (reported when it reads worse than each of its lines), and is its only
     window when it is one line. Line logits are lowered by twice the log of the number of
-    line windows (see ``_MAX_SHIFT``). Logits are exact at or above ``floor`` (a logit);
+    line windows (see ``_MAX_SHIFT``); as ``context``, those of windows that no pattern
+    matched by ``_LEXICAL_ONLY``. Logits are exact at or above ``floor`` (a logit);
     below it they may be underestimated (see `LexicalModel.score`). ``data``:
     ``normalized`` in UTF-8 (`Text.utf8`), when the caller has it."""
     hits = model.gate(direction).hits(normalized, data)
@@ -181,7 +186,8 @@ def detect(
     length = len(normalized)
     whole: _Window = (0, length, hits)
     if length <= _WHOLE and "\n" not in normalized:
-        return [_score_window(normalized, whole, model, decode_obfuscation, floor, ignored)]
+        only = _score_window(normalized, whole, model, decode_obfuscation, floor, ignored)
+        return _words_alone_lowered([only], direction)
     lines = _line_windows(normalized, hits)
     shift = min(_SHIFT_PER_E * math.log(len(lines)), _MAX_SHIFT)
     line_floor = None if floor is None else floor + shift
@@ -193,7 +199,15 @@ def detect(
         best = _score_window(normalized, whole, model, decode_obfuscation, floor, ignored)
         if best.logit > max(d.logit for d in found):
             found.append(best)
-    return found
+    return _words_alone_lowered(found, direction)
+
+
+def _words_alone_lowered(found: list[Detection], direction: Direction) -> list[Detection]:
+    """``found`` with the logits of pattern-less ``context`` detections lowered by
+    ``_LEXICAL_ONLY``."""
+    if direction != "context":
+        return found
+    return [d if d.patterns else replace(d, logit=d.logit - _LEXICAL_ONLY) for d in found]
 
 
 class PromptInjectionGuard:
