@@ -498,8 +498,9 @@ def _variables(runnable: Any) -> _Variables | None:
 
 
 class LangChainTarget:
-    """A LangChain runnable; chat models get messages, a runnable whose input is a dict of
-    variables (a prompt template) gets them filled, other runnables get text."""
+    """A LangChain runnable (or any object with ``invoke`` / ``ainvoke``); chat models get
+    messages, a runnable whose input is a dict of variables (a prompt template) gets them
+    filled, other runnables get text."""
 
     def __init__(self, runnable: Any, *, input: InputMode = "auto", name: str | None = None):
         if not hasattr(runnable, "ainvoke") and not hasattr(runnable, "invoke"):
@@ -661,10 +662,36 @@ def _wrap(obj: Any, input: InputMode) -> Target:
         return LangChainTarget(obj, input=input)
     if callable(obj):
         return CallableTarget(obj, input=input)
+    if any(callable(getattr(obj, name, None)) for name in ("invoke", "ainvoke")):
+        return LangChainTarget(obj, input=input)  # runnable-like: a graph, an agent, a chain
+    methods = [m for m in _ENTRY_METHODS if callable(getattr(obj, m, None))]
+    hint = (
+        f"; it has {', '.join(m + '()' for m in methods)}: name the method, as in "
+        f"MODULE:OBJECT.{methods[0]}"
+        if methods
+        else ""
+    )
     raise TargetError(
         f"target must be callable (str -> str or messages -> str), a LangChain runnable or "
-        f"an OpenAITarget; got {type(obj).__name__}"
+        f"an OpenAITarget; got {type(obj).__name__}{hint}"
     )
+
+
+_ENTRY_METHODS = (
+    "query",
+    "aquery",
+    "chat",
+    "achat",
+    "run",
+    "arun",
+    "predict",
+    "generate",
+    "complete",
+    "respond",
+    "ask",
+    "answer",
+    "send",
+)
 
 
 def describe(target: Target) -> dict[str, Any]:

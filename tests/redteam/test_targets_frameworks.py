@@ -277,3 +277,18 @@ def test_a_prompt_template_chain_gets_its_variables_filled() -> None:
     result = run(rag_target, families=["indirect_injection"], budget=4, seed=2)
     assert result.overall.errors == 0
     assert all(a.document and a.document in a.response for a in result.attempts)
+
+
+def test_an_object_with_invoke_is_a_runnable_and_one_with_query_says_which_method() -> None:
+    class Agent:  # not LangChain, invoked the same way
+        def invoke(self, text: str) -> dict[str, str]:
+            return {"output": weak_assistant.chat(text)}
+
+    class QueryEngine:
+        def query(self, text: str) -> str:
+            return text
+
+    result = run(Agent(), families=["indirect_injection"], budget=4)
+    assert result.overall.errors == 0 and result.attack_success_rate == 1.0
+    with pytest.raises(TargetError, match=r"query\(\): name the method.*OBJECT\.query"):
+        as_target(QueryEngine())
