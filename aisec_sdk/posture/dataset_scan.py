@@ -39,6 +39,7 @@ _RECORD_KEYS = (
 _MAX_JSON = 256 << 20
 _MAX_TEXT_BYTES = 1 << 20
 _CONTROLS = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")  # dropped
+_NOISE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 _WORDS = re.compile(r"[^\W_][\w ,.'!?:;()\"/-]{15,}")  # readable runs in binary noise
 FIRST_ROWS = 5
 _EXCERPT = 120
@@ -71,18 +72,18 @@ class _Tally:
 def _strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
-    elif isinstance(value, bytes) and len(value) <= _MAX_TEXT_BYTES:
-        # a binary column holding UTF-8 text (images and other blobs do not decode)
-        with contextlib.suppress(UnicodeDecodeError):
-            yield value.decode("utf-8")
     elif isinstance(value, dict):
         for key, item in value.items():
-            if isinstance(key, str) and " " in key:  # a sentence used as a key is data too
+            if " " in key:  # a sentence used as a key is data too (JSON keys are strings)
                 yield key
             yield from _strings(item)
     elif isinstance(value, list | tuple):
         for item in value:
             yield from _strings(item)
+    elif isinstance(value, bytes) and len(value) <= _MAX_TEXT_BYTES:
+        # a binary column holding UTF-8 text (images and other blobs do not decode)
+        with contextlib.suppress(UnicodeDecodeError):
+            yield value.decode("utf-8")
 
 
 def _open_text(fh: io.BufferedReader, newline: str | None = None) -> io.TextIOWrapper:
@@ -212,6 +213,8 @@ def _readable(text: str) -> str:
     undecodable bytes and control characters make up over a quarter of it (binary data
     in a text file), only its runs of 16 or more word and punctuation characters, so
     random bytes raise no finding and a sentence hidden among them still does."""
+    if _NOISE.search(text) is None:  # the common case: nothing to count
+        return text
     noise = text.count("\ufffd") + len(text) - len(text.translate(_CONTROLS))
     if noise * 4 <= len(text):
         return text
