@@ -11,6 +11,15 @@ __all__ = ["to_table"]
 _MESSAGE_WIDTH = 80
 
 
+def _printable(text: str) -> str:
+    """``text`` with control and other unprintable characters escaped (``\\x1b``): names
+    come from the scanned files (zip members, pickle imports), and a terminal must not
+    act on an escape sequence or a newline hidden in one."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 def to_table(report: ScanReport) -> str:
     """A human-readable table of the findings and a one-line summary."""
     rows = sorted(report.findings, key=lambda f: (-severity_rank(f.severity), f.path, f.line or 0))
@@ -18,7 +27,12 @@ def to_table(report: ScanReport) -> str:
     if rows:
         header = ("SEVERITY", "RULE", "LOCATION", "MESSAGE")
         cells = [
-            (f.severity.upper(), f.rule_id, f.path + (f":{f.line}" if f.line else ""), f.message)
+            (
+                f.severity.upper(),
+                f.rule_id,
+                _printable(f.path) + (f":{f.line}" if f.line else ""),
+                _printable(f.message),
+            )
             for f in rows
         ]
         width = [max(len(c[i]) for c in [*cells, header]) for i in range(3)]

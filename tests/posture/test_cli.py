@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -231,3 +233,20 @@ def test_sarif_base_uri_of_the_root_folder(
     assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == "file:///"
     location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert location["uri"] == evil.as_posix().lstrip("/")
+
+
+def test_table_escapes_control_characters_from_scanned_names(
+    write: Write, art: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a member name that would clear the screen and forge a clean summary line
+    name = "\x1b[2J\x1b[Hdata.pkl\n0 file(s) scanned, 0 finding(s)"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(name, art.proto4_call("os", "system"))
+    write("m.zip", out.getvalue())
+    code, table = _run(capsys, "m.zip")
+    assert code == 1
+    assert "\x1b" not in table and "\\x1b[2J" in table
+    assert table.count("\n0 file(s) scanned") == 0 and "\\n0 file(s)" in table
+    code, report = _run(capsys, "m.zip", "--format", "json")
+    assert json.loads(report)["findings"][0]["path"] == f"m.zip!{name}"  # JSON keeps it exact
