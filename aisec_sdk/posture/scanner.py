@@ -21,7 +21,7 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any
 
 from aisec_sdk.posture import archives
@@ -555,8 +555,31 @@ class _Scan:
         )
         stream.seek(0)
         if fmt in ("unknown", "parquet"):
-            return []
+            return self._archived_dataset(stream, where, fmt)
         return self._nested(stream, where, info.size, head, fmt, depth)
+
+    def _archived_dataset(self, stream: IO[bytes], where: str, fmt: str) -> list[ScanFinding]:
+        """Findings for a dataset member of an archive (``data.zip!train.jsonl``), read from
+        a temporary copy; members that are not datasets by extension give none."""
+        from aisec_sdk.posture.dataset_scan import scan_dataset
+
+        name = PurePosixPath(where.rsplit("!", 1)[-1])
+        data_fmt = "parquet" if fmt == "parquet" else _DATA_SUFFIXES.get(name.suffix.lower())
+        if data_fmt is None or data_fmt == "text":  # notes and licences, as in folders
+            return []
+        with tempfile.TemporaryDirectory() as folder:
+            copy = Path(folder, "member" + name.suffix)
+            with copy.open("wb") as out:
+                if _copy_capped(stream, out) is None:
+                    message = (
+                        f"decompresses to more than {_MAX_DECOMPRESSED >> 30} GiB; not scanned"
+                    )
+                    return [ScanFinding("AISEC-DATA006", "medium", where, message, key="bomb")]
+            try:
+                return scan_dataset(copy, where, data_fmt, policy=self.policy)[0]
+            except Exception as exc:  # a reader's own failure must not stop the scan
+                message = f"dataset could not be read: {type(exc).__name__}: {exc}"
+                return [ScanFinding("AISEC-DATA006", "low", where, message, key="unreadable")]
 
     def _member(
         self, fh: IO[bytes], display: str, member: archives.ZipMember, depth: int
@@ -593,7 +616,9 @@ class _Scan:
                 )
         elif member.name.rsplit("/", 1)[-1] == "config.json" and member.size <= _MAX_CONFIG:
             found = scan_keras_config(reader.read(), where)
-        elif fmt not in ("unknown", "parquet"):
+        elif fmt in ("unknown", "parquet"):
+            found = self._archived_dataset(reader, where, fmt)
+        else:
             stored = fmt in ("zip", "onnx", "hdf5") and member.method == 0  # seek, not copy
             source = (
                 io.BufferedReader(_Window(fh, member.data_offset, member.size))

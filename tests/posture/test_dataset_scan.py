@@ -5,10 +5,13 @@ from __future__ import annotations
 import bz2
 import csv
 import gzip
+import io
 import json
 import lzma
 import random
+import tarfile
 import tracemalloc
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -216,3 +219,25 @@ def test_parquet_binary_columns_holding_text(tmp_path: Path) -> None:
     report = scan_file(tmp_path / "b.parquet")
     assert [f.rule_id for f in report.findings] == ["AISEC-DATA003"]
     assert report.findings[0].details["first_rows"][0]["row"] == 2
+
+
+def test_datasets_inside_archives(tmp_path: Path) -> None:
+    rows = _records(20)
+    table = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows), table)
+    with zipfile.ZipFile(tmp_path / "data.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("splits/train.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+        archive.writestr("splits/test.parquet", table.getvalue())
+        archive.writestr("NOTES.txt", INJECTION)  # notes are not datasets, as in folders
+    report = scan_file(tmp_path / "data.zip")
+    paths = {(f.rule_id, f.path.split("!", 1)[1]) for f in report.findings}
+    for member in ("splits/train.jsonl", "splits/test.parquet"):
+        assert {(r, member) for r in ("AISEC-DATA001", "AISEC-DATA002", "AISEC-DATA003")} <= paths
+    assert all(not p.endswith("NOTES.txt") for _, p in paths)
+    csv_text = "id,text\n" + "".join(f"{r['id']},{r['text']}\n" for r in rows)
+    with tarfile.open(tmp_path / "ds.tar.gz", "w:gz") as tar:
+        info = tarfile.TarInfo("ds/train.csv")
+        info.size = len(csv_text.encode())
+        tar.addfile(info, io.BytesIO(csv_text.encode()))
+    found = scan_file(tmp_path / "ds.tar.gz").findings
+    assert any(f.rule_id == "AISEC-DATA003" and f.path.endswith("!ds/train.csv") for f in found)
