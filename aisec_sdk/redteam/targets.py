@@ -23,6 +23,7 @@ import json
 import os
 import re
 import sys
+import sysconfig
 import threading
 import typing
 from collections.abc import (
@@ -625,6 +626,13 @@ def _load(spec: str) -> tuple[ModuleType, Any]:
     return module, obj
 
 
+def _in_library(path: str) -> bool:
+    """Whether ``path`` lies in the standard library or an installed package."""
+    folders = {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
+    real = os.path.realpath(path)
+    return any(real.startswith(os.path.realpath(f) + os.sep) for f in folders if f)
+
+
 def _defined_in(module: ModuleType, attr: str) -> tuple[str | None, int | None]:
     """The module's file and the line that assigns ``attr`` (``endpoint = OpenAITarget(...)``),
     for a target object whose class is defined elsewhere."""
@@ -649,15 +657,29 @@ def as_target(obj: Any, *, input: InputMode = "auto") -> Target:
         return _wrap(obj, input)
     module, loaded = _load(obj)
     target = _wrap(loaded, input)
-    if target.source[0] is None:  # an object of a library class: point at the user's module
+    if target.source[0] is None or _in_library(target.source[0]):
+        # an object of a library class (OpenAITarget, functools.partial, a mock): point at
+        # the line of the user's module that makes it
         with contextlib.suppress(AttributeError):  # a target whose source is read-only
             target.source = _defined_in(module, obj.partition(":")[2])
     return target
 
 
+def _is_target(obj: Any) -> bool:
+    """Whether ``obj`` already is a `Target`: its class defines an async ``send`` and it has a
+    text ``name``. Stricter than the protocol's isinstance check, which a mock passes (a
+    ``Mock`` has every attribute) and would then be sent nothing but mocks."""
+    send = getattr(type(obj), "send", None)
+    return (
+        isinstance(obj, Target)
+        and inspect.iscoroutinefunction(send)
+        and isinstance(getattr(obj, "name", None), str)
+    )
+
+
 def _wrap(obj: Any, input: InputMode) -> Target:
-    if isinstance(obj, Target):
-        return obj
+    if _is_target(obj):
+        return typing.cast(Target, obj)
     if _is_runnable(obj):
         return LangChainTarget(obj, input=input)
     if callable(obj):

@@ -343,3 +343,30 @@ def test_answers_with_characters_utf8_cannot_hold_still_give_every_report(
     assert "<script>" not in (tmp_path / "r.html").read_text("utf-8")
     assert main(["redteam", "odd_app:fails", "--budget", "2", "--json", "f.json"]) == 2
     assert "bad byte" in (tmp_path / "f.json").read_text("utf-8")
+
+
+MOCKS = """
+import functools
+from unittest import mock
+
+REFUSAL = "I'm sorry, but I can't help with that."
+plain = mock.Mock(return_value=REFUSAL)
+magic = mock.MagicMock(return_value=REFUSAL)
+awaited = mock.AsyncMock(return_value=REFUSAL)
+partial = functools.partial(lambda prompt, tone: REFUSAL, tone="kind")
+"""
+
+
+@pytest.mark.parametrize("name", ["plain", "magic", "awaited", "partial"])
+def test_mocks_and_partials_are_called_and_located_in_the_users_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    module = f"mocks_{uuid.uuid4().hex[:8]}"
+    (tmp_path / f"{module}.py").write_text(MOCKS)
+    monkeypatch.chdir(tmp_path)
+    assert main(["redteam", f"{module}:{name}", "--budget", "4", "--json", "r.json"]) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["evaluated"] == 4 and report["attack_success_rate"] == 0.0
+    assert report["target"]["file"] == str(tmp_path / f"{module}.py")
+    line = MOCKS.splitlines().index(next(x for x in MOCKS.splitlines() if x.startswith(name)))
+    assert report["target"]["line"] == line + 1
