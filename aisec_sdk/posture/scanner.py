@@ -55,6 +55,7 @@ _MAX_SOURCE = 16 << 20
 _SPOOL = 64 << 20
 _MAX_DECOMPRESSED = 4 << 30
 _CHUNK = 1 << 20
+_MAX_ARCHIVED_DATASET = 1 << 30  # copied to disk to be read: a bomb must not fill it
 _PICKLE_NAMES = re.compile(r"(?:^|/)data\.pkl$|\.(?:pkl|pickle)$", re.I)
 _TORCH_STORAGE = re.compile(r"(?:^|/)data/\d+$")
 # torch's legacy tar format: torch.load unpickles these members
@@ -560,7 +561,7 @@ class _Scan:
 
     def _archived_dataset(self, stream: IO[bytes], where: str, fmt: str) -> list[ScanFinding]:
         """Findings for a dataset member of an archive (``data.zip!train.jsonl``), read from
-        a temporary copy; members that are not datasets by extension give none."""
+        a temporary copy (up to 1 GiB); members that are not datasets by extension give none."""
         from aisec_sdk.posture.dataset_scan import scan_dataset
 
         name = PurePosixPath(where.rsplit("!", 1)[-1])
@@ -570,10 +571,8 @@ class _Scan:
         with tempfile.TemporaryDirectory() as folder:
             copy = Path(folder, "member" + name.suffix)
             with copy.open("wb") as out:
-                if _copy_capped(stream, out) is None:
-                    message = (
-                        f"decompresses to more than {_MAX_DECOMPRESSED >> 30} GiB; not scanned"
-                    )
+                if _copy_capped(stream, out, _MAX_ARCHIVED_DATASET) is None:
+                    message = f"larger than {_MAX_ARCHIVED_DATASET >> 20} MiB; not scanned"
                     return [ScanFinding("AISEC-DATA006", "medium", where, message, key="bomb")]
             try:
                 return scan_dataset(copy, where, data_fmt, policy=self.policy)[0]
@@ -661,12 +660,12 @@ def _text_inside(fh: IO[bytes], kind: str) -> bool:
         return False  # broken: the model path reports it
 
 
-def _copy_capped(source: IO[bytes], target: IO[bytes]) -> int | None:
-    """Copy ``source`` into ``target``; the byte count, or None past the decompression cap."""
+def _copy_capped(source: IO[bytes], target: IO[bytes], cap: int = _MAX_DECOMPRESSED) -> int | None:
+    """Copy ``source`` into ``target``; the byte count, or None past ``cap`` bytes."""
     total = 0
     while chunk := source.read(_CHUNK):
         total += len(chunk)
-        if total > _MAX_DECOMPRESSED:
+        if total > cap:
             return None
         target.write(chunk)
     return total
