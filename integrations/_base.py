@@ -36,7 +36,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from aisec_sdk.attributes import ATTR_FRAMEWORK, ATTR_FRAMEWORK_VERSION, ATTR_USAGE_COUNTED
 from aisec_sdk.decorator import GuardedCall
-from aisec_sdk.engine import ROLE_DIRECTIONS, engine_for, message_parts
+from aisec_sdk.engine import ROLE_DIRECTIONS, Engine, engine_for, message_parts
 from aisec_sdk.policy import Policy, default_policy
 from aisec_sdk.telemetry import llm_span_scope
 from aisec_sdk.verdict import Direction, redact
@@ -476,9 +476,7 @@ class LlmCall:
         `Captured` with its tool calls and finish reason."""
         if not self.capture or not self.span.is_recording():
             return
-        engine = (
-            self.call.engine if self.call is not None else engine_for(self.runtime.current_policy())
-        )
+        engine = self._engine()
         out = []
         for message in messages:
             captured = message if isinstance(message, Captured) else Captured(*message)
@@ -512,6 +510,23 @@ class LlmCall:
                 item["finish_reason"] = captured.finish_reason
             out.append(item)
         self.span.set_attribute(key, json.dumps(out, ensure_ascii=False))
+
+    def _engine(self) -> Engine:
+        """The engine that masks captured content: the call's, else the policy's."""
+        return (
+            self.call.engine if self.call is not None else engine_for(self.runtime.current_policy())
+        )
+
+    def capture_instructions(self, text: Any) -> None:
+        """``gen_ai.system_instructions`` (opt-in like content): instructions given apart from
+        the messages (the Responses API's ``instructions``), masked."""
+        if not (self.capture and self.span.is_recording() and isinstance(text, str) and text):
+            return
+        masked = redact(text, self._engine().scan(text, "input").findings, mask_all=True)
+        self.span.set_attribute(
+            gen_ai.GEN_AI_SYSTEM_INSTRUCTIONS,
+            json.dumps([{"type": "text", "content": masked}], ensure_ascii=False),
+        )
 
     def capture_tools(self, tools: Any) -> None:
         """``gen_ai.tool.definitions`` (opt-in like content): the tools offered to the model."""

@@ -848,6 +848,7 @@ class _ResponsesAdapter(_Adapter):
                 kwargs = {**kwargs, "input": value}
             view = checked
         if llm.capture:
+            llm.capture_instructions(kwargs.get("instructions"))
             llm.capture_messages(gen_ai.GEN_AI_INPUT_MESSAGES, captured_inputs(view))
         return kwargs
 

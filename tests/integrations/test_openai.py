@@ -1088,3 +1088,16 @@ def test_captured_conversation_keeps_tool_calls_and_tool_results_apart(
     (response,) = captured[3]["parts"]
     assert response["type"] == "tool_call_response" and response["id"] == "call_7"
     assert "4111" not in response["response"] and response["response"].startswith("paid with")
+
+
+def test_responses_instructions_are_captured_as_system_instructions(
+    guarded: Policy, client: Any, telemetry: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client.responses.create(model="gpt-4.1", input="hi", instructions="be brief")
+    assert gen_ai.GEN_AI_SYSTEM_INSTRUCTIONS not in _one(telemetry).attributes  # opt-in
+    telemetry.clear()
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "span_only")
+    client.responses.create(model="gpt-4.1", input="hi", instructions=f"the card is {CARD}")
+    (part,) = json.loads(_one(telemetry).attributes[gen_ai.GEN_AI_SYSTEM_INSTRUCTIONS])
+    assert part["type"] == "text" and part["content"].startswith("the card is")
+    assert "4111" not in part["content"]
