@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pytest
 
 from aisec_sdk.posture import ScanFinding, ScanReport, scan_file, scan_paths
 
@@ -241,3 +242,18 @@ def test_datasets_inside_archives(tmp_path: Path) -> None:
         tar.addfile(info, io.BytesIO(csv_text.encode()))
     found = scan_file(tmp_path / "ds.tar.gz").findings
     assert any(f.rule_id == "AISEC-DATA003" and f.path.endswith("!ds/train.csv") for f in found)
+
+
+def test_an_archived_dataset_past_the_copy_cap_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aisec_sdk.posture import scanner
+
+    monkeypatch.setattr(scanner, "_MAX_ARCHIVED_DATASET", 1000)
+    with zipfile.ZipFile(tmp_path / "big.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("train.jsonl", json.dumps({"t": "x" * 5000}) + "\n")
+    found = scan_file(tmp_path / "big.zip").findings
+    assert [(f.rule_id, f.severity, f.path) for f in found] == [
+        ("AISEC-DATA006", "medium", f"{tmp_path / 'big.zip'}!train.jsonl")
+    ]
+    assert "not scanned" in found[0].message
