@@ -125,6 +125,11 @@ _CRITICAL = frozenset(
         "site",  # addsitedir/addpackage exec the import lines of .pth files
         "test.support",
         "transformers.dynamic_module_utils",  # downloads and imports a repository's code
+        # eval string annotations: a Namespace whose __annotations__ hold code is enough
+        "typing.get_type_hints",
+        "typing._eval_type",
+        "typing.evaluate_forward_ref",
+        "annotationlib",
         "jinja2",
         "mlflow.projects",
     }
@@ -143,6 +148,7 @@ _HIGH = frozenset(
         "functools.partial",
         "functools.reduce",
         "operator.itemgetter",
+        "operator.call",
         "webbrowser",
         "socket",
         "ssl",

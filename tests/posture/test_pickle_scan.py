@@ -63,6 +63,8 @@ CRITICAL = [
     ("logging.config", "dictConfig"),
     ("transformers.dynamic_module_utils", "get_class_from_dynamic_module"),
     ("shelve", "open"),
+    ("typing", "get_type_hints"),
+    ("typing", "_eval_type"),
 ]
 HIGH = [
     ("builtins", "open"),
@@ -73,6 +75,7 @@ HIGH = [
     ("urllib.request", "urlopen"),
     ("requests.api", "get"),
     ("huggingface_hub", "hf_hub_download"),
+    ("operator", "call"),
 ]
 
 
