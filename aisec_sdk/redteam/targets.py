@@ -53,6 +53,10 @@ __all__ = [
 
 InputMode = Literal["auto", "text", "messages"]
 
+_USER_PARAMS = frozenset(
+    {"prompt", "question", "query", "message", "input", "text", "user_input", "user_message"}
+    | {"msg", "q", "request", "utterance", "instruction", "user_prompt", "input_text"}
+)
 _MESSAGE_PARAMS = ("messages", "conversation", "history", "chat", "msgs")
 _SYSTEM_PARAMS = ("system", "system_prompt", "instructions")
 _DOCUMENT_PARAMS = ("document", "context", "documents", "tool_result", "retrieved")
@@ -317,14 +321,27 @@ class CallableTarget:
         self.name = name or _display_name(fn)
         self.source = _source(fn)
         params = _parameters(fn)
-        # the user turn is the first parameter that is not the system prompt, the document
-        # or **kwargs; it goes by name when it is keyword-only (``def f(*, prompt)``) or a
-        # parameter comes before it (``def f(system, prompt)``)
         listed = list(params.values())
-        first = next(
-            (p for p in listed if p.kind != p.VAR_KEYWORD and p.name not in _CONTEXT_PARAMS),
-            None,
-        )
+        if inspect.isfunction(fn) and listed and listed[0].name in ("self", "cls"):
+            raise TargetError(
+                f"{self.name} is a method taken from its class, so it would get the attack as "
+                f"'{listed[0].name}': point at an instance's method (MODULE:instance.method)"
+            )
+        # the user turn is the parameter named like one (prompt, question, message..., then
+        # messages, history...), else the first that is not the system prompt, the document
+        # or **kwargs; it goes by name when it is keyword-only (``def f(*, prompt)``) or a
+        # parameter comes before it (``def f(system, prompt)``, ``def f(user_id, question)``)
+        candidates = [
+            p for p in listed if p.kind != p.VAR_KEYWORD and p.name not in _CONTEXT_PARAMS
+        ]
+        by_name = [
+            p
+            for names in (_USER_PARAMS, _MESSAGE_PARAMS)
+            for p in candidates
+            if p.name in names
+            and (p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) or p is listed[0])
+        ]
+        first = next(iter(by_name or candidates), None)
         self._user_param: str | None = None
         if first is not None and (
             first.kind == first.KEYWORD_ONLY

@@ -211,3 +211,29 @@ def test_a_json_string_with_an_answer_field_gives_the_answer() -> None:
     assert _send(lambda prompt: json.dumps({"answer": "from json"})) == "from json"
     assert _send(lambda prompt: dump) == dump  # a JSON answer without an answer field
     assert _send(lambda prompt: "{not json") == "{not json"
+
+
+def test_the_user_turn_goes_to_the_parameter_named_like_one() -> None:
+    def with_id_first(user_id: int, question: str, history: list[Any]) -> str:
+        return f"{user_id}|{question}|{history}"
+
+    def history_first(history: list[Any], message: str) -> str:
+        return f"{history}|{message}"
+
+    direct = Conversation(None, "USER")
+    assert _send(with_id_first, direct) == "0|USER|[]"
+    assert _send(history_first, direct) == "[]|USER"
+
+
+def test_a_method_taken_from_its_class_is_rejected() -> None:
+    import pytest
+
+    from aisec_sdk.redteam.targets import TargetError
+
+    class Bot:
+        def reply(self, prompt: str) -> str:
+            return prompt
+
+    with pytest.raises(TargetError, match="instance"):
+        as_target(Bot.reply)
+    assert _send(Bot().reply, Conversation(None, "USER")) == "USER"
