@@ -715,7 +715,9 @@ def scan_paths(
     named = {t.resolve() for t in targets if not t.is_dir()}
     for target in targets:
         if target.is_dir():
-            files = [(f, False) for f in _walk(target) if f.is_file() and not f.is_symlink()]
+            # Links to files are followed (a Hugging Face cache snapshot is all links into
+            # blobs/); links to folders are not, so a loop cannot trap the walk.
+            files = [(f, False) for f in _walk(target) if f.is_file()]
         else:
             files = [(target, True)]
         for file, explicit in files:

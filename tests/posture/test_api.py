@@ -33,3 +33,19 @@ def test_detect_format_and_pickle_formats(write: Write, art: Any) -> None:
     assert posture.detect_format(write("n.txt", "hello world\n")) == "unknown"
     safetensors = write("s.bin", art.safetensors_bytes({}, b""))
     assert posture.detect_format(safetensors) not in posture.PICKLE_FORMATS
+
+
+def test_links_to_files_are_scanned_links_to_folders_are_not_followed(tmp_path: Path) -> None:
+    # a Hugging Face cache snapshot: every file is a link into blobs/
+    blobs = tmp_path / "hub" / "blobs"
+    snapshot = tmp_path / "hub" / "snapshots" / "abc123"
+    blobs.mkdir(parents=True)
+    snapshot.mkdir(parents=True)
+    (blobs / "9f86d0").write_bytes(b"\x80\x04\x8c\x02os\x8c\x06system\x93\x8c\x02id\x85R.")
+    (snapshot / "pytorch_model.bin").symlink_to(blobs / "9f86d0")
+    (snapshot / "loop").symlink_to(snapshot)  # a folder link back: not followed
+    (snapshot / "dead.bin").symlink_to(tmp_path / "missing")
+    report = posture.scan_paths([snapshot])
+    assert [(f.rule_id, Path(f.path).name) for f in report.findings] == [
+        ("AISEC-PKL001", "pytorch_model.bin")
+    ]
