@@ -37,6 +37,7 @@ _RECORD_KEYS = (
     "samples", "items", "documents", "conversations", "dataset",
 )  # fmt: skip
 _MAX_JSON = 256 << 20
+_RECORD_LIST = re.compile(rb'"(?:' + "|".join(_RECORD_KEYS).encode() + rb')"\s*:\s*\[')
 _MAX_TEXT_BYTES = 1 << 20
 _CONTROLS = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")  # dropped
 _NOISE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
@@ -188,8 +189,11 @@ def json_dataset_format(path: Path) -> str | None:
         pass
     if size > _MAX_JSON:
         return None
+    data = path.read_bytes()
+    if _RECORD_LIST.search(data) is None:  # a tokenizer.json or a manifest: no parse needed
+        return None
     try:
-        document = json.loads(path.read_bytes())
+        document = json.loads(data)
     except (ValueError, RecursionError):
         return None
     return "json" if isinstance(document, dict) and _json_items(document) else None
