@@ -156,6 +156,8 @@ _FILE_EXTENSIONS = frozenset(
      "tar", "exe", "dll", "bin"}
 )  # fmt: skip
 """File extensions that are no top-level domain ("zip", "mov", "py" are): ``icon@2x.png``."""
+_JOINED_BEFORE = regex.compile(r"[^\W_][-_]$")
+_JOINED_AFTER = regex.compile(r"[-_][^\W_]")
 _DIGIT_GROUP = regex.compile(r"\d+")
 _DIGIT_RUN = re2.compile(rb"[0-9](?:[ \-]?[0-9]){6}", re2_options())  # a phone number's start
 _NUMBER = re2.compile(rb"[0-9](?:[ \-.()/]{0,2}[0-9]){6,60}", re2_options())
@@ -352,6 +354,8 @@ class PiiGuard:
             s[end : end + 1].isalnum() and _EXTENSION.match(s, end) is None
         ):
             return []  # part of a word or a longer number, unless an extension (x204)
+        if _JOINED_BEFORE.search(s, max(0, start - 2), start) or _JOINED_AFTER.match(s, end):
+            return []  # a dash-joined piece of a longer token: a UUID, a serial, a part number
         if (
             len(value) == 9
             and value.isdigit()

@@ -81,6 +81,9 @@ def test_true_positives(find: Any, text: str, entity: str, value: str) -> None:
         "bytes: 73 32 104 97 118 101 32 98 101 101 110 32 80 87 78 69 68",
         "user@localhost has no domain, @handle is a mention",
         "coordinates 40.761194, -73.965806",
+        '{"id": "35ee59ab-0272-5743-cad5-71b12948b81b"}',  # digit groups of a UUID
+        "part AB-0272-5743 is in stock",
+        "serial 4155-5526-71X1",
     ],
 )
 def test_look_alikes_do_not_fire(find: Any, text: str) -> None:
@@ -96,6 +99,7 @@ def test_look_alikes_do_not_fire(find: Any, text: str) -> None:
         ("write to git@example.com: it works", "email", "git@example.com"),
         ("v6 2a00:1450:4001:82a:0:0:0:200e up", "ip_address", "2a00:1450:4001:82a:0:0:0:200e"),
         ("ip=8.8.8.8", "ip_address", "8.8.8.8"),
+        ("call +1-415-555-2671 - ask for Bob", "phone", "+1-415-555-2671"),
     ],
 )
 def test_true_positives_next_to_the_new_look_alikes(
