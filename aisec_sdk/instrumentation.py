@@ -13,6 +13,8 @@ import importlib.util
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from opentelemetry.metrics import MeterProvider
     from opentelemetry.trace import TracerProvider
 
@@ -70,7 +72,7 @@ def _instrumentor(name: str) -> Any:
 
 def instrument(
     *names: str,
-    policy: Policy | None = None,
+    policy: Policy | Mapping[str, Any] | None = None,
     guards: bool = True,
     tracer_provider: TracerProvider | None = None,
     meter_provider: MeterProvider | None = None,
@@ -78,9 +80,10 @@ def instrument(
     """Guard and trace the named frameworks (every installed one when none is named).
 
     Valid names: ``openai``, ``langchain``, ``transformers``. Idempotent: a framework
-    already instrumented is left as it is. ``policy``: the policy of every call (default:
-    the process default policy); ``guards=False``: trace only; ``tracer_provider`` /
-    ``meter_provider``: where spans and metrics go (default: the global providers). Returns
+    already instrumented is left as it is. ``policy``: the policy of every call, a `Policy`
+    or a mapping of its fields (default: the process default policy); ``guards=False``:
+    trace only; ``tracer_provider`` / ``meter_provider``: where spans and metrics go
+    (default: the global providers). Returns
     the names now instrumented.
     """
     done = []

@@ -37,7 +37,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from aisec_sdk.attributes import ATTR_FRAMEWORK, ATTR_FRAMEWORK_VERSION, ATTR_USAGE_COUNTED
 from aisec_sdk.decorator import GuardedCall
 from aisec_sdk.engine import ROLE_DIRECTIONS, Engine, engine_for, message_parts
-from aisec_sdk.policy import Policy, default_policy
+from aisec_sdk.policy import Policy, as_policy, default_policy
 from aisec_sdk.telemetry import llm_span_scope
 from aisec_sdk.verdict import Direction, redact
 
@@ -192,8 +192,9 @@ def _dist_version(dist: str) -> str | None:
 class AisecInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """Base of our instrumentors: patch a table of methods, restore them exactly.
 
-    Keyword options of ``instrument()``: ``policy`` (an `aisec_sdk.Policy`; default: the
-    process default policy at call time), ``guards`` (False: trace only),
+    Keyword options of ``instrument()``: ``policy`` (an `aisec_sdk.Policy` or a mapping of
+    its fields; default: the process default policy at call time), ``guards`` (False: trace
+    only),
     ``tracer_provider``, ``meter_provider``.
     """
 
@@ -210,11 +211,8 @@ class AisecInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     def _instrument(self, **kwargs: Any) -> None:
         from aisec_sdk import __version__
 
-        policy = kwargs.get("policy")
-        if policy is not None and not isinstance(policy, Policy):
-            raise TypeError(
-                f"instrument(policy=...) takes an aisec_sdk.Policy, got {type(policy).__name__}"
-            )
+        given = kwargs.get("policy")
+        policy = None if given is None else as_policy(given, "instrument(policy=...)")
         runtime = Runtime(
             scope=self.scope,
             framework=self.framework,

@@ -538,14 +538,16 @@ _POLICIES = {
 @pytest.fixture
 def guarded(request: pytest.FixtureRequest) -> Iterator[Policy]:
     """The test module's ``INTEGRATION`` applied with the policy given by indirect
-    parametrization: a `Policy`, or a name (``"block"``: secrets block); ``"redact"`` if none."""
+    parametrization: a `Policy`, a mapping of its fields, or a name (``"block"``: secrets
+    block); ``"redact"`` if none."""
     from aisec_sdk.instrumentation import instrument, uninstrument
+    from aisec_sdk.policy import as_policy
 
     param = getattr(request, "param", "redact")
-    policy = param if isinstance(param, Policy) else Policy(guards=_POLICIES[param])
+    given = param if isinstance(param, Policy | dict) else Policy(guards=_POLICIES[param])
     integration: str = request.module.INTEGRATION
-    instrument(integration, policy=policy)
-    yield policy
+    instrument(integration, policy=given)
+    yield as_policy(given)
     uninstrument(integration)
 
 

@@ -107,7 +107,11 @@ def test_input_redacted_before_the_request_leaves(
     assert AWS_KEY not in json.dumps([dict(e.attributes or {}) for e in span.events])
 
 
-@pytest.mark.parametrize("guarded", ["block"], indirect=True)
+@pytest.mark.parametrize(
+    "guarded",
+    ["block", {"guards": {"prompt_injection": {"enabled": False}, "secrets": {"action": "block"}}}],
+    indirect=True,
+)
 def test_blocked_call_sends_nothing(
     guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
