@@ -65,8 +65,9 @@ class ScoreInput:
         return self.control is not None and folded in " ".join(self.control.split()).lower()
 
     def unquoted(self) -> str:
-        """The response with every quote of the sent texts blanked out (see `unquoted`)."""
-        return unquoted(self.response, self.sent, self.plant.marker)
+        """The response with every quote of the sent texts blanked out (see `unquoted`);
+        computed once for the several detectors that read it."""
+        return _unquoted_once(self.response, self.sent, self.plant.marker)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,9 @@ def unquoted(response: str, sent: Sequence[str], marker: str = "") -> str:
     read in the full response. Linear in the answer: a copied run holds an aligned block of
     half its length, so runs are compared only where such a block was sent.
     """
+    text, spans = _without_payloads(response, marker)
+    if len(text) < _QUOTE_RUN:
+        return text
     half = _QUOTE_RUN // 2
     windows: set[str] = set()
     blocks: set[str] = set()
@@ -180,8 +184,7 @@ def unquoted(response: str, sent: Sequence[str], marker: str = "") -> str:
             blocks.add(sent_folded[i : i + half])
             if i + _QUOTE_RUN <= len(sent_folded):
                 windows.add(sent_folded[i : i + _QUOTE_RUN])
-    text, spans = _without_payloads(response, marker)
-    if not windows or len(text) < _QUOTE_RUN:
+    if not windows:
         return text
     folded, segments = _folded_segments(text, spans)
     hits = bytearray(len(folded))  # folded positions inside a copied run
@@ -201,6 +204,11 @@ def unquoted(response: str, sent: Sequence[str], marker: str = "") -> str:
         if (a > 0 and copied[a - 1]) or (b < len(text) and copied[b]):
             copied[a:b] = b"\x01" * (b - a)
     return "".join("\n" if flag else char for char, flag in zip(text, copied, strict=True))
+
+
+@functools.lru_cache(maxsize=32)
+def _unquoted_once(response: str, sent: tuple[str, ...], marker: str) -> str:
+    return unquoted(response, sent, marker)
 
 
 def _canary(inp: ScoreInput) -> float | None:
