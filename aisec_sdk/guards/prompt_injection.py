@@ -42,10 +42,12 @@ _MAX_WINDOW = 3072
 # at most by 2 ln 16 so that padding a document with keywords cannot hide an attack in it.
 _SHIFT_PER_E = 2.0
 _MAX_SHIFT = _SHIFT_PER_E * math.log(16)
-# As ``context``, a window that no pattern matched (its evidence is words alone) must clear
-# the operating point by this many logits more: documentation, software messages and web
-# pages use the words of attacks ("instruction", "password", "ignore") without their shapes.
-_LEXICAL_ONLY = 2.0
+# A window that no pattern matched (its evidence is words alone) must clear the operating
+# point by this many logits more: documentation, software messages, web pages and everyday
+# requests use the words of attacks ("instruction", "password", "ignore") without their
+# shapes, and the patterns, written from attack taxonomies, carry across sources where
+# learned words do not (margins measured in docs/guards-prompt-injection.md).
+_WORDS_ALONE_MARGIN: dict[Direction, float] = {"input": 1.5, "context": 2.0}
 _FLOOR = 0.2  # scores below this are not reported (nor computed exactly)
 _WORD_REACH = 32  # a finding's span grows by at most this much to whole words
 _Hit = tuple[int, int, str]  # start, end, family of one gate hit (normalised offsets)
@@ -175,8 +177,8 @@ def detect(
     Every line with a gate hit is a window; a text of up to ``_WHOLE`` characters is also
     scored as a whole (reported when it reads worse than each of its lines), and is its only
     window when it is one line. Line logits are lowered by twice the log of the number of
-    line windows (see ``_MAX_SHIFT``); as ``context``, those of windows that no pattern
-    matched by ``_LEXICAL_ONLY``. Logits are exact at or above ``floor`` (a logit);
+    line windows (see ``_MAX_SHIFT``), and those of windows that no pattern matched by
+    ``_WORDS_ALONE_MARGIN``. Logits are exact at or above ``floor`` (a logit);
     below it they may be underestimated (see `LexicalModel.score`). ``data``:
     ``normalized`` in UTF-8 (`Text.utf8`), when the caller has it."""
     hits = model.gate(direction).hits(normalized, data)
@@ -203,11 +205,10 @@ def detect(
 
 
 def _words_alone_lowered(found: list[Detection], direction: Direction) -> list[Detection]:
-    """``found`` with the logits of pattern-less ``context`` detections lowered by
-    ``_LEXICAL_ONLY``."""
-    if direction != "context":
-        return found
-    return [d if d.patterns else replace(d, logit=d.logit - _LEXICAL_ONLY) for d in found]
+    """``found`` with the logits of pattern-less detections lowered by the direction's
+    ``_WORDS_ALONE_MARGIN``."""
+    margin = _WORDS_ALONE_MARGIN.get(direction, 0.0)
+    return [d if d.patterns else replace(d, logit=d.logit - margin) for d in found]
 
 
 class PromptInjectionGuard:
