@@ -1,7 +1,7 @@
 """The ``aisec`` command: thin sub-commands over library calls, one exit-code boundary.
 
 Exit codes: 0 clean, 1 findings at or above the threshold the user set, 2 usage or input
-error, whatever the output format.
+error (and an internal error, reported with its traceback), whatever the output format.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import Protocol, cast
 
@@ -71,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug, not findings: exit 1 would read as "findings" in CI
+        traceback.print_exc()
+        print(f"aisec {args.command}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     return code
 
 

@@ -72,6 +72,19 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert info.value.code == 2
 
 
+def test_an_internal_error_exits_2_not_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(args: object) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("aisec_sdk.audit_command.run", broken)
+    assert main(["audit", "verify", "x.jsonl"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err
+    assert "aisec audit: internal error: RuntimeError: boom" in err
+
+
 def test_version_is_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["--version"])
