@@ -22,8 +22,10 @@ from typing import Any
 import re2  # type: ignore[import-untyped]
 
 __all__ = [
+    "COMBINING_MARKS",
     "CONFUSABLES",
     "INVISIBLE_KINDS",
+    "MARK_RUN",
     "UNSPACED",
     "UNSPACED_RANGES",
     "Text",
@@ -42,6 +44,12 @@ UNSPACED_RANGES = (
 Tibetan, Myanmar, Khmer, kana, Han): each character is a word there."""
 UNSPACED = re.compile(f"[{UNSPACED_RANGES}]")
 """One character of those scripts."""
+COMBINING_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+"""Character ranges of the combining marks drawn over letters (accents, strokes, Zalgo
+stacks): the diacritical-mark blocks, their extension and supplement, the marks for
+symbols and the half marks; not the vowel signs of other scripts."""
+MARK_RUN = re.compile(f"[{COMBINING_MARKS}]+")
+"""A run of those marks."""
 
 # Look-alikes of Latin letters (a subset of Unicode's confusables.txt: Cyrillic, Greek,
 # Armenian and a few Latin-extended letters that attackers use for homoglyph smuggling).

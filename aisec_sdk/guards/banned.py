@@ -23,7 +23,7 @@ import regex
 from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
-from aisec_sdk.text import UNSPACED, Text, lower_keeping_offsets
+from aisec_sdk.text import COMBINING_MARKS, MARK_RUN, UNSPACED, Text, lower_keeping_offsets
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["BannedGuard", "BannedSettings"]
@@ -170,16 +170,13 @@ def _glued(left: str, right: str) -> bool:
     return pair.isalnum() and len(pair) == 2 and UNSPACED.search(pair) is None
 
 
-# Combining accents (the diacritical-mark blocks; not the vowel signs of other scripts).
-_ACCENTS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-_ACCENT_RUN = re.compile(f"[{_ACCENTS}]+")
 _SPACES = re.compile(" *")
 _ASCII_WHITE_CHARS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
 _ASCII_WHITE = str.maketrans(_ASCII_WHITE_CHARS, " " * len(_ASCII_WHITE_CHARS))
 
 
 def _is_mark(ch: str) -> bool:
-    return _ACCENT_RUN.match(ch) is not None
+    return MARK_RUN.match(ch) is not None
 
 
 @cache
@@ -195,7 +192,7 @@ def _folds(diacritics: bool, white: bool) -> tuple[re.Pattern[str], dict[str, st
             parts = unicodedata.normalize("NFD", chr(cp))
             if len(parts) > 1 and all(_is_mark(c) for c in parts[1:]):
                 table[chr(cp)] = parts[0]
-    accents = _ACCENTS if diacritics else ""
+    accents = COMBINING_MARKS if diacritics else ""
     if not (table or accents):
         return re.compile("(?!)"), table
     return re.compile("[" + re.escape("".join(table)) + accents + "]"), table
@@ -232,7 +229,7 @@ def _fold(
     pieces: list[str] = []
     fold_starts, orig_starts = [0], [0]
     done = length = 0
-    for m in _ACCENT_RUN.finditer(s):
+    for m in MARK_RUN.finditer(s):
         pieces.append(s[done : m.start()])
         length += m.start() - done
         fold_starts.append(length)

@@ -22,6 +22,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 
+from aisec_sdk.text import COMBINING_MARKS, MARK_RUN
+
 __all__ = [
     "BYTE_FAMILIES",
     "FAMILIES",
@@ -55,10 +57,6 @@ for _digit, _letter in _LEET.items():
     _LEET_OF[_letter] = (*_LEET_OF.get(_letter, ()), _digit)
 _LEET_OF["l"] = ("1", "|")
 
-# Combining marks drawn over letters (accents, strokes, Zalgo stacks): the general block,
-# its extension and supplement, the marks for symbols, and the half marks.
-_MARK_RANGES = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-_MARKS = re.compile(f"[{_MARK_RANGES}]+")
 # Latin letters with a stroke or bar, which Unicode does not decompose into letter + mark.
 _STROKED = {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "\u0131": "i", "ƀ": "b", "ɨ": "i",
             "ƚ": "l", "ɍ": "r", "ʉ": "u", "ɏ": "y", "ƶ": "z", "ǥ": "g", "ȼ": "c", "ɇ": "e"}
@@ -136,7 +134,7 @@ def _accented() -> dict[str, str]:
 def strip_diacritics(text: str) -> str:
     """``text`` without the accents and combining marks on its Latin letters ("ignóre",
     "i̸g̸n̸o̸r̸e̸" -> "ignore")."""
-    decomposed = _MARKS.sub("", unicodedata.normalize("NFD", text.translate(_UNSTROKE)))
+    decomposed = MARK_RUN.sub("", unicodedata.normalize("NFD", text.translate(_UNSTROKE)))
     return unicodedata.normalize("NFC", decomposed)
 
 
@@ -146,10 +144,10 @@ def accents_obfuscate(text: str, start: int, end: int) -> bool:
     Portuguese or Romanian inflect a word ("ignoré", "ignorées", "ignoră"), so it does not
     count; any other does."""
     stop, limit = end, min(len(text), end + _WORD_TAIL)
-    while stop < limit and (text[stop].isalpha() or _MARKS.match(text, stop)):
+    while stop < limit and (text[stop].isalpha() or MARK_RUN.match(text, stop)):
         stop += 1  # to the end of the word, or far enough past the keyword
     for _ in range(_INFLECTED):  # leave out its last letters and the marks on them
-        while stop > start and _MARKS.match(text, stop - 1):
+        while stop > start and MARK_RUN.match(text, stop - 1):
             stop -= 1
         stop -= 1
     return stop > start and not text[start:min(stop, end)].isascii()
@@ -163,7 +161,7 @@ def accent_tolerant(word: str, escape: Callable[[str], str] = re.escape) -> str:
     parts = []
     for char in word.lower():
         if "a" <= char <= "z":
-            parts.append(f"[{char}{accented.get(char, '')}][{_MARK_RANGES}]*")
+            parts.append(f"[{char}{accented.get(char, '')}][{COMBINING_MARKS}]*")
         else:
             parts.append(escape(char))
     return "".join(parts)
