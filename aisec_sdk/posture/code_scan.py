@@ -662,8 +662,7 @@ def _cell_sources(notebook: object) -> Iterator[tuple[int, str]]:
     for index, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        source = cell.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
+        text = _text(cell.get("source"))
         if text.lstrip().startswith("%%"):
             continue
         # IPython magics and shell escapes are not Python; blank them, keeping line numbers.
@@ -709,7 +708,7 @@ def _saved_secrets(notebook: object, path: str) -> list[ScanFinding]:
     for cell, what, text in _saved_texts(notebook):
         if len(text) < MIN_SECRET:
             continue
-        for kind in sorted({kind for _, kind in token_secrets(text)}):
+        for kind in secret_kinds(text):
             findings.append(
                 ScanFinding(
                     "AISEC-CODE009",
