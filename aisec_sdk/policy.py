@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -203,10 +203,6 @@ def default_policy() -> Policy:
     return Policy()
 
 
-_FROM_MAPPINGS: dict[str, Policy] = {}
-_MAX_FROM_MAPPINGS = 64
-
-
 def as_policy(policy: Policy | Mapping[str, Any] | None, where: str = "policy") -> Policy:
     """``policy`` as a `Policy`: the default policy for None, and a mapping read like
     ``Policy(**mapping)`` (one Policy, and so one engine, per distinct JSON-able mapping).
@@ -224,9 +220,9 @@ def as_policy(policy: Policy | Mapping[str, Any] | None, where: str = "policy") 
         key = json.dumps(policy, sort_keys=True)
     except (TypeError, ValueError):  # values JSON cannot hold: built anew each time
         return Policy(**policy)
-    built = _FROM_MAPPINGS.get(key)
-    if built is None:
-        if len(_FROM_MAPPINGS) >= _MAX_FROM_MAPPINGS:
-            _FROM_MAPPINGS.clear()
-        built = _FROM_MAPPINGS[key] = Policy(**policy)
-    return built
+    return _policy_of_json(key)
+
+
+@lru_cache(maxsize=64)
+def _policy_of_json(fields: str) -> Policy:
+    return Policy(**json.loads(fields))
