@@ -246,12 +246,10 @@ def exempt_host(url: str) -> bool:
 
 
 class _Checker(ast.NodeVisitor):
-    def __init__(
-        self, path: str, lines: list[str], cell: int | None, tree: ast.AST | None = None
-    ) -> None:
+    def __init__(self, path: str, lines: list[str], cell: int | None, tree: ast.AST) -> None:
         self.path = path
         self.tree = tree
-        self.constants = _constants(tree) if tree is not None else {}
+        self.constants = _constants(tree)
         self._downloads: set[str] | None = None
         self.lines = lines
         self.cell = cell
@@ -414,8 +412,7 @@ class _Checker(ast.NodeVisitor):
         """Whether ``node`` holds what a download call returned (directly or through names
         assigned from it anywhere in the source)."""
         if self._downloads is None:
-            nodes = list(ast.walk(self.tree)) if self.tree is not None else []
-            self._downloads = _tainted(nodes, self, _DOWNLOAD_CALL)
+            self._downloads = _tainted(list(ast.walk(self.tree)), self, _DOWNLOAD_CALL)
         return _origin(node, self._downloads, self, _DOWNLOAD_CALL) is not None
 
     def _mentions_model(self, node: ast.AST) -> bool:
