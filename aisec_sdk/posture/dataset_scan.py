@@ -39,8 +39,7 @@ _RECORD_KEYS = (
 _MAX_JSON = 256 << 20
 _RECORD_LIST = re.compile(rb'"(?:' + "|".join(_RECORD_KEYS).encode() + rb')"\s*:\s*\[')
 _MAX_TEXT_BYTES = 1 << 20
-_CONTROLS = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")  # dropped
-_NOISE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
+_NOISE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")  # controls but tab and newlines
 _WORDS = re.compile(r"[^\W_][\w ,.'!?:;()\"/-]{15,}")  # readable runs in binary noise
 FIRST_ROWS = 5
 _EXCERPT = 120
@@ -219,8 +218,7 @@ def _readable(text: str) -> str:
     random bytes raise no finding and a sentence hidden among them still does."""
     if _NOISE.search(text) is None:  # the common case: nothing to count
         return text
-    noise = text.count("\ufffd") + len(text) - len(text.translate(_CONTROLS))
-    if noise * 4 <= len(text):
+    if len(_NOISE.findall(text)) * 4 <= len(text):
         return text
     return " ... ".join(m.group() for m in _WORDS.finditer(text))
 
