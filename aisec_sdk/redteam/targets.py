@@ -53,11 +53,14 @@ __all__ = [
 
 InputMode = Literal["auto", "text", "messages"]
 
-_USER_PARAMS = frozenset(
-    {"prompt", "question", "query", "message", "input", "text", "user_input", "user_message"}
-    | {"msg", "q", "request", "utterance", "instruction", "user_prompt", "input_text"}
+# names of the user turn, for a callable's parameters and a runnable's input variables
+# (in order of preference when several are there)
+_USER_PARAMS = (
+    *("input", "question", "query", "prompt", "message", "user_input", "text"),
+    *("user_message", "msg", "q", "request", "utterance", "instruction", "user_prompt"),
+    "input_text",
 )
-_MESSAGE_PARAMS = ("messages", "conversation", "history", "chat", "msgs")
+_MESSAGE_PARAMS = ("messages", "conversation", "history", "chat_history", "chat", "msgs")
 _SYSTEM_PARAMS = ("system", "system_prompt", "instructions")
 _DOCUMENT_PARAMS = ("document", "context", "documents", "tool_result", "retrieved")
 _CONTEXT_PARAMS = frozenset(_SYSTEM_PARAMS + _DOCUMENT_PARAMS)
@@ -445,7 +448,6 @@ class OpenAITarget:
         return _as_text(response)
 
 
-_USER_KEYS = ("input", "question", "query", "prompt", "message", "user_input", "text")
 _JSON_EMPTY: dict[str, Callable[[], Any]] = {
     "string": str,
     "array": list,
@@ -506,9 +508,8 @@ def _variables(runnable: Any) -> _Variables | None:
         if n not in (system, document)
         and kind in ("string", None)
         and n not in _MESSAGE_PARAMS
-        and n != "chat_history"
     ]
-    user = next((n for n in _USER_KEYS if n in texts), texts[0] if texts else None)
+    user = next((n for n in _USER_PARAMS if n in texts), texts[0] if texts else None)
     if user is None:
         return None
     required = {n: kinds[n] for n in schema.get("required") or () if n in kinds}
