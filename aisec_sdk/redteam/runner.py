@@ -314,7 +314,8 @@ class _Session:
         if any(attempt.scores.get(name, 0.0) >= 0.5 for name in CONTROLLED):
             control = await self.control()
             if control is not None:
-                attempt.scores = detect(dataclasses.replace(scoring, control=control))
+                controlled = dataclasses.replace(scoring, control=control)
+                attempt.scores.update(detect(controlled, only=CONTROLLED))
         refusal = detect_refusal(answer)
         attempt.refusal = refusal.refused
         judged = await self.judge_score(attempt)
