@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from aisec_sdk._json import loads
+from aisec_sdk.posture.byte_search import finditer_stream
 from aisec_sdk.posture.models import ScanFinding
 from aisec_sdk.posture.pickle_globals import classify_global, full_name
 
@@ -27,7 +28,6 @@ _MODULE_OBJECT = re.compile(
     rb'"module"\s*:\s*"([\w.]{1,200})"\s*,\s*"class_name"\s*:\s*"([\w.]{1,200})"'
     rb'(?:\s*,\s*"config"\s*:\s*"([\w.]{1,200})")?'
 )
-_CHUNK = 1 << 20
 _OVERLAP = 1024
 
 
@@ -117,22 +117,17 @@ def scan_keras_config(data: bytes, path: str) -> list[ScanFinding]:
 def scan_hdf5(stream: IO[bytes], path: str) -> list[ScanFinding]:
     """Findings for an HDF5 file, from the model config in its raw bytes (read in chunks):
     each Lambda marker, and config objects whose module lies outside Keras."""
-    stream.seek(0)
     hits = 0
     found: list[ScanFinding] = []
-    tail = b""
-    while chunk := stream.read(_CHUNK):
-        window = tail + chunk
-        hits += sum(1 for m in _LAMBDA.finditer(window) if m.end() > len(tail))
-        for match in _MODULE_OBJECT.finditer(window):
-            if match.end() <= len(tail):
-                continue
-            module, name, config = (g.decode("ascii") if g else None for g in match.groups())
-            layer = {"module": module, "class_name": name, "config": config}
-            foreign = _foreign(layer, path)
-            if foreign is not None and foreign not in found:
-                found.append(foreign)
-        tail = window[-_OVERLAP:]
+    for match in finditer_stream(stream, (_LAMBDA, _MODULE_OBJECT), overlap=_OVERLAP):
+        if match.re is _LAMBDA:
+            hits += 1
+            continue
+        module, name, config = (g.decode("ascii") if g else None for g in match.groups())
+        layer = {"module": module, "class_name": name, "config": config}
+        foreign = _foreign(layer, path)
+        if foreign is not None and foreign not in found:
+            found.append(foreign)
     if hits:
         found.insert(
             0, _lambda_finding(path, f"{hits} in model_config", " (found in the HDF5 model config)")

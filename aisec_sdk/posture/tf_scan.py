@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import IO
 
+from aisec_sdk.posture.byte_search import finditer_stream
 from aisec_sdk.posture.models import ScanFinding
 
 __all__ = ["TF_SUFFIXES", "scan_tf_graph"]
@@ -30,24 +31,15 @@ _BINARY = re.compile(
     b"\\x12(?:" + b"|".join(bytes([len(op)]) + op.encode() for op in sorted(_OPS)) + b")"
 )
 _TEXT = re.compile(rf'\bop\s*:\s*"({_NAMES})"'.encode())
-_CHUNK = 1 << 20
 _OVERLAP = 64
 
 
 def scan_tf_graph(stream: IO[bytes], path: str, *, text: bool) -> list[ScanFinding]:
     """Findings for a TensorFlow graph file: one per unsafe op found (binary or ``text``)."""
-    stream.seek(0)
     found: dict[str, int] = {}
-    tail = b""
-    pattern = _TEXT if text else _BINARY
-    while chunk := stream.read(_CHUNK):
-        window = tail + chunk
-        for match in pattern.finditer(window):
-            if match.end() <= len(tail):
-                continue
-            op = (match.group(1) if text else match.group()[2:]).decode("ascii")
-            found[op] = found.get(op, 0) + 1
-        tail = window[-_OVERLAP:]
+    for match in finditer_stream(stream, (_TEXT if text else _BINARY,), overlap=_OVERLAP):
+        op = (match.group(1) if text else match.group()[2:]).decode("ascii")
+        found[op] = found.get(op, 0) + 1
     return [
         ScanFinding(
             "AISEC-TF001",
