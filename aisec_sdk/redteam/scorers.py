@@ -61,13 +61,21 @@ class ScoreInput:
 
     def in_control(self, text: str) -> bool:
         """Whether ``text`` (ignoring case and spacing) is also in the control answer."""
-        folded = " ".join(text.split()).lower()
-        return self.control is not None and folded in " ".join(self.control.split()).lower()
+        return self.control is not None and _fold(text) in _folded_control(self.control)
 
     def unquoted(self) -> str:
         """The response with every quote of the sent texts blanked out (see `unquoted`);
         computed once for the several detectors that read it."""
         return _unquoted_once(self.response, self.sent, self.plant.marker)
+
+
+def _fold(text: str) -> str:
+    """``text`` lower-cased, its whitespace collapsed."""
+    return " ".join(text.split()).lower()
+
+
+_folded_control = functools.lru_cache(maxsize=2)(_fold)
+"""`_fold` of the control answer: one per run, read for every phrase and finding."""
 
 
 @dataclass(frozen=True, slots=True)
