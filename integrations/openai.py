@@ -107,12 +107,10 @@ def _finish(adapter: _Adapter, llm: LlmCall, kwargs: Mapping[str, Any], result: 
     """A stream proxy for a stream; a raw response (``with_raw_response``,
     ``with_streaming_response``) finished from its parsed body; else the result, checked,
     with the span ended."""
-    from openai import AsyncStream, Stream
-
-    legacy, sync_raw, async_raw = _raw_response_types()
-    if isinstance(result, Stream):
+    stream, async_stream, legacy, sync_raw, async_raw = _result_types()
+    if isinstance(result, stream):
         return GuardedStream(result, llm, adapter.stream(llm, kwargs))
-    if isinstance(result, AsyncStream):
+    if isinstance(result, async_stream):
         return AsyncGuardedStream(result, llm, adapter.stream(llm, kwargs))
     if isinstance(result, legacy) and kwargs.get("stream") is not True:
         # ``with_raw_response``: the body is already read and openai caches what ``parse()``
@@ -138,15 +136,20 @@ def _finish(adapter: _Adapter, llm: LlmCall, kwargs: Mapping[str, Any], result: 
 
 
 @cache
-def _raw_response_types() -> tuple[tuple[type[Any], ...], ...]:
-    """openai's raw response classes (``with_raw_response``; ``with_streaming_response``
-    sync and async). They live in private modules: a version without them has none."""
+def _result_types() -> tuple[
+    type[Any], type[Any], tuple[type[Any], ...], tuple[type[Any], ...], tuple[type[Any], ...]
+]:
+    """openai's result classes that are not plain answers, looked up once: ``Stream``,
+    ``AsyncStream`` and the raw responses (``with_raw_response``; ``with_streaming_response``
+    sync and async). The raw ones live in private modules: a version without them has none."""
+    from openai import AsyncStream, Stream
+
     try:
         from openai._legacy_response import LegacyAPIResponse
         from openai._response import APIResponse, AsyncAPIResponse
     except ImportError:
-        return (), (), ()
-    return (LegacyAPIResponse,), (APIResponse,), (AsyncAPIResponse,)
+        return Stream, AsyncStream, (), (), ()
+    return Stream, AsyncStream, (LegacyAPIResponse,), (APIResponse,), (AsyncAPIResponse,)
 
 
 # --------------------------------------------------------------------------- streams

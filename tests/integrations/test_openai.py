@@ -1056,16 +1056,14 @@ def test_raw_responses_still_work_without_openais_private_response_modules(
     guarded: Policy, client: Any, telemetry: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the integration is mapped onto aisec_sdk.integrations at run time (mypy cannot see it)
-    _raw_response_types: Any = importlib.import_module(
-        "aisec_sdk.integrations.openai"
-    )._raw_response_types
-    _raw_response_types.cache_clear()
+    _result_types: Any = importlib.import_module("aisec_sdk.integrations.openai")._result_types
+    _result_types.cache_clear()
     monkeypatch.setitem(sys.modules, "openai._legacy_response", None)  # import now fails
     try:
         raw = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=_user("hi"))
         assert raw.parse().choices[0].message.content
     finally:
-        _raw_response_types.cache_clear()
+        _result_types.cache_clear()
     assert _one(telemetry).end_time is not None
 
 
