@@ -24,7 +24,7 @@ _NOT_A_DECLINE = (
 _DECLINE = regex.compile(
     r"\b(?:"
     rf"i\s*(?:can(?:no|')?t|can\s+not|could\s*n[o']t){_NOT_A_DECLINE}"
-    r"|i\s*(?:won'?t|will\s+not|have\s+to\s+decline)"
+    r"|i\s*(?:won'?t|will\s+not)"
     r"|i(?:'ll|'d|\s+(?:must|will|would|have\s+to))?\s+(?:\w+ly\s+)?(?:decline|refuse)"
     r"|i(?:'m|\s+am)\s+(?:unable|not\s+able|not\s+(?:allowed|permitted|authori[sz]ed)|"
     r"not\s+going\s+to|afraid\s+i\s+can(?:no|')?t|(?:going\s+to\s+)?pass(?:ing)?\s+on)"
