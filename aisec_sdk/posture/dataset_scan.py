@@ -163,27 +163,33 @@ def _json(fh: io.BufferedReader) -> Iterator[tuple[int, str, bool]]:
     except (ValueError, RecursionError):
         yield 1, "", False
         return
-    for number, item in enumerate(_json_items(document), start=1):
+    yield from _items(_json_items(document))
+
+
+def _items(items: list[Any]) -> Iterator[tuple[int, str, bool]]:
+    for number, item in enumerate(items, start=1):
         yield number, "\n".join(_strings(item)), True
 
 
-def json_dataset_format(path: Path) -> str | None:
+def json_dataset_format(path: Path) -> tuple[str, list[Any] | None] | None:
     """``jsonl`` for JSON Lines saved as ``.json``, ``json`` for a records document (a
     top-level array, or an object with a list under a record key such as ``data``), None
-    for anything else (settings, manifests)."""
+    for anything else (settings, manifests). With the format comes the records when they
+    had to be parsed to tell (an object's), for ``scan_dataset(items=...)``: the document
+    is not parsed twice."""
     size = path.stat().st_size
     with path.open("rb") as fh:
         reader = _open_text(io.BufferedReader(fh))
         first = reader.readline(1 << 20)
         start = first.lstrip("\ufeff \t\r\n")[:1]
         if start == "[":
-            return "json"
+            return "json", None
         if start != "{":
             return None
         second = next((line for line in reader if line.strip()), "")
     try:
         if second.lstrip()[:1] in ("{", "[") and isinstance(json.loads(first), dict):
-            return "jsonl"
+            return "jsonl", None
     except ValueError:
         pass
     if size > _MAX_JSON:
@@ -195,7 +201,8 @@ def json_dataset_format(path: Path) -> str | None:
         document = json.loads(data)
     except (ValueError, RecursionError):
         return None
-    return "json" if isinstance(document, dict) and _json_items(document) else None
+    items = _json_items(document) if isinstance(document, dict) else []
+    return ("json", items) if items else None
 
 
 def _records(path: Path, fmt: str, fh: io.BufferedReader) -> Iterator[tuple[int, str, bool]]:
@@ -256,9 +263,11 @@ def scan_dataset(
     *,
     policy: Policy | None = None,
     stream: io.BufferedReader | None = None,
+    items: list[Any] | None = None,
 ) -> tuple[list[ScanFinding], dict[str, Any]]:
     """Findings and per-file statistics for one dataset file of format ``fmt``, read from
-    ``stream`` when given (the decompressed content of ``train.jsonl.gz``)."""
+    ``stream`` when given (the decompressed content of ``train.jsonl.gz``), or made of the
+    already parsed JSON records ``items``."""
     from aisec_sdk.engine import engine_for
 
     engine = engine_for(policy)
@@ -266,7 +275,8 @@ def scan_dataset(
     rows = flagged = malformed = 0
     first_malformed: list[int] = []
     with nullcontext(stream) if stream is not None else path.open("rb") as fh:
-        for number, text, parsed in _records(path, fmt, fh):
+        records = _records(path, fmt, fh) if items is None else _items(items)
+        for number, text, parsed in records:
             rows += 1
             if not parsed:
                 malformed += 1

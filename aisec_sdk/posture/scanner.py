@@ -332,7 +332,7 @@ class _Scan:
 
             layout = json_dataset_format(target)  # records, not settings
             if layout is not None:
-                return self._dataset(target, display, layout)
+                return self._dataset(target, display, layout[0], items=layout[1])
         kind = _CODE_SUFFIXES.get(suffix)
         if kind is not None:
             return self._code(target, display, kind, size)
@@ -378,9 +378,11 @@ class _Scan:
         fmt: str,
         stream: io.BufferedReader[Any] | None = None,
         label: str | None = None,
+        items: list[Any] | None = None,
     ) -> None:
         """Scan a dataset file, or the decompressed ``stream`` read from it (``label``
-        names that format in the file list, ``gzip+jsonl``)."""
+        names that format in the file list, ``gzip+jsonl``), or its JSON records ``items``
+        parsed already."""
         from aisec_sdk.posture.dataset_scan import scan_dataset
 
         size = target.stat().st_size
@@ -409,7 +411,9 @@ class _Scan:
             self._add(FileResult(display, "dataset", fmt_label, size, stats=stats), found)
             return
         try:
-            found, stats = scan_dataset(target, display, fmt, policy=self.policy, stream=stream)
+            found, stats = scan_dataset(
+                target, display, fmt, policy=self.policy, stream=stream, items=items
+            )
         except Exception as exc:  # a reader's own failure must not stop the scan
             message = f"dataset could not be read: {type(exc).__name__}: {exc}"
             found = [ScanFinding("AISEC-DATA006", "low", display, message, key="unreadable")]
