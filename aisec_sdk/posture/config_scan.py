@@ -47,22 +47,24 @@ def is_config(name: str) -> bool:
     """A configuration file by name: ``.env``, ``.env.local``, ``app.yaml``, ``x.toml``..."""
     lower = name.lower()
     return (
-        lower == ".env"
-        or lower.startswith(".env.")
-        or lower in _DOTFILES
-        or lower.startswith(_DOCKER)
-        or PurePath(lower).suffix in _SUFFIXES
+        lower in _DOTFILES or _named_kind(lower) is not None or PurePath(lower).suffix in _SUFFIXES
     )
 
 
 def config_format(name: str) -> str:
     """What kind of configuration file ``name`` is: ``env``, ``dockerfile``, or its suffix."""
     lower = name.lower()
+    return _named_kind(lower) or PurePath(lower).suffix.lstrip(".") or lower.lstrip(".")
+
+
+def _named_kind(lower: str) -> str | None:
+    """``dockerfile`` or ``env`` for a (lower-case) name that says so beyond its suffix:
+    ``Dockerfile.prod``, ``.env.local``."""
     if lower.startswith(_DOCKER) or lower.endswith(".dockerfile"):
         return "dockerfile"
     if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
         return "env"
-    return PurePath(lower).suffix.lstrip(".") or lower.lstrip(".")
+    return None
 
 
 def scan_config(data: bytes, path: str) -> list[ScanFinding]:
