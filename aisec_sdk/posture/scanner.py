@@ -415,8 +415,7 @@ class _Scan:
                 target, display, fmt, policy=self.policy, stream=stream, items=items
             )
         except Exception as exc:  # a reader's own failure must not stop the scan
-            message = f"dataset could not be read: {type(exc).__name__}: {exc}"
-            found = [ScanFinding("AISEC-DATA006", "low", display, message, key="unreadable")]
+            found = _unreadable_dataset(display, exc)
         self._add(FileResult(display, "dataset", fmt_label, size, stats=stats), found)
 
     # -- model formats --------------------------------------------------------------------
@@ -581,8 +580,7 @@ class _Scan:
             try:
                 return scan_dataset(copy, where, data_fmt, policy=self.policy)[0]
             except Exception as exc:  # a reader's own failure must not stop the scan
-                message = f"dataset could not be read: {type(exc).__name__}: {exc}"
-                return [ScanFinding("AISEC-DATA006", "low", where, message, key="unreadable")]
+                return _unreadable_dataset(where, exc)
 
     def _member(
         self, fh: IO[bytes], display: str, member: archives.ZipMember, depth: int
@@ -642,6 +640,12 @@ def _seekable(fh: IO[bytes]) -> Iterator[IO[bytes]]:
         shutil.copyfileobj(fh, copy, _CHUNK)
         copy.seek(0)
         yield copy
+
+
+def _unreadable_dataset(where: str, exc: Exception) -> list[ScanFinding]:
+    """The finding for a dataset (a file or an archive member) its reader failed on."""
+    message = f"dataset could not be read: {type(exc).__name__}: {exc}"
+    return [ScanFinding("AISEC-DATA006", "low", where, message, key="unreadable")]
 
 
 def _keras_json(data: bytes, display: str) -> list[ScanFinding]:
