@@ -475,38 +475,9 @@ class LlmCall:
         if not self.capture or not self.span.is_recording():
             return
         engine = self._engine()
-        out = []
-        for message in messages:
-            captured = message if isinstance(message, Captured) else Captured(*message)
-            role = captured.role
-            direction: Direction = ROLE_DIRECTIONS.get(role, "input") or (
-                "output" if role in ("assistant", "ai", "model") else "input"
-            )
-
-            def masked(text: str, direction: Direction = direction) -> str:
-                return redact(text, engine.scan(text, direction).findings, mask_all=True)
-
-            parts: list[dict[str, Any]] = []
-            if captured.tool_call_id is not None:
-                parts.append(
-                    {
-                        "type": "tool_call_response",
-                        "id": captured.tool_call_id,
-                        "response": masked(captured.text),
-                    }
-                )
-            elif captured.text or not captured.tool_calls:
-                parts.append({"type": "text", "content": masked(captured.text)})
-            for call_id, name, arguments in captured.tool_calls:
-                part: dict[str, Any] = {"type": "tool_call", "name": name}
-                if call_id:
-                    part["id"] = call_id
-                part["arguments"] = masked(arguments) if arguments else arguments
-                parts.append(part)
-            item: dict[str, Any] = {"role": role, "parts": parts}
-            if captured.finish_reason:
-                item["finish_reason"] = captured.finish_reason
-            out.append(item)
+        out = [
+            _captured_json(engine, m if isinstance(m, Captured) else Captured(*m)) for m in messages
+        ]
         self.span.set_attribute(key, json.dumps(out, ensure_ascii=False))
 
     def _engine(self) -> Engine:
@@ -520,10 +491,10 @@ class LlmCall:
         the messages (the Responses API's ``instructions``), masked."""
         if not (self.capture and self.span.is_recording() and isinstance(text, str) and text):
             return
-        masked = redact(text, self._engine().scan(text, "input").findings, mask_all=True)
+        content = _masked(self._engine(), text, "input")
         self.span.set_attribute(
             gen_ai.GEN_AI_SYSTEM_INSTRUCTIONS,
-            json.dumps([{"type": "text", "content": masked}], ensure_ascii=False),
+            json.dumps([{"type": "text", "content": content}], ensure_ascii=False),
         )
 
     def capture_tools(self, tools: Any) -> None:
@@ -583,6 +554,43 @@ class LlmCall:
         if self.call is not None:
             self.call.finish(error)
         span.end()
+
+
+def _masked(engine: Engine, text: str, direction: Direction) -> str:
+    """Captured content with every finding masked (empty text as it is)."""
+    if not text:
+        return text
+    return redact(text, engine.scan(text, direction).findings, mask_all=True)
+
+
+def _captured_json(engine: Engine, captured: Captured) -> dict[str, Any]:
+    """One captured message as GenAI JSON: its text (or tool result) and tool-call parts,
+    masked for the role's direction, and its finish reason."""
+    role = captured.role
+    direction: Direction = ROLE_DIRECTIONS.get(role, "input") or (
+        "output" if role in ("assistant", "ai", "model") else "input"
+    )
+    parts: list[dict[str, Any]] = []
+    if captured.tool_call_id is not None:
+        parts.append(
+            {
+                "type": "tool_call_response",
+                "id": captured.tool_call_id,
+                "response": _masked(engine, captured.text, direction),
+            }
+        )
+    elif captured.text or not captured.tool_calls:
+        parts.append({"type": "text", "content": _masked(engine, captured.text, direction)})
+    for call_id, name, arguments in captured.tool_calls:
+        part: dict[str, Any] = {"type": "tool_call", "name": name}
+        if call_id:
+            part["id"] = call_id
+        part["arguments"] = _masked(engine, arguments, direction)
+        parts.append(part)
+    item: dict[str, Any] = {"role": role, "parts": parts}
+    if captured.finish_reason:
+        item["finish_reason"] = captured.finish_reason
+    return item
 
 
 _METRIC_KEYS = (
