@@ -12,7 +12,7 @@ import io
 import re
 import tokenize
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -249,8 +249,6 @@ class _Checker(ast.NodeVisitor):
     def __init__(self, path: str, lines: list[str], cell: int | None, tree: ast.AST) -> None:
         self.path = path
         self.tree = tree
-        self.constants = _constants(tree)
-        self._downloads: set[str] | None = None
         self.lines = lines
         self.cell = cell
         self.aliases: dict[str, str] = {}
@@ -279,6 +277,16 @@ class _Checker(ast.NodeVisitor):
                 details=details,
             )
         )
+
+    @cached_property
+    def constants(self) -> dict[str, ast.Constant]:
+        """Names bound only to a literal in this source (walked when a flag is a name)."""
+        return _constants(self.tree)
+
+    @cached_property
+    def downloads(self) -> set[str]:
+        """Names holding what a download call returned (walked at the first pickle load)."""
+        return _tainted(list(ast.walk(self.tree)), self, _DOWNLOAD_CALL)
 
     def literal(self, node: ast.AST | None) -> ast.AST | None:
         """``node``, or the literal a name is bound to in this source."""
@@ -411,9 +419,7 @@ class _Checker(ast.NodeVisitor):
     def _downloaded(self, node: ast.AST) -> bool:
         """Whether ``node`` holds what a download call returned (directly or through names
         assigned from it anywhere in the source)."""
-        if self._downloads is None:
-            self._downloads = _tainted(list(ast.walk(self.tree)), self, _DOWNLOAD_CALL)
-        return _origin(node, self._downloads, self, _DOWNLOAD_CALL) is not None
+        return _origin(node, self.downloads, self, _DOWNLOAD_CALL) is not None
 
     def _mentions_model(self, node: ast.AST) -> bool:
         for child in ast.walk(node):
