@@ -51,6 +51,7 @@ __all__ = [
     "Patch",
     "Runtime",
     "WrappedCall",
+    "captured_call",
     "captured_inputs",
     "count_tokens",
     "endpoint_attributes",
@@ -683,14 +684,14 @@ def captured_inputs(messages: Sequence[Any]) -> list[Captured]:
             Captured(
                 _ROLES.get(role, role),
                 "\n".join(p for p in parts if p),
-                [_captured_call(call) for call in calls or () if isinstance(call, Mapping)],
+                [captured_call(call) for call in calls or () if isinstance(call, Mapping)],
                 tool_call_id=call_id if isinstance(call_id, str) else None,
             )
         )
     return out
 
 
-def _captured_call(call: Mapping[str, Any]) -> tuple[str | None, str, str]:
+def captured_call(call: Mapping[str, Any]) -> tuple[str | None, str, str]:
     """``(id, name, arguments)`` of an OpenAI (``function``) or LangChain (flat) tool call."""
     function = call.get("function", call)
     function = function if isinstance(function, Mapping) else call

@@ -46,6 +46,7 @@ from ._base import (
     Patch,
     Runtime,
     WrappedCall,
+    captured_call,
     captured_inputs,
     count_tokens,
     endpoint_attributes,
@@ -550,11 +551,7 @@ def _captured(generation: Any, text: str) -> Captured:
     and finish reason."""
     message = getattr(generation, "message", None)
     calls = [
-        (
-            call.get("id"),
-            str(call.get("name") or ""),
-            json.dumps(call.get("args") or {}, default=str),
-        )
+        captured_call(call)
         for call in getattr(message, "tool_calls", None) or ()
         if isinstance(call, Mapping)
     ]
