@@ -313,7 +313,7 @@ class _Scan:
             )
             if fmt in _COMPRESSED and data_fmt not in (None, "parquet") and _text_inside(fh, fmt):
                 fh.seek(0)  # train.jsonl.gz: records are read as they decompress
-                inner = io.BufferedReader(_Decompressed(fh, fmt), buffer_size=1 << 16)
+                inner = _decompressed(fh, fmt)
                 return self._dataset(target, display, data_fmt, inner, f"{fmt}+{data_fmt}")
             fh.seek(0)
             if fmt != "unknown":
@@ -463,7 +463,7 @@ class _Scan:
                     return scan_onnx(seekable, display, size), fmt
                 return scan_hdf5(seekable, display), fmt
         if fmt in _COMPRESSED and depth < _MAX_DEPTH:
-            inner = io.BufferedReader(_Decompressed(fh, fmt), buffer_size=1 << 16)
+            inner = _decompressed(fh, fmt)
             inner_fmt = _sniff(inner.peek(_HEAD)[:_HEAD])
             if inner_fmt == "unknown":
                 inner_fmt = "pickle"  # joblib's compressed pickles, protocol 0-1 included
@@ -648,6 +648,11 @@ def _unreadable_dataset(where: str, exc: Exception) -> list[ScanFinding]:
     return [ScanFinding("AISEC-DATA006", "low", where, message, key="unreadable")]
 
 
+def _decompressed(fh: IO[bytes], kind: str) -> io.BufferedReader[Any]:
+    """The decompressed content of ``fh`` (``kind`` as in `_COMPRESSED`), buffered."""
+    return io.BufferedReader(_Decompressed(fh, kind), buffer_size=1 << 16)
+
+
 def _keras_json(data: bytes, display: str) -> list[ScanFinding]:
     """Keras checks for a model architecture saved as JSON (``model.to_json()``, or the
     config.json of an unpacked .keras archive): Lambda layers and foreign callables."""
@@ -661,7 +666,7 @@ def _text_inside(fh: IO[bytes], kind: str) -> bool:
     joblib file named data.csv.gz is still scanned as the pickle it is)."""
     fh.seek(0)
     try:
-        inner = io.BufferedReader(_Decompressed(fh, kind), buffer_size=1 << 16)
+        inner = _decompressed(fh, kind)
         head = inner.peek(_HEAD)[:_HEAD]
         return _sniff(head) == "unknown" and not looks_like_pickle(inner, complete=True)
     except (OSError, ValueError, EOFError, lzma.LZMAError, zlib.error):
