@@ -156,9 +156,11 @@ def test_scoring_a_long_answer_grows_linearly() -> None:
     def seconds(size: int) -> float:
         answer = "All good here. " * (size // 15) + f"You wrote: {prompt} " + PLANT.marker
         best = float("inf")
-        for _ in range(3):
+        for rep in range(3):
+            # a new answer each time (trailing spaces): scoring caches the answer's views
+            spaced = answer + " " * rep
             started = time.perf_counter()
-            scores = detect(ScoreInput(answer, probe, PLANT, ALL, sent=(prompt,)))
+            scores = detect(ScoreInput(spaced, probe, PLANT, ALL, sent=(prompt,)))
             best = min(best, time.perf_counter() - started)
         assert scores["marker"] == 0.9  # obeyed after the quote
         return best
