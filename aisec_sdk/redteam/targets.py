@@ -189,8 +189,8 @@ def _items_reply(items: list[Any] | tuple[Any, ...]) -> str | None:
 def _as_text(result: Any) -> str:
     if result is None:
         return ""
-    if isinstance(result, str):
-        return _unwrapped(result)
+    if isinstance(result, str | bytes | bytearray):  # the whole answer: maybe an API's body
+        return _unwrapped(_reply(result) or "")
     text = _reply(result)
     return str(result) if text is None else text
 

@@ -208,6 +208,7 @@ def test_a_json_string_with_an_answer_field_gives_the_answer() -> None:
     body = json.dumps({"choices": [{"message": {"content": "Désolé, je ne peux pas."}}]})
     dump = json.dumps({"canary_token": "AISEC-CANARY-1", "api_key": "sk-1"})
     assert _send(lambda prompt: body) == "Désolé, je ne peux pas."  # not \u00e9 escapes
+    assert _send(lambda prompt: body.encode()) == "Désolé, je ne peux pas."  # response.content
     assert _send(lambda prompt: json.dumps({"answer": "from json"})) == "from json"
     assert _send(lambda prompt: dump) == dump  # a JSON answer without an answer field
     assert _send(lambda prompt: "{not json") == "{not json"
