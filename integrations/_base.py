@@ -280,7 +280,8 @@ _SAMPLING_PARAMS = {
 def request_attributes(params: Mapping[str, Any]) -> dict[str, Any]:
     """``gen_ai.request.*`` of a call's parameters: sampling numbers, stop sequences (``stop``,
     ``stop_sequences`` or transformers' ``stop_strings``; a str or a list) and the choice
-    count when ``n`` (transformers: ``num_return_sequences``) is not 1.
+    count when ``n`` (transformers: ``num_return_sequences``) is not 1, and
+    ``gen_ai.output.type`` of a ``response_format``.
     Values that are not numbers (unset markers such as openai's ``NOT_GIVEN``) are skipped."""
     attrs: dict[str, Any] = {
         key: params[name]
@@ -295,6 +296,9 @@ def request_attributes(params: Mapping[str, Any]) -> dict[str, Any]:
     n = params.get("n", params.get("num_return_sequences"))
     if isinstance(n, int) and not isinstance(n, bool) and n != 1:
         attrs[gen_ai.GEN_AI_REQUEST_CHOICE_COUNT] = n
+    kind = output_type(params.get("response_format"))
+    if kind is not None:
+        attrs[gen_ai.GEN_AI_OUTPUT_TYPE] = kind
     return attrs
 
 

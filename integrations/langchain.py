@@ -53,7 +53,6 @@ from ._base import (
     guard_output,
     is_suppressed,
     message_texts,
-    output_type,
     record_error,
     request_attributes,
     suppress_llm_spans,
@@ -176,9 +175,6 @@ def _request(
     if llm is None:
         return
     attrs = request_attributes(params or {})
-    kind = output_type((params or {}).get("response_format"))
-    if kind is not None:
-        attrs[gen_ai.GEN_AI_OUTPUT_TYPE] = kind
     if not run.prepared:
         attrs.update(_endpoint((serialized or {}).get("kwargs") or {}))
     for key, value in attrs.items():

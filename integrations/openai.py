@@ -420,14 +420,13 @@ def _params(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     tier = kwargs.get("service_tier")
     if isinstance(tier, str):
         attrs[openai_attributes.OPENAI_REQUEST_SERVICE_TIER] = tier
-    kind = output_type(kwargs.get("response_format"))
-    if kind is None:  # the Responses API: text={"format": {...}} or text_format=Model
+    if gen_ai.GEN_AI_OUTPUT_TYPE not in attrs:  # Responses: text={"format": ...}, text_format
         text = kwargs.get("text")
         kind = output_type(
             kwargs.get("text_format") or (text.get("format") if isinstance(text, Mapping) else None)
         )
-    if kind is not None:
-        attrs[gen_ai.GEN_AI_OUTPUT_TYPE] = kind
+        if kind is not None:
+            attrs[gen_ai.GEN_AI_OUTPUT_TYPE] = kind
     return attrs
 
 
