@@ -244,41 +244,25 @@ def configure(
     """
     from opentelemetry.sdk.resources import SERVICE_NAME, Resource
     from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import (
-        BatchSpanProcessor,
-        ConsoleSpanExporter,
-        SimpleSpanProcessor,
-        SpanExporter,
-    )
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 
     if exporter not in ("console", "jsonl", "otlp", "none"):
         raise ValueError(f"exporter must be 'console', 'jsonl', 'otlp' or 'none'; got {exporter!r}")
-    span_exporter: SpanExporter | None
-    if exporter == "console":
-        span_exporter = ConsoleSpanExporter()
-    elif exporter == "jsonl":
-        if path is None:
-            raise ValueError("configure(exporter='jsonl') needs path= (the file to append to)")
-        from aisec_sdk.exporters import OtlpJsonFileSpanExporter
-
-        span_exporter = OtlpJsonFileSpanExporter(Path(path))
-    elif exporter == "otlp":
-        span_exporter = _otlp_span_exporter(endpoint, protocol)
-    else:
-        span_exporter = None
-
+    if exporter == "jsonl" and path is None:
+        raise ValueError("configure(exporter='jsonl') needs path= (the file to append to)")
+    destination = _destination(exporter, path, endpoint, protocol)
     current = trace.get_tracer_provider()
+    # Already exporting there: a second processor would duplicate every span, so no exporter
+    # is even built (an OTLP one would open a session or channel that nothing closes).
+    exported = isinstance(current, TracerProvider) and destination in _exporting.get(current, ())
+    span_exporter = None if exported else _span_exporter(exporter, path, endpoint, protocol)
     if isinstance(current, TracerProvider):
         provider = current
     else:
         provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
         trace.set_tracer_provider(provider)
-    destination = _destination(exporter, path, endpoint, protocol)
-    exporting = _exporting.setdefault(provider, set())
-    if destination in exporting:
-        span_exporter = None  # already exporting there: a second processor would duplicate spans
     if span_exporter is not None:
-        exporting.add(destination)
+        _exporting.setdefault(provider, set()).add(destination)
         processor = (
             BatchSpanProcessor(span_exporter) if batch else SimpleSpanProcessor(span_exporter)
         )
@@ -303,6 +287,23 @@ def _destination(
     if exporter == "otlp":
         return (exporter, protocol, endpoint or "")
     return (exporter,)
+
+
+def _span_exporter(
+    exporter: str, path: str | os.PathLike[str] | None, endpoint: str | None, protocol: str
+) -> Any:
+    """The span exporter of a `configure` call (None for ``none``)."""
+    if exporter == "console":
+        from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
+        return ConsoleSpanExporter()
+    if exporter == "jsonl" and path is not None:
+        from aisec_sdk.exporters import OtlpJsonFileSpanExporter
+
+        return OtlpJsonFileSpanExporter(Path(path))
+    if exporter == "otlp":
+        return _otlp_span_exporter(endpoint, protocol)
+    return None
 
 
 def _otlp_span_exporter(endpoint: str | None, protocol: str) -> Any:

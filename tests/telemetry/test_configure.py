@@ -48,3 +48,33 @@ def test_configuring_the_same_file_twice_exports_each_span_once(tmp_path: Path) 
     (span,) = _spans(first)
     assert span["name"] == "work"
     assert [s["name"] for s in _spans(second)] == ["work"]  # another file is another target
+
+
+_OTLP_APP = textwrap.dedent(
+    """
+    from opentelemetry.exporter.otlp.proto.http import trace_exporter
+    import aisec_sdk
+
+    built = []
+    original = trace_exporter.OTLPSpanExporter.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(kwargs.get("endpoint"))
+        original(self, *args, **kwargs)
+
+    trace_exporter.OTLPSpanExporter.__init__ = counting
+    for _ in range(2):
+        aisec_sdk.configure(exporter="otlp", endpoint="http://127.0.0.1:9", metrics_enabled=False)
+    aisec_sdk.configure(exporter="otlp", endpoint="http://127.0.0.1:8", metrics_enabled=False)
+    print(built)
+    """
+)
+
+
+def test_configuring_the_same_otlp_endpoint_twice_builds_one_exporter() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _OTLP_APP], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    built = json.loads(done.stdout.strip().replace("'", '"'))
+    assert built == ["http://127.0.0.1:9/v1/traces", "http://127.0.0.1:8/v1/traces"]
