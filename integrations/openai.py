@@ -590,6 +590,17 @@ def _count_usage(llm: LlmCall, messages: Any, output: str) -> None:
     llm.set_usage(count_tokens(prompt, model), count_tokens(output, model), counted=True)
 
 
+def _stream_guard(llm: LlmCall, guards: dict[Any, StreamGuard], key: Any) -> StreamGuard | None:
+    """The stream guard of one streamed output (a choice, a Responses content part), opened
+    on its first text; None when the call is not guarded."""
+    if llm.call is None:
+        return None
+    guard = guards.get(key)
+    if guard is None:
+        guard = guards[key] = llm.call.stream()
+    return guard
+
+
 class _ChatStream(_Processor):
     """``chat.completions.create(stream=True)`` chunks: one stream guard per choice."""
 
@@ -604,14 +615,6 @@ class _ChatStream(_Processor):
         self.finish_reasons: dict[int, str] = {}
         self.last: Any = None
         self.usage_seen = False
-
-    def _guard(self, index: int) -> StreamGuard | None:
-        if self.llm.call is None:
-            return None
-        guard = self.guards.get(index)
-        if guard is None:
-            guard = self.guards[index] = self.llm.call.stream()
-        return guard
 
     def process(self, chunk: Any) -> list[Any]:
         if self.last is None:
@@ -628,7 +631,7 @@ class _ChatStream(_Processor):
     def _feed(self, index: int, text: str) -> str:
         """Record a choice's text and pass it through the choice's stream guard."""
         self.raw.setdefault(index, []).append(text)
-        guard = self._guard(index)
+        guard = _stream_guard(self.llm, self.guards, index)
         return guard.feed(text) if guard is not None else text
 
     def _choice(self, choice: Any) -> None:
@@ -933,10 +936,8 @@ class _ResponsesStream(_Processor):
         if kind == "response.output_text.delta":
             key = (event.output_index, event.content_index)
             self.raw.setdefault(key, []).append(event.delta)
-            if self.llm.call is not None:
-                guard = self.guards.get(key)
-                if guard is None:
-                    guard = self.guards[key] = self.llm.call.stream()
+            guard = _stream_guard(self.llm, self.guards, key)
+            if guard is not None:
                 event.delta = guard.feed(event.delta)
                 self.last_delta[key] = event
         elif kind == "response.output_text.done":
