@@ -547,15 +547,14 @@ class LlmCall:
         token_hist, duration_hist, first_chunk_hist = _histograms(
             self.runtime.scope, self.runtime.meter_provider
         )
-        duration_hist.record(perf_counter() - self._started, _metric_attributes(metric_attrs))
+        attrs = _metric_attributes(metric_attrs)
+        duration_hist.record(perf_counter() - self._started, attrs)
         if self._first_chunk is not None:
-            first_chunk_hist.record(self._first_chunk, _metric_attributes(metric_attrs))
+            first_chunk_hist.record(self._first_chunk, attrs)
         for token_type, count in (("input", self.input_tokens), ("output", self.output_tokens)):
             # The metric carries reported (billable) counts only, never local estimates.
             if count is not None and error is None and not self.counted:
-                attrs = _metric_attributes(metric_attrs)
-                attrs[gen_ai.GEN_AI_TOKEN_TYPE] = token_type
-                token_hist.record(count, attrs)
+                token_hist.record(count, {**attrs, gen_ai.GEN_AI_TOKEN_TYPE: token_type})
         if self.call is not None:
             self.call.finish(error)
         span.end()
