@@ -893,9 +893,10 @@ class _ResponsesAdapter(_Adapter):
             for i, item in enumerate(output)
             if getattr(item, "type", None) == "message"
         }
-        finish = [r for r in reasons.values() if r] or [
-            r for r in (_status_reason(getattr(response, "status", None)),) if r
-        ]
+        finish = [r for r in reasons.values() if r]
+        overall = _status_reason(getattr(response, "status", None))
+        if not finish and overall:  # no message item says how it ended: the response does
+            finish = [overall]
         if finish:
             llm.set(gen_ai.GEN_AI_RESPONSE_FINISH_REASONS, finish)
         answers = [
