@@ -516,6 +516,17 @@ def test_captured_answer_carries_tool_calls(
     assert "4111" not in part["arguments"] and json.loads(part["arguments"])["card"]
 
 
+def test_captured_tool_call_arguments_keep_non_ascii_text(
+    guarded: Policy, telemetry: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "span_only")
+    _calls_tool({"city": "Zürich"}).invoke("weather")
+    (span,) = telemetry.llm_spans()
+    (message,) = json.loads(span.attributes[gen_ai.GEN_AI_OUTPUT_MESSAGES])
+    (part,) = message["parts"]
+    assert "Zürich" in part["arguments"]  # as the input side captures it, not \u-escaped
+
+
 def test_bound_tools_are_captured_as_definitions(
     guarded: Policy, fake_openai: Any, telemetry: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
