@@ -462,7 +462,7 @@ class _ChatAdapter(_Adapter):
                 function = getattr(tool_call, "function", None)
                 _guard_arguments(llm, function)
                 calls.append(_tool_call(getattr(tool_call, "id", None), function))
-            text = message.content if isinstance(message.content, str) else ""
+            text = content if isinstance(content, str) else ""  # the model's (captured masked)
             answers.append(Captured("assistant", text, calls, _reason(choice.finish_reason)))
         usage = getattr(result, "usage", None)
         _answered(llm, _reported(llm, usage), kwargs.get("messages"), answers)
@@ -749,11 +749,10 @@ class _TextAdapter(_Adapter):
             return
         answers: list[Captured] = []
         for choice in choices:
-            if isinstance(choice.text, str):
-                choice.text = guard_output(llm.call, choice.text)
-                answers.append(
-                    Captured("assistant", choice.text, (), _reason(choice.finish_reason))
-                )
+            text = choice.text
+            if isinstance(text, str):
+                choice.text = guard_output(llm.call, text)
+                answers.append(Captured("assistant", text, (), _reason(choice.finish_reason)))
         usage = getattr(result, "usage", None)
         _answered(llm, _reported(llm, usage), "\n".join(_prompts(kwargs.get("prompt"))), answers)
 

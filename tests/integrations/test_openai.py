@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from aisec_sdk.errors import GuardViolation
 from aisec_sdk.instrumentation import instrument, uninstrument
 from aisec_sdk.policy import Policy
+from integrations._base import count_tokens
 
 AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
 CARD = "4111 1111 1111 1111"
@@ -193,6 +194,17 @@ def test_usage_counted_when_the_api_reports_none(
     assert attrs["aisec.usage.counted"] is True
     assert attrs[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] > 0
     assert attrs[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] > 0
+
+
+def test_counted_usage_is_the_models_text_not_the_redacted_one(
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
+) -> None:
+    answer = f"the key is {AWS_KEY} ok"
+    fake_openai.queue(usage=False, content=answer)
+    result = client.chat.completions.create(model="gpt-4o", messages=_user("show me the key"))
+    assert AWS_KEY not in (result.choices[0].message.content or "")  # redacted for the user
+    attrs = _one(telemetry).attributes
+    assert attrs[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] == count_tokens(answer, "gpt-4o")
 
 
 class Contact(BaseModel):
