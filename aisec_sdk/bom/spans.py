@@ -108,6 +108,16 @@ def _int(value: Any) -> int | None:
         return None
 
 
+def _tokens(attributes: Mapping[str, Any], current: str, deprecated: str) -> int:
+    """A token count: the current attribute, else its deprecated name; 0 when neither holds
+    a count (a negative number is none)."""
+    for name in (current, deprecated):
+        count = _int(attributes.get(name))
+        if count is not None:
+            return max(count, 0)
+    return 0
+
+
 def _text(value: Any) -> str | None:
     """A scalar attribute as text; arrays and empty values are not names."""
     if isinstance(value, str | int | float) and not isinstance(value, bool) and value != "":
@@ -298,13 +308,19 @@ class CallAggregator:
         flows |= inherited_pii
         findings = _int(get(ATTR_FINDINGS_COUNT))
         response_model = get(gen_ai.GEN_AI_RESPONSE_MODEL)
+        input_tokens = _tokens(
+            attributes, gen_ai.GEN_AI_USAGE_INPUT_TOKENS, gen_ai.GEN_AI_USAGE_PROMPT_TOKENS
+        )
+        output_tokens = _tokens(
+            attributes, gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS, gen_ai.GEN_AI_USAGE_COMPLETION_TOKENS
+        )
         with self._lock:
             stats = self._stats.get(key)
             if stats is None:
                 stats = self._stats[key] = CallStats(first_ns=start_ns, last_ns=end_ns)
             stats.calls += 1
-            stats.input_tokens += _int(get(gen_ai.GEN_AI_USAGE_INPUT_TOKENS)) or 0
-            stats.output_tokens += _int(get(gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS)) or 0
+            stats.input_tokens += input_tokens
+            stats.output_tokens += output_tokens
             stats.first_ns = min(stats.first_ns, start_ns)
             stats.last_ns = max(stats.last_ns, end_ns)
             stats.findings += findings if findings is not None else event_count

@@ -286,3 +286,24 @@ def test_guarded_function_spans_feed_the_collector(llm_call: Callable[..., None]
     openai = collector.bom().component("provider:openai")
     assert isinstance(openai, ProviderComponent)
     assert (openai.pii_flows, openai.data_classifications) == (["outbound"], ["PII"])
+
+
+def test_deprecated_token_attributes_are_counted_and_invalid_counts_ignored(
+    provider_with: Build,
+) -> None:
+    provider, collector = provider_with()
+    tracer = provider.get_tracer("opentelemetry.instrumentation.anthropic")
+    spans: list[dict[str, Any]] = [
+        # the names instrumentations used before gen_ai.usage.input/output_tokens
+        {"gen_ai.usage.prompt_tokens": 70, "gen_ai.usage.completion_tokens": 30},
+        # the current names win when a span carries both
+        {"gen_ai.usage.input_tokens": 5, "gen_ai.usage.prompt_tokens": 999},
+        # a negative count is no count
+        {"gen_ai.usage.input_tokens": -40, "gen_ai.usage.output_tokens": -1},
+    ]
+    for tokens in spans:
+        attributes = {"gen_ai.system": "anthropic", "gen_ai.request.model": "claude-3-5-sonnet"}
+        with tracer.start_as_current_span("chat", attributes={**attributes, **tokens}):
+            pass
+    usage = collector.bom().component("model:claude-3-5-sonnet").usage  # type: ignore[union-attr]
+    assert (usage.calls, usage.input_tokens, usage.output_tokens) == (3, 75, 30)
