@@ -53,8 +53,10 @@ class ScanFinding:
 
     @property
     def fingerprint(self) -> str:
-        """A stable id for this finding across runs: rule, path and key, hashed."""
-        digest = hashlib.sha256(f"{self.rule_id}\0{self.path}\0{self.key}".encode())
+        """A stable id for this finding across runs: rule, path and key, hashed (a file name
+        that is not UTF-8 reaches here with lone surrogates, kept as they are)."""
+        text = f"{self.rule_id}\0{self.path}\0{self.key}"
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()[:32]
 
     def to_dict(self) -> dict[str, Any]:

@@ -250,3 +250,23 @@ def test_table_escapes_control_characters_from_scanned_names(
     assert table.count("\n0 file(s) scanned") == 0 and "\\n0 file(s)" in table
     code, report = _run(capsys, "m.zip", "--format", "json")
     assert json.loads(report)["findings"][0]["path"] == f"m.zip!{name}"  # JSON keeps it exact
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_file_names_that_are_not_utf8_are_reported(
+    art: Any, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    # POSIX names are bytes; Python hands undecodable ones over as lone surrogates
+    Path(os.fsdecode(b"caf\xe9\xff.pkl")).write_bytes(art.proto4_call("os", "system"))
+    code, out = _run(capsys, ".", "--format", fmt)
+    assert code == 1
+    if fmt == "table":
+        assert "caf\\udce9\\udcff.pkl" in out
+    else:
+        document = json.loads(out)
+        if fmt == "sarif":
+            _validate_sarif(document)
+            location = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+            assert location["artifactLocation"]["uri"] == "caf%E9%FF.pkl"
+        else:
+            assert document["findings"][0]["path"] == os.fsdecode(b"caf\xe9\xff.pkl")
