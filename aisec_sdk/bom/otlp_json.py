@@ -114,7 +114,7 @@ def _spans_of(request: Mapping[str, Any]) -> Iterator[OtlpSpan]:
 def _whole(path: Path) -> Any:
     """The file as one JSON document, or None."""
     try:
-        return loads(path.read_text(encoding="utf-8"))
+        return loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None
 
@@ -122,7 +122,7 @@ def _whole(path: Path) -> Any:
 def _requests(path: Path) -> Iterator[tuple[int, Any]]:
     """(line number, parsed request) of each line, streamed."""
     try:
-        handle = path.open(encoding="utf-8")
+        handle = path.open(encoding="utf-8-sig")  # a BOM (Windows tools) is no content
     except OSError as exc:
         raise OtlpError(f"{path}: cannot read: {exc}") from exc
     with handle:

@@ -89,6 +89,23 @@ def test_snake_case_and_pretty_printed_requests_are_accepted(
         assert model is not None and model.usage.input_tokens == 4, path.name
 
 
+def test_a_utf8_bom_and_crlf_line_ends_are_accepted(
+    tmp_path: Path, llm_call: Callable[..., None]
+) -> None:
+    """Files saved by Windows tools (PowerShell's Out-File, editors) start with a BOM."""
+    requests = [
+        _request_json(_record("svc", lambda p: llm_call(p.get_tracer("x"), "gpt-4o")))
+        for _ in range(2)
+    ]
+    lines = tmp_path / "lines.jsonl"
+    lines.write_bytes(("\ufeff" + "".join(f"{json.dumps(r)}\r\n" for r in requests)).encode())
+    pretty = tmp_path / "pretty.json"
+    pretty.write_bytes(("\ufeff" + json.dumps(requests[0], indent=2)).encode())
+    for path, calls in ((lines, 2), (pretty, 1)):
+        model = bom_from_otlp([path]).component("model:gpt-4o")
+        assert model is not None and model.usage.calls == calls, path.name
+
+
 def test_a_trace_across_services_links_the_caller(
     tmp_path: Path, llm_call: Callable[..., None]
 ) -> None:
