@@ -88,9 +88,11 @@ _SKIP_DIRS = frozenset(
         "dist-packages",
     }
 )
-_COMPRESSED = ("gzip", "bz2", "xz", "zlib")
+_COMPRESSED = ("gzip", "bz2", "xz", "lzma", "zlib")
 
-PICKLE_FORMATS = frozenset({"pickle", "pytorch-zip", "pytorch-tar", "gzip", "bz2", "xz", "zlib"})
+PICKLE_FORMATS = frozenset(
+    {"pickle", "pytorch-zip", "pytorch-tar", "gzip", "bz2", "xz", "lzma", "zlib"}
+)
 """`detect_format` results whose loaders unpickle (torch.load, joblib.load, pickle.load)."""
 
 
@@ -119,11 +121,26 @@ def _sniff(head: bytes) -> str:
         return "bz2"
     if head[:6] == b"\xfd7zXZ\x00":
         return "xz"
+    if _is_lzma_alone(head):
+        return "lzma"
     if len(head) >= 2 and head[0] == 0x78 and head[1] in (0x01, 0x5E, 0x9C, 0xDA):
         return "zlib"
     if looks_like_onnx(head):
         return "onnx"
     return "unknown"
+
+
+def _is_lzma_alone(head: bytes) -> bool:
+    """The header of a legacy ``.lzma`` stream (``LZMA_Alone``, joblib's ``compress="lzma"``):
+    the usual properties byte (lc=3, lp=0, pb=2), and the dictionary size (2^n or
+    2^n + 2^(n-1)) and uncompressed size (unknown, or under 256 GiB) liblzma accepts."""
+    if len(head) < 13 or head[0] != 0x5D:
+        return False
+    dictionary = int.from_bytes(head[1:5], "little")
+    size = int.from_bytes(head[5:13], "little")
+    top = dictionary.bit_length() - 1
+    plausible = top >= 12 and dictionary in (1 << top, (1 << top) | (1 << (top - 1)))
+    return plausible and (size == (1 << 64) - 1 or size < 1 << 38)
 
 
 def _zip_flavour(names: Iterable[str]) -> str:
@@ -153,7 +170,7 @@ def _member_format(name: str, head: bytes, parses: Callable[[], bool]) -> str:
 def detect_format(path: str | os.PathLike[str]) -> str:
     """The format of a weights file from its content: ``pytorch-zip``, ``pickle``,
     ``safetensors``, ``numpy``, ``npz``, ``keras``, ``hdf5``, ``gguf``, ``onnx``, ``zip``,
-    ``pytorch-tar`` (torch's oldest format), ``tar``, ``gzip``/``bz2``/``xz``/``zlib``
+    ``pytorch-tar`` (torch's oldest format), ``tar``, ``gzip``/``bz2``/``xz``/``lzma``/``zlib``
     (compressed, e.g. joblib), ``parquet`` or ``unknown``.
     """
     target = Path(path)
@@ -210,7 +227,7 @@ class _Window(io.RawIOBase):
 
 
 class _Decompressed(io.RawIOBase):
-    """Streams the decompressed bytes of a gzip, bzip2, xz or zlib stream.
+    """Streams the decompressed bytes of a gzip, bzip2, xz, legacy lzma or zlib stream.
 
     Output is produced at most one read at a time (``max_length``), so a small bomb never
     expands in memory, and the stream fails past `_MAX_DECOMPRESSED` bytes.
@@ -218,12 +235,14 @@ class _Decompressed(io.RawIOBase):
 
     def __init__(self, inner: IO[bytes], kind: str) -> None:
         self._inner = inner
-        self._decomp: Any = {
+        factories: dict[str, Callable[[], Any]] = {
             "gzip": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
             "zlib": zlib.decompressobj,
             "bz2": bz2.BZ2Decompressor,
             "xz": lzma.LZMADecompressor,
-        }[kind]()
+            "lzma": lambda: lzma.LZMADecompressor(lzma.FORMAT_ALONE),
+        }
+        self._decomp: Any = factories[kind]()
         self._done = False
         self._total = 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import functools
 import gzip
 import io
 import json
@@ -292,6 +293,7 @@ def test_onnx_external_data_anywhere_in_the_model(write: Write) -> None:
         ("model.gz", gzip.compress),
         ("m.bz2", bz2.compress),
         ("m.xz", lzma.compress),
+        ("m.lzma", functools.partial(lzma.compress, format=lzma.FORMAT_ALONE)),  # joblib "lzma"
     ],
 )
 def test_compressed_pickles_like_joblib(
