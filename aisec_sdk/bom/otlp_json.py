@@ -8,7 +8,8 @@ A file holding one pretty-printed request is accepted as well. Lines of other si
 (``resourceMetrics``, ``resourceLogs``) are skipped.
 
 Spans of all files are resolved together, so a trace that crosses services still links the
-LLM call to the application function it ran under. Trace and span ids are compared as hex:
+LLM call to the application function it ran under; a span met again (same trace and span id:
+a retried export, overlapping files) is counted once. Trace and span ids are compared as hex:
 OTLP/JSON writes them hex-encoded (the Collector does), a protobuf JSON mapping base64; both
 are read, so files of the two kinds still link.
 """
@@ -205,6 +206,8 @@ def bom_from_otlp(paths: Iterable[str | Path]) -> Bom:
     relevant: list[OtlpSpan] = []
     for path in paths:
         for span in iter_spans(path):
+            if span.span_id and (span.trace_id, span.span_id) in links:
+                continue  # exported again (a retried request, overlapping files): one call
             llm = is_llm_span(span.attributes)
             function = span.attributes.get(ATTR_FUNCTION)
             if span.span_id:

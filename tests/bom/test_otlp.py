@@ -106,6 +106,20 @@ def test_a_utf8_bom_and_crlf_line_ends_are_accepted(
         assert model is not None and model.usage.calls == calls, path.name
 
 
+def test_a_span_exported_twice_counts_once(tmp_path: Path, llm_call: Callable[..., None]) -> None:
+    """A retried export repeats a request; overlapping files (a rotated file and its copy)
+    repeat spans. A span is one call however often it was written."""
+    spans = _record("svc", lambda p: llm_call(p.get_tracer("x"), "gpt-4o", tokens=(4, 2)))
+    line = json.dumps(_request_json(spans)) + "\n"
+    retried = tmp_path / "retried.jsonl"
+    retried.write_text(line * 2)
+    copy = tmp_path / "copy.jsonl"
+    copy.write_text(line)
+    model = bom_from_otlp([retried, copy, retried]).component("model:gpt-4o")
+    assert model is not None
+    assert (model.usage.calls, model.usage.input_tokens, model.usage.output_tokens) == (1, 4, 2)
+
+
 def test_a_trace_across_services_links_the_caller(
     tmp_path: Path, llm_call: Callable[..., None]
 ) -> None:
