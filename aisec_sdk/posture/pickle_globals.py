@@ -93,6 +93,7 @@ _CRITICAL = frozenset(
         "operator.attrgetter",
         "operator.methodcaller",
         "uuid._get_command_stdout",
+        "imaplib.IMAP4_stream",  # runs its argument as a shell command
         "torch.load",
         "torch.serialization",  # load, _load, _legacy_load (its _get_layout is allow-listed)
         "torch.hub",
@@ -101,6 +102,7 @@ _CRITICAL = frozenset(
         "torch.utils.collect_env",
         "torch.jit",
         "torch.package",
+        "torch.fx.graph_module",  # reduce_graph_module execs the pickled import block
         "numpy.load",
         "numpy.lib.npyio.load",
         "numpy.lib._npyio_impl.load",
@@ -177,6 +179,23 @@ _HIGH = frozenset(
         "glob",
         "sqlite3",
         "logging.FileHandler",
+        "linecache",
+        "dbm",
+        "fileinput",
+        "numpy.save",
+        "numpy.savez",
+        "numpy.savez_compressed",
+        "numpy.savetxt",
+        "numpy.fromfile",
+        "numpy.memmap",
+        "numpy.loadtxt",
+        "numpy.genfromtxt",
+        "numpy.fromregex",
+        "numpy.lib.format.open_memmap",
+        "numpy.lib.npyio",
+        "numpy.lib._npyio_impl",
+        "torch.save",
+        "torch.from_file",
         "mmap",
         "fcntl",
         "resource",
@@ -187,6 +206,11 @@ _HIGH = frozenset(
         "_thread",
     }
 )
+
+# Attributes that act on a path whatever object they are reached on (torch.ops and
+# torch.classes both have load_library; every typed storage class has from_file).
+_CRITICAL_ATTRIBUTES = frozenset({"load_library"})
+_HIGH_ATTRIBUTES = frozenset({"from_file", "tofile"})
 
 _SAFE = frozenset(
     {
@@ -378,7 +402,9 @@ def _judge(dotted: str) -> tuple[Tier, Severity | None, str]:
     dunder = any(part.startswith("__") and part.endswith("__") for part in parts)
     if dunder:
         return "dangerous", "critical", "reaches dunder attributes (sandbox escape)"
-    if any(p in _HIGH for p in prefixes):
+    if len(parts) > 1 and parts[-1] in _CRITICAL_ATTRIBUTES:
+        return "dangerous", "critical", "loads native code from a path"
+    if any(p in _HIGH for p in prefixes) or (len(parts) > 1 and parts[-1] in _HIGH_ATTRIBUTES):
         return "dangerous", "high", "reaches the network, files or call helpers"
     if _TORCH_DTYPE.fullmatch(dotted) or _NUMPY_TYPE.fullmatch(dotted):
         return "safe", None, "allow-listed"

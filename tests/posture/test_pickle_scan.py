@@ -65,6 +65,12 @@ CRITICAL = [
     ("shelve", "open"),
     ("typing", "get_type_hints"),
     ("typing", "_eval_type"),
+    # exec the import block of a pickled torch.fx GraphModule
+    ("torch.fx.graph_module", "reduce_graph_module"),
+    # dlopen a path: torch.ops / torch.classes load_library, whatever object owns it
+    ("torch", "ops.load_library"),
+    ("torch._classes", "classes.load_library"),
+    ("imaplib", "IMAP4_stream"),  # runs its argument as a shell command
 ]
 HIGH = [
     ("builtins", "open"),
@@ -76,6 +82,16 @@ HIGH = [
     ("requests.api", "get"),
     ("huggingface_hub", "hf_hub_download"),
     ("operator", "call"),
+    # read or write files of the loader's choosing
+    ("numpy", "savetxt"),
+    ("numpy", "fromfile"),
+    ("numpy.lib.format", "open_memmap"),
+    ("torch", "save"),
+    ("torch", "from_file"),
+    ("torch", "UntypedStorage.from_file"),
+    ("torch", "ByteStorage.from_file"),
+    ("linecache", "getline"),
+    ("dbm", "open"),
 ]
 
 
