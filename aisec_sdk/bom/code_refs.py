@@ -19,21 +19,22 @@ What counts as a reference (string literals, or names bound to one in the same m
   environment variable the code reads (kind ``env``; the caller keeps the AI-related ones).
 
 The framework of a reference is the top-level module the call resolves to through imports.
-Notebook code cells are parsed one by one (IPython magics dropped).
+Notebook code cells are parsed one by one (IPython magics dropped), in one shared namespace:
+what a cell imports or binds is known in the cells after it, as in the kernel.
 """
 
 from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from aisec_sdk._json import loads
 from aisec_sdk._pyast import pieces
 
-__all__ = ["CodeRef", "notebook_cells", "references"]
+__all__ = ["CodeRef", "notebook_cells", "notebook_references", "references"]
 
 RefKind = Literal["model", "provider", "endpoint", "dataset", "env"]
 
@@ -362,32 +363,53 @@ class _Collector(ast.NodeVisitor):
             self._add("dataset", name, node, "huggingface", framework)
 
 
-def references(source: str, filename: str = "<code>") -> list[CodeRef]:
-    """Every reference in one module's source; a syntax error yields no references."""
+def _visit(collector: _Collector, source: str, filename: str) -> list[CodeRef]:
+    """The references of one source; its imports and bindings stay in ``collector``."""
     try:
         tree = ast.parse(source, filename=filename)
     except (SyntaxError, ValueError, RecursionError, MemoryError):  # the last two: `- - - ...`
         return []
-    collector = _Collector()
     # Bindings first (imports and assignments anywhere), then references in order.
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             collector.visit_Import(node)
         elif isinstance(node, ast.ImportFrom):
             collector.visit_ImportFrom(node)
+    start = len(collector.refs)
     for piece in pieces(tree):  # bounded depth: a long "a" + "a" + ... stops nothing
         collector.visit(piece)
-    refs = collector.refs
+    return collector.refs[start:]
+
+
+def _sole_provider(refs: Iterable[CodeRef]) -> str | None:
+    """The provider of a module that builds clients of one provider only."""
     providers = {r.provider for r in refs if r.kind == "provider"}
-    if len(providers) == 1:
-        (only,) = providers
-        refs = [
-            CodeRef(r.kind, r.value, r.line, only, r.framework, r.function)
-            if r.kind == "model" and r.provider is None
-            else r
-            for r in refs
-        ]
-    return refs
+    return next(iter(providers)) if len(providers) == 1 else None
+
+
+def _attributed(refs: list[CodeRef], provider: str | None) -> list[CodeRef]:
+    """Models of no known provider given to the module's only one."""
+    if provider is None:
+        return refs
+    return [
+        replace(r, provider=provider) if r.kind == "model" and r.provider is None else r
+        for r in refs
+    ]
+
+
+def references(source: str, filename: str = "<code>") -> list[CodeRef]:
+    """Every reference in one module's source; a syntax error yields no references."""
+    refs = _visit(_Collector(), source, filename)
+    return _attributed(refs, _sole_provider(refs))
+
+
+def notebook_references(text: str, filename: str = "<notebook>") -> list[tuple[int, list[CodeRef]]]:
+    """(cell number, references) of each code cell. The cells run in one kernel, in order:
+    what a cell imports or binds is known in the cells after it."""
+    collector = _Collector()
+    cells = [(n, _visit(collector, source, filename)) for n, source in notebook_cells(text)]
+    provider = _sole_provider(ref for _, refs in cells for ref in refs)
+    return [(n, _attributed(refs, provider)) for n, refs in cells]
 
 
 def notebook_cells(text: str) -> Iterator[tuple[int, str]]:

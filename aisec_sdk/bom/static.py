@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from aisec_sdk.bom.artifacts import dataset_format, file_facts, model_format
-from aisec_sdk.bom.code_refs import CodeRef, notebook_cells, references
+from aisec_sdk.bom.code_refs import CodeRef, notebook_references, references
 from aisec_sdk.bom.manifests import declared_packages, env_file_names, is_env_file, is_manifest
 from aisec_sdk.bom.model import (
     Bom,
@@ -374,8 +374,8 @@ class _Project:
             self.code(references(_read(path), shown), module, shown)
         for path in notebooks:
             shown = self.relative(path)
-            for cell, source in notebook_cells(_read(path)):
-                self.code(references(source, shown), path.stem, f"{shown}#cell{cell}")
+            for cell, refs in notebook_references(_read(path), shown):
+                self.code(refs, path.stem, f"{shown}#cell{cell}")
 
     def declarations(self, manifests: list[Path], env_files: list[Path]) -> None:
         """AI packages the manifests declare, and variable names the ``.env`` files set."""

@@ -499,3 +499,27 @@ def ask():
         ("my-proxy-alias", None),
         ("gemini-1.5-pro", "gcp.gemini"),
     }
+
+
+def test_notebook_cells_share_one_kernel(tmp_path: Path) -> None:
+    """Imports, clients and constants of one cell are known in the cells run after it."""
+    cells = [
+        "from transformers import pipeline\nfrom openai import OpenAI\nMODEL = 'acme/tuned-7b'\n",
+        "client = OpenAI(base_url='https://llm.acme.example/v1')\n",
+        "clf = pipeline('sentiment-analysis', model='cardiffnlp/twitter-roberta-base')\n"
+        "client.chat.completions.create(model=MODEL, messages=[])\n",
+    ]
+    notebook = {
+        "cells": [{"cell_type": "code", "source": source} for source in cells],
+        "metadata": {},
+        "nbformat": 4,
+    }
+    (tmp_path / "nb.ipynb").write_text(json.dumps(notebook))
+    bom = scan_project(tmp_path, environment=False)
+    roberta = bom.component("model:cardiffnlp/twitter-roberta-base")
+    assert isinstance(roberta, ModelComponent)
+    assert roberta.provider == "huggingface" and roberta.locations == ["nb.ipynb#cell3:1"]
+    tuned = bom.component("model:acme/tuned-7b")
+    assert isinstance(tuned, ModelComponent)
+    assert tuned.provider == "openai" and tuned.locations == ["nb.ipynb#cell3:2"]
+    assert bom.component("endpoint:https://llm.acme.example") is not None
