@@ -284,6 +284,9 @@ _SAFE = frozenset(
         "numpy.core.numeric._frombuffer",
         "numpy.random._pickle.__randomstate_ctor",
         "numpy.random._pickle.__bit_generator_ctor",
+        # dill.dumps of an ndarray: f(*args), then a BUILD, as plain pickles do; dill's
+        # code, function and import builders stay critical
+        "dill._dill._create_array",
         "joblib.numpy_pickle.NumpyArrayWrapper",
         "joblib.numpy_pickle_compat.NDArrayWrapper",
         # NumPy random generators (sklearn/joblib artefacts, training checkpoints)

@@ -211,6 +211,15 @@ def test_allow_list_is_clean() -> None:
         assert scan_pickle(io.BytesIO(data), "x") == []
 
 
+def test_dill_array_rebuild_is_allowed_but_its_code_builders_are_not(art: Any) -> None:
+    # dill.dumps of any ndarray imports dill._dill._create_array(f, args, state, npdict):
+    # a call of f (judged on its own) and a BUILD, nothing a plain pickle cannot do
+    assert scan_pickle(io.BytesIO(art.proto4_call("dill._dill", "_create_array")), "x") == []
+    for name in ("_create_code", "_create_function", "_import_module", "_get_attr"):
+        payload = art.proto4_call("dill._dill", name)
+        assert _rules(scan_pickle(io.BytesIO(payload), "x")) == [("AISEC-PKL001", "critical")]
+
+
 def test_unknown_import_is_medium_and_strict_makes_it_high(art: Any) -> None:
     payload = art.proto4_call("sklearn.linear_model", "LogisticRegression")
     assert _rules(scan_pickle(io.BytesIO(payload), "x")) == [("AISEC-PKL003", "medium")]
