@@ -7,7 +7,7 @@ Mapping:
 - models -> ``machine-learning-model`` components; ``modelCard.modelParameters.datasets``
   holds ``{ref}`` links to the ``data`` components they were trained or evaluated on;
 - datasets -> ``data`` components with ``data[{type: dataset}]``, hashes and sizes;
-- frameworks -> ``library`` components with a ``pkg:pypi`` purl;
+- frameworks -> ``library`` components with a ``pkg:pypi`` (or ``pkg:npm``) purl;
 - application functions -> ``application`` components (``group`` = service name);
 - providers -> ``services`` with their endpoints, ``authenticated``, ``x-trust-boundary`` and
   ``data[{flow, classification: PII}]`` when a PII finding was recorded on their calls

@@ -5,18 +5,21 @@
   ``pyproject.toml`` (PEP 621 ``dependencies`` and ``optional-dependencies``, PEP 735
   ``dependency-groups``, Poetry's dependency tables) give declared packages, with their
   version when it is pinned (``==1.2.3``);
+- ``package.json`` (``dependencies``, ``devDependencies``, ``optionalDependencies``,
+  ``peerDependencies``) gives declared npm packages, with their version when it is exact;
 - ``.env`` files (``.env``, ``.env.local``, ``prod.env``...) give variable *names*: values
   are never kept, whatever the file holds.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 __all__ = [
     "Declared",
@@ -44,12 +47,13 @@ class Declared:
     version: str | None
     requirement: str
     location: str
+    ecosystem: Literal["pypi", "npm"] = "pypi"
 
 
 def is_manifest(path: Path) -> bool:
     """Whether ``path`` is a dependency manifest this module reads."""
     name = path.name.lower()
-    if name == "pyproject.toml":
+    if name in ("pyproject.toml", "package.json"):
         return True
     return path.suffix.lower() in (".txt", ".in") and (
         "requirements" in name
@@ -132,6 +136,25 @@ def _pyproject(text: str, shown: str) -> Iterator[Declared]:
             yield from _poetry(group.get("dependencies"), shown)
 
 
+_NPM_SECTIONS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
+_NPM_EXACT = re.compile(r"^\s*[=v]?\s*(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?)\s*$")
+
+
+def _package_json(text: str, shown: str) -> Iterator[Declared]:
+    """npm packages of a ``package.json``; the version is kept when exact (``4.52.7``)."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return
+    if not isinstance(data, dict):
+        return
+    for section in _NPM_SECTIONS:
+        for name, spec in _table(data, section).items():
+            spec = spec if isinstance(spec, str) else ""
+            exact = _NPM_EXACT.match(spec)
+            yield Declared(name, exact.group(1) if exact else None, spec, shown, "npm")
+
+
 def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
     value = data.get(key)
     return value if isinstance(value, dict) else {}
@@ -145,6 +168,8 @@ def declared_packages(path: Path, shown: str) -> list[Declared]:
         return []
     if path.name.lower() == "pyproject.toml":
         return list(_pyproject(text, shown))
+    if path.name.lower() == "package.json":
+        return list(_package_json(text, shown))
     return list(_requirements_file(text, shown))
 
 

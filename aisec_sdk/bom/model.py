@@ -126,15 +126,17 @@ class FunctionComponent(Component):
 
 
 class FrameworkComponent(Component):
-    """An AI package or framework (a Python distribution)."""
+    """An AI package or framework: a Python distribution, or an npm package declared in a
+    ``package.json``."""
 
     kind: Literal["framework"] = "framework"
+    ecosystem: Literal["pypi", "npm"] = "pypi"
 
     @property
     def purl(self) -> str:
-        """Package URL of the distribution (``pkg:pypi/name@version``)."""
+        """Package URL (``pkg:pypi/name@version``, ``pkg:npm/%40scope/name@version``)."""
         version = f"@{quote(self.version, safe='.-_~')}" if self.version else ""
-        return f"pkg:pypi/{self.name}{version}"
+        return f"pkg:{self.ecosystem}/{quote(self.name, safe='/.-_~')}{version}"
 
 
 class ProviderComponent(Component):

@@ -143,8 +143,11 @@ def is_loopback(host: str) -> bool:
     return bool(_LOOPBACK.match(host))
 
 
-def framework_ref(name: str) -> str:
-    """The ref of a framework component; distribution names are normalised (PEP 503)."""
+def framework_ref(name: str, ecosystem: str = "pypi") -> str:
+    """The ref of a framework component: ``framework:<PEP 503 name>`` for Python
+    distributions, ``framework:npm:<name>`` for npm packages."""
+    if ecosystem == "npm":
+        return f"framework:npm:{name.lower()}"
     return "framework:" + normalize_dist(name)
 
 

@@ -41,7 +41,13 @@ from aisec_sdk.bom.model import (
 )
 from aisec_sdk.bom.spans import endpoint_component, framework_ref, normalize_dist
 
-__all__ = ["AI_ENV_PATTERN", "AI_PACKAGES", "ai_environment_variables", "scan_project"]
+__all__ = [
+    "AI_ENV_PATTERN",
+    "AI_NPM_PACKAGES",
+    "AI_PACKAGES",
+    "ai_environment_variables",
+    "scan_project",
+]
 
 AI_PACKAGES: frozenset[str] = frozenset(
     """
@@ -62,6 +68,22 @@ AI_PACKAGES: frozenset[str] = frozenset(
 """Curated PyPI names of AI packages (normalised); ``langchain-*`` and ``llama-index-*``
 integrations count too."""
 _AI_PACKAGE_PREFIXES = ("langchain-", "llama-index-", "openinference-instrumentation-")
+
+AI_NPM_PACKAGES: frozenset[str] = frozenset(
+    """
+    openai @openai/agents @anthropic-ai/sdk @anthropic-ai/bedrock-sdk @anthropic-ai/vertex-sdk
+    @google/generative-ai @google/genai @google-cloud/vertexai @google-cloud/aiplatform
+    @aws-sdk/client-bedrock-runtime @aws-sdk/client-bedrock-agent-runtime @azure/openai
+    @azure-rest/ai-inference @mistralai/mistralai groq-sdk cohere-ai ollama replicate
+    together-ai @huggingface/inference @huggingface/transformers @xenova/transformers
+    langchain llamaindex ai @mastra/core @modelcontextprotocol/sdk @pinecone-database/pinecone
+    chromadb @qdrant/js-client-rest weaviate-client onnxruntime-node onnxruntime-web
+    @tensorflow/tfjs @tensorflow/tfjs-node tiktoken js-tiktoken
+    """.split()  # noqa: SIM905
+)
+"""Curated npm names of AI packages; ``@langchain/*``, ``@ai-sdk/*`` (the Vercel AI SDK's
+providers) and ``@llamaindex/*`` count too."""
+_AI_NPM_PREFIXES = ("@langchain/", "@ai-sdk/", "@llamaindex/")
 
 AI_ENV_PATTERN = re.compile(
     r"^(OPENAI_|AZURE_OPENAI_|ANTHROPIC_|COHERE_|CO_API_KEY$|MISTRAL_|GROQ_|GEMINI_|"
@@ -120,7 +142,9 @@ def ai_environment_variables(environ: Iterable[str] | None = None) -> list[str]:
     return sorted(name for name in names if AI_ENV_PATTERN.match(name.upper()))
 
 
-def _is_ai_package(name: str) -> bool:
+def _is_ai_package(name: str, ecosystem: str = "pypi") -> bool:
+    if ecosystem == "npm":
+        return name in AI_NPM_PACKAGES or name.startswith(_AI_NPM_PREFIXES)
     return name in AI_PACKAGES or name.startswith(_AI_PACKAGE_PREFIXES)
 
 
@@ -381,13 +405,15 @@ class _Project:
         """AI packages the manifests declare, and variable names the ``.env`` files set."""
         for path in manifests:
             for declared in declared_packages(path, self.relative(path)):
-                name = normalize_dist(declared.name)
-                if not _is_ai_package(name):
+                npm = declared.ecosystem == "npm"
+                name = declared.name.lower() if npm else normalize_dist(declared.name)
+                if not _is_ai_package(name, declared.ecosystem):
                     continue
                 self.builder.add(
                     FrameworkComponent(
-                        ref=framework_ref(name),
+                        ref=framework_ref(name, declared.ecosystem),
                         name=name,
+                        ecosystem=declared.ecosystem,
                         version=declared.version,
                         sources=["manifest"],
                         locations=[declared.location],

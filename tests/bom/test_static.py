@@ -24,6 +24,7 @@ from aisec_sdk.bom.allowlist import apply_policy
 from aisec_sdk.bom.code_refs import notebook_cells, references
 from aisec_sdk.bom.model import Bom
 from aisec_sdk.bom.spans import endpoint_component
+from aisec_sdk.policy import Policy
 
 APP = """
 import os
@@ -523,3 +524,37 @@ def test_notebook_cells_share_one_kernel(tmp_path: Path) -> None:
     assert isinstance(tuned, ModelComponent)
     assert tuned.provider == "openai" and tuned.locations == ["nb.ipynb#cell3:2"]
     assert bom.component("endpoint:https://llm.acme.example") is not None
+
+
+def test_package_json_declares_npm_ai_packages(tmp_path: Path, valid_cyclonedx: Any) -> None:
+    """A Node front end or service: its AI SDKs are npm packages with npm purls."""
+    manifest = {
+        "name": "chat-web",
+        "dependencies": {
+            "openai": "4.52.7",
+            "@anthropic-ai/sdk": "^0.24.3",
+            "@langchain/openai": "~0.2.0",
+            "express": "^4.19.2",
+        },
+        "devDependencies": {"ai": "3.2.0", "typescript": "^5.4.0"},
+    }
+    (tmp_path / "package.json").write_text(json.dumps(manifest))
+    (tmp_path / "requirements.txt").write_text("openai==1.30.1\n")
+    # an installed package's own manifest is no declaration of the project
+    (tmp_path / "node_modules" / "groq-sdk").mkdir(parents=True)
+    (tmp_path / "node_modules" / "groq-sdk" / "package.json").write_text('{"name": "groq-sdk"}')
+    bom = scan_project(tmp_path, environment=False)
+    npm = {c.name: c for c in bom.components if c.ref.startswith("framework:npm:")}
+    assert sorted(npm) == ["@anthropic-ai/sdk", "@langchain/openai", "ai", "openai"]
+    assert npm["openai"].version == "4.52.7" and npm["@anthropic-ai/sdk"].version is None
+    assert npm["@anthropic-ai/sdk"].properties == {"requirement": "^0.24.3"}
+    assert npm["@anthropic-ai/sdk"].locations == ["package.json"]
+    # the PyPI openai of the same project stays a component of its own
+    pypi = bom.component("framework:openai")
+    assert pypi is not None and pypi.version == "1.30.1"
+    purls = {c["name"] + "|" + c["purl"] for c in valid_cyclonedx(bom)["1.6"]["components"]}
+    assert "@anthropic-ai/sdk|pkg:npm/%40anthropic-ai/sdk" in purls
+    assert {"openai|pkg:npm/openai@4.52.7", "openai|pkg:pypi/openai@1.30.1"} <= purls
+    policy = Policy(allowed_packages=["openai", "@langchain/*"])
+    flagged = {f.ref for f in apply_policy(bom, policy).findings}
+    assert flagged == {"framework:npm:@anthropic-ai/sdk", "framework:npm:ai"}
