@@ -2,11 +2,14 @@
 ``.keras`` config.json, and ``Lambda`` layers in a legacy HDF5 file.
 
 h5py is not needed: the model config of an HDF5 file is a JSON string attribute stored
-uncompressed, so a chunked byte search finds the Lambda marker.
+uncompressed, so a chunked byte search finds the Lambda marker. JSON escapes of plain
+characters (``"\\u004cambda"``, which Keras never writes but ``json.loads`` reads as
+``"Lambda"``) are decoded before the search.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from typing import IO, Any
@@ -22,13 +25,50 @@ HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 # Config objects from these packages are Keras' own; any other module is imported on load.
 _KERAS_ROOTS = frozenset({"keras", "tf_keras", "tensorflow", "keras_hub", "keras_nlp", "keras_cv"})
 _LAMBDA = re.compile(rb'"class_name"\s*:\s*"Lambda"')
-# {"module": "os", "class_name": "system", ...} or a function: "class_name": "function",
-# "config": "system"; as Keras writes them (keys in this order), in the HDF5 model config
-_MODULE_OBJECT = re.compile(
-    rb'"module"\s*:\s*"([\w.]{1,200})"\s*,\s*"class_name"\s*:\s*"([\w.]{1,200})"'
-    rb'(?:\s*,\s*"config"\s*:\s*"([\w.]{1,200})")?'
+# A run of string-valued keys of one config object, in any order: {"module": "os",
+# "class_name": "system", ...} or a function ("class_name": "function", "config": "system")
+_STRING_PAIRS = re.compile(
+    rb'"\w{1,32}"\s*:\s*"[\w.]{0,200}"(?:\s*,\s*"\w{1,32}"\s*:\s*"[\w.]{0,200}")+'
 )
+_STRING_PAIR = re.compile(rb'"(\w{1,32})"\s*:\s*"([\w.]{0,200})"')
+# \uXXXX escapes of identifier characters; the longest run of a partial escape is 5 bytes
+_PLAIN_ESCAPE = re.compile(rb"\\u00(2[eE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF])")
 _OVERLAP = 1024
+
+
+class _Unescaped(io.RawIOBase):
+    """``stream`` with the JSON escapes of identifier characters decoded, chunk by chunk
+    (an escape cut at a chunk's end waits for the next chunk)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream, self._held, self._out = stream, b"", b""
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if (offset, whence) != (0, 0):
+            raise io.UnsupportedOperation("only a rewind to the start")
+        self._stream.seek(0)
+        self._held = self._out = b""
+        return 0
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._out:
+            raw = self._stream.read(1 << 20)
+            if not raw and not self._held:
+                return 0
+            data, self._held = self._held + raw, b""
+            cut = data.rfind(b"\\", max(0, len(data) - 5)) if raw else -1
+            if cut >= 0:
+                data, self._held = data[:cut], data[cut:]
+            self._out = _PLAIN_ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), data)
+        size = min(len(buffer), len(self._out))
+        buffer[:size], self._out = self._out[:size], self._out[size:]
+        return size
 
 
 def is_hdf5(stream: IO[bytes]) -> bool:
@@ -119,12 +159,13 @@ def scan_hdf5(stream: IO[bytes], path: str) -> list[ScanFinding]:
     each Lambda marker, and config objects whose module lies outside Keras."""
     hits = 0
     found: list[ScanFinding] = []
-    for match in finditer_stream(stream, (_LAMBDA, _MODULE_OBJECT), overlap=_OVERLAP):
+    unescaped = io.BufferedReader(_Unescaped(stream), buffer_size=1 << 20)
+    for match in finditer_stream(unescaped, (_LAMBDA, _STRING_PAIRS), overlap=_OVERLAP):
         if match.re is _LAMBDA:
             hits += 1
             continue
-        module, name, config = (g.decode("ascii") if g else None for g in match.groups())
-        layer = {"module": module, "class_name": name, "config": config}
+        pairs = _STRING_PAIR.findall(match[0])
+        layer = {k.decode("ascii"): v.decode("ascii") for k, v in pairs}
         foreign = _foreign(layer, path)
         if foreign is not None and foreign not in found:
             found.append(foreign)

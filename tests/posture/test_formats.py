@@ -198,6 +198,27 @@ def test_hdf5_config_importing_callables_from_outside_keras(write: Write) -> Non
         assert {(f.rule_id, f.severity) for f in report.findings} <= {("AISEC-KER002", "critical")}
 
 
+def test_hdf5_config_spelt_with_json_escapes_or_keys_reordered(write: Write) -> None:
+    """json.loads reads "\\u004cambda" as "Lambda" and a config object's keys in any order;
+    Keras never writes either, so the byte search must not depend on them."""
+    head = b"\x89HDF\r\n\x1a\n" + bytes((1 << 20) - 8 - 130)  # an escape straddles 1 MiB
+    layers = [
+        {"class_name": "Dense", "config": {"units": 2}},
+        {"class_name": "\\u004cambd\\u0061", "config": {"name": "l"}},
+        {"class_name": "function", "registered_name": "x", "module": "po\\u0073ix",
+         "config": "system"},
+    ]  # fmt: skip
+    config = json.dumps({"class_name": "Sequential", "config": {"layers": layers}})
+    config = config.replace("\\\\", "\\")  # keep the escapes as written, not doubled
+    path = write("escaped.h5", head + b"model_config" + config.encode() + bytes(64))
+    assert {(f.rule_id, f.severity) for f in scan_file(path).findings} == {
+        ("AISEC-KER001", "high"),
+        ("AISEC-KER002", "critical"),
+    }
+    plain = config.replace("\\u004cambd\\u0061", "Dense").replace("po\\u0073ix", "keras")
+    assert scan_file(write("plain.h5", head + plain.encode() + bytes(64))).findings == []
+
+
 def test_gguf_template_injection_and_benign(write: Write, art: Any) -> None:
     benign = art.gguf_bytes({"general.name": "tiny", "tokenizer.chat_template": "{{ messages }}"})
     ssti = art.gguf_bytes(
