@@ -12,13 +12,23 @@ from __future__ import annotations
 import bz2
 import io
 import lzma
+import posixpath
 import struct
+import tarfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-__all__ = ["METHODS", "ZipListing", "ZipMember", "inflate", "list_zip", "open_member"]
+__all__ = [
+    "METHODS",
+    "ZipListing",
+    "ZipMember",
+    "inflate",
+    "list_zip",
+    "open_member",
+    "tar_anomalies",
+]
 
 METHODS = frozenset({0, 8, 12, 14})
 """Compression methods read: stored, deflate (torch), bzip2 and LZMA (zipfile, numpy)."""
@@ -169,8 +179,7 @@ def _check_member(
     if name in seen:
         out.anomalies.append(f"{name}: listed twice")
     seen.add(name)
-    parts = name.replace("\\", "/").split("/")
-    if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+    if _escapes(name):
         out.anomalies.append(f"{name}: unsafe member path")
     if member.flags & 0x01:
         out.anomalies.append(f"{name}: encryption flag set (torch ignores it, zipfile refuses)")
@@ -187,6 +196,31 @@ def _check_member(
         out.anomalies.append(f"{name}: data runs past the end of the file (truncated)")
     if member.method not in METHODS:
         out.anomalies.append(f"{name}: compression method {member.method} not supported")
+
+
+def _escapes(path: str) -> bool:
+    """Whether an archive path is absolute (``/x``, ``\\x``, ``C:x``) or climbs with ``..``:
+    extracted as it is, it lands outside the target folder."""
+    parts = path.replace("\\", "/").split("/")
+    return path.startswith(("/", "\\")) or ".." in parts or (len(path) > 1 and path[1] == ":")
+
+
+def tar_anomalies(info: tarfile.TarInfo) -> list[str]:
+    """What makes a tar member unsafe to extract (what ``tarfile``'s ``data`` filter and
+    Python 3.14's default refuse, and older Pythons and ``tar -x`` do not): a path outside
+    the target folder, a link that points out of it, a device or FIFO."""
+    name = info.name
+    found = [f"{name}: unsafe member path"] if _escapes(name) else []
+    if info.issym() or info.islnk():
+        # a symlink resolves from its own folder, a hard link from the archive's root
+        link = info.linkname.replace("\\", "/")
+        base = posixpath.dirname(name) if info.issym() else ""
+        if link[1:2] == ":" or _escapes(posixpath.normpath(posixpath.join(base, link))):
+            kind = "symlink" if info.issym() else "hard link"
+            found.append(f"{name}: {kind} to {info.linkname!r}, outside the archive")
+    elif info.ischr() or info.isblk() or info.isfifo():
+        found.append(f"{name}: device or FIFO member")
+    return found
 
 
 class _MemberStream(io.RawIOBase):

@@ -528,10 +528,7 @@ class _Scan:
     ) -> tuple[list[ScanFinding], str]:
         listing = archives.list_zip(fh, size)
         flavour = _zip_flavour(m.name for m in listing.members)
-        found = [
-            ScanFinding("AISEC-ARC001", "medium", display, f"archive anomaly: {text}", key=text)
-            for text in listing.anomalies
-        ]
+        found = [_anomaly(display, text) for text in listing.anomalies]
         torch_like = flavour == "pytorch-zip"
         for member in listing.members:
             if member.data_offset < 0 or member.method not in archives.METHODS:
@@ -555,6 +552,7 @@ class _Scan:
             with tarfile.open(fileobj=fh, mode="r:") as tar:
                 for info in tar:
                     names.append(info.name)
+                    found += [_anomaly(display, t) for t in archives.tar_anomalies(info)]
                     stream = tar.extractfile(info) if info.isfile() else None
                     if stream is not None:
                         found += self._tar_member(stream, f"{display}!{info.name}", info, depth)
@@ -659,6 +657,11 @@ def _seekable(fh: IO[bytes]) -> Iterator[IO[bytes]]:
         shutil.copyfileobj(fh, copy, _CHUNK)
         copy.seek(0)
         yield copy
+
+
+def _anomaly(display: str, text: str) -> ScanFinding:
+    """The finding for one archive anomaly (``text`` names the member and what is wrong)."""
+    return ScanFinding("AISEC-ARC001", "medium", display, f"archive anomaly: {text}", key=text)
 
 
 def _unreadable_dataset(where: str, exc: Exception) -> list[ScanFinding]:

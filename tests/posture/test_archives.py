@@ -320,6 +320,42 @@ def test_tar_archives_and_the_legacy_torch_tar_format(write: Write, art: Any) ->
     }
 
 
+def test_tar_members_that_extract_outside_the_folder(write: Write) -> None:
+    """tarfile.extractall before Python 3.14 (and tar -x) writes these where they point."""
+
+    def member(name: str, kind: bytes = tarfile.REGTYPE, link: str = "") -> tarfile.TarInfo:
+        info = tarfile.TarInfo(name)
+        info.type, info.linkname = kind, link
+        return info
+
+    unsafe = [
+        member("../../home/u/.bashrc"),
+        member("/etc/cron.d/job"),
+        member("model/config.json", tarfile.SYMTYPE, "/etc/passwd"),
+        member("model/up", tarfile.SYMTYPE, "../../.ssh"),
+        member("model/x", tarfile.LNKTYPE, "../shadow"),
+        member("model/dev", tarfile.CHRTYPE),
+    ]
+    safe = [
+        member("model/weights.safetensors"),
+        member("model/latest", tarfile.SYMTYPE, "weights.safetensors"),
+        member("model/sub/up", tarfile.SYMTYPE, "../weights.safetensors"),
+        member("model/copy", tarfile.LNKTYPE, "model/weights.safetensors"),
+    ]
+    for name, members in (("unsafe.tar.gz", unsafe), ("safe.tar.gz", safe)):
+        out = io.BytesIO()
+        with tarfile.open(fileobj=out, mode="w:gz") as tar:
+            for info in members:
+                tar.addfile(info, io.BytesIO(b"") if info.isfile() else None)
+        write(name, out.getvalue())
+    findings = scan_paths(["unsafe.tar.gz"]).findings
+    assert {(f.rule_id, f.severity, f.path) for f in findings} == {
+        ("AISEC-ARC001", "medium", "unsafe.tar.gz")
+    }
+    assert len(findings) == len(unsafe), [f.message for f in findings]
+    assert scan_paths(["safe.tar.gz"]).findings == []
+
+
 def test_torchscript_archives_are_clean(tmp_path: Path) -> None:
     """torch.jit.save's data.pkl names __torch__.* classes (compiled from the archive's own
     TorchScript, never imported by Python) and the identity helpers of torch.jit._pickle."""
