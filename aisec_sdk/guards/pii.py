@@ -30,7 +30,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache, partial
-from itertools import accumulate
+from itertools import accumulate, product
 from typing import Any, ClassVar
 
 import phonenumbers
@@ -166,6 +166,10 @@ _EXTENSION = regex.compile(r"(?i)(?:x|ext)\.?[0-9]{1,6}\b")
 _PIECE = regex.compile(r"[^ ]+")
 _SEPARATORS = str.maketrans("", "", " -.()/+")
 _DIGITS_AS_0 = str.maketrans("123456789", "000000000")
+_FORMAT_GROUP = regex.compile(r"\(\\d(?:\{(\d+)(?:,(\d+))?\})?\)")
+"""A capture of a ``phonenumbers`` number format: ``(\\d{3})``, ``(\\d{2,4})``, ``(\\d)``."""
+_FORMAT_PART = regex.compile(r"\\\d|\d|[^\d\\]")
+"""A back-reference, a literal digit or a separator of a number format (``(\\1) \\2-\\3``)."""
 
 
 def _card_then_short_numbers(value: str) -> int | None:
@@ -389,11 +393,20 @@ class PiiGuard:
         """Phone numbers in a long run of digits and separators, such as a list of numbers:
         the longest window of whole space-separated pieces that validates, left to right."""
         pieces = [(m.start(), m.end()) for m in _PIECE.finditer(value)]
+        groups = [tuple(_groups(value[a:b])) for a, b in pieces]
+        digits = list(accumulate((sum(g) for g in groups), initial=0))  # before each piece
+        regions = self.settings.phone_regions
         out: list[Candidate] = []
         i = 0
         while i < len(pieces):
             for j in range(min(len(pieces), i + 6), i, -1):
+                if not 7 <= digits[j] - digits[i] <= 15:
+                    continue  # _phone_score would say no; a table of numbers has many
                 a, b = pieces[i][0], pieces[j - 1][1]
+                if not value.startswith(("+", "00", "(+"), a) and not _written_in(
+                    sum(groups[i:j], ()), regions
+                ):
+                    continue
                 window = value[a:b]
                 score = _phone_score(
                     window, window.translate(_SEPARATORS), self.settings.phone_regions, True
@@ -481,6 +494,8 @@ def _phone_score(
     if bare and len(digits) not in (10, 11):
         return None
     for i, region in enumerate(regions):
+        if strict and not _written_in(tuple(groups), (region,)):
+            continue  # 123 456 789 in a table of numbers: no national format of the region
         prefix, writes_prefix = _national_prefix(region)
         trunk = bool(prefix) and digits.startswith(prefix)
         if i and writes_prefix and not trunk:
@@ -514,6 +529,44 @@ def _phone_score(
 
 
 @cache
+def _national_shapes(regions: tuple[str, ...]) -> frozenset[tuple[int, ...]]:
+    """The digit-group lengths a national number of ``regions`` is written with, trunk
+    prefix included (US ``(3, 3, 4)``: (415) 555-2671; DE ``(4, 8)``: 0151 23456789), read
+    from the number formats of ``phonenumbers``' metadata."""
+    shapes: set[tuple[int, ...]] = set()
+    formats = (
+        number_format
+        for region in regions
+        if (metadata := phonenumbers.PhoneMetadata.metadata_for_region(region)) is not None
+        for number_format in metadata.number_format
+    )
+    for number_format in formats:
+        captures = [
+            (int(low or 1), int(high or low or 1))
+            for low, high in _FORMAT_GROUP.findall(number_format.pattern or "")
+        ]
+        written = number_format.format or ""
+        rule = number_format.national_prefix_formatting_rule  # 0\1, (\1), 8 (\1)
+        if rule:
+            written = written.replace("\\1", rule, 1)
+        groups: list[list[tuple[int, int]]] = [[]]
+        for part in _FORMAT_PART.findall(written):
+            if part[0] == "\\":
+                groups[-1].append(captures[int(part[1]) - 1])
+            elif part.isdigit():
+                groups[-1].append((1, 1))  # a literal trunk prefix
+            elif groups[-1]:
+                groups.append([])
+        lengths = [
+            range(sum(low for low, _ in group), sum(high for _, high in group) + 1)
+            for group in groups
+            if group
+        ]
+        shapes.update(product(*lengths))
+    return frozenset(shapes)
+
+
+@cache
 def _national_prefix(region: str) -> tuple[str, bool]:
     """The region's trunk prefix ("" if none) and whether its national format writes it
     (0 in 020 7946 0958; not in Brazil's (11) 2345-6789)."""
@@ -524,6 +577,15 @@ def _national_prefix(region: str) -> tuple[str, bool]:
         return prefix, False
     formatted = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
     return prefix, "".join(filter(str.isdigit, formatted)).startswith(prefix)
+
+
+def _written_in(groups: tuple[int, ...], regions: tuple[str, ...]) -> bool:
+    """Whether digit groups of these lengths are how one of ``regions`` writes a national
+    number (the country code 1 may stand in front; one group always fits). In strict mode
+    `_phone_score` accepts nothing else, so a table of numbers is not parsed once per
+    window and region (about 100 s per MB of such a table before)."""
+    shapes = _national_shapes(regions)
+    return len(groups) == 1 or groups in shapes or (groups[0] == 1 and groups[1:] in shapes)
 
 
 def _phone_word_before(s: str, start: int) -> bool:
