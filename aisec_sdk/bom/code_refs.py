@@ -17,6 +17,8 @@ What counts as a reference (string literals, or names bound to one in the same m
 - ``load_dataset("org/name")``: a dataset;
 - ``os.environ["NAME"]``, ``os.getenv("NAME")``, ``os.environ.get("NAME")``: the name of an
   environment variable the code reads (kind ``env``; the caller keeps the AI-related ones).
+- ``import x.y`` / ``from x.y import z``: the top-level module ``x`` (kind ``import``; it
+  tells which installed packages the project uses).
 
 The framework of a reference is the top-level module the call resolves to through imports.
 Notebook code cells are parsed one by one (IPython magics dropped), in one shared namespace:
@@ -36,7 +38,7 @@ from aisec_sdk._pyast import pieces
 
 __all__ = ["CodeRef", "notebook_cells", "notebook_references", "references"]
 
-RefKind = Literal["model", "provider", "endpoint", "dataset", "env"]
+RefKind = Literal["model", "provider", "endpoint", "dataset", "env", "import"]
 
 _CLASS_PROVIDERS: dict[str, str] = {
     **dict.fromkeys(("OpenAI", "AsyncOpenAI", "ChatOpenAI", "OpenAIEmbeddings"), "openai"),
@@ -370,15 +372,21 @@ def _visit(collector: _Collector, source: str, filename: str) -> list[CodeRef]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):  # the last two: `- - - ...`
         return []
     # Bindings first (imports and assignments anywhere), then references in order.
+    imports: list[CodeRef] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             collector.visit_Import(node)
+            modules = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             collector.visit_ImportFrom(node)
+            modules = [node.module] if node.module and not node.level else []
+        else:
+            continue
+        imports += [CodeRef("import", m.split(".")[0], node.lineno) for m in modules]
     start = len(collector.refs)
     for piece in pieces(tree):  # bounded depth: a long "a" + "a" + ... stops nothing
         collector.visit(piece)
-    return collector.refs[start:]
+    return imports + collector.refs[start:]
 
 
 def _sole_provider(refs: Iterable[CodeRef]) -> str | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -199,14 +200,41 @@ def _site_packages(venv: Path) -> list[str]:
     ]
 
 
-def _packages(builder: BomBuilder, places: list[tuple[str, list[str] | None]]) -> None:
-    """AI distributions of each (label, sys.path entries or None for the running one)."""
-    for where, path in places:
-        dists = metadata.distributions() if path is None else metadata.distributions(path=path)
-        for dist in dists:
-            name = normalize_dist(dist.name or "")
-            if not name or not _is_ai_package(name):
-                continue
+def _installed(path: list[str] | None) -> dict[str, metadata.Distribution]:
+    """Distributions by normalised name (``path``: sys.path entries; None: the running one)."""
+    dists = metadata.distributions() if path is None else metadata.distributions(path=path)
+    found: dict[str, metadata.Distribution] = {}
+    for dist in dists:
+        name = normalize_dist(dist.name or "")
+        if name:
+            found.setdefault(name, dist)
+    return found
+
+
+_REQUIRED_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _required(installed: Mapping[str, metadata.Distribution], roots: Iterable[str]) -> set[str]:
+    """``roots`` and, transitively, what they require (optional extras aside), as installed."""
+    todo = [name for name in roots if name in installed]
+    seen = set(todo)
+    while todo:
+        for requirement in installed[todo.pop()].requires or []:
+            spec, _, marker = requirement.partition(";")
+            match = _REQUIRED_NAME.match(spec)
+            name = normalize_dist(match.group(1)) if match else ""
+            if name in installed and name not in seen and "extra" not in marker:
+                seen.add(name)
+                todo.append(name)
+    return seen
+
+
+def _packages(
+    builder: BomBuilder, where: str, installed: Mapping[str, metadata.Distribution]
+) -> None:
+    """The AI distributions among ``installed``, located at ``where``."""
+    for name, dist in installed.items():
+        if _is_ai_package(name):
             builder.add(
                 FrameworkComponent(
                     ref=framework_ref(name),
@@ -216,6 +244,14 @@ def _packages(builder: BomBuilder, places: list[tuple[str, list[str] | None]]) -
                     locations=[where],
                 )
             )
+
+
+def _runs_inside(root: Path) -> bool:
+    """Whether the running interpreter's environment lies in ``root`` (its own venv)."""
+    try:
+        return Path(sys.prefix).resolve().is_relative_to(root.resolve())
+    except OSError:
+        return False
 
 
 def _module_distributions() -> Mapping[str, list[str]]:
@@ -270,6 +306,8 @@ class _Project:
         self.datasets: dict[str, str] = {}
         self.module_dists = _module_distributions()
         self.env_names: set[str] = set()
+        self.used: set[str] = set()
+        """Python distributions the project declares or imports (normalised names)."""
 
     def relative(self, path: Path) -> str:
         try:
@@ -330,17 +368,24 @@ class _Project:
             )
         )
 
+    def distribution(self, module: str) -> str:
+        """The (normalised) distribution a top-level module comes from."""
+        dists = self.module_dists.get(module)
+        return normalize_dist(dists[0]) if dists else normalize_dist(module)
+
     def framework(self, module: str | None) -> str | None:
         if not module:
             return None
-        dists = self.module_dists.get(module)
-        name = normalize_dist(dists[0]) if dists else normalize_dist(module)
+        name = self.distribution(module)
         return self.builder.add(
             FrameworkComponent(ref=framework_ref(name), name=name, sources=["code"])
         )
 
     def code(self, refs: list[CodeRef], module: str, where: str) -> None:
         for ref in refs:
+            if ref.kind == "import":
+                self.used.add(self.distribution(ref.value))
+                continue
             location = f"{where}:{ref.line}"
             provider = ref.provider and self.builder.add(
                 ProviderComponent(
@@ -407,6 +452,8 @@ class _Project:
             for declared in declared_packages(path, self.relative(path)):
                 npm = declared.ecosystem == "npm"
                 name = declared.name.lower() if npm else normalize_dist(declared.name)
+                if not npm:
+                    self.used.add(name)
                 if not _is_ai_package(name, declared.ecosystem):
                     continue
                 self.builder.add(
@@ -457,7 +504,10 @@ def scan_project(
 
     ``environment`` also inventories the running interpreter's installed AI packages and
     AI-related environment variable names (``environ``, default ``os.environ``); names
-    assigned in the project's ``.env`` files or read in its code are always listed.
+    assigned in the project's ``.env`` files or read in its code are always listed. Unless
+    the interpreter's environment lies inside ``path`` (the project's own venv), it is not
+    taken for the project's: only the packages the project declares or imports, and what
+    they require, are listed from it (with their installed versions).
     """
     root = Path(path)
     if not root.exists():
@@ -467,10 +517,14 @@ def scan_project(
     project = _Project(root, builder)
     project.artifacts(walk.files)
     project.sources(walk.code, walk.notebooks)
-    places: list[tuple[str, list[str] | None]] = [("environment", None)] if environment else []
-    places += [(project.relative(v), _site_packages(v)) for v in walk.venvs]
-    _packages(builder, places)
     project.declarations(walk.manifests, walk.env_files)
+    for venv in walk.venvs:
+        _packages(builder, project.relative(venv), _installed(_site_packages(venv)))
+    if environment:
+        installed = _installed(None)
+        if not _runs_inside(project.root):  # not the project's own environment
+            installed = {name: installed[name] for name in _required(installed, project.used)}
+        _packages(builder, "environment", installed)
     names = ai_environment_variables(environ) if environment else []
     names += ai_environment_variables(project.env_names)
     subject = root.resolve().name if root == Path() else str(root)

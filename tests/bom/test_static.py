@@ -284,7 +284,7 @@ client = genai.Client()
 client.models.generate_content(model="gemini-2.0-flash", contents="hi")
 local = load_dataset("csv", data_files="data/tickets.csv")
 """
-    found = {(r.kind, r.value, r.provider) for r in references(source)}
+    found = {(r.kind, r.value, r.provider) for r in references(source) if r.kind != "import"}
     assert found == {
         ("model", "gemini-2.0-flash", "gcp.gemini"),
         ("dataset", "data/tickets.csv", None),
@@ -558,3 +558,25 @@ def test_package_json_declares_npm_ai_packages(tmp_path: Path, valid_cyclonedx: 
     policy = Policy(allowed_packages=["openai", "@langchain/*"])
     flagged = {f.ref for f in apply_policy(bom, policy).findings}
     assert flagged == {"framework:npm:@anthropic-ai/sdk", "framework:npm:ai"}
+
+
+def test_running_environment_adds_only_what_the_project_uses(tmp_path: Path) -> None:
+    """The interpreter running ``aisec`` is not the scanned project's: its AI packages
+    (this test environment holds openai, torch, transformers...) count only when the
+    project declares or imports them, with what they require."""
+    plain = tmp_path / "shop"
+    plain.mkdir()
+    (plain / "requirements.txt").write_text("flask\nrequests\n")
+    (plain / "app.py").write_text("import flask\nimport json\napp = flask.Flask(__name__)\n")
+    assert scan_project(plain).of_kind("framework") == []
+
+    rag = tmp_path / "rag"
+    rag.mkdir()
+    (rag / "requirements.txt").write_text("langchain-openai\n")
+    (rag / "train.py").write_text("import torch\n")
+    found = {c.name: c for c in scan_project(rag).of_kind("framework")}
+    # declared, imported, and what the declared package requires (installed versions)
+    assert {"langchain-openai", "openai", "tiktoken", "langchain-core", "torch"} <= set(found)
+    assert "transformers" not in found and "tokenizers" not in found
+    assert found["openai"].version == metadata.version("openai")
+    assert found["openai"].locations == ["environment"]
