@@ -507,7 +507,8 @@ def scan_project(
     assigned in the project's ``.env`` files or read in its code are always listed. Unless
     the interpreter's environment lies inside ``path`` (the project's own venv), it is not
     taken for the project's: only the packages the project declares or imports, and what
-    they require, are listed from it (with their installed versions).
+    they require, are listed from it (with their installed versions). Data files count as
+    datasets only in a project with some other AI evidence.
     """
     root = Path(path)
     if not root.exists():
@@ -528,4 +529,8 @@ def scan_project(
     names = ai_environment_variables(environ) if environment else []
     names += ai_environment_variables(project.env_names)
     subject = root.resolve().name if root == Path() else str(root)
-    return builder.build(subject, environment_variables=names)
+    bom = builder.build(subject, environment_variables=names)
+    if all(c.kind == "dataset" and c.sources == ["file"] for c in bom.components):
+        # data files and nothing else about AI: CSV fixtures and logs, not training data
+        return bom.model_copy(update={"components": []})
+    return bom

@@ -580,3 +580,17 @@ def test_running_environment_adds_only_what_the_project_uses(tmp_path: Path) -> 
     assert "transformers" not in found and "tokenizers" not in found
     assert found["openai"].version == metadata.version("openai")
     assert found["openai"].locations == ["environment"]
+
+
+def test_data_files_alone_are_no_ai_datasets(tmp_path: Path) -> None:
+    """A web app's CSV fixtures and JSON Lines logs are no AI-BOM: its BOM stays empty."""
+    (tmp_path / "fixtures").mkdir()
+    (tmp_path / "fixtures" / "countries.csv").write_text("code,name\nFR,France\n")
+    (tmp_path / "events.jsonl").write_text('{"a": 1}\n')
+    (tmp_path / "app.py").write_text("import flask\n")
+    assert scan_project(tmp_path, environment=False).components == []
+    # the same files next to any AI evidence are datasets of that project
+    (tmp_path / "train.py").write_text("from openai import OpenAI\n")
+    (tmp_path / "requirements.txt").write_text("openai\n")
+    datasets = scan_project(tmp_path, environment=False).of_kind("dataset")
+    assert sorted(d.name for d in datasets) == ["events.jsonl", "fixtures/countries.csv"]
