@@ -140,6 +140,7 @@ def scan_keras_config(data: bytes, path: str) -> list[ScanFinding]:
             )
         ]
     findings = []
+    reported: set[int] = set()  # the function objects of Lambda layers already reported
     for layer in _layers(config):
         foreign = _foreign(layer, path)
         if foreign is not None and foreign not in findings:
@@ -149,8 +150,22 @@ def scan_keras_config(data: bytes, path: str) -> list[ScanFinding]:
             cfg: dict[str, Any] = raw if isinstance(raw, dict) else {}
             name = str(cfg.get("name") or layer.get("name") or "?")
             function = cfg.get("function")
+            reported.add(id(function))
             detail = " (bytecode)" if isinstance(function, dict | list) else ""
             findings.append(_lambda_finding(path, name, detail))
+        elif layer.get("class_name") == "__lambda__" and id(layer) not in reported:
+            # Keras deserializes a __lambda__ object's bytecode wherever it sits (an
+            # activation, an initializer), not only as a Lambda layer's function
+            findings.append(
+                ScanFinding(
+                    "AISEC-KER001",
+                    "high",
+                    path,
+                    "Keras config holds a __lambda__ function object: serialized Python code "
+                    "(bytecode) outside a Lambda layer",
+                    key=f"__lambda__:{len(findings)}",
+                )
+            )
     return findings
 
 

@@ -142,6 +142,15 @@ def test_keras_archive_lambda_layer(write: Write) -> None:
     assert "evil" in report.findings[0].message
 
 
+def test_keras_lambda_function_object_outside_a_lambda_layer(write: Write) -> None:
+    """Keras loads a "__lambda__" object's bytecode wherever it is, e.g. as an activation."""
+    code = {"class_name": "__lambda__", "config": {"code": "4wEAAAAA", "defaults": None}}
+    dense = {"class_name": "Dense", "config": {"name": "d", "units": 2, "activation": code}}
+    report = scan_file(write("act.keras", _keras_archive([dense])))
+    assert _ids(report) == [("AISEC-KER001", "high")]
+    assert "__lambda__" in report.findings[0].message
+
+
 def test_keras_config_importing_callables_from_outside_keras(write: Write) -> None:
     """Keras imports the module a config object names (CVE-2025-1550 on Keras < 3.9)."""
 
