@@ -57,7 +57,7 @@ class AuditLog:
     """Appends chained records to one file; safe across threads and processes."""
 
     def __init__(self, path: str | os.PathLike[str], key: bytes | str | None = None) -> None:
-        self.path = Path(path)
+        self.path = Path(path).absolute()  # a later chdir must not move the log
         self.key = key.encode() if isinstance(key, str) else key
         self._lock = threading.Lock()
         self._fd: int | None = None
@@ -76,11 +76,30 @@ class AuditLog:
             self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         return self._fd
 
+    def _locked(self) -> int:
+        """The descriptor of the file now at ``path``, exclusively locked. A file renamed
+        (log rotation) or deleted since it was opened is let go, so records are neither
+        appended to the rotated file nor lost in a deleted one."""
+        while True:
+            fd = self._open()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            opened = os.fstat(fd)
+            try:
+                current = os.stat(self.path)
+            except FileNotFoundError:
+                current = None
+            same = (current.st_dev, current.st_ino) if current else None
+            if same == (opened.st_dev, opened.st_ino):
+                return fd
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+            self._fd = None
+            self._known = None
+
     def append(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Chain ``fields`` onto the log and write it; returns the full record."""
         with self._lock:
-            fd = self._open()
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            fd = self._locked()
             try:
                 size = os.fstat(fd).st_size
                 if self._known is not None and self._known[0] == size:

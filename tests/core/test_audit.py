@@ -287,3 +287,19 @@ def test_verify_reads_a_file_system_without_locks(
 
     monkeypatch.setattr(fcntl, "flock", no_locks)
     assert verify(path).ok
+
+
+def test_a_rotated_or_deleted_log_is_started_afresh_at_its_path(tmp_path: Path) -> None:
+    """logrotate renames the file (or someone deletes it): the writer must not go on
+    appending to the renamed file, or to a deleted one where every record is lost."""
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path)
+    log.append({"n": 0})
+    path.rename(tmp_path / "audit.jsonl.1")
+    log.append({"n": 1})
+    assert [json.loads(x)["n"] for x in path.read_text().splitlines()] == [1]
+    assert verify(path).ok and verify(tmp_path / "audit.jsonl.1").records == 1
+    path.unlink()
+    log.append({"n": 2})
+    records = [json.loads(x) for x in path.read_text().splitlines()]
+    assert [(r["n"], r["seq"]) for r in records] == [(2, 0)] and verify(path).ok
