@@ -1,9 +1,13 @@
 """Chat templates (Jinja) that reach Python internals: server-side template injection.
 
-Jinja decodes escapes in string literals (``'\\x5f\\x5fclass\\x5f\\x5f'``) and joins them
-(``'__cla' ~ 'ss__'``), and the ``attr`` filter looks up a computed name, so the template
-is also read with its escapes decoded and adjacent literals joined, and an ``attr`` whose
-argument is not a plain literal name counts as an escape attempt.
+Only the code inside ``{{ }}`` and ``{% %}`` tags runs: text between tags, comments and
+``{% raw %}`` blocks are dropped first, by a lexer that reads the tags' string literals
+and brackets as Jinja's does (a ``}}`` in a string or inside an open bracket does not end
+a tag). Jinja decodes escapes in string literals (``'\\x5f\\x5fclass\\x5f\\x5f'``) and joins
+them (``'__cla' ~ 'ss__'``), and ``attr``, ``map(attribute=...)`` and subscripts look up a
+computed name, so the code is also read with its escapes decoded and adjacent literals
+joined, and a lookup whose name is built by a string filter or ``~`` counts as an escape
+attempt.
 """
 
 from __future__ import annotations
@@ -21,7 +25,57 @@ _SSTI = re.compile(
 )
 _ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3})")
 _JOINED = re.compile(r"""['"]\s*[~+,]\s*['"]""")  # 'a' ~ 'b', 'a' + 'b', ['a', 'b']|join
-_COMPUTED_ATTR = re.compile(r"""\|\s*attr\s*\((?!\s*(['"])[A-Za-z][A-Za-z0-9_]*\1\s*\))""")
+_COMPUTED_ATTR = re.compile(
+    r"""\|\s*attr\s*\((?!\s*(['"])[A-Za-z][A-Za-z0-9_]*\1\s*\))"""
+    r"""|\battribute\s*=(?!\s*(['"])[A-Za-z][A-Za-z0-9_.]*\2\s*[,)])"""
+)
+# obj[...] (a subscript falls back to getattr) with a name built by ~ or a string filter
+_COMPUTED_ITEM = re.compile(
+    r"""[\w)\]'"]\s*\[[^\[\]]*?(?:~|\|\s*(?:replace|join|format|reverse|lower|upper|"""
+    r"string|capitalize|title|center|first|last|list|safe)\b)"
+)
+_TAG = re.compile(r"\{([{%#])")
+# inside a tag: a string literal, one bracket, or a run of anything else
+_TOKEN = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^'"()\[\]{}%]+|.""", re.S)
+_RAW = re.compile(r"\s*[-+]?\s*raw\s*[-+]?\s*")
+_END_RAW = re.compile(r"\{%\s*[-+]?\s*endraw\s*[-+]?\s*%\}")
+
+
+def _code(template: str) -> str:
+    """The code inside the template's tags, one tag a line. An unterminated tag, string
+    or comment (which Jinja rejects) keeps the rest of the template as code."""
+    pieces: list[str] = []
+    pos, size = 0, len(template)
+    while (tag := _TAG.search(template, pos)) is not None:
+        start = tag.end()
+        if tag.group(1) == "#":
+            end = template.find("#}", start)
+            if end < 0:
+                pieces.append(template[start:])
+                break
+            pos = end + 2
+            continue
+        close = "}}" if tag.group(1) == "{" else "%}"
+        depth, i = 0, start
+        while i < size and not (depth == 0 and template.startswith(close, i)):
+            token = _TOKEN.match(template, i)
+            assert token is not None  # the last alternative matches any character
+            text = token.group()
+            if text in ("'", '"'):  # a string that never ends: keep the rest, stop here
+                pieces.append(template[start:])
+                return "\n".join(pieces)
+            if text in ("(", "[", "{"):
+                depth += 1
+            elif text in (")", "]", "}"):
+                depth = max(0, depth - 1)
+            i = token.end()
+        body = template[start:i]
+        pieces.append(body)
+        pos = i + 2
+        if close == "%}" and _RAW.fullmatch(body):
+            end_raw = _END_RAW.search(template, pos)
+            pos = end_raw.end() if end_raw else size
+    return "\n".join(pieces)
 
 
 def _unescape(match: re.Match[str]) -> str:
@@ -32,6 +86,7 @@ def _unescape(match: re.Match[str]) -> str:
 
 def _escape_attempt(template: str) -> str | None:
     """The construct that reaches Python internals, as written or once decoded."""
+    template = _code(template)
     match = _SSTI.search(template)
     if match is not None:
         return repr(match.group())
@@ -39,9 +94,10 @@ def _escape_attempt(template: str) -> str | None:
     match = _SSTI.search(decoded)
     if match is not None:
         return f"{match.group()!r} (spelt with escapes or joined strings)"
-    match = _COMPUTED_ATTR.search(template)
-    if match is not None:
+    if _COMPUTED_ATTR.search(template) is not None:
         return "an attr filter with a computed name"
+    if _COMPUTED_ITEM.search(template) is not None:
+        return "a subscript with a computed name"
     return None
 
 

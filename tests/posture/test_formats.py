@@ -421,6 +421,14 @@ def test_chat_templates_saved_on_their_own_are_checked(write: Write) -> None:
         "{{ lipsum['__glob' + 'als__'] }}",
         "{{ (lipsum|attr(['__glo', 'bals__']|join))['os'] }}",
         "{% set n = request.args.x %}{{ lipsum|attr(n) }}",
+        # a subscript falls back to getattr; names built by a filter
+        "{{ ''['XXclassXX'|replace('X', '_')] }}",
+        "{{ [''] | map(attribute='XXclassXX'|replace('X', '_')) | list }}",
+        # what only looks like a comment, or the end of a tag, to a lexer without strings
+        # or brackets
+        "{{ '{#' }}{{ cycler.__init__ }}{{ '#}' }}",
+        "{{ '}}' ~ lipsum.__globals__ }}",
+        "{{ {'a': {'b': 1}} ~ lipsum.__globals__ }}",
     ],
 )
 def test_obfuscated_template_injection(write: Write, template: str) -> None:
@@ -436,6 +444,10 @@ def test_everyday_chat_templates_stay_clean(write: Write) -> None:
         "{{- tool_call.arguments | tojson }}{{- '\", \"arguments\": ' }}{{ '\\u003cturn\\u003e' }}",
         "{{ messages|selectattr('role', 'equalto', 'user')|map(attribute='content')|join(', ') }}",
         "{{ message|attr('content') }}{{ raise_exception('roles must alternate') }}",
+        # only the code in tags runs: not comments, text or raw blocks
+        "{# the __init__ of a model is not here #}{{ messages[messages|length - 1].content }}",
+        "You write Python, e.g. def __init__(self): ...\n{% for m in messages %}{{ m.content }}"
+        "{% endfor %}{% raw %}{{ x.__class__ }}{% endraw %}",
     ]
     for template in templates:
         data = json.dumps({"chat_template": template})
