@@ -9,7 +9,6 @@ can share one file without losing or tearing a record.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import hashlib
 import hmac
@@ -17,10 +16,10 @@ import json
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from aisec_sdk._json import loads
 
@@ -198,28 +197,49 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return record
 
 
-def _snapshot(path: str | os.PathLike[str]) -> bytes:
-    """The file's bytes read under a shared lock: a record being appended is either whole
-    or absent, never half read (and then reported as a torn tail)."""
-    with open(path, "rb") as handle:
-        with contextlib.suppress(OSError):  # a file system without locks: read it as it is
-            fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
-        return handle.read()  # closing the file releases the lock
+def _locked_size(handle: BinaryIO) -> int:
+    """The file's size taken under a shared lock: appends hold the exclusive one, so the
+    bytes up to it are whole records (a record being appended is absent, never half read
+    and then reported as a torn tail). The lock is let go at once: writers do not wait for
+    a verification of a large log."""
+    fd = handle.fileno()
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+    except OSError:  # a file system without locks: read it as it is
+        return os.fstat(fd).st_size
+    try:
+        return os.fstat(fd).st_size
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _lines(handle: BinaryIO, size: int) -> Iterator[bytes]:
+    """The lines of the file's first ``size`` bytes, one at a time (a torn last line has no
+    newline); what was appended after ``size`` is left for the next verification."""
+    while size > 0 and (line := handle.readline(size)):
+        size -= len(line)
+        yield line
 
 
 def verify(path: str | os.PathLike[str], key: bytes | str | None = None) -> VerifyResult:
     """Check the whole chain of the log at ``path``; stops at the first bad record.
 
     With ``key``, every record must be HMAC-SHA256 signed with it. An empty file fails: the
-    writer never leaves one (it creates the file to write its first record).
+    writer never leaves one (it creates the file to write its first record). The file is
+    streamed: memory stays one line whatever the size of the log.
     """
     key_bytes = key.encode() if isinstance(key, str) else key
-    data = _snapshot(path)
-    if not data:  # the writer creates the file with its first record: emptied since
-        return VerifyResult(False, 0, 1, "the log is empty: every record was removed")
-    prev, expected_seq, good = GENESIS, 0, 0
-    *complete, tail = data.split(b"\n")  # ``tail`` is empty unless the last line is torn
-    for index, raw in enumerate(complete, start=1):
+    with open(path, "rb") as handle:
+        return _verify_lines(_lines(handle, _locked_size(handle)), key_bytes)
+
+
+def _verify_lines(lines: Iterable[bytes], key_bytes: bytes | None) -> VerifyResult:
+    """The chain check over the log's lines, each with its newline."""
+    prev, expected_seq, good, index = GENESIS, 0, 0, 0
+    for index, line in enumerate(lines, start=1):
+        if not line.endswith(b"\n"):
+            return VerifyResult(False, good, index, "torn record: the last line is incomplete")
+        raw = line[:-1]
         try:
             # a key written twice would verify by its last value and read by its first
             record = loads(raw, object_pairs_hook=_unique)
@@ -251,10 +271,8 @@ def verify(path: str | os.PathLike[str], key: bytes | str | None = None) -> Veri
                 False, good, index, "prev does not match the previous record's hash (chain broken)"
             )
         prev, expected_seq, good = record["hash"], expected_seq + 1, good + 1
-    if tail:
-        return VerifyResult(
-            False, good, len(complete) + 1, "torn record: the last line is incomplete"
-        )
+    if index == 0:  # the writer creates the file with its first record: emptied since
+        return VerifyResult(False, 0, 1, "the log is empty: every record was removed")
     return VerifyResult(True, good)
 
 

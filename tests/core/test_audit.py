@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import threading
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -303,3 +304,22 @@ def test_a_rotated_or_deleted_log_is_started_afresh_at_its_path(tmp_path: Path) 
     log.append({"n": 2})
     records = [json.loads(x) for x in path.read_text().splitlines()]
     assert [(r["n"], r["seq"]) for r in records] == [(2, 0)] and verify(path).ok
+
+
+def test_verify_streams_the_log_and_stops_at_the_size_it_locked(tmp_path: Path) -> None:
+    """A long-lived log grows to gigabytes: verify holds one line at a time, not the file,
+    and checks the records present when it looked (later appends are the next run's)."""
+    path = tmp_path / "big.jsonl"
+    log = AuditLog(path)
+    pad = "x" * 2000
+    for i in range(2000):  # about 4.3 MB
+        log.append({"function": "f", "pad": pad, "i": i})
+    size = path.stat().st_size
+    tracemalloc.start()
+    try:
+        result = verify(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.ok and result.records == 2000
+    assert peak < size / 8, f"verify held {peak} bytes for a {size} byte log"
