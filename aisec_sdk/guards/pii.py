@@ -120,7 +120,10 @@ _CARD_PREFIX = regex.compile(
 )
 _SSN_WORD = regex.compile(r"(?i)\b(?:ssn|social security)\b")
 _SSN_SHAPE = regex.compile(r"(\d{3})([- ])(\d{2})\2(\d{4})")
-_CARD_SHAPE = regex.compile(r"\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,7}|\d{4}[ -]?\d{6}[ -]?\d{4,5}")
+_CARD_SHAPE = regex.compile(
+    r"\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,7}|\d{4}[ -]?\d{6}[ -]?\d{4,5}"
+    r"|\d{4}(?:([ -])\d{4}){3}\1\d{2,3}"  # 18-19 digits in fours: Visa, Maestro, UnionPay
+)
 _NOT_PHONE = regex.compile(
     r"\(?(?:1[5-9]|20)\d\d\s?[-/]\s?(?:1[5-9]|20)?\d\d\)?"  # year ranges
     r"|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T]\d{1,2})?"  # dates, maybe with an hour
@@ -360,6 +363,8 @@ class PiiGuard:
             return []  # part of a word or a longer number, unless an extension (x204)
         if _JOINED_BEFORE.search(s, max(0, start - 2), start) or _JOINED_AFTER.match(s, end):
             return []  # a dash-joined piece of a longer token: a UUID, a serial, a part number
+        if _after_iban_head(s, start):
+            return []  # DE89 3704 0044 0532 0130 01: an IBAN whose check failed, not a card
         if (
             len(value) == 9
             and value.isdigit()
@@ -719,6 +724,18 @@ def _ip_score(
     # text names it an address (my IP is 192.168.1.20, login from 10.0.0.5), not in a code
     # snippet (sock.connect(("192.168.1.100", 12345)): 0.45, below the default threshold).
     return 0.6 if _IP_WORD.search(s, max(0, start - 30), start) is not None else 0.45
+
+
+def _after_iban_head(s: str, start: int) -> bool:
+    """Whether an IBAN's country and check digits (``DE89 ``) stand right before ``start``."""
+    head = s[max(0, start - 5) : start]
+    return (
+        len(head) == 5
+        and head[:2].upper() in _IBAN_LENGTHS
+        and head[2:4].isdigit()
+        and head[4] in " -"
+        and not s[start - 6 : start - 5].isalnum()
+    )
 
 
 def _iban(s: str, start: int, value: str) -> Candidate | None:

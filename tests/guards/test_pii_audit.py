@@ -46,3 +46,23 @@ def test_phone_numbers_in_a_list_are_still_found(find: Any) -> None:
     text = "call 020 7946 0958 020 7946 0959 or 0151 2345 6789 1 415 555 2671"
     assert ("phone", "020 7946 0958") in find(text)
     assert ("phone", "020 7946 0959") in find(text)
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        "4754 8262 5147 1898 907",  # Visa, 19 digits
+        "6759-6560-5575-3276-688",  # Maestro, 19 digits
+        "6212 3456 7890 1234 569",  # UnionPay, 19 digits
+        "5018 4198 4817 3310 56",  # Maestro, 18 digits
+    ],
+)
+def test_cards_of_18_and_19_digits_in_groups_of_four(find: Any, card: str) -> None:
+    assert pii.luhn_ok(card.replace(" ", "").replace("-", ""))
+    assert find(f"card_number={card} exp 12/29") == [("credit_card", card)]
+
+
+def test_the_rest_of_an_iban_with_a_bad_check_is_no_card(find: Any) -> None:
+    """Its 18 digits in fours pass Luhn and start like an Amex number."""
+    assert find("IBAN DE89 3704 0044 0532 0130 01 (typo)") == []
+    assert find("IBAN DE89 3704 0044 0532 0130 00") == [("iban", "DE89 3704 0044 0532 0130 00")]
