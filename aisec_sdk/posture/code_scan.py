@@ -142,8 +142,15 @@ _SHELL_TOOLS = frozenset(
         "create_csv_agent",
         "create_spark_dataframe_agent",
         "TerminalTool",
+        # chains and query engines that run the code or commands the model writes
+        "PALChain",
+        "LLMBashChain",
+        "PandasQueryEngine",
+        "PolarsQueryEngine",
     }
 )
+# imports that let a code agent's generated Python reach the host (smolagents' executor)
+_HOST_IMPORTS = frozenset({"*", "os", "subprocess", "sys", "builtins", "importlib", "shutil"})
 _SHELL_TOOL_NAMES = frozenset({"terminal", "shell", "bash", "python_repl", "python"})
 ENDPOINT_NAME = re.compile(
     r"(?:base_?url|api_?base|endpoint|api_?url|api_?host|server_?url)$", re.I
@@ -356,9 +363,13 @@ class _Checker(ast.NodeVisitor):
             target = "a downloaded file" if fetched else "a model file" if model else "data"
             self.add("AISEC-CODE003", severity, node, f"{name}() deserializes {target} with pickle")
         self._check_yaml(node, name, kwargs)
-        if short in _SHELL_TOOLS and (name == short or "langchain" in name or "llama" in name):
+        # the tool itself, or a constructor on its class (PALChain.from_math_prompt)
+        tool = short if short in _SHELL_TOOLS else name.rsplit(".", 2)[-2:][0]
+        if tool in _SHELL_TOOLS and (
+            name in (short, f"{tool}.{short}") or "langchain" in name or "llama" in name
+        ):
             self.add(
-                "AISEC-CODE007", "high", node, f"{short} gives the model a shell or Python REPL"
+                "AISEC-CODE007", "high", node, f"{tool} gives the model a shell or Python REPL"
             )
         if short == "load_tools":
             tools = {
@@ -383,9 +394,40 @@ class _Checker(ast.NodeVisitor):
                         node,
                         "agent executes generated code outside Docker",
                     )
+        self._check_code_agent(node, kwargs)
         for keyword, argument in kwargs.items():
             self._named_value(keyword, argument)
         self.generic_visit(node)
+
+    def _check_code_agent(self, node: ast.Call, kwargs: dict[str, ast.expr]) -> None:
+        """Agents whose generated code runs on the host: CrewAI's unsafe mode, a smolagents
+        executor allowed any import (or os, subprocess, ...)."""
+        mode = kwargs.get("code_execution_mode")
+        if (
+            isinstance(mode, ast.Constant)
+            and mode.value == "unsafe"
+            and self.truthy(kwargs.get("allow_code_execution"))
+        ):
+            self.add(
+                "AISEC-CODE007",
+                "high",
+                node,
+                "agent executes generated code on the host (code_execution_mode='unsafe')",
+            )
+        imports = kwargs.get("additional_authorized_imports")
+        if isinstance(imports, ast.List | ast.Tuple | ast.Set):
+            allowed = {
+                e.value
+                for e in imports.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            }
+            if risky := sorted(allowed & _HOST_IMPORTS):
+                self.add(
+                    "AISEC-CODE007",
+                    "high",
+                    node,
+                    f"code agent may import {', '.join(risky)} (the host's shell and files)",
+                )
 
     def _check_keras(
         self, node: ast.Call, name: str, short: str, kwargs: dict[str, ast.expr]

@@ -367,3 +367,22 @@ ok = load_state_dict_from_url("https://example.com/w.pth", weights_only=True)
 """
     lines = _by_line(scan_python(source, "app.py"))
     assert lines == {3: {"AISEC-CODE001"}, 5: {"AISEC-CODE002"}}
+
+
+def test_agents_and_chains_that_run_generated_code_on_the_host() -> None:
+    source = """\
+from langchain_experimental.pal_chain import PALChain
+from langchain_experimental.llm_bash.base import LLMBashChain
+from llama_index.experimental.query_engine import PandasQueryEngine
+from crewai import Agent
+from smolagents import CodeAgent
+pal = PALChain.from_math_prompt(llm)
+bash = LLMBashChain.from_llm(llm)
+engine = PandasQueryEngine(df=df)
+coder = Agent(role="r", goal="g", allow_code_execution=True, code_execution_mode="unsafe")
+agent = CodeAgent(tools=[], model=model, additional_authorized_imports=["numpy", "*"])
+sandboxed = Agent(role="r", goal="g", allow_code_execution=True, code_execution_mode="safe")
+careful = CodeAgent(tools=[], model=model, additional_authorized_imports=["numpy", "pandas"])
+"""
+    lines = _by_line(scan_python(source, "agents.py"))
+    assert lines == {n: {"AISEC-CODE007"} for n in range(6, 11)}
