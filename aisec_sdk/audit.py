@@ -46,6 +46,11 @@ def _canonical(record: Mapping[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
+def _written(record: Mapping[str, Any]) -> bytes:
+    """A record as the writer puts it on its line (without the newline)."""
+    return json.dumps(record, sort_keys=True, ensure_ascii=True).encode()
+
+
 def _digest(payload: bytes, key: bytes | None) -> str:
     if key:
         return hmac.new(key, payload, hashlib.sha256).hexdigest()
@@ -117,9 +122,7 @@ class AuditLog:
                     "prev": prev,
                 }
                 record["hash"] = _digest(_canonical(record), self.key)
-                line = (
-                    prefix + json.dumps(record, sort_keys=True, ensure_ascii=True).encode() + b"\n"
-                )
+                line = prefix + _written(record) + b"\n"
                 os.write(fd, line)
                 self._known = (size + len(line), seq + 1, record["hash"])
             finally:
@@ -257,6 +260,14 @@ def _verify_lines(lines: Iterable[bytes], key_bytes: bytes | None) -> VerifyResu
             wrong_key = ", or the key is wrong" if key_bytes and not good else ""
             return VerifyResult(
                 False, good, index, f"hash mismatch: the record was edited{wrong_key}"
+            )
+        if raw != _written(record):
+            return VerifyResult(
+                False,
+                good,
+                index,
+                "the line is not the record as written (line ending, BOM, spacing, key order "
+                "or escapes changed: the file was edited)",
             )
         if record["seq"] != expected_seq:
             return VerifyResult(

@@ -323,3 +323,27 @@ def test_verify_streams_the_log_and_stops_at_the_size_it_locked(tmp_path: Path) 
         tracemalloc.stop()
     assert result.ok and result.records == 2000
     assert peak < size / 8, f"verify held {peak} bytes for a {size} byte log"
+
+
+def test_a_line_rewritten_with_the_same_content_is_an_edit(tmp_path: Path) -> None:
+    """The file is evidence byte for byte: a line ending, a BOM, spacing or key order changed
+    by an editor or a tool is an edit of the log, found at its line, even when the parsed
+    record (and so its hash) is unchanged."""
+    lines = _write(tmp_path / "orig.jsonl", 4)
+    third = json.loads(lines[2])
+    rewritten = {
+        "crlf": [line.replace("\n", "\r\n") for line in lines],
+        "bom": ["\ufeff" + lines[0], *lines[1:]],
+        "spacing": [
+            *lines[:2],
+            json.dumps(third, sort_keys=True, indent=1).replace("\n", "") + "\n",
+            lines[3],
+        ],
+        "key_order": [*lines[:2], json.dumps(dict(reversed(third.items()))) + "\n", lines[3]],
+        "unicode_escape": [*lines[:2], lines[2].replace('"f"', '"\\u0066"'), lines[3]],
+    }
+    for name, content in rewritten.items():
+        result = verify(_tampered(tmp_path, content, name))
+        assert not result.ok and result.line == (1 if name in ("crlf", "bom") else 3), name
+        assert "as written" in str(result.error), (name, result)
+    assert verify(_tampered(tmp_path, lines, "copy")).ok
