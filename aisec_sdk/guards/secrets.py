@@ -251,6 +251,14 @@ def _name_start(s: str, at: int) -> int:
     return at
 
 
+def _scheme_start(s: str, colon: int) -> int:
+    """Where the URL scheme ending at ``colon`` (``https`` of ``https://``) begins."""
+    at = colon
+    while at > 0 and s[at - 1].isascii() and (s[at - 1].isalnum() or s[at - 1] in "+.-"):
+        at -= 1
+    return at
+
+
 def _code(s: str, value: str, end: int, operator: str) -> bool:
     """Whether the unquoted ``value`` ending at ``end`` is code that refers to a secret
     (``settings.API_KEY``, ``input(...)``, ``request.headers[...]``, a type annotation, a
@@ -381,6 +389,9 @@ class SecretsGuard:
                 if found is None:
                     continue
                 pos = found.start(3)  # a token or key block may start in the value: read on
+                if found.group(1) == ":" and s.startswith("//", pos):
+                    pos = max(start + 1, _scheme_start(s, found.start(1)))
+                    continue  # "credential https://...": a URL, not a name and its value
                 if self.settings.generic:
                     item = self._generic(s, start, found)
             else:
