@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DATASET_FORMATS", "json_dataset_format", "scan_dataset"]
 
-DATASET_FORMATS = ("jsonl", "json", "csv", "tsv", "parquet", "text")
+DATASET_FORMATS = ("jsonl", "json", "csv", "tsv", "parquet", "arrow", "text")
 # Where a JSON object keeps its records (SQuAD's "data", split names, common list keys).
 _RECORD_KEYS = (
     "data", "train", "test", "validation", "dev", "examples", "instances", "rows", "records",
@@ -142,6 +142,25 @@ def _parquet(path: Path) -> Iterator[tuple[int, str, bool]]:
             yield number, "\n".join(_strings(record)), True
 
 
+def _arrow(path: Path) -> Iterator[tuple[int, str, bool]]:
+    """Rows of an Arrow IPC file (``ARROW1``, Feather 2) or stream (what Hugging Face
+    datasets' ``save_to_disk`` writes), batch by batch."""
+    import pyarrow as pa
+
+    with pa.memory_map(str(path)) as source:
+        try:
+            reader = pa.ipc.open_file(source)
+            batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
+        except pa.ArrowInvalid:
+            source.seek(0)
+            batches = iter(pa.ipc.open_stream(source))
+        number = 0
+        for batch in batches:
+            for record in batch.to_pylist():
+                number += 1
+                yield number, "\n".join(_strings(record)), True
+
+
 def _json_items(document: Any) -> list[Any]:
     """The records of a JSON document: a top-level array's items, or the items of the
     lists an object keeps under record keys (``{"data": [...]}``)."""
@@ -215,6 +234,8 @@ def _records(path: Path, fmt: str, fh: io.BufferedReader) -> Iterator[tuple[int,
         return _delimited(fh, "\t" if fmt == "tsv" else ",")
     if fmt == "parquet":
         return _parquet(path)
+    if fmt == "arrow":
+        return _arrow(path)
     return _text(fh)
 
 
@@ -315,7 +336,7 @@ def scan_dataset(
                 severity,
                 display,
                 f"{tally.rows} of {rows} records {what} ({kinds}); first at line/row {firsts}",
-                line=tally.first_line if fmt not in ("parquet", "json") else None,
+                line=tally.first_line if fmt not in ("parquet", "arrow", "json") else None,
                 key=guard,
                 details={
                     "guard": guard,

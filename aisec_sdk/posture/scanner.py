@@ -68,7 +68,10 @@ _DATA_SUFFIXES = {
     ".tsv": "tsv",
     ".txt": "text",
     ".parquet": "parquet",
+    ".arrow": "arrow",  # Arrow IPC (Hugging Face datasets' save_to_disk)
+    ".feather": "arrow",
 }
+_COLUMNAR = ("parquet", "arrow")  # datasets read with pyarrow
 _SKIP_DIRS = frozenset(
     {
         ".git",
@@ -113,6 +116,8 @@ def _sniff(head: bytes) -> str:
         return "gguf"
     if head[:4] == b"PAR1":
         return "parquet"
+    if head[:6] == b"ARROW1":
+        return "arrow"
     if head[257:262] == b"ustar":
         return "tar"
     if head[:2] == b"\x1f\x8b":
@@ -171,7 +176,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     """The format of a weights file from its content: ``pytorch-zip``, ``pickle``,
     ``safetensors``, ``numpy``, ``npz``, ``keras``, ``hdf5``, ``gguf``, ``onnx``, ``zip``,
     ``pytorch-tar`` (torch's oldest format), ``tar``, ``gzip``/``bz2``/``xz``/``lzma``/``zlib``
-    (compressed, e.g. joblib), ``parquet`` or ``unknown``.
+    (compressed, e.g. joblib), ``parquet``, ``arrow`` or ``unknown``.
     """
     target = Path(path)
     with target.open("rb") as fh:
@@ -314,8 +319,8 @@ class _Scan:
                 textual = suffix in _DATA_SUFFIXES or suffix in _CODE_SUFFIXES
                 fmt = "pickle" if looks_like_pickle(fh, size, complete=textual) else "unknown"
                 fh.seek(0)
-            if fmt == "parquet":
-                return self._dataset(target, display, "parquet")
+            if fmt in _COLUMNAR:
+                return self._dataset(target, display, fmt)
             if suffix in TF_SUFFIXES and fmt in ("onnx", "unknown"):
                 # saved_model.pb opens like an ONNX model (field 1 varint, field 2 bytes)
                 found = scan_tf_graph(fh, display, text=suffix == ".pbtxt")
@@ -330,7 +335,7 @@ class _Scan:
             data_fmt = _DATA_SUFFIXES.get(
                 Path(target.stem).suffix.lower(), _DATA_SUFFIXES.get(suffix)
             )
-            if fmt in _COMPRESSED and data_fmt not in (None, "parquet") and _text_inside(fh, fmt):
+            if fmt in _COMPRESSED and data_fmt not in (None, *_COLUMNAR) and _text_inside(fh, fmt):
                 fh.seek(0)  # train.jsonl.gz: records are read as they decompress
                 inner = _decompressed(fh, fmt)
                 return self._dataset(target, display, data_fmt, inner, f"{fmt}+{data_fmt}")
@@ -406,9 +411,9 @@ class _Scan:
 
         size = target.stat().st_size
         fmt_label = label or fmt
-        if fmt == "parquet":
+        if fmt in _COLUMNAR:
             try:
-                import pyarrow.parquet  # type: ignore[import-untyped]  # noqa: F401
+                import pyarrow  # type: ignore[import-untyped]  # noqa: F401
             except ImportError:
                 self._add(
                     FileResult(
@@ -575,7 +580,7 @@ class _Scan:
             ),
         )
         stream.seek(0)
-        if fmt in ("unknown", "parquet"):
+        if fmt == "unknown" or fmt in _COLUMNAR:
             return self._archived_dataset(stream, where, fmt)
         return self._nested(stream, where, info.size, head, fmt, depth)
 
@@ -585,7 +590,7 @@ class _Scan:
         from aisec_sdk.posture.dataset_scan import scan_dataset
 
         name = PurePosixPath(where.rsplit("!", 1)[-1])
-        data_fmt = "parquet" if fmt == "parquet" else _DATA_SUFFIXES.get(name.suffix.lower())
+        data_fmt = fmt if fmt in _COLUMNAR else _DATA_SUFFIXES.get(name.suffix.lower())
         if data_fmt is None or data_fmt == "text":  # notes and licences, as in folders
             return []
         with tempfile.TemporaryDirectory() as folder:
@@ -634,7 +639,7 @@ class _Scan:
                 )
         elif member.name.rsplit("/", 1)[-1] == "config.json" and member.size <= _MAX_CONFIG:
             found = scan_keras_config(reader.read(), where)
-        elif fmt in ("unknown", "parquet"):
+        elif fmt == "unknown" or fmt in _COLUMNAR:
             found = self._archived_dataset(reader, where, fmt)
         else:
             stored = fmt in ("zip", "onnx", "hdf5") and member.method == 0  # seek, not copy

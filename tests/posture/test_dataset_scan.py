@@ -92,6 +92,29 @@ def test_plain_text_and_parquet(tmp_path: Path, write: Write) -> None:
     assert report.files[0].format == "parquet"
 
 
+def test_arrow_ipc_streams_and_files(tmp_path: Path) -> None:
+    """Hugging Face datasets' save_to_disk writes Arrow IPC streams (data-*.arrow);
+    Feather 2 files are the IPC file format (ARROW1)."""
+    import pyarrow.feather as feather  # type: ignore[import-untyped]
+
+    table = pa.Table.from_pylist(_records(20))
+    with pa.ipc.new_stream(tmp_path / "data-00000-of-00001.arrow", table.schema) as stream:
+        for batch in table.to_batches(max_chunksize=7):
+            stream.write_batch(batch)
+    feather.write_feather(table, tmp_path / "rag.bin")  # found by its magic, not its name
+    for name in ("data-00000-of-00001.arrow", "rag.bin"):
+        report = scan_file(tmp_path / name)
+        _check(report, {"pii": 4, "inj": 12})
+        assert report.files[0].format == "arrow"
+    with zipfile.ZipFile(tmp_path / "ds.zip", "w") as archive:
+        archive.write(tmp_path / "data-00000-of-00001.arrow", "train/data-00000-of-00001.arrow")
+    assert set(_rules(scan_file(tmp_path / "ds.zip"))) == {
+        "AISEC-DATA001",
+        "AISEC-DATA002",
+        "AISEC-DATA003",
+    }
+
+
 def test_clean_dataset_and_malformed_rows(write: Write) -> None:
     clean = "".join(
         json.dumps({"q": f"What is {i} + {i}?", "a": str(2 * i)}) + "\n" for i in range(50)
