@@ -63,7 +63,8 @@ AI_PACKAGES: frozenset[str] = frozenset(
     onnxruntime onnxruntime-gpu tensorrt openvino scikit-learn xgboost lightgbm catboost spacy
     gensim tiktoken chromadb faiss-cpu faiss-gpu pinecone pinecone-client weaviate-client
     qdrant-client pymilvus lancedb mlflow wandb presidio-analyzer
-    opentelemetry-instrumentation-openai-v2
+    opentelemetry-instrumentation-openai-v2 ragas deepeval trulens langfuse arize-phoenix
+    traceloop-sdk guardrails-ai nemoguardrails smolagents sglang
     """.split()  # noqa: SIM905 - a word list reads better than 80 quoted strings
 )
 """Curated PyPI names of AI packages (normalised); ``langchain-*`` and ``llama-index-*``
@@ -91,6 +92,7 @@ AI_ENV_PATTERN = re.compile(
     r"GOOGLE_API_KEY$|GOOGLE_GENAI_|VERTEXAI_|HF_|HUGGINGFACE|HUGGING_FACE_|TRANSFORMERS_|"
     r"LANGCHAIN_|LANGSMITH_|LLAMA_CLOUD_|OLLAMA_|TOGETHER_|REPLICATE_API_|DEEPSEEK_|XAI_|"
     r"PERPLEXITY_|FIREWORKS_|VOYAGE_|PINECONE_|WANDB_API_KEY$|AWS_BEDROCK_|BEDROCK_|"
+    r"AWS_BEARER_TOKEN_BEDROCK$|LANGFUSE_|TRACELOOP_|PHOENIX_|"
     r"LITELLM_|OTEL_INSTRUMENTATION_GENAI_|AISEC_)"
 )
 """Environment variable names that configure AI providers, hubs and frameworks."""

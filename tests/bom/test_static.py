@@ -594,3 +594,14 @@ def test_data_files_alone_are_no_ai_datasets(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("openai\n")
     datasets = scan_project(tmp_path, environment=False).of_kind("dataset")
     assert sorted(d.name for d in datasets) == ["events.jsonl", "fixtures/countries.csv"]
+
+
+def test_evaluation_and_tracing_tools_and_bedrock_keys_are_ai(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("ragas==0.1.9\ndeepeval\nlangfuse\nflask\n")
+    (tmp_path / "app.py").write_text(
+        "import os\ntoken = os.environ['AWS_BEARER_TOKEN_BEDROCK']\n"
+        "public = os.getenv('LANGFUSE_PUBLIC_KEY')\nregion = os.getenv('AWS_REGION')\n"
+    )
+    bom = scan_project(tmp_path, environment=False)
+    assert sorted(c.name for c in bom.of_kind("framework")) == ["deepeval", "langfuse", "ragas"]
+    assert bom.environment_variables == ["AWS_BEARER_TOKEN_BEDROCK", "LANGFUSE_PUBLIC_KEY"]
