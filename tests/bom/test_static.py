@@ -396,6 +396,7 @@ def test_declared_packages_and_env_names_of_the_project(
         "datasets",
         "sentence-transformers",
         "mistralai",
+        "ragas",
     }
     assert declared["anthropic"].version == "0.30.0"
     assert declared["langchain-openai"].version == "0.1.8"  # a continued line
