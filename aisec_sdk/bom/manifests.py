@@ -8,13 +8,18 @@
 - ``package.json`` (``dependencies``, ``devDependencies``, ``optionalDependencies``,
   ``peerDependencies``) gives declared npm packages, with their version when it is exact;
 - ``.env`` files (``.env``, ``.env.local``, ``prod.env``...) give variable *names*: values
-  are never kept, whatever the file holds.
+  are never kept, whatever the file holds;
+- Dockerfiles (``Dockerfile``, ``Dockerfile.prod``, ``app.dockerfile``, ``Containerfile``)
+  give the packages their ``RUN pip install`` lines install and the names their ``ENV`` and
+  ``ARG`` instructions set; Compose files (``docker-compose.yml``, ``compose.prod.yaml``)
+  the names of their services' ``environment``.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shlex
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +30,7 @@ __all__ = [
     "Declared",
     "declared_packages",
     "env_file_names",
+    "is_container_file",
     "is_env_file",
     "is_manifest",
 ]
@@ -36,6 +42,23 @@ _PINNED = re.compile(r"^\(?\s*===?\s*([A-Za-z0-9][A-Za-z0-9.+!_-]*)\s*\)?$")
 # pip's per-requirement options after the requirement (``--hash=sha256:...``, ``-C k=v``)
 _OPTIONS = re.compile(r"\s--?[A-Za-z].*$")
 _ENV_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", re.MULTILINE)
+_DOCKERFILES = ("dockerfile", "containerfile")
+_DOCKERFILE_PREFIXES = ("dockerfile.", "containerfile.")
+_COMPOSE = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# ``NAME=value`` pairs of an ENV instruction; a quoted value is passed over whole
+_ENV_PAIR = re.compile(r"""(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=(?:"(?:[^"\\]|\\.)*"|'[^']*'|\S*)""")
+_SHELL_SEPARATORS = re.compile(r"&&|\|\||[;|]")
+# pip install options followed by a value (``-r requirements.txt``, ``-i URL``)
+_PIP_VALUE_OPTIONS = frozenset(
+    {
+        "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
+        "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root",
+        "--trusted-host", "--platform", "--python-version", "--implementation", "--abi",
+        "--upgrade-strategy", "--progress-bar", "--cache-dir", "--src", "-C",
+        "--config-settings", "--python",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +83,20 @@ def is_manifest(path: Path) -> bool:
         or "constraints" in name
         or path.parent.name.lower() == "requirements"
     )
+
+
+def _is_dockerfile(name: str) -> bool:
+    return (
+        name in _DOCKERFILES
+        or name.startswith(_DOCKERFILE_PREFIXES)
+        or name.endswith(".dockerfile")
+    )
+
+
+def is_container_file(path: Path) -> bool:
+    """Whether ``path`` is a Dockerfile or a Compose file (packages and variable names)."""
+    name = path.name.lower()
+    return _is_dockerfile(name) or _COMPOSE.match(name) is not None
 
 
 def is_env_file(path: Path) -> bool:
@@ -160,23 +197,120 @@ def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _instructions(text: str) -> Iterator[tuple[int, str, str]]:
+    """(first line, INSTRUCTION, arguments) of a Dockerfile; continued lines are joined and
+    comment lines dropped, also inside a continuation (as Docker does)."""
+    logical, first = "", 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("#") or not (stripped or logical):
+            continue
+        first = first or number
+        if stripped.endswith("\\"):
+            logical += stripped[:-1] + " "
+            continue
+        words = (logical + stripped).split(None, 1)
+        logical = ""
+        if words:
+            yield first, words[0].upper(), words[1] if len(words) > 1 else ""
+        first = 0
+
+
+def _pip_installs(command: str, location: str) -> Iterator[Declared]:
+    """Requirements of the ``pip install`` in one shell command (``python -m pip``, ``uv
+    pip`` too); options, requirement files, paths and URLs are passed over."""
+    try:
+        words = shlex.split(command)
+    except ValueError:  # unbalanced quotes
+        words = command.split()
+    starts = [i for i, w in enumerate(words[:-1]) if _is_pip(w) and words[i + 1] == "install"]
+    if not starts:
+        return
+    skip = False
+    for word in words[starts[0] + 2 :]:
+        if skip or word.startswith("-"):
+            skip = not skip and word in _PIP_VALUE_OPTIONS
+            continue
+        found = _requirement(word, location)
+        if found is not None:
+            yield found
+
+
+def _is_pip(word: str) -> bool:
+    return re.fullmatch(r"(?:.*/)?pip(?:3(?:\.\d+)?)?", word) is not None
+
+
+def _dockerfile(text: str, shown: str) -> Iterator[Declared]:
+    for line, instruction, arguments in _instructions(text):
+        if instruction == "RUN":
+            for command in _SHELL_SEPARATORS.split(arguments):
+                yield from _pip_installs(command, f"{shown}:{line}")
+
+
+def _dockerfile_names(text: str) -> Iterator[str]:
+    """Names an ``ENV`` (``NAME=value ...`` or ``NAME value``) or ``ARG`` sets."""
+    for _, instruction, arguments in _instructions(text):
+        words = arguments.split()
+        if instruction == "ARG":
+            yield from (w.split("=", 1)[0] for w in words if _NAME.match(w.split("=", 1)[0]))
+        elif instruction == "ENV" and words:
+            if "=" in words[0]:
+                yield from _ENV_PAIR.findall(arguments)
+            elif _NAME.match(words[0]):
+                yield words[0]
+
+
+def _compose_names(text: str) -> Iterator[str]:
+    """Names in the ``environment`` (a list or a mapping) of a Compose file's services."""
+    try:
+        import yaml  # type: ignore[import-untyped]  # the "bom" extra installs PyYAML
+    except ImportError:
+        return
+    try:
+        data = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError):
+        return
+    services = _table(data, "services") if isinstance(data, dict) else {}
+    for service in services.values():
+        environment = service.get("environment") if isinstance(service, dict) else None
+        if isinstance(environment, dict):
+            entries = [str(name) for name in environment]
+        else:
+            entries = [str(item).split("=", 1)[0] for item in _strings(environment)]
+        yield from (name.strip() for name in entries if _NAME.match(name.strip()))
+
+
+def _text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
 def declared_packages(path: Path, shown: str) -> list[Declared]:
     """Packages the manifest at ``path`` declares (``shown`` is its path in reports)."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    text = _text(path)
+    name = path.name.lower()
+    if text is None or _COMPOSE.match(name):
         return []
-    if path.name.lower() == "pyproject.toml":
+    if name == "pyproject.toml":
         return list(_pyproject(text, shown))
-    if path.name.lower() == "package.json":
+    if name == "package.json":
         return list(_package_json(text, shown))
+    if _is_dockerfile(name):
+        return list(_dockerfile(text, shown))
     return list(_requirements_file(text, shown))
 
 
 def env_file_names(path: Path) -> list[str]:
-    """Variable names assigned in a dotenv file; the values are read past, never kept."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    """Variable names a dotenv, Dockerfile or Compose file sets; the values are read past,
+    never kept."""
+    text = _text(path)
+    name = path.name.lower()
+    if text is None:
         return []
+    if _is_dockerfile(name):
+        return list(_dockerfile_names(text))
+    if _COMPOSE.match(name):
+        return list(_compose_names(text))
     return _ENV_ASSIGNMENT.findall(text)

@@ -29,7 +29,13 @@ from urllib.parse import urlsplit
 
 from aisec_sdk.bom.artifacts import dataset_format, file_facts, model_format
 from aisec_sdk.bom.code_refs import CodeRef, notebook_references, references
-from aisec_sdk.bom.manifests import declared_packages, env_file_names, is_env_file, is_manifest
+from aisec_sdk.bom.manifests import (
+    declared_packages,
+    env_file_names,
+    is_container_file,
+    is_env_file,
+    is_manifest,
+)
 from aisec_sdk.bom.model import (
     Bom,
     BomBuilder,
@@ -183,7 +189,10 @@ def _walk(root: Path) -> _Walk:
             if path.is_symlink() or not path.is_file():
                 continue
             suffix = path.suffix.lower()
-            if is_manifest(path):
+            if is_container_file(path):  # installs packages and sets variables
+                found.manifests.append(path)
+                found.env_files.append(path)
+            elif is_manifest(path):
                 found.manifests.append(path)
             elif is_env_file(path):
                 found.env_files.append(path)

@@ -606,3 +606,53 @@ def test_evaluation_and_tracing_tools_and_bedrock_keys_are_ai(tmp_path: Path) ->
     bom = scan_project(tmp_path, environment=False)
     assert sorted(c.name for c in bom.of_kind("framework")) == ["deepeval", "langfuse", "ragas"]
     assert bom.environment_variables == ["AWS_BEARER_TOKEN_BEDROCK", "LANGFUSE_PUBLIC_KEY"]
+
+
+DOCKERFILE = """\
+FROM python:3.12-slim
+ARG HF_TOKEN
+ARG BUILD_ID=7
+ENV OPENAI_BASE_URL=http://vllm:8000/v1 \\
+    MODEL_NAME="meta-llama/Llama-3.1-8B" ANTHROPIC_API_KEY=sk-ant-NEVER-IN-THE-BOM
+ENV LANGCHAIN_TRACING_V2 true
+RUN pip install --no-cache-dir openai==1.35.0 "langchain-openai>=0.1" -r requirements.txt \\
+    && python -m pip install -U torch flask && echo OPENAI_API_KEY=x
+"""
+
+COMPOSE = """\
+services:
+  app:
+    build: .
+    environment:
+      - AZURE_OPENAI_API_KEY=NEVER-IN-THE-BOM
+      - OLLAMA_HOST
+  worker:
+    environment:
+      GROQ_API_KEY: NEVER-IN-THE-BOM
+      LOG_LEVEL: info
+"""
+
+
+def test_dockerfiles_and_compose_files_declare_packages_and_variable_names(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "docker-compose.prod.yml").write_text(COMPOSE)
+    bom = scan_project(tmp_path, environment=False)
+    packages = {c.name: c for c in bom.of_kind("framework")}
+    assert sorted(packages) == ["langchain-openai", "openai", "torch"]
+    assert packages["openai"].version == "1.35.0"
+    assert packages["openai"].locations == ["Dockerfile:7"]
+    assert packages["torch"].locations == ["Dockerfile:7"]  # the continued RUN line
+    assert bom.environment_variables == [
+        "ANTHROPIC_API_KEY",
+        "AZURE_OPENAI_API_KEY",
+        "GROQ_API_KEY",
+        "HF_TOKEN",
+        "LANGCHAIN_TRACING_V2",
+        "OLLAMA_HOST",
+        "OPENAI_BASE_URL",
+    ]
+    for fmt in ("cyclonedx", "json", "markdown"):
+        assert "NEVER-IN-THE-BOM" not in render(bom, fmt)
