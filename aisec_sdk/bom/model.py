@@ -219,7 +219,8 @@ class BomFinding(BaseModel):
 
 
 class Bom(BaseModel):
-    """The AI-BOM. ``subject`` names what was inventoried (a path, ``runtime``, files)."""
+    """The AI-BOM. ``subject`` names what was inventoried (a project's directory name,
+    ``runtime``, span file names)."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -229,4 +229,4 @@ def bom_from_otlp(paths: Iterable[str | Path]) -> Bom:
         calls.record(key, span.attributes, span.events, span.start_ns, span.end_ns, pii)
     builder = BomBuilder()
     services = calls.build(builder, "otlp")
-    return builder.build(", ".join(str(p) for p in paths) or "otlp", services=services)
+    return builder.build(", ".join(Path(p).name for p in paths) or "otlp", services=services)

@@ -539,8 +539,8 @@ def scan_project(
         _packages(builder, "environment", installed)
     names = ai_environment_variables(environ) if environment else []
     names += ai_environment_variables(project.env_names)
-    subject = root.resolve().name if root == Path() else str(root)
-    bom = builder.build(subject, environment_variables=names)
+    # the project's name, not its place on a disk (a BOM is shared)
+    bom = builder.build(root.resolve().name, environment_variables=names)
     if all(c.kind == "dataset" and c.sources == ["file"] for c in bom.components):
         # data files and nothing else about AI: CSV fixtures and logs, not training data
         return bom.model_copy(update={"components": []})

@@ -19,7 +19,7 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from aisec_sdk.bom import DatasetComponent, ModelComponent, render, scan_project
+from aisec_sdk.bom import DatasetComponent, ModelComponent, bom_from_otlp, render, scan_project
 from aisec_sdk.bom.allowlist import apply_policy
 from aisec_sdk.bom.code_refs import notebook_cells, references
 from aisec_sdk.bom.model import Bom
@@ -656,3 +656,15 @@ def test_dockerfiles_and_compose_files_declare_packages_and_variable_names(
     ]
     for fmt in ("cyclonedx", "json", "markdown"):
         assert "NEVER-IN-THE-BOM" not in render(bom, fmt)
+
+
+def test_the_subject_is_the_project_name_not_a_local_path(tmp_path: Path) -> None:
+    """A BOM is shared: it names the project, not where it sat on someone's disk."""
+    project = tmp_path / "home" / "alice" / "support-bot"
+    project.mkdir(parents=True)
+    (project / "app.py").write_text("import openai\n")
+    assert scan_project(project, environment=False).subject == "support-bot"
+    assert scan_project(project / "app.py", environment=False).subject == "app.py"
+    spans = tmp_path / "spans-checkout.json"
+    spans.write_text('{"resourceSpans": []}\n')
+    assert bom_from_otlp([spans]).subject == "spans-checkout.json"
