@@ -119,10 +119,16 @@ def _tokens(attributes: Mapping[str, Any], current: str, deprecated: str) -> int
 
 
 def _text(value: Any) -> str | None:
-    """A scalar attribute as text; arrays and empty values are not names."""
-    if isinstance(value, str | int | float) and not isinstance(value, bool) and value != "":
-        return str(value)
+    """A scalar attribute as text, stripped; arrays and empty values are not names."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return str(value).strip() or None
     return None
+
+
+def _provider(value: Any) -> str | None:
+    """A provider name in the conventions' spelling (``OpenAI`` is ``openai``)."""
+    text = _text(value)
+    return text.lower() if text else None
 
 
 def _host(value: Any) -> str | None:
@@ -239,7 +245,7 @@ class CallKey(NamedTuple):
         return cls(
             service=service,
             function=function,
-            provider=_text(provider),
+            provider=_provider(provider),
             model=_text(model),
             host=_host(host),
             port=_int(port) if port else None,

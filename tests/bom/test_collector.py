@@ -307,3 +307,17 @@ def test_deprecated_token_attributes_are_counted_and_invalid_counts_ignored(
             pass
     usage = collector.bom().component("model:claude-3-5-sonnet").usage  # type: ignore[union-attr]
     assert (usage.calls, usage.input_tokens, usage.output_tokens) == (3, 75, 30)
+
+
+def test_provider_spelling_and_stray_spaces_make_no_second_component(
+    provider_with: Build,
+) -> None:
+    provider, collector = provider_with()
+    tracer = provider.get_tracer("custom")
+    for name, model in (("OpenAI", "gpt-4o"), ("openai", "gpt-4o "), (" openai", "\tgpt-4o")):
+        attributes = {"gen_ai.provider.name": name, "gen_ai.request.model": model}
+        with tracer.start_as_current_span("chat", attributes=attributes):
+            pass
+    bom = collector.bom()
+    assert [c.ref for c in bom.components] == ["model:gpt-4o", "provider:openai"]
+    assert bom.component("model:gpt-4o").usage.calls == 3  # type: ignore[union-attr]
