@@ -127,7 +127,9 @@ def _text(fh: io.BufferedReader) -> Iterator[tuple[int, str, bool]]:
 
 
 def _delimited(fh: io.BufferedReader, delimiter: str) -> Iterator[tuple[int, str, bool]]:
-    reader = csv.reader(_open_text(fh, newline=""), delimiter=delimiter)
+    text = _open_text(fh, newline="")
+    # lines in pieces of the field limit: a file with no newline is not read whole
+    reader = csv.reader(iter(lambda: text.readline(_MAX_FIELD), ""), delimiter=delimiter)
     limit = csv.field_size_limit(_MAX_FIELD)  # a 128 KB field must not hide what follows
     start = 1
     try:

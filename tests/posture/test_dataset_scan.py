@@ -156,6 +156,13 @@ def test_one_huge_binary_line_is_read_in_bounded_pieces(
     tracemalloc.stop()
     assert {f.rule_id for f in report.findings} == {"AISEC-DATA003", "AISEC-DATA006"}
     assert peak < 8 << 20  # a few 1 MiB pieces, not the 6 MiB line and its copies
+    path = write("zeros.csv", "\x00" * (6 << 20) + "\ntext\n" + payload + "\n")
+    tracemalloc.start()
+    report = scan_file(path)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert {f.rule_id for f in report.findings} == {"AISEC-DATA003"}
+    assert peak < 8 << 20
 
 
 def test_folder_walk_scans_jsonl_but_not_stray_text_files(write: Write) -> None:
