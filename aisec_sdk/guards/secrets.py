@@ -46,7 +46,8 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
     ("github_fine_grained_token", rb"\bgithub_pat_[A-Za-z0-9_]{50,244}\b", 0.98),
     (
         "gitlab_token",
-        rb"\bgl(?:pat|dt|rt|ptt|soat|ft|imt|oas|cbt|agent)-[A-Za-z0-9_\-]{20,100}",
+        rb"\bgl(?:pat|dt|rt|ptt|soat|ft|imt|oas|cbt|agent)-[A-Za-z0-9_\-]{20,310}"
+        rb"(?:\.[0-9a-z]{2}\.[0-9a-z]{2,12}\b)?",  # routable: .<version>.<checksum>
         0.95,
     ),
     ("slack_token", rb"\bxox[abposre]-[A-Za-z0-9\-]{10,250}", 0.95),

@@ -41,3 +41,16 @@ def test_a_url_after_a_secrets_word_in_prose_is_read(
     """The generic rule read "credential https" as a name and "//hooks..." as its value, then
     went on from the value: the URL's scheme was behind it and the URL was never read."""
     assert kinds(text) == [expected]
+
+
+@pytest.mark.parametrize("body_length", [27, 140])
+def test_routable_gitlab_tokens_are_reported_whole(
+    kinds: Any, rand: Callable[..., str], body_length: int
+) -> None:
+    """GitLab's routable tokens (glpat-<payload>.<version>.<checksum>, up to 316
+    characters): the finding stopped at the first dot or after 100 characters, so the
+    rest of the token stayed in the redacted text."""
+    token = (
+        f"glpat-{rand(body_length, 'abcdefghijkmnopqrstuvwxyzABCDEFGH0123456789_-')}.01.0y1gyqvpx"
+    )
+    assert kinds(f'GITLAB_TOKEN="{token}"') == [("gitlab_token", token)]
