@@ -418,6 +418,20 @@ _CATALOGUE: tuple[Rule, ...] = (
         "high",
     ),
     Rule(
+        "AISEC-MCP001",
+        "McpUnpinnedServer",
+        "medium",
+        "MCP server runs a package or image without a pinned version",
+        "An MCP client starts the server with npx, uvx or docker from a name alone, so it runs "
+        "whatever the registry serves at each start (a takeover or typosquat of that name) "
+        "with the user's files and keys.",
+        "Pin an exact version (npx -y pkg@1.2.3, uvx pkg==1.2.3) or an image digest, and "
+        "review updates before moving the pin.",
+        ("LLM03",),
+        ("AML.T0010.001",),
+        "high",
+    ),
+    Rule(
         "AISEC-DATA001",
         "DatasetPii",
         "medium",

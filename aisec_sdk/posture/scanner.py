@@ -35,6 +35,7 @@ from aisec_sdk.posture.hf_config_scan import (
     scan_hf_config,
 )
 from aisec_sdk.posture.keras_scan import HDF5_MAGIC, is_hdf5, scan_hdf5, scan_keras_config
+from aisec_sdk.posture.mcp_scan import scan_mcp_config
 from aisec_sdk.posture.models import FileResult, ScanFinding, ScanReport
 from aisec_sdk.posture.numpy_scan import NPY_MAGIC, scan_npy
 from aisec_sdk.posture.onnx_scan import looks_like_onnx, scan_onnx
@@ -373,7 +374,7 @@ class _Scan:
             data = target.read_bytes()
             found = scan_config(data, display)
             if suffix == ".json":
-                found += _keras_json(data, display)
+                found += _keras_json(data, display) + scan_mcp_config(data, display)
             return self._add(FileResult(display, "config", config_format(target.name), size), found)
         data_fmt = _DATA_SUFFIXES.get(suffix)
         # Plain .txt files in a folder are mostly notes and licences: datasets only by name.

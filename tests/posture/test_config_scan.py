@@ -91,3 +91,33 @@ def test_a_leaked_key_in_a_config_fails_the_scan(
     assert [(f["rule_id"], f["path"], f["line"]) for f in report["findings"]] == [
         ("AISEC-CODE009", "proj/.env", 1)
     ]
+
+
+def test_mcp_servers_launched_from_unpinned_packages(write: Write) -> None:
+    def server(command: str, *args: str) -> dict[str, object]:
+        return {"command": command, "args": list(args)}
+
+    unpinned = {
+        "fs": server("npx", "-y", "@modelcontextprotocol/server-filesystem", "/data"),
+        "latest": server("npx", "-y", "mcp-server-everything@latest"),
+        "fetch": server("uvx", "mcp-server-fetch"),
+        "gh": server("docker", "run", "-i", "--rm", "-e", "TOKEN", "ghcr.io/x/github-mcp"),
+        "pipx": server("pipx", "run", "--spec", "mcp-git", "mcp-server-git"),
+    }
+    pinned = {
+        "fs": server("npx", "-y", "@modelcontextprotocol/server-filesystem@2025.1.14", "/d"),
+        "fetch": server("uvx", "mcp-server-fetch==0.6.2"),
+        "from": server("uvx", "--from", "mcp-git@1.0.0", "mcp-server-git"),
+        "gh": server("docker", "run", "-i", "--rm", "ghcr.io/x/gh@sha256:" + "a" * 64),
+        "local": server("node", "build/index.js"),
+        "script": server("npx", "-y", "./tools/server"),
+    }
+    write(".cursor/mcp.json", json.dumps({"mcpServers": unpinned}))
+    write("claude_desktop_config.json", json.dumps({"mcpServers": pinned}))
+    write(".vscode/settings.json", json.dumps({"mcp": {"servers": {"f": server("uvx", "x")}}}))
+    report = scan_paths(["."])
+    found = {(f.rule_id, f.severity, f.path, f.details["server"]) for f in report.findings}
+    assert found == {
+        *(("AISEC-MCP001", "medium", ".cursor/mcp.json", name) for name in unpinned),
+        ("AISEC-MCP001", "medium", ".vscode/settings.json", "f"),
+    }
