@@ -35,6 +35,7 @@ from typing import Literal
 
 from aisec_sdk._json import loads
 from aisec_sdk._pyast import pieces
+from aisec_sdk.bom.model import Ecosystem
 
 __all__ = ["CodeRef", "notebook_cells", "notebook_references", "references"]
 
@@ -162,6 +163,8 @@ class CodeRef:
     """Top-level module the call resolves to (``langchain_openai``, ``transformers``)."""
     function: str | None = None
     """Qualified name of the enclosing function, when there is one."""
+    ecosystem: Ecosystem = "pypi"
+    """Where ``framework`` comes from: a Python module, or an npm package (JavaScript)."""
 
 
 def guess_provider(model: str) -> str | None:

@@ -21,6 +21,7 @@ __all__ = [
     "BomFinding",
     "Component",
     "DatasetComponent",
+    "Ecosystem",
     "EndpointComponent",
     "FileFacts",
     "Flow",
@@ -32,6 +33,9 @@ __all__ = [
     "Relationship",
     "Usage",
 ]
+
+Ecosystem = Literal["pypi", "npm"]
+"""Package registry of a framework component: PyPI, or npm (a ``package.json``)."""
 
 Flow = Literal["inbound", "outbound"]
 """Direction of personal data, seen from the application: ``outbound`` in what it sent."""
@@ -130,7 +134,7 @@ class FrameworkComponent(Component):
     ``package.json``."""
 
     kind: Literal["framework"] = "framework"
-    ecosystem: Literal["pypi", "npm"] = "pypi"
+    ecosystem: Ecosystem = "pypi"
 
     @property
     def purl(self) -> str:

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from aisec_sdk.bom.artifacts import dataset_format, file_facts, model_format
 from aisec_sdk.bom.code_refs import CodeRef, notebook_references, references
+from aisec_sdk.bom.js_refs import JS_SUFFIXES, MAX_SOURCE_BYTES, js_references
 from aisec_sdk.bom.manifests import (
     declared_packages,
     env_file_names,
@@ -40,6 +41,7 @@ from aisec_sdk.bom.model import (
     Bom,
     BomBuilder,
     DatasetComponent,
+    Ecosystem,
     FrameworkComponent,
     FunctionComponent,
     ModelComponent,
@@ -153,14 +155,20 @@ def ai_environment_variables(environ: Iterable[str] | None = None) -> list[str]:
 
 def _is_ai_package(name: str, ecosystem: str = "pypi") -> bool:
     if ecosystem == "npm":
-        return name in AI_NPM_PACKAGES or name.startswith(_AI_NPM_PREFIXES)
+        return _is_ai_npm_package(name)
     return name in AI_PACKAGES or name.startswith(_AI_PACKAGE_PREFIXES)
+
+
+def _is_ai_npm_package(name: str) -> bool:
+    return name in AI_NPM_PACKAGES or name.startswith(_AI_NPM_PREFIXES)
 
 
 @dataclass
 class _Walk:
     code: list[Path] = field(default_factory=list)
     notebooks: list[Path] = field(default_factory=list)
+    scripts: list[Path] = field(default_factory=list)
+    """JavaScript and TypeScript sources."""
     files: list[Path] = field(default_factory=list)
     venvs: list[Path] = field(default_factory=list)
     manifests: list[Path] = field(default_factory=list)
@@ -200,6 +208,8 @@ def _walk(root: Path) -> _Walk:
                 found.code.append(path)
             elif suffix == ".ipynb":
                 found.notebooks.append(path)
+            elif suffix in JS_SUFFIXES:
+                found.scripts.append(path)
             elif suffix not in _SKIP_SUFFIXES or name.lower() == "readme.md":
                 found.files.append(path)
     return found
@@ -384,12 +394,16 @@ class _Project:
         dists = self.module_dists.get(module)
         return normalize_dist(dists[0]) if dists else normalize_dist(module)
 
-    def framework(self, module: str | None) -> str | None:
+    def framework(self, module: str | None, ecosystem: Ecosystem = "pypi") -> str | None:
+        """The framework a reference's call goes through: the distribution of a Python
+        module, or an npm package."""
         if not module:
             return None
-        name = self.distribution(module)
+        name = module.lower() if ecosystem == "npm" else self.distribution(module)
         return self.builder.add(
-            FrameworkComponent(ref=framework_ref(name), name=name, sources=["code"])
+            FrameworkComponent(
+                ref=framework_ref(name, ecosystem), name=name, ecosystem=ecosystem, sources=["code"]
+            )
         )
 
     def code(self, refs: list[CodeRef], module: str, where: str) -> None:
@@ -433,7 +447,7 @@ class _Project:
             )
             if provider:
                 self.builder.relate(model, "served-by", provider, "code")
-            framework = self.framework(ref.framework)
+            framework = self.framework(ref.framework, ref.ecosystem)
             if framework:
                 self.builder.relate(framework, "wraps", model, "code")
             if ref.function:
@@ -447,7 +461,13 @@ class _Project:
                 )
                 self.builder.relate(function, "calls", model, "code")
 
-    def sources(self, code: list[Path], notebooks: list[Path]) -> None:
+    def sources(self, code: list[Path], notebooks: list[Path], scripts: list[Path]) -> None:
+        """References in Python modules, notebooks and JavaScript / TypeScript files."""
+        for path in scripts:
+            shown = self.relative(path)
+            if ".min." in path.name or path.stat().st_size > MAX_SOURCE_BYTES:
+                continue  # a bundle or minified build output, not source
+            self.code(js_references(_read(path), _is_ai_npm_package), shown, shown)
         for path in code:
             shown = self.relative(path)
             module = shown.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
@@ -528,7 +548,7 @@ def scan_project(
     walk = _walk(root)
     project = _Project(root, builder)
     project.artifacts(walk.files)
-    project.sources(walk.code, walk.notebooks)
+    project.sources(walk.code, walk.notebooks, walk.scripts)
     project.declarations(walk.manifests, walk.env_files)
     for venv in walk.venvs:
         _packages(builder, project.relative(venv), _installed(_site_packages(venv)))

@@ -668,3 +668,50 @@ def test_the_subject_is_the_project_name_not_a_local_path(tmp_path: Path) -> Non
     spans = tmp_path / "spans-checkout.json"
     spans.write_text('{"resourceSpans": []}\n')
     assert bom_from_otlp([spans]).subject == "spans-checkout.json"
+
+
+CHAT_TS = """\
+import OpenAI from "openai";
+import Anthropic from '@anthropic-ai/sdk';
+const openai = new OpenAI({
+  apiKey: process.env.OPENAI_API_KEY, baseURL: "https://gw.acme.example/v1" });
+const claude = new Anthropic({ apiKey: process.env["ANTHROPIC_API_KEY"] });
+export async function ask(q: string) {
+  await openai.chat.completions.create({ model: "gpt-4o", messages: [] });
+  return claude.messages.create({ model: 'claude-3-5-sonnet-20240620', max_tokens: 9 });
+}
+"""
+
+VERCEL_TS = """\
+import { generateText, embed } from "ai";
+import { openai as oa } from "@ai-sdk/openai";
+const { text } = await generateText({ model: oa("gpt-4o-mini"), prompt: "hi" });
+await embed({ model: oa.embedding("text-embedding-3-small"), value: "x" });
+"""
+
+PLAIN_JS = """\
+const express = require("express");
+const db = { model: "Product", url: process.env.DATABASE_URL };
+"""
+
+
+def test_javascript_and_typescript_references(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "chat.ts").write_text(CHAT_TS)
+    (tmp_path / "src" / "vercel.tsx").write_text(VERCEL_TS)
+    (tmp_path / "src" / "server.js").write_text(PLAIN_JS)
+    (tmp_path / "src" / "bundle.min.js").write_text('import OpenAI from "openai";{model:"gpt-9"}')
+    bom = scan_project(tmp_path, environment=False)
+    models = {c.name: c for c in bom.of_kind("model") if isinstance(c, ModelComponent)}
+    assert sorted(models) == [
+        "claude-3-5-sonnet-20240620",
+        "gpt-4o",
+        "gpt-4o-mini",
+        "text-embedding-3-small",
+    ]
+    assert models["gpt-4o"].provider == "openai" and models["gpt-4o"].locations == ["src/chat.ts:7"]
+    assert models["claude-3-5-sonnet-20240620"].provider == "anthropic"
+    assert models["gpt-4o-mini"].locations == ["src/vercel.tsx:3"]
+    assert ("framework:npm:@ai-sdk/openai", "wraps", "model:gpt-4o-mini") in _edges(bom)
+    assert bom.component("endpoint:https://gw.acme.example") is not None
+    assert bom.environment_variables == ["ANTHROPIC_API_KEY", "OPENAI_API_KEY"]
