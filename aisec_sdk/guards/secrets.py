@@ -38,6 +38,9 @@ from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["KINDS", "SecretsGuard", "SecretsSettings", "shannon_entropy"]
 
+_MAX_VALUE = 256
+"""Characters of a value the generic rule's pattern reads; `_VALUE_TAIL` reads on."""
+
 # (kind, RE2 pattern, score). Order matters where two rules can start at the same place.
 _RULES: tuple[tuple[str, bytes, float], ...] = (
     ("private_key", rb"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----", 0.99),
@@ -75,7 +78,7 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
     ("shopify_token", rb"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b", 0.95),
     ("digitalocean_token", rb"\bdo[opr]_v1_[a-f0-9]{64}\b", 0.95),
     ("databricks_token", rb"\bdapi[a-f0-9]{32}(?:-[0-9])?\b", 0.9),
-    ("bearer_token", rb"\b(?i:bearer)[ \t]+[A-Za-z0-9\-._~+/]{20,1000}=*", 0.8),
+    ("bearer_token", rb"\b(?i:bearer)[ \t]+[A-Za-z0-9\-._~+/]{20,}=*", 0.8),
     (
         "basic_auth",
         rb"(?i:authorization)[\"']?[ \t]*[:=][ \t]*[\"']?(?i:basic)[ \t]+"
@@ -84,7 +87,7 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
     ),
     (
         "jwt",
-        rb"\beyJ[A-Za-z0-9_\-]{10,1000}\.eyJ[A-Za-z0-9_\-]{10,1000}\.[A-Za-z0-9_\-]{0,1000}",
+        rb"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]*",  # any length
         0.9,
     ),
     (
@@ -104,7 +107,7 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
         rb"|(?:api|access|auth|private|subscription)[_\- ]?key|client[_\- ]?secret)(?i:s)?"
         rb"(?:[ _.\-][A-Za-z0-9]+|[A-Z0-9][A-Za-z0-9]*){0,3}[\"']?\]?[ \t]*"
         rb"(?::=|=>|[:=>]|(?i:value)[ \t]*=)[ \t]*"
-        rb"(?:\[?[ \t]*[bBrRuU]{0,2}[\"'`])?[^\s\"'`<>{}\[\],;()]{8,256}",
+        rb"(?:\[?[ \t]*[bBrRuU]{0,2}[\"'`])?[^\s\"'`<>{}\[\],;()]{8,%d}" % _MAX_VALUE,
         0.8,
     ),
 )
@@ -133,6 +136,11 @@ _VALUE = regex.compile(
     r"([^\s\"'`<>{}\[\],;()]+)"
 )  # groups: the operator (also an XML tag's ">" and an attribute pair's "value="), the
 # opening quote of a literal (if any), the value
+_LONGEST_VALUE = 16384
+_VALUE_TAIL = regex.compile(r"[^\s\"'`<>{}\[\],;():=]*={0,2}")
+"""The rest of a value longer than the pattern reads: a JWT, a routable token, a key. It
+stops at ``:`` and ``=`` (save base64 padding), where another assignment may start, so no
+text is read twice."""
 _PLACEHOLDER_MARKS = (
     "xxxx", "your", "...", "***", "placeholder", "redacted", "dummy", "changeme",
     "change_me", "replace_me", "insert", "<", ">", "${", "{{",
@@ -429,6 +437,9 @@ class SecretsGuard:
         if kind is None:
             return None  # "tokenizer = ...", "token_type: ...", "bypass: ..."
         operator, quote, (a, raw_end) = found.group(1), found.group(2), found.span(3)
+        if raw_end - a >= _MAX_VALUE and not any(c in ":=" for c in s[a:raw_end]):
+            tail = _VALUE_TAIL.match(s, raw_end, a + _LONGEST_VALUE)  # a long JWT goes on
+            raw_end = tail.end() if tail is not None else raw_end
         if operator == ">" and (s[start - 1 : start] != "<" or s[raw_end : raw_end + 2] != "</"):
             return None  # only <password>VALUE</password>: not "password >= 8", not HTML
         b = raw_end

@@ -3,6 +3,9 @@ routable GitLab tokens, values that start with a sigil)."""
 
 from __future__ import annotations
 
+import base64
+import json
+import string
 from collections.abc import Callable
 from typing import Any
 
@@ -43,7 +46,7 @@ def test_a_url_after_a_secrets_word_in_prose_is_read(
     assert kinds(text) == [expected]
 
 
-@pytest.mark.parametrize("body_length", [27, 140])
+@pytest.mark.parametrize("body_length", [27, 140, 300])
 def test_routable_gitlab_tokens_are_reported_whole(
     kinds: Any, rand: Callable[..., str], body_length: int
 ) -> None:
@@ -54,3 +57,38 @@ def test_routable_gitlab_tokens_are_reported_whole(
         f"glpat-{rand(body_length, 'abcdefghijkmnopqrstuvwxyzABCDEFGH0123456789_-')}.01.0y1gyqvpx"
     )
     assert kinds(f'GITLAB_TOKEN="{token}"') == [("gitlab_token", token)]
+
+
+def _long_jwt(rand: Callable[..., str]) -> str:
+    """A JWT with a payload of about 1,800 characters (an identity provider's access token
+    that lists the user's groups), signed with RS256."""
+
+    def part(obj: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+    groups = [rand(36, string.hexdigits.lower()) for _ in range(30)]
+    header = part({"alg": "RS256", "typ": "JWT", "kid": rand(20)})
+    payload = part({"sub": rand(12), "groups": groups, "iat": 1900000000})
+    return f"{header}.{payload}.{rand(342, string.ascii_letters + string.digits + '-_')}"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "ACCESS_TOKEN={}\n",
+        '{{"id_token": "{}"}}',
+        "Authorization: Bearer {}\n",
+        "the token is {} (expired?)",
+        "curl -H 'X-Auth: {}' https://api.example.net",
+    ],
+)
+def test_long_tokens_are_reported_whole(
+    run_guard: Callable[..., Any], rand: Callable[..., str], template: str
+) -> None:
+    """A JWT with a payload over 1,000 characters was not found in plain text, and was cut
+    after 256 characters as an assignment's value or 1,000 after "Bearer": the rest of the
+    token stayed in the redacted text."""
+    token = _long_jwt(rand)
+    text = template.format(token)
+    found = run_guard("secrets")(text)
+    assert [text[f.start : f.end] for f in found] == [token]
