@@ -89,6 +89,13 @@ _LLM_CALL = re.compile(
     r"(?:^|\.)(?:(?:chat\.)?completions\.create|messages\.create|responses\.create|"
     r"a?invoke|a?completion|generate_content|generate|chat|text_generation|chat_completion)$"
 )
+# Factories of objects that are called for model output (a transformers pipeline, a
+# LangChain agent or chain, a CrewAI crew), and the methods that return it.
+_MODEL_FACTORY = re.compile(
+    r"(?:^|\.)(?:pipeline|initialize_agent|create_\w*agent|AgentExecutor|\w*Chain|"
+    r"\w*Chain\.from_\w+|Crew|\w*LLM|Chat[A-Z]\w*)$"
+)
+_MODEL_METHODS = frozenset({"run", "arun", "predict", "apredict", "kickoff", "query"})
 # Calls whose result is a file or bytes fetched from elsewhere (a hub, a URL, a bucket).
 _DOWNLOAD_CALL = re.compile(
     r"(?:^|\.)(?:hf_hub_download|snapshot_download|cached_download|cached_path|urlretrieve|"
@@ -560,10 +567,15 @@ def _source_of(node: ast.AST) -> ast.AST | None:
 
 
 def _origin(
-    expr: ast.AST, tainted: set[str], checker: _Checker, calls: re.Pattern[str]
+    expr: ast.AST,
+    tainted: set[str],
+    checker: _Checker,
+    calls: re.Pattern[str],
+    models: frozenset[str] = frozenset(),
 ) -> str | None:
-    """What makes ``expr`` carry a source's value: a tainted name, or a call whose
-    resolved name matches ``calls`` (an LLM call, a download), or None."""
+    """What makes ``expr`` carry a source's value: a tainted name, a call whose resolved
+    name matches ``calls`` (an LLM call, a download), or a call of one of the model
+    objects ``models`` (``pipe(prompt)``, ``agent.run(task)``), or None."""
     for child in ast.walk(expr):
         if isinstance(child, ast.Name) and child.id in tainted:
             return child.id
@@ -571,7 +583,24 @@ def _origin(
             name = checker.resolve(child.func) or _attributes(child.func)
             if calls.search(name):
                 return f"{name}()"
+            func = child.func
+            if isinstance(func, ast.Attribute) and func.attr in _MODEL_METHODS:
+                func = func.value
+            if isinstance(func, ast.Name) and func.id in models:
+                return f"{_attributes(child.func) or func.id}()"
     return None
+
+
+def _model_objects(tree: ast.AST, checker: _Checker) -> frozenset[str]:
+    """Names assigned anywhere in the file from a factory of callable models, agents or
+    chains (``pipe = pipeline(...)``, ``agent = initialize_agent(...)``)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            factory = checker.resolve(node.value.func) or _attributes(node.value.func)
+            if _MODEL_FACTORY.search(factory):
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return frozenset(names)
 
 
 def _attributes(node: ast.AST) -> str:
@@ -584,16 +613,22 @@ def _attributes(node: ast.AST) -> str:
     return ".".join(reversed(parts))
 
 
-def _tainted(nodes: list[ast.AST], checker: _Checker, calls: re.Pattern[str]) -> set[str]:
-    """Names assigned (directly or through other such names) from a call matching ``calls``;
-    a few passes, since a loop may feed an assignment written above it."""
+def _tainted(
+    nodes: list[ast.AST],
+    checker: _Checker,
+    calls: re.Pattern[str],
+    models: frozenset[str] = frozenset(),
+) -> set[str]:
+    """Names assigned (directly or through other such names) from a call matching ``calls``
+    or of a model object; a few passes, since a loop may feed an assignment written above
+    it."""
     tainted: set[str] = set()
     for _ in range(3):
         before = len(tainted)
         for node in nodes:
             value = _source_of(node)
             targets = _targets(node)
-            if value is not None and targets and _origin(value, tainted, checker, calls):
+            if value is not None and targets and _origin(value, tainted, checker, calls, models):
                 for target in targets:
                     tainted.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
         if len(tainted) == before:
@@ -636,6 +671,7 @@ def _check_model_output(tree: ast.AST, checker: _Checker) -> None:
     """Model output (an LLM call's result, or a name assigned from one) passed to eval,
     exec, compile, os.system or a shell=True subprocess, within one function or module.
     Names are traced only in the scopes that hold such a call (most hold none)."""
+    models: frozenset[str] | None = None  # found once, when a scope has a sink
     for scope in [tree, *(n for n in ast.walk(tree) if isinstance(n, _FUNCTIONS))]:
         nodes = _scope_nodes(scope)
         sinks = [
@@ -645,11 +681,13 @@ def _check_model_output(tree: ast.AST, checker: _Checker) -> None:
         ]
         if not sinks:
             continue
-        tainted = _tainted(nodes, checker, _LLM_CALL)
+        if models is None:
+            models = _model_objects(tree, checker)
+        tainted = _tainted(nodes, checker, _LLM_CALL, models)
         for call, name in sinks:
             arguments = [*call.args, *(k.value for k in call.keywords if k.arg != "shell")]
             origin = next(
-                (o for a in arguments if (o := _origin(a, tainted, checker, _LLM_CALL))),
+                (o for a in arguments if (o := _origin(a, tainted, checker, _LLM_CALL, models))),
                 None,
             )
             if origin is not None:

@@ -386,3 +386,21 @@ careful = CodeAgent(tools=[], model=model, additional_authorized_imports=["numpy
 """
     lines = _by_line(scan_python(source, "agents.py"))
     assert lines == {n: {"AISEC-CODE007"} for n in range(6, 11)}
+
+
+def test_output_of_model_objects_called_directly_reaches_a_sink() -> None:
+    source = """\
+import os, subprocess
+from transformers import pipeline
+from langchain.agents import initialize_agent
+pipe = pipeline("text-generation", model="gpt2")
+agent = initialize_agent(tools, llm)
+def fix():
+    code = pipe("write python")[0]["generated_text"]
+    exec(code)
+    os.system(agent.run("a shell command"))
+    out = subprocess.run(["ls"], capture_output=True, text=True).stdout
+    os.system(out)
+"""
+    lines = _by_line(scan_python(source, "app.py"))
+    assert lines == {8: {"AISEC-CODE012"}, 9: {"AISEC-CODE012"}}
