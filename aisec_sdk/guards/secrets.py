@@ -173,6 +173,9 @@ _NEUTRAL_WORDS = frozenset(
 )  # fmt: skip
 """Words after the secret's name that keep it the secret (``token_value``, ``password is``,
 ``API_KEY_PROD``, ``password_confirm``)."""
+_REFERENCE = regex.compile(r"[$%@&]+(?:[{(]|[A-Za-z_][\w.:\-]*%?$)|\$\d")
+"""A value that names a secret rather than being one: ``$TOKEN``, ``%DB_PASSWORD%``,
+``@password``, ``&self.password``, ``$env:API_KEY``; or a crypt hash (``$2b$12$...``)."""
 _DOTTED = regex.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
 _IDENTIFIER = regex.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NAME_CHARS = regex.compile(r"[A-Za-z._:/\-]+")
@@ -448,8 +451,8 @@ class SecretsGuard:
         value = s[a:b]
         if len(value) < 8 or _placeholder(s[a:raw_end]) or value.lower() in _NOT_VALUES:
             return None
-        if value[0] in "$%@&" or s[raw_end : raw_end + 1] == "{":
-            return None  # a reference to the secret ($TOKEN, %(pw)s, f"{token}"), not the secret
+        if _REFERENCE.match(value) or s[raw_end : raw_end + 1] == "{":
+            return None  # a reference to the secret ($TOKEN, %PW%, f"{token}"), not the secret
         inner = _PATTERN.fullmatch(value.encode("ascii", "replace"))
         if inner is not None and inner.lastindex < len(_RULES):
             return _validate(_RULES[inner.lastindex - 1][0], s, a, b)

@@ -92,3 +92,38 @@ def test_long_tokens_are_reported_whole(
     text = template.format(token)
     found = run_guard("secrets")(text)
     assert [text[f.start : f.end] for f in found] == [token]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("DB_PASSWORD=&q5pWo*j0*GB#8\n", "&q5pWo*j0*GB#8"),
+        ('password: "%6UH_ZzV8yNxzqb&tp*5^r"', "%6UH_ZzV8yNxzqb&tp*5^r"),
+        ('api_key = "$x7Kp!2mQ9vLw3Tz"', "$x7Kp!2mQ9vLw3Tz"),
+        ("<password>@Xk9#mQ2!vLp</password>", "@Xk9#mQ2!vLp"),
+    ],
+)
+def test_a_value_starting_with_a_sigil_is_a_secret_unless_it_names_one(
+    kinds: Any, text: str, value: str
+) -> None:
+    """Every value starting with $ % @ & was taken for a reference ($TOKEN, %PASSWORD%,
+    @password, &cfg.password); a generated password starts with one now and then."""
+    assert [v for _, v in kinds(text)] == [value]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "DB_PASSWORD=$DB_PASSWORD_FROM_VAULT",
+        "set PASSWORD=%DB_PASSWORD_VALUE%",
+        "$env:API_KEY=$env:OPENAI_API_KEY",
+        "password: &default_password_anchor",
+        "let password = &self.password_field;",
+        "@password = @user_password_digest",
+        'password: "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW"',
+    ],
+)
+def test_references_and_hashes_starting_with_a_sigil_are_not_reported(
+    kinds: Any, text: str
+) -> None:
+    assert kinds(text) == []
