@@ -1,7 +1,8 @@
 """Configuration files (``.env``, YAML, TOML, INI, JSON, Dockerfiles, shell scripts):
 hard-coded credentials,
-``trust_remote_code`` switched on, LLM endpoints over plain ``http://``, and YAML tags that
-build Python objects (``!!python/object/apply:os.system``) under an unsafe loader.
+``trust_remote_code`` switched on, LLM endpoints over plain ``http://``, YAML tags that
+build Python objects (``!!python/object/apply:os.system``) under an unsafe loader, and
+model output run as shell code (`ci_scan`).
 
 Read as plain text (nothing is parsed, expanded or executed), so a broken file is checked
 as well as a valid one, and every finding has its line.
@@ -15,6 +16,7 @@ from bisect import bisect_right
 from itertools import accumulate
 from pathlib import PurePath
 
+from aisec_sdk.posture.ci_scan import model_output_in_shell
 from aisec_sdk.posture.code_scan import ENDPOINT_NAME, LLM_URL, exempt_host, token_secrets
 from aisec_sdk.posture.models import ScanFinding, Severity
 
@@ -94,6 +96,12 @@ def scan_config(data: bytes, path: str) -> list[ScanFinding]:
                 found.append(
                     (number, "AISEC-CODE008", "medium", f"LLM endpoint {host!r} over plain http://")
                 )
+    workflow = yaml and "/.github/workflows/" in "/" + path.replace("\\", "/")
+    capped = [line[:_MAX_LINE] for line in lines]
+    found += [
+        (number, "AISEC-CODE012", "high", message)
+        for number, message in model_output_in_shell(capped, workflow)
+    ]
     findings = []
     for number, rule, severity, message in sorted(set(found)):
         code = lines[number - 1].strip()

@@ -121,3 +121,37 @@ def test_mcp_servers_launched_from_unpinned_packages(write: Write) -> None:
         *(("AISEC-MCP001", "medium", ".cursor/mcp.json", name) for name in unpinned),
         ("AISEC-MCP001", "medium", ".vscode/settings.json", "f"),
     }
+
+
+def test_model_output_run_as_shell_code_in_ci_and_scripts(write: Write) -> None:
+    workflow = """\
+on: pull_request
+jobs:
+  fix:
+    runs-on: ubuntu-latest
+    steps:
+      - id: ai
+        uses: actions/ai-inference@v1
+        with:
+          prompt: Suggest a command that fixes ${{ github.event.pull_request.title }}
+      - id: version
+        run: echo "tag=$(git describe)" >> "$GITHUB_OUTPUT"
+      - run: echo "${{ steps.version.outputs.tag }}"
+      - name: apply
+        env:
+          ANSWER: ${{ steps.ai.outputs.response }}
+        run: |
+          echo "$ANSWER" > suggestion.txt
+          ${{ steps.ai.outputs.response }}
+      - run: llm -m gpt-4o "write a cleanup script" | sudo bash
+"""
+    script = 'eval "$(sgpt --shell "free the disk")"\nllm "summarise" > notes.md\n'
+    write(".github/workflows/ai.yml", workflow)
+    write("tools/fix.sh", script)
+    write("not-ci/ai.yml", workflow.replace("| sudo bash", ""))
+    found = {(f.path, f.line) for f in scan_paths(["."]).findings if f.rule_id == "AISEC-CODE012"}
+    assert found == {
+        (".github/workflows/ai.yml", 18),
+        (".github/workflows/ai.yml", 19),
+        ("tools/fix.sh", 1),
+    }

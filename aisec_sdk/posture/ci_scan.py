@@ -1,0 +1,98 @@
+"""Model output run as shell code in CI and scripts: a GitHub Actions ``run:`` script
+that pastes an AI step's output (``${{ steps.ai.outputs.cmd }}``), and an LLM command
+line piped into a shell or ``eval`` (``llm "fix it" | bash``, ``eval "$(sgpt ...)"``).
+
+Read line by line like the other configuration checks (nothing is parsed): a step is the
+list item around its ``id:``, and a line belongs to a ``run:`` script when its own key,
+or the nearest less-indented one above it, is ``run``.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["model_output_in_shell"]
+
+_CLIS = r"(?:llm|sgpt|aichat|mods|fabric|ollama\s+run|claude\s+-p|gemini\s+-p|codex\s+exec)"
+_PIPE_TO_SHELL = re.compile(
+    rf"(?:^|[\s;&|(`$])({_CLIS})\b[^|\n#]{{0,512}}\|\s*(?:sudo\s+)?(?:ba|z|da|k|fi)?sh\b"
+    rf"|\beval\s+[\"']?\$\(\s*({_CLIS})\b"
+)
+_STEP_OUTPUT = re.compile(r"\$\{\{\s*steps\.([\w-]+)\.outputs(?:\.([\w-]+)|\[)")
+# an AI step: an action or a command that calls a model
+_AI_STEP = re.compile(
+    r"uses:\s*\S*(?:ai-inference|claude|openai|gpt|llm|gemini|anthropic|ollama|copilot)"
+    r"|api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com|"
+    rf"chat/completions|(?:^|[\s;&|(`$\"']){_CLIS}\b",
+    re.I,
+)
+_KEY = re.compile(r"^(\s*)(?:-\s+)?([\w-]+):")
+_ITEM = re.compile(r"^(\s*)-\s")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _run_lines(lines: list[str]) -> list[bool]:
+    """For each line, whether it is (part of) the value of a ``run:`` key: one pass with a
+    stack of the keys that enclose it, by indentation."""
+    stack: list[tuple[int, str]] = []
+    out: list[bool] = []
+    for line in lines:
+        if not line.strip():
+            out.append(bool(stack) and stack[-1][1] == "run")
+            continue
+        key = _KEY.match(line)
+        depth = len(key.group(1)) if key is not None else _indent(line)
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        if key is not None:
+            stack.append((depth, key.group(2)))
+        out.append(bool(stack) and stack[-1][1] == "run")
+    return out
+
+
+def _step(lines: list[str], step_id: str) -> str:
+    """The text of the step whose ``id:`` is ``step_id`` (the list item around it)."""
+    at = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if re.match(rf"\s*(?:-\s+)?id:\s*['\"]?{re.escape(step_id)}['\"]?\s*$", line)
+        ),
+        None,
+    )
+    if at is None:
+        return ""
+    start = next((i for i in range(at, -1, -1) if _ITEM.match(lines[i])), at)
+    depth = _indent(lines[start])
+    end = next(
+        (i for i in range(at + 1, len(lines)) if lines[i].strip() and _indent(lines[i]) <= depth),
+        len(lines),
+    )
+    return "".join(lines[start:end])
+
+
+def model_output_in_shell(lines: list[str], workflow: bool) -> list[tuple[int, str]]:
+    """(line number, message) for each line that runs model output as shell code;
+    ``workflow`` turns on the GitHub Actions step-output check."""
+    found: list[tuple[int, str]] = []
+    ai_steps: dict[str, bool] = {}
+    in_run: list[bool] = []  # computed on the first step output met
+    for number, line in enumerate(lines, start=1):
+        piped = _PIPE_TO_SHELL.search(line) if "|" in line or "eval" in line else None
+        if piped is not None:
+            cli = " ".join((piped.group(1) or piped.group(2)).split())
+            found.append((number, f"model output ({cli}) is run by a shell"))
+        if not workflow or "steps." not in line:
+            continue
+        for match in _STEP_OUTPUT.finditer(line):
+            step = match.group(1)
+            if step not in ai_steps:
+                ai_steps[step] = _AI_STEP.search(_step(lines, step)) is not None
+            in_run = in_run or _run_lines(lines)
+            if ai_steps[step] and in_run[number - 1]:
+                output = f"steps.{step}.outputs.{match.group(2) or '...'}"
+                found.append((number, f"model output ({output}) is pasted into a run: script"))
+    return found
