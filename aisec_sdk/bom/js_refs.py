@@ -65,10 +65,11 @@ _NPM_PROVIDERS: dict[str, str] = {
 
 _STRING = r"""(["'`])([^"'`\n$]{1,200})\1"""
 _IMPORTED = re.compile(
-    r"""(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|^\s*import\s+)(["'])([^"'\n]+)\1""",
+    r"""(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|^\s*import\s+)(["'])([^"'\n]{1,300})\1""",
     re.MULTILINE,
 )
-_NAMED_IMPORT = re.compile(r"""\bimport\s*\{([^}]*)\}\s*from\s*(["'])([^"'\n]+)\2""")
+# bounded: an unclosed ``import {`` repeated must not make every match scan to the end
+_NAMED_IMPORT = re.compile(r"""\bimport\s*\{([^{}]{0,4000})\}\s*from\s*(["'])([^"'\n]{1,300})\2""")
 _MODEL_KEY = re.compile(
     r"\b(?:model|modelId|modelName|model_id|deploymentName|azureDeployment)\s*:\s*" + _STRING
 )

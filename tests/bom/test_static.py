@@ -8,6 +8,7 @@ import json
 import pickle
 import struct
 import tarfile
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from safetensors.torch import save_file
 from aisec_sdk.bom import DatasetComponent, ModelComponent, bom_from_otlp, render, scan_project
 from aisec_sdk.bom.allowlist import apply_policy
 from aisec_sdk.bom.code_refs import notebook_cells, references
+from aisec_sdk.bom.js_refs import js_references
 from aisec_sdk.bom.model import Bom
 from aisec_sdk.bom.spans import endpoint_component
 from aisec_sdk.policy import Policy
@@ -715,3 +717,18 @@ def test_javascript_and_typescript_references(tmp_path: Path) -> None:
     assert ("framework:npm:@ai-sdk/openai", "wraps", "model:gpt-4o-mini") in _edges(bom)
     assert bom.component("endpoint:https://gw.acme.example") is not None
     assert bom.environment_variables == ["ANTHROPIC_API_KEY", "OPENAI_API_KEY"]
+
+
+@pytest.mark.parametrize("unit", ["import {", 'from "', 'model: "', 'oa("', "process.env."])
+def test_javascript_patterns_stay_linear(unit: str) -> None:
+    """Hostile or broken sources (an unclosed import list repeated) cost linear time."""
+
+    def seconds(n: int) -> float:
+        source = 'import { oa } from "@ai-sdk/openai";\n' + unit * n
+        start = time.perf_counter()
+        js_references(source, lambda name: name == "@ai-sdk/openai")
+        return time.perf_counter() - start
+
+    small = min(seconds(5_000) for _ in range(3))
+    large = min(seconds(20_000) for _ in range(3))
+    assert large < 12 * small + 0.05, (small, large)  # 4x the input: about 4x, never 16x
