@@ -113,11 +113,20 @@ _IBAN_LENGTHS: dict[str, int] = {
     "LY": 25, "MN": 20, "NI": 28, "OM": 23, "RU": 33, "SD": 18, "SO": 23, "YE": 30,
 }  # fmt: skip
 
-# Issuer prefixes (IIN ranges) of the major card networks.
-_CARD_PREFIX = regex.compile(
-    r"4|5[1-5]|2(?:2[2-9][1-9]|[3-6]\d\d|7[01]\d|720)|3[47]|3(?:0[0-5]|[689])|6(?:011|5|4[4-9]|2)"
-    r"|35(?:2[89]|[3-8]\d)|5[06-9]|6[0-9]"
+_CARD_ISSUERS: tuple[tuple[regex.Pattern[str], range | tuple[int, ...]], ...] = tuple(
+    (regex.compile(prefix), lengths)
+    for prefix, lengths in (
+        (r"4", (13, 16, 19)),  # Visa
+        (r"5[1-5]|2(?:22[1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)", (16,)),  # Mastercard
+        (r"3[47]", (15,)),  # American Express
+        (r"3(?:0[0-5]|[689])", range(14, 20)),  # Diners Club
+        (r"35(?:2[89]|[3-8]\d)", range(16, 20)),  # JCB
+        (r"6(?:011|5|4[4-9])", range(16, 20)),  # Discover
+        (r"62", range(16, 20)),  # UnionPay
+        (r"5[06-9]|6\d", range(12, 20)),  # Maestro
+    )
 )
+"""Issuer prefixes (IIN ranges) of the major card networks and the lengths they issue."""
 _SSN_WORD = regex.compile(r"(?i)\b(?:ssn|social security)\b")
 _SSN_SHAPE = regex.compile(r"(\d{3})([- ])(\d{2})\2(\d{4})")
 _CARD_SHAPE = regex.compile(
@@ -193,6 +202,12 @@ def _card_then_short_numbers(value: str) -> int | None:
         ):
             return len(head)
     return None
+
+
+def _issued(digits: str) -> bool:
+    """Whether a network issues card numbers with this prefix and length (no Visa number
+    has 15 digits: ``490154203237518`` is an IMEI)."""
+    return any(len(digits) in lengths and p.match(digits) for p, lengths in _CARD_ISSUERS)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -378,7 +393,7 @@ class PiiGuard:
             if ssn_ok(area, group, serial):
                 return [(start, end, "us_ssn", 0.85 if ssn.group(2) == "-" else 0.7)]
         if 13 <= len(digits) <= 19 and _CARD_SHAPE.fullmatch(value) and luhn_ok(digits):
-            score = 0.9 if _CARD_PREFIX.match(digits) else 0.4
+            score = 0.9 if _issued(digits) else 0.4
             if len(digits) > 16 and value.isdigit():
                 score = min(score, 0.45)  # ungrouped 17-19 digits: hashes and ids, seldom cards
             return [(start, end, "credit_card", score)]

@@ -66,3 +66,21 @@ def test_the_rest_of_an_iban_with_a_bad_check_is_no_card(find: Any) -> None:
     """Its 18 digits in fours pass Luhn and start like an Amex number."""
     assert find("IBAN DE89 3704 0044 0532 0130 01 (typo)") == []
     assert find("IBAN DE89 3704 0044 0532 0130 00") == [("iban", "DE89 3704 0044 0532 0130 00")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "IMEI 490154203237518 in the device table",  # 15 digits, Luhn, starts with 4
+        "device 356938035643809 registered",  # an IMEI starting like a JCB card
+        "ref 5105 1051 0510 515",  # 15 digits with a Mastercard prefix
+    ],
+)
+def test_a_luhn_number_of_a_length_its_issuer_never_uses_is_no_card(
+    find: Any, text: str
+) -> None:
+    """Visa numbers have 13, 16 or 19 digits, Mastercard 16, JCB 16-19: a 15-digit IMEI
+    that passes Luhn and starts with 4 or 35 was reported as a card."""
+    digits = "".join(c for c in text if c.isdigit())
+    assert pii.luhn_ok(digits)
+    assert [e for e, _ in find(text)] == []
