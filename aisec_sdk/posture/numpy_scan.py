@@ -17,13 +17,22 @@ _MAX_HEADER = 1 << 20
 
 
 def _has_object(descr: Any) -> bool:
-    """Whether a dtype description holds objects: ``'|O'``, or a structured dtype's field
-    ``(name, dtype[, shape])`` whose dtype does (the name, or its ``(title, name)`` pair, is
-    only a label: a field called 'Offset' is not an object)."""
+    """Whether a dtype description holds objects, read as ``numpy.lib.format`` reads it: a
+    string (``'|O'``, ``'O8'``, ``'object'``), a subarray ``(dtype, shape)``, or fields,
+    each ``(name, dtype[, shape])`` whose dtype does (the name, or its ``(title, name)``
+    pair, is only a label: a field called 'Offset' is not an object). Any iterable is
+    taken as fields, as numpy takes it (a 2-character key ``'aO'`` is field a of dtype O)."""
     if isinstance(descr, str):
-        return descr.lstrip("<>|=").startswith("O")
-    if isinstance(descr, list):
-        return any(_has_object(field[1]) for field in descr if isinstance(field, tuple | list))
+        code = descr.lstrip("<>|=")
+        return code.startswith(("O", "object"))
+    if isinstance(descr, tuple):
+        return bool(descr) and _has_object(descr[0])
+    if isinstance(descr, list | dict | set | frozenset):
+        return any(
+            _has_object(list(field)[1])
+            for field in descr
+            if isinstance(field, str | tuple | list) and len(field) >= 2
+        )
     return False
 
 

@@ -116,6 +116,30 @@ def test_numpy_structured_dtype_with_object_field(tmp_path: Path, write: Write) 
     assert _ids(scan_file(broken)) == [("AISEC-MOD001", "medium")]
 
 
+@pytest.mark.parametrize(
+    "descr",
+    [
+        "object",  # numpy.dtype("object"), as numpy.lib.format reads the header
+        "O8",
+        ("|O", (1,)),  # a subarray of objects
+        [("a", ("|O", (1,)))],  # a field that is one
+        [("a", [("b", "<i4"), ("c", "O")])],  # a nested structure
+        {"aO": 0},  # any iterable is fields to numpy: key 'aO' is field a of dtype O
+    ],
+)
+def test_every_spelling_of_an_object_dtype_in_an_npy_header(
+    write: Write, art: Any, descr: object
+) -> None:
+    header = repr({"descr": descr, "fortran_order": False, "shape": (1,)}).encode()
+    header += b" " * (-(len(header) + 11) % 64) + b"\n"
+    npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header
+    findings = scan_file(write("x.npy", npy + art.proto4_call("os", "system"))).findings
+    assert {(f.rule_id, f.severity) for f in findings} == {
+        ("AISEC-NPY001", "medium"),
+        ("AISEC-PKL001", "critical"),
+    }
+
+
 def _keras_archive(layers: list[dict[str, Any]]) -> bytes:
     config = {"class_name": "Sequential", "config": {"name": "seq", "layers": layers}}
     out = io.BytesIO()
