@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import pickletools
 from pathlib import Path
 
 from aisec_sdk.bom.model import FileFacts
@@ -38,6 +39,13 @@ _MODEL_FORMATS = frozenset(
 )
 _COMPRESSED = frozenset({"gzip", "bz2", "xz", "zlib"})
 _JOBLIB_SUFFIXES = frozenset({".joblib", ".pkl", ".pickle"})
+# pickle opcodes that name or call code: a class, a function, a copyreg extension
+_CODE_OPCODES = frozenset(
+    {"GLOBAL", "STACK_GLOBAL", "INST", "OBJ", "NEWOBJ", "NEWOBJ_EX", "REDUCE", "BUILD"}
+    | {"EXT1", "EXT2", "EXT4"}
+)
+_MAX_PLAIN_PICKLE = 64 << 20
+_MAX_PICKLE_OPCODES = 1_000_000
 _DATASET_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 
 
@@ -57,7 +65,9 @@ def model_format(path: Path) -> str | None:
                 head = handle.read(_HEAD)
             if head[2:].startswith(_TORCH_LEGACY_MAGIC):
                 return "pytorch-legacy"
-            return "joblib" if b"joblib" in head else "pickle"
+            if b"joblib" in head:
+                return "joblib"
+            return "pickle" if _names_code(path) else None
     except Exception:  # an unreadable or hostile file is the scanner's business, not ours
         return None
     if fmt in _COMPRESSED and path.suffix.lower() in _JOBLIB_SUFFIXES:
@@ -69,6 +79,22 @@ def model_format(path: Path) -> str | None:
             return "tflite" if handle.read(8)[4:] == _TFLITE_IDENTIFIER else None
     except OSError:
         return None
+
+
+def _names_code(path: Path) -> bool:
+    """Whether a pickle names a class or a function, as any model's pickle does; one of
+    plain values (dicts, lists, strings, numbers: a cache) is data. The opcodes are only
+    decoded, never run. Undecided (a large or malformed pickle) counts as naming code."""
+    if path.stat().st_size > _MAX_PLAIN_PICKLE:
+        return True
+    try:
+        with path.open("rb") as handle:
+            for count, (opcode, _, _) in enumerate(pickletools.genops(handle)):
+                if opcode.name in _CODE_OPCODES or count >= _MAX_PICKLE_OPCODES:
+                    return True
+    except Exception:  # not a clean pickle: the posture scanner's business, keep it listed
+        return True
+    return False
 
 
 def dataset_format(path: Path) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import io
 import json
@@ -110,7 +111,8 @@ def project(tmp_path: Path) -> Path:
     torch.save(
         {"w": torch.ones(2)}, root / "models" / "old.bin", _use_new_zipfile_serialization=False
     )
-    (root / "models" / "scaler.pkl").write_bytes(pickle.dumps({"mean": 0.5}, protocol=4))
+    scaler = collections.OrderedDict(mean=0.5)  # names a class, as an estimator does
+    (root / "models" / "scaler.pkl").write_bytes(pickle.dumps(scaler, protocol=4))
     (root / "models" / "vectoriser.joblib").write_bytes(JOBLIB_LIKE)
     np.save(root / "models" / "embeddings.npy", np.zeros((2, 3), dtype=np.float32))
     # GGUF v3 header with no tensors and no metadata; a TFLite flatbuffer's identifier
@@ -732,3 +734,15 @@ def test_javascript_patterns_stay_linear(unit: str) -> None:
     small = min(seconds(5_000) for _ in range(3))
     large = min(seconds(20_000) for _ in range(3))
     assert large < 12 * small + 0.05, (small, large)  # 4x the input: about 4x, never 16x
+
+
+def test_a_pickle_of_plain_values_is_data_not_a_model(tmp_path: Path) -> None:
+    """A pickle that names no class or function (a cache of dicts and lists) holds no
+    model; one that names any (an estimator, a tensor, an OrderedDict) may."""
+    (tmp_path / "cache.pkl").write_bytes(pickle.dumps({"session": 1, "ids": [1, 2]}))
+    (tmp_path / "big_cache.pickle").write_bytes(pickle.dumps(list(range(60_000))))
+    (tmp_path / "state.pkl").write_bytes(pickle.dumps(collections.OrderedDict(mean=0.5)))
+    (tmp_path / "est.joblib").write_bytes(JOBLIB_LIKE)
+    (tmp_path / "requirements.txt").write_text("scikit-learn\n")
+    models = {c.name for c in scan_project(tmp_path, environment=False).of_kind("model")}
+    assert models == {"est.joblib", "state.pkl"}
