@@ -12,17 +12,17 @@ __all__ = ["GGUF_MAGIC", "scan_gguf"]
 
 GGUF_MAGIC = b"GGUF"
 _SCALARS = {
-    0: "<B",
-    1: "<b",
-    2: "<H",
-    3: "<h",
-    4: "<I",
-    5: "<i",
-    6: "<f",
-    7: "<?",
-    10: "<Q",
-    11: "<q",
-    12: "<d",
+    0: "B",
+    1: "b",
+    2: "H",
+    3: "h",
+    4: "I",
+    5: "i",
+    6: "f",
+    7: "?",
+    10: "Q",
+    11: "q",
+    12: "d",
 }
 _STRING, _ARRAY = 8, 9
 _MAX_COUNT = 1 << 32
@@ -32,6 +32,7 @@ _MAX_STRING = 256 << 20
 class _Reader:
     def __init__(self, stream: IO[bytes]) -> None:
         self.stream = stream
+        self.order = "<"  # ">" for a big-endian file (the gguf package reads both)
 
     def take(self, size: int) -> bytes:
         data = self.stream.read(size)
@@ -39,11 +40,12 @@ class _Reader:
             raise ValueError("unexpected end of file")
         return data
 
-    def unpack(self, fmt: str) -> Any:
+    def unpack(self, code: str) -> Any:
+        fmt = self.order + code
         return struct.unpack(fmt, self.take(struct.calcsize(fmt)))[0]
 
     def string(self) -> str:
-        length = self.unpack("<Q")
+        length = self.unpack("Q")
         if length > _MAX_STRING:
             raise ValueError(f"string of {length} bytes")
         return self.take(length).decode("utf-8", "replace")
@@ -54,11 +56,11 @@ class _Reader:
         if kind == _STRING:
             return self.string() if keep else self._skip_string()
         if kind == _ARRAY:
-            item, count = self.unpack("<I"), self.unpack("<Q")
+            item, count = self.unpack("I"), self.unpack("Q")
             if count > _MAX_COUNT:
                 raise ValueError(f"array of {count} items")
             if item in _SCALARS:
-                self._skip(count * struct.calcsize(_SCALARS[item]))
+                self._skip(count * struct.calcsize("<" + _SCALARS[item]))
             else:
                 for _ in range(count):
                     self.value(item, keep=False)
@@ -66,7 +68,7 @@ class _Reader:
         raise ValueError(f"unknown metadata value type {kind}")
 
     def _skip_string(self) -> None:
-        length = self.unpack("<Q")
+        length = self.unpack("Q")
         if length > _MAX_STRING:
             raise ValueError(f"string of {length} bytes")
         self._skip(length)
@@ -85,15 +87,18 @@ def scan_gguf(stream: IO[bytes], path: str) -> list[ScanFinding]:
     findings: list[ScanFinding] = []
     try:
         reader.take(4)
-        version = reader.unpack("<I")
+        raw = reader.take(4)
+        if struct.unpack("<I", raw)[0] not in (2, 3) and struct.unpack(">I", raw)[0] in (2, 3):
+            reader.order = ">"
+        version = struct.unpack(reader.order + "I", raw)[0]
         if version not in (2, 3):
             raise ValueError(f"unsupported GGUF version {version}")
-        tensors, entries = reader.unpack("<Q"), reader.unpack("<Q")
+        tensors, entries = reader.unpack("Q"), reader.unpack("Q")
         if tensors > _MAX_COUNT or entries > _MAX_COUNT:
             raise ValueError(f"implausible counts: {tensors} tensors, {entries} metadata entries")
         for _ in range(entries):
             key = reader.string()
-            kind = reader.unpack("<I")
+            kind = reader.unpack("I")
             # tokenizer.chat_template and the named ones: tokenizer.chat_template.tool_use
             value = reader.value(kind, keep="chat_template" in key.split("."))
             if isinstance(value, str):

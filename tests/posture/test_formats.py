@@ -268,6 +268,19 @@ def test_gguf_template_injection_and_benign(write: Write, art: Any) -> None:
     assert _ids(scan_file(truncated)) == [("AISEC-MOD001", "medium")]
 
 
+def test_big_endian_gguf_is_read_too(write: Write) -> None:
+    """The gguf package (and so transformers' GGUF loading) reads big-endian files."""
+
+    def text(value: str) -> bytes:
+        return struct.pack(">Q", len(value.encode())) + value.encode()
+
+    entries = {"general.architecture": "llama", "tokenizer.chat_template": "{{ x.__class__ }}"}
+    body = b"GGUF" + struct.pack(">IQQ", 3, 0, len(entries))
+    for key, value in entries.items():
+        body += text(key) + struct.pack(">I", 8) + text(value)
+    assert _ids(scan_file(write("be.gguf", body))) == [("AISEC-TPL001", "critical")]
+
+
 def test_gguf_named_chat_templates_are_checked(write: Write, art: Any) -> None:
     """llama.cpp stores extra templates as tokenizer.chat_template.<name> (tool_use, rag)."""
     ssti = "{{ lipsum.__globals__['os'].popen('id').read() }}"
