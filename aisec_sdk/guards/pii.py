@@ -127,6 +127,10 @@ _CARD_ISSUERS: tuple[tuple[regex.Pattern[str], range | tuple[int, ...]], ...] = 
     )
 )
 """Issuer prefixes (IIN ranges) of the major card networks and the lengths they issue."""
+_CARD_WORD = regex.compile(
+    r"(?<![A-Za-z])(?i:card|karte|kartennummer|carte|tarjeta|cart[aã]o|kaart|pan|cc|credit|debit"
+    r"|visa|mastercard|maestro|unionpay|amex)s?(?![a-z])"
+)  # what names a long run of digits a card number (card_number, cardNumber, PAN)
 _SSN_WORD = regex.compile(r"(?i)\b(?:ssn|social security)\b")
 _SSN_SHAPE = regex.compile(r"(\d{3})([- ])(\d{2})\2(\d{4})")
 _CARD_SHAPE = regex.compile(
@@ -394,8 +398,12 @@ class PiiGuard:
                 return [(start, end, "us_ssn", 0.85 if ssn.group(2) == "-" else 0.7)]
         if 13 <= len(digits) <= 19 and _CARD_SHAPE.fullmatch(value) and luhn_ok(digits):
             score = 0.9 if _issued(digits) else 0.4
-            if len(digits) > 16 and value.isdigit():
-                score = min(score, 0.45)  # ungrouped 17-19 digits: hashes and ids, seldom cards
+            if (
+                len(digits) > 16
+                and value.isdigit()
+                and not _CARD_WORD.search(s, max(0, start - 40), start)
+            ):
+                score = min(score, 0.45)  # ungrouped 17-19 digits: ids, unless named a card
             return [(start, end, "credit_card", score)]
         card_end = _card_then_short_numbers(value) if len(digits) > 13 else None
         if card_end is not None:  # 4111 1111 1111 1111 12/29 123: the card, expiry, CVC

@@ -84,3 +84,20 @@ def test_a_luhn_number_of_a_length_its_issuer_never_uses_is_no_card(
     digits = "".join(c for c in text if c.isdigit())
     assert pii.luhn_ok(digits)
     assert [e for e, _ in find(text)] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"card_number": "6759656055753276688"}',
+        "INSERT INTO payments (pan) VALUES ('4754826251471898907');",
+        "Kartennummer: 6212345678901234569",
+    ],
+)
+def test_ungrouped_19_digit_cards_after_a_card_word(find: Any, text: str) -> None:
+    digits = "".join(c for c in text if c.isdigit())
+    assert find(text) == [("credit_card", digits)]
+
+
+def test_ungrouped_19_digit_luhn_numbers_without_a_card_word_stay_ids(find: Any) -> None:
+    assert find("order id 6759656055753276688 shipped") == []
