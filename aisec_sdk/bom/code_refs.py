@@ -9,7 +9,8 @@ What counts as a reference (string literals, or names bound to one in the same m
   (``client = OpenAI(); client.chat.completions.create(model=...)``), to the only provider
   of the module, or to the provider its name belongs to (``gpt-*``, ``claude-*``...);
 - ``base_url=``, ``api_base=``, ``azure_endpoint=``... with an ``http(s)://`` URL: an endpoint;
-- ``X.from_pretrained("org/name")``, ``SentenceTransformer("name")``: a Hugging Face model;
+- ``X.from_pretrained("org/name")``, ``SentenceTransformer("name")``: a Hugging Face model
+  (a file system path such as ``"./models/clf"`` is the project's own model: no provider);
   ``GenerativeModel("gemini-...")``: a Gemini model;
 - a provider SDK's module-level call (``ollama.chat(model=...)``) belongs to that provider;
   a Bedrock client (``boto3.client("bedrock-runtime")``) makes ``modelId=`` a Bedrock model;
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -37,7 +39,7 @@ from aisec_sdk._json import loads
 from aisec_sdk._pyast import pieces
 from aisec_sdk.bom.model import Ecosystem
 
-__all__ = ["CodeRef", "notebook_cells", "notebook_references", "references"]
+__all__ = ["CodeRef", "is_local_path", "notebook_cells", "notebook_references", "references"]
 
 RefKind = Literal["model", "provider", "endpoint", "dataset", "env", "import"]
 
@@ -174,6 +176,17 @@ def guess_provider(model: str) -> str | None:
         if lowered.startswith(prefixes):
             return provider
     return None
+
+
+def is_local_path(name: str) -> bool:
+    """Whether a model name is a file system path (``./out``, ``../m``, ``/srv/m``,
+    ``~/m``, ``C:\\m``), not a hub repository id or an API model name."""
+    return (
+        name.startswith(("./", "../", "/", "~", ".\\", "..\\"))
+        or name in (".", "..")
+        or "\\" in name
+        or re.match(r"[A-Za-z]:[\\/]", name) is not None
+    )
 
 
 def _litellm_provider(model: str, framework: str | None) -> str | None:
@@ -352,6 +365,8 @@ class _Collector(ast.NodeVisitor):
             self._dataset(node, framework)
         for model in filter(None, models):
             guessed = provider or _litellm_provider(model, framework) or guess_provider(model)
+            if is_local_path(model):  # the project's own weights: no provider serves them
+                guessed = None
             if ai or guessed:
                 self._add("model", model, node, guessed, framework)
         self.generic_visit(node)

@@ -21,6 +21,7 @@ Mapping:
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -46,6 +47,8 @@ _SUBJECT_REF = "aisec:subject"
 # Providers usable without credentials; every other provider's API needs a key.
 _KEYLESS_PROVIDERS = frozenset({"ollama", "huggingface", "local"})
 _MAX_LOCATIONS = 20
+# a Hugging Face repository id (``namespace/name``): what a huggingface.co link may name
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w-]*(?:\.[\w-]+)*/[\w-]+(?:\.[\w-]+)*")
 
 
 class CycloneDxError(ValueError):
@@ -110,7 +113,7 @@ def _model(model: ModelComponent, datasets: list[str]) -> dict[str, Any]:
             ("format", model.file.format),
             ("size", model.file.size),
         ]
-    if model.provider == "huggingface" and model.file is None and "/" in model.name:
+    if model.provider == "huggingface" and model.file is None and _HUB_ID.fullmatch(model.name):
         out["externalReferences"] = [
             {"type": "distribution", "url": f"https://huggingface.co/{model.name}"}
         ]

@@ -19,6 +19,7 @@ environments (directories holding ``pyvenv.cfg``; their packages are read as met
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -28,7 +29,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from aisec_sdk.bom.artifacts import dataset_format, file_facts, model_format
-from aisec_sdk.bom.code_refs import CodeRef, notebook_references, references
+from aisec_sdk.bom.code_refs import CodeRef, is_local_path, notebook_references, references
 from aisec_sdk.bom.js_refs import JS_SUFFIXES, MAX_SOURCE_BYTES, js_references
 from aisec_sdk.bom.manifests import (
     declared_packages,
@@ -436,10 +437,11 @@ class _Project:
                 if provider:
                     self.builder.relate(provider, "reached-at", endpoint, "code")
                 continue
+            name = _local_name(ref.value) if is_local_path(ref.value) else ref.value
             model = self.builder.add(
                 ModelComponent(
-                    ref=f"model:{ref.value}",
-                    name=ref.value,
+                    ref=f"model:{name}",
+                    name=name,
                     provider=ref.provider,
                     sources=["code"],
                     locations=[location],
@@ -502,6 +504,14 @@ class _Project:
                 )
         for path in env_files:
             self.env_names.update(env_file_names(path))
+
+
+def _local_name(path: str) -> str:
+    """A relative model path as the project root sees it (``./models/clf`` is
+    ``models/clf``); absolute and home paths stay as written."""
+    if path.startswith(("/", "~")) or re.match(r"[A-Za-z]:[\\/]", path):
+        return path
+    return posixpath.normpath(path.replace("\\", "/"))
 
 
 def _url(text: str) -> tuple[str, int | None, str] | None:

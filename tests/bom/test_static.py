@@ -746,3 +746,31 @@ def test_a_pickle_of_plain_values_is_data_not_a_model(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("scikit-learn\n")
     models = {c.name for c in scan_project(tmp_path, environment=False).of_kind("model")}
     assert models == {"est.joblib", "state.pkl"}
+
+
+def test_a_local_path_loaded_by_from_pretrained_is_no_hub_model(
+    tmp_path: Path, valid_cyclonedx: Any
+) -> None:
+    """``from_pretrained("./models/clf")`` loads the project's own files, not a Hugging Face
+    repository: no hub supplier and no huggingface.co link for it."""
+    (tmp_path / "train.py").write_text(
+        "from transformers import AutoModel\n"
+        "tuned = AutoModel.from_pretrained('./models/clf')\n"
+        "base = AutoModel.from_pretrained('distilbert/distilbert-base-uncased')\n"
+        "other = AutoModel.from_pretrained('/srv/models/ranker')\n"
+    )
+    bom = scan_project(tmp_path, environment=False)
+    models = {c.name: c for c in bom.of_kind("model") if isinstance(c, ModelComponent)}
+    assert sorted(models) == [
+        "/srv/models/ranker",
+        "distilbert/distilbert-base-uncased",
+        "models/clf",
+    ]
+    assert models["models/clf"].provider is None and models["/srv/models/ranker"].provider is None
+    assert models["distilbert/distilbert-base-uncased"].provider == "huggingface"
+    document = valid_cyclonedx(bom)["1.6"]
+    links = {c["name"]: c.get("externalReferences") for c in document["components"]}
+    assert links["models/clf"] is None and links["/srv/models/ranker"] is None
+    assert links["distilbert/distilbert-base-uncased"] == [
+        {"type": "distribution", "url": "https://huggingface.co/distilbert/distilbert-base-uncased"}
+    ]
