@@ -28,6 +28,7 @@ __all__ = [
     "list_zip",
     "open_member",
     "tar_anomalies",
+    "zip_at_end",
 ]
 
 METHODS = frozenset({0, 8, 12, 14})
@@ -75,6 +76,22 @@ def _find_eocd(fh: IO[bytes], file_size: int) -> int:
     tail = _read_at(fh, start, file_size - start)
     pos = tail.rfind(_EOCD)
     return -1 if pos < 0 else start + pos
+
+
+def zip_at_end(fh: IO[bytes], file_size: int) -> bool:
+    """Whether the file ends with a zip archive whatever comes before it (``zipfile``, and
+    so Keras, reads such a file as the archive): an end record whose comment reaches the
+    end of the file, right after a central directory."""
+    eocd = _find_eocd(fh, file_size)
+    record = _read_at(fh, eocd, 22) if eocd >= 0 else b""
+    if len(record) < 22:
+        return False
+    count, cd_size, _, comment = struct.unpack_from("<HIIH", record, 10)
+    if eocd + 22 + comment != file_size:
+        return False
+    if eocd >= 20 and _read_at(fh, eocd - 20, 4) == _EOCD64_LOCATOR:
+        return True
+    return count > 0 and 0 < cd_size <= eocd and _read_at(fh, eocd - cd_size, 4) == _CENTRAL
 
 
 def _zip64_extra(extra: bytes, size: int, csize: int, offset: int) -> tuple[int, int, int]:

@@ -320,6 +320,11 @@ class _Scan:
                 textual = suffix in _DATA_SUFFIXES or suffix in _CODE_SUFFIXES
                 fmt = "pickle" if looks_like_pickle(fh, size, complete=textual) else "unknown"
                 fh.seek(0)
+            # zipfile (so Keras) reads an archive after any other bytes; torch and numpy
+            # look at the start, where a pickle or a header may open the same file
+            appended = fmt != "zip" and archives.zip_at_end(fh, size)
+            if appended and fmt == "unknown":
+                fmt, appended = "zip", False
             if fmt in _COLUMNAR:
                 return self._dataset(target, display, fmt)
             if suffix in TF_SUFFIXES and fmt in ("onnx", "unknown"):
@@ -343,6 +348,8 @@ class _Scan:
             fh.seek(0)
             if fmt != "unknown":
                 found, fmt = self.blob(fh, display, size, head, fmt, depth=0)
+                if appended:
+                    found += self._zip(fh, display, size, depth=0)[0]
                 self._add(FileResult(display, "model", fmt, size, _sha256(fh)), found)
                 return
         if suffix == ".safetensors":  # the loader rejects it; a scanner must not pass it

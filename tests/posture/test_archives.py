@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import pickle
 import struct
 import tarfile
@@ -317,6 +318,29 @@ def test_tar_archives_and_the_legacy_torch_tar_format(write: Write, art: Any) ->
     assert {(f.rule_id, f.path) for f in findings} >= {
         ("AISEC-PKL001", "cut.tar!first.pkl"),
         ("AISEC-MOD001", "cut.tar"),
+    }
+
+
+def test_a_zip_appended_to_other_data_is_scanned(write: Write, art: Any) -> None:
+    """zipfile, and so keras.models.load_model, reads the archive at the end of a file
+    whatever precedes it: text, or a pickle or GGUF header that owns the file's start."""
+    config = {"class_name": "Sequential", "config": {"layers": [{"class_name": "Lambda"}]}}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("metadata.json", "{}")
+        archive.writestr("config.json", json.dumps(config))
+    keras = out.getvalue()
+    prefixes = {
+        "text.keras": b"# notes\n" * 20,
+        "pickle.keras": pickle.dumps({"a": 1}, protocol=4),
+        "gguf.keras": b"GGUF" + struct.pack("<IQQ", 3, 0, 0),
+    }
+    for name, prefix in prefixes.items():
+        found = {(f.rule_id, f.path) for f in scan_file(write(name, prefix + keras)).findings}
+        assert found == {("AISEC-ARC001", name), ("AISEC-KER001", f"{name}!config.json")}, name
+    # a zip inside a tar is the tar's member, not an archive ending the file
+    assert _rules(scan_file(write("t.tar", _tar({"m.keras": keras})))) == {
+        ("AISEC-KER001", "high", "t.tar!m.keras!config.json")
     }
 
 
