@@ -118,6 +118,7 @@ def test_wheel_maps_integrations_into_the_package(tmp_path: Path) -> None:
             "dist",
             "*.egg-info",
             "__pycache__",
+            ".*_cache",  # mypy, ruff and pytest caches, rewritten while tests run
             "tests",
             "benchmarks",
             "docs",
