@@ -127,3 +127,34 @@ def test_references_and_hashes_starting_with_a_sigil_are_not_reported(
     kinds: Any, text: str
 ) -> None:
     assert kinds(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("SECRET=Tiger3593?\n", "Tiger3593?"),
+        ("client_secret: 'Winter362!'", "Winter362!"),
+        ("$ app --secret=Winter5809! --verbose", "Winter5809!"),
+        ("$config['private_token'] = 'Tg6#24!xQ';", "Tg6#24!xQ"),
+    ],
+)
+def test_a_short_secret_typed_like_a_password_is_reported(
+    kinds: Any, text: str, value: str
+) -> None:
+    """A key or secret of 8-11 characters with upper and lower case letters, digits and a
+    symbol is a password someone chose, not a name or a version: it was scored 0.35
+    because keys need 12 characters."""
+    assert [v for _, v in kinds(text)] == [value]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'api_key: "X-Api-Key"',
+        "token = 'v1.2.3-rc'",
+        "secret_key: test-1234",
+        'API_KEY_HEADER_NAME = "Api-Key"',
+    ],
+)
+def test_short_key_values_in_fewer_classes_are_not_reported(kinds: Any, text: str) -> None:
+    assert kinds(text) == []
