@@ -1,5 +1,6 @@
 """Keras models: ``Lambda`` layers and callables imported from outside Keras in a
-``.keras`` config.json, and ``Lambda`` layers in a legacy HDF5 file.
+``.keras`` config.json, and the same in the JSON a legacy HDF5 file or a TensorFlow
+SavedModel embeds.
 
 h5py is not needed: the model config of an HDF5 file is a JSON string attribute stored
 uncompressed, so a chunked byte search finds the Lambda marker. JSON escapes of plain
@@ -19,7 +20,7 @@ from aisec_sdk.posture.byte_search import finditer_stream
 from aisec_sdk.posture.models import ScanFinding
 from aisec_sdk.posture.pickle_globals import classify_global, full_name
 
-__all__ = ["HDF5_MAGIC", "is_hdf5", "scan_hdf5", "scan_keras_config"]
+__all__ = ["HDF5_MAGIC", "is_hdf5", "scan_keras_bytes", "scan_keras_config"]
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 # Config objects from these packages are Keras' own; any other module is imported on load.
@@ -169,9 +170,13 @@ def scan_keras_config(data: bytes, path: str) -> list[ScanFinding]:
     return findings
 
 
-def scan_hdf5(stream: IO[bytes], path: str) -> list[ScanFinding]:
-    """Findings for an HDF5 file, from the model config in its raw bytes (read in chunks):
-    each Lambda marker, and config objects whose module lies outside Keras."""
+def scan_keras_bytes(
+    stream: IO[bytes], path: str, *, source: str = "the HDF5 model config"
+) -> list[ScanFinding]:
+    """Findings for a file that embeds Keras configs as JSON text (an HDF5 model's
+    ``model_config``, a SavedModel's ``keras_metadata.pb`` or ``saved_model.pb`` layer
+    metadata), from its raw bytes read in chunks: each Lambda marker, and config objects
+    whose module lies outside Keras. ``source`` names where they sit in the message."""
     hits = 0
     found: list[ScanFinding] = []
     unescaped = io.BufferedReader(_Unescaped(stream), buffer_size=1 << 20)
@@ -185,7 +190,6 @@ def scan_hdf5(stream: IO[bytes], path: str) -> list[ScanFinding]:
         if foreign is not None and foreign not in found:
             found.append(foreign)
     if hits:
-        found.insert(
-            0, _lambda_finding(path, f"{hits} in model_config", " (found in the HDF5 model config)")
-        )
+        message = f"{hits} Keras Lambda marker(s) in {source}: serialized Python code"
+        found.insert(0, ScanFinding("AISEC-KER001", "high", path, message, key="lambda"))
     return found

@@ -34,7 +34,7 @@ from aisec_sdk.posture.hf_config_scan import (
     scan_chat_template,
     scan_hf_config,
 )
-from aisec_sdk.posture.keras_scan import HDF5_MAGIC, is_hdf5, scan_hdf5, scan_keras_config
+from aisec_sdk.posture.keras_scan import HDF5_MAGIC, is_hdf5, scan_keras_bytes, scan_keras_config
 from aisec_sdk.posture.mcp_scan import scan_mcp_config
 from aisec_sdk.posture.models import FileResult, ScanFinding, ScanReport
 from aisec_sdk.posture.numpy_scan import NPY_MAGIC, scan_npy
@@ -330,6 +330,9 @@ class _Scan:
             if suffix in TF_SUFFIXES and fmt in ("onnx", "unknown"):
                 # saved_model.pb opens like an ONNX model (field 1 varint, field 2 bytes)
                 found = scan_tf_graph(fh, display, text=suffix == ".pbtxt")
+                # Keras layers saved with the graph (keras_metadata.pb, or saved_model.pb's
+                # object metadata) keep their configs as JSON text, Lambda bytecode included
+                found += scan_keras_bytes(fh, display, source="the SavedModel's Keras metadata")
                 if fmt == "onnx":
                     fh.seek(0)
                     found += self.blob(fh, display, size, head, fmt, depth=0)[0]
@@ -493,7 +496,7 @@ class _Scan:
                     return self._tar(seekable, display, depth)
                 if fmt == "onnx":
                     return scan_onnx(seekable, display, size), fmt
-                return scan_hdf5(seekable, display), fmt
+                return scan_keras_bytes(seekable, display), fmt
         if fmt in _COMPRESSED and depth < _MAX_DEPTH:
             inner = _decompressed(fh, fmt)
             inner_fmt = _sniff(inner.peek(_HEAD)[:_HEAD])

@@ -532,6 +532,26 @@ def test_tensorflow_graphs_with_python_or_file_ops(write: Write) -> None:
     assert _ids(scan_file(write("graph.pbtxt", text))) == [("AISEC-TF001", "high")]
 
 
+def test_keras_layers_in_a_savedmodel_metadata(write: Write) -> None:
+    """tf.keras saves each layer's config as JSON in keras_metadata.pb (SavedMetadata
+    nodes, field 4 a string); load_model rebuilds Lambda layers from it, bytecode included."""
+
+    def metadata(*configs: dict[str, Any]) -> bytes:
+        out = b""
+        for config in configs:
+            text = json.dumps(config).encode()
+            node = b"\x22" + bytes([len(text) | 0x80, len(text) >> 7]) + text
+            out += b"\x0a" + bytes([len(node) | 0x80, len(node) >> 7]) + node
+        return out
+
+    dense = {"class_name": "Dense", "config": {"name": "d", "units": 2}}
+    lam = {"class_name": "Lambda", "config": {"name": "l", "function": ["4wEAAAAA", None]}}
+    foreign = {"module": "posix", "class_name": "function", "config": "system"}
+    report = scan_file(write("m/keras_metadata.pb", metadata(dense, lam, foreign)))
+    assert _ids(report) == [("AISEC-KER001", "high"), ("AISEC-KER002", "critical")]
+    assert scan_file(write("ok/keras_metadata.pb", metadata(dense))).findings == []
+
+
 def test_keras_architecture_saved_as_json(write: Write) -> None:
     layers = [
         {"class_name": "Dense", "config": {"name": "d", "units": 2}},
