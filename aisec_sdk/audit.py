@@ -16,6 +16,7 @@ import json
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,19 +66,30 @@ class AuditLog:
         self.key = key.encode() if isinstance(key, str) else key
         self._lock = threading.Lock()
         self._fd: int | None = None
+        self._closer: weakref.finalize[[int], AuditLog] | None = None
         self._known: tuple[int, int, str] | None = None  # (file size, next seq, last hash)
-        os.register_at_fork(after_in_child=self._forget)
+        _writers.add(self)  # weakly: a writer dropped without close() is collected
 
     def _forget(self) -> None:
         # a forked child must not share the parent's open file description (and its flock)
+        self._drop()
+        self._lock = threading.Lock()
+
+    def _drop(self) -> None:
+        """Close the descriptor (once) and forget the chain state read with it."""
+        if self._closer is not None:
+            self._closer()
+        self._closer = None
         self._fd = None
         self._known = None
-        self._lock = threading.Lock()
 
     def _open(self) -> int:
         if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            # closed when the writer is collected: AuditLog(path).append(...) per request
+            # must not run the process out of descriptors
+            self._closer = weakref.finalize(self, os.close, self._fd)
         return self._fd
 
     def _locked(self) -> int:
@@ -96,9 +108,7 @@ class AuditLog:
             if same == (opened.st_dev, opened.st_ino):
                 return fd
             fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
-            self._fd = None
-            self._known = None
+            self._drop()
 
     def append(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Chain ``fields`` onto the log and write it; returns the full record."""
@@ -132,10 +142,18 @@ class AuditLog:
     def close(self) -> None:
         """Close the file (a later append reopens it)."""
         with self._lock:
-            if self._fd is not None:
-                os.close(self._fd)
-            self._fd = None
-            self._known = None
+            self._drop()
+
+
+_writers: weakref.WeakSet[AuditLog] = weakref.WeakSet()
+
+
+def _forget_after_fork() -> None:
+    for writer in list(_writers):
+        writer._forget()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def _tail_state(fd: int, size: int) -> tuple[int, str, bytes]:

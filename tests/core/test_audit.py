@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -347,3 +348,20 @@ def test_a_line_rewritten_with_the_same_content_is_an_edit(tmp_path: Path) -> No
         assert not result.ok and result.line == (1 if name in ("crlf", "bom") else 3), name
         assert "as written" in str(result.error), (name, result)
     assert verify(_tampered(tmp_path, lines, "copy")).ok
+
+
+def test_a_writer_dropped_without_close_leaks_no_descriptor(tmp_path: Path) -> None:
+    """``AuditLog(path).append(...)`` per request must not run out of file descriptors."""
+    path = tmp_path / "per-request.jsonl"
+
+    def open_descriptors() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    AuditLog(path).append({"n": -1})
+    gc.collect()
+    before = open_descriptors()
+    for n in range(300):
+        AuditLog(path).append({"n": n})
+    gc.collect()
+    assert open_descriptors() <= before + 2
+    assert verify(path).records == 301
