@@ -92,10 +92,13 @@ _SKIP_DIRS = frozenset(
         "dist-packages",
     }
 )
-_COMPRESSED = ("gzip", "bz2", "xz", "lzma", "zlib")
+_COMPRESSED = ("gzip", "bz2", "xz", "lzma", "zlib", "zfile")
+# joblib's oldest format (joblib.load still reads it): "ZF", the length in hex padded to
+# 19 characters, maybe a space, then a zlib stream
+_ZFILE_HEADER = 21
 
 PICKLE_FORMATS = frozenset(
-    {"pickle", "pytorch-zip", "pytorch-tar", "gzip", "bz2", "xz", "lzma", "zlib"}
+    {"pickle", "pytorch-zip", "pytorch-tar", "gzip", "bz2", "xz", "lzma", "zlib", "zfile"}
 )
 """`detect_format` results whose loaders unpickle (torch.load, joblib.load, pickle.load)."""
 
@@ -129,6 +132,8 @@ def _sniff(head: bytes) -> str:
         return "xz"
     if _is_lzma_alone(head):
         return "lzma"
+    if head[:4] == b"ZF0x":
+        return "zfile"
     if len(head) >= 2 and head[0] == 0x78 and head[1] in (0x01, 0x5E, 0x9C, 0xDA):
         return "zlib"
     if looks_like_onnx(head):
@@ -176,8 +181,8 @@ def _member_format(name: str, head: bytes, parses: Callable[[], bool]) -> str:
 def detect_format(path: str | os.PathLike[str]) -> str:
     """The format of a weights file from its content: ``pytorch-zip``, ``pickle``,
     ``safetensors``, ``numpy``, ``npz``, ``keras``, ``hdf5``, ``gguf``, ``onnx``, ``zip``,
-    ``pytorch-tar`` (torch's oldest format), ``tar``, ``gzip``/``bz2``/``xz``/``lzma``/``zlib``
-    (compressed, e.g. joblib), ``parquet``, ``arrow`` or ``unknown``.
+    ``pytorch-tar`` (torch's oldest format), ``tar``, ``gzip``/``bz2``/``xz``/``lzma``/
+    ``zlib``/``zfile`` (compressed, e.g. joblib), ``parquet``, ``arrow`` or ``unknown``.
     """
     target = Path(path)
     with target.open("rb") as fh:
@@ -232,18 +237,35 @@ class _Window(io.RawIOBase):
         return len(data)
 
 
+def _prefixed(first: bytes, read: Callable[[int], bytes]) -> Callable[[int], bytes]:
+    """``read`` that returns ``first`` before the stream's own bytes."""
+    pending = [first]
+
+    def read_more(size: int) -> bytes:
+        return pending.pop() + read(max(0, size - 1)) if pending else read(size)
+
+    return read_more
+
+
 class _Decompressed(io.RawIOBase):
-    """Streams the decompressed bytes of a gzip, bzip2, xz, legacy lzma or zlib stream.
+    """Streams the decompressed bytes of a gzip, bzip2, xz, legacy lzma, zlib or joblib
+    ``ZF`` stream.
 
     Output is produced at most one read at a time (``max_length``), so a small bomb never
     expands in memory, and the stream fails past `_MAX_DECOMPRESSED` bytes.
     """
 
     def __init__(self, inner: IO[bytes], kind: str) -> None:
-        self._inner = inner
+        self._read: Callable[[int], bytes] = inner.read
+        if kind == "zfile":
+            inner.read(_ZFILE_HEADER)
+            first = inner.read(1)
+            if first != b" ":  # joblib skips one space after the header, if there is one
+                self._read = _prefixed(first, inner.read)
         factories: dict[str, Callable[[], Any]] = {
             "gzip": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
             "zlib": zlib.decompressobj,
+            "zfile": zlib.decompressobj,
             "bz2": bz2.BZ2Decompressor,
             "xz": lzma.LZMADecompressor,
             "lzma": lambda: lzma.LZMADecompressor(lzma.FORMAT_ALONE),
@@ -256,7 +278,7 @@ class _Decompressed(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = b"" if self._done else archives.inflate(self._decomp, self._inner.read, len(buffer))
+        data = b"" if self._done else archives.inflate(self._decomp, self._read, len(buffer))
         if data is None:
             self._done, data = True, b""
         self._total += len(data)
