@@ -7,6 +7,9 @@
   version when it is pinned (``==1.2.3``);
 - ``package.json`` (``dependencies``, ``devDependencies``, ``optionalDependencies``,
   ``peerDependencies``) gives declared npm packages, with their version when it is exact;
+- lock files (``poetry.lock``, ``uv.lock``, ``pdm.lock``, ``package-lock.json``) give every
+  locked package with its exact version (what the ranges above resolve to, and what the
+  declared packages pull in);
 - ``.env`` files (``.env``, ``.env.local``, ``prod.env``...) give variable *names*: values
   are never kept, whatever the file holds;
 - Dockerfiles (``Dockerfile``, ``Dockerfile.prod``, ``app.dockerfile``, ``Containerfile``)
@@ -42,6 +45,8 @@ _PINNED = re.compile(r"^\(?\s*===?\s*([A-Za-z0-9][A-Za-z0-9.+!_-]*)\s*\)?$")
 # pip's per-requirement options after the requirement (``--hash=sha256:...``, ``-C k=v``)
 _OPTIONS = re.compile(r"\s--?[A-Za-z].*$")
 _ENV_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", re.MULTILINE)
+_TOML_LOCKS = frozenset({"poetry.lock", "uv.lock", "pdm.lock"})
+_NPM_LOCK = "package-lock.json"
 _DOCKERFILES = ("dockerfile", "containerfile")
 _DOCKERFILE_PREFIXES = ("dockerfile.", "containerfile.")
 _COMPOSE = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
@@ -76,7 +81,7 @@ class Declared:
 def is_manifest(path: Path) -> bool:
     """Whether ``path`` is a dependency manifest this module reads."""
     name = path.name.lower()
-    if name in ("pyproject.toml", "package.json"):
+    if name in ("pyproject.toml", "package.json", _NPM_LOCK) or name in _TOML_LOCKS:
         return True
     return path.suffix.lower() in (".txt", ".in") and (
         "requirements" in name
@@ -192,6 +197,41 @@ def _package_json(text: str, shown: str) -> Iterator[Declared]:
             yield Declared(name, exact.group(1) if exact else None, spec, shown, "npm")
 
 
+def _toml_lock(text: str, shown: str) -> Iterator[Declared]:
+    """Every ``[[package]]`` (name, exact version) of a Poetry, uv or PDM lock file."""
+    try:
+        packages = tomllib.loads(text).get("package")
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return
+    for entry in packages if isinstance(packages, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        name, version = entry.get("name"), entry.get("version")
+        if isinstance(name, str) and isinstance(version, str):
+            yield Declared(name, version, "", shown)
+
+
+def _npm_lock(text: str, shown: str) -> Iterator[Declared]:
+    """Every package of a ``package-lock.json``: ``packages`` (lockfile v2, v3) keyed by
+    ``node_modules/<name>`` paths, else v1's ``dependencies``."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return
+    if not isinstance(data, dict):
+        return
+    packages = _table(data, "packages")
+    entries = (
+        [(path.rpartition("node_modules/")[2], entry) for path, entry in packages.items() if path]
+        if packages
+        else list(_table(data, "dependencies").items())
+    )
+    for name, entry in entries:
+        version = entry.get("version") if isinstance(entry, dict) else None
+        if name and isinstance(version, str):
+            yield Declared(name, version, "", shown, "npm")
+
+
 def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
     value = data.get(key)
     return value if isinstance(value, dict) else {}
@@ -297,6 +337,10 @@ def declared_packages(path: Path, shown: str) -> list[Declared]:
         return list(_pyproject(text, shown))
     if name == "package.json":
         return list(_package_json(text, shown))
+    if name == _NPM_LOCK:
+        return list(_npm_lock(text, shown))
+    if name in _TOML_LOCKS:
+        return list(_toml_lock(text, shown))
     if _is_dockerfile(name):
         return list(_dockerfile(text, shown))
     return list(_requirements_file(text, shown))

@@ -774,3 +774,43 @@ def test_a_local_path_loaded_by_from_pretrained_is_no_hub_model(
     assert links["distilbert/distilbert-base-uncased"] == [
         {"type": "distribution", "url": "https://huggingface.co/distilbert/distilbert-base-uncased"}
     ]
+
+
+def test_lock_files_give_exact_versions(tmp_path: Path) -> None:
+    """poetry.lock / uv.lock / package-lock.json pin what the ranges in the manifests let in,
+    including AI packages pulled in by others."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.poetry.dependencies]\npython = "^3.11"\nanthropic = "^0.25.0"\n'
+    )
+    (tmp_path / "poetry.lock").write_text(
+        '[[package]]\nname = "anthropic"\nversion = "0.25.9"\n\n'
+        '[[package]]\nname = "tokenizers"\nversion = "0.19.1"\n\n'
+        '[[package]]\nname = "httpx"\nversion = "0.27.0"\n'
+    )
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "uv.lock").write_text(
+        'version = 1\n\n[[package]]\nname = "Sentence_Transformers"\nversion = "2.7.0"\n'
+    )
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "package-lock.json").write_text(
+        json.dumps(
+            {
+                "lockfileVersion": 3,
+                "packages": {
+                    "": {"name": "web", "dependencies": {"openai": "^4.52.0"}},
+                    "node_modules/openai": {"version": "4.52.7"},
+                    "node_modules/@anthropic-ai/sdk": {"version": "0.24.3"},
+                    "node_modules/express": {"version": "4.19.2"},
+                },
+            }
+        )
+    )
+    found = {c.ref: c for c in scan_project(tmp_path, environment=False).of_kind("framework")}
+    assert {ref: c.version for ref, c in found.items()} == {
+        "framework:anthropic": "0.25.9",
+        "framework:tokenizers": "0.19.1",
+        "framework:sentence-transformers": "2.7.0",
+        "framework:npm:openai": "4.52.7",
+        "framework:npm:@anthropic-ai/sdk": "0.24.3",
+    }
+    assert sorted(found["framework:anthropic"].locations) == ["poetry.lock", "pyproject.toml"]
