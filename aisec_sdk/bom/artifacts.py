@@ -16,7 +16,7 @@ from pathlib import Path
 
 from aisec_sdk.bom.model import FileFacts
 
-__all__ = ["dataset_format", "file_facts", "model_format"]
+__all__ = ["dataset_format", "file_facts", "model_format", "pickle_names_code"]
 
 _HEAD = 1 << 16
 # The legacy (pre-zip) torch.save format starts with a pickled magic number.
@@ -67,7 +67,7 @@ def model_format(path: Path) -> str | None:
                 return "pytorch-legacy"
             if b"joblib" in head:
                 return "joblib"
-            return "pickle" if _names_code(path) else None
+            return "pickle"
     except Exception:  # an unreadable or hostile file is the scanner's business, not ours
         return None
     if fmt in _COMPRESSED and path.suffix.lower() in _JOBLIB_SUFFIXES:
@@ -81,7 +81,7 @@ def model_format(path: Path) -> str | None:
         return None
 
 
-def _names_code(path: Path) -> bool:
+def pickle_names_code(path: Path) -> bool:
     """Whether a pickle names a class or a function, as any model's pickle does; one of
     plain values (dicts, lists, strings, numbers: a cache) is data. The opcodes are only
     decoded, never run. Undecided (a large or malformed pickle) counts as naming code."""

@@ -28,7 +28,7 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from aisec_sdk.bom.artifacts import dataset_format, file_facts, model_format
+from aisec_sdk.bom.artifacts import dataset_format, file_facts, model_format, pickle_names_code
 from aisec_sdk.bom.code_refs import CodeRef, is_local_path, notebook_references, references
 from aisec_sdk.bom.js_refs import JS_SUFFIXES, MAX_SOURCE_BYTES, js_references
 from aisec_sdk.bom.manifests import (
@@ -330,6 +330,9 @@ class _Project:
         self.env_names: set[str] = set()
         self.used: set[str] = set()
         """Python distributions the project declares or imports (normalised names)."""
+        self.data_files: set[str] = set()
+        """Refs of files that are AI evidence only next to other AI evidence: datasets, and
+        pickles of plain values (a cache of dicts may also be a model's weights)."""
 
     def relative(self, path: Path) -> str:
         try:
@@ -367,14 +370,25 @@ class _Project:
                 )
             )
             self.datasets[facts.path] = self.datasets[path.name] = ref
+            self.data_files.add(ref)
             return None
         fmt = model_format(path)
         if fmt is None:
             return None
         facts = file_facts(path, self.root, fmt)
-        return self.builder.add(
-            ModelComponent(ref=f"model:{facts.path}", name=facts.path, file=facts, sources=["file"])
+        plain = fmt == "pickle" and not pickle_names_code(path)
+        ref = self.builder.add(
+            ModelComponent(
+                ref=f"model:{facts.path}",
+                name=facts.path,
+                file=facts,
+                sources=["file"],
+                properties={"pickle": "plain values"} if plain else {},
+            )
         )
+        if plain:  # no class in it: a model only in a project that shows other AI
+            self.data_files.add(ref)
+        return ref
 
     def dataset(self, name: str, location: str | None = None) -> str:
         """The ref of a dataset by name: a local file when one matches, else a hub id."""
@@ -548,8 +562,8 @@ def scan_project(
     assigned in the project's ``.env`` files or read in its code are always listed. Unless
     the interpreter's environment lies inside ``path`` (the project's own venv), it is not
     taken for the project's: only the packages the project declares or imports, and what
-    they require, are listed from it (with their installed versions). Data files count as
-    datasets only in a project with some other AI evidence.
+    they require, are listed from it (with their installed versions). Data files (and
+    pickles of plain values) count only in a project with some other AI evidence.
     """
     root = Path(path)
     if not root.exists():
@@ -571,7 +585,7 @@ def scan_project(
     names += ai_environment_variables(project.env_names)
     # the project's name, not its place on a disk (a BOM is shared)
     bom = builder.build(root.resolve().name, environment_variables=names)
-    if all(c.kind == "dataset" and c.sources == ["file"] for c in bom.components):
-        # data files and nothing else about AI: CSV fixtures and logs, not training data
-        return bom.model_copy(update={"components": []})
+    if all(c.ref in project.data_files and c.sources == ["file"] for c in bom.components):
+        # data files and nothing else about AI: CSV fixtures, logs, caches; no AI-BOM
+        return bom.model_copy(update={"components": [], "relationships": []})
     return bom

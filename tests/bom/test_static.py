@@ -736,16 +736,23 @@ def test_javascript_patterns_stay_linear(unit: str) -> None:
     assert large < 12 * small + 0.05, (small, large)  # 4x the input: about 4x, never 16x
 
 
-def test_a_pickle_of_plain_values_is_data_not_a_model(tmp_path: Path) -> None:
-    """A pickle that names no class or function (a cache of dicts and lists) holds no
-    model; one that names any (an estimator, a tensor, an OrderedDict) may."""
+def test_a_pickle_of_plain_values_is_a_model_only_in_an_ai_project(tmp_path: Path) -> None:
+    """A pickle that names no class or function may be a web app's cache or a model's
+    weights kept as lists: alone it makes no AI-BOM, next to other AI evidence it is listed
+    (and said to hold plain values); one that names a class is a model anywhere."""
     (tmp_path / "cache.pkl").write_bytes(pickle.dumps({"session": 1, "ids": [1, 2]}))
     (tmp_path / "big_cache.pickle").write_bytes(pickle.dumps(list(range(60_000))))
+    (tmp_path / "rows.csv").write_text("a,b\n1,2\n")
+    assert scan_project(tmp_path, environment=False).components == []
     (tmp_path / "state.pkl").write_bytes(pickle.dumps(collections.OrderedDict(mean=0.5)))
-    (tmp_path / "est.joblib").write_bytes(JOBLIB_LIKE)
-    (tmp_path / "requirements.txt").write_text("scikit-learn\n")
-    models = {c.name for c in scan_project(tmp_path, environment=False).of_kind("model")}
-    assert models == {"est.joblib", "state.pkl"}
+    models = {
+        c.name: c.properties for c in scan_project(tmp_path, environment=False).of_kind("model")
+    }
+    assert models == {
+        "big_cache.pickle": {"pickle": "plain values"},
+        "cache.pkl": {"pickle": "plain values"},
+        "state.pkl": {},
+    }
 
 
 def test_a_local_path_loaded_by_from_pretrained_is_no_hub_model(
