@@ -151,7 +151,7 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
             popped = [pop() for _ in range(pops)][::-1]
             pushed = _value(name, arg, popped, marked)
             if name == "BUILD" and isinstance(popped[0], _JoblibArray):
-                _skip_joblib_array(stream, popped[1])
+                _skip_joblib_array(stream, popped[1], walk)
             stack.extend([None] * pushes if pushed is None else pushed)
         elif kind == _PUT:
             if len(memo) < _MAX_MEMO:
@@ -313,25 +313,38 @@ def _value(name: str, arg: Any, popped: list[Any], marked: list[Any]) -> list[An
     return None
 
 
-def _skip_joblib_array(stream: Any, state: Any) -> None:
+def _skip_joblib_array(stream: Any, state: Any, walk: PickleWalk) -> None:
     """Step over the raw bytes joblib writes after a NumpyArrayWrapper (an alignment
-    padding, then the array), so the walk goes on with the pickle after them. Object
-    arrays are a pickle there, walked as is; an unknown layout is left to fail."""
+    padding, then the array), so the walk goes on with the pickle after them.
+
+    An array holding objects (an object dtype, or a structure with an object field) is a
+    pickle of its own there, which joblib loads with a fresh unpickler: it is walked with
+    its own stack and memo (an index into the outer memo names something else). It is
+    told by its PROTO opcode where the padding length (at most 16) would be, not by the
+    dtype, whose flags a file may set as it likes. An unknown layout is left to fail."""
     if not isinstance(state, dict):
         return
     shape, dtype = state.get("shape"), state.get("dtype")
-    if not isinstance(shape, tuple) or not isinstance(dtype, _Dtype):
+    if not isinstance(dtype, _Dtype):
         return
-    if not all(isinstance(d, int) and d >= 0 for d in shape):
+    aligned = isinstance(state.get("numpy_array_alignment_bytes"), int)
+    objects = dtype.code.lstrip("<>|=").startswith("O")
+    padding = 0
+    if aligned or objects:
+        first = stream.read(1)
+        if first == b"\x80":  # PROTO, then the protocol: the array's own pickle
+            stream.read(1)
+            _walk_one(stream, walk)
+            return
+        if objects:
+            return
+        padding = first[0] if first else 0
+    if not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape):
         return
     itemsize = dtype.itemsize()
     if itemsize is None:
         return
-    size = math.prod(shape) * itemsize
-    if isinstance(state.get("numpy_array_alignment_bytes"), int):
-        padding = stream.read(1)
-        size += padding[0] if padding else 0
-    _discard(stream.read, size)
+    _discard(stream.read, math.prod(shape) * itemsize + padding)
 
 
 def _discard(read: Callable[[int], bytes], size: int) -> int:

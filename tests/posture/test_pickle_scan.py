@@ -431,12 +431,15 @@ def _joblib_like(value: object, protocol: int, monkeypatch: pytest.MonkeyPatch) 
 
     class Pickler(pickle._Pickler):
         def save(self, obj: Any, save_persistent_id: bool = True) -> None:
-            if not isinstance(obj, np.ndarray) or obj.dtype.hasobject:
+            if not isinstance(obj, np.ndarray):
                 super().save(obj, save_persistent_id)  # type: ignore[misc]
                 return
             super().save(NumpyArrayWrapper(obj))  # type: ignore[misc]
             if self.proto >= 4:  # type: ignore[attr-defined]
                 self.framer.commit_frame(force=True)  # type: ignore[attr-defined]
+            if obj.dtype.hasobject:  # a pickle of its own, from a fresh pickler
+                pickle.dump(obj, out, protocol=self.proto)  # type: ignore[attr-defined]
+                return
             padding = 16 - (out.tell() + 1) % 16
             out.write(bytes([padding]) + b"\xff" * padding + obj.tobytes())
 
@@ -462,6 +465,23 @@ def test_joblib_array_bytes_are_stepped_over(
     findings = scan_pickle(io.BytesIO(_joblib_like(evil, protocol, monkeypatch)), "m.joblib")
     assert ("AISEC-PKL001", "critical") in _rules(findings)
     assert ("AISEC-PKL005", "low") not in _rules(findings)
+
+
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_joblib_object_arrays_are_pickles_of_their_own(
+    monkeypatch: pytest.MonkeyPatch, protocol: int
+) -> None:
+    """joblib writes an array holding objects as a second pickle after its wrapper and
+    loads it with a fresh unpickler: walked with the outer memo, its BINGETs named the
+    outer pickle's strings; skipped as raw bytes (a structure with an object field has an
+    item size), its imports went unseen behind a low 'not scanned' note."""
+    labels = np.array(["cat", None, 3], dtype=object)
+    rows = np.zeros(40, dtype=[("a", "<i4"), ("o", "O")])
+    clean = _joblib_like({"labels": labels, "rows": rows, "w": np.ones(3)}, protocol, monkeypatch)
+    assert scan_pickle(io.BytesIO(clean), "m.joblib") == []
+    rows[0]["o"] = _System()
+    evil = _joblib_like({"rows": rows, "w": np.ones(3)}, protocol, monkeypatch)
+    assert _rules(scan_pickle(io.BytesIO(evil), "m.joblib")) == [("AISEC-PKL001", "critical")]
 
 
 def test_python2_names_are_judged_as_the_unpickler_maps_them(art: Any) -> None:
