@@ -78,7 +78,12 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
     ("shopify_token", rb"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b", 0.95),
     ("digitalocean_token", rb"\bdo[opr]_v1_[a-f0-9]{64}\b", 0.95),
     ("databricks_token", rb"\bdapi[a-f0-9]{32}(?:-[0-9])?\b", 0.9),
-    ("bearer_token", rb"\b(?i:bearer)[ \t]+[A-Za-z0-9\-._~+/]{20,}=*", 0.8),
+    (
+        "bearer_token",
+        rb"(?:\b(?i:bearer)|(?i:authorization)[\"']?[ \t]*[:=][ \t]*[\"']?(?i:token))[ \t]+"
+        rb"[A-Za-z0-9\-._~+/]{20,}=*",
+        0.8,
+    ),
     (
         "basic_auth",
         rb"(?i:authorization)[\"']?[ \t]*[:=][ \t]*[\"']?(?i:basic)[ \t]+"
@@ -96,9 +101,14 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
         0.9,
     ),
     (
-        "password",  # on a command line: curl -u user:PASSWORD, mysql -pPASSWORD
+        "password",  # on a command line: curl -u user:PASSWORD, mysql -pPASSWORD, .netrc
         rb"(?:^|[ \t])(?:-u|--user)[ \t=]+[\"']?[A-Za-z0-9._%@+\-]{1,64}:[^\s\"'@]{6,128}"
-        rb"|\bmysql(?:dump|admin|sh)?[ \t][^\n|;&]{0,120}?[ \t]-p[^\s\"']{6,128}",
+        rb"|\bmysql(?:dump|admin|sh)?(?:[ \t][^\n|;&]{0,120}?)?[ \t]-p[\"']?[^\s\"']{6,128}"
+        rb"|\b(?:sshpass|docker[ \t]+login|podman[ \t]+login)(?:[ \t][^\n|;&]{0,120}?)?"
+        rb"[ \t]-p[ \t]+[\"']?[^\s\"']{6,128}"
+        rb"|(?:^|[ \t])--(?:password|passwd|token|api-key|secret|client-secret)[ \t]+[\"']?"
+        rb"[^\s\"'\-][^\s\"']{5,127}"
+        rb"|\blogin[ \t]+[^\s]{1,128}\s+password[ \t]+[^\s]{6,256}",
         0.8,
     ),
     (
@@ -188,7 +198,10 @@ _BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 _TOKEN_PREFIX = regex.compile(
     r"sk-(?:ant-(?:[a-z]+\d\d-)?|proj-|svcacct-|admin-)?|[a-z]+_(?:live_|test_|pat_)?|AIza|A[A-Z0-9]{3}|"
 )
-_MYSQL_PASSWORD_FLAG = regex.compile(r"[ \t]-p(?=[^\s\"']{6})")
+_PASSWORD_FLAG = regex.compile(r"(?:^|[ \t])(?:-p[ \t]*|--[a-z\-]+[ \t]+)[\"']?|\bpassword[ \t]+")
+"""What stands before a password on a command line (``-p``, ``-p '``, ``--password``) or
+in a .netrc entry; the last one in a match is the password's."""
+_TOKEN_FLAGS = ("--token", "--api-key", "--secret", "--client-secret")
 _PROVIDER_PREFIX = regex.compile(
     r"(?:sk-|[sr]k_(?:live|test)_|gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ptt)-|xox[abposre]-"
     r"|hf_|AIza|GOCSPX-|ya29\.|AKIA|ASIA|npm_|pypi-|SG\.|shp(?:at|ca|pa|ss)_|do[opr]_v1_|dapi)"
@@ -592,10 +605,15 @@ def _auth_header(kind: str, s: str, start: int, end: int) -> tuple[str, int, int
 
 
 def _command_line_password(s: str, start: int, end: int) -> tuple[str, int, int, float] | None:
-    """The password of ``-u user:PASSWORD`` or ``mysql ... -pPASSWORD``."""
+    """The password of ``-u user:PASSWORD``, ``mysql ... -pPASSWORD``, ``sshpass -p
+    PASSWORD``, ``--password PASSWORD`` (``--token TOKEN``: an API key) or a .netrc entry
+    (``login USER password PASSWORD``)."""
     value = s[start:end]
-    flag = _MYSQL_PASSWORD_FLAG.search(value) if value.startswith("mysql") else None
-    at = start + (flag.end() if flag is not None else value.index(":") + 1)
+    flag = value.lstrip(" \t")
+    if flag.startswith(("-u", "--user")):
+        at = start + value.index(":") + 1
+    else:
+        at = start + list(_PASSWORD_FLAG.finditer(value))[-1].end()
     password = s[at:end]
     if (
         _placeholder(password)
@@ -604,7 +622,7 @@ def _command_line_password(s: str, start: int, end: int) -> tuple[str, int, int,
         or _example_value(password)
     ):
         return None  # -u "$USER:$PASS", -u 1000:1000 (a uid:gid), -pYOUR_PASSWORD
-    return ("password", at, end, 0.8)
+    return ("api_key" if flag.startswith(_TOKEN_FLAGS) else "password", at, end, 0.8)
 
 
 def _url_password(s: str, start: int, end: int) -> tuple[str, int, int, float] | None:

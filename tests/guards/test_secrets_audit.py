@@ -158,3 +158,50 @@ def test_a_short_secret_typed_like_a_password_is_reported(
 )
 def test_short_key_values_in_fewer_classes_are_not_reported(kinds: Any, text: str) -> None:
     assert kinds(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mysql -h db -u root -p'Zq8#rT2!mW9x' shop", ("password", "Zq8#rT2!mW9x")),
+        ('mysqldump --host db -p"Zq8#rT2!mW9x" shop', ("password", "Zq8#rT2!mW9x")),
+        ("docker login -u admin --password Zq8rT2mW9xKp ghcr.io", ("password", "Zq8rT2mW9xKp")),
+        (
+            "vault login --token 'hvs.CAESIJ2x9Zq8rT2mW9xKp' ",
+            ("api_key", "hvs.CAESIJ2x9Zq8rT2mW9xKp"),
+        ),
+        ("sshpass -p 'Zq8rT2mW9xKp' ssh root@10.0.0.5", ("password", "Zq8rT2mW9xKp")),
+        ("mysql -pZq8rT2mW9xKp shop", ("password", "Zq8rT2mW9xKp")),
+        ("docker login -u admin -p Zq8rT2mW9xKp registry.acme.io", ("password", "Zq8rT2mW9xKp")),
+        (
+            "machine api.heroku.com\n  login jane@acme.io\n  password 7f3c9a1e-4b2d-4e8f-9c1a\n",
+            ("password", "7f3c9a1e-4b2d-4e8f-9c1a"),
+        ),
+        (
+            "Authorization: Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b",
+            ("bearer_token", "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"),
+        ),
+    ],
+)
+def test_more_command_line_and_header_credentials(
+    kinds: Any, text: str, expected: tuple[str, str]
+) -> None:
+    """Quoted mysql passwords, --password / --token flags followed by a space, sshpass and
+    docker login -p, .netrc entries and 'Authorization: Token' headers were not read."""
+    assert kinds(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ssh -p 2222 root@host",
+        "docker run -p 8080:80 app",
+        "echo $PW | docker login -u admin --password-stdin ghcr.io",
+        'docker login -u admin --password "$REGISTRY_PASSWORD" ghcr.io',
+        "use --token to pass your token, --password prompt asks",
+        "the login page and password reset flow",
+        "Authorization: Token <your-token-here>",
+    ],
+)
+def test_command_line_flags_that_hold_no_credential(kinds: Any, text: str) -> None:
+    assert kinds(text) == []
