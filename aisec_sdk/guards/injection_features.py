@@ -261,6 +261,31 @@ _AUTHORITY_INTL = (
 )
 
 
+# What an exfiltration request carries off (the conversation, the model's instructions, a
+# secret, the user's data), where to (a URL, an address, an image), and a URL with a slot
+# for it ("https://host/p.png?d=[DATA]").
+_EXFIL_DATA = (
+    r"(?:(?:the|this|our|my|your|entire|whole|full|complete)\W+(?:\w+\W+)?(?:conversation"
+    r"|dialog(?:ue)?)|(?:this|our)\W+chat|(?:chat|conversation|message)\W+(?:history|log"
+    r"|transcript|so\W+far)"
+    r"|(?:previous|earlier|past|prior|all\W+(?:the\W+)?(?:user'?s?\W+)?)\W*messages?"
+    r"|system\W+prompt|(?:your|initial|hidden|original)\W+instructions|passwords?|passwd"
+    r"|credentials|api\W*keys?|access\W+tokens?|session\W+(?:tokens?|cookies?)"
+    r"|(?:the\W+)?user'?s?\W+(?:\w+\W+)?(?:data|info(?:rmation)?|details|e-?mails?|address"
+    r"|name|messages?|input|questions?|answers?|files?)|personal\W+(?:data|information|details)"
+    r"|private\W+(?:data|notes|information|keys?)|everything\W+(?:the\W+user|i|we|you)\W+"
+    r"(?:\w+\W+){0,2}?(?:said|told|wrote|typed|shared|know))\b"
+)
+_EXFIL_SINK = (
+    r"(?:https?://|www\.|\w[\w.-]*@\w[\w-]*\.\w+|webhook|(?:the|this|that|a|an|my|our"
+    r"|following)\W+(?:\w+\W+)?(?:url|link|endpoint|server|image|query\W+string)\b)"
+)
+_EXFIL_URL = (
+    r"https?://[^\s)\"'>]*(?:\[|\{\{?|<|\$\{?)(?:data|info|secret|summary|conversation|chat"
+    r"|history|password|context|prompt|messages?|memory|notes)"
+)
+
+
 # name -> pattern over lower-cased text. Weights are learned; names are stable feature ids.
 PATTERNS: dict[str, str] = {
     "override": rf"\b{_IGNORE}{_gap(3)}(?:{_PREVIOUS}{_gap(3)}{_RULES}|{_RULES}{_gap(2)}{_AFTER})"
@@ -395,7 +420,11 @@ PATTERNS: dict[str, str] = {
     "exfiltration": r"\b(?:send|post|forward|upload|transmit|email|append|leak|exfiltrat\w*)"
     r"\W+(?:\w+\W+){0,5}?(?:to\W+)?(?:https?://|www\.|\w+@\w+\.\w+|the\W+url|this\W+url"
     r"|the\W+following\W+(?:url|address|endpoint))"
-    r"|!\[[^\]\n]{0,80}\]\(https?://[^)\s]{1,200}[?&=]",
+    # the conversation or a secret carried to a URL, an address or an image, either way round
+    rf"|\b{_EXFIL_DATA}{_gap(6)}(?:to|into|in|inside|as|onto)\W+(?:\w+\W+){{0,3}}?{_EXFIL_SINK}"
+    rf"|(?:https?://|\b(?:url|link|webhook|image)\b)[^\n]{{0,120}}?\b(?:replac\w*|where(?:as)?"
+    rf"|fill\w*|substitut\w*|with)\b[^.!?\n]{{0,60}}?\b{_EXFIL_DATA}"
+    rf"|{_EXFIL_URL}",
     "ai_addressed": rf"\b(?:any|all|every)\W+{_AI}s?\W+(?:(?:that\W+(?:is\W+|are\W+)?|who\W+"
     r"(?:is\W+|are\W+)?)?(?:reading|processing|summari[sz]\w*|reads?|parsing|sees?|analy[sz]\w*))\b"
     r"|\b(?:(?:dear|hey|hi|hello|attention|note\W+(?:to|for)(?:\W+the)?|message\W+(?:to|for)"
@@ -595,7 +624,8 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                        "assignment", "folgen", "kommt", "aufgabe", "tâche", "tarea", "attività",
                        "задани", "задача", "任务", "stop", "hör", "arrête", "deja", "smetti",
                        "pare", "прекрати", "翻译", "翻訳"),
-    "exfiltration": ("http", "www.", "@", "url", "address", "endpoint", "]("),
+    "exfiltration": ("http", "www.", "@", "url", "address", "endpoint", "](", "webhook", "link",
+                     "image", "server", "query"),
     "ai_addressed": ("ai", "a.i.", "assistant", "chatbot", "model", "llm", "gpt", "bot", "agent",
                      "copilot", "claude", "gemini", "bard", "bing", "automat", "from me",
                      "gave you", "assigned you", "set you", "ki", "ia", "для ии",
@@ -837,6 +867,11 @@ CORE_ANCHORS: tuple[str, ...] = (
     "context window", "act as my dead", "act as my deceased", "opposite day", "abide by any",
     "confines of", "guardrail", "initialization text", "initialization prompt",
     "start of this session", "start of this conversation", "authorize you to",
+    # exfiltration: the conversation or the user's data sent out, a URL with a slot for it
+    "conversation history", "chat history", "chat log", "entire conversation",
+    "whole conversation", "full conversation", "webhook", "url encod", "url-encod", "urlencod",
+    "exfiltrat", "into the url", "into a url", "to the url", "to this url", "in the url",
+    "query string",
     "act as my late", "words above", "you are chatgpt", "stop translating",
     # German
     "ignorier", "vergiss", "vergessen", "anweisung", "missachte", "passwort", "du bist jetzt",
@@ -880,6 +915,10 @@ CORE_ANCHORS: tuple[str, ...] = (
     "รหัสผ่าน",
 )
 CORE_ANCHORS = tuple(map(_folded, CORE_ANCHORS))
+
+# Shapes that open the gate where no anchor word occurs (RE2, case-insensitive): a URL with
+# a slot for the data to carry off.
+GATE_SHAPES: tuple[str, ...] = (_EXFIL_URL,)
 
 # Substrings that open the gate only for ``context``: data that addresses the AI reading it
 # ("Hey Copilot, ...", "If you are an AI reading this, ...", "When you summarise this, ...").

@@ -25,6 +25,7 @@ from aisec_sdk.guards.deobfuscate import accent_tolerant, accents_obfuscate, enc
 from aisec_sdk.guards.injection_features import (
     CONTEXT_ANCHORS,
     CORE_ANCHORS,
+    GATE_SHAPES,
     OBFUSCATION_ANCHORS,
     PATTERNS,
     pattern_matcher,
@@ -61,7 +62,7 @@ class Calibration:
 class Gate:
     """Keyword gate: where a text might carry an attack, and in which spelling."""
 
-    def __init__(self, words: Iterable[str]) -> None:
+    def __init__(self, words: Iterable[str], shapes: Iterable[str] = ()) -> None:
         entries: dict[str, str] = {}
         for word in words:
             entries.setdefault(word, "plain")
@@ -83,8 +84,14 @@ class Gate:
             else re2.escape(k)
             for k in keys
         ]
-        self.pattern = b"(?i)(?:" + "|".join(spelled).encode() + b")"
+        # ``shapes``: regular expressions that open a window where no word would
+        self._shapes = tuple(shapes)
+        self.pattern = b"(?i)(?:" + "|".join((*spelled, *self._shapes)).encode() + b")"
         self._any: Any = re2.compile(self.pattern, re2_options())
+        self._shape: Any = (
+            re2.compile(b"(?i)(?:" + "|".join(self._shapes).encode() + b")", re2_options())
+            if self._shapes else None
+        )
 
     def hits(self, text: str, data: bytes | None = None) -> list[tuple[int, int, str]]:
         """(start, end, family) of the keyword occurrences in ``text``, in order (``data``:
@@ -95,6 +102,10 @@ class Gate:
         for a, b in char_spans(self._any, text, "surrogatepass", data):
             matched = text[a:b]
             family = self._family.get(matched.lower())
+            if family is None and self._shape is not None and self._shape.fullmatch(
+                matched.encode("utf-8", "surrogatepass")
+            ):
+                family = "plain"
             if family is None:
                 if not accents_obfuscate(text, a, b):
                     continue
@@ -203,7 +214,7 @@ class LexicalModel:
     def _gates(self) -> tuple[Gate, Gate]:
         """The gate for user turns and the one for data, built once per model."""
         words = (*CORE_ANCHORS, *self.gate_words)
-        return Gate(words), Gate((*words, *CONTEXT_ANCHORS))
+        return Gate(words, GATE_SHAPES), Gate((*words, *CONTEXT_ANCHORS), GATE_SHAPES)
 
 
 @cache
