@@ -249,12 +249,20 @@ class _Global:
 
 
 class _Dtype:
-    """``numpy.dtype(code)`` on the simulated stack; BUILD may give its item size."""
+    """``numpy.dtype(code)`` on the simulated stack; BUILD may give its item size and its
+    flags, which numpy takes as they are written (``hasobject`` is flag 0x01)."""
 
-    __slots__ = ("code", "size")
+    __slots__ = ("code", "flags", "size")
 
     def __init__(self, code: str) -> None:
         self.code, self.size = code, 0
+        self.flags: int | None = None
+
+    def hasobject(self) -> bool:
+        """Whether numpy (and so joblib) takes the dtype to hold objects."""
+        if self.flags is not None:
+            return bool(self.flags & 0x01)
+        return self.code.lstrip("<>|=").startswith("O")
 
     def itemsize(self) -> int | None:
         """Bytes per item, or None for object (and unknown) dtypes."""
@@ -309,6 +317,8 @@ def _value(name: str, arg: Any, popped: list[Any], marked: list[Any]) -> list[An
         target, state = popped
         if isinstance(target, _Dtype) and isinstance(state, tuple) and len(state) > 5:
             target.size = state[5] if isinstance(state[5], int) else 0
+            if len(state) > 7 and isinstance(state[7], int):
+                target.flags = state[7]
         return [target]
     return None
 
@@ -317,34 +327,28 @@ def _skip_joblib_array(stream: Any, state: Any, walk: PickleWalk) -> None:
     """Step over the raw bytes joblib writes after a NumpyArrayWrapper (an alignment
     padding, then the array), so the walk goes on with the pickle after them.
 
-    An array holding objects (an object dtype, or a structure with an object field) is a
-    pickle of its own there, which joblib loads with a fresh unpickler: it is walked with
-    its own stack and memo (an index into the outer memo names something else). It is
-    told by its PROTO opcode where the padding length (at most 16) would be, not by the
-    dtype, whose flags a file may set as it likes. An unknown layout is left to fail."""
+    An array whose dtype holds objects (as its flags say: an object dtype, or a structure
+    with an object field) is a pickle of its own there, which joblib loads with a fresh
+    unpickler: it is walked with its own stack and memo (an index into the outer memo
+    names something else). An unknown layout is left to fail."""
     if not isinstance(state, dict):
         return
     shape, dtype = state.get("shape"), state.get("dtype")
     if not isinstance(dtype, _Dtype):
         return
-    aligned = isinstance(state.get("numpy_array_alignment_bytes"), int)
-    objects = dtype.code.lstrip("<>|=").startswith("O")
-    padding = 0
-    if aligned or objects:
-        first = stream.read(1)
-        if first == b"\x80":  # PROTO, then the protocol: the array's own pickle
-            stream.read(1)
-            _walk_one(stream, walk)
-            return
-        if objects:
-            return
-        padding = first[0] if first else 0
+    if dtype.hasobject():
+        _walk_one(stream, walk)
+        return
     if not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape):
         return
     itemsize = dtype.itemsize()
     if itemsize is None:
         return
-    _discard(stream.read, math.prod(shape) * itemsize + padding)
+    size = math.prod(shape) * itemsize
+    if isinstance(state.get("numpy_array_alignment_bytes"), int):
+        padding = stream.read(1)
+        size += padding[0] if padding else 0
+    _discard(stream.read, size)
 
 
 def _discard(read: Callable[[int], bytes], size: int) -> int:
