@@ -53,7 +53,11 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
         rb"(?:\.[0-9a-z]{2}\.[0-9a-z]{2,12}\b)?",  # routable: .<version>.<checksum>
         0.95,
     ),
-    ("slack_token", rb"\bxox[abposre]-[A-Za-z0-9\-]{10,250}", 0.95),
+    (
+        "slack_token",
+        rb"\bxox[abposre]-[A-Za-z0-9\-]{10,250}|\bxapp-[0-9]-[A-Za-z0-9\-]{10,250}",
+        0.95,
+    ),
     (
         "slack_webhook",
         rb"https://hooks\.slack\.com/services/T[A-Z0-9]{1,20}/B[A-Z0-9]{1,20}/[A-Za-z0-9]{20,40}",
@@ -203,7 +207,7 @@ _PASSWORD_FLAG = regex.compile(r"(?:^|[ \t])(?:-p[ \t]*|--[a-z\-]+[ \t]+)[\"']?|
 in a .netrc entry; the last one in a match is the password's."""
 _TOKEN_FLAGS = ("--token", "--api-key", "--secret", "--client-secret")
 _PROVIDER_PREFIX = regex.compile(
-    r"(?:sk-|[sr]k_(?:live|test)_|gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ptt)-|xox[abposre]-"
+    r"(?:sk-|[sr]k_(?:live|test)_|gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ptt)-|xox[abposre]-|xapp-"
     r"|hf_|AIza|GOCSPX-|ya29\.|AKIA|ASIA|npm_|pypi-|SG\.|shp(?:at|ca|pa|ss)_|do[opr]_v1_|dapi)"
 )
 """Prefixes of the provider formats: a generic value that starts with one but fails the

@@ -205,3 +205,10 @@ def test_more_command_line_and_header_credentials(
 )
 def test_command_line_flags_that_hold_no_credential(kinds: Any, text: str) -> None:
     assert kinds(text) == []
+
+
+def test_slack_app_level_tokens(kinds: Any, rand: Callable[..., str]) -> None:
+    """Slack's app-level tokens (xapp-1-..., Socket Mode) were only found after a name."""
+    token = f"xapp-1-A{rand(10, '0123456789ABCDEFGHJK')}-{rand(13, '0123456789')}-"
+    token += rand(64, "0123456789abcdef")
+    assert kinds(f"connect with {token} in socket mode") == [("slack_token", token)]
