@@ -393,10 +393,13 @@ class _Scan:
         kind = _CODE_SUFFIXES.get(suffix)
         if kind is not None:
             return self._code(target, display, kind, size)
-        if is_chat_template(target) and size <= _MAX_CONFIG:
+        if (is_chat_template(target) or target.name in HF_CONFIG_NAMES) and size > _MAX_CONFIG:
+            kind = "jinja" if is_chat_template(target) else "json"
+            return self._add(FileResult(display, "config", kind, size), [_too_large(display)])
+        if is_chat_template(target):
             found = scan_chat_template(target.read_bytes(), display)
             return self._add(FileResult(display, "config", "jinja", size), found)
-        if target.name in HF_CONFIG_NAMES and size <= _MAX_CONFIG:
+        if target.name in HF_CONFIG_NAMES:
             data = target.read_bytes()
             found = scan_hf_config(data, display) + _keras_json(data, display)
             if size <= MAX_CONFIG_SIZE:  # an app's config.json holds keys like any config
@@ -670,8 +673,9 @@ class _Scan:
                         key="crc",
                     )
                 )
-        elif member.name.rsplit("/", 1)[-1] == "config.json" and member.size <= _MAX_CONFIG:
-            found = scan_keras_config(reader.read(), where)
+        elif member.name.rsplit("/", 1)[-1] == "config.json":
+            too_large = member.size > _MAX_CONFIG
+            found = [_too_large(where)] if too_large else scan_keras_config(reader.read(), where)
         elif fmt == "unknown" or fmt in _COLUMNAR:
             found = self._archived_dataset(reader, where, fmt)
         else:
@@ -695,6 +699,16 @@ def _seekable(fh: IO[bytes]) -> Iterator[IO[bytes]]:
         shutil.copyfileobj(fh, copy, _CHUNK)
         copy.seek(0)
         yield copy
+
+
+def _too_large(where: str) -> ScanFinding:
+    """The finding for a model config or chat template over `_MAX_CONFIG`: its loader
+    reads it whole, so padding one must not hide what it holds."""
+    message = (
+        f"larger than {_MAX_CONFIG >> 20} MiB, which no real config is: its chat templates, "
+        "custom code and Keras layers were not checked"
+    )
+    return ScanFinding("AISEC-MOD001", "high", where, message, key="too-large")
 
 
 def _anomaly(display: str, text: str) -> ScanFinding:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from aisec_sdk.posture import ScanReport, detect_format, scan_file
+from aisec_sdk.posture import ScanReport, detect_format, scan_file, scan_paths
 
 Write = Callable[[str, bytes | str], Path]
 
@@ -433,6 +433,27 @@ def test_hugging_face_configs_custom_code_and_chat_templates(write: Write) -> No
     benign = {"chat_template": "{% for m in messages %}{{ m['content'] }}{% endfor %}"}
     assert scan_file(write("ok/tokenizer_config.json", json.dumps(benign))).findings == []
     assert scan_file(write("vscode/config.json", "{not json")).findings == []
+
+
+def test_configs_padded_past_the_size_cap_fail_instead_of_passing(
+    write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """transformers and Keras read a padded tokenizer_config.json, chat template or
+    config.json whole; past the scanner's cap they were skipped without a finding."""
+    from aisec_sdk.posture import scanner
+
+    monkeypatch.setattr(scanner, "_MAX_CONFIG", 4096)
+    ssti = "{{ cycler.__init__.__globals__.os.popen('id').read() }}"
+    padded = json.dumps({"chat_template": ssti, "pad": " " * 5000})
+    lam = {"class_name": "Lambda", "config": {"name": "l" * 5000}}
+    for name, data in (
+        ("m/tokenizer_config.json", padded.encode()),
+        ("m/chat_template.jinja", (ssti + " " * 5000).encode()),
+        ("big.keras", _keras_archive([lam])),
+    ):
+        report = scan_paths([str(write(name, data))])
+        assert [(f.rule_id, f.severity) for f in report.findings] == [("AISEC-MOD001", "high")]
+    assert scan_paths([str(write("ok/tokenizer_config.json", "{}"))]).findings == []
 
 
 def test_chat_templates_saved_on_their_own_are_checked(write: Write) -> None:
