@@ -444,7 +444,9 @@ def notebook_cells(text: str) -> Iterator[tuple[int, str]]:
         notebook = loads(text)
     except json.JSONDecodeError:
         return
-    cells = notebook.get("cells", []) if isinstance(notebook, dict) else []
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list):  # not a notebook after all
+        return
     for number, cell in enumerate(cells, 1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue

@@ -821,3 +821,13 @@ def test_lock_files_give_exact_versions(tmp_path: Path) -> None:
         "framework:npm:@anthropic-ai/sdk": "0.24.3",
     }
     assert sorted(found["framework:anthropic"].locations) == ["poetry.lock", "pyproject.toml"]
+
+
+@pytest.mark.parametrize(
+    "notebook", ['{"cells": 5}', '{"cells": {"a": 1}}', '{"cells": [5, null, {"source": 3}]}', "[]"]
+)
+def test_a_malformed_notebook_is_skipped(tmp_path: Path, notebook: str) -> None:
+    (tmp_path / "nb.ipynb").write_text(notebook)
+    (tmp_path / "app.py").write_text("from openai import OpenAI\nOpenAI()\n")
+    bom = scan_project(tmp_path, environment=False)  # the rest of the project is still read
+    assert [c.ref for c in bom.components] == ["provider:openai"]
