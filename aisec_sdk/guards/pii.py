@@ -376,8 +376,8 @@ class PiiGuard:
             start, value = start + 1, value[1:]  # "(+44 20 7946 0958)": prose's parenthesis
         digits = value.translate(_SEPARATORS)
         end = start + len(value)
-        if s[start - 1 : start].isalnum() or (
-            s[end : end + 1].isalnum() and _EXTENSION.match(s, end) is None
+        if _glued(s[start - 1 : start]) or (
+            _glued(s[end : end + 1]) and _EXTENSION.match(s, end) is None
         ):
             return []  # part of a word or a longer number, unless an extension (x204)
         if _JOINED_BEFORE.search(s, max(0, start - 2), start) or _JOINED_AFTER.match(s, end):
@@ -678,6 +678,13 @@ def _url_login(s: str, at: int) -> bool:
     return i > 0 and before[i - 1].isalnum() and not any(c in rest for c in " \t\r\n/@")
 
 
+def _glued(char: str) -> bool:
+    """Whether a value's neighbour ``char`` (one character or none) makes it part of a
+    longer word: a letter or digit of the Latin script. Chinese, Japanese, Korean and
+    other scripts write numbers right against the words around them (電話番号は090-...)."""
+    return char.isalnum() and _is_latin(char)
+
+
 def _is_latin(char: str) -> bool:
     """ASCII or a Latin letter with diacritics (below U+0250), as opposed to other scripts."""
     return char < "\u0250"
@@ -693,9 +700,9 @@ def _in_address(char: str) -> bool:
 def _ipv4(s: str, start: int, end: int) -> Candidate | None:
     before, after = s[start - 1 : start], s[end : end + 2]
     if (
-        before.isalnum()
+        _glued(before)
         or before in (".", "-", "_")
-        or after[:1].isalnum()
+        or _glued(after[:1])
         or (after[:1] == "." and after[1:].isdigit())
         or (after[:1] in ("-", "+") and after[1:].isalpha())  # 5.15.0.91-generic, 1.2.3.4+cu1
     ):
@@ -713,8 +720,8 @@ def _ipv6(s: str, start: int, end: int) -> Candidate | None:
     while end > start and s[end - 1] in ".:" and not s[start:end].endswith("::"):
         end -= 1
     before, after = s[start - 1 : start], s[end : end + 2]
-    if (before and (before.isalnum() or before in "_:")) or (
-        after[:1].isalnum() or after[:1] == "_" or (after[:1] == ":" and after[1:].isalnum())
+    if (before and (_glued(before) or before in "_:")) or (
+        _glued(after[:1]) or after[:1] == "_" or (after[:1] == ":" and after[1:].isalnum())
     ):
         return None  # part of a longer word or of a longer (invalid) run of groups
     try:
@@ -757,20 +764,20 @@ def _after_iban_head(s: str, start: int) -> bool:
         and head[:2].upper() in _IBAN_LENGTHS
         and head[2:4].isdigit()
         and head[4] in " -"
-        and not s[start - 6 : start - 5].isalnum()
+        and not _glued(s[start - 6 : start - 5])
     )
 
 
 def _iban(s: str, start: int, value: str) -> Candidate | None:
     length = _IBAN_LENGTHS.get(value[:2].upper())
-    if length is None or s[start - 1 : start].isalnum():
+    if length is None or _glued(s[start - 1 : start]):
         return None  # not a registry country: hex dumps such as "CB06 4803 BF01 ..."
     taken, end = 0, start
     while end < start + len(value) and taken < length:
         if value[end - start] not in " -":
             taken += 1
         end += 1
-    if taken == length and not s[end : end + 1].isalnum() and iban_ok(s[start:end]):
+    if taken == length and not _glued(s[end : end + 1]) and iban_ok(s[start:end]):
         return (start, end, "iban", 0.95)
     return None
 

@@ -101,3 +101,26 @@ def test_ungrouped_19_digit_cards_after_a_card_word(find: Any, text: str) -> Non
 
 def test_ungrouped_19_digit_luhn_numbers_without_a_card_word_stay_ids(find: Any) -> None:
     assert find("order id 6759656055753276688 shipped") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("電話番号は090-1234-5678です", ("phone", "090-1234-5678")),
+        ("カード番号4111 1111 1111 1111を使います", ("credit_card", "4111 1111 1111 1111")),
+        ("请汇款到DE89370400440532013000账户", ("iban", "DE89370400440532013000")),
+        ("服务器地址为8.8.4.4。", ("ip_address", "8.8.4.4")),
+        ("전화번호는 010-1234-5678입니다", ("phone", "010-1234-5678")),
+    ],
+)
+def test_values_written_right_next_to_cjk_text(
+    find: Any, text: str, expected: tuple[str, str]
+) -> None:
+    """Japanese, Chinese and Korean write numbers against the words around them, with no
+    space: a kana, kanji or hangul neighbour was read as part of a longer word."""
+    assert find(text, phone_regions=["JP", "KR", "US"]) == [expected]
+
+
+@pytest.mark.parametrize("text", ["ref abc4155552671", "id 4111111111111111x", "v8.8.4.4b"])
+def test_values_glued_to_latin_letters_stay_parts_of_words(find: Any, text: str) -> None:
+    assert find(text) == []
