@@ -1,13 +1,14 @@
 """Chat templates (Jinja) that reach Python internals: server-side template injection.
 
 Only the code inside ``{{ }}`` and ``{% %}`` tags runs: text between tags, comments and
-``{% raw %}`` blocks are dropped first, by a lexer that reads the tags' string literals
-and brackets as Jinja's does (a ``}}`` in a string or inside an open bracket does not end
-a tag). Jinja decodes escapes in string literals (``'\\x5f\\x5fclass\\x5f\\x5f'``) and joins
-them (``'__cla' ~ 'ss__'``), and ``attr``, ``map(attribute=...)`` and subscripts look up a
-computed name, so the code is also read with its escapes decoded and adjacent literals
-joined, and a lookup whose name is built by a string filter or ``~`` counts as an escape
-attempt.
+``{% raw %}`` blocks are dropped first (but for the text of a block ``set``, ``macro``,
+``call``, ``filter`` or ``block``, which becomes a value a lookup can use), by a lexer
+that reads the tags' string literals and brackets as Jinja's does (a ``}}`` in a string
+or inside an open bracket does not end a tag). Jinja decodes escapes in string literals
+(``'\\x5f\\x5fclass\\x5f\\x5f'``) and joins them (``'__cla' ~ 'ss__'``), and ``attr``,
+``map(attribute=...)`` and subscripts look up a computed name, so the code is also read
+with its escapes decoded and adjacent literals joined, and a lookup whose name is built
+by a string filter or ``~`` counts as an escape attempt.
 """
 
 from __future__ import annotations
@@ -37,16 +38,31 @@ _COMPUTED_ITEM = re.compile(
 _TAG = re.compile(r"\{([{%#])")
 # inside a tag: a string literal, one bracket, or a run of anything else
 _TOKEN = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^'"()\[\]{}%]+|.""", re.S)
+_CAPTURING = frozenset({"macro", "call", "filter", "block"})
 _RAW = re.compile(r"\s*[-+]?\s*raw\s*[-+]?\s*")
 _END_RAW = re.compile(r"\{%\s*[-+]?\s*endraw\s*[-+]?\s*%\}")
 
 
+def _capture_change(body: str) -> int:
+    """+1 when a statement opens a block whose text becomes a value (a block ``set``, a
+    ``macro``, ``call``, ``filter`` or ``block``, callable as ``self.name()``), -1 when
+    it closes one, else 0."""
+    words = body.strip("-+ \t\r\n").split(None, 1)
+    word = words[0] if words else ""
+    if word in _CAPTURING or (word == "set" and "=" not in body):
+        return 1
+    return -1 if word.startswith("end") and word[3:] in (*_CAPTURING, "set") else 0
+
+
 def _code(template: str) -> str:
-    """The code inside the template's tags, one tag a line. An unterminated tag, string
-    or comment (which Jinja rejects) keeps the rest of the template as code."""
+    """The code inside the template's tags, one tag a line, and the text of blocks whose
+    text becomes a value (``{% set x %}__class__{% endset %}``). An unterminated tag,
+    string or comment (which Jinja rejects) keeps the rest of the template as code."""
     pieces: list[str] = []
-    pos, size = 0, len(template)
+    pos, size, capturing = 0, len(template), 0
     while (tag := _TAG.search(template, pos)) is not None:
+        if capturing > 0:
+            pieces.append(template[pos : tag.start()])
         start = tag.end()
         if tag.group(1) == "#":
             end = template.find("#}", start)
@@ -72,9 +88,15 @@ def _code(template: str) -> str:
         body = template[start:i]
         pieces.append(body)
         pos = i + 2
-        if close == "%}" and _RAW.fullmatch(body):
-            end_raw = _END_RAW.search(template, pos)
-            pos = end_raw.end() if end_raw else size
+        if close == "%}":
+            capturing = max(0, capturing + _capture_change(body))
+            if _RAW.fullmatch(body):
+                end_raw = _END_RAW.search(template, pos)
+                if capturing > 0:
+                    pieces.append(template[pos : end_raw.start() if end_raw else size])
+                pos = end_raw.end() if end_raw else size
+    if capturing > 0:
+        pieces.append(template[pos:])
     return "\n".join(pieces)
 
 

@@ -489,6 +489,10 @@ def test_chat_templates_saved_on_their_own_are_checked(write: Write) -> None:
         "{{ '{#' }}{{ cycler.__init__ }}{{ '#}' }}",
         "{{ '}}' ~ lipsum.__globals__ }}",
         "{{ {'a': {'b': 1}} ~ lipsum.__globals__ }}",
+        # text that becomes a value: a block set, a macro, a block called as self.name()
+        "{% set x %}__class__{% endset %}{{ ''[x] }}",
+        "{% macro m() %}__globals__{% endmacro %}{{ lipsum[m()] }}",
+        "{% block b %}__class__{% endblock %}{{ ''[self.b()] }}",
     ],
 )
 def test_obfuscated_template_injection(write: Write, template: str) -> None:
