@@ -91,7 +91,17 @@ _MODEL_PREFIXES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("grok",), "x_ai"),
 )
 _MODEL_KEYWORDS = frozenset(
-    {"model", "model_name", "model_id", "modelId", "azure_deployment", "deployment_name", "repo_id"}
+    {
+        "model",
+        "model_name",
+        "model_id",
+        "modelId",
+        "azure_deployment",
+        "deployment_name",
+        "repo_id",
+        "model_path",
+        "pretrained_model_name_or_path",
+    }
 )
 # boto3 service names of Amazon Bedrock's model APIs.
 _BEDROCK_SERVICES = frozenset({"bedrock", "bedrock-runtime", "bedrock-agent-runtime"})
@@ -115,7 +125,43 @@ _LITELLM_PROVIDERS: dict[str, str] = {
 _ENDPOINT_KEYWORDS = frozenset(
     {"base_url", "api_base", "openai_api_base", "azure_endpoint", "endpoint", "endpoint_url"}
 )
-_POSITIONAL_MODEL_CALLS = frozenset({"from_pretrained", "SentenceTransformer", "GenerativeModel"})
+# Calls that take the model as a positional argument (its index): any caller's ...
+_POSITIONAL_MODEL_CALLS: dict[str, int] = {
+    "from_pretrained": 0,
+    "SentenceTransformer": 0,
+    "CrossEncoder": 0,
+    "GenerativeModel": 0,
+    "init_chat_model": 0,
+}
+# ... and generic names that do only in one framework (``pipeline(task, model)``)
+_FRAMEWORK_POSITIONAL: dict[tuple[str, str], int] = {
+    ("transformers", "pipeline"): 1,
+    ("dspy", "LM"): 0,
+    ("litellm", "completion"): 0,
+    ("litellm", "acompletion"): 0,
+    ("litellm", "embedding"): 0,
+}
+# Frameworks whose model names are LiteLLM's ``provider/model``.
+_LITELLM_NAMING = frozenset({"litellm", "dspy"})
+# LangChain's ``init_chat_model`` provider names (``"openai:gpt-4o"``, ``model_provider=``).
+_LANGCHAIN_PROVIDERS: dict[str, str] = {
+    "openai": "openai",
+    "azure_openai": "azure.ai.openai",
+    "anthropic": "anthropic",
+    "bedrock": "aws.bedrock",
+    "bedrock_converse": "aws.bedrock",
+    "google_vertexai": "gcp.vertex_ai",
+    "google_genai": "gcp.gemini",
+    "mistralai": "mistral_ai",
+    "groq": "groq",
+    "cohere": "cohere",
+    "ollama": "ollama",
+    "huggingface": "huggingface",
+    "deepseek": "deepseek",
+    "xai": "x_ai",
+    "perplexity": "perplexity",
+    "ibm": "ibm.watsonx.ai",
+}
 # Top-level modules of AI SDKs and frameworks (``langchain_*`` and ``llama_index*`` too).
 _AI_MODULES = frozenset(
     {
@@ -192,7 +238,9 @@ def is_local_path(name: str) -> bool:
 def _litellm_provider(model: str, framework: str | None) -> str | None:
     """The provider a LiteLLM ``provider/model`` name routes to."""
     prefix, slash, _ = model.partition("/")
-    return _LITELLM_PROVIDERS.get(prefix.lower()) if framework == "litellm" and slash else None
+    return (
+        _LITELLM_PROVIDERS.get(prefix.lower()) if framework in _LITELLM_NAMING and slash else None
+    )
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -345,16 +393,21 @@ class _Collector(ast.NodeVisitor):
         # is no AI reference: require a provider, an AI module or a well-known model name.
         ai = provider is not None or _is_ai_module(framework) or last in _POSITIONAL_MODEL_CALLS
         models: list[str] = []
-        if last in _POSITIONAL_MODEL_CALLS and node.args:
-            models.append(self._text(node.args[0]) or "")
+        index = _POSITIONAL_MODEL_CALLS.get(
+            last, _FRAMEWORK_POSITIONAL.get((framework or "", last))
+        )
+        if index is not None and len(node.args) > index:
+            models.append(self._text(node.args[index]) or "")
         for keyword in node.keywords:
             if keyword.arg is None:
                 continue
             text = self._text(keyword.value)
             if not text:
                 continue
-            if keyword.arg in _MODEL_KEYWORDS or keyword.arg == "pretrained_model_name_or_path":
+            if keyword.arg in _MODEL_KEYWORDS:
                 models.append(text)
+            elif keyword.arg == "model_provider" and last == "init_chat_model":
+                provider = _LANGCHAIN_PROVIDERS.get(text.lower(), provider)
             elif (
                 ai
                 and keyword.arg in _ENDPOINT_KEYWORDS
@@ -364,6 +417,9 @@ class _Collector(ast.NodeVisitor):
         if last == "load_dataset":
             self._dataset(node, framework)
         for model in filter(None, models):
+            named, colon, rest = model.partition(":")
+            if last == "init_chat_model" and colon and named.lower() in _LANGCHAIN_PROVIDERS:
+                model, provider = rest, _LANGCHAIN_PROVIDERS[named.lower()]  # "openai:gpt-4o"
             guessed = provider or _litellm_provider(model, framework) or guess_provider(model)
             if is_local_path(model):  # the project's own weights: no provider serves them
                 guessed = None

@@ -831,3 +831,36 @@ def test_a_malformed_notebook_is_skipped(tmp_path: Path, notebook: str) -> None:
     (tmp_path / "app.py").write_text("from openai import OpenAI\nOpenAI()\n")
     bom = scan_project(tmp_path, environment=False)  # the rest of the project is still read
     assert [c.ref for c in bom.components] == ["provider:openai"]
+
+
+MORE_SHAPES = """
+import dspy
+from langchain.chat_models import init_chat_model
+from llama_cpp import Llama
+from sentence_transformers import CrossEncoder
+from transformers import pipeline
+
+def build(task):
+    a = init_chat_model("openai:gpt-4o")
+    b = init_chat_model("claude-3-5-haiku-latest", model_provider="anthropic")
+    c = init_chat_model("llama3.1:8b", model_provider="ollama")
+    d = Llama(model_path="./models/llama-3-8b.Q4_K_M.gguf")
+    e = CrossEncoder("cross-encoder/ms-marco-MiniLM-L-6-v2")
+    f = pipeline("text-generation", "openai-community/gpt2-medium")
+    g = dspy.LM("anthropic/claude-3-opus-20240229")
+    h = task.pipeline("x", "not-a-model")  # another library's pipeline
+    return a, b, c, d, e, f, g, h
+"""
+
+
+def test_positional_and_provider_prefixed_model_arguments() -> None:
+    found = {(r.value, r.provider) for r in references(MORE_SHAPES) if r.kind == "model"}
+    assert found == {
+        ("gpt-4o", "openai"),
+        ("claude-3-5-haiku-latest", "anthropic"),
+        ("llama3.1:8b", "ollama"),
+        ("./models/llama-3-8b.Q4_K_M.gguf", None),
+        ("cross-encoder/ms-marco-MiniLM-L-6-v2", "huggingface"),
+        ("openai-community/gpt2-medium", "huggingface"),
+        ("anthropic/claude-3-opus-20240229", "anthropic"),
+    }
