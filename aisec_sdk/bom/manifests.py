@@ -15,11 +15,13 @@
 - Dockerfiles (``Dockerfile``, ``Dockerfile.prod``, ``app.dockerfile``, ``Containerfile``)
   give the packages their ``RUN pip install`` lines install and the names their ``ENV`` and
   ``ARG`` instructions set; Compose files (``docker-compose.yml``, ``compose.prod.yaml``)
-  the names of their services' ``environment``.
+  the names of their services' ``environment``. Both name the models their model servers
+  serve (``vllm serve X``, ``--model X``, TGI's ``--model-id X``, ``ollama pull X``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shlex
@@ -36,6 +38,7 @@ __all__ = [
     "is_container_file",
     "is_env_file",
     "is_manifest",
+    "served_models",
 ]
 
 _REQUIREMENT = re.compile(
@@ -54,6 +57,11 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # ``NAME=value`` pairs of an ENV instruction; a quoted value is passed over whole
 _ENV_PAIR = re.compile(r"""(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=(?:"(?:[^"\\]|\\.)*"|'[^']*'|\S*)""")
 _SHELL_SEPARATORS = re.compile(r"&&|\|\||[;|]")
+_COMMAND_SPLIT = re.compile(r"[\s;&|,\[\]]+")
+# model servers whose --model / --model-id option names the model they serve
+_MODEL_SERVERS = ("vllm", "text-generation-inference", "text-generation-launcher", "sglang")
+# what a served model's name can be: a hub id, a tag (llama3.1:8b) or a path, no variables
+_NAME_OR_PATH = re.compile(r"^[\w./:~-]{1,200}$")
 # pip install options followed by a value (``-r requirements.txt``, ``-i URL``)
 _PIP_VALUE_OPTIONS = frozenset(
     {
@@ -300,24 +308,84 @@ def _dockerfile_names(text: str) -> Iterator[str]:
                 yield words[0]
 
 
-def _compose_names(text: str) -> Iterator[str]:
-    """Names in the ``environment`` (a list or a mapping) of a Compose file's services."""
+def _compose_services(text: str) -> list[dict[str, Any]]:
+    """The services of a Compose file (PyYAML, which the "bom" extra installs)."""
     try:
-        import yaml  # type: ignore[import-untyped]  # the "bom" extra installs PyYAML
+        import yaml  # type: ignore[import-untyped]
     except ImportError:
-        return
+        return []
     try:
         data = yaml.safe_load(text)
     except (yaml.YAMLError, RecursionError):
-        return
+        return []
     services = _table(data, "services") if isinstance(data, dict) else {}
-    for service in services.values():
-        environment = service.get("environment") if isinstance(service, dict) else None
+    return [service for service in services.values() if isinstance(service, dict)]
+
+
+def _compose_names(text: str) -> Iterator[str]:
+    """Names in the ``environment`` (a list or a mapping) of a Compose file's services."""
+    for service in _compose_services(text):
+        environment = service.get("environment")
         if isinstance(environment, dict):
             entries = [str(name) for name in environment]
         else:
             entries = [str(item).split("=", 1)[0] for item in _strings(environment)]
         yield from (name.strip() for name in entries if _NAME.match(name.strip()))
+
+
+def _words(command: Any) -> list[str]:
+    """The words of a command given as a string, an exec-form list or a shell ``-c`` line."""
+    if isinstance(command, list):
+        command = " ".join(str(part) for part in command)
+    if not isinstance(command, str):
+        return []
+    return [w.strip("\"'") for w in _COMMAND_SPLIT.split(command) if w.strip("\"'")]
+
+
+def _served(words: list[str], image: str = "") -> Iterator[tuple[str, str | None]]:
+    """(model, provider) a model server's command serves: vLLM (``vllm serve X``,
+    ``--model X``), Hugging Face TGI (``--model-id X``), llama.cpp (``-m X``), Ollama
+    (``ollama pull|run X``). ``--model`` counts only on a known server's command."""
+    text = " ".join([image, *words]).lower()
+    server = any(name in text for name in _MODEL_SERVERS)
+    llama_cpp = "llama" in text and ("server" in text or "llama.cpp" in text)
+    for i, word in enumerate(words[:-1]):
+        after = words[i + 1]
+        base = word.rsplit("/", 1)[-1]
+        if base == "ollama" and after in ("pull", "run") and i + 2 < len(words):
+            yield words[i + 2], "ollama"
+        elif base == "vllm" and after == "serve" and i + 2 < len(words):
+            yield words[i + 2], None
+        elif (server and word in ("--model", "--model-id")) or (llama_cpp and word == "-m"):
+            yield after, None
+    for word in words:
+        option, equals, value = word.partition("=")
+        if server and equals and option in ("--model", "--model-id") and value:
+            yield value, None
+
+
+def served_models(path: Path) -> list[tuple[str, str | None, int | None]]:
+    """(model, provider, line) of what a Dockerfile's or Compose file's model servers serve
+    (vLLM, TGI, llama.cpp, Ollama); the line is None in a Compose file."""
+    text = _text(path)
+    name = path.name.lower()
+    if text is None:
+        return []
+    found: list[tuple[str, str | None, int | None]] = []
+    if _is_dockerfile(name):
+        for line, instruction, arguments in _instructions(text):
+            if instruction in ("RUN", "CMD", "ENTRYPOINT"):
+                command: Any = arguments
+                if arguments.startswith("["):
+                    with contextlib.suppress(json.JSONDecodeError, RecursionError):
+                        command = json.loads(arguments)
+                found += [(m, p, line) for m, p in _served(_words(command))]
+    elif _COMPOSE.match(name):
+        for service in _compose_services(text):
+            image = str(service.get("image") or "")
+            words = _words(service.get("entrypoint")) + _words(service.get("command"))
+            found += [(m, p, None) for m, p in _served(words, image)]
+    return [(m, p, line) for m, p, line in found if _NAME_OR_PATH.match(m)]
 
 
 def _text(path: Path) -> str | None:

@@ -37,6 +37,7 @@ from aisec_sdk.bom.manifests import (
     is_container_file,
     is_env_file,
     is_manifest,
+    served_models,
 )
 from aisec_sdk.bom.model import (
     Bom,
@@ -494,7 +495,8 @@ class _Project:
                 self.code(refs, path.stem, f"{shown}#cell{cell}")
 
     def declarations(self, manifests: list[Path], env_files: list[Path]) -> None:
-        """AI packages the manifests declare, and variable names the ``.env`` files set."""
+        """AI packages the manifests declare, models container files serve, and variable
+        names the ``.env`` files set."""
         for path in manifests:
             for declared in declared_packages(path, self.relative(path)):
                 npm = declared.ecosystem == "npm"
@@ -516,8 +518,36 @@ class _Project:
                         else {},
                     )
                 )
+            if is_container_file(path):
+                self.served(path)
         for path in env_files:
             self.env_names.update(env_file_names(path))
+
+    def served(self, path: Path) -> None:
+        """Models the model servers of a Dockerfile or Compose file serve."""
+        shown = self.relative(path)
+        for served, provider, line in served_models(path):
+            location = f"{shown}:{line}" if line else shown
+            name = _local_name(served) if is_local_path(served) else served
+            model = self.builder.add(
+                ModelComponent(
+                    ref=f"model:{name}",
+                    name=name,
+                    provider=provider,
+                    sources=["manifest"],
+                    locations=[location],
+                )
+            )
+            if provider:
+                server = self.builder.add(
+                    ProviderComponent(
+                        ref=f"provider:{provider}",
+                        name=provider,
+                        sources=["manifest"],
+                        locations=[location],
+                    )
+                )
+                self.builder.relate(model, "served-by", server, "manifest")
 
 
 def _local_name(path: str) -> str:

@@ -864,3 +864,41 @@ def test_positional_and_provider_prefixed_model_arguments() -> None:
         ("openai-community/gpt2-medium", "huggingface"),
         ("anthropic/claude-3-opus-20240229", "anthropic"),
     }
+
+
+SERVING_COMPOSE = """\
+services:
+  vllm:
+    image: vllm/vllm-openai:v0.6.0
+    command: ["--model", "mistralai/Mistral-7B-Instruct-v0.3", "--port", "8000"]
+  tgi:
+    image: ghcr.io/huggingface/text-generation-inference:2.2
+    command: --model-id=HuggingFaceH4/zephyr-7b-beta --max-input-length 4000
+  ollama:
+    image: ollama/ollama
+    entrypoint: ["/bin/sh", "-c", "ollama serve & sleep 3 && ollama pull llama3.1:8b"]
+  trainer:
+    image: python:3.12
+    command: python train.py --model resnet50
+"""
+
+SERVING_DOCKERFILE = """\
+FROM vllm/vllm-openai
+RUN ollama pull nomic-embed-text
+CMD ["vllm", "serve", "Qwen/Qwen2.5-7B-Instruct", "--port", "8000"]
+"""
+
+
+def test_model_servers_in_container_files_name_their_models(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(SERVING_COMPOSE)
+    (tmp_path / "Dockerfile").write_text(SERVING_DOCKERFILE)
+    bom = scan_project(tmp_path, environment=False)
+    models = {c.name: c for c in bom.of_kind("model") if isinstance(c, ModelComponent)}
+    assert {name: (m.provider, m.locations) for name, m in models.items()} == {
+        "mistralai/Mistral-7B-Instruct-v0.3": (None, ["compose.yaml"]),
+        "HuggingFaceH4/zephyr-7b-beta": (None, ["compose.yaml"]),
+        "llama3.1:8b": ("ollama", ["compose.yaml"]),
+        "nomic-embed-text": ("ollama", ["Dockerfile:2"]),
+        "Qwen/Qwen2.5-7B-Instruct": (None, ["Dockerfile:3"]),
+    }
+    assert ("model:llama3.1:8b", "served-by", "provider:ollama") in _edges(bom)
