@@ -88,6 +88,9 @@ _CANDIDATES = re2.compile(
     rb"(?:\.[A-Za-z0-9\-?\x{80}-\x{10FFFF}]{1,63}){0,8}\.(?:[A-Za-z]{2,24}|[?\x{80}-\x{10FFFF}]{2,24}))"
     rb"|(?P<email_spelled>[A-Za-z0-9._%+\-]{1,64} ?[\[(](?i:at)[\])] ?[A-Za-z0-9\-]{1,63}"
     rb"(?: ?[\[(](?i:dot)[\])] ?[A-Za-z0-9\-]{1,63}){1,4})"
+    # URL-encoded: a query string's email=jane.doe%40example.com
+    rb"|(?P<email_encoded>\b[A-Za-z0-9._+\-]+%40[A-Za-z0-9\-]{1,63}"
+    rb"(?:\.[A-Za-z0-9\-]{1,63}){0,8}\.[A-Za-z]{2,24}\b)"
     rb"|(?P<ipv4>[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})"
     rb"|(?P<iban>\b[A-Za-z]{2}[0-9]{2}(?:[ \-]?[A-Za-z0-9]){11,40})"
     rb"|(?P<number>(?:\(\+|[+(]|\b)[0-9](?:[ \-.()/]{0,2}[0-9]){6,60})"
@@ -348,6 +351,8 @@ class PiiGuard:
                 item = _email(s, start, end)
             elif kind == "email_spelled":  # jane [at] example [dot] com
                 item = (start, end, "email", 0.8)
+            elif kind == "email_encoded":
+                item = _encoded_email(s, start, end)
             elif kind == "ipv4":
                 item = _ipv4(s, start, end)
                 number = None if item is not None else _NUMBER.match(data, start)
@@ -668,6 +673,19 @@ def _email(s: str, start: int, end: int) -> Candidate | None:
     if s[end : end + 1] == ":" and s[end + 1 : end + 2] not in ("", " ", "\t", "\n", "\r"):
         return None  # user@host:path or user@host:port, an SSH remote or URL, not a mailbox
     return (local_start, end, "email", 0.95)
+
+
+def _encoded_email(s: str, start: int, end: int) -> Candidate | None:
+    """An address written with ``%40`` for its ``@`` (a query string), unless it is a
+    file name (``icon%402x.png``), the login of a URL or its local part is too long (the
+    pattern leaves it unbounded: a bounded run made the whole RE2 pass 15 % slower)."""
+    if (
+        s.index("%40", start, end) - start > 64
+        or s[start:end].rpartition(".")[2].lower() in _FILE_EXTENSIONS
+        or _url_login(s, start)
+    ):
+        return None
+    return (start, end, "email", 0.9)
 
 
 def _url_login(s: str, at: int) -> bool:

@@ -76,9 +76,7 @@ def test_the_rest_of_an_iban_with_a_bad_check_is_no_card(find: Any) -> None:
         "ref 5105 1051 0510 515",  # 15 digits with a Mastercard prefix
     ],
 )
-def test_a_luhn_number_of_a_length_its_issuer_never_uses_is_no_card(
-    find: Any, text: str
-) -> None:
+def test_a_luhn_number_of_a_length_its_issuer_never_uses_is_no_card(find: Any, text: str) -> None:
     """Visa numbers have 13, 16 or 19 digits, Mastercard 16, JCB 16-19: a 15-digit IMEI
     that passes Luhn and starts with 4 or 35 was reported as a card."""
     digits = "".join(c for c in text if c.isdigit())
@@ -124,3 +122,23 @@ def test_values_written_right_next_to_cjk_text(
 @pytest.mark.parametrize("text", ["ref abc4155552671", "id 4111111111111111x", "v8.8.4.4b"])
 def test_values_glued_to_latin_letters_stay_parts_of_words(find: Any, text: str) -> None:
     assert find(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("GET /api/users?email=jane.doe%40gmail.com&page=2 HTTP/1.1", "jane.doe%40gmail.com"),
+        (
+            "redirect_uri=https%3A%2F%2Fapp.io%2Fcb&login_hint=max.mustermann%40web.de",
+            "max.mustermann%40web.de",
+        ),
+    ],
+)
+def test_url_encoded_addresses_in_logs_and_links(find: Any, text: str, address: str) -> None:
+    """An address in a query string is written with %40 for the @ (every access log has
+    them); only the @ form was read."""
+    assert find(text) == [("email", address)]
+
+
+def test_url_encoded_look_alikes(find: Any) -> None:
+    assert find("GET /static/icon%402x.png and /assets/logo%403x.webp") == []
