@@ -51,6 +51,7 @@ from aisec_sdk.bom.spans import (
     endpoint_component,
     inherited_pii,
     is_llm_span,
+    is_model_call,
 )
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ class BomCollector(SpanProcessor):
             function=str(function) if function is not None else None,
             names_function=ATTR_FUNCTION in attributes,
             nested=parent is not None and (parent.nested or parent.llm),
-            llm=is_llm_span(attributes),
+            llm=is_model_call(attributes),
             pii=pii,
         )
 

@@ -32,6 +32,7 @@ from aisec_sdk.bom.spans import (
     CallKey,
     inherited_pii,
     is_llm_span,
+    is_model_call,
 )
 from aisec_sdk.exporters import hex_id
 
@@ -215,7 +216,7 @@ def bom_from_otlp(paths: Iterable[str | Path]) -> Bom:
                     parent=span.parent_id,
                     service=span.service,
                     function=str(function) if function else None,
-                    llm=llm,
+                    llm=is_model_call(span.attributes),
                     pii=inherited_pii(span.events) if function else frozenset(),
                 )
             if llm or function:

@@ -2,7 +2,9 @@
 
 A span is an LLM call when it carries ``gen_ai.operation.name``, ``gen_ai.request.model``,
 ``gen_ai.provider.name`` or the deprecated ``gen_ai.system``, unless its operation is a tool
-execution or a retrieval (model calls made inside those are calls of their own). A span with only
+execution or a retrieval (model calls made inside those are calls of their own). An agent or
+workflow span (``invoke_agent``, ``create_agent``, ``invoke_workflow``) is evidence about its
+provider and model, not a call: the model-call spans inside it are the calls. A span with only
 ``aisec.function`` is an application function. Calls are aggregated by a small key
 (service, function, provider, model, endpoint, framework) into counters; components and
 relationships are built from those counters only when a BOM is asked for.
@@ -58,6 +60,7 @@ __all__ = [
     "framework_ref",
     "inherited_pii",
     "is_llm_span",
+    "is_model_call",
 ]
 
 # Model-load spans (``aisec.model.load {name}``, the transformers integration): a load is
@@ -84,6 +87,15 @@ _NOT_MODEL_CALLS = frozenset(
     {
         gen_ai.GenAiOperationNameValues.EXECUTE_TOOL.value,
         gen_ai.GenAiOperationNameValues.RETRIEVAL.value,
+    }
+)
+# GenAI operations that orchestrate model calls (an agent, a workflow): their spans are
+# evidence about a provider and model, but the calls are the model-call spans inside them.
+_ORCHESTRATIONS = frozenset(
+    {
+        gen_ai.GenAiOperationNameValues.CREATE_AGENT.value,
+        gen_ai.GenAiOperationNameValues.INVOKE_AGENT.value,
+        gen_ai.GenAiOperationNameValues.INVOKE_WORKFLOW.value,
     }
 )
 # Instrumentation scopes whose last segment names the instrumented framework.
@@ -142,6 +154,14 @@ def is_llm_span(attributes: Mapping[str, Any]) -> bool:
     if attributes.get(gen_ai.GEN_AI_OPERATION_NAME) in _NOT_MODEL_CALLS:
         return False
     return any(key in attributes for key in _LLM_KEYS)
+
+
+def is_model_call(attributes: Mapping[str, Any]) -> bool:
+    """True for an LLM span that is one model call, not an agent or workflow span around
+    calls; an LLM span inside a model call is that call seen twice (counted once)."""
+    return is_llm_span(attributes) and attributes.get(gen_ai.GEN_AI_OPERATION_NAME) not in (
+        _ORCHESTRATIONS
+    )
 
 
 def is_loopback(host: str) -> bool:
@@ -253,7 +273,8 @@ class CallKey(NamedTuple):
             # integrations may name the framework they instrument (else the scope tells)
             framework=_text(get(ATTR_FRAMEWORK)) or _framework_from_scope(scope),
             framework_version=_text(get(ATTR_FRAMEWORK_VERSION)),
-            nested=nested,
+            # an agent or workflow span: evidence only, its calls are the spans inside it
+            nested=nested or get(gen_ai.GEN_AI_OPERATION_NAME) in _ORCHESTRATIONS,
             function_service=function_service or (service if function else None),
             load=ATTR_MODEL_SOURCE in attributes and gen_ai.GEN_AI_OPERATION_NAME not in attributes,
         )

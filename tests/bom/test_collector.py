@@ -321,3 +321,38 @@ def test_provider_spelling_and_stray_spaces_make_no_second_component(
     bom = collector.bom()
     assert [c.ref for c in bom.components] == ["model:gpt-4o", "provider:openai"]
     assert bom.component("model:gpt-4o").usage.calls == 3  # type: ignore[union-attr]
+
+
+def test_model_calls_inside_an_agent_span_are_counted(provider_with: Build) -> None:
+    """An ``invoke_agent`` span wraps the model calls the agent makes; it is no model call
+    itself, so the calls inside it are counted (a chat span inside a chat span is the same
+    call instrumented twice, and counts once)."""
+    provider, collector = provider_with()
+    tracer = provider.get_tracer("opentelemetry.instrumentation.openai_agents")
+    agent: dict[str, str | int] = {
+        "gen_ai.operation.name": "invoke_agent",
+        "gen_ai.agent.name": "support",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.request.model": "gpt-4o",
+        "gen_ai.usage.input_tokens": 25,  # the agent's total: not counted twice
+    }
+    chat = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai"}
+    with tracer.start_as_current_span("invoke_agent support", attributes=agent):
+        for model in ("gpt-4o", "gpt-4o-mini"):
+            outer: dict[str, str | int] = {**chat, "gen_ai.request.model": model}
+            outer["gen_ai.usage.input_tokens"] = 10
+            inner = {**chat, "gen_ai.request.model": model}  # the same call, a second library
+            with (
+                tracer.start_as_current_span(f"chat {model}", attributes=outer),
+                tracer.start_as_current_span("chat", attributes=inner),
+            ):
+                pass
+    # a remote agent (no model spans inside): evidence, but no model call counted
+    remote = {"gen_ai.operation.name": "invoke_agent", "gen_ai.provider.name": "aws.bedrock"}
+    with tracer.start_as_current_span("invoke_agent", attributes=remote):
+        pass
+    bom = collector.bom()
+    usage = {c.ref: (c.usage.calls, c.usage.input_tokens) for c in bom.components}
+    assert usage["model:gpt-4o"] == (1, 10) and usage["model:gpt-4o-mini"] == (1, 10)
+    assert usage["provider:openai"] == (2, 20)
+    assert usage["provider:aws.bedrock"] == (0, 0)

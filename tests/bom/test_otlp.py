@@ -281,3 +281,19 @@ def test_hex_and_base64_ids_link_across_files(
     assert ("function:front/front.ask", "calls", "model:gpt-4o") in {
         (r.source, r.kind, r.target) for r in bom.relationships
     }
+
+
+def test_agent_spans_in_a_file_count_the_model_calls_inside_them(tmp_path: Path) -> None:
+    path = tmp_path / "agent.jsonl"
+    provider = TracerProvider(resource=Resource.create({"service.name": "agents"}))
+    provider.add_span_processor(SimpleSpanProcessor(OtlpJsonFileSpanExporter(path)))
+    tracer = provider.get_tracer("openinference.instrumentation.openai_agents")
+    agent = {"gen_ai.operation.name": "invoke_agent", "gen_ai.request.model": "gpt-4o"}
+    with tracer.start_as_current_span("invoke_agent triage", attributes=agent):
+        for _ in range(3):
+            chat = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o"}
+            with tracer.start_as_current_span("chat gpt-4o", attributes=chat):
+                pass
+    provider.shutdown()
+    model = bom_from_otlp([path]).component("model:gpt-4o")
+    assert model is not None and model.usage.calls == 3
