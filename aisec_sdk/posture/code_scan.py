@@ -125,12 +125,22 @@ _INTERPRETERS = frozenset(
     {"sh", "bash", "zsh", "dash", "ksh", "fish", "cmd", "powershell", "pwsh", "python", "python3"}
 )
 _RUN_STRING = frozenset({"-c", "/c", "-command", "-e"})
+# Methods that run their first argument as SQL (DB-API cursors and connections,
+# SQLAlchemy, pandas, DuckDB, Spark), and the keywords that argument may go by
+_SQL_METHODS = frozenset(
+    {"execute", "executemany", "executescript", "exec_driver_sql", "read_sql", "read_sql_query",
+     "sql"}
+)  # fmt: skip
+_SQL_KEYWORDS = frozenset({"sql", "query", "statement", "operation"})
 # a file without these words has no sink (subprocess ones need shell or an interpreter)
 _SINK_WORDS = re.compile(
     r"\b(?:"
     + "|".join(
         sorted(
-            {n.rsplit(".", 1)[-1] for n in _CODE_SINKS | _SHELL_SINKS} | {"shell"} | _INTERPRETERS
+            {n.rsplit(".", 1)[-1] for n in _CODE_SINKS | _SHELL_SINKS}
+            | {"shell"}
+            | _INTERPRETERS
+            | _SQL_METHODS
         )
     )
     + r")\b"
@@ -650,6 +660,38 @@ def _sink(node: ast.Call, checker: _Checker) -> str | None:
     return None
 
 
+def _sql_text(node: ast.Call) -> ast.expr | None:
+    """The SQL text argument of a call that runs one (``cursor.execute(q, params)``: ``q``;
+    parameters are data, not SQL), or None."""
+    if not isinstance(node.func, ast.Attribute) or node.func.attr not in _SQL_METHODS:
+        return None
+    if node.args:
+        return node.args[0]
+    return next((k.value for k in node.keywords if k.arg in _SQL_KEYWORDS), None)
+
+
+def _text_parts(expr: ast.expr) -> list[ast.expr]:
+    """What ends up inside a string built by ``expr``: an f-string's fields, both sides
+    of ``+`` and ``%``, ``str.format``'s receiver and arguments, ``text(...)``'s argument
+    (SQLAlchemy), an LLM call itself; any other call (``select(...).where(...)``) binds
+    its values as parameters and gives nothing."""
+    if isinstance(expr, ast.JoinedStr):
+        return [v.value for v in expr.values if isinstance(v, ast.FormattedValue)]
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add | ast.Mod):
+        return [*_text_parts(expr.left), *_text_parts(expr.right)]
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        if isinstance(func, ast.Attribute) and func.attr == "format":
+            return [*_text_parts(func.value), *expr.args, *(k.value for k in expr.keywords)]
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name == "text" and expr.args:
+            return _text_parts(expr.args[0])
+        return [expr] if _LLM_CALL.search(_attributes(func) or name) else []
+    if isinstance(expr, ast.Constant):
+        return []
+    return [expr]
+
+
 def _interpreter_argv(node: ast.Call) -> bool:
     """An argv literal that runs a string as code: ``["bash", "-c", text]``, ``["python",
     "-c", text]``, ``["cmd", "/c", text]``."""
@@ -669,8 +711,9 @@ def _interpreter_argv(node: ast.Call) -> bool:
 
 def _check_model_output(tree: ast.AST, checker: _Checker) -> None:
     """Model output (an LLM call's result, or a name assigned from one) passed to eval,
-    exec, compile, os.system or a shell=True subprocess, within one function or module.
-    Names are traced only in the scopes that hold such a call (most hold none)."""
+    exec, compile, os.system or a shell=True subprocess, or built into the text of a SQL
+    query, within one function or module. Names are traced only in the scopes that hold
+    such a call (most hold none)."""
     models: frozenset[str] | None = None  # found once, when a scope has a sink
     for scope in [tree, *(n for n in ast.walk(tree) if isinstance(n, _FUNCTIONS))]:
         nodes = _scope_nodes(scope)
@@ -679,7 +722,12 @@ def _check_model_output(tree: ast.AST, checker: _Checker) -> None:
             for node in nodes
             if isinstance(node, ast.Call) and (name := _sink(node, checker)) is not None
         ]
-        if not sinks:
+        queries = [
+            (node, query)
+            for node in nodes
+            if isinstance(node, ast.Call) and (query := _sql_text(node)) is not None
+        ]
+        if not sinks and not queries:
             continue
         if models is None:
             models = _model_objects(tree, checker)
@@ -694,6 +742,19 @@ def _check_model_output(tree: ast.AST, checker: _Checker) -> None:
                 checker.add(
                     "AISEC-CODE012", "high", call, f"model output ({origin}) reaches {name}()"
                 )
+        for call, query in queries:
+            origin = next(
+                (
+                    o
+                    for part in _text_parts(query)
+                    if (o := _origin(part, tainted, checker, _LLM_CALL, models))
+                ),
+                None,
+            )
+            if origin is not None:
+                method = getattr(call.func, "attr", "execute")
+                message = f"model output ({origin}) is run as SQL by {method}()"
+                checker.add("AISEC-CODE014", "high", call, message)
 
 
 def scan_python(source: str, path: str, *, cell: int | None = None) -> list[ScanFinding]:

@@ -418,6 +418,19 @@ _CATALOGUE: tuple[Rule, ...] = (
         "high",
     ),
     Rule(
+        "AISEC-CODE014",
+        "ModelOutputSql",
+        "high",
+        "Model output is run as SQL",
+        "Text from an LLM call is built into a SQL statement (an f-string, concatenation, "
+        "format() or the query itself), so a prompt injection becomes SQL injection.",
+        "Pass model output as query parameters (cursor.execute(sql, params)), allow-list "
+        "generated queries, and give the model's connection a read-only role.",
+        ("LLM05",),
+        ("AML.T0053",),
+        "high",
+    ),
+    Rule(
         "AISEC-MCP001",
         "McpUnpinnedServer",
         "medium",

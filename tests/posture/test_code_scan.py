@@ -404,3 +404,26 @@ def fix():
 """
     lines = _by_line(scan_python(source, "app.py"))
     assert lines == {8: {"AISEC-CODE012"}, 9: {"AISEC-CODE012"}}
+
+
+def test_model_output_built_into_sql() -> None:
+    source = """\
+import sqlite3
+import pandas as pd
+from sqlalchemy import select, text
+from openai import OpenAI
+client = OpenAI()
+db = sqlite3.connect("x.db")
+def answer(question, session, users):
+    name = client.chat.completions.create(model="m", messages=[]).choices[0].message.content
+    db.execute(f"SELECT * FROM users WHERE name = '{name}'")
+    db.execute("DELETE FROM t WHERE id = " + name)
+    pd.read_sql("SELECT * FROM t WHERE a = '{}'".format(name), db)
+    session.execute(text(f"SELECT {name}"))
+    db.executescript(name)
+    db.execute("SELECT * FROM users WHERE name = ?", (name,))
+    session.execute(select(users).where(users.c.name == name))
+    db.execute("SELECT count(*) FROM users")
+"""
+    lines = _by_line(scan_python(source, "app.py"))
+    assert lines == {n: {"AISEC-CODE014"} for n in range(9, 14)}
