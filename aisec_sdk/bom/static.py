@@ -189,6 +189,8 @@ def _walk(root: Path) -> _Walk:
         here = Path(directory)
         kept = []
         for sub in sorted(subdirs):
+            if (here / sub).is_symlink():  # links are not followed, venv or not
+                continue
             if (here / sub / "pyvenv.cfg").is_file():
                 found.venvs.append(here / sub)
             elif sub not in _SKIP_DIRS and not sub.endswith(".egg-info"):

@@ -902,3 +902,19 @@ def test_model_servers_in_container_files_name_their_models(tmp_path: Path) -> N
         "Qwen/Qwen2.5-7B-Instruct": (None, ["Dockerfile:3"]),
     }
     assert ("model:llama3.1:8b", "served-by", "provider:ollama") in _edges(bom)
+
+
+def test_a_symlinked_virtual_environment_outside_the_project_is_not_read(
+    tmp_path: Path,
+) -> None:
+    """Symbolic links are not followed: not even a venv link pointing out of the tree."""
+    outside = tmp_path / "outside-venv"
+    dist = outside / "lib" / "python3.11" / "site-packages" / "langchain_outside-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: langchain-outside\nVersion: 1\n")
+    (outside / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".venv").symlink_to(outside, target_is_directory=True)
+    (project / "app.py").write_text("import json\n")
+    assert scan_project(project, environment=False).components == []
