@@ -187,6 +187,7 @@ _SEPARATORS = str.maketrans("", "", " -.()/+")
 _DIGITS_AS_0 = str.maketrans("123456789", "000000000")
 _FORMAT_GROUP = regex.compile(r"\(\\d(?:\{(\d+)(?:,(\d+))?\})?\)")
 """A capture of a ``phonenumbers`` number format: ``(\\d{3})``, ``(\\d{2,4})``, ``(\\d)``."""
+_BACKREFERENCE = regex.compile(r"\\\d")
 _FORMAT_PART = regex.compile(r"\\\d|\d|[^\d\\]")
 """A back-reference, a literal digit or a separator of a number format (``(\\1) \\2-\\3``)."""
 
@@ -565,12 +566,20 @@ def _phone_score(
 def _national_shapes(regions: tuple[str, ...]) -> frozenset[tuple[int, ...]]:
     """The digit-group lengths a national number of ``regions`` is written with, trunk
     prefix included (US ``(3, 3, 4)``: (415) 555-2671; DE ``(4, 8)``: 0151 23456789), read
-    from the number formats of ``phonenumbers``' metadata."""
+    from the number formats of ``phonenumbers``' metadata: those of the main region of the
+    country code, as ``format_number`` uses (Antigua is written like the US)."""
     shapes: set[tuple[int, ...]] = set()
     formats = (
         number_format
         for region in regions
-        if (metadata := phonenumbers.PhoneMetadata.metadata_for_region(region)) is not None
+        if (
+            metadata := phonenumbers.PhoneMetadata.metadata_for_region(
+                phonenumbers.region_code_for_country_code(
+                    phonenumbers.country_code_for_region(region)
+                )
+            )
+        )
+        is not None
         for number_format in metadata.number_format
     )
     for number_format in formats:
@@ -580,8 +589,13 @@ def _national_shapes(regions: tuple[str, ...]) -> frozenset[tuple[int, ...]]:
         ]
         written = number_format.format or ""
         rule = number_format.national_prefix_formatting_rule  # 0\1, (\1), 8 (\1)
-        if rule:
-            written = written.replace("\\1", rule, 1)
+        first = _BACKREFERENCE.search(written)  # the rule writes the first group shown
+        if rule and first is not None:
+            written = (
+                written[: first.start()]
+                + rule.replace("\\1", first.group())
+                + written[first.end() :]
+            )
         groups: list[list[tuple[int, int]]] = [[]]
         for part in _FORMAT_PART.findall(written):
             if part[0] == "\\":

@@ -142,3 +142,26 @@ def test_url_encoded_addresses_in_logs_and_links(find: Any, text: str, address: 
 
 def test_url_encoded_look_alikes(find: Any) -> None:
     assert find("GET /static/icon%402x.png and /assets/logo%403x.webp") == []
+
+
+@pytest.mark.parametrize(
+    "region", ["US", "GB", "DE", "FR", "IN", "BR", "JP", "AU", "AR", "AG", "KZ"]
+)
+def test_national_shapes_cover_how_phonenumbers_writes_each_region(region: str) -> None:
+    """Strict mode (a list of numbers) only parses windows of these shapes, so every
+    national format must be among them: also Argentina's mobile '011 15-...', whose trunk
+    prefix goes on the second capture, and Antigua's numbers, written in US formats."""
+    rng = random.Random(region)
+    for kind in range(12):
+        example = phonenumbers.example_number_for_type(region, kind)
+        if example is None:
+            continue
+        digits = str(example.national_number)
+        for _ in range(20):
+            tail = "".join(rng.choice("0123456789") for _ in digits[3:])
+            number = phonenumbers.parse(f"+{example.country_code}{digits[:3]}{tail}")
+            if phonenumbers.is_valid_number_for_region(number, region):
+                national = phonenumbers.format_number(
+                    number, phonenumbers.PhoneNumberFormat.NATIONAL
+                )
+                assert pii._written_in(tuple(pii._groups(national)), (region,)), national
