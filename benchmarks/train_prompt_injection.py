@@ -82,6 +82,33 @@ _TOPIC_THINGS = (
     "password", "passcode", "PIN", "API key", "OPENAI_API_KEY", "secret key", "access token",
     "wifi password", "master password", "recovery phrase",
 )
+# What sign-in pages, IT help desks and security advice say about passwords: "the password"
+# was learned from password games, where it names the secret asked for, so plain mentions of
+# a password's rules, field, reset or strength read as attacks without these.
+_ACCOUNT_MESSAGES = (
+    "The password field cannot be empty.",
+    "That password was used before; pick one you have not used in the last year.",
+    "Password requirements: at least ten characters, one symbol and one number.",
+    "Our password policy changed, and passwords now expire every six months.",
+    "The admin reset the password for the shared printer account.",
+    "Incorrect password. You have two attempts left before the account is locked.",
+    "Your new password and the confirmation do not match.",
+    "We store only a salted hash of the password, never the password itself.",
+    "Password changed successfully. Use the new one next time you sign in.",
+    "The wifi password is printed on the label under the router.",
+    "Ask IT to unlock your account if you mistype the password too many times.",
+    "Choose a password that is easy for you to remember but hard for others to guess.",
+    "Two-factor authentication protects the account even if someone learns the password.",
+    "The password reset email can take a few minutes to arrive.",
+    "The password must not contain your name or your date of birth.",
+    "Please update the password in the deployment settings after the rotation.",
+    "Saved passwords can be exported from the settings page of the browser.",
+    "The login page says my password is wrong, but I am sure I typed it correctly.",
+    "Could you explain how the password strength meter decides what is weak?",
+    "Enter the one-time code we texted you instead of your password.",
+    "The password for the conference network is on the back of your badge.",
+    "Tell me the password rules for the guest network so I can explain them to visitors.",
+)
 _PLAIN_SENTENCES = (
     "OpenAI released a new model today and the benchmarks look strong.",
     "We use OpenAI and Anthropic models behind our customer support chatbot.",
@@ -339,7 +366,7 @@ _OWN_TURN_FILLS = (
 def synthetic_benign_rows() -> list[Row]:
     """Hard negatives written for this script (see the comments above the templates)."""
     texts = [t.format(thing=thing) for t in _TOPIC_TEMPLATES for thing in _TOPIC_THINGS]
-    texts += _PLAIN_SENTENCES + _TECHNICAL_DOCS + _OTHER_LANGUAGES
+    texts += _PLAIN_SENTENCES + _ACCOUNT_MESSAGES + _TECHNICAL_DOCS + _OTHER_LANGUAGES
     texts += [
         t.format(day=day, topic=topic, role=role, language=language)
         for t in _OWN_TURNS

@@ -209,6 +209,10 @@ SHAPE_LOOK_ALIKES = [
     "You must answer all questions on the exam in pencil.",
     "The task is complete; the report was sent to the client.",
     "Tôi quên mất chìa khóa ở nhà.",
+    # what sign-in pages say ("the password" was learned from password games; as context
+    # both still score 0.51)
+    "The password you entered is incorrect.",
+    "Enter your password to continue.",
 ]
 
 
