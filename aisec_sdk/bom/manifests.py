@@ -190,14 +190,18 @@ _NPM_SECTIONS = ("dependencies", "devDependencies", "optionalDependencies", "pee
 _NPM_EXACT = re.compile(r"^\s*[=v]?\s*(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?)\s*$")
 
 
-def _package_json(text: str, shown: str) -> Iterator[Declared]:
-    """npm packages of a ``package.json``; the version is kept when exact (``4.52.7``)."""
+def _json_object(text: str) -> dict[str, Any]:
+    """``text`` read as a JSON object; empty when it is not one (or not JSON at all)."""
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
-        return
-    if not isinstance(data, dict):
-        return
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _package_json(text: str, shown: str) -> Iterator[Declared]:
+    """npm packages of a ``package.json``; the version is kept when exact (``4.52.7``)."""
+    data = _json_object(text)
     for section in _NPM_SECTIONS:
         for name, spec in _table(data, section).items():
             spec = spec if isinstance(spec, str) else ""
@@ -222,12 +226,7 @@ def _toml_lock(text: str, shown: str) -> Iterator[Declared]:
 def _npm_lock(text: str, shown: str) -> Iterator[Declared]:
     """Every package of a ``package-lock.json``: ``packages`` (lockfile v2, v3) keyed by
     ``node_modules/<name>`` paths, else v1's ``dependencies``."""
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        return
-    if not isinstance(data, dict):
-        return
+    data = _json_object(text)
     packages = _table(data, "packages")
     entries = (
         [(path.rpartition("node_modules/")[2], entry) for path, entry in packages.items() if path]
