@@ -60,7 +60,8 @@ class Calibration:
 
 
 class Gate:
-    """Keyword gate: where a text might carry an attack, and in which spelling."""
+    """Keyword gate: where a text might carry an attack, and in which spelling; also opened
+    by a few shapes no keyword names (a URL with a slot for data)."""
 
     def __init__(self, words: Iterable[str], shapes: Iterable[str] = ()) -> None:
         entries: dict[str, str] = {}
@@ -84,13 +85,13 @@ class Gate:
             else re2.escape(k)
             for k in keys
         ]
-        # ``shapes``: regular expressions that open a window where no word would
-        self._shapes = tuple(shapes)
-        self.pattern = b"(?i)(?:" + "|".join((*spelled, *self._shapes)).encode() + b")"
+        # ``shapes``: RE2 expressions that open a window where no word would (a ``plain`` hit)
+        shapes = tuple(shapes)
+        self.pattern = b"(?i)(?:" + "|".join((*spelled, *shapes)).encode() + b")"
         self._any: Any = re2.compile(self.pattern, re2_options())
         self._shape: Any = (
-            re2.compile(b"(?i)(?:" + "|".join(self._shapes).encode() + b")", re2_options())
-            if self._shapes else None
+            re2.compile(b"(?i)(?:" + "|".join(shapes).encode() + b")", re2_options())
+            if shapes else None
         )
 
     def hits(self, text: str, data: bytes | None = None) -> list[tuple[int, int, str]]:
