@@ -68,6 +68,8 @@ def _package(words: list[str]) -> str | None:
 def _unpinned(command: str, args: list[str]) -> tuple[str, str] | None:
     """(launcher, package) when ``command args`` fetches a package that is not pinned."""
     words = [*command.split(), *args]
+    if not words:
+        return None  # a blank command starts nothing
     launcher = words[0].replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".cmd")
     package = _package(words[1:])
     if package is None or package.startswith((".", "/", "~", "file:", "git+", "http")):

@@ -111,12 +111,13 @@ def test_mcp_servers_launched_from_unpinned_packages(write: Write) -> None:
         "gh": server("docker", "run", "-i", "--rm", "ghcr.io/x/gh@sha256:" + "a" * 64),
         "local": server("node", "build/index.js"),
         "script": server("npx", "-y", "./tools/server"),
+        "blank": server(" "),  # no command to run: nothing fetched, and no crash
     }
     write(".cursor/mcp.json", json.dumps({"mcpServers": unpinned}))
     write("claude_desktop_config.json", json.dumps({"mcpServers": pinned}))
     write(".vscode/settings.json", json.dumps({"mcp": {"servers": {"f": server("uvx", "x")}}}))
     report = scan_paths(["."])
-    found = {(f.rule_id, f.severity, f.path, f.details["server"]) for f in report.findings}
+    found = {(f.rule_id, f.severity, f.path, f.details.get("server")) for f in report.findings}
     assert found == {
         *(("AISEC-MCP001", "medium", ".cursor/mcp.json", name) for name in unpinned),
         ("AISEC-MCP001", "medium", ".vscode/settings.json", "f"),
