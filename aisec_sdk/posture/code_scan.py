@@ -132,6 +132,7 @@ _SQL_METHODS = frozenset(
      "sql"}
 )  # fmt: skip
 _SQL_KEYWORDS = frozenset({"sql", "query", "statement", "operation"})
+_STRING_BUILDERS = frozenset({"format", "join", "str"})  # calls whose result is text
 # a file without these words has no sink (subprocess ones need shell or an interpreter)
 _SINK_WORDS = re.compile(
     r"\b(?:"
@@ -583,21 +584,33 @@ def _origin(
     calls: re.Pattern[str],
     models: frozenset[str] = frozenset(),
 ) -> str | None:
-    """What makes ``expr`` carry a source's value: a tainted name, a call whose resolved
-    name matches ``calls`` (an LLM call, a download), or a call of one of the model
-    objects ``models`` (``pipe(prompt)``, ``agent.run(task)``), or None."""
+    """What makes ``expr`` carry a source's value: a tainted name, or a call that is a
+    source itself (`_call_origin`), or None."""
     for child in ast.walk(expr):
         if isinstance(child, ast.Name) and child.id in tainted:
             return child.id
-        if isinstance(child, ast.Call):
-            name = checker.resolve(child.func) or _attributes(child.func)
-            if calls.search(name):
-                return f"{name}()"
-            func = child.func
-            if isinstance(func, ast.Attribute) and func.attr in _MODEL_METHODS:
-                func = func.value
-            if isinstance(func, ast.Name) and func.id in models:
-                return f"{_attributes(child.func) or func.id}()"
+        if (
+            isinstance(child, ast.Call)
+            and (found := _call_origin(child, checker, calls, models)) is not None
+        ):
+            return found
+    return None
+
+
+def _call_origin(
+    call: ast.Call, checker: _Checker, calls: re.Pattern[str], models: frozenset[str]
+) -> str | None:
+    """``call`` itself (not its arguments) as a source: its resolved name matches ``calls``
+    (an LLM call, a download), or it calls one of the model objects ``models``
+    (``pipe(prompt)``, ``agent.run(task)``); else None."""
+    name = checker.resolve(call.func) or _attributes(call.func)
+    if calls.search(name):
+        return f"{name}()"
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in _MODEL_METHODS:
+        func = func.value
+    if isinstance(func, ast.Name) and func.id in models:
+        return f"{_attributes(call.func) or func.id}()"
     return None
 
 
@@ -670,26 +683,21 @@ def _sql_text(node: ast.Call) -> ast.expr | None:
     return next((k.value for k in node.keywords if k.arg in _SQL_KEYWORDS), None)
 
 
-def _text_parts(expr: ast.expr) -> list[ast.expr]:
-    """What ends up inside a string built by ``expr``: an f-string's fields, both sides
-    of ``+`` and ``%``, ``str.format``'s receiver and arguments, ``text(...)``'s argument
-    (SQLAlchemy), an LLM call itself; any other call (``select(...).where(...)``) binds
-    its values as parameters and gives nothing."""
-    if isinstance(expr, ast.JoinedStr):
-        return [v.value for v in expr.values if isinstance(v, ast.FormattedValue)]
-    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add | ast.Mod):
-        return [*_text_parts(expr.left), *_text_parts(expr.right)]
-    if isinstance(expr, ast.Call):
-        func = expr.func
-        if isinstance(func, ast.Attribute) and func.attr == "format":
-            return [*_text_parts(func.value), *expr.args, *(k.value for k in expr.keywords)]
+def _sql_origin(
+    query: ast.expr, tainted: set[str], checker: _Checker, models: frozenset[str]
+) -> str | None:
+    """What puts model output into the text of the SQL statement ``query``: anything in an
+    f-string, ``+``, ``%``, ``str.format``, ``str()`` or ``join``, the argument of
+    SQLAlchemy's ``text()``, or a model call itself. Any other call
+    (``select(...).where(...)``) binds its values as parameters: only the call itself counts."""
+    if isinstance(query, ast.Call):
+        func = query.func
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-        if name == "text" and expr.args:
-            return _text_parts(expr.args[0])
-        return [expr] if _LLM_CALL.search(_attributes(func) or name) else []
-    if isinstance(expr, ast.Constant):
-        return []
-    return [expr]
+        if name == "text" and query.args:
+            return _sql_origin(query.args[0], tainted, checker, models)
+        if name not in _STRING_BUILDERS:
+            return _call_origin(query, checker, _LLM_CALL, models)
+    return _origin(query, tainted, checker, _LLM_CALL, models)
 
 
 def _interpreter_argv(node: ast.Call) -> bool:
@@ -743,14 +751,7 @@ def _check_model_output(tree: ast.AST, checker: _Checker) -> None:
                     "AISEC-CODE012", "high", call, f"model output ({origin}) reaches {name}()"
                 )
         for call, query in queries:
-            origin = next(
-                (
-                    o
-                    for part in _text_parts(query)
-                    if (o := _origin(part, tainted, checker, _LLM_CALL, models))
-                ),
-                None,
-            )
+            origin = _sql_origin(query, tainted, checker, models)
             if origin is not None:
                 method = getattr(call.func, "attr", "execute")
                 message = f"model output ({origin}) is run as SQL by {method}()"

@@ -412,8 +412,10 @@ import sqlite3
 import pandas as pd
 from sqlalchemy import select, text
 from openai import OpenAI
+from langchain.agents import initialize_agent
 client = OpenAI()
 db = sqlite3.connect("x.db")
+agent = initialize_agent(tools, llm)
 def answer(question, session, users):
     name = client.chat.completions.create(model="m", messages=[]).choices[0].message.content
     db.execute(f"SELECT * FROM users WHERE name = '{name}'")
@@ -421,9 +423,12 @@ def answer(question, session, users):
     pd.read_sql("SELECT * FROM t WHERE a = '{}'".format(name), db)
     session.execute(text(f"SELECT {name}"))
     db.executescript(name)
+    db.execute(agent.run(question))
+    db.execute("DELETE FROM t WHERE id = " + str(name))
+    db.execute(" ".join(["SELECT * FROM", name]))
     db.execute("SELECT * FROM users WHERE name = ?", (name,))
     session.execute(select(users).where(users.c.name == name))
     db.execute("SELECT count(*) FROM users")
 """
     lines = _by_line(scan_python(source, "app.py"))
-    assert lines == {n: {"AISEC-CODE014"} for n in range(9, 14)}
+    assert lines == {n: {"AISEC-CODE014"} for n in range(11, 19)}
