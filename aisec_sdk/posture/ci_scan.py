@@ -28,6 +28,7 @@ _AI_STEP = re.compile(
 )
 _KEY = re.compile(r"^(\s*)(?:-\s+)?([\w-]+):")
 _ITEM = re.compile(r"^(\s*)-\s")
+_STEP_ID = re.compile(r"\s*(?:-\s+)?id:\s*['\"]?([\w-]+)['\"]?\s*$")
 
 
 def _indent(line: str) -> int:
@@ -53,22 +54,29 @@ def _run_lines(lines: list[str]) -> list[bool]:
     return out
 
 
-def _step(lines: list[str], step_id: str) -> str:
-    """The text of the step whose ``id:`` is ``step_id`` (the list item around it)."""
-    at = next(
-        (
-            i
-            for i, line in enumerate(lines)
-            if re.match(rf"\s*(?:-\s+)?id:\s*['\"]?{re.escape(step_id)}['\"]?\s*$", line)
-        ),
-        None,
-    )
-    if at is None:
-        return ""
-    start = next((i for i in range(at, -1, -1) if _ITEM.match(lines[i])), at)
+def _step_starts(lines: list[str]) -> dict[str, int]:
+    """For each step ``id:`` in the file, the line index where its step starts: the list
+    item around it (the first, for an id given twice). One pass."""
+    starts: dict[str, int] = {}
+    item: int | None = None
+    for i, line in enumerate(lines):
+        if _ITEM.match(line):
+            item = i
+        if "id:" in line and (match := _STEP_ID.match(line)) is not None:
+            starts.setdefault(match.group(1), i if item is None else item)
+    return starts
+
+
+def _step(lines: list[str], start: int) -> str:
+    """The text of the step starting on line index ``start``: up to the next line that is
+    not indented deeper."""
     depth = _indent(lines[start])
     end = next(
-        (i for i in range(at + 1, len(lines)) if lines[i].strip() and _indent(lines[i]) <= depth),
+        (
+            i
+            for i in range(start + 1, len(lines))
+            if lines[i].strip() and _indent(lines[i]) <= depth
+        ),
         len(lines),
     )
     return "".join(lines[start:end])
@@ -78,8 +86,10 @@ def model_output_in_shell(lines: list[str], workflow: bool) -> list[tuple[int, s
     """(line number, message) for each line that runs model output as shell code;
     ``workflow`` turns on the GitHub Actions step-output check."""
     found: list[tuple[int, str]] = []
-    ai_steps: dict[str, bool] = {}
-    in_run: list[bool] = []  # computed on the first step output met
+    ai_steps: dict[int, bool] = {}  # by the line a step starts on
+    # where steps start and which lines are run: scripts, read on the first step output
+    starts: dict[str, int] | None = None
+    in_run: list[bool] = []
     for number, line in enumerate(lines, start=1):
         piped = _PIPE_TO_SHELL.search(line) if "|" in line or "eval" in line else None
         if piped is not None:
@@ -88,11 +98,15 @@ def model_output_in_shell(lines: list[str], workflow: bool) -> list[tuple[int, s
         if not workflow or "steps." not in line:
             continue
         for match in _STEP_OUTPUT.finditer(line):
+            if starts is None:
+                starts, in_run = _step_starts(lines), _run_lines(lines)
             step = match.group(1)
-            if step not in ai_steps:
-                ai_steps[step] = _AI_STEP.search(_step(lines, step)) is not None
-            in_run = in_run or _run_lines(lines)
-            if ai_steps[step] and in_run[number - 1]:
+            start = starts.get(step)
+            if start is None or not in_run[number - 1]:
+                continue
+            if start not in ai_steps:
+                ai_steps[start] = _AI_STEP.search(_step(lines, start)) is not None
+            if ai_steps[start]:
                 output = f"steps.{step}.outputs.{match.group(2) or '...'}"
                 found.append((number, f"model output ({output}) is pasted into a run: script"))
     return found
