@@ -79,8 +79,8 @@ def scan_config(data: bytes, path: str) -> list[ScanFinding]:
         (bisect_right(starts, at), "AISEC-CODE009", "high", f"hard-coded {kind.replace('_', ' ')}")
         for at, kind in token_secrets(text)
     ]
-    for number, line in enumerate(lines, start=1):
-        code = line[:_MAX_LINE]
+    capped = [line[:_MAX_LINE] for line in lines]  # a bounded cost per line for every check
+    for number, code in enumerate(capped, start=1):
         if "trust_remote_code" in code.lower() and _TRUST.search(code):
             found.append((number, "AISEC-CODE001", "high", "trust_remote_code enabled"))
         if yaml and "python/" in code and (tag := _PYTHON_TAG.search(code)) is not None:
@@ -97,7 +97,6 @@ def scan_config(data: bytes, path: str) -> list[ScanFinding]:
                     (number, "AISEC-CODE008", "medium", f"LLM endpoint {host!r} over plain http://")
                 )
     workflow = yaml and "/.github/workflows/" in "/" + path.replace("\\", "/")
-    capped = [line[:_MAX_LINE] for line in lines]
     found += [
         (number, "AISEC-CODE012", "high", message)
         for number, message in model_output_in_shell(capped, workflow)
