@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from aisec_sdk.posture.models import ScanFinding
-from aisec_sdk.posture.pickle_scan import scan_pickle
+from aisec_sdk.posture.pickle_scan import holds_objects, scan_pickle
 
 __all__ = ["NPY_MAGIC", "scan_npy"]
 
@@ -23,8 +23,7 @@ def _has_object(descr: Any) -> bool:
     pair, is only a label: a field called 'Offset' is not an object). Any iterable is
     taken as fields, as numpy takes it (a 2-character key ``'aO'`` is field a of dtype O)."""
     if isinstance(descr, str):
-        code = descr.lstrip("<>|=")
-        return code.startswith(("O", "object"))
+        return holds_objects(descr)
     if isinstance(descr, tuple):
         return bool(descr) and _has_object(descr[0])
     if isinstance(descr, list | dict | set | frozenset):

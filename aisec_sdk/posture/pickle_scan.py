@@ -26,6 +26,7 @@ from aisec_sdk.posture.pickle_globals import classify_global, full_name, is_iden
 __all__ = [
     "PICKLE_PROTOCOL_MAGIC",
     "PickleWalk",
+    "holds_objects",
     "looks_like_pickle",
     "scan_pickle",
     "walk_pickles",
@@ -248,6 +249,12 @@ class _Global:
         self.name = name
 
 
+def holds_objects(code: str) -> bool:
+    """Whether a dtype string names Python objects, as numpy reads it: ``'O'``, ``'|O8'``,
+    ``'object'``, ``'object_'``."""
+    return code.lstrip("<>|=").startswith(("O", "object"))
+
+
 class _Dtype:
     """``numpy.dtype(code)`` on the simulated stack; BUILD may give its item size and its
     flags, which numpy takes as they are written (``hasobject`` is flag 0x01)."""
@@ -262,7 +269,7 @@ class _Dtype:
         """Whether numpy (and so joblib) takes the dtype to hold objects."""
         if self.flags is not None:
             return bool(self.flags & 0x01)
-        return self.code.lstrip("<>|=").startswith("O")
+        return holds_objects(self.code)
 
     def itemsize(self) -> int | None:
         """Bytes per item, or None for object (and unknown) dtypes."""

@@ -412,9 +412,12 @@ class _System:
         return (os.system, ("echo owned",))
 
 
-def _joblib_like(value: object, protocol: int, monkeypatch: pytest.MonkeyPatch) -> bytes:
+def _joblib_like(
+    value: object, protocol: int, monkeypatch: pytest.MonkeyPatch, dtype_code: str = ""
+) -> bytes:
     """What joblib.dump writes (joblib is not a dependency): each ndarray pickled as a
-    joblib.numpy_pickle.NumpyArrayWrapper, then an alignment padding and the raw bytes."""
+    joblib.numpy_pickle.NumpyArrayWrapper, then an alignment padding and the raw bytes.
+    ``dtype_code``: object dtypes pickled as ``numpy.dtype(dtype_code)`` with no state."""
 
     class NumpyArrayWrapper:
         def __init__(self, array: Any) -> None:
@@ -430,6 +433,11 @@ def _joblib_like(value: object, protocol: int, monkeypatch: pytest.MonkeyPatch) 
     out = io.BytesIO()
 
     class Pickler(pickle._Pickler):
+        def reducer_override(self, obj: Any) -> Any:
+            if dtype_code and isinstance(obj, np.dtype) and obj.hasobject:
+                return np.dtype, (dtype_code, False, True)
+            return NotImplemented
+
         def save(self, obj: Any, save_persistent_id: bool = True) -> None:
             if not isinstance(obj, np.ndarray):
                 super().save(obj, save_persistent_id)  # type: ignore[misc]
@@ -481,6 +489,20 @@ def test_joblib_object_arrays_are_pickles_of_their_own(
     assert scan_pickle(io.BytesIO(clean), "m.joblib") == []
     rows[0]["o"] = _System()
     evil = _joblib_like({"rows": rows, "w": np.ones(3)}, protocol, monkeypatch)
+    assert _rules(scan_pickle(io.BytesIO(evil), "m.joblib")) == [("AISEC-PKL001", "critical")]
+
+
+@pytest.mark.parametrize("code", ["O", "object", "object_"])
+def test_joblib_object_dtype_named_any_way_numpy_reads(
+    monkeypatch: pytest.MonkeyPatch, code: str
+) -> None:
+    """numpy.dtype('object') with no state pickled holds objects as 'O8' does: the array
+    after the wrapper is a pickle of its own, not raw bytes of unknown layout."""
+    labels = np.array(["cat", None, 3], dtype=object)
+    clean = _joblib_like({"labels": labels, "w": np.ones(3)}, 4, monkeypatch, code)
+    assert scan_pickle(io.BytesIO(clean), "m.joblib") == []
+    labels[1] = _System()
+    evil = _joblib_like({"labels": labels, "w": np.ones(3)}, 4, monkeypatch, code)
     assert _rules(scan_pickle(io.BytesIO(evil), "m.joblib")) == [("AISEC-PKL001", "critical")]
 
 
