@@ -281,9 +281,11 @@ def _name_start(s: str, at: int) -> int:
 
 
 def _scheme_start(s: str, colon: int) -> int:
-    """Where the URL scheme ending at ``colon`` (``https`` of ``https://``) begins."""
-    at = colon
-    while at > 0 and s[at - 1].isascii() and (s[at - 1].isalnum() or s[at - 1] in "+.-"):
+    """Where the URL scheme ending at ``colon`` (``https`` of ``https://``) begins. Schemes
+    are short: at most 32 characters are read back, so a long name before a ``://``
+    (``TokenToken...``) is not walked again from each of its words."""
+    at, stop = colon, max(0, colon - 32)
+    while at > stop and s[at - 1].isascii() and (s[at - 1].isalnum() or s[at - 1] in "+.-"):
         at -= 1
     return at
 

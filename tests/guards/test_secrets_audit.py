@@ -6,10 +6,14 @@ from __future__ import annotations
 import base64
 import json
 import string
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+
+from aisec_sdk.guards.secrets import SecretsGuard, SecretsSettings
+from aisec_sdk.text import normalize
 
 
 @pytest.fixture
@@ -44,6 +48,22 @@ def test_a_url_after_a_secrets_word_in_prose_is_read(
     """The generic rule read "credential https" as a name and "//hooks..." as its value, then
     went on from the value: the URL's scheme was behind it and the URL was never read."""
     assert kinds(text) == [expected]
+
+
+@pytest.mark.parametrize("unit", ["Token", "PasswordSecret", "credential"])
+def test_a_long_name_before_a_url_is_read_once(unit: str) -> None:
+    """Going back to a URL's scheme after a secret's word must not re-read a long name: a
+    run of 'TokenToken...' before '://' was matched again from each 'Token' (40 KB: 68 s)."""
+    guard = SecretsGuard(SecretsSettings())
+
+    def timed(n: int) -> float:
+        text = normalize(unit * n + "://xxxxxxxxxxxx")
+        started = time.perf_counter()
+        guard.scan(text, "input")
+        return time.perf_counter() - started
+
+    small, large = min(timed(250) for _ in range(3)), min(timed(2_000) for _ in range(2))
+    assert large < 0.02 or large / max(small, 1e-4) < 30  # linear ~ 8, quadratic ~ 64
 
 
 @pytest.mark.parametrize("body_length", [27, 140, 300])
