@@ -616,13 +616,14 @@ def _call_origin(
 
 def _model_objects(tree: ast.AST, checker: _Checker) -> frozenset[str]:
     """Names assigned anywhere in the file from a factory of callable models, agents or
-    chains (``pipe = pipeline(...)``, ``agent = initialize_agent(...)``)."""
+    chains (``pipe = pipeline(...)``, ``agent: AgentExecutor = initialize_agent(...)``)."""
     names: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-            factory = checker.resolve(node.value.func) or _attributes(node.value.func)
+        value = _source_of(node) if isinstance(node, ast.Assign | ast.AnnAssign) else None
+        if isinstance(value, ast.Call):
+            factory = checker.resolve(value.func) or _attributes(value.func)
             if _MODEL_FACTORY.search(factory):
-                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+                names.update(t.id for t in _targets(node) if isinstance(t, ast.Name))
     return frozenset(names)
 
 

@@ -395,15 +395,17 @@ from transformers import pipeline
 from langchain.agents import initialize_agent
 pipe = pipeline("text-generation", model="gpt2")
 agent = initialize_agent(tools, llm)
+typed: AgentExecutor = initialize_agent(tools, llm)
 def fix():
     code = pipe("write python")[0]["generated_text"]
     exec(code)
     os.system(agent.run("a shell command"))
     out = subprocess.run(["ls"], capture_output=True, text=True).stdout
     os.system(out)
+    exec(typed.run("more python"))
 """
     lines = _by_line(scan_python(source, "app.py"))
-    assert lines == {8: {"AISEC-CODE012"}, 9: {"AISEC-CODE012"}}
+    assert lines == {9: {"AISEC-CODE012"}, 10: {"AISEC-CODE012"}, 13: {"AISEC-CODE012"}}
 
 
 def test_model_output_built_into_sql() -> None:
