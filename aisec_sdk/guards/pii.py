@@ -445,9 +445,7 @@ class PiiGuard:
                 ):
                     continue
                 window = value[a:b]
-                score = _phone_score(
-                    window, window.translate(_SEPARATORS), self.settings.phone_regions, True
-                )
+                score = _phone_score(window, window.translate(_SEPARATORS), regions, True)
                 if score is not None:
                     out.append((offset + a, offset + b, "phone", score))
                     i = j
@@ -722,7 +720,7 @@ def _glued(char: str) -> bool:
     """Whether a value's neighbour ``char`` (one character or none) makes it part of a
     longer word: a letter or digit of the Latin script. Chinese, Japanese, Korean and
     other scripts write numbers right against the words around them (電話番号は090-...)."""
-    return char < "\u0250" and char.isalnum()  # "" for none: not glued
+    return _is_latin(char) and char.isalnum()  # "" for none: not glued
 
 
 def _is_latin(char: str) -> bool:
