@@ -393,18 +393,19 @@ class _Scan:
         kind = _CODE_SUFFIXES.get(suffix)
         if kind is not None:
             return self._code(target, display, kind, size)
-        if (is_chat_template(target) or target.name in HF_CONFIG_NAMES) and size > _MAX_CONFIG:
-            kind = "jinja" if is_chat_template(target) else "json"
-            return self._add(FileResult(display, "config", kind, size), [_too_large(display)])
-        if is_chat_template(target):
-            found = scan_chat_template(target.read_bytes(), display)
-            return self._add(FileResult(display, "config", "jinja", size), found)
-        if target.name in HF_CONFIG_NAMES:
-            data = target.read_bytes()
-            found = scan_hf_config(data, display) + _keras_json(data, display)
-            if size <= MAX_CONFIG_SIZE:  # an app's config.json holds keys like any config
-                found += scan_config(data, display)
-            return self._add(FileResult(display, "config", "json", size), found)
+        template = is_chat_template(target)
+        if template or target.name in HF_CONFIG_NAMES:
+            kind = "jinja" if template else "json"
+            if size > _MAX_CONFIG:
+                found = [_too_large(display)]
+            elif template:
+                found = scan_chat_template(target.read_bytes(), display)
+            else:
+                data = target.read_bytes()
+                found = scan_hf_config(data, display) + _keras_json(data, display)
+                if size <= MAX_CONFIG_SIZE:  # an app's config.json holds keys like any config
+                    found += scan_config(data, display)
+            return self._add(FileResult(display, "config", kind, size), found)
         if is_config(target.name) and size <= MAX_CONFIG_SIZE:
             data = target.read_bytes()
             found = scan_config(data, display)
