@@ -17,16 +17,25 @@ from aisec_sdk.posture.models import ScanFinding
 
 __all__ = ["scan_mcp_config"]
 
-# launchers that fetch a package by name, and the options of theirs that take a value
+# launchers that fetch a package by name
 _NODE = frozenset({"npx", "bunx", "pnpx"})
 _PYTHON = frozenset({"uvx", "pipx"})
 _CONTAINER = frozenset({"docker", "podman"})
-_VALUE_OPTIONS = frozenset(
+_CONTAINER_VALUES = frozenset(
     {"-e", "--env", "-v", "--volume", "--name", "--network", "--mount", "-w", "--workdir",
-     "-u", "--user", "--env-file", "--entrypoint", "--python", "--with", "-c", "--call",
-     "--platform", "--pull", "-l", "--label", "--cpus", "-m", "--memory", "--add-host"}
+     "-u", "--user", "--env-file", "--entrypoint", "--platform", "--pull", "-l", "--label",
+     "--cpus", "-m", "--memory", "--add-host", "-p", "--publish"}
 )  # fmt: skip
-_PACKAGE_OPTIONS = frozenset({"-p", "--package", "--from", "--spec"})
+# per kind of launcher: the options that name the package, and those taking another value
+# (-p is npx's --package, uvx's --python and docker's --publish)
+_OPTIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "node": (frozenset({"-p", "--package"}), frozenset({"-c", "--call"})),
+    "python": (
+        frozenset({"--from", "--spec"}),
+        frozenset({"-p", "--python", "--with", "--index-url", "--pip-args"}),
+    ),
+    "container": (frozenset(), _CONTAINER_VALUES),
+}
 _NODE_PIN = re.compile(r"^(?:@[^/@]+/)?[^@]+@\d[\w.+-]*$")  # name@1.2.3, @scope/name@1.2.3
 _PYTHON_PIN = re.compile(r"^[\w.\-\[\],]+(?:==|@)\d[\w.+-]*$")  # name==1.2.3, name@1.2.3
 _IMAGE_PIN = re.compile(r"@sha256:[0-9a-f]{64}$|:(?!latest$)[\w][\w.-]*$")
@@ -49,16 +58,17 @@ def _servers(config: Any) -> Iterator[tuple[str, dict[str, Any]]]:
                     yield str(name), server
 
 
-def _package(words: list[str]) -> str | None:
-    """The package or image a launcher's arguments name (the first operand, or the value
-    of ``--package``/``--from``), skipping options and their values."""
+def _package(words: list[str], kind: str) -> str | None:
+    """The package or image a ``kind`` launcher's arguments name (the first operand, or
+    the value of ``--package``/``--from``), skipping options and their values."""
+    package_options, value_options = _OPTIONS[kind]
     skip = False
     for i, word in enumerate(words):
         if skip:
             skip = False
-        elif word in _PACKAGE_OPTIONS and i + 1 < len(words):
+        elif word in package_options and i + 1 < len(words):
             return words[i + 1]
-        elif word in _VALUE_OPTIONS:
+        elif word in value_options:
             skip = True
         elif not word.startswith("-") and word not in ("run", "exec", "dlx", "tool"):
             return word
@@ -71,20 +81,20 @@ def _unpinned(command: str, args: list[str]) -> tuple[str, str] | None:
     if not words:
         return None  # a blank command starts nothing
     launcher = words[0].replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".cmd")
-    package = _package(words[1:])
-    if package is None or package.startswith((".", "/", "~", "file:", "git+", "http")):
-        return None  # a local path, or nothing fetched by name
     if launcher in _NODE or (
         launcher in ("npm", "pnpm", "yarn") and words[1:2] in (["exec"], ["dlx"])
     ):
-        pinned = _NODE_PIN.match(package) is not None
+        kind, pin = "node", _NODE_PIN.match
     elif launcher in _PYTHON or (launcher == "uv" and words[1:3] == ["tool", "run"]):
-        pinned = _PYTHON_PIN.match(package) is not None
+        kind, pin = "python", _PYTHON_PIN.match
     elif launcher in _CONTAINER and "run" in words[1:2]:
-        pinned = _IMAGE_PIN.search(package) is not None
+        kind, pin = "container", _IMAGE_PIN.search
     else:
         return None
-    return None if pinned else (launcher, package)
+    package = _package(words[1:], kind)
+    if package is None or package.startswith((".", "/", "~", "file:", "git+", "http")):
+        return None  # a local path, or nothing fetched by name
+    return None if pin(package) else (launcher, package)
 
 
 def scan_mcp_config(data: bytes, path: str) -> list[ScanFinding]:

@@ -104,6 +104,9 @@ def test_mcp_servers_launched_from_unpinned_packages(write: Write) -> None:
         "fetch": server("uvx", "mcp-server-fetch"),
         "gh": server("docker", "run", "-i", "--rm", "-e", "TOKEN", "ghcr.io/x/github-mcp"),
         "pipx": server("pipx", "run", "--spec", "mcp-git", "mcp-server-git"),
+        # -p publishes a port for docker and picks a Python for uvx: not the package
+        "web": server("docker", "run", "-p", "8080:80", "--rm", "mcp/web"),
+        "py": server("uvx", "-p", "3.12", "mcp-server-time"),
     }
     pinned = {
         "fs": server("npx", "-y", "@modelcontextprotocol/server-filesystem@2025.1.14", "/d"),
@@ -119,6 +122,8 @@ def test_mcp_servers_launched_from_unpinned_packages(write: Write) -> None:
     write(".vscode/settings.json", json.dumps({"mcp": {"servers": {"f": server("uvx", "x")}}}))
     report = scan_paths(["."])
     found = {(f.rule_id, f.severity, f.path, f.details.get("server")) for f in report.findings}
+    packages = {f.details.get("package") for f in report.findings}
+    assert {"mcp/web", "mcp-server-time"} <= packages
     assert found == {
         *(("AISEC-MCP001", "medium", ".cursor/mcp.json", name) for name in unpinned),
         ("AISEC-MCP001", "medium", ".vscode/settings.json", "f"),
