@@ -25,7 +25,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from urllib.parse import urlsplit
 
 from aisec_sdk.bom.artifacts import dataset_format, file_facts, model_format, pickle_names_code
@@ -430,14 +430,7 @@ class _Project:
                 self.used.add(self.distribution(ref.value))
                 continue
             location = f"{where}:{ref.line}"
-            provider = ref.provider and self.builder.add(
-                ProviderComponent(
-                    ref=f"provider:{ref.provider}",
-                    name=ref.provider,
-                    sources=["code"],
-                    locations=[location],
-                )
-            )
+            provider = self.provider(ref.provider, "code", location)
             if ref.kind == "env":
                 self.env_names.add(ref.value)
                 continue
@@ -454,18 +447,7 @@ class _Project:
                 if provider:
                     self.builder.relate(provider, "reached-at", endpoint, "code")
                 continue
-            name = _local_name(ref.value) if is_local_path(ref.value) else ref.value
-            model = self.builder.add(
-                ModelComponent(
-                    ref=f"model:{name}",
-                    name=name,
-                    provider=ref.provider,
-                    sources=["code"],
-                    locations=[location],
-                )
-            )
-            if provider:
-                self.builder.relate(model, "served-by", provider, "code")
+            model = self.model(ref.value, ref.provider, provider, "code", location)
             framework = self.framework(ref.framework, ref.ecosystem)
             if framework:
                 self.builder.relate(framework, "wraps", model, "code")
@@ -530,34 +512,46 @@ class _Project:
         shown = self.relative(path)
         for served, provider, line in served_models(path):
             location = f"{shown}:{line}" if line else shown
-            name = _local_name(served) if is_local_path(served) else served
-            model = self.builder.add(
-                ModelComponent(
-                    ref=f"model:{name}",
-                    name=name,
-                    provider=provider,
-                    sources=["manifest"],
-                    locations=[location],
-                )
+            server = self.provider(provider, "manifest", location)
+            self.model(served, provider, server, "manifest", location)
+
+    def provider(self, name: str | None, source: str, location: str) -> str | None:
+        """The ref of the provider ``name`` (None without one), found at ``location``."""
+        if not name:
+            return None
+        return self.builder.add(
+            ProviderComponent(
+                ref=f"provider:{name}", name=name, sources=[source], locations=[location]
             )
-            if provider:
-                server = self.builder.add(
-                    ProviderComponent(
-                        ref=f"provider:{provider}",
-                        name=provider,
-                        sources=["manifest"],
-                        locations=[location],
-                    )
-                )
-                self.builder.relate(model, "served-by", server, "manifest")
+        )
+
+    def model(
+        self, value: str, provider: str | None, server: str | None, source: str, location: str
+    ) -> str:
+        """The ref of the model ``value`` named at ``location``, served by ``server`` (the
+        ref of ``provider``) when there is one."""
+        name = _model_name(value)
+        model = self.builder.add(
+            ModelComponent(
+                ref=f"model:{name}",
+                name=name,
+                provider=provider,
+                sources=[source],
+                locations=[location],
+            )
+        )
+        if server:
+            self.builder.relate(model, "served-by", server, source)
+        return model
 
 
-def _local_name(path: str) -> str:
-    """A relative model path as the project root sees it (``./models/clf`` is
-    ``models/clf``); absolute and home paths stay as written."""
-    if path.startswith(("/", "~")) or re.match(r"[A-Za-z]:[\\/]", path):
-        return path
-    return posixpath.normpath(path.replace("\\", "/"))
+def _model_name(value: str) -> str:
+    """A model's name as the project root sees it: a relative path is normalised
+    (``./models/clf`` is ``models/clf``); hub ids, API names, absolute and home paths stay
+    as written."""
+    if not is_local_path(value) or value.startswith(("/", "~")) or PureWindowsPath(value).drive:
+        return value
+    return posixpath.normpath(value.replace("\\", "/"))
 
 
 def _url(text: str) -> tuple[str, int | None, str] | None:
