@@ -382,7 +382,8 @@ class _Checker(ast.NodeVisitor):
             self.add("AISEC-CODE003", severity, node, f"{name}() deserializes {target} with pickle")
         self._check_yaml(node, name, kwargs)
         # the tool itself, or a constructor on its class (PALChain.from_math_prompt)
-        tool = short if short in _SHELL_TOOLS else name.rsplit(".", 2)[-2:][0]
+        owner = name.rsplit(".", 2)[-2] if "." in name else ""  # the class of a method
+        tool = short if short in _SHELL_TOOLS else owner
         if tool in _SHELL_TOOLS and (
             name in (short, f"{tool}.{short}") or "langchain" in name or "llama" in name
         ):
