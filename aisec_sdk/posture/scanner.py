@@ -96,6 +96,14 @@ _COMPRESSED = ("gzip", "bz2", "xz", "lzma", "zlib", "zfile")
 # joblib's oldest format (joblib.load still reads it): "ZF", the length in hex padded to
 # 19 characters, maybe a space, then a zlib stream
 _ZFILE_HEADER = 21
+_DECOMPRESSORS: dict[str, Callable[[], Any]] = {
+    "gzip": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
+    "zlib": zlib.decompressobj,
+    "zfile": zlib.decompressobj,
+    "bz2": bz2.BZ2Decompressor,
+    "xz": lzma.LZMADecompressor,
+    "lzma": lambda: lzma.LZMADecompressor(lzma.FORMAT_ALONE),
+}
 
 PICKLE_FORMATS = frozenset(
     {"pickle", "pytorch-zip", "pytorch-tar", "gzip", "bz2", "xz", "lzma", "zlib", "zfile"}
@@ -237,16 +245,6 @@ class _Window(io.RawIOBase):
         return len(data)
 
 
-def _prefixed(first: bytes, read: Callable[[int], bytes]) -> Callable[[int], bytes]:
-    """``read`` that returns ``first`` before the stream's own bytes."""
-    pending = [first]
-
-    def read_more(size: int) -> bytes:
-        return pending.pop() + read(max(0, size - 1)) if pending else read(size)
-
-    return read_more
-
-
 class _Decompressed(io.RawIOBase):
     """Streams the decompressed bytes of a gzip, bzip2, xz, legacy lzma, zlib or joblib
     ``ZF`` stream.
@@ -256,21 +254,13 @@ class _Decompressed(io.RawIOBase):
     """
 
     def __init__(self, inner: IO[bytes], kind: str) -> None:
-        self._read: Callable[[int], bytes] = inner.read
+        self._inner = inner
+        self._decomp: Any = _DECOMPRESSORS[kind]()
         if kind == "zfile":
             inner.read(_ZFILE_HEADER)
             first = inner.read(1)
             if first != b" ":  # joblib skips one space after the header, if there is one
-                self._read = _prefixed(first, inner.read)
-        factories: dict[str, Callable[[], Any]] = {
-            "gzip": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
-            "zlib": zlib.decompressobj,
-            "zfile": zlib.decompressobj,
-            "bz2": bz2.BZ2Decompressor,
-            "xz": lzma.LZMADecompressor,
-            "lzma": lambda: lzma.LZMADecompressor(lzma.FORMAT_ALONE),
-        }
-        self._decomp: Any = factories[kind]()
+                self._decomp.decompress(first)  # the stream's first byte: no output yet
         self._done = False
         self._total = 0
 
@@ -278,7 +268,7 @@ class _Decompressed(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = b"" if self._done else archives.inflate(self._decomp, self._read, len(buffer))
+        data = b"" if self._done else archives.inflate(self._decomp, self._inner.read, len(buffer))
         if data is None:
             self._done, data = True, b""
         self._total += len(data)

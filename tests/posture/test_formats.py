@@ -363,6 +363,8 @@ def test_onnx_external_data_anywhere_in_the_model(write: Write) -> None:
         ("m.lzma", functools.partial(lzma.compress, format=lzma.FORMAT_ALONE)),  # joblib "lzma"
         # joblib's oldest format, which joblib.load still reads: "ZF", hex length, zlib
         ("old.pkl", lambda data: b"ZF" + hex(len(data)).ljust(19).encode() + zlib.compress(data)),
+        # ... and with the one extra space joblib <= 0.8.4 wrote under Python 2
+        ("py2.pkl", lambda data: b"ZF" + hex(len(data)).ljust(20).encode() + zlib.compress(data)),
     ],
 )
 def test_compressed_pickles_like_joblib(
