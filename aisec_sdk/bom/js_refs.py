@@ -63,7 +63,7 @@ _NPM_PROVIDERS: dict[str, str] = {
     **dict.fromkeys(("@huggingface/inference",), "huggingface"),
 }
 
-_STRING = r"""(["'`])([^"'`\n$]{1,200})\1"""
+_STRING = r"""(?P<quote>["'`])([^"'`\n$]{1,200})(?P=quote)"""  # text: the group after "quote"
 _IMPORTED = re.compile(
     r"""(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|^\s*import\s+)(["'])([^"'\n]{1,300})\1""",
     re.MULTILINE,
@@ -77,6 +77,9 @@ _ENDPOINT_KEY = re.compile(
     r"""\b(?:baseURL|baseUrl|basePath|endpoint|apiBase|azureEndpoint)\s*:\s*"""
     r"""(["'`])(https?://[^"'`\s$]{1,500})\1"""
 )
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+# a call of a name with a string first (``oa("gpt-4o")``, ``oa.embedding("...")``)
+_CALL = re.compile(r"(?<![\w$.])([A-Za-z_$][\w$]*)\s*(?:\.\s*\w+\s*)?\(\s*" + _STRING)
 _ENV_READS = (
     re.compile(r"\bprocess\.env\.([A-Za-z_]\w*)"),
     re.compile(r"""\bprocess\.env\[\s*["']([A-Za-z_]\w*)["']\s*\]"""),
@@ -128,7 +131,9 @@ def js_references(source: str, is_ai_package: Callable[[str], bool]) -> list[Cod
 
 
 def _provider_function_models(source: str, line: Callable[[int], int]) -> Iterator[CodeRef]:
-    """``openai("gpt-4o")`` where ``openai`` is imported from a provider package."""
+    """``openai("gpt-4o")`` where ``openai`` is imported from a provider package: the
+    imported names are gathered first, then the file's calls are read once."""
+    imported: dict[str, tuple[str, str]] = {}  # local name -> (provider, package)
     for match in _NAMED_IMPORT.finditer(source):
         package = _package(match.group(3))
         provider = _NPM_PROVIDERS.get(package)
@@ -136,15 +141,19 @@ def _provider_function_models(source: str, line: Callable[[int], int]) -> Iterat
             continue
         for item in match.group(1).split(","):
             name = item.split(" as ")[-1].strip()
-            if not re.fullmatch(r"[A-Za-z_$][\w$]*", name):
-                continue
-            call = re.compile(rf"(?<![\w$.]){re.escape(name)}\s*(?:\.\s*\w+\s*)?\(\s*" + _STRING)
-            for found in call.finditer(source):
-                yield CodeRef(
-                    "model",
-                    found.group(2).strip(),
-                    line(found.start()),
-                    provider,
-                    package,
-                    ecosystem="npm",
-                )
+            if _IDENTIFIER.fullmatch(name):
+                imported[name] = (provider, package)
+    if not imported:
+        return
+    for found in _CALL.finditer(source):
+        origin = imported.get(found.group(1))
+        if origin is not None:
+            provider, package = origin
+            yield CodeRef(
+                "model",
+                found.group(3).strip(),
+                line(found.start()),
+                provider,
+                package,
+                ecosystem="npm",
+            )
