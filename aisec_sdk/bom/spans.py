@@ -44,6 +44,7 @@ from aisec_sdk.attributes import (
 )
 from aisec_sdk.bom.model import (
     BomBuilder,
+    Ecosystem,
     EndpointComponent,
     Flow,
     FrameworkComponent,
@@ -61,6 +62,7 @@ __all__ = [
     "inherited_pii",
     "is_llm_span",
     "is_model_call",
+    "package_name",
 ]
 
 # Model-load spans (``aisec.model.load {name}``, the transformers integration): a load is
@@ -169,12 +171,17 @@ def is_loopback(host: str) -> bool:
     return bool(_LOOPBACK.match(host))
 
 
-def framework_ref(name: str, ecosystem: str = "pypi") -> str:
+def framework_ref(name: str, ecosystem: Ecosystem = "pypi") -> str:
     """The ref of a framework component: ``framework:<PEP 503 name>`` for Python
     distributions, ``framework:npm:<name>`` for npm packages."""
-    if ecosystem == "npm":
-        return f"framework:npm:{name.lower()}"
-    return "framework:" + normalize_dist(name)
+    prefix = "framework:npm:" if ecosystem == "npm" else "framework:"
+    return prefix + package_name(name, ecosystem)
+
+
+def package_name(name: str, ecosystem: Ecosystem) -> str:
+    """A package's name as the BOM keeps it: PEP 503 normalised for PyPI, lower case for
+    npm (whose names keep their dots, dashes and underscores)."""
+    return name.lower() if ecosystem == "npm" else normalize_dist(name)
 
 
 def normalize_dist(name: str) -> str:

@@ -50,7 +50,7 @@ from aisec_sdk.bom.model import (
     ProviderComponent,
     RelationKind,
 )
-from aisec_sdk.bom.spans import endpoint_component, framework_ref, normalize_dist
+from aisec_sdk.bom.spans import endpoint_component, framework_ref, normalize_dist, package_name
 
 __all__ = [
     "AI_ENV_PATTERN",
@@ -155,7 +155,7 @@ def ai_environment_variables(environ: Iterable[str] | None = None) -> list[str]:
     return sorted(name for name in names if AI_ENV_PATTERN.match(name.upper()))
 
 
-def _is_ai_package(name: str, ecosystem: str = "pypi") -> bool:
+def _is_ai_package(name: str, ecosystem: Ecosystem = "pypi") -> bool:
     if ecosystem == "npm":
         return _is_ai_npm_package(name)
     return name in AI_PACKAGES or name.startswith(_AI_PACKAGE_PREFIXES)
@@ -417,7 +417,7 @@ class _Project:
         module, or an npm package."""
         if not module:
             return None
-        name = module.lower() if ecosystem == "npm" else self.distribution(module)
+        name = package_name(module, "npm") if ecosystem == "npm" else self.distribution(module)
         return self.builder.add(
             FrameworkComponent(
                 ref=framework_ref(name, ecosystem), name=name, ecosystem=ecosystem, sources=["code"]
@@ -483,9 +483,8 @@ class _Project:
         names the ``.env`` files set."""
         for path in manifests:
             for declared in declared_packages(path, self.relative(path)):
-                npm = declared.ecosystem == "npm"
-                name = declared.name.lower() if npm else normalize_dist(declared.name)
-                if not npm:
+                name = package_name(declared.name, declared.ecosystem)
+                if declared.ecosystem == "pypi":
                     self.used.add(name)
                 if not _is_ai_package(name, declared.ecosystem):
                     continue
