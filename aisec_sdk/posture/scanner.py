@@ -335,8 +335,6 @@ class _Scan:
             # zipfile (so Keras) reads an archive after any other bytes; torch and numpy
             # look at the start, where a pickle or a header may open the same file
             appended = fmt != "zip" and archives.zip_at_end(fh, size)
-            if appended and fmt == "unknown":
-                fmt, appended = "zip", False
             if fmt in _COLUMNAR:
                 return self._dataset(target, display, fmt)
             if suffix in TF_SUFFIXES and fmt in ("onnx", "unknown"):
@@ -348,10 +346,14 @@ class _Scan:
                 if fmt == "onnx":
                     fh.seek(0)
                     found += self.blob(fh, display, size, head, fmt, depth=0)[0]
+                if appended:
+                    found += self._zip(fh, display, size, depth=0)[0]
                 fh.seek(0)
                 return self._add(
                     FileResult(display, "model", "tensorflow", size, _sha256(fh)), found
                 )
+            if appended and fmt == "unknown":  # nothing else owns the file's start
+                fmt, appended = "zip", False
             # train.jsonl.gz, or a train.jsonl that is gzip inside (what some exports write)
             data_fmt = _DATA_SUFFIXES.get(
                 Path(target.stem).suffix.lower(), _DATA_SUFFIXES.get(suffix)

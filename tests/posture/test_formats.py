@@ -559,6 +559,16 @@ def test_tensorflow_graphs_with_python_or_file_ops(write: Write) -> None:
     assert scan_file(plain).findings == []
     text = 'node {\n  name: "f"\n  op: "EagerPyFunc"\n}\nnode { op: "Const" }\n'
     assert _ids(scan_file(write("graph.pbtxt", text))) == [("AISEC-TF001", "high")]
+    # a zip ending the file (zipfile reads it; here as an unknown field protobuf skips)
+    # does not make the graph a mere archive
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("notes.txt", "hello")
+    size = len(archive.getvalue())
+    field = b"\x7a" + bytes([size | 0x80, size >> 7]) + archive.getvalue()  # field 15, bytes
+    both = scan_file(write("frozen.pb", _node("f", "PyFunc") + field))
+    assert _ids(both) == [("AISEC-ARC001", "medium"), ("AISEC-TF001", "high")]
+    assert both.files[0].format == "tensorflow"
 
 
 def test_keras_layers_in_a_savedmodel_metadata(write: Write) -> None:
