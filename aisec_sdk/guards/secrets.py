@@ -151,6 +151,7 @@ _VALUE = regex.compile(
 )  # groups: the operator (also an XML tag's ">" and an attribute pair's "value="), the
 # opening quote of a literal (if any), the value
 _LONGEST_VALUE = 16384
+_ASSIGNMENT_MARK = regex.compile(r"[:=]")
 _VALUE_TAIL = regex.compile(r"[^\s\"'`<>{}\[\],;():=]*={0,2}")
 """The rest of a value longer than the pattern reads: a JWT, a routable token, a key. It
 stops at ``:`` and ``=`` (save base64 padding), where another assignment may start, so no
@@ -459,7 +460,7 @@ class SecretsGuard:
         if kind is None:
             return None  # "tokenizer = ...", "token_type: ...", "bypass: ..."
         operator, quote, (a, raw_end) = found.group(1), found.group(2), found.span(3)
-        if raw_end - a >= _MAX_VALUE and not any(c in ":=" for c in s[a:raw_end]):
+        if raw_end - a >= _MAX_VALUE and not _ASSIGNMENT_MARK.search(s, a, raw_end):
             tail = _VALUE_TAIL.match(s, raw_end, a + _LONGEST_VALUE)  # a long JWT goes on
             raw_end = tail.end() if tail is not None else raw_end
         if operator == ">" and (s[start - 1 : start] != "<" or s[raw_end : raw_end + 2] != "</"):
