@@ -352,7 +352,10 @@ class _Scan:
                 return self._add(
                     FileResult(display, "model", "tensorflow", size, _sha256(fh)), found
                 )
-            if appended and fmt == "unknown":  # nothing else owns the file's start
+            text_kind = (
+                suffix in _CODE_SUFFIXES or suffix in _DATA_SUFFIXES or is_config(target.name)
+            )
+            if appended and fmt == "unknown" and not text_kind:  # nothing else owns the file
                 fmt, appended = "zip", False
             # train.jsonl.gz, or a train.jsonl that is gzip inside (what some exports write)
             data_fmt = _DATA_SUFFIXES.get(
