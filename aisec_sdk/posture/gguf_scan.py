@@ -30,9 +30,12 @@ _MAX_STRING = 256 << 20
 
 
 class _Reader:
-    def __init__(self, stream: IO[bytes]) -> None:
+    """Reads GGUF values in the file's byte order: ``"<"``, or ``">"`` for a big-endian
+    file (the gguf package reads both)."""
+
+    def __init__(self, stream: IO[bytes], order: str) -> None:
         self.stream = stream
-        self.order = "<"  # ">" for a big-endian file (the gguf package reads both)
+        self._structs = {code: struct.Struct(order + code) for code in ("I", *_SCALARS.values())}
 
     def take(self, size: int) -> bytes:
         data = self.stream.read(size)
@@ -41,8 +44,8 @@ class _Reader:
         return data
 
     def unpack(self, code: str) -> Any:
-        fmt = self.order + code
-        return struct.unpack(fmt, self.take(struct.calcsize(fmt)))[0]
+        packed = self._structs[code]
+        return packed.unpack(self.take(packed.size))[0]
 
     def string(self) -> str:
         length = self.unpack("Q")
@@ -60,7 +63,7 @@ class _Reader:
             if count > _MAX_COUNT:
                 raise ValueError(f"array of {count} items")
             if item in _SCALARS:
-                self._skip(count * struct.calcsize("<" + _SCALARS[item]))
+                self._skip(count * self._structs[_SCALARS[item]].size)
             else:
                 for _ in range(count):
                     self.value(item, keep=False)
@@ -83,14 +86,16 @@ class _Reader:
 
 def scan_gguf(stream: IO[bytes], path: str) -> list[ScanFinding]:
     """Findings for a GGUF file (metadata only; tensor data is not read)."""
-    reader = _Reader(stream)
     findings: list[ScanFinding] = []
     try:
-        reader.take(4)
-        raw = reader.take(4)
-        if struct.unpack("<I", raw)[0] not in (2, 3) and struct.unpack(">I", raw)[0] in (2, 3):
-            reader.order = ">"
-        version = struct.unpack(reader.order + "I", raw)[0]
+        head = stream.read(8)  # the magic, then the version
+        if len(head) < 8:
+            raise ValueError("unexpected end of file")
+        (version,), (swapped,) = struct.unpack("<I", head[4:]), struct.unpack(">I", head[4:])
+        order = "<"
+        if version not in (2, 3) and swapped in (2, 3):
+            order, version = ">", swapped
+        reader = _Reader(stream, order)
         if version not in (2, 3):
             raise ValueError(f"unsupported GGUF version {version}")
         tensors, entries = reader.unpack("Q"), reader.unpack("Q")
