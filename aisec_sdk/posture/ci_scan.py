@@ -14,10 +14,10 @@ import re
 __all__ = ["model_output_in_shell"]
 
 _CLIS = r"(?:llm|sgpt|aichat|mods|fabric|ollama\s+run|claude\s+-p|gemini\s+-p|codex\s+exec)"
-_PIPE_TO_SHELL = re.compile(
-    rf"(?:^|[\s;&|(`$])({_CLIS})\b[^|\n#]{{0,512}}\|\s*(?:sudo\s+)?(?:ba|z|da|k|fi)?sh\b"
-    rf"|\beval\s+[\"']?\$\(\s*({_CLIS})\b"
-)
+_CLI = re.compile(rf"(?:^|[\s;&|(`$])({_CLIS})\b")
+_TO_SHELL = re.compile(r"\|\s*(?:sudo\s+)?(?:ba|z|da|k|fi)?sh\b")
+_EVAL = re.compile(rf"\beval\s+[\"']?\$\(\s*({_CLIS})\b")
+_PIPED_WITHIN = 512  # characters from the command's name to the pipe, none of them |, # or \n
 _STEP_OUTPUT = re.compile(r"\$\{\{\s*steps\.([\w-]+)\.outputs(?:\.([\w-]+)|\[)")
 # an AI step: an action or a command that calls a model
 _AI_STEP = re.compile(
@@ -29,6 +29,21 @@ _AI_STEP = re.compile(
 _KEY = re.compile(r"^(\s*)(?:-\s+)?([\w-]+):")
 _ITEM = re.compile(r"^(\s*)-\s")
 _STEP_ID = re.compile(r"\s*(?:-\s+)?id:\s*['\"]?([\w-]+)['\"]?\s*$")
+
+
+def _cli_run_by_shell(line: str) -> str | None:
+    """The LLM command whose output ``line`` runs as shell code: piped into a shell
+    (``llm "..." | bash``) or evaluated (``eval "$(sgpt ...)"``), else None. Each pipe looks
+    back only as far as the previous ``|`` or ``#`` (and `_PIPED_WITHIN`), so a long line
+    full of command names is read about once."""
+    for pipe in _TO_SHELL.finditer(line) if "|" in line else ():
+        end = pipe.start()
+        start = max(line.rfind("|", 0, end), line.rfind("#", 0, end), end - _PIPED_WITHIN - 16)
+        for cli in _CLI.finditer(line, max(0, start), end):
+            if cli.end() >= end - _PIPED_WITHIN:
+                return cli.group(1)
+    evaluated = _EVAL.search(line) if "eval" in line else None
+    return evaluated.group(1) if evaluated is not None else None
 
 
 def _indent(line: str) -> int:
@@ -91,10 +106,9 @@ def model_output_in_shell(lines: list[str], workflow: bool) -> list[tuple[int, s
     starts: dict[str, int] | None = None
     in_run: list[bool] = []
     for number, line in enumerate(lines, start=1):
-        piped = _PIPE_TO_SHELL.search(line) if "|" in line or "eval" in line else None
-        if piped is not None:
-            cli = " ".join((piped.group(1) or piped.group(2)).split())
-            found.append((number, f"model output ({cli}) is run by a shell"))
+        cli = _cli_run_by_shell(line)
+        if cli is not None:
+            found.append((number, f"model output ({' '.join(cli.split())}) is run by a shell"))
         if not workflow or "steps." not in line:
             continue
         for match in _STEP_OUTPUT.finditer(line):
