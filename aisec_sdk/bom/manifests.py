@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 __all__ = [
+    "ContainerFacts",
     "Declared",
+    "container_facts",
     "declared_packages",
     "env_file_names",
     "is_container_file",
     "is_env_file",
     "is_manifest",
-    "served_models",
 ]
 
 _REQUIREMENT = re.compile(
@@ -84,6 +85,18 @@ class Declared:
     requirement: str
     location: str
     ecosystem: Literal["pypi", "npm"] = "pypi"
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerFacts:
+    """What a Dockerfile or Compose file tells, read once."""
+
+    packages: list[Declared]
+    """What its ``RUN pip install`` lines install."""
+    names: list[str]
+    """Variable names it sets (``ENV``, ``ARG``, a service's ``environment``)."""
+    served: list[tuple[str, str | None, int | None]]
+    """(model, provider, line) of what its model servers serve; no line in a Compose file."""
 
 
 def is_manifest(path: Path) -> bool:
@@ -244,7 +257,11 @@ def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _instructions(text: str) -> Iterator[tuple[int, str, str]]:
+_Instruction = tuple[int, str, str]
+"""(first line, INSTRUCTION, arguments) of a Dockerfile."""
+
+
+def _instructions(text: str) -> Iterator[_Instruction]:
     """(first line, INSTRUCTION, arguments) of a Dockerfile; continued lines are joined and
     comment lines dropped, also inside a continuation (as Docker does)."""
     logical, first = "", 0
@@ -287,19 +304,19 @@ def _is_pip(word: str) -> bool:
     return re.fullmatch(r"(?:.*/)?pip(?:3(?:\.\d+)?)?", word) is not None
 
 
-def _dockerfile(text: str, shown: str) -> Iterator[Declared]:
-    for line, instruction, arguments in _instructions(text):
+def _dockerfile_packages(instructions: list[_Instruction], shown: str) -> Iterator[Declared]:
+    for line, instruction, arguments in instructions:
         if instruction == "RUN":
             for command in _SHELL_SEPARATORS.split(arguments):
                 yield from _pip_installs(command, f"{shown}:{line}")
 
 
-def _dockerfile_names(text: str) -> Iterator[str]:
+def _dockerfile_names(instructions: list[_Instruction]) -> Iterator[str]:
     """Names an ``ENV`` (``NAME=value ...`` or ``NAME value``) or ``ARG`` sets."""
-    for _, instruction, arguments in _instructions(text):
+    for _, instruction, arguments in instructions:
         words = arguments.split()
         if instruction == "ARG":
-            yield from (w.split("=", 1)[0] for w in words if _NAME.match(w.split("=", 1)[0]))
+            yield from (name for name in (w.split("=", 1)[0] for w in words) if _NAME.match(name))
         elif instruction == "ENV" and words:
             if "=" in words[0]:
                 yield from _ENV_PAIR.findall(arguments)
@@ -321,9 +338,9 @@ def _compose_services(text: str) -> list[dict[str, Any]]:
     return [service for service in services.values() if isinstance(service, dict)]
 
 
-def _compose_names(text: str) -> Iterator[str]:
+def _compose_names(services: list[dict[str, Any]]) -> Iterator[str]:
     """Names in the ``environment`` (a list or a mapping) of a Compose file's services."""
-    for service in _compose_services(text):
+    for service in services:
         environment = service.get("environment")
         if isinstance(environment, dict):
             entries = [str(name) for name in environment]
@@ -363,28 +380,43 @@ def _served(words: list[str], image: str = "") -> Iterator[tuple[str, str | None
             yield value, None
 
 
-def served_models(path: Path) -> list[tuple[str, str | None, int | None]]:
-    """(model, provider, line) of what a Dockerfile's or Compose file's model servers serve
-    (vLLM, TGI, llama.cpp, Ollama); the line is None in a Compose file."""
+def _dockerfile_served(instructions: list[_Instruction]) -> Iterator[tuple[str, str | None, int]]:
+    """(model, provider, line) of what the model servers a Dockerfile runs serve."""
+    for line, instruction, arguments in instructions:
+        if instruction in ("RUN", "CMD", "ENTRYPOINT"):
+            command: Any = arguments
+            if arguments.startswith("["):
+                with contextlib.suppress(json.JSONDecodeError, RecursionError):
+                    command = json.loads(arguments)
+            yield from ((m, p, line) for m, p in _served(_words(command)))
+
+
+def _compose_served(services: list[dict[str, Any]]) -> Iterator[tuple[str, str | None, None]]:
+    """(model, provider, None) of what the model servers of Compose services serve."""
+    for service in services:
+        image = str(service.get("image") or "")
+        words = _words(service.get("entrypoint")) + _words(service.get("command"))
+        yield from ((m, p, None) for m, p in _served(words, image))
+
+
+def container_facts(path: Path, shown: str) -> ContainerFacts:
+    """What the Dockerfile or Compose file at ``path`` installs, sets and serves (vLLM,
+    TGI, llama.cpp, Ollama), read and parsed once (``shown``: its path in reports)."""
     text = _text(path)
-    name = path.name.lower()
     if text is None:
-        return []
-    found: list[tuple[str, str | None, int | None]] = []
-    if _is_dockerfile(name):
-        for line, instruction, arguments in _instructions(text):
-            if instruction in ("RUN", "CMD", "ENTRYPOINT"):
-                command: Any = arguments
-                if arguments.startswith("["):
-                    with contextlib.suppress(json.JSONDecodeError, RecursionError):
-                        command = json.loads(arguments)
-                found += [(m, p, line) for m, p in _served(_words(command))]
-    elif _COMPOSE.match(name):
-        for service in _compose_services(text):
-            image = str(service.get("image") or "")
-            words = _words(service.get("entrypoint")) + _words(service.get("command"))
-            found += [(m, p, None) for m, p in _served(words, image)]
-    return [(m, p, line) for m, p, line in found if _NAME_OR_PATH.match(m)]
+        return ContainerFacts([], [], [])
+    served: list[tuple[str, str | None, int | None]]
+    if _is_dockerfile(path.name.lower()):
+        instructions = list(_instructions(text))
+        packages = list(_dockerfile_packages(instructions, shown))
+        names = list(_dockerfile_names(instructions))
+        served = list(_dockerfile_served(instructions))
+    else:
+        services = _compose_services(text)
+        packages = []
+        names = list(_compose_names(services))
+        served = list(_compose_served(services))
+    return ContainerFacts(packages, names, [s for s in served if _NAME_OR_PATH.match(s[0])])
 
 
 def _text(path: Path) -> str | None:
@@ -398,7 +430,7 @@ def declared_packages(path: Path, shown: str) -> list[Declared]:
     """Packages the manifest at ``path`` declares (``shown`` is its path in reports)."""
     text = _text(path)
     name = path.name.lower()
-    if text is None or _COMPOSE.match(name):
+    if text is None:
         return []
     if name == "pyproject.toml":
         return list(_pyproject(text, shown))
@@ -408,20 +440,10 @@ def declared_packages(path: Path, shown: str) -> list[Declared]:
         return list(_npm_lock(text, shown))
     if name in _TOML_LOCKS:
         return list(_toml_lock(text, shown))
-    if _is_dockerfile(name):
-        return list(_dockerfile(text, shown))
     return list(_requirements_file(text, shown))
 
 
 def env_file_names(path: Path) -> list[str]:
-    """Variable names a dotenv, Dockerfile or Compose file sets; the values are read past,
-    never kept."""
+    """Variable names assigned in a dotenv file; the values are read past, never kept."""
     text = _text(path)
-    name = path.name.lower()
-    if text is None:
-        return []
-    if _is_dockerfile(name):
-        return list(_dockerfile_names(text))
-    if _COMPOSE.match(name):
-        return list(_compose_names(text))
-    return _ENV_ASSIGNMENT.findall(text)
+    return [] if text is None else _ENV_ASSIGNMENT.findall(text)

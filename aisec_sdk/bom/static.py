@@ -32,12 +32,13 @@ from aisec_sdk.bom.artifacts import dataset_format, file_facts, model_format, pi
 from aisec_sdk.bom.code_refs import CodeRef, is_local_path, notebook_references, references
 from aisec_sdk.bom.js_refs import JS_SUFFIXES, MAX_SOURCE_BYTES, js_references
 from aisec_sdk.bom.manifests import (
+    Declared,
+    container_facts,
     declared_packages,
     env_file_names,
     is_container_file,
     is_env_file,
     is_manifest,
-    served_models,
 )
 from aisec_sdk.bom.model import (
     Bom,
@@ -175,6 +176,8 @@ class _Walk:
     venvs: list[Path] = field(default_factory=list)
     manifests: list[Path] = field(default_factory=list)
     env_files: list[Path] = field(default_factory=list)
+    containers: list[Path] = field(default_factory=list)
+    """Dockerfiles and Compose files."""
 
 
 def _walk(root: Path) -> _Walk:
@@ -201,9 +204,8 @@ def _walk(root: Path) -> _Walk:
             if path.is_symlink() or not path.is_file():
                 continue
             suffix = path.suffix.lower()
-            if is_container_file(path):  # installs packages and sets variables
-                found.manifests.append(path)
-                found.env_files.append(path)
+            if is_container_file(path):  # installs packages, sets variables, serves models
+                found.containers.append(path)
             elif is_manifest(path):
                 found.manifests.append(path)
             elif is_env_file(path):
@@ -478,41 +480,46 @@ class _Project:
             for cell, refs in notebook_references(_read(path), shown):
                 self.code(refs, path.stem, f"{shown}#cell{cell}")
 
-    def declarations(self, manifests: list[Path], env_files: list[Path]) -> None:
-        """AI packages the manifests declare, models container files serve, and variable
-        names the ``.env`` files set."""
+    def declarations(
+        self, manifests: list[Path], env_files: list[Path], containers: list[Path]
+    ) -> None:
+        """AI packages the manifests declare, variable names the ``.env`` files set, and
+        what Dockerfiles and Compose files install, set and serve."""
         for path in manifests:
-            for declared in declared_packages(path, self.relative(path)):
-                name = package_name(declared.name, declared.ecosystem)
-                if declared.ecosystem == "pypi":
-                    self.used.add(name)
-                if not _is_ai_package(name, declared.ecosystem):
-                    continue
-                self.builder.add(
-                    FrameworkComponent(
-                        ref=framework_ref(name, declared.ecosystem),
-                        name=name,
-                        ecosystem=declared.ecosystem,
-                        version=declared.version,
-                        sources=["manifest"],
-                        locations=[declared.location],
-                        properties={"requirement": declared.requirement}
-                        if declared.requirement
-                        else {},
-                    )
-                )
-            if is_container_file(path):
-                self.served(path)
+            self.declared(declared_packages(path, self.relative(path)))
         for path in env_files:
             self.env_names.update(env_file_names(path))
+        for path in containers:
+            shown = self.relative(path)
+            facts = container_facts(path, shown)
+            self.declared(facts.packages)
+            self.env_names.update(facts.names)
+            for served, provider, line in facts.served:
+                location = f"{shown}:{line}" if line else shown
+                server = self.provider(provider, "manifest", location)
+                self.model(served, provider, server, "manifest", location)
 
-    def served(self, path: Path) -> None:
-        """Models the model servers of a Dockerfile or Compose file serve."""
-        shown = self.relative(path)
-        for served, provider, line in served_models(path):
-            location = f"{shown}:{line}" if line else shown
-            server = self.provider(provider, "manifest", location)
-            self.model(served, provider, server, "manifest", location)
+    def declared(self, packages: list[Declared]) -> None:
+        """The AI packages among ``packages`` (all PyPI ones count as used)."""
+        for declared in packages:
+            name = package_name(declared.name, declared.ecosystem)
+            if declared.ecosystem == "pypi":
+                self.used.add(name)
+            if not _is_ai_package(name, declared.ecosystem):
+                continue
+            self.builder.add(
+                FrameworkComponent(
+                    ref=framework_ref(name, declared.ecosystem),
+                    name=name,
+                    ecosystem=declared.ecosystem,
+                    version=declared.version,
+                    sources=["manifest"],
+                    locations=[declared.location],
+                    properties={"requirement": declared.requirement}
+                    if declared.requirement
+                    else {},
+                )
+            )
 
     def provider(self, name: str | None, source: str, location: str) -> str | None:
         """The ref of the provider ``name`` (None without one), found at ``location``."""
@@ -598,7 +605,7 @@ def scan_project(
     project = _Project(root, builder)
     project.artifacts(walk.files)
     project.sources(walk.code, walk.notebooks, walk.scripts)
-    project.declarations(walk.manifests, walk.env_files)
+    project.declarations(walk.manifests, walk.env_files, walk.containers)
     for venv in walk.venvs:
         _packages(builder, project.relative(venv), _installed(_site_packages(venv)))
     if environment:
