@@ -16,7 +16,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +44,7 @@ _NOISE_CHARS = tuple(map(chr, (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xF
 _NOISE = re.compile("[" + re.escape("".join(_NOISE_CHARS)) + "]")
 _WORDS = re.compile(r"[^\W_][\w ,.'!?:;()\"/-]{15,}")  # readable runs in binary noise
 FIRST_ROWS = 5
+_BATCH_ROWS = 1024  # columnar rows made Python objects at a time
 _EXCERPT = 120
 _RULES: dict[str, tuple[str, Severity, str]] = {
     "pii": ("AISEC-DATA001", "medium", "contain personal data"),
@@ -149,14 +150,21 @@ def _delimited(fh: io.BufferedReader, delimiter: str) -> Iterator[tuple[int, str
         csv.field_size_limit(limit)
 
 
+def _rows(batches: Iterable[Any]) -> Iterator[tuple[int, str, bool]]:
+    """The records of Arrow record batches, made Python objects `_BATCH_ROWS` at a time
+    (a file may hold all its rows in one batch)."""
+    number = 0
+    for batch in batches:
+        for start in range(0, batch.num_rows, _BATCH_ROWS):
+            for record in batch.slice(start, _BATCH_ROWS).to_pylist():
+                number += 1
+                yield number, "\n".join(_strings(record)), True
+
+
 def _parquet(path: Path) -> Iterator[tuple[int, str, bool]]:
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-    number = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
-        for record in batch.to_pylist():
-            number += 1
-            yield number, "\n".join(_strings(record)), True
+    yield from _rows(pq.ParquetFile(path).iter_batches(batch_size=_BATCH_ROWS))
 
 
 def _arrow(path: Path) -> Iterator[tuple[int, str, bool]]:
@@ -171,11 +179,7 @@ def _arrow(path: Path) -> Iterator[tuple[int, str, bool]]:
         except pa.ArrowInvalid:
             source.seek(0)
             batches = iter(pa.ipc.open_stream(source))
-        number = 0
-        for batch in batches:
-            for record in batch.to_pylist():
-                number += 1
-                yield number, "\n".join(_strings(record)), True
+        yield from _rows(batches)
 
 
 def _json_items(document: Any) -> list[Any]:
