@@ -40,6 +40,7 @@ __all__ = [
     "is_container_file",
     "is_env_file",
     "is_manifest",
+    "requirement_name",
 ]
 
 _REQUIREMENT = re.compile(
@@ -142,6 +143,12 @@ def _requirement(text: str, location: str) -> Declared | None:
     spec = match.group(3).strip()
     pinned = _PINNED.match(spec)
     return Declared(match.group(1), pinned.group(1) if pinned else None, spec, location)
+
+
+def requirement_name(text: str) -> str | None:
+    """The distribution name a PEP 508 requirement string starts with (as written)."""
+    match = _REQUIREMENT.match(text)
+    return match.group(1) if match else None
 
 
 def _requirements_file(text: str, shown: str) -> Iterator[Declared]:

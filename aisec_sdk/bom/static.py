@@ -39,6 +39,7 @@ from aisec_sdk.bom.manifests import (
     is_container_file,
     is_env_file,
     is_manifest,
+    requirement_name,
 )
 from aisec_sdk.bom.model import (
     Bom,
@@ -238,9 +239,6 @@ def _installed(path: list[str] | None) -> dict[str, metadata.Distribution]:
     return found
 
 
-_REQUIRED_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-
-
 def _required(installed: Mapping[str, metadata.Distribution], roots: Iterable[str]) -> set[str]:
     """``roots`` and, transitively, what they require (optional extras aside), as installed."""
     todo = [name for name in roots if name in installed]
@@ -248,8 +246,7 @@ def _required(installed: Mapping[str, metadata.Distribution], roots: Iterable[st
     while todo:
         for requirement in installed[todo.pop()].requires or []:
             spec, _, marker = requirement.partition(";")
-            match = _REQUIRED_NAME.match(spec)
-            name = normalize_dist(match.group(1)) if match else ""
+            name = normalize_dist(requirement_name(spec) or "")
             if name in installed and name not in seen and "extra" not in marker:
                 seen.add(name)
                 todo.append(name)
