@@ -116,8 +116,9 @@ class PickleWalk:
     pickles: int = 0
 
 
-def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
-    """Walk one pickle up to STOP; True when STOP was reached."""
+def _walk_one(stream: IO[bytes], walk: PickleWalk, *, joblib_arrays: bool = True) -> bool:
+    """Walk one pickle up to STOP; True when STOP was reached. ``joblib_arrays``: the
+    pickle is read by joblib's unpickler, so raw array bytes follow each NumpyArrayWrapper."""
     stack: list[Any] = []
     memo: dict[int, Any] = {}
 
@@ -151,7 +152,7 @@ def _walk_one(stream: IO[bytes], walk: PickleWalk) -> bool:
             marked = pop_mark() if to_mark else []
             popped = [pop() for _ in range(pops)][::-1]
             pushed = _value(name, arg, popped, marked)
-            if name == "BUILD" and isinstance(popped[0], _JoblibArray):
+            if joblib_arrays and name == "BUILD" and isinstance(popped[0], _JoblibArray):
                 _skip_joblib_array(stream, popped[1], walk)
             stack.extend([None] * pushes if pushed is None else pushed)
         elif kind == _PUT:
@@ -335,16 +336,17 @@ def _skip_joblib_array(stream: Any, state: Any, walk: PickleWalk) -> None:
     padding, then the array), so the walk goes on with the pickle after them.
 
     An array whose dtype holds objects (as its flags say: an object dtype, or a structure
-    with an object field) is a pickle of its own there, which joblib loads with a fresh
-    unpickler: it is walked with its own stack and memo (an index into the outer memo
-    names something else). An unknown layout is left to fail."""
+    with an object field) is a pickle of its own there, which joblib loads with plain
+    ``pickle.load``: it is walked with its own stack and memo (an index into the outer
+    memo names something else), and a wrapper inside it is a plain object with no raw
+    bytes after it. An unknown layout is left to fail."""
     if not isinstance(state, dict):
         return
     shape, dtype = state.get("shape"), state.get("dtype")
     if not isinstance(dtype, _Dtype):
         return
     if dtype.hasobject():
-        _walk_one(stream, walk)
+        _walk_one(stream, walk, joblib_arrays=False)
         return
     if not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape):
         return

@@ -506,6 +506,23 @@ def test_joblib_object_dtype_named_any_way_numpy_reads(
     assert _rules(scan_pickle(io.BytesIO(evil), "m.joblib")) == [("AISEC-PKL001", "critical")]
 
 
+def test_a_wrapper_inside_an_object_array_pickle_hides_no_bytes() -> None:
+    """joblib loads an object array's pickle with plain pickle.load, for which a
+    NumpyArrayWrapper is an ordinary object with no raw data after it: bytes a wrapper
+    claims there are opcodes that run (here os.system('id'))."""
+    wrapper = b"cjoblib.numpy_pickle\nNumpyArrayWrapper\n)\x81}"
+
+    def dtype(code: bytes) -> bytes:
+        value = b"cnumpy\ndtype\nX" + len(code).to_bytes(4, "little") + code + b"\x89\x88\x87R"
+        return b"X\x05\x00\x00\x00dtype" + value + b"s"
+
+    call = b"0cposix\nsystem\n(U\x02idtR0N"  # what the claimed array bytes really are
+    shape = b"X\x05\x00\x00\x00shapeK" + bytes([len(call)]) + b"\x85s"
+    inner = b"\x80\x02" + wrapper + dtype(b"|u1") + shape + b"b" + call + b"."
+    outer = b"\x80\x02" + wrapper + dtype(b"O8") + b"b" + inner + b"."
+    assert _rules(scan_pickle(io.BytesIO(outer), "m.joblib")) == [("AISEC-PKL001", "critical")]
+
+
 def test_python2_names_are_judged_as_the_unpickler_maps_them(art: Any) -> None:
     """Protocol 0-2 pickles name Python 2 modules; pickle's own tables map them
     (thread -> _thread, SocketServer -> socketserver, __builtin__.reduce -> functools)."""
