@@ -224,6 +224,9 @@ def guess_provider(model: str) -> str | None:
     return None
 
 
+_DRIVE = re.compile(r"[A-Za-z]:[\\/]")  # C:\ or C:/
+
+
 def is_local_path(name: str) -> bool:
     """Whether a model name is a file system path (``./out``, ``../m``, ``/srv/m``,
     ``~/m``, ``C:\\m``), not a hub repository id or an API model name."""
@@ -231,7 +234,7 @@ def is_local_path(name: str) -> bool:
         name.startswith(("./", "../", "/", "~", ".\\", "..\\"))
         or name in (".", "..")
         or "\\" in name
-        or re.match(r"[A-Za-z]:[\\/]", name) is not None
+        or _DRIVE.match(name) is not None
     )
 
 

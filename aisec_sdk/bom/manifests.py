@@ -58,6 +58,7 @@ _COMPOSE = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # ``NAME=value`` pairs of an ENV instruction; a quoted value is passed over whole
 _ENV_PAIR = re.compile(r"""(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=(?:"(?:[^"\\]|\\.)*"|'[^']*'|\S*)""")
+_PIP = re.compile(r"(?:.*/)?pip(?:3(?:\.\d+)?)?")  # pip, pip3, pip3.12, /usr/bin/pip
 _SHELL_SEPARATORS = re.compile(r"&&|\|\||[;|]")
 _COMMAND_SPLIT = re.compile(r"[\s;&|,\[\]]+")
 # model servers whose --model / --model-id option names the model they serve
@@ -308,7 +309,7 @@ def _pip_installs(command: str, location: str) -> Iterator[Declared]:
 
 
 def _is_pip(word: str) -> bool:
-    return re.fullmatch(r"(?:.*/)?pip(?:3(?:\.\d+)?)?", word) is not None
+    return _PIP.fullmatch(word) is not None
 
 
 def _dockerfile_packages(instructions: list[_Instruction], shown: str) -> Iterator[Declared]:
