@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache, partial
 from itertools import accumulate, product
 from typing import Any, ClassVar
+from urllib.parse import unquote
 
 import phonenumbers
 import re2  # type: ignore[import-untyped]
@@ -190,6 +191,8 @@ _FORMAT_GROUP = regex.compile(r"\(\\d(?:\{(\d+)(?:,(\d+))?\})?\)")
 """A capture of a ``phonenumbers`` number format: ``(\\d{3})``, ``(\\d{2,4})``, ``(\\d)``."""
 _LOCAL_PART = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-")
 """Characters of a URL-encoded address's local part (``jane.doe`` of ``jane.doe%40...``)."""
+_ESCAPED_LOCAL_PART = frozenset("+'._-~")
+"""Characters of a local part a query string may escape (``jane%2Bnews``, ``o%27brien``)."""
 _BACKREFERENCE = regex.compile(r"\\\d")
 _FORMAT_PART = regex.compile(r"\\\d|\d|[^\d\\]")
 """A back-reference, a literal digit or a separator of a number format (``(\\1) \\2-\\3``)."""
@@ -692,15 +695,26 @@ def _email(s: str, start: int, end: int) -> Candidate | None:
 
 def _encoded_email(s: str, at: int, end: int) -> Candidate | None:
     """An address written with ``%40`` for its ``@`` (a query string), ``at`` is the
-    ``%40``: unless it is a file name (``icon%402x.png``) or the login of a URL."""
-    start = at
-    while start > max(0, at - 64) and s[start - 1] in _LOCAL_PART:
-        start -= 1
+    ``%40``: unless it is a file name (``icon%402x.png``) or the login of a URL. The local
+    part keeps its own escapes (``jane%2Bnews``) and ends at an escaped separator
+    (``email%3Djane``)."""
+    start, escaped_stop = at, False
+    for _ in range(64):  # characters of the local part, each written as itself or escaped
+        escape = s[max(0, start - 3) : start]
+        if escape[:1] == "%" and (char := unquote(escape)) != escape:
+            escaped_stop = char not in _ESCAPED_LOCAL_PART
+            if escaped_stop:
+                break  # email%3Djane%40...: an escaped "=", "/" or "&" ends it
+            start -= 3  # jane%2Bnews: a "+" of the address
+        elif s[start - 1 : start] in _LOCAL_PART:
+            start -= 1
+        else:
+            break
     while start < at and s[start] in "._+-":
         start += 1
     if (
         start == at
-        or _glued(s[start - 1 : start])
+        or (not escaped_stop and _glued(s[start - 1 : start]))
         or s[at:end].rpartition(".")[2].lower() in _FILE_EXTENSIONS
         or _url_login(s, start)
     ):

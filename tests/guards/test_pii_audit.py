@@ -132,11 +132,17 @@ def test_values_glued_to_latin_letters_stay_parts_of_words(find: Any, text: str)
             "redirect_uri=https%3A%2F%2Fapp.io%2Fcb&login_hint=max.mustermann%40web.de",
             "max.mustermann%40web.de",
         ),
+        # the local part's own escapes belong to it; an escaped "=" or "/" ends it
+        ("GET /api/users?email=jane%2Bnews%40example.com&x=1", "jane%2Bnews%40example.com"),
+        ("GET /login?next=%2Fhome%3Femail%3Djane%40example.com HTTP/1.1", "jane%40example.com"),
+        ("u=%2Fo%27brien%40example.ie", "o%27brien%40example.ie"),
     ],
 )
 def test_url_encoded_addresses_in_logs_and_links(find: Any, text: str, address: str) -> None:
     """An address in a query string is written with %40 for the @ (every access log has
-    them); only the @ form was read."""
+    them); only the @ form was read. Read back from the %40, the local part stopped at its
+    first other escape: jane%2Bnews gave "2Bnews" (jane left unredacted) and an encoded
+    email%3Djane gave "3Djane"."""
     assert find(text) == [("email", address)]
 
 
