@@ -690,14 +690,19 @@ def _sql_origin(
 ) -> str | None:
     """What puts model output into the text of the SQL statement ``query``: anything in an
     f-string, ``+``, ``%``, ``str.format``, ``str()`` or ``join``, the argument of
-    SQLAlchemy's ``text()``, or a model call itself. Any other call
-    (``select(...).where(...)``) binds its values as parameters: only the call itself counts."""
+    SQLAlchemy's ``text()``, or a model call itself. Any other call binds its arguments as
+    parameters (``select(...).where(users.c.name == answer)``): only the call itself and
+    the value it is a method of (``answer.strip()``) count."""
     if isinstance(query, ast.Call):
         func = query.func
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
         if name == "text" and query.args:
             return _sql_origin(query.args[0], tainted, checker, models)
         if name not in _STRING_BUILDERS:
+            if isinstance(func, ast.Attribute):
+                found = _origin(func.value, tainted, checker, _LLM_CALL, models)
+                if found is not None:
+                    return found
             return _call_origin(query, checker, _LLM_CALL, models)
     return _origin(query, tainted, checker, _LLM_CALL, models)
 

@@ -428,9 +428,10 @@ def answer(question, session, users):
     db.execute(agent.run(question))
     db.execute("DELETE FROM t WHERE id = " + str(name))
     db.execute(" ".join(["SELECT * FROM", name]))
+    db.execute(name.strip().rstrip(";"))
     db.execute("SELECT * FROM users WHERE name = ?", (name,))
     session.execute(select(users).where(users.c.name == name))
     db.execute("SELECT count(*) FROM users")
 """
     lines = _by_line(scan_python(source, "app.py"))
-    assert lines == {n: {"AISEC-CODE014"} for n in range(11, 19)}
+    assert lines == {n: {"AISEC-CODE014"} for n in range(11, 20)}
