@@ -29,7 +29,9 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
+
+from aisec_sdk.bom.model import Ecosystem
 
 __all__ = [
     "ContainerFacts",
@@ -86,7 +88,7 @@ class Declared:
     version: str | None
     requirement: str
     location: str
-    ecosystem: Literal["pypi", "npm"] = "pypi"
+    ecosystem: Ecosystem = "pypi"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +124,8 @@ def _is_dockerfile(name: str) -> bool:
 
 
 def is_container_file(path: Path) -> bool:
-    """Whether ``path`` is a Dockerfile or a Compose file (packages and variable names)."""
+    """Whether ``path`` is a Dockerfile or a Compose file (packages, variable names and
+    served models: see `container_facts`)."""
     name = path.name.lower()
     return _is_dockerfile(name) or _COMPOSE.match(name) is not None
 
