@@ -64,7 +64,14 @@ _PIP = re.compile(r"(?:.*/)?pip(?:3(?:\.\d+)?)?")  # pip, pip3, pip3.12, /usr/bi
 _SHELL_SEPARATORS = re.compile(r"&&|\|\||[;|]")
 _COMMAND_SPLIT = re.compile(r"[\s;&|,\[\]]+")
 # model servers whose --model / --model-id option names the model they serve
-_MODEL_SERVERS = ("vllm", "text-generation-inference", "text-generation-launcher", "sglang")
+_MODEL_SERVERS = (
+    "vllm",
+    "text-generation-inference",
+    "text-generation-launcher",
+    "sglang",
+    "llama_cpp.server",  # llama-cpp-python's: python -m llama_cpp.server --model X
+)
+_PYTHON = re.compile(r"(?:.*/)?python(?:\d(?:\.\d+)?)?")  # before -m: a module, not a model
 # what a served model's name can be: a hub id, a tag (llama3.1:8b) or a path, no variables
 _NAME_OR_PATH = re.compile(r"^[\w./:~-]{1,200}$")
 # pip install options followed by a value (``-r requirements.txt``, ``-i URL``)
@@ -371,7 +378,8 @@ def _words(command: Any) -> list[str]:
 
 def _served(words: list[str], image: str = "") -> Iterator[tuple[str, str | None]]:
     """(model, provider) a model server's command serves: vLLM (``vllm serve X``,
-    ``--model X``), Hugging Face TGI (``--model-id X``), llama.cpp (``-m X``), Ollama
+    ``--model X``), Hugging Face TGI (``--model-id X``), llama.cpp (``-m X``, not Python's
+    ``-m module``; llama-cpp-python's ``llama_cpp.server --model X``), Ollama
     (``ollama pull|run X``). ``--model`` counts only on a known server's command."""
     text = " ".join([image, *words]).lower()
     server = any(name in text for name in _MODEL_SERVERS)
@@ -383,7 +391,9 @@ def _served(words: list[str], image: str = "") -> Iterator[tuple[str, str | None
             yield words[i + 2], "ollama"
         elif base == "vllm" and after == "serve" and i + 2 < len(words):
             yield words[i + 2], None
-        elif (server and word in ("--model", "--model-id")) or (llama_cpp and word == "-m"):
+        elif (server and word in ("--model", "--model-id")) or (
+            llama_cpp and word == "-m" and not (i and _PYTHON.fullmatch(words[i - 1]))
+        ):
             yield after, None
     for word in words:
         option, equals, value = word.partition("=")

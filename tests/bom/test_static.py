@@ -921,6 +921,22 @@ def test_model_servers_in_container_files_name_their_models(tmp_path: Path) -> N
     assert ("model:llama3.1:8b", "served-by", "provider:ollama") in _edges(bom)
 
 
+def test_llama_cpp_servers_name_their_model_not_their_module(tmp_path: Path) -> None:
+    """``python -m llama_cpp.server --model X`` (llama-cpp-python's server): ``-m`` after
+    Python names a module; the module was listed as the served model and the model missed."""
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.12\n"
+        'CMD ["python3", "-m", "llama_cpp.server", "--model", "/models/mistral.Q4_K_M.gguf"]\n'
+        "RUN ./llama-server -m models/phi-3.gguf --port 8080\n"
+    )
+    bom = scan_project(tmp_path, environment=False)
+    models = {c.name: c.locations for c in bom.of_kind("model")}
+    assert models == {
+        "/models/mistral.Q4_K_M.gguf": ["Dockerfile:2"],
+        "models/phi-3.gguf": ["Dockerfile:3"],
+    }
+
+
 def test_a_symlinked_virtual_environment_outside_the_project_is_not_read(
     tmp_path: Path,
 ) -> None:
