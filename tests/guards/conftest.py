@@ -36,6 +36,30 @@ def run_guard() -> Callable[..., Scan]:
     return build
 
 
+Entities = Callable[..., list[tuple[str, str]]]
+
+
+def _entities(run_guard: Callable[..., Scan], guard_id: str) -> Entities:
+    """(entity, matched text) of each finding of ``guard_id`` on a text."""
+
+    def entities(text: str, **options: Any) -> list[tuple[str, str]]:
+        return [(f.entity, text[f.start : f.end]) for f in run_guard(guard_id, **options)(text)]
+
+    return entities
+
+
+@pytest.fixture
+def find(run_guard: Callable[..., Scan]) -> Entities:
+    """``find(text, **pii_options)``: the pii findings as (entity, matched text)."""
+    return _entities(run_guard, "pii")
+
+
+@pytest.fixture
+def kinds(run_guard: Callable[..., Scan]) -> Entities:
+    """``kinds(text, **secrets_options)``: the secrets findings as (entity, matched text)."""
+    return _entities(run_guard, "secrets")
+
+
 @pytest.fixture
 def rand() -> Callable[[int, str], str]:
     """Random strings from a fixed seed: ``rand(36, alphabet)``."""

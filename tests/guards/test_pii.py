@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,14 +18,6 @@ from aisec_sdk.policy import Policy
 from aisec_sdk.vault import vault_scope
 
 NO_PI = {"prompt_injection": {"enabled": False}}
-
-
-@pytest.fixture
-def find(run_guard: Callable[..., Any]) -> Callable[..., list[tuple[str, str]]]:
-    def go(text: str, **options: Any) -> list[tuple[str, str]]:
-        return [(f.entity, text[f.start : f.end]) for f in run_guard("pii", **options)(text)]
-
-    return go
 
 
 @pytest.mark.parametrize(

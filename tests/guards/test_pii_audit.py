@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from typing import Any
 
 import phonenumbers
 import pytest
 
 from aisec_sdk.guards import pii
-
-
-@pytest.fixture
-def find(run_guard: Callable[..., Any]) -> Callable[..., list[tuple[str, str]]]:
-    def go(text: str, **options: Any) -> list[tuple[str, str]]:
-        return [(f.entity, text[f.start : f.end]) for f in run_guard("pii", **options)(text)]
-
-    return go
 
 
 def test_a_table_of_numbers_is_not_parsed_window_by_window(

@@ -21,14 +21,6 @@ UPPER32 = string.ascii_uppercase + "234567"
 B64 = string.ascii_letters + string.digits + "+/"
 
 
-@pytest.fixture
-def kinds(run_guard: Callable[..., Any]) -> Callable[..., list[tuple[str, str]]]:
-    def go(text: str, **options: Any) -> list[tuple[str, str]]:
-        return [(f.entity, text[f.start : f.end]) for f in run_guard("secrets", **options)(text)]
-
-    return go
-
-
 def _jwt(rand: Callable[..., str]) -> str:
     def part(obj: dict[str, object]) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")

@@ -16,14 +16,6 @@ from aisec_sdk.guards.secrets import SecretsGuard, SecretsSettings
 from aisec_sdk.text import normalize
 
 
-@pytest.fixture
-def kinds(run_guard: Callable[..., Any]) -> Callable[..., list[tuple[str, str]]]:
-    def go(text: str, **options: Any) -> list[tuple[str, str]]:
-        return [(f.entity, text[f.start : f.end]) for f in run_guard("secrets", **options)(text)]
-
-    return go
-
-
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
