@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import ClassVar
 
 from pydantic import Field, field_validator
@@ -208,7 +208,10 @@ def _words_alone_lowered(found: list[Detection], direction: Direction) -> list[D
     """``found`` with the logits of pattern-less detections lowered by the direction's
     ``_WORDS_ALONE_MARGIN``."""
     margin = _WORDS_ALONE_MARGIN.get(direction, 0.0)
-    return [d if d.patterns else replace(d, logit=d.logit - margin) for d in found]
+    return [
+        d if d.patterns else Detection(d.logit - margin, d.start, d.end, d.family, (), d.window)
+        for d in found
+    ]
 
 
 class PromptInjectionGuard:
