@@ -327,9 +327,9 @@ class _Scan:
             if fmt == "unknown" and is_hdf5(fh):
                 fmt = "hdf5"
             fh.seek(0)
+            textual = suffix in _DATA_SUFFIXES or suffix in _CODE_SUFFIXES
             if fmt == "unknown":
                 # Text formats must parse to STOP; other files may be truncated payloads.
-                textual = suffix in _DATA_SUFFIXES or suffix in _CODE_SUFFIXES
                 fmt = "pickle" if looks_like_pickle(fh, size, complete=textual) else "unknown"
                 fh.seek(0)
             # zipfile (so Keras) reads an archive after any other bytes; torch and numpy
@@ -352,10 +352,8 @@ class _Scan:
                 return self._add(
                     FileResult(display, "model", "tensorflow", size, _sha256(fh)), found
                 )
-            text_kind = (
-                suffix in _CODE_SUFFIXES or suffix in _DATA_SUFFIXES or is_config(target.name)
-            )
-            if appended and fmt == "unknown" and not text_kind:  # nothing else owns the file
+            # bytes no other reader owns (not code, data or a config), then a zip: a zip
+            if appended and fmt == "unknown" and not (textual or is_config(target.name)):
                 fmt, appended = "zip", False
             # train.jsonl.gz, or a train.jsonl that is gzip inside (what some exports write)
             data_fmt = _DATA_SUFFIXES.get(
