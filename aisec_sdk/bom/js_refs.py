@@ -77,7 +77,6 @@ _ENDPOINT_KEY = re.compile(
     r"""\b(?:baseURL|baseUrl|basePath|endpoint|apiBase|azureEndpoint)\s*:\s*"""
     r"""(["'`])(https?://[^"'`\s$]{1,500})\1"""
 )
-_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 # a call of a name with a string first (``oa("gpt-4o")``, ``oa.embedding("...")``)
 _CALL = re.compile(r"(?<![\w$.])([A-Za-z_$][\w$]*)\s*(?:\.\s*\w+\s*)?\(\s*" + _STRING)
 _ENV_READS = (
@@ -140,9 +139,8 @@ def _provider_function_models(source: str, line: Callable[[int], int]) -> Iterat
         if provider is None:
             continue
         for item in match.group(1).split(","):
-            name = item.split(" as ")[-1].strip()
-            if _IDENTIFIER.fullmatch(name):
-                imported[name] = (provider, package)
+            # a name that is no identifier (``type X``) is never one a call names
+            imported[item.split(" as ")[-1].strip()] = (provider, package)
     if not imported:
         return
     for found in _CALL.finditer(source):
