@@ -27,7 +27,13 @@ import wrapt
 from opentelemetry import trace
 
 from aisec_sdk.audit import audit_log_of
-from aisec_sdk.engine import Engine, engine_for, message_parts, replace_message_parts
+from aisec_sdk.engine import (
+    ANSWER_ROLES,
+    Engine,
+    engine_for,
+    message_parts,
+    replace_message_parts,
+)
 from aisec_sdk.errors import GuardViolation
 from aisec_sdk.policy import Policy, as_policy, default_policy
 from aisec_sdk.stream import StreamGuard
@@ -151,7 +157,7 @@ class GuardedCall:
             checked = self.check_text(value, "output")  # recorded in monitor mode too
             return self.vault.restore(checked) if self.enforce else value
         if is_messages(value):  # a conversation: the model's messages in it are the output
-            answers = [self.check_output(m) if _role(m) in _ANSWER_ROLES else m for m in value]
+            answers = [self.check_output(m) if _role(m) in ANSWER_ROLES else m for m in value]
             if all(a is b for a, b in zip(answers, value, strict=True)):
                 return value
             return tuple(answers) if isinstance(value, tuple) else answers
@@ -186,7 +192,6 @@ class GuardedCall:
         self.telemetry.finish(error)
 
 
-_ANSWER_ROLES = frozenset({"assistant", "ai", "model"})
 
 
 def _role(message: Any) -> Any:

@@ -23,12 +23,14 @@ from aisec_sdk.verdict import (
     redact,
 )
 
-__all__ = ["Engine", "engine_for", "scan", "scan_messages"]
+__all__ = ["ANSWER_ROLES", "Engine", "engine_for", "scan", "scan_messages"]
 
 _Step = tuple[str, Callable[[Text, Direction], Sequence[Finding]], float, FindingAction]
 
 _log = logging.getLogger("aisec_sdk")
 
+# The roles of the model's own turns (its answers; not scanned in a request's history).
+ANSWER_ROLES = frozenset({"assistant", "ai", "model"})
 # Chat roles and the direction their content is scanned as; None means trusted (not scanned).
 ROLE_DIRECTIONS: dict[str, Direction | None] = {
     "system": None,
@@ -41,9 +43,7 @@ ROLE_DIRECTIONS: dict[str, Direction | None] = {
     "document": "context",
     "retrieved": "context",
     "context": "context",
-    "assistant": None,
-    "ai": None,
-    "model": None,
+    **dict.fromkeys(ANSWER_ROLES),
 }
 
 

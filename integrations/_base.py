@@ -36,7 +36,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from aisec_sdk.attributes import ATTR_FRAMEWORK, ATTR_FRAMEWORK_VERSION, ATTR_USAGE_COUNTED
 from aisec_sdk.decorator import GuardedCall
-from aisec_sdk.engine import ROLE_DIRECTIONS, Engine, engine_for, message_parts
+from aisec_sdk.engine import ANSWER_ROLES, ROLE_DIRECTIONS, Engine, engine_for, message_parts
 from aisec_sdk.policy import Policy, as_policy, default_policy
 from aisec_sdk.telemetry import llm_span_scope
 from aisec_sdk.verdict import Direction, redact
@@ -572,7 +572,7 @@ def _captured_json(engine: Engine, captured: Captured) -> dict[str, Any]:
     masked for the role's direction, and its finish reason."""
     role = captured.role
     direction: Direction = ROLE_DIRECTIONS.get(role, "input") or (
-        "output" if role in ("assistant", "ai", "model") else "input"
+        "output" if role in ANSWER_ROLES else "input"
     )
     parts: list[dict[str, Any]] = []
     if captured.tool_call_id is not None:
