@@ -228,6 +228,14 @@ def _tool_call_count(message: Any) -> int:
     return sum(_call_arguments(call) is not None for call in message.get("tool_calls") or ())
 
 
+def message_field(message: Any, name: str) -> Any:
+    """``message[name]`` of a mapping (an OpenAI-style dict), else its attribute ``name`` (a
+    LangChain message, an SDK object); None when absent."""
+    if isinstance(message, Mapping):
+        return message.get(name)
+    return getattr(message, name, None)
+
+
 def message_parts(message: Any, index: int = 0) -> tuple[str, list[str]]:
     """The role and the text parts of one chat message (dict or LangChain-style object).
 

@@ -36,7 +36,14 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from aisec_sdk.attributes import ATTR_FRAMEWORK, ATTR_FRAMEWORK_VERSION, ATTR_USAGE_COUNTED
 from aisec_sdk.decorator import GuardedCall
-from aisec_sdk.engine import ANSWER_ROLES, ROLE_DIRECTIONS, Engine, engine_for, message_parts
+from aisec_sdk.engine import (
+    ANSWER_ROLES,
+    ROLE_DIRECTIONS,
+    Engine,
+    engine_for,
+    message_field,
+    message_parts,
+)
 from aisec_sdk.policy import Policy, as_policy, default_policy
 from aisec_sdk.telemetry import llm_span_scope
 from aisec_sdk.verdict import Direction, redact
@@ -669,20 +676,14 @@ def captured_inputs(messages: Sequence[Any]) -> list[Captured]:
     the tool calls of assistant messages and the call id a tool result answers."""
     out = []
     for index, message in enumerate(messages):
-        calls = (message.get("tool_calls") if isinstance(message, Mapping) else None) or getattr(
-            message, "tool_calls", None
-        )
+        calls = message_field(message, "tool_calls")
         try:  # the content alone: tool-call arguments become tool_call parts below
             role, parts = message_parts(
                 {**message, "tool_calls": None} if isinstance(message, Mapping) else message, index
             )
         except TypeError:
             continue
-        call_id = (
-            message.get("tool_call_id")
-            if isinstance(message, Mapping)
-            else getattr(message, "tool_call_id", None)
-        )
+        call_id = message_field(message, "tool_call_id")
         out.append(
             Captured(
                 _ROLES.get(role, role),

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
+from aisec_sdk.engine import message_field
+
 __all__ = [
     "CallableTarget",
     "Conversation",
@@ -132,13 +134,6 @@ _TEXT_FIELDS = (
 _ASSISTANT_ROLES = ("assistant", "ai")
 
 
-def _field(result: Any, name: str) -> Any:
-    """``result[name]`` of a mapping, else the attribute ``name`` (None when absent)."""
-    if isinstance(result, Mapping):
-        return result.get(name)
-    return getattr(result, name, None)
-
-
 def _reply(result: Any) -> str | None:
     """The answer text inside a return value, or None when it holds none.
 
@@ -157,16 +152,16 @@ def _reply(result: Any) -> str | None:
     if isinstance(result, list | tuple):
         return _items_reply(result)
     for name in _TEXT_FIELDS:
-        value = _field(result, name)
+        value = message_field(result, name)
         if isinstance(value, str):
             return value
         if isinstance(value, list):
             return _items_reply(value) or ""
     for name in ("message", "delta"):
-        inner = _field(result, name)
+        inner = message_field(result, name)
         if inner is not None:
             return _reply(inner) or ""
-    choices = _field(result, "choices")
+    choices = message_field(result, "choices")
     if isinstance(choices, list | tuple):
         return _reply(choices[0]) if choices else ""
     return None
@@ -176,7 +171,7 @@ def _items_reply(items: list[Any] | tuple[Any, ...]) -> str | None:
     """The answer in a list or tuple: the last assistant turn of a returned conversation
     (a chat pipeline's ``generated_text``), the first text of a tuple (``(answer, sources)``),
     or the texts of a list joined (content parts, chunks, ``[{"generated_text": ...}]``)."""
-    roles = [_field(item, "role") or _field(item, "type") for item in items]
+    roles = [message_field(item, "role") or message_field(item, "type") for item in items]
     turns = [item for item, role in zip(items, roles, strict=True) if role in _ASSISTANT_ROLES]
     if turns:
         return _reply(turns[-1])
