@@ -5,6 +5,10 @@ library), payment cards (Luhn and issuer prefixes), IBANs (ISO 13616 mod-97 and 
 lengths), US social security numbers (area, group and serial rules) and IPv4/IPv6
 addresses. One RE2 pass (linear time, no backtracking) over the text finds every candidate;
 only candidates are validated in Python, so benign text costs one automaton pass.
+Numbers may be written with the decimal digits of any script (Arabic-Indic, Persian,
+Devanagari, Bengali...): that pass reads each such digit as its ASCII twin, one code point
+for one, so offsets, look-alike rules and validation are those of ASCII digits and
+redaction covers the characters the user wrote.
 
 Candidates start at a word boundary, and IPv6 candidates need eight groups or a ``::``, so
 hex digests and clock times cost nothing. What code and READMEs are full of is judged
@@ -28,6 +32,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache, partial
 from itertools import accumulate, product
@@ -46,7 +51,7 @@ from aisec_sdk.guards.base import (
     settings_as,
     strongest,
 )
-from aisec_sdk.text import Text, re2_options
+from aisec_sdk.text import Text, char_spans, re2_options
 from aisec_sdk.vault import RedactionMode, replacement
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
@@ -183,6 +188,64 @@ _DIGIT_GROUP = regex.compile(r"\d+")
 _DIGIT_RUN = re2.compile(rb"[0-9](?:[ \-]?[0-9]){6}", re2_options())  # a phone number's start
 _NUMBER = re2.compile(rb"[0-9](?:[ \-.()/]{0,2}[0-9]){6,60}", re2_options())
 """The number candidate alone: a dotted run that is no IPv4 address (1.650.253.0000)."""
+_ARABIC_SEPARATORS = {0x66B: ord("."), 0x66C: ord(",")}
+"""The Arabic decimal and thousands separators (U+066B, U+066C), read as "." and ","."""
+
+
+@cache
+def _digit_folds() -> tuple[dict[int, int], bytes, Any]:
+    """What the candidate pass reads as ASCII: every decimal digit of another script
+    (category Nd: Arabic-Indic U+0660-0669, Persian U+06F0-06F9, Devanagari, Bengali, Thai...)
+    as its ASCII twin, and the Arabic separators. Returns the translation table, an RE2 class of
+    its characters (over UTF-8) and a pattern of runs of them. Unicode assigns decimal
+    digits in planes 0 and 1 only (a test checks every code point); built on first need."""
+    table = {
+        cp: 48 + unicodedata.decimal(chr(cp)) for cp in range(0x80, 0x20000) if chr(cp).isdecimal()
+    }
+    table.update(_ARABIC_SEPARATORS)
+    ranges: list[list[int]] = []
+    for cp in sorted(table):
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    chars = b"[" + b"".join(b"\\x{%x}-\\x{%x}" % (a, b) for a, b in ranges) + b"]"
+    return table, chars, re2.compile(chars + b"+", re2_options())
+
+
+def _with_ascii_digits(text: Text) -> tuple[str, bytes]:
+    """The normalised text with other scripts' digits folded to ASCII (`_digit_folds`: one
+    code point for one, so offsets stay those of ``text.normalized``), and the same with
+    one byte per character (see `Text.ascii_bytes`). ASCII text is returned as it is."""
+    s = text.normalized
+    if s.isascii():
+        return s, text.ascii_bytes()
+    table, _, runs = _digit_folds()
+    spans = char_spans(runs, s, "surrogatepass", text.utf8())
+    data = text.ascii_bytes()
+    if not spans:
+        return s, data
+    chars: list[str] = []
+    raw: list[bytes] = []
+    pos = 0
+    for a, b in spans:
+        folded = s[a:b].translate(table)
+        chars += (s[pos:a], folded)
+        raw += (data[pos:a], folded.encode("ascii"))
+        pos = b
+    chars.append(s[pos:])
+    raw.append(data[pos:])
+    return "".join(chars), b"".join(raw)
+
+
+@cache
+def _prefilter() -> bytes:
+    """The candidate pattern, or a character the candidate pass reads as an ASCII digit or
+    separator (the prefilter reads the text's UTF-8 before any folding)."""
+    pattern: bytes = _CANDIDATES.pattern + b"|" + _digit_folds()[1]
+    return pattern
+
+
 _EXTENSION = regex.compile(r"(?i)(?:x|ext)\.?[0-9]{1,6}\b")
 _PIECE = regex.compile(r"[^ ]+")
 _SEPARATORS = str.maketrans("", "", " -.()/+")
@@ -311,12 +374,11 @@ class PiiGuard:
 
     @property
     def prefilter(self) -> bytes | None:
-        """The candidate pattern (see `aisec_sdk.prefilter`); None once the guard also runs
-        custom patterns, registered recognizers or Presidio."""
+        """The candidate pattern or a digit of another script (see `aisec_sdk.prefilter`);
+        None once the guard also runs custom patterns, registered recognizers or Presidio."""
         if self._patterns or _RECOGNIZERS or self.settings.presidio:
             return None
-        pattern: bytes = _CANDIDATES.pattern
-        return pattern
+        return _prefilter()
 
     def _wants(self, entity: str) -> bool:
         return self._entities is None or entity in self._entities
@@ -331,7 +393,7 @@ class PiiGuard:
 
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
         s = text.normalized
-        found = self._builtin(s, text.ascii_bytes())
+        found = self._builtin(*_with_ascii_digits(text))
         for entity, pattern in self._patterns:
             if self._wants(entity):
                 score = self.settings.pattern_score
@@ -345,8 +407,8 @@ class PiiGuard:
         return self._findings(text, strongest([c for c in found if c[3] >= threshold]), direction)
 
     def _builtin(self, s: str, data: bytes) -> list[Candidate]:
-        """Candidates of the built-in recognisers in ``s`` (``data``: ``s`` with one byte per
-        character, see `Text.ascii_bytes`)."""
+        """Candidates of the built-in recognisers in ``s``, the normalised text with ASCII
+        digits only (`_with_ascii_digits`; ``data``: ``s`` with one byte per character)."""
         found: list[Candidate] = []
         matches = _CANDIDATES.finditer(data)
         while (m := next(matches, None)) is not None:
