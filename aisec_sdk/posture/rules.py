@@ -242,6 +242,38 @@ _CATALOGUE: tuple[Rule, ...] = (
         "high",
     ),
     Rule(
+        "AISEC-ONNX002",
+        "OnnxCustomOperator",
+        "medium",
+        "ONNX model needs custom operators from a native library",
+        "Nodes of the graph, its subgraphs or its functions use an operator domain that is "
+        "neither ONNX's nor built into onnxruntime (and no local function of the model). "
+        "onnxruntime refuses the model until a custom-op library is loaded "
+        "(register_custom_ops_library): native code from whoever supplies it, running with "
+        "the serving process's rights. onnxruntime-extensions domains are named as such; a "
+        "custom operator set that is only imported is a low note.",
+        "Load only custom-op libraries you build or trust, pinned by hash, or re-export the "
+        "model with standard operators.",
+        ("LLM03",),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
+        "AISEC-ONNX003",
+        "OnnxOperatorReachesOut",
+        "high",
+        "ONNX operator imports Python code or calls a URL the model names",
+        "A custom node names a Python module to import (onnxruntime's language-interop PyOp: "
+        "module, class_name) or a remote endpoint that receives its inputs "
+        "(onnxruntime-extensions' cloud operators: model_uri). Whoever wrote the model chooses "
+        "the code run or where the data goes.",
+        "Remove the node, or serve the model only where the named module or endpoint is one "
+        "you control.",
+        ("LLM03", "LLM02"),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
         "AISEC-TF001",
         "TensorflowUnsafeOp",
         "high",
