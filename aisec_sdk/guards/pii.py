@@ -121,6 +121,7 @@ _IBAN_LENGTHS: dict[str, int] = {
     "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24,
     "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "BI": 27, "DJ": 27, "FK": 18,
     "LY": 25, "MN": 20, "NI": 28, "OM": 23, "RU": 33, "SD": 18, "SO": 23, "YE": 30,
+    "IR": 26,  # Iran's Sheba numbers: IBANs in use at home, outside the SWIFT registry
 }  # fmt: skip
 
 _CARD_ISSUERS: tuple[tuple[regex.Pattern[str], range | tuple[int, ...]], ...] = tuple(

@@ -89,6 +89,7 @@ def test_values_written_in_other_scripts_are_found(
         ("मेरा फ़ोन +९१ ९८७६५ ४३२१० है", "phone", "+९१ ९८७६५ ४३२१०"),
         ("আমার নম্বর +৮৮ ০১৭১২ ৩৪৫৬৭৮", "phone", "+৮৮ ০১৭১২ ৩৪৫৬৭৮"),
         ("الآيبان SA٠٣ ٨٠٠٠ ٠٠٠٠ ٦٠٨٠ ١٠١٦ ٧٥١٩", "iban", "SA٠٣ ٨٠٠٠ ٠٠٠٠ ٦٠٨٠ ١٠١٦ ٧٥١٩"),
+        ("شبا IR۰۶۲۹۶۰۰۰۰۰۰۰۱۰۰۳۲۴۲۰۰۰۰۱ است", "iban", "IR۰۶۲۹۶۰۰۰۰۰۰۰۱۰۰۳۲۴۲۰۰۰۰۱"),
         ("عنوان IP ١٩٢٫١٦٨٫١٫٢٠", "ip_address", "١٩٢٫١٦٨٫١٫٢٠"),  # Arabic decimal separators
         ("card 4111 ١١١١ 1111 ١١١١", "credit_card", "4111 ١١١١ 1111 ١١١١"),  # mixed scripts
         ("কার্ড ৪১১১-১১১১-১১১১-১১১১", "credit_card", "৪১১১-১১১১-১১১১-১১১১"),
@@ -170,6 +171,7 @@ ASCII_LOOK_ALIKES = [
     "card 4111 1111 1111 1112 fails Luhn",
     "SSN 666-12-3456 is invalid",
     "IBAN DE89 3704 0044 0532 0130 01 has a bad check digit",
+    "Sheba IR06 2960 0000 0010 0324 2000 02 has a bad check digit",
     "Your order number is 2125550143",
     "release v1.2.3.4",
     "1402/05/12 and 15/03/2024",
