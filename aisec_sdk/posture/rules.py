@@ -287,6 +287,36 @@ _CATALOGUE: tuple[Rule, ...] = (
         "high",
     ),
     Rule(
+        "AISEC-JIT001",
+        "TorchScriptFileAccess",
+        "high",
+        "TorchScript code reads or writes files",
+        "The code/ of a torch.jit.save archive calls torch.save (aten::save) or "
+        "torch.from_file (aten::from_file), or torchvision's image::read_file/write_file: "
+        "files at paths the model's author chose are written or read into its outputs when "
+        "the model runs, or while torch.jit.load runs a class's __setstate__.",
+        "Do not load the archive; re-export the model from reviewed code, or load its "
+        "weights alone (state_dict in safetensors).",
+        ("LLM03",),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
+        "AISEC-JIT002",
+        "TorchScriptCustomOperator",
+        "medium",
+        "TorchScript code needs operators or classes torch does not ship",
+        "The archive's code calls ops.NS.op or uses __torch__.torch.classes.NS.C for a "
+        "namespace that torch does not register; torch.jit.load fails until a library "
+        "registering it is loaded (torch.ops.load_library: native code) or a package "
+        "imported, code chosen by whoever ships the model.",
+        "Load only extension libraries you build or trust, or re-export the model with "
+        "standard operators.",
+        ("LLM03",),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
         "AISEC-CODE001",
         "TrustRemoteCode",
         "high",

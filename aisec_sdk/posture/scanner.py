@@ -43,6 +43,7 @@ from aisec_sdk.posture.pickle_scan import PICKLE_PROTOCOL_MAGIC, looks_like_pick
 from aisec_sdk.posture.rules import RULES
 from aisec_sdk.posture.safetensors_scan import looks_like_safetensors, scan_safetensors
 from aisec_sdk.posture.tf_scan import TF_SUFFIXES, scan_tf_graph
+from aisec_sdk.posture.torchscript_scan import scan_torchscript
 
 if TYPE_CHECKING:
     from aisec_sdk.policy import Policy
@@ -576,6 +577,8 @@ class _Scan:
                 message = f"member could not be scanned: {type(exc).__name__}: {exc}"
                 where = f"{display}!{member.name}"
                 found.append(ScanFinding("AISEC-MOD001", "medium", where, message, key="crash"))
+        if torch_like:  # torch.jit.save archives: the operators their code/ calls
+            found += scan_torchscript(fh, display, listing.members)
         return found, flavour
 
     def _tar(self, fh: IO[bytes], display: str, depth: int) -> tuple[list[ScanFinding], str]:
