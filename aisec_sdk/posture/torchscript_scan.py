@@ -320,6 +320,13 @@ def scan_torchscript(
         else:
             refs = _references(data.decode("utf-8", "replace"))
         findings += _file_findings(refs, where)
+        if any(r.kind == "op" and (r.namespace, r.name) == ("prim", "PythonOp") for r in refs):
+            message = (
+                "TorchScript code calls prim::PythonOp, which no saved archive holds "
+                "(torch.jit.save refuses Python calls): torch.jit.load of such code crashed "
+                "with a segmentation fault in torch 2.13"
+            )
+            findings.append(ScanFinding("AISEC-MOD001", "high", where, message, key="pythonop"))
         for ref in refs:
             if ref.kind == "op" and ref.namespace not in _BUILTIN_OPS:
                 ops.setdefault(ref.namespace, set()).add(ref.name)

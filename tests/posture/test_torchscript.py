@@ -211,6 +211,15 @@ def test_operators_and_classes_torch_does_not_ship() -> None:
     assert "custom classes of namespace 'acme'" in report.findings[0].message
 
 
+def test_a_python_op_in_saved_code_is_malformed() -> None:
+    """torch.jit.save refuses Python calls; written into code/ by hand, prim::PythonOp
+    crashed torch.jit.load (segmentation fault) when tried with torch 2.13."""
+    base = _save(_Plain(), "plain.pt")
+    report = scan_file(_rewritten(base, "pyop.pt", "ops.prim.PythonOp(x)"))
+    assert _ids(report) == [("AISEC-MOD001", "high")]
+    assert "prim::PythonOp" in report.findings[0].message
+
+
 def test_lite_interpreter_bytecode_is_read(tmp_path: Path) -> None:
     """_load_for_lite_interpreter runs bytecode.pkl, not code/: with code/ removed the
     archive still writes its file, and the bytecode's operator table gives it away."""
