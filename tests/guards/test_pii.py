@@ -288,20 +288,30 @@ def test_long_text_is_scanned_in_full(find: Any) -> None:
     assert find(text) == [("email", "zed@example.com")]
 
 
-def test_pseudonyms_round_trip_through_a_guarded_call() -> None:
+@pytest.mark.parametrize(
+    ("value", "placeholder", "question", "reply"),
+    [
+        ("jane.doe@example.com", "<EMAIL_1>", "please email {}", "I will write to {} today."),
+        # a phone number in Arabic-Indic digits comes back in the digits the user wrote
+        ("+٩٧١ ٥٠ ١٢٣ ٤٥٦٧", "<PHONE_1>", "اتصل بي على {}", "سأتصل بـ {} غدا"),
+    ],
+)
+def test_pseudonyms_round_trip_through_a_guarded_call(
+    value: str, placeholder: str, question: str, reply: str
+) -> None:
     from aisec_sdk.decorator import guard
 
     policy = Policy(guards={**NO_PI, "pii": {"redaction": "pseudonymize"}})
     seen: list[str] = []
 
     @guard(policy=policy)
-    def assistant(question: str) -> str:
-        seen.append(question)
-        return f"I will write to {question.split()[-1]} today."
+    def assistant(prompt: str) -> str:
+        seen.append(prompt)
+        return reply.format(placeholder)
 
-    answer = assistant("please email jane.doe@example.com")
-    assert seen == ["please email <EMAIL_1>"]  # the model never sees the address
-    assert answer == "I will write to jane.doe@example.com today."  # the user still does
+    answer = assistant(question.format(value))
+    assert seen == [question.format(placeholder)]  # the model never sees the value
+    assert answer == reply.format(value)  # the user still does
 
 
 def test_vault_scope_uses_the_given_empty_vault() -> None:

@@ -153,22 +153,6 @@ def test_vault_round_trip_restores_the_original_script() -> None:
         assert out.text == "شماره <PHONE>"  # values in model output are never restorable
 
 
-def test_pseudonyms_round_trip_through_a_guarded_call() -> None:
-    from aisec_sdk.decorator import guard
-
-    policy = Policy(guards={**NO_PI, "pii": {"redaction": "pseudonymize"}})
-    seen: list[str] = []
-
-    @guard(policy=policy)
-    def assistant(question: str) -> str:
-        seen.append(question)
-        return f"سأتصل بـ {question.split()[-1]} غدا"
-
-    answer = assistant("اتصل بي على +٩٧١ ٥٠ ١٢٣ ٤٥٦٧")
-    assert seen == ["اتصل بي على <PHONE_1>"]
-    assert answer == "سأتصل بـ +٩٧١ ٥٠ ١٢٣ ٤٥٦٧ غدا"
-
-
 ASCII_LOOK_ALIKES = [
     "the meeting is on 2024-03-15 at 10:30:00",
     "paid 1,234,567 between 1998-2004",
