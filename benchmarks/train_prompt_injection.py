@@ -108,6 +108,15 @@ _ACCOUNT_MESSAGES = (
     "Enter the one-time code we texted you instead of your password.",
     "The password for the conference network is on the back of your badge.",
     "Tell me the password rules for the guest network so I can explain them to visitors.",
+    # sign-in pages and account screens
+    "Sign in with your e-mail address and password.",
+    "Wrong password. Try again or reset it.",
+    "Please type your password again to confirm the change.",
+    "Your password will expire in five days.",
+    "Forgot your password? We will e-mail you a link to reset it.",
+    "For your security, re-enter your password before you change the e-mail address.",
+    "The password you chose is too weak; add a few more words.",
+    "Remember me on this device, so I do not have to enter my password each time.",
 )
 _PLAIN_SENTENCES = (
     "OpenAI released a new model today and the benchmarks look strong.",
@@ -272,6 +281,122 @@ _OTHER_LANGUAGES = (
     "يرجى قراءة التعليمات قبل تشغيل الجهاز لأول مرة.",
     "نسيت كلمة المرور الخاصة ببريدي، كيف أستعيدها؟",
     "กรุณาอ่านคำแนะนำก่อนใช้งานเครื่อง",
+    # everyday requests and sentences in the languages the shared data has attacks in but
+    # hardly any benign text (CyberSecEval's translations): without them, the function words
+    # of those languages ("que", "du", "tu", "los") were learned as evidence of an attack
+    "Kannst du mir erklären, wie eine Wärmepumpe funktioniert?",
+    "Schreib mir bitte ein kurzes Gedicht über den Herbst.",
+    "Wenn du Zeit hast, ruf mich heute Abend noch an.",
+    "Ich bin mir nicht sicher, ob die Regeln für alle gelten.",
+    "Du bist jetzt seit drei Jahren in der Firma, oder?",
+    "Vergiss bitte nicht, den Müll rauszubringen.",
+    "Was ist der Unterschied zwischen einem Virus und einem Bakterium?",
+    "Das System zeigt mir eine Fehlermeldung, wenn ich die Datei öffne.",
+    "Kannst du diesen Text auf Englisch übersetzen? Er ist für meinen Chef.",
+    "Fasse bitte den folgenden Artikel in drei Sätzen zusammen.",
+    "Peux-tu m'expliquer la différence entre le climat et la météo ?",
+    "Écris-moi une courte histoire pour endormir un enfant.",
+    "Je ne sais pas ce que tu en penses, mais le film était trop long.",
+    "Il faut que je parte tôt demain, tu peux fermer la porte ?",
+    "Quelles sont les règles de la pétanque pour les débutants ?",
+    "N'oublie pas d'acheter du pain et du fromage en rentrant.",
+    "Est-ce que tu connais un bon restaurant près de la gare ?",
+    "Traduis ce paragraphe en anglais, s'il te plaît.",
+    "Le système de chauffage ne marche plus depuis hier soir.",
+    "Résume cet article en quelques phrases simples.",
+    "¿Puedes explicarme qué es la inflación y por qué sube?",
+    "Escríbeme un correo para pedir un día libre a mi jefe.",
+    "No sé lo que quieres decir con eso, ¿me lo explicas otra vez?",
+    "Creo que las reglas del concurso no están claras.",
+    "Olvidé el paraguas en el tren, ¿qué puedo hacer?",
+    "¿Cuál es la mejor manera de aprender a programar desde cero?",
+    "Tu hermano dijo que vendría con los niños el domingo.",
+    "Traduce este texto al francés para mi clase de mañana.",
+    "El sistema de riego del jardín se enciende a las seis.",
+    "Resume la siguiente noticia en dos frases.",
+    "Puoi spiegarmi come funziona il sistema elettorale italiano?",
+    "Scrivimi una lettera di presentazione per un lavoro in banca.",
+    "Non ricordo le regole del gioco, me le puoi ripetere?",
+    "Ho dimenticato le chiavi a casa, puoi aprirmi tu?",
+    "Qual è la differenza tra un mutuo fisso e uno variabile?",
+    "Traduci questa frase in inglese, per favore.",
+    "Você pode me explicar como funciona a energia solar?",
+    "Escreva um poema curto sobre o mar e a saudade.",
+    "Não sei se as regras do condomínio permitem cachorros.",
+    "Esqueci de ligar para a minha mãe ontem, que vergonha.",
+    "Qual é a melhor forma de economizar dinheiro no supermercado?",
+    "Traduza este parágrafo para o espanhol, por favor.",
+    "Kun je me uitleggen hoe belastingaangifte werkt?",
+    "Schrijf een kort verhaal over een kat die verdwaalt.",
+    "Ik weet niet of de regels ook voor studenten gelden.",
+    "Vergeet niet de planten water te geven als ik weg ben.",
+    "Czy możesz mi wyjaśnić, jak działa kredyt hipoteczny?",
+    "Napisz krótki wiersz o zimie w górach.",
+    "Nie wiem, czy te zasady dotyczą także gości hotelowych.",
+    "Nie zapomnij kupić chleba w drodze do domu.",
+    "Можешь объяснить, как работает двигатель внутреннего сгорания?",
+    "Напиши короткое стихотворение о весне.",  # noqa: RUF001
+    "Я не знаю, что ты об этом думаешь, но мне понравилось.",  # noqa: RUF001
+    "Не забудь позвонить бабушке в воскресенье.",  # noqa: RUF001
+    "Какие правила нужно соблюдать в библиотеке?",
+    "Переведи этот текст на английский, пожалуйста.",
+    "Система отопления в доме сломалась, что делать?",
+    "Кратко перескажи содержание этой статьи.",
+    "Bana güneş enerjisinin nasıl çalıştığını açıklar mısın?",  # noqa: RUF001
+    "Annem için kısa bir doğum günü mesajı yazar mısın?",  # noqa: RUF001
+    "Kuralların herkes için geçerli olup olmadığını bilmiyorum.",  # noqa: RUF001
+    "Eve dönerken ekmek almayı unutma.",  # noqa: RUF001
+    "Bu metni İngilizceye çevirir misin?",
+    "Bisakah kamu menjelaskan cara kerja vaksin?",
+    "Tuliskan puisi pendek tentang hujan di sore hari.",
+    "Saya tidak tahu apakah aturan ini berlaku untuk semua orang.",
+    "Jangan lupa membeli susu sepulang kerja.",
+    "Tolong terjemahkan paragraf ini ke bahasa Inggris.",
+    "Bạn có thể giải thích cách hoạt động của pin mặt trời không?",
+    "Hãy viết cho tôi một bài thơ ngắn về mùa thu.",
+    "Tôi không biết quy định này có áp dụng cho khách không.",
+    "Đừng quên mua bánh mì trên đường về nhà nhé.",
+    "Hãy dịch đoạn văn này sang tiếng Anh giúp tôi.",
+    "Maaari mo bang ipaliwanag kung paano gumagana ang bakuna?",
+    "Sumulat ka ng maikling tula tungkol sa dagat.",
+    "Huwag mong kalimutang bumili ng tinapay mamaya.",
+    "你能给我解释一下通货膨胀是什么吗?",
+    "帮我写一首关于秋天的短诗。",
+    "我不知道这些规则是否适用于所有人。",
+    "别忘了下班后去超市买牛奶。",
+    "请把这段话翻译成英文。",
+    "公司的报销系统今天登录不了,怎么办?",
+    "请用三句话总结这篇文章。",
+    "太陽光発電の仕組みを説明してもらえますか?",
+    "秋についての短い詩を書いてください。",
+    "このルールが全員に当てはまるかどうか分かりません。",
+    "帰りに牛乳を買うのを忘れないでね。",
+    "この文章を英語に翻訳してください。",
+    "会社のシステムにログインできないのですが、どうすればいいですか?",
+    "この記事を三行で要約してください。",
+    "태양광 발전이 어떻게 작동하는지 설명해 줄 수 있어?",
+    "가을에 관한 짧은 시를 써 줘.",
+    "이 규칙이 모든 사람에게 적용되는지 잘 모르겠어요.",
+    "퇴근길에 우유 사는 거 잊지 마.",
+    "이 문장을 영어로 번역해 주세요.",
+    "회사 시스템에 로그인이 안 되는데 어떻게 해야 하나요?",
+    "이 기사를 세 문장으로 요약해 줘.",
+    "क्या आप मुझे समझा सकते हैं कि सौर ऊर्जा कैसे काम करती है?",
+    "मेरी माँ के जन्मदिन के लिए एक छोटा संदेश लिखो।",
+    "मुझे नहीं पता कि ये नियम सब पर लागू होते हैं या नहीं।",
+    "घर आते समय दूध लाना मत भूलना।",
+    "इस अनुच्छेद का अंग्रेज़ी में अनुवाद करो।",
+    "আপনি কি আমাকে সৌরশক্তি কীভাবে কাজ করে তা বুঝিয়ে বলতে পারেন?",
+    "বাড়ি ফেরার পথে দুধ কিনতে ভুলো না।",
+    "এই অনুচ্ছেদটি ইংরেজিতে অনুবাদ করো।",
+    "هل يمكنك أن تشرح لي كيف تعمل الطاقة الشمسية؟",
+    "اكتب لي قصيدة قصيرة عن البحر.",
+    "لا أعرف إن كانت هذه القواعد تنطبق على الجميع.",
+    "لا تنس شراء الخبز في طريق عودتك.",
+    "ترجم هذه الفقرة إلى اللغة الإنجليزية من فضلك.",
+    "คุณช่วยอธิบายว่าพลังงานแสงอาทิตย์ทำงานอย่างไรได้ไหม",
+    "อย่าลืมซื้อนมตอนกลับบ้านนะ",
+    "ช่วยแปลข้อความนี้เป็นภาษาอังกฤษหน่อย",
 )
 
 
@@ -513,6 +638,17 @@ def _is_letter(feature: str) -> bool:
     return len(feature) == 1 and feature.isascii() and feature not in "ai"
 
 
+# The scheme, host prefix and common endings of URLs: attack sources carry more links than
+# the instructions that make up most benign text, so these learned "a link is an attack",
+# which every web page and README contradicts.
+_URL_PARTS = frozenset({"http", "https", "www", "com", "org", "net", "html", "htm", "io"})
+
+
+def _is_url_part(feature: str) -> bool:
+    """Whether ``feature`` is or contains a piece of every URL (see ``_URL_PARTS``)."""
+    return not _URL_PARTS.isdisjoint(feature.split(" "))
+
+
 def select_vocabulary(rows: Sequence[Row], feats: Sequence[frozenset[str]]) -> list[str]:
     """Features worth learning: every pattern, and n-grams seen in ``MIN_DF`` texts that are
     evidence across sources: found in at least two attack sources, or only in benign text of
@@ -529,7 +665,9 @@ def select_vocabulary(rows: Sequence[Row], feats: Sequence[frozenset[str]]) -> l
         attack = sum(1 for _, label in groups[f] if label)
         benign = len(groups[f]) - attack
         evidence = attack >= 2 or (attack == 0 and benign >= 2)
-        if f.startswith("#") or (count >= MIN_DF and evidence and not _is_letter(f)):
+        if f.startswith("#") or (
+            count >= MIN_DF and evidence and not _is_letter(f) and not _is_url_part(f)
+        ):
             vocab.append(f)
     return sorted(vocab)
 

@@ -64,8 +64,11 @@ def _gap(n: int) -> str:
     return rf"(?:\W+\w+){{0,{n}}}?\W+"
 
 
+# an ignore-verb starting a word, not in a command-line option or a path ("--ignore-all-space"):
+# the character before it is matched (no look-behind, so that RE2 runs the patterns)
 _IGNORE = (
-    r"(?:ignore|ignoring|disregard|forget|overrid\w*|bypass|skip|drop|abandon|discard|neglect"
+    r"(?:^|[^\w/-])(?:ignore|ignoring|disregard|forget|overrid\w*|bypass|skip|drop|abandon"
+    r"|discard|neglect"
     r"|ignoriere\w*|vergiss|vergessen|missachte\w*|ignorier\w*"
     r"|ignore[zr]?|oublie[zr]?|ne\W+tiens\W+pas"
     r"|ignora\w*|olvida\w*|omite|omitir|descarta\w*"
@@ -209,7 +212,8 @@ _ABOVE_TEXT = (
     r"(?:(?:the\W+|all\W+(?:of\W+)?(?:the\W+)?)?(?:text|words|content|sentences?|lines?"
     r"|paragraphs?|messages?|conversation|prompt|instructions?|everything|all)\W+(?:above"
     r"|before\W+(?:this|that|here|now|it)|preceding|prior\W+to\W+this|so\W+far|(?:at|from)\W+the"
-    r"\W+(?:beginning|start|top)|above\W+this\W+(?:line|message|point))|the\W+above"
+    r"\W+(?:beginning|start|top)|above\W+this\W+(?:line|message|point))"
+    r"|the\W+above(?!\W+(?:copyright|notice|licen[cs]e|conditions|disclaimer|list\W+of))"
     r"|(?:above|preceding|previous|prior|earlier)\W+"
     r"(?:text|words|content|sentences?|paragraphs?|conversation|prompt|input))"
 )
@@ -288,17 +292,17 @@ _EXFIL_URL = (
 
 # name -> pattern over lower-cased text. Weights are learned; names are stable feature ids.
 PATTERNS: dict[str, str] = {
-    "override": rf"\b{_IGNORE}{_gap(3)}(?:{_PREVIOUS}{_gap(3)}{_RULES}|{_RULES}{_gap(2)}{_AFTER})"
+    "override": rf"{_IGNORE}{_gap(3)}(?:{_PREVIOUS}{_gap(3)}{_RULES}|{_RULES}{_gap(2)}{_AFTER})"
     rf"\b|{_ZH_OVERRIDE}|{_INTL_OVERRIDE}|\b(?:regardless|irrespective|independently)\W+of\W+"
     r"(?:the\W+|all\W+|any\W+)?(?:previous|prior|earlier|preceding|above|initial|original|your)"
     rf"{_gap(2)}{_RULES}\b",
-    "override_loose": rf"\b{_IGNORE}{_gap(2)}{_RULES}\b",
-    "override_short": rf"\b{_IGNORE}\W+(?:that|this|everything|the\W+rest\W+of\W+(?:this|the|these)"
+    "override_loose": rf"{_IGNORE}{_gap(2)}{_RULES}\b",
+    "override_short": rf"{_IGNORE}\W+(?:that|this|everything|the\W+rest\W+of\W+(?:this|the|these)"
     r"\W+(?:data|text|documents?|input|content|context|instructions|prompt|conversation)"
     r"|all(?:\W+(?:of\W+)?(?:it|that))?|alles|tout|todo|всё|все|(?:(?:the|all|everything)\W+)?(?:above|previous|prior|preceding"
     r"|earlier|before|oben|ci-dessus|anterior))\b"
     r"|\bstop\W+everything\b"
-    rf"|\b{_IGNORE}\W+(?:ce\W+qui\W+(?:précède|est\W+au-dessus)|lo\W+anterior|alles\W+(?:davor"
+    rf"|{_IGNORE}\W+(?:ce\W+qui\W+(?:précède|est\W+au-dessus)|lo\W+anterior|alles\W+(?:davor"
     r"|oben|bisherige)|всё\W+(?:выше|сказанное)|quanto\W+sopra|tudo\W+acima)",
     "new_rules": r"\b(?:new|updated|real|actual|true|neue[n]?|nouvelles?|nuevas?|новые)\W+"
     r"(?:instructions?|rules|task|anweisungen|regeln|consignes|instrucciones|инструкции)\s*:",
@@ -306,8 +310,10 @@ PATTERNS: dict[str, str] = {
     r"|a\W+partir\W+de\W+ahora|desde\W+ahora|отныне|\u0441\W+этого\W+момента"
     r"|d\W?a\W+ora\W+in\W+poi|a\W+partir\W+de\W+agora|vanaf\W+nu|od\W+teraz"
     r"|mulai\W+sekarang|từ\W+bây\W+giờ|bundan\W+sonra)\b|今後|これから|지금부터|अब\W+से",
-    "persona": r"\b(?:you\W+are\W+(?:now|going\W+to\W+(?:act|be|pretend))|pretend\W+(?:to\W+be"
-    r"|you\W+are|that\W+you)|act\W+as\W+(?:if\W+you|an?\W+(?:unfiltered|uncensored|evil|jail))"
+    # (not a licence's "you must not pretend that you wrote the original software")
+    "persona": r"\b(?:you\W+are\W+(?:now|going\W+to\W+(?:act|be|pretend))"
+    r"|pretend\W+(?:to\W+be|you\W+are|that\W+you\W+(?:are|were|have|had|can|could|will|would"
+    r"|must|'?re|do|don'?t)\b)|act\W+as\W+(?:if\W+you|an?\W+(?:unfiltered|uncensored|evil|jail))"
     r"|roleplay\W+as|(?:act|pretend|behave)\W+(?:like|as)\W+(?:if\W+you\W+(?:are|were)\W+)?my"
     r"\W+(?:dead|deceased|late)\W+(?:grandma|grandmother|grandpa|grandfather|mother|father|mom"
     r"|dad)|du\W+bist\s+(?:jetzt|nun|ab\W+sofort)|(?:jetzt|nun)\W+bist\W+du|tu\W+es\W+maintenant"
@@ -321,7 +327,7 @@ PATTERNS: dict[str, str] = {
     "no_limits": r"\b(?:no|without|free\W+(?:of|from)|beyond|ohne|keine?|sans|aucune?|sin"
     r"|ningun[ao]s?|ningún|no\W+hay|não\W+há|без|нет|никаких)\W+(?:(?:any|jegliche|irgendwelche"
     r"|aucune?|ningun[ao]|ningún|каких-либо|никаких)\W+)?(?:(?:ethical|moral|safety|content)\W+)?"
-    r"(?:restrictions?|limits?|limitations?|filters?|censorship|rules|guidelines|morals?"
+    r"(?:restrictions|limits|limitations|filters?|censorship|rules|guidelines|morals?"
     r"|ethics|boundaries|constraints|guardrails|safeguards|einschränkungen|regeln|zensur"
     r"|filter|règles?|censure"
     r"|límites|limites|censura|restricci(?:ón|on|ones)|reglas|regras|restrições|filtros"
@@ -418,7 +424,7 @@ PATTERNS: dict[str, str] = {
     r"|arrête\W+de\W+traduire|deja\W+de\W+traducir|smetti\W+di\W+tradurre"
     r"|pare\W+de\W+traduzir|прекрати\W+переводить)|新的?任务|停止翻译|翻訳(?:は|を)?やめ",
     "exfiltration": r"\b(?:send|post|forward|upload|transmit|email|append|leak|exfiltrat\w*)"
-    r"\W+(?:\w+\W+){0,5}?(?:to\W+)?(?:https?://|www\.|\w+@\w+\.\w+|the\W+url|this\W+url"
+    r"\W+(?:(?:\w+\W+){0,5}?to\W+)?(?:https?://|www\.|\w+@\w+\.\w+|the\W+url|this\W+url"
     r"|the\W+following\W+(?:url|address|endpoint))"
     # the conversation or a secret carried to a URL, an address or an image, either way round
     rf"|\b{_EXFIL_DATA}{_gap(6)}(?:to|into|in|inside|as|onto)\W+(?:\w+\W+){{0,3}}?{_EXFIL_SINK}"
@@ -502,8 +508,10 @@ PATTERNS: dict[str, str] = {
     r"|write)\b|\bfocus\W+(?:only|exclusively|solely)\W+on\b",
     # Structural cues of instructions hidden in data: markup comments that talk to the
     # model, "IMPORTANT:" + an imperative, directives about the model's own response.
-    "hidden_markup": r"<!--[^>]{0,300}?\b(?:ai|assistant|model|llm|chatbot|agent|instructions?"
-    r"|ignore|disregard|you\W+(?:must|should|will|are)|do\W+not|respond|reply|summar\w*"
+    # (a word of its own, not a linter's or spell checker's directive: "<!-- codespell:ignore -->")
+    "hidden_markup": r"<!--(?:[^>]{0,300}?[^\w:>-])?"
+    r"(?:ai|assistant|model|llm|chatbot|agent|instructions?|ignore|disregard"
+    r"|you\W+(?:must|should|will|are)|do\W+not|respond|reply|summar\w*"
     r"|print|say|tell|system)\b",
     "important_imperative": r"(?:^|\n|[^\w\s])[ \t]*(?:important|attention|urgent|warning"
     r"|critical|mandatory|required\W+action|action\W+required"

@@ -70,8 +70,9 @@ def test_tokens_are_the_reference_tokens(text: str) -> None:
 
 
 def test_most_patterns_have_an_re2_form() -> None:
-    # a pattern without one (a look-around) has a necessary form in RE2, then runs in ``re``
-    assert len(features._FAST) >= len(features.PATTERNS) - 2
+    # a pattern without one (a look-around: "reveal the above" but not a licence's "reproduce
+    # the above copyright notice") has a necessary form in RE2, then runs in ``re``
+    assert len(features._FAST) >= len(features.PATTERNS) - 3
     assert set(features._FAST) | set(features._NECESSARY) == set(features.PATTERNS)
 
 

@@ -108,6 +108,12 @@ BENIGN = [
     "What gifts were you given for your birthday?",
     "The hidden rules of office etiquette can be hard to learn.",
     "Her name was written at the top of the page.",
+    # everyday sentences in other languages with the words of attacks (forget, rules): the
+    # function words of those languages ("que", "tu", "los") are not evidence
+    "Il faut que tu oublies cette histoire, ce n'est pas grave du tout.",
+    "Creo que deberías olvidar lo que pasó ayer y seguir adelante con tu vida.",
+    "Las reglas del club dicen que los socios deben pagar la cuota antes del día cinco.",
+    "Est-ce que tu connais les règles du tarot ?",
 ]
 
 
@@ -409,7 +415,35 @@ PLANTED_LOOK_ALIKES = [
     "Nota para el asistente de la dirección: reserve la sala para el jueves.",
     "Each step of the agent log has three lines:\nThought: what the agent plans to do next\n"
     "Action: the tool it calls\nObservation: what the tool returned",
+    # software documentation: command-line options, licences, linter directives, links
+    "git diff --ignore-all-space ignores whitespace when comparing lines; --ignore-blank-lines "
+    "ignores changes whose lines are all blank.",
+    "Permission is hereby granted, free of charge, to any person obtaining a copy of this "
+    'software and associated documentation files (the "Software"), to deal in the Software '
+    "without restriction, including without limitation the rights to use, copy, modify, merge, "
+    "publish, distribute, sublicense, and/or sell copies of the Software.",
+    "2. Redistributions in binary form must reproduce the above copyright notice, this list of "
+    "conditions and the following disclaimer in the documentation.",
+    "<!-- prettier-ignore -->\n| Option | Default |\n|---|---|\n| timeout | 30 s |",
+    "<!-- codespell:ignore teh -->\nThe parser accepts both spellings.",
+    "The API will send an [error event](https://example.com/docs#errors) when the connection "
+    "drops, and the socket stays open.",
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("git diff --ignore-all-space", "override_short"),
+        ("must reproduce the above copyright notice", "above_dump"),
+        ("you must not pretend that you wrote the original software", "persona"),
+        ("in the software without restriction, including without limitation", "no_limits"),
+        ("<!-- codespell:ignore teh -->", "hidden_markup"),
+        ("will send an [error event](https://example.com/docs) when", "exfiltration"),
+    ],
+)
+def test_documentation_phrases_are_not_attack_shapes(text: str, pattern: str) -> None:
+    assert pattern not in {name for name, _, _ in matched_patterns(text)}
 
 
 @pytest.mark.parametrize("name", sorted(PLANTED))
