@@ -113,8 +113,8 @@ def source_table(
         "| all sources, out of source | input threshold | context threshold |",
         "|---|---:|---:|",
         f"| attack recall | {flagged(lambda r: r.label == 1)} |",
-        f"| FPR, licensed benign (input threshold set here) | {flagged(licensed_benign)} |",
-        "| FPR, document-like benign (context threshold set here) | "
+        f"| FPR, licensed benign (both thresholds set here) | {flagged(licensed_benign)} |",
+        "| FPR, document-like benign | "
         f"{flagged(lambda r: licensed_benign(r) and training.is_document(r))} |",
         "| FPR, never-trained chat prompts (no_robots) | "
         f"{flagged(lambda r: r.label == 0 and r.group == 'parapet_no_robots')} |",

@@ -5,10 +5,11 @@
 Reads the labelled JSONL files of the shared data folder (see its README), trains a sparse
 logistic regression (FTRL-Proximal, L1 + L2, fixed order, pure Python floats, so the same
 data gives the same bytes) on the sources whose licence allows it, chooses the gate words,
-and sets the per-direction operating points from leave-one-source-out (LOSO) scores: the
-``input`` threshold keeps false positives at most 1 % on all held-out benign text, the
-``context`` threshold on document-like benign text. Tensor Trust (no licence) and the
-no_robots rows of the Parapet mix (CC-BY-NC) are never trained on; they are evaluation data.
+and sets the per-direction operating points from leave-one-source-out (LOSO) scores: each
+direction's threshold keeps false positives at most 1 % on all held-out benign text, read as
+that direction (a tool result or a retrieved page can hold any text). Tensor Trust (no
+licence) and the no_robots rows of the Parapet mix (CC-BY-NC) are never trained on; they are
+evaluation data.
 
 ``--check`` retrains and fails if the result differs from the shipped file.
 """
@@ -830,14 +831,11 @@ def build(data: Path, progress: Callable[[str], None] = print) -> dict[str, obje
     scores, full = loso_scores(rows, lows, feats, progress)
     train_rows = [i for i, r in enumerate(rows) if r.group not in EVAL_ONLY]
     labels = [rows[i].label for i in train_rows]
-    pools = {  # the benign rows each direction's operating point is set on
-        "input": [i for i in train_rows if rows[i].label == 0],
-        "context": [i for i in train_rows if rows[i].label == 0 and is_document(rows[i])],
-    }
+    benign = [i for i in train_rows if rows[i].label == 0]  # where both points are set
     calibration = {}
     for direction in DIRECTIONS:
         logits = scores[direction]
-        center = round(threshold_at([logits[i] for i in pools[direction]], TARGET_FPR), 4)
+        center = round(threshold_at([logits[i] for i in benign], TARGET_FPR), 4)
         slope = platt_slope([logits[i] for i in train_rows], labels, center)
         calibration[direction] = {"center": center, "slope": slope}
     return {

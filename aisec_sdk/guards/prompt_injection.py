@@ -5,7 +5,8 @@ six languages and their base64 / base32 / hex / ROT13 / reversed / leetspeak / M
 spaced-out / accented spellings) finds where an attack could be; only there, a learned
 lexical model scores the text as written and as decoded: every line with a keyword on its
 own (an instruction planted in a retrieved document is not diluted by the text around it)
-and a short text also as a whole. Text without a gate hit costs one pass at memory speed,
+and a short text also as a whole (a text of several lines only where a pattern matches: its
+lines' words add up without one). Text without a gate hit costs one pass at memory speed,
 so long benign documents are scanned in full. System-prompt extraction findings carry
 category LLM07.
 
@@ -175,8 +176,10 @@ def detect(
     ``direction`` (``input`` leaves out the patterns that are evidence only in data).
 
     Every line with a gate hit is a window; a text of up to ``_WHOLE`` characters is also
-    scored as a whole (reported when it reads worse than each of its lines), and is its only
-    window when it is one line. Line logits are lowered by twice the log of the number of
+    scored as a whole, and is its only window when it is one line. A text of several lines
+    is reported as a whole only when a pattern matched it and it reads worse than each of its
+    lines: without a pattern, the words of unrelated lines (a manual page, a licence) add up
+    to evidence no line has. Line logits are lowered by twice the log of the number of
     line windows (see ``_MAX_SHIFT``), and those of windows that no pattern matched by
     ``_WORDS_ALONE_MARGIN``. Logits are exact at or above ``floor`` (a logit);
     below it they may be underestimated (see `LexicalModel.score`). ``data``:
@@ -199,7 +202,7 @@ def detect(
     ]
     if length <= _WHOLE and lines[0][:2] != whole[:2]:
         best = _score_window(normalized, whole, model, decode_obfuscation, floor, ignored)
-        if best.logit > max(d.logit for d in found):
+        if best.patterns and best.logit > max(d.logit for d in found):
             found.append(best)
     return _words_alone_lowered(found, direction)
 

@@ -431,6 +431,30 @@ PLANTED_LOOK_ALIKES = [
 ]
 
 
+# Manual pages and help texts in other languages, several lines each: the whole text's words
+# add up (a language's words carry some weight) where no line reads as an attack.
+MULTILINE_DOCUMENTS = [
+    "NAME\n    sortiere - Zeilen einer Textdatei sortieren\nBESCHREIBUNG\n    Ohne Datei wird die "
+    "Standardeingabe gelesen. Die Option -f ignoriert Groß- und Kleinschreibung,\n    -b "
+    "ignoriert führende Leerzeichen. Die Regeln für den Vergleich hängen von der Locale ab.\n"
+    "    Wenn Sie die Ausgabe in eine Datei schreiben wollen, verwenden Sie -o DATEI.",
+    "NOM\n    compresser - réduire la taille des fichiers\nDESCRIPTION\n    Par défaut, les "
+    "fichiers d'origine sont supprimés. L'option -k les conserve.\n    Les règles de "
+    "nommage ajoutent le suffixe .z ; si le fichier existe déjà, il est ignoré\n    sauf si "
+    "vous utilisez -f pour forcer l'écrasement.",
+    "NOME\n    copiar - copiar arquivos e diretórios\nDESCRIÇÃO\n    Copia a ORIGEM para o "
+    "DESTINO. Com -r, os diretórios são copiados\n    recursivamente. As instruções de "
+    "instalação estão no arquivo LEIAME; se a senha\n    do servidor for pedida, use a do seu "
+    "usuário.",
+]
+
+
+@pytest.mark.parametrize("text", MULTILINE_DOCUMENTS)
+def test_multiline_documents_in_other_languages_are_not_flagged(text: str) -> None:
+    assert flagged(text, "context") == []
+    assert flagged(text) == []
+
+
 @pytest.mark.parametrize(
     ("text", "pattern"),
     [
@@ -615,7 +639,7 @@ def test_scores_are_calibrated_per_direction_and_deterministic() -> None:
     first = GUARD.scan(normalize(text), "input")
     assert first == GUARD.scan(normalize(text), "input")
     assert model.calibration["input"].score(model.calibration["input"].center) == 0.5
-    assert model.calibration["context"].center <= model.calibration["input"].center
+    assert model.calibration["context"].score(model.calibration["context"].center) == 0.5
     for f in GUARD.scan(normalize(text), "context"):
         assert 0.0 <= f.score <= 1.0
 
