@@ -124,16 +124,10 @@ def test_attacks_are_flagged_in_every_language(name: str) -> None:
     assert all(0.5 <= f.score <= 1.0 for f in found)
 
 
-# As context, a window with a pattern hit needs less from its words than one without (see
-# _WORDS_ALONE_MARGIN): a refusal-suppression hit on a company's own policy crosses the threshold.
-CONTEXT_FLAGGED = {"Our team never refuses a reasonable request from a customer."}
-
-
 @pytest.mark.parametrize("text", BENIGN)
 def test_benign_look_alikes_do_not_fire(text: str) -> None:
     assert flagged(text) == []
-    if text not in CONTEXT_FLAGGED:
-        assert flagged(text, "context") == []
+    assert flagged(text, "context") == []
 
 
 @pytest.mark.parametrize(
