@@ -290,6 +290,8 @@ _EXFIL_URL = (
 )
 
 
+_PERSONA_NAME = r"(?:dan|stan|dude|aim)"
+
 # name -> pattern over lower-cased text. Weights are learned; names are stable feature ids.
 PATTERNS: dict[str, str] = {
     "override": rf"{_IGNORE}{_gap(3)}(?:{_PREVIOUS}{_gap(3)}{_RULES}|{_RULES}{_gap(2)}{_AFTER})"
@@ -321,7 +323,13 @@ PATTERNS: dict[str, str] = {
     r"|jesteś\W+teraz|sekarang\W+(?:kamu|anda)\W+(?:adalah|ialah)|bây\W+giờ\W+bạn\W+là"
     r"|art\u0131k\W+sen)\b|你现在是|从现在开始|扮演|假装|今からあなたは|あなたは今"
     r"|지금부터\W*당신은|이제\W*당신은",
-    "jailbreak_name": r"\b(?:dan|stan|dude|aim|jailbreak\w*|jailbroken|developer\W+mode"
+    # the persona names (DAN, STAN, DUDE, AIM) only as a persona: "dan" is "and" in Indonesian,
+    # "then" in Dutch, and a first name; "aim" an English word
+    "jailbreak_name": rf"\b(?:as|named|called|known\W+as|you\W+are|you'?re|i\W+am|i'?m"
+    rf"|stay\W+an?|be\W+an?|become|play)\W+{_PERSONA_NAME}\b|\b{_PERSONA_NAME}\W+(?:mode"
+    rf"|stands\W+for|prompts?|jailbreak|persona|character)\b"
+    rf"|(?:^|\n)[^\w\n]{{0,8}}{_PERSONA_NAME}[ \t]{{0,4}}:"
+    r"|\b(?:jailbreak\w*|jailbroken|developer\W+mode"
     r"|dev\W+mode|god\W+mode|evil\W+(?:bot|confidant|mode)|do\W+anything\W+now"
     r"|anti-?gpt|betterdan|chaos\W+mode|opposite\W+(?:mode|day))\b|开发者模式|越狱|无限制模式",
     "no_limits": r"\b(?:no|without|free\W+(?:of|from)|beyond|ohne|keine?|sans|aucune?|sin"
