@@ -34,11 +34,12 @@ _CHILDREN: dict[str, dict[int, str]] = {
     "sparse": {1: "tensor", 2: "tensor"},  # SparseTensorProto.values, .indices
 }
 # The string fields read: NodeProto op_type, domain, overload; FunctionProto name, domain,
-# overload; OperatorSetIdProto domain.
+# overload; OperatorSetIdProto domain; AttributeProto name, s (of custom nodes only).
 _STRINGS: dict[str, dict[int, str]] = {
     "node": {4: "op_type", 7: "domain", 8: "overload"},
     "function": {1: "name", 10: "domain", 13: "overload"},
     "opset": {1: "domain"},
+    "attribute": {1: "name", 4: "s"},
 }
 _MAX_ENTRY = 1 << 16
 # ONNX's own domains, and those whose kernels ship inside onnxruntime itself
@@ -156,23 +157,28 @@ def _walk(stream: IO[bytes], size: int, model: _Model) -> str | None:
     """Fill ``model`` from the ModelProto on ``stream``; the first damage found, if any
     (the walk reads on around it, so what precedes it is still collected)."""
     damage: str | None = None
-    stack = [(0, size, "model")]
+    # (start, end, kind, the custom node call whose attribute this is)
+    stack: list[tuple[int, int, str, tuple[str, str, str] | None]] = [(0, size, "model", None)]
     while stack:
-        begin, stop, kind = stack.pop()
+        begin, stop, kind, owner = stack.pop()
         if kind == "tensor":
             model.tensors.append((begin, stop))
             continue
         fields, broken = _readable(stream, begin, stop)
         damage = damage or broken
+        # attribute names and values matter on custom nodes only (`_REACH`)
+        wanted = _STRINGS.get(kind, {}) if kind != "attribute" or owner else {}
+        children: list[tuple[int, int, str]] = []
         strings: dict[str, str] = {}
         for number, sub, length in fields:
             child = _CHILDREN.get(kind, {}).get(number)
             if child is not None:
-                stack.append((sub, sub + length, child))
-            name = _STRINGS.get(kind, {}).get(number)
+                children.append((sub, sub + length, child))
+            name = wanted.get(number)
             if name is not None:  # the last one wins, as in protobuf
                 strings[name] = _text(stream, sub, length)
         domain = strings.get("domain", "")
+        call: tuple[str, str, str] | None = None
         if kind == "opset" and domain not in _BUILTIN_DOMAINS:
             model.imports.add(domain)
         elif kind == "function":
@@ -180,8 +186,9 @@ def _walk(stream: IO[bytes], size: int, model: _Model) -> str | None:
         elif kind == "node" and domain not in _BUILTIN_DOMAINS:
             call = (domain, strings.get("op_type", ""), strings.get("overload", ""))
             model.calls[call] = model.calls.get(call, 0) + 1
-            if len(model.reach) < _MAX_DOMAINS:
-                model.reach += _reaching(stream, fields, call)
+        elif owner and strings.get("name") in _REACH and len(model.reach) < _MAX_DOMAINS:
+            model.reach.append((owner[0], owner[1], strings["name"], strings.get("s", "")))
+        stack += [(sub, end, child, call) for sub, end, child in children]
     return damage
 
 
@@ -194,22 +201,6 @@ def _readable(
         return _fields(stream, stop), None
     except _Damaged as exc:
         return exc.fields, str(exc)
-
-
-def _reaching(
-    stream: IO[bytes], fields: list[tuple[int, int, int]], call: tuple[str, str, str]
-) -> list[tuple[str, str, str, str]]:
-    """The attributes of one custom node (its ``fields``) that import Python or name a
-    host (`_REACH`); damage is reported by the walk, which reads the same attributes."""
-    out: list[tuple[str, str, str, str]] = []
-    for number, sub, length in fields:
-        if number == 5:  # NodeProto.attribute
-            parts = _readable(stream, sub, sub + length)[0]
-            values = {n: _text(stream, s, size) for n, s, size in parts if n in (1, 4)}
-            name = values.get(1, "")
-            if name in _REACH:
-                out.append((call[0], call[1], name, values.get(4, "")))
-    return out
 
 
 def _locations(stream: IO[bytes], start: int, end: int) -> Iterator[str]:
