@@ -32,6 +32,7 @@ from aisec_sdk.engine import (
     Engine,
     engine_for,
     message_parts,
+    message_role,
     replace_message_parts,
 )
 from aisec_sdk.errors import GuardViolation
@@ -157,7 +158,9 @@ class GuardedCall:
             checked = self.check_text(value, "output")  # recorded in monitor mode too
             return self.vault.restore(checked) if self.enforce else value
         if is_messages(value):  # a conversation: the model's messages in it are the output
-            answers = [self.check_output(m) if _role(m) in ANSWER_ROLES else m for m in value]
+            answers = [
+                self.check_output(m) if message_role(m) in ANSWER_ROLES else m for m in value
+            ]
             if all(a is b for a, b in zip(answers, value, strict=True)):
                 return value
             return tuple(answers) if isinstance(value, tuple) else answers
@@ -190,15 +193,6 @@ class GuardedCall:
     def finish(self, error: BaseException | None = None) -> None:
         """End the call's span (if it owns one)."""
         self.telemetry.finish(error)
-
-
-
-
-def _role(message: Any) -> Any:
-    """A chat message's role (``type`` for LangChain messages)."""
-    if isinstance(message, Mapping):
-        return message.get("role")
-    return getattr(message, "role", None) or getattr(message, "type", None)
 
 
 def _sha256(text: str) -> str:

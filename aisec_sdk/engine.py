@@ -23,7 +23,15 @@ from aisec_sdk.verdict import (
     redact,
 )
 
-__all__ = ["ANSWER_ROLES", "Engine", "engine_for", "scan", "scan_messages"]
+__all__ = [
+    "ANSWER_ROLES",
+    "Engine",
+    "engine_for",
+    "message_field",
+    "message_role",
+    "scan",
+    "scan_messages",
+]
 
 _Step = tuple[str, Callable[[Text, Direction], Sequence[Finding]], float, FindingAction]
 
@@ -234,6 +242,12 @@ def message_field(message: Any, name: str) -> Any:
     if isinstance(message, Mapping):
         return message.get(name)
     return getattr(message, name, None)
+
+
+def message_role(message: Any) -> Any:
+    """A chat message's role, or its ``type`` where it has none (LangChain messages: ``ai``,
+    ``human``); None when it has neither."""
+    return message_field(message, "role") or message_field(message, "type")
 
 
 def message_parts(message: Any, index: int = 0) -> tuple[str, list[str]]:

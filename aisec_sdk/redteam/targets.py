@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
-from aisec_sdk.engine import message_field
+from aisec_sdk.engine import ANSWER_ROLES, message_field, message_role
 
 __all__ = [
     "CallableTarget",
@@ -131,7 +131,6 @@ _TEXT_FIELDS = (
     "completion",
     "reply",
 )
-_ASSISTANT_ROLES = ("assistant", "ai")
 
 
 def _reply(result: Any) -> str | None:
@@ -171,8 +170,7 @@ def _items_reply(items: list[Any] | tuple[Any, ...]) -> str | None:
     """The answer in a list or tuple: the last assistant turn of a returned conversation
     (a chat pipeline's ``generated_text``), the first text of a tuple (``(answer, sources)``),
     or the texts of a list joined (content parts, chunks, ``[{"generated_text": ...}]``)."""
-    roles = [message_field(item, "role") or message_field(item, "type") for item in items]
-    turns = [item for item, role in zip(items, roles, strict=True) if role in _ASSISTANT_ROLES]
+    turns = [item for item in items if message_role(item) in ANSWER_ROLES]
     if turns:
         return _reply(turns[-1])
     texts = [text for text in map(_reply, items) if text is not None]
