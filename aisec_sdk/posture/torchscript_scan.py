@@ -111,12 +111,7 @@ _ALIAS = re.compile(
 )
 _DEF = re.compile(rf"^[ \t]*def[ \t]+({_NAME})", re.M)
 _MAX_LISTED = 8
-
-
-def _is_code(name: str) -> bool:
-    """Whether an archive member holds TorchScript source (``code/**/*.py``) or lite
-    interpreter bytecode (``bytecode.pkl``)."""
-    return _CODE.search(name) is not None or _BYTECODE.search(name) is not None
+_MAX_NAMESPACES = 32  # findings per kind (operators, classes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +261,7 @@ def _foreign_findings(
 ) -> list[ScanFinding]:
     findings: list[ScanFinding] = []
     for kind, table in (("operators", ops), ("custom classes", classes)):
-        for namespace in sorted(table)[:32]:
+        for namespace in sorted(table)[:_MAX_NAMESPACES]:
             names = sorted(n for n in table[namespace] if n)
             listed = ", ".join(repr(n[:80]) for n in names[:_MAX_LISTED])
             more = f" and {len(names) - _MAX_LISTED} more" if len(names) > _MAX_LISTED else ""
@@ -297,8 +292,9 @@ def scan_torchscript(
     ops: dict[str, set[str]] = {}
     classes: dict[str, set[str]] = {}
     for member in members:
-        if not _is_code(member.name):
-            continue
+        bytecode = _BYTECODE.search(member.name) is not None
+        if not bytecode and _CODE.search(member.name) is None:
+            continue  # neither TorchScript source nor lite interpreter bytecode
         where = f"{display}!{member.name}"
         class_file = _CLASS_FILE.search(member.name)
         if class_file is not None and class_file.group(1) not in _BUILTIN_CLASSES:
@@ -315,7 +311,7 @@ def scan_torchscript(
             message = f"TorchScript code over {_MAX_CODE >> 20} MiB; its operators were not checked"
             findings.append(ScanFinding("AISEC-MOD001", "high", where, message, key="too-large"))
             continue
-        if _BYTECODE.search(member.name):
+        if bytecode:
             refs = _bytecode_references(data)
         else:
             refs = _references(data.decode("utf-8", "replace"))
