@@ -158,6 +158,11 @@ def bom(project: Path, monkeypatch: pytest.MonkeyPatch) -> Bom:
     return scan_project(project)
 
 
+def _models(bom: Bom) -> dict[str, ModelComponent]:
+    """The BOM's models by name."""
+    return {c.name: c for c in bom.of_kind("model") if isinstance(c, ModelComponent)}
+
+
 def _edges(bom: Bom) -> set[tuple[str, str, str]]:
     return {(r.source, r.kind, r.target) for r in bom.relationships}
 
@@ -201,7 +206,7 @@ def test_datasets_with_rows_and_model_card_links(bom: Bom) -> None:
 
 
 def test_code_references_by_ast(bom: Bom) -> None:
-    models = {c.name: c for c in bom.of_kind("model") if isinstance(c, ModelComponent)}
+    models = _models(bom)
     assert models["gpt-4o-mini"].provider == "openai"  # via the client and a constant
     assert models["gpt-4o-mini"].locations == ["app.py:13"]
     assert models["gpt-4o"].provider == "openai"
@@ -706,7 +711,7 @@ def test_javascript_and_typescript_references(tmp_path: Path) -> None:
     (tmp_path / "src" / "server.js").write_text(PLAIN_JS)
     (tmp_path / "src" / "bundle.min.js").write_text('import OpenAI from "openai";{model:"gpt-9"}')
     bom = scan_project(tmp_path, environment=False)
-    models = {c.name: c for c in bom.of_kind("model") if isinstance(c, ModelComponent)}
+    models = _models(bom)
     assert sorted(models) == [
         "claude-3-5-sonnet-20240620",
         "gpt-4o",
@@ -784,7 +789,7 @@ def test_a_local_path_loaded_by_from_pretrained_is_no_hub_model(
         "other = AutoModel.from_pretrained('/srv/models/ranker')\n"
     )
     bom = scan_project(tmp_path, environment=False)
-    models = {c.name: c for c in bom.of_kind("model") if isinstance(c, ModelComponent)}
+    models = _models(bom)
     assert sorted(models) == [
         "/srv/models/ranker",
         "distilbert/distilbert-base-uncased",
@@ -910,7 +915,7 @@ def test_model_servers_in_container_files_name_their_models(tmp_path: Path) -> N
     (tmp_path / "compose.yaml").write_text(SERVING_COMPOSE)
     (tmp_path / "Dockerfile").write_text(SERVING_DOCKERFILE)
     bom = scan_project(tmp_path, environment=False)
-    models = {c.name: c for c in bom.of_kind("model") if isinstance(c, ModelComponent)}
+    models = _models(bom)
     assert {name: (m.provider, m.locations) for name, m in models.items()} == {
         "mistralai/Mistral-7B-Instruct-v0.3": (None, ["compose.yaml"]),
         "HuggingFaceH4/zephyr-7b-beta": (None, ["compose.yaml"]),
