@@ -333,11 +333,11 @@ class _Scan:
                 # Text formats must parse to STOP; other files may be truncated payloads.
                 fmt = "pickle" if looks_like_pickle(fh, size, complete=textual) else "unknown"
                 fh.seek(0)
+            if fmt in _COLUMNAR:
+                return self._dataset(target, display, fmt)
             # zipfile (so Keras) reads an archive after any other bytes; torch and numpy
             # look at the start, where a pickle or a header may open the same file
             appended = fmt != "zip" and archives.zip_at_end(fh, size)
-            if fmt in _COLUMNAR:
-                return self._dataset(target, display, fmt)
             if suffix in TF_SUFFIXES and fmt in ("onnx", "unknown"):
                 # saved_model.pb opens like an ONNX model (field 1 varint, field 2 bytes)
                 found = scan_tf_graph(fh, display, text=suffix == ".pbtxt")
