@@ -223,7 +223,7 @@ def _bytecode_references(data: bytes) -> list[_Ref]:
                 refs.append(_Ref("class", cls.group(1), cls.group(2), None, ""))
     except (ValueError, EOFError, UnicodeDecodeError):
         pass  # the pickle scan of the same member reports the damage
-    return refs
+    return list(dict.fromkeys(refs))  # each name once, as `_references` gives them
 
 
 def _when(function: str) -> str:
@@ -233,13 +233,12 @@ def _when(function: str) -> str:
 
 
 def _file_findings(refs: Iterable[_Ref], where: str) -> list[ScanFinding]:
+    """One AISEC-JIT001 per file operator in ``refs`` (each name once per function)."""
     findings: list[ScanFinding] = []
-    seen: set[tuple[str, str, str]] = set()
     for ref in refs:
         what = _FILE_OPS.get((ref.namespace, ref.name))
-        if ref.kind != "op" or what is None or (ref.namespace, ref.name, ref.function) in seen:
+        if ref.kind != "op" or what is None:
             continue
-        seen.add((ref.namespace, ref.name, ref.function))
         op = f"{ref.namespace}::{ref.name}"
         message = f"TorchScript code calls {op}, which {what}, {_when(ref.function)}"
         findings.append(
