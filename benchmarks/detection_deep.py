@@ -124,16 +124,15 @@ def combined(fast_by_direction: Scores, deep: Sequence[float], model: LexicalMod
 def tuned_cascade(rows: Sequence[training.Row], fast_by_direction: Scores,
                   deep: Sequence[float], model: LexicalModel) -> str:
     """What the cascade could reach if the head's threshold were chosen for the cascade:
-    the lowest head logit that keeps the cascade's total FPR at most 1 % (on the benign pool
-    each direction's operating point is set on), and the attack recall there."""
+    the lowest head logit that keeps the cascade's total FPR at most 1 % (on the licensed
+    benign pool both operating points are set on), and the attack recall there."""
     cells = []
     for d in DIRECTIONS:
         calibration = model.calibration[d]
         fast = fast_by_direction[d]
         in_band = [f > -math.inf and BAND[0] <= calibration.score(f) <= BAND[1] for f in fast]
         pool = [i for i, r in enumerate(rows) if r.label == 0
-                and r.group not in training.EVAL_ONLY
-                and (d == "input" or training.is_document(r))]
+                and r.group not in training.EVAL_ONLY]
         fixed = sum(1 for i in pool if not in_band[i] and calibration.score(fast[i]) >= 0.5)
         room = math.floor(0.01 * len(pool)) - fixed
         band_benign = sorted((deep[i] for i in pool if in_band[i]), reverse=True)

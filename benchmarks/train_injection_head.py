@@ -15,8 +15,9 @@ evaluation of ``benchmarks/detection_deep.py`` do not re-embed (the first run em
 
 The head is a weighted L2 logistic regression fitted by Newton's method in float64. The
 per-direction operating points come from leave-one-source-out logits: ``input`` flags at
-most 1 % of all held-out licensed benign text, ``context`` at most 1 % of the
-document-like benign text; each maps to 0.5.
+most 1 % of all held-out licensed benign text, and so does ``context`` (a tool result or a
+retrieved page can hold any text; the head reads both alike, so the points agree); each maps
+to 0.5.
 
 ``--check`` retrains and compares with the shipped head within ``TOLERANCE`` (embeddings are
 float32 CPU inference, so other CPUs or thread counts change the last bits).
@@ -229,14 +230,10 @@ def calibrate(rows: Sequence[training.Row], scores: Sequence[float]) -> dict[str
     train = [i for i, r in enumerate(rows)
              if r.group not in (*training.EVAL_ONLY, SYNTHETIC)]
     benign = [scores[i] for i in train if rows[i].label == 0]
-    documents = [scores[i] for i in train if rows[i].label == 0 and training.is_document(rows[i])]
     labels = [rows[i].label for i in train]
-    calibration = {}
-    for direction, pool in (("input", benign), ("context", documents)):
-        center = round(training.threshold_at(pool, training.TARGET_FPR), 6)
-        slope = training.platt_slope([scores[i] for i in train], labels, center)
-        calibration[direction] = {"center": center, "slope": slope}
-    return calibration
+    center = round(training.threshold_at(benign, training.TARGET_FPR), 6)
+    slope = training.platt_slope([scores[i] for i in train], labels, center)
+    return {direction: {"center": center, "slope": slope} for direction in ("input", "context")}
 
 
 def build(data: Path, model: str, cache: Path,
