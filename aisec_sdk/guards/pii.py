@@ -39,6 +39,7 @@ from itertools import accumulate, product
 from typing import Any, ClassVar, NamedTuple
 from urllib.parse import unquote
 
+import ahocorasick  # type: ignore[import-not-found]
 import phonenumbers
 import re2  # type: ignore[import-untyped]
 import regex
@@ -165,16 +166,219 @@ _IP_WORD = regex.compile(
 _DOCUMENTATION_V4 = frozenset({0xC00002, 0xC63364, 0xCB0071})
 """The /24 documentation networks of RFC 5737 (192.0.2, 198.51.100, 203.0.113), shifted."""
 _DOCUMENTATION_V6 = 0x20010DB8  # 2001:db8::/32, RFC 3849
-_PHONE_CONTEXT = regex.compile(
-    r"(?ri)\b(?:(?:tele|cell|mobile|smart)?phones?|tel|call(?:s|ed|ing)?|mobiles?|cell|fax"
-    r"|whats ?app|sms|contact|ring|dial|reach|numbers?|num[eé]ros?|nummer|handy|m[oó]vil"
-    r"|tel[eé]fonos?|telefon|(?:telefon|handy|mobil|ruf|fax)nummer)\b"
-)  # words that make a bare run of digits a phone number
-_NUMBER_OWNER = regex.compile(
-    r"(?i)\b(?:my|your|his|her|our|their|home|work|office|direct|private|new|same|mein|meine"
-    r"|deine|ihre|unsere|mon|ton|votre|notre|mi|tu|su|nuestro|(?:tele|cell|mobile|smart)?phone"
-    r"|tel|mobile|cell|fax|contact|whats ?app|handy|telefon|mobil|national|international)\W{1,3}$"
-)  # whose "number" it is: a person's or a phone's, not an order's, a serial or a count
+
+
+class _Language(NamedTuple):
+    """How one language names a phone: words in lower case, separated by spaces; ``*`` ends
+    a stem that takes up to four more letters (``телефон*``: телефона, телефону...), ``_``
+    is a space inside a word."""
+
+    phone: str
+    """Words for a phone or a call: a run of digits next to one is a phone number."""
+    number: str = ""
+    """"Number": a phone word only when it is someone's or a phone's (`owners`)."""
+    owners: str = ""
+    """Possessives written before "number" (my, mi, мой, 我的, 내); phone words count too."""
+    owners_after: str = ""
+    """A regular expression of the possessives written after it, with the space before
+    them (Hebrew ``שלי``, Greek ``μου``) or as its suffix (Arabic ``رقمي``)."""
+    regions: tuple[str, ...] = ()
+    """Where its speakers live, for a language written in the Latin script (which says
+    nothing about the country, unlike the others: `_SCRIPT_REGIONS`): national formats to
+    try when one of its words stands next to a number."""
+
+
+_LANGUAGES: dict[str, _Language] = {
+    "en": _Language(
+        phone="phone phones telephone telephones cellphone cellphones mobilephone smartphone"
+        " smartphones tel call calls called calling mobile mobiles cell fax whatsapp whats_app"
+        " sms contact ring dial reach",
+        number="number numbers",
+        owners="my your his her our their home work office direct private new same national"
+        " international",
+    ),
+    "de": _Language(
+        phone="telefon handy mobil telefonnummer handynummer mobilnummer rufnummer faxnummer"
+        " anrufen ruf",
+        number="nummer", owners="mein meine deine ihre unsere", regions=("DE", "AT", "CH"),
+    ),
+    "fr": _Language(
+        phone="téléphone telephone tél portable appeler appelez appelle",
+        number="numéro numero numéros numeros", owners="mon ton votre notre son",
+        regions=("FR", "BE", "CH", "LU"),
+    ),
+    "es": _Language(
+        phone="teléfono telefono teléfonos telefonos móvil movil celular llama llámame llamame"
+        " llámeme llamar whatsapp",
+        number="número numero números numeros", owners="mi tu su nuestro",
+        regions=("ES", "MX", "AR", "CO", "CL", "PE", "VE"),
+    ),
+    "it": _Language(
+        phone="telefono cellulare cell chiamami chiamare chiama",
+        number="numero", owners="mio tuo suo nostro vostro", regions=("IT", "CH"),
+    ),
+    "pt": _Language(
+        phone="telefone celular telemóvel telemovel ligue ligar liga whatsapp",
+        number="número numero", owners="meu teu seu nosso", regions=("BR", "PT"),
+    ),
+    "nl": _Language(
+        phone="telefoon telefoonnummer mobiel mobielnummer bel bellen",
+        number="nummer", owners="mijn je jouw uw zijn haar ons", regions=("NL", "BE"),
+    ),
+    "pl": _Language(
+        phone="telefon* komórk* komork* zadzwoń zadzwon", number="numer*",
+        owners="mój moj moja twój twoj pana pani jego jej nasz", regions=("PL",),
+    ),
+    "tr": _Language(
+        phone="telefon* cep gsm numaram arayın arayin", number="numara*",  # noqa: RUF001
+        owners="benim senin onun bizim sizin", regions=("TR",),
+    ),
+    "id": _Language(
+        phone="telepon ponsel hp", number="nomor",
+        owners_after=r"\s+(?:saya|aku|kamu|anda)(?![\p{L}\p{M}])", regions=("ID", "MY"),
+    ),
+    "ru": _Language(
+        phone="телефон* тел мобильн* сотов* звон* позвон*", number="номер*",
+        owners="мой моя твой ваш его её ее наш",  # noqa: RUF001
+    ),
+    "uk": _Language(
+        phone="телефон* тел мобільн* дзвон* зателефонуйте", number="номер*",
+        owners="мій твій ваш наш його її",
+    ),
+    "el": _Language(
+        phone="τηλέφων* τηλεφων* τηλ κινητ*", number="αριθμ*",
+        owners_after=r"\s+(?:μου|σου|του|της|μας|σας)(?![\p{L}\p{M}])",  # noqa: RUF001
+    ),
+    "zh": _Language(
+        phone="电话 電話 手机 手機 座机 联系 聯絡 聯繫 致电 拨打 撥打 打给 微信 传真 傳真",
+        number="号码 號碼", owners="我的 你的 您的 他的 她的 我们的 我們的",
+    ),
+    "ja": _Language(
+        phone="電話 携帯 ケータイ 連絡 ファックス", number="番号",
+        owners="私の 僕の 俺の あなたの 彼の 彼女の 自宅の",
+    ),
+    "ko": _Language(
+        phone="전화 휴대폰 핸드폰 연락", number="번호", owners="내 제 나의 저의 당신의 우리",
+    ),
+    "ar": _Language(
+        phone="هاتف جوال جوّال موبايل تليفون تلفون اتصل اتصال واتساب فاكس محمول خلوي",
+        number="رقم", owners_after=r"(?<!الرقم)(?:ي|ك|ه|ها|نا|كم)(?![\p{L}\p{M}])",  # noqa: RUF001
+    ),
+    "fa": _Language(
+        phone="تلفن موبایل همراه تماس", number="شماره",
+        owners_after=r"\s*(?:من|تو|شما|ام)(?![\p{L}\p{M}])",
+    ),
+    "he": _Language(
+        phone="טלפון נייד פלאפון התקשר חייג", number="מספר",
+        owners_after=r"\s+של(?:י|ך|ו|ה|נו|כם|כן)(?![\p{L}\p{M}])",  # noqa: RUF001
+    ),
+    "hi": _Language(
+        phone="फ़ोन फोन मोबाइल कॉल संपर्क टेलीफ़ोन टेलीफोन", number="नंबर नम्बर संख्या",
+        owners="मेरा मेरी मेरे तुम्हारा आपका आपकी उसका हमारा",
+    ),
+    "th": _Language(
+        phone="โทรศัพท์ โทร มือถือ เบอร์", number="หมายเลข",
+        owners_after=r"\s*ของ(?:ฉัน|ผม|คุณ|เขา|เรา)",
+    ),
+}  # fmt: skip
+"""The phone vocabulary by language (ISO 639-1)."""
+
+_SCRIPT_REGIONS: dict[str, tuple[str, ...]] = {
+    "HIRAGANA": ("JP",),
+    "KATAKANA": ("JP",),
+    "CJK": ("CN", "TW", "HK", "MO"),
+    "HANGUL": ("KR",),
+    "CYRILLIC": ("RU", "UA", "BY", "KZ", "BG", "RS", "MK", "KG", "TJ", "MN"),
+    "ARABIC": ("SA", "AE", "EG", "IQ", "JO", "KW", "QA", "BH", "OM", "LB", "SY", "YE", "PS",
+               "MA", "DZ", "TN", "LY", "SD", "IR", "AF", "PK"),
+    "HEBREW": ("IL",),
+    "THAI": ("TH",),
+    "GREEK": ("GR", "CY"),
+    "DEVANAGARI": ("IN", "NP"),
+    "BENGALI": ("BD", "IN"),
+    "GURMUKHI": ("IN",),
+    "GUJARATI": ("IN",),
+    "ORIYA": ("IN",),
+    "TAMIL": ("IN", "LK"),
+    "TELUGU": ("IN",),
+    "KANNADA": ("IN",),
+    "MALAYALAM": ("IN",),
+    "SINHALA": ("LK",),
+    "GEORGIAN": ("GE",),
+    "ARMENIAN": ("AM",),
+    "ETHIOPIC": ("ET", "ER"),
+    "KHMER": ("KH",),
+    "LAO": ("LA",),
+    "MYANMAR": ("MM",),
+    "THAANA": ("MV",),
+}  # fmt: skip
+"""Regions whose national script each Unicode script is (CLDR's territory data: the
+official or main language of the country is written in it), by the first word of its
+letters' Unicode names (``CJK UNIFIED IDEOGRAPH-...``, ``HANGUL SYLLABLE ...``), most
+populous first. Latin says nothing: see `_Language.regions`. Han alone is Chinese;
+Japanese text carries kana."""
+_UNSPACED_SCRIPTS = frozenset({"CJK", "HIRAGANA", "KATAKANA", "HANGUL", "ARABIC", "HEBREW", "THAI"})
+"""Scripts whose phone words count anywhere: written against the digits and the words
+around them (CJK, Thai), or taking particles and clitics as part of the word (전화번호는,
+بهاتفي, בטלפון). Words of other scripts must stand apart (``tel`` is none in ``hotel``)."""
+_STEM_LETTERS = 4
+"""How many letters a stem (``телефон*``) takes after it."""
+
+
+class _Word(NamedTuple):
+    """A word of the phone vocabulary as the automaton holds it."""
+
+    length: int
+    kinds: frozenset[str]
+    """The fields of `_Language` it is in ("phone", "number", "owners")."""
+    languages: tuple[str, ...]
+    stem: bool
+    spaced: bool
+    """Of a script written with spaces: must stand apart from other letters."""
+
+
+@lru_cache(maxsize=4096)
+def _script(char: str) -> str:
+    """The script of a letter: the first word of its Unicode name (``CYRILLIC``, ``CJK``)."""
+    return unicodedata.name(char, "").partition(" ")[0]
+
+
+@cache
+def _vocabulary(kinds: tuple[str, ...], hinting: bool = False) -> Any:
+    """An Aho-Corasick automaton of the words of ``kinds`` (fields of `_Language`: "phone",
+    "number", "owners") of every language (``hinting``: of those with `_Language.regions`),
+    NFKC and lower case, each with its `_Word`; built on first need."""
+    entries: dict[str, tuple[set[str], set[str], bool]] = {}
+    for code, language in _LANGUAGES.items():
+        if hinting and not language.regions:
+            continue
+        for kind in kinds:
+            for word in unicodedata.normalize("NFKC", getattr(language, kind)).split():
+                key = word.rstrip("*").replace("_", " ")
+                of, languages, stem = entries.get(key, (set(), set(), False))
+                entries[key] = (of | {kind}, languages | {code}, stem or word.endswith("*"))
+    automaton = ahocorasick.Automaton()
+    for key, (of, languages, stem) in entries.items():
+        spaced = _script(next((c for c in key if not c.isascii()), "a")) not in _UNSPACED_SCRIPTS
+        value = _Word(len(key), frozenset(of), tuple(sorted(languages)), stem, spaced)
+        automaton.add_word(key, value)
+    automaton.make_automaton()
+    return automaton
+
+
+_NUMBER_OWNER_AFTER = regex.compile(
+    "(?i)"
+    + "|".join(
+        unicodedata.normalize("NFKC", x.owners_after) for x in _LANGUAGES.values() if x.owners_after
+    )
+)  # possessives after "number": המספר שלי, ο αριθμός μου, رقمي  # noqa: RUF003
+_NAMES = ("phone", "number")
+"""What names a number a phone number: `_phone_word` looks for these words."""
+_OWNERS = ("owners", "phone")
+"""What makes "number" someone's or a phone's: `_owned` looks for these words before it."""
+_LONG_RUN = regex.compile(r"(?r)\d{4}")
+_LABEL = regex.compile(r"\W{0,3}\d")
+_GAP = regex.compile(r"\W{0,3}")
 _FILE_EXTENSIONS = frozenset(
     {"png", "jpg", "jpeg", "gif", "webp", "svg", "bmp", "ico", "tif", "tiff", "avif", "heic",
      "css", "scss", "js", "mjs", "cjs", "jsx", "ts", "tsx", "json", "yaml", "yml", "toml", "ini",
@@ -510,10 +714,15 @@ class PiiGuard:
         if len(digits) > 15:  # a list of numbers, unless it is shaped like a card number
             return [] if _CARD_SHAPE.fullmatch(value) else self._phones_inside(value, start)
         phone = _phone_score(value, digits, self.settings.phone_regions)
+        loose = value.isdigit()  # 2147483647, a timestamp, an id: digits alone say little
+        word = _phone_word(s, start, end) if phone is not None and loose else None
         if phone is None:
-            return []
-        if value.isdigit() and not _phone_word_before(s, start):
-            phone = min(phone, 0.45)  # 2147483647, a timestamp, an id: digits alone say little
+            phone, word = _hinted(s, start, end, value, digits)
+            if phone is None:
+                return []
+            loose = phone < 0.75
+        if loose and word is None:
+            phone = min(phone, 0.45)
         return [(start, end, "phone", phone)]
 
     def _phones_inside(self, value: str, offset: int) -> list[Candidate]:
@@ -653,6 +862,74 @@ def _phone_score(
     return None
 
 
+def _hinted(
+    s: str, start: int, end: int, value: str, digits: str
+) -> tuple[float | None, _Said | None]:
+    """Score of a number no region of ``phone_regions`` takes, in the regions the text
+    around it points to: the scripts of the letters near it, else (Latin script) the
+    language of the phone word before it (número: Spain, Mexico... Brazil, Portugal); and
+    the phone word (`_phone_word`) when the score needs one. Dates and the like, and ASCII
+    text without such a word, cost one cached check and no look around."""
+    if not _national_candidate(value, digits):
+        return None, None
+    word = None
+    regions = _script_regions(s, start, end)
+    if not regions:
+        word = _phone_word(s, start, end, hinting=True)
+        if word is None:
+            return None, None
+        regions = tuple(r for code in word.word.languages for r in _LANGUAGES[code].regions)
+    score = _hinted_score(value, digits, regions)
+    if score is not None and score < 0.75 and word is None:
+        word = _phone_word(s, start, end)
+    return score, word
+
+
+@lru_cache(maxsize=4096)
+def _national_candidate(value: str, digits: str) -> bool:
+    """Whether ``value`` may be a national number at all, before the text around it is read
+    for regions (`_hinted_score`): not international, 7-15 digits, no date, decimal or
+    thousands, at most one single digit group."""
+    return (
+        7 <= len(digits) <= 15
+        and value[0] != "+"
+        and not value.startswith(("00", "(+"))
+        and value.count("(") == value.count(")")
+        and _groups(value).count(1) <= 1
+        and _NOT_PHONE.fullmatch(value) is None
+    )
+
+
+@lru_cache(maxsize=4096)
+def _hinted_score(value: str, digits: str, regions: tuple[str, ...]) -> float | None:
+    """Score of ``value`` (a `_national_candidate`) as a national number of one of
+    ``regions``, the countries the text around it points to (`_hinted`), or None. Valid
+    for the region and written in its national grouping, trunk prefix included where the
+    region writes one (8 (916) 123-45-67, 010-1234-5678, 138 1234 5678): 0.75. Valid but
+    written otherwise, as bare digits, without the trunk prefix (98765 43210 in India,
+    916 123-45-67) or joining whole groups: 0.6, reported only next to a phone word."""
+    groups = _groups(value)
+    loose = None
+    for region in regions:
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_valid_number_for_region(number, region):
+            continue
+        formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        national = _groups(formatted)
+        if groups == national:
+            return 0.75
+        prefix = _national_prefix(region)[0]
+        if prefix and formatted.lstrip("(").startswith(prefix) and not digits.startswith(prefix):
+            first = national[0] - len(prefix)  # the trunk prefix left out: 8 (916) -> 916
+            national = [first, *national[1:]] if first else national[1:]
+        if groups == national or _regrouped(groups, national):
+            loose = 0.6
+    return loose
+
+
 @cache
 def _national_shapes(regions: tuple[str, ...]) -> frozenset[tuple[int, ...]]:
     """The digit-group lengths a national number of ``regions`` is written with, trunk
@@ -726,15 +1003,92 @@ def _written_in(groups: tuple[int, ...], regions: tuple[str, ...]) -> bool:
     return len(groups) == 1 or groups in shapes or (groups[0] == 1 and groups[1:] in shapes)
 
 
-def _phone_word_before(s: str, start: int) -> bool:
-    """Whether a phone word stands in the 40 characters before ``start``; "number" counts
-    only as someone's ("my number", "Ihre Nummer"), not as an order number or a count."""
-    low = max(0, start - 40)
-    last = _PHONE_CONTEXT.search(s, low, start)  # a reverse pattern: the nearest word
-    if last is None:
-        return False
-    word = last.group().lower()
-    return not word.startswith("num") or _NUMBER_OWNER.search(s, low, last.start()) is not None
+class _Said(NamedTuple):
+    """A word of the phone vocabulary where it stands in the text."""
+
+    start: int
+    end: int
+    word: _Word
+
+
+def _said(
+    s: str, low: int, high: int, kinds: tuple[str, ...] = _NAMES, hinting: bool = False
+) -> list[_Said]:
+    """The vocabulary words of ``kinds`` (`_vocabulary`) that start in ``s[low:high]`` and
+    stand apart from other letters where their script needs it (`_Word.spaced`; a stem
+    with its ending)."""
+    window = s[low:high]
+    if not window:
+        return []
+    lowered = window.lower()
+    if len(lowered) != len(window):  # "İ" is two characters in lower case
+        lowered = window.replace("\u0130", "i").lower()
+    out = []
+    for last, word in _vocabulary(kinds, hinting).iter(lowered):
+        start = end = low + last + 1
+        start -= word.length
+        if word.spaced:
+            if start > 0 and _in_word(s[start - 1]):
+                continue
+            limit = min(len(s), end + _STEM_LETTERS) if word.stem else end
+            while end < limit and s[end].isalpha():
+                end += 1
+            if end < len(s) and _in_word(s[end]) and not s[end].isdigit():
+                continue
+        out.append(_Said(start, end, word))
+    return out
+
+
+def _in_word(char: str) -> bool:
+    """Whether ``char`` is part of a word: a letter, digit, mark or ``_``."""
+    return char.isalnum() or char == "_" or unicodedata.category(char)[0] == "M"
+
+
+def _phone_word(s: str, start: int, end: int, hinting: bool = False) -> _Said | None:
+    """The phone word next to the number at ``start:end``, or None: the nearest one in the
+    40 characters before it (after the last run of four digits there: a word names the
+    number that follows it), else, in scripts that may write it after the number
+    (13812345678是我的手机号, 010-1234-5678로 전화), the first one in the 20 characters after
+    it that labels no number after it. A "number" word counts only as someone's or a
+    phone's (`_owned`), not as an order number or a count. ``hinting``: only words of
+    the languages that tell regions (`_Language.regions`)."""
+    named = _said(s, max(0, start - 40), start, _NAMES, hinting)
+    if named and (run := _LONG_RUN.search(s, named[0].start, start)) is not None:
+        named = [w for w in named if w.start >= run.end()]
+    if named:
+        said = max(named, key=lambda w: (w.end, -w.start))
+    else:
+        tail = s[end : end + 20]
+        after = (
+            [w for w in _said(s, end, end + 20) if not w.word.spaced] if not tail.isascii() else []
+        )  # words of unspaced scripts: none in ASCII
+        if not after:
+            return None
+        said = min(after, key=lambda w: (w.start, -w.end))
+        if _LABEL.match(s, said.end) or any(c.isdigit() for c in s[end : said.start]):
+            return None
+    return said if "phone" in said.word.kinds or _owned(s, said) else None
+
+
+def _owned(s: str, said: _Said) -> bool:
+    """Whether a "number" word is someone's or a phone's: an owner or phone word right
+    before it ("my number", "mi número", "电话号码", "내 번호"), or a possessive after it
+    ("המספר שלי", "ο αριθμός μου", "رقمي")."""  # noqa: RUF002
+    return _NUMBER_OWNER_AFTER.match(s, said.end) is not None or any(
+        w.end <= said.start and _GAP.fullmatch(s, w.end, said.start) is not None
+        for w in _said(s, max(0, said.start - 20), said.start, _OWNERS)
+    )
+
+
+def _script_regions(s: str, start: int, end: int) -> tuple[str, ...]:
+    """Regions of the scripts (`_SCRIPT_REGIONS`) of the letters within 40 characters
+    before and 20 after the number at ``start:end``; none for ASCII."""
+    window = s[max(0, start - 40) : end + 20]
+    if window.isascii():
+        return ()
+    scripts = {_script(c) for c in set(window) if c > "\u024f" and c.isalpha()}
+    regions = (r for script, rs in _SCRIPT_REGIONS.items() if script in scripts for r in rs)
+    return tuple(dict.fromkeys(regions))
 
 
 def _regrouped(groups: list[int], national: list[int]) -> bool:

@@ -104,11 +104,13 @@ def test_values_in_their_own_language_through_the_engine(
     assert pii_findings(text) == [(entity, value)]
 
 
-def test_national_numbers_of_a_listed_region(find: Any) -> None:
-    """A national number in Arabic-Indic digits is read as its region writes it, once the
-    region is listed (the default regions do not include the Gulf states)."""
-    assert find("جوال ٠٥٠ ١٢٣ ٤٥٦٧") == []
-    assert find("جوال ٠٥٠ ١٢٣ ٤٥٦٧", phone_regions=["AE"]) == [("phone", "٠٥٠ ١٢٣ ٤٥٦٧")]
+def test_national_numbers_of_a_listed_region_or_of_the_texts_script(find: Any) -> None:
+    """A national number in Arabic-Indic digits is read as its region writes it: the
+    region is listed, or the Arabic letters around it point to the Arab states (English
+    words do not: the default regions do not include the Gulf states)."""
+    assert find("mobile ٠٥٠ ١٢٣ ٤٥٦٧") == []
+    assert find("mobile ٠٥٠ ١٢٣ ٤٥٦٧", phone_regions=["AE"]) == [("phone", "٠٥٠ ١٢٣ ٤٥٦٧")]
+    assert find("جوال ٠٥٠ ١٢٣ ٤٥٦٧") == [("phone", "٠٥٠ ١٢٣ ٤٥٦٧")]
 
 
 def test_offsets_are_exact_in_the_original_text(run_guard: Any) -> None:
