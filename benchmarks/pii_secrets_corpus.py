@@ -443,6 +443,199 @@ def corpus_table(guards: dict[str, Any], per_kind: bool = True) -> str:
     return "\n".join(lines)
 
 
+# Phone numbers as people in each region write them, in their own language.
+REGION_SEED = 20261127
+REGION_VARIANTS = 3
+"""Numbers per region and type: the example number of ``phonenumbers`` and variants of it
+(last three digits drawn from the seed, kept when still valid for the region)."""
+_SAYINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # language: (sentences around a phone number, sentences around a number that is none)
+    "zh": (
+        ("我的电话是{}", "请拨打{}联系我", "手机：{}", "{}是我的手机号", "有事打我电话{}。"),  # noqa: RUF001
+        ("订单号 {}", "订单号码：{}", "发票号码{}", "快递单号{}已发货"),  # noqa: RUF001
+    ),
+    "zh_Hant": (
+        ("我的電話是{}", "請撥打{}聯絡我", "手機：{}", "{}是我的手機號碼"),  # noqa: RUF001
+        ("訂單編號 {}", "發票號碼：{}", "會員編號{}"),  # noqa: RUF001
+    ),
+    "ja": (
+        ("私の電話番号は{}です", "携帯：{}", "{}までお電話ください", "連絡先 {}"),  # noqa: RUF001
+        ("注文番号 {}", "請求書番号：{}", "会員番号{}"),  # noqa: RUF001
+    ),
+    "ko": (
+        ("내 전화번호는 {}입니다", "{}로 전화주세요", "휴대폰: {}", "연락처 {}"),
+        ("주문번호 {}", "송장번호: {}", "회원번호 {}"),
+    ),
+    "ru": (
+        ("Мой телефон {}", "Позвоните мне по номеру {}", "Мой номер: {}", "тел. {}"),
+        ("Заказ № {}", "номер заказа {}", "мой номер заказа {}", "счёт {} оплачен"),
+    ),
+    "uk": (
+        ("Мій телефон {}", "Зателефонуйте {}", "Мій номер: {}", "тел. {}"),
+        ("Замовлення № {}", "номер замовлення {}", "рахунок {}"),
+    ),
+    "ar": (
+        ("رقم هاتفي {}", "اتصل بي على {}", "جوال: {}", "رقمي {}"),
+        ("رقم الطلب {}", "رقم الفاتورة {}", "التوقيع الرقمي {}"),
+    ),
+    "fa": (
+        ("شماره تلفن من {}", "با {} تماس بگیرید", "موبایل: {}"),
+        ("شماره سفارش {}", "شماره فاکتور {}"),
+    ),
+    "he": (
+        ("הטלפון שלי {}", "התקשרו ל-{}", "המספר שלי {}"),
+        ("מספר הזמנה {}", "חשבונית {}"),
+    ),
+    "th": (
+        ("เบอร์โทร {}", "โทรหาฉันที่ {}", "มือถือ: {}"),
+        ("หมายเลขคำสั่งซื้อ {}", "ใบแจ้งหนี้ {}"),
+    ),
+    "el": (
+        ("Το τηλέφωνό μου είναι {}", "Καλέστε με στο {}", "ο αριθμός μου {}", "κινητό: {}"),  # noqa: RUF001
+        ("αριθμός παραγγελίας {}", "τιμολόγιο {}"),
+    ),
+    "hi": (
+        ("मेरा फ़ोन नंबर {} है", "मुझे {} पर कॉल करें", "मोबाइल: {}"),
+        ("ऑर्डर संख्या {}", "चालान नंबर {}"),
+    ),
+    "es": (
+        ("mi número es {}", "llámame al {}", "teléfono: {}", "móvil {}"),
+        ("número de pedido {}", "factura n.º {}", "referencia {}"),
+    ),
+    "it": (
+        ("il mio numero è {}", "chiamami al {}", "cellulare: {}", "telefono {}"),
+        ("numero d'ordine {}", "fattura n. {}", "codice {}"),
+    ),
+    "pt": (
+        ("meu telefone é {}", "ligue para {}", "celular: {}", "meu número é {}"),
+        ("número do pedido {}", "nota fiscal {}", "protocolo {}"),
+    ),
+    "nl": (
+        ("mijn nummer is {}", "bel me op {}", "telefoon: {}"),
+        ("bestelnummer {}", "factuurnummer: {}"),
+    ),
+    "pl": (
+        ("mój numer to {}", "zadzwoń pod {}", "telefon: {}", "tel. kom. {}"),
+        ("numer zamówienia {}", "faktura nr {}"),
+    ),
+    "tr": (
+        ("telefon numaram {}", "cep: {}", "{} numaralı telefonu arayın"),  # noqa: RUF001
+        ("sipariş numarası {}", "fatura no {}"),  # noqa: RUF001
+    ),
+    "id": (
+        ("nomor saya {}", "hubungi saya di {}", "telepon: {}"),
+        ("nomor pesanan {}", "faktur {}"),
+    ),
+    "de": (
+        ("meine Nummer ist {}", "Ruf mich an: {}", "Telefon: {}", "Handy {}"),
+        ("Bestellnummer {}", "Rechnung Nr. {}", "Kundennummer: {}"),
+    ),
+    "fr": (
+        ("mon numéro est le {}", "appelez-moi au {}", "tél : {}", "portable : {}"),
+        ("numéro de commande {}", "facture n° {}"),
+    ),
+    "en": (
+        ("my number is {}", "call me at {}", "phone: {}"),
+        ("order number {}", "invoice {}", "tracking id {}"),
+    ),
+}  # fmt: skip
+"""Sentences of each language (written for this benchmark) around phone numbers, and
+around numbers that are none: order, invoice and customer numbers."""
+REGION_LANGUAGES: dict[str, str] = {
+    "CN": "zh", "TW": "zh_Hant", "HK": "zh_Hant", "JP": "ja", "KR": "ko", "RU": "ru",
+    "BY": "ru", "KZ": "ru", "UA": "uk", "SA": "ar", "AE": "ar", "EG": "ar", "IR": "fa",
+    "IL": "he", "TH": "th", "GR": "el", "IN": "hi", "ES": "es", "MX": "es", "AR": "es",
+    "CO": "es", "IT": "it", "BR": "pt", "PT": "pt", "NL": "nl", "BE": "nl", "PL": "pl",
+    "TR": "tr", "ID": "id", "DE": "de", "FR": "fr", "US": "en", "GB": "en",
+}  # fmt: skip
+"""The regions of the table and the language their sentences are in."""
+REGION_LOOK_ALIKES = (
+    "2024年3月15日", "¥13,812,345", "金额：1,380,000元", "身份证号 110101199003071234",  # noqa: RUF001
+    "2024년 3월 15일", "₩1,380,000", "15.03.2024 в 10:30", "1 234 567 руб.",  # noqa: RUF001
+    "ИНН 7707083893", "السعر 1,234,567 ريال", "١٥/٠٣/٢٠٢٤", "₹13,81,234", "R$ 1.234.567,89",  # noqa: RUF001
+    "1.234.567 €", "ISBN 978-88-04-66862-6", "v2.14.3 发布于 2024-03-15", "时间戳 1710489600123",
+    "| 138 | 1234 | 5678 |", "第1381234号", "2024/03/15 13:81:23",
+)  # fmt: skip
+"""Numbers of other kinds in the same languages: dates, prices, an ID card, a tax number,
+versions, a timestamp, a table."""
+
+
+def _region_numbers(region: str, rng: random.Random) -> list[str]:
+    """National numbers of ``region`` (mobile and fixed line): ``phonenumbers``' example
+    number of each type and variants of it, in the national format."""
+    numbers: list[str] = []
+    for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
+        example = phonenumbers.example_number_for_type(region, kind)
+        if example is None:
+            continue
+        found = [example]
+        for _ in range(REGION_VARIANTS * 10):
+            if len(found) > REGION_VARIANTS:
+                break
+            national = str(example.national_number)
+            variant = national[:-3] + "".join(rng.choice(string.digits) for _ in range(3))
+            number = phonenumbers.parse(variant, region)
+            if phonenumbers.is_valid_number_for_region(number, region) and number not in found:
+                found.append(number)
+        numbers += (
+            phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.NATIONAL) for n in found
+        )
+    return numbers
+
+
+def region_corpus() -> list[tuple[str, str, str, str | None]]:
+    """(region, text, written number or None for a look-alike, form) of the region table:
+    each number in its national format and as bare digits, in a sentence of its
+    language; order numbers and the like (bare national numbers after an order or invoice
+    word) and `REGION_LOOK_ALIKES`."""
+    rng = random.Random(REGION_SEED)
+    samples: list[tuple[str, str, str, str | None]] = []
+    for region, language in REGION_LANGUAGES.items():
+        phones, others = _SAYINGS[language]
+        for national in _region_numbers(region, rng):
+            bare = "".join(c for c in national if c.isdigit())
+            for form, written in (("national", national), ("bare", bare)):
+                samples.append((region, rng.choice(phones).format(written), form, written))
+            samples.append((region, rng.choice(others).format(bare), "look-alike", None))
+    samples += [("-", text, "look-alike", None) for text in REGION_LOOK_ALIKES]
+    return samples
+
+
+def region_table(guards: dict[str, Any]) -> str:
+    """Markdown: per region, national numbers found (a phone finding over exactly the
+    number) in the national format and as bare digits, and look-alike findings, for each
+    version of the ``pii`` guard (``guards``: version -> guard)."""
+    found: dict[tuple[str, str, str], int] = Counter()
+    total: dict[tuple[str, str], int] = Counter()
+    for region, text, form, written in region_corpus():
+        total[(region, form)] += 1
+        for version, guard in guards.items():
+            hits = [
+                (f.entity, text[f.start : f.end])
+                for f in guard.scan(normalize(text), "input")
+                if f.score >= guard.default_threshold
+            ]
+            if written is None:
+                found[(version, region, form)] += len(hits)
+            else:
+                found[(version, region, form)] += ("phone", written) in hits
+    versions = list(guards)
+    forms = ("national", "bare", "look-alike")
+    head = " | ".join(f"{form}, {v}" for form in forms for v in versions)
+    lines = [f"| region (language) | {head} |", "|---|" + "---:|" * (len(forms) * len(versions))]
+    rows = [([r], f"{r} ({lang})") for r, lang in REGION_LANGUAGES.items()]
+    rows += [(["-"], "other look-alikes"), ([*REGION_LANGUAGES, "-"], "**all**")]
+    for regions, name in rows:
+        cells = []
+        for form in forms:
+            n = sum(total[(r, form)] for r in regions)
+            for v in versions:
+                k = sum(found[(v, r, form)] for r in regions)
+                cells.append("" if not n else f"{k} of {n}" if form == "look-alike" else f"{k}/{n}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def real_texts() -> dict[str, list[Text]]:
     """The real-text sets, normalised: name -> one `Text` per file."""
     paths = sysconfig.get_paths()
@@ -606,6 +799,19 @@ def evaluate(baseline: str | None = BASELINE) -> str:
             "",
             corpus_table(guards["before"], per_kind=False),
         ]
+    lines += [
+        "",
+        "**Phone numbers of other regions, in their languages**: for each region, the"
+        " example numbers of `phonenumbers` (mobile and fixed line) and variants of them, in"
+        " the national format and as bare digits, each in a sentence of the region's"
+        " language that names a phone; look-alikes: the same numbers bare after an order,"
+        " invoice or customer-number word, and dates, prices, IDs, versions and tables in"
+        f" those languages (seed {REGION_SEED}). Found = a phone finding over exactly the"
+        " number; look-alike = findings on the look-alikes. "
+        + (f"*before*: the guard of `{str(baseline)[:7]}`." if "before" in guards else ""),
+        "",
+        region_table({v: g["pii"] for v, g in guards.items()}),
+    ]
     lines += [
         "",
         "**Real text** (source code and package READMEs):",

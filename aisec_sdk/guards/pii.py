@@ -182,6 +182,9 @@ class _Language(NamedTuple):
     owners_after: str = ""
     """A regular expression of the possessives written after it, with the space before
     them (Hebrew ``שלי``, Greek ``μου``) or as its suffix (Arabic ``رقمي``)."""
+    after: bool = False
+    """Whether a Latin-script language writes its phone words after the number (verb last:
+    Turkish "... numaralı telefonu arayın")."""  # noqa: RUF001
     regions: tuple[str, ...] = ()
     """Where its speakers live, for a language written in the Latin script (which says
     nothing about the country, unlike the others: `_SCRIPT_REGIONS`): national formats to
@@ -226,15 +229,15 @@ _LANGUAGES: dict[str, _Language] = {
         number="nummer", owners="mijn je jouw uw zijn haar ons", regions=("NL", "BE"),
     ),
     "pl": _Language(
-        phone="telefon* komórk* komork* zadzwoń zadzwon", number="numer*",
+        phone="telefon* komórk* komork* kom zadzwoń zadzwon", number="numer*",
         owners="mój moj moja twój twoj pana pani jego jej nasz", regions=("PL",),
     ),
     "tr": _Language(
         phone="telefon* cep gsm numaram arayın arayin", number="numara*",  # noqa: RUF001
-        owners="benim senin onun bizim sizin", regions=("TR",),
+        owners="benim senin onun bizim sizin", after=True, regions=("TR",),
     ),
     "id": _Language(
-        phone="telepon ponsel hp", number="nomor",
+        phone="telepon ponsel hp hubungi", number="nomor",
         owners_after=r"\s+(?:saya|aku|kamu|anda)(?![\p{L}\p{M}])", regions=("ID", "MY"),
     ),
     "ru": _Language(
@@ -246,7 +249,7 @@ _LANGUAGES: dict[str, _Language] = {
         owners="мій твій ваш наш його її",
     ),
     "el": _Language(
-        phone="τηλέφων* τηλεφων* τηλ κινητ*", number="αριθμ*",
+        phone="τηλέφων* τηλεφων* τηλ κινητ* καλέστε καλεστε", number="αριθμ*",
         owners_after=r"\s+(?:μου|σου|του|της|μας|σας)(?![\p{L}\p{M}])",  # noqa: RUF001
     ),
     "zh": _Language(
@@ -335,6 +338,9 @@ class _Word(NamedTuple):
     stem: bool
     spaced: bool
     """Of a script written with spaces: must stand apart from other letters."""
+    after: bool
+    """May be written after the number: not of the Latin script ("4155552671 calls per
+    second" is no phone number), unless of a language that puts it there (Turkish)."""
 
 
 @lru_cache(maxsize=4096)
@@ -344,23 +350,25 @@ def _script(char: str) -> str:
 
 
 @cache
-def _vocabulary(kinds: tuple[str, ...], hinting: bool = False) -> Any:
+def _vocabulary(kinds: tuple[str, ...], languages: tuple[str, ...] | None = None) -> Any:
     """An Aho-Corasick automaton of the words of ``kinds`` (fields of `_Language`: "phone",
-    "number", "owners") of every language (``hinting``: of those with `_Language.regions`),
-    NFKC and lower case, each with its `_Word`; built on first need."""
+    "number", "owners") of ``languages`` (None: all of `_LANGUAGES`), NFKC and lower case,
+    each with its `_Word`; built on first need."""
     entries: dict[str, tuple[set[str], set[str], bool]] = {}
     for code, language in _LANGUAGES.items():
-        if hinting and not language.regions:
+        if languages is not None and code not in languages:
             continue
         for kind in kinds:
             for word in unicodedata.normalize("NFKC", getattr(language, kind)).split():
                 key = word.rstrip("*").replace("_", " ")
-                of, languages, stem = entries.get(key, (set(), set(), False))
-                entries[key] = (of | {kind}, languages | {code}, stem or word.endswith("*"))
+                of, codes, stem = entries.get(key, (set(), set(), False))
+                entries[key] = (of | {kind}, codes | {code}, stem or word.endswith("*"))
     automaton = ahocorasick.Automaton()
-    for key, (of, languages, stem) in entries.items():
-        spaced = _script(next((c for c in key if not c.isascii()), "a")) not in _UNSPACED_SCRIPTS
-        value = _Word(len(key), frozenset(of), tuple(sorted(languages)), stem, spaced)
+    for key, (of, codes, stem) in entries.items():
+        script = _script(next((c for c in key if not c.isascii()), "a"))
+        spaced = script not in _UNSPACED_SCRIPTS
+        after = script != "LATIN" or any(_LANGUAGES[code].after for code in codes)
+        value = _Word(len(key), frozenset(of), tuple(sorted(codes)), stem, spaced, after)
         automaton.add_word(key, value)
     automaton.make_automaton()
     return automaton
@@ -376,9 +384,15 @@ _NAMES = ("phone", "number")
 """What names a number a phone number: `_phone_word` looks for these words."""
 _OWNERS = ("owners", "phone")
 """What makes "number" someone's or a phone's: `_owned` looks for these words before it."""
+_HINTING = tuple(code for code, language in _LANGUAGES.items() if language.regions)
+"""The languages whose words tell regions (`_Language.regions`)."""
 _LONG_RUN = regex.compile(r"(?r)\d{4}")
 _LABEL = regex.compile(r"\W{0,3}\d")
 _GAP = regex.compile(r"\W{0,3}")
+_FILLER = regex.compile(r"[^\p{L}\p{M}]*(?:[\p{L}\p{M}]{1,5}[^\p{L}\p{M}]+){0,2}")
+"""At most two short words (is, es, ist, μου είναι) between "number" and the digits."""
+_SHORT_WORDS = regex.compile(r"[^\p{L}\p{M}]*(?:[\p{L}\p{M}]{1,3}[^\p{L}\p{M}]+){0,2}")
+"""At most two words of three letters (me at, мне по) between a phone word and "number"."""
 _FILE_EXTENSIONS = frozenset(
     {"png", "jpg", "jpeg", "gif", "webp", "svg", "bmp", "ico", "tif", "tiff", "avif", "heic",
      "css", "scss", "js", "mjs", "cjs", "jsx", "ts", "tsx", "json", "yaml", "yml", "toml", "ini",
@@ -387,8 +401,9 @@ _FILE_EXTENSIONS = frozenset(
      "tar", "exe", "dll", "bin"}
 )  # fmt: skip
 """File extensions that are no top-level domain ("zip", "mov", "py" are): ``icon@2x.png``."""
-_JOINED_BEFORE = regex.compile(r"[^\W_][-_]$")
-_JOINED_AFTER = regex.compile(r"[-_][^\W_]")
+_JOINED_BEFORE = regex.compile(r"[\p{Latin}\d][-_]$")
+_JOINED_AFTER = regex.compile(r"[-_][\p{Latin}\d]")
+"""A Latin letter or digit joined on with a dash (not Hebrew's ל-: "to" the number)."""
 _DIGIT_GROUP = regex.compile(r"\d+")
 _DIGIT_RUN = re2.compile(rb"[0-9](?:[ \-]?[0-9]){6}", re2_options())  # a phone number's start
 _NUMBER = re2.compile(rb"[0-9](?:[ \-.()/]{0,2}[0-9]){6,60}", re2_options())
@@ -875,7 +890,7 @@ def _hinted(
     word = None
     regions = _script_regions(s, start, end)
     if not regions:
-        word = _phone_word(s, start, end, hinting=True)
+        word = _phone_word(s, start, end, _HINTING)
         if word is None:
             return None, None
         regions = tuple(r for code in word.word.languages for r in _LANGUAGES[code].regions)
@@ -889,13 +904,12 @@ def _hinted(
 def _national_candidate(value: str, digits: str) -> bool:
     """Whether ``value`` may be a national number at all, before the text around it is read
     for regions (`_hinted_score`): not international, 7-15 digits, no date, decimal or
-    thousands, at most one single digit group."""
+    thousands."""
     return (
         7 <= len(digits) <= 15
         and value[0] != "+"
         and not value.startswith(("00", "(+"))
         and value.count("(") == value.count(")")
-        and _groups(value).count(1) <= 1
         and _NOT_PHONE.fullmatch(value) is None
     )
 
@@ -925,8 +939,8 @@ def _hinted_score(value: str, digits: str, regions: tuple[str, ...]) -> float | 
         if prefix and formatted.lstrip("(").startswith(prefix) and not digits.startswith(prefix):
             first = national[0] - len(prefix)  # the trunk prefix left out: 8 (916) -> 916
             national = [first, *national[1:]] if first else national[1:]
-        if groups == national or _regrouped(groups, national):
-            loose = 0.6
+        if groups.count(1) < 2 and (groups == national or _regrouped(groups, national)):
+            loose = 0.6  # (not "1 2 3 4 5 6 7": one-digit groups only as the region has them)
     return loose
 
 
@@ -1012,7 +1026,11 @@ class _Said(NamedTuple):
 
 
 def _said(
-    s: str, low: int, high: int, kinds: tuple[str, ...] = _NAMES, hinting: bool = False
+    s: str,
+    low: int,
+    high: int,
+    kinds: tuple[str, ...] = _NAMES,
+    languages: tuple[str, ...] | None = None,
 ) -> list[_Said]:
     """The vocabulary words of ``kinds`` (`_vocabulary`) that start in ``s[low:high]`` and
     stand apart from other letters where their script needs it (`_Word.spaced`; a stem
@@ -1023,8 +1041,8 @@ def _said(
     lowered = window.lower()
     if len(lowered) != len(window):  # "İ" is two characters in lower case
         lowered = window.replace("\u0130", "i").lower()
-    out = []
-    for last, word in _vocabulary(kinds, hinting).iter(lowered):
+    found: dict[tuple[int, int], _Word] = {}
+    for last, word in _vocabulary(kinds, languages).iter(lowered):
         start = end = low + last + 1
         start -= word.length
         if word.spaced:
@@ -1035,8 +1053,12 @@ def _said(
                 end += 1
             if end < len(s) and _in_word(s[end]) and not s[end].isdigit():
                 continue
-        out.append(_Said(start, end, word))
-    return out
+        same = found.get((start, end))
+        if same is not None:  # "telefon*" (de, pl, tr) and "telefone" (pt): both
+            codes = tuple(sorted({*same.languages, *word.languages}))
+            word = same._replace(kinds=same.kinds | word.kinds, languages=codes)
+        found[(start, end)] = word
+    return [_Said(start, end, word) for (start, end), word in found.items()]
 
 
 def _in_word(char: str) -> bool:
@@ -1044,38 +1066,49 @@ def _in_word(char: str) -> bool:
     return char.isalnum() or char == "_" or unicodedata.category(char)[0] == "M"
 
 
-def _phone_word(s: str, start: int, end: int, hinting: bool = False) -> _Said | None:
+def _phone_word(
+    s: str, start: int, end: int, languages: tuple[str, ...] | None = None
+) -> _Said | None:
     """The phone word next to the number at ``start:end``, or None: the nearest one in the
     40 characters before it (after the last run of four digits there: a word names the
-    number that follows it), else, in scripts that may write it after the number
-    (13812345678是我的手机号, 010-1234-5678로 전화), the first one in the 20 characters after
-    it that labels no number after it. A "number" word counts only as someone's or a
-    phone's (`_owned`), not as an order number or a count. ``hinting``: only words of
-    the languages that tell regions (`_Language.regions`)."""
-    named = _said(s, max(0, start - 40), start, _NAMES, hinting)
+    number that follows it), else the first one of a language that may write it after
+    the number (any script but Latin, and Turkish: 13812345678是我的手机号, 010-1234-5678로
+    전화, 9876543210 पर कॉल करें) in the 20 characters after it that labels no number after
+    it. A "number" word counts only as someone's or a phone's (`_owned`), and before the
+    number only with at most two short words between ("mi número es", "ο αριθμός μου
+    είναι"; not "мой номер заказа"): not as an order number or a count. ``languages``:
+    only words of these (None: of all)."""  # noqa: RUF002
+    around = _said(s, max(0, start - 40), end + 20, _NAMES, languages)
+    if not around:
+        return None
+    named = [w for w in around if w.end <= start]
     if named and (run := _LONG_RUN.search(s, named[0].start, start)) is not None:
         named = [w for w in named if w.start >= run.end()]
     if named:
         said = max(named, key=lambda w: (w.end, -w.start))
-    else:
-        tail = s[end : end + 20]
-        after = (
-            [w for w in _said(s, end, end + 20) if not w.word.spaced] if not tail.isascii() else []
-        )  # words of unspaced scripts: none in ASCII
-        if not after:
-            return None
-        said = min(after, key=lambda w: (w.start, -w.end))
+        near = not said.word.spaced or _FILLER.fullmatch(s, said.end, start) is not None
+        if "phone" in said.word.kinds or (near and _owned(s, said)):
+            return said
+        return None
+    for said in sorted(w for w in around if w.start >= end and w.word.after):
         if _LABEL.match(s, said.end) or any(c.isdigit() for c in s[end : said.start]):
-            return None
-    return said if "phone" in said.word.kinds or _owned(s, said) else None
+            return None  # "13812345678，电话：139...": the label of the next number  # noqa: RUF003
+        if "phone" in said.word.kinds or _owned(s, said):
+            return said
+    return None
 
 
 def _owned(s: str, said: _Said) -> bool:
-    """Whether a "number" word is someone's or a phone's: an owner or phone word right
-    before it ("my number", "mi número", "电话号码", "내 번호"), or a possessive after it
-    ("המספר שלי", "ο αριθμός μου", "رقمي")."""  # noqa: RUF002
-    return _NUMBER_OWNER_AFTER.match(s, said.end) is not None or any(
-        w.end <= said.start and _GAP.fullmatch(s, w.end, said.start) is not None
+    """Whether a "number" word is someone's or a phone's: an owner word right before it
+    ("my number", "mi número", "我的号码", "내 번호"), a phone word before it with at
+    most two words of three letters between ("phone number", "电话号码", "Позвоните мне
+    по номеру"), or a possessive after it ("המספר שלי", "ο αριθμός μου", "رقمي")."""  # noqa: RUF002
+    if _NUMBER_OWNER_AFTER.match(s, said.end) is not None:
+        return True
+    return any(
+        w.end <= said.start
+        and (_SHORT_WORDS if "phone" in w.word.kinds else _GAP).fullmatch(s, w.end, said.start)
+        is not None
         for w in _said(s, max(0, said.start - 20), said.start, _OWNERS)
     )
 
