@@ -918,10 +918,12 @@ def _national_candidate(value: str, digits: str) -> bool:
 def _hinted_score(value: str, digits: str, regions: tuple[str, ...]) -> float | None:
     """Score of ``value`` (a `_national_candidate`) as a national number of one of
     ``regions``, the countries the text around it points to (`_hinted`), or None. Valid
-    for the region and written in its national grouping, trunk prefix included where the
-    region writes one (8 (916) 123-45-67, 010-1234-5678, 138 1234 5678): 0.75. Valid but
-    written otherwise, as bare digits, without the trunk prefix (98765 43210 in India,
-    916 123-45-67) or joining whole groups: 0.6, reported only next to a phone word."""
+    for the region and written in its national grouping, with the trunk prefix (8 (916)
+    123-45-67, 010-1234-5678) or in three groups or more of ten digits or more (138 1234
+    5678): 0.75. Valid but written otherwise: in its grouping of two groups without a
+    trunk prefix (2500 3000 is a Kuwaiti number, and an amount), as bare digits, without
+    the trunk prefix (98765 43210 in India, 916 123-45-67) or joining whole groups: 0.6,
+    reported only next to a phone word."""
     groups = _groups(value)
     loose = None
     for region in regions:
@@ -933,10 +935,13 @@ def _hinted_score(value: str, digits: str, regions: tuple[str, ...]) -> float | 
             continue
         formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
         national = _groups(formatted)
-        if groups == national:
-            return 0.75
         prefix = _national_prefix(region)[0]
-        if prefix and formatted.lstrip("(").startswith(prefix) and not digits.startswith(prefix):
+        trunk = bool(prefix) and formatted.lstrip("(").startswith(prefix)
+        if groups == national and (
+            (trunk and digits.startswith(prefix)) or (len(groups) > 2 and len(digits) > 9)
+        ):
+            return 0.75
+        if trunk and not digits.startswith(prefix):
             first = national[0] - len(prefix)  # the trunk prefix left out: 8 (916) -> 916
             national = [first, *national[1:]] if first else national[1:]
         if groups.count(1) < 2 and (groups == national or _regrouped(groups, national)):

@@ -79,6 +79,9 @@ def test_national_numbers_in_their_own_language(find: Any, text: str, value: str
         "رقم الطلب 0501234567",
         "التوقيع الرقمي 0501234567",
         "مبلغ ١٬٢٣٤٬٥٦٧ ريال",
+        "المبلغ 2500 3000 ريال",  # written as Kuwait writes its numbers
+        "الرمز 5123 4567",
+        "население 17 595 3331 человек",
         "주문번호 01012345678",
         "2024년 3월 15일, ₩1,380,000",
         "注文番号 09012345678",
@@ -116,6 +119,7 @@ def test_a_label_names_the_number_after_it() -> None:
         ("010-1234-5678", []),  # no letters: no region
         ("안녕하세요 01012345678", []),  # bare digits need a phone word
         ("연락처 01012345678", [("phone", "01012345678")]),
+        ("جوال 5123 4567", [("phone", "5123 4567")]),  # two groups: with a phone word
         ("móvil 612 34 56 78", [("phone", "612 34 56 78")]),  # a Spanish word: Spain
         ("mobile 612 34 56 78", []),  # English says nothing about the region
         ("612 34 56 78", []),
