@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
 import importlib.util
 import json
 import random
@@ -445,6 +446,9 @@ def corpus_table(guards: dict[str, Any], per_kind: bool = True) -> str:
 
 # Phone numbers as people in each region write them, in their own language.
 REGION_SEED = 20261127
+REGIONS_BASELINE = "d6d5b617e06eca50a08ad10e9ec19bdef9f2746b"
+"""The revision whose `pii` the region table compares against: the last before regions
+were inferred from the text."""
 REGION_VARIANTS = 3
 """Numbers per region and type: the example number of ``phonenumbers`` and variants of it
 (last three digits drawn from the seed, kept when still valid for the region)."""
@@ -637,6 +641,50 @@ def region_table(guards: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def region_speed(guards: dict[str, Any], repeat: int = 15) -> str:
+    """Markdown: MB/s of each version of the ``pii`` guard (``guards``: version -> guard)
+    on the 1 MiB documents of ``benchmarks/guards.py`` and ``benchmarks/pii_scripts.py``,
+    and µs per call on their first 1,024 characters; runs interleaved, the fastest of
+    ``repeat``, a fresh copy of the normalised text per run (no cached encodings)."""
+    from guards import DOCUMENTS, benign_document, code_document
+    from pii_scripts import documents
+
+    texts = {name: benign_document(source=source) for name, source in DOCUMENTS.items()}
+    texts["code"] = code_document()
+    texts.update({f"pii_scripts: {k}": v for k, v in documents().items() if k != "ascii"})
+    versions = list(guards)
+    lines = [
+        "| document | "
+        + " | ".join(f"MB/s {v}" for v in versions)
+        + " | after / before | "
+        + " | ".join(f"µs per 1 KB {v}" for v in versions)
+        + " |",
+        "|---|" + "---:|" * (2 * len(versions) + 1),
+    ]
+    for name, text in texts.items():
+        cells = {}
+        for size, runs in ((len(text), repeat), (1024, repeat * 40)):
+            normalised = normalize(text[:size])
+            best = dict.fromkeys(versions, float("inf"))
+            for _ in range(runs + 1):
+                for v in versions:
+                    fresh = dataclasses.replace(normalised)
+                    started = time.perf_counter()
+                    guards[v].scan(fresh, "input")
+                    best[v] = min(best[v], time.perf_counter() - started)
+            cells[size] = best
+        rate = {v: len(text) / (1 << 20) / cells[len(text)][v] for v in versions}
+        ratio = rate[versions[-1]] / rate[versions[0]]
+        lines.append(
+            f"| {name} | "
+            + " | ".join(f"{rate[v]:,.0f}" for v in versions)
+            + f" | {ratio:.2f}x | "
+            + " | ".join(f"{cells[1024][v] * 1e6:.1f}" for v in versions)
+            + " |"
+        )
+    return "\n".join(lines)
+
+
 def real_texts() -> dict[str, list[Text]]:
     """The real-text sets, normalised: name -> one `Text` per file."""
     paths = sysconfig.get_paths()
@@ -800,18 +848,25 @@ def evaluate(baseline: str | None = BASELINE) -> str:
             "",
             corpus_table(guards["before"], per_kind=False),
         ]
+    before = _module_at(REGIONS_BASELINE, "pii")
+    pii_versions = {"before": _instance(before.PiiGuard)} if before is not None else {}
+    pii_versions["after"] = guards["after"]["pii"]
     lines += [
         "",
         "**Phone numbers of other regions, in their languages**: for each region, the"
         " example numbers of `phonenumbers` (mobile and fixed line) and variants of them, in"
         " the national format and as bare digits, each in a sentence of the region's"
         " language that names a phone; look-alikes: the same numbers bare after an order,"
-        " invoice or customer-number word, and dates, prices, IDs, versions and tables in"
-        f" those languages (seed {REGION_SEED}). Found = a phone finding over exactly the"
-        " number; look-alike = findings on the look-alikes. "
-        + (f"*before*: the guard of `{str(baseline)[:7]}`." if "before" in guards else ""),
+        " invoice or customer-number word, and dates, prices, IDs, versions, amounts and"
+        f" tables in those languages (seed {REGION_SEED}). Found = a phone finding over"
+        " exactly the number; look-alike = findings on the look-alikes; *before*: `pii` at"
+        f" `{REGIONS_BASELINE[:7]}`, without regions inferred from the text.",
         "",
-        region_table({v: g["pii"] for v, g in guards.items()}),
+        region_table(pii_versions),
+        "",
+        "Speed of the same two versions of `pii` (`region_speed`):",
+        "",
+        region_speed(pii_versions),
     ]
     lines += [
         "",
