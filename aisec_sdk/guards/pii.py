@@ -343,7 +343,7 @@ class _Word(NamedTuple):
     second" is no phone number), unless of a language that puts it there (Turkish)."""
 
 
-@lru_cache(maxsize=4096)
+@cache
 def _script(char: str) -> str:
     """The script of a letter: the first word of its Unicode name (``CYRILLIC``, ``CJK``)."""
     return unicodedata.name(char, "").partition(" ")[0]
@@ -1124,7 +1124,12 @@ def _script_regions(s: str, start: int, end: int) -> tuple[str, ...]:
     window = s[max(0, start - 40) : end + 20]
     if window.isascii():
         return ()
-    scripts = {_script(c) for c in set(window) if c > "\u024f" and c.isalpha()}
+    return _regions_of(frozenset(_script(c) for c in set(window) if c > "\u024f" and c.isalpha()))
+
+
+@cache
+def _regions_of(scripts: frozenset[str]) -> tuple[str, ...]:
+    """The regions of ``scripts``, in the order of `_SCRIPT_REGIONS`."""
     regions = (r for script, rs in _SCRIPT_REGIONS.items() if script in scripts for r in rs)
     return tuple(dict.fromkeys(regions))
 
