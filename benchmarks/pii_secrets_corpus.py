@@ -545,6 +545,32 @@ _SAYINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }  # fmt: skip
 """Sentences of each language (written for this benchmark) around phone numbers, and
 around numbers that are none: order, invoice and customer numbers."""
+_REWORDED: dict[str, tuple[str, ...]] = {
+    "zh": ("联系方式：{}", "客服热线{}", "有问题请打{}", "手机号码 {}"),  # noqa: RUF001
+    "zh_Hant": ("聯絡方式：{}", "客服專線{}", "有問題請打{}"),  # noqa: RUF001
+    "ja": ("TEL：{}", "お問い合わせ先 {}", "ご連絡は{}まで"),  # noqa: RUF001
+    "ko": ("문의: {}", "H.P {}", "연락 주세요 {}"),
+    "ru": ("звоните: {}", "моб. {}", "контактный телефон {}", "WhatsApp {}"),
+    "uk": ("дзвоніть {}", "моб. {}", "контакти: {}"),
+    "ar": ("للتواصل {}", "واتساب {}", "اتصلوا على {}"),
+    "fa": ("تلفن تماس {}", "همراه: {}"),
+    "he": ("טל' {}", "נייד: {}", "לפרטים {}"),
+    "th": ("ติดต่อ {}", "โทร. {}"),
+    "el": ("τηλ. {}", "κιν. {}", "επικοινωνία {}"),
+    "hi": ("संपर्क करें {}", "फोन {}", "व्हाट्सएप {}"),
+    "es": ("contacto: {}", "WhatsApp {}", "tel. {}", "cel. {}"),
+    "it": ("tel. {}", "cell. {}", "contattami al {}"),
+    "pt": ("fone: {}", "zap {}", "contato: {}", "tel. {}"),
+    "nl": ("tel. {}", "mobiel: {}", "bereikbaar op {}"),
+    "pl": ("kontakt: {}", "tel. {}", "kom. {}"),
+    "tr": ("tel: {}", "iletişim: {}", "GSM: {}"),
+    "id": ("HP: {}", "WA {}", "kontak {}"),
+    "de": ("Tel. {}", "mobil: {}", "erreichbar unter {}"),
+    "fr": ("tél. {}", "joignable au {}", "contact : {}"),
+    "en": ("tel. {}", "reach me on {}", "WhatsApp {}"),
+}  # fmt: skip
+"""Other ways of saying it, written after the guard's vocabulary and not used to extend it:
+abbreviations, "contact", messaging apps, words the vocabulary does not hold."""
 REGION_LANGUAGES: dict[str, str] = {
     "CN": "zh", "TW": "zh_Hant", "HK": "zh_Hant", "JP": "ja", "KR": "ko", "RU": "ru",
     "BY": "ru", "KZ": "ru", "UA": "uk", "SA": "ar", "AE": "ar", "EG": "ar", "IR": "fa",
@@ -589,11 +615,11 @@ def _region_numbers(region: str, rng: random.Random) -> list[str]:
 
 
 def region_corpus() -> list[tuple[str, str, str, str | None]]:
-    """(region, text, written number or None for a look-alike, form) of the region table:
+    """(region, text, form, written number or None for a look-alike) of the region table:
     each number in its national format and as bare digits, in a sentence of its
-    language; order numbers and the like (bare national numbers after an order or invoice
-    word) and `REGION_LOOK_ALIKES`."""
-    rng = random.Random(REGION_SEED)
+    language, and in its national format in a `_REWORDED` sentence; order numbers and the
+    like (bare national numbers after an order or invoice word) and `REGION_LOOK_ALIKES`."""
+    rng, other = random.Random(REGION_SEED), random.Random(REGION_SEED + 1)
     samples: list[tuple[str, str, str, str | None]] = []
     for region, language in REGION_LANGUAGES.items():
         phones, others = _SAYINGS[language]
@@ -602,14 +628,17 @@ def region_corpus() -> list[tuple[str, str, str, str | None]]:
             for form, written in (("national", national), ("bare", bare)):
                 samples.append((region, rng.choice(phones).format(written), form, written))
             samples.append((region, rng.choice(others).format(bare), "look-alike", None))
+            reworded = other.choice(_REWORDED[language]).format(national)
+            samples.append((region, reworded, "reworded", national))
     samples += [("-", text, "look-alike", None) for text in REGION_LOOK_ALIKES]
     return samples
 
 
 def region_table(guards: dict[str, Any]) -> str:
     """Markdown: per region, national numbers found (a phone finding over exactly the
-    number) in the national format and as bare digits, and look-alike findings, for each
-    version of the ``pii`` guard (``guards``: version -> guard)."""
+    number) in the national format, as bare digits and in reworded sentences, and
+    look-alike findings, for each version of the ``pii`` guard (``guards``: version ->
+    guard)."""
     found: dict[tuple[str, str, str], int] = Counter()
     total: dict[tuple[str, str], int] = Counter()
     for region, text, form, written in region_corpus():
@@ -625,7 +654,7 @@ def region_table(guards: dict[str, Any]) -> str:
             else:
                 found[(version, region, form)] += ("phone", written) in hits
     versions = list(guards)
-    forms = ("national", "bare", "look-alike")
+    forms = ("national", "bare", "reworded", "look-alike")
     head = " | ".join(f"{form}, {v}" for form in forms for v in versions)
     lines = [f"| region (language) | {head} |", "|---|" + "---:|" * (len(forms) * len(versions))]
     rows = [([r], f"{r} ({lang})") for r, lang in REGION_LANGUAGES.items()]
