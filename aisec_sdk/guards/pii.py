@@ -727,7 +727,7 @@ class PiiGuard:
         if card_end is not None:  # 4111 1111 1111 1111 12/29 123: the card, expiry, CVC
             return self._number(s, start, value[:card_end])
         if len(digits) > 15:  # a list of numbers, unless it is shaped like a card number
-            return [] if _CARD_SHAPE.fullmatch(value) else self._phones_inside(value, start)
+            return [] if _CARD_SHAPE.fullmatch(value) else self._phones_inside(s, value, start)
         phone = _phone_score(value, digits, self.settings.phone_regions)
         loose = value.isdigit()  # 2147483647, a timestamp, an id: digits alone say little
         word = _phone_word(s, start, end) if phone is not None and loose else None
@@ -740,33 +740,27 @@ class PiiGuard:
             phone = min(phone, 0.45)
         return [(start, end, "phone", phone)]
 
-    def _phones_inside(self, value: str, offset: int) -> list[Candidate]:
-        """Phone numbers in a long run of digits and separators, such as a list of numbers:
-        the longest window of whole space-separated pieces that validates, left to right."""
-        pieces = [(m.start(), m.end()) for m in _PIECE.finditer(value)]
-        groups = [tuple(_groups(value[a:b])) for a, b in pieces]
-        digits = list(accumulate((sum(g) for g in groups), initial=0))  # before each piece
+    def _phones_inside(self, s: str, value: str, offset: int) -> list[Candidate]:
+        """Phone numbers in a long run of digits and separators, such as a list of numbers
+        (`_windows`): of ``phone_regions``, else, after a phone word, of the regions the
+        text points to (`_hinted`: "电话: 13812345678 13987654321")."""
         regions = self.settings.phone_regions
-        out: list[Candidate] = []
-        i = 0
-        while i < len(pieces):
-            for j in range(min(len(pieces), i + 6), i, -1):
-                if not 7 <= digits[j] - digits[i] <= 15:
-                    continue  # _phone_score would say no; a table of numbers has many
-                a, b = pieces[i][0], pieces[j - 1][1]
-                if not value.startswith(("+", "00", "(+"), a) and not _written_in(
-                    sum(groups[i:j], ()), regions
-                ):
-                    continue
-                window = value[a:b]
-                score = _phone_score(window, window.translate(_SEPARATORS), regions, True)
-                if score is not None:
-                    out.append((offset + a, offset + b, "phone", score))
-                    i = j
-                    break
-            else:
-                i += 1
-        return out
+        found = _windows(value, offset, regions, lambda w, d: _phone_score(w, d, regions, True))
+        if found or " " not in value:  # one piece of 16 digits or more: no phone number
+            return found
+        if (word := _phone_word(s, offset, offset + len(value))) is None:
+            return found
+        hints = _script_regions(s, offset, offset + len(value)) or tuple(
+            r for code in word.word.languages for r in _LANGUAGES[code].regions
+        )
+
+        def score(window: str, digits: str) -> float | None:
+            shape = tuple(_groups(window))  # only the regions that write numbers so
+            written = tuple(r for r in hints if _written_in(shape, (r,)))
+            ok = written and _national_candidate(window, digits)
+            return _hinted_score(window, digits, written) if ok else None
+
+        return _windows(value, offset, hints, score)
 
     def _presidio(self, s: str) -> list[Candidate]:
         analyzer = _presidio_analyzer()
@@ -805,6 +799,41 @@ class PiiGuard:
             )
             for a, b, kind, score in found
         ]
+
+
+def _windows(
+    value: str,
+    offset: int,
+    regions: tuple[str, ...],
+    score: Callable[[str, str], float | None],
+) -> list[Candidate]:
+    """Phone numbers in a long run of digits and separators: the longest window of whole
+    space-separated pieces that ``score`` (window, its digits) takes, left to right; only
+    windows of 7-15 digits, international or grouped as one of ``regions`` writes its
+    national numbers (`_written_in`), are scored, so a table of numbers costs little."""
+    pieces = [(m.start(), m.end()) for m in _PIECE.finditer(value)]
+    groups = [tuple(_groups(value[a:b])) for a, b in pieces]
+    digits = list(accumulate((sum(g) for g in groups), initial=0))  # before each piece
+    out: list[Candidate] = []
+    i = 0
+    while i < len(pieces):
+        for j in range(min(len(pieces), i + 6), i, -1):
+            if not 7 <= digits[j] - digits[i] <= 15:
+                continue  # no score says yes; a table of numbers has many
+            a, b = pieces[i][0], pieces[j - 1][1]
+            if not value.startswith(("+", "00", "(+"), a) and not _written_in(
+                sum(groups[i:j], ()), regions
+            ):
+                continue
+            window = value[a:b]
+            found = score(window, window.translate(_SEPARATORS))
+            if found is not None:
+                out.append((offset + a, offset + b, "phone", found))
+                i = j
+                break
+        else:
+            i += 1
+    return out
 
 
 @lru_cache(maxsize=4096)

@@ -114,6 +114,20 @@ def test_look_alikes_in_other_languages_do_not_fire(find: Any, text: str) -> Non
     assert find(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("电话：13812345678 13987654321", ["13812345678", "13987654321"]),
+        ("电话：138 1234 5678 139 8765 4321", ["138 1234 5678", "139 8765 4321"]),
+        ("Телефоны: 8 916 123-45-67 8 916 765-43-21", ["8 916 123-45-67", "8 916 765-43-21"]),
+        ("订单 13812345678 13987654321", []),  # no phone word: a list of ids
+        ("表 138 1234 5678 139 8765 4321", []),
+    ],
+)
+def test_lists_of_numbers_after_a_phone_word(find: Any, text: str, expected: list[str]) -> None:
+    assert find(text) == [("phone", value) for value in expected]
+
+
 def test_a_label_names_the_number_after_it() -> None:
     text = "订单13812345678，电话：13912345678"
     found = scan(text, policy=Policy(guards=NO_PI)).findings
@@ -219,6 +233,8 @@ def _rep(unit: str) -> Callable[[int], str]:
         lambda n: "电话" * (n // 2) + "13812345678",
         lambda n: "ο αριθμός" + " μου" * (n // 4) + " 6912345678",
         lambda n: "내 번호 " + "010-1234-5678 " * (n // 14),
+        _rep("هاتف: 12 345 6789 1234 56 78 123 4567 8 "),
+        _rep("电话：138 1234 5678 1 2 3 4 5 6 7 8 9 0 "),
     ],
 )
 def test_region_inference_time_grows_linearly(make: Callable[[int], str]) -> None:
