@@ -728,10 +728,12 @@ class PiiGuard:
             return self._number(s, start, value[:card_end])
         if len(digits) > 15:  # a list of numbers, unless it is shaped like a card number
             return [] if _CARD_SHAPE.fullmatch(value) else self._phones_inside(s, value, start)
-        phone = _phone_score(value, digits, self.settings.phone_regions)
+        phone, national = _scored(value, digits, self.settings.phone_regions)
         loose = value.isdigit()  # 2147483647, a timestamp, an id: digits alone say little
         word = _phone_word(s, start, end) if phone is not None and loose else None
         if phone is None:
+            if not national:
+                return []
             phone, word = _hinted(s, start, end, value, digits)
             if phone is None:
                 return []
@@ -913,9 +915,10 @@ def _hinted(
     around it points to: the scripts of the letters near it, else (Latin script) the
     language of the phone word before it (número: Spain, Mexico... Brazil, Portugal); and
     the phone word (`_phone_word`) when the score needs one. Dates and the like, and ASCII
-    text without such a word, cost one cached check and no look around."""
-    if not _national_candidate(value, digits):
-        return None, None
+    text without such a word, cost no look around (``value`` is a `_national_candidate`)."""
+    window = s[max(0, start - 40) : end + 20]
+    if window.isascii() and next(_vocabulary(_NAMES, _HINTING).iter(window.lower()), None) is None:
+        return None, None  # the common case in English text and code: no word, no region
     word = None
     regions = _script_regions(s, start, end)
     if not regions:
@@ -930,6 +933,13 @@ def _hinted(
 
 
 @lru_cache(maxsize=4096)
+def _scored(value: str, digits: str, regions: tuple[str, ...]) -> tuple[float | None, bool]:
+    """`_phone_score` of a number in ``regions``, and, when none takes it, whether it is a
+    `_national_candidate` (one cached look-up per number for both)."""
+    score = _phone_score(value, digits, regions)
+    return score, score is None and _national_candidate(value, digits)
+
+
 def _national_candidate(value: str, digits: str) -> bool:
     """Whether ``value`` may be a national number at all, before the text around it is read
     for regions (`_hinted_score`): not international, 7-15 digits, no date, decimal or
