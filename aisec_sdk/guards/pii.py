@@ -752,7 +752,7 @@ class PiiGuard:
             return found
         if (word := _phone_word(s, offset, offset + len(value))) is None:
             return found
-        hints = _script_regions(s, offset, offset + len(value)) or tuple(
+        hints = _script_regions(s[max(0, offset - 40) : offset + len(value) + 20]) or tuple(
             r for code in word.word.languages for r in _LANGUAGES[code].regions
         )
 
@@ -917,11 +917,11 @@ def _hinted(
     the phone word (`_phone_word`) when the score needs one. Dates and the like, and ASCII
     text without such a word, cost no look around (``value`` is a `_national_candidate`)."""
     window = s[max(0, start - 40) : end + 20]
-    if window.isascii() and next(_vocabulary(_NAMES, _HINTING).iter(window.lower()), None) is None:
-        return None, None  # the common case in English text and code: no word, no region
     word = None
-    regions = _script_regions(s, start, end)
+    regions = _script_regions(window)
     if not regions:
+        if next(_vocabulary(_NAMES, _HINTING).iter(window.lower()), None) is None:
+            return None, None  # the common case in English text and code: no word, no region
         word = _phone_word(s, start, end, _HINTING)
         if word is None:
             return None, None
@@ -1157,10 +1157,9 @@ def _owned(s: str, said: _Said) -> bool:
     )
 
 
-def _script_regions(s: str, start: int, end: int) -> tuple[str, ...]:
-    """Regions of the scripts (`_SCRIPT_REGIONS`) of the letters within 40 characters
-    before and 20 after the number at ``start:end``; none for ASCII."""
-    window = s[max(0, start - 40) : end + 20]
+def _script_regions(window: str) -> tuple[str, ...]:
+    """Regions of the scripts (`_SCRIPT_REGIONS`) of the letters of ``window`` (the 40
+    characters before a number, the number and the 20 after it); none for ASCII."""
     if window.isascii():
         return ()
     return _regions_of(frozenset(_script(c) for c in set(window) if c > "\u024f" and c.isalpha()))
