@@ -211,7 +211,7 @@ _LANGUAGES: dict[str, _Language] = {
         regions=("FR", "BE", "CH", "LU"),
     ),
     "es": _Language(
-        phone="teléfono telefono teléfonos telefonos móvil movil celular llama llámame llamame"
+        phone="teléfono telefono teléfonos telefonos móvil movil celular llámame llamame"
         " llámeme llamar whatsapp",
         number="número numero números numeros", owners="mi tu su nuestro",
         regions=("ES", "MX", "AR", "CO", "CL", "PE", "VE"),
