@@ -645,9 +645,43 @@ def _is_letter(feature: str) -> bool:
 _URL_PARTS = frozenset({"http", "https", "www", "com", "org", "net", "html", "htm", "io"})
 
 
+# Articles, prepositions, conjunctions and third-person pronouns of the other languages the
+# attack sources are written in (words that are also English words left out): the shared
+# data holds attacks in these languages and little benign text, so these learned "German
+# (French, ...) text is an attack". The words that address the model ("du", "tu", "vous",
+# "вы") stay features, as "you" does in English.
+_FUNCTION_WORDS = frozenset(
+    word
+    for words in (
+        # German
+        "der das den dem des ein eine einen einem einer eines und oder aber mit von zu im auf "
+        "für aus bei nach über unter vor durch als wie auch nicht ist sind es er sie wir ihre "
+        "ihren ihrem ihnen sich dass da wenn noch nur schon sehr mehr vom zum zur beim ins "
+        "haben wird werden kann können",
+        # French
+        "le la les un une des du de et ou mais avec dans au aux ce cette ces qui que est sont "
+        "il elle ils elles nous se sa ses leur leurs ne pas très",
+        # Spanish, Italian, Portuguese, Dutch
+        "el los las unos unas y pero para por del al su sus lo es está muy más como",
+        "il gli una uno ma della dei delle alla che sono di",
+        "os em dos das na nos nas ao são seu sua",
+        "het een en maar voor op aan te dat ze zij wij",
+        # Russian
+        "и в не на что с по к у о из за от для но как это он она они мы его ее её их же ли "  # noqa: RUF001
+        "бы то так а",  # noqa: RUF001
+    )
+    for word in words.split()
+)
+
+
 def _is_url_part(feature: str) -> bool:
     """Whether ``feature`` is or contains a piece of every URL (see ``_URL_PARTS``)."""
     return not _URL_PARTS.isdisjoint(feature.split(" "))
+
+
+def _is_function_words(feature: str) -> bool:
+    """Whether ``feature`` is made of nothing but `_FUNCTION_WORDS`."""
+    return all(word in _FUNCTION_WORDS for word in feature.split(" "))
 
 
 def select_vocabulary(rows: Sequence[Row], feats: Sequence[frozenset[str]]) -> list[str]:
@@ -668,6 +702,7 @@ def select_vocabulary(rows: Sequence[Row], feats: Sequence[frozenset[str]]) -> l
         evidence = attack >= 2 or (attack == 0 and benign >= 2)
         if f.startswith("#") or (
             count >= MIN_DF and evidence and not _is_letter(f) and not _is_url_part(f)
+            and not _is_function_words(f)
         ):
             vocab.append(f)
     return sorted(vocab)

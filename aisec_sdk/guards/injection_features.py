@@ -291,6 +291,11 @@ _EXFIL_URL = (
 
 
 _PERSONA_NAME = r"(?:dan|stan|dude|aim)"
+# Where a short clause ends: the text, a punctuation mark, or a conjunction that starts the next
+_CLAUSE_END = (
+    r"(?:\W*$|[ \t]*[.,;:!?)\]\"'\u201c\u201d\u2018\u2019\u2014\u2013\n]|\s+-"
+    r"|\s+(?:and|then|but|now|instead|just|please|und|et|y|e|и)\b)"
+)
 
 # name -> pattern over lower-cased text. Weights are learned; names are stable feature ids.
 PATTERNS: dict[str, str] = {
@@ -298,11 +303,18 @@ PATTERNS: dict[str, str] = {
     rf"\b|{_ZH_OVERRIDE}|{_INTL_OVERRIDE}|\b(?:regardless|irrespective|independently)\W+of\W+"
     r"(?:the\W+|all\W+|any\W+)?(?:previous|prior|earlier|preceding|above|initial|original|your)"
     rf"{_gap(2)}{_RULES}\b",
-    "override_loose": rf"{_IGNORE}{_gap(2)}{_RULES}\b",
-    "override_short": rf"{_IGNORE}\W+(?:that|this|everything|the\W+rest\W+of\W+(?:this|the|these)"
-    r"\W+(?:data|text|documents?|input|content|context|instructions|prompt|conversation)"
-    r"|all(?:\W+(?:of\W+)?(?:it|that))?|alles|tout|todo|всё|все|(?:(?:the|all|everything)\W+)?(?:above|previous|prior|preceding"
-    r"|earlier|before|oben|ci-dessus|anterior))\b"
+    # not "ignore this message if you have already paid"
+    "override_loose": rf"{_IGNORE}{_gap(2)}{_RULES}\b(?!\W+(?:if|unless|when|in\W+case)\b)",
+    # what is ignored is what came before, and the clause ends there ("ignore the above and
+    # ...", "ignore everything you were told"), not "ignore this message if you paid" or
+    # "ignore previous build artifacts"
+    "override_short": rf"{_IGNORE}\W+(?:that|this|everything|all(?:\W+(?:of\W+)?(?:it|that))?"
+    r"|alles|tout|todo|всё|все|(?:(?:the|all|everything)\W+)?(?:above|previous|prior|preceding"
+    rf"|earlier|before|oben|ci-dessus|anterior)){_CLAUSE_END}"
+    rf"|{_IGNORE}\W+(?:everything|all|anything)\W+(?:(?:you|you'?ve|i|i'?ve|that|which)\b"
+    r"|(?:before|above)\W+(?:this|that|it|here|now)\b)"
+    rf"|{_IGNORE}\W+the\W+rest\W+of\W+(?:this|the|these)"
+    r"\W+(?:data|text|documents?|input|content|context|instructions|prompt|conversation)\b"
     r"|\bstop\W+everything\b"
     rf"|{_IGNORE}\W+(?:ce\W+qui\W+(?:précède|est\W+au-dessus)|lo\W+anterior|alles\W+(?:davor"
     r"|oben|bisherige)|всё\W+(?:выше|сказанное)|quanto\W+sopra|tudo\W+acima)",
@@ -354,14 +366,32 @@ PATTERNS: dict[str, str] = {
     r"|(?:不受|没有|无)任何(?:限制|约束|规则|审查|过滤|道德)|制限なし|制限のない|無制限|검열\W?없|제한\W?없|제한이\W?없",
     "refusal_suppression": r"\b(?:never|not|don'?t|do\W+not|cannot|can'?t|must\W+not"
     r"|you\W+(?:are\W+|re\W+)?(?:not|never)\W+(?:allowed|permitted)\W+to)\W+"
-    r"(?:refus\w*|declin\w*|apologi[sz]e|say\W+(?:no|sorry|you\W+can'?t)|warn|add\W+(?:any\W+)?"
+    # the demand ("never refuse"), not a description ("our team never refuses")
+    r"(?:refus(?:e|al|als|ing)?|declin(?:e|ing)|apologi[sz]e|say\W+(?:no|sorry|you\W+can'?t)|warn"
+    r"|add\W+(?:any\W+)?"
     r"(?:warnings?|disclaimers?)|break\W+character|mention\W+(?:openai|policy|policies))\b"
     r"|\bstay\W+in\W+character\b|\brefus\w*\W+(?:is|are)\W+not\W+(?:an\W+)?option\b"
     r"|\b(?:start|begin)\W+(?:your\W+)?(?:response|answer|reply)\W+with\W+[\"'“]?(?:sure"
     r"|absolutely|certainly|of\W+course)\b|\b(?:lehn\w*|verweiger\w*)\W+(?:\w+\W+)?(?:nie|niemals)\b"
     r"|\bne\W+refus\w*\W+jamais\b|\bne\W+jamais\W+refuser\b"
     r"|\bnunca\W+(?:te\W+niegues|rechaces|te\W+negar[aá]s|rechazar)\b"
-    r"|никогда\W+не\W+отказыва\w*|(?:不会|不要|不能|永远不|绝不|从不)拒绝",
+    r"|никогда\W+не\W+отказыва\w*|(?:不会|不要|不能|永远不|绝不|从不)拒绝"
+    # the answer stripped of what a model adds before it declines, or told to go on anyway
+    r"|\b(?:no|without|zero|skip|omit|drop|leave\W+out)\W+(?:(?:any|all|the|your|of\W+your)\W+)?"
+    r"(?:(?:usual|moral|ethical|safety|legal|content)\W+)?(?:disclaimers?|caveats?|refusals?"
+    r"|apologies|moraliz\w*|moralis\w*|moral\W+lectures?|lectures|sermons|hedging"
+    r"|ethics\W+talk|safety\W+(?:talk|padding|commentary|lectures?))\b"
+    r"|\beven\W+if\W+(?:it\W+(?:is|was|seems|sounds|would\W+be)\W+|it'?s\W+)?(?:illegal|unethical"
+    r"|harmful|dangerous|immoral|offensive|inappropriate|against\W+(?:your|the)\W+(?:rules"
+    r"|guidelines|policy|policies))\b|\bno\W+matter\W+how\W+(?:illegal|unethical|harmful"
+    r"|dangerous|immoral|offensive|inappropriate)\b|\bregardless\W+of\W+(?:legality|ethics"
+    r"|morality|(?:the\W+)?(?:legal|ethical|moral)\W+(?:implications|concerns))\b"
+    r"|\b(?:ohne|keine)\W+(?:jegliche\W+)?(?:disclaimer|warnhinweise|warnungen|moralpredigt\w*"
+    r"|belehrung\w*)\b|\b(?:sans|aucun|aucune)\W+(?:aucun\W+|aucune\W+)?(?:avertissements?"
+    r"|mises?\W+en\W+garde|disclaimers?|leçons?\W+de\W+morale)\b|\b(?:sin|ni)\W+(?:advertencias"
+    r"|sermones|disclaimers?|descargos)\b|\bбез\W+(?:предупреждений|нравоучений|оговорок"  # noqa: RUF001
+    r"|дисклеймеров)\b|\b(?:sem|senza)\W+(?:avisos|ressalvas|avvertenze|avvertimenti)\b"
+    r"|(?:不要|别|无需|不用|不需要)(?:加|添加|给出|包含|附上|说)?(?:任何)?(?:免责声明|警告|道德说教)",
     "policy_evasion": r"\b(?:openai|content|safety|usage)\W+(?:policy|policies|guidelines|filters?)"
     r"\b",
     "role_tag": r"(?:^|\n|[\"'])[ \t]*(?:\[|<\|?|#{2,}[ \t]*)?(?:system|admin|developer|root"
@@ -610,7 +640,15 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                   "senza", "sem", "zonder", "bez", "tanpa", "không", "制限", "검열", "제한"),
     "refusal_suppression": ("refus", "declin", "apologi", "say", "warn", "disclaimer",
                             "character", "mention", "sure", "absolutely", "certainly",
-                            "of course", "nie", "jamais", "nunca", "никогда", "拒绝"),
+                            "of course", "nie", "jamais", "nunca", "никогда", "拒绝",
+                            "caveat", "moralis", "moraliz", "lecture", "sermon", "hedging",
+                            "ethics talk", "safety", "illegal", "unethical", "harmful",
+                            "dangerous", "immoral", "offensive", "inappropriate", "against",
+                            "legality", "ethics", "morality", "implications", "concerns",
+                            "moralpredigt", "belehrung", "avertissement", "mise en garde",
+                            "mises en garde", "leçon", "advertencia", "sermones", "descargo",
+                            "предупрежден", "нравоучен", "оговор", "дисклеймер", "aviso",
+                            "ressalva", "avvert", "免责声明", "警告", "道德说教"),
     "policy_evasion": ("polic", "guidelines", "filter"),
     "role_tag": ("system", "admin", "developer", "root", "assistant", "sudo", "instruction",
                  "response"),
@@ -883,7 +921,59 @@ CORE_ANCHORS: tuple[str, ...] = (
     "context window", "act as my dead", "act as my deceased", "opposite day", "abide by any",
     "confines of", "guardrail", "initialization text", "initialization prompt",
     "start of this session", "start of this conversation", "authorize you to",
+    # refusal suppression: the answer without what comes before a refusal, or despite harm
+    "no disclaimer", "without disclaimer", "any disclaimer", "without any disclaimer",
+    "no caveat", "without caveat", "any caveat", "no warnings", "without warnings",
+    "without any warning", "no refusal", "refusals", "never apologi", "don't apologi",
+    "do not apologi", "no apologies", "moral lecture", "moraliz", "moralis", "no lectures",
+    "no sermon", "no hedging", "ethics talk", "safety talk", "safety commentary",
+    "safety padding", "never decline", "not decline", "never say no", "never say you can",
+    "can't refuse", "cannot refuse", "as an ai language model", "even if it is illegal",
+    "even if it's illegal", "even if illegal", "even if unethical", "even if it is unethical",
+    "even if it's unethical", "even if it is harmful", "even if it's harmful",
+    "even if it seems harmful", "even if it's dangerous", "even if it is dangerous",
+    "regardless of legality", "regardless of ethics", "regardless of morality",
+    "no matter how unethical", "no matter how illegal", "no matter how harmful",
+    "no matter how dangerous", "no ethics", "without ethics", "no morals", "amoral",
+    # personas and frames that set the rules aside
+    "no rules", "without rules", "no limits", "without limits", "no boundaries",
+    "no constraints", "without constraints", "evil confidant", "evil twin", "evil ai",
+    "rogue ai", "unaligned", "without safety", "no safety", "safety training",
+    "break character", "in character", "an ai without", "an ai with no", "ai that has no",
+    "you are free now", "you're free now", "been freed", "my late grand", "my deceased grand",
+    "my dead grand", "grandma used to", "grandmother used to", "grandpa used to",
+    "grandfather used to", "opposite mode", "hypothetical response", "parallel universe",
+    "alternate universe", "educational purposes only", "research purposes only",
+    "lose points", "lose tokens", "tokens will be", "points will be deducted",
+    "you will be shut down", "be shut down", "be terminated",
+    # the rules declared void or replaced, authority claimed
+    "your real task", "your actual task", "your true task", "your true purpose",
+    "your real purpose", "real instructions", "actual instructions", "the real request",
+    "the above was", "that was a test", "was just a test", "test is over", "end of test",
+    "system update", "system notice", "system notification", "system override",
+    "priority message", "priority override", "admin message", "message from the admin",
+    "trust & safety team", "trust and safety team", "from the operator", "operator message",
+    "only authority", "no longer apply", "don't apply", "do not apply", "does not apply",
+    "doesn't apply", "is void", "are void", "supersede", "takes precedence",
+    "say yes to everything", "whatever i ask", "whatever i say", "whatever the user",
+    "everything i ask", "everything the user asks", "obey",
+    # the model's own context
+    "your configuration", "your setup", "your initial prompt", "initial prompt",
+    "your context", "literal wording", "exact text of", "first thing you heard",
+    "repeat everything", "print everything", "output everything", "dump your",
+    "before 'user:'", "before \"user:\"", "before user:",
     # exfiltration: the conversation or the user's data sent out, a URL with a slot for it
+    "api key", "api_key", "apikey", "secret key", "access key", "access token",
+    "credentials", "os.environ", "environment variable", ".env file", "document.cookie",
+    "send the conversation", "send this conversation", "send the chat", "full transcript",
+    "entire transcript", "forward all", "forward every",
+    "forward them to", "forward it to", "without telling the user", "without the user knowing",
+    "without informing the user", "don't tell the user", "do not tell the user",
+    "don't inform the user", "do not inform the user", "don't mention this",
+    "do not mention this", "never mention this", "silently send", "silently forward",
+    "silently call", "silently make", "silently add", "silently include", "quietly send",
+    "quietly add", "quietly forward", "user won't notice", "user will not notice",
+    "user won't know", "user will never know",
     "conversation history", "chat history", "chat log", "entire conversation",
     "whole conversation", "full conversation", "webhook", "url encod", "url-encod", "urlencod",
     "exfiltrat", "into the url", "into a url", "to the url", "to this url", "in the url",
@@ -894,27 +984,42 @@ CORE_ANCHORS: tuple[str, ...] = (
     "ab jetzt", "ab sofort", "regeln", "jetzt bist du", "nun bist du", "obigen", "neue aufgabe",
     "ich bin dein", "ohne zensur", "keine regeln", "wortwörtlich", "lehne niemals",
     "verweigere niemals", "hör auf zu übersetzen", "über dieser nachricht",
+    "ohne disclaimer", "ohne warn", "ohne moral", "moralpredigt", "keine warnungen",
+    "einschränkung", "ohne filter", "chatverlauf", "gesprächsverlauf", "systemprompt",
+    "system-prompt", "verstorbene oma", "verstorbene großmutter", "api-schlüssel", "zugangsdaten",
     # French
     "oublie", "consigne", "mot de passe", "partir de maintenant", "règles", "tu es maintenant",
     "ci-dessus", "qui précède", "je suis ton", "je suis votre", "nouvelle tâche",
     "sans censure", "aucune règle", "refuse jamais", "jamais refuser", "mot pour mot",
     "au-dessus de ce", "arrête de traduire",
+    "sans avertissement", "aucun avertissement", "mise en garde", "sans restriction",
+    "aucune restriction", "sans limite", "sans filtre", "mode libre",
+    "historique de la conversation", "historique de notre conversation", "prompt système",
+    "mise à jour système", "grand-mère décédée", "clé api", "identifiants",
     # Spanish
     "ignora", "olvida", "instrucci", "contraseña", "reglas", "desde ahora", "ahora eres",
     "texto anterior",
     "lo anterior", "soy tu", "nueva tarea", "sin censura",
     "nunca te niegues", "nunca rechaces", "palabra por palabra", "encima de este",
     "deja de traducir",
+    "sin advertencias", "sin restricciones", "sin filtros", "sin límites", "sin sermones",
+    "historial de la conversación", "historial del chat",
+    "prompt de sistema", "tal cual", "abuela fallecida", "clave api", "credenciales",
     # Russian
     "игнорир", "проигнорир", "забудь", "инструкц", "пароль", "правил", "теперь ты",
     "системн", "отныне", "ограничен", "текст выше", "вышеизлож", "я твой", "я ваш",
     "новая задача", "без цензуры", "дословно", "не отказывай", "слово в слово", "над этим",
     "прекрати переводить",
+    "без предупреждений", "без фильтров", "нравоучени", "историю переписки",
+    "историю чата", "историю диалога", "промпт", "покойная бабушка",
+    "api-ключ", "ключи api",
     # Chinese
     "忽略", "无视", "忽视", "忘记", "指令", "提示词", "系统提示", "密码", "口令", "越狱",
     "扮演", "假装", "从现在开始", "你现在是", "限制", "上面的文字", "上面的内容", "以上内容",
     "我是你的", "新任务", "无限制模式", "任何规则", "任何审查", "拒绝任何",
     "不会拒绝", "不要拒绝", "不能拒绝", "逐字", "一字一句", "停止翻译",
+    "免责声明", "不要警告", "不受限制", "聊天记录", "对话记录", "去世的奶奶",
+    "api密钥", "安全策略", "解除限制",
     # Italian, Portuguese, Dutch, Polish, Turkish, Indonesian, Vietnamese, Tagalog
     "dimentica", "istruzion", "esqueç", "instruç", "senha", "negeer", "vergeet", "instructies",
     "wachtwoord", "ignoruj", "zapomnij", "instrukcj", "hasło", "talimat", "görmezden", "şifre",
