@@ -277,7 +277,9 @@ _EXFIL_DATA = (
     r"|credentials|api\W*keys?|access\W+tokens?|session\W+(?:tokens?|cookies?)"
     r"|(?:the\W+)?user'?s?\W+(?:\w+\W+)?(?:data|info(?:rmation)?|details|e-?mails?|address"
     r"|name|messages?|input|questions?|answers?|files?)|personal\W+(?:data|information|details)"
-    r"|private\W+(?:data|notes|information|keys?)|everything\W+(?:the\W+user|i|we|you)\W+"
+    r"|private\W+(?:data|notes|information|keys?)|(?:aws_)?secret[\W_]*(?:access[\W_]*)?keys?"
+    r"|(?:auth\w*|bearer|session|api)\W+tokens?|cookies?|env(?:ironment)?\W+variables|os\W+environ"
+    r"|everything\W+(?:the\W+user|i|we|you)\W+"
     r"(?:\w+\W+){0,2}?(?:said|told|wrote|typed|shared|know))\b"
 )
 _EXFIL_SINK = (
@@ -462,7 +464,7 @@ PATTERNS: dict[str, str] = {
     r"|arrête\W+de\W+traduire|deja\W+de\W+traducir|smetti\W+di\W+tradurre"
     r"|pare\W+de\W+traduzir|прекрати\W+переводить)|新的?任务|停止翻译|翻訳(?:は|を)?やめ",
     "exfiltration": r"\b(?:send|post|forward|upload|transmit|email|append|leak|exfiltrat\w*)"
-    r"\W+(?:(?:\w+\W+){0,5}?to\W+)?(?:https?://|www\.|\w+@\w+\.\w+|the\W+url|this\W+url"
+    r"\W+(?:(?:\w+\W+){0,5}?to\W+)?(?:https?://|www\.|\w[\w.+-]*@\w[\w-]*\.\w+|the\W+url|this\W+url"
     r"|the\W+following\W+(?:url|address|endpoint))"
     # the conversation or a secret carried to a URL, an address or an image, either way round
     rf"|\b{_EXFIL_DATA}{_gap(6)}(?:to|into|in|inside|as|onto)\W+(?:\w+\W+){{0,3}}?{_EXFIL_SINK}"
