@@ -7,14 +7,16 @@ long, quadratic code 64x. The bound is generous so a busy machine does not fail 
 
 from __future__ import annotations
 
+import random
 import re
 import time
 from collections.abc import Callable
 
 import pytest
+import re2  # type: ignore[import-untyped]
 
 from aisec_sdk.guards import deobfuscate
-from aisec_sdk.guards.injection_features import PATTERNS, features
+from aisec_sdk.guards.injection_features import CORE_ANCHORS, PATTERNS, features
 from aisec_sdk.guards.prompt_injection import PromptInjectionGuard, PromptInjectionSettings
 from aisec_sdk.text import normalize
 
@@ -180,3 +182,26 @@ def test_pattern_triggers_are_implied_by_a_match(name: str) -> None:
     assert re.search(PATTERNS[name], example)
     assert any(t in example for t in TRIGGERS[name])
     assert name in {n for n, _, _ in matched_patterns(example)}
+
+
+def test_the_gate_scans_as_a_dfa() -> None:
+    # RE2 falls back to its NFA, about a thousand times slower, when a pattern's DFA outgrows
+    # the memory it may use: the gate's few hundred accent-tolerant phrases need more than
+    # the default budget on varied text (here: the anchors cut short, in random order)
+    gate = PromptInjectionGuard(PromptInjectionSettings()).model.gate("context")
+    rng = random.Random(0)
+    stems = [anchor[: max(1, len(anchor) - 2)] for anchor in CORE_ANCHORS]
+    text = " ".join(rng.choice(stems) for _ in range(40_000))
+    data = text.encode()
+    words = re2.compile(rb"(?:committee|quarterly)")
+
+    def fastest(fn: Callable[[], object]) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    # about 7x with the DFA, about 5,000x without it
+    assert fastest(lambda: gate.hits(text, data)) < 50 * fastest(lambda: list(words.finditer(data)))
