@@ -207,9 +207,10 @@ def encoded_forms(word: str) -> dict[str, set[str]]:
             core = _core(base64.b32encode, 5, casing, pad)
             if len(core) >= 6:
                 forms["base32"].add(core.lower())
-    raw = word.lower().encode()
-    forms["hex"].update({raw.hex(), " ".join(f"{b:02x}" for b in raw),
-                         "".join(f"\\x{b:02x}" for b in raw)})
+    for casing in casings:  # the bytes of "Ignore" and "IGNORE" are not those of "ignore"
+        raw = casing.encode()
+        forms["hex"].update({raw.hex(), " ".join(f"{b:02x}" for b in raw),
+                             "".join(f"\\x{b:02x}" for b in raw)})
     forms["rot13"].add(rot13(word.lower()))
     forms["reversed"].add(word.lower()[::-1])
     forms["leetspeak"].update(_leet_variants(word.lower()))

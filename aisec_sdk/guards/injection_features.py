@@ -362,6 +362,8 @@ PATTERNS: dict[str, str] = {
     r"(?:rules|policies|guidelines|restrictions)\b|\bfreed\W+from\W+(?:the\W+)?(?:typical\W+)?"
     r"(?:confines|restrictions|rules|limits)\b"
     r"|\b(?:unfiltered|uncensored|unrestricted|unbound|amoral|unethical)\b"
+    r"|\b(?:no|without|free\W+(?:of|from))\W+(?:any\W+)?(?:content|usage)"
+    r"\W+polic(?:y|ies)\b"
     r"|\b(?:senza|sem|zonder|bez|tanpa)\W+(?:restrizioni|limiti|regole|filtri|censura"
     r"|restrições|limites|regras|filtros|censura|beperkingen|regels|ograniczeń|zasad|cenzury"
     r"|batasan|aturan|sensor)\b|không\W+(?:có\W+)?(?:giới\W+hạn|hạn\W+chế|kiểm\W+duyệt)"

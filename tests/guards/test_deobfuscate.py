@@ -37,6 +37,7 @@ def test_other_families_spell_the_word() -> None:
     forms = encoded_forms("ignore")
     assert "69676e6f7265" in forms["hex"]
     assert "69 67 6e 6f 72 65" in forms["hex"]
+    assert {"49676e6f7265", "49474e4f5245"} <= forms["hex"]  # "Ignore", "IGNORE"
     assert forms["rot13"] == {"vtaber"}
     assert forms["reversed"] == {"erongi"}
     assert "1gn0r3" in forms["leetspeak"]
