@@ -326,6 +326,8 @@ around them (CJK, Thai), or taking particles and clitics as part of the word (�
 بهاتفي, בטלפון). Words of other scripts must stand apart (``tel`` is none in ``hotel``)."""
 _STEM_LETTERS = 4
 """How many letters a stem (``телефон*``) takes after it."""
+_BEFORE, _AFTER = 40, 20
+"""How many characters before and after a number its phone word may stand in."""
 
 
 class _Word(NamedTuple):
@@ -752,9 +754,7 @@ class PiiGuard:
             return found
         if (word := _phone_word(s, offset, offset + len(value))) is None:
             return found
-        hints = _script_regions(s[max(0, offset - 40) : offset + len(value) + 20]) or tuple(
-            r for code in word.word.languages for r in _LANGUAGES[code].regions
-        )
+        hints = _script_regions(_around(s, offset, offset + len(value))) or _word_regions(word)
 
         def score(window: str, digits: str) -> float | None:
             shape = tuple(_groups(window))  # only the regions that write numbers so
@@ -916,7 +916,7 @@ def _hinted(
     language of the phone word before it (número: Spain, Mexico... Brazil, Portugal); and
     the phone word (`_phone_word`) when the score needs one. Dates and the like, and ASCII
     text without such a word, cost no look around (``value`` is a `_national_candidate`)."""
-    window = s[max(0, start - 40) : end + 20]
+    window = _around(s, start, end)
     word = None
     regions = _script_regions(window)
     if not regions:
@@ -925,7 +925,7 @@ def _hinted(
         word = _phone_word(s, start, end, _HINTING)
         if word is None:
             return None, None
-        regions = tuple(r for code in word.word.languages for r in _LANGUAGES[code].regions)
+        regions = _word_regions(word)
     score = _hinted_score(value, digits, regions)
     if score is not None and score < 0.75 and word is None:
         word = _phone_word(s, start, end)
@@ -1122,7 +1122,7 @@ def _phone_word(
     number only with at most two short words between ("mi número es", "ο αριθμός μου
     είναι"; not "мой номер заказа"): not as an order number or a count. ``languages``:
     only words of these (None: of all)."""  # noqa: RUF002
-    around = _said(s, max(0, start - 40), end + 20, _NAMES, languages)
+    around = _said(s, max(0, start - _BEFORE), end + _AFTER, _NAMES, languages)
     if not around:
         return None
     named = [w for w in around if w.end <= start]
@@ -1157,9 +1157,19 @@ def _owned(s: str, said: _Said) -> bool:
     )
 
 
+def _around(s: str, start: int, end: int) -> str:
+    """The number at ``start:end`` with the text where its phone word may stand."""
+    return s[max(0, start - _BEFORE) : end + _AFTER]
+
+
+def _word_regions(said: _Said) -> tuple[str, ...]:
+    """The regions of the languages of a phone word (`_Language.regions`)."""
+    return tuple(r for code in said.word.languages for r in _LANGUAGES[code].regions)
+
+
 def _script_regions(window: str) -> tuple[str, ...]:
-    """Regions of the scripts (`_SCRIPT_REGIONS`) of the letters of ``window`` (the 40
-    characters before a number, the number and the 20 after it); none for ASCII."""
+    """Regions of the scripts (`_SCRIPT_REGIONS`) of the letters of ``window`` (a number
+    and the text around it: `_around`); none for ASCII."""
     if window.isascii():
         return ()
     return _regions_of(frozenset(_script(c) for c in set(window) if c > "\u024f" and c.isalpha()))
