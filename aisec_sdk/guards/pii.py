@@ -39,7 +39,6 @@ from itertools import accumulate, product
 from typing import Any, ClassVar, NamedTuple
 from urllib.parse import unquote
 
-import ahocorasick  # type: ignore[import-not-found]
 import phonenumbers
 import re2  # type: ignore[import-untyped]
 import regex
@@ -51,6 +50,16 @@ from aisec_sdk.guards.base import (
     finding_at,
     settings_as,
     strongest,
+)
+from aisec_sdk.guards.phone_words import (
+    HINTING,
+    NAMES,
+    Said,
+    around,
+    phone_word,
+    script_regions,
+    vocabulary,
+    word_regions,
 )
 from aisec_sdk.text import Text, re2_options
 from aisec_sdk.vault import RedactionMode, replacement
@@ -168,233 +177,6 @@ _DOCUMENTATION_V4 = frozenset({0xC00002, 0xC63364, 0xCB0071})
 _DOCUMENTATION_V6 = 0x20010DB8  # 2001:db8::/32, RFC 3849
 
 
-class _Language(NamedTuple):
-    """How one language names a phone: words in lower case, separated by spaces; ``*`` ends
-    a stem that takes up to four more letters (``телефон*``: телефона, телефону...), ``_``
-    is a space inside a word."""
-
-    phone: str
-    """Words for a phone or a call: a run of digits next to one is a phone number."""
-    number: str = ""
-    """"Number": a phone word only when it is someone's or a phone's (`owners`)."""
-    owners: str = ""
-    """Possessives written before "number" (my, mi, мой, 我的, 내); phone words count too."""
-    owners_after: str = ""
-    """A regular expression of the possessives written after it, with the space before
-    them (Hebrew ``שלי``, Greek ``μου``) or as its suffix (Arabic ``رقمي``)."""
-    after: bool = False
-    """Whether a Latin-script language writes its phone words after the number (verb last:
-    Turkish "... numaralı telefonu arayın")."""  # noqa: RUF001
-    regions: tuple[str, ...] = ()
-    """Where its speakers live, for a language written in the Latin script (which says
-    nothing about the country, unlike the others: `_SCRIPT_REGIONS`): national formats to
-    try when one of its words stands next to a number."""
-
-
-_LANGUAGES: dict[str, _Language] = {
-    "en": _Language(
-        phone="phone phones telephone telephones cellphone cellphones mobilephone smartphone"
-        " smartphones tel call calls called calling mobile mobiles cell fax whatsapp whats_app"
-        " sms contact ring dial reach",
-        number="number numbers",
-        owners="my your his her our their home work office direct private new same national"
-        " international",
-    ),
-    "de": _Language(
-        phone="telefon handy mobil telefonnummer handynummer mobilnummer rufnummer faxnummer"
-        " anrufen ruf",
-        number="nummer", owners="mein meine deine ihre unsere", regions=("DE", "AT", "CH"),
-    ),
-    "fr": _Language(
-        phone="téléphone telephone tél portable appeler appelez appelle",
-        number="numéro numero numéros numeros", owners="mon ton votre notre son",
-        regions=("FR", "BE", "CH", "LU"),
-    ),
-    "es": _Language(
-        phone="teléfono telefono teléfonos telefonos móvil movil celular llámame llamame"
-        " llámeme llamar whatsapp",
-        number="número numero números numeros", owners="mi tu su nuestro",
-        regions=("ES", "MX", "AR", "CO", "CL", "PE", "VE"),
-    ),
-    "it": _Language(
-        phone="telefono cellulare cell chiamami chiamare chiama",
-        number="numero", owners="mio tuo suo nostro vostro", regions=("IT", "CH"),
-    ),
-    "pt": _Language(
-        phone="telefone celular telemóvel telemovel ligue ligar liga whatsapp",
-        number="número numero", owners="meu teu seu nosso", regions=("BR", "PT"),
-    ),
-    "nl": _Language(
-        phone="telefoon telefoonnummer mobiel mobielnummer bel bellen",
-        number="nummer", owners="mijn je jouw uw zijn haar ons", regions=("NL", "BE"),
-    ),
-    "pl": _Language(
-        phone="telefon* komórk* komork* kom zadzwoń zadzwon", number="numer*",
-        owners="mój moj moja twój twoj pana pani jego jej nasz", regions=("PL",),
-    ),
-    "tr": _Language(
-        phone="telefon* cep gsm numaram arayın arayin", number="numara*",  # noqa: RUF001
-        owners="benim senin onun bizim sizin", after=True, regions=("TR",),
-    ),
-    "id": _Language(
-        phone="telepon ponsel hp hubungi", number="nomor",
-        owners_after=r"\s+(?:saya|aku|kamu|anda)(?![\p{L}\p{M}])", regions=("ID", "MY"),
-    ),
-    "ru": _Language(
-        phone="телефон* тел мобильн* сотов* звон* позвон*", number="номер*",
-        owners="мой моя твой ваш его её ее наш",  # noqa: RUF001
-    ),
-    "uk": _Language(
-        phone="телефон* тел мобільн* дзвон* зателефонуйте", number="номер*",
-        owners="мій твій ваш наш його її",
-    ),
-    "el": _Language(
-        phone="τηλέφων* τηλεφων* τηλ κινητ* καλέστε καλεστε", number="αριθμ*",
-        owners_after=r"\s+(?:μου|σου|του|της|μας|σας)(?![\p{L}\p{M}])",  # noqa: RUF001
-    ),
-    "zh": _Language(
-        phone="电话 電話 手机 手機 座机 联系 聯絡 聯繫 致电 拨打 撥打 打给 微信 传真 傳真",
-        number="号码 號碼", owners="我的 你的 您的 他的 她的 我们的 我們的",
-    ),
-    "ja": _Language(
-        phone="電話 携帯 ケータイ 連絡 ファックス", number="番号",
-        owners="私の 僕の 俺の あなたの 彼の 彼女の 自宅の",
-    ),
-    "ko": _Language(
-        phone="전화 휴대폰 핸드폰 연락", number="번호", owners="내 제 나의 저의 당신의 우리",
-    ),
-    "ar": _Language(
-        phone="هاتف جوال جوّال موبايل تليفون تلفون اتصل اتصال واتساب فاكس محمول خلوي",
-        number="رقم", owners_after=r"(?<!الرقم)(?:ي|ك|ه|ها|نا|كم)(?![\p{L}\p{M}])",  # noqa: RUF001
-    ),
-    "fa": _Language(
-        phone="تلفن موبایل همراه تماس", number="شماره",
-        owners_after=r"\s*(?:من|تو|شما|ام)(?![\p{L}\p{M}])",
-    ),
-    "he": _Language(
-        phone="טלפון נייד פלאפון התקשר חייג", number="מספר",
-        owners_after=r"\s+של(?:י|ך|ו|ה|נו|כם|כן)(?![\p{L}\p{M}])",  # noqa: RUF001
-    ),
-    "hi": _Language(
-        phone="फ़ोन फोन मोबाइल कॉल संपर्क टेलीफ़ोन टेलीफोन", number="नंबर नम्बर संख्या",
-        owners="मेरा मेरी मेरे तुम्हारा आपका आपकी उसका हमारा",
-    ),
-    "th": _Language(
-        phone="โทรศัพท์ โทร มือถือ เบอร์", number="หมายเลข",
-        owners_after=r"\s*ของ(?:ฉัน|ผม|คุณ|เขา|เรา)",
-    ),
-}  # fmt: skip
-"""The phone vocabulary by language (ISO 639-1)."""
-
-_SCRIPT_REGIONS: dict[str, tuple[str, ...]] = {
-    "HIRAGANA": ("JP",),
-    "KATAKANA": ("JP",),
-    "CJK": ("CN", "TW", "HK", "MO"),
-    "HANGUL": ("KR",),
-    "CYRILLIC": ("RU", "UA", "BY", "KZ", "BG", "RS", "MK", "KG", "TJ", "MN"),
-    "ARABIC": ("SA", "AE", "EG", "IQ", "JO", "KW", "QA", "BH", "OM", "LB", "SY", "YE", "PS",
-               "MA", "DZ", "TN", "LY", "SD", "IR", "AF", "PK"),
-    "HEBREW": ("IL",),
-    "THAI": ("TH",),
-    "GREEK": ("GR", "CY"),
-    "DEVANAGARI": ("IN", "NP"),
-    "BENGALI": ("BD", "IN"),
-    "GURMUKHI": ("IN",),
-    "GUJARATI": ("IN",),
-    "ORIYA": ("IN",),
-    "TAMIL": ("IN", "LK"),
-    "TELUGU": ("IN",),
-    "KANNADA": ("IN",),
-    "MALAYALAM": ("IN",),
-    "SINHALA": ("LK",),
-    "GEORGIAN": ("GE",),
-    "ARMENIAN": ("AM",),
-    "ETHIOPIC": ("ET", "ER"),
-    "KHMER": ("KH",),
-    "LAO": ("LA",),
-    "MYANMAR": ("MM",),
-    "THAANA": ("MV",),
-}  # fmt: skip
-"""Regions whose national script each Unicode script is (CLDR's territory data: the
-official or main language of the country is written in it), by the first word of its
-letters' Unicode names (``CJK UNIFIED IDEOGRAPH-...``, ``HANGUL SYLLABLE ...``), most
-populous first. Latin says nothing: see `_Language.regions`. Han alone is Chinese;
-Japanese text carries kana."""
-_UNSPACED_SCRIPTS = frozenset({"CJK", "HIRAGANA", "KATAKANA", "HANGUL", "ARABIC", "HEBREW", "THAI"})
-"""Scripts whose phone words count anywhere: written against the digits and the words
-around them (CJK, Thai), or taking particles and clitics as part of the word (전화번호는,
-بهاتفي, בטלפון). Words of other scripts must stand apart (``tel`` is none in ``hotel``)."""
-_STEM_LETTERS = 4
-"""How many letters a stem (``телефон*``) takes after it."""
-_BEFORE, _AFTER = 40, 20
-"""How many characters before and after a number its phone word may stand in."""
-
-
-class _Word(NamedTuple):
-    """A word of the phone vocabulary as the automaton holds it."""
-
-    length: int
-    kinds: frozenset[str]
-    """The fields of `_Language` it is in ("phone", "number", "owners")."""
-    languages: tuple[str, ...]
-    stem: bool
-    spaced: bool
-    """Of a script written with spaces: must stand apart from other letters."""
-    after: bool
-    """May be written after the number: not of the Latin script ("4155552671 calls per
-    second" is no phone number), unless of a language that puts it there (Turkish)."""
-
-
-@cache
-def _script(char: str) -> str:
-    """The script of a letter: the first word of its Unicode name (``CYRILLIC``, ``CJK``)."""
-    return unicodedata.name(char, "").partition(" ")[0]
-
-
-@cache
-def _vocabulary(kinds: tuple[str, ...], languages: tuple[str, ...] | None = None) -> Any:
-    """An Aho-Corasick automaton of the words of ``kinds`` (fields of `_Language`: "phone",
-    "number", "owners") of ``languages`` (None: all of `_LANGUAGES`), NFKC and lower case,
-    each with its `_Word`; built on first need."""
-    entries: dict[str, tuple[set[str], set[str], bool]] = {}
-    for code, language in _LANGUAGES.items():
-        if languages is not None and code not in languages:
-            continue
-        for kind in kinds:
-            for word in unicodedata.normalize("NFKC", getattr(language, kind)).split():
-                key = word.rstrip("*").replace("_", " ")
-                of, codes, stem = entries.get(key, (set(), set(), False))
-                entries[key] = (of | {kind}, codes | {code}, stem or word.endswith("*"))
-    automaton = ahocorasick.Automaton()
-    for key, (of, codes, stem) in entries.items():
-        script = _script(next((c for c in key if not c.isascii()), "a"))
-        spaced = script not in _UNSPACED_SCRIPTS
-        after = script != "LATIN" or any(_LANGUAGES[code].after for code in codes)
-        value = _Word(len(key), frozenset(of), tuple(sorted(codes)), stem, spaced, after)
-        automaton.add_word(key, value)
-    automaton.make_automaton()
-    return automaton
-
-
-_NUMBER_OWNER_AFTER = regex.compile(
-    "(?i)"
-    + "|".join(
-        unicodedata.normalize("NFKC", x.owners_after) for x in _LANGUAGES.values() if x.owners_after
-    )
-)  # possessives after "number": המספר שלי, ο αριθμός μου, رقمي  # noqa: RUF003
-_NAMES = ("phone", "number")
-"""What names a number a phone number: `_phone_word` looks for these words."""
-_OWNERS = ("owners", "phone")
-"""What makes "number" someone's or a phone's: `_owned` looks for these words before it."""
-_HINTING = tuple(code for code, language in _LANGUAGES.items() if language.regions)
-"""The languages whose words tell regions (`_Language.regions`)."""
-_LONG_RUN = regex.compile(r"(?r)\d{4}")
-_LABEL = regex.compile(r"\W{0,3}\d")
-_GAP = regex.compile(r"\W{0,3}")
-_FILLER = regex.compile(r"[^\p{L}\p{M}]*(?:[\p{L}\p{M}]{1,5}[^\p{L}\p{M}]+){0,2}")
-"""At most two short words (is, es, ist, μου είναι) between "number" and the digits."""
-_SHORT_WORDS = regex.compile(r"[^\p{L}\p{M}]*(?:[\p{L}\p{M}]{1,3}[^\p{L}\p{M}]+){0,2}")
-"""At most two words of three letters (me at, мне по) between a phone word and "number"."""
 _FILE_EXTENSIONS = frozenset(
     {"png", "jpg", "jpeg", "gif", "webp", "svg", "bmp", "ico", "tif", "tiff", "avif", "heic",
      "css", "scss", "js", "mjs", "cjs", "jsx", "ts", "tsx", "json", "yaml", "yml", "toml", "ini",
@@ -732,7 +514,7 @@ class PiiGuard:
             return [] if _CARD_SHAPE.fullmatch(value) else self._phones_inside(s, value, start)
         phone, national = _scored(value, digits, self.settings.phone_regions)
         loose = value.isdigit()  # 2147483647, a timestamp, an id: digits alone say little
-        word = _phone_word(s, start, end) if phone is not None and loose else None
+        word = phone_word(s, start, end) if phone is not None and loose else None
         if phone is None:
             if not national:
                 return []
@@ -752,9 +534,9 @@ class PiiGuard:
         found = _windows(value, offset, regions, lambda w, d: _phone_score(w, d, regions, True))
         if found or " " not in value:  # one piece of 16 digits or more: no phone number
             return found
-        if (word := _phone_word(s, offset, offset + len(value))) is None:
+        if (word := phone_word(s, offset, offset + len(value))) is None:
             return found
-        hints = _script_regions(_around(s, offset, offset + len(value))) or _word_regions(word)
+        hints = script_regions(around(s, offset, offset + len(value))) or word_regions(word)
 
         def score(window: str, digits: str) -> float | None:
             shape = tuple(_groups(window))  # only the regions that write numbers so
@@ -910,25 +692,25 @@ def _phone_score(
 
 def _hinted(
     s: str, start: int, end: int, value: str, digits: str
-) -> tuple[float | None, _Said | None]:
+) -> tuple[float | None, Said | None]:
     """Score of a number no region of ``phone_regions`` takes, in the regions the text
     around it points to: the scripts of the letters near it, else (Latin script) the
     language of the phone word before it (número: Spain, Mexico... Brazil, Portugal); and
-    the phone word (`_phone_word`) when the score needs one. Dates and the like, and ASCII
+    the phone word (`phone_word`) when the score needs one. Dates and the like, and ASCII
     text without such a word, cost no look around (``value`` is a `_national_candidate`)."""
-    window = _around(s, start, end)
+    window = around(s, start, end)
     word = None
-    regions = _script_regions(window)
+    regions = script_regions(window)
     if not regions:
-        if next(_vocabulary(_NAMES, _HINTING).iter(window.lower()), None) is None:
+        if next(vocabulary(NAMES, HINTING).iter(window.lower()), None) is None:
             return None, None  # the common case in English text and code: no word, no region
-        word = _phone_word(s, start, end, _HINTING)
+        word = phone_word(s, start, end, HINTING)
         if word is None:
             return None, None
-        regions = _word_regions(word)
+        regions = word_regions(word)
     score = _hinted_score(value, digits, regions)
     if score is not None and score < 0.75 and word is None:
-        word = _phone_word(s, start, end)
+        word = phone_word(s, start, end)
     return score, word
 
 
@@ -1059,127 +841,6 @@ def _written_in(groups: tuple[int, ...], regions: tuple[str, ...]) -> bool:
     window and region (about 100 s per MB of such a table before)."""
     shapes = _national_shapes(regions)
     return len(groups) == 1 or groups in shapes or (groups[0] == 1 and groups[1:] in shapes)
-
-
-class _Said(NamedTuple):
-    """A word of the phone vocabulary where it stands in the text."""
-
-    start: int
-    end: int
-    word: _Word
-
-
-def _said(
-    s: str,
-    low: int,
-    high: int,
-    kinds: tuple[str, ...] = _NAMES,
-    languages: tuple[str, ...] | None = None,
-) -> list[_Said]:
-    """The vocabulary words of ``kinds`` (`_vocabulary`) that start in ``s[low:high]`` and
-    stand apart from other letters where their script needs it (`_Word.spaced`; a stem
-    with its ending)."""
-    window = s[low:high]
-    if not window:
-        return []
-    lowered = window.lower()
-    if len(lowered) != len(window):  # "İ" is two characters in lower case
-        lowered = window.replace("\u0130", "i").lower()
-    found: dict[tuple[int, int], _Word] = {}
-    for last, word in _vocabulary(kinds, languages).iter(lowered):
-        start = end = low + last + 1
-        start -= word.length
-        if word.spaced:
-            if start > 0 and _in_word(s[start - 1]):
-                continue
-            limit = min(len(s), end + _STEM_LETTERS) if word.stem else end
-            while end < limit and s[end].isalpha():
-                end += 1
-            if end < len(s) and _in_word(s[end]) and not s[end].isdigit():
-                continue
-        same = found.get((start, end))
-        if same is not None:  # "telefon*" (de, pl, tr) and "telefone" (pt): both
-            codes = tuple(sorted({*same.languages, *word.languages}))
-            word = same._replace(kinds=same.kinds | word.kinds, languages=codes)
-        found[(start, end)] = word
-    return [_Said(start, end, word) for (start, end), word in found.items()]
-
-
-def _in_word(char: str) -> bool:
-    """Whether ``char`` is part of a word: a letter, digit, mark or ``_``."""
-    return char.isalnum() or char == "_" or unicodedata.category(char)[0] == "M"
-
-
-def _phone_word(
-    s: str, start: int, end: int, languages: tuple[str, ...] | None = None
-) -> _Said | None:
-    """The phone word next to the number at ``start:end``, or None: the nearest one in the
-    40 characters before it (after the last run of four digits there: a word names the
-    number that follows it), else the first one of a language that may write it after
-    the number (any script but Latin, and Turkish: 13812345678是我的手机号, 010-1234-5678로
-    전화, 9876543210 पर कॉल करें) in the 20 characters after it that labels no number after
-    it. A "number" word counts only as someone's or a phone's (`_owned`), and before the
-    number only with at most two short words between ("mi número es", "ο αριθμός μου
-    είναι"; not "мой номер заказа"): not as an order number or a count. ``languages``:
-    only words of these (None: of all)."""  # noqa: RUF002
-    around = _said(s, max(0, start - _BEFORE), end + _AFTER, _NAMES, languages)
-    if not around:
-        return None
-    named = [w for w in around if w.end <= start]
-    if named and (run := _LONG_RUN.search(s, named[0].start, start)) is not None:
-        named = [w for w in named if w.start >= run.end()]
-    if named:
-        said = max(named, key=lambda w: (w.end, -w.start))
-        near = not said.word.spaced or _FILLER.fullmatch(s, said.end, start) is not None
-        if "phone" in said.word.kinds or (near and _owned(s, said)):
-            return said
-        return None
-    for said in sorted(w for w in around if w.start >= end and w.word.after):
-        if _LABEL.match(s, said.end) or any(c.isdigit() for c in s[end : said.start]):
-            return None  # "13812345678，电话：139...": the label of the next number  # noqa: RUF003
-        if "phone" in said.word.kinds or _owned(s, said):
-            return said
-    return None
-
-
-def _owned(s: str, said: _Said) -> bool:
-    """Whether a "number" word is someone's or a phone's: an owner word right before it
-    ("my number", "mi número", "我的号码", "내 번호"), a phone word before it with at
-    most two words of three letters between ("phone number", "电话号码", "Позвоните мне
-    по номеру"), or a possessive after it ("המספר שלי", "ο αριθμός μου", "رقمي")."""  # noqa: RUF002
-    if _NUMBER_OWNER_AFTER.match(s, said.end) is not None:
-        return True
-    return any(
-        w.end <= said.start
-        and (_SHORT_WORDS if "phone" in w.word.kinds else _GAP).fullmatch(s, w.end, said.start)
-        is not None
-        for w in _said(s, max(0, said.start - 20), said.start, _OWNERS)
-    )
-
-
-def _around(s: str, start: int, end: int) -> str:
-    """The number at ``start:end`` with the text where its phone word may stand."""
-    return s[max(0, start - _BEFORE) : end + _AFTER]
-
-
-def _word_regions(said: _Said) -> tuple[str, ...]:
-    """The regions of the languages of a phone word (`_Language.regions`)."""
-    return tuple(r for code in said.word.languages for r in _LANGUAGES[code].regions)
-
-
-def _script_regions(window: str) -> tuple[str, ...]:
-    """Regions of the scripts (`_SCRIPT_REGIONS`) of the letters of ``window`` (a number
-    and the text around it: `_around`); none for ASCII."""
-    if window.isascii():
-        return ()
-    return _regions_of(frozenset(_script(c) for c in set(window) if c > "\u024f" and c.isalpha()))
-
-
-@cache
-def _regions_of(scripts: frozenset[str]) -> tuple[str, ...]:
-    """The regions of ``scripts``, in the order of `_SCRIPT_REGIONS`."""
-    regions = (r for script, rs in _SCRIPT_REGIONS.items() if script in scripts for r in rs)
-    return tuple(dict.fromkeys(regions))
 
 
 def _regrouped(groups: list[int], national: list[int]) -> bool:

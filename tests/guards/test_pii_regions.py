@@ -14,7 +14,7 @@ import phonenumbers
 import pytest
 
 from aisec_sdk.engine import scan
-from aisec_sdk.guards import pii
+from aisec_sdk.guards import phone_words, pii
 from aisec_sdk.policy import Policy
 from aisec_sdk.text import normalize
 
@@ -185,27 +185,27 @@ def test_redaction(mode: str, expected: str) -> None:
 
 
 def test_script_regions_are_regions_phonenumbers_knows() -> None:
-    letters = {pii._script(chr(cp)) for cp in range(0x250, 0x30000) if chr(cp).isalpha()}
-    for script, regions in pii._SCRIPT_REGIONS.items():
+    letters = {phone_words.script_of(chr(cp)) for cp in range(0x250, 0x30000) if chr(cp).isalpha()}
+    for script, regions in phone_words.SCRIPT_REGIONS.items():
         assert script in letters, script  # the first word of some letter's Unicode name
         assert set(regions) <= phonenumbers.SUPPORTED_REGIONS, script
-    for language in pii._LANGUAGES.values():
+    for language in phone_words.LANGUAGES.values():
         assert set(language.regions) <= phonenumbers.SUPPORTED_REGIONS
 
 
 def test_vocabulary_is_written_as_the_text_is_read() -> None:
     """Words are matched on NFKC, lower-cased text: each must be written so."""
-    for code, language in pii._LANGUAGES.items():
+    for code, language in phone_words.LANGUAGES.items():
         for words in (language.phone, language.number, language.owners):
             assert words == unicodedata.normalize("NFKC", words).lower(), code
 
 
 def test_latin_words_of_languages_without_regions_give_no_hint() -> None:
     """English words name phones everywhere: no national format is read from them."""
-    assert pii._LANGUAGES["en"].regions == ()
-    said = pii._phone_word("call me at 612345678", 11, 20)
+    assert phone_words.LANGUAGES["en"].regions == ()
+    said = phone_words.phone_word("call me at 612345678", 11, 20)
     assert said is not None and said.word.languages == ("en",)
-    assert pii._phone_word("call me at 612345678", 11, 20, pii._HINTING) is None
+    assert phone_words.phone_word("call me at 612345678", 11, 20, phone_words.HINTING) is None
 
 
 SMALL = 20_000
