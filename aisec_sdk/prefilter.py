@@ -38,7 +38,7 @@ def _pattern_of(guard: object) -> bytes | None:
 def _compiled_set(patterns: Iterable[tuple[str, bytes]]) -> tuple[Any, dict[int, str]]:
     """An RE2 set of the patterns that compile, and guard id by pattern index; (None, {})
     when the set cannot be built."""
-    compiled = re2.Set.SearchSet(re2_options(256 << 20))
+    compiled = re2.Set.SearchSet(re2_options())
     ids: dict[int, str] = {}
     for gid, pattern in patterns:
         try:

@@ -207,10 +207,13 @@ def _nfkc_unstable() -> re.Pattern[str]:
     return re.compile("[" + "".join(ranges) + "]")
 
 
-def re2_options(max_mem: int = 64 << 20) -> Any:
+def re2_options(max_mem: int = 256 << 20) -> Any:
     """RE2 options for the SDK's patterns and sets: room for large keyword alternations and
-    classes (``max_mem``), and no log lines for a pattern that does not compile (callers
-    catch ``re2.error``)."""
+    classes (``max_mem``: a cap, not an allocation; a DFA that outgrows it falls back to
+    RE2's NFA, about a thousand times slower: the prompt-injection gate's few hundred
+    accent-tolerant phrases need more than RE2's 8 MB default and this module's former
+    64 MB), and no log lines for a pattern that does not compile (callers catch
+    ``re2.error``)."""
     options = re2.Options()
     options.max_mem = max_mem
     options.log_errors = False
