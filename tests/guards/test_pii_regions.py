@@ -5,18 +5,15 @@ points to, and the look-alikes of those languages that must stay quiet."""
 
 from __future__ import annotations
 
-import time
 import unicodedata
-from collections.abc import Callable
 from typing import Any
 
 import phonenumbers
 import pytest
 
 from aisec_sdk.engine import scan
-from aisec_sdk.guards import phone_words, pii
+from aisec_sdk.guards import phone_words
 from aisec_sdk.policy import Policy
-from aisec_sdk.text import normalize
 
 NO_PI = {"prompt_injection": {"enabled": False}}
 
@@ -206,54 +203,3 @@ def test_latin_words_of_languages_without_regions_give_no_hint() -> None:
     said = phone_words.phone_word("call me at 612345678", 11, 20)
     assert said is not None and said.word.languages == ("en",)
     assert phone_words.phone_word("call me at 612345678", 11, 20, phone_words.HINTING) is None
-
-
-SMALL = 20_000
-GROWTH = 4
-LIMIT = 12.0
-
-
-def _rep(unit: str) -> Callable[[int], str]:
-    return lambda n: (unit * (n // len(unit) + 1))[:n]
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        _rep("电话13812345678"),
-        _rep("我的号码是13812345678，"),
-        _rep("订单号码13812345678 "),
-        _rep("мой номер заказа 89161234567 "),
-        _rep("Позвоните мне по номеру 8 916 123-45-67 "),
-        _rep("رقمي ٠٥٠١٢٣٤٥٦٧ "),
-        _rep("המספר שלי 0502345678 "),
-        _rep("número número número 612345678 "),
-        _rep("telefonnnn 0532 123 45 67 numaralı telefonu arayın "),
-        lambda n: "mi número " + "es " * (n // 3) + "612345678",
-        lambda n: "המספר" + " " * n + "שלי 0502345678",
-        lambda n: "电话" * (n // 2) + "13812345678",
-        lambda n: "ο αριθμός" + " μου" * (n // 4) + " 6912345678",
-        lambda n: "내 번호 " + "010-1234-5678 " * (n // 14),
-        _rep("هاتف: 12 345 6789 1234 56 78 123 4567 8 "),
-        _rep("电话：138 1234 5678 1 2 3 4 5 6 7 8 9 0 "),
-    ],
-)
-def test_region_inference_time_grows_linearly(make: Callable[[int], str]) -> None:
-    """Adversarial runs of phone words, owners and numbers: time at 4x the input stays
-    well under 12x (quadratic would be 16x)."""
-    guard = pii.PiiGuard(pii.PiiSettings())
-    small, large = normalize(make(SMALL)), normalize(make(SMALL * GROWTH))
-
-    def timed(text: Any) -> float:
-        best = float("inf")
-        for _ in range(3):
-            started = time.perf_counter()
-            guard.scan(text, "input")
-            best = min(best, time.perf_counter() - started)
-        return best
-
-    for _ in range(2):  # a second look when other load on a shared machine skewed one
-        t_small, t_large = timed(small), timed(large)
-        if t_large < 0.02 or t_large / max(t_small, 1e-4) < LIMIT:
-            return
-    raise AssertionError((t_small, t_large))
