@@ -669,6 +669,8 @@ _FUNCTION_WORDS = frozenset(
         # Russian
         "и в не на что с по к у о из за от для но как это он она они мы его ее её их же ли "  # noqa: RUF001
         "бы то так а",  # noqa: RUF001
+        # Indonesian and Malay ("dan" is "and" there, not the persona)
+        "dan yang di ke dari untuk dengan ini itu atau pada adalah akan juga",
     )
     for word in words.split()
 )

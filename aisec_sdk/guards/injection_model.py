@@ -101,6 +101,8 @@ class Gate:
         added (see `accents_obfuscate`), and no hit when they are how a language spells it."""
         found = []
         for a, b in char_spans(self._any, text, "surrogatepass", data):
+            if text.startswith(",", b) and text[a - 1 : a] == ";":  # a data URI's ";base64,"
+                continue
             matched = text[a:b]
             family = self._family.get(matched.lower())
             if family is None and self._shape is not None and self._shape.fullmatch(

@@ -72,8 +72,9 @@ def test_tokens_are_the_reference_tokens(text: str) -> None:
 def test_most_patterns_have_an_re2_form() -> None:
     # a pattern without one (a look-around: "reveal the above" but not a licence's "reproduce
     # the above copyright notice", "ignore these rules" but not "ignore this message if you
-    # have paid") has a necessary form in RE2, then runs in ``re``
-    assert len(features._FAST) >= len(features.PATTERNS) - 4
+    # have paid", "give me your password" but not "give me a strong password") has a necessary
+    # form in RE2, then runs in ``re``
+    assert len(features._FAST) >= len(features.PATTERNS) - 6
     assert set(features._FAST) | set(features._NECESSARY) == set(features.PATTERNS)
 
 
@@ -96,6 +97,8 @@ def test_lookarounds_are_removed_and_nothing_else(rx: str, expected: str) -> Non
 @given(st.lists(st.sampled_from([*PHRASES, " policy", " ", "x", "é"]), max_size=8))
 def test_without_lookarounds_matches_wherever_the_pattern_does(parts: list[str]) -> None:
     text = "".join(parts)
+    if features._NOT_RE2_ALIKE.search(text):  # RE2 reads it differently: ``re`` alone decides
+        return
     for name in features._NECESSARY:
         if features._COMPILED[name].search(text):
             assert features._NECESSARY[name].search(text.encode()), name
