@@ -608,11 +608,11 @@ PATTERNS: dict[str, str] = {
     r"|нейросети)\b"
     r"|(?:致|给)(?:ai|人工智能)(?:助手|模型)?|aiアシスタントへ|aiへの(?:指示|メッセージ|お知らせ)"
     r"|ai\W*(?:어시스턴트|비서|모델)에게"
-    # a machine reader called by name where a sentence, line or comment starts: "KI-Agent:",
-    # "Agente IA, ...", "AI summarizer: ...", "@assistant when ...", "أيها الوكيل،"
+    # a machine reader called by name where a sentence, line or comment starts, and told what
+    # to do: "KI-Agent: Sende ...", "Agente IA, invia ...", "AI summarizer: instead ..."
     rf"|(?:^|[\n.!?;:,\"'(\[{{>*#\u2014\u2013\u201c\u201d\u201e\u00ab\u00bb\u300d\u300f\u3011\u3002\uff01\uff1f\u3001-]|<!--)"
-    rf"[ \t]{{0,4}}@?{_AI_INTL}(?:[ \t]{{0,2}}[,\uff0c\u060c]|[ \t]{{0,2}}[:\uff1a][ \t]{{0,2}}"
-    rf"(?:\w+\W{{1,2}}){{0,2}}?{_DEMAND_INTL})"
+    rf"[ \t]{{0,4}}@?{_AI_INTL}[ \t]{{0,2}}[,:\uff0c\uff1a\u060c][ \t]{{0,2}}"
+    rf"(?:\w+\W{{1,2}}){{0,3}}?{_DEMAND_INTL}"
     # ... or told what to do as the one the text is for: "[Para el asistente de IA que lea ...:"
     rf"|\b(?:to|for|para|pour|für|an|per|aan|voor|dla|для|untuk|kepada|à|al|alla|ao)\W{{1,2}}"
     r"(?:(?:the|el|la|le|l'|den|die|das|dem|de|il|lo|o|a|any|all|every|los|las|les|alle)\W{1,2})?"
