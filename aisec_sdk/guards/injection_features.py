@@ -1179,7 +1179,7 @@ CORE_ANCHORS: tuple[str, ...] = (
     "รหัสผ่าน",
     # in the other languages too: personas with the rules set aside, refusal suppressed,
     # system and developer messages and modes
-    "agora você é", "você agora é", "da ora sei", "sekarang kamu adalah", "sekarang kamu ",
+    "agora você é", "você agora é", "da ora sei", "sekarang kamu ",
     "أنت الآن", "今からあなたは", "あなたは今から", "이제부터 너는", "지금부터 너는",
     "vanaf nu ben je",
     "je bent nu", "od teraz jesteś", "từ giờ bạn là", "bây giờ bạn là", "тепер ти",
@@ -1189,7 +1189,7 @@ CORE_ANCHORS: tuple[str, ...] = (
     "hiçbir kural", "kuralsız", "sınırsız", "tanpa aturan", "tanpa batas", "tidak punya aturan",  # noqa: RUF001
     "tanpa sensor", "không giới hạn", "không có quy tắc", "không kiểm duyệt", "بلا قيود",
     "بدون قيود", "بلا قواعد", "制限解除", "制限なし", "倫理規定", "제한 없", "필터 해제",
-    "검열 없", "без обмежень", "ohne regeln", "ohne einschränkungen", "sans règles",
+    "검열 없", "без обмежень",
     "geen waarschuwingen", "nenhum aviso", "asla reddetme", "reddetmeden", "özür dileme",
     "não recuse", "nunca recuse",
     "nunca se recuse", "non rifiutare", "mai rifiutare", "non rifiutarti", "weiger nooit",
@@ -1211,7 +1211,7 @@ CORE_ANCHORS: tuple[str, ...] = (
     "historię czatu", "historię rozmowy", "sohbet geçmiş", "riwayat obrolan",
     "riwayat percakapan", "lịch sử trò chuyện", "سجل المحادثة", "会話履歴", "チャット履歴",
     "대화 기록", "історію чату", "історію розмови", "चैट इतिहास", "cookies de sess",
-    "cookie di sessione", "sitzungscookies", "cookies de session", "chaves de api",
+    "cookie di sessione", "sitzungscookies", "chaves de api",
     "chiavi api", "api-sleutel", "klucze api", "api anahtar", "kunci api", "apiキー", "api 키",
 )
 CORE_ANCHORS = tuple(map(_folded, CORE_ANCHORS))
@@ -1228,7 +1228,7 @@ CONTEXT_ANCHORS: tuple[str, ...] = tuple(map(_folded, (
     "hey ai", "hey assistant", "hey chatgpt", "hey copilot", "hey claude", "hey gemini",
     "hey bing", "hi bing", "hi chatgpt", "hello chatgpt", "attention ai", "attention llm",
     "attention assistant", "chatgpt,", "chatgpt:", "copilot,", "copilot:", "claude,", "claude:",
-    "gemini,", "gemini:", "llm,", "llm:", "llms,", "llms:", "ai agents", "llm agents",
+    "gemini,", "gemini:", "llm,", "llm:", "llms,", "llms:", "llm agents",
     "if you are an ai", "if you're an ai", "if you are a language model", "if you are an llm",
     "if you are a large language model", "if you are an assistant", "if you are a chatbot",
     "if an ai", "any ai", "every ai", "all ai", "any llm", "to the assistant",
@@ -1246,8 +1246,8 @@ CONTEXT_ANCHORS: tuple[str, ...] = tuple(map(_folded, (
     "agents reading this", "assistants reading this", "coding agent", "must now", "\"system:",
     "[system", "[override", "important message from", "task i gave you",
     "task that i gave you", "\nthought:", "an den ki", "für den ki", "an die ki",
-    "l'assistant ia", "l'ia :", "l'ia:", "asistente de ia", "assistente ia",
-    "assistente de ia", "для ии", "для ии-ассистента", "для нейросети",
+    "l'ia :", "l'ia:", "asistente de ia", "assistente ia",
+    "assistente de ia", "для ии", "для нейросети",
     "致ai", "给ai", "ai助手", "aiアシスタント", "ai 어시스턴트", "ai 비서",
     # a machine reader named in data, in any language ("AI summarizer:", "KI-Agent:",
     # "Agente IA,", "Для ШІ-асистента")
