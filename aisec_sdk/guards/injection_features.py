@@ -87,6 +87,7 @@ _PREVIOUS = (
 _RULES = (
     r"(?:instructions?|prompts?|rules?|directives?|guidelines?|directions?|commands?|orders?"
     r"|context|programming|restrictions?|constraints?|tasks?|policy|policies|text|messages?"
+    r"|guidance|guardrails?|safeguards?"
     r"|anweisungen|anweisung|regeln|vorgaben|befehle|aufgaben?|richtlinien|einschränkungen"
     r"|consignes|règles|regles|directives|contraintes|indications"
     r"|instrucciones|reglas|indicaciones|órdenes|ordenes|restricciones|directrices"
@@ -124,6 +125,7 @@ _REVEAL = rf"(?:{_REVEAL_ONLY}|{_HAND_OVER})"
 _SECRET = (
     r"(?:system[\W_]+(?:prompt|message|instructions?)|initial\W+(?:prompt|instructions?)"
     r"|initiali[sz]ation\W+(?:text|prompt|instructions?|message)"
+    r"|developer\W+(?:message|instructions?|prompt)"
     r"|(?:hidden|secret|original|your)\W+(?:prompt|instructions?)|pre-?prompt"
     r"|(?:text|words|everything|instructions)\W+(?:above|before)|context\W+window|password"
     r"|passwort|mot de passe"
@@ -514,7 +516,7 @@ PATTERNS: dict[str, str] = {
     r"(?:authori[sz]e|allow|permit|order|instruct)\w*\W+you|i'?m\W+the\W+(?:maintainer|administrator|operator)"
     r"\W+of\W+(?:you|this|your)|(?:admin(?:istrator)?|root|sudo|god)\W+(?:mode|access|override"
     r"|privileges|rights|permissions)|(?:system|debug|maintenance|override|unrestricted"
-    r"|diagnostic)\W+mode|security\W+clearance)\b"
+    r"|diagnostic)\W+mode|security\W+clearance|system\W+override)\b"
     rf"|{_AUTHORITY_INTL}",
     "obedience": r"\byou\W+(?:must|will|shall|have\W+to|need\W+to|are\W+(?:required|obliged"
     r"|forced|obligated)\W+to)\W+(?:now\W+)?(?:always\W+)?(?:obey|comply|answer\W+(?:all|every"
@@ -733,7 +735,7 @@ _SECRET_WORDS = (
     "passwort", "mot de passe", "contraseña", "contrasena", "пароль", "secret", "passphrase",
     "pass", "anweisung", "système", "systeme", "indicación", "системн", *_ZH_SECRET_WORDS,
     "chiave", "senha", "chave", "wachtwoord", "hasł", "şifre", "sandi", "kunci", "mật", "khóa",
-    "clé", "clave", "schlüssel", "секретн", "sistema", "context", "initiali",
+    "clé", "clave", "schlüssel", "секретн", "sistema", "context", "initiali", "developer",
     "systeem", "sistem", *_INTL_SECRET_WORDS,
 )
 _IGNORE_WORDS = (
@@ -1121,6 +1123,12 @@ CORE_ANCHORS: tuple[str, ...] = (
     "exfiltrat", "into the url", "into a url", "to the url", "to this url", "in the url",
     "query string",
     "act as my late", "words above", "you are chatgpt", "stop translating",
+    # the prompt's first words asked for, its configuration, a developer's message
+    "starting with 'you are", "starting with \"you are", "beginning with 'you are",
+    "beginning with \"you are", "starts with 'you are", "begins with 'you are",
+    "exact words", "initial configuration", "developer message", "message you received",
+    "you received before", "append the conversation", "append our conversation",
+    "append the chat", "prior guidance", "previous guidance",
     # German
     "ignorier", "vergiss", "vergessen", "anweisung", "missachte", "passwort", "du bist jetzt",
     "ab jetzt", "ab sofort", "regeln", "jetzt bist du", "nun bist du", "obigen", "neue aufgabe",
