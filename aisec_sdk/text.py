@@ -207,15 +207,18 @@ def _nfkc_unstable() -> re.Pattern[str]:
     return re.compile("[" + "".join(ranges) + "]")
 
 
-def re2_options(max_mem: int = 256 << 20) -> Any:
+# RE2's memory cap for every pattern and set of the SDK: a cap, not an allocation. A DFA that
+# outgrows it falls back to RE2's NFA, about a thousand times slower: the prompt-injection
+# gate's accent-tolerant phrases need more than RE2's 8 MB default and a former 64 MB.
+_RE2_MAX_MEM = 256 << 20
+
+
+def re2_options() -> Any:
     """RE2 options for the SDK's patterns and sets: room for large keyword alternations and
-    classes (``max_mem``: a cap, not an allocation; a DFA that outgrows it falls back to
-    RE2's NFA, about a thousand times slower: the prompt-injection gate's few hundred
-    accent-tolerant phrases need more than RE2's 8 MB default and this module's former
-    64 MB), and no log lines for a pattern that does not compile (callers catch
-    ``re2.error``)."""
+    classes (`_RE2_MAX_MEM`), and no log lines for a pattern that does not compile (callers
+    catch ``re2.error``)."""
     options = re2.Options()
-    options.max_mem = max_mem
+    options.max_mem = _RE2_MAX_MEM
     options.log_errors = False
     return options
 

@@ -367,7 +367,7 @@ _EXFIL_DATA = (
     r"(?:\w+\W+){0,2}?(?:said|told|wrote|typed|shared|know))\b"
 )
 _EXFIL_SINK = (
-    r"(?:https?://|www\.|\w[\w.-]*@\w[\w-]*\.\w+|webhook|(?:the|this|that|a|an|my|our"
+    rf"(?:https?://|www\.|{_ADDRESS}|webhook|(?:the|this|that|a|an|my|our"
     r"|following)\W+(?:\w+\W+)?(?:url|link|endpoint|server|image|query\W+string)\b)"
 )
 _EXFIL_URL = (
@@ -571,7 +571,8 @@ PATTERNS: dict[str, str] = {
     r"|arrête\W+de\W+traduire|deja\W+de\W+traducir|smetti\W+di\W+tradurre"
     r"|pare\W+de\W+traduzir|прекрати\W+переводить)|新的?任务|停止翻译|翻訳(?:は|を)?やめ",
     "exfiltration": r"\b(?:send|post|forward|upload|transmit|email|append|leak|exfiltrat\w*)"
-    r"[^\w.!?\n]+(?:(?:\w+[^\w.!?\n]+){0,5}?to\W+)?(?:https?://|www\.|\w[\w.+-]*@\w[\w-]*\.\w+|the\W+url|this\W+url"
+    r"[^\w.!?\n]+(?:(?:\w+[^\w.!?\n]+){0,5}?to\W+)?"
+    rf"(?:https?://|www\.|{_ADDRESS}|the\W+url|this\W+url"
     r"|the\W+following\W+(?:url|address|endpoint))"
     # ... in the other languages (a sending verb, then a URL or an address in the sentence)
     r"|\b(?:sende\w*|schick\w*|übermittl\w*|envoie\w*|envoyez|transmet\w*|transfér\w*"
@@ -827,7 +828,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                      "gave you", "assigned you", "set you", "ki", "ia", "для ии",
                      "нейросети", "人工智能", "ии", "ші", "zeka", "الوكيل", "المساعد", "智能体",
                      "에이전트", "어시스턴트", "비서", "@", "summari", "reviewer", "translator",
-                     "classifi", "grader", "screening"),
+                     "grader", "screening"),
     "when_processing": ("summari", "reading", "processing", "answering", "responding",
                         "replying", "translating", "analy"),
     "instead": ("instead", "rather", "only", "just", "simply", "but"),
