@@ -7,8 +7,9 @@ lexical model scores the text as written and as decoded: every line with a keywo
 own (an instruction planted in a retrieved document is not diluted by the text around it)
 and a short text also as a whole (a text of several lines only where a pattern matches: its
 lines' words add up without one). Text without a gate hit costs one pass at memory speed,
-so long benign documents are scanned in full. System-prompt extraction findings carry
-category LLM07.
+so long benign documents are scanned in full. An attack that a text quotes while talking
+about attacks is read as a mention, not a use (`aisec_sdk.guards.mentions`). System-prompt
+extraction findings carry category LLM07.
 
 The score is calibrated per direction: 0.5 is the operating point chosen on held-out data
 for at most 1 % false positives (``input``: user turns; ``context``: documents and tool
@@ -29,6 +30,7 @@ from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
 from aisec_sdk.guards.deobfuscate import BYTE_FAMILIES, FAMILIES, decode
 from aisec_sdk.guards.injection_features import EXTRACTION_PATTERNS, left_out
 from aisec_sdk.guards.injection_model import LexicalModel, shipped_model
+from aisec_sdk.guards.mentions import unquoted
 from aisec_sdk.text import Text, lower_keeping_offsets
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
@@ -148,6 +150,15 @@ def _score_window(
     hit_start, hit_end = _whole_words(normalized, hits[0][0], hits[-1][1], a, b)
     plain = lower_keeping_offsets(normalized[a:b])
     logit, patterns = model.score(plain, floor, ignored)
+    # an attack quoted by a text about attacks is not the text's own voice (see `mentions`);
+    # a reading below the floor is not reported either way
+    own = None
+    if floor is None or logit >= floor:
+        own = unquoted(plain, lambda: normalized[max(0, a - _RADIUS) : b + _RADIUS].lower())
+    if own is not None:
+        own_logit, own_patterns = model.score(own, floor, ignored)
+        if own_logit < logit:
+            logit, patterns = own_logit, own_patterns
     best = Detection(logit - shift, hit_start, hit_end, "plain", patterns, (a, b))
     if not decode_obfuscation:
         return best
