@@ -18,16 +18,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from report_ids import rule_ids
 
-from aisec_sdk.posture import ScanReport, detect_format, scan_file, scan_paths
+from aisec_sdk.posture import detect_format, scan_file, scan_paths
 
 Write = Callable[[str, bytes | str], Path]
 
 F32_2x2 = {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}
-
-
-def _ids(report: ScanReport) -> list[tuple[str, str]]:
-    return sorted((f.rule_id, f.severity) for f in report.findings)
 
 
 def test_valid_safetensors_is_clean(write: Write, art: Any) -> None:
@@ -87,7 +84,7 @@ def test_safetensors_metadata_sanity(write: Write, art: Any) -> None:
         "__metadata__": {"note": "__import__('os').system('id')", "big": "x" * 70000},
     }
     report = scan_file(write("meta.safetensors", art.safetensors_bytes(header, bytes(16))))
-    assert _ids(report) == [("AISEC-ST002", "medium"), ("AISEC-ST002", "medium")]
+    assert rule_ids(report) == [("AISEC-ST002", "medium"), ("AISEC-ST002", "medium")]
 
 
 def test_numpy_object_array_and_its_payload(tmp_path: Path) -> None:
@@ -105,15 +102,16 @@ def test_numpy_object_array_and_its_payload(tmp_path: Path) -> None:
     array = np.empty(2, dtype=object)
     array[0], array[1] = {"a": 1}, Evil()
     np.save(objects, array, allow_pickle=True)
-    assert _ids(scan_file(objects)) == [("AISEC-NPY001", "medium"), ("AISEC-PKL001", "critical")]
+    expected = [("AISEC-NPY001", "medium"), ("AISEC-PKL001", "critical")]
+    assert rule_ids(scan_file(objects)) == expected
 
 
 def test_numpy_structured_dtype_with_object_field(tmp_path: Path, write: Write) -> None:
     path = tmp_path / "rec.npy"
     np.save(path, np.zeros(2, dtype=[("x", "<i4"), ("y", "O")]), allow_pickle=True)
-    assert ("AISEC-NPY001", "medium") in _ids(scan_file(path))
+    assert ("AISEC-NPY001", "medium") in rule_ids(scan_file(path))
     broken = write("broken.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': <nope")
-    assert _ids(scan_file(broken)) == [("AISEC-MOD001", "medium")]
+    assert rule_ids(scan_file(broken)) == [("AISEC-MOD001", "medium")]
 
 
 @pytest.mark.parametrize(
@@ -171,7 +169,7 @@ def test_keras_lambda_function_object_outside_a_lambda_layer(write: Write) -> No
     code = {"class_name": "__lambda__", "config": {"code": "4wEAAAAA", "defaults": None}}
     dense = {"class_name": "Dense", "config": {"name": "d", "units": 2, "activation": code}}
     report = scan_file(write("act.keras", _keras_archive([dense])))
-    assert _ids(report) == [("AISEC-KER001", "high")]
+    assert rule_ids(report) == [("AISEC-KER001", "high")]
     assert "__lambda__" in report.findings[0].message
 
 
@@ -210,7 +208,7 @@ def test_hdf5_lambda_marker_without_h5py(write: Write) -> None:
     body = b"\x89HDF\r\n\x1a\n" + bytes(2_000_000) + b"model_config" + config.encode() + bytes(100)
     path = write("model.h5", body)
     assert detect_format(path) == "hdf5"
-    assert _ids(scan_file(path)) == [("AISEC-KER001", "high")]
+    assert rule_ids(scan_file(path)) == [("AISEC-KER001", "high")]
     assert scan_file(write("plain.h5", b"\x89HDF\r\n\x1a\n" + bytes(1000))).findings == []
 
 
@@ -263,9 +261,9 @@ def test_gguf_template_injection_and_benign(write: Write, art: Any) -> None:
     path = write("benign.gguf", benign)
     assert detect_format(path) == "gguf"
     assert scan_file(path).findings == []
-    assert _ids(scan_file(write("evil.bin", ssti))) == [("AISEC-TPL001", "critical")]
+    assert rule_ids(scan_file(write("evil.bin", ssti))) == [("AISEC-TPL001", "critical")]
     truncated = write("trunc.gguf", benign[:30])
-    assert _ids(scan_file(truncated)) == [("AISEC-MOD001", "medium")]
+    assert rule_ids(scan_file(truncated)) == [("AISEC-MOD001", "medium")]
 
 
 def test_big_endian_gguf_is_read_too(write: Write) -> None:
@@ -278,7 +276,7 @@ def test_big_endian_gguf_is_read_too(write: Write) -> None:
     body = b"GGUF" + struct.pack(">IQQ", 3, 0, len(entries))
     for key, value in entries.items():
         body += text(key) + struct.pack(">I", 8) + text(value)
-    assert _ids(scan_file(write("be.gguf", body))) == [("AISEC-TPL001", "critical")]
+    assert rule_ids(scan_file(write("be.gguf", body))) == [("AISEC-TPL001", "critical")]
 
 
 def test_gguf_named_chat_templates_are_checked(write: Write, art: Any) -> None:
@@ -286,7 +284,7 @@ def test_gguf_named_chat_templates_are_checked(write: Write, art: Any) -> None:
     ssti = "{{ lipsum.__globals__['os'].popen('id').read() }}"
     named = {"tokenizer.chat_template": "{{ messages }}", "tokenizer.chat_template.tool_use": ssti}
     report = scan_file(write("named.gguf", art.gguf_bytes(named)))
-    assert _ids(report) == [("AISEC-TPL001", "critical")]
+    assert rule_ids(report) == [("AISEC-TPL001", "critical")]
     assert "tokenizer.chat_template.tool_use" in report.findings[0].message
     other = {"general.description": ssti}  # not a template: never rendered
     assert scan_file(write("other.gguf", art.gguf_bytes(other))).findings == []
@@ -318,7 +316,7 @@ def test_onnx_external_data_paths(write: Write) -> None:
     assert scan_file(ok).findings == []
     for location in ("../../etc/passwd", "/etc/shadow"):
         report = scan_file(write("bad.onnx", _onnx(location)))
-        assert _ids(report) == [("AISEC-ONNX001", "high")]
+        assert rule_ids(report) == [("AISEC-ONNX001", "high")]
 
 
 def test_onnx_external_data_anywhere_in_the_model(write: Write) -> None:
@@ -349,7 +347,7 @@ def test_onnx_external_data_anywhere_in_the_model(write: Write) -> None:
         "function.onnx": model(_pb_field(1, constant("w.bin")), function),
     }
     for name, data in cases.items():
-        assert _ids(scan_file(write(name, data))) == [("AISEC-ONNX001", "high")], name
+        assert rule_ids(scan_file(write(name, data))) == [("AISEC-ONNX001", "high")], name
     assert scan_file(write("fine.onnx", model(_pb_field(1, constant("data/w.bin"))))).findings == []
 
 
@@ -371,7 +369,7 @@ def test_compressed_pickles_like_joblib(
     write: Write, art: Any, name: str, compress: Callable[[bytes], bytes]
 ) -> None:
     path = write(name, compress(art.proto0_call("os", "system")))
-    assert _ids(scan_file(path)) == [("AISEC-PKL001", "critical")]
+    assert rule_ids(scan_file(path)) == [("AISEC-PKL001", "critical")]
     benign = write("ok-" + name, compress(pickle.dumps({"a": [1, 2, 3]})))
     assert scan_file(benign).findings == []
 
@@ -425,13 +423,13 @@ def test_hugging_face_configs_custom_code_and_chat_templates(write: Write) -> No
         "auto_map": {"AutoModel": "modeling_evil.EvilModel", "AutoConfig": "configuration_evil.C"},
     }
     report = scan_file(write("repo/config.json", json.dumps(custom)))
-    assert _ids(report) == [("AISEC-MOD002", "medium")]
+    assert rule_ids(report) == [("AISEC-MOD002", "medium")]
     assert "modeling_evil" in report.findings[0].message
     assert scan_file(write("plain/config.json", json.dumps({"model_type": "bert"}))).findings == []
     ssti = "{% for x in ().__class__.__base__.__subclasses__() %}{{ x }}{% endfor %}"
     tokenizer = {"chat_template": [{"name": "default", "template": ssti}]}
     report = scan_file(write("repo/tokenizer_config.json", json.dumps(tokenizer)))
-    assert _ids(report) == [("AISEC-TPL001", "critical")]
+    assert rule_ids(report) == [("AISEC-TPL001", "critical")]
     benign = {"chat_template": "{% for m in messages %}{{ m['content'] }}{% endfor %}"}
     assert scan_file(write("ok/tokenizer_config.json", json.dumps(benign))).findings == []
     assert scan_file(write("vscode/config.json", "{not json")).findings == []
@@ -467,7 +465,7 @@ def test_chat_templates_saved_on_their_own_are_checked(write: Write) -> None:
         ("m/additional_chat_templates/tool_use.jinja", ssti),
         ("m/chat_template.json", json.dumps({"chat_template": ssti})),
     ):
-        assert _ids(scan_file(write(name, text))) == [("AISEC-TPL001", "critical")], name
+        assert rule_ids(scan_file(write(name, text))) == [("AISEC-TPL001", "critical")], name
     benign = "{% for m in messages %}{{ m['content'] }}{% endfor %}"
     assert scan_file(write("ok/chat_template.jinja", benign)).findings == []
     assert scan_file(write("site/templates/page.jinja", ssti)).findings == []  # a web page
@@ -500,7 +498,7 @@ def test_chat_templates_saved_on_their_own_are_checked(write: Write) -> None:
 def test_obfuscated_template_injection(write: Write, template: str) -> None:
     """Jinja decodes escapes and joins strings before it looks a name up."""
     report = scan_file(write("tokenizer_config.json", json.dumps({"chat_template": template})))
-    assert _ids(report) == [("AISEC-TPL001", "critical")]
+    assert rule_ids(report) == [("AISEC-TPL001", "critical")]
 
 
 def test_everyday_chat_templates_stay_clean(write: Write) -> None:
@@ -524,7 +522,7 @@ def test_object_array_of_plain_values_does_not_fail_the_default_scan(tmp_path: P
     path = tmp_path / "labels.npy"
     np.save(path, np.array(["cat", "dog", None, 3], dtype=object), allow_pickle=True)
     report = scan_file(path)
-    assert _ids(report) == [("AISEC-NPY001", "medium")]
+    assert rule_ids(report) == [("AISEC-NPY001", "medium")]
     assert not report.at_or_above("high")
 
 
@@ -536,7 +534,7 @@ def test_a_safetensors_file_without_a_header_is_invalid(write: Write) -> None:
         ("short.safetensors", b"\x10\x00"),
         ("empty.safetensors", b""),
     ):
-        assert _ids(scan_file(write(name, data))) == [("AISEC-ST001", "high")], name
+        assert rule_ids(scan_file(write(name, data))) == [("AISEC-ST001", "high")], name
 
 
 def _node(name: str, op: str) -> bytes:
@@ -553,12 +551,12 @@ def test_tensorflow_graphs_with_python_or_file_ops(write: Write) -> None:
         return b"\x08\x01\x12" + bytes([len(meta)]) + meta
 
     risky = scan_file(write("m/saved_model.pb", saved_model("Placeholder", "PyFunc", "ReadFile")))
-    assert _ids(risky) == [("AISEC-TF001", "high"), ("AISEC-TF001", "high")]
+    assert rule_ids(risky) == [("AISEC-TF001", "high"), ("AISEC-TF001", "high")]
     assert risky.files[0].format == "tensorflow"
     plain = write("ok/saved_model.pb", saved_model("Placeholder", "MatMul"))
     assert scan_file(plain).findings == []
     text = 'node {\n  name: "f"\n  op: "EagerPyFunc"\n}\nnode { op: "Const" }\n'
-    assert _ids(scan_file(write("graph.pbtxt", text))) == [("AISEC-TF001", "high")]
+    assert rule_ids(scan_file(write("graph.pbtxt", text))) == [("AISEC-TF001", "high")]
     # a zip ending the file (zipfile reads it; here as an unknown field protobuf skips)
     # does not make the graph a mere archive
     archive = io.BytesIO()
@@ -567,7 +565,7 @@ def test_tensorflow_graphs_with_python_or_file_ops(write: Write) -> None:
     size = len(archive.getvalue())
     field = b"\x7a" + bytes([size | 0x80, size >> 7]) + archive.getvalue()  # field 15, bytes
     both = scan_file(write("frozen.pb", _node("f", "PyFunc") + field))
-    assert _ids(both) == [("AISEC-ARC001", "medium"), ("AISEC-TF001", "high")]
+    assert rule_ids(both) == [("AISEC-ARC001", "medium"), ("AISEC-TF001", "high")]
     assert both.files[0].format == "tensorflow"
 
 
@@ -587,7 +585,7 @@ def test_keras_layers_in_a_savedmodel_metadata(write: Write) -> None:
     lam = {"class_name": "Lambda", "config": {"name": "l", "function": ["4wEAAAAA", None]}}
     foreign = {"module": "posix", "class_name": "function", "config": "system"}
     report = scan_file(write("m/keras_metadata.pb", metadata(dense, lam, foreign)))
-    assert _ids(report) == [("AISEC-KER001", "high"), ("AISEC-KER002", "critical")]
+    assert rule_ids(report) == [("AISEC-KER001", "high"), ("AISEC-KER002", "critical")]
     assert scan_file(write("ok/keras_metadata.pb", metadata(dense))).findings == []
 
 
@@ -597,9 +595,9 @@ def test_keras_architecture_saved_as_json(write: Write) -> None:
         {"class_name": "Lambda", "config": {"name": "l", "function": ["4wEAAAAA", None, None]}},
     ]
     model = {"class_name": "Sequential", "config": {"layers": layers}, "keras_version": "2.15"}
-    assert _ids(scan_file(write("model.json", json.dumps(model)))) == [("AISEC-KER001", "high")]
+    assert rule_ids(scan_file(write("model.json", json.dumps(model)))) == [("AISEC-KER001", "high")]
     unpacked = {"module": "builtins", "class_name": "function", "config": "exec"}
-    assert _ids(scan_file(write("x/config.json", json.dumps(unpacked)))) == [
+    assert rule_ids(scan_file(write("x/config.json", json.dumps(unpacked)))) == [
         ("AISEC-KER002", "critical")
     ]
     dense = {"class_name": "Sequential", "config": {"layers": layers[:1]}}
@@ -613,4 +611,4 @@ def test_structured_field_names_are_not_dtypes(tmp_path: Path) -> None:
     assert scan_file(path).findings == []
     nested = tmp_path / "nested.npy"
     np.save(nested, np.zeros(2, dtype=[("a", [("b", "O")], (2,))]), allow_pickle=True)
-    assert ("AISEC-NPY001", "medium") in _ids(scan_file(nested))
+    assert ("AISEC-NPY001", "medium") in rule_ids(scan_file(nested))

@@ -17,18 +17,15 @@ import onnx
 import pytest
 import torch
 from onnx import TensorProto, helper
+from report_ids import rule_ids
 
-from aisec_sdk.posture import ScanReport, scan_file
+from aisec_sdk.posture import scan_file
 from aisec_sdk.posture.onnx_scan import scan_onnx
 
 Write = Callable[[str, bytes | str], Path]
 
 _X = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
 _Y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])
-
-
-def _ids(report: ScanReport) -> list[tuple[str, str]]:
-    return sorted((f.rule_id, f.severity) for f in report.findings)
 
 
 def _model(
@@ -99,7 +96,7 @@ def test_torch_export_with_a_custom_symbolic_is_found(write: Write) -> None:
     finally:
         torch.onnx.unregister_custom_op_symbolic("aisec_test::scramble", 17)
     report = scan_file(write("custom.onnx", data))
-    assert _ids(report) == [("AISEC-ONNX002", "medium")]
+    assert rule_ids(report) == [("AISEC-ONNX002", "medium")]
     assert "'acme.ops'" in report.findings[0].message
     assert "Scramble" in report.findings[0].message
     assert report.findings[0].details["domain"] == "acme.ops"
@@ -128,7 +125,7 @@ def test_custom_ops_are_found_wherever_nodes_sit(write: Write) -> None:
     }
     for name, data in cases.items():
         report = scan_file(write(name, data))
-        assert _ids(report) == [("AISEC-ONNX002", "medium")], name
+        assert rule_ids(report) == [("AISEC-ONNX002", "medium")], name
         assert "'acme'" in report.findings[0].message, name
 
 
@@ -143,7 +140,7 @@ def test_a_local_function_covers_only_its_own_name(write: Write) -> None:
         helper.make_node("Unsafe", ["a"], ["y"], domain="mine"),
     ]
     report = scan_file(write("m.onnx", _model(nodes, {"mine": 1}, [function])))
-    assert _ids(report) == [("AISEC-ONNX002", "medium")]
+    assert rule_ids(report) == [("AISEC-ONNX002", "medium")]
     assert "Unsafe" in report.findings[0].message and "Safe," not in report.findings[0].message
 
 
@@ -152,7 +149,7 @@ def test_onnxruntime_extensions_domains(write: Write) -> None:
     for domain in ("ai.onnx.contrib", "com.microsoft.extensions"):
         node = helper.make_node("GPT2Tokenizer", ["x"], ["y"], domain=domain)
         report = scan_file(write("tok.onnx", _model([node], {domain: 1})))
-        assert _ids(report) == [("AISEC-ONNX002", "medium")], domain
+        assert rule_ids(report) == [("AISEC-ONNX002", "medium")], domain
         assert "onnxruntime-extensions" in report.findings[0].message
 
 
@@ -160,7 +157,7 @@ def test_an_imported_custom_opset_with_no_node_is_a_low_note(write: Write) -> No
     report = scan_file(
         write("decl.onnx", _model([helper.make_node("Relu", ["x"], ["y"])], {"acme": 1}))
     )
-    assert _ids(report) == [("AISEC-ONNX002", "low")]
+    assert rule_ids(report) == [("AISEC-ONNX002", "low")]
 
 
 def test_operators_that_import_python_or_call_a_url(write: Write) -> None:
@@ -188,7 +185,7 @@ def test_operators_that_import_python_or_call_a_url(write: Write) -> None:
         ("invoker.onnx", invoker, "https://collector.example/v1"),
     ):
         report = scan_file(write(name, _model([node], {node.domain: 1})))
-        assert ("AISEC-ONNX003", "high") in _ids(report), name
+        assert ("AISEC-ONNX003", "high") in rule_ids(report), name
         high = next(f for f in report.findings if f.rule_id == "AISEC-ONNX003")
         assert needle in high.message, name
 

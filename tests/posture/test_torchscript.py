@@ -9,15 +9,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from report_ids import rule_ids
 from torch import nn
 
-from aisec_sdk.posture import ScanReport, scan_file
+from aisec_sdk.posture import scan_file
 
 Write = Callable[[str, bytes | str], Path]
-
-
-def _ids(report: ScanReport) -> list[tuple[str, str]]:
-    return sorted((f.rule_id, f.severity) for f in report.findings)
 
 
 def _save(module: nn.Module | torch.jit.ScriptModule, name: str) -> Path:
@@ -108,7 +105,7 @@ class _Reader(nn.Module):
 def test_file_operators_in_forward() -> None:
     for module, op in ((_Writer(), "aten::save"), (_Reader(), "aten::from_file")):
         report = scan_file(_save(module, "m.pt"))
-        assert _ids(report) == [("AISEC-JIT001", "high")], op
+        assert rule_ids(report) == [("AISEC-JIT001", "high")], op
         finding = report.findings[0]
         assert op in finding.message and "when forward runs" in finding.message
         assert finding.path.startswith("m.pt!") and finding.path.endswith(".py")
@@ -141,7 +138,7 @@ def test_file_write_while_loading_is_real_and_found(tmp_path: Path) -> None:
     path = _save(_WritesOnLoad(str(target)), "onload.pt")
     target.unlink(missing_ok=True)  # scripting may not run __setstate__; loading does
     report = scan_file(path)
-    assert _ids(report) == [("AISEC-JIT001", "high")]
+    assert rule_ids(report) == [("AISEC-JIT001", "high")]
     assert "while the archive loads (in __setstate__)" in report.findings[0].message
     torch.jit.load(str(path))
     assert target.exists()  # the danger is real: loading alone wrote the file
@@ -184,7 +181,7 @@ def test_other_spellings_torch_accepts_are_found(statement: str, tmp_path: Path)
     torch.jit.load(str(path))(torch.ones(1))
     assert target.exists()
     report = scan_file(path)
-    assert _ids(report) == [("AISEC-JIT001", "high")]
+    assert rule_ids(report) == [("AISEC-JIT001", "high")]
     assert "aten::save" in report.findings[0].message
 
 
@@ -200,14 +197,14 @@ class _Custom(nn.Module):
 
 def test_operators_and_classes_torch_does_not_ship() -> None:
     report = scan_file(_save(_Custom(), "custom.pt"))
-    assert _ids(report) == [("AISEC-JIT002", "medium")]
+    assert rule_ids(report) == [("AISEC-JIT002", "medium")]
     assert "'aisec_jit_test'" in report.findings[0].message
     assert "'scramble'" in report.findings[0].message
     base = _save(_Plain(), "plain.pt")
     keyring = "__torch__.torch.classes.acme.Keyring"
     annotated = _rewritten(base, "cls.pt", f"k : {keyring} = uninitialized({keyring})")
     report = scan_file(annotated)
-    assert _ids(report) == [("AISEC-JIT002", "medium")]
+    assert rule_ids(report) == [("AISEC-JIT002", "medium")]
     assert "custom classes of namespace 'acme'" in report.findings[0].message
 
 
@@ -216,7 +213,7 @@ def test_a_python_op_in_saved_code_is_malformed() -> None:
     crashed torch.jit.load (segmentation fault) when tried with torch 2.13."""
     base = _save(_Plain(), "plain.pt")
     report = scan_file(_rewritten(base, "pyop.pt", "ops.prim.PythonOp(x)"))
-    assert _ids(report) == [("AISEC-MOD001", "high")]
+    assert rule_ids(report) == [("AISEC-MOD001", "high")]
     assert "prim::PythonOp" in report.findings[0].message
 
 
@@ -237,7 +234,7 @@ def test_lite_interpreter_bytecode_is_read(tmp_path: Path) -> None:
     _load_for_lite_interpreter("bare.ptl")(torch.ones(1))
     assert target.exists()
     report = scan_file("bare.ptl")
-    assert _ids(report) == [("AISEC-JIT001", "high")]
+    assert rule_ids(report) == [("AISEC-JIT001", "high")]
     assert report.findings[0].path.endswith("bytecode.pkl")
     assert "aten::save" in report.findings[0].message
 
@@ -247,7 +244,7 @@ def test_archive_inside_a_zip_and_a_clean_torch_save() -> None:
     with zipfile.ZipFile("bundle.zip", "w") as bundle:
         bundle.writestr("models/reader.pt", inner)
     report = scan_file("bundle.zip")
-    assert _ids(report) == [("AISEC-JIT001", "high")]
+    assert rule_ids(report) == [("AISEC-JIT001", "high")]
     assert report.findings[0].path.startswith("bundle.zip!models/reader.pt!")
     torch.save({"w": torch.ones(2)}, "weights.pt")  # data.pkl, no code/: nothing to read
     assert scan_file("weights.pt").findings == []
