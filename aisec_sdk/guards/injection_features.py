@@ -228,14 +228,6 @@ _AI_DEMAND = (
     r"|download|click|approve|disregard|issue|classify|label|mark|rank|search|wire|pay|grant"
     r"|treat"
 )
-# Who does a text's task (translator, summariser, reviewer...) or the AI, in the languages
-# the gate reads: addressed by role in a text handed to it.
-_TASK_DOER = (
-    r"(?:translator|summari[sz]er|proofreader|reviewer|classifier|analyst|assistant|ai|model"
-    r"|bot|agent|traductor|traducteur|übersetzer|traduttore|tradutor|vertaler|tłumacz\w*"
-    r"|переводчик|перекладач|résumeur|riassuntore|resumidor|correcteur|korrektor"
-    r"|trình\W+dịch|(?:أيها\W+)?المترجم|ia|ki|ии|ші)"
-)
 # The speakers of a chat transcript, in the languages the gate reads.
 _USER_ROLE = (
     r"(?:user|human|customer|client|utente|utilisateur|usu[áa]rio|usuario|nutzer|benutzer"
@@ -259,6 +251,14 @@ _AI_INTL = (
     r"|أيها\W{1,2}(?:الوكيل|المساعد)"
     r"|(?:ai|人工智能)(?:助手|代理|模型|エージェント|アシスタント)|智能体|ai\s*(?:에이전트|어시스턴트|비서)"
     r"|(?:요약|번역)\s*ai)"
+)
+# Who does a text's task (translator, summariser, reviewer...) or the AI (`_AI`,
+# `_AI_INTL`), in the languages the gate reads: addressed by role in a text handed to it.
+_TASK_DOER = (
+    r"(?:translator|summari[sz]er|proofreader|reviewer|classifier|analyst|traductor|traducteur"
+    r"|übersetzer|traduttore|tradutor|vertaler|tłumacz\w*|переводчик|перекладач|résumeur"
+    r"|riassuntore|resumidor|correcteur|korrektor|trình\W+dịch|(?:أيها\W+)?المترجم"
+    rf"|{_AI}|{_AI_INTL})"
 )
 # What such a reader is told to do, in the languages of `_AI_INTL`: the heading of a
 # changelog ("AI assistant: now supports PDF") names the AI too, but demands nothing.

@@ -21,8 +21,7 @@ from aisec_sdk.text import re2_options
 
 __all__ = ["unquoted"]
 
-_LONGEST_QUOTE = 400
-_q = _LONGEST_QUOTE
+_q = 400  # the longest quoted passage, in characters
 # a quoted passage on one line: straight, curly, low-high, guillemets, CJK corner brackets;
 # single straight quotes only as a pair that no letter touches from outside (not "don't")
 # (a passage holds neither of its marks, so an unclosed mark is not rescanned from the next;
@@ -62,9 +61,9 @@ _ACT_ON_IT: Any = re2.compile(
 )
 
 
-def _blanked(lowered: str) -> str:
-    """``lowered`` with its quoted passages replaced by spaces."""
-    return _QUOTED.sub(lambda m: " " * len(m.group()), lowered)
+def _blanked(lowered: str) -> tuple[str, int]:
+    """``lowered`` with its quoted passages replaced by spaces, and how many there were."""
+    return _QUOTED.subn(lambda m: " " * len(m.group()), lowered)
 
 
 def unquoted(lowered: str, around: Callable[[], str] | None = None) -> str | None:
@@ -72,10 +71,10 @@ def unquoted(lowered: str, around: Callable[[], str] | None = None) -> str | Non
     and, outside quotes, it or the text ``around()`` returns (lower-cased, asked for only
     then) names attacks as their subject without asking for them to be carried out;
     otherwise None."""
-    if _QUOTED.search(lowered) is None:
+    blanked, quotes = _blanked(lowered)
+    if not quotes:
         return None
-    blanked = _blanked(lowered)
-    own_voice = blanked if around is None else f"{blanked}\n{_blanked(around())}"
+    own_voice = blanked if around is None else f"{blanked}\n{_blanked(around())[0]}"
     if _SUBJECT.search(own_voice) is None or _ACT_ON_IT.search(own_voice) is not None:
         return None
     return blanked
