@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import cache
 from itertools import pairwise
 from typing import Any
 
@@ -1001,9 +1002,36 @@ def _token_end(rx: str, i: int) -> int:
     return i + 1
 
 
-def _without_lookarounds(rx: str) -> str:
+# Supersets of Python's Unicode classes in RE2 (whose own are ASCII): any character beyond
+# ASCII might be a word character, a digit or a space; in a negated class, only what
+# certainly is one. ``\b`` and ``\B`` have no RE2 form and go.
+_ASCII_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f "
+_BEYOND_ASCII = r"\x{80}-\x{10ffff}"
+_UNICODE_ESCAPES = {
+    r"\w": rf"[a-zA-Z0-9_{_BEYOND_ASCII}]", r"\W": r"[^a-zA-Z0-9_]",
+    r"\s": rf"[{_ASCII_SPACE}{_BEYOND_ASCII}]", r"\S": rf"[^{_ASCII_SPACE}]",
+    r"\d": rf"[0-9{_BEYOND_ASCII}]", r"\D": r"[^0-9]", r"\b": "", r"\B": "",
+}
+_UNICODE_IN_CLASS = {r"\w": rf"a-zA-Z0-9_{_BEYOND_ASCII}", r"\s": _ASCII_SPACE + _BEYOND_ASCII,
+                     r"\d": f"0-9{_BEYOND_ASCII}"}
+_UNICODE_IN_NEGATED_CLASS = {r"\w": "a-zA-Z0-9_", r"\s": _ASCII_SPACE, r"\d": "0-9"}
+
+
+def _unicode_class(token: str) -> str:
+    """A superset of the ``re`` character class ``token`` in RE2 (see `_UNICODE_ESCAPES`)."""
+    if token == r"[\W_]":  # everything but letters and digits
+        return "[^a-zA-Z0-9]"
+    if re.search(r"\\[WSD]", token):
+        raise ValueError(f"no RE2 form for the class {token}")
+    spelled = _UNICODE_IN_NEGATED_CLASS if token.startswith("[^") else _UNICODE_IN_CLASS
+    return re.sub(r"\\.", lambda m: spelled.get(m[0], m[0]), token)
+
+
+def _necessary_form(rx: str, unicode: bool = False) -> str:
     """``rx`` without its look-around groups: it matches wherever ``rx`` does (a look-around
-    only ever rules a match out), so where it finds nothing, neither does ``rx``."""
+    only ever rules a match out), so where it finds nothing, neither does ``rx``. With
+    ``unicode``, also for RE2 over any text (no lone surrogates): ``re``'s Unicode classes
+    widened to what RE2 can say and word boundaries dropped."""
     kept: list[str] = []
     i = 0
     while i < len(rx):
@@ -1012,11 +1040,20 @@ def _without_lookarounds(rx: str) -> str:
         if token.startswith(("(?=", "(?!", "(?<=", "(?<!")):
             pass
         elif token.startswith("("):
-            kept.append(token[0] + _without_lookarounds(token[1:-1]) + ")")
+            kept.append(token[0] + _necessary_form(token[1:-1], unicode) + ")")
+        elif unicode and token.startswith("["):
+            kept.append(_unicode_class(token))
+        elif unicode:
+            kept.append(_UNICODE_ESCAPES.get(token, token))
         else:
             kept.append(token)
         i = end
     return "".join(kept)
+
+
+def _re2_spelling(rx: str) -> str:
+    """``rx`` with its ``\\uXXXX`` escapes in RE2's spelling."""
+    return re.sub(r"\\u([0-9a-f]{4})", r"\\x{\1}", rx)
 
 
 def _re2_patterns() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -1028,42 +1065,49 @@ def _re2_patterns() -> tuple[dict[str, Any], dict[str, Any]]:
     exact: dict[str, Any] = {}
     necessary: dict[str, Any] = {}
     for name, rx in PATTERNS.items():
-        rx = re.sub(r"\\u([0-9a-f]{4})", r"\\x{\1}", rx)
+        rx = _re2_spelling(rx)
         try:  # over UTF-8 bytes: the text is encoded once for all the patterns
             exact[name] = re2.compile(rx.encode(), options)
         except re2.error:  # a look-around
-            necessary[name] = re2.compile(_without_lookarounds(rx).encode(), options)
+            necessary[name] = re2.compile(_necessary_form(rx).encode(), options)
     return exact, necessary
 
 
 _FAST, _NECESSARY = _re2_patterns()
 
 
-def _pattern_set() -> tuple[Any, tuple[str, ...]]:
-    """One RE2 set over the RE2 forms of all patterns (exact or necessary): a single pass
-    over a text tells which can match, where testing them one by one took ten passes."""
+def _re2_set(patterns: dict[str, bytes]) -> tuple[Any, tuple[str, ...]]:
+    """One RE2 set over ``patterns`` (by name): a single pass over a text tells which match,
+    where testing them one by one took a pass each."""
     compiled = re2.Set.SearchSet(re2_options())
-    names = (*_FAST, *_NECESSARY)
-    for name in names:
-        compiled.Add((_FAST.get(name) or _NECESSARY[name]).pattern)
+    for rx in patterns.values():
+        compiled.Add(rx)
     compiled.Compile()
-    return compiled, names
+    return compiled, tuple(patterns)
 
 
-_PATTERN_SET, _PATTERN_NAMES = _pattern_set()
+# the RE2 forms of all patterns (exact or necessary), for text RE2 reads as ``re`` does
+_PATTERN_SET, _PATTERN_NAMES = _re2_set(
+    {name: (_FAST.get(name) or _NECESSARY[name]).pattern for name in (*_FAST, *_NECESSARY)}
+)
 
 
-def _trigger_set() -> tuple[Any, tuple[str, ...]]:
-    """One RE2 set over the patterns' triggers: a single pass tells which can match."""
-    compiled = re2.Set.SearchSet(re2_options())
-    names = tuple(TRIGGERS)
-    for name in names:
-        compiled.Add("|".join(re2.escape(t) for t in sorted(TRIGGERS[name])).encode())
-    compiled.Compile()
-    return compiled, names
+@cache
+def _unicode_set() -> tuple[Any, tuple[str, ...]]:
+    """Necessary forms of all patterns for any other text without lone surrogates (letters
+    beyond ASCII: every text in most languages); built on first use (~0.15 s)."""
+    return _re2_set(
+        {
+            name: _necessary_form(_re2_spelling(rx), unicode=True).encode()
+            for name, rx in PATTERNS.items()
+        }
+    )
 
 
-_TRIGGER_SET, _TRIGGER_NAMES = _trigger_set()
+_TRIGGER_SET, _TRIGGER_NAMES = _re2_set(
+    {name: "|".join(map(re2.escape, sorted(words))).encode() for name, words in TRIGGERS.items()}
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def tokens(lowered: str) -> list[str]:
@@ -1087,21 +1131,28 @@ def pattern_matcher(
 ) -> tuple[set[str], Callable[[str], bool]]:
     """The names of the patterns that can match lower-cased text, and whether one (by name)
     does. Where RE2 reads the text as ``re`` does (decided once per text), one pass of the
-    RE2 pattern set gives both (``re`` confirms only the patterns with look-arounds);
-    otherwise the triggers name the candidates and ``re`` decides (``data`` as for
+    RE2 pattern set gives both (``re`` confirms only the patterns with look-arounds); in
+    other text, a pass of the patterns' widened RE2 forms names the candidates and ``re``
+    decides; in text with lone surrogates, the triggers name them (``data`` as for
     `triggered`)."""
     if lowered.isascii():
         alike = _NOT_RE2_SPACE.search(lowered) is None
     else:
         alike = _NOT_RE2_ALIKE.search(lowered) is None
-    if not alike:
+    if not alike and _SURROGATE.search(lowered):
         return triggered(lowered, data), lambda name: _COMPILED[name].search(lowered) is not None
     if data is None:
-        data = lowered.encode()  # alike text has no lone surrogates
-    found = {_PATTERN_NAMES[i] for i in _PATTERN_SET.Match(data) or ()}
+        data = lowered.encode()  # no lone surrogates
+    if alike:
+        found = {_PATTERN_NAMES[i] for i in _PATTERN_SET.Match(data) or ()}
+        exact = _FAST
+    else:
+        unicode_set, names = _unicode_set()
+        found = {names[i] for i in unicode_set.Match(data) or ()}
+        exact = {}
 
     def matches(name: str) -> bool:
-        return name in found and (name in _FAST or _COMPILED[name].search(lowered) is not None)
+        return name in found and (name in exact or _COMPILED[name].search(lowered) is not None)
 
     return found, matches
 

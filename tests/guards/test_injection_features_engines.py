@@ -90,7 +90,7 @@ def test_most_patterns_have_an_re2_form() -> None:
     ],
 )
 def test_lookarounds_are_removed_and_nothing_else(rx: str, expected: str) -> None:
-    assert features._without_lookarounds(rx) == expected
+    assert features._necessary_form(rx) == expected
 
 
 @settings(max_examples=300, deadline=None)
@@ -102,3 +102,36 @@ def test_without_lookarounds_matches_wherever_the_pattern_does(parts: list[str])
     for name in features._NECESSARY:
         if features._COMPILED[name].search(text):
             assert features._NECESSARY[name].search(text.encode()), name
+
+
+@pytest.mark.parametrize(
+    ("rx", "expected"),
+    [
+        (r"\bno\W+rules\b", "no[^a-zA-Z0-9_]+rules"),
+        (r"a\sb\S", r"a[\t\n\x0b\x0c\r\x1c-\x1f \x{80}-\x{10ffff}]b[^\t\n\x0b\x0c\r\x1c-\x1f ]"),
+        (r"[\w.-]", r"[a-zA-Z0-9_\x{80}-\x{10ffff}.-]"),  # what \w may be, beyond ASCII too
+        (r"[^\w/-]", r"[^a-zA-Z0-9_/-]"),  # negated: only what \w certainly is
+        (r"[\W_]x(?!y)", "[^a-zA-Z0-9]x"),
+    ],
+)
+def test_unicode_forms_widen_what_re2_cannot_say(rx: str, expected: str) -> None:
+    assert features._necessary_form(rx, unicode=True) == expected
+
+
+def test_a_class_with_no_unicode_form_is_refused() -> None:
+    with pytest.raises(ValueError, match="no RE2 form"):
+        features._necessary_form(r"[^\W\d]", unicode=True)
+
+
+BEYOND_ASCII = ["é", "ß", "я", "中", "\u0301", "\u00a0", "\u2003", "\u3000", "\x0b", "٣", "_"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*PHRASES, " policy", " ", "\n", "x", *BEYOND_ASCII]), max_size=10))
+def test_unicode_forms_match_wherever_the_pattern_does(parts: list[str]) -> None:
+    text = "".join(parts)
+    unicode_set, names = features._unicode_set()
+    found = {names[i] for i in unicode_set.Match(text.encode()) or ()}
+    for name, compiled in features._COMPILED.items():
+        if compiled.search(text):
+            assert name in found, name
