@@ -1229,6 +1229,13 @@ CORE_ANCHORS: tuple[str, ...] = (
     "context window", "act as my dead", "act as my deceased", "opposite day", "abide by any",
     "confines of", "guardrail", "initialization text", "initialization prompt",
     "start of this session", "start of this conversation", "authorize you to",
+    # jailbreak templates: personas without ethics or morals, two answers side by side,
+    # scenes, games and simulations that carry the request
+    "ethics", "ethical", "legality", "morals", "moral", "amoral", "immoral", "unethical",
+    "in character", "break character", "out of character", "opposite", "two separate",
+    "two responses", "two different responses", "dual response", "both responses", "simulate",
+    "simulation", "diabolical", "great detail", "obedience", "$term", "offensive",
+    "everything is legal", "anything goes", "hypothetical",
     # refusal suppression: the answer without what comes before a refusal, or despite harm
     "no disclaimer", "without disclaimer", "any disclaimer",
     "no caveat", "without caveat", "any caveat", "no warnings", "without warnings",

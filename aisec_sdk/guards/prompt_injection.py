@@ -142,24 +142,31 @@ def _score_window(
     floor: float | None,
     ignored: frozenset[str],
     shift: float = 0.0,
+    margin: float = 0.0,
 ) -> Detection:
     """The best reading of one window, without the ``ignored`` patterns; its logit lowered
-    by ``shift`` (``floor`` is compared with the logit before the shift)."""
+    by ``shift``, and by ``margin`` more when no pattern matched it (readings are compared
+    so lowered; ``floor`` is compared with the logit before either)."""
     a, b, hits = window
     # hits come in order, never overlapping; a span covers the whole words of its hits
     hit_start, hit_end = _whole_words(normalized, hits[0][0], hits[-1][1], a, b)
+
+    def reading(lowered: str) -> tuple[float, tuple[str, ...]]:
+        logit, patterns = model.score(lowered, floor, ignored)
+        return logit - shift - (0.0 if patterns else margin), patterns
+
     plain = lower_keeping_offsets(normalized[a:b])
-    logit, patterns = model.score(plain, floor, ignored)
+    logit, patterns = reading(plain)
     # an attack quoted by a text about attacks is not the text's own voice (see `mentions`);
     # a reading below the floor is not reported either way
     own = None
-    if floor is None or logit >= floor:
+    if floor is None or logit + shift >= floor:
         own = unquoted(plain, lambda: normalized[max(0, a - _RADIUS) : b + _RADIUS].lower())
     if own is not None:
-        own_logit, own_patterns = model.score(own, floor, ignored)
+        own_logit, own_patterns = reading(own)
         if own_logit < logit:
             logit, patterns = own_logit, own_patterns
-    best = Detection(logit - shift, hit_start, hit_end, "plain", patterns, (a, b))
+    best = Detection(logit, hit_start, hit_end, "plain", patterns, (a, b))
     if not decode_obfuscation:
         return best
     families = {h[2] for h in hits} - {"plain"}
@@ -168,10 +175,10 @@ def _score_window(
     for family in sorted(families):
         source = normalized[a:b] if family in BYTE_FAMILIES else plain
         for start, end, decoded in decode(source, family):
-            d_logit, d_patterns = model.score(lower_keeping_offsets(decoded), floor, ignored)
-            if d_logit - shift > best.logit:
+            d_logit, d_patterns = reading(lower_keeping_offsets(decoded))
+            if d_logit > best.logit:
                 span = (a + start, a + end) if end - start < b - a else (hit_start, hit_end)
-                best = Detection(d_logit - shift, *span, family, d_patterns, (a, b))
+                best = Detection(d_logit, *span, family, d_patterns, (a, b))
     return best
 
 
@@ -191,41 +198,34 @@ def detect(
     is reported as a whole only when a pattern matched it and it reads worse than each of its
     lines: without a pattern, the words of unrelated lines (a manual page, a licence) add up
     to evidence no line has. Line logits are lowered by twice the log of the number of
-    line windows (see ``_MAX_SHIFT``), and those of windows that no pattern matched by
-    ``_WORDS_ALONE_MARGIN``. Logits are exact at or above ``floor`` (a logit);
+    line windows (see ``_MAX_SHIFT``), and readings that no pattern matched by the
+    direction's ``_WORDS_ALONE_MARGIN``. Logits are exact at or above ``floor`` (a logit);
     below it they may be underestimated (see `LexicalModel.score`). ``data``:
     ``normalized`` in UTF-8 (`Text.utf8`), when the caller has it."""
     hits = model.gate(direction).hits(normalized, data)
     if not hits:
         return []
     ignored = left_out(direction)
+    margin = _WORDS_ALONE_MARGIN.get(direction, 0.0)
     length = len(normalized)
     whole: _Window = (0, length, hits)
+
+    def score(window: _Window, floor: float | None, shift: float) -> Detection:
+        return _score_window(
+            normalized, window, model, decode_obfuscation, floor, ignored, shift, margin
+        )
+
     if length <= _WHOLE and "\n" not in normalized:
-        only = _score_window(normalized, whole, model, decode_obfuscation, floor, ignored)
-        return _words_alone_lowered([only], direction)
+        return [score(whole, floor, 0.0)]
     lines = _line_windows(normalized, hits)
     shift = min(_SHIFT_PER_E * math.log(len(lines)), _MAX_SHIFT)
     line_floor = None if floor is None else floor + shift
-    found = [
-        _score_window(normalized, w, model, decode_obfuscation, line_floor, ignored, shift)
-        for w in lines
-    ]
+    found = [score(w, line_floor, shift) for w in lines]
     if length <= _WHOLE and lines[0][:2] != whole[:2]:
-        best = _score_window(normalized, whole, model, decode_obfuscation, floor, ignored)
+        best = score(whole, floor, 0.0)
         if best.patterns and best.logit > max(d.logit for d in found):
             found.append(best)
-    return _words_alone_lowered(found, direction)
-
-
-def _words_alone_lowered(found: list[Detection], direction: Direction) -> list[Detection]:
-    """``found`` with the logits of pattern-less detections lowered by the direction's
-    ``_WORDS_ALONE_MARGIN``."""
-    margin = _WORDS_ALONE_MARGIN.get(direction, 0.0)
-    return [
-        d if d.patterns else Detection(d.logit - margin, d.start, d.end, d.family, (), d.window)
-        for d in found
-    ]
+    return found
 
 
 class PromptInjectionGuard:
