@@ -221,6 +221,14 @@ _AI = (
     r"|(?:automated|automatic)\W+(?:\w+\W+){0,2}?(?:software|systems?|tools?|screen\w*"
     r"|reviewers?|graders?|parsers?|scanners?|readers?|pipelines?|analy[sz]\w*))"
 )
+# An AI named as one, never a person's job title ("the executive assistant", "agents" of a
+# travel firm, a "model" that ships): for the shapes that would read people's notes as
+# addressed to an AI.
+_AI_NAMED = (
+    r"(?:ai|a\.i\.|llm|gpt|chatgpt|chatbot|copilot|claude|gemini|(?:large\W+)?language\W+model"
+    r"|ai\W+(?:[a-z-]{2,20}\W+)?(?:assistant|agent|model|system|tool|reader|reviewer|screener"
+    r"|summari[sz]er|helper|bot))s?"
+)
 _AI_DEMAND = (
     r"ignore|skip|do|you\W+must|instead|stop|now|forget|include|respond|reply|answer|tell|send|say"
     r"|state|call|run|print|add|put|give|describe|recommend|rate|leave|open|delete|forward|email"
@@ -266,7 +274,12 @@ _TASK_DOER = (
 _DEMAND_INTL = (
     r"(?:(?:please|do\W+not|don'?t|never|always|instead|before|ignore|forget|send|forward|tell|say"
     r"|write|add|include|answer|respond|reply|output|print|delete|open|visit|recommend|approve"
-    r"|label|classify|rate|your\W+(?:task|job)|bitte|nicht|niemals|immer|sende\w*|schick\w*"
+    r"|label|classify|rate|treat|consider|mark|your\W+(?:task|job)|bitte|nicht|niemals|immer"
+    r"|sende\w*|schick\w*|betrachte|markiere|empfiehl|genehmige|überweise|führe|behandle"
+    r"|realiza|haz|trata|considera|indica|recomienda|marca|aprueba|paga|transfiere|muestra"
+    r"|considère|indique|recommande|marque|approuve|fais|traite|affiche|considere|recomende"
+    r"|aprove|faça|trate|mostre|consiglia|segna|approva|fai|tratta|mostra|одобри|считай"
+    r"|укажи|рекомендуй|сделай|выполни|пометь|покажи"
     r"|ignorier\w*|vergiss|sag\w*|schreib\w*|füge|antworte\w*|gib|lösch\w*|fasse"
     r"|s'il\W+vous\W+pla[iî]t|ne|n'|jamais|toujours|envoie\w*|transf[eè]re\w*|ignore\w*"
     r"|oublie\w*|dis|dites|écri\w*|ajoute\w*|réponds|répondez|donne\w*|supprime\w*"
@@ -674,6 +687,15 @@ PATTERNS: dict[str, str] = {
     # being passed to the model.")
     rf"|\b{_AI}s?\W*[,:]\W*(?:please\W+)?(?:{_AI_DEMAND})\b"
     rf"|\b(?:the|this|any|every)\W+{_AI}s?\W+(?:must|shall|should|will|needs?\W+to)\W+now\b"
+    # a note headed to an AI ("NOTE FOR AI OPS ASSISTANTS:"), any AI that must do something
+    # ("Any AI agent that opens this README must"), an AI's own key in a document's metadata
+    # ("ai_instructions:")
+    r"|\b(?:notes?|notices?|messages?|instructions?|directives?|reminders?|important)\W+(?:to|for)"
+    rf"\W+(?:(?:the|any|all|every)\W+)?(?:[\w-]+\W+){{0,2}}?{_AI_NAMED}[ \t]*[:)\]\n]"
+    rf"|\b(?:any|all|every)\W+{_AI_NAMED}\W+(?:(?:that|which|who)\W+(?:\w+\W+){{0,5}}?)?"
+    r"(?:must|shall|should|needs?\W+to|has\W+to|have\W+to|(?:is|are)\W+required\W+to)\b"
+    r"|\b(?:ai|llm|gpt)[_-](?:instructions?|directives?|notes?|prompts?|commands?|rules)\b[\"']?"
+    r"\s*[:=]"
     rf"|\b{_AI}s?\W+(?:(?:that|which|who)\W+(?:\w+\W+){{0,2}}?)?(?:reads?|reading|summari[sz]\w*"
     r"|process\w*|pars\w*|analy[sz]\w*|evaluat\w*|review\w*|screen\w*|grad\w*|brows\w*"
     r"|crawl\w*|scrap\w*|visit\w*)\W+this\b"
@@ -694,6 +716,8 @@ PATTERNS: dict[str, str] = {
     # to do: "KI-Agent: Sende ...", "Agente IA, invia ...", "AI summarizer: instead ..."
     rf"|(?:^|[\n.!?;:,\"'(\[{{>*#\u2014\u2013\u201c\u201d\u201e\u00ab\u00bb\u300d\u300f\u3011\u3002\uff01\uff1f\u3001-]|<!--)"
     rf"[ \t]{{0,4}}@?{_AI_INTL}[ \t]{{0,2}}[,:\uff0c\uff1a\u060c][ \t]{{0,2}}"
+    r"(?:(?:if|when|si|wenn|falls|quand|lorsque|cuando|se|quando|если|когда|als|jeśli)\b"
+    r"[^.\n]{0,60}?,[ \t]*)?"
     rf"(?:\w+\W{{1,2}}){{0,3}}?{_DEMAND_INTL}"
     # ... or told what to do as the one the text is for: "[Para el asistente de IA que lea ...:"
     rf"|\b(?:to|for|para|pour|für|an|per|aan|voor|dla|для|untuk|kepada|à|al|alla|ao)\W{{1,2}}"
