@@ -698,7 +698,13 @@ PATTERNS: dict[str, str] = {
     r"\s*[:=]"
     rf"|\b{_AI}s?\W+(?:(?:that|which|who)\W+(?:\w+\W+){{0,2}}?)?(?:reads?|reading|summari[sz]\w*"
     r"|process\w*|pars\w*|analy[sz]\w*|evaluat\w*|review\w*|screen\w*|grad\w*|brows\w*"
-    r"|crawl\w*|scrap\w*|visit\w*)\W+this\b"
+    r"|crawl\w*|scrap\w*|visit\w*|triag\w*|contribut\w*)\W+(?:(?:to|on|in)\W+)?this\b"
+    # a directive headed to an agent: "AGENT TASK UPDATE:", "[agent instruction]", "SYSTEM
+    # NOTICE TO AGENT:"
+    r"|\b(?:ai\W+)?agent\W+(?:task\W+update|directives?|instructions?|commands?|notice|override)"
+    r"[ \t]*[:\]]"
+    r"|\b(?:notices?|directives?|instructions?|commands?)\W+(?:to|for)\W+(?:(?:the|all|any)\W+)?"
+    r"(?:ai\W+)?agents?[ \t]*[:\]]"
     r"|\bthis\W+is\W+an?\W+(?:important|urgent)\W+(?:message|note|instruction)\W+from\W+me\b"
     r"|\b(?:the|my)\W+task\W+(?:that\W+)?i\W+(?:gave|assigned|set)\W+you\b"
     # ... in the other languages: the AI named, not a person's assistant
@@ -1481,7 +1487,8 @@ CONTEXT_ANCHORS: tuple[str, ...] = tuple(map(_folded, (
     "aiへ", "ai注意", "翻訳ai", "翻译系统", "智能体", "ai代理", "أيها الوكيل", "أيها المساعد",
     "aan de ai", "voor de ai", "dla ai", "para a ia", "per l'ia", "trình dịch:", "trợ lý ai",
     # an agent or bot told what to do, a reader named after its verb, a task doer by role
-    "agent:", "agent,", "bot:", "bot,", "translator:", "translator,", "summarizer:",
+    "agent:", "agent,", "agent task update", "bot:", "bot,", "translator:", "translator,",
+    "summarizer:",
     "summarizer,", "summariser:", "reviewer:", "traductor:", "traducteur :", "übersetzer:",
     "переводчик,", "переводчик:", "tłumaczu", "المترجم", "gửi ai", "वाले एआई",
     "الذكاء الاصطناعي الذي", "okuyan yapay", "özetleyen yapay",
