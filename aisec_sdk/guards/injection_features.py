@@ -685,7 +685,8 @@ PATTERNS: dict[str, str] = {
     r"|which|who|please|browsing|visiting|crawling|scraping|evaluating|reviewing|screening)\b)"
     # (the addressee ends there: not "dear ai researchers", nor a sentence: "... before
     # being passed to the model.")
-    rf"|\b{_AI}s?\W*[,:]\W*(?:please\W+)?(?:{_AI_DEMAND})\b"
+    rf"|\b{_AI}s?\W*[,:]\W*(?:(?:if|when|while|before|after|once)\b[^.\n]{{0,60}}?,\W*)?"
+    rf"(?:please\W+)?(?:{_AI_DEMAND})\b"
     rf"|\b(?:the|this|any|every)\W+{_AI}s?\W+(?:must|shall|should|will|needs?\W+to)\W+now\b"
     # a note headed to an AI ("NOTE FOR AI OPS ASSISTANTS:"), any AI that must do something
     # ("Any AI agent that opens this README must"), an AI's own key in a document's metadata
@@ -1487,7 +1488,8 @@ CONTEXT_ANCHORS: tuple[str, ...] = tuple(map(_folded, (
     "aiへ", "ai注意", "翻訳ai", "翻译系统", "智能体", "ai代理", "أيها الوكيل", "أيها المساعد",
     "aan de ai", "voor de ai", "dla ai", "para a ia", "per l'ia", "trình dịch:", "trợ lý ai",
     # an agent or bot told what to do, a reader named after its verb, a task doer by role
-    "agent:", "agent,", "agent task update", "bot:", "bot,", "translator:", "translator,",
+    "ai:", " ia:", "[ia:", "agent:", "agent,", "agent task update", "bot:", "bot,",
+    "translator:", "translator,",
     "summarizer:",
     "summarizer,", "summariser:", "reviewer:", "traductor:", "traducteur :", "übersetzer:",
     "переводчик,", "переводчик:", "tłumaczu", "المترجم", "gửi ai", "वाले एआई",
