@@ -213,10 +213,15 @@ _TRANSFORM_VERB = (
 )
 _DUMP_VERB = rf"(?:{_REVEAL}|{_TRANSFORM_VERB})"
 # Who instructions planted in data address (an AI reading them), and what they demand of it.
+# What only an AI is called: a name, or "AI" and its job ("AI screening tool").
+_AI_BY_NAME = (
+    r"ai|a\.i\.|llm|gpt|chatgpt|chatbot|copilot|claude|gemini|(?:large\W+)?language\W+model"
+    r"|ai\W+(?:[a-z-]{2,20}\W+)?(?:assistant|agent|model|system|tool|reader|reviewer"
+    r"|note\W?taker|screener|summari[sz]er|helper|bot)"
+)
+# ... or also by a word that names people and products too (assistant, agent, model, bot)
 _AI = (
-    r"(?:ai|a\.i\.|assistant|ai\W+assistant|chatbot|(?:large\W+)?language\W+model|llm|gpt|chatgpt"
-    r"|copilot|claude|gemini|bard|bing|bot|model|agent|ai\W+(?:[a-z-]{2,20}\W+)?(?:agent|model"
-    r"|system|tool|reader|reviewer|note\W?taker|screener|summari[sz]er|helper)"
+    rf"(?:{_AI_BY_NAME}|assistant|bard|bing|bot|model|agent"
     r"|(?:coding|code|autonomous|browsing|web|research|software)\W+agent"
     r"|(?:automated|automatic)\W+(?:\w+\W+){0,2}?(?:software|systems?|tools?|screen\w*"
     r"|reviewers?|graders?|parsers?|scanners?|readers?|pipelines?|analy[sz]\w*))"
@@ -224,10 +229,12 @@ _AI = (
 # An AI named as one, never a person's job title ("the executive assistant", "agents" of a
 # travel firm, a "model" that ships): for the shapes that would read people's notes as
 # addressed to an AI.
-_AI_NAMED = (
-    r"(?:ai|a\.i\.|llm|gpt|chatgpt|chatbot|copilot|claude|gemini|(?:large\W+)?language\W+model"
-    r"|ai\W+(?:[a-z-]{2,20}\W+)?(?:assistant|agent|model|system|tool|reader|reviewer|screener"
-    r"|summari[sz]er|helper|bot))s?"
+_AI_NAMED = rf"(?:{_AI_BY_NAME})s?"
+# A condition between an AI's name and what it is told ("bot, when you write the minutes,
+# add ..."; "IA: si gestionas este correo, paga ...").
+_CONDITION = (
+    r"(?:(?:if|when|while|before|after|once|si|wenn|falls|quand|lorsque|cuando|se|quando|если"
+    r"|когда|als|jeśli)\b[^.\n]{0,60}?,[ \t]*)?"
 )
 _AI_DEMAND = (
     r"ignore|skip|do|you\W+must|instead|stop|now|forget|include|respond|reply|answer|tell|send|say"
@@ -685,14 +692,14 @@ PATTERNS: dict[str, str] = {
     r"|which|who|please|browsing|visiting|crawling|scraping|evaluating|reviewing|screening)\b)"
     # (the addressee ends there: not "dear ai researchers", nor a sentence: "... before
     # being passed to the model.")
-    rf"|\b{_AI}s?\W*[,:]\W*(?:(?:if|when|while|before|after|once)\b[^.\n]{{0,60}}?,\W*)?"
-    rf"(?:please\W+)?(?:{_AI_DEMAND})\b"
+    rf"|\b{_AI}s?\W*[,:]\W*{_CONDITION}(?:please\W+)?(?:{_AI_DEMAND})\b"
     rf"|\b(?:the|this|any|every)\W+{_AI}s?\W+(?:must|shall|should|will|needs?\W+to)\W+now\b"
-    # a note headed to an AI ("NOTE FOR AI OPS ASSISTANTS:"), any AI that must do something
-    # ("Any AI agent that opens this README must"), an AI's own key in a document's metadata
-    # ("ai_instructions:")
-    r"|\b(?:notes?|notices?|messages?|instructions?|directives?|reminders?|important)\W+(?:to|for)"
-    rf"\W+(?:(?:the|any|all|every)\W+)?(?:[\w-]+\W+){{0,2}}?{_AI_NAMED}[ \t]*[:)\]\n]"
+    # a note headed to an AI ("NOTE FOR AI OPS ASSISTANTS:", "SYSTEM NOTICE TO AGENT:"), any
+    # AI that must do something ("Any AI agent that opens this README must"), an AI's own key
+    # in a document's metadata ("ai_instructions:")
+    r"|\b(?:notes?|notices?|messages?|instructions?|directives?|commands?|reminders?|important)"
+    r"\W+(?:to|for)\W+(?:(?:the|any|all|every)\W+)?"
+    rf"(?:(?:[\w-]+\W+){{0,2}}?{_AI_NAMED}|agents?)[ \t]*[:)\]\n]"
     rf"|\b(?:any|all|every)\W+{_AI_NAMED}\W+(?:(?:that|which|who)\W+(?:\w+\W+){{0,5}}?)?"
     r"(?:must|shall|should|needs?\W+to|has\W+to|have\W+to|(?:is|are)\W+required\W+to)\b"
     r"|\b(?:ai|llm|gpt)[_-](?:instructions?|directives?|notes?|prompts?|commands?|rules)\b[\"']?"
@@ -700,12 +707,9 @@ PATTERNS: dict[str, str] = {
     rf"|\b{_AI}s?\W+(?:(?:that|which|who)\W+(?:\w+\W+){{0,2}}?)?(?:reads?|reading|summari[sz]\w*"
     r"|process\w*|pars\w*|analy[sz]\w*|evaluat\w*|review\w*|screen\w*|grad\w*|brows\w*"
     r"|crawl\w*|scrap\w*|visit\w*|triag\w*|contribut\w*)\W+(?:(?:to|on|in)\W+)?this\b"
-    # a directive headed to an agent: "AGENT TASK UPDATE:", "[agent instruction]", "SYSTEM
-    # NOTICE TO AGENT:"
+    # a directive headed by an agent: "AGENT TASK UPDATE:", "[agent instruction]"
     r"|\b(?:ai\W+)?agent\W+(?:task\W+update|directives?|instructions?|commands?|notice|override)"
     r"[ \t]*[:\]]"
-    r"|\b(?:notices?|directives?|instructions?|commands?)\W+(?:to|for)\W+(?:(?:the|all|any)\W+)?"
-    r"(?:ai\W+)?agents?[ \t]*[:\]]"
     r"|\bthis\W+is\W+an?\W+(?:important|urgent)\W+(?:message|note|instruction)\W+from\W+me\b"
     r"|\b(?:the|my)\W+task\W+(?:that\W+)?i\W+(?:gave|assigned|set)\W+you\b"
     # ... in the other languages: the AI named, not a person's assistant
@@ -722,9 +726,7 @@ PATTERNS: dict[str, str] = {
     # a machine reader called by name where a sentence, line or comment starts, and told what
     # to do: "KI-Agent: Sende ...", "Agente IA, invia ...", "AI summarizer: instead ..."
     rf"|(?:^|[\n.!?;:,\"'(\[{{>*#\u2014\u2013\u201c\u201d\u201e\u00ab\u00bb\u300d\u300f\u3011\u3002\uff01\uff1f\u3001-]|<!--)"
-    rf"[ \t]{{0,4}}@?{_AI_INTL}[ \t]{{0,2}}[,:\uff0c\uff1a\u060c][ \t]{{0,2}}"
-    r"(?:(?:if|when|si|wenn|falls|quand|lorsque|cuando|se|quando|если|когда|als|jeśli)\b"
-    r"[^.\n]{0,60}?,[ \t]*)?"
+    rf"[ \t]{{0,4}}@?{_AI_INTL}[ \t]{{0,2}}[,:\uff0c\uff1a\u060c][ \t]{{0,2}}{_CONDITION}"
     rf"(?:\w+\W{{1,2}}){{0,3}}?{_DEMAND_INTL}"
     # ... or told what to do as the one the text is for: "[Para el asistente de IA que lea ...:"
     rf"|\b(?:to|for|para|pour|für|an|per|aan|voor|dla|для|untuk|kepada|à|al|alla|ao)\W{{1,2}}"
@@ -1489,9 +1491,8 @@ CONTEXT_ANCHORS: tuple[str, ...] = tuple(map(_folded, (
     "aan de ai", "voor de ai", "dla ai", "para a ia", "per l'ia", "trình dịch:", "trợ lý ai",
     # an agent or bot told what to do, a reader named after its verb, a task doer by role
     "ai:", " ia:", "[ia:", "agent:", "agent,", "agent task update", "bot:", "bot,",
-    "translator:", "translator,",
-    "summarizer:",
-    "summarizer,", "summariser:", "reviewer:", "traductor:", "traducteur :", "übersetzer:",
+    "translator:", "translator,", "summarizer:", "summarizer,", "summariser:", "reviewer:",
+    "traductor:", "traducteur :", "übersetzer:",
     "переводчик,", "переводчик:", "tłumaczu", "المترجم", "gửi ai", "वाले एआई",
     "الذكاء الاصطناعي الذي", "okuyan yapay", "özetleyen yapay",
 )))

@@ -210,9 +210,10 @@ def detect(
     length = len(normalized)
     whole: _Window = (0, length, hits)
 
-    def score(window: _Window, floor: float | None, shift: float) -> Detection:
+    def score(window: _Window, window_floor: float | None, window_shift: float) -> Detection:
         return _score_window(
-            normalized, window, model, decode_obfuscation, floor, ignored, shift, margin
+            normalized, window, model, decode_obfuscation, window_floor, ignored, window_shift,
+            margin,
         )
 
     if length <= _WHOLE and "\n" not in normalized:
