@@ -21,6 +21,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
+from dataclasses import replace
 from typing import Any, TypeVar, overload
 
 import wrapt
@@ -115,11 +116,15 @@ class GuardedCall:
             raise GuardViolation(verdict)
         return verdict.action == "redact"
 
-    def check_text(self, text: str, direction: Direction) -> str:
-        """Scan one text; returns the text to use (redacted in enforce mode)."""
+    def _scan(self, text: str, direction: Direction) -> Verdict:
         with vault_scope(self.vault):
             verdict = self.engine.scan(text, direction)
         self.record(verdict, text)
+        return verdict
+
+    def check_text(self, text: str, direction: Direction) -> str:
+        """Scan one text; returns the text to use (redacted in enforce mode)."""
+        verdict = self._scan(text, direction)
         return verdict.text if self._act(verdict) else text
 
     def check_messages(self, messages: Sequence[Any]) -> Sequence[Any]:
@@ -173,13 +178,28 @@ class GuardedCall:
             _, parts = message_parts(value)
         except TypeError:  # a .content that is not text (bytes, a number ...)
             return value
-        answers = [self.check_text(p, "output") if p else p for p in parts]
+        verdicts = [self._scan(p, "output") if p else None for p in parts]
+        answers = [
+            v.text if v is not None and self._act(v) else p
+            for v, p in zip(verdicts, parts, strict=True)
+        ]
         if not self.enforce:
             return value
         restored = [self.vault.restore(a) for a in answers]
-        if restored == parts or not (mapping or hasattr(value, "model_copy")):
-            return value  # unchanged, or no way to copy it with new content
-        return replace_message_parts(value, restored)  # a new dict, or a model_copy
+        if restored == parts:
+            return value
+        try:  # a new dict, a model_copy, a dataclass replaced, a copy with .content set
+            return replace_message_parts(value, restored)
+        except (AttributeError, TypeError, ValueError) as error:
+            redacted = next((v for v in verdicts if v is not None and v.action == "redact"), None)
+            if redacted is None:  # only placeholders restored: the value as it came
+                return value
+            # what must not reach the caller cannot be taken out of it: blocked instead
+            raise GuardViolation(
+                replace(redacted, action="block"),
+                f"the output needs redaction, but its {type(value).__name__} cannot be "
+                f"copied with new content ({error}); blocked instead",
+            ) from error
 
     def stream(self) -> StreamGuard:
         """A stream guard for output chunks that records into this call."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import is_dataclass, replace
 from time import perf_counter
 from typing import Any
 
@@ -276,7 +277,8 @@ def message_parts(message: Any, index: int = 0) -> tuple[str, list[str]]:
 
 
 def replace_message_parts(message: Any, parts: list[str]) -> Any:
-    """A copy of ``message`` whose text parts are ``parts`` (in `message_parts` order)."""
+    """A copy of ``message`` whose text parts are ``parts`` (in `message_parts` order);
+    AttributeError, TypeError or ValueError when an object's ``content`` cannot be set."""
     queue = list(parts)
 
     def swap(content: Any) -> Any:
@@ -297,8 +299,8 @@ def replace_message_parts(message: Any, parts: list[str]) -> Any:
         return content
 
     if isinstance(message, Mapping):
-        copy = dict(message)
-        copy["content"] = swap(message.get("content"))
+        updated = dict(message)
+        updated["content"] = swap(message.get("content"))
         calls = message.get("tool_calls")
         if calls:
             new_calls = []
@@ -309,13 +311,20 @@ def replace_message_parts(message: Any, parts: list[str]) -> Any:
                     args = {**fn, key: queue.pop(0)}
                     call = args if fn is call else {**call, "function": args}
                 new_calls.append(call)
-            copy["tool_calls"] = new_calls
-        return copy
+            updated["tool_calls"] = new_calls
+        return updated
     if isinstance(message, tuple):
         return (message[0], queue.pop(0))
     if hasattr(message, "model_copy"):
         return message.model_copy(update={"content": swap(message.content)})
-    return message
+    content = swap(message.content)
+    if is_dataclass(message) and not isinstance(message, type):
+        return replace(message, content=content)
+    # any other object with .content: a shallow copy with the attribute set (AttributeError
+    # when it is read-only)
+    duplicate = copy.copy(message)
+    duplicate.content = content
+    return duplicate
 
 
 def engine_for(policy: Policy | Mapping[str, Any] | None = None) -> Engine:

@@ -8,6 +8,7 @@ import inspect
 import json
 import pickle
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -196,6 +197,39 @@ def test_a_returned_message_dict_is_checked() -> None:
     with pytest.raises(GuardViolation):
         guard(policy=blocking)(answer)()
     assert guard(policy=blocking.with_overrides(mode="monitor"))(answer)() is message
+
+
+def test_a_returned_object_with_text_content_is_redacted_in_a_copy() -> None:
+    @dataclass(frozen=True)
+    class Frozen:
+        content: str
+        role: str = "assistant"
+
+    class Plain:
+        def __init__(self, content: str) -> None:
+            self.content = content
+            self.id = 7
+
+    frozen = Frozen("write to a@example.com")
+    got_frozen = guard(lambda: frozen)()
+    assert got_frozen == Frozen("write to <EMAIL>")
+    plain = Plain("write to a@example.com")
+    got_plain = guard(lambda: plain)()
+    assert type(got_plain) is Plain and got_plain is not plain
+    assert (got_plain.content, got_plain.id) == ("write to <EMAIL>", 7)
+    assert (frozen.content, plain.content) == ("write to a@example.com",) * 2  # not changed
+
+    class ReadOnly:  # its text cannot be replaced: blocked rather than passed on unredacted
+        @property
+        def content(self) -> str:
+            return "write to a@example.com"
+
+    with pytest.raises(GuardViolation, match="cannot be copied") as raised:
+        guard(ReadOnly)()
+    assert raised.value.verdict.action == "block"
+    assert [f.guard for f in raised.value.verdict.findings] == ["pii"]
+    monitor = Policy(mode="monitor")
+    assert guard(policy=monitor)(lambda: Plain("a@example.com"))().content == "a@example.com"
 
 
 def test_a_returned_message_with_content_parts_and_tool_calls_is_checked() -> None:
