@@ -136,6 +136,22 @@ class FrameworkComponent(Component):
     kind: Literal["framework"] = "framework"
     ecosystem: Ecosystem = "pypi"
 
+    def merged(self, other: Component) -> FrameworkComponent:
+        """As `Component.merged`, but an installed version (source ``package``) wins over a
+        declared one, which is kept as the ``declared_version`` property."""
+        out = super().merged(other)
+        installed, declared = (self, other) if "package" in self.sources else (other, self)
+        if (
+            "package" in installed.sources
+            and "package" not in declared.sources
+            and installed.version
+            and declared.version
+            and declared.version != installed.version
+        ):
+            out.version = installed.version
+            out.properties = {"declared_version": declared.version, **out.properties}
+        return out
+
     @property
     def purl(self) -> str:
         """Package URL (``pkg:pypi/name@version``, ``pkg:npm/%40scope/name@version``)."""

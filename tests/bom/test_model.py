@@ -61,6 +61,31 @@ def test_components_merge_their_evidence() -> None:
         from_code.merged(ModelComponent(ref="model:other", name="other"))
 
 
+def test_installed_version_wins_over_the_declared_one() -> None:
+    """Whichever comes first, the installed version (source ``package``) is the version
+    and purl; a different declared pin is kept as ``declared_version``."""
+    declared = FrameworkComponent(
+        ref="framework:openai",
+        name="openai",
+        version="1.55.0",
+        sources=["manifest"],
+        properties={"requirement": "==1.55.0"},
+    )
+    installed = FrameworkComponent(
+        ref="framework:openai", name="openai", version="3.57.0", sources=["package"]
+    )
+    for merged in (declared.merged(installed), installed.merged(declared)):
+        assert merged.version == "3.57.0" and merged.purl == "pkg:pypi/openai@3.57.0"
+        assert merged.properties == {"declared_version": "1.55.0", "requirement": "==1.55.0"}
+    same = declared.merged(installed.model_copy(update={"version": "1.55.0"}))
+    assert same.version == "1.55.0" and "declared_version" not in same.properties
+    # two declarations (a requirements pin and a lock file): the first one stays
+    locked = FrameworkComponent(
+        ref="framework:openai", name="openai", version="1.56.0", sources=["manifest"]
+    )
+    assert declared.merged(locked).version == "1.55.0"
+
+
 def test_builder_merges_relationships_and_sorts() -> None:
     builder = BomBuilder()
     builder.add(ModelComponent(ref="model:b", name="b"))

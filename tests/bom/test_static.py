@@ -592,6 +592,23 @@ def test_running_environment_adds_only_what_the_project_uses(tmp_path: Path) -> 
     assert found["openai"].locations == ["environment"]
 
 
+def test_installed_version_wins_over_a_stale_pin(tmp_path: Path, valid_cyclonedx: Any) -> None:
+    """A requirements pin that is not what is installed: the BOM reports the installed
+    version (and purl), and keeps the pin as ``declared_version``."""
+    (tmp_path / "requirements.txt").write_text("openai==0.0.1\n")
+    (tmp_path / "app.py").write_text("import openai\n")
+    bom = scan_project(tmp_path)
+    openai = bom.component("framework:openai")
+    assert openai is not None and openai.sources == ["manifest", "package"]
+    assert openai.version == metadata.version("openai")
+    assert openai.properties == {"declared_version": "0.0.1", "requirement": "==0.0.1"}
+    (library,) = [
+        c for c in valid_cyclonedx(bom)["1.6"]["components"] if c["bom-ref"] == "framework:openai"
+    ]
+    assert library["purl"] == f"pkg:pypi/openai@{metadata.version('openai')}"
+    assert {"name": "aisec:declared_version", "value": "0.0.1"} in library["properties"]
+
+
 def test_data_files_alone_are_no_ai_datasets(tmp_path: Path) -> None:
     """A web app's CSV fixtures and JSON Lines logs are no AI-BOM: its BOM stays empty."""
     (tmp_path / "fixtures").mkdir()
