@@ -5,10 +5,12 @@ Only the code inside ``{{ }}`` and ``{% %}`` tags runs: text between tags, comme
 ``call``, ``filter`` or ``block``, which becomes a value a lookup can use), by a lexer
 that reads the tags' string literals and brackets as Jinja's does (a ``}}`` in a string
 or inside an open bracket does not end a tag). Jinja decodes escapes in string literals
-(``'\\x5f\\x5fclass\\x5f\\x5f'``) and joins them (``'__cla' ~ 'ss__'``), and ``attr``,
-``map(attribute=...)`` and subscripts look up a computed name, so the code is also read
-with its escapes decoded and adjacent literals joined, and a lookup whose name is built
-by a string filter or ``~`` counts as an escape attempt.
+(``'\\x5f\\x5fclass\\x5f\\x5f'``, ``'\\N{LOW LINE}'``), its parser joins adjacent literals
+(``'__in' 'it__'``), templates join them (``'__cla' ~ 'ss__'``), and ``attr``,
+``map(attribute=...)`` and subscripts look up a computed name, so the tags' code is also
+read with every run of literals replaced by its value (decoded as Jinja's lexer decodes
+it: all of Python's string escapes), and a lookup whose name is built by a string filter
+or ``~`` counts as an escape attempt.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ _SSTI = re.compile(
     r"func|self|dict|getitem|loader|spec|closure|reduce|reduce_ex)__|\bos\.(?:popen|system)|"
     r"\bsubprocess\b|\beval\s*\(|\bexec\s*\(",
 )
-_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3})")
-_JOINED = re.compile(r"""['"]\s*[~+,]\s*['"]""")  # 'a' ~ 'b', 'a' + 'b', ['a', 'b']|join
+_STRING = r"'(?:[^'\\]|\\.)*'" r'|"(?:[^"\\]|\\.)*"'
+_STRINGS = re.compile(_STRING, re.S)
+# adjacent literals ('a' 'b', joined by Jinja's parser), 'a' ~ 'b', 'a' + 'b', ['a', 'b']|join
+_LITERAL_RUN = re.compile(rf"(?:{_STRING})(?:\s*[~+,]?\s*(?:{_STRING}))*", re.S)
 _COMPUTED_ATTR = re.compile(
     r"""\|\s*attr\s*\((?!\s*(['"])[A-Za-z][A-Za-z0-9_]*\1\s*\))"""
     r"""|\battribute\s*=(?!\s*(['"])[A-Za-z][A-Za-z0-9_.]*\2\s*[,)])"""
@@ -37,7 +41,7 @@ _COMPUTED_ITEM = re.compile(
 )
 _TAG = re.compile(r"\{([{%#])")
 # inside a tag: a string literal, one bracket, or a run of anything else
-_TOKEN = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^'"()\[\]{}%]+|.""", re.S)
+_TOKEN = re.compile(rf"""{_STRING}|[^'"()\[\]{{}}%]+|.""", re.S)
 _CAPTURING = frozenset({"macro", "call", "filter", "block"})
 _RAW = re.compile(r"\s*[-+]?\s*raw\s*[-+]?\s*")
 _END_RAW = re.compile(r"\{%\s*[-+]?\s*endraw\s*[-+]?\s*%\}")
@@ -54,20 +58,21 @@ def _capture_change(body: str) -> int:
     return -1 if word.startswith("end") and word[3:] in (*_CAPTURING, "set") else 0
 
 
-def _code(template: str) -> str:
-    """The code inside the template's tags, one tag a line, and the text of blocks whose
-    text becomes a value (``{% set x %}__class__{% endset %}``). An unterminated tag,
-    string or comment (which Jinja rejects) keeps the rest of the template as code."""
-    pieces: list[str] = []
+def _pieces(template: str) -> list[tuple[str, bool]]:
+    """The code inside the template's tags, one piece a tag (``True``), and the text of
+    blocks whose text becomes a value (``{% set x %}__class__{% endset %}``, ``False``).
+    An unterminated tag, string or comment (which Jinja rejects) keeps the rest of the
+    template as code."""
+    pieces: list[tuple[str, bool]] = []
     pos, size, capturing = 0, len(template), 0
     while (tag := _TAG.search(template, pos)) is not None:
         if capturing > 0:
-            pieces.append(template[pos : tag.start()])
+            pieces.append((template[pos : tag.start()], False))
         start = tag.end()
         if tag.group(1) == "#":
             end = template.find("#}", start)
             if end < 0:
-                pieces.append(template[start:])
+                pieces.append((template[start:], True))
                 break
             pos = end + 2
             continue
@@ -78,47 +83,61 @@ def _code(template: str) -> str:
             assert token is not None  # the last alternative matches any character
             text = token.group()
             if text in ("'", '"'):  # a string that never ends: keep the rest, stop here
-                pieces.append(template[start:])
-                return "\n".join(pieces)
+                pieces.append((template[start:], True))
+                return pieces
             if text in ("(", "[", "{"):
                 depth += 1
             elif text in (")", "]", "}"):
                 depth = max(0, depth - 1)
             i = token.end()
         body = template[start:i]
-        pieces.append(body)
+        pieces.append((body, True))
         pos = i + 2
         if close == "%}":
             capturing = max(0, capturing + _capture_change(body))
             if _RAW.fullmatch(body):
                 end_raw = _END_RAW.search(template, pos)
                 if capturing > 0:
-                    pieces.append(template[pos : end_raw.start() if end_raw else size])
+                    pieces.append((template[pos : end_raw.start() if end_raw else size], False))
                 pos = end_raw.end() if end_raw else size
     if capturing > 0:
-        pieces.append(template[pos:])
-    return "\n".join(pieces)
+        pieces.append((template[pos:], False))
+    return pieces
 
 
-def _unescape(match: re.Match[str]) -> str:
-    code = match.group()[1:]
-    value = int(code[1:], 16) if code[0] in "xuU" else int(code, 8)
-    return chr(value) if value < 0x110000 else match.group()
+def _value(literal: str) -> str:
+    """A string literal's value as Jinja's lexer decodes it (Python's string escapes,
+    ``\\x5f``, ``\\u005f``, ``\\137``, ``\\N{LOW LINE}`` ...); one Jinja rejects stays as
+    written."""
+    body = literal[1:-1]
+    try:
+        return body.encode("ascii", "backslashreplace").decode("unicode-escape")
+    except UnicodeDecodeError:
+        return body
+
+
+def _evaluated(code: str) -> str:
+    """``code`` with every run of joined string literals replaced by its value."""
+    return _LITERAL_RUN.sub(
+        lambda run: repr("".join(_value(s.group()) for s in _STRINGS.finditer(run.group()))),
+        code,
+    )
 
 
 def _escape_attempt(template: str) -> str | None:
-    """The construct that reaches Python internals, as written or once decoded."""
-    template = _code(template)
-    match = _SSTI.search(template)
+    """The construct that reaches Python internals, as written or once evaluated."""
+    pieces = _pieces(template)
+    code = "\n".join(text for text, _ in pieces)
+    match = _SSTI.search(code)
     if match is not None:
         return repr(match.group())
-    decoded = _JOINED.sub("", _ESCAPE.sub(_unescape, template))
-    match = _SSTI.search(decoded)
+    evaluated = "\n".join(_evaluated(text) if is_tag else text for text, is_tag in pieces)
+    match = _SSTI.search(evaluated)
     if match is not None:
         return f"{match.group()!r} (spelt with escapes or joined strings)"
-    if _COMPUTED_ATTR.search(template) is not None:
+    if _COMPUTED_ATTR.search(code) is not None:
         return "an attr filter with a computed name"
-    if _COMPUTED_ITEM.search(template) is not None:
+    if _COMPUTED_ITEM.search(code) is not None:
         return "a subscript with a computed name"
     return None
 

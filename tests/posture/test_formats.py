@@ -501,6 +501,33 @@ def test_obfuscated_template_injection(write: Write, template: str) -> None:
     assert rule_ids(report) == [("AISEC-TPL001", "critical")]
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "'__in' 'it__'",  # Jinja's parser joins adjacent literals
+        "'__in'\n\"it__\"",
+        r"'\N{LOW LINE}\N{LOW LINE}init\N{LOW LINE}\N{LOW LINE}'",
+        r"'\N{low line}_in' 'it\x5f\u005f'",
+        r"'\U0000005f_init__'",
+    ],
+)
+def test_string_literals_are_read_as_jinja_reads_them(write: Write, art: Any, name: str) -> None:
+    """Jinja's lexer decodes every Python string escape, and its parser joins adjacent
+    literals: a name spelt so must be seen, in every place a chat template is read."""
+    jinja2 = pytest.importorskip("jinja2")
+    assert jinja2.Environment().from_string("{{ " + name + " }}").render() == "__init__"
+    template = "{{ cycler[" + name + "] }}"
+    gguf = art.gguf_bytes({"general.architecture": "llama", "tokenizer.chat_template": template})
+    for path in (
+        write("tokenizer_config.json", json.dumps({"chat_template": template})),
+        write("chat_template.jinja", template),
+        write("model.gguf", gguf),
+    ):
+        assert rule_ids(scan_file(path)) == [("AISEC-TPL001", "critical")], path
+    plain = "{{ messages[0]['con' 'tent'] }}{{ '\\N{LOW LINE}' }}{{ '\\N{no such name}' }}"
+    assert scan_file(write("ok/chat_template.jinja", plain)).findings == []
+
+
 def test_everyday_chat_templates_stay_clean(write: Write) -> None:
     templates = [
         "{% set ns = namespace(sys=false) %}{% for m in messages %}{{ '<|' + m['role'] + "
