@@ -100,29 +100,19 @@ class Engine:
         if plan is None:
             raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}")
         started = perf_counter()
-        text = normalize(source)
-        skipped = self._prefilters[direction].skipped(text)
-        findings: list[Finding] = []
-        errors: list[str] = []
         timings: dict[str, float] = {}
-        t0 = perf_counter()
-        for guard_id, guard_scan, threshold, on_finding in plan:
-            if guard_id in skipped:
-                timings[guard_id] = 0.0
-                continue
-            try:
-                for finding in guard_scan(text, direction):
-                    if finding.score >= threshold:
-                        findings.append(replace(finding, action=on_finding, direction=direction))
-            except Exception as exc:  # a guard's own failure is handled by on_error
-                errors.append(f"{guard_id}: {type(exc).__name__}: {exc}")
-                _log.warning("aisec guard %s failed on %s text", guard_id, direction, exc_info=True)
-            t1 = perf_counter()
-            timings[guard_id] = (t1 - t0) * 1000.0
-            t0 = t1
-        if len(findings) > 1:
-            findings.sort(key=lambda f: (f.start, f.end))
+        findings, errors = self._run(source, direction, plan, timings)
         action = self._decide(findings, errors)
+        removed = _inner_removals(findings, len(source)) if action != "allow" else []
+        if removed:
+            # characters taken out (hidden ones, a canary) join what they split: a token, a
+            # URL. The text without them is read again and what it holds is reported too,
+            # at its place in the original.
+            again, more_errors = self._run(redact(source, removed), direction, plan, timings)
+            findings += _moved_back(again, findings, removed)
+            errors += [e for e in more_errors if e not in errors]
+            findings.sort(key=lambda f: (f.start, f.end))
+            action = self._decide(findings, errors)
         redacted = redact(source, findings) if action != "allow" else source
         return Verdict(
             action=action,
@@ -134,6 +124,36 @@ class Engine:
             errors=errors,
             guard_latency_ms=timings,
         )
+
+    def _run(
+        self, source: str, direction: Direction, plan: list[_Step], timings: dict[str, float]
+    ) -> tuple[list[Finding], list[str]]:
+        """Findings (sorted) and guard errors of ``plan`` on ``source``; adds each guard's
+        milliseconds to ``timings``."""
+        text = normalize(source)
+        skipped = self._prefilters[direction].skipped(text)
+        findings: list[Finding] = []
+        errors: list[str] = []
+        t0 = perf_counter()
+        for guard_id, guard_scan, threshold, on_finding in plan:
+            if guard_id not in skipped:
+                try:
+                    for finding in guard_scan(text, direction):
+                        if finding.score >= threshold:
+                            findings.append(
+                                replace(finding, action=on_finding, direction=direction)
+                            )
+                except Exception as exc:  # a guard's own failure is handled by on_error
+                    errors.append(f"{guard_id}: {type(exc).__name__}: {exc}")
+                    _log.warning(
+                        "aisec guard %s failed on %s text", guard_id, direction, exc_info=True
+                    )
+            t1 = perf_counter()
+            timings[guard_id] = timings.get(guard_id, 0.0) + (t1 - t0) * 1000.0
+            t0 = t1
+        if len(findings) > 1:
+            findings.sort(key=lambda f: (f.start, f.end))
+        return findings, errors
 
     def _decide(self, findings: Sequence[Finding], errors: Sequence[str]) -> Action:
         if errors and self.policy.on_error == "block":
@@ -196,6 +216,44 @@ class Engine:
             guard_latency_ms=timings,
             messages=out if changed else list(messages),
         )
+
+
+def _inner_removals(findings: Sequence[Finding], length: int) -> list[Finding]:
+    """The findings redaction removes (an empty replacement) from inside the text: with
+    text on both sides, which their removal joins."""
+    return [
+        f for f in findings
+        if f.action == "redact" and f.replacement == "" and f.start > 0 and f.end < length
+    ]
+
+
+def _moved_back(
+    found: Sequence[Finding], known: Sequence[Finding], removed: Sequence[Finding]
+) -> list[Finding]:
+    """The findings of the text with ``removed`` taken out, at their offsets in the original
+    text; those of a guard that already reported an overlapping span there are left out."""
+    spans: list[list[int]] = []  # the removed spans, overlapping ones merged (as `redact` does)
+    for f in sorted(removed, key=lambda f: (f.start, -f.end)):
+        if spans and f.start < spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], f.end)
+        else:
+            spans.append([f.start, f.end])
+    cuts: list[tuple[int, int]] = []  # (offset in the shorter text, characters removed there)
+    taken = 0
+    for a, b in spans:
+        cuts.append((a - taken, b - a))
+        taken += b - a
+
+    def back(at: int, *, end: bool) -> int:
+        # a start moves past the characters removed at it, an end stays before them
+        return at + sum(n for where, n in cuts if where < at or (where == at and not end))
+
+    moved = []
+    for f in found:
+        start, stop = back(f.start, end=False), back(f.end, end=True)
+        if not any(k.guard == f.guard and k.start < stop and start < k.end for k in known):
+            moved.append(replace(f, start=start, end=stop))
+    return moved
 
 
 def _content_parts(content: Any, where: str) -> list[str]:
