@@ -122,7 +122,8 @@ def _whole(path: Path) -> Any:
 
 
 def _requests(path: Path) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed request) of each line, streamed."""
+    """(line number, parsed request) of each line, streamed; a file with none (empty, or
+    blank lines only) raises `OtlpError`."""
     try:
         handle = path.open(encoding="utf-8-sig")  # a BOM (Windows tools) is no content
     except OSError as exc:
@@ -147,6 +148,8 @@ def _requests(path: Path) -> Iterator[tuple[int, Any]]:
                 yield number, request
         except UnicodeDecodeError as exc:
             raise OtlpError(f"{path}: cannot read: {exc}") from exc
+        if not parsed:  # as ``{}`` is: a file without a request is not OTLP JSON
+            raise OtlpError(f"{path}: empty: no OTLP export request (one JSON object a line)")
 
 
 def iter_spans(path: str | Path) -> Iterator[OtlpSpan]:

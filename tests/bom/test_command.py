@@ -131,6 +131,8 @@ def test_input_errors_exit_2(fmt: str, tmp_path: Path, capsys: Any) -> None:
     bad.write_text("{this is not json\n")
     not_otlp = tmp_path / "other.json"
     not_otlp.write_text('{"hello": 1}\n')
+    empty = tmp_path / "empty.json"
+    empty.write_bytes(b"")
     bad_policy = tmp_path / "policy.toml"
     bad_policy.write_text('allowed_models = "not-a-list"\n')
     deep_policy = tmp_path / "deep.toml"
@@ -141,6 +143,7 @@ def test_input_errors_exit_2(fmt: str, tmp_path: Path, capsys: Any) -> None:
         ["--from-otlp", str(tmp_path / "missing.json")],
         ["--from-otlp", str(bad)],
         ["--from-otlp", str(not_otlp)],
+        ["--from-otlp", str(empty)],
         [str(tmp_path), "--policy", str(bad_policy)],
         [str(tmp_path), "--policy", str(deep_policy)],
         [str(tmp_path), "--policy", str(tmp_path / "nope.toml")],
@@ -190,7 +193,7 @@ def test_command_module_imports_light(imported_by: Callable[[str], set[str]]) ->
 def test_path_after_the_otlp_files_is_the_project(tmp_path: Path, capsys: Any) -> None:
     project = _project(tmp_path / "proj", CLEAN)
     spans = tmp_path / "spans.jsonl"
-    spans.write_text("")
+    spans.write_text('{"resourceSpans": []}\n')
     code, out, err = _run(
         capsys, "--from-otlp", str(spans), str(project), "--format", "json", "--no-environment"
     )

@@ -165,6 +165,8 @@ def test_other_signals_are_skipped(tmp_path: Path, llm_call: Callable[..., None]
         ),
         ('{"resourceSpans": []}\n' + "[" * 100_000 + "]" * 100_000 + "\n", ":2: JSON nested"),
         ("[" * 100_000 + "]" * 100_000 + "\n", ":1: JSON nested too deeply"),
+        ("", "empty: no OTLP export request"),
+        ("\ufeff\n  \n\n", "empty: no OTLP export request"),  # a UTF-8 BOM, blank lines
     ],
 )
 def test_invalid_files_raise_with_file_and_line(tmp_path: Path, content: str, message: str) -> None:
