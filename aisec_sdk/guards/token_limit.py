@@ -67,6 +67,12 @@ def _model_encoding(model: str) -> str:
     return encoding_name_for_model(model)  # raises, naming the model as written
 
 
+def _chars_within(pieces: list[bytes]) -> int:
+    """Characters wholly inside the UTF-8 bytes of ``pieces``: a token may end inside a
+    character (an emoji is often two or three tokens), and that character is over budget."""
+    return len(b"".join(pieces).decode("utf-8", errors="ignore"))
+
+
 class TokenLimitGuard:
     """Flags the part of a text beyond ``max_tokens`` tokens."""
 
@@ -95,8 +101,7 @@ class TokenLimitGuard:
             tokens = enc.encode_ordinary(s)
         if len(tokens) <= limit:
             return []
-        _, offsets = enc.decode_with_offsets(tokens[: limit + 1])
-        cut = offsets[limit] if len(offsets) > limit else len(s)
+        cut = _chars_within(enc.decode_tokens_bytes(tokens[:limit]))
         count = f"{len(tokens)}" if cap >= len(s) else f"more than {limit}"
         return [
             Finding(

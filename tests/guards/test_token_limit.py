@@ -71,6 +71,30 @@ def test_non_ascii_offsets(run_guard: Any) -> None:
     assert 0 < finding.start < len(text)
 
 
+@pytest.mark.parametrize("text", ["🦜" * 30, "𠀀𠀁𠀂" * 10, "a🦜b🦜c" * 10, "한국어 텍스트 " * 10])
+@pytest.mark.parametrize("model", ["gpt-4o", "gpt-4"])
+def test_budget_ending_inside_a_character_cuts_before_it(
+    run_guard: Any, text: str, model: str
+) -> None:
+    for limit in range(1, 12):
+        (finding,) = run_guard("token_limit", max_tokens=limit, model=model)(text)
+        kept = text[: finding.start]
+        assert tokens.count_tokens(kept, model=model) <= limit
+        assert tokens.count_tokens(text[: finding.start + 1], model=model) > limit
+
+
+def test_redact_cuts_multibyte_text_on_a_character() -> None:
+    policy = Policy(
+        on_error="allow",
+        guards={
+            "prompt_injection": {"enabled": False},
+            "token_limit": {"max_tokens": 3, "model": "gpt-4o", "action": "redact"},
+        },
+    )
+    verdict = scan("🦜" * 30, policy=policy)
+    assert verdict.errors == [] and verdict.action == "redact" and verdict.text == "🦜"
+
+
 def test_redact_truncates_and_block_blocks() -> None:
     base = {"prompt_injection": {"enabled": False}}
     truncate = Policy(guards={**base, "token_limit": {"max_tokens": 5, "action": "redact"}})
