@@ -2,8 +2,10 @@
 
 Rules (every finding makes ``aisec bom`` exit 1):
 
-- ``unapproved-model`` (high): a model whose name (or any response model, or for a local
-  file ``sha256:<hex digest>``) matches no ``allowed_models`` pattern.
+- ``unapproved-model`` (high): a model whose name (a local file: its path or
+  ``sha256:<hex digest>``) matches no ``allowed_models`` pattern, or one of whose response
+  models (what the provider says answered) matches none: an approved name answered by
+  another model (a gateway's fallback, a dated snapshot no pattern covers) is a finding.
 - ``shadow-ai`` (high): a provider outside ``allowed_providers``, an endpoint whose host,
   ``host:port`` or URL matches no ``allowed_endpoints`` pattern, or an installed AI package
   or framework outside ``allowed_packages``.
@@ -65,11 +67,15 @@ def findings_for(component: AnyComponent, policy: Policy | None) -> list[BomFind
     if policy is None:
         return out
     if isinstance(component, ModelComponent):
-        names = [component.name, *component.response_models]
+        names = [component.name]
         if component.file is not None:
             names.append(f"sha256:{component.file.sha256}")
+        served = [n for n in component.response_models if not allowed(policy.allowed_models, n)]
         if not allowed(policy.allowed_models, *names):
             out.append(_finding("unapproved-model", component, "model", "allowed_models"))
+        elif served:
+            what = f"model {component.name!r} answered as"
+            out.append(_finding("unapproved-model", component, what, "allowed_models", served))
     elif isinstance(component, ProviderComponent):
         if not allowed(policy.allowed_providers, component.name):
             out.append(_finding("shadow-ai", component, "provider", "allowed_providers"))
@@ -86,13 +92,17 @@ def findings_for(component: AnyComponent, policy: Policy | None) -> list[BomFind
     return out
 
 
-def _finding(rule: str, component: AnyComponent, what: str, field: str) -> BomFinding:
+def _finding(
+    rule: str, component: AnyComponent, what: str, field: str, names: list[str] | None = None
+) -> BomFinding:
+    """``what`` ``names`` (default: the component's name) outside the policy's ``field``."""
     where = f" (seen in {', '.join(component.locations[:3])})" if component.locations else ""
+    shown = ", ".join(map(repr, names or [component.name]))
     return BomFinding(
         rule=rule,  # type: ignore[arg-type]
         ref=component.ref,
         severity="high",
-        message=f"{what} {component.name!r} is not in the policy's {field}{where}",
+        message=f"{what} {shown} is not in the policy's {field}{where}",
     )
 
 

@@ -165,6 +165,22 @@ def test_pii_findings_classify_the_data_sent_to_a_provider(
     assert services["openai"]["x-trust-boundary"] is True
 
 
+def test_a_response_model_outside_the_allow_list_is_a_finding(
+    provider_with: Build, llm_call: Callable[..., None]
+) -> None:
+    """``gpt-4o`` is approved, the snapshot that answered is not: a BOM finding. The span
+    check runs when the span starts, before any response, so the span carries none."""
+    provider, collector = provider_with(policy=Policy(allowed_models=["gpt-4o"]))
+    memory = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    llm_call(provider.get_tracer("x"), "gpt-4o", response_model="gpt-4o-2024-08-06")
+    (finding,) = collector.bom().findings
+    assert (finding.rule, finding.ref) == ("unapproved-model", "model:gpt-4o")
+    assert "'gpt-4o-2024-08-06'" in finding.message
+    (span,) = memory.get_finished_spans()
+    assert not span.events
+
+
 def test_policy_allow_lists_turn_into_findings(
     provider_with: Build, llm_call: Callable[..., None]
 ) -> None:

@@ -168,7 +168,7 @@ def test_policy_rules_on_each_kind() -> None:
     ]
 
     policy = Policy(
-        allowed_models=["gpt-4o-2024", f"sha256:{'cd' * 32}"],
+        allowed_models=["gpt-4o", "gpt-4o-2024", f"sha256:{'cd' * 32}"],
         allowed_providers=["openai"],
         allowed_endpoints=["10.0.0.*", "localhost:11434"],
         allowed_packages=["LangChain_Core"],
@@ -179,3 +179,35 @@ def test_policy_rules_on_each_kind() -> None:
         ("plaintext-endpoint", "endpoint:http://10.0.0.5:8000"),
         ("shadow-ai", "framework:vllm"),
     }
+
+
+@pytest.mark.parametrize(
+    ("patterns", "message"),
+    [
+        (["gpt-4o"], "model 'gpt-4o' answered as 'gpt-4o-2024-08-06' is not"),
+        (["gpt-4o*"], None),  # the family's pattern covers its dated snapshots
+        (["gpt-4o", "gpt-4o-2024-*"], None),
+        (["gpt-4o-2024-*"], "model 'gpt-4o' is not"),  # a response model approves no name
+    ],
+)
+def test_the_name_and_every_response_model_must_be_allowed(
+    patterns: list[str], message: str | None
+) -> None:
+    """What answered the calls is checked too: an approved name served as a model no
+    pattern covers (a dated snapshot, a gateway's fallback) is an unapproved model."""
+    model = ModelComponent(
+        ref="model:gpt-4o", name="gpt-4o", response_models=["gpt-4o", "gpt-4o-2024-08-06"]
+    )
+    bom = Bom(subject="x", components=[model])
+    findings = apply_policy(bom, Policy(allowed_models=patterns)).findings
+    assert [(f.rule, f.ref, f.message[: len(message or "")]) for f in findings] == (
+        [("unapproved-model", "model:gpt-4o", message)] if message else []
+    )
+
+
+def test_a_gateway_fallback_to_another_model_is_unapproved() -> None:
+    served = ModelComponent(ref="model:gpt-4o", name="gpt-4o", response_models=["llama-3.1-70b"])
+    bom = Bom(subject="x", components=[served])
+    (finding,) = apply_policy(bom, Policy(allowed_models=["gpt-4o*"])).findings
+    assert (finding.rule, finding.ref) == ("unapproved-model", "model:gpt-4o")
+    assert "answered as 'llama-3.1-70b' is not in the policy's allowed_models" in finding.message
