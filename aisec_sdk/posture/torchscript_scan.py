@@ -5,7 +5,10 @@ class's ``__setstate__`` while the archive loads, ``forward`` and the other meth
 the model is called. In that source ``torch.X`` and ``torch.autograd.X`` name the ATen
 operator ``aten::X``, ``ops.NS.X`` the operator ``NS::X`` (``getattr(ops, "NS")`` and
 names bound to these values resolve the same way), and ``__torch__.torch.classes.NS.C``
-a custom class. The scanner resolves those names; it never imports torch.
+a custom class. The scanner resolves those names; it never imports torch. The source is
+first read as torch's lexer reads it: comments dropped, lines continued by a backslash
+joined, string literals decoded (``'\\163ave'``) and adjacent ones joined
+(``getattr(torch, 'sa' 've')``).
 
 Two things are reported: operators that read or write files at a path the code chooses
 (``torch.save`` is ``aten::save``, ``torch.from_file`` is ``aten::from_file``), and
@@ -16,6 +19,7 @@ operators or classes from namespaces torch does not ship, which load only after
 from __future__ import annotations
 
 import bisect
+import contextlib
 import io
 import pickletools
 import re
@@ -104,8 +108,25 @@ _LINK = rf"\s*\.\s*{_NAME}"
 # A dotted path from a root; from a name bound to one (an alias) too, with no link.
 _ROOTED = re.compile(rf"(?<![\w.])(torch|ops|__torch__)((?:{_LINK})+)")
 _ANY_PATH = re.compile(rf"(?<![\w.])({_NAME})((?:{_LINK})*)")
-# getattr(X, "y") is X.y to the TorchScript compiler, nested ones too.
-_GETATTR = re.compile(rf"getattr\(\s*({_NAME}(?:{_LINK})*)\s*,\s*([\"'])({_NAME})\2\s*\)")
+# What torch's lexer reads (torch/csrc/jit/frontend/lexer.h): a string literal (three
+# quotes may span lines; a backslash escapes any character), a comment, a backslash that
+# continues the line, a quote that opens no string (the lexer rejects the source), else.
+_LEXEME = re.compile(
+    r"""(?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|"""
+    r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")|(?P<comment>#[^\n]*)"""
+    r"""|(?P<continued>\\\r?\n)|(?P<open>['"])|(?P<other>[^'"#\\]+|\\)""",
+    re.S,
+)
+# Escapes torch's parseStringLiteral decodes; \x and \u it rejects.
+_STRING_ESCAPE = re.compile(r"\\(?:([0-7]{3})|(.))", re.S)
+_SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "v": "\v", "t": "\t"} | {
+    c: c for c in "\\'\"\n"
+}
+# Characters a normalised literal cannot hold (its quotes stay the only ones).
+_UNQUOTED = re.compile(r"['\"\\\r\n]")
+# getattr(X, "y") is X.y to the TorchScript compiler, nested ones too; "y" may be adjacent
+# literals, which its parser joins ('sa' 've').
+_GETATTR = re.compile(rf"getattr\(\s*({_NAME}(?:{_LINK})*)\s*,((?:\s*'[^']*')+)\s*\)")
 _ALIAS = re.compile(
     rf"^[ \t]*({_NAME})[ \t]*=[ \t]*({_NAME}(?:[ \t]*\.[ \t]*{_NAME})*)[ \t]*$", re.M
 )
@@ -148,12 +169,59 @@ def _split(chain: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in chain.split("."))
 
 
+def _unescape(match: re.Match[str]) -> str:
+    """One escape's character, as torch's parseStringLiteral decodes it."""
+    octal, char = match.groups()
+    if octal is not None and int(octal, 8) < 256:
+        return chr(int(octal, 8))
+    if char in _SIMPLE_ESCAPES:
+        return _SIMPLE_ESCAPES[char]
+    raise ValueError(match.group())
+
+
+def _string_value(literal: str) -> str:
+    """A string literal's value, without the characters a normalised literal cannot hold;
+    one with an escape torch rejects stays as written."""
+    quotes = 3 if literal[:3] in ("'''", '"""') else 1
+    body = literal[quotes:-quotes]
+    with contextlib.suppress(ValueError):  # else torch's parser rejects the literal
+        body = _STRING_ESCAPE.sub(_unescape, body)
+    return _UNQUOTED.sub(" ", body)
+
+
+def _normalised(text: str) -> str:
+    """``text`` as torch's lexer reads it: comments dropped, lines continued by a backslash
+    joined, each string literal written ``'value'``. Line breaks removed are put back at
+    the next one, so a line number is that of the statement's first line."""
+    out: list[str] = []
+    held = 0  # line breaks removed and not yet put back
+    for lexeme in _LEXEME.finditer(text):
+        kind, piece = lexeme.lastgroup, lexeme.group()
+        if kind == "open":  # an unterminated string: torch rejects the source
+            out.append(text[lexeme.start() :])
+            break
+        if kind == "string":
+            held += piece.count("\n")
+            piece = f"'{_string_value(piece)}'"
+        elif kind == "comment":
+            continue
+        elif kind == "continued":
+            held, piece = held + 1, ""
+        elif held and "\n" in piece:
+            piece, held = piece.replace("\n", "\n" * (held + 1), 1), 0
+        out.append(piece)
+    return "".join(out) + "\n" * held
+
+
 def _flatten_getattr(text: str) -> str:
-    """``getattr(X, "y")`` rewritten ``X.y``, innermost first; the line breaks a call
+    """``getattr(X, 'y')`` rewritten ``X.y``, innermost first; the line breaks a call
     spanned are kept after it, so line numbers stay right."""
 
     def flat(match: re.Match[str]) -> str:
-        return f"{match.group(1)}.{match.group(3)}" + "\n" * match.group(0).count("\n")
+        name = "".join(match.group(2).split("'")[1::2])
+        if re.fullmatch(_NAME, name) is None:
+            return match.group(0)
+        return f"{match.group(1)}.{name}" + "\n" * match.group(0).count("\n")
 
     for _ in range(16):  # each round removes one level of nesting
         text, count = _GETATTR.subn(flat, text)
@@ -186,7 +254,7 @@ def _references(text: str) -> list[_Ref]:
 
     Read with patterns (linear, whatever the size), not Python's parser: a string that
     spells an operator path counts too, a false positive real serialized code avoids."""
-    text = _flatten_getattr(text)
+    text = _flatten_getattr(_normalised(text))
     aliases = _aliases(text)
     defs = [(m.start(), m.group(1)) for m in _DEF.finditer(text)]
     starts = [start for start, _ in defs]

@@ -171,6 +171,14 @@ class _Plain(nn.Module):
         'getattr(torch, "save")(x, "{p}")',
         'getattr(getattr(ops, "aten"), "save")(x, "{p}")',
         'torch.autograd.save(x, "{p}")',
+        # read as torch's lexer reads them: continued lines, adjacent literals, escapes,
+        # comments
+        'torch.\\\n  save(x, "{p}")',
+        'torch\\\n    .save(x, "{p}")',
+        'getattr(torch, \'sa\' "ve")(x, "{p}")',
+        "getattr(ops.aten, 'sa'\n      've')(x, \"{p}\")",
+        "getattr(torch, '\\163ave')(x, \"{p}\")",
+        '(torch.  # torch.load\n      save)(x, "{p}")',
     ],
 )
 def test_other_spellings_torch_accepts_are_found(statement: str, tmp_path: Path) -> None:
@@ -183,6 +191,21 @@ def test_other_spellings_torch_accepts_are_found(statement: str, tmp_path: Path)
     report = scan_file(path)
     assert rule_ids(report) == [("AISEC-JIT001", "high")]
     assert "aten::save" in report.findings[0].message
+
+
+def test_reading_as_torch_does_keeps_comments_out_and_lines_right() -> None:
+    """A comment is no code; a continued statement is reported at its first line."""
+    base = _save(_Plain(), "plain.pt")
+    commented = _rewritten(base, "commented.pt", "# torch.save(x, 'out.pt') \\")
+    assert scan_file(commented).findings == []
+    statement = 'y = """a\n    b"""\n    torch.\\\n      from_file("/etc/hostname")'
+    report = scan_file(_rewritten(base, "read.pt", statement))
+    assert rule_ids(report) == [("AISEC-JIT001", "high")]
+    finding = report.findings[0]
+    assert "aten::from_file" in finding.message and finding.line is not None
+    with zipfile.ZipFile("read.pt") as archive:
+        source = archive.read(finding.path.split("!", 1)[1]).decode()
+    assert source.splitlines()[finding.line - 1].strip() == "torch.\\"
 
 
 @torch.library.custom_op("aisec_jit_test::scramble", mutates_args=())  # type: ignore[misc]
