@@ -83,20 +83,21 @@ def instrument(
     already instrumented is left as it is. ``policy``: the policy of every call, a `Policy`
     or a mapping of its fields (default: the process default policy); ``guards=False``:
     trace only; ``tracer_provider`` / ``meter_provider``: where spans and metrics go
-    (default: the global providers). Returns
-    the names now instrumented.
+    (default: the global providers). Returns the names this call instrumented (as
+    `uninstrument` does): a framework that already was is not among them.
     """
     done = []
     for name in _select(names):
         instrumentor = _instrumentor(name)
-        if not instrumentor.is_instrumented_by_opentelemetry:
-            instrumentor.instrument(
-                policy=policy,
-                guards=guards,
-                tracer_provider=tracer_provider,
-                meter_provider=meter_provider,
-                raise_exception_on_conflict=bool(names),
-            )
+        if instrumentor.is_instrumented_by_opentelemetry:
+            continue
+        instrumentor.instrument(
+            policy=policy,
+            guards=guards,
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+            raise_exception_on_conflict=bool(names),
+        )
         if instrumentor.is_instrumented_by_opentelemetry:
             done.append(name)
     return done

@@ -729,7 +729,7 @@ def test_uninstrument_restores_originals_and_instrumenting_twice_changes_nothing
     assert instrument("openai", policy=REDACT) == ["openai"]
     wrapped = {key: key[0].__dict__[key[1]] for key in before}
     assert all(wrapped[k] is not before[k] for k in before)
-    instrument("openai")
+    assert instrument("openai") == []  # already instrumented: nothing done
     assert all(key[0].__dict__[key[1]] is wrapped[key] for key in before)
     client.chat.completions.create(model="gpt-4o", messages=_user("hi"))
     assert len(telemetry.llm_spans()) == 1
