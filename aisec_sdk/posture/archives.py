@@ -4,7 +4,8 @@ Python's `zipfile` refuses archives that torch still loads (a CRC that does not 
 encryption flag set, a local file name that differs from the central directory's), which
 is how payloads were hidden from scanners. This reader trusts the central directory like
 torch does, falls back to walking local headers when there is none, streams each member
-without loading it, and reports every inconsistency instead of failing.
+without loading it, and reports every inconsistency instead of failing. Tar headers are
+recognised as ``tarfile`` reads them, and tar members judged for safe extraction.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import bz2
 import io
 import lzma
 import posixpath
+import re
 import struct
 import tarfile
 import zlib
@@ -26,6 +28,7 @@ __all__ = [
     "ZipMember",
     "inflate",
     "list_zip",
+    "looks_like_tar",
     "open_member",
     "tar_anomalies",
     "zip_at_end",
@@ -42,6 +45,11 @@ _LOCAL = b"PK\x03\x04"
 _MAX_COMMENT = 65535 + 22
 _MAX_MEMBERS = 1_000_000
 _ZLIB = type(zlib.decompressobj())
+_TAR_BLOCK = 512
+# a tar header's numeric fields (mode, uid, gid, size, mtime, checksum) as tarfile reads
+# them: octal digits, padded with spaces or NULs
+_TAR_NUMBERS = ((100, 108), (108, 116), (116, 124), (124, 136), (136, 148), (148, 156))
+_OCTAL = re.compile(rb"[ \0]*[0-7]*[ \0]*")
 
 
 @dataclass(slots=True)
@@ -213,6 +221,25 @@ def _check_member(
         out.anomalies.append(f"{name}: data runs past the end of the file (truncated)")
     if member.method not in METHODS:
         out.anomalies.append(f"{name}: compression method {member.method} not supported")
+
+
+def looks_like_tar(head: bytes) -> bool:
+    """Whether ``head`` (a file's first bytes) opens with a tar header ``tarfile`` reads:
+    the POSIX ``ustar`` magic, or a pre-POSIX (v7) header, which has none, so it must have
+    a checksum that matches (as ``tarfile`` checks it, unsigned or signed), octal numeric
+    fields and a name free of control characters (random bytes all but never pass)."""
+    if head[257:262] == b"ustar":
+        return True
+    block = head[:_TAR_BLOCK]
+    name = block[:100].split(b"\0", 1)[0]
+    if len(block) < _TAR_BLOCK or not name or any(c < 0x20 or c == 0x7F for c in name):
+        return False
+    if not all(_OCTAL.fullmatch(block[start:end]) for start, end in _TAR_NUMBERS):
+        return False
+    checksum = block[148:156].split(b"\0", 1)[0].strip()
+    rest = block[:148] + block[156:]
+    signed = sum(c - 256 if c > 127 else c for c in rest)
+    return bool(checksum) and int(checksum, 8) in (256 + sum(rest), 256 + signed)
 
 
 def _escapes(path: str) -> bool:

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PICKLE_FORMATS", "detect_format", "scan_file", "scan_paths"]
 
-_HEAD = 512  # a tar header's magic sits at byte 257
+_HEAD = 512  # a tar header
 _MAX_DEPTH = 4
 _MAX_CONFIG = 32 << 20
 _MAX_SOURCE = 16 << 20
@@ -131,7 +131,7 @@ def _sniff(head: bytes) -> str:
         return "parquet"
     if head[:6] == b"ARROW1":
         return "arrow"
-    if head[257:262] == b"ustar":
+    if archives.looks_like_tar(head):
         return "tar"
     if head[:2] == b"\x1f\x8b":
         return "gzip"

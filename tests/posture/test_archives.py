@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import pickle
+import random
 import struct
 import tarfile
 import tracemalloc
@@ -319,6 +320,52 @@ def test_tar_archives_and_the_legacy_torch_tar_format(write: Write, art: Any) ->
         ("AISEC-PKL001", "cut.tar!first.pkl"),
         ("AISEC-MOD001", "cut.tar"),
     }
+
+
+def _pre_posix(tar: bytes) -> bytes:
+    """``tar`` with every header rewritten as a pre-POSIX (v7) one: no ``ustar`` magic or
+    version, the checksum recomputed."""
+    out, offset = bytearray(tar), 0
+    while offset + 512 <= len(out) and any(out[offset : offset + 512]):
+        out[offset + 257 : offset + 265] = bytes(8)
+        out[offset + 148 : offset + 156] = b" " * 8
+        checksum = sum(out[offset : offset + 512])
+        out[offset + 148 : offset + 156] = b"%06o\0 " % checksum
+        size = int(bytes(out[offset + 124 : offset + 136]).strip(b"\0 ") or b"0", 8)
+        offset += 512 + -(-size // 512) * 512
+    return bytes(out)
+
+
+def test_pre_posix_tar_headers_are_recognised_and_random_bytes_are_not(
+    write: Write, art: Any
+) -> None:
+    """tarfile (and so torch.load's legacy path) reads v7 headers, which have no magic."""
+    legacy = _pre_posix(
+        _tar(
+            {
+                "sys_info": pickle.dumps({}, protocol=2),
+                "pickle": art.proto4_call("os", "system"),
+                "storages": pickle.dumps(0, protocol=2),
+            }
+        )
+    )
+    assert legacy[257:262] != b"ustar"
+    with tarfile.open(fileobj=io.BytesIO(legacy)) as archive:
+        assert archive.getnames() == ["sys_info", "pickle", "storages"]
+    path = write("v7.pt", legacy)
+    assert detect_format(path) == "pytorch-tar"
+    assert _rules(scan_file(path)) == {("AISEC-PKL001", "critical", "v7.pt!pickle")}
+    write("v7.tar.gz", gzip.compress(_pre_posix(_tar({"m.pkl": art.proto4_call("os", "system")}))))
+    assert _rules(scan_paths(["v7.tar.gz"])) == {("AISEC-PKL001", "critical", "v7.tar.gz!m.pkl")}
+    rng = random.Random(7)
+    for index in range(1000):
+        fmt = detect_format(write("noise.bin", rng.randbytes(1024)))
+        assert fmt not in ("tar", "pytorch-tar"), index
+    wrong = bytearray(legacy)
+    wrong[148:156] = b"%06o\0 " % (int(legacy[148:154], 8) + 1)  # one off: not a header
+    assert detect_format(write("wrong.bin", bytes(wrong))) not in ("tar", "pytorch-tar")
+    notes = b"release notes\n" + b"0000644 " * 60
+    assert detect_format(write("notes.txt", notes)) == "unknown"  # a line break in the "name"
 
 
 def test_a_zip_appended_to_other_data_is_scanned(write: Write, art: Any) -> None:
