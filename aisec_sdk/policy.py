@@ -78,7 +78,9 @@ class Policy(BaseSettings):
     telemetry: bool = True
     """Emit spans, span events and metrics through the global OpenTelemetry API."""
     allowed_models: list[str] | None = None
-    """Model names (fnmatch patterns) approved for use; None allows every model."""
+    """Model names (fnmatch patterns) approved for use, matched against the requested name
+    and every response model (``"gpt-4o-20*"`` for dated snapshots); None allows every
+    model."""
     allowed_providers: list[str] | None = None
     """Provider names approved for use (``openai``, ``azure.ai.openai``...)."""
     allowed_endpoints: list[str] | None = None
