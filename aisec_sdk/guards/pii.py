@@ -190,6 +190,8 @@ _JOINED_AFTER = regex.compile(r"[-_][\p{Latin}\d]")
 """A Latin letter or digit joined on with a dash (not Hebrew's ל-: "to" the number)."""
 _DIGIT_GROUP = regex.compile(r"\d+")
 _DIGIT_RUN = re2.compile(rb"[0-9](?:[ \-]?[0-9]){6}", re2_options())  # a phone number's start
+_ALONE = regex.compile(r"(?<![^ ])(?:\d{3}-\d{2}-\d{4}|\d{9}|\d{1,3}(?:\.\d{1,3}){3})(?![^ ])")
+"""A piece of a run of numbers shaped like an SSN or an IPv4 address (`_alone`)."""
 _NUMBER = re2.compile(rb"[0-9](?:[ \-.()/]{0,2}[0-9]){6,60}", re2_options())
 """The number candidate alone: a dotted run that is no IPv4 address (1.650.253.0000)."""
 _ARABIC_SEPARATORS = {0x66B: ord("."), 0x66C: ord(",")}
@@ -287,6 +289,27 @@ _ESCAPED_LOCAL_PART = frozenset("+'._-~")
 _BACKREFERENCE = regex.compile(r"\\\d")
 _FORMAT_PART = regex.compile(r"\\\d|\d|[^\d\\]")
 """A back-reference, a literal digit or a separator of a number format (``(\\1) \\2-\\3``)."""
+
+
+def _ssn(s: str, start: int, value: str) -> Candidate | None:
+    """``value`` at ``start`` as a US SSN: ``123-45-6789`` (0.85), ``123 45 6789`` (0.7) or
+    nine digits after "SSN" or "social security" (0.75)."""
+    end = start + len(value)
+    if len(value) == 9 and value.isdigit():
+        named = _SSN_WORD.search(s, max(0, start - 30), start) is not None
+        ok = named and ssn_ok(value[:3], value[3:5], value[5:])
+        return (start, end, "us_ssn", 0.75) if ok else None  # "SSN: 536904412"
+    shape = _SSN_SHAPE.fullmatch(value)
+    if shape is None or not ssn_ok(shape[1], shape[3], shape[4]):
+        return None
+    return (start, end, "us_ssn", 0.85 if shape[2] == "-" else 0.7)
+
+
+def _alone(s: str, start: int, end: int) -> Candidate | None:
+    """A piece of a run of numbers (`_ALONE`) that is an SSN or an IPv4 address by itself."""
+    if "." in s[start:end]:
+        return _ipv4(s, start, end)
+    return _ssn(s, start, s[start:end])
 
 
 def _card_then_short_numbers(value: str) -> int | None:
@@ -486,18 +509,38 @@ class PiiGuard:
             return []  # a dash-joined piece of a longer token: a UUID, a serial, a part number
         if _after_iban_head(s, start):
             return []  # DE89 3704 0044 0532 0130 01: an IBAN whose check failed, not a card
-        if (
-            len(value) == 9
-            and value.isdigit()
-            and ssn_ok(value[:3], value[3:5], value[5:])
-            and _SSN_WORD.search(s, max(0, start - 30), start) is not None
-        ):
-            return [(start, end, "us_ssn", 0.75)]  # "SSN: 536904412": nine digits, named
-        ssn = _SSN_SHAPE.fullmatch(value)
+        found = self._one_or_list(s, start, value, digits)
+        if " " in value:  # Jane Doe 123-45-6789 42: a value standing alone among numbers
+            alone = [
+                c
+                for m in _ALONE.finditer(value)
+                if (c := _alone(s, start + m.start(), start + m.end())) is not None
+                and not any(f[0] <= c[0] and c[1] <= f[1] for f in found)
+            ]
+            if alone:
+                return self._around(s, start, value, alone)
+        return found
+
+    def _around(self, s: str, start: int, value: str, alone: list[Candidate]) -> list[Candidate]:
+        """``alone`` (SSNs and addresses standing between the pieces of ``value``) and the
+        numbers in the runs of pieces between them, each read on its own."""
+        found, at = list(alone), start
+        for a, b in [(c[0], c[1]) for c in alone] + [(start + len(value),) * 2]:
+            between = s[at:a]
+            if run := between.strip(" "):
+                found += self._number(s, at + len(between) - len(between.lstrip(" ")), run)
+            at = b
+        return found
+
+    def _one_or_list(
+        self, s: str, start: int, value: str, digits: str, beside: bool = True
+    ) -> list[Candidate]:
+        """``value`` read as one number (SSN, card, phone), else as a list of numbers, else
+        (``beside``) as one number beside another (`_beside`)."""
+        end = start + len(value)
+        ssn = _ssn(s, start, value)
         if ssn is not None:
-            area, _, group, serial = ssn.groups()
-            if ssn_ok(area, group, serial):
-                return [(start, end, "us_ssn", 0.85 if ssn.group(2) == "-" else 0.7)]
+            return [ssn]
         if 13 <= len(digits) <= 19 and _CARD_SHAPE.fullmatch(value) and luhn_ok(digits):
             score = 0.9 if _issued(digits) else 0.4
             if (
@@ -515,16 +558,25 @@ class PiiGuard:
         phone, national = _scored(value, digits, self.settings.phone_regions)
         loose = value.isdigit()  # 2147483647, a timestamp, an id: digits alone say little
         word = phone_word(s, start, end) if phone is not None and loose else None
-        if phone is None:
-            if not national:
-                return []
+        if phone is None and national:
             phone, word = _hinted(s, start, end, value, digits)
-            if phone is None:
-                return []
-            loose = phone < 0.75
+            loose = phone is not None and phone < 0.75
+        if phone is None:  # +1 650 253 0000 37: a phone number and an age, say
+            return self._beside(s, start, value) if beside and " " in value else []
         if loose and word is None:
             phone = min(phone, 0.45)
         return [(start, end, "phone", phone)]
+
+    def _beside(self, s: str, start: int, value: str) -> list[Candidate]:
+        """``value`` without its last piece, else without its first, read as one number:
+        a phone number next to an age or a count in a table row. A number only possible
+        in a region (0.6) needs a phone word here ("211 486 761 1265" is a protocol reply)."""
+        head, tail = value.rpartition(" ")[0].rstrip(" "), value.partition(" ")[2].lstrip(" ")
+        for at, piece in ((start, head), (start + len(value) - len(tail), tail)):
+            found = self._one_or_list(s, at, piece, piece.translate(_SEPARATORS), beside=False)
+            if found and (found[0][3] >= 0.75 or phone_word(s, at, at + len(piece))):
+                return found
+        return []
 
     def _phones_inside(self, s: str, value: str, offset: int) -> list[Candidate]:
         """Phone numbers in a long run of digits and separators, such as a list of numbers
@@ -950,6 +1002,7 @@ def _ipv4(s: str, start: int, end: int) -> Candidate | None:
         or _glued(after[:1])
         or (after[:1] == "." and after[1:].isdigit())
         or (after[:1] in ("-", "+") and after[1:].isalpha())  # 5.15.0.91-generic, 1.2.3.4+cu1
+        or (after[:1] == "+" and after[1:].isdigit())  # 12.34.56.78+0800: a time and its zone
     ):
         return None
     try:

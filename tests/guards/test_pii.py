@@ -476,3 +476,43 @@ def test_wrapped_and_glued_forms(find: Any, text: str, expected: list[tuple[str,
     IPv4 candidate had taken, nine digits after "SSN", a URL login that is no mailbox, a
     fictional number of the first region written with its country code (as without it)."""
     assert find(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Name SSN Age\nJane Doe 123-45-6789 42\nJohn Roe 234-56-7890 37",
+            [("us_ssn", "123-45-6789"), ("us_ssn", "234-56-7890")],
+        ),
+        ("SSN 123-45-6789 8.8.8.8", [("us_ssn", "123-45-6789"), ("ip_address", "8.8.8.8")]),
+        ("ssn 123-45-6789 2024-01-01", [("us_ssn", "123-45-6789")]),
+        ("SSN: 536904412 42", [("us_ssn", "536904412")]),
+        (
+            "card 4111 1111 1111 1111 8.8.8.8",
+            [("credit_card", "4111 1111 1111 1111"), ("ip_address", "8.8.8.8")],
+        ),
+        ("+44 20 7946 0958 8.8.8.8", [("phone", "+44 20 7946 0958"), ("ip_address", "8.8.8.8")]),
+        (
+            "call +44 20 7946 0958 123-45-6789",
+            [("phone", "+44 20 7946 0958"), ("us_ssn", "123-45-6789")],
+        ),
+        ("Jane +1 650 253 0000 37", [("phone", "+1 650 253 0000")]),
+        ("Jane 020 7946 0958 42", [("phone", "020 7946 0958")]),
+        ("age 42 call 4155552671", [("phone", "4155552671")]),
+        ("call 4155552671 42", [("phone", "4155552671")]),
+        ("group 211 486 761 1265 comp.lang.python", []),
+        ("tel: (0212) 345 67 89", []),
+        ("total 2500 3000", []),
+        ("Date: Wed, 3 Apr 2002 12.34.56.78+0800", []),
+    ],
+)
+def test_values_standing_among_other_numbers(
+    find: Any, text: str, expected: list[tuple[str, str]]
+) -> None:
+    """A run of numbers is no longer read only as one number or a list of phone numbers:
+    an SSN or an IPv4 address among its pieces stands alone, and a phone number next to one
+    more number (an age, a count) is read without it; not a piece of a longer number
+    ("(0212) 345" of a Turkish number) nor a number only possible in a region without a
+    phone word (a protocol reply)."""
+    assert find(text) == expected

@@ -46,6 +46,9 @@ CASES: dict[str, list[tuple[str, Maker]]] = {
         ("iban heads over numbers", _rep("ab12 4155552671 ")),
         ("registry heads", _rep("DE12 ")),
         ("card then expiry", _rep("4111 1111 1111 1111 12/29 123 ")),
+        ("ssns and ages", _rep("123-45-6789 42 ")),
+        ("addresses among numbers", _rep("42 8.8.8.8 123456789 ")),
+        ("phones and ages", _rep("020 7946 0958 42 ")),
         # phone words, owners and numbers of the regions inferred from the text
         ("glued phone words", _rep("电话13812345678")),
         ("owner and number word", _rep("我的号码是13812345678，")),
