@@ -1,17 +1,20 @@
 """Code checks over the Python AST (``.py`` files and notebook code cells).
 
-Names are resolved through the file's imports (``import torch as t`` makes ``t.load`` a
-``torch.load`` call), so checks match what the code calls, not what it happens to spell.
+Names are resolved through the imports that bind them in the scope they are used in
+(``import torch as t`` makes ``t.load`` a ``torch.load`` call; a ``torch`` that is a
+parameter, a class or a function's own import of another module is not), so checks match
+what the code calls, not what it happens to spell.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import io
 import re
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache, cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -19,6 +22,7 @@ from urllib.parse import urlsplit
 from aisec_sdk._json import loads
 from aisec_sdk._pyast import pieces
 from aisec_sdk.posture.models import ScanFinding, Severity
+from aisec_sdk.posture.py_scopes import Names
 
 if TYPE_CHECKING:
     from aisec_sdk.guards.secrets import SecretsGuard
@@ -271,12 +275,14 @@ def exempt_host(url: str) -> bool:
 
 
 class _Checker(ast.NodeVisitor):
-    def __init__(self, path: str, lines: list[str], cell: int | None, tree: ast.AST) -> None:
+    def __init__(
+        self, path: str, lines: list[str], cell: int | None, tree: ast.AST, names: Names
+    ) -> None:
         self.path = path
         self.tree = tree
         self.lines = lines
         self.cell = cell
-        self.aliases: dict[str, str] = {}
+        self.names = names
         self.findings: list[ScanFinding] = []
         self._seen: set[tuple[str, int, int]] = set()
 
@@ -324,31 +330,19 @@ class _Checker(ast.NodeVisitor):
         return _truthy(self.literal(node))
 
     def resolve(self, node: ast.AST) -> str | None:
+        """The dotted name ``node`` means (through imports), or None for a value that is
+        not a module's (a parameter, an assigned object, a call's result)."""
         if isinstance(node, ast.Name):
-            return self.aliases.get(node.id, node.id)
+            return self.names.resolve(node)
         if isinstance(node, ast.Attribute):
             base = self.resolve(node.value)
             return f"{base}.{node.attr}" if base else None
         return None
 
-    # -- imports ------------------------------------------------------------------------
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            if alias.asname:
-                self.aliases[alias.asname] = alias.name
-            else:
-                top = alias.name.split(".")[0]
-                self.aliases[top] = top
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        for alias in node.names:
-            if node.module and alias.name != "*":
-                self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-
     # -- checks -------------------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
         name = self.resolve(node.func) or ""
-        short = name.rsplit(".", 1)[-1]
+        short = (name or _attributes(node.func)).rsplit(".", 1)[-1]  # obj.load_model(...)
         kwargs = {k.arg: k.value for k in node.keywords if k.arg}
         for flag, (rule, level, message) in _DANGEROUS_FLAGS.items():
             if self.truthy(kwargs.get(flag)):
@@ -765,8 +759,15 @@ def _check_model_output(tree: ast.AST, checker: _Checker) -> None:
                 checker.add("AISEC-CODE014", "high", call, message)
 
 
-def scan_python(source: str, path: str, *, cell: int | None = None) -> list[ScanFinding]:
-    """Findings for one Python source text (a file, or a notebook cell when ``cell`` is set)."""
+def scan_python(
+    source: str,
+    path: str,
+    *,
+    cell: int | None = None,
+    imports: Mapping[str, str] | None = None,
+) -> list[ScanFinding]:
+    """Findings for one Python source text (a file, or a notebook cell when ``cell`` is set;
+    ``imports``: the names the notebook's cells import at top level, which every cell sees)."""
     lines = source.splitlines()
     try:
         tree = ast.parse(source, filename=path)
@@ -783,7 +784,7 @@ def scan_python(source: str, path: str, *, cell: int | None = None) -> list[Scan
                 key=f"{cell}|syntax",
             )
         ]
-    checker = _Checker(path, lines, cell, tree)
+    checker = _Checker(path, lines, cell, tree, Names(tree, imports))
     for piece in pieces(tree):  # bounded depth: a long "a" + "a" + ... hides nothing
         checker.visit(piece)
     if _SINK_WORDS.search(source):  # on the cut tree: name resolution stays shallow
@@ -886,7 +887,11 @@ def scan_notebook(data: bytes, path: str) -> list[ScanFinding]:
                 "AISEC-CODE010", "low", path, f"not a readable notebook: {exc}", key="notebook"
             )
         ]
+    shared: dict[str, str] = {}  # cells run in one namespace, in any order
+    for _, source in cells:
+        with contextlib.suppress(SyntaxError, ValueError):  # reported when the cell is checked
+            shared.update(Names(ast.parse(source)).module_imports())
     findings: list[ScanFinding] = []
     for index, source in cells:
-        findings += scan_python(source, path, cell=index)
+        findings += scan_python(source, path, cell=index, imports=shared)
     return findings + _saved_secrets(notebook, path)

@@ -435,3 +435,70 @@ def answer(question, session, users):
 """
     lines = _by_line(scan_python(source, "app.py"))
     assert lines == {n: {"AISEC-CODE014"} for n in range(11, 20)}
+
+
+def _code_rules(source: str) -> list[tuple[str, int | None]]:
+    return [(f.rule_id, f.line) for f in scan_python(source, "s.py")]
+
+
+def test_an_import_binds_in_its_own_scope() -> None:
+    """A function's own import says nothing about the module-level name, and back."""
+    local_torch = (
+        "import torch\ndef helper():\n    import mylib as torch\n    return torch\n"
+        'model = torch.load("downloaded.pt")\n'
+    )
+    assert _code_rules(local_torch) == [("AISEC-CODE002", 5)]
+    local_pickle = (
+        "import pickle\ndef f():\n    import json as pickle\n    return pickle\n"
+        'obj = pickle.load(open("model.pkl", "rb"))\n'
+    )
+    assert _code_rules(local_pickle) == [("AISEC-CODE003", 5)]
+    shadowing = (
+        "import torch\ndef g():\n    import pickle as torch\n    return 1\n"
+        'torch.load("x", weights_only=True)\n'
+    )
+    assert _code_rules(shadowing) == []
+    inside = "import json as pickle\ndef f(p):\n    import pickle\n    return pickle.load(p)\n"
+    assert _code_rules(inside) == [("AISEC-CODE003", 4)]
+    # an inner scope sees an outer import made later in the file, or declared global
+    later = 'def load():\n    return torch.load("m.pt")\nimport torch\n'
+    assert _code_rules(later) == [("AISEC-CODE002", 2)]
+    declared = "def setup():\n    global t\n    import torch as t\ndef f():\n    t.load('m.pt')\n"
+    assert _code_rules(declared) == [("AISEC-CODE002", 5)]
+    # a class body's names are not visible in its methods
+    body = "import torch\nclass A:\n    import mylib as torch\n    def f(self):\n"
+    assert _code_rules(body + "        torch.load('m.pt')\n") == [("AISEC-CODE002", 5)]
+    # within one scope, the binding before the use counts
+    rebound = "import torch as t\nt.load('a')\nimport mylib as t\nt.load('b')\n"
+    assert _code_rules(rebound) == [("AISEC-CODE002", 2)]
+
+
+def test_a_name_bound_to_something_else_is_not_the_module() -> None:
+    for source in (
+        'class torch:\n    @staticmethod\n    def load(p):\n        return p\ntorch.load("x")\n',
+        'def f(torch):\n    return torch.load("x")\n',
+        'torch = object()\ntorch.load("x")\n',
+        "import torch\ndef f(torch=None):\n    return torch.load('x')\n",
+        "for pickle in codecs:\n    pickle.load(fh)\n",
+        "with open('c.yaml') as yaml:\n    yaml.load(text)\n",
+        "import torch\nmodels = [torch.load(p) for torch in loaders]\n",
+        "from .torch import load\nload('x')\n",  # the package's own torch module
+    ):
+        assert _code_rules(source) == [], source
+    # a name nothing binds is taken as spelt: a builtin, or one a star import brings
+    assert _code_rules("from helpers import *\ntorch.load('x')\n") == [("AISEC-CODE002", 2)]
+
+
+def test_notebook_cells_share_their_imports(write: Write) -> None:
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "source": "import torch as t\nimport pickle as pk\n"},
+            {"cell_type": "code", "source": "state = t.load('model.pt')\n"},
+            {"cell_type": "code", "source": "def f(pk):\n    return pk.load(fh)\n"},
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    report = scan_file(write("nb.ipynb", json.dumps(notebook)))
+    assert [(f.rule_id, f.details.get("cell")) for f in report.findings] == [("AISEC-CODE002", 2)]
