@@ -277,22 +277,65 @@ def _content_parts(content: Any, where: str) -> list[str]:
 
 
 def _call_arguments(call: Any) -> tuple[Mapping[str, Any], str] | None:
-    """Where a tool call keeps its arguments as a string: the mapping and its key (OpenAI's
-    ``{"function": {"arguments": ...}}``, a flat ``{"arguments": ...}``, LangChain's
-    ``{"args": ...}``); None when they are not a string."""
+    """Where a tool call keeps its arguments: the mapping and its key (OpenAI's
+    ``{"function": {"arguments": ...}}``, a flat ``{"arguments": ...}`` as a Responses
+    ``function_call`` item has, LangChain's ``{"args": ...}``); None when it has none."""
     if not isinstance(call, Mapping):
         return None
     fn = call.get("function", call)
     if not isinstance(fn, Mapping):
         return None
     key = "arguments" if "arguments" in fn else "args"
-    return (fn, key) if isinstance(fn.get(key), str) else None
+    return (fn, key) if isinstance(fn.get(key), str | Mapping | list) else None
+
+
+def _leaves(value: Any) -> list[str]:
+    """The strings in arguments: a JSON string as it is, or the string values of parsed
+    arguments (a dict, a list) in order."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [text for item in value.values() for text in _leaves(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _leaves(item)]
+    return []
+
+
+def _with_leaves(value: Any, queue: list[str]) -> Any:
+    """``value`` with its `_leaves` taken from the front of ``queue``, in order."""
+    if isinstance(value, str):
+        return queue.pop(0)
+    if isinstance(value, Mapping):
+        return {key: _with_leaves(item, queue) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_leaves(item, queue) for item in value]
+    return value
+
+
+def _tool_calls(message: Any) -> list[Any]:
+    """The tool calls a message carries (its ``tool_calls``, in a dict or on a LangChain
+    message), or the message itself when it is a Responses ``function_call`` item."""
+    if message_field(message, "type") == "function_call":
+        return [message]
+    return list(message_field(message, "tool_calls") or ())
+
+
+def _call_texts(call: Any) -> list[str]:
+    found = _call_arguments(call)
+    return [] if found is None else _leaves(found[0][found[1]])
+
+
+def _with_call_texts(call: Any, queue: list[str]) -> Any:
+    found = _call_arguments(call)
+    if found is None:
+        return call
+    fn, key = found
+    args = {**fn, key: _with_leaves(fn[key], queue)}
+    return args if fn is call else {**call, "function": args}
 
 
 def _tool_call_count(message: Any) -> int:
-    if not isinstance(message, Mapping):
-        return 0
-    return sum(_call_arguments(call) is not None for call in message.get("tool_calls") or ())
+    return sum(len(_call_texts(call)) for call in _tool_calls(message))
 
 
 def message_field(message: Any, name: str) -> Any:
@@ -310,33 +353,36 @@ def message_role(message: Any) -> Any:
 
 
 def message_parts(message: Any, index: int = 0) -> tuple[str, list[str]]:
-    """The role and the text parts of one chat message (dict or LangChain-style object).
+    """The role and the text parts of one chat message (dict or LangChain-style object), or
+    of a Responses API input item (a ``function_call_output`` reads as a ``tool`` message).
 
-    Content parts come first, then the string arguments of any ``tool_calls``.
+    Content parts come first, then the strings in the arguments of its tool calls.
     """
     where = f"message {index}"
     if isinstance(message, Mapping):
-        role = message.get("role", message.get("type", "user"))
+        kind = message.get("type")
+        if kind == "function_call_output":
+            return "tool", _content_parts(message.get("output"), where)
+        role = message.get("role", kind or "user")
         parts = _content_parts(message.get("content"), where)
-        for call in message.get("tool_calls") or ():
-            found = _call_arguments(call)
-            if found is not None:
-                parts.append(found[0][found[1]])
-        return str(role), parts
-    if hasattr(message, "content"):
+    elif hasattr(message, "content"):
         role = getattr(message, "role", None) or getattr(message, "type", "user")
-        return str(role), _content_parts(message.content, where)
-    if isinstance(message, tuple) and len(message) == 2 and isinstance(message[1], str):
+        parts = _content_parts(message.content, where)
+    elif isinstance(message, tuple) and len(message) == 2 and isinstance(message[1], str):
         return str(message[0]), [message[1]]
-    raise TypeError(
-        f"{where}: expected a chat message (a dict with 'role' and 'content', or an object "
-        f"with .content), got {type(message).__name__}"
-    )
+    else:
+        raise TypeError(
+            f"{where}: expected a chat message (a dict with 'role' and 'content', or an object "
+            f"with .content), got {type(message).__name__}"
+        )
+    for call in _tool_calls(message):
+        parts += _call_texts(call)
+    return str(role), parts
 
 
 def replace_message_parts(message: Any, parts: list[str]) -> Any:
     """A copy of ``message`` whose text parts are ``parts`` (in `message_parts` order);
-    AttributeError, TypeError or ValueError when an object's ``content`` cannot be set."""
+    AttributeError, TypeError or ValueError when an object's attributes cannot be set."""
     queue = list(parts)
 
     def swap(content: Any) -> Any:
@@ -356,32 +402,31 @@ def replace_message_parts(message: Any, parts: list[str]) -> Any:
             return new
         return content
 
-    if isinstance(message, Mapping):
-        updated = dict(message)
-        updated["content"] = swap(message.get("content"))
-        calls = message.get("tool_calls")
-        if calls:
-            new_calls = []
-            for call in calls:
-                found = _call_arguments(call)
-                if found is not None and queue:
-                    fn, key = found
-                    args = {**fn, key: queue.pop(0)}
-                    call = args if fn is call else {**call, "function": args}
-                new_calls.append(call)
-            updated["tool_calls"] = new_calls
-        return updated
     if isinstance(message, tuple):
         return (message[0], queue.pop(0))
+    if isinstance(message, Mapping):
+        if message.get("type") == "function_call_output":
+            return {**message, "output": swap(message.get("output"))}
+        updated = dict(message)
+        if "content" in message:
+            updated["content"] = swap(message["content"])
+        if message.get("type") == "function_call":
+            return _with_call_texts(updated, queue)
+        if message.get("tool_calls"):
+            updated["tool_calls"] = [_with_call_texts(c, queue) for c in message["tool_calls"]]
+        return updated
+    update = {"content": swap(message.content)}
+    if queue:  # the rest are the texts of its tool calls
+        update["tool_calls"] = [_with_call_texts(c, queue) for c in message.tool_calls]
     if hasattr(message, "model_copy"):
-        return message.model_copy(update={"content": swap(message.content)})
-    content = swap(message.content)
+        return message.model_copy(update=update)
     if is_dataclass(message) and not isinstance(message, type):
-        return replace(message, content=content)
-    # any other object with .content: a shallow copy with the attribute set (AttributeError
-    # when it is read-only)
+        return replace(message, **update)
+    # any other object with .content: a shallow copy with the attributes set (AttributeError
+    # when one is read-only)
     duplicate = copy.copy(message)
-    duplicate.content = content
+    for name, value in update.items():
+        setattr(duplicate, name, value)
     return duplicate
 
 
