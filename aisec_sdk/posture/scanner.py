@@ -187,6 +187,21 @@ def _member_format(name: str, head: bytes, parses: Callable[[], bool]) -> str:
     return fmt
 
 
+def _content_format(fh: IO[bytes], head: bytes, size: int, *, complete: bool = False) -> str:
+    """A seekable stream's format from its content (``head``: its first bytes): a magic, an
+    HDF5 signature after a user block, or a pickle without a protocol header (when
+    ``complete``, only one that reaches STOP and imports something: what text files need).
+    The stream is left at its start."""
+    fmt = _sniff(head)
+    if fmt == "unknown" and is_hdf5(fh):
+        fmt = "hdf5"
+    if fmt == "unknown":
+        fh.seek(0)
+        fmt = "pickle" if looks_like_pickle(fh, size, complete=complete) else "unknown"
+    fh.seek(0)
+    return fmt
+
+
 def detect_format(path: str | os.PathLike[str]) -> str:
     """The format of a weights file from its content: ``pytorch-zip``, ``pickle``,
     ``safetensors``, ``numpy``, ``npz``, ``keras``, ``hdf5``, ``gguf``, ``onnx``, ``zip``,
@@ -195,7 +210,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     """
     target = Path(path)
     with target.open("rb") as fh:
-        fmt = _sniff(fh.read(_HEAD))
+        fmt = _content_format(fh, fh.read(_HEAD), target.stat().st_size)
         if fmt == "zip":
             listing = archives.list_zip(fh, target.stat().st_size)
             return _zip_flavour(m.name for m in listing.members)
@@ -206,12 +221,6 @@ def detect_format(path: str | os.PathLike[str]) -> str:
                     return _tar_flavour(tar.getnames())
             except tarfile.TarError:
                 return "tar"
-        if fmt == "unknown":
-            if is_hdf5(fh):
-                return "hdf5"
-            fh.seek(0)
-            if looks_like_pickle(fh, target.stat().st_size):
-                return "pickle"
         return fmt
 
 
@@ -323,16 +332,9 @@ class _Scan:
         suffix = target.suffix.lower()
         with target.open("rb") as fh:
             head = fh.read(_HEAD)
-            fh.seek(0)
-            fmt = _sniff(head)
-            if fmt == "unknown" and is_hdf5(fh):
-                fmt = "hdf5"
-            fh.seek(0)
             textual = suffix in _DATA_SUFFIXES or suffix in _CODE_SUFFIXES
-            if fmt == "unknown":
-                # Text formats must parse to STOP; other files may be truncated payloads.
-                fmt = "pickle" if looks_like_pickle(fh, size, complete=textual) else "unknown"
-                fh.seek(0)
+            # Text formats must parse to STOP; other files may be truncated payloads.
+            fmt = _content_format(fh, head, size, complete=textual)
             if fmt in _COLUMNAR:
                 return self._dataset(target, display, fmt)
             # zipfile (so Keras) reads an archive after any other bytes; torch and numpy
@@ -520,8 +522,6 @@ class _Scan:
         if fmt in _COMPRESSED and depth < _MAX_DEPTH:
             inner = _decompressed(fh, fmt)
             inner_fmt = _sniff(inner.peek(_HEAD)[:_HEAD])
-            if inner_fmt == "unknown":
-                inner_fmt = "pickle"  # joblib's compressed pickles, protocol 0-1 included
             if inner_fmt in ("pickle", "numpy", "gguf"):  # streamed as they decompress
                 found, inner_fmt = self._blob(inner, display, -1, b"", inner_fmt, depth + 1)
                 return found, f"{fmt}+{inner_fmt}"
@@ -536,7 +536,9 @@ class _Scan:
                     ], fmt
                 copy.seek(0)
                 head = copy.read(_HEAD)
-                copy.seek(0)
+                # dispatched as the same bytes would be uncompressed (a joblib pickle of
+                # protocol 0-1 has no magic; raw weights or a text are no pickle)
+                inner_fmt = _content_format(copy, head, copied)
                 found, inner_fmt = self._blob(copy, display, copied, head, inner_fmt, depth + 1)
                 return found, f"{fmt}+{inner_fmt}"
         return [], fmt

@@ -372,6 +372,10 @@ def test_compressed_pickles_like_joblib(
     assert rule_ids(scan_file(path)) == [("AISEC-PKL001", "critical")]
     benign = write("ok-" + name, compress(pickle.dumps({"a": [1, 2, 3]})))
     assert scan_file(benign).findings == []
+    # what is no pickle uncompressed is none compressed: raw weights, a text
+    for data in (b"\x82\x6e" + bytes(range(256)) * 4, b"# Release notes\nNothing to see.\n"):
+        assert scan_file(write("raw.bin", data)).findings == []
+        assert scan_file(write("packed-" + name, compress(data))).findings == [], data[:8]
 
 
 def test_files_written_by_the_safetensors_library_are_clean() -> None:
