@@ -84,13 +84,14 @@ class StreamGuard:
         if cut <= 0 and not blocking:
             return ""
         # a finding is recorded once: when the text holding it is released (or on a block);
-        # the held-back text is scanned again with the next chunk
+        # the held-back text is scanned again with the next chunk. The final release is
+        # recorded even when clean, so every stream has its output verdict (``allow`` too)
         emitted = (
             verdict.findings if blocking else [f for f in verdict.findings if f.end <= cut or final]
         )
         shifted = [_shift(f, self._offset) for f in emitted]
         self.findings += shifted
-        if self._on_verdict is not None and (emitted or verdict.errors):
+        if self._on_verdict is not None and (emitted or verdict.errors or final):
             part = Verdict(
                 action=verdict.action if blocking else _action(emitted),
                 findings=shifted,

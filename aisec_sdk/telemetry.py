@@ -168,7 +168,9 @@ class CallTelemetry:
         attrs = self._attrs
         attrs[ATTR_ACTION] = self._action
         attrs[ATTR_FINDINGS_COUNT] = self._count
-        attrs[attr_direction_action(verdict.direction)] = verdict.action
+        key = attr_direction_action(verdict.direction)  # the strongest of the direction
+        if _ACTION_RANK[verdict.action] >= _ACTION_RANK[attrs.get(key, "allow")]:
+            attrs[key] = verdict.action
         if verdict.errors:
             attrs[ATTR_GUARD_ERRORS] = verdict.errors
         span = self.span

@@ -192,6 +192,18 @@ def test_stream_redacts_across_chunks(guarded: Policy, telemetry: Any) -> None:
     assert [e["aisec.guard"] for e in _events(span)] == ["secrets"]
 
 
+def test_a_clean_stream_records_its_output_action(guarded: Policy, telemetry: Any) -> None:
+    """As ``invoke`` does: ``aisec.output.action`` is ``allow`` on a clean stream too."""
+    text = "A plain answer in many words. " * 8
+    model = GenericFakeChatModel(messages=_answers(text, text))
+    list(model.stream("hi"))
+    model.invoke("hi")
+    assert [s.attributes.get("aisec.output.action") for s in telemetry.llm_spans()] == [
+        "allow",
+        "allow",
+    ]
+
+
 def test_a_stream_stopped_early_is_not_an_error(guarded: Policy, telemetry: Any) -> None:
     model = GenericFakeChatModel(messages=_answers("word " * 100))
     stream = cast(Generator[Any, None, None], model.stream("hi"))  # a generator underneath

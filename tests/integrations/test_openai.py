@@ -276,6 +276,23 @@ def test_stream_usage_chunk_fills_usage(guarded: Policy, client: Any, telemetry:
     assert "aisec.usage.counted" not in attrs
 
 
+def test_streams_record_the_output_action_as_json_calls_do(
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
+) -> None:
+    """``aisec.output.action`` is on every span, streamed or not, clean or redacted; on a
+    stream it is the strongest action of its parts (a clean tail keeps ``redact``)."""
+    clean = "A plain answer, long enough to be released in several parts. " * 4
+    secret = f"The key is {AWS_KEY}. " + clean
+    for content in (clean, secret):
+        for _ in range(3):
+            fake_openai.queue(content=content)
+        client.chat.completions.create(model="gpt-4o", messages=_user("hi"))
+        list(client.chat.completions.create(model="gpt-4o", messages=_user("hi"), stream=True))
+        list(client.responses.create(model="gpt-4o", input="hi", stream=True))
+    actions = [s.attributes.get("aisec.output.action") for s in telemetry.llm_spans()]
+    assert actions == ["allow"] * 3 + ["redact"] * 3
+
+
 @pytest.mark.parametrize("guarded", ["block"], indirect=True)
 def test_stream_block_ends_the_stream(
     guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
