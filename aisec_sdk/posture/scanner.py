@@ -302,7 +302,8 @@ class _Scan:
         try:
             self._file(target, display, explicit=explicit)
         except OSError as exc:
-            self.failed(display, "AISEC-MOD001", f"file could not be read: {exc.strerror or exc}")
+            message = f"file could not be read: {exc.strerror or exc}"
+            self.failed(display, "AISEC-MOD001", message, size=_size(target))
         except Exception as exc:  # e.g. RecursionError on absurdly nested code
             suffix = target.suffix.lower()
             rule = (
@@ -314,11 +315,11 @@ class _Scan:
             )
             self.failed(display, rule, f"file could not be analysed: {type(exc).__name__}: {exc}")
 
-    def failed(self, display: str, rule: str, message: str) -> None:
-        """Record a file that could not be scanned, as a finding on it."""
+    def failed(self, display: str, rule: str, message: str, *, size: int = 0) -> None:
+        """Record a file (or folder) that could not be scanned, as a finding on it."""
         severity = RULES[rule].severity
         self._add(
-            FileResult(display, "other", "unreadable", 0),
+            FileResult(display, "other", "unreadable", size),
             [ScanFinding(rule, severity, display, message, key="failed")],
         )
 
@@ -765,8 +766,17 @@ def _sha256(fh: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    for folder, dirs, files in os.walk(root):
+def _size(target: Path) -> int:
+    """The size ``stat`` gives (a file that cannot be opened may still have one), else 0."""
+    try:
+        return target.stat().st_size
+    except OSError:
+        return 0
+
+
+def _walk(root: Path, unreadable: Callable[[OSError], None]) -> Iterator[Path]:
+    """The files under ``root``; each folder that cannot be listed goes to ``unreadable``."""
+    for folder, dirs, files in os.walk(root, onerror=unreadable):
         dirs[:] = sorted(
             d
             for d in dirs
@@ -803,7 +813,12 @@ def scan_paths(
         if target.is_dir():
             # Links to files are followed (a Hugging Face cache snapshot is all links into
             # blobs/); links to folders are not, so a loop cannot trap the walk.
-            files = [(f, False) for f in _walk(target) if f.is_file()]
+            unreadable: list[OSError] = []
+            files = [(f, False) for f in _walk(target, unreadable.append) if f.is_file()]
+            for error in unreadable:  # what it holds is not scanned: say so
+                folder = Path(error.filename or target).as_posix()
+                message = f"folder could not be read: {error.strerror or error}; not scanned"
+                scan.failed(folder, "AISEC-MOD001", message)
         else:
             files = [(target, True)]
         for file, explicit in files:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import torch
 
 import aisec_sdk.posture as posture
@@ -49,3 +52,56 @@ def test_links_to_files_are_scanned_links_to_folders_are_not_followed(tmp_path: 
     assert [(f.rule_id, Path(f.path).name) for f in report.findings] == [
         ("AISEC-PKL001", "pytorch_model.bin")
     ]
+
+
+def _denied_as_root(monkeypatch: pytest.MonkeyPatch, locked: Path) -> None:
+    """Permissions do not stop root: fail where a user would (os.walk lists with scandir,
+    the scanner opens files with Path.open)."""
+    if os.geteuid() != 0:
+        return
+    scandir, open_path = os.scandir, Path.open
+
+    def denied(path: Any) -> None:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    def fake_scandir(path: Any = ".") -> Any:
+        return denied(path) if Path(path).resolve() == locked.resolve() else scandir(path)
+
+    def fake_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        return (
+            denied(self) if self.resolve() == locked.resolve() else open_path(self, *args, **kwargs)
+        )
+
+    monkeypatch.setattr(os, "scandir", fake_scandir)
+    monkeypatch.setattr(Path, "open", fake_open)
+
+
+def test_an_unreadable_folder_or_file_is_a_finding(
+    write: Write, art: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What cannot be read is not scanned: the report names it instead of passing over it."""
+    write("models/ok.txt", "fine")
+    write("models/locked/evil.pkl", art.proto4_call("os", "system"))
+    locked = Path("models/locked")
+    locked.chmod(0)
+    try:
+        with monkeypatch.context() as patch:
+            _denied_as_root(patch, locked)
+            report = posture.scan_paths(["models"])
+    finally:
+        locked.chmod(0o755)
+    finding = report.findings[0]
+    assert [(f.rule_id, f.severity, f.path) for f in report.findings] == [
+        ("AISEC-MOD001", "medium", "models/locked")
+    ]
+    assert "folder could not be read" in finding.message and "ermission denied" in finding.message
+    hidden = write("weights.pkl", art.proto4_call("os", "system"))
+    hidden.chmod(0)
+    try:
+        with monkeypatch.context() as patch:
+            _denied_as_root(patch, hidden)
+            report = posture.scan_paths([hidden])
+    finally:
+        hidden.chmod(0o644)
+    assert [(f.rule_id, f.path) for f in report.findings] == [("AISEC-MOD001", "weights.pkl")]
+    assert report.files[0].size == hidden.stat().st_size > 0  # stat works where open does not
