@@ -20,7 +20,9 @@ def lazy_exports(
 
     ``exports`` maps a public name to the module defining it; a loaded name is cached in
     ``namespace``. With ``public_module``, exported classes report ``package`` as their module
-    (reprs and tracebacks show a name users can import).
+    (reprs and tracebacks show a name users can import). ``dir()`` lists the public API
+    (``__all__``, else ``exports``) and the module's dunders, not what the package imported
+    for itself (``os``, ``TYPE_CHECKING``) nor its private names.
     """
 
     def __getattr__(name: str) -> Any:
@@ -34,6 +36,7 @@ def lazy_exports(
         return value
 
     def __dir__() -> list[str]:
-        return sorted({*namespace, *exports})
+        dunders = (n for n in namespace if n.startswith("__") and n.endswith("__"))
+        return sorted({*namespace.get("__all__", exports), *dunders})
 
     return __getattr__, __dir__
