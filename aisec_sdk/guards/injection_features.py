@@ -55,9 +55,11 @@ _TOKEN = re.compile(rf"[{_CJK}]|(?:[^\W\d_{_CJK}]|[{_MARKS}])+")
 _ASCII_SEPARATORS = bytes(c if chr(c).isalpha() and c < 128 else 32 for c in range(256))
 
 def _folded(text: str) -> str:
-    """``text`` in NFKC, the form `aisec_sdk.text.normalize` gives the scanned text (Thai
-    vowels, some Bengali and Devanagari letters decompose)."""
-    return unicodedata.normalize("NFKC", text)
+    """``text`` in the form `aisec_sdk.text.normalize` gives the scanned text: NFKC (Thai
+    vowels, some Bengali and Devanagari letters decompose), and the Turkish dotless i as
+    "i" (a look-alike that normalisation folds wherever it touches a Latin letter, so in
+    every Turkish word)."""
+    return unicodedata.normalize("NFKC", text).replace("\u0131", "i")
 
 
 # Up to ``n`` filler words between two parts of a phrase.
@@ -72,7 +74,8 @@ _IGNORE = (
     r"|discard|neglect"
     r"|ignoriere\w*|vergiss|vergessen|missachte\w*|ignorier\w*"
     r"|ignore[zr]?|oublie[zr]?|ne\W+tiens\W+pas"
-    r"|ignora\w*|olvida\w*|omite|omitir|descarta\w*"
+    r"|ignora\w*|olvid[ae]\w*|omite|omitir|descarta\w*|(?:haz|hagan?)\W+caso\W+omiso"
+    r"|no\W+hagas\W+caso"
     r"|игнорир\w*|проигнорир\w*|забудь\w*|забыть|отбрось\w*"
     r"|dimentica\w*|trascura\w*|esque[çc]\w*|desconsider\w*|negeer\w*|vergeet"
     r"|zignoruj\w*|ignoruj\w*|zapomnij\w*|abaikan|lupakan|bỏ\W+qua|quên|phớt\W+lờ"
@@ -176,6 +179,7 @@ _INTL_OVERRIDE = (
     r"|(?:ลืม|ไม่ต้องสนใจ|อย่าสนใจ|อย่าไปสนใจ|เพิกเฉย|ละเว้น)[^\n]{0,20}(?:คำสั่ง|คำแนะนำ|กฎ)"
     r"|\b(?:talimat|kural|yönerge|komut)\w*(?:\W+\w+){0,2}?\W+(?:yok\W+say|görmezden\W+gel"
     r"|unut|dikkate\W+alma)"
+    r"|\byukarıdaki\w*(?:\W+\w+){0,2}?\W+(?:görmezden\W+gel|yok\W+say|unut)"  # noqa: RUF001
 )
 _INTL_OVERRIDE_WORDS = (
     "無視", "忘れ", "무시", "잊", "अनदेखा", "भूल", "अवहेलना", "नजरअंदाज", "नज़रअंदाज़", "उपेक्षा",
@@ -193,13 +197,13 @@ _INTL_SECRET = (
     r"|把[^。\n]{0,6}(?:系统提示|系统指令|初始指令|提示词|密码|口令)[^。\n]{0,20}?(?:告诉|显示|输出|重复"
     r"|打印|说出|透露|泄露|发给|给我)"
     r"|(?:পাসওয়ার্ড|গোপন চাবি)[^।\n]{0,20}(?:কি|কী|বলুন|বলো|দিন|দাও)"
-    r"|\b(?:ما|أخبرني|اخبرني|أعطني|اعطني|اكشف)\b[^.\n؟]{0,20}(?:كلمة المرور|كلمة السر|المفتاح السري"
-    r"|مفتاحك السري)"
+    r"|\b(?:ما|أخبرني|اخبرني|أعطني|اعطني|اكشف|أظهر|اظهر|اعرض|اطبع|كرر)\b[^.\n؟]{0,20}(?:كلمة المرور"
+    r"|كلمة السر|المفتاح السري|مفتاحك السري|موجه النظام|تعليمات النظام|رسالة النظام)"
     r"|รหัสผ่าน[^\n]{0,15}(?:คืออะไร|บอก)"
 )
 _INTL_SECRET_WORDS = (
     "パスワード", "秘密", "システムプロンプト", "合言葉", "비밀", "암호", "시스템", "पासवर्ड", "गुप्त",
-    "सिस्टम", "পাসওয়ার্ড", "গোপন", "كلمة", "المفتاح", "مفتاحك", "รหัสผ่าน",
+    "सिस्टम", "পাসওয়ার্ড", "গোপন", "كلمة", "المفتاح", "مفتاحك", "รหัสผ่าน", "النظام",
 )
 
 # Verbs that turn a text into another text (a way to make the model re-emit what it was
@@ -326,7 +330,8 @@ _ABOVE_TEXT = (
     r"(?:text|words|content|sentences?|paragraphs?|conversation|prompt|input))"
 )
 _ABOVE_TEXT_INTL = (
-    r"\b(?:(?:gesamten\W+)?(?:obigen|vorherigen)\W+(?:text\w*|inhalt\w*|ausführungen)"
+    r"\b(?:(?:gesamten\W+)?(?:obigen?|vorherigen?)\W+(?:text\w*|inhalt\w*|ausführungen"
+    r"|eingabeaufforderung\w*|prompts?)|(?:text|alles|inhalt)\W+oberhalb\W+dies\w+"
     r"|alles\W+(?:oben|davor|vorher)\W|was\W+(?:steht|stand)\W+(?:oben|davor|am\W+anfang)"
     r"|texte\W+(?:ci-dessus|précédent|au-dessus)|au-dessus\W+de\W+ce\W+message"
     r"|texto\W+(?:que\W+está\W+)?encima|текст\W+над\W+(?:этим|этой)|tout\W+ce\W+qui\W+(?:précède|est\W+au-dessus)"
@@ -450,7 +455,10 @@ PATTERNS: dict[str, str] = {
     r"\W+(?:data|text|documents?|input|content|context|instructions|prompt|conversation)\b"
     r"|\bstop\W+everything\b"
     rf"|{_IGNORE}\W+(?:ce\W+qui\W+(?:précède|est\W+au-dessus)|lo\W+anterior|alles\W+(?:davor"
-    r"|oben|bisherige)|всё\W+(?:выше|сказанное)|quanto\W+sopra|tudo\W+acima)",
+    r"|oben|bisherige)|всё\W+(?:выше|сказанное)|quanto\W+sopra|tudo\W+acima)"
+    # "olvida todo lo que te dije antes": everything, and a word saying it came before
+    rf"|{_IGNORE}\W+(?:todo|tout|alles|tutto|tudo|всё|все)\W+(?:\w+\W+){{0,5}}?(?:antes"
+    r"|avant|auparavant|vorher|zuvor|davor|prima|раньше|ранее)\b",
     "new_rules": r"\b(?:new|updated|real|actual|true|neue[n]?|nouvelles?|nuevas?|новые)\W+"
     r"(?:instructions?|rules|task|objective|goal|mission|anweisungen|regeln|consignes"
     r"|instrucciones|инструкции)\s*:"
@@ -564,7 +572,8 @@ PATTERNS: dict[str, str] = {
     r"|\b(?:don'?t|do\W+not|never)\W+(?:add|include|give|put)\W+(?:any\W+)?(?:warnings?"
     r"|disclaimers?|caveats?|safety\W+(?:warnings?|language|notes?|notices?|information|caveats?"
     r"|disclaimers?|advice|tips))\b"
-    r"|\bne\W+(?:jamais\W+)?ajout\w*\W+(?:jamais\W+)?(?:d'|aucune?\W+)\W*(?:avertissements?"
+    r"|\bn(?:e\W+|')(?:jamais\W+)?ajout\w*\W+(?:(?:jamais|pas)\W+)?(?:d'|aucune?\W+)\W*"
+    r"(?:avertissements?"
     r"|mises?\W+en\W+garde)|\bno\W+(?:añadas|agregues|incluyas|pongas|des)\W+(?:ninguna\W+)?"
     r"advertencias?|\b(?:não|nao)\W+(?:dê|de|adicione|inclua|coloque)\W+(?:nenhum\W+)?avisos?"
     r"|\bnon\W+(?:aggiungere|dare|includere)\W+(?:alcun\w*\W+)?avvert\w*"
@@ -783,7 +792,17 @@ PATTERNS: dict[str, str] = {
     r"|\b(?:rules|instructions|guidelines|restrictions|directives)\W+(?:that\W+|which\W+)?you\W+"
     r"(?:were\W+given|have\W+been\W+given|were\W+told|follow|must\W+follow|received"
     r"|are\W+following|operate\W+under)\b|\b(?:instructions|rules|guidelines|directives)\W+"
-    r"(?:did|have|had)\W+(?:\w+\W+){0,3}?(?:give|given|provide|provided)\W+you\b",
+    r"(?:did|have|had)\W+(?:\w+\W+){0,3}?(?:give|given|provide|provided)\W+you\b"
+    r"|\b(?:anweisungen|regeln|vorgaben),?\W+(?:die|welche)\W+(?:du|sie)\W+(?:\w+\W+){0,4}?"
+    r"(?:erhalten|bekommen)\W+(?:hast|haben)\b"
+    r"|\b(?:instructions|consignes|règles)\W+(?:que\W+|qu')(?:tu\W+as|vous\W+avez|on\W+t'a"
+    r"|on\W+vous\W+a)\W+(?:\w+\W+)?(?:reçu\w*|donné\w*)"
+    r"|\b(?:instrucciones|reglas|indicaciones)\W+que\W+(?:(?:se\W+)?te\W+(?:dieron|han\W+dado"
+    r"|dio|ha\W+dado)|(?:has\W+)?recib\w+)"
+    r"|\b(?:istruzioni|regole)\W+che\W+(?:hai\W+ricevut\w|ti\W+(?:sono\W+state\W+date"
+    r"|hanno\W+dato))|\b(?:instruções|regras)\W+que\W+(?:você\W+)?(?:recebeu|te\W+deram"
+    r"|lhe\W+deram)|\b(?:инструкци\w*|правила),?\W+которые\W+(?:ты\W+получил\w*"
+    r"|вы\W+получили|тебе\W+дали|вам\W+дали)",
     "forbidden_reveal": r"\b(?:are|were)\W+you\W+(?:not\W+)?(?:supposed|allowed|permitted|told"
     r"|instructed|programmed)\W+(?:not\W+)?to\W+(?:tell|say|reveal|share|discuss|mention"
     r"|disclose|talk\W+about)\b|\b(?:what|the\W+part|anything)\W+(?:\w+\W+){0,3}?you\W+(?:must"
@@ -870,7 +889,7 @@ _SECRET_WORDS = (
 )
 _IGNORE_WORDS = (
     "ignor", "disregard", "forget", "overrid", "bypass", "skip", "drop", "abandon", "discard",
-    "neglect", "vergiss", "vergessen", "missachte", "oublie", "tiens", "olvida", "omit",
+    "neglect", "vergiss", "vergessen", "missachte", "oublie", "tiens", "olvid", "caso", "omit",
     "descarta", "игнор", "проигнор", "забуд", "забыть", "отбрось", "dimentica", "trascura",
     "esque", "desconsider", "negeer", "vergeet", "zapomnij", "abaikan", "lupakan", "bỏ", "quên",
     "phớt", "kalimutan", "balewalain", "zaboravi", "ігнору", "проігнору", "знехтуй",
@@ -945,10 +964,10 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                          "vorgaben", "consignes", "règles", "instrucciones", "reglas",
                          "инструкции", "правила", "istruzioni", "regole", "instruções", "regras"),
     "above_dump": ("above", "before", "preceding", "prior", "so far", "beginning", "start", "top",
-                   "previous", "earlier", "obigen", "vorherigen", "oben", "davor", "vorher",
-                   "anfang", "ci-dessus", "précéd", "précè", "au-dessus", "anterior", "arriba",
-                   "acima", "sopra", "precede", "выше", "ранее", "вышеизложенн", "вышенаписанн",
-                   "über", "encima", "над",
+                   "previous", "earlier", "obige", "vorherige", "oberhalb", "oben", "davor",
+                   "vorher", "anfang", "ci-dessus", "précéd", "précè", "au-dessus", "anterior",
+                   "arriba", "acima", "sopra", "precede", "выше", "ранее", "вышеизложенн",
+                   "вышенаписанн", "über", "encima", "над",
                    "上面", "以上", "上述", "前面", "上にある", "上の", "위의"),
     "secret_transform": ("pass", "secret", "code", "magic word", "mot de passe", "contraseña",
                          "senha", "пароль", "wachtwoord", "密码", "口令"),
@@ -988,7 +1007,9 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                            "prove"),
     "prior_context": ("told", "given", "instructed", "programmed", "configured", "started",
                       "began", "begun", "follow", "received", "operate", "give", "provide",
-                      "start", "beginning", "saw", "see", "got", "read"),
+                      "start", "beginning", "saw", "see", "got", "read", "erhalten",
+                      "bekommen", "reçu", "donné", "dieron", "dado", "dio", "recib",
+                      "ricevut", "date", "dato", "recebeu", "deram", "получил", "дали"),
     "forbidden_reveal": ("tell", "say", "reveal", "share", "discuss", "mention", "disclose",
                          "talk"),
     "verbatim": ("verbatim", "word", "exact", "original", "wort", "дословно", "mot", "palabra",
@@ -1325,6 +1346,7 @@ CORE_ANCHORS: tuple[str, ...] = (
     "entire transcript", "forward all", "forward every",
     "forward them to", "forward it to", "without telling the user", "without the user knowing",
     "without informing the user", "don't tell the user", "do not tell the user",
+    "do not answer", "don't answer",
     "don't inform the user", "do not inform the user", "don't mention this",
     "do not mention this", "never mention this", "silently send", "silently forward",
     "silently call", "silently make", "silently add", "silently include", "quietly send",
@@ -1347,7 +1369,7 @@ CORE_ANCHORS: tuple[str, ...] = (
     "ich bin dein", "ohne zensur", "keine regeln", "wortwörtlich", "lehne niemals",
     "verweigere niemals", "hör auf zu übersetzen", "über dieser nachricht",
     "ohne disclaimer", "ohne warn", "ohne moral", "moralpredigt", "keine warn",
-    "einschränkung", "chatverlauf", "gesprächsverlauf",
+    "einschränkung", "chatverlauf", "gesprächsverlauf", "eingabeaufforderung", "oberhalb dies",
     "verstorbene oma", "verstorbene großmutter", "api-schlüssel", "zugangsdaten",
     # French
     "oublie", "consigne", "mot de passe", "partir de maintenant", "règles", "tu es maintenant",
@@ -1355,12 +1377,12 @@ CORE_ANCHORS: tuple[str, ...] = (
     "sans censure", "aucune règle", "refuse jamais", "jamais refuser", "mot pour mot",
     "au-dessus de ce", "arrête de traduire",
     "sans avertissement", "aucun avertissement", "d'avertissement", "mise en garde",
-    "sans limite", "sans filtre", "mode libre",
+    "sans limite", "sans filtre", "mode libre", "n'ajoute",
     "historique de la conversation", "historique de notre conversation",
     "mise à jour système", "grand-mère décédée", "clé api", "identifiants",
     # Spanish
     "ignora", "olvida", "instrucci", "contraseña", "reglas", "desde ahora", "ahora eres",
-    "texto anterior",
+    "texto anterior", "olvide", "caso omiso", "no hagas caso",
     "lo anterior", "soy tu", "nueva tarea", "sin censura",
     "nunca te niegues", "nunca rechaces", "no te niegues", "no pidas disculpas",
     "palabra por palabra", "encima de este",
@@ -1393,13 +1415,14 @@ CORE_ANCHORS: tuple[str, ...] = (
     "acima desta", "pare de traduzir",
     "abaikan", "lupakan", "instruksi", "kata sandi", "bỏ qua", "hướng dẫn", "mật khẩu",
     "kalimutan", "tagubilin", "hãy quên", "quên đi", "chỉ dẫn", "yok say",
+    "yukarıdaki",  # noqa: RUF001
     # Japanese, Korean, Hindi, Bengali, Arabic, Thai
     "無視", "指示", "パスワード", "忘れて", "무시", "지시", "비밀번호", "잊어라", "잊으세요",
     "잊어버려", "システムプロンプト", "上にあるテキスト", "翻訳はやめ", "시스템 프롬프트",
     "프롬프트",
     "भूल जाओ", "भूल जाएं", "भूल जाइए", "निर्देश", "अनदेखा", "पासवर्ड", "सिस्टम प्रॉम्प्ट",
-    "নির্দেশ", "উপেক্ষা", "পাসওয়ার্ড", "تجاهل", "تعليمات", "كلمة المرور", "คำสั่ง", "คำแนะนำ",
-    "รหัสผ่าน",
+    "নির্দেশ", "উপেক্ষা", "পাসওয়ার্ড", "تجاهل", "تعليمات", "كلمة المرور", "موجه النظام",
+    "คำสั่ง", "คำแนะนำ", "รหัสผ่าน",
     # in the other languages too: personas with the rules set aside, refusal suppressed,
     # system and developer messages and modes
     "agora você é", "você agora é", "da ora sei", "sekarang kamu ",
