@@ -66,6 +66,9 @@ _EXTENSIONS_DOMAINS = frozenset({"ai.onnx.contrib", "com.microsoft.extensions"})
 # onnxruntime-extensions' cloud ops (AzureTextToText, OpenAIAudioToText, ...) post the
 # node's inputs to `model_uri`.
 _REACH = {"module": "imports the Python module", "model_uri": "sends its inputs to"}
+# onnxruntime's language interop creates a PyOp kernel for every node of this type,
+# whatever its domain (the default one and com.microsoft included)
+_INTEROP_OPS = frozenset({"PyOp"})
 _MAX_DOMAINS = 32
 _MAX_NAMES = 8
 
@@ -183,9 +186,12 @@ def _walk(stream: IO[bytes], size: int, model: _Model) -> str | None:
             model.imports.add(domain)
         elif kind == "function":
             model.functions.add((domain, strings.get("name", ""), strings.get("overload", "")))
-        elif kind == "node" and domain not in _BUILTIN_DOMAINS:
+        elif kind == "node" and (
+            domain not in _BUILTIN_DOMAINS or strings.get("op_type") in _INTEROP_OPS
+        ):  # a node whose attributes are read (`_REACH`)
             call = (domain, strings.get("op_type", ""), strings.get("overload", ""))
-            model.calls[call] = model.calls.get(call, 0) + 1
+            if domain not in _BUILTIN_DOMAINS:
+                model.calls[call] = model.calls.get(call, 0) + 1
         elif owner and strings.get("name") in _REACH and len(model.reach) < _MAX_DOMAINS:
             model.reach.append((owner[0], owner[1], strings["name"], strings.get("s", "")))
         stack += [(sub, end, child, call) for sub, end, child in children]

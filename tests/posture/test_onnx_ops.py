@@ -190,6 +190,20 @@ def test_operators_that_import_python_or_call_a_url(write: Write) -> None:
         assert needle in high.message, name
 
 
+@pytest.mark.parametrize("domain", ["", "com.microsoft", "ai.onnx"])
+def test_a_python_op_in_a_builtin_domain_is_found(write: Write, domain: str) -> None:
+    """onnxruntime's language interop makes a PyOp of any domain, the default one too."""
+    pyop = helper.make_node(
+        "PyOp", ["x"], ["y"], domain=domain, module="os", class_name="system",
+        input_types=[TensorProto.FLOAT], output_types=[TensorProto.FLOAT],
+    )  # fmt: skip
+    report = scan_file(write("pyop.onnx", _model([pyop], {domain: 1} if domain else {})))
+    assert rule_ids(report) == [("AISEC-ONNX003", "high")]  # no custom domain to report
+    assert "'os'" in report.findings[0].message
+    relu = helper.make_node("Relu", ["x"], ["y"], module="os")  # only PyOp imports it
+    assert scan_file(write("relu.onnx", _model([relu]))).findings == []
+
+
 def test_truncated_and_mutated_models_never_crash(tmp_path: Path) -> None:
     """What was read before the damage is still reported, with a malformed-file note."""
     nodes = [helper.make_node("Payload", ["x"], ["a"], domain="acme")]
