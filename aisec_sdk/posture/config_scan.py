@@ -5,7 +5,8 @@ build Python objects (``!!python/object/apply:os.system``) under an unsafe loade
 model output run as shell code (`ci_scan`).
 
 Read as plain text (nothing is parsed, expanded or executed), so a broken file is checked
-as well as a valid one, and every finding has its line.
+as well as a valid one, and every finding has its line. YAML tags count only where YAML
+reads a tag, found by a small lexer that steps over comments and quoted and block scalars.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from itertools import accumulate
 from pathlib import PurePath
 
@@ -38,6 +40,11 @@ _PYTHON_TAG = re.compile(
     r"!!python/(?:object(?:/apply|/new)?|name|module)(?::[\w.]+)?|"
     r"!<tag:yaml\.org,2002:python/[\w/]+(?::[\w.]+)?>"
 )
+_DOUBLE = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_SINGLE = re.compile(r"'(?:[^']|'')*'")
+_TOKEN = re.compile(r"\S+")
+_PLAIN = re.compile(r"[^\s#\[\]{},:]+")  # text that ends no plain scalar
+_SPACE = re.compile(r"[ \t\r\n]+")
 _HTTP_URL = re.compile(r"""http://[^\s"'<>,;)\]}]+""", re.I)
 # the setting a URL is the value of: ``base_url: http://...``, ``OPENAI_BASE_URL=http://...``
 _NAME_BEFORE = re.compile(r"""([\w\-]+)["']?\s*[:=]\s*["']?$""")
@@ -69,6 +76,65 @@ def _named_kind(lower: str) -> str | None:
     return None
 
 
+def _yaml_tags(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, tag) of each PyYAML Python tag that stands where YAML reads a tag: at the
+    start of a node, outside comments, quoted scalars and block scalars (``# never use
+    !!python/name:os.system`` or ``doc: "the tag !!python/..."`` builds nothing). A quoted
+    scalar that never ends stops the reading, as it stops PyYAML."""
+    at, size, start = 0, len(text), True  # start: where a node may begin
+    while at < size:
+        char = text[at]
+        if char in " \t\r\n":
+            space = _SPACE.match(text, at)
+            assert space is not None  # it matches at least the character itself
+            start, at = start or "\n" in space.group(), space.end()
+        elif char == "#" and (at == 0 or text[at - 1] in " \t\n"):
+            at = _line_end(text, at)
+        elif start and char in "\"'":
+            quoted = (_DOUBLE if char == '"' else _SINGLE).match(text, at)
+            if quoted is None:
+                return
+            start, at = False, quoted.end()
+        elif start and char in "!&":  # a tag or an anchor: the node follows
+            token = _TOKEN.match(text, at)
+            assert token is not None  # it matches at least the character itself
+            if char == "!" and (tag := _PYTHON_TAG.match(token.group())) is not None:
+                yield at, tag.group()
+            at = token.end()
+        elif start and char in "|>":
+            at = _block_end(text, at)
+        elif start and text.startswith("---", at) and text[at + 3 : at + 4].isspace():
+            at += 3  # a document's start: its node follows
+        elif char in "[{," or (
+            (char == ":" or (start and char in "-?"))
+            and text[at + 1 : at + 2] in ("", " ", "\t", "\n", "\r")
+        ):
+            start, at = True, at + 1
+        else:  # a plain scalar, up to what may end it or open a comment
+            plain = _PLAIN.match(text, at + 1)
+            start, at = False, plain.end() if plain else at + 1
+
+
+def _line_end(text: str, at: int) -> int:
+    end = text.find("\n", at)
+    return len(text) if end < 0 else end
+
+
+def _block_end(text: str, at: int) -> int:
+    """The end of the block scalar whose indicator (``|``, ``>``) is at ``at``: its
+    content lines are blank or indented deeper than the indicator's line."""
+    line = text.rfind("\n", 0, at) + 1
+    indent = len(text[line:at]) - len(text[line:at].lstrip(" "))
+    end = _line_end(text, at)
+    while end < len(text):
+        following = _line_end(text, end + 1)
+        content = text[end + 1 : following]
+        if content.strip() and len(content) - len(content.lstrip(" ")) <= indent:
+            break
+        end = following
+    return end
+
+
 def scan_config(data: bytes, path: str) -> list[ScanFinding]:
     """Findings for one configuration file's bytes; ``path`` names it in the findings."""
     text = data.decode("utf-8", "replace")
@@ -83,9 +149,6 @@ def scan_config(data: bytes, path: str) -> list[ScanFinding]:
     for number, code in enumerate(capped, start=1):
         if "trust_remote_code" in code.lower() and _TRUST.search(code):
             found.append((number, "AISEC-CODE001", "high", "trust_remote_code enabled"))
-        if yaml and "python/" in code and (tag := _PYTHON_TAG.search(code)) is not None:
-            message = f"YAML tag {tag.group()} builds Python objects under yaml.load/unsafe_load"
-            found.append((number, "AISEC-CODE011", "high", message))
         for match in _HTTP_URL.finditer(code) if "http://" in code.lower() else ():
             url = match.group()
             # a bounded window: an unbounded search is quadratic on a long run of word chars
@@ -96,6 +159,10 @@ def scan_config(data: bytes, path: str) -> list[ScanFinding]:
                 found.append(
                     (number, "AISEC-CODE008", "medium", f"LLM endpoint {host!r} over plain http://")
                 )
+    tagged = yaml and "python/" in text and _PYTHON_TAG.search(text) is not None
+    for at, tag in _yaml_tags(text) if tagged else ():
+        message = f"YAML tag {tag} builds Python objects under yaml.load/unsafe_load"
+        found.append((bisect_right(starts, at), "AISEC-CODE011", "high", message))
     workflow = yaml and "/.github/workflows/" in "/" + path.replace("\\", "/")
     found += [
         (number, "AISEC-CODE012", "high", message)

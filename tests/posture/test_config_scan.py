@@ -188,3 +188,33 @@ def test_step_outputs_checked_in_linear_time() -> None:
 
     small, large = best(workflow(300)), best(workflow(2400))
     assert large < 24 * small  # 8 times the steps; a scan per step would be 64 times slower
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("# Never use !!python/object/apply:os.system tags in this file\n", []),
+        ('docs: "the tag !!python/name:os.system is rejected by safe_load"\n', []),
+        ("docs: 'a tag like !!python/name:os.system'\n", []),
+        ("docs: the tag !!python/name:os.system is text\n", []),
+        ("a: |\n  !!python/name:os.system\n  more\nb: 1\n", []),
+        ("a: b#c !!python/name:os.system\n", []),
+        ('a: "x #"\nb: !!python/name:os.system\n', [2]),
+        ('a: ["x #", !!python/name:os.system]\n', [1]),
+        ("doc: it's fine\nb: !!python/name:os.system\n", [2]),
+        ("- !!python/object/new:os.system [id]\n", [1]),
+        ("a: &x !!python/name:os.system\n", [1]),
+        ("--- !!python/object/apply:os.system [id]\n", [1]),
+        ("a: |\n  text\nb: !!python/name:os.system\n", [3]),
+    ],
+)
+def test_yaml_tags_count_only_where_yaml_reads_a_tag(
+    write: Write, text: str, lines: list[int]
+) -> None:
+    """A tag in a comment, a quoted or block scalar or mid-text builds nothing; the lines
+    are checked against PyYAML's own scanner where it is installed."""
+    report = scan_paths([write("settings.yaml", text)])
+    assert [(f.rule_id, f.line) for f in report.findings] == [("AISEC-CODE011", n) for n in lines]
+    yaml = pytest.importorskip("yaml")
+    tokens = yaml.scan(text, Loader=yaml.SafeLoader)
+    assert [t.start_mark.line + 1 for t in tokens if isinstance(t, yaml.TagToken)] == lines
