@@ -22,7 +22,7 @@ import binascii
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any, ClassVar, Literal
 from urllib.parse import unquote
@@ -39,7 +39,12 @@ from aisec_sdk.verdict import Direction, Finding, FindingAction
 __all__ = ["KINDS", "SecretsGuard", "SecretsSettings", "shannon_entropy"]
 
 _MAX_VALUE = 256
-"""Characters of a value the generic rule's pattern reads; `_VALUE_TAIL` reads on."""
+"""Characters of a value `_VALUE` reads; `_VALUE_TAIL` reads on."""
+_MIN_VALUE = 8
+"""Characters of a value the generic rule's pattern reads: all it needs to be a candidate.
+Reading the value there too (up to `_MAX_VALUE`) made each candidate cost RE2 a submatch
+pass of the whole pattern over the value, 50 µs: ``password=`` repeated, a candidate every
+9 characters, took 30-40 s per MB."""
 
 # (kind, RE2 pattern, score). Order matters where two rules can start at the same place.
 _RULES: tuple[tuple[str, bytes, float], ...] = (
@@ -121,7 +126,7 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
         rb"|(?:api|access|auth|private|subscription)[_\- ]?key|client[_\- ]?secret)(?i:s)?"
         rb"(?:[ _.\-][A-Za-z0-9]+|[A-Z0-9][A-Za-z0-9]*){0,3}[\"']?\]?[ \t]*"
         rb"(?::=|=>|[:=>]|(?i:value)[ \t]*=)[ \t]*"
-        rb"(?:\[?[ \t]*[bBrRuU]{0,2}[\"'`])?[^\s\"'`<>{}\[\],;()]{8,%d}" % _MAX_VALUE,
+        rb"(?:\[?[ \t]*[bBrRuU]{0,2}[\"'`])?[^\s\"'`<>{}\[\],;()]{%d}" % _MIN_VALUE,
         0.8,
     ),
 )
@@ -140,11 +145,15 @@ _NAMED_VALUE = frozenset({"azure_storage_key", "azure_sas_signature"})
 """Rules whose match starts with ``name=``: only the value after ``=`` is the secret."""
 
 
-def _compile() -> Any:
-    return re2.compile(b"|".join(b"(" + rx + b")" for _, rx, _ in _RULES), re2_options())
+def _compile(rules: Sequence[tuple[str, bytes, float]]) -> Any:
+    return re2.compile(b"|".join(b"(" + rx + b")" for _, rx, _ in rules), re2_options())
 
 
-_PATTERN = _compile()
+_PATTERN = _compile(_RULES)
+_TOKENS = _compile(_RULES[:-1])
+"""Every rule but the generic one (the last: group numbers are those of `_PATTERN`)."""
+_HEADER_SPAN = 64
+"""Characters past a value a key block's header that starts in it may take."""
 _VALUE = regex.compile(
     r"(:=|=>|[:=>]|(?i:value)[ \t]*=)[ \t]*(?:\[?[ \t]*[bBrRuU]{0,2}([\"'`]))?"
     r"([^\s\"'`<>{}\[\],;()]+)"
@@ -237,7 +246,7 @@ def _example_value(value: str) -> bool:
     low = value.lower()
     if any(mark in low for mark in _VALUE_PLACEHOLDER_MARKS):
         return True
-    strong = low != value and value.upper() != value and any(c.isdigit() for c in value)
+    strong = low != value and value.upper() != value and _has_digit(set(value))
     return not strong and any(mark in low for mark in _SECRET_WORD_MARKS)
 
 
@@ -309,7 +318,7 @@ def _name_like(value: str) -> bool:
     in at most two character classes (``user_password``, ``accessToken``) or words between
     separators (``gen_ai.usage.input_tokens``, ``X-Xet-Access-Token``, ``text/plain``),
     each in one case or capitalised words of three letters or more (``SecretStr``)."""
-    if any(c.isdigit() for c in value):
+    if _has_digit(set(value)):
         return False
     if _IDENTIFIER.fullmatch(value) and _classes(value) <= 2:
         return True
@@ -328,14 +337,23 @@ def _path(value: str) -> bool:
 
 
 def _classes(value: str) -> int:
+    """Character classes in ``value``: lower case, upper case, digits, others. Read from
+    the set of its characters: a value may be 256 long and a text hold one every few
+    characters (``pwd=`` repeated)."""
+    chars = set(value)
     return sum(
         (
-            any(c.islower() for c in value),
-            any(c.isupper() for c in value),
-            any(c.isdigit() for c in value),
-            any(not c.isalnum() for c in value),
+            any(c.islower() for c in chars),
+            any(c.isupper() for c in chars),
+            _has_digit(chars),
+            any(not c.isalnum() for c in chars),
         )
     )
+
+
+def _has_digit(chars: Iterable[str]) -> bool:
+    """Whether a digit is among ``chars`` (pass a set for a long value)."""
+    return any(c.isdigit() for c in chars)
 
 
 def _embedded(s: str, start: int, end: int) -> bool:
@@ -407,7 +425,8 @@ class SecretsGuard:
         items: list[tuple[str, int, int, float]] = []
         pem = _PemEnds(s)
         pos = covered = 0  # covered: end of the last private key block (no new keys inside)
-        while (m := _PATTERN.search(data, pos)) is not None:
+        value_end = 0  # of the last generic assignment: only tokens are read inside it
+        while (m := _candidate(data, pos, value_end)) is not None:
             kind = _RULES[m.lastindex - 1][0]
             start, pos = m.span()
             if start < covered:
@@ -417,13 +436,15 @@ class SecretsGuard:
                 item = _pem(s, start, pos, pem.after(pos))
                 covered = item[2]
             elif kind == "generic":
-                found = _VALUE.search(s, start, pos)
+                found = _VALUE.search(s, start, pos - _MIN_VALUE + _MAX_VALUE)
                 if found is None:
                     continue
                 pos = found.start(3)  # a token or key block may start in the value: read on
                 if found.group(1) == ":" and s.startswith("//", pos):
                     pos = max(start + 1, _scheme_start(s, found.start(1)))
                     continue  # "credential https://...": a URL, not a name and its value
+                # up to a query string's "&": "key=YOUR_KEY&password=..." has two values
+                value_end = _find(s, "&", pos, found.end(3))
                 if self.settings.generic:
                     item = self._generic(s, start, found)
             else:
@@ -497,6 +518,25 @@ class SecretsGuard:
         if classes == 4:
             return ("api_key", a, b, 0.6)  # Tiger949!: shorter, but typed like a password
         return ("api_key", a, b, 0.35)
+
+
+def _find(s: str, sub: str, start: int, end: int) -> int:
+    """Where ``sub`` first is in ``s[start:end]``, else ``end``."""
+    at = s.find(sub, start, end)
+    return end if at < 0 else at
+
+
+def _candidate(data: bytes, pos: int, value_end: int) -> Any:
+    """The next candidate match from ``pos`` on. Before ``value_end``, in the value of a
+    generic assignment, only a token or key block (``aws_access_key_id = AKIA...``), read
+    as far as it goes: an assignment there is part of the value (``pwd=pwd=...`` would
+    otherwise be one candidate every four characters, each value read again)."""
+    if pos < value_end:
+        token = _TOKENS.search(data, pos, value_end + _HEADER_SPAN)
+        if token is not None and token.start() < value_end:
+            return _TOKENS.match(data, token.start())
+        pos = value_end
+    return _PATTERN.search(data, pos)
 
 
 def _validate(kind: str, s: str, start: int, end: int) -> tuple[str, int, int, float] | None:

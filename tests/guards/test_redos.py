@@ -72,6 +72,8 @@ CASES: dict[str, list[tuple[str, Maker]]] = {
         ("pem headers", _rep("-----BEGIN PRIVATE KEY-----\n")),
         ("pem then end", lambda n: "-----BEGIN RSA PRIVATE KEY-----\n" * (n // 33) + "-----END"),
         ("assignments", _rep("password=")),
+        ("short assignments", _rep("pwd=")),
+        ("assignments and values", _rep("secret=Xk29!")),
         ("long value", lambda n: "api_key=" + "x9" * (n // 2)),
         ("url userinfo", _rep("a://b:c@")),
         ("jwt-ish", _rep("eyJabcdefghijk.")),

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aisec_sdk.engine import scan
+from aisec_sdk.guards import secrets
 from aisec_sdk.guards.secrets import KINDS, shannon_entropy
 from aisec_sdk.policy import Policy
 
@@ -498,3 +499,31 @@ def test_findings_stay_inside_the_original_text(text: str) -> None:
     for finding in SecretsGuard(SecretsSettings()).scan(normalize(text), "input"):
         assert 0 <= finding.start < finding.end <= len(text)
         assert 0.0 <= finding.score <= 1.0
+
+
+@pytest.mark.parametrize("unit", ["password=", "token=", "pwd=", "secret=Xk29!"])
+def test_assignments_inside_a_value_are_not_read_again(
+    monkeypatch: pytest.MonkeyPatch, kinds: Any, unit: str
+) -> None:
+    """``password=`` repeated was one candidate every few characters, each reading the next
+    256 characters as its value (30-40 s per MB). Inside a generic assignment's value only
+    tokens and key blocks are looked for: a value is judged about once per 256 characters."""
+    judged = 0
+    judge = secrets.SecretsGuard._generic
+
+    def counted(*args: Any) -> Any:
+        nonlocal judged
+        judged += 1
+        return judge(*args)
+
+    monkeypatch.setattr(secrets.SecretsGuard, "_generic", counted)
+    text = unit * (25_600 // len(unit))
+    kinds(text)
+    assert judged <= 2 * len(text) // 256
+
+
+def test_a_token_inside_a_value_is_still_read(kinds: Any, rand: Any) -> None:
+    token = "ghp_" + rand(36)
+    assert kinds(f"config=profile:{token}") == [("github_token", token)]
+    assert kinds(f"session_id=pwd={token}") == [("github_token", token)]
+    assert kinds("api_key=YOUR_API_KEY&password=Hunter2xyz") == [("password", "Hunter2xyz")]
