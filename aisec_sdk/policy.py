@@ -16,11 +16,19 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
+from contextlib import suppress
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, SecretStr, ValidationError, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -140,7 +148,9 @@ class Policy(BaseSettings):
                 ) from None
             if not isinstance(raw, cls.Settings):
                 try:
-                    self.guards[guard_id] = cls.Settings.model_validate(raw or {})
+                    self.guards[guard_id] = cls.Settings.model_validate(
+                        _settings_input(guard_id, raw)
+                    )
                 except ValidationError as exc:
                     raise ValueError(_fields(exc, prefix=f"guards.{guard_id}")) from None
         return self
@@ -183,6 +193,20 @@ class Policy(BaseSettings):
         """SHA-256 of the policy without secrets; recorded in audit records."""
         body = self.model_dump_json(exclude={"audit_key"})
         return hashlib.sha256(body.encode()).hexdigest()
+
+
+_ON_OFF = TypeAdapter(bool)
+
+
+def _settings_input(guard_id: str, raw: Any) -> Any:
+    """A guard's settings as given: a table, nothing (its defaults), or on/off alone
+    (``pii = false``; ``AISEC_GUARDS__PII=false`` from the environment) for ``enabled``."""
+    if raw is None or isinstance(raw, Mapping):
+        return raw or {}
+    if isinstance(raw, bool | str):
+        with suppress(ValidationError):
+            return {"enabled": _ON_OFF.validate_python(raw)}
+    raise ValueError(f"guards.{guard_id}: expected a table of settings, true or false; got {raw!r}")
 
 
 def _fields(exc: ValidationError, prefix: str = "") -> str:

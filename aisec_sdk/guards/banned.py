@@ -29,6 +29,9 @@ from aisec_sdk.verdict import Direction, Finding, FindingAction
 __all__ = ["BannedGuard", "BannedSettings"]
 
 
+_OWASP = regex.compile(r"(?i)LLM(?:0[1-9]|10)")
+
+
 class BannedSettings(GuardSettings):
     """Options of the ``banned`` guard."""
 
@@ -43,7 +46,17 @@ class BannedSettings(GuardSettings):
     timeout: float = Field(default=0.25, gt=0.0)
     """Seconds one pattern may run over one text."""
     category: str = "LLM02"
-    """OWASP LLM category of the findings."""
+    """OWASP LLM category of the findings (``LLM01`` to ``LLM10``, any case)."""
+
+    @field_validator("category")
+    @classmethod
+    def _owasp(cls, category: str) -> str:
+        if _OWASP.fullmatch(category) is None:
+            raise ValueError(
+                f"{category!r} is no OWASP Top 10 for LLM Applications category; "
+                "use one of LLM01 ... LLM10"
+            )
+        return category.upper()
 
     @field_validator("terms")
     @classmethod

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 import regex
+from pydantic import field_validator
 
 from aisec_sdk.guards.base import GuardSettings, settings_as
 from aisec_sdk.text import INVISIBLE_KINDS, UNSPACED, Text
@@ -44,6 +45,15 @@ class InvisibleTextSettings(GuardSettings):
 
     kinds: tuple[str, ...] = INVISIBLE_KINDS
     """Kinds to report: ``tag``, ``zero_width``, ``bidi``, ``variation_selector``, ``filler``."""
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [k for k in kinds if k not in INVISIBLE_KINDS]
+        if unknown:
+            known = ", ".join(INVISIBLE_KINDS)
+            raise ValueError(f"unknown kind(s) {unknown}; known kinds: {known}")
+        return kinds
 
 
 class InvisibleTextGuard:

@@ -42,7 +42,8 @@ from urllib.parse import unquote
 import phonenumbers
 import re2  # type: ignore[import-untyped]
 import regex
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from aisec_sdk.guards.base import (
     Candidate,
@@ -396,6 +397,13 @@ class PiiSettings(GuardSettings):
             raise ValueError(f"unknown phone region(s) {unknown}; use ISO 3166 codes like 'US'")
         return tuple(r.upper() for r in regions)
 
+    @field_validator("entities")
+    @classmethod
+    def _builtin_in_lower_case(cls, entities: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if entities is None:
+            return None
+        return tuple(e.lower() if e.lower() in BUILTIN_ENTITIES else e for e in entities)
+
     @field_validator("patterns")
     @classmethod
     def _compilable(cls, patterns: dict[str, str]) -> dict[str, str]:
@@ -405,6 +413,33 @@ class PiiSettings(GuardSettings):
             except regex.error as exc:
                 raise ValueError(f"pattern for {entity!r} does not compile: {exc}") from None
         return patterns
+
+    @model_validator(mode="after")
+    def _known_entities(self) -> PiiSettings:
+        """``entities`` names what some recogniser reports: a built-in one, a ``patterns``
+        key, a registered recogniser, or with ``presidio`` one of ``presidio_entities`` in
+        lower case. A typo would switch detection off."""
+        if self.entities is None:
+            return self
+        presidio = {e.lower() for e in self.presidio_entities} if self.presidio else set()
+        known = {*BUILTIN_ENTITIES, *self.patterns, *_RECOGNIZERS, *presidio}
+        unknown = [e for e in self.entities if e not in known]
+        if unknown:
+            raise ValidationError.from_exception_data(
+                type(self).__name__,
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError(
+                            "value_error",
+                            "unknown entity(ies) {unknown}; known: {known}",
+                            {"unknown": str(unknown), "known": ", ".join(sorted(known))},
+                        ),
+                        loc=("entities",),
+                        input=self.entities,
+                    )
+                ],
+            )
+        return self
 
 
 class PiiGuard:

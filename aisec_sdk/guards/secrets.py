@@ -29,7 +29,7 @@ from urllib.parse import unquote
 
 import re2  # type: ignore[import-untyped]
 import regex
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as, strongest
 from aisec_sdk.text import Text, re2_options
@@ -398,6 +398,14 @@ class SecretsSettings(GuardSettings):
     min_entropy: float = Field(default=3.0, ge=0.0, le=8.0)
     """Bits per character a generic token/key value needs (passwords are judged by length
     and character classes instead)."""
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        unknown = [k for k in kinds or () if k not in KINDS]
+        if unknown:
+            raise ValueError(f"unknown kind(s) {unknown}; known kinds: {', '.join(KINDS)}")
+        return kinds
 
 
 class SecretsGuard:

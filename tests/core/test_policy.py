@@ -112,7 +112,61 @@ def test_typo_in_toml_file_names_the_field(tmp_path: Path, monkeypatch: pytest.M
 def test_policy_is_frozen_and_copies_with_overrides() -> None:
     p = Policy()
     with pytest.raises(Exception, match="frozen"):
-        p.mode = "monitor"  # type: ignore[misc]
+        p.mode = "monitor"
     q = p.with_overrides(mode="monitor")
     assert (p.mode, q.mode) == ("enforce", "monitor")
     assert p.digest != q.digest
+
+
+@pytest.mark.parametrize(
+    ("guards", "field", "value"),
+    [
+        ({"pii": {"entities": ["emial"]}}, r"guards\.pii\.entities", "emial"),
+        ({"pii": {"entities": ["person"]}}, r"guards\.pii\.entities", "person"),  # no presidio
+        ({"secrets": {"kinds": ["githb_token"]}}, r"guards\.secrets\.kinds", "githb_token"),
+        (
+            {"invisible_text": {"kinds": ["zerowidth"]}},
+            r"guards\.invisible_text\.kinds",
+            "zerowidth",
+        ),
+        ({"banned": {"terms": ["x"], "category": "LLM99"}}, r"guards\.banned\.category", "LLM99"),
+        ({"banned": {"terms": ["x"], "category": "foo"}}, r"guards\.banned\.category", "foo"),
+        ({"pii": 0}, r"guards\.pii", "0"),
+        ({"pii": "maybe"}, r"guards\.pii", "maybe"),
+    ],
+)
+def test_values_that_would_switch_detection_off_fail_at_load(
+    guards: dict[str, object], field: str, value: str
+) -> None:
+    with pytest.raises(PolicyError, match=f"{field}: .*{value}"):
+        Policy(guards=guards)
+
+
+def test_names_that_some_recogniser_reports_are_accepted() -> None:
+    pii = Policy(
+        guards={
+            "pii": {
+                "entities": ["EMAIL", "employee_id", "person"],
+                "patterns": {"employee_id": r"E-\d{5}"},
+                "presidio": True,
+            }
+        }
+    ).guards["pii"]
+    assert pii.entities == ("email", "employee_id", "person")
+    assert Policy(guards={"banned": {"category": "llm07"}}).guards["banned"].category == "LLM07"
+
+
+def test_a_guard_set_to_true_or_false_is_on_or_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    off = Policy(guards={"pii": False})
+    assert off.resolve("pii", "input") is None
+    on = Policy(guards={"banned": True, "token_limit": {"max_tokens": 5}})
+    assert on.resolve("banned", "input") is not None
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "aisec.toml").write_text("[guards]\npii = false\nsecrets = true\n")
+    from_file = Policy()
+    assert from_file.resolve("pii", "input") is None
+    assert from_file.resolve("secrets", "input") is not None
+    monkeypatch.setenv("AISEC_GUARDS__SECRETS", "off")
+    assert Policy().resolve("secrets", "input") is None
