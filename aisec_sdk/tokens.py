@@ -20,6 +20,7 @@ from tiktoken.model import encoding_name_for_model as _tiktoken_model_map
 __all__ = [
     "SHIPPED_ENCODINGS",
     "MissingEncodingError",
+    "UnknownModelError",
     "count_tokens",
     "encoding",
     "encoding_for_model",
@@ -29,6 +30,10 @@ __all__ = [
 
 class MissingEncodingError(LookupError):
     """An encoding whose BPE file is not shipped with aisec_sdk (or failed verification)."""
+
+
+class UnknownModelError(LookupError):
+    """A model whose tiktoken encoding is not known (``my-llama``): set the encoding."""
 
 
 @dataclass(frozen=True)
@@ -116,18 +121,21 @@ def encoding(name: str) -> tiktoken.Encoding:
 
 
 def encoding_name_for_model(model: str) -> str:
-    """The encoding a model uses (``gpt-4o`` -> ``o200k_base``); `KeyError` when unknown.
-
-    A provider prefix such as ``openai/`` or ``azure/`` is ignored.
-    """
+    """The encoding a model uses (``gpt-4o`` -> ``o200k_base``), the model written as
+    configuration writes it: in any case (``GPT-4o``), with a provider prefix (``openai/``,
+    ``azure/``, ``openai:`` as LangChain writes it); `UnknownModelError` naming it and the
+    shipped encodings when none is known."""
     bare = model.rsplit("/", 1)[-1]
-    try:
-        return _tiktoken_model_map(bare)
-    except KeyError:
-        raise KeyError(
-            f"no tiktoken encoding is known for model {model!r}; set the encoding "
-            f"explicitly ({', '.join(SHIPPED_ENCODINGS)})"
-        ) from None
+    _, colon, after = bare.partition(":")
+    for form in dict.fromkeys((bare, bare.lower(), *((after, after.lower()) if colon else ()))):
+        try:
+            return _tiktoken_model_map(form)
+        except KeyError:
+            continue
+    raise UnknownModelError(
+        f"no tiktoken encoding is known for model {model!r}; set the encoding "
+        f"explicitly ({', '.join(SHIPPED_ENCODINGS)})"
+    )
 
 
 def encoding_for_model(model: str) -> tiktoken.Encoding:

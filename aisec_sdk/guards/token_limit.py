@@ -15,7 +15,12 @@ from pydantic import Field, model_validator
 
 from aisec_sdk.guards.base import GuardSettings, settings_as
 from aisec_sdk.text import Text
-from aisec_sdk.tokens import SHIPPED_ENCODINGS, encoding, encoding_name_for_model
+from aisec_sdk.tokens import (
+    SHIPPED_ENCODINGS,
+    UnknownModelError,
+    encoding,
+    encoding_name_for_model,
+)
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["TokenLimitGuard", "TokenLimitSettings"]
@@ -37,8 +42,8 @@ class TokenLimitSettings(GuardSettings):
     def _known_encoding(self) -> TokenLimitSettings:
         try:
             name = self.encoding_name()
-        except KeyError as exc:
-            raise ValueError(exc.args[0]) from None
+        except UnknownModelError as exc:
+            raise ValueError(str(exc)) from None
         if name not in SHIPPED_ENCODINGS:
             raise ValueError(
                 f"encoding {name!r} is not available offline; use one of "
@@ -50,21 +55,7 @@ class TokenLimitSettings(GuardSettings):
         """The encoding tokens are counted in."""
         if self.encoding:
             return self.encoding
-        return _model_encoding(self.model) if self.model else "cl100k_base"
-
-
-def _model_encoding(model: str) -> str:
-    """The encoding of ``model`` as written in configuration: also in another case
-    (``GPT-4o``) or with a ``provider:`` prefix (``openai:gpt-4o``, as LangChain writes it);
-    `KeyError` naming ``model`` when none is known."""
-    _, colon, bare = model.partition(":")
-    forms = [model, model.lower()] + ([bare, bare.lower()] if colon else [])
-    for form in forms:
-        try:
-            return encoding_name_for_model(form)
-        except KeyError:
-            continue
-    return encoding_name_for_model(model)  # raises, naming the model as written
+        return encoding_name_for_model(self.model) if self.model else "cl100k_base"
 
 
 def _chars_within(pieces: list[bytes]) -> int:

@@ -25,8 +25,27 @@ def test_model_mapping() -> None:
     assert tokens.encoding_name_for_model("gpt-4o-mini") == "o200k_base"
     assert tokens.encoding_name_for_model("openai/gpt-4") == "cl100k_base"
     assert tokens.encoding_for_model("gpt-3.5-turbo").name == "cl100k_base"
-    with pytest.raises(KeyError, match="no tiktoken encoding is known"):
+    with pytest.raises(tokens.UnknownModelError, match="no tiktoken encoding is known"):
         tokens.encoding_name_for_model("my-llama")
+
+
+@pytest.mark.parametrize(
+    ("model", "name"),
+    [("openai:gpt-4o", "o200k_base"), ("GPT-4O", "o200k_base"), ("openai/GPT-4", "cl100k_base")],
+)
+def test_public_helpers_read_models_as_configuration_writes_them(model: str, name: str) -> None:
+    assert tokens.encoding_for_model(model).name == name
+    assert tokens.count_tokens("hello world", model=model) == 2
+
+
+def test_an_unknown_model_is_a_lookup_error_naming_it_and_the_encodings() -> None:
+    with pytest.raises(LookupError) as caught:
+        tokens.encoding_for_model("openai:my-llama")
+    assert not isinstance(caught.value, KeyError)  # str() of a KeyError is a quoted repr
+    assert str(caught.value) == (
+        "no tiktoken encoding is known for model 'openai:my-llama'; set the encoding "
+        "explicitly (cl100k_base, o200k_base)"
+    )
 
 
 def test_missing_encoding_is_named() -> None:
