@@ -1,6 +1,6 @@
-"""Keras models: ``Lambda`` layers and callables imported from outside Keras in a
-``.keras`` config.json, and the same in the JSON a legacy HDF5 file or a TensorFlow
-SavedModel embeds.
+"""Keras models: ``Lambda`` layers, callables imported from outside Keras, and Keras' own
+functions that fetch files, run code or switch safe mode off, in a ``.keras`` config.json,
+and the same in the JSON a legacy HDF5 file or a TensorFlow SavedModel embeds.
 
 h5py is not needed: the model config of an HDF5 file is a JSON string attribute stored
 uncompressed, so a chunked byte search finds the Lambda marker. JSON escapes of plain
@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from aisec_sdk._json import loads
 from aisec_sdk.posture.byte_search import finditer_stream
-from aisec_sdk.posture.models import ScanFinding
+from aisec_sdk.posture.models import ScanFinding, Severity, severity_rank
 from aisec_sdk.posture.pickle_globals import classify_global, full_name
 
 __all__ = ["HDF5_MAGIC", "is_hdf5", "scan_keras_bytes", "scan_keras_config"]
@@ -25,6 +25,40 @@ __all__ = ["HDF5_MAGIC", "is_hdf5", "scan_keras_bytes", "scan_keras_config"]
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 # Config objects from these packages are Keras' own; any other module is imported on load.
 _KERAS_ROOTS = frozenset({"keras", "tf_keras", "tensorflow", "keras_hub", "keras_nlp", "keras_cv"})
+# Names Keras resolves inside its own packages that act when the model loads (known
+# safe_mode bypasses: CVE-2025-1550, CVE-2025-8747, CVE-2025-9906). A "keras.*" module is
+# looked up in Keras' public API and, before Keras 3.9, any module of these packages was
+# imported, so one function has many spellings (keras.utils.get_file is
+# keras.src.utils.file_utils.get_file and tf.keras.utils.get_file): a gadget is matched
+# by its name under any module of _KERAS_ROOTS.
+_GADGETS: dict[str, tuple[Severity, str]] = {
+    "enable_unsafe_deserialization": ("critical", "turns safe mode off, so Lambda bytecode runs"),
+    "set_global_attribute": ("critical", "rewrites Keras' global state, safe mode among it"),
+    "func_load": ("critical", "builds a function from serialized bytecode (runs Python code)"),
+    "load_model": ("critical", "loads a model the config names, with safe_mode as it says"),
+    "load_model_from_hdf5": ("critical", "loads an HDF5 model the config names, Lambdas run"),
+    "TorchModuleWrapper": ("critical", "unpickles the torch module its config holds"),
+    "load_op_library": ("critical", "loads a native library from a path"),
+    "load_library": ("critical", "loads a native library from a path"),
+    "get_file": ("high", "downloads a URL and writes or extracts it where the config says"),
+    "extract_archive": ("high", "extracts an archive where the config says"),
+    "load_data": ("high", "downloads a dataset"),
+    "TFSMLayer": ("high", "loads a TensorFlow SavedModel from a path the config names"),
+    "load_weights": ("high", "reads a weights file the config names"),
+    "load_img": ("high", "reads a file the config names"),
+    "read_file": ("high", "reads a file the config names"),
+    "image_dataset_from_directory": ("high", "reads the files of a folder the config names"),
+    "text_dataset_from_directory": ("high", "reads the files of a folder the config names"),
+    "audio_dataset_from_directory": ("high", "reads the files of a folder the config names"),
+    "save_model": ("high", "writes a file where the config says"),
+    "save_weights": ("high", "writes a file where the config says"),
+    "write_file": ("high", "writes a file where the config says"),
+    "plot_model": ("high", "writes a file and runs Graphviz"),
+}
+# File operations of Keras' file_utils and TensorFlow's gfile; their other names are
+# path helpers
+_FILE_MODULES = frozenset({"file_utils", "gfile"})
+_FILE_OPS = frozenset({"copy", "rename", "remove", "rmtree", "makedirs", "mkdir", "File", "GFile"})
 _LAMBDA = re.compile(rb'"class_name"\s*:\s*"Lambda"')
 # A run of string-valued keys of one config object, in any order: {"module": "os",
 # "class_name": "system", ...} or a function ("class_name": "function", "config": "system")
@@ -102,28 +136,59 @@ def _lambda_finding(path: str, name: str, detail: str) -> ScanFinding:
     )
 
 
-def _foreign(layer: dict[str, Any], path: str) -> ScanFinding | None:
-    """A finding when a config object names a callable outside Keras that the import
-    tiers of pickles judge dangerous (high/critical) or unknown (medium)."""
-    module, name = layer.get("module"), layer.get("class_name")
-    if name == "function":  # a function reference: its name is the config
-        name = layer.get("config")
-    if not isinstance(module, str) or not isinstance(name, str) or not module:
+def _names(layer: dict[str, Any]) -> list[str]:
+    """The names Keras may look up in a config object's module: a function's is its
+    config, a class's its class_name; Keras before 3.9 falls back to registered_name."""
+    name = layer.get("config") if layer.get("class_name") == "function" else layer.get("class_name")
+    names = [name, layer.get("registered_name")]
+    return [n for n in dict.fromkeys(names) if isinstance(n, str) and n and ">" not in n]
+
+
+def _gadget(module: str, name: str) -> tuple[Severity, str] | None:
+    """The severity and reason of a Keras-package name that acts on load, else None."""
+    if name in _FILE_OPS and _FILE_MODULES & set(module.split(".")):
+        return "high", "copies, moves, writes or deletes files"
+    return _GADGETS.get(name)
+
+
+def _judge(layer: dict[str, Any], path: str) -> ScanFinding | None:
+    """A finding when a config object names a Keras gadget (`_GADGETS`), or a callable
+    outside Keras that the import tiers of pickles judge dangerous (high/critical) or
+    unknown (medium); the worst of the names Keras may look up counts."""
+    module = layer.get("module")
+    if not isinstance(module, str) or not module:
         return None
-    if module.split(".", 1)[0] in _KERAS_ROOTS:
-        return None
-    tier, severity, reason = classify_global(module, name)
-    if severity is None:
-        return None
-    dotted = full_name(module, name)
-    return ScanFinding(
-        "AISEC-KER002",
-        severity,
-        path,
-        f"Keras config imports {dotted} at load time: {reason}",
-        key=f"import:{dotted}",
-        details={"global": dotted, "tier": tier},
-    )
+    worst: ScanFinding | None = None
+    for name in _names(layer):
+        dotted = full_name(module, name)
+        if module.split(".", 1)[0] in _KERAS_ROOTS:
+            gadget = _gadget(module, name)
+            if gadget is None:
+                continue
+            severity, reason = gadget
+            finding = ScanFinding(
+                "AISEC-KER003",
+                severity,
+                path,
+                f"Keras config calls {dotted} at load time: it {reason} (a safe_mode bypass)",
+                key=f"gadget:{dotted}",
+                details={"global": dotted, "tier": "dangerous"},
+            )
+        else:
+            tier, found, why = classify_global(module, name)
+            if found is None:
+                continue
+            finding = ScanFinding(
+                "AISEC-KER002",
+                found,
+                path,
+                f"Keras config imports {dotted} at load time: {why}",
+                key=f"import:{dotted}",
+                details={"global": dotted, "tier": tier},
+            )
+        if worst is None or severity_rank(finding.severity) > severity_rank(worst.severity):
+            worst = finding
+    return worst
 
 
 def scan_keras_config(data: bytes, path: str) -> list[ScanFinding]:
@@ -143,9 +208,9 @@ def scan_keras_config(data: bytes, path: str) -> list[ScanFinding]:
     findings = []
     reported: set[int] = set()  # the function objects of Lambda layers already reported
     for layer in _layers(config):
-        foreign = _foreign(layer, path)
-        if foreign is not None and foreign not in findings:
-            findings.append(foreign)
+        judged = _judge(layer, path)
+        if judged is not None and judged not in findings:
+            findings.append(judged)
         if layer.get("class_name") == "Lambda":
             raw = layer.get("config")
             cfg: dict[str, Any] = raw if isinstance(raw, dict) else {}
@@ -175,8 +240,8 @@ def scan_keras_bytes(
 ) -> list[ScanFinding]:
     """Findings for a file that embeds Keras configs as JSON text (an HDF5 model's
     ``model_config``, a SavedModel's ``keras_metadata.pb`` or ``saved_model.pb`` layer
-    metadata), from its raw bytes read in chunks: each Lambda marker, and config objects
-    whose module lies outside Keras. ``source`` names where they sit in the message."""
+    metadata), from its raw bytes read in chunks: each Lambda marker, config objects whose
+    module lies outside Keras and Keras gadgets. ``source`` names where they sit in the message."""
     hits = 0
     found: list[ScanFinding] = []
     unescaped = io.BufferedReader(_Unescaped(stream), buffer_size=1 << 20)
@@ -186,9 +251,9 @@ def scan_keras_bytes(
             continue
         pairs = _STRING_PAIR.findall(match[0])
         layer = {k.decode("ascii"): v.decode("ascii") for k, v in pairs}
-        foreign = _foreign(layer, path)
-        if foreign is not None and foreign not in found:
-            found.append(foreign)
+        judged = _judge(layer, path)
+        if judged is not None and judged not in found:
+            found.append(judged)
     if hits:
         message = f"{hits} Keras Lambda marker(s) in {source}: serialized Python code"
         found.insert(0, ScanFinding("AISEC-KER001", "high", path, message, key="lambda"))

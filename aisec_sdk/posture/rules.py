@@ -156,6 +156,21 @@ _CATALOGUE: tuple[Rule, ...] = (
         "high",
     ),
     Rule(
+        "AISEC-KER003",
+        "KerasGadget",
+        "high",
+        "Keras config calls a Keras function that fetches files, runs code or turns safe mode off",
+        "Keras resolves the functions and classes a config names inside its own packages "
+        "even with safe_mode on; some of them download or read files (keras.utils.get_file), "
+        "load other models or unpickle data (load_model, TorchModuleWrapper) or switch safe "
+        "mode off (keras.config.enable_unsafe_deserialization): known safe_mode bypasses.",
+        "Do not load the model; upgrade Keras (3.11 or later blocks the loaders it knows) and "
+        "load only models from sources you trust.",
+        ("LLM03",),
+        _SUPPLY,
+        "high",
+    ),
+    Rule(
         "AISEC-ST001",
         "SafetensorsInvalidHeader",
         "high",

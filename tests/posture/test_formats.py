@@ -250,6 +250,70 @@ def test_hdf5_config_spelt_with_json_escapes_or_keys_reordered(write: Write) -> 
     assert scan_file(write("plain.h5", head + plain.encode() + bytes(64))).findings == []
 
 
+def test_keras_gadgets_inside_the_keras_namespace(write: Write) -> None:
+    """Keras resolves names inside its own packages even with safe_mode on: loaders,
+    downloaders and the safe-mode switch are bypasses (CVE-2025-8747, CVE-2025-9906), by
+    any module path, by class_name, a function's config, or registered_name (old Keras)."""
+
+    def fn(module: str, name: str) -> dict[str, Any]:
+        return {"module": module, "class_name": "function", "config": name,
+                "registered_name": "function"}  # fmt: skip
+
+    def lam(function: dict[str, Any]) -> dict[str, Any]:
+        return {"module": "keras.layers", "class_name": "Lambda",
+                "config": {"name": "l", "function": function, "arguments": {}}}  # fmt: skip
+
+    ordinary = [
+        {"module": "keras.layers", "class_name": "Dense", "registered_name": None,
+         "config": {"name": "get_file", "units": 2,
+                    "activation": fn("keras.src.activations", "relu"),
+                    "kernel_initializer": {"module": "keras.initializers",
+                                           "class_name": "GlorotUniform", "config": {}}}},
+        {"module": "keras.layers", "class_name": "StringLookup", "config": {"name": "s"}},
+        {"module": "keras.losses", "class_name": "function", "config": "mean_squared_error"},
+    ]  # fmt: skip
+    gadgets = [
+        lam(fn("keras.utils", "get_file")),
+        lam(fn("keras.config", "enable_unsafe_deserialization")),
+        lam(fn("keras.src.utils.file_utils", "get_file")),
+        lam(fn("keras.src.backend.common.global_state", "set_global_attribute")),
+        lam(fn("keras.models", "load_model")),
+        lam(fn("tensorflow.io.gfile", "rmtree")),
+        {"module": "keras.src.utils.python_utils", "class_name": "Unknown",
+         "registered_name": "func_load", "config": {}},
+        {"module": "keras.layers", "class_name": "TorchModuleWrapper",
+         "config": {"name": "t", "module": "gASVAAAA"}},
+    ]  # fmt: skip
+    expected = {
+        ("AISEC-KER001", "high", None),
+        ("AISEC-KER003", "high", "keras.utils.get_file"),
+        ("AISEC-KER003", "critical", "keras.config.enable_unsafe_deserialization"),
+        ("AISEC-KER003", "high", "keras.src.utils.file_utils.get_file"),
+        ("AISEC-KER003", "critical", "keras.src.backend.common.global_state.set_global_attribute"),
+        ("AISEC-KER003", "critical", "keras.models.load_model"),
+        ("AISEC-KER003", "high", "tensorflow.io.gfile.rmtree"),
+        ("AISEC-KER003", "critical", "keras.src.utils.python_utils.func_load"),
+        ("AISEC-KER003", "critical", "keras.layers.TorchModuleWrapper"),
+    }
+
+    def files(layers: list[dict[str, Any]]) -> dict[str, bytes]:
+        config = json.dumps({"class_name": "Sequential", "config": {"layers": layers}}).encode()
+        return {
+            "m.keras": _keras_archive(layers),
+            "m.json": config,
+            "m.h5": b"\x89HDF\r\n\x1a\n" + bytes(1000) + b"model_config" + config + bytes(64),
+        }
+
+    for name, data in files(ordinary).items():
+        assert scan_file(write(name, data)).findings == [], name
+    for name, data in files(ordinary + gadgets).items():
+        report = scan_file(write(name, data))
+        found = {(f.rule_id, f.severity, f.details.get("global")) for f in report.findings}
+        assert found == expected, name
+        get_file = next(f for f in report.findings if f.key == "gadget:keras.utils.get_file")
+        assert "downloads a URL" in get_file.message and "safe_mode" in get_file.message
+
+
 def test_gguf_template_injection_and_benign(write: Write, art: Any) -> None:
     benign = art.gguf_bytes({"general.name": "tiny", "tokenizer.chat_template": "{{ messages }}"})
     ssti = art.gguf_bytes(
