@@ -97,18 +97,21 @@ def register_recognizer(entity: str, recognizer: Recognizer) -> None:
         _RECOGNIZERS[entity] = recognizer
 
 
+_TLD = rb"[A-Za-z]{2,24}"  # a top-level domain in ASCII
 # One pass finds every candidate. Leftmost-first: at one start, earlier branches win.
 _CANDIDATES = re2.compile(
     # e-mail: internationalised too; a non-ASCII character is "?" in the one-byte view the
     # guard reads and itself in the UTF-8 the prefilter reads (`_email` checks which it was)
     rb"(?P<email>[A-Za-z0-9._%+'\-?\x{80}-\x{10FFFF}]{1,64}@[A-Za-z0-9\-?\x{80}-\x{10FFFF}]{1,63}"
-    rb"(?:\.[A-Za-z0-9\-?\x{80}-\x{10FFFF}]{1,63}){0,8}\.(?:[A-Za-z]{2,24}|[?\x{80}-\x{10FFFF}]{2,24}))"
+    rb"(?:\.[A-Za-z0-9\-?\x{80}-\x{10FFFF}]{1,63}){0,8}\.(?:"
+    + _TLD
+    + rb"|[?\x{80}-\x{10FFFF}]{2,24}))"
     rb"|(?P<email_spelled>[A-Za-z0-9._%+\-]{1,64} ?[\[(](?i:at)[\])] ?[A-Za-z0-9\-]{1,63}"
     rb"(?: ?[\[(](?i:dot)[\])] ?[A-Za-z0-9\-]{1,63}){1,4})"
     # URL-encoded: a query string's email=jane.doe%40example.com, from the %40 (`_encoded_email`
     # reads the local part back: in the pattern it made the whole pass 16 % slower on code)
     rb"|(?P<email_encoded>%40[A-Za-z0-9\-]{1,63}"
-    rb"(?:\.[A-Za-z0-9\-]{1,63}){0,8}\.[A-Za-z]{2,24}\b)"
+    rb"(?:\.[A-Za-z0-9\-]{1,63}){0,8}\." + _TLD + rb"\b)"
     rb"|(?P<ipv4>[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})"
     rb"|(?P<iban>\b[A-Za-z]{2}[0-9]{2}(?:[ \-]?[A-Za-z0-9]){11,40})"
     rb"|(?P<number>(?:\(\+|[+(]|\b)[0-9](?:[ \-.()/]{0,2}[0-9]){6,60})"
@@ -167,8 +170,11 @@ _NOT_PHONE = regex.compile(
 )
 _NOT_AN_ADDRESS = regex.compile(
     r"(?i)(?:\b(?:versions?|ver|v|release|build|firmware|fw|kernel|revision|rev|patch|update|section"
-    r"|sections|chapter|clause|step|rfc ?\d+)[:#]?|§|[<>~!=]=|[<>])\s*$"
-)  # what stands before a dotted number that is a version or a section, not an address
+    r"|sections|chapter|clause|step|rfc ?\d+|oids?|python|py|package|pkg|pip|npm|java|jdk|gcc)"
+    r"(?:[:#]|[ \t]+is)?|§|[<>~!=]=|[<>])\s*$"
+)  # what stands before a dotted number that is a version, a section or an OID, not an address
+_OID_LINE = regex.compile(r"(?i)\b(?:snmp\w*|oids?|mib)\b")
+"""A word of a line that reads OIDs (``snmpget -v2c host 1.3.6.1``)."""
 _IP_WORD = regex.compile(
     r"(?ri)\b(?:ip|ipv[46]|ip address|address|addr|host|hostname|server|router|gateway|client"
     r"|device|from|adresse|adresa|direcci[oó]n)\b"
@@ -1072,8 +1078,11 @@ def _ip_score(
 ) -> float:
     if address.is_loopback or address.is_unspecified or address.is_multicast or address.is_reserved:
         return 0.3
-    if version_words and _NOT_AN_ADDRESS.search(s, max(0, start - 12), start):
-        return 0.3  # v1.2.3.4, pkg>=1.2.0.2, section 8.1.2.2
+    if version_words and (
+        _NOT_AN_ADDRESS.search(s, max(0, start - 12), start)
+        or _OID_LINE.search(s, max(0, start - 60, s.rfind("\n", 0, start) + 1), start)
+    ):
+        return 0.3  # v1.2.3.4, pkg>=1.2.0.2, section 8.1.2.2, OID 1.3.6.1
     if not (address.is_private or address.is_link_local):
         return 0.75
     value = int(address)

@@ -516,3 +516,31 @@ def test_values_standing_among_other_numbers(
     ("(0212) 345" of a Turkish number) nor a number only possible in a region without a
     phone word (a protocol reply)."""
     assert find(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "OID 1.3.6.1",
+        "the OID is 1.3.6.1",
+        "snmpget -v2c -c public host 1.3.6.1",
+        "python 3.11.4.1",
+        "package 2.28.1.0",
+        "requests==2.28.1.0",
+    ],
+)
+def test_oids_and_versions_are_not_addresses(find: Any, text: str) -> None:
+    assert find(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("server 10.0.0.1", "10.0.0.1"),
+        ("dns 8.8.8.8", "8.8.8.8"),
+        ("python script connects to 8.8.8.8", "8.8.8.8"),
+        ("snmpget ok\nlogin from 8.8.8.8", "8.8.8.8"),  # the OID word is on another line
+    ],
+)
+def test_addresses_next_to_such_words_stay_addresses(find: Any, text: str, value: str) -> None:
+    assert find(text) == [("ip_address", value)]
