@@ -210,6 +210,10 @@ _HIGH = frozenset(
 # Attributes that act on a path whatever object they are reached on (torch.ops and
 # torch.classes both have load_library; every typed storage class has from_file).
 _CRITICAL_ATTRIBUTES = frozenset({"load_library"})
+# The C++ loaders under torch.jit.load, torch.jit.load_mobile and torch.package
+# (import_ir_module, _load_for_lite_interpreter, _load_jit_module_from_file, ...): any
+# torch._C name that loads or imports runs an archive's TorchScript or pickles as they do.
+_TORCH_C_LOADER = re.compile(r"torch\._C\.\w*(?:load|import_ir)\w*(?:\.|$)")
 _HIGH_ATTRIBUTES = frozenset({"from_file", "tofile"})
 
 _SAFE = frozenset(
@@ -395,7 +399,7 @@ def _judge(dotted: str) -> tuple[Tier, Severity | None, str]:
     if dotted.startswith(_TORCHSCRIPT):
         return "safe", None, "TorchScript archive type"
     prefixes = _prefixes(dotted)
-    if any(p in _CRITICAL for p in prefixes):
+    if any(p in _CRITICAL for p in prefixes) or _TORCH_C_LOADER.match(dotted):
         return "dangerous", "critical", "executes code, commands or imports"
     # ``__main__`` is the module of classes defined in a script (torch.save of a model
     # written in train.py); a dunder attribute reached from any module is an escape.

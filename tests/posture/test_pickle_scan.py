@@ -71,6 +71,14 @@ CRITICAL = [
     ("torch", "ops.load_library"),
     ("torch._classes", "classes.load_library"),
     ("imaplib", "IMAP4_stream"),  # runs its argument as a shell command
+    # torch.jit.load and the torch._C loaders under it (TorchScript, mobile, torch.package)
+    ("torch.jit", "load"),
+    ("torch._C", "_jit_load"),
+    ("torch._C", "import_ir_module"),
+    ("torch._C", "import_ir_module_from_buffer"),
+    ("torch._C", "_import_ir_module_from_package"),
+    ("torch._C", "_load_for_lite_interpreter"),
+    ("torch._C", "_load_jit_module_from_bytes"),
 ]
 HIGH = [
     ("builtins", "open"),
