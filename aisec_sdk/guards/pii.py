@@ -97,7 +97,9 @@ def register_recognizer(entity: str, recognizer: Recognizer) -> None:
         _RECOGNIZERS[entity] = recognizer
 
 
-_TLD = rb"[A-Za-z]{2,24}"  # a top-level domain in ASCII
+# A top-level domain in ASCII: letters, or an IDNA one in punycode (.xn--p1ai), first (at
+# one start RE2 takes the first branch that matches: "xn" alone would end the address).
+_TLD = rb"(?:(?i:xn--)[A-Za-z0-9\-]{1,59}|[A-Za-z]{2,24})"
 # One pass finds every candidate. Leftmost-first: at one start, earlier branches win.
 _CANDIDATES = re2.compile(
     # e-mail: internationalised too; a non-ASCII character is "?" in the one-byte view the

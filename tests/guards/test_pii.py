@@ -544,3 +544,16 @@ def test_oids_and_versions_are_not_addresses(find: Any, text: str) -> None:
 )
 def test_addresses_next_to_such_words_stay_addresses(find: Any, text: str, value: str) -> None:
     assert find(text) == [("ip_address", value)]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("mail name@domain.xn--p1ai", "name@domain.xn--p1ai"),
+        ("mail name@domain.xn--fiqs8s now", "name@domain.xn--fiqs8s"),
+        ("to jane@xn--e1afmkfd.XN--P1AI.", "jane@xn--e1afmkfd.XN--P1AI"),
+        ("email=jane%40domain.xn--p1ai", "jane%40domain.xn--p1ai"),
+    ],
+)
+def test_punycode_top_level_domains(find: Any, text: str, value: str) -> None:
+    assert find(text) == [("email", value)]
