@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -13,6 +14,8 @@ __all__ = [
     "ScanReport",
     "Severity",
     "severity_rank",
+    "valid_json",
+    "valid_text",
 ]
 
 Severity = Literal["low", "medium", "high", "critical"]
@@ -27,6 +30,34 @@ def severity_rank(severity: str) -> int:
         raise ValueError(
             f"severity must be one of {', '.join(SEVERITIES)}; got {severity!r}"
         ) from None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def valid_text(text: str) -> str:
+    """``text`` without lone surrogates, so it encodes as UTF-8 and strict JSON parsers
+    take it. A byte of a file name that is not UTF-8 (which Python reads as U+DC80-U+DCFF)
+    becomes ``\\xff``, as ``bytes.decode(errors="backslashreplace")`` writes it; any other
+    surrogate becomes ``\\ud800``."""
+    return _SURROGATE.sub(_escape, text)
+
+
+def valid_json(value: Any) -> Any:
+    """A JSON-ready value (dicts, lists, scalars) with every string, keys too, through
+    `valid_text`."""
+    if isinstance(value, str):
+        return valid_text(value)
+    if isinstance(value, dict):
+        return {valid_json(k): valid_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [valid_json(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +91,7 @@ class ScanFinding:
         return digest.hexdigest()[:32]
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready view (contract fields first)."""
+        """A JSON-ready view (contract fields first); strings are `valid_text`."""
         from aisec_sdk.posture.rules import RULES
 
         rule = RULES[self.rule_id]
@@ -79,7 +110,8 @@ class ScanFinding:
         }
         if self.details:
             out["details"] = self.details
-        return out
+        valid: dict[str, Any] = valid_json(out)
+        return valid
 
 
 @dataclass(slots=True)
@@ -95,7 +127,7 @@ class FileResult:
     stats: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready view."""
+        """A JSON-ready view; strings are `valid_text`."""
         out: dict[str, Any] = {
             "path": self.path,
             "kind": self.kind,
@@ -106,7 +138,8 @@ class FileResult:
         }
         if self.stats:
             out["stats"] = self.stats
-        return out
+        valid: dict[str, Any] = valid_json(out)
+        return valid
 
 
 @dataclass(slots=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from aisec_sdk.posture.models import ScanFinding, ScanReport, Severity
+from aisec_sdk.posture.models import ScanFinding, ScanReport, Severity, valid_json
 from aisec_sdk.posture.rules import OWASP_NAMES, RULES, SECURITY_SEVERITY, Rule
 
 __all__ = ["SARIF_SCHEMA_URI", "to_sarif"]
@@ -123,7 +123,7 @@ def to_sarif(report: ScanReport) -> dict[str, Any]:
                 },
                 "originalUriBaseIds": {_BASE: {"uri": _folder_uri(Path.cwd())}},
                 "invocations": [{"executionSuccessful": True}],
-                "results": [_result(f) for f in report.findings],
+                "results": valid_json([_result(f) for f in report.findings]),
                 "properties": {"strict": report.strict, "files": len(report.files)},
             }
         ],

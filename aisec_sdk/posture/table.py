@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from aisec_sdk.posture.models import ScanReport, severity_rank
+from aisec_sdk.posture.models import ScanReport, severity_rank, valid_text
 
 __all__ = ["to_table"]
 
@@ -14,7 +14,9 @@ _MESSAGE_WIDTH = 80
 def _printable(text: str) -> str:
     """``text`` with control and other unprintable characters escaped (``\\x1b``): names
     come from the scanned files (zip members, pickle imports), and a terminal must not
-    act on an escape sequence or a newline hidden in one."""
+    act on an escape sequence or a newline hidden in one. The bytes of a name that is not
+    UTF-8 are ``\\xff`` as in the JSON report (`valid_text`)."""
+    text = valid_text(text)
     if text.isprintable():
         return text
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)

@@ -253,20 +253,36 @@ def test_table_escapes_control_characters_from_scanned_names(
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_file_names_that_are_not_utf8_are_reported(
+def test_file_names_that_are_not_utf8_are_reported_as_valid_text(
     art: Any, capsys: pytest.CaptureFixture[str], fmt: str
 ) -> None:
-    # POSIX names are bytes; Python hands undecodable ones over as lone surrogates
-    Path(os.fsdecode(b"caf\xe9\xff.pkl")).write_bytes(art.proto4_call("os", "system"))
+    """POSIX names are bytes; Python hands undecodable ones over as lone surrogates, which
+    cannot be written as UTF-8 and which strict JSON parsers reject: every report writes
+    such a byte as \\xNN (a zip member's name from a tar, a folder's name in a message)."""
+    folder = Path(os.fsdecode(b"d\xfe"))
+    folder.mkdir()
+    (folder / os.fsdecode(b"caf\xe9\xff.pkl")).write_bytes(art.proto4_call("os", "system"))
+    out_zip = io.BytesIO()
+    with zipfile.ZipFile(out_zip, "w") as archive:
+        archive.writestr("inner.pkl", art.proto4_call("os", "system"))
+    (folder / os.fsdecode(b"m\x80.zip")).write_bytes(out_zip.getvalue())
     code, out = _run(capsys, ".", "--format", fmt)
     assert code == 1
+    out.encode("utf-8")  # no lone surrogate left
     if fmt == "table":
-        assert "caf\\udce9\\udcff.pkl" in out
+        assert "d\\xfe/caf\\xe9\\xff.pkl" in out and "d\\xfe/m\\x80.zip!inner.pkl" in out
+        return
+    document = json.loads(out)
+    # json.loads takes an escaped lone surrogate ("\\udcff"), strict parsers do not
+    json.dumps(document, ensure_ascii=False).encode("utf-8")
+    if fmt == "sarif":
+        _validate_sarif(document)
+        results = document["runs"][0]["results"]
+        uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+        assert uris == {"d%FE/caf%E9%FF.pkl", "d%FE/m%80.zip"}
+        paths = {r["properties"]["path"] for r in results}
     else:
-        document = json.loads(out)
-        if fmt == "sarif":
-            _validate_sarif(document)
-            location = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
-            assert location["artifactLocation"]["uri"] == "caf%E9%FF.pkl"
-        else:
-            assert document["findings"][0]["path"] == os.fsdecode(b"caf\xe9\xff.pkl")
+        paths = {f["path"] for f in document["findings"]}
+        files = {f["path"] for f in document["files"]}
+        assert files == {"d\\xfe/caf\\xe9\\xff.pkl", "d\\xfe/m\\x80.zip"}
+    assert paths == {"d\\xfe/caf\\xe9\\xff.pkl", "d\\xfe/m\\x80.zip!inner.pkl"}
