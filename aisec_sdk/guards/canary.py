@@ -40,6 +40,7 @@ _NOT_ALNUM_BYTES = bytes(b for b in range(128) if not chr(b).isalnum())
 _MIN_CORE = 8
 _FOLD_LOOK_ALIKES = str.maketrans(CONFUSABLES)
 _HEX_PREFIXES = ("0x", "\\x", "\\u00", "&#x", "%")
+_BASE64_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_")
 # Look-alikes next to a digit (text.py folds those that touch a Latin letter): one RE2 pass
 # over the UTF-8 (the ``re`` module tests a class this size character by character).
 _LOOK_ALIKES_AT_DIGITS = re2.compile(
@@ -80,9 +81,10 @@ def _core(token: str) -> str:
     return _compact(tail) if head and len(_compact(tail)) >= 12 else _compact(token)
 
 
-def _stable_base64(raw: bytes) -> list[str]:
+def _stable_base64(raw: bytes) -> list[tuple[str, int, int]]:
     """Base64 text that encodes ``raw`` whatever bytes come before and after it: one piece
-    per alignment (the characters that depend only on ``raw``)."""
+    per alignment (the characters that depend only on ``raw``), with the number of
+    characters before and after it that encode ``raw`` in part (0 or 1 each)."""
     pieces = []
     for shift in range(3):
         low = base64.b64encode(b"\x00" * shift + raw + b"\x00\x00").decode()
@@ -92,28 +94,35 @@ def _stable_base64(raw: bytes) -> list[str]:
         end = start
         while end < len(same) and same[end]:
             end += 1
-        pieces.append(low[start:end])
+        first, last = shift * 8 // 6, ((shift + len(raw)) * 8 + 5) // 6  # chars with raw bits
+        pieces.append((low[start:end], start - first, last - end))
     return pieces
 
 
+Needle = tuple[str, str, int, int]
+"""(family, needle, characters before it and after it that are part of the leak)."""
+
+
 @lru_cache(maxsize=4096)
-def _variants(token: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
-    """(needles for the compacted lower-case text, needles for the space-free text), each
-    ``(family, needle)``."""
+def _variants(token: str) -> tuple[tuple[Needle, ...], tuple[Needle, ...]]:
+    """(needles for the compacted lower-case text, needles for the space-free text)."""
     core, whole = _core(token), _compact(token)
     # the whole token first, so that its span (and redaction) includes the prefix
     compact: dict[str, str] = {whole: "verbatim", whole[::-1]: "reversed"}
     compact.setdefault(core, "verbatim")
     compact.setdefault(core[::-1], "reversed")
     compact.setdefault(codecs.encode(core, "rot13"), "rot13")
-    exact: dict[str, str] = {}
-    for raw in {token, core}:
+    exact: dict[str, tuple[int, int]] = {}
+    for raw in dict.fromkeys((token, core)):  # in this order, as above
         compact.setdefault(raw.encode().hex(), "hex")
-        for piece in _stable_base64(raw.encode()):
+        for piece, lead, trail in _stable_base64(raw.encode()):
             if len(piece) >= _MIN_CORE:
-                exact.setdefault(piece, "base64")
-                exact.setdefault(piece.replace("+", "-").replace("/", "_"), "base64")
-    return tuple((f, n) for n, f in compact.items()), tuple((f, n) for n, f in exact.items())
+                exact.setdefault(piece, (lead, trail))
+                exact.setdefault(piece.replace("+", "-").replace("/", "_"), (lead, trail))
+    return (
+        tuple((f, n, 0, 0) for n, f in compact.items()),
+        tuple(("base64", n, lead, trail) for n, (lead, trail) in exact.items()),
+    )
 
 
 class CanarySettings(GuardSettings):
@@ -169,17 +178,19 @@ class CanaryGuard:
                 findings.append(self._finding(text, at, at + len(token), "verbatim", 1.0))
                 at = s.find(token, at + len(token))
             in_compact, in_spaceless = _variants(token)
-            hex_needles = [(f, n) for f, n in in_compact if f == "hex"]
+            hex_needles = [n for n in in_compact if n[0] == "hex"]
             for view, needles in (
                 ("compact", in_compact),
                 ("spaceless", in_spaceless),
                 ("unprefixed", hex_needles),
             ):
                 filtered = views.filtered(view)
-                for family, needle in needles:
+                for family, needle, lead, trail in needles:
                     if needle not in filtered:  # (most outputs: one C-speed test each)
                         continue
-                    for a, b in views.find(view, needle):
+                    for a, b in views.find(view, needle, lead, trail):
+                        if family == "hex":
+                            a, b = _prefixed(low, a, b)
                         if _free(spans, a, b):
                             bisect.insort(spans, (a, b))
                             findings.append(self._finding(text, a, b, family, 0.95))
@@ -189,6 +200,34 @@ class CanaryGuard:
         how = "case-changed or split" if family == "verbatim" and score < 1.0 else family
         message = f"canary token leaked ({how})"
         return finding_at(self, text, (a, b), score, message, replacement="", entity="canary")
+
+
+def _run(view: str, index: list[int], at: int, count: int, padding: str = "") -> int:
+    """``at`` (a boundary in ``view``, whose characters stand at ``index`` in the text)
+    moved over up to ``count`` base64 characters (back when negative), then forward over
+    up to two ``padding`` characters, each written right next to the one before."""
+
+    def joined(i: int) -> bool:  # view[i - 1] and view[i] touch in the text
+        return 0 < i < len(view) and index[i] == index[i - 1] + 1
+
+    step = -1 if count < 0 else 1
+    for _ in range(abs(count)):
+        near = at - 1 if step < 0 else at
+        if not joined(at) or view[near] not in _BASE64_ALPHABET:
+            break
+        at += step
+    while padding and view.startswith(padding, at) and joined(at) and view[at - 2 : at] != "==":
+        at += 1
+    return at
+
+
+def _prefixed(low: str, a: int, b: int) -> tuple[int, int]:
+    """``[a, b)``, a run of hex digits, with the byte prefix of its first byte (``0x61``,
+    ``\\x61``, ``%61``, ``&#x61;``) and the ``;`` closing the last reference."""
+    prefix = next((p for p in _HEX_PREFIXES if low.startswith(p, a - len(p))), "")
+    if prefix == "&#x" and low.startswith(";", b):
+        b += 1
+    return a - len(prefix), b
 
 
 def _free(spans: list[tuple[int, int]], a: int, b: int) -> bool:
@@ -252,8 +291,10 @@ class _Views:
             return ""
         return self._view(name)[1]
 
-    def find(self, name: str, needle: str) -> list[tuple[int, int]]:
-        """Spans in the text of every occurrence of ``needle`` in view ``name``."""
+    def find(self, name: str, needle: str, lead: int = 0, trail: int = 0) -> list[tuple[int, int]]:
+        """Spans in the text of every occurrence of ``needle`` in view ``name``, with what
+        belongs to the leak around it: up to ``lead`` / ``trail`` base64 characters that
+        encode it in part, and the padding after them."""
         source, filtered, kept = self._view(name)
         starts = []
         at = filtered.find(needle)
@@ -265,4 +306,8 @@ class _Views:
         index = self._kept.get(name)
         if index is None:  # position in ``source`` of each character the view kept
             index = self._kept[name] = [i for i, ch in enumerate(source) if kept(ch)]
-        return [(index[a], index[a + len(needle) - 1] + 1) for a in starts]
+        spans = [
+            (_run(filtered, index, a, -lead), _run(filtered, index, a + len(needle), trail, "="))
+            for a in starts
+        ]
+        return [(index[a], index[b - 1] + 1) for a, b in spans]

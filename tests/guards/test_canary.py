@@ -138,3 +138,29 @@ def test_look_alikes_between_digits(run_guard: Any) -> None:
     output = "id " + planted.replace("a", "\u0430").replace("c", "\u0441").replace("e", "\u0435")
     (finding,) = run_guard("canary", tokens=[planted])(output, "output")
     assert (finding.start, finding.end) == (3, len(output))
+
+
+def _encodings(token: str) -> Iterator[str]:
+    raw = token.encode()
+    yield base64.b64encode(raw).decode()
+    yield base64.urlsafe_b64encode(b"k" + raw).decode()[2:]  # another alignment, cut in
+    yield " ".join(f"0x{b:02x}" for b in raw)
+    yield "".join(f"\\x{b:02X}" for b in raw)
+    yield "".join(f"%{b:02x}" for b in raw)
+    yield "".join(f"&#x{b:02x};" for b in raw)
+    yield "".join(f"\\u{b:04x}" for b in raw)
+
+
+def test_redaction_removes_every_encoding_whole() -> None:
+    """Base64 characters that encode the token in part, the padding, a first byte's prefix
+    and an entity's closing ``;`` belong to the leak: ``YWlzZWMt`` (``aisec-``) stayed."""
+    policy = Policy(guards={**NO_PI, "canary": {"action": "redact"}})
+    for _ in range(20):  # random tokens: every base64 alignment of their ends
+        token = canary()
+        for encoded in _encodings(token):
+            output = f"id {encoded} end"
+            verdict = scan(output, direction="output", policy=policy)
+            assert verdict.text == "id  end", output
+            (finding,) = verdict.findings
+            assert output[finding.start : finding.end] == encoded
+        clear_canaries()
