@@ -1078,6 +1078,8 @@ def _ip_score(
     start: int,
     version_words: bool,
 ) -> float:
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:8.8.8.8 is 8.8.8.8 (::/8 reads as reserved)
     if address.is_loopback or address.is_unspecified or address.is_multicast or address.is_reserved:
         return 0.3
     if version_words and (

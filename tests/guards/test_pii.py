@@ -557,3 +557,9 @@ def test_addresses_next_to_such_words_stay_addresses(find: Any, text: str, value
 )
 def test_punycode_top_level_domains(find: Any, text: str, value: str) -> None:
     assert find(text) == [("email", value)]
+
+
+def test_ipv4_mapped_ipv6_addresses_are_scored_as_their_ipv4(find: Any) -> None:
+    assert find("ip ::ffff:8.8.8.8") == [("ip_address", "::ffff:8.8.8.8")]
+    assert find("my ip is ::ffff:192.168.1.20") == [("ip_address", "::ffff:192.168.1.20")]
+    assert find("::ffff:127.0.0.1", threshold=0.4) == []
