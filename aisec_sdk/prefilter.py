@@ -17,7 +17,8 @@ registered a recognizer the pattern does not cover).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 import re2  # type: ignore[import-untyped]
@@ -35,9 +36,12 @@ def _pattern_of(guard: object) -> bytes | None:
     return pattern if isinstance(pattern, bytes) else None
 
 
-def _compiled_set(patterns: Iterable[tuple[str, bytes]]) -> tuple[Any, dict[int, str]]:
+@cache
+def _compiled_set(patterns: tuple[tuple[str, bytes], ...]) -> tuple[Any, dict[int, str]]:
     """An RE2 set of the patterns that compile, and guard id by pattern index; (None, {})
-    when the set cannot be built."""
+    when the set cannot be built. Built once per process for each combination (half a second
+    for a direction's set: every engine of a new policy would pay it again), shared read-only
+    (RE2 matches from any thread)."""
     compiled = re2.Set.SearchSet(re2_options())
     ids: dict[int, str] = {}
     for gid, pattern in patterns:
@@ -62,7 +66,7 @@ class Prefilter:
         if len(patterns) < 2:  # one guard alone: its own pass is the same work
             return
         self._patterns = patterns
-        compiled, ids = _compiled_set(patterns.items())
+        compiled, ids = _compiled_set(tuple(sorted(patterns.items())))
         if compiled is None:
             return
         self._items = tuple((gid, guards[gid]) for gid in ids.values())
@@ -89,7 +93,8 @@ class Prefilter:
         """Which of ``guards`` have a prefilter match in ``data`` (one set pass)."""
         entry = self._sets.get(guards)
         if entry is None:  # a subset, compiled once when first needed
-            entry = self._sets[guards] = _compiled_set((g, self._patterns[g]) for g in guards)
+            items = tuple((g, self._patterns[g]) for g in sorted(guards))
+            entry = self._sets[guards] = _compiled_set(items)
         compiled, ids = entry
         if compiled is None:
             return list(guards)

@@ -49,6 +49,20 @@ def test_one_guard_alone_is_never_prefiltered() -> None:
     assert Prefilter({"a": _Stub(b"foo")}).skipped(normalize("xyz")) == frozenset()
 
 
+def test_the_compiled_set_is_shared_by_every_prefilter_of_the_same_patterns() -> None:
+    # compiling a direction's set takes about half a second: an engine built for each new
+    # policy must not compile it again
+    first = Prefilter({"a": _Stub(b"foo1"), "b": _Stub(b"bar1")})
+    second = Prefilter({"b": _Stub(b"bar1"), "a": _Stub(b"foo1")})
+    other = Prefilter({"a": _Stub(b"foo1"), "b": _Stub(b"baz1")})
+    assert first._sets[first._ids][0] is second._sets[second._ids][0]
+    assert first._sets[first._ids][0] is not other._sets[other._ids][0]
+    assert second.skipped(normalize("foo1 only")) == {"b"}
+    policies = [Policy(guards={"pii": {"action": a}}) for a in ("block", "warn")]
+    sets = [Engine(p)._prefilters["input"]._sets for p in policies]
+    assert [s[0] for s in sets[0].values()] == [s[0] for s in sets[1].values()]
+
+
 def _long(*placed: tuple[int, str]) -> str:
     """A text longer than the prefilter's prefix with ``words`` at the given offsets."""
     chars = list("x " * PREFIX)
