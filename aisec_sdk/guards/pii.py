@@ -285,7 +285,8 @@ def _prefilter() -> bytes:
     return pattern
 
 
-_EXTENSION = regex.compile(r"(?i)(?:x|ext)\.?[0-9]{1,6}\b")
+_EXTENSION = regex.compile(r"(?i)[ \t]?(?:extension[ \t]?|ext\.?[ \t]?|x)[0-9]{1,6}\b")
+"""A phone number's extension (``x204``, `` ext. 5``), part of the number it follows."""
 _PIECE = regex.compile(r"[^ ]+")
 _SEPARATORS = str.maketrans("", "", " -.()/+")
 _DIGITS_AS_0 = str.maketrans("123456789", "000000000")
@@ -608,7 +609,8 @@ class PiiGuard:
             return self._beside(s, start, value) if beside and " " in value else []
         if loose and word is None:
             phone = min(phone, 0.45)
-        return [(start, end, "phone", phone)]
+        extension = _EXTENSION.match(s, end)
+        return [(start, end if extension is None else extension.end(), "phone", phone)]
 
     def _beside(self, s: str, start: int, value: str) -> list[Candidate]:
         """``value`` without its last piece, else without its first, read as one number:

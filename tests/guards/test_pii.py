@@ -459,7 +459,7 @@ def test_values_next_to_other_numbers_and_words(
     [
         ("call (+1) 650 253 0000", [("phone", "(+1) 650 253 0000")]),
         ("in parentheses (+44 20 7946 0958)", [("phone", "+44 20 7946 0958")]),
-        ("direct +1-650-253-0000x123", [("phone", "+1-650-253-0000")]),
+        ("direct +1-650-253-0000x123", [("phone", "+1-650-253-0000x123")]),
         ("US 1.650.253.0000", [("phone", "1.650.253.0000")]),
         ("SSN: 536904412", [("us_ssn", "536904412")]),
         ("SSN: 666904412", []),
@@ -563,3 +563,17 @@ def test_ipv4_mapped_ipv6_addresses_are_scored_as_their_ipv4(find: Any) -> None:
     assert find("ip ::ffff:8.8.8.8") == [("ip_address", "::ffff:8.8.8.8")]
     assert find("my ip is ::ffff:192.168.1.20") == [("ip_address", "::ffff:192.168.1.20")]
     assert find("::ffff:127.0.0.1", threshold=0.4) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("call +1 650 253 0000 x204 today", "+1 650 253 0000 x204"),
+        ("call (650) 253-0000 ext. 5", "(650) 253-0000 ext. 5"),
+        ("call +44 20 7946 0958 extension 12", "+44 20 7946 0958 extension 12"),
+        ("call 650-253-0000 xylophone", "650-253-0000"),
+    ],
+)
+def test_an_extension_is_part_of_the_number(find: Any, text: str, value: str) -> None:
+    """Redaction removes it too (``<PHONE> x204`` kept the extension)."""
+    assert find(text) == [("phone", value)]
