@@ -22,6 +22,7 @@ from typing import ClassVar, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import regex
+from pydantic import field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
 from aisec_sdk.text import Text
@@ -85,6 +86,22 @@ class ExfiltrationSettings(GuardSettings):
     wildcards (``*.cdn.example``) work too."""
     links: bool = True
     """Also check links and bare URLs that carry data (images are always checked)."""
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, hosts: tuple[str, ...]) -> tuple[str, ...]:
+        """Each entry as a host: a URL or ``host:port`` is read as its host
+        (``https://acme.example/`` -> ``acme.example``), which is what is compared."""
+        read = []
+        for entry in hosts:
+            try:
+                host = urlsplit(entry if "//" in entry else "//" + entry.strip()).hostname
+            except ValueError:
+                host = None
+            if not host:
+                raise ValueError(f"{entry!r} names no host; write it as 'acme.example'")
+            read.append(host)
+        return tuple(read)
 
 
 class ExfiltrationGuard:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from aisec_sdk.engine import scan
+from aisec_sdk.errors import PolicyError
 from aisec_sdk.policy import Policy
 
 
@@ -193,3 +194,12 @@ def test_a_pseudonym_in_a_url_is_removed_with_it() -> None:
 )
 def test_what_commonmark_reads_as_no_outside_link(run_guard: Any, output: str) -> None:
     assert run_guard("exfiltration")(output, "output") == []
+
+
+def test_allowed_hosts_written_as_urls_are_read_as_their_hosts(run_guard: Any) -> None:
+    for entry in ("https://acme.example", "acme.example/", "acme.example:8443"):
+        scan_ = run_guard("exfiltration", allowed_hosts=[entry])
+        assert scan_("![x](https://img.acme.example/p.png)", "output") == [], entry
+        assert scan_("![x](https://evil.example/p.png)", "output"), entry
+    with pytest.raises(PolicyError, match=r"guards\.exfiltration\.allowed_hosts: 'https://'"):
+        Policy(guards={"exfiltration": {"allowed_hosts": ["https://"]}})
