@@ -17,6 +17,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from itertools import accumulate
 from pathlib import PurePath
+from urllib.parse import unquote
 
 from aisec_sdk.posture.ci_scan import model_output_in_shell
 from aisec_sdk.posture.code_scan import ENDPOINT_NAME, LLM_URL, exempt_host, token_secrets
@@ -35,11 +36,15 @@ _DOCKER = ("dockerfile", "containerfile")
 _DOTFILES = frozenset({".envrc", ".netrc", ".npmrc", ".pypirc"})
 # ``trust_remote_code: true``, ``"trust_remote_code": true``, ``TRUST_REMOTE_CODE=1``
 _TRUST = re.compile(r"""\btrust_remote_code["']?\s*[:=]\s*["']?(?:true|yes|on|1)\b""", re.I)
-# PyYAML's object tags: !!python/object/apply:os.system runs under an unsafe loader
+# PyYAML's object tags, resolved: !!python/object/apply:os.system runs under an unsafe loader
 _PYTHON_TAG = re.compile(
-    r"!!python/(?:object(?:/apply|/new)?|name|module)(?::[\w.]+)?|"
-    r"!<tag:yaml\.org,2002:python/[\w/]+(?::[\w.]+)?>"
+    r"tag:yaml\.org,2002:python/(?:object(?:/apply|/new)?|name|module)(?::[\w.]+)?"
 )
+# YAML's tag handles ("!", "!!", "!name!") and their prefixes before any %TAG directive
+_DEFAULT_HANDLES = {"!": "!", "!!": "tag:yaml.org,2002:"}
+_HANDLE = re.compile(r"![\w-]*!")
+_PYTHON_ESCAPE = re.compile(r"%(?:70|79|74|68|6[EFef]|2[Ff])")  # p, y, t, h, o, n, /
+_TAG_DIRECTIVE = re.compile(r"%TAG[ \t]+(!(?:[\w-]*!)?)[ \t]+([^\s#]+)")
 _DOUBLE = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 _SINGLE = re.compile(r"'(?:[^']|'')*'")
 _TOKEN = re.compile(r"\S+")
@@ -76,15 +81,36 @@ def _named_kind(lower: str) -> str | None:
     return None
 
 
+def _resolve(token: str, handles: dict[str, str]) -> str | None:
+    """The full tag a tag token (``!!x``, ``!p!x``, ``!x``, ``!<x>``) stands for, with
+    its %-escapes decoded, as YAML resolves it; None when its handle is not declared."""
+    if token.startswith("!<"):
+        return unquote(token[2:].split(">", 1)[0])
+    second = token.find("!", 1)  # a handle is named when the token has a second "!"
+    name = token[: second + 1] if second > 0 else "!"
+    if second > 0 and not _HANDLE.fullmatch(name):
+        return None  # not a handle YAML reads ("!a/b!c" is a scanner error)
+    prefix = handles.get(name)
+    return None if prefix is None else prefix + unquote(token[len(name) :])
+
+
 def _yaml_tags(text: str) -> Iterator[tuple[int, str]]:
     """(offset, tag) of each PyYAML Python tag that stands where YAML reads a tag: at the
     start of a node, outside comments, quoted scalars and block scalars (``# never use
-    !!python/name:os.system`` or ``doc: "the tag !!python/..."`` builds nothing). A quoted
-    scalar that never ends stops the reading, as it stops PyYAML."""
+    !!python/name:os.system`` or ``doc: "the tag !!python/..."`` builds nothing). Tags are
+    resolved as YAML does: the handles a document's %TAG directives declare (from its
+    ``---`` on; the defaults in a document without them) and %-escapes. A quoted scalar
+    that never ends stops the reading, as it stops PyYAML."""
     at, size, start = 0, len(text), True  # start: where a node may begin
+    handles, declared = dict(_DEFAULT_HANDLES), dict(_DEFAULT_HANDLES)
     while at < size:
         char = text[at]
-        if char in " \t\r\n":
+        if char == "%" and (at == 0 or text[at - 1] == "\n"):  # a directive line
+            end = _line_end(text, at)
+            if (directive := _TAG_DIRECTIVE.match(text, at, end)) is not None:
+                declared[directive[1]] = unquote(directive[2])
+            at = end
+        elif char in " \t\r\n":
             space = _SPACE.match(text, at)
             assert space is not None  # it matches at least the character itself
             start, at = start or "\n" in space.group(), space.end()
@@ -98,13 +124,17 @@ def _yaml_tags(text: str) -> Iterator[tuple[int, str]]:
         elif start and char in "!&":  # a tag or an anchor: the node follows
             token = _TOKEN.match(text, at)
             assert token is not None  # it matches at least the character itself
-            if char == "!" and (tag := _PYTHON_TAG.match(token.group())) is not None:
-                yield at, tag.group()
+            written = token.group().rstrip(",]}")  # what ends a flow collection
+            resolved = _resolve(written, handles) if char == "!" else None
+            if resolved is not None and (tag := _PYTHON_TAG.match(resolved)) is not None:
+                # a tag spelt through a declared handle or escapes is named in full too
+                yield at, written if "python/" in written else f"{written} ({tag.group()})"
             at = token.end()
         elif start and char in "|>":
             at = _block_end(text, at)
         elif start and text.startswith("---", at) and text[at + 3 : at + 4].isspace():
-            at += 3  # a document's start: its node follows
+            at += 3  # a document's start: its node follows, under the directives before it
+            handles, declared = declared, dict(_DEFAULT_HANDLES)
         elif char in "[{," or (
             (char == ":" or (start and char in "-?"))
             and text[at + 1 : at + 2] in ("", " ", "\t", "\n", "\r")
@@ -159,7 +189,12 @@ def scan_config(data: bytes, path: str) -> list[ScanFinding]:
                 found.append(
                     (number, "AISEC-CODE008", "medium", f"LLM endpoint {host!r} over plain http://")
                 )
-    tagged = yaml and "python/" in text and _PYTHON_TAG.search(text) is not None
+    # a Python tag has "python" written out, split by a %TAG prefix, or partly %-escaped
+    tagged = (
+        yaml
+        and "!" in text
+        and ("python" in text or "%TAG" in text or _PYTHON_ESCAPE.search(text) is not None)
+    )
     for at, tag in _yaml_tags(text) if tagged else ():
         message = f"YAML tag {tag} builds Python objects under yaml.load/unsafe_load"
         found.append((bisect_right(starts, at), "AISEC-CODE011", "high", message))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -218,3 +219,42 @@ def test_yaml_tags_count_only_where_yaml_reads_a_tag(
     yaml = pytest.importorskip("yaml")
     tokens = yaml.scan(text, Loader=yaml.SafeLoader)
     assert [t.start_mark.line + 1 for t in tokens if isinstance(t, yaml.TagToken)] == lines
+
+
+_RESOLVED_PYTHON = re.compile(r"tag:yaml\.org,2002:python/(?:object(?:/apply|/new)?|name|module)")
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("%TAG !p! tag:yaml.org,2002:python/\n---\na: !p!object/apply:os.system [id]\n", [3]),
+        ("%TAG ! tag:yaml.org,2002:python/\n--- !object/apply:os.system [id]\n", [2]),
+        ("%TAG !! tag:yaml.org,2002:python/\n---\nb: !!name:os.system\n", [3]),
+        ("%TAG !p! tag:yaml.org,2002:\n---\nb: !p!python/name:os.system\n", [3]),
+        ("%TAG !e! tag:yaml.org,2002:%70ython/ # c\n---\nb: !e!name:os.system\n", [3]),
+        ("a: !!%70ython/name:os.system\n", [1]),
+        ("a: !<tag:yaml.org,2002:%70ython/name:os.system>\n", [1]),
+        # the directives of a document hold from its --- to the next document
+        (
+            "%TAG !p! tag:yaml.org,2002:python/\n--- !p!name:os.system\n...\n"
+            "%TAG !p! tag:example.com,2000:\n--- !p!name:os.system\n",
+            [2],
+        ),
+        # a redeclared !! no longer leads to Python; a comment or a quote is no tag
+        ("%TAG !! tag:example.com,2000:\n---\nb: !!python/name:os.system\n", []),
+        ("%TAG !p! tag:yaml.org,2002:python/\n---\n# !p!name:os.system\nb: '!p!name:x'\n", []),
+        ("a: !python/name:os.system\nb: !Ref x\nc: 100%\n", []),
+    ],
+)
+def test_yaml_tags_resolve_declared_handles_and_escapes(
+    write: Write, text: str, lines: list[int]
+) -> None:
+    """%TAG !p! tag:yaml.org,2002:python/ makes !p!object/apply:... a Python tag, ! and !!
+    can be redeclared, and a tag is a URI whose %-escapes YAML decodes: tags are resolved
+    as YAML resolves them, checked against the tags of PyYAML's own parser."""
+    report = scan_paths([write("settings.yaml", text)])
+    assert [(f.rule_id, f.line) for f in report.findings] == [("AISEC-CODE011", n) for n in lines]
+    yaml = pytest.importorskip("yaml")
+    events = yaml.parse(text, Loader=yaml.SafeLoader)
+    tags = [(e.start_mark.line + 1, getattr(e, "tag", None) or "") for e in events]
+    assert [line for line, tag in tags if _RESOLVED_PYTHON.match(tag)] == lines
