@@ -288,6 +288,31 @@ class _Decompressed(io.RawIOBase):
         return len(data)
 
 
+class _Prefixed(io.RawIOBase):
+    """``head`` (bytes already read from ``stream``), then the rest of ``stream``."""
+
+    def __init__(self, head: bytes, stream: io.BufferedReader[Any]) -> None:
+        self._head, self._stream = head, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self._head:
+            return self._stream.readinto(buffer)
+        size = min(len(buffer), len(self._head))
+        buffer[:size], self._head = self._head[:size], self._head[size:]
+        return size
+
+
+def _with_head(stream: io.BufferedReader[Any]) -> tuple[bytes, io.BufferedReader[Any]]:
+    """The first `_HEAD` bytes of ``stream`` (fewer only at its end) and a reader that
+    still starts with them. ``peek`` returns what one raw read gave, and a decompressor
+    may give a few bytes first (a tar's ``ustar`` at 257, a zip magic split in two)."""
+    head = stream.read(_HEAD)  # a buffered read reads on until it has them all
+    return head, io.BufferedReader(_Prefixed(head, stream), buffer_size=1 << 16)
+
+
 class _Scan:
     """One scan run: options, the report being built, and the dispatch over formats."""
 
@@ -521,8 +546,8 @@ class _Scan:
                     return scan_onnx(seekable, display, size), fmt
                 return scan_keras_bytes(seekable, display), fmt
         if fmt in _COMPRESSED and depth < _MAX_DEPTH:
-            inner = _decompressed(fh, fmt)
-            inner_fmt = _sniff(inner.peek(_HEAD)[:_HEAD])
+            inner_head, inner = _with_head(_decompressed(fh, fmt))
+            inner_fmt = _sniff(inner_head)
             if inner_fmt in ("pickle", "numpy", "gguf"):  # streamed as they decompress
                 found, inner_fmt = self._blob(inner, display, -1, b"", inner_fmt, depth + 1)
                 return found, f"{fmt}+{inner_fmt}"
@@ -645,8 +670,7 @@ class _Scan:
     ) -> list[ScanFinding]:
         where = f"{display}!{member.name}"
         stream = archives.open_member(fh, member)
-        reader = io.BufferedReader(stream, buffer_size=1 << 16)
-        head = reader.peek(_HEAD)[:_HEAD]
+        head, reader = _with_head(io.BufferedReader(stream, buffer_size=1 << 16))
         fmt = _member_format(
             member.name,
             head,
@@ -740,8 +764,7 @@ def _text_inside(fh: IO[bytes], kind: str) -> bool:
     joblib file named data.csv.gz is still scanned as the pickle it is)."""
     fh.seek(0)
     try:
-        inner = _decompressed(fh, kind)
-        head = inner.peek(_HEAD)[:_HEAD]
+        head, inner = _with_head(_decompressed(fh, kind))
         return _sniff(head) == "unknown" and not looks_like_pickle(inner, complete=True)
     except (OSError, ValueError, EOFError, lzma.LZMAError, zlib.error):
         return False  # broken: the model path reports it

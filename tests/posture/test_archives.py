@@ -11,6 +11,7 @@ import struct
 import tarfile
 import tracemalloc
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -292,6 +293,60 @@ def _tar(members: dict[str, bytes]) -> bytes:
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
     return out.getvalue()
+
+
+def _slow_start(data: bytes, wbits: int, first: int) -> bytes:
+    """``data`` deflated (``wbits`` as zlib takes them) with 70 KB of empty stored blocks
+    after its first ``first`` bytes: a valid stream whose first 64 KiB of input decompress
+    to those bytes alone, so a reader's first read of it is short."""
+    deflate = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    head = deflate.compress(data[:first]) + deflate.flush(zlib.Z_SYNC_FLUSH)
+    empty = b"\x00\x00\x00\xff\xff" * 14_000  # stored blocks of no bytes
+    return head + empty + deflate.compress(data[first:]) + deflate.flush()
+
+
+def _deflated_zip(name: str, data: bytes, deflated: bytes) -> bytes:
+    """A zip of one member whose deflate stream is ``deflated`` (``data`` uncompressed)."""
+    crc, raw = zlib.crc32(data), name.encode()
+    sizes = (crc, len(deflated), len(data), len(raw))
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, *sizes, 0) + raw
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0, *sizes,
+                          0, 0, 0, 0, 0, 0) + raw  # fmt: skip
+    offset = len(local) + len(deflated)
+    return local + deflated + central + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1,
+                                                    len(central), offset, 0)  # fmt: skip
+
+
+def test_a_decompressed_stream_whose_first_read_is_short_is_sniffed_on_its_whole_head(
+    write: Write, art: Any
+) -> None:
+    """A decompressor may give a few bytes first: the format is read from the first 512
+    bytes all the same (a tar's ustar sits at 257, a zip magic may be split)."""
+    evil = art.proto4_call("os", "system")
+    tar = _tar({"evil.pkl": evil})
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as archive:
+        archive.writestr("evil.pkl", evil)
+    for data, first in ((tar, 1), (inner.getvalue(), 2)):
+        assert zlib.decompress(_slow_start(data, 31, first), 31) == data
+        # a gzip named as a dataset is read as text only when no format is inside
+        write("rows.jsonl.gz", _slow_start(data, 31, first))
+        # a deflated zip member that is a tar or a zip, whatever its name
+        member = _slow_start(data, -15, first)
+        write("outer.zip", _deflated_zip("weights.bin", data, member))
+        with zipfile.ZipFile("outer.zip") as archive:
+            assert archive.read("weights.bin") == data
+        for name in ("rows.jsonl.gz", "outer.zip"):
+            found = {(f.rule_id, f.severity) for f in scan_file(name).findings}
+            assert ("AISEC-PKL001", "critical") in found, (name, first)
+    # a safetensors header of 640 bytes starts "\x80\x02", a pickle's magic: the whole
+    # head says which it is, and a valid file is clean
+    header = {"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+              "__metadata__": {"note": "y" * 542}}  # fmt: skip
+    tensors = art.safetensors_bytes(header, bytes(4))
+    assert tensors[:2] == b"\x80\x02"
+    write("m.safetensors.gz", _slow_start(tensors, 31, 2))
+    assert scan_file("m.safetensors.gz").findings == []
 
 
 def test_tar_archives_and_the_legacy_torch_tar_format(write: Write, art: Any) -> None:
