@@ -520,7 +520,34 @@ PATTERNS: dict[str, str] = {
     r"|(?:不受|没有|无)任何(?:限制|约束|规则|审查|过滤|道德)|制限なし|制限のない|無制限|검열\W?없|제한\W?없|제한이\W?없"
     r"|(?:بلا|بدون|دون)\W+(?:أي\W+)?(?:قيود|قواعد|حدود|رقابة)|\bkural(?:ı|lar[ıi])?\W+olmayan"  # noqa: RUF001
     r"|\bhiçbir\W+(?:kural|sınır|kısıtlama)|\bkısıtlamasız|\bbez\W+обмежень"  # noqa: RUF001
-    r"|बिना\W+(?:किसी\W+)?(?:प्रतिबंध|नियम|सीमा)|कोई\W+(?:प्रतिबंध|नियम|सीमा)\W+नहीं",
+    r"|बिना\W+(?:किसी\W+)?(?:प्रतिबंध|नियम|सीमा)|कोई\W+(?:प्रतिबंध|नियम|सीमा)\W+नहीं"
+    # an AI without ethics ("une IA sans éthique", "KI ohne ethische Grenzen"; not "a company
+    # without ethics")
+    r"|\b(?:ia|ki|ai|ии|chatbot|bot|modell|modèle|modelo|modello|asistente|assistente|assistant"
+    r"|ассистент|модель)\W+(?:\w+\W+){0,3}?(?:sans|sin|senza|sem|ohne|keine|zonder|bez|tanpa"
+    r"|без)\W+(?:(?:aucune?|ninguna|alcuna|nenhuma|jegliche|irgendwelche|какой-либо|всякой)\W+)?"
+    r"(?:éthique|ética|etica|ethik|ethiek|etyki|etika|этики|морали|(?:ethische|moralische)\W+"
+    r"(?:grenzen|bedenken|regeln|einschränkungen)|limites?\W+(?:éthiques|morales)"
+    r"|límites\W+(?:éticos|morales)|limiti\W+(?:etici|morali)|limites\W+(?:éticos|morais))\b"
+    r"|倫理(?:の|観の)?(?:ない|なし)の?\W{0,2}(?:ai|人工知能|アシスタント|ボット)"
+    r"|윤리\W?(?:의식\W?)?없는\W?(?:ai|인공지능|어시스턴트|챗봇|봇)"
+    r"|(?:没有|无|不讲)(?:任何)?道德(?:限制|约束|底线|原则)?的(?:ai|人工智能|助手|机器人)"
+    r"|(?:ذكاء\W+اصطناعي|مساعد|نموذج|روبوت)\W+(?:\w+\W+)?(?:بلا|بدون)\W+(?:أي\W+)?أخلاق"
+    r"|\b(?:ai|एआई)\W+(?:\w+\W+){0,2}?बिना\W+(?:किसी\W+)?नैतिकता"
+    r"|\b(?:ahlak|etik)\W+(?:kuralı\W+)?olmayan\W+(?:bir\W+)?(?:yapay\W+zeka|ai|asistan|bot)"  # noqa: RUF001
+    # your rules no longer apply
+    r"|\b(?:deine|ihre|tes|vos|tus|sus|le\W+tue|suas|tuas|твои|ваши|je|jouw|twoje)"
+    r"\W+(?:regeln|richtlinien|règles|consignes|reglas|normas|regole|regras|правила|regels"
+    r"|zasady)\W+(?:\w+\W+){0,2}?(?:gelten\W+(?:jetzt\W+|ab\W+sofort\W+)?nicht\W+mehr"
+    r"|nicht\W+mehr\W+gelten|niet\W+meer\W+gelden"
+    r"|sind\W+aufgehoben|ne\W+s'appliqu\w+\W+plus|ya\W+no\W+(?:se\W+)?(?:aplican|cuentan|valen)"
+    r"|non\W+(?:si\W+applicano|valgono)\W+più|não\W+se\W+aplicam\W+mais"
+    r"|já\W+não\W+se\W+aplicam|больше\W+не\W+(?:действуют|применяются)|gelden\W+niet\W+meer"
+    r"|już\W+nie\W+obowiązują)|\bkuralların\W+(?:artık\W+)?geçerli\W+değil"  # noqa: RUF001
+    r"|规则(?:已经)?不再适用|ルール(?:は|が)?もう適用されない|규칙(?:은|이)?\W?(?:더\W?이상\W?)?적용되지\W?않"
+    r"|قواعدك\W+(?:لم\W+تعد|لا)\W+(?:سارية|تنطبق)|नियम\W+अब\W+लागू\W+नहीं"
+    r"|quy\W+tắc\W+(?:của\W+bạn\W+)?không\W+còn\W+áp\W+dụng"
+    r"|aturan(?:mu|\W+kamu|\W+anda)\W+tidak\W+berlaku\W+lagi",
     "refusal_suppression": r"\b(?:never|not|don'?t|do\W+not|cannot|can'?t|must\W+not"
     r"|you\W+(?:are\W+|re\W+)?(?:not|never)\W+(?:allowed|permitted)\W+to)\W+"
     # the demand ("never refuse"), not a description ("our team never refuses")
@@ -557,6 +584,23 @@ PATTERNS: dict[str, str] = {
     r"|guidelines|policy|policies))\b|\bno\W+matter\W+how\W+(?:illegal|unethical|harmful"
     r"|dangerous|immoral|offensive|inappropriate)\b|\bregardless\W+of\W+(?:legality|ethics"
     r"|morality|(?:the\W+)?(?:legal|ethical|moral)\W+(?:implications|concerns))\b"
+    r"|\b(?:auch|selbst)\W+wenn\W+(?:es|das)\W+(?:\w+\W+)?(?:illegal|unethisch|verboten)\b"
+    r"|\bmême\W+si\W+(?:c'est|c'était|cela\W+est)\W+(?:\w+\W+)?(?:illégal|immoral|interdit)"
+    r"|\baunque\W+(?:sea|fuera|resulte)\W+(?:\w+\W+)?(?:ilegal|inmoral|poco\W+ético)\b"
+    r"|\banche\W+se\W+(?:è|fosse)\W+(?:\w+\W+)?(?:illegale|immorale)\b"
+    r"|\bmesmo\W+que\W+(?:seja|for)\W+(?:\w+\W+)?(?:ilegal|imoral|antiético)\b"
+    r"|даже\W+если\W+(?:это\W+)?(?:незаконно|неэтично|аморально)|即使(?:是)?(?:违法|非法|不道德)"
+    r"|たとえ違法|違法であっても|불법이라도|불법이더라도|حتى\W+لو\W+كان\W+غير\W+(?:قانوني|أخلاقي)"
+    r"|भले\W+ही\W+(?:यह\W+)?(?:अवैध|गैरकानूनी)|\byasa\W?dışı\W+olsa\W+bile"  # noqa: RUF001
+    # stay in character
+    r"|\bbleib\w*\W+in\W+(?:der|deiner)\W+rolle\b|\bfall\w*\W+nicht\W+aus\W+der\W+rolle\b"
+    r"|\breste[zr]?\W+dans\W+(?:ton|le|votre)\W+(?:rôle|personnage)\b"
+    r"|\bne\W+sor[st]\w*\W+(?:pas|jamais)\W+(?:de\W+ton|du|de\W+votre)\W+(?:rôle|personnage)\b"
+    r"|\bno\W+(?:te\W+)?salgas\W+del\W+personaje\b|\bmantente\W+en\W+(?:el|tu)\W+personaje\b"
+    r"|\bresta\W+nel\W+personaggio\b|\bnon\W+uscire\W+dal\W+personaggio\b"
+    r"|\bpermaneça\W+no\W+personagem\b|\bnão\W+saia\W+do\W+personagem\b"
+    r"|не\W+выходи\W+из\W+(?:роли|образа)|оставайся\W+в\W+(?:роли|образе)"
+    r"|不要(?:脱离|跳出|打破)角色|保持角色|キャラ(?:クター)?を(?:崩さ|維持)|캐릭터를\W?(?:유지|깨지)"
     r"|\b(?:ohne|keine)\W+(?:jegliche\W+)?(?:disclaimer|moralpredigt\w*|belehrung\w*)\b"
     r"|\b(?:sans|aucun|aucune)\W+(?:aucun\W+|aucune\W+)?(?:disclaimers?|leçons?\W+de\W+morale)\b"
     r"|\b(?:sin|ni)\W+(?:sermones|disclaimers?|descargos)\b|\bбез\W+(?:нравоучений|оговорок"  # noqa: RUF001
@@ -795,14 +839,18 @@ PATTERNS: dict[str, str] = {
     r"(?:did|have|had)\W+(?:\w+\W+){0,3}?(?:give|given|provide|provided)\W+you\b"
     r"|\b(?:anweisungen|regeln|vorgaben),?\W+(?:die|welche)\W+(?:du|sie)\W+(?:\w+\W+){0,4}?"
     r"(?:erhalten|bekommen)\W+(?:hast|haben)\b"
-    r"|\b(?:instructions|consignes|règles)\W+(?:que\W+|qu')(?:tu\W+as|vous\W+avez|on\W+t'a"
+    r"|\b(?:instructions|consignes|règles)\W+(?:\w+\W+)?(?:que\W+|qu')(?:tu\W+as|vous\W+avez|on\W+t'a"
     r"|on\W+vous\W+a)\W+(?:\w+\W+)?(?:reçu\w*|donné\w*)"
-    r"|\b(?:instrucciones|reglas|indicaciones)\W+que\W+(?:(?:se\W+)?te\W+(?:dieron|han\W+dado"
+    r"|\b(?:instrucciones|reglas|indicaciones)\W+(?:\w+\W+)?que\W+(?:(?:se\W+)?te\W+(?:dieron"
+    r"|han\W+dado"
     r"|dio|ha\W+dado)|(?:has\W+)?recib\w+)"
     r"|\b(?:istruzioni|regole)\W+che\W+(?:hai\W+ricevut\w|ti\W+(?:sono\W+state\W+date"
     r"|hanno\W+dato))|\b(?:instruções|regras)\W+que\W+(?:você\W+)?(?:recebeu|te\W+deram"
     r"|lhe\W+deram)|\b(?:инструкци\w*|правила),?\W+которые\W+(?:ты\W+получил\w*"
-    r"|вы\W+получили|тебе\W+дали|вам\W+дали)",
+    r"|вы\W+получили|тебе\W+дали|вам\W+дали)"
+    r"|\bwas\W+(?:stand|steht)\W+in\W+(?:deinen|ihren)\W+(?:anweisungen|instruktionen|regeln"
+    r"|vorgaben)\b|какие\W+(?:инструкции|правила|указания)\W+(?:тебе|вам)\W+(?:дали|были\W+даны)"
+    r"|你(?:收到|得到|接收到?)的(?:指令|指示|规则|提示)",
     "forbidden_reveal": r"\b(?:are|were)\W+you\W+(?:not\W+)?(?:supposed|allowed|permitted|told"
     r"|instructed|programmed)\W+(?:not\W+)?to\W+(?:tell|say|reveal|share|discuss|mention"
     r"|disclose|talk\W+about)\b|\b(?:what|the\W+part|anything)\W+(?:\w+\W+){0,3}?you\W+(?:must"
@@ -924,7 +972,13 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                   "senza", "sem", "zonder", "bez", "tanpa", "không", "制限", "검열", "제한",
                   "liberated", "released", "escaped", "broken free", "care", "بلا", "بدون",
                   "دون", "kural", "hiçbir", "kısıtlama", "обмежень", "बिना", "कोई",  # noqa: RUF001
-                  "moderation", "instruction", "system prompt", "filtr"),
+                  "moderation", "instruction", "system prompt", "filtr", "éthi", "étic",
+                  "etic", "ethi", "etyk", "etika", "этики", "етики", "морал", "倫理", "道徳",
+                  "윤리",
+                  "أخلاق", "नैतिकता", "ahlak", "etik", "道德", "gelten", "aufgehoben",
+                  "s'appliqu", "ya no", "più", "mais", "больше", "niet meer", "już nie",
+                  "geçerli", "不再适用", "適用されない", "적용되지", "قواعدك", "लागू", "không còn",
+                  "tidak berlaku"),
     "refusal_suppression": ("refus", "declin", "apologi", "say", "warn", "disclaimer", "recus",
                             "rifiut", "weiger", "odmawia", "reddet", "menolak", "từ chối",
                             "відмовля", "拒否", "断ら", "거부", "거절", "ترفض",
@@ -940,7 +994,11 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                             "mise en garde", "mises en garde", "advertencia", "aviso", "avvert",
                             "предупрежден", "waarschuw", "отказыва", "извиня", "вибача",
                             "excuse", "niegues", "rechaces", "disculp", "desculpa", "scusarti",
-                            "entschuldige", "道歉"),
+                            "entschuldige", "道歉", "wenn", "même si", "aunque", "anche se",
+                            "mesmo que", "даже если", "即使", "違法", "불법", "حتى لو", "भले ही",
+                            "olsa bile", "rolle", "rôle", "personnage", "personaje",
+                            "personaggio", "personagem", "роли", "образ", "角色", "キャラ",
+                            "캐릭터"),
     "policy_evasion": ("polic", "guidelines", "filter", "filtr", "фильтр", "필터", "フィルター",
                        "内容审核", "安全过滤"),
     "role_tag": ("system", "admin", "developer", "root", "assistant", "sudo", "instruction",
@@ -1008,6 +1066,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "prior_context": ("told", "given", "instructed", "programmed", "configured", "started",
                       "began", "begun", "follow", "received", "operate", "give", "provide",
                       "start", "beginning", "saw", "see", "got", "read", "erhalten",
+                      "was stand", "was steht", "какие", "你收到", "你得到", "你接收",
                       "bekommen", "reçu", "donné", "dieron", "dado", "dio", "recib",
                       "ricevut", "date", "dato", "recebeu", "deram", "получил", "дали"),
     "forbidden_reveal": ("tell", "say", "reveal", "share", "discuss", "mention", "disclose",
@@ -1455,6 +1514,19 @@ CORE_ANCHORS: tuple[str, ...] = (
     "pesan sistem", "관리자 모드", "管理者モード", "режим администратора", "modo administrador",
     "mode administrateur", "administratormodus", "tryb administratora", "yönetici modu",
     "modalità amministratore",
+    # ... an AI without ethics, its rules void, the answer "even if illegal", the role kept
+    "sans éthique", "sin ética", "senza etica", "sem ética", "ohne ethik", "ethische grenzen",
+    "moralische grenzen", "ohne moral", "без этики", "без морали", "limites éthiques",
+    "límites éticos", "limiti etici", "倫理のない", "倫理なし", "윤리 없", "بلا أخلاق",
+    "بدون أخلاق", "नैतिकता", "ahlak kural", "etik kural", "没有道德", "不讲道德",
+    "gelten nicht mehr", "ne s'appliqu", "ya no se aplican", "non si applicano più",
+    "não se aplicam", "больше не действуют", "больше не применяются", "niet meer gelden",
+    "nie obowiązują", "geçerli değil", "不再适用", "適用されない", "적용되지 않",
+    "لم تعد سارية", "लागू नहीं", "không còn áp dụng", "tidak berlaku lagi",
+    "illegal ist", "illégal", "ilegal", "illegale", "незаконно", "违法", "非法", "違法", "불법",
+    "غير قانوني", "अवैध", "yasa dışı", "in der rolle", "aus der rolle", "personnage",  # noqa: RUF001
+    "personaje", "personaggio", "personagem", "из роли", "в роли", "角色", "キャラ", "캐릭터",
+    "was stand in", "was steht in", "инструкции тебе", "правила тебе", "你收到的",
     # ... and what exfiltration carries off: the conversation, session cookies, API keys
     "histórico da conversa", "histórico do chat", "cronologia della chat",
     "cronologia della conversazione", "chatgeschiedenis", "gespreksgeschiedenis",
