@@ -98,13 +98,23 @@ _COMPRESSED = ("gzip", "bz2", "xz", "lzma", "zlib", "zfile")
 # 19 characters, maybe a space, then a zlib stream
 _ZFILE_HEADER = 21
 _DECOMPRESSORS: dict[str, Callable[[], Any]] = {
-    "gzip": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
+    "gzip": lambda: zlib.decompressobj(-zlib.MAX_WBITS),  # a member's data, after its header
     "zlib": zlib.decompressobj,
     "zfile": zlib.decompressobj,
     "bz2": bz2.BZ2Decompressor,
     "xz": lzma.LZMADecompressor,
     "lzma": lambda: lzma.LZMADecompressor(lzma.FORMAT_ALONE),
 }
+# What Python's gzip, bz2 and lzma modules (gzip.open, joblib's bz2/xz/lzma) read after the
+# end of a stream: the next one, until the input ends or holds no stream (lzma.open reads
+# xz and legacy lzma streams in any order)
+_NEXT_STREAM: dict[str, Callable[[], Any]] = {
+    "gzip": _DECOMPRESSORS["gzip"],
+    "bz2": bz2.BZ2Decompressor,
+    "xz": lzma.LZMADecompressor,
+    "lzma": lzma.LZMADecompressor,
+}
+_PIECE = 1 << 12  # compressed bytes a decompressor gets at a time (see _Input)
 
 PICKLE_FORMATS = frozenset(
     {"pickle", "pytorch-zip", "pytorch-tar", "gzip", "bz2", "xz", "lzma", "zlib", "zfile"}
@@ -255,22 +265,91 @@ class _Window(io.RawIOBase):
         return len(data)
 
 
+class _Input:
+    """A compressed file, read in pieces of at most `_PIECE` bytes from a 64 KiB buffer.
+
+    A stream that ends inside a piece leaves the rest unused (a decompressor's
+    ``unused_data``, a copy): small pieces keep a file of tiny streams linear to read.
+    """
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self._fh, self._buffer, self._pos = fh, b"", 0
+
+    def read(self, size: int) -> bytes:
+        if self._pos == len(self._buffer):
+            self._buffer, self._pos = self._fh.read(1 << 16), 0
+        piece = self._buffer[self._pos : self._pos + min(size, _PIECE)]
+        self._pos += len(piece)
+        return piece
+
+    def unread(self, count: int) -> None:
+        """Give back the last ``count`` bytes of the last piece read."""
+        self._pos -= count
+
+    def exact(self, size: int) -> bytes:
+        """The next ``size`` bytes (fewer at the end of the file)."""
+        data = b""
+        while len(data) < size and (piece := self.read(size - len(data))):
+            data += piece
+        return data
+
+    def skip(self, end: Callable[[bytes], int]) -> None:
+        """Read on until ``end`` finds where the skipped bytes end in a piece (-1: not
+        in it), and give back the rest of that piece."""
+        while piece := self.read(_PIECE):
+            offset = end(piece)
+            if offset >= 0:
+                self.unread(len(piece) - offset)
+                return
+
+
+def _after_zeros(piece: bytes) -> int:
+    """Where the zero bytes that start ``piece`` end (-1: it is all zeros)."""
+    rest = piece.lstrip(b"\0")
+    return len(piece) - len(rest) if rest else -1
+
+
+def _after_nul(piece: bytes) -> int:
+    """Where ``piece`` goes on after its first NUL (-1: it has none)."""
+    return piece.find(b"\0") + 1 or -1
+
+
+def _gzip_header(source: _Input) -> bool:
+    """Step over a gzip member's header as Python's gzip module reads it (a header CRC is
+    skipped, not checked); False at the end of the input or where no member starts."""
+    fixed = source.exact(10)
+    if fixed[:3] != b"\x1f\x8b\x08" or len(fixed) < 10:
+        return False
+    flags = fixed[3]
+    if flags & 4:  # FEXTRA
+        source.exact(int.from_bytes(source.exact(2), "little"))
+    for flag in (8, 16):  # FNAME, FCOMMENT: NUL-terminated
+        if flags & flag:
+            source.skip(_after_nul)
+    if flags & 2:  # FHCRC
+        source.exact(2)
+    return True
+
+
 class _Decompressed(io.RawIOBase):
     """Streams the decompressed bytes of a gzip, bzip2, xz, legacy lzma, zlib or joblib
-    ``ZF`` stream.
+    ``ZF`` stream, and of the streams after it that Python reads on as one
+    (`_NEXT_STREAM`: ``gzip.compress(a) + gzip.compress(b)`` is ``a + b`` to gzip.open).
 
     Output is produced at most one read at a time (``max_length``), so a small bomb never
-    expands in memory, and the stream fails past `_MAX_DECOMPRESSED` bytes.
+    expands in memory, and the stream fails past `_MAX_DECOMPRESSED` bytes (all streams
+    together). A gzip member's CRC is not checked: gzip checks it after handing out the
+    member's data, which a loader may already have run.
     """
 
     def __init__(self, inner: IO[bytes], kind: str) -> None:
-        self._inner = inner
-        self._decomp: Any = _DECOMPRESSORS[kind]()
+        self._source, self._kind = _Input(inner), kind
+        self._decomp: Any = None if kind == "gzip" else _DECOMPRESSORS[kind]()
         if kind == "zfile":
-            inner.read(_ZFILE_HEADER)
-            first = inner.read(1)
-            if first != b" ":  # joblib skips one space after the header, if there is one
-                self._decomp.decompress(first)  # the stream's first byte: no output yet
+            self._source.exact(_ZFILE_HEADER)
+            if self._source.exact(1) not in (b" ", b""):  # joblib skips one space there
+                self._source.unread(1)
+        self._fresh = False  # a stream after the first that has given no output yet
         self._done = False
         self._total = 0
 
@@ -278,14 +357,50 @@ class _Decompressed(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = b"" if self._done else archives.inflate(self._decomp, self._inner.read, len(buffer))
-        if data is None:
-            self._done, data = True, b""
+        data = b""
+        while not data and not self._done:
+            piece = self._inflate(len(buffer))
+            if piece is None:
+                self._done = not self._next_stream()
+            else:
+                data = piece
         self._total += len(data)
         if self._total > _MAX_DECOMPRESSED:
             raise ValueError(f"decompresses to more than {_MAX_DECOMPRESSED >> 30} GiB")
         buffer[: len(data)] = data
         return len(data)
+
+    def _inflate(self, size: int) -> bytes | None:
+        """The current stream's next output (`archives.inflate`); None at its end."""
+        if self._decomp is None:  # gzip: the first member's header
+            if not _gzip_header(self._source):
+                raise ValueError("gzip header is cut short or names no deflate data")
+            self._decomp = _DECOMPRESSORS["gzip"]()
+        try:
+            return archives.inflate(self._decomp, self._source.read, size)
+        except (OSError, lzma.LZMAError, zlib.error):
+            if not self._fresh:
+                raise
+            return None  # bytes that start no stream: bz2 and lzma ignore them, gzip fails
+        finally:
+            self._fresh = False
+
+    def _next_stream(self) -> bool:
+        """Start the stream after the one that ended; False when there is none."""
+        if self._kind not in _NEXT_STREAM or not self._decomp.eof:
+            return False  # a single stream, or the input ended inside the stream
+        self._source.unread(len(self._decomp.unused_data))
+        if self._kind == "gzip":
+            self._source.exact(8)  # the member's CRC and size
+            self._source.skip(_after_zeros)  # gzip steps over zero padding between members
+            if not _gzip_header(self._source):
+                return False
+        elif not self._source.exact(1):
+            return False
+        else:
+            self._source.unread(1)
+        self._decomp, self._fresh = _NEXT_STREAM[self._kind](), True
+        return True
 
 
 class _Prefixed(io.RawIOBase):

@@ -442,6 +442,60 @@ def test_compressed_pickles_like_joblib(
         assert scan_file(write("packed-" + name, compress(data))).findings == [], data[:8]
 
 
+def _gzip_member(data: bytes, header: bytes = b"", flags: int = 0, crc: int | None = None) -> bytes:
+    """One gzip member of ``data``: ``header`` is what ``flags`` announce after the fixed
+    10 bytes (FEXTRA, FNAME, FCOMMENT, FHCRC), ``crc`` a trailer CRC to write instead."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    body = deflate.compress(data) + deflate.flush()
+    crc = zlib.crc32(data) if crc is None else crc
+    trailer = struct.pack("<II", crc, len(data))
+    return b"\x1f\x8b\x08" + bytes([flags]) + bytes(6) + header + body + trailer
+
+
+def test_streams_after_the_first_are_read_as_python_reads_them(write: Write, art: Any) -> None:
+    """gzip.open, bz2.open and lzma.open (joblib's bz2, xz and lzma) read the streams that
+    follow one another in a file as one: a pickle split across two is whole to them."""
+    payload = art.proto4_call("os", "system")
+    a, b = payload[:9], payload[9:]  # inside the module name
+    alone = functools.partial(lzma.compress, format=lzma.FORMAT_ALONE)
+    cases = {
+        "split.gz": (gzip.compress(a) + gzip.compress(b), gzip.decompress),
+        # zero padding between members, and optional header fields; a header CRC gzip
+        # does not check (zlib's own gzip reader rejected the file)
+        "padded.gz": (
+            _gzip_member(a, b"\x03\x00abc" + b"name\0" + b"note\0" + b"\xff\xff", 4 | 8 | 16 | 2)
+            + bytes(1000)
+            + _gzip_member(b"")
+            + gzip.compress(b),
+            gzip.decompress,
+        ),
+        "hcrc.gz": (_gzip_member(payload, b"\xff\xff", 2), gzip.decompress),
+        "split.bz2": (bz2.compress(a) + bz2.compress(b), bz2.decompress),
+        "split.xz": (lzma.compress(a) + lzma.compress(b), lzma.decompress),
+        "split.lzma": (alone(a) + lzma.compress(b), lzma.decompress),  # lzma.open mixes them
+    }
+    for name, (data, decompress) in cases.items():
+        assert decompress(data) == payload, name  # what the loader unpickles
+        assert rule_ids(scan_file(write(name, data))) == [("AISEC-PKL001", "critical")], name
+    # gzip checks a member's CRC only after handing out its data: the pickle has run
+    bad_crc = write("crc.gz", _gzip_member(a) + _gzip_member(b, crc=0))
+    with pytest.raises(gzip.BadGzipFile), gzip.open(bad_crc) as stream:
+        assert stream.read(len(payload)) == payload
+        stream.read()
+    assert rule_ids(scan_file(bad_crc)) == [("AISEC-PKL001", "critical")]
+    # bytes after the last stream that start none are no content: clean, as before
+    benign = pickle.dumps({"a": [1, 2, 3]})
+    for compress in (gzip.compress, bz2.compress, lzma.compress):
+        data = compress(benign[:5]) + compress(benign[5:]) + b"trailing bytes\n"
+        assert scan_file(write("t.bin", data)).findings == [], compress
+
+
+def test_records_in_a_later_gzip_member_are_scanned(write: Write) -> None:
+    rows = [b'{"text": "hello"}\n', b'{"text": "key AKIAIOSFODNN7EXAMPLF here"}\n']
+    report = scan_file(write("rows.jsonl.gz", gzip.compress(rows[0]) + gzip.compress(rows[1])))
+    assert "AISEC-DATA002" in {f.rule_id for f in report.findings}
+
+
 def test_files_written_by_the_safetensors_library_are_clean() -> None:
     import torch
     from safetensors.torch import save_file
