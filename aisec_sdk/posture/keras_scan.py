@@ -59,7 +59,16 @@ _GADGETS: dict[str, tuple[Severity, str]] = {
 # path helpers
 _FILE_MODULES = frozenset({"file_utils", "gfile"})
 _FILE_OPS = frozenset({"copy", "rename", "remove", "rmtree", "makedirs", "mkdir", "File", "GFile"})
+# Layers that read their vocabulary from a file (or a URL: tf.io.gfile fetches it) when it
+# is given as a string, at load time too, which safe_mode did not stop (CVE-2025-12058;
+# newer Keras refuses it in safe mode); TextVectorization passes it to a StringLookup
+_VOCABULARY_LAYERS = frozenset(
+    {"StringLookup", "IntegerLookup", "TextVectorization", "IndexLookup"}
+)
 _LAMBDA = re.compile(rb'"class_name"\s*:\s*"Lambda"')
+# A string vocabulary in a byte-searched config, whatever layer holds it (its first 200
+# characters, escapes undecoded)
+_VOCABULARY = re.compile(rb'"vocabulary"\s*:\s*"((?:[^"\\]|\\.){1,200})')
 # A run of string-valued keys of one config object, in any order: {"module": "os",
 # "class_name": "system", ...} or a function ("class_name": "function", "config": "system")
 _STRING_PAIRS = re.compile(
@@ -104,6 +113,15 @@ class _Unescaped(io.RawIOBase):
         size = min(len(buffer), len(self._out))
         buffer[:size], self._out = self._out[:size], self._out[size:]
         return size
+
+
+def _json_text(raw: bytes) -> str:
+    """The text of a JSON string's bytes (without quotes; cut short, escapes as written)."""
+    try:
+        text = loads(b'"' + raw + b'"')
+    except (UnicodeDecodeError, ValueError):
+        return raw.decode("utf-8", "replace")
+    return text if isinstance(text, str) else raw.decode("utf-8", "replace")
 
 
 def is_hdf5(stream: IO[bytes]) -> bool:
@@ -191,6 +209,35 @@ def _judge(layer: dict[str, Any], path: str) -> ScanFinding | None:
     return worst
 
 
+def _vocabulary_file(path: str, owner: str, vocabulary: str) -> ScanFinding:
+    """The finding for a lookup layer's vocabulary given as a path or URL, which the layer
+    reads (or fetches) when the model loads (see `_VOCABULARY_LAYERS`)."""
+    shown = vocabulary[:200]
+    action = "fetches" if "://" in shown else "reads"
+    return ScanFinding(
+        "AISEC-KER003",
+        "high",
+        path,
+        f"Keras config's {owner} {action} its vocabulary from {shown!r} at load time: a file "
+        "outside the model, which safe_mode did not stop (CVE-2025-12058)",
+        key=f"vocabulary:{shown}",
+        details={"vocabulary": shown, "tier": "dangerous"},
+    )
+
+
+def _vocabulary_layer(layer: dict[str, Any], path: str) -> ScanFinding | None:
+    """A finding when a Keras lookup layer's config gives its vocabulary as a string."""
+    module = layer.get("module")
+    if isinstance(module, str) and module.split(".", 1)[0] not in _KERAS_ROOTS:
+        return None  # imported from elsewhere: judged as an import
+    owner = next((n for n in _names(layer) if n in _VOCABULARY_LAYERS), None)
+    config = layer.get("config")
+    vocabulary = config.get("vocabulary") if isinstance(config, dict) else None
+    if owner is None or not isinstance(vocabulary, str) or not vocabulary:
+        return None
+    return _vocabulary_file(path, owner, vocabulary)
+
+
 def scan_keras_config(data: bytes, path: str) -> list[ScanFinding]:
     """Findings for a Keras ``config.json`` (from a ``.keras`` archive)."""
     try:
@@ -208,9 +255,9 @@ def scan_keras_config(data: bytes, path: str) -> list[ScanFinding]:
     findings = []
     reported: set[int] = set()  # the function objects of Lambda layers already reported
     for layer in _layers(config):
-        judged = _judge(layer, path)
-        if judged is not None and judged not in findings:
-            findings.append(judged)
+        for judged in (_judge(layer, path), _vocabulary_layer(layer, path)):
+            if judged is not None and judged not in findings:
+                findings.append(judged)
         if layer.get("class_name") == "Lambda":
             raw = layer.get("config")
             cfg: dict[str, Any] = raw if isinstance(raw, dict) else {}
@@ -245,13 +292,19 @@ def scan_keras_bytes(
     hits = 0
     found: list[ScanFinding] = []
     unescaped = io.BufferedReader(_Unescaped(stream), buffer_size=1 << 20)
-    for match in finditer_stream(unescaped, (_LAMBDA, _STRING_PAIRS), overlap=_OVERLAP):
+    patterns = (_LAMBDA, _STRING_PAIRS, _VOCABULARY)
+    for match in finditer_stream(unescaped, patterns, overlap=_OVERLAP):
         if match.re is _LAMBDA:
             hits += 1
             continue
-        pairs = _STRING_PAIR.findall(match[0])
-        layer = {k.decode("ascii"): v.decode("ascii") for k, v in pairs}
-        judged = _judge(layer, path)
+        if match.re is _VOCABULARY:
+            judged: ScanFinding | None = _vocabulary_file(
+                path, "lookup layer", _json_text(match[1])
+            )
+        else:
+            pairs = _STRING_PAIR.findall(match[0])
+            layer = {k.decode("ascii"): v.decode("ascii") for k, v in pairs}
+            judged = _judge(layer, path)
         if judged is not None and judged not in found:
             found.append(judged)
     if hits:

@@ -314,6 +314,54 @@ def test_keras_gadgets_inside_the_keras_namespace(write: Write) -> None:
         assert "downloads a URL" in get_file.message and "safe_mode" in get_file.message
 
 
+def test_lookup_layers_reading_a_vocabulary_file(write: Write) -> None:
+    """StringLookup, IntegerLookup and TextVectorization read a string vocabulary as a file
+    (tf.io.gfile fetches a URL) when the model loads, safe_mode on (CVE-2025-12058)."""
+
+    def lookup(class_name: str, vocabulary: object, module: str | None = "keras.layers") -> Any:
+        layer = {"class_name": class_name, "config": {"name": "v", "vocabulary": vocabulary}}
+        return layer if module is None else {"module": module, **layer}
+
+    ordinary = [
+        lookup("StringLookup", ["a", "b"]),
+        lookup("IntegerLookup", [1, 2, 3]),
+        lookup("TextVectorization", None),
+        lookup("StringLookup", ""),
+    ]
+    paths = {
+        "StringLookup": "/etc/passwd",
+        "IntegerLookup": "../../secrets/ids.txt",
+        "TextVectorization": "https://attacker.example/v.txt",
+        "IndexLookup": "gs://bucket/vocab",
+    }
+    readers = [lookup(name, path) for name, path in paths.items()]
+    readers.append(lookup("StringLookup", "vocab.txt", module=None))  # Keras 2 writes no module
+    expected = {("AISEC-KER003", "high", path) for path in [*paths.values(), "vocab.txt"]}
+
+    def files(layers: list[dict[str, Any]]) -> dict[str, bytes]:
+        config = json.dumps({"class_name": "Sequential", "config": {"layers": layers}}).encode()
+        return {
+            "m.keras": _keras_archive(layers),
+            "m.json": config,
+            "m.h5": b"\x89HDF\r\n\x1a\n" + bytes(1000) + b"model_config" + config + bytes(64),
+        }
+
+    for name, data in files(ordinary).items():
+        assert scan_file(write(name, data)).findings == [], name
+    for name, data in files(ordinary + readers).items():
+        report = scan_file(write(name, data))
+        found = {(f.rule_id, f.severity, f.details["vocabulary"]) for f in report.findings}
+        assert found == expected, name
+        url = next(f for f in report.findings if f.details["vocabulary"].startswith("https:"))
+        assert "fetches" in url.message and "CVE-2025-12058" in url.message
+    # the HDF5 byte search reads a key spelt with escapes as json.loads does
+    escaped = b'model_config{"config": {"\\u0076ocabulary": "\\/etc\\/shadow"}}'
+    report = scan_file(write("e.h5", b"\x89HDF\r\n\x1a\n" + bytes(100) + escaped))
+    assert [(f.rule_id, f.details["vocabulary"]) for f in report.findings] == [
+        ("AISEC-KER003", "/etc/shadow")
+    ]
+
+
 def test_gguf_template_injection_and_benign(write: Write, art: Any) -> None:
     benign = art.gguf_bytes({"general.name": "tiny", "tokenizer.chat_template": "{{ messages }}"})
     ssti = art.gguf_bytes(
