@@ -12,11 +12,17 @@ those whose host is not in ``allowed_hosts``:
 
 The default action ``redact`` keeps the answer and removes the channel: an image becomes
 ``[image removed]``, a link keeps its text, a bare URL becomes ``[link removed]``.
+
+A destination is read as a browser reads it (WHATWG URL parsing): spaces and controls
+around it are dropped, tabs and line breaks inside it too, ``\\`` is ``/`` in an http(s) URL and
+any number of slashes (none too) may follow ``https:`` (``https:\\\\evil.test\\p.png`` loads
+from ``evil.test``). Markdown destinations are also read with their backslash escapes
+undone: a host outside ``allowed_hosts`` in either reading counts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fnmatch import fnmatchcase
 from typing import ClassVar, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -30,10 +36,15 @@ from aisec_sdk.verdict import Direction, Finding, FindingAction
 
 __all__ = ["ExfiltrationGuard", "ExfiltrationSettings"]
 
-_SCHEME = r"(?:(?i:https?):)?//"
+_SCHEME = r"(?:(?i:https?):|[/\\]{2})"  # any slashes or none may follow "https:" (`_web_address`)
 _SCRIPT = r"(?i:javascript|vbscript|data):"
-_TARGET = regex.compile(_SCHEME + "|" + _SCRIPT)
+_TARGET = _SCHEME + "|" + _SCRIPT
 """What a destination worth reading starts with (relative paths and ``mailto:`` are not)."""
+_SCRIPT_SCHEME = regex.compile(_SCRIPT)
+_WEB = regex.compile(r"((?i:https?):)?([/\\]*)")
+"""The scheme of an http(s) URL and the slashes after it (`_web_address`)."""
+_AROUND_URL = "".join(map(chr, range(0x21)))  # C0 controls and space: stripped around a URL
+_INSIDE_URL = str.maketrans("", "", "\t\n\r")  # removed from anywhere in a URL
 # A URL in HTML or a bare URL: no spaces, parentheses only in balanced pairs.
 _URL = _SCHEME + r"(?:[^\s()<>\"'`]|\([^\s()<>\"'`]{0,200}\)){1,4000}"
 _SCRIPT_URL = _SCRIPT + r"(?:[^\s()<>]|\([^\s()<>]{0,400}\)){0,4000}"
@@ -62,10 +73,11 @@ _REFERENCE = regex.compile(
 _IMAGE_REFERENCE = regex.compile(r"!\[(" + _LABEL + r"{0,1000})\](?:\[([^\[\]\n]{0,200})\])?")
 _HTML = regex.compile(
     r"<([a-z][a-z0-9]{0,20})\b[^<>]{0,2000}?\b(src|srcset|poster|background|data|href"
-    r"|action|formaction)\s*=\s*(?:\"((?:" + _TARGET.pattern + r")[^\"]{0,4000})"
-    r"|'((?:" + _TARGET.pattern + r")[^']{0,4000})|(" + _URL + "|" + _SCRIPT_URL + "))",
+    r"|action|formaction)\s*=\s*(?:\"([\x00-\x20]*(?:" + _TARGET + r")[^\"]{0,4000})"
+    r"|'([\x00-\x20]*(?:" + _TARGET + r")[^']{0,4000})|(" + _URL + "|" + _SCRIPT_URL + "))",
     regex.IGNORECASE,
 )
+_MARKDOWN_ESCAPE = regex.compile(r"\\([!-/:-@\[-`{-~])")
 _HTML_LINKS = frozenset({"href", "action", "formaction"})  # followed on a click only
 _PLACEHOLDER = r"<[A-Z][A-Z0-9_]{0,40}_[0-9]{1,6}>"
 """A pseudonym of `aisec_sdk.vault` (``<EMAIL_1>``): the value comes back after the guards ran."""
@@ -121,7 +133,7 @@ class ExfiltrationGuard:
 
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
         s = text.normalized
-        if "//" not in s and ":" not in s:
+        if "//" not in s and ":" not in s and "\\" not in s:
             return []
         found: list[tuple[int, int, str, float, str, str]] = []
         taken: list[tuple[int, int]] = []
@@ -135,7 +147,7 @@ class ExfiltrationGuard:
             span, at = link
             image, label = m.group(1) == "!", m.group(2)
             taken.append((m.start(), at))
-            score, why = self._score(text, span, image)
+            score, why = self._score(text, span, image, _markdown_unescaped)
             if score:
                 kind = "image" if image else "link"
                 repl = "[image removed]" if image else f"{label} [link removed]".lstrip()
@@ -154,7 +166,7 @@ class ExfiltrationGuard:
                 taken.append(m.span())
                 image = _label(m.group(1)) in images
                 span = _value_span(m, 2, 3)
-                score, why = self._score(text, span, image)
+                score, why = self._score(text, span, image, _markdown_unescaped)
                 if score:
                     kind, repl = (
                         ("image", "[image removed]") if image else ("link", "[link removed]")
@@ -186,23 +198,38 @@ class ExfiltrationGuard:
             for pattern in self._allowed
         )
 
-    def _score(self, text: Text, span: tuple[int, int], image: bool) -> tuple[float, str]:
+    def _score(
+        self,
+        text: Text,
+        span: tuple[int, int],
+        image: bool,
+        unescaped: Callable[[str], str] | None = None,
+    ) -> tuple[float, str]:
         """0 when harmless; else how likely the URL at ``span`` (of the normalised text)
-        carries data out or runs code, and why. The host is read from the original text: a
-        look-alike letter the normalised text folded is another host for a browser."""
-        url = text.normalized[span[0] : span[1]]
-        if _TARGET.match(url) is None:
-            return 0.0, ""  # a relative path, mailto:...
-        scheme = url.split(":", 1)[0].lower()
-        if scheme in ("javascript", "vbscript"):
-            return 0.9, f"runs script ({scheme}: URL)"
-        if scheme == "data":
+        carries data out or runs code, and why: the higher of its readings as written and,
+        when it holds a backslash, with ``unescaped`` undoing its syntax's escapes."""
+        a, b = text.span(*span)
+        readings = [(text.normalized[span[0] : span[1]], text.original[a:b])]
+        if unescaped is not None and "\\" in readings[0][1]:
+            readings.append((unescaped(readings[0][0]), unescaped(readings[0][1])))
+        return max(self._read(url, original, image) for url, original in readings)
+
+    def _read(self, url: str, original: str, image: bool) -> tuple[float, str]:
+        """`_score` of one reading: ``url`` as normalised, ``original`` as written. The host
+        is read from the original: a look-alike letter the normalised text folded is another
+        host for a browser."""
+        url = url.strip(_AROUND_URL).translate(_INSIDE_URL)
+        if (script := _SCRIPT_SCHEME.match(url)) is not None:
+            scheme = script.group()[:-1].lower()
+            if scheme != "data":
+                return 0.9, f"runs script ({scheme}: URL)"
             inert = url[5:].lstrip().lower().startswith("image/")
             return (0.0, "") if inert else (0.7, "to active data: content (not an image)")
-        a, b = text.span(*span)
-        original = text.original[a:b].replace("\\", "/")  # browsers read \ as / here
+        address = _web_address(original)
+        if address is None:
+            return 0.0, ""  # a relative path, mailto:...
         try:
-            parts = urlsplit(original if not original.startswith("//") else "https:" + original)
+            parts = urlsplit(address)
             host = _canonical_host(parts.hostname or "")
         except ValueError:
             return 0.0, ""
@@ -219,6 +246,27 @@ class ExfiltrationGuard:
         if not self.settings.links or not data:
             return 0.0, ""
         return 0.85, f"{where} carrying data"
+
+
+def _web_address(url: str) -> str | None:
+    """``url`` as a browser reads an http(s) URL (WHATWG), written ``scheme://...`` for
+    `urlsplit`, or None when it names no host (a relative path, ``mailto:``): spaces and
+    controls around it and tabs and line breaks in it dropped, ``\\`` read as ``/``, and
+    after ``https:`` any number of slashes, none too (``https:evil.test`` is relative on
+    an https page, but not on an http one); without a scheme, two slashes or more."""
+    url = url.strip(_AROUND_URL).translate(_INSIDE_URL)
+    m = _WEB.match(url)
+    assert m is not None  # every part of the pattern may be empty
+    scheme, slashes = m.group(1), m.group(2)
+    if scheme is None and len(slashes) < 2:
+        return None
+    rest = url[m.end() :].replace("\\", "/")
+    return f"{(scheme or 'https:').lower()}//{rest}"
+
+
+def _markdown_unescaped(destination: str) -> str:
+    """A markdown destination with its backslash escapes undone (``\\@`` is ``@``)."""
+    return _MARKDOWN_ESCAPE.sub(r"\1", destination)
 
 
 def _value_span(m: regex.Match[str], *groups: int) -> tuple[int, int]:

