@@ -201,9 +201,13 @@ class ExfiltrationGuard:
                     )
                     found.append((*span, kind, score, why, repl))
         if self.settings.links and "://" in s:
+            taken.sort()
+            i, reach = 0, 0  # the furthest end of the spans taken that start at or before m
             for m in _BARE.finditer(s):
-                if any(a <= m.start() < b for a, b in taken):
-                    continue
+                while i < len(taken) and taken[i][0] <= m.start():
+                    reach, i = max(reach, taken[i][1]), i + 1
+                if m.start() < reach:
+                    continue  # inside a link, an image, a tag or a definition already read
                 score, why = self._score(text, m.span(1), False)
                 if score:
                     found.append((*m.span(1), "url", score * 0.8, why, "[link removed]"))

@@ -124,6 +124,8 @@ CASES: dict[str, list[tuple[str, Maker]]] = {
         ("css escapes", _rep("<b style=x:url(\\2f\\")),
         ("css strings", _rep("<style>url('\\")),
         ("css imports", _rep('<style>@import "')),
+        ("links then bare urls", _rep("[a](//x) https://y ")),
+        ("tags then bare urls", _rep("<img src=//x> https://y ")),
     ],
     "system_prompt_leak": [
         ("repeated words", _rep("you are a bot ")),
