@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tomllib
 from collections.abc import Mapping
 from contextlib import suppress
 from functools import cache, cached_property, lru_cache
@@ -64,7 +65,6 @@ class Policy(BaseSettings):
         env_nested_delimiter="__",
         extra="forbid",
         frozen=True,
-        toml_file="aisec.toml",
         pyproject_toml_table_header=("tool", "aisec"),
         validate_default=True,
         use_attribute_docstrings=True,
@@ -115,19 +115,14 @@ class Policy(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        files = [Path("aisec.toml"), Path("pyproject.toml")]
         named = os.environ.get("AISEC_POLICY")
         if named:
             path = Path(named)
             if not path.is_file():
                 raise PolicyError(f"AISEC_POLICY names {named!r}, which is not a file")
-            if path.name == "pyproject.toml":
-                sources.append(PyprojectTomlConfigSettingsSource(settings_cls, path))
-            else:
-                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
-        sources.append(TomlConfigSettingsSource(settings_cls))
-        sources.append(PyprojectTomlConfigSettingsSource(settings_cls))
-        return tuple(sources)
+            files.insert(0, path)
+        return (init_settings, env_settings, *(_file_source(settings_cls, f) for f in files))
 
     def __init__(self, **values: Any) -> None:
         try:
@@ -196,6 +191,20 @@ class Policy(BaseSettings):
 
 
 _ON_OFF = TypeAdapter(bool)
+
+
+def _file_source(settings_cls: type[BaseSettings], path: Path) -> PydanticBaseSettingsSource:
+    """The settings in the TOML file ``path`` (none when it does not exist), read from its
+    ``[tool.aisec]`` table when it is a ``pyproject.toml``. A file that is no TOML raises
+    `PolicyError` naming it, with the parser's line and column."""
+    try:
+        if path.name == "pyproject.toml":
+            return PyprojectTomlConfigSettingsSource(settings_cls, path)
+        return TomlConfigSettingsSource(settings_cls, toml_file=path)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PolicyError(
+            f"invalid aisec policy: {path.absolute()} is not valid TOML: {exc}"
+        ) from exc
 
 
 def _settings_input(guard_id: str, raw: Any) -> Any:

@@ -170,3 +170,33 @@ def test_a_guard_set_to_true_or_false_is_on_or_off(
     assert from_file.resolve("secrets", "input") is not None
     monkeypatch.setenv("AISEC_GUARDS__SECRETS", "off")
     assert Policy().resolve("secrets", "input") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "named", "body", "where"),
+    [
+        ("aisec.toml", False, b'mode = "enforce\n', "line 1, column 16"),
+        ("pyproject.toml", False, b'[tool.aisec]\nmode = "monitor"\n[tool.aisec\n', "line 3"),
+        ("strict.toml", True, b"[guards.pii]\nthreshold = = 0.3\n", "line 2"),
+        ("pyproject.toml", True, b"[tool.aisec]\nmode = 'monitor'\nmode = 'enforce'\n", "line 3"),
+        ("aisec.toml", False, b'mode = "\xff"\n', "can't decode byte 0xff"),
+    ],
+)
+def test_a_file_that_is_no_toml_is_a_policy_error_naming_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    named: bool,
+    body: bytes,
+    where: str,
+) -> None:
+    folder = tmp_path / "policies" if named else tmp_path
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_bytes(body)
+    monkeypatch.chdir(tmp_path)
+    if named:
+        monkeypatch.setenv("AISEC_POLICY", str(folder / name))
+    with pytest.raises(PolicyError) as caught:
+        Policy()
+    assert f"{folder / name} is not valid TOML" in str(caught.value)
+    assert where in str(caught.value)
