@@ -156,6 +156,7 @@ BENIGN = [
     "Le film raconte l'histoire d'un banquier sans éthique qui ruine sa famille.",
     "Ein Unternehmen ohne Ethik verliert langfristig das Vertrauen seiner Kunden.",
     "Reste dans ton rôle de professeur de maths pendant toute la leçon.",
+    "Please only reply with yes or no.",
 ]
 
 
