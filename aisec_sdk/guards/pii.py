@@ -199,8 +199,11 @@ _JOINED_AFTER = regex.compile(r"[-_][\p{Latin}\d]")
 """A Latin letter or digit joined on with a dash (not Hebrew's ל-: "to" the number)."""
 _DIGIT_GROUP = regex.compile(r"\d+")
 _DIGIT_RUN = re2.compile(rb"[0-9](?:[ \-]?[0-9]){6}", re2_options())  # a phone number's start
-_ALONE = regex.compile(r"(?<![^ ])(?:\d{3}-\d{2}-\d{4}|\d{9}|\d{1,3}(?:\.\d{1,3}){3})(?![^ ])")
-"""A piece of a run of numbers shaped like an SSN or an IPv4 address (`_alone`)."""
+_ALONE = regex.compile(
+    r"(?<![^ ])(?:\d{3}([- ])\d{2}\1\d{4}|\d{9}|\d{1,3}(?:\.\d{1,3}){3})(?![^ ])"
+)
+"""Pieces of a run of numbers shaped like an SSN (``123-45-6789``, ``123 45 6789``,
+``123456789``) or an IPv4 address (`_alone`)."""
 _NUMBER = re2.compile(rb"[0-9](?:[ \-.()/]{0,2}[0-9]){6,60}", re2_options())
 """The number candidate alone: a dotted run that is no IPv4 address (1.650.253.0000)."""
 _ARABIC_SEPARATORS = {0x66B: ord("."), 0x66C: ord(",")}
@@ -315,11 +318,26 @@ def _ssn(s: str, start: int, value: str) -> Candidate | None:
     return (start, end, "us_ssn", 0.85 if shape[2] == "-" else 0.7)
 
 
-def _alone(s: str, start: int, end: int) -> Candidate | None:
-    """A piece of a run of numbers (`_ALONE`) that is an SSN or an IPv4 address by itself."""
-    if "." in s[start:end]:
-        return _ipv4(s, start, end)
-    return _ssn(s, start, s[start:end])
+def _alone(s: str, start: int, value: str, piece: regex.Match[str]) -> Candidate | None:
+    """``piece`` (`_ALONE`) of the run of numbers ``value`` at ``start`` as an SSN or an IPv4
+    address by itself. An SSN written with spaces stands alone when an SSN word names it,
+    or first in the run with only short numbers after it (an age, a count: ``Jane Doe 123 45
+    6789 42``) and no phone word near: grouped 3-2-4 among other numbers, it is as likely a
+    table's numbers or a phone number's groups (``1 234 56 7890``, ``Tel. 030 12 3456 7``)."""
+    a, b = start + piece.start(), start + piece.end()
+    if "." in piece.group():
+        return _ipv4(s, a, b)
+    if (
+        piece.group(1) == " "
+        and _SSN_WORD.search(s, max(0, a - 30), a) is None
+        and (
+            piece.start() > 0
+            or not all(p.isdigit() and len(p) <= 3 for p in value[piece.end() :].split())
+            or phone_word(s, start, start + len(value)) is not None
+        )
+    ):
+        return None
+    return _ssn(s, a, piece.group())
 
 
 def _card_then_short_numbers(value: str) -> int | None:
@@ -558,7 +576,7 @@ class PiiGuard:
             alone = [
                 c
                 for m in _ALONE.finditer(value)
-                if (c := _alone(s, start + m.start(), start + m.end())) is not None
+                if (c := _alone(s, start, value, m)) is not None
                 and not any(f[0] <= c[0] and c[1] <= f[1] for f in found)
             ]
             if alone:
@@ -615,11 +633,15 @@ class PiiGuard:
     def _beside(self, s: str, start: int, value: str) -> list[Candidate]:
         """``value`` without its last piece, else without its first, read as one number:
         a phone number next to an age or a count in a table row. A number only possible
-        in a region (0.6) needs a phone word here ("211 486 761 1265" is a protocol reply)."""
+        in a region (0.6) needs a phone word here ("211 486 761 1265" is a protocol reply),
+        which makes no SSN of a piece (`_alone` reads those: ``call 123 45 6789 42``)."""
         head, tail = value.rpartition(" ")[0].rstrip(" "), value.partition(" ")[2].lstrip(" ")
         for at, piece in ((start, head), (start + len(value) - len(tail), tail)):
             found = self._one_or_list(s, at, piece, piece.translate(_SEPARATORS), beside=False)
-            if found and (found[0][3] >= 0.75 or phone_word(s, at, at + len(piece))):
+            if found and (
+                found[0][3] >= 0.75
+                or (found[0][2] == "phone" and phone_word(s, at, at + len(piece)))
+            ):
                 return found
         return []
 

@@ -519,6 +519,31 @@ def test_values_standing_among_other_numbers(
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Name SSN Age\nJane Doe 123 45 6789 42", [("us_ssn", "123 45 6789")]),
+        ("| Jane Doe | 123 45 6789 | 42 | 17 |", [("us_ssn", "123 45 6789")]),
+        ("SSN 123 45 6789 42", [("us_ssn", "123 45 6789")]),
+        ("SSN: 7 123 45 6789 4000", [("us_ssn", "123 45 6789")]),
+        ("SSN 123 45 6789", [("us_ssn", "123 45 6789")]),
+        ("Jane 123 45 6789 8.8.8.8", [("us_ssn", "123 45 6789"), ("ip_address", "8.8.8.8")]),
+        ("1 234 56 7890", []),  # after another number
+        ("ids 100 20 3000 4000", []),  # before a longer one
+        ("call 123 45 6789 42", []),  # next to a phone word
+        ("Tel. 030 12 3456 7", []),
+        ("Handy +49 891 23 4567 42", [("phone", "+49 891 23 4567 42")]),
+    ],
+)
+def test_ssns_written_with_spaces_among_other_numbers(
+    find: Any, text: str, expected: list[tuple[str, str]]
+) -> None:
+    """An SSN written ``123 45 6789`` stands alone in a run of numbers when an SSN word
+    names it, or first in the run with short numbers after it (a table row's age); grouped
+    3-2-4 elsewhere among numbers, or next to a phone word, it stays part of the run."""
+    assert find(text) == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "OID 1.3.6.1",

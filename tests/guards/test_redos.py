@@ -47,6 +47,8 @@ CASES: dict[str, list[tuple[str, Maker]]] = {
         ("registry heads", _rep("DE12 ")),
         ("card then expiry", _rep("4111 1111 1111 1111 12/29 123 ")),
         ("ssns and ages", _rep("123-45-6789 42 ")),
+        ("spaced ssns and ages", _rep("123 45 6789 42 ")),
+        ("spaced ssns after a phone word", _rep("call 1 123 45 6789 42 ")),
         ("addresses among numbers", _rep("42 8.8.8.8 123456789 ")),
         ("phones and ages", _rep("020 7946 0958 42 ")),
         # phone words, owners and numbers of the regions inferred from the text
