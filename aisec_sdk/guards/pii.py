@@ -100,6 +100,8 @@ def register_recognizer(entity: str, recognizer: Recognizer) -> None:
 # A top-level domain in ASCII: letters, or an IDNA one in punycode (.xn--p1ai), first (at
 # one start RE2 takes the first branch that matches: "xn" alone would end the address).
 _TLD = rb"(?:(?i:xn--)[A-Za-z0-9\-]{1,59}|[A-Za-z]{2,24})"
+_UNFINISHED_PUNYCODE = regex.compile(r"(?i)\.xn--+(?![A-Za-z0-9])")
+"""A last label that starts as punycode and stops (``.xn--``): `_TLD` reads ``xn`` of it."""
 # One pass finds every candidate. Leftmost-first: at one start, earlier branches win.
 _CANDIDATES = re2.compile(
     # e-mail: internationalised too; a non-ASCII character is "?" in the one-byte view the
@@ -989,10 +991,11 @@ def _email(s: str, start: int, end: int) -> Candidate | None:
         return None  # https://user:password@host: a login in a URL, not a mailbox
     domain = s[at + 1 : end]
     cut = next((i for i, c in enumerate(domain) if not _in_address(c)), None)
+    if cut is None and (stub := _punycode_stub(s, at + 1, end)) is not None:
+        cut = stub - at - 1  # "jane@example.org.xn--": before the unfinished label
     if cut is not None:  # "jane@example.com?.org": the address ends before the "?"
         domain, end = domain[:cut], at + 1 + cut
-        head, _, tld = domain.rpartition(".")
-        if not head or len(tld) < 2 or not tld.isalpha():
+        if not _ends_in_tld(domain):
             return None
     if (
         local_start == at
@@ -1024,6 +1027,10 @@ def _encoded_email(s: str, at: int, end: int) -> Candidate | None:
             break
     while start < at and s[start] in "._+-":
         start += 1
+    if (stub := _punycode_stub(s, at + 3, end)) is not None:
+        if not _ends_in_tld(s[at + 3 : stub]):
+            return None
+        end = stub
     if (
         start == at
         or (not escaped_stop and _glued(s[start - 1 : start]))
@@ -1032,6 +1039,19 @@ def _encoded_email(s: str, at: int, end: int) -> Candidate | None:
     ):
         return None
     return (start, end, "email", 0.9)
+
+
+def _punycode_stub(s: str, domain: int, end: int) -> int | None:
+    """Where the last label of the domain ``s[domain:end]`` starts (its dot) when it is an
+    unfinished punycode label that the text goes on with (``example.xn--``), else None."""
+    dot = s.rfind(".", domain, end)
+    return dot if dot >= 0 and _UNFINISHED_PUNYCODE.match(s, dot) else None
+
+
+def _ends_in_tld(domain: str) -> bool:
+    """Whether ``domain`` has a top-level domain of letters after a label."""
+    head, _, tld = domain.rpartition(".")
+    return bool(head) and len(tld) >= 2 and tld.isalpha()
 
 
 def _url_login(s: str, at: int) -> bool:

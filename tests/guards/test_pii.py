@@ -602,3 +602,23 @@ def test_ipv4_mapped_ipv6_addresses_are_scored_as_their_ipv4(find: Any) -> None:
 def test_an_extension_is_part_of_the_number(find: Any, text: str, value: str) -> None:
     """Redaction removes it too (``<PHONE> x204`` kept the extension)."""
     assert find(text) == [("phone", value)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail a@b.xn-- now", []),
+        ("a@b.XN---", []),
+        ("write to jane@mail.example.xn-- today", [("email", "jane@mail.example")]),
+        ("?email=jane%40b.xn--&x=1", []),
+        ("?email=jane%40mail.example.xn--&x=1", [("email", "jane%40mail.example")]),
+        ("name@domain.xn--p1ai", [("email", "name@domain.xn--p1ai")]),
+        ("?email=jane%40b.xn--p1ai", [("email", "jane%40b.xn--p1ai")]),
+    ],
+)
+def test_an_unfinished_punycode_label_is_not_read_as_a_top_level_domain(
+    find: Any, text: str, expected: list[tuple[str, str]]
+) -> None:
+    """``xn--`` with nothing after it: the address ends before it or is none (``a@b.xn``
+    was found, and redaction left ``--`` behind)."""
+    assert find(text) == expected

@@ -32,6 +32,8 @@ CASES: dict[str, list[tuple[str, Maker]]] = {
     "pii": [
         ("local part", lambda n: "a" * n + "@example.com"),
         ("at signs", _rep("a@b.")),
+        ("unfinished punycode", _rep("a@b.xn--")),
+        ("encoded unfinished punycode", _rep("=a%40b.c.xn-- ")),
         ("spelled at", _rep("a [at] b [dot] ")),
         ("digits", _rep("1")),
         ("spaced digits", _rep("1 ")),
