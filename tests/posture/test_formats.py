@@ -138,6 +138,17 @@ def test_every_spelling_of_an_object_dtype_in_an_npy_header(
     }
 
 
+def _keras_files(layers: list[dict[str, Any]]) -> dict[str, bytes]:
+    """A Sequential model of ``layers`` as a .keras archive, architecture JSON and an HDF5
+    file holding its config."""
+    config = json.dumps({"class_name": "Sequential", "config": {"layers": layers}}).encode()
+    return {
+        "m.keras": _keras_archive(layers),
+        "m.json": config,
+        "m.h5": b"\x89HDF\r\n\x1a\n" + bytes(1000) + b"model_config" + config + bytes(64),
+    }
+
+
 def _keras_archive(layers: list[dict[str, Any]]) -> bytes:
     config = {"class_name": "Sequential", "config": {"name": "seq", "layers": layers}}
     out = io.BytesIO()
@@ -263,7 +274,7 @@ def test_keras_gadgets_inside_the_keras_namespace(write: Write) -> None:
         return {"module": "keras.layers", "class_name": "Lambda",
                 "config": {"name": "l", "function": function, "arguments": {}}}  # fmt: skip
 
-    ordinary = [
+    ordinary: list[dict[str, Any]] = [
         {"module": "keras.layers", "class_name": "Dense", "registered_name": None,
          "config": {"name": "get_file", "units": 2,
                     "activation": fn("keras.src.activations", "relu"),
@@ -272,7 +283,7 @@ def test_keras_gadgets_inside_the_keras_namespace(write: Write) -> None:
         {"module": "keras.layers", "class_name": "StringLookup", "config": {"name": "s"}},
         {"module": "keras.losses", "class_name": "function", "config": "mean_squared_error"},
     ]  # fmt: skip
-    gadgets = [
+    gadgets: list[dict[str, Any]] = [
         lam(fn("keras.utils", "get_file")),
         lam(fn("keras.config", "enable_unsafe_deserialization")),
         lam(fn("keras.src.utils.file_utils", "get_file")),
@@ -296,17 +307,9 @@ def test_keras_gadgets_inside_the_keras_namespace(write: Write) -> None:
         ("AISEC-KER003", "critical", "keras.layers.TorchModuleWrapper"),
     }
 
-    def files(layers: list[dict[str, Any]]) -> dict[str, bytes]:
-        config = json.dumps({"class_name": "Sequential", "config": {"layers": layers}}).encode()
-        return {
-            "m.keras": _keras_archive(layers),
-            "m.json": config,
-            "m.h5": b"\x89HDF\r\n\x1a\n" + bytes(1000) + b"model_config" + config + bytes(64),
-        }
-
-    for name, data in files(ordinary).items():
+    for name, data in _keras_files(ordinary).items():
         assert scan_file(write(name, data)).findings == [], name
-    for name, data in files(ordinary + gadgets).items():
+    for name, data in _keras_files(ordinary + gadgets).items():
         report = scan_file(write(name, data))
         found = {(f.rule_id, f.severity, f.details.get("global")) for f in report.findings}
         assert found == expected, name
@@ -338,17 +341,9 @@ def test_lookup_layers_reading_a_vocabulary_file(write: Write) -> None:
     readers.append(lookup("StringLookup", "vocab.txt", module=None))  # Keras 2 writes no module
     expected = {("AISEC-KER003", "high", path) for path in [*paths.values(), "vocab.txt"]}
 
-    def files(layers: list[dict[str, Any]]) -> dict[str, bytes]:
-        config = json.dumps({"class_name": "Sequential", "config": {"layers": layers}}).encode()
-        return {
-            "m.keras": _keras_archive(layers),
-            "m.json": config,
-            "m.h5": b"\x89HDF\r\n\x1a\n" + bytes(1000) + b"model_config" + config + bytes(64),
-        }
-
-    for name, data in files(ordinary).items():
+    for name, data in _keras_files(ordinary).items():
         assert scan_file(write(name, data)).findings == [], name
-    for name, data in files(ordinary + readers).items():
+    for name, data in _keras_files(ordinary + readers).items():
         report = scan_file(write(name, data))
         found = {(f.rule_id, f.severity, f.details["vocabulary"]) for f in report.findings}
         assert found == expected, name
