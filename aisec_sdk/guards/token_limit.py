@@ -58,10 +58,11 @@ class TokenLimitSettings(GuardSettings):
         return encoding_name_for_model(self.model) if self.model else "cl100k_base"
 
 
-def _chars_within(pieces: list[bytes]) -> int:
-    """Characters wholly inside the UTF-8 bytes of ``pieces``: a token may end inside a
-    character (an emoji is often two or three tokens), and that character is over budget."""
-    return len(b"".join(pieces).decode("utf-8", errors="ignore"))
+def _chars_within(data: bytes) -> int:
+    """Characters wholly inside the UTF-8 bytes ``data`` of some tokens: a token may end
+    inside a character (an emoji is often two or three tokens), and that character is over
+    budget."""
+    return len(data.decode("utf-8", errors="ignore"))
 
 
 class TokenLimitGuard:
@@ -92,7 +93,7 @@ class TokenLimitGuard:
             tokens = enc.encode_ordinary(s)
         if len(tokens) <= limit:
             return []
-        cut = _chars_within(enc.decode_tokens_bytes(tokens[:limit]))
+        cut = _chars_within(enc.decode_bytes(tokens[:limit]))  # one bytes object, not one per token
         count = f"{len(tokens)}" if cap >= len(s) else f"more than {limit}"
         return [
             Finding(
