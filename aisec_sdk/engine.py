@@ -21,6 +21,7 @@ from aisec_sdk.verdict import (
     Finding,
     FindingAction,
     Verdict,
+    merged_spans,
     redact,
 )
 
@@ -136,18 +137,16 @@ class Engine:
         errors: list[str] = []
         t0 = perf_counter()
         for guard_id, guard_scan, threshold, on_finding in plan:
-            if guard_id not in skipped:
-                try:
-                    for finding in guard_scan(text, direction):
-                        if finding.score >= threshold:
-                            findings.append(
-                                replace(finding, action=on_finding, direction=direction)
-                            )
-                except Exception as exc:  # a guard's own failure is handled by on_error
-                    errors.append(f"{guard_id}: {type(exc).__name__}: {exc}")
-                    _log.warning(
-                        "aisec guard %s failed on %s text", guard_id, direction, exc_info=True
-                    )
+            if guard_id in skipped:
+                timings.setdefault(guard_id, 0.0)
+                continue
+            try:
+                for finding in guard_scan(text, direction):
+                    if finding.score >= threshold:
+                        findings.append(replace(finding, action=on_finding, direction=direction))
+            except Exception as exc:  # a guard's own failure is handled by on_error
+                errors.append(f"{guard_id}: {type(exc).__name__}: {exc}")
+                _log.warning("aisec guard %s failed on %s text", guard_id, direction, exc_info=True)
             t1 = perf_counter()
             timings[guard_id] = timings.get(guard_id, 0.0) + (t1 - t0) * 1000.0
             t0 = t1
@@ -232,15 +231,9 @@ def _moved_back(
 ) -> list[Finding]:
     """The findings of the text with ``removed`` taken out, at their offsets in the original
     text; those of a guard that already reported an overlapping span there are left out."""
-    spans: list[list[int]] = []  # the removed spans, overlapping ones merged (as `redact` does)
-    for f in sorted(removed, key=lambda f: (f.start, -f.end)):
-        if spans and f.start < spans[-1][1]:
-            spans[-1][1] = max(spans[-1][1], f.end)
-        else:
-            spans.append([f.start, f.end])
     cuts: list[tuple[int, int]] = []  # (offset in the shorter text, characters removed there)
     taken = 0
-    for a, b in spans:
+    for a, b, _ in merged_spans(removed):
         cuts.append((a - taken, b - a))
         taken += b - a
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Action", "Direction", "Finding", "FindingAction", "Verdict", "redact"]
+__all__ = ["Action", "Direction", "Finding", "FindingAction", "Verdict", "merged_spans", "redact"]
 
 Direction = Literal["input", "context", "output"]
 """Where text comes from: the user's turn, retrieved data / tool results, or the model."""
@@ -103,6 +103,19 @@ class Verdict:
         }
 
 
+def merged_spans(findings: Sequence[Finding]) -> list[tuple[int, int, Finding]]:
+    """The spans of ``findings``, overlapping ones merged into the first (by start, the
+    longest first): what redaction replaces, each with the finding that gives its mask."""
+    spans: list[tuple[int, int, Finding]] = []
+    for f in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if spans and f.start < spans[-1][1]:
+            first = spans[-1]
+            spans[-1] = (first[0], max(first[1], f.end), first[2])
+        else:
+            spans.append((f.start, f.end, f))
+    return spans
+
+
 def redact(source: str, findings: Sequence[Finding], *, mask_all: bool = False) -> str:
     """``source`` with findings replaced; overlapping spans merge into the first one.
 
@@ -110,22 +123,12 @@ def redact(source: str, findings: Sequence[Finding], *, mask_all: bool = False) 
     change the text. ``mask_all`` masks every finding whatever its action, with
     ``[GUARD]`` where it has no replacement: safe for telemetry.
     """
-    spans: list[tuple[int, int, str]] = []
-    for f in sorted(findings, key=lambda f: (f.start, -f.end)):
-        if mask_all:
-            mask = f.replacement if f.replacement is not None else f"[{f.guard.upper()}]"
-        elif f.action == "redact" and f.replacement is not None:
-            mask = f.replacement
-        else:
-            continue
-        if spans and f.start < spans[-1][1]:
-            first = spans[-1]
-            spans[-1] = (first[0], max(first[1], f.end), first[2])
-        else:
-            spans.append((f.start, f.end, mask))
+    if not mask_all:
+        findings = [f for f in findings if f.action == "redact" and f.replacement is not None]
     pieces: list[str] = []
     pos = 0
-    for start, end, mask in spans:
+    for start, end, f in merged_spans(findings):
+        mask = f.replacement if f.replacement is not None else f"[{f.guard.upper()}]"
         pieces += (source[pos:start], mask)
         pos = end
     pieces.append(source[pos:])
