@@ -675,12 +675,12 @@ class _Scan:
                     return [
                         ScanFinding("AISEC-MOD001", "medium", display, message, key="bomb")
                     ], fmt
-                copy.seek(0)
-                head = copy.read(_HEAD)
                 # dispatched as the same bytes would be uncompressed (a joblib pickle of
                 # protocol 0-1 has no magic; raw weights or a text are no pickle)
-                inner_fmt = _content_format(copy, head, copied)
-                found, inner_fmt = self._blob(copy, display, copied, head, inner_fmt, depth + 1)
+                inner_fmt = _content_format(copy, inner_head, copied)
+                found, inner_fmt = self._blob(
+                    copy, display, copied, inner_head, inner_fmt, depth + 1
+                )
                 return found, f"{fmt}+{inner_fmt}"
         return [], fmt
 
