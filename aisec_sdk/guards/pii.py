@@ -1116,6 +1116,13 @@ def _ipv6(s: str, start: int, end: int) -> Candidate | None:
     return (start, end, "ip_address", _ip_score(address, s, start, version_words=False))
 
 
+def _line_start(s: str, floor: int, at: int) -> int:
+    """Where the line holding ``at`` starts, or ``floor`` when it starts earlier: the search
+    for the line break goes back no further (an unbounded one reads a long line once per
+    address, quadratic on a text of addresses without line breaks)."""
+    return max(floor, s.rfind("\n", floor, at) + 1)
+
+
 def _ip_score(
     address: ipaddress.IPv4Address | ipaddress.IPv6Address,
     s: str,
@@ -1128,7 +1135,7 @@ def _ip_score(
         return 0.3
     if version_words and (
         _NOT_AN_ADDRESS.search(s, max(0, start - 12), start)
-        or _OID_LINE.search(s, max(0, start - 60, s.rfind("\n", 0, start) + 1), start)
+        or _OID_LINE.search(s, _line_start(s, max(0, start - 60), start), start)
     ):
         return 0.3  # v1.2.3.4, pkg>=1.2.0.2, section 8.1.2.2, OID 1.3.6.1
     if not (address.is_private or address.is_link_local):
