@@ -9,12 +9,11 @@ what the code calls, not what it happens to spell.
 from __future__ import annotations
 
 import ast
-import contextlib
 import hashlib
 import io
 import re
 import tokenize
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from functools import cache, cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -759,32 +758,36 @@ def _check_model_output(tree: ast.AST, checker: _Checker) -> None:
                 checker.add("AISEC-CODE014", "high", call, message)
 
 
-def scan_python(
-    source: str,
-    path: str,
-    *,
-    cell: int | None = None,
-    imports: Mapping[str, str] | None = None,
-) -> list[ScanFinding]:
-    """Findings for one Python source text (a file, or a notebook cell when ``cell`` is set;
-    ``imports``: the names the notebook's cells import at top level, which every cell sees)."""
-    lines = source.splitlines()
+def scan_python(source: str, path: str, *, cell: int | None = None) -> list[ScanFinding]:
+    """Findings for one Python source text (a file, or a notebook cell when ``cell`` is set)."""
+    tree = _parse(source, path, cell)
+    if isinstance(tree, ScanFinding):
+        return [tree]
+    return _scan_tree(source, path, cell, tree, Names(tree))
+
+
+def _parse(source: str, path: str, cell: int | None) -> ast.Module | ScanFinding:
+    """The syntax tree of ``source``, or the finding that it is not valid Python."""
     try:
-        tree = ast.parse(source, filename=path)
+        return ast.parse(source, filename=path)
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None) or 1
         where = f"cell {cell}, " if cell is not None else ""
-        return [
-            ScanFinding(
-                "AISEC-CODE010",
-                "low",
-                path,
-                f"not valid Python ({where}line {line}): {getattr(exc, 'msg', exc)}",
-                line=line,
-                key=f"{cell}|syntax",
-            )
-        ]
-    checker = _Checker(path, lines, cell, tree, Names(tree, imports))
+        return ScanFinding(
+            "AISEC-CODE010",
+            "low",
+            path,
+            f"not valid Python ({where}line {line}): {getattr(exc, 'msg', exc)}",
+            line=line,
+            key=f"{cell}|syntax",
+        )
+
+
+def _scan_tree(
+    source: str, path: str, cell: int | None, tree: ast.Module, names: Names
+) -> list[ScanFinding]:
+    """Findings for the parsed ``source`` (see `scan_python`)."""
+    checker = _Checker(path, source.splitlines(), cell, tree, names)
     for piece in pieces(tree):  # bounded depth: a long "a" + "a" + ... hides nothing
         checker.visit(piece)
     if _SINK_WORDS.search(source):  # on the cut tree: name resolution stays shallow
@@ -888,10 +891,20 @@ def scan_notebook(data: bytes, path: str) -> list[ScanFinding]:
             )
         ]
     shared: dict[str, str] = {}  # cells run in one namespace, in any order
-    for _, source in cells:
-        with contextlib.suppress(SyntaxError, ValueError):  # reported when the cell is checked
-            shared.update(Names(ast.parse(source)).module_imports())
-    findings: list[ScanFinding] = []
+    parsed: list[tuple[int, str, ast.Module, Names] | ScanFinding] = []
     for index, source in cells:
-        findings += scan_python(source, path, cell=index, imports=shared)
+        tree = _parse(source, path, index)
+        if isinstance(tree, ScanFinding):
+            parsed.append(tree)
+            continue
+        names = Names(tree, shared)  # read when a name resolves: by then, every cell's
+        shared.update(names.module_imports())
+        parsed.append((index, source, tree, names))
+    findings: list[ScanFinding] = []
+    for cell in parsed:
+        if isinstance(cell, ScanFinding):
+            findings.append(cell)
+        else:
+            index, source, tree, names = cell
+            findings += _scan_tree(source, path, index, tree, names)
     return findings + _saved_secrets(notebook, path)

@@ -61,9 +61,10 @@ class Names:
     """Where each name a syntax tree uses comes from (built once, without recursion)."""
 
     def __init__(self, tree: ast.AST, outer: Mapping[str, str] | None = None) -> None:
-        """``outer``: imports bound outside this tree (a notebook's other cells)."""
+        """``outer``: imports bound outside this tree (a notebook's other cells), read
+        when a name is resolved, not copied."""
         self._module = _Scope(None, "module")
-        self._outer = dict(outer or {})
+        self._outer: Mapping[str, str] = {} if outer is None else outer
         self._used_in: dict[int, _Scope] = {}
         scopes = [self._module]
         # (node, its scope, where a name it stores is bound: None for the name's own end)
