@@ -220,9 +220,10 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     """
     target = Path(path)
     with target.open("rb") as fh:
-        fmt = _content_format(fh, fh.read(_HEAD), target.stat().st_size)
+        size = os.fstat(fh.fileno()).st_size
+        fmt = _content_format(fh, fh.read(_HEAD), size)
         if fmt == "zip":
-            listing = archives.list_zip(fh, target.stat().st_size)
+            listing = archives.list_zip(fh, size)
             return _zip_flavour(m.name for m in listing.members)
         if fmt == "tar":
             fh.seek(0)
