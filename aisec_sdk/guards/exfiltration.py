@@ -161,8 +161,8 @@ class ExfiltrationGuard:
         found: list[tuple[int, int, str, float, str, str]] = []
         taken: list[tuple[int, int]] = []
         destinations = _Destinations(s)
-        at = 0
-        while "](" in s and (m := _OPENER.search(s, at)) is not None:
+        at = 0 if "](" in s else len(s)  # tested once: in the loop it read the text per link
+        while (m := _OPENER.search(s, at)) is not None:
             link = destinations.after(m.end() - 1)
             if link is None:  # no destination and ")": no link (CommonMark reads it as text)
                 at = m.end()
