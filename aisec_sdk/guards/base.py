@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +16,7 @@ __all__ = [
     "Guard",
     "GuardSettings",
     "finding_at",
+    "known_only",
     "settings_as",
     "strongest",
 ]
@@ -82,6 +83,14 @@ class Guard(Protocol):
 
 
 S = TypeVar("S", bound=GuardSettings)
+
+
+def known_only(values: Iterable[str], known: Sequence[str], noun: str) -> None:
+    """Raise ValueError naming the ``values`` that are not ``known`` (a setting with a typo
+    in it would switch detection off without a word)."""
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        raise ValueError(f"unknown {noun}(s) {unknown}; known {noun}s: {', '.join(known)}")
 
 
 def settings_as(settings: GuardSettings, cls: type[S]) -> S:

@@ -18,7 +18,7 @@ from typing import ClassVar
 import regex
 from pydantic import field_validator
 
-from aisec_sdk.guards.base import GuardSettings, settings_as
+from aisec_sdk.guards.base import GuardSettings, known_only, settings_as
 from aisec_sdk.text import INVISIBLE_KINDS, UNSPACED, Text
 from aisec_sdk.verdict import Direction, Finding, FindingAction
 
@@ -49,10 +49,7 @@ class InvisibleTextSettings(GuardSettings):
     @field_validator("kinds")
     @classmethod
     def _known_kinds(cls, kinds: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [k for k in kinds if k not in INVISIBLE_KINDS]
-        if unknown:
-            known = ", ".join(INVISIBLE_KINDS)
-            raise ValueError(f"unknown kind(s) {unknown}; known kinds: {known}")
+        known_only(kinds, INVISIBLE_KINDS, "kind")
         return kinds
 
 

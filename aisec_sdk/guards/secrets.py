@@ -31,7 +31,13 @@ import re2  # type: ignore[import-untyped]
 import regex
 from pydantic import Field, field_validator
 
-from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as, strongest
+from aisec_sdk.guards.base import (
+    GuardSettings,
+    finding_at,
+    known_only,
+    settings_as,
+    strongest,
+)
 from aisec_sdk.text import Text, re2_options
 from aisec_sdk.vault import replacement
 from aisec_sdk.verdict import Direction, Finding, FindingAction
@@ -402,9 +408,7 @@ class SecretsSettings(GuardSettings):
     @field_validator("kinds")
     @classmethod
     def _known_kinds(cls, kinds: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        unknown = [k for k in kinds or () if k not in KINDS]
-        if unknown:
-            raise ValueError(f"unknown kind(s) {unknown}; known kinds: {', '.join(KINDS)}")
+        known_only(kinds or (), KINDS, "kind")
         return kinds
 
 
