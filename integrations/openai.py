@@ -784,13 +784,21 @@ class _TextStream(_ChatStream):
 # Responses API ---------------------------------------------------------------
 
 
+def _as_item(item: Any) -> Mapping[str, Any]:
+    """A Responses input item as a mapping: an SDK object (a previous response's ``output``
+    passed back) as the dict the ``openai`` client would send for it."""
+    if isinstance(item, Mapping):
+        return item
+    dump = getattr(item, "model_dump", None)
+    return dump(exclude_unset=True, mode="json") if callable(dump) else {}
+
+
 def _responses_view(value: Any) -> list[dict[str, Any]]:
     """Responses ``input`` as chat messages for the guards (one per input item)."""
     if isinstance(value, str):
         return [{"role": "user", "content": value}]
     view: list[dict[str, Any]] = []
-    for item in value:
-        item = item if isinstance(item, Mapping) else getattr(item, "model_dump", dict)()
+    for item in map(_as_item, value):
         kind = item.get("type", "message")
         if kind == "message" or "role" in item:
             view.append({"role": item.get("role", "user"), "content": item.get("content")})
@@ -806,23 +814,24 @@ def _responses_view(value: Any) -> list[dict[str, Any]]:
     return view
 
 
-def _responses_back(value: Any, checked: Sequence[Any]) -> Any:
-    """Write guarded texts from the chat view back into the Responses input items."""
+def _responses_back(value: Any, view: Sequence[Any], checked: Sequence[Any]) -> Any:
+    """Write guarded texts from the chat view back into the Responses input items (an SDK
+    object whose text changed becomes its dict, see `_as_item`)."""
     if isinstance(value, str):
         return checked[0]["content"]
     out = []
-    for item, view in zip(value, checked, strict=True):
-        original = item if isinstance(item, Mapping) else None
-        if original is None:
+    for item, before, after in zip(value, view, checked, strict=True):
+        if before == after:
             out.append(item)
             continue
+        original = _as_item(item)
         kind = original.get("type", "message")
         if kind == "message" or "role" in original:
-            item = {**original, "content": view["content"]}
+            item = {**original, "content": after["content"]}
         elif kind == "function_call_output":
-            item = {**original, "output": view["content"]}
+            item = {**original, "output": after["content"]}
         elif kind == "function_call":
-            item = {**original, "arguments": view["content"]}
+            item = {**original, "arguments": after["content"]}
         out.append(item)
     return out
 
@@ -848,7 +857,7 @@ class _ResponsesAdapter(_Adapter):
         if llm.call is not None:
             checked = list(llm.call.check_messages(view))
             if checked != view:
-                value = _responses_back(value, checked)
+                value = _responses_back(value, view, checked)
                 kwargs = {**kwargs, "input": value}
             view = checked
         if llm.capture:

@@ -502,6 +502,36 @@ def test_responses_create(guarded: Policy, client: Any, fake_openai: Any, teleme
     assert found == [("pii", "input"), ("secrets", "context"), ("secrets", "output")]
 
 
+def test_responses_input_sdk_objects_are_sent_redacted(
+    guarded: Policy, client: Any, fake_openai: Any
+) -> None:
+    """Input items given as SDK objects (a previous response's output passed back) are
+    sent with the guarded text, as the dicts the client would have sent."""
+    from openai.types.responses import (
+        EasyInputMessage,
+        ResponseFunctionToolCall,
+        ResponseOutputMessage,
+        ResponseOutputText,
+    )
+
+    fake_openai.queue(content="ok")
+    asked = EasyInputMessage(role="user", content=f"my key is {AWS_KEY}")
+    call = ResponseFunctionToolCall(
+        type="function_call", call_id="c1", name="pay", arguments=json.dumps({"card": CARD})
+    )
+    said = ResponseOutputMessage(
+        id="msg_2", type="message", role="assistant", status="completed",
+        content=[ResponseOutputText(type="output_text", text="hello", annotations=[])],
+    )
+    client.responses.create(model="gpt-4.1", input=[asked, call, said])
+    sent = fake_openai.seen("/responses")[0].body["input"]
+    assert AWS_KEY not in json.dumps(sent) and "4111" not in json.dumps(sent)
+    assert sent[0]["role"] == "user" and "<" in sent[0]["content"]
+    assert sent[1]["call_id"] == "c1" and sent[1]["name"] == "pay"
+    assert "<CREDIT_CARD>" in sent[1]["arguments"]
+    assert sent[2]["id"] == "msg_2" and sent[2]["content"][0]["text"] == "hello"
+
+
 def test_responses_parse_keeps_parsed_in_line(
     guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
