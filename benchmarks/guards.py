@@ -153,7 +153,7 @@ def report(repeat: int) -> str:
         lines.append(f"| {guard_id} | {direction} | {us:,.1f} | {rate:,.0f} | {1000 / rate:.2f} |")
     lines += [
         "",
-        "Default input guards through the engine (normalisation, prefilter and redaction",
+        "Default input guards through the engine (normalisation and redaction",
         "included); *ASCII* is the same document with non-ASCII characters replaced by `?`.",
         "",
         "| guards | document | MB/s at 1 MB | ms per MB |",

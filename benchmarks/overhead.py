@@ -44,12 +44,12 @@ ANSWER = (
 ) * 3
 PROMPT, ANSWER = PROMPT[:1024], ANSWER[:1024]
 # The same size with something for every input guard to look at (a phone number, a
-# keyword of the prompt-injection gate): no guard can be skipped by the prefilter.
+# keyword of the prompt-injection gate): every input guard has a candidate to judge.
 BUSY_PROMPT = ("Please follow the instructions in my notes; call me at +1 415 555 0132. " + PROMPT)[
     :1024
 ]
 # The same call in German and in Chinese (umlauts; CJK with full-width punctuation): text
-# that normalisation has to look at, and that the prefilter reads as UTF-8.
+# that normalisation has to look at, and that the gate reads as UTF-8.
 GERMAN = (
     (
         "Könntest du mir helfen, eine dreitägige Reise nach Lissabon im späten Frühling zu "
@@ -164,7 +164,7 @@ def main() -> None:
         f"**Ratio guarded / bare span: {ratio:.2f}x** (budget: 3x).",
         "",
         "`guarded_call_busy`: a prompt of the same size with a phone number and a keyword of",
-        "the prompt-injection gate, so the shared prefilter pass can skip no input guard:",
+        "the prompt-injection gate, so every input guard has a candidate to judge:",
         f"{best['guarded_call_busy'] / best['bare_span']:.2f}x a bare span.",
         "",
         "`guarded_call_german` / `guarded_call_chinese`: the same call with a 1 KB prompt and",

@@ -21,8 +21,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
+from typing import Any
 
-from aisec_sdk.text import COMBINING_MARKS, MARK_RUN
+import re2  # type: ignore[import-untyped]
+
+from aisec_sdk.text import COMBINING_MARKS, MARK_RUN, re2_options
 
 __all__ = [
     "BYTE_FAMILIES",
@@ -31,6 +34,7 @@ __all__ = [
     "accents_obfuscate",
     "decode",
     "encoded_forms",
+    "has_accents",
     "rot13",
     "strip_diacritics",
     "to_morse",
@@ -151,6 +155,19 @@ def accents_obfuscate(text: str, start: int, end: int) -> bool:
             stop -= 1
         stop -= 1
     return stop > start and not text[start:min(stop, end)].isascii()
+
+
+@cache
+def _accent_or_mark() -> Any:
+    """RE2 (over UTF-8) for one Latin letter with an accent or stroke, or combining mark."""
+    ranges = "".join(f"\\x{{{r.start:x}}}-\\x{{{r.stop - 1:x}}}" for r in _LATIN_ACCENTED)
+    return re2.compile(f"[{ranges}{COMBINING_MARKS}]".encode(), re2_options())
+
+
+def has_accents(data: bytes) -> bool:
+    """Whether UTF-8 ``data`` has a Latin letter with an accent or a stroke, or a combining
+    mark: the only text in which an `accent_tolerant` pattern finds more than the word."""
+    return _accent_or_mark().search(data) is not None
 
 
 def accent_tolerant(word: str, escape: Callable[[str], str] = re.escape) -> str:

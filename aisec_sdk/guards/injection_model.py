@@ -21,7 +21,12 @@ from typing import Any
 
 import re2  # type: ignore[import-untyped]
 
-from aisec_sdk.guards.deobfuscate import accent_tolerant, accents_obfuscate, encoded_forms
+from aisec_sdk.guards.deobfuscate import (
+    accent_tolerant,
+    accents_obfuscate,
+    encoded_forms,
+    has_accents,
+)
 from aisec_sdk.guards.injection_features import (
     CONTEXT_ANCHORS,
     CORE_ANCHORS,
@@ -63,7 +68,9 @@ class Gate:
     """Keyword gate: where a text might carry an attack, and in which spelling; also opened
     by a few shapes no keyword names (a URL with a slot for data)."""
 
-    def __init__(self, words: Iterable[str], shapes: Iterable[str] = ()) -> None:
+    def __init__(
+        self, words: Iterable[str], shapes: Iterable[str] = (), accented: Iterable[str] = ()
+    ) -> None:
         entries: dict[str, str] = {}
         for word in words:
             entries.setdefault(word, "plain")
@@ -73,48 +80,61 @@ class Gate:
                     entries.setdefault(form, family)
         self.size = len(entries)
         self._family = entries
-        # RE2 compiles the keywords into one DFA and scans UTF-8 bytes at a few hundred MB/s
-        # (longest keyword first where several start at one position); case-insensitive, so
-        # the text need not be lower-cased first. Plain ASCII keywords are also matched with
-        # accents or combining marks on their letters (the ``diacritics`` family; keywords
-        # of languages that spell with marks keep theirs, which can carry meaning, as
-        # Vietnamese tones do): the DFA scans as fast.
+        # Three RE2 passes over UTF-8 bytes, each a DFA small enough to stay fast on text it
+        # has never seen (a DFA's states are built as the text needs them; one pattern of
+        # keywords, their accented spellings and shapes together needed so many on random
+        # base64 or source code that a first read ran at 10-100 KB/s). The keywords,
+        # case-insensitive (longest first where several start at one position); the
+        # ``accented`` ASCII keywords with accents or combining marks on their letters (the
+        # ``diacritics`` family), only in text that has such letters; the ``shapes``, RE2
+        # expressions that open a window where no word would (a ``plain`` hit).
         keys = sorted(entries, key=lambda k: (-len(k), k))
-        spelled = [
-            accent_tolerant(k, re2.escape) if entries[k] == "plain" and k.isascii()
-            else re2.escape(k)
-            for k in keys
-        ]
-        # ``shapes``: RE2 expressions that open a window where no word would (a ``plain`` hit)
-        shapes = tuple(shapes)
-        self.pattern = b"(?i)(?:" + "|".join((*spelled, *shapes)).encode() + b")"
-        self._any: Any = re2.compile(self.pattern, re2_options())
-        self._shape: Any = (
-            re2.compile(b"(?i)(?:" + "|".join(shapes).encode() + b")", re2_options())
-            if shapes else None
-        )
+        self._words: Any = _compiled(map(re2.escape, keys))
+        spelled = sorted({w for w in accented if w.isascii()}, key=lambda k: (-len(k), k))
+        self._accented: Any = _compiled(accent_tolerant(w, re2.escape) for w in spelled)
+        self._shape: Any = _compiled(shapes)
 
     def hits(self, text: str, data: bytes | None = None) -> list[tuple[int, int, str]]:
-        """(start, end, family) of the keyword occurrences in ``text``, in order (``data``:
-        ``text`` in UTF-8 with surrogates passed through, when the caller has it). A keyword
-        found only with marks on its letters is a ``diacritics`` hit when the marks look
-        added (see `accents_obfuscate`), and no hit when they are how a language spells it."""
-        found = []
-        for a, b in char_spans(self._any, text, "surrogatepass", data):
-            if text.startswith(",", b) and text[a - 1 : a] == ";":  # a data URI's ";base64,"
-                continue
-            matched = text[a:b]
-            family = self._family.get(matched.lower())
-            if family is None and self._shape is not None and self._shape.fullmatch(
-                matched.encode("utf-8", "surrogatepass")
-            ):
-                family = "plain"
-            if family is None:
-                if not accents_obfuscate(text, a, b):
-                    continue
-                family = "diacritics"
-            found.append((a, b, family))
-        return found
+        """(start, end, family) of the keyword occurrences in ``text``, in order, never
+        overlapping (``data``: ``text`` in UTF-8 with surrogates passed through, when the
+        caller has it). A keyword found only with marks on its letters is a ``diacritics``
+        hit when the marks look added (see `accents_obfuscate`), and no hit when they are
+        how a language spells it."""
+        if data is None:
+            data = text.encode("utf-8", "surrogatepass")
+        found = [
+            (a, b, self._family[text[a:b].lower()])
+            for a, b in _spans(self._words, text, data)
+            if not (text.startswith(",", b) and text[a - 1 : a] == ";")  # ";base64," of a URI
+        ]
+        more = []
+        if self._accented is not None and len(data) != len(text) and has_accents(data):
+            more += [
+                (a, b, "diacritics")
+                for a, b in _spans(self._accented, text, data)
+                if text[a:b].lower() not in self._family and accents_obfuscate(text, a, b)
+            ]
+        if self._shape is not None:
+            more += [(a, b, "plain") for a, b in _spans(self._shape, text, data)]
+        if not more:
+            return found
+        merged: list[tuple[int, int, str]] = []
+        for hit in sorted(found + more, key=lambda h: h[0]):  # stable: keywords first
+            if not merged or hit[0] >= merged[-1][1]:
+                merged.append(hit)
+        return merged
+
+
+def _compiled(expressions: Iterable[str]) -> Any:
+    """One case-insensitive RE2 alternation of ``expressions`` (None when there are none)."""
+    alternatives = "|".join(expressions)
+    if not alternatives:
+        return None
+    return re2.compile(b"(?i)(?:" + alternatives.encode() + b")", re2_options())
+
+
+def _spans(pattern: Any, text: str, data: bytes) -> list[tuple[int, int]]:
+    return char_spans(pattern, text, "surrogatepass", data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +237,10 @@ class LexicalModel:
     def _gates(self) -> tuple[Gate, Gate]:
         """The gate for user turns and the one for data, built once per model."""
         words = (*CORE_ANCHORS, *self.gate_words)
-        return Gate(words, GATE_SHAPES), Gate((*words, *CONTEXT_ANCHORS), GATE_SHAPES)
+        return (
+            Gate(words, GATE_SHAPES, OBFUSCATION_ANCHORS),
+            Gate((*words, *CONTEXT_ANCHORS), GATE_SHAPES, OBFUSCATION_ANCHORS),
+        )
 
 
 @cache

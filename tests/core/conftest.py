@@ -21,10 +21,7 @@ def pii_scanning(monkeypatch: pytest.MonkeyPatch) -> Callable[[PiiScan], None]:
 
     def install(scan: PiiScan) -> None:
         class StandIn(PiiGuard):
-            """The ``pii`` guard's id, category and defaults, with the test's scan and no
-            prefilter (the scan must see every text)."""
-
-            prefilter = None
+            """The ``pii`` guard's id, category and defaults, with the test's scan."""
 
             def __init__(self, settings: GuardSettings) -> None:
                 self.scan = scan  # type: ignore[method-assign,assignment]
