@@ -195,13 +195,13 @@ def detect(
 
     Every line with a gate hit is a window; a text of up to ``_WHOLE`` characters is also
     scored as a whole, and is its only window when it is one line. A text of several lines
-    is reported as a whole only when a pattern matched it and it reads worse than each of its
-    lines: without a pattern, the words of unrelated lines (a manual page, a licence) add up
-    to evidence no line has. Line logits are lowered by twice the log of the number of
-    line windows (see ``_MAX_SHIFT``), and readings that no pattern matched by the
-    direction's ``_WORDS_ALONE_MARGIN``. Logits are exact at or above ``floor`` (a logit);
-    below it they may be underestimated (see `LexicalModel.score`). ``data``:
-    ``normalized`` in UTF-8 (`Text.utf8`), when the caller has it."""
+    is reported as a whole (instead of line by line) only when a pattern matched it and it
+    reads worse than each of its lines: without a pattern, the words of unrelated lines (a
+    manual page, a licence) add up to evidence no line has. Line logits are lowered by twice
+    the log of the number of line windows (see ``_MAX_SHIFT``), and readings that no pattern
+    matched by the direction's ``_WORDS_ALONE_MARGIN``. Logits are exact at or above
+    ``floor`` (a logit); below it they may be underestimated (see `LexicalModel.score`).
+    ``data``: ``normalized`` in UTF-8 (`Text.utf8`), when the caller has it."""
     hits = model.gate(direction).hits(normalized, data)
     if not hits:
         return []
@@ -225,7 +225,7 @@ def detect(
     if length <= _WHOLE and lines[0][:2] != whole[:2]:
         best = score(whole, floor, 0.0)
         if best.patterns and best.logit > max(d.logit for d in found):
-            found.append(best)
+            return [best]  # its span covers every hit: the lines' findings would repeat it
     return found
 
 
