@@ -925,6 +925,19 @@ def _walk(root: Path, unreadable: Callable[[OSError], None]) -> Iterator[Path]:
             yield Path(folder, name)
 
 
+def _scanned_names(reached: list[tuple[Path, bool]]) -> list[tuple[Path, bool]]:
+    """The names one file (all of ``reached``, the names that lead to it, with whether each
+    was named on the command line) is scanned under: the named ones, else the links' names
+    (what the user sees and a loader goes by: a Hugging Face snapshot's
+    ``tokenizer_config.json``, not its ``blobs/<hash>``), else its first name; one name per
+    distinct file name, since what is checked depends on the name, not on the folder."""
+    shown = [n for n in reached if n[1]] or [n for n in reached if n[0].is_symlink()] or reached[:1]
+    by_name: dict[str, tuple[Path, bool]] = {}
+    for file, explicit in shown:
+        by_name.setdefault(file.name, (file, explicit))
+    return list(by_name.values())
+
+
 def scan_paths(
     paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     strict: bool = False,
@@ -945,9 +958,9 @@ def scan_paths(
         if not target.exists():
             raise FileNotFoundError(f"no such file or folder: {target}")
     scan = _Scan(strict=strict, policy=policy)
-    seen: set[Path] = set()
     # a file named on the command line counts as named even when a folder before it holds it
     named = {t.resolve() for t in targets if not t.is_dir()}
+    names: dict[Path, list[tuple[Path, bool]]] = {}  # real path -> the names that reach it
     for target in targets:
         if target.is_dir():
             # Links to files are followed (a Hugging Face cache snapshot is all links into
@@ -962,10 +975,9 @@ def scan_paths(
             files = [(target, True)]
         for file, explicit in files:
             real = file.resolve()
-            if real in seen:
-                continue  # named twice, or inside a folder also named
-            seen.add(real)
-            explicit = explicit or real in named
+            names.setdefault(real, []).append((file, explicit or real in named))
+    for reached in names.values():
+        for file, explicit in _scanned_names(reached):
             if file.is_file():
                 scan.path(file, file.as_posix(), explicit=explicit)
             else:
