@@ -4,6 +4,10 @@
 (at least ``holdback`` characters, and never cutting inside a whitespace-free run such as a
 key or token), scans what it holds, and releases redacted text. A block raises
 `GuardViolation` before the offending text is released.
+
+What it holds is scanned after the last `_CONTEXT` characters it already released: a
+detector that needs the words before a value (``api_key = '...'``, ``Canary token: ...``)
+sees them even when the cut fell between the name and the value.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from aisec_sdk.verdict import Action, Direction, Finding, Verdict, redact
 __all__ = ["StreamGuard"]
 
 _MAX_HOLD = 16_384  # release anyway past this much unbroken text
+_CONTEXT = 256
+"""Characters of released text scanned again before what is held (the words before a
+value: the secrets guard reads at most 64 characters of a name and 120 of a command line)."""
 
 
 class StreamGuard:
@@ -39,6 +46,7 @@ class StreamGuard:
         self._on_verdict = on_verdict
         self._restore = restore
         self._pending = ""
+        self._context = ""  # the end of the released text, as it came (not redacted)
         self._offset = 0  # offset of _pending in the whole stream
         self.findings: list[Finding] = []
         self.text_parts: list[str] = []
@@ -76,19 +84,29 @@ class StreamGuard:
                 cut = f.start
         return cut
 
+    def _scan(self, pending: str) -> tuple[Verdict, list[Finding]]:
+        """Scan ``pending`` after the released context; the findings that reach into
+        ``pending``, at their place in it (one that starts in the context starts at 0)."""
+        verdict = self.engine.scan(self._context + pending, self.direction)
+        start = len(self._context)
+        found = [
+            replace(f, start=max(f.start - start, 0), end=f.end - start)
+            for f in verdict.findings
+            if f.end > start
+        ]
+        return verdict, found
+
     def _release(self, *, final: bool) -> str:
         pending = self._pending
-        verdict = self.engine.scan(pending, self.direction)
+        verdict, found = self._scan(pending)
         blocking = verdict.blocked and self.enforce
-        cut = len(pending) if final else self._cut(pending, verdict.findings)
+        cut = len(pending) if final else self._cut(pending, found)
         if cut <= 0 and not blocking:
             return ""
         # a finding is recorded once: when the text holding it is released (or on a block);
         # the held-back text is scanned again with the next chunk. The final release is
         # recorded even when clean, so every stream has its output verdict (``allow`` too)
-        emitted = (
-            verdict.findings if blocking else [f for f in verdict.findings if f.end <= cut or final]
-        )
+        emitted = found if blocking else [f for f in found if f.end <= cut or final]
         shifted = [_shift(f, self._offset) for f in emitted]
         self.findings += shifted
         if self._on_verdict is not None and (emitted or verdict.errors or final):
@@ -108,9 +126,21 @@ class StreamGuard:
         if self._restore is not None:
             head = self._restore(head)
         self._pending = pending[cut:]
+        self._context = _context(self._context + pending[:cut])
         self._offset += cut
         self.text_parts.append(head)
         return head
+
+
+def _context(released: str) -> str:
+    """The last `_CONTEXT` characters of ``released``, from a word's start."""
+    if len(released) <= _CONTEXT:
+        return released
+    tail = released[-_CONTEXT:]
+    if released[-_CONTEXT - 1].isspace():
+        return tail
+    space = next((i for i, c in enumerate(tail) if c.isspace()), len(tail))
+    return tail[space:]
 
 
 def _action(findings: list[Finding]) -> Action:
