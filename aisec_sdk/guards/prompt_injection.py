@@ -195,8 +195,8 @@ def detect(
 
     Every line with a gate hit is a window; a text of up to ``_WHOLE`` characters is also
     scored as a whole, and is its only window when it is one line. A text of several lines
-    is reported as a whole (instead of line by line) only when a pattern matched it and it
-    reads worse than each of its lines: without a pattern, the words of unrelated lines (a
+    is reported as a whole too (replacing a line of the same span) only when a pattern
+    matched it and it reads worse than each of its lines: without a pattern, the words of unrelated lines (a
     manual page, a licence) add up to evidence no line has. Line logits are lowered by twice
     the log of the number of line windows (see ``_MAX_SHIFT``), and readings that no pattern
     matched by the direction's ``_WORDS_ALONE_MARGIN``. Logits are exact at or above
@@ -225,7 +225,9 @@ def detect(
     if length <= _WHOLE and lines[0][:2] != whole[:2]:
         best = score(whole, floor, 0.0)
         if best.patterns and best.logit > max(d.logit for d in found):
-            return [best]  # its span covers every hit: the lines' findings would repeat it
+            # a line of the same span gives way: one finding, not the same one twice
+            found = [d for d in found if (d.start, d.end) != (best.start, best.end)]
+            found.append(best)
     return found
 
 

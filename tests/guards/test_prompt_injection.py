@@ -776,7 +776,7 @@ def test_a_finding_covers_whole_words(text: str, span: str) -> None:
 )
 def test_a_text_read_as_a_whole_is_not_reported_twice(text: str, direction: Direction) -> None:
     # a short text of several lines is read line by line and as a whole; when the whole
-    # reads worse it replaces the lines, whose spans it covers
+    # reads worse it is reported too, replacing a line of the same span
     found = [(f.start, f.end) for f in flagged(text, direction)]
     assert found and len(found) == len(set(found))
     found_now = prompt_injection.detect(normalize(text).normalized, shipped_model(), None)
