@@ -85,7 +85,8 @@ class LangChainInstrumentor(AisecInstrumentor):
         # (module, owner, sync method, async method, the behaviour both share)
         twins = [
             *((module, owner, "invoke", "ainvoke", _invoke) for module, owner in _MODELS),
-            ("langchain_core.tools.base", "BaseTool", "run", "arun", _tool_run),
+            ("langchain_core.tools.base", "BaseTool", "run", "arun", _handed_back),
+            ("langchain_core.retrievers", "BaseRetriever", "invoke", "ainvoke", _handed_back),
             (
                 _CHAT_MODELS,
                 "BaseChatModel",
@@ -205,8 +206,9 @@ class AisecCallbackHandler:
         self.runtime = runtime
         self._runs: dict[UUID, _Run] = {}
         self._lock = threading.Lock()
-        # Tool runs started by the ``BaseTool.run`` wrapper, and their redacted string results.
-        self.tool_results: dict[UUID, str | None] = {}
+        # Runs started by a wrapper that hands back their result (``BaseTool.run``,
+        # ``BaseRetriever.invoke``), and the redacted result to hand back (None: unchanged).
+        self.results: dict[UUID, Any] = {}
 
     # ---------------------------------------------------------------- bookkeeping
 
@@ -453,9 +455,15 @@ class AisecCallbackHandler:
             if checked != content and hasattr(output, "content"):
                 output.content = checked
             elif checked != content:
-                with self._lock:
-                    if run_id in self.tool_results:
-                        self.tool_results[run_id] = checked
+                self._hand_back(run_id, checked)
+
+    def _hand_back(self, run_id: UUID, result: Any) -> bool:
+        """Give a run's wrapper the redacted result to return; False when none waits."""
+        with self._lock:
+            if run_id not in self.results:
+                return False
+            self.results[run_id] = result
+            return True
 
     # ---------------------------------------------------------------- retrievers
 
@@ -480,13 +488,12 @@ class AisecCallbackHandler:
             if run is None:
                 return
             if run.call is not None:
-                for index, doc in enumerate(documents):
-                    text = getattr(doc, "page_content", None)
-                    if not isinstance(text, str) or not text:
-                        continue
-                    checked = run.call.check_text(text, "context")
-                    if checked != text and isinstance(documents, list):
-                        documents[index] = doc.model_copy(update={"page_content": checked})
+                checked = [_checked_document(run.call, doc) for doc in documents]
+                changed = any(new is not old for new, old in zip(checked, documents, strict=True))
+                # the retriever's own list (its store, maybe) is left as it is; only a run
+                # not started by ``invoke`` (which hands back the copies) is changed in place
+                if changed and not self._hand_back(run_id, checked) and isinstance(documents, list):
+                    documents[:] = checked
             if run.span.is_recording():
                 run.span.set_attribute(ATTR_RETRIEVAL_DOCUMENTS, len(documents))
 
@@ -577,6 +584,15 @@ def _guard_arguments(llm: LlmCall, value: Any) -> Any:
     if isinstance(value, list):
         return [_guard_arguments(llm, item) for item in value]
     return value
+
+
+def _checked_document(call: GuardedCall, doc: Any) -> Any:
+    """A retrieved document checked as context: itself, or a copy with the redacted text."""
+    text = getattr(doc, "page_content", None)
+    if not isinstance(text, str) or not text:
+        return doc
+    checked = call.check_text(text, "context")
+    return doc if checked == text else doc.model_copy(update={"page_content": checked})
 
 
 def _prompt_text(prompt: Sequence[Any]) -> str:
@@ -678,18 +694,19 @@ def _provider_call(handler: AisecCallbackHandler, call: WrappedCall) -> Iterator
 
 
 @contextmanager
-def _tool_run(handler: AisecCallbackHandler, call: WrappedCall) -> Iterator[None]:
-    """``BaseTool.run``/``arun``: a string result comes back redacted when a guard redacted it."""
+def _handed_back(handler: AisecCallbackHandler, call: WrappedCall) -> Iterator[None]:
+    """``BaseTool.run``/``arun`` and ``BaseRetriever.invoke``/``ainvoke``: the result comes
+    back redacted (a tool's string, new copies of the documents) when a guard redacted it."""
     run_id: UUID = call.kwargs.get("run_id") or uuid4()
     call.kwargs["run_id"] = run_id
     with handler._lock:
-        handler.tool_results[run_id] = None
+        handler.results[run_id] = None
     try:
         yield
     finally:
         with handler._lock:
-            redacted = handler.tool_results.pop(run_id, None)
-        if redacted is not None and isinstance(call.result, str):
+            redacted = handler.results.pop(run_id, None)
+        if redacted is not None:
             call.result = redacted
 
 

@@ -311,6 +311,29 @@ def test_retrieved_documents_are_checked_as_context(guarded: Policy, telemetry: 
     assert [e["aisec.direction"] for e in _events(span)] == ["context"]
 
 
+class Store(Docs):
+    """A retriever that hands out its own stored list."""
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return self.docs
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_a_retriever_store_is_not_overwritten_with_redacted_copies(
+    guarded: Policy, asynchronous: bool
+) -> None:
+    retriever = Store(
+        docs=[Document(page_content=f"card {CARD}"), Document(page_content="no secret")]
+    )
+    got = asyncio.run(retriever.ainvoke("q")) if asynchronous else retriever.invoke("q")
+    assert [d.page_content for d in got] == ["card <CREDIT_CARD>", "no secret"]
+    assert got is not retriever.docs
+    assert [d.page_content for d in retriever.docs] == [f"card {CARD}", "no secret"]
+    assert [d.page_content for d in retriever.invoke("q")] == ["card <CREDIT_CARD>", "no secret"]
+
+
 @pytest.mark.parametrize("guarded", ["block"], indirect=True)
 def test_poisoned_document_stops_a_rag_chain(guarded: Policy, telemetry: Any) -> None:
     model = Recorder(messages=_answers("never"))
