@@ -26,6 +26,7 @@ __all__ = [
     "CONFUSABLES",
     "INVISIBLE_KINDS",
     "MARK_RUN",
+    "SMALL_CAPITALS",
     "UNSPACED",
     "UNSPACED_RANGES",
     "Text",
@@ -131,8 +132,35 @@ CONFUSABLES: dict[str, str] = {
     "ı": "i",
     "İ": "I",
     "ȷ": "j",
-    "ʏ": "y",
     "ɑ": "a",
+}
+# Latin small capitals ("ɪɢɴᴏʀᴇ ᴀʟʟ"): phonetic letters that read as lower case. Latin
+# already, no word of another script is spelt with them, so they fold wherever they are.
+# (Not those of the U+A7xx block, ꜰ ꜱ ꞯ: their lead byte is Korean's, whose text would
+# then be read character by character.)
+SMALL_CAPITALS: dict[str, str] = {
+    "ᴀ": "a",
+    "ʙ": "b",
+    "ᴄ": "c",
+    "ᴅ": "d",
+    "ᴇ": "e",
+    "ɢ": "g",
+    "ʜ": "h",
+    "ɪ": "i",
+    "ᴊ": "j",
+    "ᴋ": "k",
+    "ʟ": "l",
+    "ᴍ": "m",
+    "ɴ": "n",
+    "ᴏ": "o",
+    "ᴘ": "p",
+    "ʀ": "r",
+    "ᴛ": "t",
+    "ᴜ": "u",
+    "ᴠ": "v",
+    "ᴡ": "w",
+    "ʏ": "y",
+    "ᴢ": "z",
 }
 
 _ZERO_WIDTH = (
@@ -494,7 +522,7 @@ def _flag_leads() -> bytes:
     characters (all in the BMP and the tag block) and look-alikes that NFKC keeps (those it
     changes, `_nfkc_stable` sees)."""
     planes = map(chr, [*range(0x80, 0xD800), *range(0xE000, 0x10000), *range(0xE0000, 0xE01F0)])
-    chars = [*filter(_INVISIBLE.match, planes), *CONFUSABLES]
+    chars = [*filter(_INVISIBLE.match, planes), *CONFUSABLES, *SMALL_CAPITALS]
     leads = {c.encode()[0] for c in chars if unicodedata.is_normalized("NFKC", c)}
     return bytes(int(b in leads) for b in range(256))
 
@@ -504,7 +532,8 @@ def _change_of(ch: str) -> tuple[str | None, tuple[str, ...]]:
     """How normalisation treats ``ch``, one of the characters it may change: its invisible
     kind (or None) and what may replace it one for one: nothing, or the ASCII a tag
     character smuggles, for an invisible character other than a filler; its NFKC form,
-    folded, where NFKC changes it. (Look-alikes fold by runs, elsewhere.)"""
+    folded, where NFKC changes it; its letter, for a small capital. (Look-alikes fold by
+    runs, elsewhere.)"""
     kind = None
     outs: list[str] = []
     if _INVISIBLE.match(ch):
@@ -514,6 +543,8 @@ def _change_of(ch: str) -> tuple[str | None, tuple[str, ...]]:
             outs.append(chr(cp - 0xE0000) if 0xE0020 <= cp <= 0xE007E else "")
     if _nfkc_unstable().match(ch):
         outs.append(unicodedata.normalize("NFKC", ch).translate(_FOLD_TABLE))
+    if ch in SMALL_CAPITALS:
+        outs.append(SMALL_CAPITALS[ch])
     return kind, tuple(outs)
 
 
@@ -593,8 +624,8 @@ def _latin_contact() -> Any:
 @cache
 def _unfolded() -> str:
     """A class of the characters normalisation may change or report one by one: invisible
-    and NFKC-unstable characters."""
-    return f"[{_INVISIBLE.pattern[1:-1]}{_nfkc_unstable().pattern[1:-1]}]"
+    and NFKC-unstable characters, small capitals."""
+    return f"[{_INVISIBLE.pattern[1:-1]}{_nfkc_unstable().pattern[1:-1]}{''.join(SMALL_CAPITALS)}]"
 
 
 @cache
