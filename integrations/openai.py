@@ -601,15 +601,31 @@ def _stream_guard(llm: LlmCall, guards: dict[Any, StreamGuard], key: Any) -> Str
     return guard
 
 
+def _tool_delta(index: int, arguments: str) -> Any:
+    """A streamed tool-call delta that carries only more ``arguments`` of call ``index``."""
+    from openai.types.chat.chat_completion_chunk import (
+        ChoiceDeltaToolCall,
+        ChoiceDeltaToolCallFunction,
+    )
+
+    return ChoiceDeltaToolCall(
+        index=index, function=ChoiceDeltaToolCallFunction(arguments=arguments)
+    )
+
+
 class _ChatStream(_Processor):
-    """``chat.completions.create(stream=True)`` chunks: one stream guard per choice."""
+    """``chat.completions.create(stream=True)`` chunks: one stream guard per choice, and one
+    per tool call for its arguments (held back and released redacted like the text; what
+    a call still holds goes out before the next call starts or with the choice's finish)."""
 
     def __init__(self, llm: LlmCall, kwargs: Mapping[str, Any]) -> None:
         self.llm = llm
         self.messages = kwargs.get("messages") or []
         self.guards: dict[int, StreamGuard] = {}
         self.raw: dict[int, list[str]] = {}
+        # (choice, tool call) -> the arguments as received, and their stream guard
         self.tool_args: dict[tuple[int, int], list[str]] = {}
+        self.arg_guards: dict[tuple[int, int], StreamGuard] = {}
         # (choice, tool call) -> [id, name, arguments once whole], for content capture
         self.tool_calls: dict[tuple[int, int], list[str]] = {}
         self.finish_reasons: dict[int, str] = {}
@@ -639,8 +655,12 @@ class _ChatStream(_Processor):
         content = getattr(delta, "content", None)
         if isinstance(content, str) and content:
             delta.content = self._feed(choice.index, content)
+        tool_calls: list[Any] = []
         for tool_call in getattr(delta, "tool_calls", None) or ():
             key = (choice.index, tool_call.index)
+            # calls stream one after the other: the ones before this one are whole
+            tool_calls += self._close_calls(choice.index, keep=key)
+            tool_calls.append(tool_call)
             function = getattr(tool_call, "function", None)
             known = self.tool_calls.setdefault(key, ["", "", ""])
             call_id, name = getattr(tool_call, "id", None), getattr(function, "name", None)
@@ -649,35 +669,54 @@ class _ChatStream(_Processor):
             args = getattr(function, "arguments", None)
             if args:
                 self.tool_args.setdefault(key, []).append(args)
+                guard = _stream_guard(self.llm, self.arg_guards, key)
+                if guard is not None:
+                    tool_call.function.arguments = guard.feed(args)
         if choice.finish_reason:
             self.finish_reasons[choice.index] = choice.finish_reason
-            tail = self._close(choice.index)
+            tail, calls = self._close(choice.index)
             if tail and delta is not None:
                 delta.content = (delta.content or "") + tail
+            tool_calls += calls
+        if tool_calls and delta is not None:
+            delta.tool_calls = tool_calls
 
-    def _close(self, index: int) -> str:
+    def _close_calls(self, index: int, keep: tuple[int, int] | None = None) -> list[Any]:
+        """End the tool calls of choice ``index`` but ``keep``: record their arguments;
+        deltas with the arguments their guards still held."""
+        tails = []
+        for key in sorted(k for k in self.tool_args if k[0] == index and k != keep):
+            self.tool_calls.setdefault(key, ["", "", ""])[2] = "".join(self.tool_args.pop(key))
+            guard = self.arg_guards.pop(key, None)
+            tail = guard.close() if guard is not None else ""
+            if tail:
+                tails.append(_tool_delta(key[1], tail))
+        return tails
+
+    def _close(self, index: int) -> tuple[str, list[Any]]:
+        """End choice ``index``: the text its guard held back, and tool-call deltas with
+        the arguments held back."""
         guard = self.guards.pop(index, None)
         tail = guard.close() if guard is not None else ""
-        for key in [k for k in self.tool_args if k[0] == index]:
-            arguments = "".join(self.tool_args.pop(key))
-            self.tool_calls.setdefault(key, ["", "", ""])[2] = arguments
-            guard_output(self.llm.call, arguments)
-        return tail
+        return tail, self._close_calls(index)
 
     def flush(self) -> list[Any]:
         out = []
         for index in sorted(set(self.guards) | {k[0] for k in self.tool_args}):
-            tail = self._close(index)
-            if tail and self.last is not None:
-                choice = self._tail_choice(index, tail)
+            tail, calls = self._close(index)
+            if (tail or calls) and self.last is not None:
+                choice = self._tail_choice(index, tail, calls)
                 out.append(self.last.model_copy(update={"choices": [choice], "usage": None}))
         return out
 
-    def _tail_choice(self, index: int, tail: str) -> Any:
-        """A choice carrying the text held back when the stream ended without a finish."""
+    def _tail_choice(self, index: int, tail: str, calls: list[Any]) -> Any:
+        """A choice carrying the text and arguments held back when the stream ended without
+        a finish."""
         from openai.types.chat.chat_completion_chunk import Choice, ChoiceDelta
 
-        return Choice(index=index, delta=ChoiceDelta(content=tail))
+        return Choice(
+            index=index, delta=ChoiceDelta(content=tail or None, tool_calls=calls or None)
+        )
 
     def done(self) -> None:
         if self.finish_reasons:
@@ -775,9 +814,9 @@ class _TextStream(_ChatStream):
             choice.text = self._feed(choice.index, text)
         if choice.finish_reason:
             self.finish_reasons[choice.index] = choice.finish_reason
-            choice.text = (choice.text or "") + self._close(choice.index)
+            choice.text = (choice.text or "") + self._close(choice.index)[0]
 
-    def _tail_choice(self, index: int, tail: str) -> Any:
+    def _tail_choice(self, index: int, tail: str, calls: list[Any]) -> Any:
         return self.last_choice[index].model_copy(update={"text": tail})
 
 
@@ -868,7 +907,7 @@ class _ResponsesAdapter(_Adapter):
     def finish(self, llm: LlmCall, kwargs: Mapping[str, Any], result: Any) -> None:
         if getattr(result, "output", None) is None:
             return
-        self.output(llm, kwargs, result, {}, check_tools=True)
+        self.output(llm, kwargs, result, {})
 
     @staticmethod
     def output(
@@ -876,10 +915,10 @@ class _ResponsesAdapter(_Adapter):
         kwargs: Mapping[str, Any],
         response: Any,
         released: Mapping[tuple[int, int], str],
-        *,
-        check_tools: bool,
     ) -> None:
-        """Response attributes, usage and guarded text of a complete response object."""
+        """Response attributes, usage and guarded text of a complete response object: the
+        texts and tool-call arguments a stream released (keys as in `_ResponsesStream`),
+        the others checked now."""
         _response_attributes(llm, response)
         texts: dict[int, list[str]] = {}
         for i, j, part in _output_texts(response):
@@ -891,9 +930,11 @@ class _ResponsesAdapter(_Adapter):
             texts.setdefault(i, []).append(text)
         output = getattr(response, "output", None) or ()
         calls = []
-        for item in output:
+        for i, item in enumerate(output):
             if getattr(item, "type", None) == "function_call":
-                if check_tools:
+                if (i, _ARGUMENTS) in released:
+                    item.arguments = released[(i, _ARGUMENTS)]
+                else:
                     _guard_arguments(llm, item)
                 calls.append(_tool_call(getattr(item, "call_id", None), item))
         reasons = {
@@ -919,8 +960,13 @@ class _ResponsesAdapter(_Adapter):
         return _ResponsesStream(llm, kwargs)
 
 
+_ARGUMENTS = -1
+"""The content index that stands for a function call's arguments in `_ResponsesStream` keys."""
+
+
 class _ResponsesStream(_Processor):
-    """The Responses event stream: text deltas guarded per output part, final texts aligned."""
+    """The Responses event stream: text deltas guarded per output part and function-call
+    argument deltas per call, final texts and arguments aligned with what was released."""
 
     def __init__(self, llm: LlmCall, kwargs: Mapping[str, Any]) -> None:
         self.llm = llm
@@ -942,8 +988,9 @@ class _ResponsesStream(_Processor):
     def process(self, event: Any) -> list[Any]:
         kind = getattr(event, "type", "")
         out: list[Any] = []
-        if kind == "response.output_text.delta":
-            key = (event.output_index, event.content_index)
+        if kind in ("response.output_text.delta", "response.function_call_arguments.delta"):
+            text = kind == "response.output_text.delta"
+            key = (event.output_index, event.content_index if text else _ARGUMENTS)
             self.raw.setdefault(key, []).append(event.delta)
             guard = _stream_guard(self.llm, self.guards, key)
             if guard is not None:
@@ -951,42 +998,51 @@ class _ResponsesStream(_Processor):
                 self.last_delta[key] = event
         elif kind == "response.output_text.done":
             key = (event.output_index, event.content_index)
-            tail = self._close(key)
-            if tail and key in self.last_delta:
-                out.append(self.last_delta[key].model_copy(update={"delta": tail}))
+            out += self._tail(key)
             if key in self.released:
                 event.text = self.released[key]
         elif kind == "response.content_part.done":
             key = (event.output_index, event.content_index)
             if key in self.released and getattr(event.part, "type", None) == "output_text":
                 event.part.text = self.released[key]
+        elif kind == "response.function_call_arguments.done":
+            key = (event.output_index, _ARGUMENTS)
+            out += self._tail(key)
+            if key in self.released:
+                event.arguments = self.released[key]
         elif kind == "response.output_item.done":
             for j, part in enumerate(getattr(event.item, "content", None) or ()):
                 key = (event.output_index, j)
                 if key in self.released and getattr(part, "type", None) == "output_text":
                     part.text = self.released[key]
             if getattr(event.item, "type", None) == "function_call":
-                guard_output(self.llm.call, event.item.arguments or "")
+                key = (event.output_index, _ARGUMENTS)
+                out += self._tail(key)
+                if key in self.released:
+                    event.item.arguments = self.released[key]
+                else:  # arguments that came whole, with no delta
+                    _guard_arguments(self.llm, event.item)
+                    self.released[key] = event.item.arguments
         elif kind in ("response.completed", "response.incomplete", "response.failed"):
             for key in list(self.guards):
                 self._close(key)
-            _ResponsesAdapter.output(
-                self.llm, self.kwargs, event.response, self._released_or_raw(), check_tools=False
-            )
+            _ResponsesAdapter.output(self.llm, self.kwargs, event.response, self._released_or_raw())
             self.completed = True
         out.append(event)
         return out
+
+    def _tail(self, key: tuple[int, int]) -> list[Any]:
+        """End the guard of ``key``: an extra delta event with what it held back, if any."""
+        tail = self._close(key)
+        if tail and key in self.last_delta:
+            return [self.last_delta[key].model_copy(update={"delta": tail})]
+        return []
 
     def _released_or_raw(self) -> dict[tuple[int, int], str]:
         return {**{k: "".join(v) for k, v in self.raw.items()}, **self.released}
 
     def flush(self) -> list[Any]:
-        out = []
-        for key in list(self.guards):
-            tail = self._close(key)
-            if tail and key in self.last_delta:
-                out.append(self.last_delta[key].model_copy(update={"delta": tail}))
-        return out
+        return [event for key in list(self.guards) for event in self._tail(key)]
 
     def done(self) -> None:
         if not self.completed:

@@ -494,6 +494,32 @@ class FakeOpenAI:
             output_index=0,
             item={**item, "status": "completed", "content": [part]},
         )
+        for i, tc in enumerate(reply.tool_calls or (), start=1):
+            call = {
+                "type": "function_call",
+                "id": f"fc_{i - 1}",
+                "call_id": f"call_{i - 1}",
+                "name": tc["name"],
+                "arguments": "",
+                "status": "in_progress",
+            }
+            add("response.output_item.added", output_index=i, item=call)
+            for piece in _split(tc["arguments"], 7):
+                add(
+                    "response.function_call_arguments.delta",
+                    output_index=i,
+                    item_id=call["id"],
+                    delta=piece,
+                )
+            done = {**call, "arguments": tc["arguments"], "status": "completed"}
+            add(
+                "response.function_call_arguments.done",
+                output_index=i,
+                item_id=call["id"],
+                name=tc["name"],
+                arguments=tc["arguments"],
+            )
+            add("response.output_item.done", output_index=i, item=done)
         add("response.completed", response=self._response(body, reply, "completed", text))
         return events
 

@@ -309,17 +309,68 @@ def test_stream_block_ends_the_stream(
     assert span.attributes[error_attributes.ERROR_TYPE] == "GuardViolation"
 
 
-def test_stream_tool_call_arguments_are_checked(
+TOOL_CALLS = [
+    {"name": "pay", "arguments": json.dumps({"card": CARD})},
+    {"name": "lookup", "arguments": json.dumps({"q": f"the key {AWS_KEY} please"})},
+]
+REDACTED_ARGUMENTS = [
+    json.dumps({"card": "<CREDIT_CARD>"}),
+    json.dumps({"q": "the key <SECRET:AWS_ACCESS_KEY_ID> please"}),
+]
+
+
+def _secret_free(text: str) -> bool:
+    return AWS_KEY[:8] not in text and "4111" not in text
+
+
+def test_stream_tool_call_arguments_are_redacted_in_every_chunk(
     guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
 ) -> None:
-    fake_openai.queue(
-        content="", chunks=[], tool_calls=[{"name": "pay", "arguments": json.dumps({"card": CARD})}]
-    )
+    fake_openai.queue(content="", chunks=[], tool_calls=TOOL_CALLS)
+    pieces: dict[int, list[str]] = {0: [], 1: []}
     chunks = list(
         client.chat.completions.create(model="gpt-4o", messages=_user("pay"), stream=True)
     )
+    for chunk in chunks:
+        for call in chunk.choices[0].delta.tool_calls or ():
+            pieces[call.index].append(call.function.arguments or "")
+    assert all(_secret_free(piece) for piece in pieces[0] + pieces[1])
+    assert ["".join(pieces[0]), "".join(pieces[1])] == REDACTED_ARGUMENTS
     assert chunks[-1].choices[0].finish_reason == "tool_calls"
-    assert [e["aisec.guard"] for e in _events(_one(telemetry))] == ["pii"]
+    span = _one(telemetry)
+    assert span.attributes["aisec.output.action"] == "redact"
+    assert sorted(e["aisec.guard"] for e in _events(span)) == ["pii", "secrets"]
+
+
+def test_chat_stream_helper_gets_redacted_tool_arguments(
+    guarded: Policy, client: Any, fake_openai: Any
+) -> None:
+    fake_openai.queue(content="", chunks=[], tool_calls=TOOL_CALLS)
+    done: list[str] = []
+    with client.chat.completions.stream(model="gpt-4o", messages=_user("pay")) as stream:
+        for event in stream:
+            assert _secret_free(getattr(event, "arguments_delta", ""))
+            if event.type == "tool_calls.function.arguments.done":
+                done.append(event.arguments)
+        final = stream.get_final_completion()
+    assert done == REDACTED_ARGUMENTS  # each call is whole when the next one starts
+    calls = final.choices[0].message.tool_calls
+    assert [c.function.arguments for c in calls] == REDACTED_ARGUMENTS
+
+
+@pytest.mark.parametrize("guarded", ["block"], indirect=True)
+def test_stream_tool_call_with_a_blocked_secret_ends_the_stream(
+    guarded: Policy, client: Any, fake_openai: Any
+) -> None:
+    fake_openai.queue(content="", chunks=[], tool_calls=TOOL_CALLS[1:])
+    released: list[str] = []
+    stream = client.chat.completions.create(model="gpt-4o", messages=_user("pay"), stream=True)
+    with pytest.raises(GuardViolation):
+        for chunk in stream:
+            released += [
+                c.function.arguments or "" for c in chunk.choices[0].delta.tool_calls or ()
+            ]
+    assert AWS_KEY[:4] not in "".join(released)
 
 
 def test_chat_stream_helper_is_guarded(
@@ -520,7 +571,10 @@ def test_responses_input_sdk_objects_are_sent_redacted(
         type="function_call", call_id="c1", name="pay", arguments=json.dumps({"card": CARD})
     )
     said = ResponseOutputMessage(
-        id="msg_2", type="message", role="assistant", status="completed",
+        id="msg_2",
+        type="message",
+        role="assistant",
+        status="completed",
         content=[ResponseOutputText(type="output_text", text="hello", annotations=[])],
     )
     client.responses.create(model="gpt-4.1", input=[asked, call, said])
@@ -559,6 +613,30 @@ def test_responses_stream_redacts_deltas_and_final_response(
     span = _one(telemetry)
     assert span.attributes[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] > 0
     assert "aisec.usage.counted" not in span.attributes
+
+
+def test_responses_stream_redacts_function_call_arguments(
+    guarded: Policy, client: Any, fake_openai: Any, telemetry: Any
+) -> None:
+    fake_openai.queue(content="Calling.", tool_calls=TOOL_CALLS)
+    deltas: dict[int, list[str]] = {1: [], 2: []}
+    done: list[str] = []
+    with client.responses.stream(model="gpt-4.1", input="pay") as stream:
+        for event in stream:
+            if event.type == "response.function_call_arguments.delta":
+                assert _secret_free(event.delta)
+                deltas[event.output_index].append(event.delta)
+            elif event.type == "response.function_call_arguments.done":
+                done.append(event.arguments)
+            elif event.type == "response.output_item.done" and event.item.type == "function_call":
+                done.append(event.item.arguments)
+        final = stream.get_final_response()
+    assert ["".join(deltas[1]), "".join(deltas[2])] == REDACTED_ARGUMENTS
+    assert done == [REDACTED_ARGUMENTS[0]] * 2 + [REDACTED_ARGUMENTS[1]] * 2
+    assert [i.arguments for i in final.output if i.type == "function_call"] == REDACTED_ARGUMENTS
+    span = _one(telemetry)
+    assert span.attributes["aisec.output.action"] == "redact"
+    assert sorted(e["aisec.guard"] for e in _events(span)) == ["pii", "secrets"]
 
 
 @pytest.mark.parametrize("guarded", ["block"], indirect=True)
