@@ -377,9 +377,10 @@ class AisecCallbackHandler:
                     if message is not None:
                         message.content = checked
                     generation.text = checked
-            # a streamed answer's tool calls are whole only now: checked (a block ends the
-            # stream), redacted in the message LangChain reports
-            for tool_call in getattr(message, "tool_calls", None) or ():
+            # streamed chunk by chunk, the tool calls' arguments went through stream guards
+            # (`_ChunkGuard`); a whole answer's are checked here, in the message returned
+            streamed = run.streaming and _is_chunk(message)
+            for tool_call in () if streamed else getattr(message, "tool_calls", None) or ():
                 if isinstance(tool_call, dict) and tool_call.get("args"):
                     tool_call["args"] = _guard_arguments(llm, tool_call["args"])
             if answers[-1].finish_reason:
@@ -574,6 +575,11 @@ def _guard(check: Callable[[], Any], run_id: UUID, handler: AisecCallbackHandler
         raise
 
 
+def _is_chunk(message: Any) -> bool:
+    """Whether ``message`` is a streamed chunk (or chunks merged), not a whole message."""
+    return type(message).__name__.endswith("Chunk")
+
+
 def _guard_arguments(llm: LlmCall, value: Any) -> Any:
     """Output guards on every string inside a tool call's arguments (redacted in place of
     the string, so the arguments keep their shape)."""
@@ -715,12 +721,15 @@ _END = object()
 
 
 class _ChunkGuard:
-    """Guards streamed model output: text chunks or message chunks with text content."""
+    """Guards streamed model output: text chunks or message chunks with text content, and
+    the arguments of streamed tool calls (one stream guard per call; what a call holds is
+    released before the next call starts and with the last chunk)."""
 
     def __init__(self, run: _Run | None) -> None:
         self.run = run
         self.call = run.call if run is not None else None
         self.guard: StreamGuard | None = self.call.stream() if self.call is not None else None
+        self.arguments: dict[Any, StreamGuard] = {}  # by the tool-call chunks' index
         self.last: Any = None
 
     def pulling(self) -> AbstractContextManager[object]:
@@ -744,25 +753,70 @@ class _ChunkGuard:
         content = getattr(chunk, "content", None)
         if not isinstance(content, str):
             return [chunk]
-        if not type(chunk).__name__.endswith("Chunk"):  # a whole message (no streaming support)
+        if not _is_chunk(chunk):  # a whole message (no streaming support)
             checked = guard_output(self.call, content)
             return [chunk if checked == content else chunk.model_copy(update={"content": checked})]
         self.last = chunk
         released = self.guard.feed(content) if content else ""
+        calls = self._calls(chunk)
         if getattr(chunk, "chunk_position", None) == "last":
             released += self.guard.close()
+            calls += self._close_calls()
             self.guard = None
-        return [chunk.model_copy(update={"content": released})]
+        return [_rebuilt(chunk, released, calls)]
+
+    def _calls(self, chunk: Any) -> list[Any]:
+        """The chunk's tool-call chunks with guarded arguments, after the arguments held
+        back of the calls before them."""
+        from langchain_core.messages.tool import tool_call_chunk
+
+        out: list[Any] = []
+        for call in getattr(chunk, "tool_call_chunks", None) or ():
+            index = call.get("index")
+            out += self._close_calls(keep=index)
+            if call.get("args") and self.call is not None:
+                guard = self.arguments.get(index) or self.call.stream()
+                self.arguments[index] = guard
+                call = tool_call_chunk(
+                    name=call.get("name"),
+                    args=guard.feed(call["args"]),
+                    id=call.get("id"),
+                    index=index,
+                )
+            out.append(call)
+        return out
+
+    def _close_calls(self, keep: Any = _END) -> list[Any]:
+        """End the tool calls but ``keep`` (an index; by default none): chunks with the
+        arguments they held back."""
+        from langchain_core.messages.tool import tool_call_chunk
+
+        out = []
+        for index in [i for i in self.arguments if i != keep]:
+            tail = self.arguments.pop(index).close()
+            if tail:
+                out.append(tool_call_chunk(name=None, args=tail, id=None, index=index))
+        return out
 
     def flush(self) -> list[Any]:
         if self.guard is None:
             return []
         tail = self.guard.close()
-        if not tail:
+        calls = self._close_calls()
+        if not tail and not calls:
             return []
         if self.last is None:
             return [tail]
-        return [self.last.model_copy(update={"content": tail})]
+        return [_rebuilt(self.last, tail, calls)]
+
+
+def _rebuilt(chunk: Any, content: str, calls: list[Any]) -> Any:
+    """A copy of a message chunk with ``content`` and the tool-call chunks ``calls`` (its
+    parsed ``tool_calls`` made again from them)."""
+    if not calls and not getattr(chunk, "tool_call_chunks", None):
+        return chunk.model_copy(update={"content": content})
+    fields = {**dict(chunk), "content": content, "tool_call_chunks": calls}
+    return type(chunk)(**{**fields, "tool_calls": [], "invalid_tool_calls": []})
 
 
 def _open_stream(

@@ -137,6 +137,7 @@ class ToolStreamer(BaseChatModel):
     """A chat model that streams one tool call in pieces, as provider models do."""
 
     arguments: str
+    more: list[str] = Field(default_factory=list)  # the arguments of further calls
 
     @property
     def _llm_type(self) -> str:
@@ -149,15 +150,36 @@ class ToolStreamer(BaseChatModel):
         self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any
     ) -> Iterator[ChatGenerationChunk]:
         yield ChatGenerationChunk(message=AIMessageChunk(content="calling"))
-        for i in range(0, len(self.arguments), 8):
-            first = i == 0
-            chunk = tool_call_chunk(
-                name="pay" if first else None,
-                args=self.arguments[i : i + 8],
-                id="call-1" if first else None,
-                index=0,
-            )
-            yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[chunk]))
+        for n, arguments in enumerate([self.arguments, *self.more]):
+            for i in range(0, len(arguments), 8):
+                first = i == 0
+                chunk = tool_call_chunk(
+                    name="pay" if first else None,
+                    args=arguments[i : i + 8],
+                    id=f"call-{n}" if first else None,
+                    index=n,
+                )
+                message = AIMessageChunk(content="", tool_call_chunks=[chunk])
+                yield ChatGenerationChunk(message=message)
+
+
+def test_streamed_tool_call_arguments_are_redacted_in_every_chunk(
+    guarded: Policy, telemetry: Any
+) -> None:
+    card, key = json.dumps({"card": CARD}), json.dumps({"q": f"the key {AWS_KEY} please"})
+    chunks = list(ToolStreamer(arguments=card, more=[key]).stream("pay"))
+    pieces = [c["args"] or "" for chunk in chunks for c in chunk.tool_call_chunks]
+    assert not [p for p in pieces if "4111" in p or AWS_KEY[:8] in p]
+    whole = chunks[0]
+    for chunk in chunks[1:]:
+        whole += chunk
+    assert [c["args"] for c in whole.tool_calls] == [
+        {"card": "<CREDIT_CARD>"},
+        {"q": "the key <SECRET:AWS_ACCESS_KEY_ID> please"},
+    ]
+    (span,) = telemetry.llm_spans()
+    assert span.attributes["aisec.output.action"] == "redact"
+    assert sorted(e["aisec.guard"] for e in _events(span)) == ["pii", "secrets"]
 
 
 @pytest.mark.parametrize("guarded", ["block"], indirect=True)
@@ -449,6 +471,33 @@ def test_chat_openai_makes_one_guarded_llm_span(
     assert llm[0].attributes[gen_ai.GEN_AI_PROVIDER_NAME] == "openai"
     assert llm[0].attributes[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] > 0
     assert "aisec.usage.counted" not in llm[0].attributes
+
+
+def test_chat_openai_bound_tools_stream_redacted_arguments(
+    guarded: Policy, fake_openai: Any, telemetry: Any
+) -> None:
+    from langchain_openai import ChatOpenAI
+
+    @tool
+    def lookup(q: str) -> str:
+        """Look something up."""
+        return q
+
+    model = ChatOpenAI(
+        model="gpt-4o", base_url=fake_openai.url, api_key=SecretStr("test-key"), max_retries=0
+    ).bind_tools([lookup])
+    arguments = json.dumps({"q": f"key {AWS_KEY}"})
+    fake_openai.queue(
+        content="", chunks=[], tool_calls=[{"name": "lookup", "arguments": arguments}]
+    )
+    chunks = list(model.stream("look it up"))
+    assert not [c for chunk in chunks for c in chunk.tool_call_chunks if "AKIA" in c["args"]]
+    whole = chunks[0]
+    for chunk in chunks[1:]:
+        whole += chunk
+    assert whole.tool_calls[0]["args"] == {"q": "key <SECRET:AWS_ACCESS_KEY_ID>"}
+    (span,) = telemetry.llm_spans()
+    assert span.attributes["aisec.output.action"] == "redact"
 
 
 def test_chat_openai_span_has_request_parameters_and_endpoint(
