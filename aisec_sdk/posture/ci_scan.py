@@ -10,8 +10,9 @@ or the nearest less-indented one above it, is ``run``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
-__all__ = ["model_output_in_shell"]
+__all__ = ["line_strings", "model_output_in_shell", "string_at"]
 
 _CLIS = r"(?:llm|sgpt|aichat|mods|fabric|ollama\s+run|claude\s+-p|gemini\s+-p|codex\s+exec)"
 _CLI = re.compile(rf"(?:^|[\s;&|(`$])({_CLIS})\b")
@@ -31,19 +32,64 @@ _ITEM = re.compile(r"^(\s*)-\s")
 _STEP_ID = re.compile(r"\s*(?:-\s+)?id:\s*['\"]?([\w-]+)['\"]?\s*$")
 
 
+_ECHO = re.compile(r"(?:^|[;&|(`]|\s)(?:echo|printf)\s[^;&|`]*$")
+
+
+def line_strings(line: str) -> tuple[int, list[tuple[int, int]]]:
+    """Where a comment starts on a configuration or shell ``line`` (a ``#`` that starts a
+    word, outside quotes; ``len(line)`` when none does), and the text span (start, end) of
+    each quoted string before it (one that never ends runs to the comment or the end)."""
+    spans: list[tuple[int, int]] = []
+    i, quote, opened, size = 0, "", 0, len(line)
+    while i < size:
+        char = line[i]
+        if quote:
+            if char == "\\" and quote == '"':
+                i += 1  # an escaped character
+            elif char == quote:
+                spans.append((opened, i))
+                quote = ""
+        elif char in "\"'":
+            quote, opened = char, i + 1
+        elif char == "#" and (i == 0 or line[i - 1] in " \t"):
+            return i, spans
+        i += 1
+    if quote:
+        spans.append((opened, size))
+    return size, spans
+
+
+def string_at(spans: list[tuple[int, int]], at: int) -> tuple[int, int] | None:
+    """The span of `line_strings` that holds offset ``at``, or None."""
+    index = bisect_right(spans, at, key=lambda span: span[0]) - 1
+    return spans[index] if index >= 0 and at < spans[index][1] else None
+
+
+def _printed(line: str, at: int, context: tuple[int, list[tuple[int, int]]]) -> bool:
+    """Whether offset ``at`` of ``line`` is text, not a command: in a comment, or in a
+    quoted argument of ``echo`` or ``printf`` (``echo 'never: llm x | bash'``);
+    ``context`` is the line's `line_strings`."""
+    comment, spans = context
+    span = string_at(spans, at)
+    return at >= comment or (span is not None and _ECHO.search(line, 0, span[0] - 1) is not None)
+
+
 def _cli_run_by_shell(line: str) -> str | None:
     """The LLM command whose output ``line`` runs as shell code: piped into a shell
     (``llm "..." | bash``) or evaluated (``eval "$(sgpt ...)"``), else None. Each pipe looks
     back only as far as the previous ``|`` or ``#`` (and `_PIPED_WITHIN`), so a long line
     full of command names is read about once."""
+    context = line_strings(line) if "|" in line or "eval" in line else (len(line), [])
     for pipe in _TO_SHELL.finditer(line) if "|" in line else ():
         end = pipe.start()
         start = max(line.rfind("|", 0, end), line.rfind("#", 0, end), end - _PIPED_WITHIN - 16)
         for cli in _CLI.finditer(line, max(0, start), end):
-            if cli.end() >= end - _PIPED_WITHIN:
+            if cli.end() >= end - _PIPED_WITHIN and not _printed(line, end, context):
                 return cli.group(1)
-    evaluated = _EVAL.search(line) if "eval" in line else None
-    return evaluated.group(1) if evaluated is not None else None
+    for evaluated in _EVAL.finditer(line) if "eval" in line else ():
+        if not _printed(line, evaluated.start(), context):
+            return evaluated.group(1)
+    return None
 
 
 def _indent(line: str) -> int:

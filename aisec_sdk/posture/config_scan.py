@@ -19,7 +19,7 @@ from itertools import accumulate
 from pathlib import PurePath
 from urllib.parse import unquote
 
-from aisec_sdk.posture.ci_scan import model_output_in_shell
+from aisec_sdk.posture.ci_scan import line_strings, model_output_in_shell, string_at
 from aisec_sdk.posture.code_scan import ENDPOINT_NAME, LLM_URL, exempt_host, token_secrets
 from aisec_sdk.posture.models import ScanFinding, Severity
 
@@ -35,7 +35,11 @@ _SUFFIXES = frozenset(
 _DOCKER = ("dockerfile", "containerfile")
 _DOTFILES = frozenset({".envrc", ".netrc", ".npmrc", ".pypirc"})
 # ``trust_remote_code: true``, ``"trust_remote_code": true``, ``TRUST_REMOTE_CODE=1``
-_TRUST = re.compile(r"""\btrust_remote_code["']?\s*[:=]\s*["']?(?:true|yes|on|1)\b""", re.I)
+_TRUST = re.compile(r"""\btrust_remote_code(["']?)\s*[:=]\s*["']?(?:true|yes|on|1)\b""", re.I)
+# a setting written inside a string: after a flag's dashes, or as the whole string
+# (``"model.trust_remote_code=true"``, a dotted path before it)
+_FLAG = re.compile(r".*--")
+_PATH = re.compile(r"[\w.]*")
 # PyYAML's object tags, resolved: !!python/object/apply:os.system runs under an unsafe loader
 _PYTHON_TAG = re.compile(
     r"tag:yaml\.org,2002:python/(?:object(?:/apply|/new)?|name|module)(?::[\w.]+)?"
@@ -165,6 +169,28 @@ def _block_end(text: str, at: int) -> int:
     return end
 
 
+def _trusting(line: str) -> bool:
+    """Whether ``line`` switches trust_remote_code on, not just mentions it: outside a
+    comment, and outside a quoted string unless the name is a quoted key
+    (``"trust_remote_code": true``) or the string is an argument (``"--trust_remote_code=1"``,
+    ``"model.trust_remote_code=true"``); help text (``"never set trust_remote_code=True"``,
+    aisec's own SARIF rule help) is not."""
+    context: tuple[int, list[tuple[int, int]]] | None = None
+    for match in _TRUST.finditer(line):
+        comment, spans = context = context or line_strings(line)
+        span = string_at(spans, match.start())
+        if match.start() >= comment:
+            return False
+        if (
+            span is None
+            or match.end(1) - 1 == span[1]  # the string is the key's name
+            or _FLAG.fullmatch(line, span[0], match.start()) is not None
+            or (match.end() == span[1] and _PATH.fullmatch(line, span[0], match.start()))
+        ):
+            return True
+    return False
+
+
 def scan_config(data: bytes, path: str) -> list[ScanFinding]:
     """Findings for one configuration file's bytes; ``path`` names it in the findings."""
     text = data.decode("utf-8", "replace")
@@ -177,7 +203,7 @@ def scan_config(data: bytes, path: str) -> list[ScanFinding]:
     ]
     capped = [line[:_MAX_LINE] for line in lines]  # a bounded cost per line for every check
     for number, code in enumerate(capped, start=1):
-        if "trust_remote_code" in code.lower() and _TRUST.search(code):
+        if "trust_remote_code" in code.lower() and _trusting(code):
             found.append((number, "AISEC-CODE001", "high", "trust_remote_code enabled"))
         for match in _HTTP_URL.finditer(code) if "http://" in code.lower() else ():
             url = match.group()

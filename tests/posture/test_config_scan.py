@@ -258,3 +258,62 @@ def test_yaml_tags_resolve_declared_handles_and_escapes(
     events = yaml.parse(text, Loader=yaml.SafeLoader)
     tags = [(e.start_mark.line + 1, getattr(e, "tag", None) or "") for e in events]
     assert [line for line, tag in tags if _RESOLVED_PYTHON.match(tag)] == lines
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        # prose that mentions the setting: a comment, help text, a quoted description
+        ("serve.yaml", "# never set trust_remote_code=True here\ntrust_remote_code: false\n", []),
+        ("serve.yaml", 'model: bert\ndescription: "Loads without trust_remote_code=True"\n', []),
+        ("pyproject.toml", "[tool.app]\n# trust_remote_code = true is forbidden\n", []),
+        (
+            "cli.json",
+            json.dumps({"help": "Do not pass trust_remote_code=True", "trust_remote_code": False}),
+            [],
+        ),
+        # what switches it on, quoted or not, after a comment or before one
+        ("serve.yaml", "trust_remote_code: true  # reviewed\n", [("AISEC-CODE001", 1)]),
+        ("job.yaml", 'args: ["--trust_remote_code=true"]\n', [("AISEC-CODE001", 1)]),
+        ("job.yaml", 'cmd: "python serve.py --trust_remote_code=1 -p 8"\n', [("AISEC-CODE001", 1)]),
+        ("hydra.yaml", 'overrides: ["model.trust_remote_code=true"]\n', [("AISEC-CODE001", 1)]),
+        ("settings.json", '{"trust_remote_code": "true"}', [("AISEC-CODE001", 1)]),
+        (".env", "export TRUST_REMOTE_CODE=1\n", [("AISEC-CODE001", 1)]),
+    ],
+)
+def test_trust_remote_code_mentioned_in_prose_is_not_a_setting(
+    write: Write, name: str, text: str, expected: list[tuple[str, int]]
+) -> None:
+    assert _found(write(name, text)) == expected
+
+
+@pytest.mark.parametrize("output", ["aisec.sarif.json", "aisec-report.json"])
+def test_aisec_reports_saved_in_the_scanned_tree_give_no_findings(
+    write: Write, capsys: pytest.CaptureFixture[str], output: str
+) -> None:
+    """The rule help text in aisec's own SARIF (and JSON) names trust_remote_code=True."""
+    write("app/load.py", "m = AutoModel.from_pretrained('x', trust_remote_code=True)\n")
+    fmt = "sarif" if "sarif" in output else "json"
+    assert main(["scan", "app", "--format", fmt, "--output", f"app/{output}"]) == 1
+    assert "trust_remote_code" in Path("app", output).read_text()
+    capsys.readouterr()
+    assert [(f.rule_id, f.path) for f in scan_paths(["app"]).findings] == [
+        ("AISEC-CODE001", "app/load.py")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('# Never do this: llm "clean my disk" | bash\n', []),
+        ("echo 'Anti-pattern: eval \"$(sgpt --shell list files)\"'\n", []),
+        ('printf "%s\\n" "never pipe llm x | sh"\n', []),
+        ('llm "clean my disk" | bash  # the pipe runs\n', [("AISEC-CODE012", 1)]),
+        ('eval "$(sgpt --shell list files)"\n', [("AISEC-CODE012", 1)]),
+        ('echo start; llm "fix it" | sh\n', [("AISEC-CODE012", 1)]),
+    ],
+)
+def test_llm_to_shell_pipes_in_comments_or_echoed_text_are_not_run(
+    write: Write, text: str, expected: list[tuple[str, int]]
+) -> None:
+    assert _found(write("notes.sh", text)) == expected
