@@ -448,6 +448,10 @@ class SecretsGuard:
                 found = _VALUE.search(s, start, pos - _MIN_VALUE + _MAX_VALUE)
                 if found is None:
                     continue
+                token = _TOKENS.search(data, start + 1, found.start(1))
+                if token is not None:  # "token ghp_... password: x": not a name, a token
+                    pos = token.start()
+                    continue
                 pos = found.start(3)  # a token or key block may start in the value: read on
                 if found.group(1) == ":" and s.startswith("//", pos):
                     pos = max(start + 1, _scheme_start(s, found.start(1)))

@@ -527,3 +527,16 @@ def test_a_token_inside_a_value_is_still_read(kinds: Any, rand: Any) -> None:
     assert kinds(f"config=profile:{token}") == [("github_token", token)]
     assert kinds(f"session_id=pwd={token}") == [("github_token", token)]
     assert kinds("api_key=YOUR_API_KEY&password=Hunter2xyz") == [("password", "Hunter2xyz")]
+
+
+def test_a_token_where_a_name_would_be_is_read(kinds: Any, rand: Any) -> None:
+    # "token ghp_... password: x": the generic rule read "token ghp_... password" as the
+    # name of the password, and the token in it was never read
+    token = "ghp_" + rand(36)
+    assert kinds(f"token {token} password: Hunter2xyz") == [
+        ("github_token", token),
+        ("password", "Hunter2xyz"),
+    ]
+    assert kinds("secret AKIAQWERTYUIOPASDFGH notes: none") == [
+        ("aws_access_key_id", "AKIAQWERTYUIOPASDFGH")
+    ]
