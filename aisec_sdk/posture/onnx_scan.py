@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from aisec_sdk.posture.models import ScanFinding, Severity
+from aisec_sdk.posture.protobuf import Damaged, fields
 
 __all__ = ["looks_like_onnx", "scan_onnx"]
 
@@ -78,57 +79,6 @@ def looks_like_onnx(head: bytes) -> bool:
     return len(head) >= 3 and head[0] == 0x08 and 1 <= head[1] <= 20 and head[2] in _MODEL_TAGS
 
 
-def _varint(stream: IO[bytes]) -> int:
-    result = shift = 0
-    while True:
-        byte = stream.read(1)
-        if not byte:
-            raise ValueError("unexpected end of file in a varint")
-        result |= (byte[0] & 0x7F) << shift
-        if not byte[0] & 0x80:
-            return result
-        shift += 7
-        if shift > 63:
-            raise ValueError("varint too long")
-
-
-class _Damaged(ValueError):
-    """A message that cannot be read to its end; ``fields`` holds the fields before the
-    damage (a field that runs past the message cut at its end)."""
-
-    def __init__(self, message: str, fields: list[tuple[int, int, int]]) -> None:
-        super().__init__(message)
-        self.fields = fields
-
-
-def _fields(stream: IO[bytes], end: int) -> list[tuple[int, int, int]]:
-    """(field number, start, length) of each length-delimited field up to ``end``."""
-    out: list[tuple[int, int, int]] = []
-    try:
-        while stream.tell() < end:
-            key = _varint(stream)
-            number, wire = key >> 3, key & 7
-            if wire == 0:
-                _varint(stream)
-            elif wire == 1:
-                stream.seek(8, 1)
-            elif wire == 5:
-                stream.seek(4, 1)
-            elif wire == 2:
-                length = _varint(stream)
-                start = stream.tell()
-                if start + length > end:
-                    out.append((number, start, max(0, end - start)))
-                    raise ValueError(f"field {number} runs past its message")
-                out.append((number, start, length))
-                stream.seek(start + length)
-            else:
-                raise ValueError(f"unsupported wire type {wire}")
-    except ValueError as exc:
-        raise _Damaged(str(exc), out) from None
-    return out
-
-
 def _text(stream: IO[bytes], start: int, size: int) -> str:
     stream.seek(start)
     return stream.read(min(size, _MAX_ENTRY)).decode("utf-8", "replace")
@@ -137,7 +87,7 @@ def _text(stream: IO[bytes], start: int, size: int) -> str:
 def _entry(stream: IO[bytes], start: int, length: int) -> tuple[str, str]:
     stream.seek(start)
     key = value = ""
-    for number, sub, size in _fields(stream, start + length):
+    for number, sub, size in fields(stream, start + length):
         text = _text(stream, sub, size)
         key, value = (text, value) if number == 1 else (key, text) if number == 2 else (key, value)
     return key, value
@@ -204,14 +154,14 @@ def _readable(
     """The fields of the message at ``begin``..``stop`` up to any damage, and the damage."""
     stream.seek(begin)
     try:
-        return _fields(stream, stop), None
-    except _Damaged as exc:
+        return fields(stream, stop), None
+    except Damaged as exc:
         return exc.fields, str(exc)
 
 
 def _locations(stream: IO[bytes], start: int, end: int) -> Iterator[str]:
     stream.seek(start)
-    for number, sub, size in _fields(stream, end):
+    for number, sub, size in fields(stream, end):
         if number == _EXTERNAL_DATA:
             key, value = _entry(stream, sub, size)
             if key == "location":

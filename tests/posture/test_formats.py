@@ -761,6 +761,28 @@ def test_tensorflow_graphs_with_python_or_file_ops(write: Write) -> None:
     assert both.files[0].format == "tensorflow"
 
 
+def _field(number: int, value: bytes) -> bytes:
+    """A length-delimited protobuf field (lengths under 128)."""
+    return bytes([number << 3 | 2, len(value)]) + value
+
+
+def test_tensorflow_ops_are_read_as_protobuf_reads_them(write: Write) -> None:
+    """Overlong varints (a 2-byte tag or length) still name the op; a string attribute
+    that says "ReadFile" (AttrValue.s is field 2 too) is not an op."""
+    overlong_tag = _field(1, b"py") + b"\x92\x00\x06PyFunc"
+    overlong_length = _field(1, b"py") + b"\x12\x86\x00PyFunc"
+    for node in (overlong_tag, overlong_length):
+        graph = _field(1, node)
+        assert rule_ids(scan_file(write("frozen.pb", graph))) == [("AISEC-TF001", "high")]
+        saved = write("m/saved_model.pb", b"\x08\x01" + _field(2, _field(2, graph)))
+        assert rule_ids(scan_file(saved)) == [("AISEC-TF001", "high")]
+    label = _field(1, b"label") + _field(2, _field(2, b"ReadFile"))  # attr {label: "ReadFile"}
+    const = _field(1, _field(1, b"c") + _field(2, b"Const") + _field(5, label))
+    assert scan_file(write("const.pb", const)).findings == []
+    function = _field(2, _field(1, _field(3, _field(2, b"ReadFile"))))  # library.function.node_def
+    assert rule_ids(scan_file(write("lib.pb", const + function))) == [("AISEC-TF001", "high")]
+
+
 def test_keras_layers_in_a_savedmodel_metadata(write: Write) -> None:
     """tf.keras saves each layer's config as JSON in keras_metadata.pb (SavedMetadata
     nodes, field 4 a string); load_model rebuilds Lambda layers from it, bytecode included."""
