@@ -25,6 +25,7 @@ from aisec_sdk.posture.py_scopes import Names
 
 if TYPE_CHECKING:
     from aisec_sdk.guards.secrets import SecretsGuard
+    from aisec_sdk.verdict import Finding
 
 __all__ = ["scan_notebook", "scan_python"]
 
@@ -209,8 +210,16 @@ def _credentials(text: str) -> list[tuple[int, str]]:
     return [
         (f.start, f.entity or "secret")
         for f in guard.scan(normalize(text), "input")
-        if f.score >= guard.default_threshold
+        if f.score >= guard.default_threshold and not _documented_example(text, f)
     ]
+
+
+def _documented_example(text: str, finding: Finding) -> bool:
+    """AWS's documented example key ids (``AKIAIOSFODNN7EXAMPLE``, ``AKIAI44QH8DHBEXAMPLE``):
+    placeholders in docs and tests, never real (an id is 16 random base-32 characters)."""
+    return finding.entity == "aws_access_key_id" and text[finding.start : finding.end].endswith(
+        "EXAMPLE"
+    )
 
 
 def secret_kinds(text: str, *, generic: bool = False) -> list[str]:

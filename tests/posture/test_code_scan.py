@@ -502,3 +502,15 @@ def test_notebook_cells_share_their_imports(write: Write) -> None:
     }
     report = scan_file(write("nb.ipynb", json.dumps(notebook)))
     assert [(f.rule_id, f.details.get("cell")) for f in report.findings] == [("AISEC-CODE002", 2)]
+
+
+def test_aws_documented_example_key_ids_are_placeholders(write: Write) -> None:
+    """AWS's docs use AKIAIOSFODNN7EXAMPLE and AKIAI44QH8DHBEXAMPLE; a real-looking id is
+    still reported, in code and in configuration."""
+    code = (
+        'ID = "AKIAIOSFODNN7EXAMPLE"\nOTHER = "AKIAI44QH8DHBEXAMPLE"\n'
+        'REAL = "AKIAQWERTYUIOPASDFGH"\n'
+    )
+    assert [(f.rule_id, f.line) for f in scan_python(code, "aws.py")] == [("AISEC-CODE009", 3)]
+    env = write(".env", "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n")
+    assert scan_paths([env]).findings == []
