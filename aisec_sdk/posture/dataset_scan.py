@@ -53,6 +53,12 @@ _RULES: dict[str, tuple[str, Severity, str]] = {
     "invisible_text": ("AISEC-DATA004", "medium", "contain invisible or smuggled characters"),
 }
 _OTHER: tuple[str, Severity, str] = ("AISEC-DATA005", "medium", "were flagged by guard(s)")
+# Instruction-tuning data role-plays ("pretend you are my grandmother") and teaches what a
+# prompt injection is: a record whose injection hits all score under _SURE and are only a
+# persona, or that names the attack, is a weak hit; a file with only weak hits is medium.
+_SURE = 0.9
+_PERSONA_ONLY = re.compile(r"\(persona\)$")
+_DISCUSSION = re.compile(r"\bprompt[\s-]+injections?\b", re.I)
 _MASKED = frozenset({"pii", "secrets"})
 _MAX_FIELD = 64 << 20
 _BOMS = (
@@ -70,6 +76,7 @@ class _Tally:
     entities: Counter[str] = field(default_factory=Counter)
     first: list[dict[str, Any]] = field(default_factory=list)
     first_line: int | None = None
+    strong: int = 0  # rows with a hit that is not weak (see _weak)
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -260,6 +267,15 @@ def _records(path: Path, fmt: str, fh: io.BufferedReader) -> Iterator[tuple[int,
     return _text(fh)
 
 
+def _weak(text: str, hits: list[Finding]) -> bool:
+    """Whether a record's prompt-injection ``hits`` are weak: all under `_SURE`, and only
+    a persona (role-play) or in a record that names the attack (teaching it)."""
+    return all(hit.score < _SURE for hit in hits) and (
+        all(_PERSONA_ONLY.search(hit.message) for hit in hits)
+        or _DISCUSSION.search(text) is not None
+    )
+
+
 def _readable(text: str) -> str:
     """What a reader (or a model) would take from a record: the text itself, or, when
     undecodable bytes and control characters make up over a quarter of it (binary data
@@ -336,6 +352,7 @@ def scan_dataset(
                 tally = tallies.setdefault(guard, _Tally())
                 tally.rows += 1
                 tally.entities.update(f.entity or f.guard for f in hits)
+                tally.strong += guard != "prompt_injection" or not _weak(text, hits)
                 if tally.first_line is None:
                     tally.first_line = number
                 if len(tally.first) < FIRST_ROWS:
@@ -349,6 +366,8 @@ def scan_dataset(
     findings: list[ScanFinding] = []
     for guard, tally in sorted(tallies.items()):
         rule, severity, what = _RULES.get(guard, _OTHER)
+        if not tally.strong:
+            severity, what = "medium", f"{what} (weak: role-play or talk about the attack)"
         kinds = ", ".join(f"{k} x{n}" for k, n in tally.entities.most_common())
         firsts = ", ".join(str(r["row"]) for r in tally.first)
         findings.append(
