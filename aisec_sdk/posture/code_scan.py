@@ -769,27 +769,81 @@ def _check_model_output(tree: ast.AST, checker: _Checker) -> None:
 
 def scan_python(source: str, path: str, *, cell: int | None = None) -> list[ScanFinding]:
     """Findings for one Python source text (a file, or a notebook cell when ``cell`` is set)."""
-    tree = _parse(source, path, cell)
-    if isinstance(tree, ScanFinding):
-        return [tree]
-    return _scan_tree(source, path, cell, tree, Names(tree))
+    tree, error = _parse(source, path, cell)
+    found = [] if error is None else [error]
+    return found if tree is None else found + _scan_tree(source, path, cell, tree, Names(tree))
 
 
-def _parse(source: str, path: str, cell: int | None) -> ast.Module | ScanFinding:
-    """The syntax tree of ``source``, or the finding that it is not valid Python."""
+def _parse(
+    source: str, path: str, cell: int | None
+) -> tuple[ast.Module | None, ScanFinding | None]:
+    """The syntax tree of ``source``, and the finding that it is not valid Python (for this
+    interpreter: 3.12's ``def f[T]()`` or nested f-string quotes on 3.11), in which case the
+    tree is of its top-level statements that do parse (None when none can be told apart)."""
     try:
-        return ast.parse(source, filename=path)
+        return ast.parse(source, filename=path), None
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None) or 1
         where = f"cell {cell}, " if cell is not None else ""
-        return ScanFinding(
+        repaired = _parsable_statements(source)
+        rest = "; the statements around it were checked" if repaired is not None else ""
+        error = ScanFinding(
             "AISEC-CODE010",
             "low",
             path,
-            f"not valid Python ({where}line {line}): {getattr(exc, 'msg', exc)}",
+            f"not valid Python ({where}line {line}): {getattr(exc, 'msg', exc)}{rest}",
             line=line,
             key=f"{cell}|syntax",
         )
+        return repaired, error
+
+
+_CONTINUATIONS = frozenset({"else", "elif", "except", "finally"})
+
+
+def _parsable_statements(source: str) -> ast.Module | None:
+    """``source`` parsed with every top-level statement that does not parse on its own
+    blanked out (line numbers kept), so the rest is still checked; None when the tokenizer
+    fails too or what is left does not parse."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    starts: list[int] = []  # the first line of each top-level statement
+    depth, fresh = 0, True
+    for token in tokens:
+        if token.type == tokenize.INDENT:
+            depth += 1
+        elif token.type == tokenize.DEDENT:
+            depth -= 1
+        elif token.type == tokenize.NEWLINE:
+            fresh = True
+        elif token.type not in (tokenize.NL, tokenize.COMMENT, tokenize.ENDMARKER) and fresh:
+            fresh = False
+            if depth == 0 and token.string not in _CONTINUATIONS:
+                starts.append(token.start[0])
+    lines = source.splitlines(keepends=True)
+    kept = list(lines)
+    for start, end in zip(starts, [*starts[1:], len(lines) + 1], strict=True):
+        statement = lines[start - 1 : end - 1]
+        # as written; else with a header Python cannot read (``def f[T](x):``) run as a block
+        for attempt in (statement, ["if True:\n", *statement[1:]], ["\n"] * len(statement)):
+            if _parses("".join(attempt)):
+                kept[start - 1 : end - 1] = attempt
+                break
+    try:
+        return ast.parse("".join(kept))
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _parses(source: str) -> bool:
+    """Whether ``source`` is valid Python for this interpreter."""
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def _scan_tree(
@@ -902,9 +956,10 @@ def scan_notebook(data: bytes, path: str) -> list[ScanFinding]:
     shared: dict[str, str] = {}  # cells run in one namespace, in any order
     parsed: list[tuple[int, str, ast.Module, Names] | ScanFinding] = []
     for index, source in cells:
-        tree = _parse(source, path, index)
-        if isinstance(tree, ScanFinding):
-            parsed.append(tree)
+        tree, error = _parse(source, path, index)
+        if error is not None:
+            parsed.append(error)
+        if tree is None:
             continue
         names = Names(tree, shared)  # read when a name resolves: by then, every cell's
         shared.update(names.module_imports())

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from aisec_sdk.posture import ScanFinding, scan_file, scan_paths
 from aisec_sdk.posture.code_scan import scan_python
@@ -121,6 +124,41 @@ def test_long_expression_chains_hide_no_finding() -> None:
 def test_syntax_error_is_low_finding() -> None:
     findings = scan_python("def broken(:\n", "bad.py")
     assert [(f.rule_id, f.severity, f.line) for f in findings] == [("AISEC-CODE010", "low", 1)]
+
+
+NEWER_SYNTAX = """\
+import torch
+from transformers import AutoModel
+
+
+def first[T](xs: list[T]) -> T:
+    return torch.load(xs[0])
+
+
+if ready:
+    pass
+else:
+    model = AutoModel.from_pretrained("org/model", trust_remote_code=True)
+print(f"{", ".join(names)}")
+state = torch.load("model.pt")
+"""
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="the syntax is valid from Python 3.12")
+def test_newer_python_syntax_hides_no_risky_call(write: Write) -> None:
+    """PEP 695 generics and PEP 701 f-strings do not parse on 3.11: the statements around
+    them (and a function body under such a header) are still checked."""
+    found = [(f.rule_id, f.line) for f in scan_python(NEWER_SYNTAX, "new.py")]
+    assert found == [
+        ("AISEC-CODE010", 5),
+        ("AISEC-CODE002", 6),
+        ("AISEC-CODE001", 12),
+        ("AISEC-CODE002", 14),
+    ]
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "source": NEWER_SYNTAX}
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    rules = [f.rule_id for f in scan_file(write("new.ipynb", json.dumps(notebook))).findings]
+    assert rules.count("AISEC-CODE002") == 2 and "AISEC-CODE001" in rules
 
 
 def test_notebook_code_cells_with_magics(write: Write) -> None:
