@@ -1,9 +1,9 @@
 """``@guard``: check a function's text arguments and its output with the policy's guards.
 
 Works bare (``@guard``) and with arguments (``@guard(policy=..., input="question",
-output=False)``) on functions, methods, coroutines, generators and async generators. The
-wrapper is a ``wrapt`` proxy, so name, docstring, signature and ``inspect`` results are the
-wrapped function's.
+context="documents", output=False)``) on functions, methods, coroutines, generators and
+async generators. The wrapper is a ``wrapt`` proxy, so name, docstring, signature and
+``inspect`` results are the wrapped function's.
 """
 
 from __future__ import annotations
@@ -49,12 +49,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Unset:
+    """The default of a selection keyword; its repr says what the default selects."""
+
+    __slots__ = ("what",)
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
     def __repr__(self) -> str:
-        return "<all text arguments>"
+        return self.what
 
 
-ALL_TEXT = _Unset()
+ALL_TEXT = _Unset("<every str argument and chat-message list>")
 """Default of ``input=``: every ``str`` argument and every chat-message list."""
+
+ALL_TEXT_LISTS = _Unset("<every list or tuple of str>")
+"""Default of ``context=``: every list or tuple of ``str`` (retrieved documents)."""
 
 
 def is_messages(value: object) -> bool:
@@ -65,6 +75,11 @@ def is_messages(value: object) -> bool:
     if isinstance(first, Mapping):
         return "content" in first or "role" in first
     return hasattr(first, "content") and (hasattr(first, "type") or hasattr(first, "role"))
+
+
+def _is_texts(value: object) -> bool:
+    """True for a list or tuple whose elements are all ``str`` (an empty one too)."""
+    return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
 
 
 class GuardedCall:
@@ -140,18 +155,28 @@ class GuardedCall:
             )
         return messages
 
-    def check_value(
-        self, value: Any, direction: Direction, *, strict: bool = False, name: str = ""
-    ) -> Any:
-        """Scan a str or message list; other values pass (or raise TypeError when ``strict``)."""
+    def check_texts(self, texts: Sequence[str], direction: Direction) -> Sequence[str]:
+        """Scan each text of a list or tuple; a redaction gives a new one of the same type."""
+        checked = [self.check_text(t, direction) for t in texts]
+        if all(a == b for a, b in zip(checked, texts, strict=True)):
+            return texts
+        # a named tuple is built from one iterable by its _make
+        rebuild: Callable[[list[str]], Sequence[str]] = getattr(texts, "_make", type(texts))
+        return rebuild(checked)
+
+    def check_value(self, value: Any, direction: Direction, name: str = "") -> Any:
+        """Scan a str, a list or tuple of str, or a chat-message list; None passes; any other
+        value raises TypeError naming the argument."""
         if isinstance(value, str):
             return self.check_text(value, direction)
         if is_messages(value):
             return self.check_messages(value)
-        if strict and value is not None:
+        if _is_texts(value):
+            return self.check_texts(value, direction)
+        if value is not None:
             raise TypeError(
-                f"argument {name!r} is guarded, so it must be a str or a list of chat messages; "
-                f"got {type(value).__name__}"
+                f"argument {name!r} is guarded, so it must be a str, a list or tuple of str, "
+                f"or a list of chat messages; got {type(value).__name__}"
             )
         return value
 
@@ -224,12 +249,24 @@ def _messages_text(messages: Sequence[Any]) -> str:
     return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
 
 
+def _names(keyword: str, value: Any) -> tuple[str, ...] | None:
+    """A selection keyword read: None for its default, () for none, else the names."""
+    if isinstance(value, _Unset) or value is True:
+        return None
+    if value is None or value is False:
+        return ()
+    names = (value,) if isinstance(value, str) else tuple(value)
+    if not all(isinstance(n, str) for n in names):
+        raise TypeError(f"guard({keyword}=...) takes a parameter name or a list of names")
+    return names
+
+
 class _Spec:
     """What a decorated function checks; fixed at decoration time."""
 
     __slots__ = (
         "bound_signature",
-        "extra",
+        "context",
         "input",
         "name",
         "output",
@@ -244,6 +281,7 @@ class _Spec:
         wrapped: Callable[..., Any],
         policy: Policy | None,
         input: Any,
+        context: Any,
         output: bool,
         name: str | None,
     ) -> None:
@@ -255,33 +293,55 @@ class _Spec:
         self.target: Any = (
             wrapped.__func__ if isinstance(wrapped, staticmethod | classmethod) else wrapped
         )
-        if input is ALL_TEXT or input is True:
-            self.input: tuple[str, ...] | None = None
-        elif input is None or input is False:
-            self.input = ()
-        else:
-            names = (input,) if isinstance(input, str) else tuple(input)
-            if not all(isinstance(n, str) for n in names):
-                raise TypeError("guard(input=...) takes a parameter name or a list of names")
-            # read once here, not on every call: the signature as called unbound, and as
-            # called bound (wrapt passes the arguments without self / cls)
-            self.signature = inspect.signature(self.target)
-            params = self.signature.parameters
-            first = next(iter(params.values()), None)
-            positional = (
-                inspect.Parameter.POSITIONAL_ONLY,
-                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        # None: the keyword's default rule; (): nothing; else the parameters it names
+        self.input = _names("input", input)
+        self.context = _names("context", context)
+        self.signature: inspect.Signature | None = None
+        if self.input or self.context:
+            self._read_signature()
+
+    def _read_signature(self) -> None:
+        """Check the names against the parameters; keep the signatures to bind calls with."""
+        both = set(self.input or ()) & set(self.context or ())
+        if both:
+            raise TypeError(
+                f"guard() names {', '.join(map(repr, sorted(both)))} in both input= and "
+                f"context=; an argument is checked as user input or as context, not both"
             )
-            drop = 1 if first is not None and first.kind in positional else 0
-            self.bound_signature = self.signature.replace(parameters=list(params.values())[drop:])
-            self.extra = next((p.name for p in params.values() if p.kind is p.VAR_KEYWORD), None)
-            unknown = [n for n in names if n not in params and self.extra is None]
+        # read once here, not on every call: the signature as called unbound, and as
+        # called bound (wrapt passes the arguments without self / cls)
+        signature = self.signature = inspect.signature(self.target)
+        params = signature.parameters
+        first = next(iter(params.values()), None)
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        drop = 1 if first is not None and first.kind in positional else 0
+        self.bound_signature = signature.replace(parameters=list(params.values())[drop:])
+        if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            return  # any name may come through **kwargs
+        for keyword, names in (("input", self.input), ("context", self.context)):
+            unknown = [n for n in names or () if n not in params]
             if unknown:
                 raise TypeError(
-                    f"guard(input=...) names {', '.join(map(repr, unknown))}, which "
+                    f"guard({keyword}=...) names {', '.join(map(repr, unknown))}, which "
                     f"{self.name}() does not take; its parameters: {', '.join(params)}"
                 )
-            self.input = names
+
+    def _by_default(self, call: GuardedCall, value: Any) -> Any:
+        """Check an argument no keyword names: text and message lists as input, lists or
+        tuples of text as context, each while its keyword is left at its default."""
+        if isinstance(value, str) or is_messages(value):
+            return call.check_value(value, "input") if self.input is None else value
+        if self.context is None and _is_texts(value):
+            return call.check_value(value, "context")
+        return value
+
+    def _by_name(self, call: GuardedCall, name: str, value: Any) -> Any:
+        """Check the argument ``name``: as the keyword that names it says, else by default."""
+        if name in (self.input or ()):
+            return call.check_value(value, "input", name)
+        if name in (self.context or ()):
+            return call.check_value(value, "context", name)
+        return self._by_default(call, value)
 
     def check_inputs(
         self,
@@ -290,25 +350,24 @@ class _Spec:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        if self.input == ():
+        if self.input == () and self.context == ():
             return args, kwargs
-        if self.input is None:
-            new_args = tuple(call.check_value(a, "input") for a in args)
-            new_kwargs = {k: call.check_value(v, "input") for k, v in kwargs.items()}
+        if self.signature is None:  # no names: every argument by the default rules
+            new_args = tuple(self._by_default(call, a) for a in args)
+            new_kwargs = {k: self._by_default(call, v) for k, v in kwargs.items()}
             return new_args, new_kwargs
         # wrapt hands over the function itself, or a bound method / partial without self
         signature = self.signature if wrapped is self.target else self.bound_signature
         bound = signature.bind_partial(*args, **kwargs)
-        # a name the function takes through **kwargs sits in that parameter's dict
-        extra = bound.arguments.get(self.extra) if self.extra is not None else None
-        for name in self.input:
-            if name in bound.arguments:
-                holder = bound.arguments
-            elif extra is not None and name in extra:
-                holder = extra
+        arguments = bound.arguments
+        for param, value in list(arguments.items()):
+            kind = signature.parameters[param].kind
+            if kind is inspect.Parameter.VAR_POSITIONAL:  # *args: no names
+                arguments[param] = tuple(self._by_default(call, v) for v in value)
+            elif kind is inspect.Parameter.VAR_KEYWORD:  # **kwargs: named by their keys
+                arguments[param] = {k: self._by_name(call, k, v) for k, v in value.items()}
             else:
-                continue
-            holder[name] = call.check_value(holder[name], "input", strict=True, name=name)
+                arguments[param] = self._by_name(call, param, value)
         return bound.args, bound.kwargs
 
 
@@ -525,6 +584,7 @@ def guard(
     *,
     policy: Policy | Mapping[str, Any] | None = None,
     input: str | Sequence[str] | bool | _Unset | None = ALL_TEXT,
+    context: str | Sequence[str] | bool | _Unset | None = ALL_TEXT_LISTS,
     output: bool = True,
     name: str | None = None,
 ) -> Callable[[F], F]: ...
@@ -536,15 +596,20 @@ def guard(
     *,
     policy: Policy | Mapping[str, Any] | None = None,
     input: str | Sequence[str] | bool | _Unset | None = ALL_TEXT,
+    context: str | Sequence[str] | bool | _Unset | None = ALL_TEXT_LISTS,
     output: bool = True,
     name: str | None = None,
 ) -> Any:
     """Guard a function's inputs and output with the policy (the default policy if None; a
     mapping is read as `Policy` fields).
 
-    ``input``: which arguments to check — by default every ``str`` argument and every
-    chat-message list; a parameter name or a list of names selects; ``False`` turns input
-    checks off. ``output=False`` turns output checks off. In enforce mode a block raises
+    ``input``: which arguments to check as user input — by default every ``str`` argument
+    and every chat-message list; a parameter name or a list of names selects; ``False``
+    turns input checks off. ``context``: which arguments to check as retrieved context
+    (documents, tool results) — by default every list or tuple of ``str``; names select;
+    ``False`` turns context checks off. An argument neither names is checked by the default
+    of a keyword left unset. A selected argument is a ``str``, a list or tuple of ``str`` or
+    a chat-message list. ``output=False`` turns output checks off. In enforce mode a block raises
     `GuardViolation` and redactions replace the text the function receives or returns;
     in monitor mode nothing changes but everything is recorded.
     """
@@ -553,7 +618,7 @@ def guard(
     def decorate(f: F) -> F:
         if not callable(f) and not isinstance(f, staticmethod | classmethod):
             raise TypeError(f"@guard decorates a callable, got {type(f).__name__}")
-        spec = _Spec(f, chosen, input, output, name)
+        spec = _Spec(f, chosen, input, context, output, name)
         return _GuardedFunction(f, _make_wrapper(spec))  # type: ignore[return-value]
 
     if func is None:
