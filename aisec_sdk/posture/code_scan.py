@@ -233,9 +233,12 @@ def secret_kinds(text: str, *, generic: bool = False) -> list[str]:
     return sorted(kinds & _GENERIC_SECRETS if generic else kinds - _GENERIC_SECRETS)
 
 
-def token_secrets(text: str) -> list[tuple[int, str]]:
-    """(offset, kind) of each token-format credential in ``text`` (no ``name = value``)."""
-    return [(at, kind) for at, kind in _credentials(text) if kind not in _GENERIC_SECRETS]
+def token_secrets(text: str, *, named_api_keys: bool = False) -> list[tuple[int, str]]:
+    """(offset, kind) of each token-format credential in ``text`` (no ``name = value``);
+    with ``named_api_keys``, also a key-like value set under an API-key name
+    (``MISTRAL_API_KEY=...``, ``api_key: gsk_...``), as configuration files hold them."""
+    skip = _GENERIC_SECRETS - {"api_key"} if named_api_keys else _GENERIC_SECRETS
+    return [(at, kind) for at, kind in _credentials(text) if kind not in skip]
 
 
 def _truthy(node: ast.AST | None) -> bool:

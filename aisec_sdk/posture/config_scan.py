@@ -199,7 +199,7 @@ def scan_config(data: bytes, path: str) -> list[ScanFinding]:
     starts = list(accumulate((len(line) for line in lines), initial=0))
     found: list[tuple[int, str, Severity, str]] = [
         (bisect_right(starts, at), "AISEC-CODE009", "high", f"hard-coded {kind.replace('_', ' ')}")
-        for at, kind in token_secrets(text)
+        for at, kind in token_secrets(text, named_api_keys=True)
     ]
     capped = [line[:_MAX_LINE] for line in lines]  # a bounded cost per line for every check
     for number, code in enumerate(capped, start=1):

@@ -317,3 +317,27 @@ def test_llm_to_shell_pipes_in_comments_or_echoed_text_are_not_run(
     write: Write, text: str, expected: list[tuple[str, int]]
 ) -> None:
     assert _found(write("notes.sh", text)) == expected
+
+
+GROQ = "gsk_" + "Xk3bP9qLm2Vw7Rt5Ny8Jc4Hd6Fg1Ks0Zq3Wx9Eb2Tu7Yi5Oa8Pl4"
+MISTRAL = "Xk3bP9qLm2Vw7Rt5Ny8Jc4Hd6Fg1Ks0Z"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        # a key under an API-key name, in the files that usually hold it (as in code)
+        (".env", f"GROQ_API_KEY={GROQ}\n", [("AISEC-CODE009", 1)]),
+        ("m.env", f"MISTRAL_API_KEY={MISTRAL}\n", [("AISEC-CODE009", 1)]),
+        ("cfg.yaml", f"groq:\n  api_key: {GROQ}\n", [("AISEC-CODE009", 2)]),
+        ("s.toml", f'[llm]\napi_key = "{MISTRAL}"\n', [("AISEC-CODE009", 2)]),
+        # references and placeholders are not keys
+        ("litellm.yaml", "api_key: os.environ/OPENAI_API_KEY\n", []),
+        (".env", "API_KEY=your-api-key-here\nANTHROPIC_API_KEY=${ANTHROPIC_API_KEY}\n", []),
+        ("cfg.yaml", 'api_key: "{{ secrets.API_KEY }}"\napi_key_env: OPENAI_API_KEY\n', []),
+    ],
+)
+def test_keys_set_under_api_key_names_in_config_files(
+    write: Write, name: str, text: str, expected: list[tuple[str, int]]
+) -> None:
+    assert _found(write(name, text)) == expected
