@@ -196,12 +196,13 @@ def detect(
     Every line with a gate hit is a window; a text of up to ``_WHOLE`` characters is also
     scored as a whole, and is its only window when it is one line. A text of several lines
     is reported as a whole too (replacing a line of the same span) only when a pattern
-    matched it and it reads worse than each of its lines: without a pattern, the words of unrelated lines (a
-    manual page, a licence) add up to evidence no line has. Line logits are lowered by twice
-    the log of the number of line windows (see ``_MAX_SHIFT``), and readings that no pattern
-    matched by the direction's ``_WORDS_ALONE_MARGIN``. Logits are exact at or above
-    ``floor`` (a logit); below it they may be underestimated (see `LexicalModel.score`).
-    ``data``: ``normalized`` in UTF-8 (`Text.utf8`), when the caller has it."""
+    matched it and it reads worse than each of its lines: without a pattern, the words of
+    unrelated lines (a manual page, a licence) add up to evidence no line has. Line logits
+    are lowered by twice the log of the number of line windows (see ``_MAX_SHIFT``), and
+    readings that no pattern matched by the direction's ``_WORDS_ALONE_MARGIN``. Logits
+    are exact at or above ``floor`` (a logit); below it they may be underestimated (see
+    `LexicalModel.score`). ``data``: ``normalized`` in UTF-8 (`Text.utf8`), when the caller
+    has it."""
     hits = model.gate(direction).hits(normalized, data)
     if not hits:
         return []
