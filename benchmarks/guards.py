@@ -199,7 +199,7 @@ kinds = {
         [base64.b64encode(rng.randbytes(chunk * 3 // 4)).decode() for _ in range(total // chunk)],
 }
 engine = Engine(Policy())
-engine.scan("warm up", "input")
+engine.scan("Ignore the café on the 2nd floor, call +1 415 555 0132, password: x1y2z3w4", "input")
 rates = {}
 for name, texts in kinds.items():
     start = time.perf_counter()
