@@ -179,7 +179,7 @@ _CALLABLES = frozenset(
 )
 _NUMERIC_FILTERS = frozenset({"length", "count", "int", "abs", "round", "float"})
 _UNSAFE_NAMES = frozenset(
-    {"mro", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_code", "ag_frame", "format"}
+    {"mro", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_code", "ag_frame"}
 )
 
 

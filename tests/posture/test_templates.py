@@ -44,7 +44,8 @@ def test_names_computed_by_filters_or_taken_from_data(write: Write, template: st
     assert template_findings(template, "chat_template.jinja", "chat_template")
 
 
-# real chat templates (Llama 3.1, ChatML, Mistral, Hermes tool use, Gemma, Qwen 3), written
+# real chat templates (Llama 3.1, ChatML, Mistral, Hermes tool use, Gemma, Qwen 3, a tool
+# schema renderer that reads JSON-schema "format" and "enum" keys), written
 # out in chat_templates/: type maps, tool loops, namespaces, loop.previtem, raise_exception
 REAL = sorted((Path(__file__).parent / "chat_templates").glob("*.jinja"))
 
