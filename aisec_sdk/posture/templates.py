@@ -224,11 +224,16 @@ class _Tree:
         for block in root.find_all(self.nodes.AssignBlock):
             for target in self._names(block.target):
                 self.values.setdefault(target, []).append(block)
+        self.counters: set[str] = set()  # {% for i in range(n) %}
         for loop in root.find_all(self.nodes.For):  # {% for g in ['__slabolg__'|reverse] %}
-            if isinstance(loop.target, self.nodes.Name) and isinstance(
-                loop.iter, self.nodes.List | self.nodes.Tuple
-            ):
+            if not isinstance(loop.target, self.nodes.Name):
+                continue
+            if isinstance(loop.iter, self.nodes.List | self.nodes.Tuple):
                 self.values.setdefault(loop.target.name, []).extend(loop.iter.items)
+            elif isinstance(loop.iter, self.nodes.Call) and self._names(loop.iter.node) == {
+                "range"
+            }:
+                self.counters.add(loop.target.name)
         containers = (self.nodes.Dict, self.nodes.List, self.nodes.Tuple)
         for _ in range(3):  # aliases of aliases: {% set f = lipsum %}{% set g = f %}
             for name, values in self.values.items():
@@ -317,21 +322,28 @@ class _Tree:
             isinstance(node, self.nodes.Name) and node.name in self.callables
         )
 
-    def _numeric(self, node: Any) -> bool:
-        """A key that can only be a number or a slice (``messages[loop.index0 - 1]``)."""
+    def _numeric(self, node: Any, seen: frozenset[str] = frozenset()) -> bool:
+        """A key that can only be a number or a slice (``messages[loop.index0 - 1]``, a
+        variable only ever set to such a key or counting through a ``range``)."""
         n = self.nodes
         if isinstance(node, n.Const):
             return isinstance(node.value, int | float)
         if isinstance(node, n.Slice):
             return True
+        if isinstance(node, n.Name):  # within its own assignments (i = i + 1): as assumed
+            values = self.values.get(node.name, [])
+            inner = seen | {node.name}
+            return node.name in self.counters | seen or (
+                bool(values) and all(self._numeric(v, inner) for v in values)
+            )
         if isinstance(node, n.Getattr):
             return isinstance(node.node, n.Name) and node.node.name == "loop"
         if isinstance(node, n.Filter):
             return node.name in _NUMERIC_FILTERS
         if isinstance(node, n.Neg | n.Pos):
-            return self._numeric(node.node)
+            return self._numeric(node.node, seen)
         if isinstance(node, n.Add | n.Sub | n.Mul | n.Div | n.FloorDiv | n.Mod | n.Pow):
-            return self._numeric(node.left) and self._numeric(node.right)
+            return self._numeric(node.left, seen) and self._numeric(node.right, seen)
         return False
 
     def lookups(self) -> list[tuple[Any, Any, Any]]:

@@ -59,6 +59,20 @@ def test_real_chat_templates_stay_clean(write: Write, source: Path) -> None:
     assert scan_file(path).findings == []
 
 
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{% for m in messages %}{% set i = loop.index0 % 2 %}{{ ['user', 'model'][i] }}"
+        "{% endfor %}",
+        "{% for i in range(3) %}{{ ['a', 'b', 'c'][i] }}{% endfor %}",
+        "{% set n = 0 %}{% for m in messages %}{% set n = n + 1 %}{{ ('x', 'y')[n] }}{% endfor %}",
+    ],
+)
+def test_numeric_keys_on_literals_are_clean(template: str) -> None:
+    pytest.importorskip("jinja2")
+    assert template_findings(template, "t.jinja", "chat_template") == []
+
+
 def test_without_jinja2_the_lexical_checks_still_run(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "jinja2", None)  # import jinja2 raises ImportError
     assert template_findings("{{ cycler.__init__ }}", "t.jinja", "chat_template")
