@@ -617,6 +617,13 @@ def _call_origin(
         func = func.value
     if isinstance(func, ast.Name) and func.id in models:
         return f"{_attributes(call.func) or func.id}()"
+    if (  # a helper method: self.ask(p)
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id in ("self", "cls")
+        and func.attr in models
+    ):
+        return f"{func.value.id}.{func.attr}()"
     return None
 
 
@@ -630,7 +637,25 @@ def _model_objects(tree: ast.AST, checker: _Checker) -> frozenset[str]:
             factory = checker.resolve(value.func) or _attributes(value.func)
             if _MODEL_FACTORY.search(factory):
                 names.update(t.id for t in _targets(node) if isinstance(t, ast.Name))
-    return frozenset(names)
+    return frozenset(names) | _model_helpers(tree, checker, frozenset(names))
+
+
+def _model_helpers(tree: ast.AST, checker: _Checker, models: frozenset[str]) -> frozenset[str]:
+    """The file's functions that return model output (``def ask(p): return client.chat.
+    completions.create(...).choices[0].message.content``): calling one (``ask(p)``,
+    ``self.ask(p)``) is a source too. One level: a helper of a helper is not followed."""
+    helpers: set[str] = set()
+    for function in ast.walk(tree):
+        if not isinstance(function, _FUNCTIONS):
+            continue
+        nodes = _scope_nodes(function)
+        returns = [n.value for n in nodes if isinstance(n, ast.Return) and n.value is not None]
+        if not returns:
+            continue
+        tainted = _tainted(nodes, checker, _LLM_CALL, models)
+        if any(_origin(value, tainted, checker, _LLM_CALL, models) for value in returns):
+            helpers.add(function.name)
+    return frozenset(helpers)
 
 
 def _attributes(node: ast.AST) -> str:

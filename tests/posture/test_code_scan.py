@@ -552,3 +552,44 @@ def test_aws_documented_example_key_ids_are_placeholders(write: Write) -> None:
     assert [(f.rule_id, f.line) for f in scan_python(code, "aws.py")] == [("AISEC-CODE009", 3)]
     env = write(".env", "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n")
     assert scan_paths([env]).findings == []
+
+
+HELPER = """\
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def ask(p):
+    reply = client.chat.completions.create(model="m", messages=[{"role": "user", "content": p}])
+    return reply.choices[0].message.content
+
+
+def word_count(text):
+    return len(text.split())
+
+
+class Agent:
+    def think(self, task):
+        return ask(task)
+
+    def act(self, task):
+        exec(self.plan(task))
+
+    def plan(self, task):
+        return client.responses.create(model="m", input=task).output_text
+
+
+def run():
+    exec(ask("write code"))
+    exec(word_count("a b"))
+"""
+
+
+def test_model_output_returned_by_a_helper_function_reaches_exec() -> None:
+    """One level of helpers: a function or method of the file that returns model output."""
+    found = {(f.rule_id, f.line, f.message) for f in scan_python(HELPER, "helper.py")}
+    assert found == {
+        ("AISEC-CODE012", 20, "model output (self.plan()) reaches exec() (line 20)"),
+        ("AISEC-CODE012", 27, "model output (ask()) reaches exec() (line 27)"),
+    }
