@@ -966,7 +966,12 @@ def scan_paths(
             # Links to files are followed (a Hugging Face cache snapshot is all links into
             # blobs/); links to folders are not, so a loop cannot trap the walk.
             unreadable: list[OSError] = []
-            files = [(f, False) for f in _walk(target, unreadable.append) if f.is_file()]
+            files = []
+            for file in _walk(target, unreadable.append):
+                if file.is_file():
+                    files.append((file, False))
+                else:  # a FIFO, socket, device or dangling link: never opened, counted
+                    scan.report.skipped += 1
             for error in unreadable:  # what it holds is not scanned: say so
                 folder = Path(error.filename or target).as_posix()
                 message = f"folder could not be read: {error.strerror or error}; not scanned"

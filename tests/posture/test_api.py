@@ -50,10 +50,12 @@ def test_links_to_files_are_scanned_links_to_folders_are_not_followed(tmp_path: 
     (snapshot / "pytorch_model.bin").symlink_to(blobs / "9f86d0")
     (snapshot / "loop").symlink_to(snapshot)  # a folder link back: not followed
     (snapshot / "dead.bin").symlink_to(tmp_path / "missing")
+    os.mkfifo(snapshot / "pipe")  # never opened (a read would wait for a writer)
     report = posture.scan_paths([snapshot])
     assert [(f.rule_id, Path(f.path).name) for f in report.findings] == [
         ("AISEC-PKL001", "pytorch_model.bin")
     ]
+    assert report.skipped == 2  # the dangling link and the FIFO are counted, not dropped
 
 
 def test_a_hugging_face_cache_is_judged_by_the_snapshot_names(tmp_path: Path) -> None:
