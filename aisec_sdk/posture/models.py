@@ -83,6 +83,12 @@ class ScanFinding:
         return self.path.split("!", 1)[0]
 
     @property
+    def file_line(self) -> int | None:
+        """The line within the file itself: None for a line counted within a notebook cell
+        (the message names the cell and its line)."""
+        return None if "cell" in self.details else self.line
+
+    @property
     def fingerprint(self) -> str:
         """A stable id for this finding across runs: rule, path and key, hashed (a file name
         that is not UTF-8 reaches here with lone surrogates, kept as they are)."""

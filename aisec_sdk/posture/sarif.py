@@ -73,9 +73,8 @@ def _location(finding: ScanFinding) -> dict[str, Any]:
         uri = quote(file.as_posix(), errors="surrogateescape")
         artifact = {"uri": uri, "uriBaseId": _BASE}
     physical: dict[str, Any] = {"artifactLocation": artifact}
-    # A notebook finding's line counts within its cell, not within the .ipynb JSON.
-    if finding.line and "cell" not in finding.details:
-        region: dict[str, Any] = {"startLine": finding.line}
+    if finding.file_line:  # not a notebook cell's line
+        region: dict[str, Any] = {"startLine": finding.file_line}
         if finding.column:
             region["startColumn"] = finding.column
         physical["region"] = region

@@ -32,7 +32,7 @@ def to_table(report: ScanReport) -> str:
             (
                 f.severity.upper(),
                 f.rule_id,
-                _printable(f.path) + (f":{f.line}" if f.line else ""),
+                _printable(f.path) + (f":{f.file_line}" if f.file_line else ""),
                 _printable(f.message),
             )
             for f in rows

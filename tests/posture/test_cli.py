@@ -182,6 +182,8 @@ def test_sarif_for_notebooks_has_no_misleading_region(
     location = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert "region" not in location
     assert "cell 1, line 2" in document["runs"][0]["results"][0]["message"]["text"]
+    table = _run(capsys, "nb.ipynb")[1]  # nor a line of the .ipynb file in the table
+    assert " nb.ipynb " in table and "nb.ipynb:" not in table
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
