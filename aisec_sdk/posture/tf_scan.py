@@ -5,8 +5,9 @@ TensorFlow is not needed: the binary graph is walked field by field, without its
 along the messages that hold nodes (SavedModel -> MetaGraphDef -> GraphDef -> NodeDef, and
 the nodes of the graph's function library), reading each NodeDef's op (field 2) as
 protobuf reads it (overlong varints included) and nothing else: a string attribute that
-happens to say ``"ReadFile"`` is not an op. A graph that does not parse is searched for the
-bytes ``0x12 <length> <op name>`` instead, and the text format for ``op: "<op name>"``.
+happens to say ``"ReadFile"`` is not an op. A graph that does not parse, or where no node
+is found that way, is searched for the bytes ``0x12 <length> <op name>`` instead, and the
+text format for ``op: "<op name>"``.
 """
 
 from __future__ import annotations
@@ -75,13 +76,20 @@ def _graph_ops(stream: IO[bytes], path: str) -> Iterator[str]:
     return _ops(stream, "SavedModel" if saved else "GraphDef", 0, stream.seek(0, 2))
 
 
+def _binary_ops(stream: IO[bytes], path: str) -> list[str]:
+    """The ops of a binary graph's nodes; a byte search's finds when it is damaged or not
+    laid out as a graph is (no node at all)."""
+    try:
+        ops = list(_graph_ops(stream, path))
+    except Damaged:
+        ops = []
+    return ops or list(_searched(stream, text=False))
+
+
 def scan_tf_graph(stream: IO[bytes], path: str, *, text: bool) -> list[ScanFinding]:
     """Findings for a TensorFlow graph file: one per unsafe op found (binary or ``text``)."""
     found: dict[str, int] = {}
-    try:
-        ops = list(_searched(stream, text=True) if text else _graph_ops(stream, path))
-    except Damaged:
-        ops = list(_searched(stream, text=False))
+    ops = _searched(stream, text=True) if text else _binary_ops(stream, path)
     for op in ops:
         if op in _OPS:
             found[op] = found.get(op, 0) + 1

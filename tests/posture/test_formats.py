@@ -781,6 +781,9 @@ def test_tensorflow_ops_are_read_as_protobuf_reads_them(write: Write) -> None:
     assert scan_file(write("const.pb", const)).findings == []
     function = _field(2, _field(1, _field(3, _field(2, b"ReadFile"))))  # library.function.node_def
     assert rule_ids(scan_file(write("lib.pb", const + function))) == [("AISEC-TF001", "high")]
+    # no node where a SavedModel keeps them: the bytes are searched, as before
+    elsewhere = _field(1, _field(2, _field(1, _field(1, b"py") + _field(2, b"PyFunc"))))
+    assert rule_ids(scan_file(write("n/saved_model.pb", elsewhere))) == [("AISEC-TF001", "high")]
 
 
 def test_keras_layers_in_a_savedmodel_metadata(write: Write) -> None:
