@@ -30,8 +30,7 @@ _AI_STEP = re.compile(
 _KEY = re.compile(r"^(\s*)(?:-\s+)?([\w-]+):")
 _ITEM = re.compile(r"^(\s*)-\s")
 _STEP_ID = re.compile(r"\s*(?:-\s+)?id:\s*['\"]?([\w-]+)['\"]?\s*$")
-
-
+# an echo or printf whose arguments run on to the end of the text searched
 _ECHO = re.compile(r"(?:^|[;&|(`]|\s)(?:echo|printf)\s[^;&|`]*$")
 
 
@@ -65,29 +64,39 @@ def string_at(spans: list[tuple[int, int]], at: int) -> tuple[int, int] | None:
     return spans[index] if index >= 0 and at < spans[index][1] else None
 
 
-def _printed(line: str, at: int, context: tuple[int, list[tuple[int, int]]]) -> bool:
-    """Whether offset ``at`` of ``line`` is text, not a command: in a comment, or in a
-    quoted argument of ``echo`` or ``printf`` (``echo 'never: llm x | bash'``);
-    ``context`` is the line's `line_strings`."""
-    comment, spans = context
-    span = string_at(spans, at)
-    return at >= comment or (span is not None and _ECHO.search(line, 0, span[0] - 1) is not None)
+class _Printed:
+    """Whether an offset of ``line`` is text, not a command: in a comment, or in a quoted
+    argument of ``echo`` or ``printf`` (``echo 'never: llm x | bash'``); the line is lexed
+    (`line_strings`) once, on the first question."""
+
+    def __init__(self, line: str) -> None:
+        self._line = line
+        self._lexed: tuple[int, list[tuple[int, int]]] | None = None
+
+    def __call__(self, at: int) -> bool:
+        self._lexed = self._lexed or line_strings(self._line)
+        comment, spans = self._lexed
+        span = string_at(spans, at)
+        return at >= comment or (
+            span is not None and _ECHO.search(self._line, 0, span[0] - 1) is not None
+        )
 
 
 def _cli_run_by_shell(line: str) -> str | None:
     """The LLM command whose output ``line`` runs as shell code: piped into a shell
-    (``llm "..." | bash``) or evaluated (``eval "$(sgpt ...)"``), else None. Each pipe looks
-    back only as far as the previous ``|`` or ``#`` (and `_PIPED_WITHIN`), so a long line
-    full of command names is read about once."""
-    context = line_strings(line) if "|" in line or "eval" in line else (len(line), [])
+    (``llm "..." | bash``) or evaluated (``eval "$(sgpt ...)"``), else None; not when the
+    pipe or ``eval`` is printed text (`_Printed`). Each pipe looks back only as far as the
+    previous ``|`` or ``#`` (and `_PIPED_WITHIN`), so a long line full of command names is
+    read about once."""
+    printed = _Printed(line)
     for pipe in _TO_SHELL.finditer(line) if "|" in line else ():
         end = pipe.start()
         start = max(line.rfind("|", 0, end), line.rfind("#", 0, end), end - _PIPED_WITHIN - 16)
         for cli in _CLI.finditer(line, max(0, start), end):
-            if cli.end() >= end - _PIPED_WITHIN and not _printed(line, end, context):
+            if cli.end() >= end - _PIPED_WITHIN and not printed(end):
                 return cli.group(1)
     for evaluated in _EVAL.finditer(line) if "eval" in line else ():
-        if not _printed(line, evaluated.start(), context):
+        if not printed(evaluated.start()):
             return evaluated.group(1)
     return None
 

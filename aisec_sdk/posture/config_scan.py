@@ -36,9 +36,7 @@ _DOCKER = ("dockerfile", "containerfile")
 _DOTFILES = frozenset({".envrc", ".netrc", ".npmrc", ".pypirc"})
 # ``trust_remote_code: true``, ``"trust_remote_code": true``, ``TRUST_REMOTE_CODE=1``
 _TRUST = re.compile(r"""\btrust_remote_code(["']?)\s*[:=]\s*["']?(?:true|yes|on|1)\b""", re.I)
-# a setting written inside a string: after a flag's dashes, or as the whole string
-# (``"model.trust_remote_code=true"``, a dotted path before it)
-_FLAG = re.compile(r".*--")
+# a setting written as a whole string, a dotted path before it: "model.trust_remote_code=1"
 _PATH = re.compile(r"[\w.]*")
 # PyYAML's object tags, resolved: !!python/object/apply:os.system runs under an unsafe loader
 _PYTHON_TAG = re.compile(
@@ -184,7 +182,7 @@ def _trusting(line: str) -> bool:
         if (
             span is None
             or match.end(1) - 1 == span[1]  # the string is the key's name
-            or _FLAG.fullmatch(line, span[0], match.start()) is not None
+            or line.endswith("--", span[0], match.start())  # "... --trust_remote_code=1"
             or (match.end() == span[1] and _PATH.fullmatch(line, span[0], match.start()))
         ):
             return True

@@ -311,6 +311,7 @@ def test_aisec_reports_saved_in_the_scanned_tree_give_no_findings(
         ('llm "clean my disk" | bash  # the pipe runs\n', [("AISEC-CODE012", 1)]),
         ('eval "$(sgpt --shell list files)"\n', [("AISEC-CODE012", 1)]),
         ('echo start; llm "fix it" | sh\n', [("AISEC-CODE012", 1)]),
+        ("echo 'never: llm x | sh'; llm y | bash\n", [("AISEC-CODE012", 1)]),
     ],
 )
 def test_llm_to_shell_pipes_in_comments_or_echoed_text_are_not_run(
