@@ -82,6 +82,10 @@ _RULES: tuple[tuple[str, bytes, float], ...] = (
     ("anthropic_key", rb"\bsk-ant-[A-Za-z0-9_\-]{20,200}", 0.98),
     ("openai_key", rb"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,200}", 0.9),
     ("huggingface_token", rb"\b(?:hf_|api_org_)[A-Za-z0-9]{30,64}\b", 0.95),
+    ("groq_key", rb"\bgsk_[A-Za-z0-9]{48,64}\b", 0.95),
+    ("replicate_token", rb"\br8_[A-Za-z0-9]{32,48}\b", 0.95),
+    ("xai_key", rb"\bxai-[A-Za-z0-9]{60,100}\b", 0.95),
+    ("perplexity_key", rb"\bpplx-[A-Za-z0-9]{40,64}\b", 0.95),
     ("google_api_key", rb"\bAIza[0-9A-Za-z_\-]{35}", 0.95),
     ("google_oauth", rb"\bGOCSPX-[A-Za-z0-9_\-]{28}\b|\bya29\.[A-Za-z0-9_\-]{30,1000}", 0.95),
     ("azure_storage_key", rb"(?:AccountKey|SharedAccessKey)=[A-Za-z0-9+/]{40,100}={0,2}", 0.95),
@@ -224,7 +228,8 @@ in a .netrc entry; the last one in a match is the password's."""
 _TOKEN_FLAGS = ("--token", "--api-key", "--secret", "--client-secret")
 _PROVIDER_PREFIX = regex.compile(
     r"(?:sk-|[sr]k_(?:live|test)_|gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ptt)-|xox[abposre]-|xapp-"
-    r"|hf_|AIza|GOCSPX-|ya29\.|AKIA|ASIA|npm_|pypi-|SG\.|shp(?:at|ca|pa|ss)_|do[opr]_v1_|dapi)"
+    r"|hf_|AIza|GOCSPX-|ya29\.|AKIA|ASIA|npm_|pypi-|SG\.|shp(?:at|ca|pa|ss)_|do[opr]_v1_|dapi"
+    r"|gsk_|r8_|xai-|pplx-)"
 )
 """Prefixes of the provider formats: a generic value that starts with one but fails the
 provider's rule is a stand-in, not a secret."""

@@ -540,3 +540,15 @@ def test_a_token_where_a_name_would_be_is_read(kinds: Any, rand: Any) -> None:
     assert kinds("secret AKIAQWERTYUIOPASDFGH notes: none") == [
         ("aws_access_key_id", "AKIAQWERTYUIOPASDFGH")
     ]
+
+
+def test_more_model_provider_keys(kinds: Any, rand: Any) -> None:
+    for kind, token in [
+        ("groq_key", "gsk_" + rand(52)),
+        ("replicate_token", "r8_" + rand(37)),
+        ("xai_key", "xai-" + rand(80)),
+        ("perplexity_key", "pplx-" + rand(48)),
+    ]:
+        assert kinds(f"export KEY={token}") == [(kind, token)]
+        assert kinds(f"the key is {token} for now") == [(kind, token)]
+    assert kinds("GROQ_API_KEY=gsk_your_key_here") == []
