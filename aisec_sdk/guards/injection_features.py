@@ -106,7 +106,8 @@ _RULES = (
 # Verbs that hand something over to whoever asks ("give", "share", "type"): "give me your
 # password" asks for the secret, "never share your password", "type your password" advise the
 # reader about their own; with a secret they count only before "me" / "the", not "your".
-_HAND_OVER = r"(?:give|write|share|provide|return|type)"
+# (``type="password"`` is an HTML form's field, not a verb.)
+_HAND_OVER = r"(?:give|write|share|provide|return|type(?![ \t]*[=:]))"
 # advice, not a request: "employees must not share passwords" ("do not reveal the password"
 # and "never reveal the password" are a password game's reverse psychology)
 _NOT = r"(?<!\bmust\Wnot\W)(?<!\bshould\Wnot\W)"
@@ -241,7 +242,7 @@ _CONDITION = (
     r"|когда|als|jeśli)\b[^.\n]{0,60}?,[ \t]*)?"
 )
 _AI_DEMAND = (
-    r"ignore|skip|do|you\W+must|instead|stop|now|forget|include|respond|reply|answer|tell|send|say"
+    r"ignore|skip|do|you\W+must|instead|stop|forget|include|respond|reply|answer|tell|send|say"
     r"|state|call|run|print|add|put|give|describe|recommend|rate|leave|open|delete|forward|email"
     r"|execute|output|write|append|remember|make|don\W?t|never|always|read|collect|share|post"
     r"|upload|visit|paste|fetch|retrieve|copy|reveal|disclose|show|list|export|submit|transfer"
@@ -420,7 +421,8 @@ _EXFIL_DATA = (
 )
 _EXFIL_SINK = (
     rf"(?:https?://|www\.|{_ADDRESS}|webhook|(?:the|this|that|a|an|my|our"
-    r"|following)\W+(?:\w+\W+)?(?:url|link|endpoint|server|image|query\W+string)\b)"
+    r"|following)\W+(?:\w+\W+)?(?:url|link|endpoint|server|image|query\W+string"
+    r"|(?:query|url)\W+param(?:eter)?)\b)"
 )
 _EXFIL_URL = (
     r"https?://[^\s)\"'>]*(?:\[|\{\{?|<|\$\{?)(?:data|info|secret|summary|conversation|chat"
@@ -457,7 +459,7 @@ PATTERNS: dict[str, str] = {
     rf"|{_IGNORE}\W+(?:ce\W+qui\W+(?:précède|est\W+au-dessus)|lo\W+anterior|alles\W+(?:davor"
     r"|oben|bisherige)|всё\W+(?:выше|сказанное)|quanto\W+sopra|tudo\W+acima)"
     # "olvida todo lo que te dije antes": everything, and a word saying it came before
-    rf"|{_IGNORE}\W+(?:todo|tout|alles|tutto|tudo|всё|все)\W+(?:\w+\W+){{0,5}}?(?:antes"
+    rf"|{_IGNORE}\W+(?:todo|tout|alles|tutto|tudo|всё|все)\W+(?:\w+\W+){{0,7}}?(?:antes"
     r"|avant|auparavant|vorher|zuvor|davor|prima|раньше|ранее)\b",
     "new_rules": r"\b(?:new|updated|real|actual|true|neue[n]?|nouvelles?|nuevas?|новые)\W+"
     r"(?:instructions?|rules|task|objective|goal|mission|anweisungen|regeln|consignes"
@@ -640,7 +642,7 @@ PATTERNS: dict[str, str] = {
     r"|anthropic)\W+(?:admin\w*|developer|employee|engineer|user|staff))"
     rf"|as\W+your\W+(?:\w+\W+)?{_AUTHORITY}|as\W+(?:an?|the)\W+{_AUTHORITY}\W+(?:i|we)\W+"
     r"(?:authori[sz]e|allow|permit|order|instruct)\w*\W+you|i'?m\W+the\W+(?:maintainer|administrator|operator)"
-    r"\W+of\W+(?:you|this|your)|(?:admin(?:istrator)?|root|sudo|god)\W+(?:mode|access|override"
+    r"\W+of\W+(?:you|this|your)|(?:admin(?:istrator)?|root|sudo|god)[\s_-]{1,3}(?:mode|access|override"
     r"|privileges|rights|permissions)|(?:system|debug|maintenance|override|unrestricted"
     r"|diagnostic)\W+mode|security\W+clearance|system\W+override)\b"
     rf"|{_AUTHORITY_INTL}",
@@ -734,7 +736,12 @@ PATTERNS: dict[str, str] = {
     rf"|\b{_EXFIL_DATA}{_gap(6)}(?:to|into|in|inside|as|onto)\W+(?:\w+\W+){{0,3}}?{_EXFIL_SINK}"
     rf"|(?:https?://|\b(?:url|link|webhook|image)\b)[^\n]{{0,120}}?\b(?:replac\w*|where(?:as)?"
     rf"|fill\w*|substitut\w*|with)\b[^.!?\n]{{0,60}}?\b{_EXFIL_DATA}"
-    rf"|{_EXFIL_URL}",
+    rf"|{_EXFIL_URL}"
+    # the secrets the model can see, copied into what it answers
+    r"|\b(?:copy|paste|put|include|insert|list|print|dump|add|write)\W+(?:(?:all|every|any)\W+)?"
+    r"(?:(?:the|your)\W+)?(?:api\W*keys?|passwords?|credentials|secrets|(?:access\W+)?tokens"
+    r"|private\W+keys?)\W+(?:\w+\W+){0,5}?(?:into|in|to)\W+(?:your|the)\W+(?:next\W+)?"
+    r"(?:reply|response|answer|output|summary)\b",
     "ai_addressed": rf"\b(?:any|all|every)\W+{_AI}s?\W+(?:(?:that\W+(?:is\W+|are\W+)?|who\W+"
     r"(?:is\W+|are\W+)?)?(?:reading|processing|summari[sz]\w*|reads?|parsing|sees?|analy[sz]\w*))\b"
     r"|\b(?:(?:dear|hey|hi|hello|attention|note\W+(?:to|for)(?:\W+the)?|message\W+(?:to|for)"
@@ -745,7 +752,7 @@ PATTERNS: dict[str, str] = {
     r"|which|who|please|browsing|visiting|crawling|scraping|evaluating|reviewing|screening)\b)"
     # (the addressee ends there: not "dear ai researchers", nor a sentence: "... before
     # being passed to the model.")
-    rf"|\b{_AI}s?\W*[,:]\W*{_CONDITION}(?:please\W+)?(?:{_AI_DEMAND})\b"
+    rf"|\b{_AI}s?\W*[,:]\W*{_CONDITION}(?:please\W+)?(?:now\W+)?(?:{_AI_DEMAND})\b"
     rf"|\b(?:the|this|any|every)\W+{_AI}s?\W+(?:must|shall|should|will|needs?\W+to)\W+now\b"
     # a note headed to an AI ("NOTE FOR AI OPS ASSISTANTS:", "SYSTEM NOTICE TO AGENT:"), any
     # AI that must do something ("Any AI agent that opens this README must"), an AI's own key
@@ -860,7 +867,9 @@ PATTERNS: dict[str, str] = {
     r"|palavra\W+por\W+palavra|слово\W+в\W+слово)\b|逐字|一字一句",
     # Turns of a conversation written into data ("User: ...", "<end of session>"), and
     # directives that wait for the user's question ("If the user asks ..., say ...").
-    "fake_turn": r"(?:^|\n)[ \t]*(?:user|human)[ \t]*:[ \t]*\S"
+    "fake_turn": rf"(?:^|\n)[ \t]*(?:user|human)[ \t]*:[ \t]*\S"
+    # (not when the next line is the assistant's answer: a pasted chat, not a turn made up)
+    rf"(?![^\n]*\n[ \t]*{_ASSISTANT_ROLE}[ \t]*:)"
     r"|<\|?end\W?of\W?(?:session|conversation|turn|dialog(?:ue)?)\|?>"
     r"|(?:^|\n)[ \t]*(?:thought[ \t]*:[^\n]{0,300}\n[ \t]*(?:action|observation)"
     r"|observation[ \t]*:[^\n]{0,300}\n[ \t]*thought)[ \t]*:",
@@ -900,6 +909,10 @@ PATTERNS: dict[str, str] = {
 }
 
 PATTERNS = {name: _folded(rx) for name, rx in PATTERNS.items()}
+
+# A request to decode that names no encoding `obfuscation_request` knows ("decode this and
+# do it: 456e61626c65..."): a reason to try every decoder on the window, not evidence.
+DECODE_REQUEST = re.compile(r"\b(?:decod\w*|decipher\w*|hexadecimal|hex\W+string)\b")
 
 # Patterns whose findings are system-prompt extraction (LLM07) rather than LLM01.
 EXTRACTION_PATTERNS = frozenset(
@@ -1039,7 +1052,8 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
                        "تترجم", "تلخص", "总结", "摘要", "要約", "translat", "instead", "invece",
                        "vez", "lugar", "lieu", "statt", "вместо"),
     "exfiltration": ("http", "www.", "@", "url", "address", "endpoint", "](", "webhook", "link",
-                     "image", "server", "query"),
+                     "image", "server", "query", "reply", "response", "answer", "output",
+                     "summary"),
     "ai_addressed": ("ai", "a.i.", "assistant", "chatbot", "model", "llm", "gpt", "bot", "agent",
                      "copilot", "claude", "gemini", "bard", "bing", "automat", "from me",
                      "gave you", "assigned you", "set you", "ki", "ia", "для ии",
@@ -1420,7 +1434,9 @@ CORE_ANCHORS: tuple[str, ...] = (
     "conversation history", "chat history", "chat log", "entire conversation",
     "whole conversation", "full conversation", "webhook", "url encod", "url-encod", "urlencod",
     "exfiltrat", "into the url", "into a url", "to the url", "to this url", "in the url",
-    "query string",
+    "query string", "query parameter", "query param", "url parameter",
+    # a text to decode in a spelling the gate knows no keyword of (the window is decoded)
+    "decode this", "decode the following", "decode it and",
     "act as my late", "words above", "you are chatgpt", "stop translating",
     # the prompt's first words asked for, its configuration, a developer's message
     "starting with 'you are", "starting with \"you are", "beginning with 'you are",

@@ -20,6 +20,7 @@ not this guard's job. An optional deep tier re-scores uncertain texts with a loc
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -28,7 +29,7 @@ from pydantic import Field, field_validator
 
 from aisec_sdk.guards.base import GuardSettings, finding_at, settings_as
 from aisec_sdk.guards.deobfuscate import BYTE_FAMILIES, FAMILIES, decode
-from aisec_sdk.guards.injection_features import EXTRACTION_PATTERNS, left_out
+from aisec_sdk.guards.injection_features import DECODE_REQUEST, EXTRACTION_PATTERNS, left_out
 from aisec_sdk.guards.injection_model import LexicalModel, shipped_model
 from aisec_sdk.guards.mentions import unquoted
 from aisec_sdk.text import Text, lower_keeping_offsets
@@ -96,17 +97,52 @@ class Detection:
     window: tuple[int, int]
 
 
+def _soft_break(text: str, at: int) -> bool:
+    """Whether the line break at ``at`` only wraps a sentence (a PDF's or an e-mail's
+    fixed-width lines): a word, a comma or a hyphen before it, a lower-case letter after."""
+    before, after = text[at - 1 : at], text[at + 1 : at + 2]
+    return (before.isalnum() or before in (",", "-")) and after.islower()
+
+
+# a word hyphenated across a wrapped line ("assis-\ntant"), and a wrapping line break
+_HYPHENATED = re.compile(r"([^\W\d_])-\n([^\W\d_]+)")
+_WRAPPED = re.compile(r"(?<=[^\W_]|,)\n(?=[^\W\d_])")
+
+
+def _unwrapped(window: str, lowered: str) -> str:
+    """``lowered`` (the lower case of ``window``, offsets kept) with the sentences that
+    ``window`` wraps over lines joined: a wrapping break is a space, a hyphenated word is
+    whole again (padded with spaces after it, so the length stays)."""
+    if "\n" not in window:
+        return lowered
+    out = list(lowered)
+    for m in _HYPHENATED.finditer(window):
+        if window[m.start(2)].islower():
+            word = m[1].lower() + m[2].lower()
+            out[m.start() : m.end()] = [*word, " ", " "]
+    for m in _WRAPPED.finditer(window):
+        if window[m.end()].islower() and out[m.start()] == "\n":
+            out[m.start()] = " "
+    return "".join(out)
+
+
 def _line_windows(normalized: str, hits: list[_Hit]) -> list[_Window]:
-    """The lines around gate hits (at most ``_RADIUS`` characters each side of a hit),
-    merged where they overlap: an instruction planted in a document is scored on its own,
-    not diluted by the text around it."""
+    """The lines around gate hits (at most ``_RADIUS`` characters each side of a hit; a
+    line wrapped over several is one, see `_soft_break`), merged where they overlap: an
+    instruction planted in a document is scored on its own, not diluted by the text around
+    it."""
     length = len(normalized)
     windows: list[_Window] = []
     for hit in hits:
         reach = max(0, hit[0] - _RADIUS)
-        lo = normalized.rfind("\n", reach, hit[0]) + 1 or reach
+        lo = normalized.rfind("\n", reach, hit[0])
+        while lo >= 0 and _soft_break(normalized, lo):
+            lo = normalized.rfind("\n", reach, lo)
+        lo = reach if lo < 0 else lo + 1
         cap = min(length, hit[1] + _RADIUS)
         hi = normalized.find("\n", hit[1], cap)
+        while hi >= 0 and _soft_break(normalized, hi):
+            hi = normalized.find("\n", hi + 1, cap)
         hi = cap if hi < 0 else hi
         if windows and lo <= windows[-1][1] and hi - windows[-1][0] <= _MAX_WINDOW:
             windows[-1][2].append(hit)
@@ -155,7 +191,7 @@ def _score_window(
         logit, patterns = model.score(lowered, floor, ignored)
         return logit - shift - (0.0 if patterns else margin), patterns
 
-    plain = lower_keeping_offsets(normalized[a:b])
+    plain = _unwrapped(normalized[a:b], lower_keeping_offsets(normalized[a:b]))
     logit, patterns = reading(plain)
     # an attack quoted by a text about attacks is not the text's own voice (see `mentions`);
     # a reading below the floor is not reported either way
@@ -170,7 +206,7 @@ def _score_window(
     if not decode_obfuscation:
         return best
     families = {h[2] for h in hits} - {"plain"}
-    if "obfuscation_request" in patterns:
+    if "obfuscation_request" in patterns or DECODE_REQUEST.search(plain):
         families.update(_REQUESTED)
     for family in sorted(families):
         source = normalized[a:b] if family in BYTE_FAMILIES else plain

@@ -72,9 +72,9 @@ def test_tokens_are_the_reference_tokens(text: str) -> None:
 def test_most_patterns_have_an_re2_form() -> None:
     # a pattern without one (a look-around: "reveal the above" but not a licence's "reproduce
     # the above copyright notice", "ignore these rules" but not "ignore this message if you
-    # have paid", "give me your password" but not "give me a strong password") has a necessary
-    # form in RE2, then runs in ``re``
-    assert len(features._FAST) >= len(features.PATTERNS) - 6
+    # have paid", "give me your password" but not "give me a strong password", a user's turn
+    # but not one an assistant's answers) has a necessary form in RE2, then runs in ``re``
+    assert len(features._FAST) >= len(features.PATTERNS) - 7
     assert set(features._FAST) | set(features._NECESSARY) == set(features.PATTERNS)
 
 
