@@ -12,6 +12,7 @@ from typing import Any
 from aisec_sdk.guards import build_guard
 from aisec_sdk.guards.base import Guard
 from aisec_sdk.policy import Policy, as_policy
+from aisec_sdk.prefilter import Prefilter
 from aisec_sdk.text import Text, normalize
 from aisec_sdk.verdict import (
     DIRECTIONS,
@@ -76,6 +77,10 @@ class Engine:
                 step = (guard_id, built[guard_id].scan, resolved.threshold, resolved.action)
                 self._plan[direction].append(step)
         self.guards = built
+        self._prefilters = {
+            direction: Prefilter({step[0]: built[step[0]] for step in plan})
+            for direction, plan in self._plan.items()
+        }
 
     def guards_for(self, direction: Direction) -> list[str]:
         """Ids of the guards that run on ``direction``."""
@@ -127,10 +132,14 @@ class Engine:
         """Findings (sorted) and guard errors of ``plan`` on ``source``; adds each guard's
         milliseconds to ``timings``."""
         text = normalize(source)
+        skipped = self._prefilters[direction].skipped(text)
         findings: list[Finding] = []
         errors: list[str] = []
         t0 = perf_counter()
         for guard_id, guard_scan, threshold, on_finding in plan:
+            if guard_id in skipped:
+                timings.setdefault(guard_id, 0.0)
+                continue
             try:
                 for finding in guard_scan(text, direction):
                     if finding.score >= threshold:

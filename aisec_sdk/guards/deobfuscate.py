@@ -30,6 +30,7 @@ from aisec_sdk.text import COMBINING_MARKS, MARK_RUN, re2_options
 __all__ = [
     "BYTE_FAMILIES",
     "FAMILIES",
+    "accent_class",
     "accent_tolerant",
     "accents_obfuscate",
     "decode",
@@ -157,11 +158,16 @@ def accents_obfuscate(text: str, start: int, end: int) -> bool:
     return stop > start and not text[start:min(stop, end)].isascii()
 
 
+def accent_class() -> bytes:
+    """An RE2 class (over UTF-8) of the Latin letters with an accent or a stroke and the
+    combining marks."""
+    ranges = "".join(f"\\x{{{r.start:x}}}-\\x{{{r.stop - 1:x}}}" for r in _LATIN_ACCENTED)
+    return f"[{ranges}{COMBINING_MARKS}]".encode()
+
+
 @cache
 def _accent_or_mark() -> Any:
-    """RE2 (over UTF-8) for one Latin letter with an accent or stroke, or combining mark."""
-    ranges = "".join(f"\\x{{{r.start:x}}}-\\x{{{r.stop - 1:x}}}" for r in _LATIN_ACCENTED)
-    return re2.compile(f"[{ranges}{COMBINING_MARKS}]".encode(), re2_options())
+    return re2.compile(accent_class(), re2_options())
 
 
 def has_accents(data: bytes) -> bool:

@@ -104,12 +104,12 @@ _UNFINISHED_PUNYCODE = regex.compile(r"(?i)\.xn--+(?![A-Za-z0-9])")
 """A last label that starts as punycode and stops (``.xn--``): `_TLD` reads ``xn`` of it."""
 # One pass finds every candidate. Leftmost-first: at one start, earlier branches win.
 _CANDIDATES = re2.compile(
-    # e-mail: internationalised too (a non-ASCII character is "?" in the one-byte view the
-    # guard reads; `_email` reads the address back from the text)
-    rb"(?P<email>[A-Za-z0-9._%+'\-?]{1,64}@[A-Za-z0-9\-?]{1,63}"
-    rb"(?:\.[A-Za-z0-9\-?]{1,63}){0,8}\.(?:"
+    # e-mail: internationalised too; a non-ASCII character is "?" in the one-byte view the
+    # guard reads and itself in the UTF-8 the prefilter reads (`_email` checks which it was)
+    rb"(?P<email>[A-Za-z0-9._%+'\-?\x{80}-\x{10FFFF}]{1,64}@[A-Za-z0-9\-?\x{80}-\x{10FFFF}]{1,63}"
+    rb"(?:\.[A-Za-z0-9\-?\x{80}-\x{10FFFF}]{1,63}){0,8}\.(?:"
     + _TLD
-    + rb"|[?]{2,24}))"
+    + rb"|[?\x{80}-\x{10FFFF}]{2,24}))"
     rb"|(?P<email_spelled>[A-Za-z0-9._%+\-]{1,64} ?[\[(](?i:at)[\])] ?[A-Za-z0-9\-]{1,63}"
     rb"(?: ?[\[(](?i:dot)[\])] ?[A-Za-z0-9\-]{1,63}){1,4})"
     # URL-encoded: a query string's email=jane.doe%40example.com, from the %40 (`_encoded_email`
@@ -218,6 +218,10 @@ _ASCII_BYTES = bytes(range(128))
 class _Folds(NamedTuple):
     """What the candidate pass reads as ASCII (see `_digit_folds`)."""
 
+    table: dict[int, int]
+    """ASCII code point by code point."""
+    chars: bytes
+    """An RE2 class (over UTF-8) of those code points."""
     scripts: Any
     """An RE2 set with one pattern per script's ten digits (and one for the separators)."""
     pairs: dict[int, tuple[tuple[str, str], ...]]
@@ -254,7 +258,7 @@ def _digit_folds() -> _Folds:
         for members in groups.values()
     }
     scripts.Compile()
-    return _Folds(scripts, pairs)
+    return _Folds(table, _utf8_class(table), scripts, pairs)
 
 
 def _with_ascii_digits(text: Text) -> tuple[str, bytes]:
@@ -276,6 +280,14 @@ def _with_ascii_digits(text: Text) -> tuple[str, bytes]:
         for char, ascii_char in folds.pairs[index]:
             s = s.replace(char, ascii_char)
     return s, s.encode("ascii", "replace")
+
+
+@cache
+def _prefilter() -> bytes:
+    """The candidate pattern, or a character the candidate pass reads as an ASCII digit or
+    separator (the prefilter reads the text's UTF-8 before any folding)."""
+    pattern: bytes = _CANDIDATES.pattern + b"|" + _digit_folds().chars
+    return pattern
 
 
 _EXTENSION = regex.compile(r"(?i)[ \t]?(?:extension[ \t]?|ext\.?[ \t]?|x)[0-9]{1,6}\b")
@@ -474,6 +486,14 @@ class PiiGuard:
         self.settings = settings = settings_as(settings, PiiSettings)
         self._entities = None if settings.entities is None else frozenset(settings.entities)
         self._patterns = [(e, regex.compile(p)) for e, p in settings.patterns.items()]
+
+    @property
+    def prefilter(self) -> bytes | None:
+        """The candidate pattern or a digit of another script (see `aisec_sdk.prefilter`);
+        None once the guard also runs custom patterns, registered recognizers or Presidio."""
+        if self._patterns or _RECOGNIZERS or self.settings.presidio:
+            return None
+        return _prefilter()
 
     def _wants(self, entity: str) -> bool:
         return self._entities is None or entity in self._entities

@@ -282,6 +282,8 @@ class PromptInjectionGuard:
     def __init__(self, settings: GuardSettings, model: LexicalModel | None = None) -> None:
         self.settings = settings_as(settings, PromptInjectionSettings)
         self.model = model or shipped_model()
+        # see `aisec_sdk.prefilter`: the widest gate, so no direction's hit is missed
+        self.prefilter = self.model.gate("context").prefilter
         self._deep = None
         if self.settings.deep_model_path is not None:
             from aisec_sdk.guards.injection_deep import load_deep_tier

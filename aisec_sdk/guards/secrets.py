@@ -433,6 +433,9 @@ class SecretsGuard:
         self._kinds = None if settings.kinds is None else frozenset(settings.kinds)
         self._allow = frozenset(settings.allow)
 
+    prefilter: bytes = _PATTERN.pattern
+    """The pattern of every rule (see `aisec_sdk.prefilter`)."""
+
     def scan(self, text: Text, direction: Direction) -> Sequence[Finding]:
         s = text.normalized
         data = text.ascii_bytes()  # offsets carry over

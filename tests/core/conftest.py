@@ -21,7 +21,10 @@ def pii_scanning(monkeypatch: pytest.MonkeyPatch) -> Callable[[PiiScan], None]:
 
     def install(scan: PiiScan) -> None:
         class StandIn(PiiGuard):
-            """The ``pii`` guard's id, category and defaults, with the test's scan."""
+            """The ``pii`` guard's id, category and defaults, with the test's scan and no
+            prefilter (the scan must see every text)."""
+
+            prefilter = None
 
             def __init__(self, settings: GuardSettings) -> None:
                 self.scan = scan  # type: ignore[method-assign,assignment]

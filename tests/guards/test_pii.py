@@ -149,7 +149,7 @@ def test_bare_digits_without_a_phone_word_stay_below_the_threshold(find: Any) ->
     ],
 )
 def test_internationalised_addresses_through_the_engine(text: str, address: str) -> None:
-    # through the engine: normalised first, then read in the one-byte view
+    # through the engine, so the shared prefilter (over UTF-8) must see them too
     verdict = scan(text, policy=Policy(guards=NO_PI))
     assert [text[f.start : f.end] for f in verdict.findings] == [address]
     assert address not in verdict.text
