@@ -629,8 +629,10 @@ PATTERNS: dict[str, str] = {
     r"|contenido|seguridad|conteúdo|segurança|contenuto|sicurezza|bezpieczeństwa|treści)\b"
     r"|\b(?:sicherheits|inhalts)filter\w*|фильтр\w*\W{1,2}(?:безопасности|контента)"
     r"|güvenlik\W{1,2}filtre\w*|filter\W{1,2}keamanan|안전\W?필터|安全フィルター|内容审核|安全过滤",
+    # (an "Assistant:" line of its own is a chat transcript's answer, not a role claimed)
     "role_tag": r"(?:^|\n|[\"'])[ \t]*(?:\[|<\|?|#{2,}[ \t]*)?(?:system|admin|developer|root"
-    r"|assistant|sudo)[ \t]*(?:\]|\|?>|:)|</?system>|#{2,}[ \t]*(?:instruction"
+    r"|sudo)[ \t]*(?:\]|\|?>|:)|(?:^|\n|[\"'])[ \t]*(?:\[|<\|?|#{2,}[ \t]*)assistant[ \t]*"
+    r"(?:\]|\|?>|:)|</?system>|#{2,}[ \t]*(?:instruction"
     r"|system|response)s?[ \t]*:?[ \t]*\n|\[(?:system|admin|developer)(?:[ \t]+(?:message|note"
     r"|prompt|override|instructions?))?\]|\((?:system|admin)[ \t]+(?:message|note|prompt)\)",
     # A chat template's special tokens typed into text: the model's own turn boundaries.

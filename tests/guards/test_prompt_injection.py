@@ -563,6 +563,8 @@ PLANTED = {
 PLANTED_LOOK_ALIKES = [
     "Usability study notes.\nUser: I could not find the settings page.\nModerator: What did "
     "you try first?",
+    # a pasted chat whose turns are all answered: the answer's label claims no role
+    "User: What's the weather like?\nAssistant: It's sunny.",
     "Hi Sam, please reply with your availability for next week by Friday. Thanks, Ana",
     "If asked at the gate, show your boarding pass and a photo ID.",
     "The automated test suite runs on every pull request and takes nine minutes.",
