@@ -44,7 +44,9 @@ class Prefilter:
     """The prefilters of a set of guards."""
 
     def __init__(self, guards: Mapping[str, object]) -> None:
-        self._guards = {gid: guard for gid, guard in guards.items() if _pattern_of(guard)}
+        patterns = {gid: p for gid, guard in guards.items() if (p := _pattern_of(guard))}
+        self._guards = {gid: guards[gid] for gid in patterns}
+        self._all = tuple(sorted(patterns.items()))  # the set's key while none is switched off
 
     def skipped(self, text: Text) -> frozenset[str]:
         """Ids of the guards whose prefilter matches nothing in ``text``."""
@@ -56,7 +58,10 @@ class Prefilter:
                 patterns[gid] = pattern
         data = text.utf8()
         if len(data) <= SET_LIMIT and len(patterns) > 1:
-            compiled, ids = _set_of(tuple(sorted(patterns.items())))
+            key = self._all
+            if len(patterns) < len(self._all) or any(patterns[g] is not p for g, p in key):
+                key = tuple(sorted(patterns.items()))
+            compiled, ids = _set_of(key)
             if compiled is not None:
                 found = {ids[i] for i in compiled.Match(data) or ()}
                 return frozenset(gid for gid in ids.values() if gid not in found)

@@ -20,7 +20,6 @@ not this guard's job. An optional deep tier re-scores uncertain texts with a loc
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -104,25 +103,24 @@ def _soft_break(text: str, at: int) -> bool:
     return (before.isalnum() or before in (",", "-")) and after.islower()
 
 
-# a word hyphenated across a wrapped line ("assis-\ntant"), and a wrapping line break
-_HYPHENATED = re.compile(r"([^\W\d_])-\n([^\W\d_]+)")
-_WRAPPED = re.compile(r"(?<=[^\W_]|,)\n(?=[^\W\d_])")
-
-
 def _unwrapped(window: str, lowered: str) -> str:
     """``lowered`` (the lower case of ``window``, offsets kept) with the sentences that
-    ``window`` wraps over lines joined: a wrapping break is a space, a hyphenated word is
-    whole again (padded with spaces after it, so the length stays)."""
+    ``window`` wraps over lines joined (`_soft_break`): a wrapping break is a space, a word
+    hyphenated across it is whole again (padded with spaces after it, so the length stays)."""
     if "\n" not in window:
         return lowered
     out = list(lowered)
-    for m in _HYPHENATED.finditer(window):
-        if window[m.start(2)].islower():
-            word = m[1].lower() + m[2].lower()
-            out[m.start() : m.end()] = [*word, " ", " "]
-    for m in _WRAPPED.finditer(window):
-        if window[m.end()].islower() and out[m.start()] == "\n":
-            out[m.start()] = " "
+    at = window.find("\n")
+    while at >= 0:
+        if _soft_break(window, at):
+            if window[at - 1] == "-" and window[at - 2 : at - 1].isalpha():
+                end = at + 1
+                while end < len(window) and window[end].isalpha():
+                    end += 1
+                out[at - 1 : end] = [*out[at + 1 : end], " ", " "]  # "assis-\ntant"
+            else:
+                out[at] = " "
+        at = window.find("\n", at + 1)
     return "".join(out)
 
 
